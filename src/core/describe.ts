@@ -1,0 +1,46 @@
+// Words for values users read: exits, durations, sizes. One place writes them (execa's lesson).
+import type { Exit } from './types.js';
+
+/** "exited with code 3", "killed by SIGKILL", "could not start: spawn nope ENOENT". */
+export function describeExit(exit: Exit): string {
+  switch (exit.kind) {
+    case 'exited':
+      return `exited with code ${exit.code}`;
+    case 'signaled':
+      return `killed by ${exit.signal}`;
+    case 'spawn-error':
+      return `could not start: ${exit.message}`;
+  }
+}
+
+/** The exit code a shell would report: code, 128+signal number, or 127/126 for spawn errors. */
+export function exitCodeOf(exit: Exit, signalNumber: (name: string) => number | undefined): number {
+  if (exit.kind === 'exited') return exit.code;
+  if (exit.kind === 'signaled') return 128 + (signalNumber(exit.signal) ?? 0);
+  return 127;
+}
+
+/** Compact human duration: 850ms, 12s, 3m04s, 2h05m, 3d04h. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}
+
+/** 1.5K, 20.3M, 1.1G (binary units). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const units = ['K', 'M', 'G', 'T'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
+}

@@ -1,0 +1,58 @@
+// The seams between the reconcile loop and the world: processes (Spawner) and time (Clock).
+// reconcile/ reaches processes only through these, so its tests use fakes.
+import type { Exit, InstanceSpec } from './types.js';
+
+export type Stream = 'stdout' | 'stderr';
+
+/** Where a process's output goes. `write` returning false means "pause the pipe until drain". */
+export interface OutputSink {
+  write(stream: Stream, chunk: Buffer): boolean;
+  onDrain(cb: () => void): void;
+  /** the process's pipes are closed: flush partial lines */
+  end(): void;
+}
+
+export interface SpawnHooks {
+  /** the main process ended (node's 'exit', not 'close'): called exactly once */
+  exit(exit: Exit): void;
+  /** a line arrived on the notification fd (readiness `fd:`) */
+  notify?(): void;
+  output: OutputSink;
+}
+
+/** A live service instance as the spawner sees it. */
+export interface ProcessHandle {
+  readonly pid: number;
+  /** signal the main process only (`tend signal`) */
+  signal(signal: string): void;
+  /** signal every process of the instance: its cgroup, else its process group */
+  signalAll(signal: string): void;
+  /** true while any process of the instance is alive (cgroup populated / group alive) */
+  alive(): boolean;
+  /** resolves when every process of the instance is gone */
+  drained(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  /** the full environment of the process (daemon env + env_file + env + TEND_*) */
+  env: Record<string, string>;
+}
+
+export interface Spawner {
+  /** Starts an instance. A failure to start is reported through hooks.exit as a spawn-error. */
+  spawn(inst: InstanceSpec, opts: SpawnOptions, hooks: SpawnHooks): ProcessHandle | undefined;
+}
+
+export interface Clock {
+  now(): number;
+  setTimer(at: number, cb: () => void): () => void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(at, cb) {
+    const t = setTimeout(cb, Math.max(0, at - Date.now()));
+    t.unref?.();
+    return () => clearTimeout(t);
+  },
+};

@@ -1,0 +1,150 @@
+// Hot reload: one path for `tend reload`, SIGHUP and file edits. Re-reads the config, diffs it
+// per instance and converges touching only what changed. A broken file changes nothing.
+import { diffSpecs, loadSpec } from '../config/index.js';
+import { ConfigError, TendError } from '../core/errors.js';
+import type { Journal } from '../core/journal.js';
+import type { InstanceSpec, Spec } from '../core/types.js';
+import type { Supervisor } from '../reconcile/supervisor.js';
+import { isAlive } from '../core/instance.js';
+
+export interface ReloadDeps {
+  sup: Supervisor;
+  journal: Journal;
+  current(): Spec;
+  setSpec(s: Spec): void;
+  instances(s: Spec): InstanceSpec[];
+}
+
+export interface ReloadResult {
+  text: string;
+  added: string[];
+  removed: string[];
+  changed: Array<{ id: string; fields: string[] }>;
+  in_place: string[];
+  unchanged: number;
+  needs_restart: string[];
+  dry_run: boolean;
+}
+
+/** The words of a reload plan, one line a change. */
+export function planText(r: Omit<ReloadResult, 'text'>): string {
+  const lines: string[] = [];
+  for (const a of r.added) lines.push(`+ ${a}`);
+  for (const a of r.removed) lines.push(`- ${a}`);
+  for (const c of r.changed) lines.push(`~ ${c.id} (${c.fields.join(', ')})`);
+  for (const c of r.in_place) lines.push(`~ ${c} (applied in place, no restart)`);
+  lines.push(`= ${r.unchanged} unchanged`);
+  for (const s of r.needs_restart) lines.push(`! settings.${s} changed: needs a restart of tend to apply`);
+  if (r.dry_run) lines.push('(dry run: nothing was changed)');
+  return lines.join('\n');
+}
+
+export function createReloader(d: ReloadDeps) {
+  let problem: string | undefined;
+  let watcher: { close(): Promise<void> } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+
+  async function apply(dryRun: boolean, source: string): Promise<ReloadResult> {
+    const old = d.current();
+    let next: Spec;
+    try {
+      next = loadSpec(old.file);
+    } catch (e) {
+      const msg = e instanceof ConfigError ? e.message : `${old.file}: ${(e as Error).message}`;
+      if (!dryRun) {
+        problem = msg;
+        d.journal.add('tend', 'reload', `${source}: config rejected, keeping the running one: ${msg}`);
+      }
+      throw new TendError('invalid_config', msg);
+    }
+    const diff = diffSpecs(old, next);
+    const needsRestart = (['socket', 'logDir'] as const).filter((k) => old.settings[k] !== next.settings[k]);
+    const res = {
+      added: diff.added,
+      removed: diff.removed,
+      changed: diff.changed,
+      in_place: diff.inPlace,
+      unchanged: diff.unchanged.length,
+      needs_restart: needsRestart.map((k) => (k === 'logDir' ? 'log_dir' : k)),
+      dry_run: dryRun,
+    };
+    const result: ReloadResult = { ...res, text: planText(res) };
+    if (dryRun) return result;
+
+    problem = undefined;
+    const keep = { ...next.settings };
+    for (const k of needsRestart) (keep as Record<string, unknown>)[k] = old.settings[k];
+    d.setSpec({ ...next, settings: keep });
+
+    const byId = new Map(d.instances(next).map((i) => [i.id, i]));
+    const { sup } = d;
+    // in place: new probes / policy / deps, same process
+    for (const id of [...diff.inPlace, ...diff.unchanged]) {
+      const i = sup.store.get(id);
+      const n = byId.get(id);
+      if (i && n) i.inst = n;
+    }
+    // changed: new spec, then restart when it runs
+    const restart = [];
+    for (const c of diff.changed) {
+      const i = sup.store.get(c.id);
+      const n = byId.get(c.id);
+      if (!i || !n) continue;
+      i.inst = n;
+      if (isAlive(i.state)) restart.push(i);
+    }
+    sup.restart(restart);
+    // removed: stop, then forget
+    const gone = diff.removed.map((id) => sup.store.get(id)).filter((i) => i !== undefined);
+    sup.stop(gone);
+    for (const i of gone) {
+      if (!isAlive(i.state)) sup.remove(i.id);
+      else {
+        const off = sup.onChange((x) => {
+          if (x.id === i.id && !isAlive(x.state)) {
+            off();
+            sup.remove(i.id);
+          }
+        });
+      }
+    }
+    // added: new instances (autostart decides)
+    sup.add(diff.added.map((id) => byId.get(id)!));
+    d.journal.add('tend', 'reload', `${source}: ${result.text.replace(/\n/g, '; ')}`);
+    return result;
+  }
+
+  const reloader = {
+    /** Reloads (serialised: one at a time). Throws TendError('invalid_config') on a bad file. */
+    reload(dryRun: boolean, source: string): Promise<ReloadResult> {
+      const p = running.then(() => apply(dryRun, source));
+      running = p.catch(() => {});
+      return p;
+    },
+    problem: () => problem,
+    /** Watches the config and its env_files (chokidar), debounced. */
+    watch(): void {
+      void (async () => {
+        const { watch } = await import('chokidar');
+        const s = d.current();
+        const files = [s.file, ...new Set(s.services.flatMap((x) => x.envFiles))];
+        const w = watch(files, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
+        w.on('all', () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            reloader.reload(false, 'file changed').catch(() => {});
+            const now = d.current();
+            w.add([now.file, ...now.services.flatMap((x) => x.envFiles)]);
+          }, 100);
+        });
+        watcher = w;
+      })();
+    },
+    close(): void {
+      clearTimeout(timer);
+      void watcher?.close();
+    },
+  };
+  return reloader;
+}

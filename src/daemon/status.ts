@@ -1,0 +1,106 @@
+// Status rows (SPEC §3 `status --json`) and the one-paragraph `why` of an instance.
+import { describeExit, formatDuration } from '../core/describe.js';
+import type { Instance } from '../core/instance.js';
+import { isAlive } from '../core/instance.js';
+import { depStatus, type Store } from '../reconcile/deps.js';
+
+export interface StatusRow {
+  name: string;
+  service: string;
+  replica: number | null;
+  state: string;
+  pid: number | null;
+  restarts: number;
+  exit_code: number | null;
+  exit: string | null;
+  since: string;
+  uptime_ms: number | null;
+  cpu: number | null;
+  memory: number | null;
+  detail: string;
+  want: 'up' | 'down';
+}
+
+/** What the state waits for or why it is so, in a few words. */
+export function detailOf(store: Store, i: Instance, now: number): string {
+  switch (i.state) {
+    case 'pending': {
+      if (i.want === 'down') return '';
+      const d = depStatus(store, i);
+      return d.kind === 'waiting' ? `waiting for ${d.on}` : d.kind === 'failed' ? `dependency ${d.on} failed` : '';
+    }
+    case 'backoff':
+      return i.nextStartAt !== null
+        ? `${i.reason}; next start in ${formatDuration(Math.max(0, i.nextStartAt - now))}`
+        : i.reason;
+    case 'starting':
+      return i.lastProbeFailure ? `not ready: ${i.lastProbeFailure}` : '';
+    case 'running':
+      return i.restartPending ? 'restart pending' : '';
+    case 'stopping':
+      return i.reason;
+    default:
+      return i.reason;
+  }
+}
+
+/** One row of `tend status`. cpu and memory are filled in by the caller. */
+export function statusRow(store: Store, i: Instance, now: number): StatusRow {
+  const last = i.exits[i.exits.length - 1]?.exit;
+  return {
+    name: i.id,
+    service: i.inst.service,
+    replica: i.inst.replica ?? null,
+    state: i.state,
+    pid: i.pid,
+    restarts: Math.max(0, i.spawns - 1),
+    exit_code: last?.kind === 'exited' ? last.code : null,
+    exit: last ? describeExit(last) : null,
+    since: new Date(i.since).toISOString(),
+    uptime_ms: isAlive(i.state) && i.startedAt !== null ? now - i.startedAt : null,
+    cpu: null,
+    memory: null,
+    detail: detailOf(store, i, now),
+    want: i.want,
+  };
+}
+
+function ago(now: number, t: number): string {
+  return `${formatDuration(now - t)} ago`;
+}
+
+/** `tend why NAME`: the state, what it waits for down the chain, probes, exits, backoff. */
+export function explain(store: Store, i: Instance, now: number): string {
+  const parts: string[] = [];
+  parts.push(`${i.id} is ${i.state} since ${ago(now, i.since)} (${i.reason}).`);
+  if (i.want === 'down' && i.state !== 'stopped') parts.push('It is wanted stopped.');
+  if (i.state === 'pending' && i.want === 'up') {
+    const chain: string[] = [];
+    let cur: Instance | undefined = i;
+    const seen = new Set<string>();
+    while (cur && !seen.has(cur.id)) {
+      seen.add(cur.id);
+      const d = depStatus(store, cur);
+      if (d.kind === 'met') break;
+      if (d.kind === 'failed') {
+        chain.push(`${d.on} failed (${d.reason})`);
+        break;
+      }
+      chain.push(`${cur.id} waits for ${d.on}`);
+      const next = d.on.split(':')[0]!;
+      cur = [...store.values()].find((x) => x.inst.service === next && x.state !== 'running' && x.state !== 'completed');
+      if (cur) chain.push(`${cur.id} is ${cur.state}${cur.reason ? ` (${cur.reason})` : ''}`);
+    }
+    if (chain.length) parts.push(chain.join('; ') + '.');
+  }
+  if (i.lastProbeFailure) parts.push(`Last probe failure: ${i.lastProbeFailure}.`);
+  if (i.exits.length) {
+    const ex = i.exits.slice(-3).map((e) => `${describeExit(e.exit)} ${ago(now, e.time)}`);
+    parts.push(`Last exits: ${ex.join(', ')}.`);
+  }
+  if (i.state === 'backoff' && i.nextStartAt !== null) {
+    parts.push(`Next start in ${formatDuration(Math.max(0, i.nextStartAt - now))} (backoff after ${i.failuresInRow} failure${i.failuresInRow === 1 ? '' : 's'} in a row).`);
+  }
+  if (i.spawns > 1) parts.push(`Restarted ${i.spawns - 1} time${i.spawns === 2 ? '' : 's'}.`);
+  return parts.join(' ');
+}

@@ -1,0 +1,93 @@
+// Dependency conditions over instances: is a condition met, what is a service waiting for,
+// who depends on whom. Pure functions over the store's records.
+import type { Instance } from '../core/instance.js';
+import { isAlive } from '../core/instance.js';
+import type { DependCondition } from '../core/types.js';
+
+export type Store = ReadonlyMap<string, Instance>;
+
+/** Instances of a service name (one, or its replicas). */
+export function instancesOf(store: Store, service: string): Instance[] {
+  const out: Instance[] = [];
+  for (const i of store.values()) if (i.inst.service === service) out.push(i);
+  return out;
+}
+
+function meets(i: Instance, cond: DependCondition): boolean {
+  switch (cond) {
+    case 'started':
+      return i.state === 'starting' || i.state === 'running' || i.state === 'completed';
+    case 'healthy':
+      return i.state === 'running' || i.state === 'completed';
+    case 'completed':
+      return i.state === 'completed';
+  }
+}
+
+export type DepStatus =
+  | { kind: 'met' }
+  | { kind: 'waiting'; on: string } // "db: healthy"
+  | { kind: 'failed'; on: string; reason: string };
+
+/** Whether every dependency of `i` meets its condition (all instances of a replica set). */
+export function depStatus(store: Store, i: Instance): DepStatus {
+  const waits: string[] = [];
+  for (const [dep, cond] of Object.entries(i.inst.spec.dependsOn)) {
+    const insts = instancesOf(store, dep);
+    const failed = insts.find((d) => d.state === 'failed');
+    if (failed) return { kind: 'failed', on: failed.id, reason: failed.reason };
+    if (cond === 'completed') {
+      // a completed oneshot that must run again has not completed yet
+      if (!insts.every((d) => meets(d, cond))) waits.push(`${dep}: ${cond}`);
+    } else if (insts.length === 0 || !insts.every((d) => meets(d, cond))) {
+      waits.push(`${dep}: ${cond}`);
+    }
+  }
+  return waits.length === 0 ? { kind: 'met' } : { kind: 'waiting', on: waits.join(', ') };
+}
+
+/** Direct dependents (instances whose service depends on `service`). */
+export function dependentsOf(store: Store, service: string): Instance[] {
+  const out: Instance[] = [];
+  for (const i of store.values()) if (service in i.inst.spec.dependsOn) out.push(i);
+  return out;
+}
+
+/** Every service name `service` depends on, transitively (not including itself). */
+export function dependencyClosure(store: Store, services: Iterable<string>): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...services];
+  while (stack.length) {
+    const s = stack.pop()!;
+    for (const i of instancesOf(store, s)) {
+      for (const d of Object.keys(i.inst.spec.dependsOn)) {
+        if (!seen.has(d)) {
+          seen.add(d);
+          stack.push(d);
+        }
+      }
+    }
+  }
+  return seen;
+}
+
+/** Every service name that depends on `services`, transitively (not including them). */
+export function dependentClosure(store: Store, services: Iterable<string>): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...services];
+  while (stack.length) {
+    const s = stack.pop()!;
+    for (const i of dependentsOf(store, s)) {
+      if (!seen.has(i.inst.service)) {
+        seen.add(i.inst.service);
+        stack.push(i.inst.service);
+      }
+    }
+  }
+  return seen;
+}
+
+/** A dependent that is wanted down but still has processes: `i` must wait for it to stop. */
+export function blockingDependent(store: Store, i: Instance): Instance | undefined {
+  return dependentsOf(store, i.inst.service).find((d) => d.want === 'down' && isAlive(d.state));
+}

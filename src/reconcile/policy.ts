@@ -1,0 +1,61 @@
+// What happens after an exit: restart policy, exponential backoff with jitter, start limit.
+// Pure: the loop applies the verdict.
+import { describeExit } from '../core/describe.js';
+import type { Instance } from '../core/instance.js';
+import type { Exit, State } from '../core/types.js';
+
+export interface ExitVerdict {
+  state: Extract<State, 'backoff' | 'completed' | 'failed' | 'stopped'>;
+  reason: string;
+  nextStartAt: number | null;
+  failuresInRow: number;
+}
+
+/** Delay before restart number `n` (1-based) of a failure streak, with up to 10% jitter down. */
+export function backoffDelay(
+  b: { initial: number; max: number; factor: number },
+  n: number,
+  random: () => number,
+): number {
+  const raw = b.initial * Math.pow(b.factor, Math.max(0, n - 1));
+  const capped = Math.min(b.max, raw);
+  return Math.round(capped * (1 - 0.1 * random()));
+}
+
+const TIMES = ['', 'once', 'twice', 'three times', 'four times', 'five times'];
+function times(n: number): string {
+  return TIMES[n] ?? `${n} times`;
+}
+
+/** The state after the main process of `i` ended at `now`. */
+export function afterExit(i: Instance, exit: Exit, now: number, random: () => number): ExitVerdict {
+  const spec = i.inst.spec;
+  const what = describeExit(exit);
+  if (i.state === 'stopping' || i.want === 'down') {
+    return { state: 'stopped', reason: `stopped (${what})`, nextStartAt: null, failuresInRow: 0 };
+  }
+  const success = exit.kind === 'exited' && exit.code === 0;
+  const restart =
+    spec.restart === 'always' || (spec.restart === 'on-failure' && !success);
+  if (!restart) {
+    return success
+      ? { state: 'completed', reason: what, nextStartAt: null, failuresInRow: 0 }
+      : { state: 'failed', reason: what, nextStartAt: null, failuresInRow: i.failuresInRow };
+  }
+  const { burst, interval } = spec.startLimit;
+  const recent = i.starts.filter((t) => now - t < interval);
+  if (recent.length >= burst) {
+    const secs = `${Math.round(interval / 1000)}s`;
+    return {
+      state: 'failed',
+      reason: `${what} ${times(recent.length)} within ${secs}; start limit reached`,
+      nextStartAt: null,
+      failuresInRow: i.failuresInRow,
+    };
+  }
+  // A run longer than backoff.max resets the streak (it was healthy for a while).
+  const ranFor = i.startedAt === null ? 0 : now - i.startedAt;
+  const streak = ranFor > spec.backoff.max ? 1 : i.failuresInRow + 1;
+  const delay = backoffDelay(spec.backoff, streak, random);
+  return { state: 'backoff', reason: what, nextStartAt: now + delay, failuresInRow: streak };
+}

@@ -1,0 +1,120 @@
+// Wires the Ink shell to the control socket: a reconnecting backend and the one-shot command runner.
+// Loaded lazily by cli.ts only for `tend shell` (the one-shot path never loads Ink or React).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type Client } from './control/client.js';
+import { TendError } from './core/errors.js';
+import { runCommand, SOCKET_COMMANDS } from './shell/commands.js';
+import type { ShellBackend } from './shell/backend.js';
+import { splitWords } from './shell/words.js';
+
+/** A backend that reconnects when the daemon goes away and comes back. */
+export function socketBackend(path: string): ShellBackend & { close(): void } {
+  let client: Client | undefined;
+  let connecting: Promise<Client> | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const listeners = new Set<(c: boolean) => void>();
+  const set = (c: boolean): void => {
+    if (backend.connected === c) return;
+    backend.connected = c;
+    for (const l of listeners) l(c);
+  };
+  const get = (): Promise<Client> => {
+    if (client && !client.closed) return Promise.resolve(client);
+    if (!connecting) {
+      connecting = connect(path, { timeoutMs: 2000 }).then(
+        (c) => {
+          client = c;
+          connecting = undefined;
+          set(true);
+          c.onClose(() => {
+            client = undefined;
+            set(false);
+            schedule();
+          });
+          return c;
+        },
+        (e: unknown) => {
+          connecting = undefined;
+          set(false);
+          schedule();
+          throw e;
+        },
+      );
+    }
+    return connecting;
+  };
+  const schedule = (): void => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      get().catch(() => {});
+    }, 1000);
+  };
+  const backend = {
+    connected: false,
+    async request(cmd: string, args: Record<string, unknown>) {
+      return (await get()).request(cmd, args);
+    },
+    stream(cmd: string, args: Record<string, unknown>, onEvent: (e: unknown) => void) {
+      let inner: { done: Promise<void>; close(): void } | undefined;
+      let stop = false;
+      const done = get().then((c) => {
+        if (stop) return;
+        inner = c.stream(cmd, args, onEvent);
+        return inner.done;
+      });
+      return {
+        done,
+        close() {
+          stop = true;
+          inner?.close();
+        },
+      };
+    },
+    onStatus(cb: (c: boolean) => void) {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+    close() {
+      closed = true;
+      clearTimeout(retry);
+      client?.close();
+    },
+  };
+  get().catch(() => {});
+  return backend;
+}
+
+/** Opens the shell on the daemon at `path`; resolves with its exit code. */
+export async function startShell(path: string): Promise<number> {
+  const backend = socketBackend(path);
+  const { runShell } = await import('./shell/main.js');
+  const runLine = async (line: string, out: (t: string) => void, signal?: AbortSignal): Promise<number> => {
+    const words = splitWords(line);
+    const cmd = words[0];
+    if (!cmd) return 0;
+    if (!SOCKET_COMMANDS.includes(cmd)) {
+      out(`unknown command "${cmd}"\n`);
+      return 2;
+    }
+    return runCommand(cmd, words.slice(1), {
+      out,
+      err: out,
+      color: true,
+      signal,
+      connect: async () => {
+        const c = await connect(path, { timeoutMs: 2000 }).catch((e: unknown) => {
+          throw e instanceof TendError ? e : new TendError('no_daemon', String(e));
+        });
+        return c;
+      },
+    });
+  };
+  try {
+    return await runShell({ backend, runLine, historyFile: join(homedir(), '.tend_history') });
+  } finally {
+    backend.close();
+  }
+}

@@ -1,0 +1,103 @@
+// Text for people: the status table, state colours, event and log lines. Shared by the one-shot
+// CLI and the shell; plain string functions, no Ink.
+import { formatBytes, formatDuration } from '../core/describe.js';
+
+export interface Row {
+  name: string;
+  state: string;
+  pid: number | null;
+  restarts: number;
+  uptime_ms: number | null;
+  cpu: number | null;
+  memory: number | null;
+  detail?: string;
+}
+
+const CODES: Record<string, string> = {
+  pending: '33', // yellow
+  starting: '36', // cyan
+  running: '32', // green
+  stopping: '35', // magenta
+  stopped: '90', // grey
+  backoff: '33',
+  completed: '34', // blue
+  failed: '31', // red
+};
+
+/** A state word, coloured when `color`. */
+export function colorState(state: string, color: boolean): string {
+  const c = CODES[state];
+  return color && c ? `\x1b[${c}m${state}\x1b[0m` : state;
+}
+
+const PALETTE = ['36', '33', '32', '35', '34', '91', '96', '93', '92', '95'];
+
+/** A stable colour per name (docker compose style prefixes). */
+export function colorName(name: string, color: boolean): string {
+  if (!color) return name;
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `\x1b[${PALETTE[h % PALETTE.length]}m${name}\x1b[0m`;
+}
+
+/** Visible width of a string without ANSI escapes. */
+export function visibleWidth(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, '').length;
+}
+
+/** Aligns rows of cells into columns (two spaces apart); the last column is not padded. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, k) => (widths[k] = Math.max(widths[k] ?? 0, visibleWidth(c))));
+  return rows
+    .map((r) =>
+      r
+        .map((c, k) => (k === r.length - 1 ? c : c + ' '.repeat(widths[k]! - visibleWidth(c))))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The `tend status` table. */
+export function statusTable(rows: Row[], color: boolean): string {
+  const head = ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEM', 'DETAIL'];
+  const body = rows.map((r) => [
+    r.name,
+    colorState(r.state, color),
+    r.pid === null ? '-' : String(r.pid),
+    r.uptime_ms === null ? '-' : formatDuration(r.uptime_ms),
+    String(r.restarts),
+    r.cpu === null ? '-' : `${r.cpu.toFixed(1)}%`,
+    r.memory === null ? '-' : formatBytes(r.memory),
+    r.detail ?? '',
+  ]);
+  return table([head, ...body]);
+}
+
+export interface EventLine {
+  time: string;
+  service: string;
+  what: string;
+  why: string;
+}
+
+/** One journal line: `15:35:11.123 web state running: started`. */
+export function eventLine(e: EventLine, color: boolean): string {
+  const t = e.time.length >= 23 ? e.time.slice(11, 23) : e.time;
+  return `${t} ${colorName(e.service, color)} ${e.what} ${e.why}`;
+}
+
+export interface LogLineData {
+  time: string;
+  service: string;
+  stream: string;
+  line: string;
+}
+
+/** One log line, name-prefixed when several services are shown. */
+export function logLine(l: LogLineData, prefix: boolean, color: boolean, width = 0): string {
+  if (!prefix) return l.line;
+  return `${colorName(l.service.padEnd(width), color)} | ${l.line}`;
+}
