@@ -38,7 +38,6 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   setChildSubreaper();
   const reaper = startReaper(() => owned);
 
-  mkdirSync(spec.settings.logDir, { recursive: true });
   const logFor = (inst: InstanceSpec): ServiceLog => {
     let l = logs.get(inst.id);
     if (!l) {
@@ -187,6 +186,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     return 1;
   }
 
+  mkdirSync(spec.settings.logDir, { recursive: true });
   journal.subscribe((e) => {
     if (e.what === 'state' && e.state) {
       const t = e.time.slice(11, 23);

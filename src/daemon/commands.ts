@@ -60,19 +60,30 @@ function resolveOrThrow(sup: Supervisor, list: string[], required = true): Insta
 }
 
 type Verdict = 'ok' | 'fail' | undefined;
+type Judge = (i: Instance, now: number) => Verdict;
 
 /** Waits until every instance reaches a verdict; resolves the failures, or rejects on timeout. */
 function waitFor(
   d: DaemonContext,
   targets: Instance[],
-  judge: (i: Instance) => Verdict,
+  judge: Judge,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Instance[]> {
   return new Promise((resolve, reject) => {
+    let settle: NodeJS.Timeout | undefined;
     const check = (): boolean => {
-      const verdicts = targets.map(judge);
-      if (verdicts.some((v) => v === undefined)) return false;
+      const now = d.now();
+      const verdicts = targets.map((t) => judge(t, now));
+      if (verdicts.some((v) => v === undefined)) {
+        // a running service still settling: look again when it has run SETTLE_MS
+        clearTimeout(settle);
+        const due = targets
+          .filter((t, k) => verdicts[k] === undefined && t.state === 'running' && t.startedAt !== null)
+          .map((t) => t.startedAt! + SETTLE_MS - now);
+        if (due.length) settle = setTimeout(check, Math.max(1, Math.min(...due)));
+        return false;
+      }
       finish();
       resolve(targets.filter((_, k) => verdicts[k] === 'fail'));
       return true;
@@ -80,7 +91,7 @@ function waitFor(
     const off = d.sup.onChange(() => void check());
     const timer = setTimeout(() => {
       finish();
-      const left = targets.filter((t) => judge(t) === undefined);
+      const left = targets.filter((t) => judge(t, d.now()) === undefined);
       reject(
         new TendError(
           'timeout',
@@ -92,6 +103,7 @@ function waitFor(
     signal.addEventListener('abort', onAbort);
     function finish(): void {
       off();
+      clearTimeout(settle);
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
@@ -99,8 +111,16 @@ function waitFor(
   });
 }
 
-const started = (i: Instance): Verdict =>
-  i.state === 'running' || i.state === 'completed' ? 'ok' : i.state === 'failed' ? 'fail' : undefined;
+/** A service without a readiness probe counts as started once it ran this long (supervisord's startsecs). */
+export const SETTLE_MS = 1000;
+
+const started = (i: Instance, now: number): Verdict => {
+  if (i.state === 'completed') return 'ok';
+  if (i.state === 'failed') return 'fail';
+  if (i.state !== 'running') return undefined;
+  if (i.inst.spec.readiness || i.startedAt === null || now - i.startedAt >= SETTLE_MS) return 'ok';
+  return undefined;
+};
 const stopped = (i: Instance): Verdict => (isAlive(i.state) ? undefined : 'ok');
 
 function failureError(failed: Instance[]): TendError {
@@ -143,7 +163,7 @@ export function makeHandler(d: DaemonContext) {
         const before = new Map(targets.map((t) => [t.id, t.spawns]));
         sup.restart(targets);
         if (args.wait === false) return { restarted: targets.map((t) => t.id) };
-        const judge = (i: Instance): Verdict => (i.spawns === before.get(i.id) ? undefined : started(i));
+        const judge: Judge = (i, now) => (i.spawns === before.get(i.id) ? undefined : started(i, now));
         const failed = await waitFor(d, targets, judge, num(args, 'timeout', 60_000), ctx.signal);
         if (failed.length) throw failureError(failed);
         return { restarted: targets.map((t) => t.id) };

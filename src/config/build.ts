@@ -1,0 +1,107 @@
+// Turns a zod-checked raw service/settings into the camelCase ServiceSpec/Settings, defaults filled.
+import { resolve } from 'node:path';
+import type { Limits, ProbeSpec, ServiceSpec, Settings } from '../core/types.js';
+import type { RawProbe, RawService, RawSettings } from './schema.js';
+
+/** The defaults of SPEC §1, in milliseconds and bytes. */
+export const DEFAULTS = {
+  socket: '.tend/tend.sock',
+  logDir: '.tend/logs',
+  shutdownTimeout: 30_000,
+  backoff: { initial: 100, max: 30_000, factor: 2 },
+  startLimit: { burst: 5, interval: 60_000 },
+  stopSignal: 'SIGTERM',
+  stopTimeout: 10_000,
+  probe: { interval: 1000, timeout: 1000, initialDelay: 0, failureThreshold: 3 },
+  logs: { maxSize: 10 * 1024 * 1024, keep: 5 },
+} as const;
+
+/** Settings with defaults, paths made absolute against the config folder. */
+export function buildSettings(raw: RawSettings | undefined, dir: string): Settings {
+  const s: Settings = {
+    socket: resolve(dir, raw?.socket ?? DEFAULTS.socket),
+    logDir: resolve(dir, raw?.log_dir ?? DEFAULTS.logDir),
+    shutdownTimeout: raw?.shutdown_timeout ?? DEFAULTS.shutdownTimeout,
+    echo: raw?.echo ?? true,
+    watch: raw?.watch ?? true,
+  };
+  if (raw?.exit_with !== undefined) s.exitWith = raw.exit_with;
+  return s;
+}
+
+function buildProbe(raw: RawProbe | undefined): ProbeSpec | undefined {
+  if (!raw) return undefined;
+  const check: ProbeSpec['check'] | undefined =
+    raw.exec !== undefined
+      ? { kind: 'exec', command: raw.exec }
+      : raw.tcp !== undefined
+        ? { kind: 'tcp', host: raw.tcp.host, port: raw.tcp.port }
+        : raw.http !== undefined
+          ? { kind: 'http', url: raw.http }
+          : raw.log !== undefined
+            ? { kind: 'log', pattern: raw.log }
+            : raw.fd !== undefined
+              ? { kind: 'fd', fd: raw.fd }
+              : undefined;
+  if (!check) return undefined; // reported by the loader (exactly one form)
+  return {
+    check,
+    interval: raw.interval ?? DEFAULTS.probe.interval,
+    timeout: raw.timeout ?? DEFAULTS.probe.timeout,
+    initialDelay: raw.initial_delay ?? DEFAULTS.probe.initialDelay,
+    failureThreshold: raw.failure_threshold ?? DEFAULTS.probe.failureThreshold,
+  };
+}
+
+/** One ServiceSpec; `fileEnv` is the merged env_file content, `envFiles` their absolute paths. */
+export function buildService(
+  name: string,
+  raw: RawService,
+  dir: string,
+  fileEnv: Record<string, string>,
+  envFiles: string[],
+): ServiceSpec {
+  const type = raw.type ?? 'simple';
+  const limits: Limits = {};
+  if (raw.limits?.memory !== undefined) limits.memory = raw.limits.memory;
+  if (raw.limits?.cpu !== undefined) limits.cpu = raw.limits.cpu;
+  if (raw.limits?.pids !== undefined) limits.pids = raw.limits.pids;
+  if (raw.limits?.nofile !== undefined) limits.nofile = raw.limits.nofile;
+  const spec: ServiceSpec = {
+    name,
+    command: raw.command,
+    cwd: resolve(dir, raw.cwd ?? '.'),
+    env: { ...fileEnv, ...(raw.env ?? {}) },
+    envFiles,
+    tty: raw.tty ?? false,
+    type,
+    autostart: raw.autostart ?? true,
+    restart: raw.restart ?? (type === 'oneshot' ? 'never' : 'on-failure'),
+    backoff: {
+      initial: raw.backoff?.initial ?? DEFAULTS.backoff.initial,
+      max: raw.backoff?.max ?? DEFAULTS.backoff.max,
+      factor: raw.backoff?.factor ?? DEFAULTS.backoff.factor,
+    },
+    startLimit: {
+      burst: raw.start_limit?.burst ?? DEFAULTS.startLimit.burst,
+      interval: raw.start_limit?.interval ?? DEFAULTS.startLimit.interval,
+    },
+    stopSignal: raw.stop_signal ?? DEFAULTS.stopSignal,
+    stopTimeout: raw.stop_timeout ?? DEFAULTS.stopTimeout,
+    limits,
+    logs: {
+      maxSize: raw.logs?.max_size ?? DEFAULTS.logs.maxSize,
+      keep: raw.logs?.keep ?? DEFAULTS.logs.keep,
+    },
+    replicas: raw.replicas ?? 1,
+    dependsOn: { ...(raw.depends_on ?? {}) },
+  };
+  if (raw.user !== undefined) spec.user = raw.user;
+  if (raw.group !== undefined) spec.group = raw.group;
+  if (raw.umask !== undefined) spec.umask = raw.umask;
+  const readiness = buildProbe(raw.readiness);
+  if (readiness) spec.readiness = readiness;
+  const liveness = buildProbe(raw.liveness);
+  if (liveness) spec.liveness = liveness;
+  return spec;
+}

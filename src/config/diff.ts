@@ -1,0 +1,90 @@
+// What changed between two specs, for hot reload: which instances to add, remove, restart, update.
+import { createHash } from 'node:crypto';
+import type { InstanceSpec, ServiceSpec, Spec } from '../core/types.js';
+import { expandInstances } from './instances.js';
+
+/** The fields whose change means the process must be restarted (stop_signal is not one). */
+export const PROCESS_FIELDS = ['command', 'env', 'cwd', 'user', 'group', 'umask', 'tty', 'limits', 'type', 'replica'] as const;
+type ProcessField = (typeof PROCESS_FIELDS)[number];
+
+/** Fields that never count as an in-place change: identity, and replica count (seen as added/removed ids). */
+const IGNORED = new Set<keyof ServiceSpec>(['name', 'replicas']);
+
+function processValue(inst: InstanceSpec, f: ProcessField): unknown {
+  return f === 'replica' ? inst.replica : inst.spec[f];
+}
+
+/** JSON with object keys sorted at every level and undefined members dropped. */
+function canonical(v: unknown): string {
+  if (v === undefined) return 'null';
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const entries = Object.entries(v as Record<string, unknown>)
+    .filter(([, x]) => x !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+}
+
+/** A sha1 over everything that shapes the running process: equal hashes mean no restart is needed. */
+export function processHash(inst: InstanceSpec): string {
+  const picked: Record<string, unknown> = {};
+  for (const f of PROCESS_FIELDS) picked[f] = processValue(inst, f);
+  return createHash('sha1').update(canonical(picked)).digest('hex');
+}
+
+/** The process fields that differ, with env and limits named per key: `['command', 'env.PORT']`. */
+export function changedFields(a: InstanceSpec, b: InstanceSpec): string[] {
+  const out: string[] = [];
+  for (const f of PROCESS_FIELDS) {
+    const va = processValue(a, f);
+    const vb = processValue(b, f);
+    if (f === 'env' || f === 'limits') {
+      const ra = (va ?? {}) as Record<string, unknown>;
+      const rb = (vb ?? {}) as Record<string, unknown>;
+      const keys = [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort();
+      for (const k of keys) if (canonical(ra[k]) !== canonical(rb[k])) out.push(`${f}.${k}`);
+    } else if (canonical(va) !== canonical(vb)) out.push(f);
+  }
+  return out;
+}
+
+/** True when the service fields outside the process ones differ (restart, probes, deps, ...). */
+function otherFieldsDiffer(a: ServiceSpec, b: ServiceSpec): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof ServiceSpec)[]);
+  for (const k of keys) {
+    if (IGNORED.has(k) || (PROCESS_FIELDS as readonly string[]).includes(k)) continue;
+    if (canonical(a[k]) !== canonical(b[k])) return true;
+  }
+  return false;
+}
+
+/** The reload plan over instance ids: added, removed, changed (restart), inPlace (update only), unchanged. */
+export function diffSpecs(
+  old: Spec,
+  next: Spec,
+): {
+  added: string[];
+  removed: string[];
+  changed: { id: string; fields: string[] }[];
+  inPlace: string[];
+  unchanged: string[];
+} {
+  const before = new Map(expandInstances(old).map((i) => [i.id, i]));
+  const after = expandInstances(next);
+  const afterIds = new Set(after.map((i) => i.id));
+  const result = {
+    added: [] as string[],
+    removed: [...before.keys()].filter((id) => !afterIds.has(id)),
+    changed: [] as { id: string; fields: string[] }[],
+    inPlace: [] as string[],
+    unchanged: [] as string[],
+  };
+  for (const inst of after) {
+    const prev = before.get(inst.id);
+    if (!prev) result.added.push(inst.id);
+    else if (processHash(prev) !== processHash(inst)) result.changed.push({ id: inst.id, fields: changedFields(prev, inst) });
+    else if (otherFieldsDiffer(prev.spec, inst.spec)) result.inPlace.push(inst.id);
+    else result.unchanged.push(inst.id);
+  }
+  return result;
+}

@@ -1,0 +1,202 @@
+// The config loader: YAML text -> a validated Spec, or a ConfigError naming every problem at once.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { ConfigError } from '../core/errors.js';
+import type { ServiceSpec, Spec } from '../core/types.js';
+import { buildService, buildSettings } from './build.js';
+import { checkDeps, readDeps, type DepEntry } from './deps.js';
+import { expected } from './describe.js';
+import { hint } from './did-you-mean.js';
+import { parseEnvFile } from './env-file.js';
+import { Locator } from './locate.js';
+import { Problems } from './problems.js';
+import { PROBE_FORMS, TOP_KEYS, getSchemas, type RawService, type RawSettings } from './schema.js';
+
+/** Unix socket paths are limited to sizeof(sun_path) - 1 bytes on Linux. */
+export const MAX_SOCKET_PATH = 107;
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Reads and validates a config file; throws ConfigError with every problem found. */
+export function loadSpec(file: string): Spec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError([{ file, line: 0, col: 0, path: '', message: `cannot read config: ${reason(e)}` }]);
+  }
+  return parseSpec(text, file);
+}
+
+/** Validates config text as if read from `file` (env files are still read, relative to its folder). */
+export function parseSpec(text: string, file: string): Spec {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, merge: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({
+        file,
+        line: e.linePos?.[0].line ?? 0,
+        col: e.linePos?.[0].col ?? 0,
+        path: '',
+        message: e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim(),
+      })),
+    );
+  }
+  if (doc.contents === null) throw new ConfigError([{ file, line: 0, col: 0, path: '', message: 'empty config' }]);
+
+  const problems = new Problems(file, new Locator(doc, lines));
+  const absFile = resolve(file);
+  const dir = dirname(absFile);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    // e.g. a merge key (<<) whose source is not a mapping, or an alias bomb
+    throw new ConfigError([{ file, line: 0, col: 0, path: '', message: (e as Error).message }]);
+  }
+  if (!isPlainObject(raw)) {
+    problems.add([], expected('a mapping with settings and services', raw));
+    problems.throwIfAny();
+  }
+  const top = raw as Record<string, unknown>;
+  for (const key of Object.keys(top)) if (!(TOP_KEYS as readonly string[]).includes(key)) problems.unknownKey([], key, TOP_KEYS);
+
+  const { settings: settingsSchema, service: serviceSchema } = getSchemas();
+  const settingsResult = settingsSchema.safeParse(top.settings, { reportInput: true });
+  if (!settingsResult.success) problems.addIssues(['settings'], settingsResult.error.issues);
+  const settings = buildSettings(settingsResult.data as RawSettings | undefined, dir);
+
+  const rawServices = top.services;
+  const services: ServiceSpec[] = [];
+  const graph = new Map<string, { deps: DepEntry[]; type: unknown }>();
+  if (!isPlainObject(rawServices) || Object.keys(rawServices).length === 0) {
+    problems.add(['services'], expected('a mapping of service names to services, at least one', rawServices));
+  } else {
+    for (const name of fileOrder(doc, rawServices)) {
+      const value = rawServices[name];
+      const at = ['services', name];
+      if (!NAME.test(name)) {
+        problems.add(at, expected('a service name matching [a-z0-9][a-z0-9_-]{0,62}', name), { key: true });
+      }
+      if (!isPlainObject(value)) {
+        problems.add(at, expected('a mapping with at least a command', value));
+        graph.set(name, { deps: [], type: undefined });
+        continue;
+      }
+      graph.set(name, { deps: readDeps(value.depends_on), type: value.type });
+      const input = { ...value, umask: umaskSource(doc, name, value.umask) };
+      if (input.umask === undefined) delete input.umask;
+      checkProbeForms(value, at, problems);
+      const env = readEnvFiles(value.env_file, file, dir, at, problems);
+      const result = serviceSchema.safeParse(input, { reportInput: true });
+      if (!result.success) problems.addIssues(at, result.error.issues);
+      else {
+        const svc = result.data as RawService;
+        const b = svc.backoff;
+        if (b?.initial !== undefined && b.max !== undefined && b.max < b.initial) {
+          problems.add([...at, 'backoff', 'max'], expected(`at least backoff.initial (${b.initial}ms)`, (value.backoff as Record<string, unknown>).max));
+        }
+        services.push(buildService(name, svc, dir, env.vars, env.files));
+      }
+    }
+  }
+  checkDeps(graph, problems);
+
+  const exitWith = isPlainObject(top.settings) ? top.settings.exit_with : undefined;
+  if (typeof exitWith === 'string' && exitWith !== '' && isPlainObject(rawServices) && !Object.hasOwn(rawServices, exitWith)) {
+    const names = Object.keys(rawServices);
+    problems.add(['settings', 'exit_with'], `unknown service ${JSON.stringify(exitWith)}${hint(exitWith, names)}`);
+  }
+  const socketBytes = Buffer.byteLength(settings.socket);
+  if (settingsResult.success && socketBytes > MAX_SOCKET_PATH) {
+    problems.add(
+      ['settings', 'socket'],
+      `socket path ${settings.socket} is ${socketBytes} bytes, over the ${MAX_SOCKET_PATH}-byte limit of Unix sockets; set a shorter settings.socket`,
+    );
+  }
+  problems.throwIfAny();
+  return { file: absFile, dir, settings, services };
+}
+
+/** Service names in the order of the file (a JS object puts integer-like keys such as "1" first). */
+function fileOrder(doc: Document, services: Record<string, unknown>): string[] {
+  const node = doc.get('services', true);
+  const names = isMap(node) ? node.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
+  const inFile = names.filter((n) => Object.hasOwn(services, n));
+  return [...new Set([...inFile, ...Object.keys(services)])];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** YAML 1.2 reads `umask: 022` as the number 22; a umask is octal, so use the digits as written. */
+function umaskSource(doc: Document, name: string, value: unknown): unknown {
+  if (typeof value !== 'number') return value;
+  const node = doc.getIn(['services', name, 'umask'], true);
+  return isScalar(node) && typeof node.source === 'string' && node.source !== '' ? node.source : value;
+}
+
+/** A probe needs exactly one of exec | tcp | http | log | fd. */
+function checkProbeForms(value: Record<string, unknown>, at: string[], problems: Problems): void {
+  for (const which of ['readiness', 'liveness']) {
+    const probe = value[which];
+    if (!isPlainObject(probe)) continue;
+    const forms = PROBE_FORMS.filter((f) => probe[f] !== undefined);
+    if (forms.length === 1) continue;
+    const got = forms.length === 0 ? 'none' : forms.join(' and ');
+    const what = forms.length === 0 ? 'one of' : 'exactly one of';
+    problems.add([...at, which], `expected ${what} ${PROBE_FORMS.join(', ')}; got ${got}`);
+  }
+}
+
+/**
+ * Reads env files in order (later ones win), reporting unreadable files and bad lines. Reads the raw
+ * env_file value leniently, so a file is checked even when another key of the service is bad.
+ */
+function readEnvFiles(
+  value: unknown,
+  file: string,
+  dir: string,
+  at: string[],
+  problems: Problems,
+): { vars: Record<string, string>; files: string[] } {
+  const entries: { p: string; where: (string | number)[] }[] = [];
+  if (typeof value === 'string' && value !== '') entries.push({ p: value, where: [...at, 'env_file'] });
+  else if (Array.isArray(value)) {
+    value.forEach((p, i) => {
+      if (typeof p === 'string' && p !== '') entries.push({ p, where: [...at, 'env_file', i] });
+    });
+  }
+  const vars: Record<string, string> = {};
+  const files: string[] = [];
+  for (const { p, where } of entries) {
+    const abs = resolve(dir, p);
+    files.push(abs);
+    let text: string;
+    try {
+      text = readFileSync(abs, 'utf8');
+    } catch (e) {
+      problems.add(where, `cannot read env file ${JSON.stringify(p)}: ${reason(e)}`);
+      continue;
+    }
+    const parsed = parseEnvFile(text);
+    const shown = isAbsolute(p) ? p : join(dirname(file), p);
+    for (const bad of parsed.problems) problems.addIn(shown, bad.line, bad.col, where, bad.message);
+    Object.assign(vars, parsed.vars);
+  }
+  return { vars, files };
+}
+
+/** A short reason from an fs error: "no such file or directory". */
+function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const byCode: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+  };
+  return (err.code && byCode[err.code]) ?? err.message ?? String(e);
+}

@@ -1,0 +1,212 @@
+// The zod shape of tend.yaml (snake_case, as written). Defaults are filled later, in build.ts.
+import * as z from 'zod';
+import { ValueError, expected } from './describe.js';
+import { hint } from './did-you-mean.js';
+import { parseCommand, parseFd, parseHttpUrl, parseRegex, parseTcp } from './forms.js';
+import { parseDuration, parseId, parseSignal, parseSize, parseUmask } from './units.js';
+import type { PathSeg } from './locate.js';
+
+/** Prefix of the message an unknown-keys issue carries: the allowed keys follow, comma-separated. */
+export const UNKNOWN_KEYS = 'unknown-keys:';
+
+/** The enumerations of SPEC §1, used by the schema and its messages. */
+export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
+export const SERVICE_TYPES = ['simple', 'oneshot'] as const;
+export const DEPEND_CONDITIONS = ['started', 'healthy', 'completed'] as const;
+export const PROBE_FORMS = ['exec', 'tcp', 'http', 'log', 'fd'] as const;
+
+type Report = (message: string, path?: PathSeg[]) => void;
+
+/** A value checked by a hand-written parser that may report several problems. */
+function custom<T>(fn: (v: unknown, bad: Report) => T | undefined) {
+  return z.unknown().transform((v, ctx): T => {
+    let failed = false;
+    const out = fn(v, (message, path = []) => {
+      failed = true;
+      ctx.issues.push({ code: 'custom', message, input: v, path });
+    });
+    return failed ? z.NEVER : (out as T);
+  });
+}
+
+/** A value checked by one of the throwing parsers of units.ts / forms.ts. */
+function from<T>(parse: (v: unknown) => T, check?: (out: T, v: unknown) => string | undefined) {
+  return custom<T>((v, bad) => {
+    try {
+      const out = parse(v);
+      const problem = check?.(out, v);
+      if (problem) bad(problem);
+      return out;
+    } catch (e) {
+      if (!(e instanceof ValueError)) throw e;
+      bad(e.message, e.path);
+      return undefined;
+    }
+  });
+}
+
+const positive = (words: string) => (n: number, v: unknown) => (n > 0 ? undefined : expected(words, v));
+const duration = () => from(parseDuration).optional();
+const positiveDuration = () => from(parseDuration, positive('a duration > 0')).optional();
+const positiveSize = () => from(parseSize, positive('a size > 0')).optional();
+const bool = () => z.boolean({ error: (iss) => expected('true or false', iss.input) }).optional();
+const text = () =>
+  z
+    .string({ error: (iss) => expected('a string', iss.input) })
+    .min(1, { error: (iss) => expected('a non-empty string', iss.input) })
+    .optional();
+const int = (min: number) => {
+  const error = (iss: { input?: unknown }) => expected(`an integer >= ${min}`, iss.input);
+  return z.int({ error }).min(min, { error }).optional();
+};
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .enum(values, {
+      error: (iss) =>
+        expected(`one of ${values.join(', ')}`, iss.input) +
+        (typeof iss.input === 'string' ? hint(iss.input, values) : ''),
+    })
+    .optional();
+
+/** A strict mapping; null (a key with everything under it commented out) counts as absent. */
+function mapping<S extends z.core.$ZodLooseShape>(shape: S) {
+  const keys = Object.keys(shape).join(',');
+  const obj = z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? UNKNOWN_KEYS + keys : expected('a mapping', iss.input)),
+  });
+  return z.preprocess((v) => (v === null ? undefined : v), obj.optional());
+}
+
+/** Makes null (a key left empty) count as absent. */
+function orNull<S extends z.ZodType>(schema: S) {
+  return z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+}
+
+const ENV_KEY = /^[^=\0]+$/;
+
+function envMap(v: unknown, bad: Report): Record<string, string> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    bad(expected('a mapping of NAME: value', v));
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (!ENV_KEY.test(k)) bad(expected('a variable name without "="', k), [k]);
+    else if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
+    else bad(expected('a string, number or boolean', val), [k]);
+  }
+  return out;
+}
+
+function pathList(v: unknown, bad: Report): string[] | undefined {
+  const words = 'a path or a list of paths';
+  if (typeof v === 'string' && v !== '') return [v];
+  if (!Array.isArray(v) || v.length === 0) {
+    bad(expected(words, v));
+    return undefined;
+  }
+  v.forEach((item, i) => {
+    if (typeof item !== 'string' || item === '') bad(expected('a path', item), [i]);
+  });
+  return v as string[];
+}
+
+function dependsOn(v: unknown, bad: Report): Record<string, (typeof DEPEND_CONDITIONS)[number]> | undefined {
+  const out: Record<string, (typeof DEPEND_CONDITIONS)[number]> = {};
+  if (Array.isArray(v)) {
+    v.forEach((item, i) => {
+      if (typeof item === 'string' && item !== '') out[item] = 'started';
+      else bad(expected('a service name', item), [i]);
+    });
+    return out;
+  }
+  if (typeof v !== 'object' || v === null) {
+    bad(expected('a mapping of service: condition, or a list of services', v));
+    return undefined;
+  }
+  for (const [k, cond] of Object.entries(v)) {
+    if ((DEPEND_CONDITIONS as readonly unknown[]).includes(cond)) out[k] = cond as (typeof DEPEND_CONDITIONS)[number];
+    else {
+      const h = typeof cond === 'string' ? hint(cond, DEPEND_CONDITIONS) : '';
+      bad(expected(`one of ${DEPEND_CONDITIONS.join(', ')}`, cond) + h, [k]);
+    }
+  }
+  return out;
+}
+
+function build() {
+  const probe = mapping({
+    exec: from(parseCommand).optional(),
+    tcp: from(parseTcp).optional(),
+    http: from(parseHttpUrl).optional(),
+    log: from(parseRegex).optional(),
+    fd: from(parseFd).optional(),
+    interval: positiveDuration(),
+    timeout: positiveDuration(),
+    initial_delay: duration(),
+    failure_threshold: int(1),
+  });
+  const service = mapping({
+    command: from(parseCommand),
+    cwd: text(),
+    env: orNull(custom(envMap)),
+    env_file: orNull(custom(pathList)),
+    user: from(parseId).optional(),
+    group: from(parseId).optional(),
+    umask: from(parseUmask).optional(),
+    tty: bool(),
+    type: oneOf(SERVICE_TYPES),
+    autostart: bool(),
+    restart: oneOf(RESTART_POLICIES),
+    backoff: mapping({
+      initial: duration(),
+      max: duration(),
+      factor: z
+        .number({ error: (iss) => expected('a number >= 1', iss.input) })
+        .min(1, { error: (iss) => expected('a number >= 1', iss.input) })
+        .optional(),
+    }),
+    start_limit: mapping({ burst: int(1), interval: positiveDuration() }),
+    stop_signal: from(parseSignal).optional(),
+    stop_timeout: duration(),
+    readiness: probe,
+    liveness: probe,
+    limits: mapping({
+      memory: positiveSize(),
+      cpu: z
+        .number({ error: (iss) => expected('a number of cores > 0', iss.input) })
+        .positive({ error: (iss) => expected('a number of cores > 0', iss.input) })
+        .optional(),
+      pids: int(1),
+      nofile: int(1),
+    }),
+    logs: mapping({ max_size: positiveSize(), keep: int(0) }),
+    replicas: int(1),
+    depends_on: orNull(custom(dependsOn)),
+  });
+  const settings = mapping({
+    socket: text(),
+    log_dir: text(),
+    shutdown_timeout: duration(),
+    echo: bool(),
+    watch: bool(),
+    exit_with: text(),
+  });
+  return { settings, service };
+}
+
+let schemas: ReturnType<typeof build> | undefined;
+
+/** The zod schemas, built on first use (keeps importing this module cheap). */
+export function getSchemas(): ReturnType<typeof build> {
+  schemas ??= build();
+  return schemas;
+}
+
+/** What zod hands back: snake_case, parsed values, no defaults yet. */
+export type RawSettings = NonNullable<z.output<ReturnType<typeof build>['settings']>>;
+export type RawService = NonNullable<z.output<ReturnType<typeof build>['service']>>;
+export type RawProbe = NonNullable<RawService['readiness']>;
+
+/** The keys a top-level file may have. */
+export const TOP_KEYS = ['settings', 'services'] as const;

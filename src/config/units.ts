@@ -1,0 +1,93 @@
+// Durations, sizes, signals and umasks as written in tend.yaml, turned into numbers and names.
+import { constants } from 'node:os';
+import { ValueError, expected } from './describe.js';
+import { didYouMean } from './did-you-mean.js';
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_WORDS = 'a duration like 250ms, 10s, 5m, 1h or a number of seconds';
+
+/** Milliseconds from `250ms`, `1.5s`, `5m`, `1h`, `1m30s`, or a plain number of seconds. */
+export function parseDuration(v: unknown): number {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || v < 0) throw new ValueError(expected(DURATION_WORDS, v));
+    return Math.round(v * 1000);
+  }
+  if (typeof v !== 'string') throw new ValueError(expected(DURATION_WORDS, v));
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let at = 0;
+  let m: RegExpExecArray | null;
+  while ((m = part.exec(s)) !== null) {
+    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+    at = part.lastIndex;
+  }
+  if (s === '' || at !== s.length) throw new ValueError(expected(DURATION_WORDS, v));
+  return Math.round(total);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const SIZE_WORDS = 'a size like 512K, 10M, 1G or a number of bytes';
+
+/** Bytes from `512K`, `10M`, `1G` (also `KB`, `MiB`...; all binary, as systemd and docker read them). */
+export function parseSize(v: unknown): number {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || v < 0) throw new ValueError(expected(SIZE_WORDS, v));
+    return Math.round(v);
+  }
+  if (typeof v !== 'string') throw new ValueError(expected(SIZE_WORDS, v));
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b)?)$/i.exec(v.trim());
+  if (!m) throw new ValueError(expected(SIZE_WORDS, v));
+  const unit = (m[2] ?? m[3] ?? '').toLowerCase();
+  return Math.round(Number(m[1]) * SIZE_UNITS[unit]!);
+}
+
+let signalByNumber: Map<number, string> | undefined;
+
+/** Canonical signal name ("SIGTERM") from `TERM`, `SIGTERM`, `sigterm` or a number like 15. */
+export function parseSignal(v: unknown): string {
+  const known = constants.signals as Record<string, number>;
+  if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v.trim()))) {
+    if (!signalByNumber) {
+      signalByNumber = new Map();
+      // First name wins: SIGABRT before SIGIOT, SIGIO before SIGPOLL.
+      for (const [name, n] of Object.entries(known)) if (!signalByNumber.has(n)) signalByNumber.set(n, name);
+    }
+    const name = signalByNumber.get(Number(v));
+    if (name === undefined) throw new ValueError(expected('a signal name like SIGTERM or its number', v));
+    return name;
+  }
+  if (typeof v !== 'string') throw new ValueError(expected('a signal name like SIGTERM', v));
+  const up = v.trim().toUpperCase();
+  const name = up.startsWith('SIG') ? up : `SIG${up}`;
+  if (!(name in known)) {
+    // compare without the SIG prefix every name shares, so "NOPE" is not "close" to SIGFPE
+    const bare = Object.keys(known).map((k) => k.slice(3));
+    const m = didYouMean(name.slice(3), bare);
+    throw new ValueError(expected('a signal name like SIGTERM', v) + (m ? ` (did you mean "SIG${m}"?)` : ''));
+  }
+  return name;
+}
+
+/** A umask: a string of octal digits ("022", "0022", "0o22") or a number taken as is; 0..0o777. */
+export function parseUmask(v: unknown): number {
+  const words = 'an octal umask like "022"';
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^(0o)?[0-7]{1,4}$/i.test(v.trim())) n = parseInt(v.trim().replace(/^0o/i, ''), 8);
+  else throw new ValueError(expected(words, v));
+  if (!Number.isInteger(n) || n < 0 || n > 0o777) throw new ValueError(expected(words, v));
+  return n;
+}
+
+/** A user or group: a name, or a uid/gid (a number or a numeric string, made a number). */
+export function parseId(v: unknown): string | number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (/^\d+$/.test(s)) return Number(s);
+    if (/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(s)) return s;
+  }
+  throw new ValueError(expected('a name or a numeric id', v));
+}

@@ -1,0 +1,225 @@
+// The CLI's and shell's side of the control socket. Kept light (node:net and tiny tend files only):
+// it is on the one-shot command path, whose start-up time counts.
+import * as net from 'node:net';
+import { TendError } from '../core/errors.js';
+import { socketPathProblem } from './limits.js';
+import { LineSplitter } from './lines.js';
+import type { ErrorBody, RequestFrame, ServerFrame } from './protocol.js';
+
+/** A running stream (`logs -f`, `events -f`). */
+export interface ClientStream {
+  /** resolves when the stream ends or close() is called; rejects on an error reply or a lost connection */
+  done: Promise<void>;
+  /** stops the stream (the server is told to cancel it); the connection stays usable */
+  close(): void;
+}
+
+/** A connection to the daemon. Several requests may be in flight at once. */
+export interface Client {
+  /** sends one command; resolves with its result, rejects with TendError(code, message) */
+  request(cmd: string, args?: Record<string, unknown>): Promise<unknown>;
+  /** sends a streaming command; onEvent gets each event until the stream ends */
+  stream(cmd: string, args: Record<string, unknown>, onEvent: (event: unknown) => void): ClientStream;
+  /** closes the connection; requests in flight reject with code "closed", streams resolve */
+  close(): void;
+  /** called once when the connection closes; `err` is why, unless close() was called */
+  onClose(cb: (err?: TendError) => void): void;
+  readonly closed: boolean;
+}
+
+/** Options of connect(). */
+export interface ConnectOptions {
+  /** give up connecting after this long (default 5000 ms) */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(err: TendError): void;
+  onEvent?: (event: unknown) => void;
+}
+
+/** Connects to the daemon's socket; rejects with TendError('no_daemon') when nothing listens there. */
+export function connect(path: string, opts: ConnectOptions = {}): Promise<Client> {
+  const problem = socketPathProblem(path);
+  if (problem) return Promise.reject(new TendError('bad_socket_path', problem));
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(path);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new TendError('no_daemon', `no tend daemon answers on ${path} (no connection after ${timeoutMs} ms)`));
+    }, timeoutMs);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      const quiet = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
+      reject(new TendError('no_daemon', `no tend daemon answers on ${path}${quiet ? '' : `: ${err.message}`}`));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(new SocketClient(socket, path));
+    });
+  });
+}
+
+class SocketClient implements Client {
+  private readonly pending = new Map<number, Pending>();
+  private readonly closeCallbacks: Array<(err?: TendError) => void> = [];
+  private nextId = 1;
+  private isClosed = false;
+  private closedByUs = false;
+  private socketClosed = false;
+  /** why the connection is unusable: an error frame with id null, or the socket ending */
+  private failure: TendError | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly path: string,
+  ) {
+    const splitter = new LineSplitter(
+      (line) => this.onLine(line),
+      () => this.fail(new TendError('protocol', `the daemon on ${path} sent a line over the 1 MiB limit`)),
+    );
+    socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+    socket.on('error', (err) => {
+      this.failure ??= new TendError('connection_lost', `lost the connection to the tend daemon on ${path}: ${err.message}`);
+    });
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  request(cmd: string, args?: Record<string, unknown>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.send(cmd, args, reject);
+      if (id !== undefined) this.pending.set(id, { resolve, reject });
+    });
+  }
+
+  stream(cmd: string, args: Record<string, unknown>, onEvent: (event: unknown) => void): ClientStream {
+    let id: number | undefined;
+    let settle!: { resolve(): void; reject(err: TendError): void };
+    const done = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    done.catch(() => {}); // a caller that only close()s must not see an unhandled rejection
+    id = this.send(cmd, args, settle.reject);
+    if (id !== undefined) this.pending.set(id, { resolve: () => settle.resolve(), reject: settle.reject, onEvent });
+    return {
+      done,
+      close: () => {
+        if (id === undefined || !this.pending.has(id)) return;
+        this.pending.delete(id);
+        settle.resolve();
+        if (!this.isClosed) this.send('cancel', { id }, () => {});
+        id = undefined;
+      },
+    };
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.closedByUs = true;
+    this.isClosed = true;
+    this.settleAll(new TendError('closed', 'the connection was closed by the client'), true);
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  onClose(cb: (err?: TendError) => void): void {
+    if (!this.socketClosed) {
+      this.closeCallbacks.push(cb);
+      return;
+    }
+    const reason = this.closedByUs ? undefined : this.closeReason();
+    queueMicrotask(() => cb(reason));
+  }
+
+  /** Writes a request; returns its id, or undefined after calling `reject` when the connection is unusable. */
+  private send(cmd: string, args: Record<string, unknown> | undefined, reject: (err: TendError) => void): number | undefined {
+    if (this.isClosed || this.failure) {
+      reject(this.closeReason());
+      return undefined;
+    }
+    const id = this.nextId++;
+    const frame: RequestFrame = args === undefined ? { id, cmd } : { id, cmd, args };
+    let line: string;
+    try {
+      line = JSON.stringify(frame) + '\n';
+    } catch (err) {
+      reject(new TendError('bad_request', `${cmd}: cannot encode the arguments as JSON: ${(err as Error).message}`));
+      return undefined;
+    }
+    this.socket.write(line);
+    return id;
+  }
+
+  private onLine(line: string): void {
+    if (line.trim() === '') return;
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(line) as ServerFrame;
+    } catch (err) {
+      this.fail(new TendError('protocol', `the daemon on ${this.path} sent malformed JSON: ${(err as Error).message}`));
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null) return;
+    if ('event' in frame) {
+      this.pending.get(frame.id as number)?.onEvent?.(frame.event);
+      return;
+    }
+    if (!('ok' in frame)) return;
+    if (frame.id === null) {
+      // a connection-level refusal (forbidden peer, oversized line): everything in flight fails with it
+      if (!frame.ok) this.fail(toError(frame.error));
+      return;
+    }
+    const p = this.pending.get(frame.id as number);
+    if (!p) return; // an answer to a cancelled stream or to a cancel
+    this.pending.delete(frame.id as number);
+    if (frame.ok) p.resolve(frame.result);
+    else p.reject(toError(frame.error));
+  }
+
+  /** The connection is unusable for `err`: fails everything in flight and closes. */
+  private fail(err: TendError): void {
+    this.failure ??= err;
+    this.settleAll(this.failure, false);
+    this.socket.destroy();
+  }
+
+  private settleAll(err: TendError, streamsResolve: boolean): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) {
+      if (streamsResolve && p.onEvent) p.resolve(undefined);
+      else p.reject(err);
+    }
+  }
+
+  private closeReason(): TendError {
+    if (this.failure) return this.failure;
+    if (this.closedByUs) return new TendError('closed', 'the connection was closed by the client');
+    return new TendError('connection_lost', `the tend daemon on ${this.path} closed the connection`);
+  }
+
+  private onSocketClose(): void {
+    const byUs = this.closedByUs;
+    this.isClosed = true;
+    this.socketClosed = true;
+    const reason = this.closeReason();
+    this.settleAll(reason, byUs);
+    const cbs = this.closeCallbacks.splice(0);
+    for (const cb of cbs) cb(byUs ? undefined : reason);
+  }
+}
+
+function toError(body: ErrorBody | undefined): TendError {
+  const code = typeof body?.code === 'string' ? body.code : 'internal';
+  const message = typeof body?.message === 'string' ? body.message : 'the daemon sent an error without a message';
+  return new TendError(code, message);
+}

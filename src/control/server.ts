@@ -1,0 +1,110 @@
+// The daemon's side of the control socket (SPEC §5): a private unix socket serving NDJSON requests.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { TendError } from '../core/errors.js';
+import { Connection, type CommandTable, type Handler } from './connection.js';
+import { fileIdentity, prepareSocketPath, removeSocketFile } from './socket-file.js';
+
+export type { CommandTable, Handler, RequestContext } from './connection.js';
+
+/** How to run a control server. */
+export interface ControlServerOptions {
+  path: string;
+  handle: Handler;
+  /** returns why a new connection is refused (e.g. a foreign uid), or undefined to serve it */
+  allowPeer?: (socket: net.Socket) => string | undefined;
+  /** problems that do not stop the server (a handler crash, a slow client) */
+  onError?(msg: string): void;
+  /** when given, commands not in it get `unknown_command`, and args are checked by their schema */
+  commands?: CommandTable;
+  /** bytes of unread replies after which a client is dropped; default 16 MiB */
+  maxBufferedBytes?: number;
+}
+
+/** A listening control server. */
+export interface ControlServer {
+  readonly path: string;
+  /** connections open now */
+  readonly connections: number;
+  /** stops listening, ends every connection, removes the socket file */
+  close(): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 1000;
+
+/** Creates the socket (0600 in a 0700 folder, a stale one replaced) and serves requests on it. */
+export async function createControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  const onError = opts.onError ?? (() => {});
+  await prepareSocketPath(opts.path);
+
+  const conns = new Set<Connection>();
+  const connOpts = {
+    handle: opts.handle,
+    commands: opts.commands,
+    onError,
+    maxBufferedBytes: opts.maxBufferedBytes ?? 16 * 1024 * 1024,
+  };
+  let closing: Promise<void> | undefined;
+
+  const server = net.createServer({ allowHalfOpen: false }, (socket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(socket, connOpts);
+    conns.add(conn);
+    socket.once('close', () => conns.delete(conn));
+    let refusal: string | undefined;
+    try {
+      refusal = opts.allowPeer?.(socket);
+    } catch (err) {
+      refusal = `cannot check the peer: ${(err as Error).message}`;
+    }
+    if (refusal !== undefined) conn.refuse({ code: 'forbidden', message: refusal });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException): void => {
+      if (err.code === 'EADDRINUSE') reject(new TendError('socket_in_use', `another tend is running on ${opts.path}`));
+      else reject(new TendError('socket_listen', `cannot listen on ${opts.path}: ${err.message}`));
+    };
+    server.once('error', fail);
+    server.listen(opts.path, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+  try {
+    fs.chmodSync(opts.path, 0o600);
+  } catch (err) {
+    server.close();
+    throw new TendError('socket_listen', `cannot make ${opts.path} private (chmod 0600): ${(err as Error).message}`);
+  }
+  const identity = fileIdentity(opts.path);
+  server.on('error', (err) => onError(`control socket ${opts.path}: ${err.message}`));
+
+  return {
+    path: opts.path,
+    get connections() {
+      return conns.size;
+    },
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // unlink at once so a new daemon may start while connections drain
+        removeSocketFile(opts.path, identity);
+        const ended = [...conns].map((conn) => {
+          const gone = new Promise<void>((resolve) => {
+            if (conn.socket.closed) resolve();
+            else conn.socket.once('close', () => resolve());
+          });
+          conn.end(CLOSE_GRACE_MS);
+          return gone;
+        });
+        await Promise.all([stopped, ...ended]);
+        conns.clear();
+      })();
+      return closing;
+    },
+  };
+}

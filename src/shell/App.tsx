@@ -1,0 +1,300 @@
+// The REPL: scrollback printed once through <Static>, then the live part (notices, the prompt, or
+// `top`). Keys go through the pure prompt reducer; this component carries out its effects.
+import { Box, Static, Text, useApp, useStdout } from 'ink';
+import { constants } from 'node:os';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { RunLine, ShellBackend } from './backend.js';
+import { COMMANDS, type CommandDef } from './command-data.js';
+import { formatColumns } from './completion.js';
+import { helpText } from './help.js';
+import { addEntry, loadHistory, saveHistory } from './history.js';
+import type { Key } from './key-parser.js';
+import { INITIAL_PROMPT, promptKey, shownLine, type PromptState } from './prompt-keys.js';
+import { Prompt } from './Prompt.js';
+import { classifyLine, type LineAction } from './shell-line.js';
+import { formatEvent, formatLogEvent, logsArePrefixed } from './stream-lines.js';
+import { statusRows, Top } from './Top.js';
+import { useDaemonLink } from './use-daemon-link.js';
+import { useKeys } from './use-keys.js';
+
+/** The prompt string. */
+export const PROMPT = 'tend> ';
+
+/** Every signal name the platform knows, for completion. */
+export const SIGNALS: readonly string[] = Object.keys(constants.signals);
+
+/** Inputs of the shell. */
+export interface AppProps {
+  backend: ShellBackend;
+  runLine: RunLine;
+  /** where history persists; none: kept in memory only */
+  historyFile?: string;
+  commands?: readonly CommandDef[];
+  signals?: readonly string[];
+  /** columns; default the terminal's */
+  width?: number;
+  /** rows for `top`; default the terminal's */
+  height?: number;
+  /** called once when the shell ends (exit, Ctrl-D) */
+  onExit?: (code: number) => void;
+  /** ANSI colour in printed lines */
+  color?: boolean;
+}
+
+interface Item {
+  id: number;
+  text: string;
+  color?: string;
+  dim?: boolean;
+}
+
+type Mode = 'prompt' | 'running' | 'streaming' | 'top';
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The interactive shell. */
+export function App(props: AppProps) {
+  const { backend, runLine, historyFile, commands = COMMANDS, signals = SIGNALS, color = true } = props;
+  const app = useApp();
+  const { stdout } = useStdout();
+  const width = props.width ?? stdout.columns ?? 80;
+  const height = props.height ?? (stdout.rows ? stdout.rows - 1 : 23);
+
+  const [items, setItems] = useState<Item[]>([]);
+  const nextId = useRef(0);
+  const pending = useRef<Item[]>([]);
+  // lines printed in one burst (a stream, a long output) are added to the scrollback together
+  const print = useCallback((text: string, style: Omit<Item, 'id' | 'text'> = {}) => {
+    pending.current.push({ id: nextId.current++, text: text === '' ? ' ' : text, ...style });
+    if (pending.current.length > 1) return;
+    queueMicrotask(() => {
+      const batch = pending.current;
+      pending.current = [];
+      setItems((prev) => prev.concat(batch));
+    });
+  }, []);
+
+  const [prompt, setPromptState] = useState<PromptState>(INITIAL_PROMPT);
+  const promptRef = useRef(prompt);
+  const [entries] = useState<{ list: string[] }>(() => ({ list: historyFile ? loadHistory(historyFile) : [] }));
+  const [mode, setModeState] = useState<Mode>('prompt');
+  const modeRef = useRef<Mode>('prompt');
+  const services = useRef<string[]>([]);
+  const queue = useRef<Key[]>([]);
+  const running = useRef<AbortController | null>(null);
+  const streaming = useRef<{ cmd: string; close(): void } | null>(null);
+  const ended = useRef(false);
+  const historyWarned = useRef(false);
+
+  const refreshServices = useCallback(() => {
+    if (!backend.connected) return;
+    backend.request('status', {}).then(
+      (r) => (services.current = statusRows(r).map((row) => row.name)),
+      () => {},
+    );
+  }, [backend]);
+
+  const exit = useCallback(() => {
+    if (ended.current) return;
+    ended.current = true;
+    running.current?.abort();
+    streaming.current?.close();
+    props.onExit?.(0);
+    app.exit();
+  }, [app, props.onExit]);
+
+  const clearScreen = useCallback(() => stdout.write('\x1b[2J\x1b[3J\x1b[H'), [stdout]);
+
+  // the key handler and the mode switch call each other (type-ahead replays after a command)
+  const handleKeysRef = useRef<(keys: Key[]) => void>(() => {});
+  const setMode = useCallback((m: Mode) => {
+    modeRef.current = m;
+    setModeState(m);
+    if (m === 'prompt' && queue.current.length) {
+      const keys = queue.current;
+      queue.current = [];
+      handleKeysRef.current(keys);
+    }
+  }, []);
+
+  const interrupt = useCallback(() => {
+    running.current?.abort();
+    running.current = null;
+    const s = streaming.current;
+    streaming.current = null;
+    s?.close();
+    queue.current = [];
+    print('^C', { dim: true });
+    setMode('prompt');
+  }, [print, setMode]);
+
+  const startRun = useCallback(
+    (line: string) => {
+      const ctl = new AbortController();
+      running.current = ctl;
+      setMode('running');
+      const out = (text: string) => {
+        if (!ctl.signal.aborted) print(text.replace(/\n$/, ''));
+      };
+      (async () => runLine(line, out, ctl.signal))()
+        .catch((err) => out(`tend: ${errorText(err)}`))
+        .finally(() => {
+          if (running.current === ctl) {
+            running.current = null;
+            setMode('prompt');
+          }
+          refreshServices();
+        });
+    },
+    [print, runLine, refreshServices, setMode],
+  );
+
+  const startStream = useCallback(
+    (action: Extract<LineAction, { kind: 'stream' }>) => {
+      const prefixed = logsArePrefixed(action.args);
+      const format = (e: unknown) =>
+        action.json ? JSON.stringify(e) : action.cmd === 'logs' ? formatLogEvent(e, prefixed, color) : formatEvent(e, color);
+      let open = true;
+      const handle = {
+        cmd: action.cmd,
+        close: () => {
+          open = false;
+          sub?.close();
+        },
+      };
+      let sub: { done: Promise<void>; close(): void } | undefined;
+      streaming.current = handle;
+      setMode('streaming');
+      try {
+        sub = backend.stream(action.cmd, action.args, (e) => open && print(format(e)));
+      } catch (err) {
+        sub = { done: Promise.reject(err), close() {} };
+      }
+      sub.done
+        .catch((err) => open && print(`tend: ${errorText(err)}`, { color: 'red' }))
+        .finally(() => {
+          if (streaming.current === handle) {
+            streaming.current = null;
+            setMode('prompt');
+          }
+        });
+    },
+    [backend, color, print, setMode],
+  );
+
+  const submit = useCallback(
+    (line: string) => {
+      print(PROMPT + line, { dim: true });
+      if (line.trim()) {
+        entries.list = addEntry(entries.list, line);
+        if (historyFile) {
+          try {
+            saveHistory(historyFile, entries.list);
+          } catch (err) {
+            if (!historyWarned.current) print(`tend: cannot save history to ${historyFile}: ${errorText(err)}`, { color: 'yellow' });
+            historyWarned.current = true;
+          }
+        }
+      }
+      const action = classifyLine(line, commands);
+      switch (action.kind) {
+        case 'empty':
+          return;
+        case 'exit':
+          return exit();
+        case 'clear':
+          return clearScreen();
+        case 'help':
+          return print(helpText(commands, action.topic));
+        case 'top':
+          return setMode('top');
+        case 'error':
+          return print(action.message, { color: 'red' });
+        case 'stream':
+          return startStream(action);
+        case 'run':
+          return startRun(action.line);
+      }
+    },
+    [commands, entries, historyFile, print, exit, clearScreen, setMode, startStream, startRun],
+  );
+
+  const handleKeys = (keys: Key[]) => {
+    for (const key of keys) {
+      if (ended.current) return;
+      const m = modeRef.current;
+      if (m === 'top') return; // Top reads its own keys
+      if (m !== 'prompt') {
+        if (key.kind === 'key' && key.name === 'ctrl-c') interrupt();
+        else if (key.kind === 'key' && key.name === 'ctrl-d' && m === 'streaming') interrupt();
+        else queue.current.push(key); // type-ahead, replayed at the next prompt
+        continue;
+      }
+      const ctx = { commands, services: services.current, signals };
+      const r = promptKey(promptRef.current, key, entries.list, ctx);
+      promptRef.current = r.state;
+      setPromptState(r.state);
+      switch (r.effect?.kind) {
+        case 'submit':
+          submit(r.effect.line);
+          break;
+        case 'list':
+          print(formatColumns(r.effect.words, width).join('\n'));
+          break;
+        case 'cancel':
+          print(PROMPT + r.effect.text + '^C', { dim: true });
+          break;
+        case 'eof':
+          exit();
+          break;
+        case 'clear-screen':
+          clearScreen();
+          break;
+      }
+    }
+  };
+  handleKeysRef.current = handleKeys;
+  useKeys(handleKeys);
+
+  // live state changes above the prompt, and the connection notice
+  const connected = useDaemonLink(backend, {
+    onStateChange: (e) => {
+      refreshServices();
+      if (modeRef.current === 'top' || streaming.current?.cmd === 'events') return;
+      print(formatEvent(e, color));
+    },
+    onReconnect: () => {
+      print('reconnected to the daemon', { color: 'green' });
+      refreshServices();
+    },
+  });
+
+  useEffect(() => refreshServices(), [refreshServices]);
+
+  useEffect(() => {
+    print('tend shell · type help · Tab completes · Ctrl-D quits', { dim: true });
+  }, [print]);
+
+  return (
+    <>
+      <Static items={items}>
+        {(item) => (
+          <Text key={item.id} color={item.color} dimColor={item.dim}>
+            {item.text}
+          </Text>
+        )}
+      </Static>
+      {mode === 'top' ? (
+        <Top backend={backend} width={width} height={height} onExit={() => setMode('prompt')} />
+      ) : (
+        <Box flexDirection="column">
+          {connected ? null : <Text color="yellow">connection lost — reconnecting…</Text>}
+          {mode === 'streaming' ? <Text dimColor>following · Ctrl-C returns to the prompt</Text> : null}
+          {mode === 'prompt' ? <Prompt prompt={PROMPT} line={shownLine(prompt, entries.list)} search={prompt.search} /> : null}
+        </Box>
+      )}
+    </>
+  );
+}

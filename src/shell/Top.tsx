@@ -1,0 +1,150 @@
+// `top`: a live table of services refreshed each second, with keys to start, stop or restart the
+// selected row. Layout and cell text come from top-table.ts; this only renders and polls.
+import { Box, Text } from 'ink';
+import { useEffect, useRef, useState } from 'react';
+import type { ShellBackend, StatusRow } from './backend.js';
+import { stateColor } from './stream-lines.js';
+import { cellText, clip, fit, layoutColumns } from './top-table.js';
+import { useKeys } from './use-keys.js';
+
+/** Inputs of the top view. */
+export interface TopProps {
+  backend: ShellBackend;
+  /** q, Escape or Ctrl-C */
+  onExit: () => void;
+  width: number;
+  /** rows available; the table scrolls to keep the selection visible */
+  height: number;
+  intervalMs?: number;
+  now?: () => number;
+}
+
+/** Accepts `[rows]` or `{ services: [rows] }` from the daemon. */
+export function statusRows(result: unknown): StatusRow[] {
+  const list = Array.isArray(result) ? result : (result as { services?: unknown } | null)?.services;
+  return Array.isArray(list) ? (list.filter((r) => typeof r?.name === 'string') as StatusRow[]) : [];
+}
+
+const ACTIONS = { s: 'start', S: 'stop', r: 'restart' } as const;
+const VERBING = { start: 'starting', stop: 'stopping', restart: 'restarting' } as const;
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The full-screen table. */
+export function Top({ backend, onExit, width, height, intervalMs = 1000, now = Date.now }: TopProps) {
+  const [rows, setRows] = useState<StatusRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const live = useRef(true);
+  const refresh = useRef<() => void>(() => {});
+
+  useEffect(() => {
+    live.current = true;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async () => {
+      try {
+        const next = statusRows(await backend.request('status', {}));
+        if (!live.current) return;
+        setRows(next);
+        setError(null);
+      } catch (err) {
+        if (live.current) setError(`status failed: ${errorText(err)}`);
+      }
+    };
+    const loop = () => {
+      void tick().finally(() => {
+        if (live.current) timer = setTimeout(loop, intervalMs);
+      });
+    };
+    refresh.current = () => void tick();
+    loop();
+    return () => {
+      live.current = false;
+      clearTimeout(timer);
+    };
+  }, [backend, intervalMs]);
+
+  const list = rows ?? [];
+  const index = Math.max(0, list.findIndex((r) => r.name === selected));
+  const current = list[index];
+  // keys of one chunk act on each other's result, so the selection is also kept synchronously
+  const rowsRef = useRef(list);
+  rowsRef.current = list;
+  const selectedRef = useRef(selected);
+
+  const act = (cmd: 'start' | 'stop' | 'restart', name: string) => {
+    setMessage(`${VERBING[cmd]} ${name}…`);
+    backend
+      .request(cmd, { names: [name], wait: true })
+      .then(
+        () => live.current && setMessage(`${cmd} ${name}: done`),
+        (err) => live.current && setMessage(`${cmd} ${name} failed: ${errorText(err)}`),
+      )
+      .finally(() => refresh.current());
+  };
+
+  useKeys((keys) => {
+    const move = (by: number) => {
+      const all = rowsRef.current;
+      const at = Math.max(0, all.findIndex((r) => r.name === selectedRef.current));
+      const next = all[Math.max(0, Math.min(all.length - 1, at + by))]?.name ?? null;
+      selectedRef.current = next;
+      setSelected(next);
+    };
+    const chosen = () => {
+      const all = rowsRef.current;
+      return all.find((r) => r.name === selectedRef.current) ?? all[0];
+    };
+    for (const key of keys) {
+      if (key.kind === 'key') {
+        if (key.name === 'escape' || key.name === 'ctrl-c') return onExit();
+        if (key.name === 'up') move(-1);
+        if (key.name === 'down') move(1);
+        continue;
+      }
+      for (const ch of key.text) {
+        if (ch === 'q') return onExit();
+        if (ch === 'k') move(-1);
+        if (ch === 'j') move(1);
+        const cmd = ACTIONS[ch as keyof typeof ACTIONS];
+        const row = chosen();
+        if (cmd && row) act(cmd, row.name);
+      }
+    }
+  });
+
+  const { columns, gap } = layoutColumns(list, width);
+  const space = ' '.repeat(gap);
+  const visible = Math.max(1, height - 5);
+  const first = Math.max(0, Math.min(index - Math.floor(visible / 2), list.length - visible));
+  const shown = list.slice(first, first + visible);
+  const t = new Date(now());
+  const clock = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  const title = `tend top · ${rows ? `${list.length} service${list.length === 1 ? '' : 's'}` : 'loading…'} · ${clock}`;
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold wrap="truncate">{clip(title, width)}</Text>
+      <Text bold dimColor wrap="truncate">
+        {columns.map((c, i) => (i ? space : '') + fit(c.title, c.width, c.align)).join('')}
+      </Text>
+      {shown.map((row) => (
+        <Text key={row.name} inverse={row.name === current?.name} wrap="truncate">
+          {columns.map((c, i) => (
+            <Text key={c.key} color={c.key === 'state' ? stateColor(row.state) : undefined}>
+              {(i ? space : '') + fit(cellText(row, c.key, now()), c.width, c.align)}
+            </Text>
+          ))}
+        </Text>
+      ))}
+      {rows && list.length === 0 ? <Text dimColor>no services</Text> : null}
+      <Box flexGrow={1} />
+      {error ? <Text color="red" wrap="truncate">{clip(error, width)}</Text> : null}
+      {message ? <Text wrap="truncate">{clip(message, width)}</Text> : null}
+      <Text dimColor wrap="truncate">{clip('↑↓ select · s start · S stop · r restart · q quit', width)}</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,119 @@
+// The `top` table as plain data: which columns fit a width, and each row's cell text. At narrow
+// widths gaps shrink, the name column shrinks, then whole columns drop in a fixed order.
+import type { StatusRow } from './backend.js';
+
+/** The columns `top` can show. */
+export type ColumnKey = 'name' | 'state' | 'pid' | 'uptime' | 'restarts' | 'cpu' | 'memory';
+
+/** One laid-out column. */
+export interface TopColumn {
+  key: ColumnKey;
+  title: string;
+  width: number;
+  align: 'left' | 'right';
+}
+
+const FIXED: TopColumn[] = [
+  { key: 'state', title: 'STATE', width: 9, align: 'left' },
+  { key: 'pid', title: 'PID', width: 7, align: 'right' },
+  { key: 'uptime', title: 'UPTIME', width: 7, align: 'right' },
+  { key: 'restarts', title: 'RESTARTS', width: 8, align: 'right' },
+  { key: 'cpu', title: 'CPU%', width: 6, align: 'right' },
+  { key: 'memory', title: 'MEMORY', width: 7, align: 'right' },
+];
+/** Columns given up first when the terminal is too narrow. */
+const DROP_ORDER: ColumnKey[] = ['pid', 'uptime', 'restarts', 'memory', 'cpu'];
+const NAME_MIN = 10;
+const NAME_MAX = 32;
+
+/** Total characters a set of columns takes with `gap` spaces between them. */
+export function tableWidth(cols: readonly TopColumn[], gap: number): number {
+  return cols.reduce((n, c) => n + c.width, 0) + gap * Math.max(0, cols.length - 1);
+}
+
+/** Columns and gap fitting `width`: the name gets what is left, up to its longest value. */
+export function layoutColumns(rows: readonly StatusRow[], width: number): { columns: TopColumn[]; gap: number } {
+  const longest = Math.max(4, ...rows.map((r) => r.name.length));
+  let fixed = [...FIXED];
+  const name = (w: number): TopColumn => ({ key: 'name', title: 'NAME', width: w, align: 'left' });
+  for (;;) {
+    for (const gap of [2, 1]) {
+      const room = width - tableWidth(fixed, gap) - gap;
+      const wanted = Math.min(longest, NAME_MAX);
+      if (room >= Math.min(wanted, NAME_MIN)) return { columns: [name(Math.min(wanted, room)), ...fixed], gap };
+    }
+    const drop = DROP_ORDER.find((k) => fixed.some((c) => c.key === k));
+    if (!drop) {
+      // even NAME + STATE does not fit: give the name whatever remains
+      return { columns: [name(Math.max(1, width - tableWidth(fixed, 1) - 1)), ...fixed], gap: 1 };
+    }
+    fixed = fixed.filter((c) => c.key !== drop);
+  }
+}
+
+/** "3d04h", "2h05m", "5m03s", "42s"; "-" when unknown. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '-';
+  const s = Math.floor(ms / 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${p(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${p(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86400)}d${p(Math.floor(s / 3600) % 24)}h`;
+}
+
+/** "812B", "4.2K", "512M", "1.5G"; "-" when unknown. */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return '-';
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const digits = u === 0 || v >= 100 ? 0 : 1;
+  return `${v.toFixed(digits)}${units[u]}`;
+}
+
+/** Uptime: the daemon's figure, else time since the last state change while the service is up. */
+export function uptimeOf(row: StatusRow, now: number): number | null {
+  if (typeof row.uptime_ms === 'number') return row.uptime_ms;
+  if (row.state !== 'running' && row.state !== 'starting') return null;
+  const since = Date.parse(row.since);
+  return Number.isNaN(since) ? null : Math.max(0, now - since);
+}
+
+/** Each column's text for one row, before fitting. */
+export function cellText(row: StatusRow, key: ColumnKey, now: number): string {
+  switch (key) {
+    case 'name':
+      return row.name;
+    case 'state':
+      return row.state;
+    case 'pid':
+      return row.pid === null || row.pid === undefined ? '-' : String(row.pid);
+    case 'uptime':
+      return formatDuration(uptimeOf(row, now));
+    case 'restarts':
+      return String(row.restarts ?? 0);
+    case 'cpu':
+      return typeof row.cpu === 'number' ? row.cpu.toFixed(1) : '-';
+    case 'memory':
+      return formatBytes(row.memory);
+  }
+}
+
+/** Pads or truncates (with "…") to exactly `width` characters. */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length > width) return chars.slice(0, width - 1).join('') + '…';
+  return align === 'left' ? text.padEnd(width) : text.padStart(width);
+}
+
+/** Cuts a line to `width` characters (headers, footers, messages). */
+export function clip(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length > width ? chars.slice(0, Math.max(0, width - 1)).join('') + '…' : text;
+}

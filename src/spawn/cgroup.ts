@@ -1,0 +1,201 @@
+// tend's cgroup v2 subtree: <mount><our cgroup>/<name>/ holding a `daemon` leaf (tend itself:
+// no process may sit in a cgroup whose children have controllers) and one `svc-<id>` per
+// service instance. When cgroup v2 cannot be written, open() says why in one line and the
+// caller falls back to process groups.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { cgroupDir, findCgroup2MountInfo, ownCgroup } from './cgroup-mount.js';
+import { ServiceCgroup, writeCgroupFile } from './cgroup-service.js';
+
+export { findCgroup2Mount, findCgroup2MountInfo, ownCgroup, parseCgroup2Mounts } from './cgroup-mount.js';
+export { ServiceCgroup } from './cgroup-service.js';
+export { execPrefix, tendExecPath } from './cgroup-exec.js';
+
+/** The controllers tend can use for limits; enabled in the subtree when the parent offers them. */
+export const WANTED_CONTROLLERS = ['cpu', 'memory', 'pids'] as const;
+
+const DAEMON_LEAF = 'daemon';
+const SERVICE_PREFIX = 'svc-';
+const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}$/;
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function readWords(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function mkdirOnce(path: string): boolean {
+  try {
+    mkdirSync(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+// Best effort: a parent with processes of its own (EBUSY) or without delegation (EACCES) keeps
+// its controllers to itself; the limits that need them then warn per service.
+function enableControllers(dir: string): void {
+  const available = new Set(readWords(join(dir, 'cgroup.controllers')));
+  const enabled = new Set(readWords(join(dir, 'cgroup.subtree_control')));
+  for (const c of WANTED_CONTROLLERS) {
+    if (!available.has(c) || enabled.has(c)) continue;
+    try {
+      writeCgroupFile(join(dir, 'cgroup.subtree_control'), `+${c}`);
+    } catch {
+      // see above
+    }
+  }
+}
+
+/** A stable subtree name for a daemon: "tend-" + a short hash of its socket path. */
+export function subtreeName(socketPath: string): string {
+  return `tend-${createHash('sha256').update(socketPath).digest('hex').slice(0, 10)}`;
+}
+
+/** What open() gives: a tree, or a one-line warning saying why services use process groups. */
+export interface CgroupOpenResult {
+  tree?: CgroupTree;
+  warning?: string;
+}
+
+/** A service cgroup found at start-up that still holds processes (adoption). */
+export interface ExistingCgroup {
+  id: string;
+  path: string;
+  pids: number[];
+}
+
+/** The daemon's cgroup v2 subtree. */
+export class CgroupTree {
+  private constructor(
+    /** the subtree directory, e.g. /sys/fs/cgroup/user.slice/.../tend-1a2b3c4d5e */
+    readonly root: string,
+    /** controllers enabled for the service cgroups (cgroup.subtree_control of root) */
+    readonly controllers: Set<string>,
+    /** the cgroup directory the daemon was in before open() */
+    private readonly origin: string,
+  ) {}
+
+  /**
+   * Creates (or reuses) the subtree and moves this process into its `daemon` leaf.
+   * `root`: reuse that subtree (the path an earlier daemon recorded, for adoption).
+   * Already inside `<x>/<name>/daemon` (restarted from there): reuses `<x>/<name>`.
+   */
+  static open(opts: { root?: string; name: string }): CgroupOpenResult {
+    const fallback = (why: string): CgroupOpenResult => ({
+      warning: `cgroup v2 ${why}; services are tracked by process group instead (a double-forked process can escape stop)`,
+    });
+    if (!NAME_RE.test(opts.name) || opts.name.startsWith('cgroup.')) {
+      throw new Error(`CgroupTree.open: bad subtree name ${JSON.stringify(opts.name)}`);
+    }
+    const mount = findCgroup2MountInfo();
+    if (!mount) return fallback('is not mounted (no cgroup2 line in /proc/self/mountinfo)');
+    const own = ownCgroup();
+    if (own === undefined) return fallback('does not list this process (no "0::" line in /proc/self/cgroup)');
+    const ownDir = cgroupDir(mount, own);
+    if (ownDir === undefined) return fallback(`mounted at ${mount.mountPoint} does not show our cgroup ${own}`);
+
+    let root: string;
+    if (opts.root !== undefined) root = opts.root;
+    else if (basename(ownDir) === DAEMON_LEAF && basename(dirname(ownDir)) === opts.name) root = dirname(ownDir);
+    else root = join(ownDir, opts.name);
+    const leaf = join(root, DAEMON_LEAF);
+
+    let madeRoot = false;
+    let madeLeaf = false;
+    try {
+      madeRoot = mkdirOnce(root);
+      madeLeaf = mkdirOnce(leaf);
+      if (ownDir !== leaf) writeCgroupFile(join(leaf, 'cgroup.procs'), String(process.pid));
+    } catch (err) {
+      try {
+        if (madeLeaf) rmdirSync(leaf);
+        if (madeRoot) rmdirSync(root);
+      } catch {
+        // leave them: empty cgroups are harmless
+      }
+      return fallback(`at ${mount.mountPoint} is not writable (${errText(err)})`);
+    }
+
+    const parent = dirname(root);
+    if (parent.startsWith(mount.mountPoint)) enableControllers(parent);
+    enableControllers(root);
+    const controllers = new Set(readWords(join(root, 'cgroup.subtree_control')));
+    return { tree: new CgroupTree(root, controllers, ownDir) };
+  }
+
+  /** The cgroup of instance `id` (`<root>/svc-<id>`), created if missing. */
+  service(id: string): ServiceCgroup {
+    if (!NAME_RE.test(id)) throw new Error(`cgroup for service: bad instance id ${JSON.stringify(id)}`);
+    const path = join(this.root, SERVICE_PREFIX + id);
+    try {
+      mkdirOnce(path);
+    } catch (err) {
+      throw new Error(`cannot create cgroup ${path}: ${errText(err)}`);
+    }
+    return new ServiceCgroup(id, path, this.controllers);
+  }
+
+  /** Service cgroups under the subtree that still hold processes (left by an earlier daemon). */
+  existing(): ExistingCgroup[] {
+    const out: ExistingCgroup[] = [];
+    for (const id of this.serviceIds()) {
+      const cg = new ServiceCgroup(id, join(this.root, SERVICE_PREFIX + id), this.controllers);
+      const pids = cg.pids();
+      if (pids.length > 0) out.push({ id, path: cg.path, pids });
+    }
+    return out;
+  }
+
+  /** Removes instance `id`'s cgroup; false while it still holds processes. */
+  remove(id: string): boolean {
+    return new ServiceCgroup(id, join(this.root, SERVICE_PREFIX + id), this.controllers).remove();
+  }
+
+  /** Removes every empty service cgroup (left by services that are gone from the config). */
+  prune(): void {
+    for (const id of this.serviceIds()) this.remove(id);
+  }
+
+  /**
+   * Clean exit: moves this process back where it came from (or, when it started inside the
+   * subtree, to the subtree's parent), then removes the empty cgroups. Best effort; returns
+   * true when the whole subtree is gone.
+   */
+  release(): boolean {
+    const leaf = join(this.root, DAEMON_LEAF);
+    const back = this.origin === leaf || this.origin.startsWith(`${this.root}/`) ? dirname(this.root) : this.origin;
+    try {
+      writeCgroupFile(join(back, 'cgroup.procs'), String(process.pid));
+    } catch {
+      return false; // e.g. the parent has controllers enabled: it may not hold processes
+    }
+    this.prune();
+    try {
+      rmdirSync(leaf);
+      rmdirSync(this.root);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private serviceIds(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.root);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => n.startsWith(SERVICE_PREFIX)).map((n) => n.slice(SERVICE_PREFIX.length));
+  }
+}

@@ -1,0 +1,253 @@
+// The async writer of one log file: a queue of line-aligned buffers written with writev,
+// rotation by size at a line boundary, and survival of an unwritable file (retry, bounded
+// buffer, a "lines lost" marker) so a service never stops for its log.
+import { close as closeCb, fstat as fstatCb, open as openCb, writev as writevCb } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { releaseBatch } from './log-pool.js';
+import { rotateFiles } from './log-rotate.js';
+
+/** How often a failing log file is tried again. */
+export const RETRY_MS = 1000;
+/** The most bytes handed to one writev. */
+const MAX_WRITE = 8 * 1024 * 1024;
+
+export interface LogFileOptions {
+  file: string;
+  /** rotate before the file would pass this many bytes; 0: never */
+  maxSize: number;
+  keep: number;
+  /** while failing, keep at most this many bytes for later; drop (and count) lines past it */
+  failBuffer: number;
+  onError(message: string): void;
+  onRecover(): void;
+  /** bytes were written, or failing began: a paused writer may resume */
+  onProgress(): void;
+}
+
+const writev = (fd: number, bufs: Buffer[]) =>
+  new Promise<number>((resolve, reject) =>
+    writevCb(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+const openFile = (file: string) =>
+  new Promise<number>((resolve, reject) =>
+    openCb(file, 'a', 0o644, (err, fd) => (err ? reject(err) : resolve(fd))),
+  );
+const fileSize = (fd: number) =>
+  new Promise<number>((resolve, reject) =>
+    fstatCb(fd, (err, st) => (err ? reject(err) : resolve(st.size))),
+  );
+const closeFd = (fd: number) => new Promise<void>((resolve) => closeCb(fd, () => resolve()));
+
+/** One log file being appended to, rotated, and retried while it cannot be written. */
+export class LogFile {
+  /** bytes waiting to be written */
+  queued = 0;
+  /** bytes written to the file and its rotated predecessors since construction */
+  bytesWritten = 0;
+  /** why the file cannot be written, while it cannot */
+  failing: string | undefined;
+  /** lines dropped while failing, not yet reported by a marker line */
+  lost = 0;
+
+  private fd: number | undefined;
+  private size = 0;
+  private queue: Buffer[] = [];
+  private head = 0;
+  private busy = false;
+  private step = 'open';
+  private lastTry = 0;
+  private retry: NodeJS.Timeout | undefined;
+  private idle: Array<() => void> = [];
+  private closing = false;
+
+  constructor(private readonly opts: LogFileOptions) {}
+
+  /**
+   * Queues line-aligned bytes (`lines` lines), taking over the caller's pool reference.
+   * Never blocks; drops only while failing and full.
+   */
+  push(buf: Buffer, lines: number): void {
+    if (this.failing !== undefined && (this.lost > 0 || this.queued + buf.length > this.opts.failBuffer)) {
+      this.lost += lines;
+      releaseBatch(buf);
+    } else {
+      this.queue.push(buf);
+      this.queued += buf.length;
+    }
+    this.kick();
+  }
+
+  /** Resolves when everything queued is written, or the file is failing. */
+  flush(): Promise<void> {
+    if (this.settled()) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Writes what it can, then closes the file. */
+  async close(): Promise<void> {
+    if (this.failing !== undefined) this.lastTry = 0; // one last try
+    this.kick();
+    this.closing = true; // no retry timer from now on
+    await this.flush();
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await closeFd(fd);
+  }
+
+  private settled(): boolean {
+    return !this.busy && ((this.queued === 0 && this.lost === 0) || this.failing !== undefined);
+  }
+
+  private kick(): void {
+    if (this.busy || (this.queued === 0 && this.lost === 0)) return;
+    if (this.failing !== undefined) {
+      const wait = this.lastTry + RETRY_MS - Date.now();
+      if (wait > 0) {
+        if (this.closing) return;
+        this.retry ??= setTimeout(() => {
+          this.retry = undefined;
+          this.kick();
+        }, wait).unref();
+        return;
+      }
+    }
+    this.busy = true;
+    void this.pump().then(() => {
+      this.busy = false;
+      if (this.settled()) for (const resolve of this.idle.splice(0)) resolve();
+      this.kick(); // bytes queued meanwhile, or the retry timer of a failing file
+    });
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.queued > 0 || this.lost > 0) {
+        if (this.queued === 0) this.pushMarker(); // nothing kept to try with: the marker is the try
+        if (this.fd === undefined) await this.open();
+        const bufs = this.take();
+        if (bufs === undefined) {
+          await this.rotate();
+          continue;
+        }
+        this.step = 'write';
+        const n = await writev(this.fd!, bufs);
+        this.consume(n);
+        this.size += n;
+        this.bytesWritten += n;
+        if (this.failing !== undefined) this.recover();
+        this.opts.onProgress();
+      }
+    } catch (err) {
+      await this.fail(err as Error);
+    }
+  }
+
+  private async open(): Promise<void> {
+    this.step = 'open';
+    let fd: number;
+    try {
+      fd = await openFile(this.opts.file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dirname(this.opts.file), { recursive: true }).catch(() => undefined);
+      fd = await openFile(this.opts.file); // its error names the real problem
+    }
+    try {
+      this.size = await fileSize(fd);
+    } catch (err) {
+      await closeFd(fd);
+      throw err;
+    }
+    this.fd = fd;
+  }
+
+  private async rotate(): Promise<void> {
+    this.step = 'rotate';
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await closeFd(fd);
+    await rotateFiles(this.opts.file, this.opts.keep);
+    this.size = 0;
+  }
+
+  /**
+   * The next buffers to write: all queued (up to MAX_WRITE), cut at a line boundary so the
+   * file stays within maxSize. Undefined: the file must be rotated first.
+   */
+  private take(): Buffer[] | undefined {
+    const room = this.opts.maxSize > 0 ? this.opts.maxSize - this.size : Infinity;
+    const out: Buffer[] = [];
+    let total = 0;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const b = this.queue[i]!;
+      if (total + b.length <= room && total + b.length <= MAX_WRITE) {
+        out.push(b);
+        total += b.length;
+        continue;
+      }
+      if (total + b.length > room) {
+        const fit = room - total;
+        const cut = fit > 0 ? b.lastIndexOf(10, fit - 1) : -1;
+        if (cut >= 0) out.push(b.subarray(0, cut + 1));
+        else if (total === 0 && this.size === 0) {
+          // one line longer than maxSize: it gets a file of its own, whole
+          const nl = b.indexOf(10);
+          out.push(nl === -1 ? b : b.subarray(0, nl + 1));
+        }
+      } else if (total === 0) out.push(b);
+      break;
+    }
+    return out.length > 0 ? out : undefined;
+  }
+
+  private consume(n: number): void {
+    while (n > 0) {
+      const b = this.queue[this.head]!;
+      if (b.length <= n) {
+        n -= b.length;
+        this.queued -= b.length;
+        this.head++;
+        releaseBatch(b);
+      } else {
+        this.queue[this.head] = b.subarray(n);
+        this.queued -= n;
+        n = 0;
+      }
+    }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private pushMarker(): void {
+    const text = `${new Date().toISOString()} log ${this.lost} lines lost while the log was unwritable\n`;
+    const buf = Buffer.from(text, 'latin1');
+    this.lost = 0;
+    this.queue.push(buf);
+    this.queued += buf.length;
+  }
+
+  private recover(): void {
+    this.failing = undefined;
+    if (this.lost > 0) this.pushMarker();
+    this.opts.onRecover();
+  }
+
+  private async fail(err: Error): Promise<void> {
+    this.lastTry = Date.now();
+    const fd = this.fd;
+    this.fd = undefined; // reopened on the next try: the path may have been fixed meanwhile
+    if (fd !== undefined) await closeFd(fd);
+    const first = this.failing === undefined;
+    this.failing = `cannot ${this.step} log file ${this.opts.file}: ${err.message}`;
+    if (first) this.opts.onError(this.failing);
+    this.opts.onProgress();
+  }
+}

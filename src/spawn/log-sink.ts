@@ -1,0 +1,154 @@
+// ServiceLog: where one service instance's output goes. Lines are timestamped and tagged into
+// its log file (rotated by size), kept in an in-memory tail, and handed to followers.
+// Back-pressure: write() returns false while too much waits for the disk, onDrain says when to
+// resume; a failing disk never stops the service (bounded buffer, then counted loss).
+import type { OutputSink, Stream } from '../core/spawner.js';
+import { LogFile } from './log-file.js';
+import { LineFramer } from './log-frame.js';
+import { batchLines, Stamp, type Batch, type LogLine } from './log-line.js';
+import { LogTail } from './log-tail.js';
+
+export interface ServiceLogOptions {
+  /** the log file, e.g. `<log_dir>/web.log` */
+  file: string;
+  /** rotate before the file passes this many bytes; 0: never */
+  maxSize: number;
+  /** old files kept (`web.log.1` ... `web.log.<keep>`) */
+  keep: number;
+  /** lines kept in memory for `tend logs` (default 1000) */
+  tailLines?: number;
+  /** cap on the bytes of those lines (default 1 MiB) */
+  tailBytes?: number;
+  /** bytes waiting for the disk above which write() asks the caller to pause (default 4 MiB) */
+  highWater?: number;
+  /** bytes kept for later while the file cannot be written (default 8 MiB) */
+  failBuffer?: number;
+  /** the file cannot be written (called once until it recovers) */
+  onError?(message: string): void;
+  /** the file can be written again */
+  onRecover?(): void;
+}
+
+/** The OutputSink of one service instance; lives across restarts of the instance. */
+export class ServiceLog implements OutputSink {
+  private readonly file: LogFile;
+  private readonly tailKept: LogTail;
+  private readonly stamp = new Stamp();
+  private readonly framers: Record<Stream, LineFramer> = {
+    stdout: new LineFramer(),
+    stderr: new LineFramer(),
+  };
+  private readonly followers = new Set<(line: LogLine) => void>();
+  private readonly highWater: number;
+  private drains: Array<() => void> = [];
+  private closed = false;
+
+  constructor(opts: ServiceLogOptions) {
+    this.highWater = opts.highWater ?? 4 * 1024 * 1024;
+    this.tailKept = new LogTail(opts.tailLines ?? 1000, opts.tailBytes ?? 1024 * 1024);
+    this.file = new LogFile({
+      file: opts.file,
+      maxSize: opts.maxSize,
+      keep: opts.keep,
+      failBuffer: opts.failBuffer ?? 8 * 1024 * 1024,
+      onError: (m) => opts.onError?.(m),
+      onRecover: () => opts.onRecover?.(),
+      onProgress: () => this.progress(),
+    });
+  }
+
+  /** why the log file cannot be written, while it cannot (for `status` and the journal) */
+  get failing(): string | undefined {
+    return this.file.failing;
+  }
+
+  /** bytes written to the log file and its rotated predecessors */
+  get bytesWritten(): number {
+    return this.file.bytesWritten;
+  }
+
+  /** bytes waiting for the disk */
+  get queuedBytes(): number {
+    return this.file.queued;
+  }
+
+  write(stream: Stream, chunk: Buffer): boolean {
+    if (this.closed || chunk.length === 0) return true;
+    const now = Date.now();
+    const prefix = this.stamp.at(now, stream);
+    const framed = this.framers[stream].frame(chunk, prefix);
+    if (framed) this.emit({ time: now, stream, buf: framed.buf, lines: framed.lines, prefix: prefix.length });
+    return this.writable();
+  }
+
+  onDrain(cb: () => void): void {
+    this.drains.push(cb);
+    if (this.writable()) queueMicrotask(() => this.progress());
+  }
+
+  /** The pipes closed: partial lines become lines. The file stays open for the next run. */
+  end(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const prefix = this.stamp.at(now, stream);
+      const framed = this.framers[stream].flush(prefix);
+      if (framed) this.emit({ time: now, stream, buf: framed.buf, lines: framed.lines, prefix: prefix.length });
+    }
+  }
+
+  /** Resolves when every line so far is in the file (or the file is failing). */
+  flush(): Promise<void> {
+    return this.file.flush();
+  }
+
+  /** Flushes partial lines and queued bytes, then closes the file. Further writes are ignored. */
+  async close(): Promise<void> {
+    this.end();
+    this.closed = true;
+    await this.file.close();
+    this.progress();
+  }
+
+  /** The last n lines of both streams, oldest first, from memory. */
+  tail(n: number): LogLine[] {
+    return this.tailKept.last(n);
+  }
+
+  /** Calls fn with every new line until the returned function is called. */
+  subscribe(fn: (line: LogLine) => void): () => void {
+    const own = (line: LogLine) => fn(line); // a distinct entry even when fn subscribes twice
+    this.followers.add(own);
+    return () => this.followers.delete(own);
+  }
+
+  private emit(b: Batch): void {
+    this.tailKept.push(b); // before the file takes over our reference
+    this.file.push(b.buf, b.lines);
+    if (this.followers.size === 0) return;
+    // followers may keep what they get: a copy, as the batch goes back to the pool
+    const lines = batchLines({ ...b, buf: Buffer.from(b.buf) });
+    for (const fn of [...this.followers]) {
+      for (const line of lines) {
+        if (!this.followers.has(fn)) break; // unsubscribed by an earlier line
+        try {
+          fn(line);
+        } catch {
+          // a broken follower must not break the service's log
+        }
+      }
+    }
+  }
+
+  private writable(): boolean {
+    return this.closed || this.file.failing !== undefined || this.file.queued < this.highWater;
+  }
+
+  private progress(): void {
+    if (this.drains.length === 0) return;
+    const resumable =
+      this.closed || this.file.failing !== undefined || this.file.queued <= this.highWater / 2;
+    if (!resumable) return;
+    for (const cb of this.drains.splice(0)) cb();
+  }
+}

@@ -1,0 +1,168 @@
+// The native addon (native/tend.c) behind a typed API, with safe fallbacks when it is not built:
+// then nothing is reaped but our own children, peers cannot be checked, and `nativeError` says why.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** How a reaped orphan ended. */
+export interface OrphanStatus {
+  code?: number;
+  signal?: string;
+}
+
+/** One zombie reaped by reapOrphans. */
+export interface Reaped {
+  pid: number;
+  status: OrphanStatus;
+}
+
+/** The kernel-checked identity of a unix socket's peer. */
+export interface PeerCred {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+interface Addon {
+  setChildSubreaper(): boolean;
+  reapOrphans(owned: Int32Array | number[], procScan?: boolean): Array<{ pid: number; code?: number; signo?: number }>;
+  getPeerCred(fd: number): PeerCred;
+}
+
+/** Where the addon lives: same relative place from src/spawn and dist/spawn. */
+export const addonPath = fileURLToPath(
+  new URL('../../native/build/Release/tend_native.node', import.meta.url),
+);
+
+function load(): { addon?: Addon; error?: string } {
+  try {
+    return { addon: createRequire(import.meta.url)(addonPath) as Addon };
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { error: `native addon not loaded from ${addonPath} (${why}); run npm run build:native` };
+  }
+}
+
+const loaded = load();
+
+/** Why the addon is missing (undefined when it loaded). Callers print it once as a warning. */
+export const nativeError: string | undefined = loaded.error;
+
+/** True when the addon loaded. */
+export const nativeAvailable = loaded.addon !== undefined;
+
+const signalNames = new Map<number, string>(
+  Object.entries(constants.signals).map(([name, num]) => [num, name]),
+);
+
+/** Makes orphaned descendants reparent to us (prctl PR_SET_CHILD_SUBREAPER); false without the addon. */
+export function setChildSubreaper(): boolean {
+  return loaded.addon?.setChildSubreaper() ?? false;
+}
+
+/** How reapOrphans finds our children. */
+export interface ReapOptions {
+  /** scan every /proc/<pid>/stat instead of /proc/self/task/<tid>/children (the fallback path) */
+  procScan?: boolean;
+}
+
+/**
+ * Reaps our zombie children that are not in `owned` (pids child_process or node-pty still wait
+ * for). See native/tend.c for why this never steals an exit status. Without the addon: [].
+ */
+export function reapOrphans(owned: Int32Array | number[] | Iterable<number>, opts: ReapOptions = {}): Reaped[] {
+  if (!loaded.addon) return [];
+  const list = owned instanceof Int32Array || Array.isArray(owned) ? owned : Int32Array.from(owned);
+  return loaded.addon.reapOrphans(list, opts.procScan === true).map((r) => ({
+    pid: r.pid,
+    status:
+      r.signo !== undefined
+        ? { signal: signalNames.get(r.signo) ?? `SIG${r.signo}` }
+        : { code: r.code ?? 0 },
+  }));
+}
+
+/**
+ * SO_PEERCRED of a connected unix socket fd (from node: `(socket as any)._handle.fd`).
+ * Throws with the reason when the fd is not a socket or the addon is missing.
+ */
+export function getPeerCred(fd: number): PeerCred {
+  if (!loaded.addon) throw new Error(`getPeerCred: ${nativeError}`);
+  return loaded.addon.getPeerCred(fd);
+}
+
+/** Our live and zombie children (any thread's), from /proc: PID 1 waits for these at shutdown. */
+export function childPids(): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    try {
+      for (const s of readFileSync(`/proc/self/task/${tid}/children`, 'utf8').split(' ')) {
+        const pid = Number(s);
+        if (s !== '' && Number.isInteger(pid)) out.push(pid);
+      }
+    } catch {
+      // thread gone, or kernel without CONFIG_PROC_CHILDREN
+    }
+  }
+  return out;
+}
+
+/** A running reaper, from startReaper. */
+export interface Reaper {
+  /** orphans reaped so far */
+  readonly reaped: number;
+  /** reap now (also what each SIGCHLD does); returns what it reaped */
+  reapNow(): Reaped[];
+  stop(): void;
+}
+
+/**
+ * Reaps orphans on every SIGCHLD. Node delivers SIGCHLD to JS listeners alongside libuv's own
+ * child watcher (both are uv_signal handles; libuv fans the signal out to all of them), so
+ * node's 'exit' events keep working. Bursts are coalesced into one scan per event-loop turn
+ * (setImmediate), which loses nothing: each scan reaps every zombie present. `owned` is asked
+ * at each scan and must hold every pid spawned by child_process/node-pty until its 'exit'.
+ */
+export function startReaper(
+  owned: () => Iterable<number>,
+  onReap?: (r: Reaped) => void,
+  opts: ReapOptions = {},
+): Reaper {
+  let count = 0;
+  let scheduled: NodeJS.Immediate | undefined;
+  let stopped = false;
+  const reapNow = (): Reaped[] => {
+    scheduled = undefined;
+    const got = reapOrphans(owned(), opts);
+    count += got.length;
+    if (onReap) for (const r of got) onReap(r);
+    return got;
+  };
+  const onSigchld = (): void => {
+    if (stopped || scheduled) return;
+    scheduled = setImmediate(reapNow);
+  };
+  if (loaded.addon) {
+    process.on('SIGCHLD', onSigchld);
+    reapNow(); // zombies that exited before we listened
+  }
+  return {
+    get reaped() {
+      return count;
+    },
+    reapNow,
+    stop() {
+      stopped = true;
+      process.off('SIGCHLD', onSigchld);
+      if (scheduled) clearImmediate(scheduled);
+      scheduled = undefined;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// The runtime record: a fresh record's fields, and which states count as alive.
+import { describe, expect, it } from 'vitest';
+import { isAlive, newInstance } from '../../src/core/instance.js';
+import { STATES } from '../../src/core/types.js';
+import { instanceSpec } from '../helpers/fakes.js';
+
+describe('newInstance', () => {
+  it('wanted up: pending, not started yet, no process, no history', () => {
+    const inst = instanceSpec('web');
+    expect(newInstance(inst, 42, 'up')).toEqual({
+      id: 'web',
+      inst,
+      want: 'up',
+      restartPending: false,
+      state: 'pending',
+      since: 42,
+      reason: 'not started yet',
+      pid: null,
+      startedAt: null,
+      spawns: 0,
+      starts: [],
+      failuresInRow: 0,
+      nextStartAt: null,
+      stopDeadline: null,
+      killed: false,
+      exits: [],
+      ready: false,
+      lastProbeFailure: null,
+      livenessFailures: 0,
+    });
+  });
+
+  it('wanted down: stopped because autostart is off', () => {
+    const i = newInstance(instanceSpec('web'), 7, 'down');
+    expect([i.want, i.state, i.reason, i.since]).toEqual(['down', 'stopped', 'autostart is off', 7]);
+  });
+
+  it('gives each record its own arrays', () => {
+    const a = newInstance(instanceSpec('a'), 0, 'up');
+    const b = newInstance(instanceSpec('b'), 0, 'up');
+    a.starts.push(1);
+    a.exits.push({ time: 1, exit: { kind: 'exited', code: 0 } });
+    expect([b.starts, b.exits]).toEqual([[], []]);
+  });
+});
+
+describe('isAlive', () => {
+  it('is true exactly for starting, running and stopping', () => {
+    expect(STATES.filter(isAlive)).toEqual(['starting', 'running', 'stopping']);
+  });
+});

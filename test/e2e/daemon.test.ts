@@ -1,0 +1,340 @@
+// The daemon end to end with the built binary: up, status, start/stop/restart, signals, exits,
+// exit codes of SPEC §3, bad input on the socket, graceful shutdown.
+import { connect as netConnect } from 'node:net';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pidAlive, Project, tend, waitFor } from './harness.js';
+
+let projects: Project[] = [];
+function project(yaml: string, files?: Record<string, string>): Project {
+  const p = new Project(yaml, files);
+  projects.push(p);
+  return p;
+}
+afterEach(async () => {
+  await Promise.all(projects.map((p) => p.close()));
+  projects = [];
+});
+
+const SLEEPERS = `
+services:
+  a:
+    command: sleep 1000
+  b:
+    command: [sleep, "1000"]
+  c:
+    command: sleep 1000
+    autostart: false
+`;
+
+describe('tend up and status', () => {
+  it('starts services, shows an aligned table and the JSON fields of SPEC §3', async () => {
+    const p = project(SLEEPERS);
+    await p.up();
+    await p.waitState('b', 'running');
+    const rows = await p.status();
+    expect(rows.map((r) => [r.name, r.state])).toEqual([
+      ['a', 'running'],
+      ['b', 'running'],
+      ['c', 'stopped'],
+    ]);
+    for (const r of rows) {
+      for (const k of ['name', 'state', 'pid', 'restarts', 'exit_code', 'since', 'cpu', 'memory']) expect(r).toHaveProperty(k);
+    }
+    expect(typeof rows[0]!.pid).toBe('number');
+    expect(rows[2]!.pid).toBeNull();
+    expect(pidAlive(rows[0]!.pid)).toBe(true);
+    const table = await p.run(['status']);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+CPU\s+MEM/);
+    // aligned: the STATE column starts at the same offset on every line
+    const col = lines[0]!.indexOf('STATE');
+    for (const l of lines.slice(1)) expect(l.slice(col)).toMatch(/^(running|stopped)/);
+    expect(table.stdout).not.toContain('\x1b['); // plain when piped
+    const one = await p.status();
+    expect(one.length).toBe(3);
+    const only = JSON.parse((await p.run(['status', 'a', '--json'])).stdout);
+    expect(only.map((r: { name: string }) => r.name)).toEqual(['a']);
+  });
+
+  it('exit codes: 1 unknown service, 2 usage, 3 no daemon (naming the path)', async () => {
+    const p = project(SLEEPERS);
+    const none = await p.run(['status']);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toContain(p.socket);
+    await p.up();
+    const unknown = await p.run(['start', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown service "nope"');
+    const usage = await p.run(['signal', 'a']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('usage: tend signal');
+    const badFlag = await p.run(['status', '--bogus']);
+    expect(badFlag.code).toBe(2);
+    const badCmd = await p.run(['stauts']);
+    expect(badCmd.code).toBe(2);
+    expect(badCmd.stderr).toContain('did you mean "status"');
+  });
+
+  it('a bad config: tend up exits 2 before spawning anything, naming file:line:col', async () => {
+    const p = project(`services:\n  a:\n    command: touch spawned\n    restart: alway\n`);
+    const r = await tend(p.dir, ['up']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/tend\.yaml:4:\d+: services\.a\.restart: expected one of always, on-failure, never; got "alway"/);
+    expect(existsSync(join(p.dir, 'spawned'))).toBe(false);
+    expect(existsSync(p.socket)).toBe(false);
+    const check = await tend(p.dir, ['check']);
+    expect(check.code).toBe(2);
+  });
+
+  it('tend check accepts a good config', async () => {
+    const p = project(SLEEPERS);
+    const r = await tend(p.dir, ['check']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ok (3 services');
+  });
+});
+
+describe('start, stop, restart, signal', () => {
+  it('start waits until running; stop until stopped; restart changes the pid', async () => {
+    const p = project(SLEEPERS);
+    await p.up();
+    const s = await p.run(['start', 'c']);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toContain('started c');
+    expect(await p.state('c')).toBe('running');
+    const pid1 = (await p.status()).find((r) => r.name === 'a')!.pid;
+    const r = await p.run(['restart', 'a']);
+    expect(r.code).toBe(0);
+    const row = (await p.status()).find((x) => x.name === 'a')!;
+    expect(row.state).toBe('running');
+    expect(row.pid).not.toBe(pid1);
+    expect(row.restarts).toBe(1);
+    expect(pidAlive(pid1)).toBe(false);
+    const st = await p.run(['stop', 'a', 'c']);
+    expect(st.code).toBe(0);
+    expect(await p.state('a')).toBe('stopped');
+    expect(pidAlive(row.pid)).toBe(false);
+  });
+
+  it('start reports the reason of a failure: the start limit', async () => {
+    const p = project(`
+services:
+  web:
+    command: exit 1
+    autostart: false
+    backoff: { initial: 10ms, max: 50ms }
+    start_limit: { burst: 3, interval: 60s }
+`);
+    await p.up();
+    const r = await p.run(['start', 'web']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('web: exited with code 1 three times within 60s; start limit reached');
+    expect(await p.state('web')).toBe('failed');
+  });
+
+  it('signal reaches the main process; exits are reported exactly', async () => {
+    const p = project(`
+services:
+  trap:
+    command: trap 'echo got USR1' USR1; while true; do sleep 0.05; done
+  code:
+    command: sleep 0.2; exit 255
+    restart: never
+  killed:
+    command: kill -KILL $$
+    restart: never
+`);
+    await p.up();
+    await p.waitState('trap', 'running');
+    const r = await p.run(['signal', 'trap', 'USR1']);
+    expect(r.code).toBe(0);
+    await waitFor(() => p.out.includes('trap | got USR1'), 'the trap output');
+    await p.waitState('code', 'failed');
+    await p.waitState('killed', 'failed');
+    const rows = await p.status();
+    const code = rows.find((x) => x.name === 'code')!;
+    expect(code.exit_code).toBe(255);
+    expect(code.detail).toBe('exited with code 255');
+    expect(rows.find((x) => x.name === 'killed')!.detail).toBe('killed by SIGKILL');
+  });
+
+  it('every exit code 0-255 is reported as it was', async () => {
+    const codes = [0, 1, 2, 42, 126, 127, 128, 200, 254, 255];
+    const yaml = 'services:\n' + codes.map((c) => `  c${c}:\n    command: [sh, -c, "exit ${c}"]\n    restart: never\n`).join('');
+    const p = project(yaml);
+    await p.up();
+    await waitFor(async () => (await p.status()).every((r) => r.state === 'completed' || r.state === 'failed'), 'all exited');
+    for (const r of await p.status()) expect(r.exit_code).toBe(Number(r.name.slice(1)));
+  });
+
+  it("a grandchild that keeps stdout open does not keep the service running (exit, not close)", async () => {
+    const p = project(`
+services:
+  fork:
+    command: sleep 30 & echo started; exit 3
+    restart: never
+`);
+    await p.up();
+    await p.waitState('fork', 'failed', 5000);
+    expect((await p.status())[0]!.exit_code).toBe(3);
+  });
+
+  it('oneshot completes; restart on-failure goes through backoff and status says when', async () => {
+    const p = project(`
+services:
+  once:
+    type: oneshot
+    command: echo hi
+  flaky:
+    command: exit 1
+    backoff: { initial: 5s, max: 10s }
+`);
+    await p.up();
+    await p.waitState('once', 'completed');
+    await p.waitState('flaky', 'backoff');
+    const row = (await p.status()).find((r) => r.name === 'flaky')!;
+    expect(row.detail).toMatch(/exited with code 1; next start in \d/);
+  });
+});
+
+describe('environment of a service', () => {
+  it('env over env_file, cwd, umask, TEND_* variables, user (as root)', async () => {
+    const isRoot = process.getuid?.() === 0;
+    const p = project(
+      `
+services:
+  show:
+    command: 'echo "A=$A B=$B svc=$TEND_SERVICE"; pwd; umask; id -u'
+    cwd: ./sub
+    env: { A: from-env }
+    env_file: vars.env
+    umask: "027"
+    restart: never
+${isRoot ? '    user: nobody\n' : ''}`,
+      { 'vars.env': 'A=from-file\nB=from-file\n' },
+    );
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(p.dir, 'sub'));
+    await p.up();
+    await p.waitState('show', 'completed');
+    const log = readFileSync(join(p.dir, '.tend/logs/show.log'), 'utf8');
+    expect(log).toContain('A=from-env B=from-file svc=show');
+    expect(log).toContain(join(p.dir, 'sub'));
+    expect(log).toContain('0027');
+    if (isRoot) expect(log).toMatch(/out 65534$/m);
+    else console.log('skipped the user: check: not root');
+  });
+});
+
+describe('the control socket under bad input', () => {
+  it('garbage, unknown commands, wrong types and huge lines get errors; the daemon keeps serving', async () => {
+    const p = project(SLEEPERS);
+    await p.up();
+    const pidA = (await p.status())[0]!.pid;
+    const replies = await new Promise<string[]>((resolve, reject) => {
+      const s = netConnect(p.socket);
+      let buf = '';
+      s.on('data', (c) => {
+        buf += c;
+        if (buf.split('\n').length > 4) {
+          s.end();
+          resolve(buf.trim().split('\n'));
+        }
+      });
+      s.on('error', reject);
+      s.write('{not json\n');
+      s.write('{"id":2,"cmd":"frobnicate"}\n');
+      s.write('{"id":3,"cmd":"start","args":{"names":"a"}}\n');
+      s.write('{"id":4,"cmd":"status"}\n');
+    });
+    const parsed = replies.map((l) => JSON.parse(l));
+    expect(parsed[0]).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(parsed.find((x) => x.id === 2)).toMatchObject({ ok: false, error: { code: 'unknown_command' } });
+    expect(parsed.find((x) => x.id === 3)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(parsed.find((x) => x.id === 4)).toMatchObject({ ok: true });
+    // a 2 MiB line: error and close
+    const closed = await new Promise<string>((resolve) => {
+      const s = netConnect(p.socket);
+      let buf = '';
+      s.on('data', (c) => (buf += c));
+      s.on('close', () => resolve(buf));
+      s.on('error', () => {});
+      s.write('x'.repeat(2 * 1024 * 1024) + '\n');
+    });
+    expect(closed).toContain('"ok":false');
+    const rows = await p.status();
+    expect(rows[0]!.pid).toBe(pidA);
+    expect(rows[0]!.state).toBe('running');
+  });
+
+  it('a second tend up on the same socket refuses; a stale socket file is replaced', async () => {
+    const p = project(SLEEPERS);
+    await p.up();
+    const second = await tend(p.dir, ['up']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`another tend is running on ${p.socket}`);
+    // kill -9 the daemon: its socket file stays behind, stale
+    const orphans = (await p.status()).map((r) => r.pid).filter((x) => x);
+    p.daemon!.kill('SIGKILL');
+    await p.exit;
+    for (const pid of orphans) process.kill(pid, 'SIGKILL'); // without cgroups they outlive it
+    expect(existsSync(p.socket)).toBe(true);
+    p.write(`services:\n  solo:\n    command: sleep 1000\n`);
+    await p.up();
+    expect((await p.status()).map((r) => r.name)).toEqual(['solo']);
+  });
+});
+
+describe('shutdown', () => {
+  it('SIGTERM stops every service and exits 0; output is name-prefixed, state changes on stderr', async () => {
+    const p = project(`
+services:
+  talk:
+    command: echo hello; sleep 1000
+  quiet:
+    command: [sleep, "1000"]
+`);
+    await p.up();
+    await waitFor(() => p.out.includes('talk | hello'), 'echoed output');
+    const pids = (await p.status()).map((r) => r.pid as number);
+    p.daemon!.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+    expect(p.err).toMatch(/talk running/);
+    expect(p.err).toMatch(/talk stopped/);
+  });
+
+  it('tend shutdown stops services that ignore SIGTERM with SIGKILL after stop_timeout', async () => {
+    const p = project(`
+services:
+  stubborn:
+    command: trap '' TERM; while true; do sleep 0.05; done
+    stop_timeout: 300ms
+`);
+    await p.up();
+    await p.waitState('stubborn', 'running');
+    const pid = (await p.status())[0]!.pid;
+    const r = await p.run(['shutdown']);
+    expect(r.code).toBe(0);
+    expect(await p.exit).toBe(0);
+    expect(pidAlive(pid)).toBe(false);
+    expect(p.err).toContain('SIGKILL');
+  });
+});
+
+describe('events', () => {
+  it('the journal lists actions and exits with reasons; -f follows', async () => {
+    const p = project(`services:\n  x:\n    command: exit 4\n    restart: never\n`);
+    await p.up();
+    await p.waitState('x', 'failed');
+    const r = await p.run(['events']);
+    expect(r.stdout).toMatch(/x spawn pid \d+/);
+    expect(r.stdout).toContain('x exit exited with code 4');
+    const j = JSON.parse((await p.run(['events', '--json'])).stdout);
+    expect(j.some((e: { what: string }) => e.what === 'exit')).toBe(true);
+    writeFileSync(join(p.dir, 'unused'), '');
+  });
+});

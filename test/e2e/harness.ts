@@ -1,0 +1,129 @@
+// End-to-end helpers: a temp project, the built `tend` binary, waits on conditions with deadlines.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/** Polls `fn` until it returns a truthy value; throws with `what` at the deadline. */
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<Awaited<T>>> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<Awaited<T>>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the tend CLI to completion. */
+export function tend(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`tend ${args.join(' ')} timed out; stdout: ${stdout} stderr: ${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(t);
+      res({ code, stdout, stderr });
+    });
+  });
+}
+
+export class Project {
+  readonly dir: string;
+  daemon: ChildProcess | undefined;
+  out = '';
+  err = '';
+  exit: Promise<number | null> | undefined;
+
+  constructor(yaml: string, files: Record<string, string> = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), 'tend-e2e-'));
+    this.write(yaml);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(this.dir, name), text);
+  }
+
+  write(yaml: string): void {
+    writeFileSync(join(this.dir, 'tend.yaml'), yaml);
+  }
+
+  get socket(): string {
+    return join(this.dir, '.tend/tend.sock');
+  }
+
+  /** Starts `tend up` and waits until its socket answers. */
+  async up(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<void> {
+    const child = spawn(process.execPath, [CLI, 'up', ...args], { cwd: this.dir, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.daemon = child;
+    child.stdout!.on('data', (c) => (this.out += c));
+    child.stderr!.on('data', (c) => (this.err += c));
+    this.exit = new Promise((r) => child.on('exit', (code) => r(code)));
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
+      return existsSync(this.socket) && (await this.run(['status'])).code === 0;
+    }, 'the daemon socket');
+  }
+
+  run(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
+    return tend(this.dir, args, { env });
+  }
+
+  async status(): Promise<Array<Record<string, any>>> {
+    const r = await this.run(['status', '--json']);
+    if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  async state(name: string): Promise<string | undefined> {
+    return (await this.status()).find((s) => s.name === name)?.state;
+  }
+
+  async waitState(name: string, state: string, timeoutMs = 10_000): Promise<void> {
+    await waitFor(async () => (await this.state(name)) === state, `${name} to be ${state}`, timeoutMs);
+  }
+
+  /** Stops the daemon (SIGTERM, then SIGKILL at the deadline) and removes the folder. */
+  async close(): Promise<void> {
+    const d = this.daemon;
+    if (d && d.exitCode === null && d.signalCode === null) {
+      d.kill('SIGTERM');
+      const t = setTimeout(() => d.kill('SIGKILL'), 15_000);
+      await this.exit;
+      clearTimeout(t);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** true when a pid is alive (and not a zombie). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,296 @@
+// plan(store, now): seed a store, run one pass, compare the exact action list and wakeAt.
+import { describe, expect, it } from 'vitest';
+import type { Instance } from '../../src/core/instance.js';
+import type { DependCondition, ServiceSpec, State } from '../../src/core/types.js';
+import { plan } from '../../src/reconcile/plan.js';
+import { instanceSpec, record, replicaSet, storeOf } from '../helpers/fakes.js';
+
+const NOW = 50_000;
+const svc = (name: string, fields: Partial<Instance> = {}, over: Partial<ServiceSpec> = {}) =>
+  record(instanceSpec(name, over), fields);
+const dependent = (cond: DependCondition, fields: Partial<Instance> = {}) =>
+  svc('web', fields, { dependsOn: { db: cond } });
+const spawn = (id: string) => ({ kind: 'spawn', id });
+
+describe('plan: converged', () => {
+  it('does nothing when every instance is where it is wanted', () => {
+    const store = storeOf(
+      svc('a', { state: 'running' }),
+      svc('b', { state: 'starting' }),
+      svc('c', { state: 'completed' }, { type: 'oneshot' }),
+      svc('d', { state: 'failed' }),
+      svc('e', { state: 'stopped', want: 'down' }),
+      svc('f', { state: 'completed', want: 'down' }),
+      svc('g', { state: 'failed', want: 'down' }),
+      svc('h', { state: 'stopped', want: 'up' }),
+    );
+    expect(plan(store, NOW)).toEqual({ actions: [], wakeAt: null });
+  });
+
+  it('an empty store', () => {
+    expect(plan(storeOf(), NOW)).toEqual({ actions: [], wakeAt: null });
+  });
+
+  it('is pure: the store is unchanged', () => {
+    const store = storeOf(
+      svc('a'),
+      svc('b', { state: 'running', want: 'down' }),
+      svc('c', { state: 'stopping', stopDeadline: NOW - 1 }),
+      svc('d', { state: 'backoff', nextStartAt: NOW + 5 }),
+    );
+    const before = structuredClone([...store.entries()]);
+    plan(store, NOW);
+    expect([...store.entries()]).toEqual(before);
+  });
+});
+
+describe('plan: starting', () => {
+  it('pending with no dependencies -> spawn', () => {
+    expect(plan(storeOf(svc('a')), NOW)).toEqual({ actions: [spawn('a')], wakeAt: null });
+  });
+
+  it('independent services are all spawned in one plan, in store order', () => {
+    const store = storeOf(svc('c'), svc('a'), svc('b'), ...replicaSet('w', 3).map((i) => record(i)));
+    expect(plan(store, NOW).actions).toEqual(['c', 'a', 'b', 'w.1', 'w.2', 'w.3'].map(spawn));
+  });
+
+  it('only the dependency is spawned while both are pending', () => {
+    expect(plan(storeOf(svc('db'), dependent('started')), NOW).actions).toEqual([spawn('db')]);
+    expect(plan(storeOf(dependent('started'), svc('db')), NOW).actions).toEqual([spawn('db')]);
+  });
+
+  const conditions: Array<[DependCondition, State, boolean]> = [
+    ['started', 'pending', false],
+    ['started', 'starting', true],
+    ['started', 'running', true],
+    ['started', 'backoff', false],
+    ['started', 'stopping', false],
+    ['started', 'stopped', false],
+    ['healthy', 'starting', false],
+    ['healthy', 'running', true],
+    ['healthy', 'backoff', false],
+    ['healthy', 'stopped', false],
+    ['completed', 'starting', false],
+    ['completed', 'running', false],
+    ['completed', 'backoff', false],
+    ['completed', 'stopped', false],
+    ['completed', 'completed', true],
+  ];
+  it.each(conditions)('depends_on %s, db %s -> spawn web: %s', (cond, dbState, spawns) => {
+    const store = storeOf(svc('db', { state: dbState, nextStartAt: NOW + 1000 }, { type: 'oneshot' }), dependent(cond));
+    expect(plan(store, NOW).actions.filter((a) => a.id === 'web')).toEqual(spawns ? [spawn('web')] : []);
+  });
+
+  it('a dependency on a replica set waits for every instance', () => {
+    const workers = (...states: State[]) => replicaSet('worker', states.length).map((i, k) => record(i, { state: states[k]! }));
+    const app = () => svc('app', {}, { dependsOn: { worker: 'healthy' } });
+    expect(plan(storeOf(...workers('running', 'starting', 'running'), app()), NOW).actions).toEqual([]);
+    expect(plan(storeOf(...workers('running', 'running', 'running'), app()), NOW).actions).toEqual([spawn('app')]);
+    expect(plan(storeOf(...workers('running', 'running', 'pending'), app()), NOW).actions).toEqual([spawn('worker.3')]);
+  });
+
+  it('every condition must hold', () => {
+    const app = () => svc('app', {}, { dependsOn: { db: 'healthy', mig: 'completed' } });
+    const mig = (state: State) => svc('mig', { state }, { type: 'oneshot' });
+    expect(plan(storeOf(svc('db', { state: 'running' }), mig('running'), app()), NOW).actions).toEqual([]);
+    expect(plan(storeOf(svc('db', { state: 'running' }), mig('completed'), app()), NOW).actions).toEqual([spawn('app')]);
+  });
+
+  it('a wanted-down pending dependency is cancelled, and its dependent keeps waiting', () => {
+    const store = storeOf(svc('db', { state: 'pending', want: 'down' }), dependent('started'));
+    expect(plan(store, NOW).actions).toEqual([{ kind: 'cancel', id: 'db', reason: 'stopped before it started' }]);
+  });
+});
+
+describe('plan: failed dependency', () => {
+  it('pending dependent -> dep-failed with the dependency and its reason', () => {
+    const store = storeOf(svc('db', { state: 'failed', reason: 'exited with code 1' }), dependent('healthy'));
+    expect(plan(store, NOW)).toEqual({
+      actions: [{ kind: 'dep-failed', id: 'web', reason: 'dependency db failed: exited with code 1' }],
+      wakeAt: null,
+    });
+  });
+
+  it('backoff dependent, even before its due time -> dep-failed, no wake-up', () => {
+    const store = storeOf(
+      svc('db', { state: 'failed', reason: 'could not start: spawn db ENOENT' }),
+      dependent('started', { state: 'backoff', nextStartAt: NOW + 1000 }),
+    );
+    expect(plan(store, NOW)).toEqual({
+      actions: [{ kind: 'dep-failed', id: 'web', reason: 'dependency db failed: could not start: spawn db ENOENT' }],
+      wakeAt: null,
+    });
+  });
+
+  it('one failed replica names that instance', () => {
+    const workers = replicaSet('worker', 2).map((i, k) =>
+      record(i, k === 1 ? { state: 'failed', reason: 'killed by SIGKILL' } : { state: 'running' }),
+    );
+    const store = storeOf(...workers, svc('app', {}, { dependsOn: { worker: 'started' } }));
+    expect(plan(store, NOW).actions).toEqual([
+      { kind: 'dep-failed', id: 'app', reason: 'dependency worker.2 failed: killed by SIGKILL' },
+    ]);
+  });
+
+  it('a running dependent is left alone', () => {
+    const store = storeOf(svc('db', { state: 'failed' }), dependent('healthy', { state: 'running' }));
+    expect(plan(store, NOW).actions).toEqual([]);
+  });
+});
+
+describe('plan: backoff', () => {
+  it('not yet due -> no action, wake at the due time', () => {
+    expect(plan(storeOf(svc('a', { state: 'backoff', nextStartAt: NOW + 400 })), NOW)).toEqual({
+      actions: [],
+      wakeAt: NOW + 400,
+    });
+  });
+
+  it('due (exactly, or past) -> spawn', () => {
+    expect(plan(storeOf(svc('a', { state: 'backoff', nextStartAt: NOW })), NOW).actions).toEqual([spawn('a')]);
+    expect(plan(storeOf(svc('a', { state: 'backoff', nextStartAt: NOW - 9 })), NOW).actions).toEqual([spawn('a')]);
+    expect(plan(storeOf(svc('a', { state: 'backoff', nextStartAt: null })), NOW).actions).toEqual([spawn('a')]);
+  });
+
+  it('due but its dependency is not ready -> waits (no wake-up: the dependency will kick)', () => {
+    const store = storeOf(svc('db', { state: 'starting' }), dependent('healthy', { state: 'backoff', nextStartAt: NOW - 1 }));
+    expect(plan(store, NOW)).toEqual({ actions: [], wakeAt: null });
+  });
+
+  it('wakeAt is the earliest deadline among backoffs and stops', () => {
+    const store = storeOf(
+      svc('a', { state: 'backoff', nextStartAt: NOW + 900 }),
+      svc('b', { state: 'stopping', stopDeadline: NOW + 300 }),
+      svc('c', { state: 'backoff', nextStartAt: NOW + 500 }),
+      svc('d', { state: 'running' }),
+    );
+    expect(plan(store, NOW)).toEqual({ actions: [], wakeAt: NOW + 300 });
+  });
+});
+
+describe('plan: stopping', () => {
+  it('want down: running or starting -> stop; pending or backoff -> cancel; at rest -> nothing', () => {
+    const down = (name: string, state: State) => svc(name, { state, want: 'down', nextStartAt: state === 'backoff' ? NOW + 5 : null });
+    const store = storeOf(
+      down('a', 'running'),
+      down('b', 'starting'),
+      down('c', 'pending'),
+      down('d', 'backoff'),
+      down('e', 'stopped'),
+      down('f', 'completed'),
+      down('g', 'failed'),
+    );
+    expect(plan(store, NOW)).toEqual({
+      actions: [
+        { kind: 'stop', id: 'a', reason: 'stop requested' },
+        { kind: 'stop', id: 'b', reason: 'stop requested' },
+        { kind: 'cancel', id: 'c', reason: 'stopped before it started' },
+        { kind: 'cancel', id: 'd', reason: 'stopped before it started' },
+      ],
+      wakeAt: null,
+    });
+  });
+
+  it('a dependency waits while a wanted-down dependent is alive', () => {
+    const db = () => svc('db', { state: 'running', want: 'down' });
+    const web = (state: State) => dependent('healthy', { state, want: 'down', stopDeadline: state === 'stopping' ? NOW + 10 : null });
+    expect(plan(storeOf(db(), web('running')), NOW).actions).toEqual([{ kind: 'stop', id: 'web', reason: 'stop requested' }]);
+    expect(plan(storeOf(db(), web('starting')), NOW).actions).toEqual([{ kind: 'stop', id: 'web', reason: 'stop requested' }]);
+    expect(plan(storeOf(db(), web('stopping')), NOW)).toEqual({ actions: [], wakeAt: NOW + 10 });
+    for (const s of ['stopped', 'failed', 'completed', 'pending', 'backoff'] as const) {
+      expect(plan(storeOf(db(), web(s)), NOW).actions.filter((a) => a.id === 'db'), s).toEqual([
+        { kind: 'stop', id: 'db', reason: 'stop requested' },
+      ]);
+    }
+  });
+
+  it('a chain stops one link at a time, from the top', () => {
+    const store = storeOf(
+      svc('db', { state: 'running', want: 'down' }),
+      svc('api', { state: 'running', want: 'down' }, { dependsOn: { db: 'healthy' } }),
+      svc('web', { state: 'running', want: 'down' }, { dependsOn: { api: 'started' } }),
+    );
+    expect(plan(store, NOW).actions).toEqual([{ kind: 'stop', id: 'web', reason: 'stop requested' }]);
+  });
+
+  it('a replica of the dependent still alive holds the dependency', () => {
+    const webs = replicaSet('web', 2, { dependsOn: { db: 'started' } }).map((i, k) =>
+      record(i, { want: 'down', state: k === 0 ? 'stopped' : 'stopping', stopDeadline: NOW + 50 }),
+    );
+    expect(plan(storeOf(svc('db', { state: 'running', want: 'down' }), ...webs), NOW)).toEqual({ actions: [], wakeAt: NOW + 50 });
+  });
+
+  it('a dependent still wanted up does not hold the dependency', () => {
+    const store = storeOf(svc('db', { state: 'running', want: 'down' }), dependent('healthy', { state: 'running' }));
+    expect(plan(store, NOW).actions).toEqual([{ kind: 'stop', id: 'db', reason: 'stop requested' }]);
+  });
+
+  it('stopping before its deadline -> wake at the deadline', () => {
+    expect(plan(storeOf(svc('a', { state: 'stopping', want: 'down', stopDeadline: NOW + 1 })), NOW)).toEqual({
+      actions: [],
+      wakeAt: NOW + 1,
+    });
+  });
+
+  it('stopping past its deadline -> kill, exactly once', () => {
+    for (const at of [NOW, NOW - 1000]) {
+      expect(plan(storeOf(svc('a', { state: 'stopping', want: 'down', stopDeadline: at })), NOW)).toEqual({
+        actions: [{ kind: 'kill', id: 'a' }],
+        wakeAt: null,
+      });
+    }
+    expect(plan(storeOf(svc('a', { state: 'stopping', want: 'down', stopDeadline: NOW - 1, killed: true })), NOW)).toEqual({
+      actions: [],
+      wakeAt: null,
+    });
+  });
+
+  it('stopping for a restart (want up) escalates the same way', () => {
+    const i = svc('a', { state: 'stopping', want: 'up', restartPending: true, stopDeadline: NOW - 1 });
+    expect(plan(storeOf(i), NOW).actions).toEqual([{ kind: 'kill', id: 'a' }]);
+  });
+});
+
+describe('plan: restart', () => {
+  it('restartPending while running or starting -> stop "restart"', () => {
+    const store = storeOf(svc('a', { state: 'running', restartPending: true }), svc('b', { state: 'starting', restartPending: true }));
+    expect(plan(store, NOW).actions).toEqual([
+      { kind: 'stop', id: 'a', reason: 'restart' },
+      { kind: 'stop', id: 'b', reason: 'restart' },
+    ]);
+  });
+
+  it('restartPending and wanted down -> a plain stop', () => {
+    const store = storeOf(svc('a', { state: 'running', restartPending: true, want: 'down' }));
+    expect(plan(store, NOW).actions).toEqual([{ kind: 'stop', id: 'a', reason: 'stop requested' }]);
+  });
+
+  it('restarting a dependency does not wait for its running dependents', () => {
+    const store = storeOf(svc('db', { state: 'running', restartPending: true }), dependent('healthy', { state: 'running' }));
+    expect(plan(store, NOW).actions).toEqual([{ kind: 'stop', id: 'db', reason: 'restart' }]);
+  });
+});
+
+describe('plan: a mixed store', () => {
+  it('lists every action in store order with the earliest wake-up', () => {
+    const store = storeOf(
+      svc('db', { state: 'running' }),
+      dependent('healthy'),
+      svc('old', { state: 'running', want: 'down' }),
+      svc('slow', { state: 'stopping', want: 'down', stopDeadline: NOW - 5 }),
+      svc('flaky', { state: 'backoff', nextStartAt: NOW + 250 }),
+      svc('later', { state: 'stopping', want: 'down', stopDeadline: NOW + 800 }),
+      svc('broken', { state: 'failed', reason: 'exited with code 2' }),
+      svc('after', {}, { dependsOn: { broken: 'started' } }),
+    );
+    expect(plan(store, NOW)).toEqual({
+      actions: [
+        { kind: 'spawn', id: 'web' },
+        { kind: 'stop', id: 'old', reason: 'stop requested' },
+        { kind: 'kill', id: 'slow' },
+        { kind: 'dep-failed', id: 'after', reason: 'dependency broken failed: exited with code 2' },
+      ],
+      wakeAt: NOW + 250,
+    });
+  });
+});

@@ -1,0 +1,289 @@
+// Commands on the loop: start (dependencies first), stop (dependents first), restart, signal.
+import { describe, expect, it } from 'vitest';
+import type { ProbeSpec } from '../../src/core/types.js';
+import { flush, harness, instanceSpec, replicaSet } from '../helpers/fakes.js';
+
+const tcp: ProbeSpec = { check: { kind: 'tcp', host: '127.0.0.1', port: 5432 }, interval: 1000, timeout: 1000, initialDelay: 0, failureThreshold: 3 };
+const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
+
+describe('Supervisor.start', () => {
+  it('starts the dependencies first and the target once they meet their condition', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('db', { autostart: false, readiness: tcp }),
+      instanceSpec('cache', { autostart: false }),
+      instanceSpec('web', { autostart: false, dependsOn: { db: 'healthy', cache: 'started' } }),
+      instanceSpec('other', { autostart: false }),
+    ]);
+    await flush();
+    const also = h.sup.start(h.sup.resolve(['web']).found);
+    expect(also.map((i) => i.id).sort()).toEqual(['cache', 'db']);
+    await flush();
+    expect(h.spawner.order().sort()).toEqual(['cache', 'db']);
+    expect(h.states('db', 'cache', 'web', 'other')).toEqual({ db: 'starting', cache: 'running', web: 'pending', other: 'stopped' });
+    h.probes.report('db', 'readiness', true);
+    await flush();
+    expect(h.spawner.order().at(-1)).toBe('web');
+    expect(h.states('db', 'web')).toEqual({ db: 'running', web: 'running' });
+  });
+
+  it('does not report or re-run dependencies that are already up or completed', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('db'),
+      instanceSpec('mig', { type: 'oneshot', restart: 'never' }),
+      instanceSpec('web', { autostart: false, dependsOn: { db: 'started', mig: 'completed' } }),
+    ]);
+    await flush();
+    h.spawner.exit('mig', { kind: 'exited', code: 0 });
+    await flush();
+    expect(h.sup.start([h.get('web')])).toEqual([]);
+    await flush();
+    expect(h.spawner.order()).toEqual(['db', 'mig', 'web']);
+  });
+
+  it('a failed target is started afresh (start limit window cleared)', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { startLimit: { burst: 1, interval: 60_000 } })]);
+    await flush();
+    h.spawner.exit('a', { kind: 'exited', code: 1 });
+    await flush();
+    expect(h.get('a').state).toBe('failed');
+    h.sup.start([h.get('a')]);
+    await flush();
+    expect([h.get('a').state, h.get('a').starts.length, h.spawner.count('a')]).toEqual(['running', 1, 2]);
+  });
+
+  it('a target in backoff is started at once', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { backoff: { initial: 5000, max: 10_000, factor: 2 } })]);
+    await flush();
+    h.spawner.exit('a', { kind: 'exited', code: 1 });
+    await flush();
+    h.sup.start([h.get('a')]);
+    await flush();
+    expect([h.get('a').state, h.spawner.count('a')]).toEqual(['running', 2]);
+  });
+
+  // BUG: src/reconcile/supervisor.ts:118-127 (request). `start` on an instance that is still
+  // `stopping` sets want=up but neither applies 'request' (ignored in stopping) nor sets
+  // restartPending, so on exit afterExit gives `stopped` and nothing ever starts it again:
+  // want=up, state=stopped, and plan() has no rule for it. Expected: started again once stopped
+  // (as restart() does for a stopping instance). `tend stop x; tend start x` in quick succession hits it.
+  it.fails('start while stopping: started again once the old process has exited', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    await flush();
+    h.sup.stop([h.get('a')]);
+    await flush();
+    expect(h.get('a').state).toBe('stopping');
+    h.sup.start([h.get('a')]);
+    await flush();
+    h.spawner.exit('a', term);
+    await flush();
+    expect([h.get('a').state, h.spawner.count('a')]).toEqual(['running', 2]);
+  });
+});
+
+describe('Supervisor.stop', () => {
+  it('stops dependents first, one level at a time (order of stop signals)', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('db'),
+      instanceSpec('api', { dependsOn: { db: 'started' } }),
+      ...replicaSet('web', 2, { dependsOn: { api: 'started' } }),
+      instanceSpec('other'),
+    ]);
+    await flush();
+    const also = h.sup.stop([h.get('db')]);
+    expect(also.map((i) => i.id)).toEqual(['api', 'web.1', 'web.2']);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['web.1', 'web.2']);
+    h.spawner.exit('web.1', term);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['web.1', 'web.2']); // web.2 still holds api
+    h.spawner.exit('web.2', term);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['web.1', 'web.2', 'api']);
+    h.spawner.exit('api', term);
+    await flush();
+    expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual(['web.1 SIGTERM', 'web.2 SIGTERM', 'api SIGTERM', 'db SIGTERM']);
+    h.spawner.exit('db', term);
+    await flush();
+    expect(h.states('db', 'api', 'web.1', 'web.2', 'other')).toEqual({
+      db: 'stopped', api: 'stopped', 'web.1': 'stopped', 'web.2': 'stopped', other: 'running',
+    });
+  });
+
+  it('stop all: reverse dependency order, independent ones in parallel', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db'), instanceSpec('web', { dependsOn: { db: 'healthy' } }), instanceSpec('solo')]);
+    await flush();
+    h.sup.stop(h.sup.resolve(['all']).found);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['web', 'solo']);
+    h.spawner.exit('web', term);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['web', 'solo', 'db']);
+  });
+
+  it('the dependency escalates on its own deadline, after its dependents', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db', { stopTimeout: 1000 }), instanceSpec('web', { stopTimeout: 3000, dependsOn: { db: 'started' } })]);
+    await flush();
+    h.sup.stop([h.get('db')]);
+    await h.clock.advance(3000);
+    expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual(['web SIGTERM', 'web SIGKILL']);
+    h.spawner.exit('web', { kind: 'signaled', signal: 'SIGKILL' });
+    await h.clock.advance(1000);
+    expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual(['web SIGTERM', 'web SIGKILL', 'db SIGTERM', 'db SIGKILL']);
+  });
+
+  it('a service in backoff is cancelled and its timer disarmed', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    await flush();
+    h.spawner.exit('a', { kind: 'exited', code: 1 });
+    await flush();
+    expect(h.clock.pending()).toHaveLength(1);
+    h.sup.stop([h.get('a')]);
+    await flush();
+    expect([h.get('a').state, h.get('a').reason]).toEqual(['stopped', 'stopped before it started']);
+    expect(h.clock.pending()).toEqual([]);
+    await h.clock.advance(60_000);
+    expect(h.spawner.count('a')).toBe(1);
+  });
+
+  it('a pending dependent waiting on a stopped dependency is cancelled', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db', { readiness: tcp }), instanceSpec('web', { dependsOn: { db: 'healthy' } })]);
+    await flush();
+    expect(h.states('db', 'web')).toEqual({ db: 'starting', web: 'pending' });
+    h.sup.stop([h.get('db')]);
+    await flush();
+    expect(h.states('db', 'web')).toEqual({ db: 'stopping', web: 'stopped' });
+    expect(h.probes.last('db', 'readiness').stopped).toBe(true);
+  });
+});
+
+describe('Supervisor.restart', () => {
+  it('stops then starts: one stop signal, two spawns, restarts counted', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { stopSignal: 'SIGQUIT' })]);
+    await flush();
+    h.sup.restart([h.get('a')]);
+    await flush();
+    expect([h.get('a').state, h.spawner.signalsOf('a')]).toEqual(['stopping', ['SIGQUIT']]);
+    h.spawner.exit('a', { kind: 'signaled', signal: 'SIGQUIT' });
+    await flush();
+    const a = h.get('a');
+    expect([a.state, a.spawns, a.restartPending, a.pid]).toEqual(['running', 2, false, 1002]);
+    expect(h.lines().filter((l) => l.startsWith('a state'))).toEqual([
+      'a state: pending -> starting: spawned',
+      'a state: starting -> running: started',
+      'a state: running -> stopping: restart',
+      'a state: stopping -> stopped: stopped (killed by SIGQUIT)',
+      'a state: stopped -> pending: restart requested',
+      'a state: pending -> starting: restarted',
+      'a state: starting -> running: started',
+    ]);
+  });
+
+  it('a stopped, completed or failed instance is just started', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('s', { autostart: false }), instanceSpec('c', { type: 'oneshot', restart: 'never' }), instanceSpec('f', { restart: 'never' })]);
+    await flush();
+    h.spawner.exit('c', { kind: 'exited', code: 0 });
+    h.spawner.exit('f', { kind: 'exited', code: 1 });
+    await flush();
+    expect(h.states('s', 'c', 'f')).toEqual({ s: 'stopped', c: 'completed', f: 'failed' });
+    h.sup.restart([h.get('s'), h.get('c'), h.get('f')]);
+    await flush();
+    expect(h.states('s', 'c', 'f')).toEqual({ s: 'running', c: 'running', f: 'running' });
+    expect(h.spawner.signals).toEqual([]);
+  });
+
+  it('restart while stopping (wanted down) brings it back up after the exit', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    await flush();
+    h.sup.stop([h.get('a')]);
+    await flush();
+    h.sup.restart([h.get('a')]);
+    await flush();
+    expect(h.spawner.signalsOf('a')).toEqual(['SIGTERM']);
+    h.spawner.exit('a', term);
+    await flush();
+    expect([h.get('a').state, h.spawner.count('a')]).toEqual(['running', 2]);
+  });
+
+  it('stop during a restart wins: stopped, not started again', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    await flush();
+    h.sup.restart([h.get('a')]);
+    await flush();
+    h.sup.stop([h.get('a')]);
+    h.spawner.exit('a', term);
+    await flush();
+    expect([h.get('a').state, h.get('a').want, h.spawner.count('a')]).toEqual(['stopped', 'down', 1]);
+  });
+
+  // BUG: src/reconcile/supervisor.ts:149-159 (restart). For an instance that is not alive,
+  // restart() calls request() on it alone, not on its dependencies as start() does, so
+  // `tend restart web` with db stopped leaves web pending forever ("waiting for db: started").
+  // SPEC §3: restart = "stop then start", and start "starts (and its dependencies)".
+  it.fails('restart of a stopped service starts its stopped dependencies, like start', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db', { autostart: false }), instanceSpec('web', { autostart: false, dependsOn: { db: 'started' } })]);
+    await flush();
+    h.sup.restart([h.get('web')]);
+    await flush();
+    expect(h.states('db', 'web')).toEqual({ db: 'running', web: 'running' });
+  });
+
+  it('restarting a dependency leaves its dependents running', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db'), instanceSpec('web', { dependsOn: { db: 'started' } })]);
+    await flush();
+    h.sup.restart([h.get('db')]);
+    await flush();
+    h.spawner.exit('db', term);
+    await flush();
+    expect(h.spawner.order()).toEqual(['db', 'web', 'db']);
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['db']);
+  });
+});
+
+describe('Supervisor.signal', () => {
+  it('sends the signal to the main process only, and journals it', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    await flush();
+    expect(h.sup.signal(h.get('a'), 'SIGHUP')).toBe(true);
+    expect(h.spawner.signalsOf('a')).toEqual(['main:SIGHUP']);
+    expect(h.lines().at(-1)).toBe('a signal: SIGHUP sent to pid 1001');
+    expect(h.get('a').state).toBe('running');
+  });
+
+  it('refuses an instance with no process', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { autostart: false }), instanceSpec('b', { restart: 'never' })]);
+    await flush();
+    h.spawner.exit('b', { kind: 'exited', code: 0 });
+    await flush();
+    expect(h.sup.signal(h.get('a'), 'SIGHUP')).toBe(false);
+    expect(h.sup.signal(h.get('b'), 'SIGHUP')).toBe(false);
+    expect(h.spawner.signals).toEqual([]);
+  });
+
+  it('a signal that kills the process goes through the policy like any exit', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    await flush();
+    h.sup.signal(h.get('a'), 'SIGKILL');
+    h.spawner.exit('a', { kind: 'signaled', signal: 'SIGKILL' });
+    await flush();
+    expect([h.get('a').state, h.get('a').reason]).toEqual(['backoff', 'killed by SIGKILL']);
+  });
+});

@@ -1,0 +1,115 @@
+// The loop and its process handles: stale exits and notifications, stop escalation, leftovers, adoption.
+import { describe, expect, it } from 'vitest';
+import { FakeHandle, flush, harness, instanceSpec } from '../helpers/fakes.js';
+
+const code = (c: number) => ({ kind: 'exited' as const, code: c });
+
+describe('Supervisor: stale handles', () => {
+  it('an exit of an earlier process (old token) is ignored', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    await flush();
+    const first = h.spawner.last('a');
+    h.spawner.exit('a', code(1));
+    await h.clock.advance(100);
+    expect(h.spawner.count('a')).toBe(2);
+    first.hooks.exit(code(7)); // a late duplicate from the first process
+    await flush();
+    const a = h.get('a');
+    expect([a.state, a.pid, a.exits.length]).toEqual(['running', 1002, 1]);
+    expect(h.lines()).not.toContain('a exit: exited with code 7');
+  });
+
+  it('a notify from an earlier process is ignored', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { readiness: { check: { kind: 'fd', fd: 3 }, interval: 1000, timeout: 1000, initialDelay: 0, failureThreshold: 3 } })]);
+    await flush();
+    const first = h.spawner.last('a');
+    h.spawner.exit('a', code(1));
+    await h.clock.advance(100);
+    first.hooks.notify!();
+    await flush();
+    expect(h.get('a').state).toBe('starting');
+  });
+});
+
+describe('Supervisor: stop escalation', () => {
+  it('SIGKILL exactly once at stop_timeout, then stopped on exit', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { stopTimeout: 2000, stopSignal: 'SIGINT' })]);
+    await flush();
+    h.sup.stop([h.get('a')]);
+    await flush();
+    const a = h.get('a');
+    expect([a.state, a.stopDeadline]).toEqual(['stopping', h.clock.now() + 2000]);
+    expect(h.spawner.signalsOf('a')).toEqual(['SIGINT']);
+    await h.clock.advance(1999);
+    expect(h.spawner.signalsOf('a')).toEqual(['SIGINT']);
+    await h.clock.advance(1);
+    expect([h.spawner.signalsOf('a'), a.killed]).toEqual([['SIGINT', 'SIGKILL'], true]);
+    await h.clock.advance(60_000);
+    expect(h.spawner.signalsOf('a')).toEqual(['SIGINT', 'SIGKILL']);
+    expect(h.lines()).toContain('a kill: SIGKILL sent: still running 2000ms after the stop signal');
+    h.spawner.exit('a', { kind: 'signaled', signal: 'SIGKILL' });
+    await flush();
+    expect([a.state, a.reason, a.stopDeadline]).toEqual(['stopped', 'stopped (killed by SIGKILL)', null]);
+    expect(h.sup.quiet()).toBe(true);
+  });
+
+  it('stays stopping until the processes left behind are gone', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    await flush();
+    h.sup.stop([h.get('a')]);
+    await flush();
+    h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' }, { lingering: true });
+    await flush();
+    expect(h.get('a').state).toBe('stopping');
+    h.spawner.last('a').handle!.drain();
+    await flush();
+    expect(h.get('a').state).toBe('stopped');
+  });
+
+  it('a main process that dies leaving children: they get the stop signal, then SIGKILL', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { stopTimeout: 500 })]);
+    await flush();
+    h.spawner.exit('a', code(1), { lingering: true });
+    await flush();
+    expect([h.get('a').state, h.spawner.signalsOf('a')]).toEqual(['backoff', ['SIGTERM']]);
+    await h.clock.advance(100); // respawned meanwhile; the old group is still cleaned up
+    await h.clock.advance(400);
+    expect(h.spawner.signalsOf('a')).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(h.spawner.spawns[1]!.handle!.signalsAll).toEqual([]);
+  });
+
+  it('killAll() sends SIGKILL to every live instance only', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a'), instanceSpec('b'), instanceSpec('c', { autostart: false })]);
+    await flush();
+    h.spawner.exit('b', code(0));
+    await flush();
+    h.sup.killAll();
+    expect(h.spawner.signals).toEqual([{ id: 'a', signal: 'SIGKILL', all: true }]);
+  });
+});
+
+describe('Supervisor: adopt', () => {
+  it('takes over a live process as running, and its exit goes through the policy', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    const handle = new FakeHandle(4242, h.spawner.signals, 'a');
+    let exitCb!: (e: { kind: 'exited'; code: number }) => void;
+    h.sup.adopt(h.get('a'), handle, (cb) => (exitCb = cb));
+    await flush();
+    const a = h.get('a');
+    expect([a.state, a.pid, a.spawns, a.reason]).toEqual(['running', 4242, 1, 'adopted pid 4242 from an earlier daemon']);
+    expect(h.spawner.spawns).toEqual([]);
+    handle.exited = true;
+    exitCb(code(1));
+    await flush();
+    expect(a.state).toBe('backoff');
+    await h.clock.advance(100);
+    expect([a.state, h.spawner.count('a')]).toEqual(['running', 1]);
+  });
+});

@@ -1,0 +1,166 @@
+// Readiness, liveness, fd notification and oneshot completion, through the loop with fakes.
+import { describe, expect, it } from 'vitest';
+import type { ProbeSpec } from '../../src/core/types.js';
+import { flush, harness, instanceSpec } from '../helpers/fakes.js';
+
+const probe = (over: Partial<ProbeSpec> = {}): ProbeSpec => ({
+  check: { kind: 'exec', command: 'true' },
+  interval: 1000,
+  timeout: 1000,
+  initialDelay: 0,
+  failureThreshold: 3,
+  ...over,
+});
+
+describe('readiness', () => {
+  it('starting until the probe passes, then running; failures are kept as the last probe failure', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db', { readiness: probe() }), instanceSpec('web', { dependsOn: { db: 'healthy' } })]);
+    await flush();
+    expect(h.states('db', 'web')).toEqual({ db: 'starting', web: 'pending' });
+    h.probes.report('db', 'readiness', false, 'connect ECONNREFUSED 127.0.0.1:5432');
+    await flush();
+    expect([h.get('db').state, h.get('db').lastProbeFailure, h.get('db').ready]).toEqual([
+      'starting',
+      'connect ECONNREFUSED 127.0.0.1:5432',
+      false,
+    ]);
+    expect(h.spawner.order()).toEqual(['db']);
+    h.probes.report('db', 'readiness', true);
+    await flush();
+    expect([h.get('db').state, h.get('db').lastProbeFailure, h.get('db').ready]).toEqual(['running', null, true]);
+    expect(h.probes.last('db', 'readiness').stopped).toBe(true);
+    expect(h.spawner.order()).toEqual(['db', 'web']);
+    expect(h.lines()).toContain('db state: starting -> running: ready');
+  });
+
+  it('a result of the probe of an earlier process is ignored', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db', { readiness: probe() })]);
+    await flush();
+    const old = h.probes.last('db', 'readiness');
+    h.spawner.exit('db', { kind: 'exited', code: 1 });
+    await h.clock.advance(100);
+    expect(h.probes.started.filter((p) => p.kind === 'readiness')).toHaveLength(2);
+    expect(old.stopped).toBe(true);
+    old.onResult(true, 'late');
+    await flush();
+    expect(h.get('db').state).toBe('starting');
+  });
+
+  it('a dependent with `started` does not wait for readiness', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db', { readiness: probe() }), instanceSpec('web', { dependsOn: { db: 'started' } })]);
+    await flush();
+    expect(h.states('db', 'web')).toEqual({ db: 'starting', web: 'running' });
+  });
+
+  it('fd: running on the first notification line, no probe started', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { readiness: probe({ check: { kind: 'fd', fd: 3 } }) }), instanceSpec('b')]);
+    await flush();
+    expect(h.get('a').state).toBe('starting');
+    expect(h.probes.started).toEqual([]);
+    expect(h.spawner.last('b').hooks.notify).toBeUndefined();
+    h.spawner.notify('a');
+    await flush();
+    expect(h.get('a').state).toBe('running');
+    h.spawner.notify('a'); // a second line changes nothing
+    await flush();
+    expect(h.lines().filter((l) => l.includes('-> running'))).toEqual(['b state: starting -> running: started', 'a state: starting -> running: ready']);
+  });
+});
+
+describe('liveness', () => {
+  it('starts only once running, and stops with the process', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { readiness: probe(), liveness: probe() })]);
+    await flush();
+    expect(h.probes.started.map((p) => p.kind)).toEqual(['readiness']);
+    h.probes.report('a', 'readiness', true);
+    await flush();
+    expect(h.probes.started.map((p) => p.kind)).toEqual(['readiness', 'liveness']);
+    h.sup.stop([h.get('a')]);
+    await flush();
+    expect(h.probes.last('a', 'liveness').stopped).toBe(true);
+  });
+
+  it('failure_threshold failures in a row -> restart, with a journal line saying why', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { liveness: probe({ failureThreshold: 3 }) })]);
+    await flush();
+    h.probes.report('a', 'liveness', false, 'exit 1');
+    h.probes.report('a', 'liveness', false, 'exit 1');
+    h.probes.report('a', 'liveness', true); // resets the count
+    h.probes.report('a', 'liveness', false, 'exit 1');
+    h.probes.report('a', 'liveness', false, 'exit 1');
+    await flush();
+    expect([h.get('a').livenessFailures, h.spawner.signals]).toEqual([2, []]);
+    h.probes.report('a', 'liveness', false, 'timed out after 1000ms');
+    await flush();
+    expect(h.lines()).toContain('a restart: liveness failed 3 times in a row: timed out after 1000ms');
+    expect([h.get('a').state, h.spawner.signalsOf('a')]).toEqual(['stopping', ['SIGTERM']]);
+    expect(h.get('a').lastProbeFailure).toBe('timed out after 1000ms');
+    h.probes.report('a', 'liveness', false, 'late'); // after the stop: ignored
+    h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' });
+    await flush();
+    const a = h.get('a');
+    expect([a.state, a.spawns, a.livenessFailures, a.lastProbeFailure]).toEqual(['running', 2, 0, null]);
+    expect(h.lines().filter((l) => l.startsWith('a restart'))).toHaveLength(1);
+  });
+
+  it('a liveness failure on an instance wanted down does not restart it', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { liveness: probe({ failureThreshold: 1 }), stopTimeout: 1000 })]);
+    await flush();
+    const live = h.probes.last('a', 'liveness');
+    h.sup.stop([h.get('a')]);
+    await flush();
+    live.onResult(false, 'down');
+    h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' });
+    await flush();
+    expect([h.get('a').state, h.spawner.count('a')]).toEqual(['stopped', 1]);
+  });
+});
+
+describe('oneshot', () => {
+  it('completed unblocks a `completed` dependent; a failure fails it', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('mig', { type: 'oneshot', restart: 'never' }),
+      instanceSpec('web', { dependsOn: { mig: 'completed' } }),
+    ]);
+    await flush();
+    expect(h.states('mig', 'web')).toEqual({ mig: 'running', web: 'pending' });
+    h.spawner.exit('mig', { kind: 'exited', code: 0 });
+    await flush();
+    expect(h.states('mig', 'web')).toEqual({ mig: 'completed', web: 'running' });
+
+    const g = harness();
+    g.sup.add([
+      instanceSpec('mig', { type: 'oneshot', restart: 'never' }),
+      instanceSpec('web', { dependsOn: { mig: 'completed' } }),
+    ]);
+    await flush();
+    g.spawner.exit('mig', { kind: 'exited', code: 2 });
+    await flush();
+    expect(g.states('mig', 'web')).toEqual({ mig: 'failed', web: 'failed' });
+    expect(g.get('web').reason).toBe('dependency mig failed: exited with code 2');
+    expect(g.spawner.order()).toEqual(['mig']);
+  });
+
+  it('on-failure: retried after backoff, the dependent waits through it', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('mig', { type: 'oneshot', restart: 'on-failure' }),
+      instanceSpec('web', { dependsOn: { mig: 'completed' } }),
+    ]);
+    await flush();
+    h.spawner.exit('mig', { kind: 'exited', code: 1 });
+    await h.clock.advance(100);
+    expect(h.states('mig', 'web')).toEqual({ mig: 'running', web: 'pending' });
+    h.spawner.exit('mig', { kind: 'exited', code: 0 });
+    await flush();
+    expect(h.states('mig', 'web')).toEqual({ mig: 'completed', web: 'running' });
+  });
+});

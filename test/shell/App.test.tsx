@@ -1,0 +1,246 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanup, render } from 'ink-testing-library';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { App } from '../../src/shell/App.js';
+import type { RunLine } from '../../src/shell/backend.js';
+import { fakeBackend, row, type FakeBackend } from './fake-backend.js';
+
+const UP = '\x1b[A';
+const wait = (fn: () => void) => vi.waitFor(fn, { timeout: 5000, interval: 5 });
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tend-shell-'))));
+afterEach(() => {
+  cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Setup {
+  backend?: FakeBackend;
+  runLine?: RunLine;
+  history?: string[];
+}
+
+async function shell(opts: Setup = {}) {
+  const backend = opts.backend ?? fakeBackend();
+  const ran: string[] = [];
+  const runLine: RunLine =
+    opts.runLine ??
+    (async (line, out) => {
+      ran.push(line);
+      out(`ran: ${line}\n`);
+      return 0;
+    });
+  const historyFile = join(dir, '.tend_history');
+  if (opts.history) writeFileSync(historyFile, opts.history.join('\n') + '\n');
+  const onExit = vi.fn();
+  const r = render(
+    <App backend={backend} runLine={runLine} historyFile={historyFile} color={false} width={60} height={14} onExit={onExit} />,
+  );
+  const frame = () => r.lastFrame() ?? '';
+  /** the live part: the last line (the prompt, when one is shown) */
+  const promptLine = () => frame().trimEnd().split('\n').at(-1) ?? '';
+  await wait(() => expect(frame()).toContain('tend shell ·'));
+  // the service list for completion is fetched at start
+  await wait(() => expect(backend.requests.some(([c]) => c === 'status')).toBe(true));
+  return { ...r, backend, ran, onExit, frame, promptLine, historyFile, type: (s: string) => r.stdin.write(s) };
+}
+
+describe('App', () => {
+  it('shows a prompt and the typed text', async () => {
+    const s = await shell();
+    expect(s.promptLine()).toBe('tend>');
+    s.type('stat');
+    await wait(() => expect(s.promptLine()).toBe('tend> stat'));
+  });
+
+  it('runs a one-shot command through runLine and prints its output, then prompts again', async () => {
+    const s = await shell();
+    s.type('status\r');
+    await wait(() => expect(s.frame()).toContain('ran: status'));
+    expect(s.ran).toEqual(['status']);
+    expect(s.frame()).toContain('tend> status\nran: status');
+    await wait(() => expect(s.promptLine()).toBe('tend>'));
+  });
+
+  it('completes a command on Tab and lists candidates on the second Tab', async () => {
+    const s = await shell();
+    s.type('st');
+    s.type('\t');
+    s.type('\t');
+    await wait(() => expect(s.frame()).toMatch(/start +status +stop/));
+    expect(s.promptLine()).toBe('tend> st');
+    s.type('at\t');
+    await wait(() => expect(s.promptLine()).toBe('tend> status'));
+  });
+
+  it('completes service names live from the daemon', async () => {
+    const s = await shell();
+    await wait(() => expect(s.backend.requests.length).toBeGreaterThan(0));
+    s.type('restart d');
+    s.type('\t');
+    await wait(() => expect(s.promptLine()).toBe('tend> restart db'));
+    s.type('we\t');
+    await wait(() => expect(s.promptLine()).toBe('tend> restart db web'));
+  });
+
+  it('recalls history from the file with Up and saves new commands to it', async () => {
+    const s = await shell({ history: ['status', 'start web'] });
+    s.type(UP);
+    await wait(() => expect(s.promptLine()).toBe('tend> start web'));
+    s.type(UP);
+    await wait(() => expect(s.promptLine()).toBe('tend> status'));
+    s.type('\r');
+    await wait(() => expect(s.ran).toEqual(['status']));
+    expect(readFileSync(s.historyFile, 'utf8')).toBe('start web\nstatus\n');
+  });
+
+  it('searches history with Ctrl-R', async () => {
+    const s = await shell({ history: ['status', 'start web', 'logs db'] });
+    s.type('\x12web');
+    await wait(() => expect(s.promptLine()).toBe("(reverse-i-search)'web': start web"));
+    s.type('\r');
+    await wait(() => expect(s.ran).toEqual(['start web']));
+  });
+
+  it('suggests a command for a typo without calling runLine', async () => {
+    const s = await shell();
+    s.type('stauts\r');
+    await wait(() => expect(s.frame()).toContain('unknown command "stauts" — did you mean "status"?'));
+    expect(s.ran).toEqual([]);
+  });
+
+  it('prints help from the command table', async () => {
+    const s = await shell();
+    s.type('help\r');
+    await wait(() => expect(s.frame()).toContain('commands:'));
+    expect(s.frame()).toContain('logs NAME... [-n N] [-f] [--json]');
+  });
+
+  it('prints state changes above the prompt without touching the typed line', async () => {
+    const s = await shell();
+    await wait(() => expect(s.backend.streams.map((x) => x.cmd)).toEqual(['events']));
+    const events = s.backend.streams[0]!;
+    expect(events.args).toEqual({ follow: true, lines: 0 });
+    s.type('stop w');
+    await wait(() => expect(s.promptLine()).toBe('tend> stop w'));
+    const time = new Date(Date.now() + 1000).toISOString();
+    events.emit({ time, service: 'web.1', what: 'state', why: 'backoff: exited with code 1', state: 'backoff' });
+    events.emit({ time, service: 'web.1', what: 'spawn', why: 'pid 12' }); // not a state change: not shown
+    await wait(() => expect(s.frame()).toContain('web.1 state backoff: exited with code 1'));
+    expect(s.frame()).not.toContain('pid 12');
+    expect(s.promptLine()).toBe('tend> stop w');
+    const lines = s.frame().trimEnd().split('\n');
+    expect(lines.at(-2)).toContain('web.1 state backoff');
+  });
+
+  it('says when the connection is lost and when it is back, keeping the prompt', async () => {
+    const s = await shell();
+    s.type('sta');
+    s.backend.setConnected(false);
+    await wait(() => expect(s.frame()).toContain('connection lost — reconnecting…'));
+    expect(s.promptLine()).toBe('tend> sta');
+    s.backend.setConnected(true);
+    await wait(() => expect(s.frame()).toContain('reconnected to the daemon'));
+    expect(s.frame()).not.toContain('connection lost');
+    // the live events subscription is made again
+    await wait(() => expect(s.backend.streams.filter((x) => x.cmd === 'events')).toHaveLength(2));
+  });
+
+  it('follows logs -f into the scrollback until Ctrl-C, then prompts again', async () => {
+    const s = await shell();
+    s.type('logs web.1 -f\r');
+    await wait(() => expect(s.backend.streams.some((x) => x.cmd === 'logs')).toBe(true));
+    const logs = s.backend.streams.find((x) => x.cmd === 'logs')!;
+    expect(logs.args).toEqual({ names: ['web.1'], lines: 100, follow: true });
+    logs.emit({ time: 't', service: 'web.1', stream: 'stdout', line: 'listening on 8080' });
+    logs.emit({ time: 't', service: 'web.1', stream: 'stdout', line: 'GET /' });
+    await wait(() => expect(s.frame()).toContain('listening on 8080\nGET /'));
+    expect(s.frame()).toContain('following · Ctrl-C returns to the prompt');
+    s.type('\x03');
+    await wait(() => expect(logs.closed).toBe(true));
+    await wait(() => expect(s.promptLine()).toBe('tend>'));
+    logs.emit({ time: 't', service: 'web.1', stream: 'stdout', line: 'after close' });
+    expect(s.frame()).not.toContain('after close');
+    expect(s.onExit).not.toHaveBeenCalled();
+  });
+
+  it('follows events -f', async () => {
+    const s = await shell();
+    s.type('events -f\r');
+    await wait(() => expect(s.backend.streams.filter((x) => x.cmd === 'events')).toHaveLength(2));
+    const ev = s.backend.streams[1]!;
+    expect(ev.args).toEqual({ lines: 100, follow: true });
+    ev.emit({ time: '2024-05-01T15:35:11.123Z', service: 'db', what: 'exit', why: 'exited with code 0' });
+    await wait(() => expect(s.frame()).toContain('15:35:11.123 db exit exited with code 0'));
+    s.type('\x03');
+    await wait(() => expect(s.promptLine()).toBe('tend>'));
+  });
+
+  it('Ctrl-C during a one-shot aborts it and returns to the prompt', async () => {
+    let signal: AbortSignal | undefined;
+    const s = await shell({
+      runLine: (_line, _out, sig) => {
+        signal = sig;
+        return new Promise<number>(() => {}); // never ends by itself
+      },
+    });
+    s.type('start web\r');
+    await wait(() => expect(signal).toBeDefined());
+    await wait(() => expect(s.promptLine()).toBe('tend> start web')); // the echo; no prompt while it runs
+    s.type('\x03');
+    await wait(() => expect(signal!.aborted).toBe(true));
+    await wait(() => expect(s.promptLine()).toBe('tend>'));
+  });
+
+  it('keeps keys typed while a command runs and replays them at the prompt', async () => {
+    let finish!: () => void;
+    const s = await shell({
+      runLine: (line, out) =>
+        new Promise<number>((resolve) => {
+          finish = () => {
+            out(`done ${line}`);
+            resolve(0);
+          };
+        }),
+    });
+    s.type('status\r');
+    await wait(() => expect(finish).toBeDefined());
+    s.type('sto');
+    finish();
+    await wait(() => expect(s.promptLine()).toBe('tend> sto'));
+  });
+
+  it('Ctrl-C at the prompt clears the line and does not quit', async () => {
+    const s = await shell();
+    s.type('stop web');
+    s.type('\x03');
+    await wait(() => expect(s.frame()).toContain('tend> stop web^C'));
+    expect(s.promptLine()).toBe('tend>');
+    expect(s.onExit).not.toHaveBeenCalled();
+  });
+
+  it('exit quits', async () => {
+    const s = await shell();
+    s.type('exit\r');
+    await wait(() => expect(s.onExit).toHaveBeenCalledWith(0));
+  });
+
+  it('Ctrl-D on an empty line quits', async () => {
+    const s = await shell();
+    s.type('\x04');
+    await wait(() => expect(s.onExit).toHaveBeenCalledWith(0));
+  });
+
+  it('top opens the table and q returns to the prompt', async () => {
+    const s = await shell({ backend: fakeBackend([row('db'), row('web', 'backoff')]) });
+    s.type('top\r');
+    await wait(() => expect(s.frame()).toContain('tend top · 2 services'));
+    expect(s.frame()).toMatch(/web +backoff/);
+    s.type('q');
+    await wait(() => expect(s.promptLine()).toBe('tend>'));
+    expect(s.frame()).not.toContain('tend top ·');
+  });
+});

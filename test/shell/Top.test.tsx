@@ -1,0 +1,86 @@
+import { cleanup, render } from 'ink-testing-library';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { statusRows, Top } from '../../src/shell/Top.js';
+import { fakeBackend, row } from './fake-backend.js';
+
+const wait = (fn: () => void) => vi.waitFor(fn, { timeout: 5000, interval: 5 });
+afterEach(() => cleanup());
+
+function top(width: number, rows = [row('db'), row('web.1', 'backoff', { restarts: 4 }), row('worker', 'failed')]) {
+  const backend = fakeBackend(rows);
+  const onExit = vi.fn();
+  const r = render(<Top backend={backend} width={width} height={12} intervalMs={20} onExit={onExit} />);
+  const frame = () => r.lastFrame() ?? '';
+  return { ...r, backend, onExit, frame, type: (s: string) => r.stdin.write(s) };
+}
+
+describe('Top', () => {
+  it('renders a row a service with every column at 100 columns', async () => {
+    const t = top(100);
+    await wait(() => expect(t.frame()).toContain('tend top · 3 services'));
+    expect(t.frame()).toMatch(/NAME +STATE +PID +UPTIME +RESTARTS +CPU% +MEMORY/);
+    expect(t.frame()).toMatch(/db +running +1002 +1m0\ds +0 +1\.5 +20\.0M/);
+    expect(t.frame()).toMatch(/web\.1 +backoff +- +- +4/);
+    expect(t.frame()).toContain('q quit');
+  });
+
+  it('fits 60 columns: no line is wider, the state is still shown', async () => {
+    const t = top(60, [row('a-service-with-a-very-long-name', 'running'), row('db', 'stopped')]);
+    await wait(() => expect(t.frame()).toContain('tend top · 2 services'));
+    for (const line of t.frame().split('\n')) expect([...line].length).toBeLessThanOrEqual(60);
+    expect(t.frame()).toMatch(/a-service… +running/);
+    expect(t.frame()).toMatch(/db +stopped/);
+  });
+
+  it('refreshes from the daemon', async () => {
+    const t = top(100);
+    await wait(() => expect(t.frame()).toContain('worker'));
+    t.backend.rows = [row('db', 'stopping')];
+    await wait(() => expect(t.frame()).toMatch(/db +stopping/));
+    expect(t.frame()).toContain('1 service ');
+    expect(t.backend.requests.filter(([c]) => c === 'status').length).toBeGreaterThan(1);
+  });
+
+  it('arrow keys select a row; s, S and r act on it', async () => {
+    const t = top(100);
+    await wait(() => expect(t.frame()).toContain('worker'));
+    t.type('\x1b[B');
+    t.type('r');
+    await wait(() => expect(t.backend.requests).toContainEqual(['restart', { names: ['web.1'], wait: true }]));
+    await wait(() => expect(t.frame()).toContain('restart web.1: done'));
+    t.type('\x1b[B');
+    t.type('S');
+    await wait(() => expect(t.backend.requests).toContainEqual(['stop', { names: ['worker'], wait: true }]));
+    t.type('\x1b[A\x1b[A\x1b[A');
+    t.type('s');
+    await wait(() => expect(t.backend.requests).toContainEqual(['start', { names: ['db'], wait: true }]));
+  });
+
+  it('shows a failed action and a failed refresh', async () => {
+    const t = top(100);
+    t.backend.answer = async () => {
+      throw new Error('unknown service "db"');
+    };
+    await wait(() => expect(t.frame()).toContain('db'));
+    t.type('s');
+    await wait(() => expect(t.frame()).toContain('start db failed: unknown service "db"'));
+    t.backend.connected = false;
+    await wait(() => expect(t.frame()).toContain('status failed: no daemon answers'));
+  });
+
+  it('q, Escape and Ctrl-C leave', async () => {
+    for (const key of ['q', '\x1b', '\x03']) {
+      const t = top(80);
+      await wait(() => expect(t.frame()).toContain('db'));
+      t.type(key);
+      await wait(() => expect(t.onExit).toHaveBeenCalled());
+      t.unmount();
+    }
+  });
+
+  it('statusRows accepts a list or { services }', () => {
+    expect(statusRows([row('a')]).map((r) => r.name)).toEqual(['a']);
+    expect(statusRows({ services: [row('b'), { junk: 1 }] }).map((r) => r.name)).toEqual(['b']);
+    expect(statusRows(null)).toEqual([]);
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/shell/command-data.js';
+import {
+  applyCompletion,
+  commonPrefix,
+  complete,
+  formatColumns,
+  pressTab,
+  serviceWords,
+  valueFlags,
+  type CompletionContext,
+} from '../../src/shell/completion.js';
+import { lineOf } from '../../src/shell/line-editor.js';
+
+const ctx: CompletionContext = {
+  commands: COMMANDS,
+  services: ['db', 'web.1', 'web.2', 'worker'],
+  signals: ['SIGHUP', 'SIGINT', 'SIGKILL', 'SIGTERM', 'SIGTRAP', 'SIGUSR1', 'SIGUSR2'],
+};
+/** the line after one completion at its end */
+const tab = (line: string) => applyCompletion(lineOf(line), complete(line, line.length, ctx)).text;
+const cands = (line: string) => complete(line, line.length, ctx).candidates;
+
+describe('complete: commands', () => {
+  it('completes a unique command with a trailing space', () => {
+    expect(tab('sta')).toBe('sta');
+    expect(cands('sta')).toEqual(['start', 'status']);
+    expect(tab('stat')).toBe('status ');
+    expect(tab('re')).toBe('re'); // reload, restart
+    expect(tab('rel')).toBe('reload ');
+    expect(tab('  ev')).toBe('  events ');
+  });
+  it('extends to the common prefix', () => {
+    expect(tab('s')).toBe('s'); // shutdown, signal, start, status, stop
+    expect(tab('sto')).toBe('stop ');
+    expect(complete('st', 2, ctx).replacement).toBe('st');
+  });
+  it('offers every command on an empty line, the shell-only ones too', () => {
+    const all = cands('');
+    expect(all).toEqual([...all].sort());
+    for (const c of ['status', 'start', 'logs', 'top', 'help', 'exit', 'clear']) expect(all).toContain(c);
+  });
+  it('offers nothing for an unknown command or a word that matches none', () => {
+    expect(cands('bogus ')).toEqual([]);
+    expect(cands('zz')).toEqual([]);
+    expect(tab('zz')).toBe('zz');
+  });
+});
+
+describe('complete: services', () => {
+  it('offers instances, replica sets and all', () => {
+    expect(cands('start ')).toEqual(['all', 'db', 'web', 'web.1', 'web.2', 'worker']);
+    expect(tab('start d')).toBe('start db ');
+    expect(tab('start wo')).toBe('start worker ');
+    expect(cands('start w')).toEqual(['web', 'web.1', 'web.2', 'worker']);
+    expect(tab('start web.')).toBe('start web.');
+  });
+  it('repeats for NAME... and leaves out names already given', () => {
+    expect(cands('stop db ')).not.toContain('db');
+    expect(tab('stop db wor')).toBe('stop db worker ');
+    expect(cands('status --json ')).toContain('db');
+  });
+  it('takes one service for a single NAME argument, then a signal', () => {
+    expect(tab('why d')).toBe('why db ');
+    expect(cands('why db ')).toEqual([]);
+    expect(cands('signal ')).toContain('web.1');
+  });
+  it('skips a flag value when counting positions, and offers nothing for the value', () => {
+    expect(cands('logs -n ')).toEqual([]);
+    expect(tab('logs -n 50 d')).toBe('logs -n 50 db ');
+    expect(cands('logs -f ')).toContain('db');
+  });
+  it('takes nothing for commands without arguments', () => {
+    expect(cands('reload ')).toEqual([]);
+    expect(cands('shutdown ')).toEqual([]);
+  });
+});
+
+describe('complete: signals', () => {
+  it('completes a signal after the service, matching with or without SIG and in any case', () => {
+    expect(tab('signal web SIGH')).toBe('signal web SIGHUP ');
+    expect(tab('signal web hu')).toBe('signal web SIGHUP ');
+    expect(tab('signal web sigk')).toBe('signal web SIGKILL ');
+    expect(cands('signal web SIGT')).toEqual(['SIGTERM', 'SIGTRAP']);
+    expect(tab('signal web sigt')).toBe('signal web SIGT');
+    expect(tab('signal web USR')).toBe('signal web SIGUSR');
+  });
+});
+
+describe('complete: flags and help', () => {
+  it('completes flags after -', () => {
+    expect(cands('logs web -')).toEqual(['--follow', '--json', '--lines', '-f', '-n']);
+    expect(tab('status --j')).toBe('status --json ');
+    expect(tab('reload --d')).toBe('reload --dry-run ');
+    expect(cands('top -')).toEqual([]);
+  });
+  it('completes command names after help', () => {
+    expect(tab('help rel')).toBe('help reload ');
+    expect(cands('help reload ')).toEqual([]);
+  });
+});
+
+describe('complete: cursor inside the line', () => {
+  it('completes the word before the cursor and keeps the rest', () => {
+    const line = 'start d web.1';
+    const c = complete(line, 7, ctx);
+    expect(c).toMatchObject({ start: 6, end: 7, replacement: 'db' });
+    expect(applyCompletion({ text: line, cursor: 7 }, c)).toEqual({ text: 'start db web.1', cursor: 8 });
+  });
+  it('adds no space when one already follows', () => {
+    const c = complete('stat web', 4, ctx);
+    expect(c.replacement).toBe('status');
+  });
+});
+
+describe('pressTab', () => {
+  it('first Tab completes, a second Tab with nothing to add lists the candidates', () => {
+    const first = pressTab(lineOf('st'), ctx, false);
+    expect(first).toEqual({ line: lineOf('st'), list: null });
+    const second = pressTab(first.line, ctx, true);
+    expect(second.list).toEqual(['start', 'status', 'stop']);
+  });
+  it('a Tab that completes lists nothing', () => {
+    expect(pressTab(lineOf('stat'), ctx, true)).toEqual({ line: lineOf('status '), list: null });
+  });
+  it('never lists a single or empty candidate set', () => {
+    expect(pressTab(lineOf('zz'), ctx, true).list).toBeNull();
+  });
+});
+
+describe('helpers', () => {
+  it('serviceWords', () => {
+    expect(serviceWords([])).toEqual(['all']);
+    expect(serviceWords(['api.10', 'api.2', 'db'])).toEqual(['all', 'api', 'api.10', 'api.2', 'db']);
+  });
+  it('valueFlags reads them off the usage string', () => {
+    expect([...valueFlags(COMMANDS.find((c) => c.name === 'logs')!)]).toEqual(['-n']);
+    expect([...valueFlags(COMMANDS.find((c) => c.name === 'start')!)]).toEqual(['--timeout']);
+    expect(valueFlags(COMMANDS.find((c) => c.name === 'status')!).size).toBe(0);
+  });
+  it('commonPrefix ignores case', () => {
+    expect(commonPrefix(['SIGTERM', 'sigtrap'])).toBe('SIGT');
+    expect(commonPrefix([])).toBe('');
+    expect(commonPrefix(['a', 'b'])).toBe('');
+  });
+  it('formatColumns lays words out column by column within the width', () => {
+    expect(formatColumns(['aa', 'bb', 'cc', 'dd', 'ee'], 12)).toEqual(['aa  cc  ee', 'bb  dd']);
+    expect(formatColumns(['a-very-long-word', 'b'], 5)).toEqual(['a-very-long-word', 'b']);
+    expect(formatColumns([], 80)).toEqual([]);
+    for (const line of formatColumns(COMMANDS.map((c) => c.name), 60)) expect(line.length).toBeLessThanOrEqual(60);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/shell/command-data.js';
+import { classifyLine, words } from '../../src/shell/shell-line.js';
+
+const c = (line: string) => classifyLine(line, COMMANDS);
+
+describe('classifyLine', () => {
+  it('recognises the shell-only commands', () => {
+    expect(c('   ')).toEqual({ kind: 'empty' });
+    expect(c('exit')).toEqual({ kind: 'exit' });
+    expect(c('quit')).toEqual({ kind: 'exit' });
+    expect(c('clear')).toEqual({ kind: 'clear' });
+    expect(c('help')).toEqual({ kind: 'help' });
+    expect(c('help logs')).toEqual({ kind: 'help', topic: 'logs' });
+    expect(c(' top ')).toEqual({ kind: 'top' });
+  });
+  it('hands one-shot commands to runLine with normalised spacing', () => {
+    expect(c('  status   web  ')).toEqual({ kind: 'run', line: 'status web' });
+    expect(c('logs web -n 5')).toEqual({ kind: 'run', line: 'logs web -n 5' });
+    expect(c('events')).toEqual({ kind: 'run', line: 'events' });
+  });
+  it('turns -f into a stream with the CLI request', () => {
+    expect(c('logs web -f')).toEqual({
+      kind: 'stream', cmd: 'logs', json: false, args: { names: ['web'], lines: 100, follow: true },
+    });
+    expect(c('logs web db -n 5 --follow --json')).toEqual({
+      kind: 'stream', cmd: 'logs', json: true, args: { names: ['web', 'db'], lines: 5, follow: true },
+    });
+    expect(c('events -f')).toEqual({ kind: 'stream', cmd: 'events', json: false, args: { lines: 100, follow: true } });
+  });
+  it('leaves a malformed follow to runLine, which prints the usage error', () => {
+    expect(c('logs -f')).toEqual({ kind: 'run', line: 'logs -f' });
+    expect(c('logs web -f -n x')).toEqual({ kind: 'run', line: 'logs web -f -n x' });
+  });
+  it('suggests a command for a typo', () => {
+    expect(c('stauts web')).toEqual({
+      kind: 'error',
+      message: 'unknown command "stauts" — did you mean "status"? (help lists the commands)',
+    });
+  });
+  it('words splits on any whitespace', () => {
+    expect(words(' a \t b  ')).toEqual(['a', 'b']);
+  });
+});

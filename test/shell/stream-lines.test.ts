@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { formatEvent, formatLogEvent, isEventRow, logsArePrefixed, stateColor } from '../../src/shell/stream-lines.js';
+
+describe('stream lines', () => {
+  const e = { time: '2024-05-01T15:35:11.123Z', service: 'web', what: 'state', why: 'running: started', state: 'running' };
+  it('formats events as the CLI does', () => {
+    expect(formatEvent(e, false)).toBe('15:35:11.123 web state running: started');
+    expect(formatEvent('plain', false)).toBe('plain');
+    expect(formatEvent({ odd: 1 }, false)).toBe('{"odd":1}');
+  });
+  it('recognises event rows', () => {
+    expect(isEventRow(e)).toBe(true);
+    expect(isEventRow({ service: 'web' })).toBe(false);
+    expect(isEventRow(null)).toBe(false);
+  });
+  it('formats log lines, prefixed when several services are followed', () => {
+    const l = { time: 't', service: 'db', stream: 'stdout', line: 'ready' };
+    expect(formatLogEvent(l, false, false)).toBe('ready');
+    expect(formatLogEvent(l, true, false)).toBe('db | ready');
+    expect(formatLogEvent('raw\n', false, false)).toBe('raw');
+    expect(formatLogEvent(42, false, false)).toBe('42');
+    expect(logsArePrefixed({ names: ['web'] })).toBe(false);
+    expect(logsArePrefixed({ names: ['web', 'db'] })).toBe(true);
+    expect(logsArePrefixed({ names: ['all'] })).toBe(true);
+    expect(logsArePrefixed({})).toBe(false);
+  });
+  it('colours every state', () => {
+    for (const s of ['pending', 'starting', 'running', 'stopping', 'stopped', 'backoff', 'completed', 'failed']) {
+      expect(stateColor(s)).toBeTypeOf('string');
+    }
+    expect(stateColor('weird')).toBeUndefined();
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/shell/command-data.js';
+import { didYouMean, editDistance, suggest, unknownCommandMessage } from '../../src/shell/suggest.js';
+
+const names = COMMANDS.map((c) => c.name);
+
+describe('editDistance', () => {
+  it.each([
+    ['', '', 0], ['a', '', 1], ['', 'abc', 3], ['status', 'status', 0],
+    ['stauts', 'status', 1], ['strat', 'start', 1], ['stat', 'start', 1], ['kitten', 'sitting', 3],
+  ])('%s ~ %s = %i', (a, b, d) => {
+    expect(editDistance(a, b)).toBe(d);
+    expect(editDistance(b, a)).toBe(d);
+  });
+});
+
+describe('suggest', () => {
+  it.each([
+    ['stauts', 'status'], ['strat', 'start'], ['restrat', 'restart'], ['lgos', 'logs'],
+    ['evnets', 'events'], ['relaod', 'reload'], ['STATUS', 'status'], ['shut', 'shutdown'], ['ex', 'exit'],
+  ])('%s -> %s', (typo, want) => {
+    expect(suggest(typo, names)).toBe(want);
+  });
+  it('gives nothing for far-off words or empty input', () => {
+    expect(suggest('frobnicate', names)).toBeUndefined();
+    expect(suggest('', names)).toBeUndefined();
+    expect(suggest('xy', names)).toBeUndefined();
+  });
+  it('is exported as didYouMean for the CLI', () => {
+    expect(didYouMean('stauts', names)).toBe('status');
+  });
+});
+
+describe('unknownCommandMessage', () => {
+  it('names the word and the suggestion', () => {
+    expect(unknownCommandMessage('stauts', names)).toBe(
+      'unknown command "stauts" — did you mean "status"? (help lists the commands)',
+    );
+    expect(unknownCommandMessage('frob', names)).toBe('unknown command "frob" (help lists the commands)');
+  });
+});

@@ -1,0 +1,104 @@
+import { stat } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readLogLines } from '../../src/spawn/log-read.js';
+import { ServiceLog } from '../../src/spawn/log-sink.js';
+import { fileLines, logFiles, payload, runInto, tmp } from './log-helpers.js';
+
+let dir: string;
+let done: () => Promise<void>;
+beforeEach(async () => ({ dir, done } = await tmp()));
+afterEach(() => done());
+
+/** A child writing `n` numbered lines of varying length, stdout and stderr mixed. */
+const numbered = (n: number) => `
+  let s = '', e = '';
+  for (let i = 0; i < ${n}; i++) {
+    const line = 'n' + i + ' ' + 'z'.repeat(i % 50) + '\\n';
+    if (i % 7 === 0) e += line; else s += line;
+    if (s.length > 8192) { process.stdout.write(s); s = ''; }
+    if (e.length > 8192) { process.stderr.write(e); e = ''; }
+  }
+  process.stdout.write(s); process.stderr.write(e);`;
+
+function numbersOf(lines: Buffer[]): number[] {
+  return lines.map((l) => Number(/^n(\d+) /.exec(payload(l).toString())![1]));
+}
+
+describe('log rotation', () => {
+  it('under load, keeps every line exactly once across NAME.log, .1, .2 ... each within max_size', async () => {
+    const file = `${dir}/busy.log`;
+    const maxSize = 64 * 1024;
+    const log = new ServiceLog({ file, maxSize, keep: 1000 });
+    const count = 100_000;
+    expect(await runInto(log, numbered(count)).exited).toBe(0);
+    await log.close();
+    const files = await logFiles(dir, 'busy.log');
+    expect(files.length).toBeGreaterThan(40);
+    const seen = new Map<'out' | 'err', number[]>([
+      ['out', []],
+      ['err', []],
+    ]);
+    for (const f of files) {
+      expect((await stat(f)).size).toBeLessThanOrEqual(maxSize);
+      for (const l of await fileLines(f)) {
+        seen.get(l.toString('latin1', 25, 28) as 'out' | 'err')!.push(numbersOf([l])[0]!);
+      }
+    }
+    const all = Array.from({ length: count }, (_, i) => i);
+    expect(seen.get('out')).toEqual(all.filter((i) => i % 7 !== 0));
+    expect(seen.get('err')).toEqual(all.filter((i) => i % 7 === 0));
+    // readLogLines reaches back into the rotated files when the live one is short
+    const last = await readLogLines(file, 3000);
+    expect(last).toHaveLength(3000);
+    const lastNums = last.map((s) => Number(/ n(\d+) /.exec(s)![1]));
+    expect(new Set(lastNums).size).toBe(3000);
+    expect(Math.max(...lastNums)).toBe(count - 1);
+  }, 60_000);
+
+  it('keeps at most `keep` old files, deleting the oldest', async () => {
+    const file = `${dir}/small.log`;
+    const log = new ServiceLog({ file, maxSize: 4096, keep: 3 });
+    for (let i = 0; i < 2000; i++) log.write('stdout', Buffer.from(`n${i} ${'q'.repeat(i % 40)}\n`));
+    await log.close();
+    const files = await logFiles(dir, 'small.log');
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['small.log.3', 'small.log.2', 'small.log.1', 'small.log']);
+    const nums: number[] = [];
+    for (const f of files) nums.push(...numbersOf(await fileLines(f)));
+    // what is left is the newest lines, contiguous, up to the last one
+    expect(nums[nums.length - 1]).toBe(1999);
+    expect(nums).toEqual(Array.from({ length: nums.length }, (_, i) => 2000 - nums.length + i));
+    expect(nums.length).toBeLessThan(2000);
+  });
+
+  it('keep 0 with max_size truncates in place', async () => {
+    const file = `${dir}/k0.log`;
+    const log = new ServiceLog({ file, maxSize: 1000, keep: 0 });
+    for (let i = 0; i < 500; i++) log.write('stdout', Buffer.from(`n${i} \n`));
+    await log.close();
+    expect(await logFiles(dir, 'k0.log')).toEqual([file]);
+    const nums = numbersOf(await fileLines(file));
+    expect(nums[nums.length - 1]).toBe(499);
+    expect((await stat(file)).size).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('readLogLines', () => {
+  it('reads the last n lines from the end of a file, and [] for a missing file', async () => {
+    const file = `${dir}/r.log`;
+    const log = new ServiceLog({ file, maxSize: 0, keep: 0 });
+    // long enough to need several 64 KiB blocks read backwards
+    for (let i = 0; i < 30_000; i++) log.write('stderr', Buffer.from(`line ${i} ${'é'.repeat(i % 5)}\n`));
+    log.write('stdout', Buffer.from('no newline'));
+    await log.close();
+    const last = await readLogLines(file, 5);
+    expect(last.map((s) => s.slice(25))).toEqual([
+      'err line 29996 é',
+      'err line 29997 éé',
+      'err line 29998 ééé',
+      'err line 29999 éééé',
+      'out no newline',
+    ]);
+    expect(await readLogLines(file, 100_000)).toHaveLength(30_001);
+    expect(await readLogLines(`${dir}/missing.log`, 10)).toEqual([]);
+  });
+});

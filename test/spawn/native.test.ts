@@ -1,0 +1,153 @@
+// The native addon: child subreaper + orphan reaping that never steals node's exit statuses
+// (run in a separate node process), and SO_PEERCRED on real unix sockets.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getPeerCred, nativeAvailable, nativeError, reapOrphans } from '../../src/spawn/native.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+function fdOf(sock: Socket): number {
+  return (sock as unknown as { _handle: { fd: number } })._handle.fd;
+}
+
+describe('native addon', () => {
+  it('is built and loads', () => {
+    expect(nativeError).toBeUndefined();
+    expect(nativeAvailable).toBe(true);
+  });
+
+  it('rejects a bad owned list', () => {
+    expect(() => reapOrphans(['x'] as unknown as number[])).toThrow(/numbers only/);
+  });
+
+  interface ReaperReport {
+    subreaper: boolean;
+    ownedZombieWasZ: boolean;
+    ownedZombieTaken: number;
+    ownedExit: number | null;
+    exits: Array<{ want: number; code: number | null; signal: string | null }>;
+    reaped: number;
+    zombies: number;
+    timedOut: boolean;
+  }
+
+  // Runs fixtures/reaper-child.ts in its own node process and checks its report.
+  async function reaperRun(children: number, per: number, mode = ''): Promise<void> {
+    const args = [join(fixtures, 'reaper-child.ts'), String(children), String(per), mode];
+    const child = spawn(process.execPath, ['--import', join(fixtures, 'ts-register.mjs'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as ReaperReport;
+    expect(r.subreaper).toBe(true);
+    // an owned zombie is left to libuv, whose 'exit' then carries the code
+    expect(r.ownedZombieWasZ).toBe(true);
+    expect(r.ownedZombieTaken).toBe(0);
+    expect(r.ownedExit).toBe(5);
+    expect(r.timedOut).toBe(false);
+    expect(r.exits).toHaveLength(children);
+    for (const e of r.exits) expect(e).toEqual({ want: e.want, code: e.want, signal: null });
+    expect(r.reaped).toBe(children * per); // orphans reparented to us (subreaper) and reaped
+    expect(r.zombies).toBe(0);
+  }
+
+  it('reaps 1,000 orphans while 100 child_process children all report their exit codes', async () => {
+    await reaperRun(100, 10);
+  }, 60_000);
+
+  it('does the same through the /proc/<pid>/stat scan fallback', async () => {
+    await reaperRun(20, 10, 'scan');
+  }, 60_000);
+});
+
+describe('getPeerCred', () => {
+  let dir: string;
+  let server: Server | undefined;
+  const peers: Socket[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tend-peercred-'));
+  });
+
+  afterEach(async () => {
+    for (const p of peers.splice(0)) p.destroy();
+    if (server) await new Promise((r) => server!.close(r));
+    server = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Listens on a unix socket; resolves each accepted connection's peer credentials.
+  async function listen(path: string): Promise<() => Promise<{ pid: number; uid: number; gid: number }>> {
+    const creds: Array<{ pid: number; uid: number; gid: number }> = [];
+    const waiters: Array<() => void> = [];
+    server = createServer((sock) => {
+      peers.push(sock);
+      creds.push(getPeerCred(fdOf(sock)));
+      waiters.splice(0).forEach((w) => w());
+    });
+    await new Promise<void>((r) => server!.listen(path, r));
+    return async () => {
+      const deadline = Date.now() + 10_000;
+      while (creds.length === 0) {
+        if (Date.now() > deadline) throw new Error('no connection within 10 s');
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 100);
+        });
+      }
+      return creds.shift()!;
+    };
+  }
+
+  it('returns our own pid, uid and gid for a connection from this process', async () => {
+    const path = join(dir, 's.sock');
+    const next = await listen(path);
+    const { connect } = await import('node:net');
+    const client = connect(path);
+    peers.push(client);
+    expect(await next()).toEqual({ pid: process.pid, uid: process.getuid!(), gid: process.getgid!() });
+  });
+
+  it('returns the peer process, not us, and its uid (setpriv to 65534)', async () => {
+    const path = join(dir, 's.sock');
+    const next = await listen(path);
+    const script = `require('net').connect(${JSON.stringify(path)}).on('connect', () => setTimeout(() => process.exit(0), 300))`;
+    const asRoot = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+    if (asRoot) {
+      chmodSync(dir, 0o755);
+      chmodSync(path, 0o777);
+    } else {
+      console.log('skip part: connecting as uid 65534 needs root and setpriv');
+    }
+    const argv = asRoot
+      ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script]
+      : [process.execPath, '-e', script];
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
+    const cred = await next();
+    await new Promise((r) => child.on('exit', r));
+    expect(cred.pid).toBe(child.pid); // setpriv execs node in place: same pid
+    expect(cred.uid).toBe(asRoot ? 65534 : process.getuid!());
+    expect(cred.gid).toBe(asRoot ? 65534 : process.getgid!());
+  });
+
+  it('names the fd and the reason when the fd is not a socket', () => {
+    const fd = openSync(join(dir, 'f'), 'w');
+    try {
+      expect(() => getPeerCred(fd)).toThrow(new RegExp(`getsockopt\\(fd ${fd}, SO_PEERCRED\\): Socket operation on non-socket`));
+    } finally {
+      closeSync(fd);
+    }
+    expect(() => getPeerCred(-1)).toThrow(/expected a file descriptor/);
+  });
+});
