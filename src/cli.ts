@@ -102,7 +102,10 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     const { runDaemon } = await import('./daemon.js');
-    return runDaemon(spec, { stdout: process.stdout, stderr: process.stderr });
+    const code = await runDaemon(spec, { stdout: process.stdout, stderr: process.stderr });
+    // everything is stopped and closed: exit even if a stray handle would keep node alive
+    setTimeout(() => process.exit(code), 200);
+    return code;
   }
   if (cmd === 'shell') return shell(rest);
   if (SOCKET_COMMANDS.includes(cmd)) {

@@ -1,9 +1,9 @@
 // The composition root: wires config, store, loop, spawner, logs, probes, socket server and
 // signals into the running daemon of `tend up`. Fail fast before the first spawn; never die after.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { expandInstances } from './config/index.js';
+import { expandInstances, processHash } from './config/index.js';
 import { exitCodeOf } from './core/describe.js';
 import { TendError } from './core/errors.js';
 import type { Instance } from './core/instance.js';
@@ -15,9 +15,12 @@ import { makeHandler } from './daemon/commands.js';
 import { createReloader } from './daemon/reload.js';
 import type { StatusRow } from './daemon/status.js';
 import { Supervisor } from './reconcile/supervisor.js';
+import { readState, stateFileOf, stateWriter } from './daemon/state-file.js';
+import { CgroupTree, subtreeName } from './spawn/cgroup.js';
 import { ServiceLog } from './spawn/log-sink.js';
-import { getPeerCred, setChildSubreaper, startReaper } from './spawn/native.js';
-import { ProcessSpawner, signalNumber } from './spawn/process.js';
+import { childPids, getPeerCred, setChildSubreaper, startReaper } from './spawn/native.js';
+import { adoptedHandle, ProcessSpawner, signalNumber } from './spawn/process.js';
+import { spawnPty } from './spawn/pty.js';
 import { ProbeRunner } from './spawn/probe.js';
 import { colorName, colorState } from './shell/format.js';
 
@@ -69,8 +72,28 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     return e;
   };
 
+  let tree: CgroupTree | undefined;
+  const warned = new Set<string>();
+  const warnOnce = (id: string, msg: string): void => {
+    if (warned.has(`${id}\0${msg}`)) return;
+    warned.add(`${id}\0${msg}`);
+    journal.add(id, 'warning', msg);
+  };
+  const cgroupFor = (inst: InstanceSpec) => {
+    const { memory, cpu, pids } = inst.spec.limits;
+    if (!tree) {
+      if (memory !== undefined || cpu !== undefined || pids !== undefined) {
+        warnOnce(inst.id, 'limits.memory/cpu/pids not applied: no writable cgroup v2 (see the warning at start-up)');
+      }
+      return undefined;
+    }
+    const cg = tree.service(inst.id);
+    for (const w of cg.applyLimits(inst.spec.limits)) warnOnce(inst.id, w);
+    return cg;
+  };
+
   const sup = new Supervisor({
-    spawner: new ProcessSpawner({ owned }),
+    spawner: new ProcessSpawner({ owned, cgroupFor, spawnPty }),
     clock: systemClock,
     journal,
     env,
@@ -92,7 +115,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   });
 
   // Fail before the first spawn: a live socket means another tend runs there.
-  let server: ControlServer;
+  let server: ControlServer | undefined;
   let exitCode = 0;
   let shuttingDown: Promise<number> | undefined;
   let resolveDone!: (code: number) => void;
@@ -106,22 +129,26 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     instances: expandInstances,
   });
 
+  // cpu % and memory summed over every process of each instance (its cgroup, else its leader)
   const usage = async (rows: StatusRow[], insts: Instance[]): Promise<void> => {
-    const pids = insts.map((i) => i.pid).filter((p): p is number => p !== null);
-    if (pids.length === 0) return;
+    const per = insts.map((i) => (i.pid === null ? [] : (sup.handle(i.id)?.pids() ?? [i.pid])));
+    const all = [...new Set(per.flat())];
+    if (all.length === 0) return;
     const { default: pidusage } = await import('pidusage');
-    let stats: Record<string, { cpu: number; memory: number } | undefined> = {};
-    try {
-      stats = (await pidusage(pids)) as typeof stats;
-    } catch {
-      return; // a pid ended meanwhile: no figures this time
-    }
-    rows.forEach((r) => {
-      const s = r.pid !== null ? stats[r.pid] : undefined;
-      if (s) {
-        r.cpu = Math.round(s.cpu * 10) / 10;
-        r.memory = s.memory;
-      }
+    const stats: Record<number, { cpu: number; memory: number } | undefined> = {};
+    await Promise.all(
+      all.map((pid) =>
+        pidusage(pid).then(
+          (s) => void (stats[pid] = s),
+          () => {}, // it ended meanwhile
+        ),
+      ),
+    );
+    rows.forEach((r, k) => {
+      const ss = per[k]!.map((p) => stats[p]).filter((x) => x !== undefined);
+      if (ss.length === 0) return;
+      r.cpu = Math.round(ss.reduce((a, x) => a + x.cpu, 0) * 10) / 10;
+      r.memory = ss.reduce((a, x) => a + x.memory, 0);
     });
   };
 
@@ -132,15 +159,21 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
       journal.add('tend', 'shutdown', 'stopping every service');
       sup.stop([...sup.store.values()]);
       const bound = spec.settings.shutdownTimeout;
-      const quiet = await waitQuiet(sup, bound);
+      const deadline = Date.now() + bound;
+      const quiet = await waitQuiet(sup, Math.max(0, bound - 500));
       if (!quiet) {
-        say(`tend: services still running after shutdown_timeout (${bound}ms): killing them`);
+        say(`tend: services still running near shutdown_timeout (${bound}ms): killing them`);
         sup.killAll();
-        await waitQuiet(sup, 2000);
+        await waitQuiet(sup, Math.max(100, deadline - Date.now()));
       }
-      await server?.close().catch(() => {});
-      await Promise.all([...logs.values()].map((l) => l.close().catch(() => {})));
+      // PID 1 / subreaper: orphans reparented to us go too (TERM, then KILL at the bound)
+      await reapDescendants(owned, reaper, Math.max(200, deadline - Date.now()));
+      state.remove();
+      await within(1000, server?.close());
+      await within(1000, Promise.all([...logs.values()].map((l) => l.close().catch(() => {}))));
       reaper.stop();
+      tree?.prune();
+      tree?.release();
       resolveDone(exitCode);
       return exitCode;
     })();
@@ -186,6 +219,21 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     return 1;
   }
 
+  // cgroups: one subtree per socket; an earlier daemon's recorded subtree is reused to adopt
+  const stateFile = stateFileOf(spec.settings.socket);
+  const prior = readState(stateFile);
+  const priorRoot = prior?.cgroupRoot && existsSync(prior.cgroupRoot) ? prior.cgroupRoot : undefined;
+  const opened = CgroupTree.open({ root: priorRoot, name: subtreeName(spec.settings.socket) });
+  tree = opened.tree;
+  if (opened.warning) say(`tend: warning: ${opened.warning}`);
+  const hashOf = (i: Instance): string => processHash(i.inst);
+  const state = stateWriter(stateFile, () => ({
+    cgroupRoot: tree?.root ?? null,
+    live: [...sup.store.values()],
+    hash: hashOf,
+  }));
+  sup.onChange(() => state.touch());
+
   mkdirSync(spec.settings.logDir, { recursive: true });
   journal.subscribe((e) => {
     if (e.what === 'state' && e.state) {
@@ -225,11 +273,91 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   process.on('SIGPIPE', () => {});
 
   journal.add('tend', 'up', `pid ${process.pid}, socket ${spec.settings.socket}, ${spec.services.length} services`);
-  sup.add(expandInstances(spec));
+  const insts = expandInstances(spec);
+  const adopt = tree ? adoptable(tree, insts, prior, journal) : [];
+  sup.add(insts);
+  for (const a of adopt) {
+    const i = sup.store.get(a.id)!;
+    const handle = adoptedHandle(a.cg, a.pid);
+    sup.adopt(i, handle, (cb) => void handle.drained().then(() => cb({ kind: 'lost' })));
+    i.spawns = a.spawns;
+    i.startedAt = a.startedAt;
+  }
   if (spec.settings.watch) reloader.watch();
   const code = await done;
   reloader.close();
   return code;
+}
+
+/** Live cgroups of an earlier daemon: adopt those whose spec is unchanged, kill the rest. */
+function adoptable(
+  tree: CgroupTree,
+  insts: InstanceSpec[],
+  prior: ReturnType<typeof readState>,
+  journal: Journal,
+): Array<{ id: string; pid: number; spawns: number; startedAt: number; cg: ReturnType<CgroupTree['service']> }> {
+  const byId = new Map(insts.map((i) => [i.id, i]));
+  const out = [];
+  for (const ex of tree.existing()) {
+    if (ex.pids.length === 0) continue;
+    const inst = byId.get(ex.id);
+    const rec = prior?.instances[ex.id];
+    const cg = tree.service(ex.id);
+    if (inst && rec && rec.hash === processHash(inst)) {
+      const pid = ex.pids.includes(rec.pid) ? rec.pid : ex.pids[0]!;
+      out.push({ id: ex.id, pid, spawns: rec.spawns, startedAt: rec.startedAt, cg });
+      journal.add(ex.id, 'adopt', `pid ${pid} still runs from an earlier tend: adopted`);
+    } else {
+      cg.kill();
+      journal.add(ex.id, 'kill', inst ? 'left by an earlier tend with another config: restarting it' : 'left by an earlier tend and no longer declared: killed');
+    }
+  }
+  return out;
+}
+
+/** SIGTERM to every remaining child (orphans reparented to us), SIGKILL at the deadline. */
+async function reapDescendants(owned: Set<number>, reaper: { reapNow(): unknown }, ms: number): Promise<void> {
+  const others = (): number[] => childPids().filter((p) => !owned.has(p) && alive(p));
+  let left = others();
+  if (left.length === 0) return;
+  for (const p of left) signal(p, 'SIGTERM');
+  const end = Date.now() + ms;
+  while (left.length && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 20));
+    reaper.reapNow();
+    left = others();
+  }
+  for (const p of left) signal(p, 'SIGKILL');
+  const end2 = Date.now() + 1000;
+  while (others().length && Date.now() < end2) {
+    await new Promise((r) => setTimeout(r, 10));
+    reaper.reapNow();
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* gone */
+  }
+}
+
+/** Alive and not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for `p`, at most `ms`. */
+async function within(ms: number, p: Promise<unknown> | undefined): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p?.catch(() => {}), new Promise((r) => (t = setTimeout(r, ms)))]);
+  clearTimeout(t);
 }
 
 function lineData(service: string, l: { time: number; stream: string; line: Buffer }) {

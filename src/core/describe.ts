@@ -10,10 +10,12 @@ export function describeExit(exit: Exit): string {
       return `killed by ${exit.signal}`;
     case 'spawn-error':
       return `could not start: ${exit.message}`;
+    case 'lost':
+      return 'ended (status unknown: adopted from an earlier tend)';
   }
 }
 
-/** The exit code a shell would report: code, 128+signal number, or 127/126 for spawn errors. */
+/** The exit code a shell would report: code, 128+signal number, or 127 for a spawn error. */
 export function exitCodeOf(exit: Exit, signalNumber: (name: string) => number | undefined): number {
   if (exit.kind === 'exited') return exit.code;
   if (exit.kind === 'signaled') return 128 + (signalNumber(exit.signal) ?? 0);
@@ -22,8 +24,8 @@ export function exitCodeOf(exit: Exit, signalNumber: (name: string) => number | 
 
 /** Compact human duration: 850ms, 12s, 3m04s, 2h05m, 3d04h. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  const s = Math.floor(ms / 1000);
+  if (Math.round(ms) < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = Math.max(1, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
@@ -32,13 +34,14 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
 }
 
-/** 1.5K, 20.3M, 1.1G (binary units). */
+/** 1.5K, 20M, 1.1G (binary units). */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n}B`;
   const units = ['K', 'M', 'G', 'T'];
   let v = n / 1024;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
+  // pick the unit after rounding: 1048575 bytes is 1.0M, not 1024K
+  while ((v < 10 ? Math.round(v * 10) / 10 : Math.round(v)) >= 1024 && i < units.length - 1) {
     v /= 1024;
     i++;
   }

@@ -31,6 +31,8 @@ export interface ProcessHandle {
   alive(): boolean;
   /** resolves when every process of the instance is gone */
   drained(): Promise<void>;
+  /** pids of every process of the instance (cgroup.procs, else the leader) */
+  pids(): number[];
 }
 
 export interface SpawnOptions {

@@ -98,7 +98,9 @@ export interface InstanceSpec {
 export type Exit =
   | { kind: 'exited'; code: number }
   | { kind: 'signaled'; signal: string }
-  | { kind: 'spawn-error'; message: string };
+  | { kind: 'spawn-error'; message: string }
+  /** an adopted process ended: it is not our child, so its status cannot be known */
+  | { kind: 'lost' };
 
 /** A line of the journal (`tend events`). */
 export interface JournalEntry {

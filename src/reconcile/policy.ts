@@ -35,8 +35,10 @@ export function afterExit(i: Instance, exit: Exit, now: number, random: () => nu
     return { state: 'stopped', reason: `stopped (${what})`, nextStartAt: null, failuresInRow: 0 };
   }
   const success = exit.kind === 'exited' && exit.code === 0;
+  // a oneshot that succeeded is done whatever the policy: `always` reruns only failures
   const restart =
-    spec.restart === 'always' || (spec.restart === 'on-failure' && !success);
+    (spec.restart === 'always' && !(success && spec.type === 'oneshot')) ||
+    (spec.restart === 'on-failure' && !success);
   if (!restart) {
     return success
       ? { state: 'completed', reason: what, nextStartAt: null, failuresInRow: 0 }

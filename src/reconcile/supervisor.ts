@@ -61,6 +61,11 @@ export class Supervisor {
       const w = want ? want(inst) : inst.spec.autostart ? 'up' : 'down';
       this.store.set(inst.id, newInstance(inst, now, w));
     }
+    // what a wanted service depends on is wanted too (autostart: false or not)
+    const up = insts.filter((i) => this.store.get(i.id)!.want === 'up').map((i) => i.service);
+    for (const dep of dependencyClosure(this.store, up)) {
+      for (const d of instancesOf(this.store, dep)) if (d.want === 'down' && d.state === 'stopped') this.request(d);
+    }
     this.kick();
   }
 
@@ -117,7 +122,8 @@ export class Supervisor {
 
   private request(i: Instance): void {
     i.want = 'up';
-    i.restartPending = false;
+    // still stopping: start again once the old process is gone
+    i.restartPending = i.state === 'stopping';
     if (i.state === 'stopped' || i.state === 'completed' || i.state === 'failed' || i.state === 'backoff') {
       i.starts = [];
       i.failuresInRow = 0;
@@ -147,14 +153,16 @@ export class Supervisor {
 
   /** Stop then start: running ones are stopped first, the others just started. */
   restart(targets: Instance[]): void {
+    const idle: Instance[] = [];
     for (const t of targets) {
-      if (t.state === 'starting' || t.state === 'running' || t.state === 'stopping') {
+      if (isAlive(t.state)) {
         t.want = 'up';
         t.restartPending = true;
       } else {
-        this.request(t);
+        idle.push(t);
       }
     }
+    if (idle.length) this.start(idle); // with its dependencies, like start
     this.kick();
   }
 
@@ -163,7 +171,7 @@ export class Supervisor {
     const h = this.live.get(i.id)?.handle;
     if (!h || !isAlive(i.state)) return false;
     h.signal(signal);
-    this.deps.journal.add(i.id, 'signal', `${signal} sent to pid ${h.pid}`);
+    this.note(i.id, 'signal', `${signal} sent to pid ${h.pid}`);
     return true;
   }
 
@@ -171,7 +179,7 @@ export class Supervisor {
   requestRestart(i: Instance, why: string): void {
     if (i.want !== 'up' || i.restartPending) return;
     i.restartPending = true;
-    this.deps.journal.add(i.id, 'restart', why);
+    this.note(i.id, 'restart', why);
     this.kick();
   }
 
@@ -239,13 +247,13 @@ export class Supervisor {
         const live = this.live.get(i.id);
         this.stopProbes(live);
         live?.handle?.signalAll(i.inst.spec.stopSignal);
-        this.deps.journal.add(i.id, 'stop', `${i.inst.spec.stopSignal} sent (${a.reason})`);
+        this.note(i.id, 'stop', `${i.inst.spec.stopSignal} sent (${a.reason})`);
         return;
       }
       case 'kill': {
         i.killed = true;
         this.live.get(i.id)?.handle?.signalAll('SIGKILL');
-        this.deps.journal.add(i.id, 'kill', `SIGKILL sent: still running ${i.inst.spec.stopTimeout}ms after the stop signal`);
+        this.note(i.id, 'kill', `SIGKILL sent: still running ${i.inst.spec.stopTimeout}ms after the stop signal`);
         return;
       }
       case 'cancel':
@@ -279,7 +287,7 @@ export class Supervisor {
     if (!handle) return; // the spawn-error exit follows
     live.handle = handle;
     i.pid = handle.pid;
-    this.deps.journal.add(i.id, 'spawn', `pid ${handle.pid}${restart ? ` (restart ${i.spawns - 1})` : ''}`);
+    this.note(i.id, 'spawn', `pid ${handle.pid}${restart ? ` (restart ${i.spawns - 1})` : ''}`);
     if (!spec.readiness) this.onReady(i.id, token);
     else if (!useFd && this.deps.probes) {
       live.stopProbes.push(
@@ -373,7 +381,7 @@ export class Supervisor {
     i.stopDeadline = null;
     i.exits.push({ time: now, exit });
     if (i.exits.length > 10) i.exits.shift();
-    this.deps.journal.add(i.id, 'exit', describeExit(exit));
+    this.note(i.id, 'exit', describeExit(exit));
     const v = afterExit(i, exit, now, this.random);
     i.nextStartAt = v.nextStartAt;
     i.failuresInRow = v.failuresInRow;
@@ -387,6 +395,10 @@ export class Supervisor {
     this.kick();
   }
 
+  private note(id: string, what: string, why: string, state?: State): void {
+    this.deps.journal.add(id, what, why, state, this.deps.clock.now());
+  }
+
   /** Applies one transition of the table, records it and tells the listeners. */
   private apply(i: Instance, event: EventKind, to: State | undefined, reason: string): void {
     const from = i.state;
@@ -396,7 +408,7 @@ export class Supervisor {
     i.since = this.deps.clock.now();
     i.reason = reason;
     if (next !== from || event === 'exit') {
-      this.deps.journal.add(i.id, 'state', `${from} -> ${next}: ${reason}`, next);
+      this.note(i.id, 'state', `${from} -> ${next}: ${reason}`, next);
     }
     for (const l of this.listeners) l(i, from);
   }

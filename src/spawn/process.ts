@@ -12,33 +12,26 @@ import type {
   Stream,
 } from '../core/spawner.js';
 import type { Exit, InstanceSpec } from '../core/types.js';
+import { execPrefix } from './cgroup-exec.js';
+import type { ServiceCgroup } from './cgroup-service.js';
+import { processGroupAlive } from './pty.js';
 import { lookupGroup, lookupUser } from './users.js';
 
 /** How a service's processes are held together: its cgroup, else its process group. */
-export interface Containment {
-  /** argv placed before the command: joins the cgroup, sets rlimits and umask, then execs */
-  prefix: string[];
+interface Containment {
   signalAll(signal: string): void;
   alive(): boolean;
   drained(): Promise<void>;
-  /** the spawn failed or the instance is gone for good */
-  release?(): void;
+  pids(): number[];
 }
 
 export interface ProcessSpawnerOptions {
-  /** a cgroup for the instance, or undefined to use its process group */
-  contain?(inst: InstanceSpec): Containment | undefined;
-  /** argv prefix for umask / nofile when no cgroup prefix does it */
-  execPrefix?(opts: { umask?: number; nofile?: number }): string[];
+  /** the cgroup of an instance (created empty), or undefined to use its process group */
+  cgroupFor?(inst: InstanceSpec): ServiceCgroup | undefined;
   /** pids that node owns (child_process / node-pty): the orphan reaper must never touch them */
   owned: Set<number>;
   /** node-pty spawner for `tty: true` services */
-  spawnPty?: (
-    file: string,
-    args: string[],
-    opts: { cwd: string; env: Record<string, string>; uid?: number; gid?: number },
-    hooks: SpawnHooks,
-  ) => ProcessHandle | undefined;
+  spawnPty?: typeof import('./pty.js').spawnPty;
 }
 
 /** The argv of a service: a string runs under /bin/sh -c, a list is exec'd directly. */
@@ -46,29 +39,13 @@ export function commandArgv(command: string | string[]): string[] {
   return typeof command === 'string' ? ['/bin/sh', '-c', command] : command;
 }
 
-/** A `sh` prefix that sets umask and RLIMIT_NOFILE, then execs the command (no native helper). */
-export function shellExecPrefix(opts: { umask?: number; nofile?: number }): string[] {
-  const steps: string[] = [];
-  if (opts.umask !== undefined) steps.push(`umask ${opts.umask.toString(8).padStart(3, '0')}`);
-  if (opts.nofile !== undefined) steps.push(`ulimit -n ${opts.nofile}`);
-  if (steps.length === 0) return [];
-  return ['/bin/sh', '-c', `${steps.join(' && ')} && exec "$0" "$@"`];
-}
-
 /** Process-group containment: the service leader's pid is its pgid (setsid). */
-export function processGroup(pid: () => number | undefined): Containment {
+function processGroup(pid: () => number | undefined): Containment {
   const alive = (): boolean => {
     const p = pid();
-    if (!p) return false;
-    try {
-      process.kill(-p, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return p !== undefined && processGroupAlive(p);
   };
   return {
-    prefix: [],
     signalAll(signal) {
       const p = pid();
       if (!p) return;
@@ -89,6 +66,20 @@ export function processGroup(pid: () => number | undefined): Containment {
         tick();
       });
     },
+    pids: () => {
+      const p = pid();
+      return p !== undefined && alive() ? [p] : [];
+    },
+  };
+}
+
+/** cgroup containment: every process of the service, double-forked ones included. */
+export function cgroupContainment(cg: ServiceCgroup): Containment {
+  return {
+    signalAll: (sig) => (sig === 'SIGKILL' ? cg.kill() : cg.signalAll(sig)),
+    alive: () => cg.populated(),
+    drained: () => new Promise((resolve) => cg.onEmpty(resolve)),
+    pids: () => cg.pids(),
   };
 }
 
@@ -127,6 +118,7 @@ export class ProcessSpawner implements Spawner {
     const env = { ...o.env };
     let uid: number | undefined;
     let gid: number | undefined;
+    // (uid/gid go to tend-exec when it runs first; else to spawn)
     try {
       if (spec.user !== undefined) {
         const u = lookupUser(spec.user);
@@ -141,11 +133,18 @@ export class ProcessSpawner implements Spawner {
     }
 
     let pid: number | undefined;
-    const contain = this.opts.contain?.(inst) ?? processGroup(() => pid);
-    const limits = { umask: spec.umask, nofile: spec.limits.nofile };
-    const prefix = contain.prefix.length
-      ? contain.prefix
-      : (this.opts.execPrefix ?? shellExecPrefix)(limits);
+    let cg: ServiceCgroup | undefined;
+    let prefix: string[];
+    try {
+      cg = this.opts.cgroupFor?.(inst);
+      // tend-exec joins the cgroup, sets nofile/umask, then switches user, then execs
+      prefix = execPrefix(cg, { umask: spec.umask, nofile: spec.limits.nofile, uid, gid });
+      uid = gid = undefined;
+    } catch (err) {
+      if (cg) return fail((err as Error).message);
+      prefix = execPrefix(undefined, { umask: spec.umask, nofile: spec.limits.nofile }); // user via spawn
+    }
+    const contain = cg ? cgroupContainment(cg) : processGroup(() => pid);
     const argv = [...prefix, ...commandArgv(spec.command)];
 
     if (spec.tty && this.opts.spawnPty) {
@@ -153,16 +152,13 @@ export class ProcessSpawner implements Spawner {
         ...hooks,
         exit: (e) => {
           if (pid !== undefined) this.opts.owned.delete(pid);
-          finish(e);
+          hooks.exit(e);
         },
       });
-      if (!h) {
-        contain.release?.();
-        return undefined;
-      }
+      if (!h) return undefined; // its spawn-error exit follows
       pid = h.pid;
       this.opts.owned.add(pid);
-      return { ...h, signalAll: contain.signalAll, alive: contain.alive, drained: contain.drained, pid: h.pid };
+      return { pid, signal: (sig) => h.signal(sig), ...contain };
     }
 
     const fd = spec.readiness?.check.kind === 'fd' ? spec.readiness.check.fd : undefined;
@@ -182,14 +178,10 @@ export class ProcessSpawner implements Spawner {
         gid,
       });
     } catch (err) {
-      contain.release?.();
       return fail((err as Error).message);
     }
     child.on('error', (err) => {
-      if (child.pid === undefined) {
-        contain.release?.();
-        finish({ kind: 'spawn-error', message: err.message });
-      }
+      if (child.pid === undefined) finish({ kind: 'spawn-error', message: err.message });
     });
     if (child.pid === undefined) return undefined; // 'error' follows
     pid = child.pid;
@@ -228,12 +220,25 @@ export class ProcessSpawner implements Spawner {
           /* gone */
         }
       },
-      signalAll: (sig) => contain.signalAll(sig),
-      alive: () => contain.alive(),
-      drained: () => contain.drained(),
+      ...contain,
     };
     return handle;
   }
+}
+
+/** A handle on a live process of an earlier daemon, found in its cgroup (adoption). */
+export function adoptedHandle(cg: ServiceCgroup, pid: number): ProcessHandle {
+  return {
+    pid,
+    signal(sig) {
+      try {
+        process.kill(pid, sig as NodeJS.Signals);
+      } catch {
+        /* gone */
+      }
+    },
+    ...cgroupContainment(cg),
+  };
 }
 
 /** The number of a signal name, for exit codes like 128+n. */

@@ -114,6 +114,7 @@ export function spawnPty(file: string, args: string[], opts: PtyOptions, hooks: 
 
   return {
     pid,
+    pids: () => (processGroupAlive(pid) ? [pid] : []),
     signal(sig: string): void {
       if (exited) return; // the pid is reaped and may be reused
       ignoreEsrch(() => process.kill(pid, sig));

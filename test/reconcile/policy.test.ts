@@ -56,7 +56,7 @@ describe('afterExit: restart policy', () => {
   // BUG: src/reconcile/policy.ts:37-39 ignores `type`. A oneshot with `restart: always` that
   // exits 0 goes to backoff and runs again forever; issue 3 says a oneshot's exit 0 is `completed`
   // ("else failed (or restarted, per restart)"). The config accepts `type: oneshot` + `restart: always`.
-  it.fails('type oneshot, restart: always, success -> completed', () => {
+  it('type oneshot, restart: always, success -> completed', () => {
     expect(afterExit(ran({ type: 'oneshot', restart: 'always' }), ok, NOW, noJitter)).toEqual(completed);
   });
 

@@ -70,7 +70,7 @@ describe('Supervisor.start', () => {
   // restartPending, so on exit afterExit gives `stopped` and nothing ever starts it again:
   // want=up, state=stopped, and plan() has no rule for it. Expected: started again once stopped
   // (as restart() does for a stopping instance). `tend stop x; tend start x` in quick succession hits it.
-  it.fails('start while stopping: started again once the old process has exited', async () => {
+  it('start while stopping: started again once the old process has exited', async () => {
     const h = harness();
     h.sup.add([instanceSpec('a')]);
     await flush();
@@ -233,7 +233,7 @@ describe('Supervisor.restart', () => {
   // restart() calls request() on it alone, not on its dependencies as start() does, so
   // `tend restart web` with db stopped leaves web pending forever ("waiting for db: started").
   // SPEC §3: restart = "stop then start", and start "starts (and its dependencies)".
-  it.fails('restart of a stopped service starts its stopped dependencies, like start', async () => {
+  it('restart of a stopped service starts its stopped dependencies, like start', async () => {
     const h = harness();
     h.sup.add([instanceSpec('db', { autostart: false }), instanceSpec('web', { autostart: false, dependsOn: { db: 'started' } })]);
     await flush();
