@@ -17,6 +17,7 @@ import type { StatusRow } from './daemon/status.js';
 import { Supervisor } from './reconcile/supervisor.js';
 import { readState, stateFileOf, stateWriter } from './daemon/state-file.js';
 import { CgroupTree, subtreeName } from './spawn/cgroup.js';
+import { readLogLines } from './spawn/log-read.js';
 import { ServiceLog } from './spawn/log-sink.js';
 import { childPids, getPeerCred, setChildSubreaper, startReaper } from './spawn/native.js';
 import { adoptedHandle, ProcessSpawner, signalNumber } from './spawn/process.js';
@@ -191,7 +192,10 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         logs: {
           async tail(id, n) {
             const l = logs.get(id);
-            return l ? l.tail(n).map((x) => lineData(id, x)) : [];
+            if (l && l.tail(1).length) return l.tail(n).map((x) => lineData(id, x));
+            // nothing in memory (not run since tend started): read the end of its file
+            const text = await readLogLines(join(spec.settings.logDir, `${id}.log`), n);
+            return text.map((t) => fileLineData(id, t));
           },
           follow(id, fn) {
             const l = logs.get(id) ?? logFor(sup.store.get(id)!.inst);
@@ -358,6 +362,13 @@ async function within(ms: number, p: Promise<unknown> | undefined): Promise<void
   let t: NodeJS.Timeout | undefined;
   await Promise.race([p?.catch(() => {}), new Promise((r) => (t = setTimeout(r, ms)))]);
   clearTimeout(t);
+}
+
+/** A line of a log file (`ISO out text`) as a log event. */
+function fileLineData(service: string, text: string) {
+  const m = /^(\S+) (out|err|log) (.*)$/s.exec(text);
+  if (!m) return { time: '', service, stream: 'stdout', line: text };
+  return { time: m[1]!, service, stream: m[2] === 'err' ? 'stderr' : 'stdout', line: m[3]! };
 }
 
 function lineData(service: string, l: { time: number; stream: string; line: Buffer }) {

@@ -15,8 +15,9 @@ export function socketBackend(path: string): ShellBackend & { close(): void } {
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   const listeners = new Set<(c: boolean) => void>();
-  const set = (c: boolean): void => {
-    if (backend.connected === c) return;
+  // a failed attempt is told even when nothing changed: the shell may have subscribed after the first one
+  const set = (c: boolean, always = false): void => {
+    if (backend.connected === c && !always) return;
     backend.connected = c;
     for (const l of listeners) l(c);
   };
@@ -37,7 +38,7 @@ export function socketBackend(path: string): ShellBackend & { close(): void } {
         },
         (e: unknown) => {
           connecting = undefined;
-          set(false);
+          set(false, true);
           schedule();
           throw e;
         },
@@ -54,6 +55,7 @@ export function socketBackend(path: string): ShellBackend & { close(): void } {
   };
   const backend = {
     connected: false,
+    where: path,
     async request(cmd: string, args: Record<string, unknown>) {
       return (await get()).request(cmd, args);
     },
@@ -102,7 +104,7 @@ export async function startShell(path: string): Promise<number> {
     return runCommand(cmd, words.slice(1), {
       out,
       err: out,
-      color: true,
+      color: !process.env.NO_COLOR,
       signal,
       connect: async () => {
         const c = await connect(path, { timeoutMs: 2000 }).catch((e: unknown) => {
@@ -113,7 +115,7 @@ export async function startShell(path: string): Promise<number> {
     });
   };
   try {
-    return await runShell({ backend, runLine, historyFile: join(homedir(), '.tend_history') });
+    return await runShell({ backend, runLine, historyFile: join(homedir(), '.tend_history'), color: !process.env.NO_COLOR });
   } finally {
     backend.close();
   }

@@ -7,6 +7,7 @@ import type { RunLine, ShellBackend } from './backend.js';
 import { COMMANDS, type CommandDef } from './command-data.js';
 import { formatColumns } from './completion.js';
 import { helpText } from './help.js';
+import { LinkNotice } from './LinkNotice.js';
 import { addEntry, loadHistory, saveHistory } from './history.js';
 import type { Key } from './key-parser.js';
 import { INITIAL_PROMPT, promptKey, shownLine, type PromptState } from './prompt-keys.js';
@@ -16,6 +17,7 @@ import { formatEvent, formatLogEvent, logsArePrefixed } from './stream-lines.js'
 import { statusRows, Top } from './Top.js';
 import { useDaemonLink } from './use-daemon-link.js';
 import { useKeys } from './use-keys.js';
+import { useTerminalSize } from './use-terminal-size.js';
 
 /** The prompt string. */
 export const PROMPT = 'tend> ';
@@ -59,8 +61,9 @@ export function App(props: AppProps) {
   const { backend, runLine, historyFile, commands = COMMANDS, signals = SIGNALS, color = true } = props;
   const app = useApp();
   const { stdout } = useStdout();
-  const width = props.width ?? stdout.columns ?? 80;
-  const height = props.height ?? (stdout.rows ? stdout.rows - 1 : 23);
+  const size = useTerminalSize();
+  const width = props.width ?? size.columns;
+  const height = props.height ?? size.rows - 1;
 
   const [items, setItems] = useState<Item[]>([]);
   const nextId = useRef(0);
@@ -86,6 +89,7 @@ export function App(props: AppProps) {
   const running = useRef<AbortController | null>(null);
   const streaming = useRef<{ cmd: string; close(): void } | null>(null);
   const ended = useRef(false);
+  const [ending, setEnding] = useState(false);
   const historyWarned = useRef(false);
 
   const refreshServices = useCallback(() => {
@@ -96,14 +100,24 @@ export function App(props: AppProps) {
     );
   }, [backend]);
 
-  const exit = useCallback(() => {
-    if (ended.current) return;
-    ended.current = true;
-    running.current?.abort();
-    streaming.current?.close();
-    props.onExit?.(0);
+  // leaving takes two renders: the last scrollback lines and no prompt first, then the unmount
+  const exit = useCallback(
+    (echo?: string) => {
+      if (ended.current) return;
+      ended.current = true;
+      running.current?.abort();
+      streaming.current?.close();
+      if (echo !== undefined) print(echo, { dim: true });
+      queueMicrotask(() => setEnding(true)); // after print's own microtask
+    },
+    [print],
+  );
+  const onExit = props.onExit;
+  useEffect(() => {
+    if (!ending) return;
+    onExit?.(0);
     app.exit();
-  }, [app, props.onExit]);
+  }, [ending, app, onExit]);
 
   const clearScreen = useCallback(() => stdout.write('\x1b[2J\x1b[3J\x1b[H'), [stdout]);
 
@@ -186,28 +200,30 @@ export function App(props: AppProps) {
 
   const submit = useCallback(
     (line: string) => {
-      print(PROMPT + line, { dim: true });
+      const action = classifyLine(line, commands);
+      // `clear` leaves a clean screen; `exit` echoes itself on the way out
+      if (action.kind !== 'clear' && action.kind !== 'exit') print(PROMPT + line, { dim: true });
       if (line.trim()) {
         entries.list = addEntry(entries.list, line);
         if (historyFile) {
           try {
-            saveHistory(historyFile, entries.list);
+            // merged with the file as it is now, so shells open side by side keep each other's lines
+            saveHistory(historyFile, addEntry(loadHistory(historyFile), line));
           } catch (err) {
             if (!historyWarned.current) print(`tend: cannot save history to ${historyFile}: ${errorText(err)}`, { color: 'yellow' });
             historyWarned.current = true;
           }
         }
       }
-      const action = classifyLine(line, commands);
       switch (action.kind) {
         case 'empty':
           return;
         case 'exit':
-          return exit();
+          return exit(PROMPT + line);
         case 'clear':
           return clearScreen();
         case 'help':
-          return print(helpText(commands, action.topic));
+          return print(helpText(commands, action.topic, width));
         case 'top':
           return setMode('top');
         case 'error':
@@ -218,7 +234,7 @@ export function App(props: AppProps) {
           return startRun(action.line);
       }
     },
-    [commands, entries, historyFile, print, exit, clearScreen, setMode, startStream, startRun],
+    [commands, entries, historyFile, print, exit, clearScreen, setMode, startStream, startRun, width],
   );
 
   const handleKeys = (keys: Key[]) => {
@@ -247,7 +263,7 @@ export function App(props: AppProps) {
           print(PROMPT + r.effect.text + '^C', { dim: true });
           break;
         case 'eof':
-          exit();
+          exit(PROMPT + 'exit');
           break;
         case 'clear-screen':
           clearScreen();
@@ -259,16 +275,17 @@ export function App(props: AppProps) {
   useKeys(handleKeys);
 
   // live state changes above the prompt, and the connection notice
-  const connected = useDaemonLink(backend, {
+  const link = useDaemonLink(backend, {
     onStateChange: (e) => {
       refreshServices();
       if (modeRef.current === 'top' || streaming.current?.cmd === 'events') return;
       print(formatEvent(e, color));
     },
-    onReconnect: () => {
-      print('reconnected to the daemon', { color: 'green' });
+    onReconnect: (again) => {
+      print(again ? 'reconnected to the daemon' : `connected to the daemon${backend.where ? ` on ${backend.where}` : ''}`, { color: 'green' });
       refreshServices();
     },
+    onLost: () => print('lost the connection to the daemon', { color: 'yellow' }),
   });
 
   useEffect(() => refreshServices(), [refreshServices]);
@@ -290,11 +307,12 @@ export function App(props: AppProps) {
         <Top backend={backend} width={width} height={height} onExit={() => setMode('prompt')} />
       ) : (
         <Box flexDirection="column">
-          {connected ? null : <Text color="yellow">connection lost — reconnecting…</Text>}
-          {mode === 'streaming' ? <Text dimColor>following · Ctrl-C returns to the prompt</Text> : null}
-          {mode === 'prompt' ? <Prompt prompt={PROMPT} line={shownLine(prompt, entries.list)} search={prompt.search} /> : null}
+          {ending ? null : <LinkNotice link={link} where={backend.where} />}
+          {mode === 'streaming' && !ending ? <Text dimColor>following · Ctrl-C returns to the prompt</Text> : null}
+          {mode === 'prompt' && !ending ? <Prompt prompt={PROMPT} line={shownLine(prompt, entries.list)} search={prompt.search} /> : null}
         </Box>
       )}
     </>
   );
 }
+

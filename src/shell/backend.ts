@@ -13,7 +13,12 @@ export interface ShellBackend {
   ): { done: Promise<void>; close(): void };
   /** whether the daemon answers right now */
   connected: boolean;
-  /** called on every connect/disconnect; returns an unsubscribe function */
+  /** where the daemon is looked for (the socket path), for messages */
+  where?: string;
+  /**
+   * called on every connect/disconnect, and once with false when the first attempt fails;
+   * returns an unsubscribe function
+   */
   onStatus(cb: (connected: boolean) => void): () => void;
 }
 

@@ -8,13 +8,21 @@ import { isEventRow } from './stream-lines.js';
 export interface LinkHandlers {
   /** a service changed state (events older than the subscription are skipped) */
   onStateChange(e: EventRow): void;
-  /** the daemon answers again after a loss */
-  onReconnect(): void;
+  /** the daemon answers after a loss (`again`), or at last after the shell found none at start */
+  onReconnect(again: boolean): void;
+  /** the connection to the daemon just went away */
+  onLost?(): void;
 }
 
-/** Subscribes to live state changes; returns whether the daemon is connected. */
-export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): boolean {
-  const [connected, setConnected] = useState(backend.connected);
+/**
+ * Where the link stands: `connecting` until the first attempt settles, `up`, `down` (no daemon
+ * answered yet), or `lost` (it answered before; the backend keeps retrying either way).
+ */
+export type LinkState = 'connecting' | 'up' | 'down' | 'lost';
+
+/** Subscribes to live state changes; returns the link's state. */
+export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): LinkState {
+  const [link, setLink] = useState<LinkState>(backend.connected ? 'up' : 'connecting');
   const latest = useRef(handlers);
   latest.current = handlers;
 
@@ -22,6 +30,8 @@ export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): bo
     let sub: { done: Promise<void>; close(): void } | null = null;
     let stopped = false;
     let wasConnected = backend.connected;
+    let everConnected = backend.connected;
+    let sawFailure = false;
     const subscribe = () => {
       if (stopped || sub || !backend.connected) return;
       const since = Date.now();
@@ -38,17 +48,21 @@ export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): bo
       }
     };
     const off = backend.onStatus((up) => {
-      setConnected(up);
+      setLink(up ? 'up' : everConnected ? 'lost' : 'down');
       if (!up) {
         // the subscription died with the connection; a new one is made on reconnect
         sub?.close();
         sub = null;
+        if (wasConnected) latest.current.onLost?.();
       }
       if (up && !wasConnected) {
-        latest.current.onReconnect();
+        // a quiet first connect is no news; one after a loss or a failed first try is
+        if (everConnected || sawFailure) latest.current.onReconnect(everConnected);
         subscribe();
       }
+      sawFailure ||= !up;
       wasConnected = up;
+      everConnected ||= up;
     });
     subscribe();
     return () => {
@@ -58,5 +72,5 @@ export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): bo
     };
   }, [backend]);
 
-  return connected;
+  return link;
 }

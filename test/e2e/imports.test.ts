@@ -1,0 +1,53 @@
+// The one-shot CLI path loads neither Ink nor React, and the daemon does not load Ink: checked by
+// walking the static import graph of the built files (dynamic imports are the lazy edges).
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+/** Every file and bare package reached from `entry` through static `import ... from` only. */
+function staticGraph(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const stack = [resolve(DIST, entry)];
+  while (stack.length) {
+    const f = stack.pop()!;
+    if (files.has(f)) continue;
+    files.add(f);
+    const src = readFileSync(f, 'utf8');
+    for (const m of src.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+      const spec = m[1]!;
+      if (spec.startsWith('.')) stack.push(resolve(dirname(f), spec));
+      else if (!spec.startsWith('node:')) packages.add(spec.split('/')[0]!.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    }
+    for (const m of src.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) {
+      if (m[1]!.startsWith('.')) stack.push(resolve(dirname(f), m[1]!));
+      else packages.add(m[1]!);
+    }
+  }
+  return { files, packages };
+}
+
+describe('start-up weight', () => {
+  it('the one-shot CLI path imports no package at all (no Ink, React, yaml, zod)', () => {
+    const g = staticGraph('cli.js');
+    expect([...g.packages]).toEqual([]);
+    const rel = [...g.files].map((f) => f.slice(DIST.length));
+    expect(rel.some((f) => f.startsWith('shell/') && /[A-Z]/.test(f))).toBe(false);
+    expect(rel).not.toContain('daemon.js');
+  });
+
+  it('the daemon does not load Ink or React', () => {
+    const g = staticGraph('daemon.js');
+    expect(g.packages.has('ink')).toBe(false);
+    expect(g.packages.has('react')).toBe(false);
+  });
+
+  it('the socket client loads nothing but node:net and small tend files', () => {
+    const g = staticGraph('control/client.js');
+    expect([...g.packages]).toEqual([]);
+    expect(g.files.size).toBeLessThanOrEqual(5);
+  });
+});
