@@ -19,7 +19,7 @@ import { readState, stateFileOf, stateWriter } from './daemon/state-file.js';
 import { CgroupTree, subtreeName } from './spawn/cgroup.js';
 import { readLogLines } from './spawn/log-read.js';
 import { ServiceLog } from './spawn/log-sink.js';
-import { childPids, getPeerCred, setChildSubreaper, startReaper } from './spawn/native.js';
+import { childPids, getPeerCred, nativeAvailable, nativeError, setChildSubreaper, startReaper } from './spawn/native.js';
 import { adoptedHandle, ProcessSpawner, signalNumber } from './spawn/process.js';
 import { spawnPty } from './spawn/pty.js';
 import { ProbeRunner } from './spawn/probe.js';
@@ -207,6 +207,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         configProblem: () => reloader.problem(),
       }),
       allowPeer(socket) {
+        if (!nativeAvailable) return undefined; // cannot check: the 0700 folder still guards it
         const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
         if (fd === undefined || fd < 0) return undefined;
         const cred = getPeerCred(fd);
@@ -230,6 +231,9 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   const opened = CgroupTree.open({ root: priorRoot, name: subtreeName(spec.settings.socket) });
   tree = opened.tree;
   if (opened.warning) say(`tend: warning: ${opened.warning}`);
+  if (!nativeAvailable) {
+    say(`tend: warning: native addon not loaded (${nativeError ?? 'unknown error'}): orphans are not reaped and socket peers are not checked; run npm run build:native`);
+  }
   const hashOf = (i: Instance): string => processHash(i.inst);
   const state = stateWriter(stateFile, () => ({
     cgroupRoot: tree?.root ?? null,

@@ -1,0 +1,317 @@
+// tend as PID 1 of a fresh PID namespace (`unshare --pid --fork --mount-proc`), driven from
+// outside through its socket (SPEC §6, issue 4): orphans reaped while restarts keep their exit
+// codes, SIGTERM -> ordered shutdown and exit 0, exit_with, shutdown_timeout as a hard bound.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, pidAlive, Project, type RunResult, tend, waitFor } from './harness.js';
+
+/** Why this machine cannot run tend as PID 1 of a new PID namespace, or undefined when it can. */
+function pid1Unavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'not root (unshare --pid needs CAP_SYS_ADMIN)';
+  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore', timeout: 10_000 });
+  if (r.error) return `no unshare (${r.error.message})`;
+  if (r.status !== 0) return `unshare --pid --fork --mount-proc true exited ${r.status}`;
+  return undefined;
+}
+
+const unavailable = pid1Unavailable();
+if (unavailable) console.log(`skipping test/e2e/pid1.test.ts: ${unavailable}`);
+
+/** A temp project whose `tend up` runs as PID 1 of its own PID namespace. */
+class Pid1 {
+  readonly dir = mkdtempSync(join(tmpdir(), 'tend-pid1-'));
+  unshare: ChildProcess | undefined;
+  /** tend's pid as seen from here (it is 1 inside the namespace) */
+  daemonPid = 0;
+  /** the inode link of the new PID namespace, e.g. "pid:[4026532712]" */
+  ns = '';
+  out = '';
+  err = '';
+  exit: Promise<number | null> | undefined;
+  exitedAt = 0;
+
+  constructor(yaml: string) {
+    writeFileSync(join(this.dir, 'tend.yaml'), yaml);
+  }
+
+  get socket(): string {
+    return join(this.dir, '.tend/tend.sock');
+  }
+
+  /** Starts `unshare ... node dist/cli.js up -c tend.yaml` and waits until the socket answers. */
+  async up(): Promise<void> {
+    const u = spawn('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, CLI, 'up', '-c', join(this.dir, 'tend.yaml')], {
+      cwd: this.dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.unshare = u;
+    u.stdout!.on('data', (c) => (this.out += c));
+    u.stderr!.on('data', (c) => (this.err += c));
+    this.exit = new Promise((r) =>
+      u.on('exit', (code, sig) => {
+        this.exitedAt = Date.now();
+        r(code ?? (sig ? -1 : null));
+      }),
+    );
+    const upid = u.pid!;
+    this.daemonPid = await waitFor(() => {
+      if (u.exitCode !== null) throw new Error(`unshare exited ${u.exitCode}: ${this.err}`);
+      const kids = readFileSync(`/proc/${upid}/task/${upid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+      return kids.length === 1 ? Number(kids[0]) : 0;
+    }, 'the child of unshare (tend, PID 1 inside)');
+    this.ns = readlinkSync(`/proc/${upid}/ns/pid_for_children`);
+    expect(readlinkSync(`/proc/${this.daemonPid}/ns/pid`)).toBe(this.ns);
+    // NSpid: <pid here> <pid inside>; inside it must be 1
+    expect(readFileSync(`/proc/${this.daemonPid}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m);
+    await waitFor(async () => {
+      if (u.exitCode !== null) throw new Error(`unshare exited ${u.exitCode}: ${this.err}`);
+      return (await this.run(['status'])).code === 0;
+    }, 'the daemon socket', 15_000);
+  }
+
+  run(args: string[]): Promise<RunResult> {
+    return tend(this.dir, [...args, '--socket', this.socket]);
+  }
+
+  async status(): Promise<Array<Record<string, any>>> {
+    const r = await this.run(['status', '--json']);
+    if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  async waitState(name: string, state: string, timeoutMs = 15_000): Promise<void> {
+    await waitFor(async () => (await this.status()).find((s) => s.name === name)?.state === state, `${name} to be ${state}`, timeoutMs);
+  }
+
+  async events(): Promise<Array<{ service: string; what: string; why: string }>> {
+    const r = await this.run(['events', '-n', '10000', '--json']);
+    if (r.code !== 0) throw new Error(`events failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  /** Processes of the namespace in state Z, as "pid(ppid) comm", seen from here. */
+  zombies(): string[] {
+    const out: string[] = [];
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        if (readlinkSync(`/proc/${name}/ns/pid`) !== this.ns) continue;
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (rest[0] === 'Z') out.push(`${name}(${rest[1]}) ${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  }
+
+  /** Processes still alive in the namespace (tend's included). */
+  members(): number[] {
+    const out: number[] = [];
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        if (readlinkSync(`/proc/${name}/ns/pid`) === this.ns) out.push(Number(name));
+      } catch {
+        // gone
+      }
+    }
+    return out;
+  }
+
+  /** SIGTERM to tend (PID 1 inside), SIGKILL at a deadline (that ends the whole namespace). */
+  async close(): Promise<void> {
+    const u = this.unshare;
+    if (u && u.exitCode === null && u.signalCode === null) {
+      kill(this.daemonPid, 'SIGTERM');
+      const t = setTimeout(() => {
+        kill(this.daemonPid, 'SIGKILL');
+        kill(u.pid!, 'SIGKILL');
+      }, 15_000);
+      await this.exit;
+      clearTimeout(t);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function kill(pid: number, sig: NodeJS.Signals): void {
+  try {
+    if (pid > 0) process.kill(pid, sig);
+  } catch {
+    /* gone */
+  }
+}
+
+let projects: Pid1[] = [];
+function project(yaml: string): Pid1 {
+  const p = new Pid1(yaml);
+  projects.push(p);
+  return p;
+}
+afterEach(async () => {
+  await Promise.all(projects.map((p) => p.close()));
+  projects = [];
+});
+
+describe.skipIf(unavailable !== undefined)('tend as PID 1 of a PID namespace', () => {
+  it('reaps 1,000 orphans (zero zombies 1s after they end) while 100 restarts all report exit code 3', async () => {
+    const p = project(`
+services:
+  orphans:
+    command: for i in $(seq 1000); do (sleep 0.01 &); done; echo spawned; sleep 1000
+  flap:
+    command: exit 3
+    restart: always
+    backoff: { initial: 0, max: 0 }
+    start_limit: { burst: 100, interval: 1h }
+`);
+    await p.up();
+    await waitFor(() => p.out.includes('orphans | spawned'), 'the 1,000 orphans forked', 60_000);
+    // the last orphan sleeps 10ms after "spawned": 1s later none may be left unreaped
+    let left: string[] = [];
+    try {
+      await waitFor(() => p.zombies().length === 0, 'zero zombies in the namespace', 1_000);
+    } catch {
+      left = p.zombies();
+    }
+    expect(left).toEqual([]);
+
+    await p.waitState('flap', 'failed', 60_000);
+    const exits = (await p.events()).filter((e) => e.service === 'flap' && e.what === 'exit');
+    expect(exits.length).toBe(100);
+    expect(exits.every((e) => e.why === 'exited with code 3')).toBe(true);
+    const row = (await p.status()).find((r) => r.name === 'flap')!;
+    expect(row.exit_code).toBe(3);
+    expect(row.detail).toContain('start limit reached');
+    expect(p.zombies()).toEqual([]);
+    // tend itself is still PID 1 and serving; the orphan maker still runs
+    expect((await p.status()).find((r) => r.name === 'orphans')!.state).toBe('running');
+  }, 120_000);
+
+  it('SIGTERM to PID 1: dependents stop first, then exit 0', async () => {
+    const p = project(`
+settings:
+  shutdown_timeout: 10s
+services:
+  db:
+    command: sleep 1000
+  web:
+    command: sleep 1000
+    depends_on: { db: started }
+  cache:
+    command: sleep 1000
+    depends_on: { web: started }
+`);
+    await p.up();
+    await p.waitState('cache', 'running');
+    kill(p.daemonPid, 'SIGTERM');
+    expect(await p.exit).toBe(0);
+    const at = (re: RegExp): number => {
+      const m = re.exec(p.err);
+      expect(m, `${re} in stderr:\n${p.err}`).not.toBeNull();
+      return m!.index;
+    };
+    // cache (depends on web) stops before web is asked to; web before db
+    expect(at(/ cache stopped /)).toBeLessThan(at(/ web stopping /));
+    expect(at(/ web stopped /)).toBeLessThan(at(/ db stopping /));
+    expect(at(/ db stopped /)).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('settings.exit_with: a oneshot exiting 7 makes the unshare process exit 7', async () => {
+    const p = project(`
+settings:
+  exit_with: job
+services:
+  job:
+    type: oneshot
+    command: sleep 0.3; exit 7
+  side:
+    command: sleep 1000
+`);
+    await p.up();
+    expect(await p.exit).toBe(7);
+    expect(p.err).toMatch(/ side stopped /);
+  }, 60_000);
+
+  it('SIGHUP to PID 1 reloads the config (watch off: only the signal can)', async () => {
+    const p = project(`settings:\n  watch: false\nservices:\n  a:\n    command: sleep 1000\n`);
+    await p.up();
+    writeFileSync(join(p.dir, 'tend.yaml'), `settings:\n  watch: false\nservices:\n  a:\n    command: sleep 1000\n  b:\n    command: sleep 1000\n`);
+    kill(p.daemonPid, 'SIGHUP');
+    await p.waitState('b', 'running');
+    expect((await p.status()).map((r) => r.name)).toEqual(['a', 'b']);
+  }, 60_000);
+
+  it('a service ignoring SIGTERM: tend still exits within shutdown_timeout (2s)', async () => {
+    const p = project(`
+settings:
+  shutdown_timeout: 2s
+services:
+  stubborn:
+    command: trap '' TERM; setsid sh -c "trap '' TERM; sleep 1000" & while true; do sleep 0.05; done
+    stop_timeout: 60s
+`);
+    await p.up();
+    await p.waitState('stubborn', 'running');
+    const sent = Date.now();
+    kill(p.daemonPid, 'SIGTERM');
+    const code = await p.exit;
+    const took = p.exitedAt - sent;
+    expect(code).toBe(0);
+    // the bound plus process start/teardown slack on a loaded box
+    expect(took).toBeLessThan(2_000 + 1_000);
+    expect(p.err).toMatch(/shutdown_timeout/);
+  }, 60_000);
+});
+
+describe('as a child subreaper (not PID 1): shutdown waits for every descendant', () => {
+  let plain: Project[] = [];
+  let strays: number[] = [];
+  afterEach(async () => {
+    await Promise.all(plain.map((p) => p.close()));
+    plain = [];
+    for (const pid of strays) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    strays = [];
+  });
+
+  it("an orphan reparented to tend (a probe's double fork, ignoring SIGTERM) is killed at shutdown_timeout", async () => {
+    const m = `7${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
+    const p = new Project(`
+settings:
+  shutdown_timeout: 2s
+services:
+  a:
+    command: sleep 1000
+    readiness:
+      exec: setsid sh -c "trap '' TERM; exec sleep ${m}" & exit 0
+`);
+    plain.push(p);
+    await p.up();
+    await p.waitState('a', 'running');
+    const orphan = await waitFor(() => {
+      for (const name of readdirSync('/proc')) {
+        try {
+          if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === `sleep\0${m}\0`) return Number(name);
+        } catch {
+          // gone
+        }
+      }
+      return 0;
+    }, 'the orphan of the probe');
+    strays.push(orphan);
+    const stat = readFileSync(`/proc/${orphan}/stat`, 'utf8');
+    expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])).toBe(p.daemon!.pid); // reparented to tend
+    const sent = Date.now();
+    p.daemon!.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(2_000 + 1_000);
+    expect(pidAlive(orphan)).toBe(false);
+  }, 30_000);
+});
