@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
     const { runDaemon } = await import('./daemon.js');
     const code = await runDaemon(spec, { stdout: process.stdout, stderr: process.stderr });
     // everything is stopped and closed: exit even if a stray handle would keep node alive
-    setTimeout(() => process.exit(code), 200);
+    setTimeout(() => process.exit(code), 200).unref();
     return code;
   }
   if (cmd === 'shell') return shell(rest);
