@@ -21,6 +21,7 @@ import { readLogLines } from './spawn/log-read.js';
 import { ServiceLog } from './spawn/log-sink.js';
 import { childPids, getPeerCred, nativeAvailable, nativeError, setChildSubreaper, startReaper } from './spawn/native.js';
 import { adoptedHandle, ProcessSpawner, signalNumber } from './spawn/process.js';
+import { ProcUsage } from './spawn/proc-usage.js';
 import { spawnPty } from './spawn/pty.js';
 import { ProbeRunner } from './spawn/probe.js';
 import { colorName, colorState } from './shell/format.js';
@@ -131,26 +132,30 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   });
 
   // cpu % and memory summed over every process of each instance (its cgroup, else its leader)
+  const procUsage = new ProcUsage();
   const usage = async (rows: StatusRow[], insts: Instance[]): Promise<void> => {
-    const per = insts.map((i) => (i.pid === null ? [] : (sup.handle(i.id)?.pids() ?? [i.pid])));
-    const all = [...new Set(per.flat())];
-    if (all.length === 0) return;
-    const { default: pidusage } = await import('pidusage');
-    const stats: Record<number, { cpu: number; memory: number } | undefined> = {};
-    await Promise.all(
-      all.map((pid) =>
-        pidusage(pid).then(
-          (s) => void (stats[pid] = s),
-          () => {}, // it ended meanwhile
-        ),
-      ),
-    );
+    const now = Date.now();
+    const seen = new Set<number>();
     rows.forEach((r, k) => {
-      const ss = per[k]!.map((p) => stats[p]).filter((x) => x !== undefined);
-      if (ss.length === 0) return;
-      r.cpu = Math.round(ss.reduce((a, x) => a + x.cpu, 0) * 10) / 10;
-      r.memory = ss.reduce((a, x) => a + x.memory, 0);
+      const i = insts[k]!;
+      if (i.pid === null) return;
+      let cpu = 0;
+      let memory = 0;
+      let any = false;
+      for (const pid of sup.handle(i.id)?.pids() ?? [i.pid]) {
+        const s = procUsage.sample(pid, now);
+        if (!s) continue;
+        seen.add(pid);
+        any = true;
+        cpu += s.cpu;
+        memory += s.memory;
+      }
+      if (any) {
+        r.cpu = Math.round(cpu * 10) / 10;
+        r.memory = memory;
+      }
     });
+    if (rows.length === sup.store.size) procUsage.prune(seen);
   };
 
   const shutdown = (code = 0): Promise<number> => {

@@ -13,7 +13,7 @@ export interface DaemonContext {
   sup: Supervisor;
   journal: Journal;
   now(): number;
-  /** fills cpu and memory of the rows (pidusage / cgroup) */
+  /** fills cpu and memory of the rows (summed over each instance's processes) */
   usage(rows: StatusRow[], insts: Instance[]): Promise<void>;
   logs: {
     tail(id: string, n: number): Promise<Array<{ time: string; service: string; stream: string; line: string }>>;

@@ -1,0 +1,61 @@
+// cpu % and resident memory of processes, read straight from /proc/<pid>/stat (synchronous, a
+// few microseconds a pid). pidusage does the same through async reads and was the larger part of
+// `tend status` with 100 services (12-19 ms against about 1 ms here).
+import { readFileSync } from 'node:fs';
+
+const CLK_TCK = 100; // USER_HZ: 100 on every Linux ABI Node runs on
+let pageSize: number | undefined;
+
+/** Page size from our own rss: VmRSS (kB) in /proc/self/status over rss pages in /proc/self/statm. */
+function pageBytes(): number {
+  if (pageSize === undefined) {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+      const pages = Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]);
+      const guess = (kb * 1024) / pages;
+      pageSize = [4096, 16384, 65536].reduce((a, b) => (Math.abs(b - guess) < Math.abs(a - guess) ? b : a));
+    } catch {
+      pageSize = 4096;
+    }
+  }
+  return pageSize;
+}
+
+function uptimeSeconds(): number {
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+}
+
+/** Samples cpu % since the previous sample of the same pid (or since the process started). */
+export class ProcUsage {
+  private last = new Map<number, { ticks: number; at: number }>();
+
+  /** { cpu %, memory bytes } of a pid, or undefined when it is gone. */
+  sample(pid: number, now = Date.now()): { cpu: number; memory: number } | undefined {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      this.last.delete(pid);
+      return undefined;
+    }
+    // fields after "(comm)": state is field 3; utime 14, stime 15, starttime 22, rss 24
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]);
+    const rss = Number(f[21]) * pageBytes();
+    const prev = this.last.get(pid);
+    let cpu: number;
+    if (prev && now > prev.at) {
+      cpu = ((ticks - prev.ticks) / CLK_TCK / ((now - prev.at) / 1000)) * 100;
+    } else {
+      const age = uptimeSeconds() - Number(f[19]) / CLK_TCK;
+      cpu = age > 0 ? (ticks / CLK_TCK / age) * 100 : 0;
+    }
+    this.last.set(pid, { ticks, at: now });
+    return { cpu: Math.max(0, cpu), memory: rss };
+  }
+
+  /** Forgets pids not in `alive` (bounded history). */
+  prune(alive: Set<number>): void {
+    for (const pid of this.last.keys()) if (!alive.has(pid)) this.last.delete(pid);
+  }
+}
