@@ -21,6 +21,7 @@ import { readLogLines } from './spawn/log-read.js';
 import { ServiceLog } from './spawn/log-sink.js';
 import { childPids, getPeerCred, nativeAvailable, nativeError, setChildSubreaper, startReaper } from './spawn/native.js';
 import { adoptedHandle, ProcessSpawner, signalNumber } from './spawn/process.js';
+import { nodeChildren } from './spawn/owned.js';
 import { ProcUsage } from './spawn/proc-usage.js';
 import { spawnPty } from './spawn/pty.js';
 import { ProbeRunner } from './spawn/probe.js';
@@ -36,7 +37,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   let spec = initial;
   const color = Boolean(io.stderr.isTTY) && !process.env.NO_COLOR;
   const journal = new Journal();
-  const owned = new Set<number>();
+  const owned = nodeChildren;
   const logs = new Map<string, ServiceLog>();
   const say = (line: string): void => void io.stderr.write(`${line}\n`);
 

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { InvariantError } from '../core/errors.js';
 import type { ProbeCheck, ProbeSpec } from '../core/types.js';
+import { nodeChildren } from './owned.js';
 
 /** The outcome of one probe run: `message` says what was tried and what happened. */
 export interface ProbeResult {
@@ -63,6 +64,8 @@ function execProbe(command: string | string[], ms: number, ctx: ProbeContext): P
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const pid = child.pid;
+    if (pid !== undefined) nodeChildren.add(pid); // the orphan reaper must leave it to libuv
     const killGroup = (): void => {
       if (child.pid === undefined) return;
       try {
@@ -87,6 +90,7 @@ function execProbe(command: string | string[], ms: number, ctx: ProbeContext): P
       finish(false, existsSync(ctx.cwd) ? errText(err) : `cwd ${ctx.cwd} does not exist`);
     });
     child.on('exit', (code, signal) => {
+      if (pid !== undefined) nodeChildren.delete(pid);
       exitOk = code === 0;
       exitText = code !== null ? `exit ${code}` : `killed by ${signal ?? 'a signal'}`;
       killGroup(); // leftovers of the probe would otherwise hold the pipes open
