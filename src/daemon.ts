@@ -106,9 +106,28 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         const p = inst.spec[kind]!;
         if (p.check.kind === 'log') {
           const re = new RegExp(p.check.pattern);
-          return logFor(inst).subscribe((l) => {
-            if (re.test(l.line.toString('utf8'))) onResult(true, 'log line matched');
+          if (kind === 'readiness') {
+            return logFor(inst).subscribe((l) => {
+              if (re.test(l.line.toString('utf8'))) onResult(true, 'log line matched');
+            });
+          }
+          // liveness: a heartbeat, a matching line must come at least every `interval`
+          let seen = false;
+          const off = logFor(inst).subscribe((l) => {
+            if (!seen && re.test(l.line.toString('utf8'))) seen = true;
           });
+          let tick: NodeJS.Timeout | undefined;
+          const first = setTimeout(() => {
+            tick = setInterval(() => {
+              onResult(seen, seen ? 'log line matched' : `no output line matched /${p.check.kind === 'log' ? p.check.pattern : ''}/ in ${p.interval}ms`);
+              seen = false;
+            }, p.interval).unref();
+          }, p.initialDelay).unref();
+          return () => {
+            off();
+            clearTimeout(first);
+            clearInterval(tick);
+          };
         }
         const runner = new ProbeRunner(p, { cwd: inst.spec.cwd, env: env(inst) }, (r) => onResult(r.ok, r.message));
         runner.start();
@@ -139,6 +158,11 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     const seen = new Set<number>();
     rows.forEach((r, k) => {
       const i = insts[k]!;
+      const failing = logs.get(i.id)?.failing;
+      if (failing) {
+        r.log_error = failing;
+        r.detail = r.detail ? `${r.detail}; logs failing: ${failing}` : `logs failing: ${failing}`;
+      }
       if (i.pid === null) return;
       let cpu = 0;
       let memory = 0;
@@ -248,7 +272,6 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   }));
   sup.onChange(() => state.touch());
 
-  mkdirSync(spec.settings.logDir, { recursive: true });
   journal.subscribe((e) => {
     if (e.what === 'state' && e.state) {
       const t = e.time.slice(11, 23);
@@ -257,6 +280,13 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
       say(`${e.time.slice(11, 23)} ${colorName(e.service, color)} ${e.what}: ${e.why}`);
     }
   });
+
+  try {
+    mkdirSync(spec.settings.logDir, { recursive: true });
+  } catch (e) {
+    // services run anyway; each log says it fails (journal, status) and retries
+    journal.add('tend', 'log-error', `cannot create log_dir ${spec.settings.logDir}: ${(e as Error).message}`);
+  }
 
   const exitWith = spec.settings.exitWith;
   if (exitWith) {

@@ -91,7 +91,14 @@ export function socketBackend(path: string): ShellBackend & { close(): void } {
 
 /** Opens the shell on the daemon at `path`; resolves with its exit code. */
 export async function startShell(path: string): Promise<number> {
-  const backend = socketBackend(path);
+  if (!process.stdin.isTTY) {
+    // without a terminal there are no keys to read: say so instead of waiting forever
+    process.stderr.write('tend shell: needs a terminal (stdin is not one); run one-shot commands instead, e.g. `tend status`\n');
+    return 2;
+  }
+  const backend = socketBackend(path); // connects while Ink loads
+  // React's production build: smaller to load (start-up time counts) and no development checks
+  process.env.NODE_ENV ??= 'production';
   const { runShell } = await import('./shell/main.js');
   const runLine = async (line: string, out: (t: string) => void, signal?: AbortSignal): Promise<number> => {
     const words = splitWords(line);

@@ -144,6 +144,11 @@ function checkProbeForms(value: Record<string, unknown>, at: string[], problems:
     const probe = value[which];
     if (!isPlainObject(probe)) continue;
     const forms = PROBE_FORMS.filter((f) => probe[f] !== undefined);
+    if (forms.length === 1 && which === 'liveness' && forms[0] === 'fd') {
+      // the notification fd says "ready" once; it cannot tell that a process went bad later
+      problems.add([...at, which, 'fd'], 'fd is a readiness form only; for liveness use exec, tcp, http or log');
+      continue;
+    }
     if (forms.length === 1) continue;
     const got = forms.length === 0 ? 'none' : forms.join(' and ');
     const what = forms.length === 0 ? 'one of' : 'exactly one of';

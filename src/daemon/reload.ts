@@ -83,7 +83,10 @@ export function createReloader(d: ReloadDeps) {
     for (const id of [...diff.inPlace, ...diff.unchanged]) {
       const i = sup.store.get(id);
       const n = byId.get(id);
-      if (i && n) i.inst = n;
+      if (!i || !n) continue;
+      const probes = JSON.stringify([i.inst.spec.readiness, i.inst.spec.liveness]);
+      i.inst = n;
+      if (probes !== JSON.stringify([n.spec.readiness, n.spec.liveness])) sup.reprobe(i);
     }
     // changed: new spec, then restart when it runs
     const restart = [];

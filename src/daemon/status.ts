@@ -19,6 +19,8 @@ export interface StatusRow {
   memory: number | null;
   detail: string;
   want: 'up' | 'down';
+  /** why writing its log fails, while it does */
+  log_error: string | null;
 }
 
 /** What the state waits for or why it is so, in a few words. */
@@ -62,6 +64,7 @@ export function statusRow(store: Store, i: Instance, now: number): StatusRow {
     memory: null,
     detail: detailOf(store, i, now),
     want: i.want,
+    log_error: null,
   };
 }
 

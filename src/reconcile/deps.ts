@@ -87,7 +87,21 @@ export function dependentClosure(store: Store, services: Iterable<string>): Set<
   return seen;
 }
 
-/** A dependent that is wanted down but still has processes: `i` must wait for it to stop. */
+/**
+ * A dependent that is wanted down but still has processes: `i` must wait for it to stop. Walks
+ * through dependents that have no process (a completed oneshot between two services).
+ */
 export function blockingDependent(store: Store, i: Instance): Instance | undefined {
-  return dependentsOf(store, i.inst.service).find((d) => d.want === 'down' && isAlive(d.state));
+  const seen = new Set<string>([i.inst.service]);
+  const stack = [i.inst.service];
+  while (stack.length) {
+    for (const d of dependentsOf(store, stack.pop()!)) {
+      if (d.want === 'down' && isAlive(d.state)) return d;
+      if (!seen.has(d.inst.service)) {
+        seen.add(d.inst.service);
+        stack.push(d.inst.service);
+      }
+    }
+  }
+  return undefined;
 }

@@ -288,16 +288,21 @@ export class Supervisor {
     live.handle = handle;
     i.pid = handle.pid;
     this.note(i.id, 'spawn', `pid ${handle.pid}${restart ? ` (restart ${i.spawns - 1})` : ''}`);
-    if (!spec.readiness) this.onReady(i.id, token);
-    else if (!useFd && this.deps.probes) {
-      live.stopProbes.push(
-        this.deps.probes.start(i.inst, 'readiness', (ok, message) => {
-          if (this.live.get(i.id)?.token !== token) return;
-          if (ok) this.onReady(i.id, token);
-          else i.lastProbeFailure = message;
-        }),
-      );
-    }
+    if (!useFd) this.startReadiness(i, live);
+  }
+
+  /** Polls the readiness probe (or, without one, is ready at once). */
+  private startReadiness(i: Instance, live: Live): void {
+    const token = live.token;
+    if (!i.inst.spec.readiness) return this.onReady(i.id, token);
+    if (!this.deps.probes) return;
+    live.stopProbes.push(
+      this.deps.probes.start(i.inst, 'readiness', (ok, message) => {
+        if (this.live.get(i.id)?.token !== token) return;
+        if (ok) this.onReady(i.id, token);
+        else i.lastProbeFailure = message;
+      }),
+    );
   }
 
   /** Adopts a live process of an earlier daemon as a running instance. */
@@ -323,6 +328,20 @@ export class Supervisor {
     this.apply(i, 'ready', undefined, i.inst.spec.readiness ? 'ready' : 'started');
     this.startLiveness(i, token);
     this.kick();
+  }
+
+  /** Restarts the probes of a live instance after its probe specs changed in place (reload). */
+  reprobe(i: Instance): void {
+    const live = this.live.get(i.id);
+    if (!live) return;
+    if (i.state === 'running') {
+      this.stopProbes(live);
+      i.livenessFailures = 0;
+      this.startLiveness(i, live.token);
+    } else if (i.state === 'starting' && i.inst.spec.readiness?.check.kind !== 'fd') {
+      this.stopProbes(live);
+      this.startReadiness(i, live);
+    }
   }
 
   private startLiveness(i: Instance, token: number): void {

@@ -89,7 +89,8 @@ export function App(props: AppProps) {
   const running = useRef<AbortController | null>(null);
   const streaming = useRef<{ cmd: string; close(): void } | null>(null);
   const ended = useRef(false);
-  const [ending, setEnding] = useState(false);
+  // set when leaving: the last frame shows this line instead of the prompt, then the app unmounts
+  const [ending, setEnding] = useState<string | null>(null);
   const historyWarned = useRef(false);
 
   const refreshServices = useCallback(() => {
@@ -100,21 +101,17 @@ export function App(props: AppProps) {
     );
   }, [backend]);
 
-  // leaving takes two renders: the last scrollback lines and no prompt first, then the unmount
-  const exit = useCallback(
-    (echo?: string) => {
-      if (ended.current) return;
-      ended.current = true;
-      running.current?.abort();
-      streaming.current?.close();
-      if (echo !== undefined) print(echo, { dim: true });
-      queueMicrotask(() => setEnding(true)); // after print's own microtask
-    },
-    [print],
-  );
+  // leaving takes two renders: the echo in place of the prompt first, then the unmount
+  const exit = useCallback((echo: string) => {
+    if (ended.current) return;
+    ended.current = true;
+    running.current?.abort();
+    streaming.current?.close();
+    queueMicrotask(() => setEnding(echo)); // after print's own microtask: the scrollback is complete
+  }, []);
   const onExit = props.onExit;
   useEffect(() => {
-    if (!ending) return;
+    if (ending === null) return;
     onExit?.(0);
     app.exit();
   }, [ending, app, onExit]);
@@ -307,9 +304,10 @@ export function App(props: AppProps) {
         <Top backend={backend} width={width} height={height} onExit={() => setMode('prompt')} />
       ) : (
         <Box flexDirection="column">
-          {ending ? null : <LinkNotice link={link} where={backend.where} />}
-          {mode === 'streaming' && !ending ? <Text dimColor>following · Ctrl-C returns to the prompt</Text> : null}
-          {mode === 'prompt' && !ending ? <Prompt prompt={PROMPT} line={shownLine(prompt, entries.list)} search={prompt.search} /> : null}
+          {ending !== null ? <Text dimColor>{ending}</Text> : null}
+          {ending === null ? <LinkNotice link={link} where={backend.where} /> : null}
+          {mode === 'streaming' && ending === null ? <Text dimColor>following · Ctrl-C returns to the prompt</Text> : null}
+          {mode === 'prompt' && ending === null ? <Prompt prompt={PROMPT} line={shownLine(prompt, entries.list)} search={prompt.search} /> : null}
         </Box>
       )}
     </>

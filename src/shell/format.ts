@@ -60,19 +60,24 @@ export function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** The `tend status` table. */
+/** The `tend status` table; the DETAIL column only when some row has one. */
 export function statusTable(rows: Row[], color: boolean): string {
-  const head = ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEM', 'DETAIL'];
-  const body = rows.map((r) => [
-    r.name,
-    colorState(r.state, color),
-    r.pid === null ? '-' : String(r.pid),
-    r.uptime_ms === null ? '-' : formatDuration(r.uptime_ms),
-    String(r.restarts),
-    r.cpu === null ? '-' : `${r.cpu.toFixed(1)}%`,
-    r.memory === null ? '-' : formatBytes(r.memory),
-    r.detail ?? '',
-  ]);
+  const withDetail = rows.some((r) => r.detail);
+  const head = ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEM'];
+  if (withDetail) head.push('DETAIL');
+  const body = rows.map((r) => {
+    const cells = [
+      r.name,
+      colorState(r.state, color),
+      r.pid === null ? '-' : String(r.pid),
+      r.uptime_ms === null ? '-' : formatDuration(r.uptime_ms),
+      String(r.restarts),
+      r.cpu === null ? '-' : `${r.cpu.toFixed(1)}%`,
+      r.memory === null ? '-' : formatBytes(r.memory),
+    ];
+    if (withDetail) cells.push(r.detail ?? '');
+    return cells;
+  });
   return table([head, ...body]);
 }
 

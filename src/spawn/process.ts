@@ -74,9 +74,21 @@ function processGroup(pid: () => number | undefined): Containment {
 }
 
 /** cgroup containment: every process of the service, double-forked ones included. */
-export function cgroupContainment(cg: ServiceCgroup): Containment {
+export function cgroupContainment(cg: ServiceCgroup, pid: () => number | undefined): Containment {
   return {
-    signalAll: (sig) => (sig === 'SIGKILL' ? cg.kill() : cg.signalAll(sig)),
+    signalAll: (sig) => {
+      // the process group too: a stop within ms of the spawn may come before tend-exec joined
+      const p = pid();
+      if (p !== undefined) {
+        try {
+          process.kill(-p, sig as NodeJS.Signals);
+        } catch {
+          /* the group is gone */
+        }
+      }
+      if (sig === 'SIGKILL') cg.kill();
+      else cg.signalAll(sig);
+    },
     alive: () => cg.populated(),
     drained: () => new Promise((resolve) => cg.onEmpty(resolve)),
     pids: () => cg.pids(),
@@ -144,7 +156,8 @@ export class ProcessSpawner implements Spawner {
       if (cg) return fail((err as Error).message);
       prefix = execPrefix(undefined, { umask: spec.umask, nofile: spec.limits.nofile }); // user via spawn
     }
-    const contain = cg ? cgroupContainment(cg) : processGroup(() => pid);
+    let mainExited = false;
+    const contain = cg ? cgroupContainment(cg, () => (mainExited ? undefined : pid)) : processGroup(() => pid);
     const argv = [...prefix, ...commandArgv(spec.command)];
 
     if (spec.tty && this.opts.spawnPty) {
@@ -188,6 +201,7 @@ export class ProcessSpawner implements Spawner {
     const owned = this.opts.owned;
     owned.add(pid);
     child.on('exit', (code, signal) => {
+      mainExited = true;
       owned.delete(pid!);
       finish(exitOf(code, signal));
     });
@@ -237,7 +251,7 @@ export function adoptedHandle(cg: ServiceCgroup, pid: number): ProcessHandle {
         /* gone */
       }
     },
-    ...cgroupContainment(cg),
+    ...cgroupContainment(cg, () => undefined), // not our session leader: the cgroup only
   };
 }
 

@@ -141,10 +141,11 @@ describe('App', () => {
     s.type('sta');
     s.backend.setConnected(false);
     await wait(() => expect(s.frame()).toContain('connection lost — reconnecting…'));
+    expect(s.frame()).toContain('lost the connection to the daemon');
     expect(s.promptLine()).toBe('tend> sta');
     s.backend.setConnected(true);
     await wait(() => expect(s.frame()).toContain('reconnected to the daemon'));
-    expect(s.frame()).not.toContain('connection lost');
+    expect(s.frame()).not.toContain('connection lost —');
     // the live events subscription is made again
     await wait(() => expect(s.backend.streams.filter((x) => x.cmd === 'events')).toHaveLength(2));
   });
@@ -222,16 +223,74 @@ describe('App', () => {
     expect(s.onExit).not.toHaveBeenCalled();
   });
 
-  it('exit quits', async () => {
+  it('exit quits, leaving its echo as the last line and no prompt', async () => {
     const s = await shell();
     s.type('exit\r');
     await wait(() => expect(s.onExit).toHaveBeenCalledWith(0));
+    expect(s.promptLine()).toBe('tend> exit');
+    // no bare prompt is left under it (the final frame may repeat the scrollback: an Ink debug-mode quirk)
+    expect(s.frame()).not.toMatch(/tend>\s*$/);
   });
 
-  it('Ctrl-D on an empty line quits', async () => {
+  it('Ctrl-D on an empty line quits, echoing exit', async () => {
     const s = await shell();
     s.type('\x04');
     await wait(() => expect(s.onExit).toHaveBeenCalledWith(0));
+    expect(s.promptLine()).toBe('tend> exit');
+  });
+
+  it('help fits the terminal width', async () => {
+    const s = await shell();
+    s.type('help\r');
+    await wait(() => expect(s.frame()).toContain('help COMMAND explains one command.'));
+    const lines = s.frame().split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(60);
+    // a summary is never cut by Ink's own wrapping: each summary's words stay in order on its lines
+    expect(s.frame()).toContain('  logs NAME... [-n N] [-f] [--json]\n      last N lines of services (default 100); -f follows');
+  });
+
+  it('clear clears the screen and is not echoed', async () => {
+    const s = await shell();
+    s.type('clear\r');
+    await wait(() => expect(s.frames.some((f) => f.includes('\x1b[2J'))).toBe(true));
+    s.type('x');
+    await wait(() => expect(s.promptLine()).toBe('tend> x'));
+    expect(s.frames.join('\n')).not.toContain('tend> clear');
+  });
+
+  it('without a daemon at start it says where it looks, then announces the connection', async () => {
+    const backend = fakeBackend();
+    backend.connected = false;
+    backend.where = '/run/x.sock';
+    const r = render(<App backend={backend} runLine={async () => 0} color={false} width={80} height={14} />);
+    const frame = () => r.lastFrame() ?? '';
+    await wait(() => expect(frame()).toContain('tend>'));
+    expect(frame()).not.toContain('no daemon'); // nothing is said before the first attempt fails
+    backend.setConnected(false);
+    await wait(() => expect(frame()).toContain('no daemon answers on /run/x.sock'));
+    backend.setConnected(true);
+    await wait(() => expect(frame()).toContain('connected to the daemon on /run/x.sock'));
+    expect(frame()).not.toContain('no daemon answers');
+    expect(frame()).not.toContain('reconnected');
+    await wait(() => expect(backend.streams.filter((x) => x.cmd === 'events')).toHaveLength(1));
+  });
+
+  it('a quiet first connect is not announced', async () => {
+    const backend = fakeBackend();
+    backend.connected = false;
+    const r = render(<App backend={backend} runLine={async () => 0} color={false} width={80} height={14} />);
+    await wait(() => expect(r.lastFrame()).toContain('tend>'));
+    backend.setConnected(true);
+    await wait(() => expect(backend.streams.filter((x) => x.cmd === 'events')).toHaveLength(1));
+    expect(r.lastFrame()).not.toContain('connected');
+  });
+
+  it('keeps the lines another shell saved to the history file meanwhile', async () => {
+    const s = await shell({ history: ['status'] });
+    writeFileSync(s.historyFile, 'status\nwhy db\n'); // another shell ran `why db`
+    s.type('events\r');
+    await wait(() => expect(s.ran).toEqual(['events']));
+    expect(readFileSync(s.historyFile, 'utf8')).toBe('status\nwhy db\nevents\n');
   });
 
   it('top opens the table and q returns to the prompt', async () => {

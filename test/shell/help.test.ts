@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/shell/command-data.js';
-import { helpText } from '../../src/shell/help.js';
+import { helpText, wrapWords } from '../../src/shell/help.js';
 
 describe('helpText', () => {
   it('lists every command with its usage and summary', () => {
@@ -19,6 +19,20 @@ describe('helpText', () => {
       ].join('\n'),
     );
     expect(helpText(COMMANDS, 'top')).toBe('usage: top\n  a live table of services (q returns to the prompt)');
+  });
+  it('wraps to a width: side by side when the summary column has room, stacked below that', () => {
+    for (const width of [100, 80, 60]) {
+      const text = helpText(COMMANDS, undefined, width);
+      for (const line of text.split('\n')) expect(line.length, `${width}: ${line}`).toBeLessThanOrEqual(width);
+      for (const c of COMMANDS) expect(text).toContain(`  ${c.usage}`);
+    }
+    expect(helpText(COMMANDS, undefined, 100)).toMatch(/\n {2}reload \[--dry-run\] \[--json\] +re-read the config and converge \(--dry-run:\n {54}only print the plan\)\n/);
+    expect(helpText(COMMANDS, undefined, 60)).toContain('\n  why NAME [--json]\n      explain why a service is in its state\n');
+    expect(helpText(COMMANDS, 'events', 40).split('\n').every((l) => l.length <= 40)).toBe(true);
+  });
+  it('wrapWords breaks at spaces and keeps an over-long word whole', () => {
+    expect(wrapWords('aa bb cc', 5)).toEqual(['aa bb', 'cc']);
+    expect(wrapWords('abcdefgh ij', 4)).toEqual(['abcdefgh', 'ij']);
   });
   it('suggests for an unknown topic', () => {
     expect(helpText(COMMANDS, 'stauts')).toContain('did you mean "status"');

@@ -1,0 +1,414 @@
+// Hot reload end to end with the built binary (issue 6): only what changed moves; the plan
+// printed by `tend reload` and `--dry-run`; a broken file changes nothing; file watching
+// (plain writes, write-temp-then-rename, env_file edits, rapid saves); SIGHUP.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pidAlive, Project, waitFor } from './harness.js';
+
+let projects: Project[] = [];
+function project(yaml: string, files?: Record<string, string>): Project {
+  const p = new Project(yaml, files);
+  projects.push(p);
+  return p;
+}
+afterEach(async (ctx) => {
+  // a failing test shows what the daemon said
+  if (ctx.task.result?.state === 'fail') for (const p of projects) console.log(`tend up stderr (${p.dir}):\n${p.err}`);
+  await Promise.all(projects.map((p) => p.close()));
+  projects = [];
+});
+
+/** name -> pid of every instance (null when not running). */
+async function pids(p: Project): Promise<Record<string, number | null>> {
+  return Object.fromEntries((await p.status()).map((r) => [r.name, r.pid]));
+}
+
+/** Waits until every named instance is running with a pid. */
+async function allRunning(p: Project, names: string[], timeoutMs = 10_000): Promise<Record<string, number>> {
+  return waitFor(
+    async () => {
+      const rows = await p.status();
+      const ok = names.every((n) => rows.some((r) => r.name === n && r.state === 'running' && typeof r.pid === 'number'));
+      return ok ? (Object.fromEntries(rows.map((r) => [r.name, r.pid])) as Record<string, number>) : undefined;
+    },
+    `${names.join(', ')} running`,
+    timeoutMs,
+  );
+}
+
+/** The argv of a live process, space-joined. */
+function cmdline(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+}
+
+const BASE = `
+settings: { echo: false, watch: false }
+services:
+  a:
+    command: [sleep, "1001"]
+  b:
+    command: [sleep, "1002"]
+  c:
+    command: [sleep, "1003"]
+`;
+
+describe('tend reload converges touching only what changed', () => {
+  it('a changed command restarts only that service; the plan names it and counts the rest', async () => {
+    const p = project(BASE);
+    await p.up();
+    const before = await allRunning(p, ['a', 'b', 'c']);
+    p.write(BASE.replace('"1001"', '"1011"'));
+    const r = await p.run(['reload']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('~ a (command)\n= 2 unchanged\n');
+    const after = await waitFor(async () => {
+      const x = await allRunning(p, ['a', 'b', 'c']);
+      return x.a !== before.a ? x : undefined;
+    }, 'a new pid for a');
+    expect(cmdline(after.a)).toBe('sleep 1011');
+    expect(after.b).toBe(before.b);
+    expect(after.c).toBe(before.c);
+    expect(pidAlive(before.a)).toBe(false);
+    expect((await p.run(['events'])).stdout).toMatch(/tend reload .*~ a \(command\)/);
+  });
+
+  it('added -> started, removed -> stopped and gone from status; env and unchanged lines', async () => {
+    const p = project(BASE);
+    await p.up();
+    const before = await allRunning(p, ['a', 'b', 'c']);
+    p.write(`
+settings: { echo: false, watch: false }
+services:
+  a:
+    command: [sleep, "1001"]
+  b:
+    command: [sleep, "1002"]
+    env: { PORT: "8080" }
+  d:
+    command: [sleep, "1004"]
+`);
+    const r = await p.run(['reload']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['+ d', '- c', '= 1 unchanged', '~ b (env.PORT)'].sort());
+    const after = await waitFor(async () => {
+      const rows = await p.status();
+      const names = rows.map((x) => x.name);
+      if (names.includes('c') || !names.includes('d')) return undefined;
+      return allRunning(p, ['a', 'b', 'd'], 100).catch(() => undefined);
+    }, 'c gone and d running');
+    expect((await p.status()).map((x) => x.name)).toEqual(['a', 'b', 'd']);
+    expect(pidAlive(before.c)).toBe(false);
+    expect(after.a).toBe(before.a);
+    await waitFor(async () => (await pids(p)).b !== before.b, 'b restarted for its env');
+    const bPid = (await allRunning(p, ['b'])).b;
+    expect(readFileSync(`/proc/${bPid}/environ`, 'utf8').split('\0')).toContain('PORT=8080');
+    // a removed service is unknown afterwards
+    expect((await p.run(['start', 'c'])).code).toBe(1);
+  });
+
+  it('probe and restart-policy changes apply in place: same pid, and the new policy is in force', async () => {
+    const p = project(`
+settings: { echo: false, watch: false }
+services:
+  a:
+    command: [sleep, "1001"]
+    restart: always
+    backoff: { initial: 100ms }
+  probed:
+    command: [sleep, "1002"]
+`);
+    await p.up();
+    const before = await allRunning(p, ['a', 'probed']);
+    p.write(`
+settings: { echo: false, watch: false }
+services:
+  a:
+    command: [sleep, "1001"]
+    restart: never
+    backoff: { initial: 200ms }
+  probed:
+    command: [sleep, "1002"]
+    liveness:
+      exec: test ! -f dead
+      interval: 100ms
+      failure_threshold: 1
+`);
+    const r = await p.run(['reload']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('~ a (applied in place, no restart)');
+    expect(r.stdout).toContain('~ probed (applied in place, no restart)');
+    expect(r.stdout).toContain('= 0 unchanged');
+    expect(await pids(p)).toEqual(before);
+    // restart: never now: a killed `a` stays down
+    process.kill(before.a, 'SIGKILL');
+    await p.waitState('a', 'failed');
+    expect((await p.status()).find((x) => x.name === 'a')!.restarts).toBe(0);
+  });
+
+  it('a liveness probe added by reload runs against the live process (failure -> restart)', async () => {
+    const p = project(`
+settings: { echo: false, watch: false }
+services:
+  probed:
+    command: [sleep, "1002"]
+`);
+    await p.up();
+    const before = await allRunning(p, ['probed']);
+    p.write(`
+settings: { echo: false, watch: false }
+services:
+  probed:
+    command: [sleep, "1002"]
+    liveness:
+      exec: test ! -f dead
+      interval: 100ms
+      failure_threshold: 1
+`);
+    expect((await p.run(['reload'])).stdout).toContain('~ probed (applied in place, no restart)');
+    expect((await pids(p)).probed).toBe(before.probed);
+    writeFileSync(join(p.dir, 'dead'), '');
+    await waitFor(async () => (await pids(p)).probed !== before.probed, 'the liveness failure to restart probed', 10_000);
+  });
+
+  it('replicas 2 -> 3 adds only worker.3; 3 -> 2 removes only worker.3', async () => {
+    const yaml = (n: number) => `
+settings: { echo: false, watch: false }
+services:
+  worker:
+    command: [sleep, "1005"]
+    replicas: ${n}
+  other:
+    command: [sleep, "1006"]
+`;
+    const p = project(yaml(2));
+    await p.up();
+    const before = await allRunning(p, ['worker.1', 'worker.2', 'other']);
+    p.write(yaml(3));
+    const up = await p.run(['reload']);
+    expect(up.stdout).toBe('+ worker.3\n= 3 unchanged\n');
+    const mid = await allRunning(p, ['worker.1', 'worker.2', 'worker.3', 'other']);
+    expect([mid['worker.1'], mid['worker.2'], mid.other]).toEqual([before['worker.1'], before['worker.2'], before.other]);
+    p.write(yaml(2));
+    const down = await p.run(['reload']);
+    expect(down.stdout).toBe('- worker.3\n= 3 unchanged\n');
+    await waitFor(async () => !(await p.status()).some((x) => x.name === 'worker.3'), 'worker.3 gone');
+    expect(pidAlive(mid['worker.3']!)).toBe(false);
+    expect(await pids(p)).toEqual({ 'worker.1': before['worker.1'], 'worker.2': before['worker.2'], other: before.other });
+  });
+
+  it('replicas 1 -> 2 replaces `worker` by worker.1 and worker.2 (the names and TEND_REPLICA change)', async () => {
+    // Documented in the README: a single instance is `worker`, a set is `worker.1..N`, and each
+    // replica gets TEND_REPLICA, so going from 1 to 2 is a new process set, not a scale-up.
+    const yaml = (n: number) => `
+settings: { echo: false, watch: false }
+services:
+  worker:
+    command: [sleep, "1005"]
+    replicas: ${n}
+`;
+    const p = project(yaml(1));
+    await p.up();
+    const before = await allRunning(p, ['worker']);
+    p.write(yaml(2));
+    const r = await p.run(['reload']);
+    expect(r.stdout).toBe('+ worker.1\n+ worker.2\n- worker\n= 0 unchanged\n');
+    const after = await waitFor(async () => {
+      const rows = (await p.status()).filter((x) => x.state === 'running');
+      return rows.length === 2 && !rows.some((x) => x.name === 'worker') ? rows : undefined;
+    }, 'two running workers');
+    expect(after.map((x) => x.name).sort()).toEqual(['worker.1', 'worker.2']);
+    expect(pidAlive(before.worker!)).toBe(false);
+  });
+
+  it('--dry-run prints the plan and changes nothing; the real reload then applies it', async () => {
+    const p = project(BASE);
+    await p.up();
+    const before = await allRunning(p, ['a', 'b', 'c']);
+    p.write(`
+settings: { echo: false, watch: false }
+services:
+  a:
+    command: [sleep, "1011"]
+  b:
+    command: [sleep, "1002"]
+  d:
+    command: [sleep, "1004"]
+`);
+    const dry = await p.run(['reload', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toBe('+ d\n- c\n~ a (command)\n= 1 unchanged\n(dry run: nothing was changed)\n');
+    const json = JSON.parse((await p.run(['reload', '--dry-run', '--json'])).stdout);
+    expect(json).toMatchObject({ added: ['d'], removed: ['c'], changed: [{ id: 'a', fields: ['command'] }], unchanged: 1, dry_run: true });
+    expect(await pids(p)).toEqual(before);
+    expect((await p.run(['events'])).stdout).not.toMatch(/reload/);
+    const real = await p.run(['reload']);
+    expect(real.stdout).toBe('+ d\n- c\n~ a (command)\n= 1 unchanged\n');
+    await waitFor(async () => {
+      const x = await pids(p);
+      return Object.keys(x).join() === 'a,b,d' && x.a !== before.a && x.d;
+    }, 'the plan applied');
+  });
+
+  it('settings that cannot change live are reported as needing a restart', async () => {
+    const p = project(BASE);
+    await p.up();
+    const before = await allRunning(p, ['a', 'b', 'c']);
+    p.write(BASE.replace('watch: false }', 'watch: false, log_dir: elsewhere }'));
+    const r = await p.run(['reload']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('= 3 unchanged');
+    expect(r.stdout).toMatch(/settings\.log_dir changed: needs a restart/);
+    expect(await pids(p)).toEqual(before);
+  });
+});
+
+describe('a broken file changes nothing', () => {
+  it('invalid value: reload exits 2 with file:line:col; status shows the error until a good file', async () => {
+    const p = project(BASE);
+    await p.up();
+    const before = await allRunning(p, ['a', 'b', 'c']);
+    p.write(BASE.replace('"1001"]', '"1011"]\n    restart: alway'));
+    const r = await p.run(['reload']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/tend\.yaml:\d+:\d+: services\.a\.restart: expected one of always, on-failure, never; got "alway"/);
+    expect(await pids(p)).toEqual(before);
+    const st = await p.run(['status']);
+    expect(st.code).toBe(0);
+    expect(st.stderr).toMatch(/tend\.yaml:\d+:\d+: services\.a\.restart/);
+    expect((await p.run(['events'])).stdout).toMatch(/reload .*config rejected.*tend\.yaml:\d+:\d+/);
+    // a dry run of a broken file fails the same way
+    expect((await p.run(['reload', '--dry-run'])).code).toBe(2);
+    // a good file: applied, and status stops complaining
+    p.write(BASE.replace('"1001"', '"1011"'));
+    const ok = await p.run(['reload']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe('~ a (command)\n= 2 unchanged\n');
+    expect((await p.run(['status'])).stderr).toBe('');
+  });
+
+  it('a YAML syntax error and an empty file change nothing', async () => {
+    const p = project(BASE);
+    await p.up();
+    const before = await allRunning(p, ['a', 'b', 'c']);
+    p.write('services:\n  a:\n    command: [sleep, "1"\n');
+    const syntax = await p.run(['reload']);
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(/tend\.yaml:\d+:\d+/);
+    p.write('');
+    const empty = await p.run(['reload']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('tend.yaml');
+    expect(await pids(p)).toEqual(before);
+    for (const pid of Object.values(before)) expect(pidAlive(pid!)).toBe(true);
+  });
+});
+
+describe('watching the file (settings.watch)', () => {
+  const W = (a: string, extra = '') => `
+services:
+  a:
+    command: [sleep, "${a}"]
+  b:
+    command: [sleep, "1002"]
+${extra}`;
+
+  it('a plain write, then an editor-style write-temp-then-rename, each reload by themselves', async () => {
+    const p = project(W('1001'));
+    await p.up();
+    const before = await allRunning(p, ['a', 'b']);
+    p.write(W('1011'));
+    const first = await waitFor(async () => {
+      const x = await allRunning(p, ['a', 'b']);
+      return x.a !== before.a ? x : undefined;
+    }, 'the watcher to restart a');
+    expect(cmdline(first.a)).toBe('sleep 1011');
+    // an editor saving: write a temp file, rename it over tend.yaml (a new inode)
+    const tmp = join(p.dir, '.tend.yaml.swp');
+    writeFileSync(tmp, W('1021'));
+    renameSync(tmp, join(p.dir, 'tend.yaml'));
+    const second = await waitFor(async () => {
+      const x = await allRunning(p, ['a', 'b']);
+      return x.a !== first.a ? x : undefined;
+    }, 'the watcher to restart a after the rename');
+    expect(cmdline(second.a)).toBe('sleep 1021');
+    // and the watch survives the rename: a third save is seen too
+    writeFileSync(tmp, W('1031', '  c:\n    command: [sleep, "1003"]\n'));
+    renameSync(tmp, join(p.dir, 'tend.yaml'));
+    const third = await allRunning(p, ['a', 'b', 'c']);
+    await waitFor(async () => cmdline((await allRunning(p, ['a'])).a) === 'sleep 1031', 'a to run the third command');
+    expect(third.b).toBe(before.b);
+    expect((await p.run(['events'])).stdout).toMatch(/file changed/);
+  });
+
+  it('an env_file edit restarts the services using it: ~ changed (env.X)', async () => {
+    const p = project(
+      `
+services:
+  uses:
+    command: echo "X=$X"; exec sleep 1000
+    env_file: app.env
+  plain:
+    command: [sleep, "1002"]
+`,
+      { 'app.env': 'X=one\n' },
+    );
+    await p.up();
+    const before = await allRunning(p, ['uses', 'plain']);
+    writeFileSync(join(p.dir, 'app.env'), 'X=two\n');
+    await waitFor(async () => /~ uses \(env\.X\)/.test((await p.run(['events'])).stdout), 'the env_file reload in the journal');
+    await waitFor(async () => (await pids(p)).uses !== before.uses, 'uses restarted');
+    const log = join(p.dir, '.tend/logs/uses.log');
+    await waitFor(() => readFileSync(log, 'utf8').includes('out X=two'), 'the new value in the log');
+    expect((await pids(p)).plain).toBe(before.plain);
+  });
+
+  it('20 rapid saves end in one consistent state: the last file', async () => {
+    const version = (i: number) => `
+services:
+  keep:
+    command: [sleep, "1000"]
+  a:
+    command: [sleep, "${2000 + i}"]
+  extra_${i}:
+    command: [sleep, "${3000 + i}"]
+`;
+    const p = project(version(0));
+    await p.up();
+    const before = await allRunning(p, ['keep', 'a', 'extra_0']);
+    for (let i = 1; i <= 20; i++) p.write(version(i)); // no waiting between saves
+    await waitFor(
+      async () => {
+        const rows = await p.status();
+        if (rows.map((r) => r.name).join() !== 'keep,a,extra_20') return false;
+        if (!rows.every((r) => r.state === 'running')) return false;
+        return cmdline(rows[1]!.pid) === 'sleep 2020' && cmdline(rows[2]!.pid) === 'sleep 3020';
+      },
+      'the state of the last file',
+      20_000,
+    );
+    // the daemon's spec is the file's: a reload now has nothing to do
+    const dry = await p.run(['reload', '--dry-run']);
+    expect(dry.stdout).toBe('= 3 unchanged\n(dry run: nothing was changed)\n');
+    expect((await pids(p)).keep).toBe(before.keep);
+    expect(pidAlive(before.a)).toBe(false);
+    expect(pidAlive(before.extra_0!)).toBe(false);
+  });
+});
+
+describe('SIGHUP', () => {
+  it('SIGHUP to the daemon reloads the file', async () => {
+    const p = project(BASE);
+    await p.up();
+    const before = await allRunning(p, ['a', 'b', 'c']);
+    p.write(BASE.replace('"1002"', '"1012"'));
+    p.daemon!.kill('SIGHUP');
+    const after = await waitFor(async () => {
+      const x = await allRunning(p, ['a', 'b', 'c']);
+      return x.b !== before.b ? x : undefined;
+    }, 'b restarted by SIGHUP');
+    expect(cmdline(after.b)).toBe('sleep 1012');
+    expect([after.a, after.c]).toEqual([before.a, before.c]);
+    expect((await p.run(['events'])).stdout).toMatch(/SIGHUP: .*~ b \(command\)/);
+  });
+});
