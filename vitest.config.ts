@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // most files wait on real processes and sockets, not the CPU: 3 at once on 2 cores
+    maxWorkers: 3,
   },
 });
