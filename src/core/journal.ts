@@ -20,7 +20,7 @@ export class Journal {
   /** The last n entries (all when n is undefined), oldest first. */
   last(n?: number): JournalEntry[] {
     const all = this.entries.length > this.capacity ? this.entries.slice(-this.capacity) : this.entries;
-    return n === undefined ? all.slice() : all.slice(-n);
+    return n === undefined ? all.slice() : n <= 0 ? [] : all.slice(-n);
   }
 
   subscribe(fn: (e: JournalEntry) => void): () => void {
