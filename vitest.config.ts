@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     // most files wait on real processes and sockets, not the CPU: 3 at once on 2 cores
     maxWorkers: 3,
+    // Ink renders only a final frame under $CI; the component tests look at live frames
+    env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
   },
 });

@@ -110,6 +110,10 @@ export async function startShell(path: string): Promise<number> {
   const backend = socketBackend(path); // connects while Ink loads
   // React's production build: smaller to load (start-up time counts) and no development checks
   process.env.NODE_ENV ??= 'production';
+  // Ink renders only a final frame when it believes it runs in CI ($CI set); this is a person
+  // at a terminal (checked above), so it gets the live screen whatever the environment says
+  process.env.CI = 'false';
+  process.env.CONTINUOUS_INTEGRATION = 'false';
   const { runShell } = await loadShell();
   const runLine = async (line: string, out: (t: string) => void, signal?: AbortSignal): Promise<number> => {
     const words = splitWords(line);
