@@ -1,6 +1,6 @@
 // The composition root: wires config, store, loop, spawner, logs, probes, socket server and
 // signals into the running daemon of `tend up`. Fail fast before the first spawn; never die after.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { expandInstances, processHash } from './config/index.js';
@@ -11,7 +11,10 @@ import { Journal } from './core/journal.js';
 import { systemClock } from './core/spawner.js';
 import type { InstanceSpec, Spec } from './core/types.js';
 import { createControlServer, type ControlServer } from './control/server.js';
+import { adoptable } from './daemon/adopt.js';
 import { makeHandler } from './daemon/commands.js';
+import { reapDescendants } from './daemon/pid1.js';
+import { probeHost } from './daemon/probes.js';
 import { createReloader } from './daemon/reload.js';
 import type { StatusRow } from './daemon/status.js';
 import { Supervisor } from './reconcile/supervisor.js';
@@ -19,12 +22,11 @@ import { readState, stateFileOf, stateWriter } from './daemon/state-file.js';
 import { CgroupTree, subtreeName } from './spawn/cgroup.js';
 import { readLogLines } from './spawn/log-read.js';
 import { ServiceLog } from './spawn/log-sink.js';
-import { childPids, getPeerCred, nativeAvailable, nativeError, setChildSubreaper, startReaper } from './spawn/native.js';
+import { getPeerCred, nativeAvailable, nativeError, setChildSubreaper, startReaper } from './spawn/native.js';
 import { adoptedHandle, ProcessSpawner, signalNumber } from './spawn/process.js';
 import { nodeChildren } from './spawn/owned.js';
 import { ProcUsage } from './spawn/proc-usage.js';
 import { spawnPty } from './spawn/pty.js';
-import { ProbeRunner } from './spawn/probe.js';
 import { colorName, colorState } from './shell/format.js';
 
 export interface DaemonIo {
@@ -101,39 +103,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     journal,
     env,
     output: logFor,
-    probes: {
-      start(inst, kind, onResult) {
-        const p = inst.spec[kind]!;
-        if (p.check.kind === 'log') {
-          const re = new RegExp(p.check.pattern);
-          if (kind === 'readiness') {
-            return logFor(inst).subscribe((l) => {
-              if (re.test(l.line.toString('utf8'))) onResult(true, 'log line matched');
-            });
-          }
-          // liveness: a heartbeat, a matching line must come at least every `interval`
-          let seen = false;
-          const off = logFor(inst).subscribe((l) => {
-            if (!seen && re.test(l.line.toString('utf8'))) seen = true;
-          });
-          let tick: NodeJS.Timeout | undefined;
-          const first = setTimeout(() => {
-            tick = setInterval(() => {
-              onResult(seen, seen ? 'log line matched' : `no output line matched /${p.check.kind === 'log' ? p.check.pattern : ''}/ in ${p.interval}ms`);
-              seen = false;
-            }, p.interval).unref();
-          }, p.initialDelay).unref();
-          return () => {
-            off();
-            clearTimeout(first);
-            clearInterval(tick);
-          };
-        }
-        const runner = new ProbeRunner(p, { cwd: inst.spec.cwd, env: env(inst) }, (r) => onResult(r.ok, r.message));
-        runner.start();
-        return () => runner.stop();
-      },
-    },
+    probes: probeHost({ env, logFor }),
   });
 
   // Fail before the first spawn: a live socket means another tend runs there.
@@ -331,70 +301,6 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   const code = await done;
   reloader.close();
   return code;
-}
-
-/** Live cgroups of an earlier daemon: adopt those whose spec is unchanged, kill the rest. */
-function adoptable(
-  tree: CgroupTree,
-  insts: InstanceSpec[],
-  prior: ReturnType<typeof readState>,
-  journal: Journal,
-): Array<{ id: string; pid: number; spawns: number; startedAt: number; cg: ReturnType<CgroupTree['service']> }> {
-  const byId = new Map(insts.map((i) => [i.id, i]));
-  const out = [];
-  for (const ex of tree.existing()) {
-    if (ex.pids.length === 0) continue;
-    const inst = byId.get(ex.id);
-    const rec = prior?.instances[ex.id];
-    const cg = tree.service(ex.id);
-    if (inst && rec && rec.hash === processHash(inst)) {
-      const pid = ex.pids.includes(rec.pid) ? rec.pid : ex.pids[0]!;
-      out.push({ id: ex.id, pid, spawns: rec.spawns, startedAt: rec.startedAt, cg });
-      journal.add(ex.id, 'adopt', `pid ${pid} still runs from an earlier tend: adopted`);
-    } else {
-      cg.kill();
-      journal.add(ex.id, 'kill', inst ? 'left by an earlier tend with another config: restarting it' : 'left by an earlier tend and no longer declared: killed');
-    }
-  }
-  return out;
-}
-
-/** SIGTERM to every remaining child (orphans reparented to us), SIGKILL at the deadline. */
-async function reapDescendants(owned: Set<number>, reaper: { reapNow(): unknown }, ms: number): Promise<void> {
-  const others = (): number[] => childPids().filter((p) => !owned.has(p) && alive(p));
-  let left = others();
-  if (left.length === 0) return;
-  for (const p of left) signal(p, 'SIGTERM');
-  const end = Date.now() + ms;
-  while (left.length && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 20));
-    reaper.reapNow();
-    left = others();
-  }
-  for (const p of left) signal(p, 'SIGKILL');
-  const end2 = Date.now() + 1000;
-  while (others().length && Date.now() < end2) {
-    await new Promise((r) => setTimeout(r, 10));
-    reaper.reapNow();
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* gone */
-  }
-}
-
-/** Alive and not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Waits for `p`, at most `ms`. */
