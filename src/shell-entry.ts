@@ -112,8 +112,9 @@ export async function startShell(path: string): Promise<number> {
   process.env.NODE_ENV ??= 'production';
   // Ink renders only a final frame when it believes it runs in CI ($CI set); this is a person
   // at a terminal (checked above), so it gets the live screen whatever the environment says
-  process.env.CI = 'false';
-  process.env.CONTINUOUS_INTEGRATION = 'false';
+  // (deleted, not set to "false": supports-color reads any $CI as "a CI log, no colours")
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
   const { runShell } = await loadShell();
   const runLine = async (line: string, out: (t: string) => void, signal?: AbortSignal): Promise<number> => {
     const words = splitWords(line);

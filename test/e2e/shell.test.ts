@@ -61,6 +61,11 @@ class Terminal {
     return this.tmux(['capture-pane', '-p', '-t', 'sh']);
   }
 
+  /** The screen with its colour escapes (capture-pane -e). */
+  screenWithEscapes(): string {
+    return this.tmux(['capture-pane', '-p', '-e', '-t', 'sh']);
+  }
+
   /** The last non-blank line: the prompt while one is shown. */
   lastLine(): string {
     return this.screen().trimEnd().split('\n').at(-1)!.trimEnd();
@@ -129,6 +134,15 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     expect(s).toMatch(/\nweb +running +\d+/);
     expect(s).toMatch(/\ndb +running +\d+/);
     await prompt(t);
+  });
+
+  it('draws its colours and block cursor even when $CI is set (a person at a terminal)', async () => {
+    const t = new Terminal(home, { ...env, NO_COLOR: undefined, CI: 'true', TERM: 'xterm-256color' });
+    terms.push(t);
+    t.open(project.socket);
+    await prompt(t);
+    // the prompt word in colour and the cursor drawn inverted (SGR 7)
+    await waitFor(() => /\x1b\[[0-9;]*m.*tend>/.test(t.screenWithEscapes()) && /\x1b\[[0-9;]*7m/.test(t.screenWithEscapes()), 'a coloured prompt');
   });
 
   it('completes a service name with Tab, and lists the candidates on a second Tab', async () => {
