@@ -44,7 +44,7 @@ export async function socketPath(flags: Record<string, string | true>): Promise<
   const fallback = resolve(dir, '.tend/tend.sock');
   if (!existsSync(file)) return fallback;
   const text = readFileSync(file, 'utf8');
-  if (!/^\s+socket\s*:/m.test(text)) return fallback; // the default: no YAML parser needed
+  if (!/\bsocket\s*:/.test(text)) return fallback; // the default: no YAML parser needed
   try {
     const { parse } = await import('yaml');
     const doc = parse(text) as { settings?: { socket?: unknown } } | null;

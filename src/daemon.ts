@@ -41,7 +41,14 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   const journal = new Journal();
   const owned = nodeChildren;
   const logs = new Map<string, ServiceLog>();
-  const say = (line: string): void => void io.stderr.write(`${line}\n`);
+  // a closed terminal or pipe (tend up | head) must not take the daemon down: stop writing there
+  let stderrOk = true;
+  let stdoutOk = true;
+  io.stderr.on('error', () => (stderrOk = false));
+  io.stdout.on('error', () => (stdoutOk = false));
+  const say = (line: string): void => {
+    if (stderrOk) io.stderr.write(`${line}\n`);
+  };
 
   setChildSubreaper();
   const reaper = startReaper(() => owned);
@@ -58,9 +65,11 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
       });
       logs.set(inst.id, l);
       if (spec.settings.echo) {
-        const name = colorName(inst.id, Boolean(io.stdout.isTTY) && !process.env.NO_COLOR);
+        const name = Buffer.from(`${colorName(inst.id, Boolean(io.stdout.isTTY) && !process.env.NO_COLOR)} | `);
         l.subscribe((line) => {
-          io.stdout.write(Buffer.concat([Buffer.from(`${name} | `), line.line, Buffer.from('\n')]));
+          // echo is a view: while stdout is slow (write() false) lines go only to the log file
+          if (!stdoutOk || io.stdout.writableNeedDrain) return;
+          io.stdout.write(Buffer.concat([name, line.line, NEWLINE]));
         });
       }
     }
@@ -119,6 +128,12 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     current: () => spec,
     setSpec: (s) => (spec = s),
     instances: expandInstances,
+    forget: (id) => {
+      const l = logs.get(id);
+      logs.delete(id);
+      void l?.close();
+      tree?.remove(id);
+    },
   });
 
   // cpu % and memory summed over every process of each instance (its cgroup, else its leader)
@@ -157,6 +172,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     if (shuttingDown) return shuttingDown;
     exitCode = code;
     shuttingDown = (async () => {
+      reloader.close(); // no reload (file edit, SIGHUP) may start anything now
       journal.add('tend', 'shutdown', 'stopping every service');
       sup.stop([...sup.store.values()]);
       const bound = spec.settings.shutdownTimeout;
@@ -205,6 +221,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         reload: (dryRun) => reloader.reload(dryRun, 'tend reload'),
         shutdown: () => void shutdown(0),
         configProblem: () => reloader.problem(),
+        shuttingDown: () => shuttingDown !== undefined,
       }),
       allowPeer(socket) {
         if (!nativeAvailable) return undefined; // cannot check: the 0700 folder still guards it
@@ -258,17 +275,15 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     journal.add('tend', 'log-error', `cannot create log_dir ${spec.settings.logDir}: ${(e as Error).message}`);
   }
 
-  const exitWith = spec.settings.exitWith;
-  if (exitWith) {
-    sup.onChange((i) => {
-      if (i.inst.service !== spec.settings.exitWith || shuttingDown) return;
-      if (i.state !== 'completed' && i.state !== 'failed') return;
-      const last = i.exits[i.exits.length - 1]?.exit;
-      const code = last ? exitCodeOf(last, signalNumber) : 1;
-      journal.add('tend', 'exit-with', `${i.id} ended (${i.reason}): tend exits with ${code}`);
-      void shutdown(code);
-    });
-  }
+  // exit_with is read at each change, so a reload may set or change it
+  sup.onChange((i) => {
+    if (!spec.settings.exitWith || i.inst.service !== spec.settings.exitWith || shuttingDown) return;
+    if (i.state !== 'completed' && i.state !== 'failed') return;
+    const last = i.exits[i.exits.length - 1]?.exit;
+    const code = last ? exitCodeOf(last, signalNumber) : 1;
+    journal.add('tend', 'exit-with', `${i.id} ended (${i.reason}): tend exits with ${code}`);
+    void shutdown(code);
+  });
 
   let interrupts = 0;
   const onStop = (sig: string): void => {
@@ -316,6 +331,8 @@ function fileLineData(service: string, text: string) {
   if (!m) return { time: '', service, stream: 'stdout', line: text };
   return { time: m[1]!, service, stream: m[2] === 'err' ? 'stderr' : 'stdout', line: m[3]! };
 }
+
+const NEWLINE = Buffer.from('\n');
 
 function lineData(service: string, l: { time: number; stream: string; line: Buffer }) {
   return { time: new Date(l.time).toISOString(), service, stream: l.stream, line: l.line.toString('utf8') };

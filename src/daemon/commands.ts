@@ -6,6 +6,7 @@ import { isAlive } from '../core/instance.js';
 import type { Journal } from '../core/journal.js';
 import type { JournalEntry } from '../core/types.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
+import { parseSignal } from '../config/index.js';
 import { explain, statusRow, type StatusRow } from './status.js';
 
 /** What the command handlers need from the daemon. */
@@ -23,6 +24,7 @@ export interface DaemonContext {
   shutdown(): void;
   /** the latest config problem (a broken reload), shown by status */
   configProblem(): string | undefined;
+  shuttingDown(): boolean;
 }
 
 function names(args: Record<string, unknown>, key = 'names'): string[] {
@@ -99,7 +101,10 @@ function waitFor(
         ),
       );
     }, timeoutMs);
-    const onAbort = (): void => finish();
+    const onAbort = (): void => {
+      finish();
+      reject(new TendError('cancelled', 'the client went away'));
+    };
     signal.addEventListener('abort', onAbort);
     function finish(): void {
       off();
@@ -131,6 +136,9 @@ function failureError(failed: Instance[]): TendError {
 export function makeHandler(d: DaemonContext) {
   return async (cmd: string, args: Record<string, unknown>, ctx: { send(e: unknown): void; closed: Promise<void>; signal: AbortSignal }): Promise<unknown> => {
     const { sup } = d;
+    if (d.shuttingDown() && (cmd === 'start' || cmd === 'restart' || cmd === 'reload')) {
+      throw new TendError('shutting_down', `tend is shutting down: ${cmd} refused`);
+    }
     switch (cmd) {
       case 'ping':
         return { pid: process.pid };
@@ -169,8 +177,12 @@ export function makeHandler(d: DaemonContext) {
         return { restarted: targets.map((t) => t.id) };
       }
       case 'signal': {
-        const sig = args.signal;
-        if (typeof sig !== 'string') throw new TendError('bad_request', 'signal: expected a signal name');
+        let sig: string;
+        try {
+          sig = parseSignal(args.signal);
+        } catch (e) {
+          throw new TendError('bad_request', `signal: ${(e as Error).message}`);
+        }
         const targets = resolveOrThrow(sup, names(args));
         const sent: string[] = [];
         for (const t of targets) if (sup.signal(t, sig)) sent.push(t.id);

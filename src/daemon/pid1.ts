@@ -1,6 +1,6 @@
 // PID 1 / child subreaper duty at shutdown: every descendant goes, not only the services.
-import { readFileSync } from 'node:fs';
 import { childPids } from '../spawn/native.js';
+import { killQuiet as signal, pidAlive as alive } from '../spawn/proc.js';
 
 /** SIGTERM to every remaining child (orphans reparented to us), SIGKILL at the deadline. */
 export async function reapDescendants(owned: Set<number>, reaper: { reapNow(): unknown }, ms: number): Promise<void> {
@@ -21,22 +21,3 @@ export async function reapDescendants(owned: Set<number>, reaper: { reapNow(): u
     reaper.reapNow();
   }
 }
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* gone */
-  }
-}
-
-/** Alive and not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-

@@ -13,6 +13,8 @@ export interface ReloadDeps {
   current(): Spec;
   setSpec(s: Spec): void;
   instances(s: Spec): InstanceSpec[];
+  /** an instance left the config and has stopped: close its log, remove its cgroup */
+  forget(id: string): void;
 }
 
 export interface ReloadResult {
@@ -59,7 +61,8 @@ export function createReloader(d: ReloadDeps) {
       throw new TendError('invalid_config', msg);
     }
     const diff = diffSpecs(old, next);
-    const needsRestart = (['socket', 'logDir'] as const).filter((k) => old.settings[k] !== next.settings[k]);
+    // these are read once at start-up: tell, do not pretend
+    const needsRestart = (['socket', 'logDir', 'echo', 'watch'] as const).filter((k) => old.settings[k] !== next.settings[k]);
     const res = {
       added: diff.added,
       removed: diff.removed,
@@ -101,19 +104,32 @@ export function createReloader(d: ReloadDeps) {
     // removed: stop, then forget
     const gone = diff.removed.map((id) => sup.store.get(id)).filter((i) => i !== undefined);
     sup.stop(gone);
+    const drop = (id: string): void => {
+      sup.remove(id);
+      d.forget(id);
+    };
     for (const i of gone) {
-      if (!isAlive(i.state)) sup.remove(i.id);
+      if (!isAlive(i.state)) drop(i.id);
       else {
         const off = sup.onChange((x) => {
-          if (x.id === i.id && !isAlive(x.state)) {
-            off();
-            sup.remove(i.id);
-          }
+          if (x !== i || isAlive(x.state)) return;
+          off();
+          // re-added by a later reload meanwhile: it stays
+          if (sup.store.get(i.id) === i && i.want === 'down') drop(i.id);
         });
       }
     }
-    // added: new instances (autostart decides)
-    sup.add(diff.added.map((id) => byId.get(id)!));
+    // added: new instances (autostart decides); one still stopping from a removal comes back
+    const fresh: InstanceSpec[] = [];
+    for (const id of diff.added) {
+      const back = sup.store.get(id);
+      if (!back) fresh.push(byId.get(id)!);
+      else {
+        back.inst = byId.get(id)!;
+        sup.start([back]);
+      }
+    }
+    sup.add(fresh);
     d.journal.add('tend', 'reload', `${source}: ${result.text.replace(/\n/g, '; ')}`);
     return result;
   }

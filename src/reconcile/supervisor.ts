@@ -216,7 +216,15 @@ export class Supervisor {
         this.arm(p.wakeAt);
         return;
       }
-      for (const a of p.actions) this.act(a, now);
+      for (const a of p.actions) {
+        try {
+          this.act(a, now);
+        } catch (e) {
+          if (e instanceof InvariantError) throw e;
+          // the world refused (a signal, a cgroup write): journal it, never die of it
+          this.note(a.id, 'error', `${a.kind} failed: ${(e as Error).message}`);
+        }
+      }
     }
     throw new InvariantError('reconcile did not converge in 100 rounds');
   }
@@ -386,7 +394,7 @@ export class Supervisor {
       const spec = i.inst.spec;
       handle.signalAll(spec.stopSignal);
       this.deps.clock.setTimer(this.deps.clock.now() + spec.stopTimeout, () => {
-        if (handle.alive()) handle.signalAll('SIGKILL');
+        if (handle.alive()) handle.signalAll('SIGKILL'); // only this run's leftovers (see process.ts)
       });
     }
     this.finishExit(i, live, exit);

@@ -32,12 +32,12 @@ export function writeCgroupFile(path: string, value: string): void {
   }
 }
 
-/** Signals a pid, ignoring one that is already gone. */
+/** Signals a pid, ignoring one that is already gone or not ours to signal (a setuid program). */
 function signalPid(pid: number, sig: NodeJS.Signals | number): void {
   try {
     process.kill(pid, sig);
   } catch (err) {
-    if (errCode(err) !== 'ESRCH') throw err;
+    if (errCode(err) !== 'ESRCH' && errCode(err) !== 'EPERM') throw err;
   }
 }
 

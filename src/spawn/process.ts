@@ -15,6 +15,7 @@ import type { Exit, InstanceSpec } from '../core/types.js';
 import { execPrefix } from './cgroup-exec.js';
 import type { ServiceCgroup } from './cgroup-service.js';
 import { processGroupAlive } from './pty.js';
+import { killQuiet, pidAlive } from './proc.js';
 import { lookupGroup, lookupUser } from './users.js';
 
 /** How a service's processes are held together: its cgroup, else its process group. */
@@ -49,11 +50,7 @@ function processGroup(pid: () => number | undefined): Containment {
     signalAll(signal) {
       const p = pid();
       if (!p) return;
-      try {
-        process.kill(-p, signal as NodeJS.Signals);
-      } catch {
-        /* the group is gone */
-      }
+      killQuiet(-p, signal);
     },
     alive,
     drained() {
@@ -73,25 +70,35 @@ function processGroup(pid: () => number | undefined): Containment {
   };
 }
 
-/** cgroup containment: every process of the service, double-forked ones included. */
-export function cgroupContainment(cg: ServiceCgroup, pid: () => number | undefined): Containment {
+/**
+ * cgroup containment: every process of the service, double-forked ones included. Once the main
+ * process has exited, a next run may share the cgroup: the old handle then acts only on the
+ * leftovers it saw at that exit (`leftovers()`), never on the new run.
+ */
+export function cgroupContainment(
+  cg: ServiceCgroup,
+  pid: () => number | undefined,
+  leftovers: () => number[] | undefined = () => undefined,
+): Containment {
   return {
     signalAll: (sig) => {
+      const left = leftovers();
+      if (left) {
+        for (const p of left) killQuiet(p, sig);
+        return;
+      }
       // the process group too: a stop within ms of the spawn may come before tend-exec joined
       const p = pid();
-      if (p !== undefined) {
-        try {
-          process.kill(-p, sig as NodeJS.Signals);
-        } catch {
-          /* the group is gone */
-        }
-      }
+      if (p !== undefined) killQuiet(-p, sig);
       if (sig === 'SIGKILL') cg.kill();
       else cg.signalAll(sig);
     },
-    alive: () => cg.populated(),
+    alive: () => {
+      const left = leftovers();
+      return left ? left.some((p) => pidAlive(p)) : cg.populated();
+    },
     drained: () => new Promise((resolve) => cg.onEmpty(resolve)),
-    pids: () => cg.pids(),
+    pids: () => leftovers() ?? cg.pids(),
   };
 }
 
@@ -157,13 +164,21 @@ export class ProcessSpawner implements Spawner {
       prefix = execPrefix(undefined, { umask: spec.umask, nofile: spec.limits.nofile }); // user via spawn
     }
     let mainExited = false;
-    const contain = cg ? cgroupContainment(cg, () => (mainExited ? undefined : pid)) : processGroup(() => pid);
+    let left: number[] | undefined; // what the main process left behind in its cgroup
+    const contain = cg
+      ? cgroupContainment(cg, () => (mainExited ? undefined : pid), () => left)
+      : processGroup(() => pid);
+    const exited = (): void => {
+      mainExited = true;
+      if (cg) left = cg.pids();
+    };
     const argv = [...prefix, ...commandArgv(spec.command)];
 
     if (spec.tty && this.opts.spawnPty) {
       const h = this.opts.spawnPty(argv[0]!, argv.slice(1), { cwd: spec.cwd, env, uid, gid }, {
         ...hooks,
         exit: (e) => {
+          exited();
           if (pid !== undefined) this.opts.owned.delete(pid);
           hooks.exit(e);
         },
@@ -201,7 +216,7 @@ export class ProcessSpawner implements Spawner {
     const owned = this.opts.owned;
     owned.add(pid);
     child.on('exit', (code, signal) => {
-      mainExited = true;
+      exited();
       owned.delete(pid!);
       finish(exitOf(code, signal));
     });
@@ -244,13 +259,7 @@ export class ProcessSpawner implements Spawner {
 export function adoptedHandle(cg: ServiceCgroup, pid: number): ProcessHandle {
   return {
     pid,
-    signal(sig) {
-      try {
-        process.kill(pid, sig as NodeJS.Signals);
-      } catch {
-        /* gone */
-      }
-    },
+    signal: (sig) => killQuiet(pid, sig),
     ...cgroupContainment(cg, () => undefined), // not our session leader: the cgroup only
   };
 }

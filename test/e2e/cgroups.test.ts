@@ -143,6 +143,34 @@ services:
     expect(cgroupOf((await p.status())[0]!.pid)).toBe(svc);
   });
 
+  it("what a run left behind is killed at stop_timeout, but the next run in the same cgroup is not", async () => {
+    const m = `6${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
+    const p = project(`
+services:
+  a:
+    # the first run exits 1 leaving a child that ignores SIGTERM; the next runs stay up
+    command: if [ -e second ]; then exec sleep 1000; fi; touch second; sh -c "trap '' TERM; exec sleep ${m}" & exit 1
+    restart: always
+    backoff: { initial: 0ms }
+    stop_timeout: 300ms
+`);
+    await p.up();
+    await waitFor(async () => (await p.status())[0]!.restarts === 1 && (await p.state('a')) === 'running', 'the second run');
+    const second = (await p.status())[0]!.pid as number;
+    // the leftover of the first run goes (SIGKILL after stop_timeout) ...
+    await waitFor(() => !readdirSync('/proc').some((n) => {
+      try {
+        return readFileSync(`/proc/${n}/cmdline`, 'utf8') === `sleep\0${m}\0`;
+      } catch {
+        return false;
+      }
+    }), 'the leftover of the first run killed');
+    // ... and the second run, in the same cgroup, is untouched
+    await new Promise((r) => setTimeout(r, 400)); // past one more stop_timeout: nothing else may fire
+    expect(pidAlive(second)).toBe(true);
+    expect((await p.status())[0]).toMatchObject({ state: 'running', pid: second, restarts: 1 });
+  });
+
   it('limits.memory without the memory controller: one warning for that service, however often it starts', async () => {
     const p = project(`
 services:

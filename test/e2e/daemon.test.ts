@@ -200,6 +200,35 @@ services:
   });
 });
 
+describe('signals by number, bad signals, a closed stdout', () => {
+  it('tend signal takes a number; an unknown signal is a usage error', async () => {
+    const p = project(`services:\n  a:\n    command: [sleep, "1000"]\n    restart: never\n`);
+    await p.up();
+    await p.waitState('a', 'running');
+    const bad = await p.run(['signal', 'a', 'SIGFOO']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('SIGFOO');
+    const r = await p.run(['signal', 'a', '15']);
+    expect(r.code).toBe(0);
+    await p.waitState('a', 'failed');
+    expect((await p.status())[0]!.detail).toBe('killed by SIGTERM');
+  });
+
+  it('the daemon outlives a closed stdout (tend up | head)', async () => {
+    const p = project(`services:\n  chatty:\n    command: while true; do echo tick; sleep 0.02; done\n`);
+    await p.up();
+    await waitFor(() => p.out.includes('chatty | tick'), 'echoed output');
+    p.daemon!.stdout!.destroy(); // the reader goes away: the next writes get EPIPE
+    const before = (await p.status())[0]!.pid;
+    // a while later (many more lines echoed into the closed pipe) it still answers
+    const log = join(p.dir, '.tend/logs/chatty.log');
+    const n = readFileSync(log, 'utf8').split('\n').length;
+    await waitFor(() => readFileSync(log, 'utf8').split('\n').length > n + 20, 'more lines logged');
+    expect(p.daemon!.exitCode).toBeNull();
+    expect((await p.status())[0]!.pid).toBe(before);
+  });
+});
+
 describe('environment of a service', () => {
   it('env over env_file, cwd, umask, TEND_* variables, user (as root)', async () => {
     const isRoot = process.getuid?.() === 0;

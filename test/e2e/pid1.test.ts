@@ -282,6 +282,8 @@ describe('as a child subreaper (not PID 1): shutdown waits for every descendant'
   });
 
   it("an orphan reparented to tend (a probe's double fork, ignoring SIGTERM) is killed at shutdown_timeout", async () => {
+    // the probe exits only once its child left the probe's session (setsid ran): the probe's own
+    // process group is killed when it ends, and that must not race the escape
     const m = `7${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
     const p = new Project(`
 settings:
@@ -290,7 +292,7 @@ services:
   a:
     command: sleep 1000
     readiness:
-      exec: setsid sh -c "trap '' TERM; exec sleep ${m}" & exit 0
+      exec: setsid sh -c "touch started-${m}; trap '' TERM; exec sleep ${m}" & while [ ! -e started-${m} ]; do sleep 0.01; done; exit 0
 `);
     plain.push(p);
     await p.up();
