@@ -1,5 +1,5 @@
 // Checks between services: unknown dependencies, `completed` on a non-oneshot one, cycles.
-import { hint } from './did-you-mean.js';
+import { hint } from '../core/did-you-mean.js';
 import type { PathSeg } from './locate.js';
 import type { Problems } from './problems.js';
 

@@ -7,7 +7,7 @@ import type { ServiceSpec, Spec } from '../core/types.js';
 import { buildService, buildSettings } from './build.js';
 import { checkDeps, readDeps, type DepEntry } from './deps.js';
 import { expected } from './describe.js';
-import { hint } from './did-you-mean.js';
+import { hint } from '../core/did-you-mean.js';
 import { parseEnvFile } from './env-file.js';
 import { Locator } from './locate.js';
 import { Problems } from './problems.js';

@@ -1,7 +1,7 @@
 // Collects config problems (from zod issues and hand checks), located and sorted for ConfigError.
 import type * as z from 'zod';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
-import { hint } from './did-you-mean.js';
+import { hint } from '../core/did-you-mean.js';
 import { formatPath, type Locator, type PathSeg } from './locate.js';
 import { UNKNOWN_KEYS } from './schema.js';
 

@@ -1,7 +1,7 @@
 // The zod shape of tend.yaml (snake_case, as written). Defaults are filled later, in build.ts.
 import * as z from 'zod';
 import { ValueError, expected } from './describe.js';
-import { hint } from './did-you-mean.js';
+import { hint } from '../core/did-you-mean.js';
 import { parseCommand, parseFd, parseHttpUrl, parseRegex, parseTcp } from './forms.js';
 import { parseDuration, parseId, parseSignal, parseSize, parseUmask } from './units.js';
 import type { PathSeg } from './locate.js';

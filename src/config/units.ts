@@ -1,7 +1,7 @@
 // Durations, sizes, signals and umasks as written in tend.yaml, turned into numbers and names.
 import { constants } from 'node:os';
 import { ValueError, expected } from './describe.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../core/did-you-mean.js';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_WORDS = 'a duration like 250ms, 10s, 5m, 1h or a number of seconds';

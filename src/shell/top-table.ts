@@ -1,5 +1,6 @@
 // The `top` table as plain data: which columns fit a width, and each row's cell text. At narrow
 // widths gaps shrink, the name column shrinks, then whole columns drop in a fixed order.
+import { formatBytes as coreBytes, formatDuration as coreDuration } from '../core/describe.js';
 import type { StatusRow } from './backend.js';
 
 /** The columns `top` can show. */
@@ -51,29 +52,14 @@ export function layoutColumns(rows: readonly StatusRow[], width: number): { colu
   }
 }
 
-/** "3d04h", "2h05m", "5m03s", "42s"; "-" when unknown. */
+/** The core's duration words (same as `tend status`); "-" when unknown. */
 export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '-';
-  const s = Math.floor(ms / 1000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${p(s % 60)}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${p(Math.floor(s / 60) % 60)}m`;
-  return `${Math.floor(s / 86400)}d${p(Math.floor(s / 3600) % 24)}h`;
+  return ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0 ? '-' : coreDuration(ms);
 }
 
-/** "812B", "4.2K", "512M", "1.5G"; "-" when unknown. */
+/** The core's size words (same as `tend status`); "-" when unknown. */
 export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return '-';
-  const units = ['B', 'K', 'M', 'G', 'T'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const digits = u === 0 || v >= 100 ? 0 : 1;
-  return `${v.toFixed(digits)}${units[u]}`;
+  return n === null || n === undefined || !Number.isFinite(n) || n < 0 ? '-' : coreBytes(n);
 }
 
 /** Uptime: the daemon's figure, else time since the last state change while the service is up. */

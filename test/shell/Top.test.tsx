@@ -19,7 +19,7 @@ describe('Top', () => {
     const t = top(100);
     await wait(() => expect(t.frame()).toContain('tend top · 3 services'));
     expect(t.frame()).toMatch(/NAME +STATE +PID +UPTIME +RESTARTS +CPU% +MEMORY/);
-    expect(t.frame()).toMatch(/db +running +1002 +1m0\ds +0 +1\.5 +20\.0M/);
+    expect(t.frame()).toMatch(/db +running +1002 +1m0\ds +0 +1\.5 +20M/);
     expect(t.frame()).toMatch(/web\.1 +backoff +- +- +4/);
     expect(t.frame()).toContain('q quit');
   });

@@ -53,7 +53,7 @@ describe('cells', () => {
   it('formats each column', () => {
     const r = row();
     expect(['name', 'state', 'pid', 'uptime', 'restarts', 'cpu', 'memory'].map((k) => cellText(r, k as never, now))).toEqual([
-      'web', 'running', '4242', '1h02m', '2', '12.3', '50.0M',
+      'web', 'running', '4242', '1h02m', '2', '12.3', '50M',
     ]);
   });
   it('shows - for unknowns', () => {
@@ -68,7 +68,7 @@ describe('cells', () => {
     expect(uptimeOf(row({ since: 'garbage' }), now)).toBeNull();
   });
   it.each([
-    [0, '0s'], [42_000, '42s'], [303_000, '5m03s'], [7_500_000, '2h05m'], [273_600_000, '3d04h'],
+    [0, '0ms'], [850, '850ms'], [42_000, '42s'], [303_000, '5m03s'], [7_500_000, '2h05m'], [273_600_000, '3d04h'],
   ])('formatDuration(%i) = %s', (ms, s) => expect(formatDuration(ms)).toBe(s));
   it.each([
     [812, '812B'], [4300, '4.2K'], [512 * 1024 * 1024, '512M'], [1.5 * 1024 ** 3, '1.5G'],

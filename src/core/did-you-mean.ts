@@ -1,4 +1,5 @@
-// "did you mean" hints for misspelt keys, enum values and service names.
+// "did you mean" hints for misspelt keys, enum values, service names and commands: one rule for
+// the config loader, the CLI and the shell.
 
 /** Optimal-string-alignment distance: edits, with a swap of two neighbours counted as one. */
 export function editDistance(a: string, b: string): number {
