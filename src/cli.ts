@@ -3,6 +3,7 @@
 // socket client and the printing code only; config, daemon and shell are imported lazily.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { resolveConfigPath } from './config/resolve.js';
 import { parseArgs, UsageError } from './shell/args.js';
 import { COMMANDS, EXIT, runCommand, SOCKET_COMMANDS } from './shell/commands.js';
 
@@ -30,9 +31,8 @@ function help(): string {
 }
 
 /** -c, else $TEND_CONFIG, else ./tend.yaml; absolute. */
-export function configPath(flag: string | true | undefined): string {
-  const p = typeof flag === 'string' ? flag : process.env.TEND_CONFIG || 'tend.yaml';
-  return resolve(process.cwd(), p);
+function configPath(flag: string | true | undefined): string {
+  return resolveConfigPath({ config: typeof flag === 'string' ? flag : undefined, env: process.env, cwd: process.cwd() });
 }
 
 /** --socket, else $TEND_SOCKET, else settings.socket of the config (parsed only when it sets one). */
