@@ -25,11 +25,18 @@ function canonical(v: unknown): string {
   return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
 }
 
+const hashes = new WeakMap<InstanceSpec, string>(); // specs are never changed once built
+
 /** A sha1 over everything that shapes the running process: equal hashes mean no restart is needed. */
 export function processHash(inst: InstanceSpec): string {
-  const picked: Record<string, unknown> = {};
-  for (const f of PROCESS_FIELDS) picked[f] = processValue(inst, f);
-  return createHash('sha1').update(canonical(picked)).digest('hex');
+  let h = hashes.get(inst);
+  if (h === undefined) {
+    const picked: Record<string, unknown> = {};
+    for (const f of PROCESS_FIELDS) picked[f] = processValue(inst, f);
+    h = createHash('sha1').update(canonical(picked)).digest('hex');
+    hashes.set(inst, h);
+  }
+  return h;
 }
 
 /** The process fields that differ, with env and limits named per key: `['command', 'env.PORT']`. */
