@@ -25,7 +25,6 @@ export interface Instance {
   stopDeadline: number | null; // when the stop escalates to SIGKILL
   killed: boolean;
   exits: ExitRecord[]; // last few, newest last
-  ready: boolean;
   lastProbeFailure: string | null;
   livenessFailures: number;
 }
@@ -49,7 +48,6 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     stopDeadline: null,
     killed: false,
     exits: [],
-    ready: false,
     lastProbeFailure: null,
     livenessFailures: 0,
   };

@@ -279,7 +279,6 @@ export class Supervisor {
     i.starts.push(now);
     i.startedAt = now;
     i.nextStartAt = null;
-    i.ready = false;
     i.livenessFailures = 0;
     i.lastProbeFailure = null;
     this.apply(i, 'spawn', undefined, restart ? 'restarted' : 'spawned');
@@ -320,7 +319,6 @@ export class Supervisor {
     i.pid = handle.pid;
     i.startedAt = this.deps.clock.now();
     i.spawns = Math.max(1, i.spawns);
-    i.ready = true;
     this.apply(i, 'adopt', undefined, `adopted pid ${handle.pid} from an earlier daemon`);
     exitOf((e) => this.onExit(i.id, token, e));
     this.startLiveness(i, token);
@@ -331,7 +329,6 @@ export class Supervisor {
     const i = this.store.get(id);
     if (!i || !live || live.token !== token || i.state !== 'starting') return;
     this.stopProbes(live);
-    i.ready = true;
     i.lastProbeFailure = null;
     this.apply(i, 'ready', undefined, i.inst.spec.readiness ? 'ready' : 'started');
     this.startLiveness(i, token);

@@ -54,8 +54,3 @@ export function releaseBatch(buf: Buffer): void {
   slab.used = 0;
   if (slab !== current && free.length < MAX_FREE) free.push(slab);
 }
-
-/** Counters for tests: slabs idle in the pool. */
-export function poolStats(): { free: number } {
-  return { free: free.length };
-}

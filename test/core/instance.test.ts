@@ -24,7 +24,6 @@ describe('newInstance', () => {
       stopDeadline: null,
       killed: false,
       exits: [],
-      ready: false,
       lastProbeFailure: null,
       livenessFailures: 0,
     });
