@@ -46,8 +46,16 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   let stdoutOk = true;
   io.stderr.on('error', () => (stderrOk = false));
   io.stdout.on('error', () => (stdoutOk = false));
+  // stderr lines of one event-loop turn go out in one write (500 services start in one turn)
+  let pending: string[] = [];
+  const flushSay = (): void => {
+    const text = pending.join('');
+    pending = [];
+    if (stderrOk && text) io.stderr.write(text);
+  };
   const say = (line: string): void => {
-    if (stderrOk) io.stderr.write(`${line}\n`);
+    if (pending.length === 0) setImmediate(flushSay);
+    pending.push(`${line}\n`);
   };
 
   setChildSubreaper();
@@ -76,10 +84,11 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     return l;
   };
 
+  // tend's own environment, read once (process.env is a slow view of environ)
+  const baseEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
   const env = (inst: InstanceSpec): Record<string, string> => {
-    const e: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) e[k] = v;
-    Object.assign(e, inst.spec.env);
+    const e: Record<string, string> = { ...baseEnv, ...inst.spec.env };
     e.TEND_SERVICE = inst.service;
     e.TEND_INSTANCE = inst.id;
     if (inst.replica !== undefined) e.TEND_REPLICA = String(inst.replica);
@@ -191,6 +200,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
       reaper.stop();
       tree?.prune();
       tree?.release();
+      flushSay();
       resolveDone(exitCode);
       return exitCode;
     })();
@@ -238,6 +248,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     reaper.stop();
     const msg = e instanceof TendError ? e.message : (e as Error).message;
     say(`tend: ${msg}`);
+    flushSay();
     return 1;
   }
 
