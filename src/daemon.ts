@@ -53,9 +53,14 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     pending = [];
     if (stderrOk && text) io.stderr.write(text);
   };
-  const say = (line: string): void => {
+  const sayLater = (line: string): void => {
     if (pending.length === 0) setImmediate(flushSay);
     pending.push(`${line}\n`);
+  };
+  // warnings and errors go out at once (after what is queued, to keep the order)
+  const say = (line: string): void => {
+    sayLater(line);
+    flushSay();
   };
 
   setChildSubreaper();
@@ -248,7 +253,6 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     reaper.stop();
     const msg = e instanceof TendError ? e.message : (e as Error).message;
     say(`tend: ${msg}`);
-    flushSay();
     return 1;
   }
 
@@ -273,9 +277,9 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   journal.subscribe((e) => {
     if (e.what === 'state' && e.state) {
       const t = e.time.slice(11, 23);
-      say(`${t} ${colorName(e.service, color)} ${colorState(e.state, color)} ${e.why.replace(/^\S+ -> \S+: /, '')}`);
+      sayLater(`${t} ${colorName(e.service, color)} ${colorState(e.state, color)} ${e.why.replace(/^\S+ -> \S+: /, '')}`);
     } else if (e.what === 'error' || e.what === 'log-error' || e.what === 'reload' || e.what === 'kill') {
-      say(`${e.time.slice(11, 23)} ${colorName(e.service, color)} ${e.what}: ${e.why}`);
+      sayLater(`${e.time.slice(11, 23)} ${colorName(e.service, color)} ${e.what}: ${e.why}`);
     }
   });
 
