@@ -309,7 +309,7 @@ describe('the control socket under bad input', () => {
     const orphans = (await p.status()).map((r) => r.pid).filter((x) => x);
     p.daemon!.kill('SIGKILL');
     await p.exit;
-    for (const pid of orphans) process.kill(pid, 'SIGKILL'); // without cgroups they outlive it
+    for (const pid of orphans) process.kill(-pid, 'SIGKILL'); // their groups: without cgroups they outlive it
     expect(existsSync(p.socket)).toBe(true);
     p.write(`services:\n  solo:\n    command: sleep 1000\n`);
     await p.up();

@@ -100,14 +100,30 @@ export class Project {
     await waitFor(async () => (await this.state(name)) === state, `${name} to be ${state}`, timeoutMs);
   }
 
-  /** Stops the daemon (SIGTERM, then SIGKILL at the deadline) and removes the folder. */
+  /**
+   * Stops the daemon (SIGTERM, then SIGKILL at the deadline) and removes the folder. Services
+   * that outlive a daemon killed here (each leads its own process group) are killed by group.
+   */
   async close(): Promise<void> {
     const d = this.daemon;
     if (d && d.exitCode === null && d.signalCode === null) {
+      let leaders: number[] = [];
+      try {
+        leaders = (await this.status()).map((r) => r.pid).filter((x): x is number => typeof x === 'number');
+      } catch {
+        // the daemon does not answer: nothing to remember
+      }
       d.kill('SIGTERM');
       const t = setTimeout(() => d.kill('SIGKILL'), 15_000);
       await this.exit;
       clearTimeout(t);
+      for (const pid of leaders) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // gone with the daemon, as it should be
+        }
+      }
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
