@@ -12,9 +12,10 @@ import { parseEnvFile } from './env-file.js';
 import { Locator } from './locate.js';
 import { Problems } from './problems.js';
 import { PROBE_FORMS, TOP_KEYS, getSchemas, type RawService, type RawSettings } from './schema.js';
+import { MAX_SOCKET_PATH_BYTES as MAX_SOCKET_PATH } from '../core/limits.js';
 
 /** Unix socket paths are limited to sizeof(sun_path) - 1 bytes on Linux. */
-export const MAX_SOCKET_PATH = 107;
+export { MAX_SOCKET_PATH };
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** Reads and validates a config file; throws ConfigError with every problem found. */

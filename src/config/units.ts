@@ -1,7 +1,7 @@
 // Durations, sizes, signals and umasks as written in tend.yaml, turned into numbers and names.
-import { constants } from 'node:os';
 import { ValueError, expected } from './describe.js';
 import { didYouMean } from '../core/did-you-mean.js';
+import { SIGNAL_NAMES, signalName, signalNumber } from '../core/signals.js';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_WORDS = 'a duration like 250ms, 10s, 5m, 1h or a number of seconds';
@@ -43,27 +43,20 @@ export function parseSize(v: unknown): number {
   return Math.round(Number(m[1]) * SIZE_UNITS[unit]!);
 }
 
-let signalByNumber: Map<number, string> | undefined;
 
 /** Canonical signal name ("SIGTERM") from `TERM`, `SIGTERM`, `sigterm` or a number like 15. */
 export function parseSignal(v: unknown): string {
-  const known = constants.signals as Record<string, number>;
   if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v.trim()))) {
-    if (!signalByNumber) {
-      signalByNumber = new Map();
-      // First name wins: SIGABRT before SIGIOT, SIGIO before SIGPOLL.
-      for (const [name, n] of Object.entries(known)) if (!signalByNumber.has(n)) signalByNumber.set(n, name);
-    }
-    const name = signalByNumber.get(Number(v));
+    const name = signalName(Number(v));
     if (name === undefined) throw new ValueError(expected('a signal name like SIGTERM or its number', v));
     return name;
   }
   if (typeof v !== 'string') throw new ValueError(expected('a signal name like SIGTERM', v));
   const up = v.trim().toUpperCase();
   const name = up.startsWith('SIG') ? up : `SIG${up}`;
-  if (!(name in known)) {
+  if (signalNumber(name) === undefined) {
     // compare without the SIG prefix every name shares, so "NOPE" is not "close" to SIGFPE
-    const bare = Object.keys(known).map((k) => k.slice(3));
+    const bare = SIGNAL_NAMES.map((k) => k.slice(3));
     const m = didYouMean(name.slice(3), bare);
     throw new ValueError(expected('a signal name like SIGTERM', v) + (m ? ` (did you mean "SIG${m}"?)` : ''));
   }

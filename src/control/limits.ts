@@ -1,10 +1,11 @@
-// Size limits of the control socket, shared by the server and the light client (no imports).
+// Size limits of the control socket, shared by the server and the light client.
+import { MAX_SOCKET_PATH_BYTES } from '../core/limits.js';
+
+export { MAX_SOCKET_PATH_BYTES };
 
 /** SPEC §5: at most 1 MiB a line, not counting the newline. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
-/** Linux sun_path is 108 bytes including the terminating NUL. */
-export const MAX_SOCKET_PATH_BYTES = 107;
 
 /** Why `path` cannot be a unix socket path, or undefined when it can. */
 export function socketPathProblem(path: string): string | undefined {

@@ -187,7 +187,7 @@ export function makeHandler(d: DaemonContext) {
         const sent: string[] = [];
         for (const t of targets) if (sup.signal(t, sig)) sent.push(t.id);
         if (sent.length === 0) throw new TendError('not_running', `${targets.map((t) => t.id).join(', ')}: not running`);
-        return { signalled: sent };
+        return { signalled: sent, signal: sig };
       }
       case 'why': {
         const targets = resolveOrThrow(sup, names(args));

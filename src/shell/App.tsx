@@ -1,7 +1,6 @@
 // The REPL: scrollback printed once through <Static>, then the live part (notices, the prompt, or
 // `top`). Keys go through the pure prompt reducer; this component carries out its effects.
 import { Box, Static, Text, useApp, useStdout } from 'ink';
-import { constants } from 'node:os';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunLine, ShellBackend } from './backend.js';
 import { COMMANDS, type CommandDef } from './command-data.js';
@@ -18,12 +17,13 @@ import { statusRows, Top } from './Top.js';
 import { useDaemonLink } from './use-daemon-link.js';
 import { useKeys } from './use-keys.js';
 import { useTerminalSize } from './use-terminal-size.js';
+import { SIGNAL_NAMES } from '../core/signals.js';
 
 /** The prompt string. */
 export const PROMPT = 'tend> ';
 
 /** Every signal name the platform knows, for completion. */
-export const SIGNALS: readonly string[] = Object.keys(constants.signals);
+export const SIGNALS: readonly string[] = SIGNAL_NAMES;
 
 /** Inputs of the shell. */
 export interface AppProps {

@@ -75,7 +75,7 @@ export function buildRequest(name: string, argv: string[]): { args: Record<strin
       return { args: { names: pos, timeout: timeout(flags), wait: !flags['no-wait'] }, flags };
     case 'signal':
       need(2, 2, 'a service name and a signal');
-      return { args: { names: [pos[0]], signal: normalizeSignal(pos[1]!) }, flags };
+      return { args: { names: [pos[0]], signal: pos[1] }, flags }; // the daemon validates it
     case 'why':
       need(1, Infinity, 'a service name');
       return { args: { names: pos }, flags };
@@ -94,13 +94,6 @@ export function buildRequest(name: string, argv: string[]): { args: Record<strin
     default:
       throw new UsageError(`unknown command "${name}"`);
   }
-}
-
-/** SIGTERM, TERM, term, 15 -> the name the daemon expects. */
-export function normalizeSignal(s: string): string {
-  if (/^\d+$/.test(s)) return s;
-  const up = s.toUpperCase();
-  return up.startsWith('SIG') ? up : `SIG${up}`;
 }
 
 /** Runs one socket command; returns its exit code. Never throws. */
@@ -182,7 +175,7 @@ async function execute(name: string, args: Record<string, unknown>, json: boolea
     }
     case 'signal':
       if (json) print(result);
-      else io.out(`${args.signal as string} sent to ${list(result.signalled as string[])}\n`);
+      else io.out(`${result.signal as string} sent to ${list(result.signalled as string[])}\n`);
       return EXIT.ok;
     case 'why':
       if (json) print(result);

@@ -18,7 +18,8 @@ function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
-function errText(err: unknown): string {
+/** The message of a thrown value. */
+export function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 

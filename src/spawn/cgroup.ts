@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from './cgroup-mount.js';
-import { ServiceCgroup, writeCgroupFile } from './cgroup-service.js';
+import { ServiceCgroup, writeCgroupFile, errText } from './cgroup-service.js';
 
 export { findCgroup2Mount, findCgroup2MountInfo, ownCgroup, parseCgroup2Mounts } from './cgroup-mount.js';
 export { ServiceCgroup } from './cgroup-service.js';
@@ -18,10 +18,6 @@ export const WANTED_CONTROLLERS = ['cpu', 'memory', 'pids'] as const;
 const DAEMON_LEAF = 'daemon';
 const SERVICE_PREFIX = 'svc-';
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}$/;
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function readWords(file: string): string[] {
   try {

@@ -2,8 +2,8 @@
 // then nothing is reaped but our own children, peers cannot be checked, and `nativeError` says why.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { signalName } from '../core/signals.js';
 
 /** How a reaped orphan ended. */
 export interface OrphanStatus {
@@ -52,9 +52,6 @@ export const nativeError: string | undefined = loaded.error;
 /** True when the addon loaded. */
 export const nativeAvailable = loaded.addon !== undefined;
 
-const signalNames = new Map<number, string>(
-  Object.entries(constants.signals).map(([name, num]) => [num, name]),
-);
 
 /** Makes orphaned descendants reparent to us (prctl PR_SET_CHILD_SUBREAPER); false without the addon. */
 export function setChildSubreaper(): boolean {
@@ -78,7 +75,7 @@ export function reapOrphans(owned: Int32Array | number[] | Iterable<number>, opt
     pid: r.pid,
     status:
       r.signo !== undefined
-        ? { signal: signalNames.get(r.signo) ?? `SIG${r.signo}` }
+        ? { signal: signalName(r.signo) ?? `SIG${r.signo}` }
         : { code: r.code ?? 0 },
   }));
 }

@@ -1,7 +1,6 @@
 // The Spawner of real processes: child_process with pipes (or node-pty for tty services), each
 // service in its own session and process group, optionally inside its own cgroup.
 import { type ChildProcess, spawn as spawnChild } from 'node:child_process';
-import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import type {
   OutputSink,
@@ -262,9 +261,4 @@ export function adoptedHandle(cg: ServiceCgroup, pid: number): ProcessHandle {
     signal: (sig) => killQuiet(pid, sig),
     ...cgroupContainment(cg, () => undefined), // not our session leader: the cgroup only
   };
-}
-
-/** The number of a signal name, for exit codes like 128+n. */
-export function signalNumber(name: string): number | undefined {
-  return (constants.signals as Record<string, number>)[name];
 }

@@ -2,11 +2,11 @@
 // module, loaded on first use, so a daemon without tty services never pays for it.
 import { accessSync, constants as fsConstants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type * as NodePty from 'node-pty';
 import type { Exit } from '../core/types.js';
 import type { ProcessHandle, SpawnHooks } from '../core/spawner.js';
+import { signalName } from '../core/signals.js';
 
 /** How to run a tty process. A pty is 80x24 unless told otherwise. */
 export interface PtyOptions {
@@ -108,7 +108,7 @@ export function spawnPty(file: string, args: string[], opts: PtyOptions, hooks: 
     }
   });
   term.onExit(({ exitCode, signal }) => {
-    const name = signal ? signalName(signal) : undefined;
+    const name = signal ? (signalName(signal) ?? `signal ${signal}`) : undefined;
     reportExit(name ? { kind: 'signaled', signal: name } : { kind: 'exited', code: exitCode });
   });
 
@@ -159,12 +159,6 @@ export function processGroupAlive(pgid: number): boolean {
     if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
   }
   return false;
-}
-
-/** The name of a signal number ("SIGTERM" for 15), or undefined for 0/unknown. */
-function signalName(num: number): string | undefined {
-  const found = Object.entries(osConstants.signals).find(([, n]) => n === num);
-  return found ? found[0] : num > 0 ? `signal ${num}` : undefined;
 }
 
 /** A command that cannot be found on PATH, said like node says it ("spawn nosuch ENOENT"). */
