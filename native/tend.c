@@ -1,4 +1,4 @@
-// tend_native: the three system calls a supervisor needs that Node.js does not expose.
+// tend_native: the system calls a supervisor needs that Node.js does not expose.
 // Plain C over N-API (node_api.h), no C++ and no node-addon-api, so it builds with any
 // C compiler node-gyp finds and keeps ABI stability across Node versions.
 #define _GNU_SOURCE
@@ -10,6 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -296,11 +305,426 @@ static napi_value get_peer_cred(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+// ---------------------------------------------------------------------------------------------
+// spawn(file: string, argv: string[], env: string[], cwd: string | null, fds: number[],
+//       opts: {setsid?: boolean, cgroupProcs?: string, cgroupFresh?: boolean, nofile?: number,
+//              umask?: number, uid?: number, gid?: number}): number
+//
+// Why native: child_process.spawn() forks the whole node process (page tables of ~60 MB) and
+// blocks until the child has exec'd: about 0.8 ms of the event loop per service here, and a
+// service in a cgroup then needs a second exec (tend-exec) to join it. Here: vfork(2) (or clone3,
+// see start_child), so no
+// page tables are copied, and the child does every step itself, with system calls only, before
+// the one exec of the command:
+//   setsid; join the cgroup (born there by clone3(CLONE_INTO_CGROUP) when cgroupFresh, see
+//   start_child; else it writes its pid to cgroup.procs, opened by the parent); fd i = a dup of
+//   fds[i] (-1: /dev/null), every other fd closed (close_range); chdir; RLIMIT_NOFILE; umask;
+//   supplementary groups, gid, uid (raw system calls: glibc's setuid() would try to signal the
+//   parent's threads, which share this memory); every signal back to SIG_DFL (node ignores
+//   SIGPIPE) and an empty signal mask; execve.
+// The child shares our memory until it execs, so it calls nothing that allocates or locks. All
+// signals are blocked in this thread around vfork() and stay blocked in the child until its
+// handlers are reset, so none of node's handlers can run on the shared memory (what glibc's
+// posix_spawn does too). A failing step is written to `fail` (shared memory) and the child
+// _exits; the parent reaps it here and throws "STEP: strerror" with .code (e.g. "ENOENT").
+//
+// The caller owns the exit status: nothing in node waits for this pid, so the orphan reaper
+// (reapOrphans) reaps it and must hand its status to the spawner.
+static char *dup_string(napi_env env, napi_value v, int *bad) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) { *bad = 1; return NULL; }
+  char *out = malloc(len + 1);
+  if (out == NULL) { *bad = 1; return NULL; }
+  if (napi_get_value_string_utf8(env, v, out, len + 1, &len) != napi_ok) { free(out); *bad = 1; return NULL; }
+  return out;
+}
+
+static void free_strings(char **list) {
+  if (list == NULL) return;
+  for (char **p = list; *p != NULL; p++) free(*p);
+  free(list);
+}
+
+// A JS string[] as a NULL-terminated char*[]; NULL (with *bad set) on a wrong type or no memory.
+static char **string_list(napi_env env, napi_value arr, int *bad) {
+  bool is_array = false;
+  uint32_t len = 0;
+  if (napi_is_array(env, arr, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, arr, &len) != napi_ok) { *bad = 1; return NULL; }
+  char **out = calloc((size_t)len + 1, sizeof(char *));
+  if (out == NULL) { *bad = 1; return NULL; }
+  for (uint32_t i = 0; i < len; i++) {
+    napi_value el;
+    if (napi_get_element(env, arr, i, &el) != napi_ok) { *bad = 1; break; }
+    out[i] = dup_string(env, el, bad);
+    if (*bad) break;
+  }
+  if (*bad) { free_strings(out); return NULL; }
+  return out;
+}
+
+static const char *errno_name(int err) {
+  switch (err) {
+    case ENOENT: return "ENOENT";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case ENOTDIR: return "ENOTDIR";
+    case ENOEXEC: return "ENOEXEC";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EMFILE: return "EMFILE";
+    case E2BIG: return "E2BIG";
+    case EINVAL: return "EINVAL";
+    case EBUSY: return "EBUSY";
+    default: return "ESPAWN";
+  }
+}
+
+static napi_value throw_code_step(napi_env env, const char *what, int err, const char *step);
+static napi_value throw_code(napi_env env, const char *what, int err) {
+  return throw_code_step(env, what, err, NULL);
+}
+
+// Throws Error("WHAT: strerror") with .code = "ENOENT" etc. and, when given, .step.
+static napi_value throw_code_step(napi_env env, const char *what, int err, const char *step) {
+  char msg[1200];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_value m, e, c;
+  if (napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m) != napi_ok ||
+      napi_create_error(env, NULL, m, &e) != napi_ok) return NULL;
+  if (napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &c) == napi_ok) napi_set_named_property(env, e, "code", c);
+  if (step != NULL && napi_create_string_utf8(env, step, NAPI_AUTO_LENGTH, &c) == napi_ok) napi_set_named_property(env, e, "step", c);
+  napi_throw(env, e);
+  return NULL;
+}
+
+#define MAX_FDS 64
+#define MAX_GROUPS 256
+
+typedef struct {
+  const char *file;
+  char **argv, **envp;
+  const char *cwd;
+  int fds[MAX_FDS];
+  int nfds;
+  int setsid_;
+  int cgroup_fd;       // cgroup.procs opened O_WRONLY, or -1
+  long nofile;         // -1: leave
+  long umask_;         // -1: leave
+  long uid, gid;       // -1: leave
+  gid_t groups[MAX_GROUPS];
+  int ngroups;         // -1: leave the groups alone
+  int null_fd;         // /dev/null, opened by the parent when a slot needs it
+  int born_in_cgroup;  // clone3 put the child in the cgroup: no migration to do
+} spawn_req;
+
+typedef struct {
+  volatile int err;
+  volatile const char *step;
+} spawn_fail;
+
+static void child_fail(spawn_fail *f, const char *step, int err) {
+  f->step = step;
+  f->err = err;
+  _exit(127);
+}
+
+// Runs in the vfork child: system calls only, never returns.
+static void child_exec(const spawn_req *r, spawn_fail *f) {
+  if (r->setsid_ && setsid() < 0) child_fail(f, "setsid", errno);
+  if (r->cgroup_fd >= 0 && !r->born_in_cgroup) {
+    char buf[24];
+    long pid = (long)syscall(SYS_getpid);
+    int n = 0;
+    char tmp[24];
+    do { tmp[n++] = (char)('0' + pid % 10); pid /= 10; } while (pid > 0);
+    for (int i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+    buf[n++] = '\n';
+    ssize_t w;
+    do { w = write(r->cgroup_fd, buf, (size_t)n); } while (w < 0 && errno == EINTR);
+    if (w != n) child_fail(f, "join the cgroup", w < 0 ? errno : EIO);
+  }
+  // sources first to fds above every target, so that no dup2 below clobbers a later source
+  int high[MAX_FDS];
+  for (int i = 0; i < r->nfds; i++) {
+    int src = r->fds[i] < 0 ? r->null_fd : r->fds[i];
+    high[i] = fcntl(src, F_DUPFD_CLOEXEC, r->nfds + 3);
+    if (high[i] < 0) child_fail(f, "set up fds", errno);
+  }
+  for (int i = 0; i < r->nfds; i++) {
+    if (dup2(high[i], i) < 0) child_fail(f, "set up fds", errno); // dup2 clears O_CLOEXEC on i
+  }
+  // and nothing else: an fd tend inherited without O_CLOEXEC must not reach the service (like
+  // systemd). close_range is Linux 5.9+; before it, O_CLOEXEC alone guards our own fds.
+#ifdef SYS_close_range
+  syscall(SYS_close_range, (unsigned)r->nfds, ~0U, 0);
+#endif
+  if (r->cwd != NULL && chdir(r->cwd) < 0) child_fail(f, "chdir", errno);
+  if (r->nofile >= 0) {
+    struct rlimit rl = {(rlim_t)r->nofile, (rlim_t)r->nofile};
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+      struct rlimit cur;
+      // unprivileged (or above fs.nr_open): the soft limit as far as the hard one allows
+      if (getrlimit(RLIMIT_NOFILE, &cur) < 0) child_fail(f, "set RLIMIT_NOFILE", errno);
+      cur.rlim_cur = (rlim_t)r->nofile < cur.rlim_max ? (rlim_t)r->nofile : cur.rlim_max;
+      if (setrlimit(RLIMIT_NOFILE, &cur) < 0) child_fail(f, "set RLIMIT_NOFILE", errno);
+    }
+  }
+  if (r->umask_ >= 0) umask((mode_t)r->umask_);
+  if (r->ngroups >= 0 && syscall(SYS_setgroups, r->ngroups, r->groups) < 0) child_fail(f, "setgroups", errno);
+  if (r->gid >= 0 && syscall(SYS_setresgid, r->gid, r->gid, r->gid) < 0) child_fail(f, "setgid", errno);
+  if (r->uid >= 0 && syscall(SYS_setresuid, r->uid, r->uid, r->uid) < 0) child_fail(f, "setuid", errno);
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL); // EINVAL for KILL/STOP/glibc's own: fine
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(r->file, r->argv, r->envp);
+  child_fail(f, "exec", errno);
+}
+
+typedef struct {
+  const spawn_req *r;
+  spawn_fail *f;
+} child_args;
+
+static void child_main(void *p) {
+  child_args *a = p;
+  child_exec(a->r, a->f);
+}
+
+#if defined(__x86_64__)
+// clone3(CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP): the child is born in its cgroup. Moving a
+// process into a cgroup afterwards (writing cgroup.procs) waits for an RCU grace period in the
+// kernel (cgroup_threadgroup_rwsem), ~9 ms here when the cgroup was idle: the restart of a
+// service would wait that long, as the parent is suspended until the child execs.
+// glibc has no clone3 wrapper; this is the one its clone3.S has: the child starts on `stack`
+// and calls fn(arg), which never returns. Signals are blocked by the caller around it.
+struct tend_clone_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+#define TEND_CLONE_INTO_CGROUP 0x200000000ULL
+
+static long clone3_call(struct tend_clone_args *args, void (*fn)(void *), void *arg) {
+  long ret;
+  register void *r12 __asm__("r12") = (void *)fn;
+  register void *r13 __asm__("r13") = arg;
+  __asm__ volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "xor %%ebp, %%ebp\n\t"
+      "mov %%r13, %%rdi\n\t"
+      "call *%%r12\n\t"
+      "mov $60, %%eax\n\t" // exit(127) if fn ever returned
+      "mov $127, %%edi\n\t"
+      "syscall\n\t"
+      "hlt\n"
+      "1:\n\t"
+      : "=a"(ret)
+      : "0"(435L), "D"(args), "S"(sizeof *args), "r"(r12), "r"(r13)
+      : "rcx", "r11", "memory");
+  return ret;
+}
+
+static char clone_stack[64 * 1024] __attribute__((aligned(16)));
+#endif
+
+// Starts the child: clone3 into the cgroup where it can, else vfork (the child then migrates
+// itself). Returns the pid, or -1 with errno.
+static pid_t start_child(spawn_req *r, spawn_fail *f, int cgroup_dir_fd) {
+  child_args a = {r, f};
+#if defined(__x86_64__)
+  if (cgroup_dir_fd >= 0) {
+    struct tend_clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_VM | CLONE_VFORK | TEND_CLONE_INTO_CGROUP;
+    ca.exit_signal = SIGCHLD;
+    ca.stack = (uint64_t)(uintptr_t)clone_stack;
+    ca.stack_size = sizeof clone_stack;
+    ca.cgroup = (uint64_t)cgroup_dir_fd;
+    r->born_in_cgroup = 1;
+    long ret = clone3_call(&ca, child_main, &a);
+    if (ret > 0) return (pid_t)ret;
+    r->born_in_cgroup = 0;
+    // ENOSYS (kernel < 5.3), E2BIG/EINVAL (< 5.7: no CLONE_INTO_CGROUP), EOPNOTSUPP...: vfork below
+    if (ret != -ENOSYS && ret != -E2BIG && ret != -EINVAL && ret != -EOPNOTSUPP) {
+      errno = (int)-ret;
+      return -1;
+    }
+  }
+#else
+  (void)cgroup_dir_fd;
+#endif
+  pid_t pid = vfork();
+  if (pid == 0) child_main(&a); // never returns
+  return pid;
+}
+
+static int get_long_prop(napi_env env, napi_value obj, const char *name, long *out) {
+  bool has = false;
+  napi_value v;
+  napi_valuetype t;
+  if (napi_has_named_property(env, obj, name, &has) != napi_ok || !has) return 0;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return -1;
+  if (t == napi_undefined) return 0;
+  int64_t x;
+  if (t != napi_number || napi_get_value_int64(env, v, &x) != napi_ok || x < 0 || x > 0x7fffffff) return -1;
+  *out = (long)x;
+  return 1;
+}
+
+static napi_value spawn_process(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const char *usage = "spawn: expected (file: string, argv: string[] (not empty), env: string[], cwd: string | null, fds: number[] (at most 64), opts: {setsid?, cgroupProcs?, cgroupFresh?, nofile?, umask?, uid?, gid?})";
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  spawn_req *r = calloc(1, sizeof *r);
+  if (r == NULL) return throw_code(env, "spawn", ENOMEM);
+  r->cgroup_fd = r->null_fd = -1;
+  r->nofile = r->umask_ = r->uid = r->gid = -1;
+  r->ngroups = -1;
+  int bad = 0;
+  char *file = dup_string(env, argv[0], &bad);
+  char **args = bad ? NULL : string_list(env, argv[1], &bad);
+  char **envp = bad ? NULL : string_list(env, argv[2], &bad);
+  char *cwd = NULL, *procs = NULL;
+  napi_valuetype t;
+  if (!bad && napi_typeof(env, argv[3], &t) == napi_ok && t == napi_string) cwd = dup_string(env, argv[3], &bad);
+  uint32_t nfds = 0;
+  bool is_array = false;
+  if (!bad && (napi_is_array(env, argv[4], &is_array) != napi_ok || !is_array ||
+               napi_get_array_length(env, argv[4], &nfds) != napi_ok || nfds > MAX_FDS)) bad = 1;
+  for (uint32_t i = 0; !bad && i < nfds; i++) {
+    napi_value el;
+    if (napi_get_element(env, argv[4], i, &el) != napi_ok || napi_get_value_int32(env, el, &r->fds[i]) != napi_ok) bad = 1;
+  }
+  r->nfds = (int)nfds;
+  if (!bad && (napi_typeof(env, argv[5], &t) != napi_ok || t != napi_object)) bad = 1;
+  if (!bad) {
+    napi_value v;
+    bool b = false;
+    if (napi_get_named_property(env, argv[5], "setsid", &v) == napi_ok && napi_get_value_bool(env, v, &b) == napi_ok) r->setsid_ = b;
+    if (napi_get_named_property(env, argv[5], "cgroupProcs", &v) == napi_ok && napi_typeof(env, v, &t) == napi_ok && t == napi_string) procs = dup_string(env, v, &bad);
+    if (get_long_prop(env, argv[5], "nofile", &r->nofile) < 0 || get_long_prop(env, argv[5], "umask", &r->umask_) < 0 ||
+        get_long_prop(env, argv[5], "uid", &r->uid) < 0 || get_long_prop(env, argv[5], "gid", &r->gid) < 0) bad = 1;
+    b = false;
+    if (napi_get_named_property(env, argv[5], "cgroupFresh", &v) == napi_ok && napi_get_value_bool(env, v, &b) == napi_ok) r->born_in_cgroup = b;
+  }
+  napi_value result = NULL;
+  if (bad || file == NULL || args == NULL || args[0] == NULL || envp == NULL) {
+    napi_throw_type_error(env, NULL, usage);
+    goto out;
+  }
+  r->file = file;
+  r->argv = args;
+  r->envp = envp;
+  r->cwd = cwd;
+
+  char what[1200];
+  // users: groups as login(1) sets them, looked up here where allocating is allowed
+  if (r->uid >= 0 || r->gid >= 0) {
+    struct passwd pw, *pwp = NULL;
+    char pwbuf[4096];
+    if (r->uid >= 0) getpwuid_r((uid_t)r->uid, &pw, pwbuf, sizeof pwbuf, &pwp);
+    if (r->gid < 0) r->gid = pwp != NULL ? (long)pwp->pw_gid : (long)getgid();
+    if (pwp != NULL) {
+      int n = MAX_GROUPS;
+      if (getgrouplist(pwp->pw_name, (gid_t)r->gid, r->groups, &n) < 0) n = MAX_GROUPS; // truncated
+      r->ngroups = n;
+    } else {
+      r->groups[0] = (gid_t)r->gid;
+      r->ngroups = 1;
+    }
+  }
+  for (int i = 0; i < r->nfds; i++) {
+    if (r->fds[i] < 0 && r->null_fd < 0) {
+      r->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (r->null_fd < 0) { throw_code(env, "spawn: open /dev/null", errno); goto out; }
+    }
+  }
+  if (procs != NULL) {
+    r->cgroup_fd = open(procs, O_WRONLY | O_CLOEXEC);
+    if (r->cgroup_fd < 0) {
+      snprintf(what, sizeof what, "spawn %s: open %s", args[0], procs);
+      throw_code(env, what, errno);
+      goto out;
+    }
+  }
+
+  int cgroup_dir_fd = -1;
+  if (procs != NULL && r->born_in_cgroup) { // (set from opts.cgroupFresh: asked for clone3)
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", procs);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+      *slash = '\0';
+      cgroup_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); // -1: the child migrates itself
+    }
+  }
+  spawn_fail fail = {0, NULL};
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = start_child(r, &fail, cgroup_dir_fd);
+  int vfork_err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (cgroup_dir_fd >= 0) close(cgroup_dir_fd);
+  if (pid < 0) {
+    snprintf(what, sizeof what, "spawn %s: vfork", args[0]);
+    throw_code(env, what, vfork_err);
+    goto out;
+  }
+  if (fail.err != 0) {
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    if (fail.step != NULL && strcmp((const char *)fail.step, "exec") == 0) snprintf(what, sizeof what, "spawn %s", args[0]);
+    else if (fail.step != NULL && strcmp((const char *)fail.step, "chdir") == 0) snprintf(what, sizeof what, "spawn %s: cannot chdir to %s", args[0], cwd ? cwd : "");
+    else snprintf(what, sizeof what, "spawn %s: cannot %s", args[0], fail.step ? (const char *)fail.step : "start");
+    throw_code_step(env, what, fail.err, fail.step != NULL ? (const char *)fail.step : "start");
+    goto out;
+  }
+  napi_create_int32(env, pid, &result);
+
+out:
+  if (r->cgroup_fd >= 0) close(r->cgroup_fd);
+  if (r->null_fd >= 0) close(r->null_fd);
+  free(r);
+  free(file);
+  free_strings(args);
+  free_strings(envp);
+  free(cwd);
+  free(procs);
+  return result;
+}
+
+// pipe(): [readFd, writeFd], both O_CLOEXEC (a spawned child gets only what spawn() dup2s).
+static napi_value make_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return throw_code(env, "pipe", errno);
+  napi_value arr, v;
+  CHECK(napi_create_array_with_length(env, 2, &arr));
+  CHECK(napi_create_int32(env, p[0], &v));
+  CHECK(napi_set_element(env, arr, 0, v));
+  CHECK(napi_create_int32(env, p[1], &v));
+  CHECK(napi_set_element(env, arr, 1, v));
+  return arr;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"setChildSubreaper", NULL, set_child_subreaper, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reapOrphans", NULL, reap_orphans, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getPeerCred", NULL, get_peer_cred, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"spawn", NULL, spawn_process, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pipe", NULL, make_pipe, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     napi_throw_error(env, NULL, "tend_native: cannot define exports");

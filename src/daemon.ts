@@ -22,7 +22,7 @@ import { readState, stateFileOf, stateWriter } from './daemon/state-file.js';
 import { CgroupTree, subtreeName } from './spawn/cgroup.js';
 import { readLogLines } from './spawn/log-read.js';
 import { ServiceLog } from './spawn/log-sink.js';
-import { getPeerCred, nativeAvailable, nativeError, setChildSubreaper, startReaper } from './spawn/native.js';
+import { NativeChildren, getPeerCred, nativeAvailable, nativeError, nativeSpawnAvailable, setChildSubreaper, startReaper } from './spawn/native.js';
 import { adoptedHandle, ProcessSpawner } from './spawn/process.js';
 import { signalNumber } from './core/signals.js';
 import { nodeChildren } from './spawn/owned.js';
@@ -65,7 +65,9 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   };
 
   setChildSubreaper();
-  const reaper = startReaper(() => owned);
+  // services are posix_spawned by the addon; their exits come through the reaper
+  const natives = nativeSpawnAvailable && process.env.TEND_SPAWN !== 'node' ? new NativeChildren() : undefined;
+  const reaper = startReaper(() => owned, natives ? (r) => natives.dispatch(r) : undefined);
 
   const logFor = (inst: InstanceSpec): ServiceLog => {
     let l = logs.get(inst.id);
@@ -122,7 +124,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   };
 
   const sup = new Supervisor({
-    spawner: new ProcessSpawner({ owned, cgroupFor, spawnPty }),
+    spawner: new ProcessSpawner({ owned, cgroupFor, spawnPty, native: natives }),
     clock: systemClock,
     journal,
     env,

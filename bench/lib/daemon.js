@@ -28,7 +28,7 @@ export class Daemon {
   /** Spawns `tend up -c CONFIG`; `spawnedAt` is performance.now() just before the spawn. */
   start() {
     this.spawnedAt = performance.now();
-    const child = spawn(process.execPath, [CLI, 'up', '-c', this.config], {
+    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), CLI, 'up', '-c', this.config], {
       cwd: this.dir,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

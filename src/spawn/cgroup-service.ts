@@ -50,6 +50,20 @@ function formatBytes(n: number): string {
   return String(n);
 }
 
+/**
+ * Cgroups this daemon created and never wrote cgroup.kill to: only these may be spawned into with
+ * clone3(CLONE_INTO_CGROUP). Linux (6.18 here) SIGKILLs a child cloned into a cgroup that has ever
+ * been cgroup.kill'ed (the kill counter of the target is compared with the parent's), so a killed
+ * or inherited cgroup is either made anew when empty (CgroupTree.service) or joined the old way,
+ * by writing cgroup.procs.
+ */
+const freshCgroups = new Set<string>();
+
+/** Records that `path` was just created by this daemon (see freshCgroups). */
+export function markFresh(path: string): void {
+  freshCgroups.add(path);
+}
+
 /** A cgroup v2 directory holding every process of one service instance. */
 export class ServiceCgroup {
   /** the file a process writes its pid to in order to join (used by execPrefix) */
@@ -94,6 +108,7 @@ export class ServiceCgroup {
    */
   kill(): void {
     try {
+      freshCgroups.delete(this.path);
       writeCgroupFile(join(this.path, 'cgroup.kill'), '1');
       return;
     } catch (err) {
@@ -214,10 +229,16 @@ export class ServiceCgroup {
     return out;
   }
 
+  /** True when a child may be born here with clone3(CLONE_INTO_CGROUP) (see freshCgroups). */
+  get fresh(): boolean {
+    return freshCgroups.has(this.path);
+  }
+
   /** Removes the cgroup directory. True when gone (or never there), false while processes remain. */
   remove(): boolean {
     try {
       rmdirSync(this.path);
+      freshCgroups.delete(this.path);
       return true;
     } catch (err) {
       if (errCode(err) === 'ENOENT') return true;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from './cgroup-mount.js';
-import { ServiceCgroup, writeCgroupFile, errText } from './cgroup-service.js';
+import { ServiceCgroup, markFresh, writeCgroupFile, errText } from './cgroup-service.js';
 
 export { findCgroup2Mount, findCgroup2MountInfo, ownCgroup, parseCgroup2Mounts } from './cgroup-mount.js';
 export { ServiceCgroup } from './cgroup-service.js';
@@ -134,11 +134,21 @@ export class CgroupTree {
     if (!NAME_RE.test(id)) throw new Error(`cgroup for service: bad instance id ${JSON.stringify(id)}`);
     const path = join(this.root, SERVICE_PREFIX + id);
     try {
-      mkdirOnce(path);
+      if (mkdirOnce(path)) markFresh(path);
     } catch (err) {
       throw new Error(`cannot create cgroup ${path}: ${errText(err)}`);
     }
-    return new ServiceCgroup(id, path, this.controllers);
+    const cg = new ServiceCgroup(id, path, this.controllers);
+    if (!cg.fresh && cg.pids().length === 0) {
+      // inherited from an earlier daemon, or cgroup.kill'ed: make it anew so that spawns can be
+      // born in it (best effort: processes still leaving keep it busy, then they join by write)
+      try {
+        if (cg.remove() && mkdirOnce(path)) markFresh(path);
+      } catch {
+        mkdirOnce(path);
+      }
+    }
+    return cg;
   }
 
   /** Service cgroups under the subtree that still hold processes (left by an earlier daemon). */

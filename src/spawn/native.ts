@@ -28,6 +28,8 @@ interface Addon {
   setChildSubreaper(): boolean;
   reapOrphans(owned: Int32Array | number[], procScan?: boolean): Array<{ pid: number; code?: number; signo?: number }>;
   getPeerCred(fd: number): PeerCred;
+  spawn(file: string, argv: string[], env: string[], cwd: string | null, fds: number[], opts: NativeSpawnSetup): number;
+  pipe(): [number, number];
 }
 
 /** Where the addon lives: same relative place from src/spawn and dist/spawn. */
@@ -51,6 +53,9 @@ export const nativeError: string | undefined = loaded.error;
 
 /** True when the addon loaded. */
 export const nativeAvailable = loaded.addon !== undefined;
+
+/** True when the addon can spawn (an addon built before spawn() existed cannot). */
+export const nativeSpawnAvailable = typeof loaded.addon?.spawn === 'function';
 
 
 /** Makes orphaned descendants reparent to us (prctl PR_SET_CHILD_SUBREAPER); false without the addon. */
@@ -87,6 +92,77 @@ export function reapOrphans(owned: Int32Array | number[] | Iterable<number>, opt
 export function getPeerCred(fd: number): PeerCred {
   if (!loaded.addon) throw new Error(`getPeerCred: ${nativeError}`);
   return loaded.addon.getPeerCred(fd);
+}
+
+/** What the child does to itself before it execs (see spawn_process in native/tend.c). */
+export interface NativeSpawnSetup {
+  /** a new session and process group */
+  setsid?: boolean;
+  /** join this cgroup (its cgroup.procs file) first, so nothing it forks escapes */
+  cgroupProcs?: string;
+  /** be born in it (clone3 CLONE_INTO_CGROUP: no migration wait); only for ServiceCgroup.fresh */
+  cgroupFresh?: boolean;
+  /** RLIMIT_NOFILE (soft and hard; the hard limit caps it when unprivileged) */
+  nofile?: number;
+  umask?: number;
+  /** switch user last (groups as login sets them) */
+  uid?: number;
+  gid?: number;
+}
+
+/** What spawnNative needs. */
+export interface NativeSpawnOptions extends NativeSpawnSetup {
+  /** full environment of the child */
+  env: Record<string, string>;
+  cwd?: string;
+  /** fd i of the child is a dup of fds[i]; -1 opens /dev/null */
+  fds: number[];
+}
+
+/**
+ * vfork + exec of `file` (a path, not searched in PATH) with `argv` (argv[0] included), the
+ * child setting itself up with system calls only (no fork of node, no helper exec). Returns the
+ * pid; throws an Error with .code ("ENOENT", ...) on failure. Nothing in node waits for this
+ * pid: the reaper must hand its status to a NativeChildren.
+ */
+export function spawnNative(file: string, argv: string[], o: NativeSpawnOptions): number {
+  if (!loaded.addon) throw new Error(`spawnNative: ${nativeError}`);
+  const env: string[] = [];
+  for (const k in o.env) env.push(`${k}=${o.env[k]}`);
+  const { setsid, cgroupProcs, cgroupFresh, nofile, umask, uid, gid } = o;
+  return loaded.addon.spawn(file, argv, env, o.cwd ?? null, o.fds, { setsid, cgroupProcs, cgroupFresh, nofile, umask, uid, gid });
+}
+
+/** A pipe whose both ends are O_CLOEXEC: [read, write]. */
+export function pipeNative(): [number, number] {
+  if (!loaded.addon) throw new Error(`pipeNative: ${nativeError}`);
+  return loaded.addon.pipe();
+}
+
+/**
+ * Where the exit statuses of natively spawned children go: the spawner registers each pid as it
+ * spawns it (in the same synchronous step, so the reaper cannot see it first), the reaper's
+ * onReap hands every reaped pid to `dispatch`, which calls and forgets the pid's callback.
+ */
+export class NativeChildren {
+  readonly #waiting = new Map<number, (s: OrphanStatus) => void>();
+
+  watch(pid: number, onExit: (s: OrphanStatus) => void): void {
+    this.#waiting.set(pid, onExit);
+  }
+
+  /** True when `r` was one of ours (its callback has run). */
+  dispatch(r: Reaped): boolean {
+    const cb = this.#waiting.get(r.pid);
+    if (!cb) return false;
+    this.#waiting.delete(r.pid);
+    cb(r.status);
+    return true;
+  }
+
+  get size(): number {
+    return this.#waiting.size;
+  }
 }
 
 /** Our live and zombie children (any thread's), from /proc: PID 1 waits for these at shutdown. */

@@ -330,7 +330,11 @@ describe('without the native addon (npm install could not build native/)', () =>
   // dist/ copied where ../../native/build/Release/tend_native.node does not exist
   async function upWithoutAddon(p: Project): Promise<string> {
     const root = mkdtempSync(join(tmpdir(), 'tend-noaddon-'));
-    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    // the daemon runs from this copy: stop it before the copy goes (inner afterEach runs first)
+    cleanups.push(async () => {
+      await p.close();
+      rmSync(root, { recursive: true, force: true });
+    });
     const repo = fileURLToPath(new URL('../../', import.meta.url));
     cpSync(join(repo, 'dist'), join(root, 'dist'), { recursive: true });
     cpSync(join(repo, 'package.json'), join(root, 'package.json'));
@@ -344,9 +348,9 @@ describe('without the native addon (npm install could not build native/)', () =>
     await waitFor(() => existsSync(p.socket) && / a running /.test(p.err), 'the daemon without addon and its service');
     return cli;
   }
-  let cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const c of cleanups) c();
+  let cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups) await c();
     cleanups = [];
   });
 
