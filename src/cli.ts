@@ -91,6 +91,13 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (cmd === 'up' || cmd === 'check') {
+    if (cmd === 'up') {
+      // The daemon's start-up (modules, config) would grow V8's young generation to ~12 MB that
+      // then stays resident until V8's idle GC ~8 s later; an idle supervisor needs ~1 MB.
+      const { setFlagsFromString } = await import('node:v8');
+      setFlagsFromString('--semi-space-growth-factor=1');
+      setFlagsFromString('--memory-reducer-single-gc');
+    }
     const { flags, positionals } = parseArgs(rest, []);
     if (positionals.length) throw new UsageError(`${cmd}: unexpected argument "${positionals[0]}"`);
     const file = configPath(flags.config);

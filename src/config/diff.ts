@@ -25,6 +25,30 @@ function canonical(v: unknown): string {
   return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
 }
 
+/** Deep equality of JSON-like values, an undefined member counting as absent (as canonical does). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!same(a[i], bb[i])) return false;
+    return true;
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (const k in ra) if (ra[k] !== undefined && !same(ra[k], rb[k])) return false;
+  for (const k in rb) if (rb[k] !== undefined && ra[k] === undefined) return false;
+  return true;
+}
+
+/** True when nothing that shapes the process differs (what equal processHash values say, cheaper). */
+function sameProcess(a: InstanceSpec, b: InstanceSpec): boolean {
+  for (const f of PROCESS_FIELDS) if (!same(processValue(a, f), processValue(b, f))) return false;
+  return true;
+}
+
 const hashes = new WeakMap<InstanceSpec, string>(); // specs are never changed once built
 
 /** A sha1 over everything that shapes the running process: equal hashes mean no restart is needed. */
@@ -49,8 +73,8 @@ export function changedFields(a: InstanceSpec, b: InstanceSpec): string[] {
       const ra = (va ?? {}) as Record<string, unknown>;
       const rb = (vb ?? {}) as Record<string, unknown>;
       const keys = [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort();
-      for (const k of keys) if (canonical(ra[k]) !== canonical(rb[k])) out.push(`${f}.${k}`);
-    } else if (canonical(va) !== canonical(vb)) out.push(f);
+      for (const k of keys) if (!same(ra[k], rb[k])) out.push(`${f}.${k}`);
+    } else if (!same(va, vb)) out.push(f);
   }
   return out;
 }
@@ -60,7 +84,7 @@ function otherFieldsDiffer(a: ServiceSpec, b: ServiceSpec): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof ServiceSpec)[]);
   for (const k of keys) {
     if (IGNORED.has(k) || (PROCESS_FIELDS as readonly string[]).includes(k)) continue;
-    if (canonical(a[k]) !== canonical(b[k])) return true;
+    if (!same(a[k], b[k])) return true;
   }
   return false;
 }
@@ -89,7 +113,7 @@ export function diffSpecs(
   for (const inst of after) {
     const prev = before.get(inst.id);
     if (!prev) result.added.push(inst.id);
-    else if (processHash(prev) !== processHash(inst)) result.changed.push({ id: inst.id, fields: changedFields(prev, inst) });
+    else if (!sameProcess(prev, inst)) result.changed.push({ id: inst.id, fields: changedFields(prev, inst) });
     else if (otherFieldsDiffer(prev.spec, inst.spec)) result.inPlace.push(inst.id);
     else result.unchanged.push(inst.id);
   }

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServiceLog } from './log-sink.js';
+import { growPipe } from './process.js';
 
 /** Each line: 10 digits (its number from 0), then this filler: 100 bytes a line. */
 const FILLER = ' the quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs ok.\n';
@@ -96,6 +97,7 @@ export async function benchLogThroughput(opts: {
   const child = spawn(process.execPath, ['-e', WRITER, String(lines)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let started = 0;
   const out = child.stdout;
+  growPipe(out); // as the daemon's pipes are
   out.on('data', (chunk: Buffer) => {
     if (started === 0) started = performance.now();
     if (!log.write('stdout', chunk)) {

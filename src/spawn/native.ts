@@ -30,6 +30,8 @@ interface Addon {
   getPeerCred(fd: number): PeerCred;
   spawn(file: string, argv: string[], env: string[], cwd: string | null, fds: number[], opts: NativeSpawnSetup): number;
   pipe(): [number, number];
+  setPipeSize?(fd: number, bytes: number): number;
+  frameLines?(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number;
 }
 
 /** Where the addon lives: same relative place from src/spawn and dist/spawn. */
@@ -133,10 +135,23 @@ export function spawnNative(file: string, argv: string[], o: NativeSpawnOptions)
   return loaded.addon.spawn(file, argv, env, o.cwd ?? null, o.fds, { setsid, cgroupProcs, cgroupFresh, nofile, umask, uid, gid });
 }
 
-/** A pipe whose both ends are O_CLOEXEC: [read, write]. */
+/** The pipe buffer of a service's output pipes (the kernel default is 64 KiB). */
+export const OUTPUT_PIPE_BYTES = 256 * 1024;
+
+/** A pipe whose both ends are O_CLOEXEC: [read, write], its buffer OUTPUT_PIPE_BYTES. */
 export function pipeNative(): [number, number] {
   if (!loaded.addon) throw new Error(`pipeNative: ${nativeError}`);
-  return loaded.addon.pipe();
+  const p = loaded.addon.pipe();
+  setPipeSize(p[0], OUTPUT_PIPE_BYTES);
+  return p;
+}
+
+/**
+ * Grows a pipe's buffer (F_SETPIPE_SZ; see native/tend.c for why). Returns the size the kernel
+ * gave, or -1 when it refused or the addon is missing: the pipe then keeps its size.
+ */
+export function setPipeSize(fd: number, bytes: number): number {
+  return loaded.addon?.setPipeSize?.(fd, bytes) ?? -1;
 }
 
 /**
@@ -164,6 +179,13 @@ export class NativeChildren {
     return this.#waiting.size;
   }
 }
+
+/**
+ * The log hot path in C (see frame_lines in native/tend.c): copies the whole lines of
+ * chunk[0, done) to out at head, a prefix before each but the first; with out null, counts them.
+ * Undefined without the addon (log-frame.ts then does it in JS).
+ */
+export const frameLines = loaded.addon?.frameLines;
 
 /** Our live and zombie children (any thread's), from /proc: PID 1 waits for these at shutdown. */
 export function childPids(): number[] {

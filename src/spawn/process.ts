@@ -18,7 +18,7 @@ import { execPrefix } from './cgroup-exec.js';
 import type { ServiceCgroup } from './cgroup-service.js';
 import { processGroupAlive } from './pty.js';
 import { killQuiet, pidAlive } from './proc.js';
-import { type NativeChildren, type NativeSpawnSetup, type OrphanStatus, pipeNative, spawnNative } from './native.js';
+import { type NativeChildren, type NativeSpawnSetup, OUTPUT_PIPE_BYTES, type OrphanStatus, pipeNative, setPipeSize, spawnNative } from './native.js';
 import { lookupGroup, lookupUser } from './users.js';
 
 /** How a service's processes are held together: its cgroup, else its process group. */
@@ -144,6 +144,12 @@ function exitOfStatus(s: OrphanStatus): Exit {
 function exitOf(code: number | null, signal: NodeJS.Signals | null): Exit {
   if (signal) return { kind: 'signaled', signal };
   return { kind: 'exited', code: code ?? 0 };
+}
+
+/** Gives a child_process pipe the buffer of pipeNative's (a chatty service runs on while we read). */
+export function growPipe(stream: Readable | null): void {
+  const fd = (stream as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
+  if (typeof fd === 'number' && fd >= 0) setPipeSize(fd, OUTPUT_PIPE_BYTES);
 }
 
 function pipeTo(stream: Readable | null, name: Stream, sink: OutputSink): void {
@@ -272,6 +278,8 @@ export class ProcessSpawner implements Spawner {
     const closed = (): void => {
       if (--open === 0) hooks.output.end();
     };
+    growPipe(child.stdout);
+    growPipe(child.stderr);
     pipeTo(child.stdout, 'stdout', hooks.output);
     pipeTo(child.stderr, 'stderr', hooks.output);
     child.stdout?.on('close', closed);

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LineFramer } from '../../src/spawn/log-frame.js';
+import { frameLines } from '../../src/spawn/native.js';
 import { benchLogThroughput } from '../../src/spawn/log-bench.js';
 import { formatLogLine, type LogLine } from '../../src/spawn/log-line.js';
 import { ServiceLog } from '../../src/spawn/log-sink.js';
@@ -171,4 +173,36 @@ describe('ServiceLog tail and followers', () => {
     const tail = log.tail(1000).map((l) => l.line.toString());
     expect(tail).toEqual(Array.from({ length: 1000 }, (_, i) => expected(199_000 + i)));
   }, 60_000);
+});
+
+describe('LineFramer: the C hot path and the JS one', () => {
+  it('give the same bytes for any chunking (empty lines, partials, one huge chunk)', () => {
+    expect(frameLines).toBeDefined(); // the addon is built: otherwise this compares JS with JS
+    const prefix = Buffer.from('2026-11-25T18:00:00.000Z out ');
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let round = 0; round < 50; round++) {
+      const parts: string[] = [];
+      for (let i = 0; i < 300; i++) parts.push('x'.repeat(rnd(4) === 0 ? 0 : rnd(300)) + (rnd(10) === 0 ? '' : '\n'));
+      const text = Buffer.from(parts.join(''));
+      const c = new LineFramer();
+      const js = new LineFramer(undefined, true);
+      const outC: Buffer[] = [];
+      const outJs: Buffer[] = [];
+      let linesC = 0;
+      let linesJs = 0;
+      for (let at = 0; at < text.length; ) {
+        const size = round === 0 ? text.length : 1 + rnd(2000);
+        const chunk = text.subarray(at, at + size);
+        at += size;
+        const a = c.frame(chunk, prefix);
+        const b = js.frame(chunk, prefix);
+        if (a) (outC.push(Buffer.from(a.buf)), (linesC += a.lines));
+        if (b) (outJs.push(Buffer.from(b.buf)), (linesJs += b.lines));
+      }
+      expect(Buffer.concat(outC).equals(Buffer.concat(outJs))).toBe(true);
+      expect(linesC).toBe(linesJs);
+      expect(linesC).toBe(text.toString().split('\n').length - 1);
+    }
+  });
 });
