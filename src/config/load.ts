@@ -10,6 +10,7 @@ import { expected } from './describe.js';
 import { hint } from '../core/did-you-mean.js';
 import { parseEnvFile } from './env-file.js';
 import { Locator } from './locate.js';
+import { splitConfig } from './blocks.js';
 import { Problems } from './problems.js';
 import { PROBE_FORMS, TOP_KEYS, getSchemas, type RawService, type RawSettings } from './schema.js';
 import { MAX_SOCKET_PATH_BYTES as MAX_SOCKET_PATH } from '../core/limits.js';
@@ -29,8 +30,23 @@ export function loadSpec(file: string): Spec {
   return parseSpec(text, file);
 }
 
-/** Validates config text as if read from `file` (env files are still read, relative to its folder). */
-export function parseSpec(text: string, file: string): Spec {
+/**
+ * Validates config text as if read from `file` (env files are still read, relative to its folder).
+ * A reload of a file whose layout is plain re-parses only the services whose lines changed (see
+ * parseIncremental); anything unusual, and every file with a problem, takes the full parse, which
+ * is the one that locates problems.
+ */
+export function parseSpec(text: string, file: string, opts: { incremental?: boolean } = {}): Spec {
+  const fast = opts.incremental === false ? undefined : parseIncremental(text, file);
+  lastParse.how = fast ? 'incremental' : 'full';
+  return fast ?? parseFull(text, file);
+}
+
+/** Which path the last parseSpec took (for tests and the curious). */
+export const lastParse: { how: 'incremental' | 'full' | undefined } = { how: undefined };
+
+/** The whole file through yaml's Document (positions kept for error messages). */
+function parseFull(text: string, file: string): Spec {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, merge: true, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -47,8 +63,6 @@ export function parseSpec(text: string, file: string): Spec {
   if (doc.contents === null) throw new ConfigError([{ file, line: 0, col: 0, path: '', message: 'empty config' }]);
 
   const problems = new Problems(file, new Locator(doc, lines));
-  const absFile = resolve(file);
-  const dir = dirname(absFile);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 1000 });
@@ -56,6 +70,29 @@ export function parseSpec(text: string, file: string): Spec {
     // e.g. a merge key (<<) whose source is not a mapping, or an alias bomb
     throw new ConfigError([{ file, line: 0, col: 0, path: '', message: (e as Error).message }]);
   }
+  const rawServices = isPlainObject(raw) ? raw.services : undefined;
+  const spec = validate(raw, file, problems, {
+    order: (services) => fileOrder(doc, services),
+    umask: (name, value) => umaskSource(doc.getIn(['services', name, 'umask'], true), value),
+  });
+  rememberBlocks(text, isPlainObject(rawServices) ? rawServices : {}, (name, value) =>
+    umaskSource(doc.getIn(['services', name, 'umask'], true), value),
+  );
+  return spec;
+}
+
+/** How validate learns what only the YAML source knows. */
+interface SourceFacts {
+  /** service names in file order */
+  order(services: Record<string, unknown>): string[];
+  /** the umask as written (octal digits), see umaskSource */
+  umask(name: string, value: unknown): unknown;
+}
+
+/** Everything after YAML: the schema, cross-service checks, building the Spec. */
+function validate(raw: unknown, file: string, problems: Problems, facts: SourceFacts): Spec {
+  const absFile = resolve(file);
+  const dir = dirname(absFile);
   if (!isPlainObject(raw)) {
     problems.add([], expected('a mapping with settings and services', raw));
     problems.throwIfAny();
@@ -63,7 +100,7 @@ export function parseSpec(text: string, file: string): Spec {
   const top = raw as Record<string, unknown>;
   for (const key of Object.keys(top)) if (!(TOP_KEYS as readonly string[]).includes(key)) problems.unknownKey([], key, TOP_KEYS);
 
-  const { settings: settingsSchema, service: serviceSchema } = getSchemas();
+  const { settings: settingsSchema } = getSchemas();
   const settingsResult = settingsSchema.safeParse(top.settings, { reportInput: true });
   if (!settingsResult.success) problems.addIssues(['settings'], settingsResult.error.issues);
   const settings = buildSettings(settingsResult.data as RawSettings | undefined, dir);
@@ -74,7 +111,7 @@ export function parseSpec(text: string, file: string): Spec {
   if (!isPlainObject(rawServices) || Object.keys(rawServices).length === 0) {
     problems.add(['services'], expected('a mapping of service names to services, at least one', rawServices));
   } else {
-    for (const name of fileOrder(doc, rawServices)) {
+    for (const name of facts.order(rawServices)) {
       const value = rawServices[name];
       const at = ['services', name];
       if (!NAME.test(name)) {
@@ -86,14 +123,14 @@ export function parseSpec(text: string, file: string): Spec {
         continue;
       }
       graph.set(name, { deps: readDeps(value.depends_on), type: value.type });
-      const input = { ...value, umask: umaskSource(doc, name, value.umask) };
+      const input = { ...value, umask: facts.umask(name, value.umask) };
       if (input.umask === undefined) delete input.umask;
       checkProbeForms(value, at, problems);
       const env = readEnvFiles(value.env_file, file, dir, at, problems);
-      const result = serviceSchema.safeParse(input, { reportInput: true });
+      const result = parseService(input);
       if (!result.success) problems.addIssues(at, result.error.issues);
       else {
-        const svc = result.data as RawService;
+        const svc = result.data;
         const b = svc.backoff;
         if (b?.initial !== undefined && b.max !== undefined && b.max < b.initial) {
           problems.add([...at, 'backoff', 'max'], expected(`at least backoff.initial (${b.initial}ms)`, (value.backoff as Record<string, unknown>).max));
@@ -120,6 +157,104 @@ export function parseSpec(text: string, file: string): Spec {
   return { file: absFile, dir, settings, services };
 }
 
+// ---- the schema of one service, cached by input ----------------------------------------------
+
+/** zod results of services that passed, by their input as JSON: a reload revalidates none of the unchanged. */
+const parsedServices = new Map<string, RawService>();
+
+/** The input as a cache key: JSON, with the numbers JSON cannot say (.inf, .nan) spelled out. */
+function inputKey(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}` : x));
+}
+
+function parseService(input: Record<string, unknown>): { success: true; data: RawService } | { success: false; error: { issues: Parameters<Problems['addIssues']>[1] } } {
+  const key = inputKey(input);
+  const hit = parsedServices.get(key);
+  if (hit) return { success: true, data: hit };
+  const result = getSchemas().service.safeParse(input, { reportInput: true });
+  if (!result.success) return { success: false, error: { issues: result.error.issues } };
+  if (parsedServices.size > 20_000) parsedServices.clear();
+  parsedServices.set(key, result.data as RawService);
+  return { success: true, data: result.data as RawService };
+}
+
+// ---- incremental reload ---------------------------------------------------------------------
+
+/** What a service block of the last good parse gave: its value and its umask as written. */
+interface BlockFacts {
+  value: unknown;
+  umask: unknown;
+}
+
+/** The last good parse's service blocks, by their exact text. */
+let knownBlocks = new Map<string, BlockFacts>();
+
+/** After a good full parse: remember each service block, so that a reload can skip it. */
+function rememberBlocks(text: string, services: Record<string, unknown>, umask: SourceFacts['umask']): void {
+  const split = splitConfig(text);
+  const next = new Map<string, BlockFacts>();
+  if (split) {
+    for (const b of split.blocks) {
+      const value = services[b.name];
+      next.set(b.text, { value, umask: umask(b.name, isPlainObject(value) ? value.umask : undefined) });
+    }
+  }
+  knownBlocks = next;
+}
+
+/** Any problem ends the incremental path: the full parse then finds and locates them all. */
+class Bail extends Error {}
+const BAIL = new Bail('incremental parse gave up');
+const BAILING = { at: (): never => { throw BAIL; } } as unknown as Locator;
+
+/**
+ * A reload of a plainly laid out file: the blocks known from the last good parse are taken as
+ * they were, only new or edited ones go through yaml, and the zod results of unchanged services
+ * are reused. Undefined whenever the full parse must decide (first parse, odd layout, any problem).
+ */
+function parseIncremental(text: string, file: string): Spec | undefined {
+  if (knownBlocks.size === 0) return undefined;
+  const split = splitConfig(text);
+  if (!split) return undefined;
+  const next = new Map<string, BlockFacts>();
+  const services: Record<string, unknown> = {};
+  const order: string[] = [];
+  const umasks = new Map<string, unknown>();
+  for (const b of split.blocks) {
+    let facts = knownBlocks.get(b.text);
+    if (!facts) {
+      const doc = parseDocument(b.text, { merge: true });
+      if (doc.errors.length > 0 || doc.warnings.length > 0) return undefined;
+      const js: unknown = doc.toJS({ maxAliasCount: 1000 });
+      if (!isPlainObject(js) || Object.keys(js).length !== 1 || !Object.hasOwn(js, b.name)) return undefined;
+      const value = js[b.name];
+      facts = { value, umask: umaskSource(doc.getIn([b.name, 'umask'], true), isPlainObject(value) ? value.umask : undefined) };
+    }
+    next.set(b.text, facts);
+    services[b.name] = facts.value;
+    umasks.set(b.name, facts.umask);
+    order.push(b.name);
+  }
+  const outside = parseDocument(split.outside, { merge: true });
+  if (outside.errors.length > 0 || outside.warnings.length > 0) return undefined;
+  const top: unknown = outside.toJS({ maxAliasCount: 1000 }) ?? {};
+  if (!isPlainObject(top) || Object.hasOwn(top, 'services')) return undefined;
+  top.services = services;
+  const problems = new Problems(file, BAILING);
+  let spec: Spec;
+  try {
+    spec = validate(top, file, problems, {
+      order: () => order,
+      umask: (name) => umasks.get(name),
+    });
+  } catch (e) {
+    if (e === BAIL || e instanceof ConfigError) return undefined;
+    throw e;
+  }
+  knownBlocks = next;
+  return spec;
+}
+
 /** Service names in the order of the file (a JS object puts integer-like keys such as "1" first). */
 function fileOrder(doc: Document, services: Record<string, unknown>): string[] {
   const node = doc.get('services', true);
@@ -133,9 +268,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** YAML 1.2 reads `umask: 022` as the number 22; a umask is octal, so use the digits as written. */
-function umaskSource(doc: Document, name: string, value: unknown): unknown {
+function umaskSource(node: unknown, value: unknown): unknown {
   if (typeof value !== 'number') return value;
-  const node = doc.getIn(['services', name, 'umask'], true);
   return isScalar(node) && typeof node.source === 'string' && node.source !== '' ? node.source : value;
 }
 
