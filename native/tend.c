@@ -19,7 +19,9 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <termios.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -307,8 +309,8 @@ static napi_value get_peer_cred(napi_env env, napi_callback_info info) {
 
 // ---------------------------------------------------------------------------------------------
 // spawn(file: string, argv: string[], env: string[], cwd: string | null, fds: number[],
-//       opts: {setsid?: boolean, cgroupProcs?: string, cgroupFresh?: boolean, nofile?: number,
-//              umask?: number, uid?: number, gid?: number}): number
+//       opts: {setsid?: boolean, cgroupProcs?: string, cgroupFresh?: boolean, ctty?: boolean,
+//              nofile?: number, umask?: number, uid?: number, gid?: number}): number
 //
 // Why native: child_process.spawn() forks the whole node process (page tables of ~60 MB) and
 // blocks until the child has exec'd: about 0.8 ms of the event loop per service here, and a
@@ -318,7 +320,8 @@ static napi_value get_peer_cred(napi_env env, napi_callback_info info) {
 // the one exec of the command:
 //   setsid; join the cgroup (born there by clone3(CLONE_INTO_CGROUP) when cgroupFresh, see
 //   start_child; else it writes its pid to cgroup.procs, opened by the parent); fd i = a dup of
-//   fds[i] (-1: /dev/null), every other fd closed (close_range); chdir; RLIMIT_NOFILE; umask;
+//   fds[i] (-1: /dev/null), fd 0 made the controlling terminal when ctty (a pty slave), every
+//   other fd closed (close_range); chdir; RLIMIT_NOFILE; umask;
 //   supplementary groups, gid, uid (raw system calls: glibc's setuid() would try to signal the
 //   parent's threads, which share this memory); every signal back to SIG_DFL (node ignores
 //   SIGPIPE) and an empty signal mask; execve.
@@ -416,6 +419,7 @@ typedef struct {
   int ngroups;         // -1: leave the groups alone
   int null_fd;         // /dev/null, opened by the parent when a slot needs it
   int born_in_cgroup;  // clone3 put the child in the cgroup: no migration to do
+  int ctty;            // fd 0 (a pty slave) becomes the controlling terminal (after setsid)
 } spawn_req;
 
 typedef struct {
@@ -454,6 +458,7 @@ static void child_exec(const spawn_req *r, spawn_fail *f) {
   for (int i = 0; i < r->nfds; i++) {
     if (dup2(high[i], i) < 0) child_fail(f, "set up fds", errno); // dup2 clears O_CLOEXEC on i
   }
+  if (r->ctty && ioctl(0, TIOCSCTTY, 0) < 0) child_fail(f, "set the controlling terminal", errno);
   // and nothing else: an fd tend inherited without O_CLOEXEC must not reach the service (like
   // systemd). close_range is Linux 5.9+; before it, O_CLOEXEC alone guards our own fds.
 #ifdef SYS_close_range
@@ -580,7 +585,7 @@ static napi_value spawn_process(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  const char *usage = "spawn: expected (file: string, argv: string[] (not empty), env: string[], cwd: string | null, fds: number[] (at most 64), opts: {setsid?, cgroupProcs?, cgroupFresh?, nofile?, umask?, uid?, gid?})";
+  const char *usage = "spawn: expected (file: string, argv: string[] (not empty), env: string[], cwd: string | null, fds: number[] (at most 64), opts: {setsid?, cgroupProcs?, cgroupFresh?, ctty?, nofile?, umask?, uid?, gid?})";
   if (argc < 6) {
     napi_throw_type_error(env, NULL, usage);
     return NULL;
@@ -616,6 +621,8 @@ static napi_value spawn_process(napi_env env, napi_callback_info info) {
         get_long_prop(env, argv[5], "uid", &r->uid) < 0 || get_long_prop(env, argv[5], "gid", &r->gid) < 0) bad = 1;
     b = false;
     if (napi_get_named_property(env, argv[5], "cgroupFresh", &v) == napi_ok && napi_get_value_bool(env, v, &b) == napi_ok) r->born_in_cgroup = b;
+    b = false;
+    if (napi_get_named_property(env, argv[5], "ctty", &v) == napi_ok && napi_get_value_bool(env, v, &b) == napi_ok) r->ctty = b;
   }
   napi_value result = NULL;
   if (bad || file == NULL || args == NULL || args[0] == NULL || envp == NULL) {
@@ -807,6 +814,59 @@ static napi_value frame_lines(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// openPty(cols, rows): [master, slave, master2] -- a new pseudo-terminal of that size, all
+// O_CLOEXEC; master2 is a dup of master (see below).
+//
+// Why not node-pty for tty services: it can lose the last KB a service writes just before it
+// exits. The cause is libuv (any tty.ReadStream): on POLLHUP after a short read it reports EOF,
+// while the pty may still hold data. tend spawns on the slave itself (spawn with ctty), reads the
+// master with a tty.ReadStream while the service runs, and when that stream ends reads the rest
+// from master2 until the kernel says EIO, which it does only once every byte has been read.
+static napi_value open_pty(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t cols = 80, rows = 24;
+  if (argc >= 1) napi_get_value_int32(env, argv[0], &cols);
+  if (argc >= 2) napi_get_value_int32(env, argv[1], &rows);
+  if (cols <= 0 || rows <= 0 || cols > 0xffff || rows > 0xffff) {
+    napi_throw_range_error(env, NULL, "openPty: cols and rows must be 1..65535");
+    return NULL;
+  }
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return throw_code(env, "openPty: posix_openpt", errno);
+  char name[128];
+  if (grantpt(master) != 0 || unlockpt(master) != 0 || ptsname_r(master, name, sizeof name) != 0) {
+    int err = errno;
+    close(master);
+    return throw_code(env, "openPty: unlock the slave", err);
+  }
+  int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) {
+    int err = errno;
+    close(master);
+    return throw_code(env, "openPty: open the slave", err);
+  }
+  struct winsize ws = {(unsigned short)rows, (unsigned short)cols, 0, 0};
+  ioctl(master, TIOCSWINSZ, &ws);
+  int master2 = fcntl(master, F_DUPFD_CLOEXEC, 0);
+  if (master2 < 0) {
+    int err = errno;
+    close(master);
+    close(slave);
+    return throw_code(env, "openPty: dup", err);
+  }
+  napi_value arr, v;
+  CHECK(napi_create_array_with_length(env, 3, &arr));
+  CHECK(napi_create_int32(env, master2, &v));
+  CHECK(napi_set_element(env, arr, 2, v));
+  CHECK(napi_create_int32(env, master, &v));
+  CHECK(napi_set_element(env, arr, 0, v));
+  CHECK(napi_create_int32(env, slave, &v));
+  CHECK(napi_set_element(env, arr, 1, v));
+  return arr;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"setChildSubreaper", NULL, set_child_subreaper, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -816,6 +876,7 @@ NAPI_MODULE_INIT() {
       {"pipe", NULL, make_pipe, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setPipeSize", NULL, set_pipe_size, NULL, NULL, NULL, napi_enumerable, NULL},
       {"frameLines", NULL, frame_lines, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openPty", NULL, open_pty, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     napi_throw_error(env, NULL, "tend_native: cannot define exports");

@@ -32,6 +32,7 @@ interface Addon {
   pipe(): [number, number];
   setPipeSize?(fd: number, bytes: number): number;
   frameLines?(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number;
+  openPty?(cols: number, rows: number): [number, number, number];
 }
 
 /** Where the addon lives: same relative place from src/spawn and dist/spawn. */
@@ -107,6 +108,8 @@ export interface NativeSpawnSetup {
   /** RLIMIT_NOFILE (soft and hard; the hard limit caps it when unprivileged) */
   nofile?: number;
   umask?: number;
+  /** make fd 0 (a pty slave, see openPty) the controlling terminal of the new session */
+  ctty?: boolean;
   /** switch user last (groups as login sets them) */
   uid?: number;
   gid?: number;
@@ -131,8 +134,20 @@ export function spawnNative(file: string, argv: string[], o: NativeSpawnOptions)
   if (!loaded.addon) throw new Error(`spawnNative: ${nativeError}`);
   const env: string[] = [];
   for (const k in o.env) env.push(`${k}=${o.env[k]}`);
-  const { setsid, cgroupProcs, cgroupFresh, nofile, umask, uid, gid } = o;
-  return loaded.addon.spawn(file, argv, env, o.cwd ?? null, o.fds, { setsid, cgroupProcs, cgroupFresh, nofile, umask, uid, gid });
+  const { setsid, cgroupProcs, cgroupFresh, ctty, nofile, umask, uid, gid } = o;
+  return loaded.addon.spawn(file, argv, env, o.cwd ?? null, o.fds, { setsid, cgroupProcs, cgroupFresh, ctty, nofile, umask, uid, gid });
+}
+
+/** True when the addon can open a pty (tty services then do without node-pty). */
+export const nativePtyAvailable = typeof loaded.addon?.openPty === 'function';
+
+/**
+ * A new pseudo-terminal of cols x rows: [master, slave, master2 (a dup of master, to read what a
+ * tty.ReadStream left behind: see open_pty in native/tend.c)], all O_CLOEXEC. Throws the reason.
+ */
+export function openPtyNative(cols: number, rows: number): [number, number, number] {
+  if (!loaded.addon?.openPty) throw new Error(`openPty: ${nativeError ?? 'the addon is older than openPty'}`);
+  return loaded.addon.openPty(cols, rows);
 }
 
 /** The pipe buffer of a service's output pipes (the kernel default is 64 KiB). */

@@ -1,8 +1,9 @@
 // The Spawner of real processes: child_process with pipes (or node-pty for tty services), each
 // service in its own session and process group, optionally inside its own cgroup.
 import { type ChildProcess, spawn as spawnChild } from 'node:child_process';
-import { accessSync, closeSync, constants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, readSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { ReadStream as TtyReadStream } from 'node:tty';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type {
@@ -18,7 +19,7 @@ import { execPrefix } from './cgroup-exec.js';
 import type { ServiceCgroup } from './cgroup-service.js';
 import { processGroupAlive } from './pty.js';
 import { killQuiet, pidAlive } from './proc.js';
-import { type NativeChildren, type NativeSpawnSetup, OUTPUT_PIPE_BYTES, type OrphanStatus, pipeNative, setPipeSize, spawnNative } from './native.js';
+import { type NativeChildren, type NativeSpawnSetup, OUTPUT_PIPE_BYTES, type OrphanStatus, nativePtyAvailable, openPtyNative, pipeNative, setPipeSize, spawnNative } from './native.js';
 import { lookupGroup, lookupUser } from './users.js';
 
 /** How a service's processes are held together: its cgroup, else its process group. */
@@ -220,6 +221,15 @@ export class ProcessSpawner implements Spawner {
     };
     const argv = [...prefix, ...commandArgv(spec.command)];
 
+    const native = this.opts.native;
+    const setup: NativeSpawnSetup = { cgroupProcs: cg?.procsFile, cgroupFresh: cg?.fresh, nofile: spec.limits.nofile, umask: spec.umask, ...user };
+    const started = (p: number): void => {
+      pid = p;
+    };
+    if (spec.tty && native && nativePtyAvailable) {
+      const ttyEnv = { ...env, TERM: env.TERM ?? 'xterm' };
+      return this.spawnNativeTty(native, commandArgv(spec.command), { cwd: spec.cwd, env: ttyEnv, setup }, hooks, contain, exited, finish, fail, started);
+    }
     if (spec.tty && this.opts.spawnPty) {
       const h = this.opts.spawnPty(argv[0]!, argv.slice(1), { cwd: spec.cwd, env, uid, gid }, {
         ...hooks,
@@ -241,13 +251,8 @@ export class ProcessSpawner implements Spawner {
       while (stdio.length < fd) stdio.push('ignore');
       stdio[fd] = 'pipe';
     }
-    const native = this.opts.native;
     if (native) {
-      const setup: NativeSpawnSetup = { cgroupProcs: cg?.procsFile, cgroupFresh: cg?.fresh, nofile: spec.limits.nofile, umask: spec.umask, ...user };
-      const run = (p: number): void => {
-        pid = p;
-      };
-      return this.spawnNative(native, commandArgv(spec.command), { cwd: spec.cwd, env, fd, setup }, hooks, contain, exited, finish, fail, run);
+      return this.spawnNative(native, commandArgv(spec.command), { cwd: spec.cwd, env, fd, setup }, hooks, contain, exited, finish, fail, started);
     }
     let child: ChildProcess;
     try {
@@ -346,10 +351,7 @@ export class ProcessSpawner implements Spawner {
       pid = spawnNative(file, argv, { ...o.setup, env: o.env, cwd: o.cwd, fds, setsid: true });
     } catch (e) {
       for (const fd of opened) closeQuiet(fd);
-      const x = e as NodeJS.ErrnoException;
-      const step = (e as { step?: string }).step;
-      // an exec failure in child_process's words ("spawn sleep ENOENT"); other steps in ours
-      return fail(step === 'exec' && x.code !== 'ESPAWN' ? `spawn ${argv[0]} ${x.code}` : x.message);
+      return fail(spawnError(e, argv[0]!));
     }
     started(pid);
     // the child holds the write ends now; ours must go or the reads never end
@@ -392,6 +394,95 @@ export class ProcessSpawner implements Spawner {
       ...contain,
     };
   }
+
+  /**
+   * A tty service without node-pty: a pty from the addon, the child on its slave (stdin, stdout,
+   * stderr, controlling terminal), the master read until the kernel says EIO, which it does only
+   * once every byte the service wrote has been read: nothing written just before the exit is lost.
+   */
+  private spawnNativeTty(
+    native: NativeChildren,
+    argv: string[],
+    o: { cwd: string; env: Record<string, string>; setup: NativeSpawnSetup },
+    hooks: SpawnHooks,
+    contain: Containment,
+    exited: () => void,
+    finish: (e: Exit) => void,
+    fail: (message: string) => undefined,
+    started: (pid: number) => void,
+  ): ProcessHandle | undefined {
+    const file = findInPath(argv[0]!, o.env.PATH);
+    if (file === undefined) return fail(`spawn ${argv[0]} ENOENT`);
+    let master: number;
+    let slave: number;
+    let rest: number;
+    try {
+      [master, slave, rest] = openPtyNative(80, 24);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    let pid: number;
+    try {
+      pid = spawnNative(file, argv, { ...o.setup, env: o.env, cwd: o.cwd, fds: [slave, slave, slave], setsid: true, ctty: true });
+    } catch (e) {
+      closeQuiet(master);
+      closeQuiet(slave);
+      closeQuiet(rest);
+      return fail(spawnError(e, argv[0]!));
+    }
+    started(pid);
+    closeQuiet(slave); // the service holds it now; when its last holder ends, reads say EIO
+    let gone = false;
+    native.watch(pid, (status) => {
+      gone = true;
+      exited();
+      finish(exitOfStatus(status));
+    });
+    const term = new TtyReadStream(master);
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      // libuv ends a tty stream on POLLHUP after a short read, with data still in the pty: read
+      // the rest through the dup until the kernel says EIO (it has then given every byte)
+      for (;;) {
+        const buf = Buffer.allocUnsafe(64 * 1024);
+        let n: number;
+        try {
+          n = readSync(rest, buf);
+        } catch {
+          break; // EIO: all read (EAGAIN: the service still runs, e.g. a stream error)
+        }
+        if (n === 0) break;
+        hooks.output.write('stdout', buf.subarray(0, n));
+      }
+      closeQuiet(rest);
+      hooks.output.end();
+      term.destroy();
+    };
+    term.on('data', (chunk: Buffer) => {
+      if (!hooks.output.write('stdout', chunk)) {
+        term.pause();
+        hooks.output.onDrain(() => term.resume());
+      }
+    });
+    term.on('error', end); // EIO: every process holding the slave has ended, all was read
+    term.on('end', end);
+    term.on('close', end);
+    return {
+      pid,
+      signal(sig) {
+        if (!gone) killQuiet(pid, sig);
+      },
+      ...contain,
+    };
+  }
+}
+
+/** A failed spawnNative in words: an exec failure as child_process says it, other steps as ours. */
+function spawnError(e: unknown, argv0: string): string {
+  const x = e as NodeJS.ErrnoException & { step?: string };
+  return x.step === 'exec' && x.code && x.code !== 'ESPAWN' ? `spawn ${argv0} ${x.code}` : x.message;
 }
 
 function closeQuiet(fd: number): void {
