@@ -93,7 +93,10 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'up' || cmd === 'check') {
     if (cmd === 'up') {
       // The daemon's start-up (modules, config) would grow V8's young generation to ~12 MB that
-      // then stays resident until V8's idle GC ~8 s later; an idle supervisor needs ~1 MB.
+      // then stays resident until V8's idle GC ~8 s later (an idle supervisor needs ~1 MB); and
+      // that idle GC then runs once, not in rounds. Both flags are read by V8 at GC time, so
+      // setting them here works (measured: peak RSS 69 -> 64 MB, first idle 10 s 0.05 -> 0.03 s
+      // CPU); the log path allocates outside the V8 heap and is not slowed by a small one.
       const { setFlagsFromString } = await import('node:v8');
       setFlagsFromString('--semi-space-growth-factor=1');
       setFlagsFromString('--memory-reducer-single-gc');
