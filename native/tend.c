@@ -534,7 +534,7 @@ static long clone3_call(struct tend_clone_args *args, void (*fn)(void *), void *
   return ret;
 }
 
-static char clone_stack[64 * 1024] __attribute__((aligned(16)));
+#define CLONE_STACK (64 * 1024)
 #endif
 
 // Starts the child: clone3 into the cgroup where it can, else vfork (the child then migrates
@@ -542,18 +542,21 @@ static char clone_stack[64 * 1024] __attribute__((aligned(16)));
 static pid_t start_child(spawn_req *r, spawn_fail *f, int cgroup_dir_fd) {
   child_args a = {r, f};
 #if defined(__x86_64__)
-  if (cgroup_dir_fd >= 0) {
+  // a stack per call (the addon may live in several threads); free once the child has exec'd or
+  // exited, which CLONE_VFORK waits for
+  void *stack = cgroup_dir_fd >= 0 ? aligned_alloc(16, CLONE_STACK) : NULL;
+  if (stack != NULL) {
     struct tend_clone_args ca;
     memset(&ca, 0, sizeof ca);
     ca.flags = CLONE_VM | CLONE_VFORK | TEND_CLONE_INTO_CGROUP;
     ca.exit_signal = SIGCHLD;
-    ca.stack = (uint64_t)(uintptr_t)clone_stack;
-    ca.stack_size = sizeof clone_stack;
+    ca.stack = (uint64_t)(uintptr_t)stack;
+    ca.stack_size = CLONE_STACK;
     ca.cgroup = (uint64_t)cgroup_dir_fd;
     r->born_in_cgroup = 1;
     long ret = clone3_call(&ca, child_main, &a);
+    free(stack);
     if (ret > 0) return (pid_t)ret;
-    r->born_in_cgroup = 0;
     // ENOSYS (kernel < 5.3), E2BIG/EINVAL (< 5.7: no CLONE_INTO_CGROUP), EOPNOTSUPP...: vfork below
     if (ret != -ENOSYS && ret != -E2BIG && ret != -EINVAL && ret != -EOPNOTSUPP) {
       errno = (int)-ret;
@@ -563,6 +566,7 @@ static pid_t start_child(spawn_req *r, spawn_fail *f, int cgroup_dir_fd) {
 #else
   (void)cgroup_dir_fd;
 #endif
+  r->born_in_cgroup = 0; // the child joins by writing cgroup.procs
   pid_t pid = vfork();
   if (pid == 0) child_main(&a); // never returns
   return pid;

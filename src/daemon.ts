@@ -65,7 +65,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   };
 
   setChildSubreaper();
-  // services are posix_spawned by the addon; their exits come through the reaper
+  // services are spawned by the addon (vfork/clone3); their exits come through the reaper
   const natives = nativeSpawnAvailable && process.env.TEND_SPAWN !== 'node' ? new NativeChildren() : undefined;
   const reaper = startReaper(() => owned, natives ? (r) => natives.dispatch(r) : undefined);
 

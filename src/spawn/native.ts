@@ -125,7 +125,7 @@ export interface NativeSpawnOptions extends NativeSpawnSetup {
 }
 
 /**
- * vfork + exec of `file` (a path, not searched in PATH) with `argv` (argv[0] included), the
+ * vfork (or clone3 into the cgroup) + exec of `file` (a path, not searched in PATH) with `argv`, the
  * child setting itself up with system calls only (no fork of node, no helper exec). Returns the
  * pid; throws an Error with .code ("ENOENT", ...) on failure. Nothing in node waits for this
  * pid: the reaper must hand its status to a NativeChildren.

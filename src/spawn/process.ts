@@ -1,5 +1,6 @@
-// The Spawner of real processes: child_process with pipes (or node-pty for tty services), each
-// service in its own session and process group, optionally inside its own cgroup.
+// The Spawner of real processes, each service in its own session and process group, optionally
+// inside its own cgroup: the addon's spawn (pipes, or its own pty for tty services) with exits from
+// the reaper; without the addon, child_process (and node-pty for tty services).
 import { type ChildProcess, spawn as spawnChild } from 'node:child_process';
 import { accessSync, closeSync, constants, readSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -38,9 +39,9 @@ export interface ProcessSpawnerOptions {
   /** node-pty spawner for `tty: true` services */
   spawnPty?: typeof import('./pty.js').spawnPty;
   /**
-   * Spawn with the addon's posix_spawn (no fork of node: several times cheaper per service)
+   * Spawn with the addon (vfork or clone3, no fork of node: several times cheaper per service)
    * and take exit statuses from the orphan reaper, which must hand each reaped pid to
-   * `native.dispatch`. Without it (or for user switches tend-exec cannot do), child_process.
+   * `native.dispatch`. Without it: child_process, and node-pty for tty services.
    */
   native?: NativeChildren;
 }
@@ -151,6 +152,36 @@ function exitOf(code: number | null, signal: NodeJS.Signals | null): Exit {
 export function growPipe(stream: Readable | null): void {
   const fd = (stream as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
   if (typeof fd === 'number' && fd >= 0) setPipeSize(fd, OUTPUT_PIPE_BYTES);
+}
+
+/** Calls notify once, at the first newline read from the readiness fd (the `fd` probe). */
+function watchNotify(stream: Readable | null, notify: (() => void) | undefined): void {
+  if (!stream || !notify) return;
+  let told = false;
+  stream.on('data', (c: Buffer) => {
+    if (!told && c.includes(10)) {
+      told = true;
+      notify();
+    }
+  });
+  stream.on('error', () => {});
+}
+
+/** The handle of a natively spawned process; its exit comes from the reaper through `native`. */
+function nativeHandle(native: NativeChildren, pid: number, contain: Containment, exited: () => void, finish: (e: Exit) => void): ProcessHandle {
+  let gone = false;
+  native.watch(pid, (status) => {
+    gone = true;
+    exited();
+    finish(exitOfStatus(status));
+  });
+  return {
+    pid,
+    signal(sig) {
+      if (!gone) killQuiet(pid, sig);
+    },
+    ...contain,
+  };
 }
 
 function pipeTo(stream: Readable | null, name: Stream, sink: OutputSink): void {
@@ -289,18 +320,7 @@ export class ProcessSpawner implements Spawner {
     pipeTo(child.stderr, 'stderr', hooks.output);
     child.stdout?.on('close', closed);
     child.stderr?.on('close', closed);
-    if (fd !== undefined && hooks.notify) {
-      const notify = hooks.notify;
-      const s = child.stdio[fd] as Readable | null;
-      let told = false;
-      s?.on('data', (c: Buffer) => {
-        if (!told && c.includes(10)) {
-          told = true;
-          notify();
-        }
-      });
-      s?.on('error', () => {});
-    }
+    if (fd !== undefined) watchNotify(child.stdio[fd] as Readable | null, hooks.notify);
     const handle: ProcessHandle = {
       pid,
       signal(sig) {
@@ -315,7 +335,7 @@ export class ProcessSpawner implements Spawner {
     return handle;
   }
 
-  /** The posix_spawn path: pipes from the addon read by net.Sockets, the exit from the reaper. */
+  /** The addon's spawn: pipes from the addon read by net.Sockets, the exit from the reaper. */
   private spawnNative(
     native: NativeChildren,
     argv: string[],
@@ -358,12 +378,7 @@ export class ProcessSpawner implements Spawner {
     closeQuiet(out[1]);
     closeQuiet(err[1]);
     if (note) closeQuiet(note[1]);
-    let gone = false;
-    native.watch(pid, (status) => {
-      gone = true;
-      exited();
-      finish(exitOfStatus(status));
-    });
+    const handle = nativeHandle(native, pid, contain, exited, finish);
     const stdout = new Socket({ fd: out[0], readable: true, writable: false });
     const stderr = new Socket({ fd: err[0], readable: true, writable: false });
     let open = 2;
@@ -374,25 +389,8 @@ export class ProcessSpawner implements Spawner {
     pipeTo(stderr, 'stderr', hooks.output);
     stdout.on('close', closed);
     stderr.on('close', closed);
-    if (note) {
-      const s = new Socket({ fd: note[0], readable: true, writable: false });
-      const notify = hooks.notify;
-      let told = false;
-      s.on('data', (c: Buffer) => {
-        if (!told && c.includes(10)) {
-          told = true;
-          notify?.();
-        }
-      });
-      s.on('error', () => {});
-    }
-    return {
-      pid,
-      signal(sig) {
-        if (!gone) killQuiet(pid, sig);
-      },
-      ...contain,
-    };
+    if (note) watchNotify(new Socket({ fd: note[0], readable: true, writable: false }), hooks.notify);
+    return handle;
   }
 
   /**
@@ -432,12 +430,7 @@ export class ProcessSpawner implements Spawner {
     }
     started(pid);
     closeQuiet(slave); // the service holds it now; when its last holder ends, reads say EIO
-    let gone = false;
-    native.watch(pid, (status) => {
-      gone = true;
-      exited();
-      finish(exitOfStatus(status));
-    });
+    const handle = nativeHandle(native, pid, contain, exited, finish);
     const term = new TtyReadStream(master);
     let ended = false;
     const end = (): void => {
@@ -469,13 +462,7 @@ export class ProcessSpawner implements Spawner {
     term.on('error', end); // EIO: every process holding the slave has ended, all was read
     term.on('end', end);
     term.on('close', end);
-    return {
-      pid,
-      signal(sig) {
-        if (!gone) killQuiet(pid, sig);
-      },
-      ...contain,
-    };
+    return handle;
   }
 }
 
