@@ -167,20 +167,35 @@ function watchNotify(stream: Readable | null, notify: (() => void) | undefined):
   stream.on('error', () => {});
 }
 
+/** What a native spawn gets from ProcessSpawner.spawn. */
+interface NativeRun {
+  native: NativeChildren;
+  argv: string[];
+  o: { cwd: string; env: Record<string, string>; setup: NativeSpawnSetup };
+  hooks: SpawnHooks;
+  contain: Containment;
+  /** the main process ended (before `finish`) */
+  exited(): void;
+  finish(e: Exit): void;
+  /** a spawn error, reported after spawn returns */
+  fail(message: string): undefined;
+  started(pid: number): void;
+}
+
 /** The handle of a natively spawned process; its exit comes from the reaper through `native`. */
-function nativeHandle(native: NativeChildren, pid: number, contain: Containment, exited: () => void, finish: (e: Exit) => void): ProcessHandle {
+function nativeHandle(r: NativeRun, pid: number): ProcessHandle {
   let gone = false;
-  native.watch(pid, (status) => {
+  r.native.watch(pid, (status) => {
     gone = true;
-    exited();
-    finish(exitOfStatus(status));
+    r.exited();
+    r.finish(exitOfStatus(status));
   });
   return {
     pid,
     signal(sig) {
       if (!gone) killQuiet(pid, sig);
     },
-    ...contain,
+    ...r.contain,
   };
 }
 
@@ -257,10 +272,9 @@ export class ProcessSpawner implements Spawner {
     const started = (p: number): void => {
       pid = p;
     };
-    if (spec.tty && native && nativePtyAvailable) {
-      const ttyEnv = { ...env, TERM: env.TERM ?? 'xterm' };
-      return this.spawnNativeTty(native, commandArgv(spec.command), { cwd: spec.cwd, env: ttyEnv, setup }, hooks, contain, exited, finish, fail, started);
-    }
+    const run = (e: Record<string, string>): NativeRun | undefined =>
+      native && { native, argv: commandArgv(spec.command), o: { cwd: spec.cwd, env: e, setup }, hooks, contain, exited, finish, fail, started };
+    if (spec.tty && native && nativePtyAvailable) return this.spawnNativeTty(run({ ...env, TERM: env.TERM ?? 'xterm' })!);
     if (spec.tty && this.opts.spawnPty) {
       const h = this.opts.spawnPty(argv[0]!, argv.slice(1), { cwd: spec.cwd, env, uid, gid }, {
         ...hooks,
@@ -282,9 +296,7 @@ export class ProcessSpawner implements Spawner {
       while (stdio.length < fd) stdio.push('ignore');
       stdio[fd] = 'pipe';
     }
-    if (native) {
-      return this.spawnNative(native, commandArgv(spec.command), { cwd: spec.cwd, env, fd, setup }, hooks, contain, exited, finish, fail, started);
-    }
+    if (native) return this.spawnNative(run(env)!, fd);
     let child: ChildProcess;
     try {
       child = spawnChild(argv[0]!, argv.slice(1), {
@@ -336,17 +348,8 @@ export class ProcessSpawner implements Spawner {
   }
 
   /** The addon's spawn: pipes from the addon read by net.Sockets, the exit from the reaper. */
-  private spawnNative(
-    native: NativeChildren,
-    argv: string[],
-    o: { cwd: string; env: Record<string, string>; fd: number | undefined; setup: NativeSpawnSetup },
-    hooks: SpawnHooks,
-    contain: Containment,
-    exited: () => void,
-    finish: (e: Exit) => void,
-    fail: (message: string) => undefined,
-    started: (pid: number) => void,
-  ): ProcessHandle | undefined {
+  private spawnNative(r: NativeRun, fd: number | undefined): ProcessHandle | undefined {
+    const { argv, o, hooks, fail } = r;
     const file = findInPath(argv[0]!, o.env.PATH);
     if (file === undefined) return fail(`spawn ${argv[0]} ENOENT`);
     const opened: number[] = [];
@@ -363,22 +366,22 @@ export class ProcessSpawner implements Spawner {
       out = pipe();
       err = pipe();
       const fds = [-1, out[1], err[1]];
-      if (o.fd !== undefined) {
+      if (fd !== undefined) {
         note = pipe();
-        while (fds.length < o.fd) fds.push(-1);
-        fds[o.fd] = note[1];
+        while (fds.length < fd) fds.push(-1);
+        fds[fd] = note[1];
       }
       pid = spawnNative(file, argv, { ...o.setup, env: o.env, cwd: o.cwd, fds, setsid: true });
     } catch (e) {
       for (const fd of opened) closeQuiet(fd);
       return fail(spawnError(e, argv[0]!));
     }
-    started(pid);
+    r.started(pid);
     // the child holds the write ends now; ours must go or the reads never end
     closeQuiet(out[1]);
     closeQuiet(err[1]);
     if (note) closeQuiet(note[1]);
-    const handle = nativeHandle(native, pid, contain, exited, finish);
+    const handle = nativeHandle(r, pid);
     const stdout = new Socket({ fd: out[0], readable: true, writable: false });
     const stderr = new Socket({ fd: err[0], readable: true, writable: false });
     let open = 2;
@@ -398,17 +401,8 @@ export class ProcessSpawner implements Spawner {
    * stderr, controlling terminal), the master read until the kernel says EIO, which it does only
    * once every byte the service wrote has been read: nothing written just before the exit is lost.
    */
-  private spawnNativeTty(
-    native: NativeChildren,
-    argv: string[],
-    o: { cwd: string; env: Record<string, string>; setup: NativeSpawnSetup },
-    hooks: SpawnHooks,
-    contain: Containment,
-    exited: () => void,
-    finish: (e: Exit) => void,
-    fail: (message: string) => undefined,
-    started: (pid: number) => void,
-  ): ProcessHandle | undefined {
+  private spawnNativeTty(r: NativeRun): ProcessHandle | undefined {
+    const { argv, o, hooks, fail } = r;
     const file = findInPath(argv[0]!, o.env.PATH);
     if (file === undefined) return fail(`spawn ${argv[0]} ENOENT`);
     let master: number;
@@ -428,9 +422,9 @@ export class ProcessSpawner implements Spawner {
       closeQuiet(rest);
       return fail(spawnError(e, argv[0]!));
     }
-    started(pid);
+    r.started(pid);
     closeQuiet(slave); // the service holds it now; when its last holder ends, reads say EIO
-    const handle = nativeHandle(native, pid, contain, exited, finish);
+    const handle = nativeHandle(r, pid);
     const term = new TtyReadStream(master);
     let ended = false;
     const end = (): void => {

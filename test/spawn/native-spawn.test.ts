@@ -1,15 +1,12 @@
 // spawnNative (native/tend.c: vfork or clone3 into the cgroup, the child setting itself up with
 // system calls) with exits routed from a real reaper through NativeChildren. Runs
 // fixtures/native-spawn.ts in its own node process: the reaper must never meet vitest's children.
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/spawn/cgroup-mount.js';
 import { nativeSpawnAvailable } from '../../src/spawn/native.js';
-
-const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+import { runFixture } from './fixtures/run.js';
 
 /** A fresh empty cgroup beside our own, or why there is none. */
 function makeCgroup(): { dir?: string; why?: string } {
@@ -27,20 +24,6 @@ function makeCgroup(): { dir?: string; why?: string } {
   }
 }
 
-async function runFixture(cgroup: string): Promise<Record<string, any>> {
-  const child = spawn(process.execPath, ['--import', join(fixtures, 'ts-register.mjs'), join(fixtures, 'native-spawn.ts'), cgroup], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d));
-  child.stderr.on('data', (d: Buffer) => (err += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  expect(err).toBe('');
-  expect(code).toBe(0);
-  return JSON.parse(out);
-}
-
 describe.skipIf(!nativeSpawnAvailable)('spawnNative', () => {
   const cg = makeCgroup();
   if (cg.why) console.log(`native-spawn: cgroup cases skipped: ${cg.why}`);
@@ -48,7 +31,7 @@ describe.skipIf(!nativeSpawnAvailable)('spawnNative', () => {
   it('sets up the child as asked and every exit reaches its watcher', async () => {
     let r: Record<string, any>;
     try {
-      r = await runFixture(cg.dir ?? '');
+      r = await runFixture<Record<string, any>>('native-spawn.ts', [cg.dir ?? '']);
     } finally {
       if (cg.dir) rmdirSync(cg.dir);
     }

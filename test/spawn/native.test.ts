@@ -5,11 +5,10 @@ import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getPeerCred, nativeAvailable, nativeError, reapOrphans } from '../../src/spawn/native.js';
+import { runFixture } from './fixtures/run.js';
 
-const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 function fdOf(sock: Socket): number {
   return (sock as unknown as { _handle: { fd: number } })._handle.fd;
@@ -38,18 +37,7 @@ describe('native addon', () => {
 
   // Runs fixtures/reaper-child.ts in its own node process and checks its report.
   async function reaperRun(children: number, per: number, mode = ''): Promise<void> {
-    const args = [join(fixtures, 'reaper-child.ts'), String(children), String(per), mode];
-    const child = spawn(process.execPath, ['--import', join(fixtures, 'ts-register.mjs'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(err).toBe('');
-    expect(code).toBe(0);
-    const r = JSON.parse(out) as ReaperReport;
+    const r = await runFixture<ReaperReport>('reaper-child.ts', [String(children), String(per), mode]);
     expect(r.subreaper).toBe(true);
     // an owned zombie is left to libuv, whose 'exit' then carries the code
     expect(r.ownedZombieWasZ).toBe(true);
