@@ -187,6 +187,7 @@ export class CgroupTree {
     }
     this.prune();
     try {
+      emptyLeaf(leaf);
       rmdirSync(leaf);
       rmdirSync(this.root);
       return true;
@@ -204,4 +205,27 @@ export class CgroupTree {
     }
     return names.filter((n) => n.startsWith(SERVICE_PREFIX)).map((n) => n.slice(SERVICE_PREFIX.length));
   }
+}
+
+/**
+ * What is still in the daemon leaf once tend has left it is tend's own: a probe or helper child
+ * still running at exit. It would keep the leaf (and the subtree) from being removed: killed here,
+ * waited for up to 300 ms (this runs at exit, synchronously).
+ */
+function emptyLeaf(leaf: string): void {
+  const populated = (): boolean => {
+    try {
+      return /populated 1/.test(readFileSync(join(leaf, 'cgroup.events'), 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  if (!populated()) return;
+  try {
+    writeCgroupFile(join(leaf, 'cgroup.kill'), '1');
+  } catch {
+    return; // no cgroup.kill (Linux < 5.14): the rmdir says busy, the subtree stays
+  }
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; populated() && waited < 300; waited += 5) Atomics.wait(nap, 0, 0, 5);
 }

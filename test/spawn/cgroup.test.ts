@@ -1,7 +1,7 @@
 // cgroup v2: mount discovery (pure), the subtree, join-before-exec, kill/onEmpty, limits, adoption.
 // Real cgroups and processes; skipped with a printed reason where cgroup v2 is not writable.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -201,6 +201,16 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     }
     // we are back outside every test subtree
     expect(ownCgroup()).not.toMatch(/tend-test-/);
+  });
+
+  it('release kills what tend left in its daemon leaf (an exec probe in flight) and removes the subtree', async () => {
+    const { tree } = CgroupTree.open({ name: `tend-test-${process.pid}-${seq++}` });
+    const probe = spawn('sleep', ['60'], { stdio: 'ignore' }); // born in the daemon leaf, like a probe
+    const gone = new Promise((resolve) => probe.on('exit', (_code, signal) => resolve(signal)));
+    expect(readFileSync(join(tree!.root, 'daemon', 'cgroup.procs'), 'utf8')).toContain(String(probe.pid));
+    expect(tree!.release()).toBe(true);
+    expect(existsSync(tree!.root)).toBe(false);
+    expect(await gone).toBe('SIGKILL');
   });
 
   it('creates the subtree, moves the daemon into its leaf, and reuses it when opened from there', () => {
