@@ -113,30 +113,31 @@ export function cgroupContainment(
   };
 }
 
-/** Where a command name without a slash is found in PATH, like execvp; cached per PATH. */
-const pathCache = new Map<string, string | null>();
+/**
+ * Where a command name without a slash is found in PATH, like execvp. Found paths are cached per
+ * PATH (a later exec of a vanished one fails with ENOENT, as it should); misses are not, so a
+ * program installed after a failed start is found at the next one.
+ */
+const pathCache = new Map<string, string>();
 export function findInPath(file: string, path: string | undefined): string | undefined {
   if (file.includes('/')) return file;
   const dirs = path ?? '/usr/local/bin:/usr/bin:/bin';
   const key = `${dirs}\0${file}`;
   const hit = pathCache.get(key);
-  if (hit !== undefined) return hit ?? undefined;
-  let found: string | null = null;
+  if (hit !== undefined) return hit;
   for (const dir of dirs.split(':')) {
     const p = join(dir || '.', file);
     try {
       accessSync(p, constants.X_OK);
-      if (statSync(p).isFile()) {
-        found = p;
-        break;
-      }
+      if (!statSync(p).isFile()) continue;
     } catch {
-      // not here
+      continue; // not here
     }
+    if (pathCache.size > 1000) pathCache.clear();
+    pathCache.set(key, p);
+    return p;
   }
-  if (pathCache.size > 1000) pathCache.clear();
-  pathCache.set(key, found);
-  return found ?? undefined;
+  return undefined;
 }
 
 function exitOfStatus(s: OrphanStatus): Exit {

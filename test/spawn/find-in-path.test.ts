@@ -1,0 +1,39 @@
+// findInPath: how the native spawn finds a command given without a slash (execvp's rules).
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findInPath } from '../../src/spawn/process.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'tend-path-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('findInPath', () => {
+  it('takes the first executable regular file along PATH; a slash means no search', () => {
+    const a = tmp();
+    const b = tmp();
+    writeFileSync(join(a, 'tool'), '#!/bin/sh\n'); // not executable: skipped
+    mkdirSync(join(b, 'tool.d'));
+    writeFileSync(join(b, 'tool'), '#!/bin/sh\n');
+    chmodSync(join(b, 'tool'), 0o755);
+    expect(findInPath('tool', `${a}:${b}`)).toBe(join(b, 'tool'));
+    expect(findInPath('tool.d', `${a}:${b}`)).toBeUndefined(); // a directory
+    expect(findInPath('./x/y', `${a}`)).toBe('./x/y');
+    expect(findInPath('sh', undefined)).toMatch(/\/sh$/); // the default PATH
+  });
+
+  it('does not remember a miss: a program installed after a failed start is found', () => {
+    const a = tmp();
+    expect(findInPath('later', a)).toBeUndefined();
+    writeFileSync(join(a, 'later'), '#!/bin/sh\n');
+    chmodSync(join(a, 'later'), 0o755);
+    expect(findInPath('later', a)).toBe(join(a, 'later'));
+  });
+});
