@@ -9,6 +9,15 @@ export interface Cgroup2Mount {
   root: string;
 }
 
+/** A /proc file's text, or undefined when it cannot be read (no /proc, a v1-only host). */
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 // mountinfo escapes space, tab, newline and backslash as \ooo.
 function unescapeOctal(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
@@ -28,14 +37,8 @@ export function parseCgroup2Mounts(mountinfo: string): Cgroup2Mount[] {
 
 /** The cgroup2 mount to use: the one showing the whole hierarchy ("/") first, else the first. */
 export function findCgroup2MountInfo(mountinfo?: string): Cgroup2Mount | undefined {
-  let text = mountinfo;
-  if (text === undefined) {
-    try {
-      text = readFileSync('/proc/self/mountinfo', 'utf8');
-    } catch {
-      return undefined;
-    }
-  }
+  const text = mountinfo ?? readProc('/proc/self/mountinfo');
+  if (text === undefined) return undefined;
   const all = parseCgroup2Mounts(text);
   return all.find((m) => m.root === '/') ?? all[0];
 }
@@ -47,14 +50,8 @@ export function findCgroup2Mount(mountinfo?: string): string | undefined {
 
 /** Our cgroup v2 path from /proc/self/cgroup's "0::/path" line, or undefined (v1-only host). */
 export function ownCgroup(procSelfCgroup?: string): string | undefined {
-  let text = procSelfCgroup;
-  if (text === undefined) {
-    try {
-      text = readFileSync('/proc/self/cgroup', 'utf8');
-    } catch {
-      return undefined;
-    }
-  }
+  const text = procSelfCgroup ?? readProc('/proc/self/cgroup');
+  if (text === undefined) return undefined;
   for (const line of text.split('\n')) {
     if (line.startsWith('0::')) return line.slice(3).replace(/ \(deleted\)$/, '') || '/';
   }

@@ -103,20 +103,31 @@ function execProbe(command: string | string[], ms: number, ctx: ProbeContext): P
   });
 }
 
+/**
+ * The `finish` of a network probe: the first call wins, and a call of its own ("timed out after
+ * Nms", failing) comes at the deadline unless an earlier one did.
+ */
+function settleOnce(ms: number, done: (ok: boolean, what: string) => void): (ok: boolean, what: string) => void {
+  let settled = false;
+  const finish = (ok: boolean, what: string): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    done(ok, what);
+  };
+  const timer = setTimeout(() => finish(false, `timed out after ${ms}ms`), ms);
+  return finish;
+}
+
 /** tcp: passes when a connection to host:port is established. */
 function tcpProbe(host: string, port: number, ms: number): Promise<ProbeResult> {
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   return new Promise((resolve) => {
-    let settled = false;
-    const finish = (ok: boolean, what: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+    const finish = settleOnce(ms, (ok, what) => {
       sock.destroy();
       resolve({ ok, message: `connect ${where}: ${what}` });
-    };
+    });
     const sock = connect({ host, port });
-    const timer = setTimeout(() => finish(false, `timed out after ${ms}ms`), ms);
     sock.on('connect', () => finish(true, 'connected'));
     sock.on('error', (err) => finish(false, errText(err)));
   });
@@ -135,20 +146,15 @@ async function httpProbe(url: string, ms: number): Promise<ProbeResult> {
   if (target.protocol !== 'http:' && target.protocol !== 'https:') return fail(`unsupported protocol ${target.protocol}`);
   const lib = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve) => {
-    let settled = false;
-    const finish = (ok: boolean, what: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+    const finish = settleOnce(ms, (ok, what) => {
       req.destroy();
       resolve({ ok, message: `GET ${url}: ${what}` });
-    };
+    });
     const req = lib.get(target, {
       agent: false,
       headers: { 'user-agent': 'tend-probe', connection: 'close' },
       rejectUnauthorized: false,
     });
-    const timer = setTimeout(() => finish(false, `timed out after ${ms}ms`), ms);
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       res.resume();

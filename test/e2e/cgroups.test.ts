@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/spawn/cgroup-mount.js';
-import { CLI, pidAlive, Project, waitFor } from './harness.js';
+import { CLI, pidAlive, Project, useProjects, waitFor } from './harness.js';
 
 /** Why tend cannot make cgroups here (as the test runner, which is what the daemon inherits), or undefined. */
 function cgroupUnavailable(): string | undefined {
@@ -46,16 +46,9 @@ if (noCgroups) console.log(`skipping the cgroup tests of test/e2e/cgroups.test.t
 const noSetpriv = process.getuid?.() !== 0 ? 'not root' : spawnSync('setpriv', ['--version']).error ? 'no setpriv' : undefined;
 if (noSetpriv) console.log(`skipping the other-uid tests of test/e2e/cgroups.test.ts: ${noSetpriv}`);
 
-let projects: Project[] = [];
+const { project } = useProjects();
 let strays: number[] = [];
-function project(yaml: string): Project {
-  const p = new Project(yaml);
-  projects.push(p);
-  return p;
-}
-afterEach(async () => {
-  await Promise.all(projects.map((p) => p.close()));
-  projects = [];
+afterEach(() => {
   // processes a failed test may have left (an adopted service whose daemon was killed)
   for (const pid of strays) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
   strays = [];
@@ -90,12 +83,6 @@ function cgroupOf(pid: number): string {
 function ppidOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
-
-async function events(p: Project): Promise<Array<{ service: string; what: string; why: string }>> {
-  const r = await p.run(['events', '-n', '10000', '--json']);
-  if (r.code !== 0) throw new Error(`events failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
 }
 
 describe.skipIf(noCgroups !== undefined)('cgroup v2 containment', () => {
@@ -193,7 +180,7 @@ services:
       expect(readFileSync(join(state.cgroupRoot!, 'svc-capped/memory.max'), 'utf8').trim()).toBe(String(64 * 1024 * 1024));
       return;
     }
-    const ev = await events(p);
+    const ev = await p.events();
     expect(ev.filter((e) => e.service === 'capped' && e.what === 'exit').length).toBe(4);
     const warnings = ev.filter((e) => e.what === 'warning');
     expect(warnings.map((e) => e.service)).toEqual(['capped']);
@@ -243,7 +230,7 @@ services:
     ]);
     expect(sleepers(ma)).toEqual([pidA]);
     expect(sleepers(mb)).toEqual([pidB]);
-    const adopted = (await events(p)).filter((e) => e.what === 'adopt').map((e) => e.service);
+    const adopted = (await p.events()).filter((e) => e.what === 'adopt').map((e) => e.service);
     expect(adopted.sort()).toEqual(['a', 'b']);
 
     // kill -9 again; b's command changes meanwhile: b restarts, a is adopted

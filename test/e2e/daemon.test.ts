@@ -3,19 +3,10 @@
 import { connect as netConnect } from 'node:net';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { pidAlive, Project, tend, waitFor } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { pidAlive, tend, useProjects, waitFor } from './harness.js';
 
-let projects: Project[] = [];
-function project(yaml: string, files?: Record<string, string>): Project {
-  const p = new Project(yaml, files);
-  projects.push(p);
-  return p;
-}
-afterEach(async () => {
-  await Promise.all(projects.map((p) => p.close()));
-  projects = [];
-});
+const { project } = useProjects();
 
 const SLEEPERS = `
 services:

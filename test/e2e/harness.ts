@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -21,6 +22,41 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** One journal entry as `tend events --json` gives it. */
+export interface JournalEvent {
+  time: string;
+  service: string;
+  what: string;
+  why: string;
+  state?: string;
+}
+
+/** What a test file's projects share: closed after the test, their stderr shown when it failed. */
+interface Closable {
+  readonly dir: string;
+  readonly err: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The projects of one test file: `track` (or `project`, for a plain Project) registers one; after
+ * each test every one is closed, and when the test failed, what each `tend up` said is printed.
+ */
+export function useProjects(): { track<P extends Closable>(p: P): P; project(yaml: string, files?: Record<string, string>): Project } {
+  let open: Closable[] = [];
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') for (const p of open) console.log(`tend up stderr (${p.dir}):\n${p.err}`);
+    const now = open;
+    open = [];
+    await Promise.all(now.map((p) => p.close()));
+  });
+  const track = <P extends Closable>(p: P): P => {
+    open.push(p);
+    return p;
+  };
+  return { track, project: (yaml, files) => track(new Project(yaml, files)) };
 }
 
 export interface RunResult {
@@ -94,6 +130,13 @@ export class Project {
 
   async state(name: string): Promise<string | undefined> {
     return (await this.status()).find((s) => s.name === name)?.state;
+  }
+
+  /** The journal, oldest first (its last n entries). */
+  async events(n = 10_000): Promise<JournalEvent[]> {
+    const r = await this.run(['events', '-n', String(n), '--json']);
+    if (r.code !== 0) throw new Error(`events failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
   }
 
   async waitState(name: string, state: string, timeoutMs = 10_000): Promise<void> {

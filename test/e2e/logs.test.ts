@@ -5,22 +5,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, pidAlive, Project, waitFor } from './harness.js';
+import { CLI, pidAlive, Project, useProjects, waitFor } from './harness.js';
 
-let projects: Project[] = [];
+const { project } = useProjects();
 let children: ChildProcess[] = [];
-function project(yaml: string, files?: Record<string, string>): Project {
-  const p = new Project(yaml, files);
-  projects.push(p);
-  return p;
-}
-afterEach(async (ctx) => {
-  // a failing test shows what the daemon said
-  if (ctx.task.result?.state === 'fail') for (const p of projects) console.log(`tend up stderr (${p.dir}):\n${p.err}`);
+afterEach(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   children = [];
-  await Promise.all(projects.map((p) => p.close()));
-  projects = [];
 });
 
 /** A line of the log file: ISO time with ms, the stream tag, the text. */

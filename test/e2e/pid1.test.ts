@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, pidAlive, Project, type RunResult, tend, waitFor } from './harness.js';
+import { CLI, pidAlive, Project, type RunResult, tend, useProjects, waitFor } from './harness.js';
 
 /** Why this machine cannot run tend as PID 1 of a new PID namespace, or undefined when it can. */
 function pid1Unavailable(): string | undefined {
@@ -149,16 +149,8 @@ function kill(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-let projects: Pid1[] = [];
-function project(yaml: string): Pid1 {
-  const p = new Pid1(yaml);
-  projects.push(p);
-  return p;
-}
-afterEach(async () => {
-  await Promise.all(projects.map((p) => p.close()));
-  projects = [];
-});
+const { track } = useProjects();
+const project = (yaml: string): Pid1 => track(new Pid1(yaml));
 
 describe.skipIf(unavailable !== undefined)('tend as PID 1 of a PID namespace', () => {
   it('reaps 1,000 orphans (zero zombies 1s after they end) while 100 restarts all report exit code 3', async () => {

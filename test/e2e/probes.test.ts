@@ -6,26 +6,11 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pidAlive, Project, tend, waitFor } from './harness.js';
+import { pidAlive, Project, tend, useProjects, waitFor } from './harness.js';
 
-interface Event {
-  time: string;
-  service: string;
-  what: string;
-  why: string;
-  state?: string;
-}
-
-let projects: Project[] = [];
+const { project } = useProjects();
 let servers: Array<Server | HttpServer> = [];
-function project(yaml: string): Project {
-  const p = new Project(yaml);
-  projects.push(p);
-  return p;
-}
-afterEach(async () => {
-  await Promise.all(projects.map((p) => p.close()));
-  projects = [];
+afterEach(() => {
   for (const s of servers) {
     (s as HttpServer).closeAllConnections?.();
     s.close();
@@ -48,12 +33,6 @@ async function freePort(): Promise<number> {
   await new Promise((r) => s.close(r));
   servers = servers.filter((x) => x !== s);
   return port;
-}
-
-async function events(p: Project): Promise<Event[]> {
-  const r = await p.run(['events', '-n', '5000', '--json']);
-  if (r.code !== 0) throw new Error(`events failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
 }
 
 async function row(p: Project, name: string): Promise<Record<string, any>> {
@@ -81,7 +60,7 @@ async function heldThenReady(p: Project, svc: string, held: () => Promise<boolea
   await pass();
   await p.waitState(svc, 'running');
   await p.waitState('after', 'running');
-  const es = await events(p);
+  const es = await p.events();
   const ready = es.findIndex((e) => e.service === svc && e.state === 'running');
   expect(es[ready]!.why).toBe('starting -> running: ready');
   expect(es.findIndex((e) => e.service === 'after' && e.what === 'spawn')).toBeGreaterThan(ready);
@@ -222,7 +201,7 @@ services:
 `);
     await p.up();
     await p.waitState('svc', 'running');
-    const es = await events(p);
+    const es = await p.events();
     const spawned = es.find((e) => e.service === 'svc' && e.what === 'spawn')!;
     const ready = es.find((e) => e.service === 'svc' && e.state === 'running')!;
     expect(Date.parse(ready.time) - Date.parse(spawned.time)).toBeGreaterThanOrEqual(690);
@@ -238,7 +217,7 @@ services:
 `);
     await p.up();
     await p.waitState('svc', 'failed');
-    const es = await events(p);
+    const es = await p.events();
     expect(es.some((e) => e.service === 'svc' && e.state === 'running')).toBe(false);
     expect((await row(p, 'svc')).detail).toBe('exited with code 5');
   });
@@ -257,7 +236,7 @@ services:
     const first = await row(p, 'svc');
     expect(first.restarts).toBe(0);
     writeFileSync(join(p.dir, 'sick'), '');
-    const restart = await waitFor(async () => (await events(p)).find((e) => e.service === 'svc' && e.what === 'restart'), 'the liveness restart');
+    const restart = await waitFor(async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'), 'the liveness restart');
     expect(restart.why).toBe('liveness failed 3 times in a row: exec test ! -f sick: exit 1');
     await waitFor(async () => {
       const r = await row(p, 'svc');
@@ -266,7 +245,7 @@ services:
     const second = await row(p, 'svc');
     expect(second.pid).not.toBe(first.pid);
     expect(pidAlive(first.pid)).toBe(false);
-    const es = (await events(p)).filter((e) => e.service === 'svc');
+    const es = (await p.events()).filter((e) => e.service === 'svc');
     const i = es.indexOf(es.find((e) => e.what === 'restart')!);
     expect(es.slice(i + 1).map((e) => e.what).slice(0, 2)).toEqual(['state', 'stop']);
     expect(es[i + 1]!.why).toBe('running -> stopping: restart');
@@ -297,10 +276,10 @@ services:
     // two failures, a success, two failures: never three in a row
     next = [500, 500, 200, 500, 500];
     await waitFor(() => next.length === 0 && answers.length > 8, 'the sequence to be probed');
-    expect((await events(p)).some((e) => e.what === 'restart')).toBe(false);
+    expect((await p.events()).some((e) => e.what === 'restart')).toBe(false);
     expect((await row(p, 'svc')).restarts).toBe(0);
     next = [500, 500, 500];
-    const restart = await waitFor(async () => (await events(p)).find((e) => e.service === 'svc' && e.what === 'restart'), 'the liveness restart');
+    const restart = await waitFor(async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'), 'the liveness restart');
     expect(restart.why).toBe(`liveness failed 3 times in a row: GET http://127.0.0.1:${port}/live: 500`);
     await waitFor(async () => (await row(p, 'svc')).restarts === 1 && (await row(p, 'svc')).state === 'running', 'the restart');
   });
@@ -315,9 +294,9 @@ services:
     await p.up();
     await p.waitState('svc', 'running');
     await waitFor(() => (p.out.match(/^svc\s*\| tick$/gm) ?? []).length >= 3, 'some ticks');
-    expect((await events(p)).some((e) => e.what === 'restart')).toBe(false);
+    expect((await p.events()).some((e) => e.what === 'restart')).toBe(false);
     writeFileSync(join(p.dir, 'quiet'), '');
-    const restart = await waitFor(async () => (await events(p)).find((e) => e.service === 'svc' && e.what === 'restart'), 'the liveness restart');
+    const restart = await waitFor(async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'), 'the liveness restart');
     expect(restart.why).toBe('liveness failed 2 times in a row: no output line matched /^tick$/ in 1000ms');
     await waitFor(async () => (await row(p, 'svc')).restarts >= 1 && (await row(p, 'svc')).state === 'running', 'running again');
   });
@@ -333,10 +312,10 @@ services:
 `);
     await p.up();
     await waitFor(async () => (await row(p, 'svc')).detail === 'not ready: exec test -f ready: exit 1', 'a failed readiness probe');
-    await waitFor(async () => (await row(p, 'svc')).detail === 'not ready: exec test -f ready: exit 1' && (await events(p)).filter((e) => e.what === 'spawn').length === 1, 'still one spawn');
-    expect((await events(p)).some((e) => e.what === 'restart')).toBe(false);
+    await waitFor(async () => (await row(p, 'svc')).detail === 'not ready: exec test -f ready: exit 1' && (await p.events()).filter((e) => e.what === 'spawn').length === 1, 'still one spawn');
+    expect((await p.events()).some((e) => e.what === 'restart')).toBe(false);
     writeFileSync(join(p.dir, 'ready'), '');
-    const restart = await waitFor(async () => (await events(p)).find((e) => e.what === 'restart'), 'the liveness restart once running');
+    const restart = await waitFor(async () => (await p.events()).find((e) => e.what === 'restart'), 'the liveness restart once running');
 
     expect(restart.why).toBe('liveness failed 1 times in a row: exec false: exit 1');
   });
@@ -361,7 +340,7 @@ services:
         return false;
       }
     }, '300 liveness probes', 25_000);
-    const restarts = (await events(p)).filter((e) => e.what === 'restart');
+    const restarts = (await p.events()).filter((e) => e.what === 'restart');
     expect(restarts.map((e) => e.why)).toEqual([]);
   }, 40_000);
 });
@@ -382,7 +361,7 @@ services:
     await p.up();
     // 40 restarts, each stopped by its SIGTERM; or a stop that needed SIGKILL
     const es = await waitFor(async () => {
-      const all = await events(p);
+      const all = await p.events();
       return all.some((e) => e.what === 'kill') || all.filter((e) => e.what === 'restart').length >= 40 ? all : undefined;
     }, '40 liveness restarts or a kill', 25_000);
     expect(es.filter((e) => e.what === 'kill').map((k) => k.why)).toEqual([]);
@@ -430,7 +409,7 @@ services:
         .map(Number);
     await waitFor(() => probes().length === 1, 'a probe process in flight'); // the check below can see them
     for (let k = 0; k < 5; k++) {
-      await waitFor(async () => (await events(p)).length > 0, 'a round trip');
+      await waitFor(async () => (await p.events()).length > 0, 'a round trip');
       expect(probes().length).toBeLessThanOrEqual(1);
     }
     const s = await p.run(['shutdown']);

@@ -3,21 +3,10 @@
 // (plain writes, write-temp-then-rename, env_file edits, rapid saves); SIGHUP.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { pidAlive, Project, waitFor } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { pidAlive, Project, useProjects, waitFor } from './harness.js';
 
-let projects: Project[] = [];
-function project(yaml: string, files?: Record<string, string>): Project {
-  const p = new Project(yaml, files);
-  projects.push(p);
-  return p;
-}
-afterEach(async (ctx) => {
-  // a failing test shows what the daemon said
-  if (ctx.task.result?.state === 'fail') for (const p of projects) console.log(`tend up stderr (${p.dir}):\n${p.err}`);
-  await Promise.all(projects.map((p) => p.close()));
-  projects = [];
-});
+const { project } = useProjects();
 
 /** name -> pid of every instance (null when not running). */
 async function pids(p: Project): Promise<Record<string, number | null>> {

@@ -8,19 +8,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, pidAlive, Project, tend, waitFor } from './harness.js';
+import { CLI, type JournalEvent, pidAlive, Project, tend, useProjects, waitFor } from './harness.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const DB_PORT = '47301';
 const WEB_PORT = '47380';
 
-interface Event {
-  time: string;
-  service: string;
-  what: string;
-  why: string;
-  state?: string;
-}
+type Event = JournalEvent;
 
 /** A copy of examples/stack.yaml (and its programs) in a temp folder; its socket is .tend/stack.sock. */
 class Stack extends Project {
@@ -37,12 +31,6 @@ class Stack extends Project {
     return join(this.dir, '.tend/stack.sock');
   }
 
-  async events(): Promise<Event[]> {
-    const r = await this.run(['events', '-n', '5000', '--json']);
-    if (r.code !== 0) throw new Error(`events failed: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  }
-
   async row(name: string): Promise<Record<string, any>> {
     const row = (await this.status()).find((s) => s.name === name);
     if (!row) throw new Error(`no status row ${name}`);
@@ -50,12 +38,10 @@ class Stack extends Project {
   }
 }
 
-let projects: Project[] = [];
+const { project, track } = useProjects();
 const followers: ChildProcess[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const f of followers.splice(0)) if (f.exitCode === null) f.kill('SIGKILL');
-  await Promise.all(projects.map((p) => p.close()));
-  projects = [];
 });
 
 /** A port nobody listens on right now. */
@@ -88,15 +74,7 @@ async function stack(opts: { fast?: boolean; dbDelayMs?: number; edit?: (yaml: s
   }
   if (opts.dbDelayMs !== undefined) yaml = replaceAll(yaml, /DB_START_DELAY_MS: "\d+"/, `DB_START_DELAY_MS: "${opts.dbDelayMs}"`);
   if (opts.edit) yaml = opts.edit(yaml);
-  const p = new Stack(yaml, ports);
-  projects.push(p);
-  return p;
-}
-
-function project(yaml: string): Project {
-  const p = new Project(yaml);
-  projects.push(p);
-  return p;
+  return track(new Stack(yaml, ports));
 }
 
 const INSTANCES = ['db', 'migrate', 'web', 'worker.1', 'worker.2', 'worker.3'];
@@ -234,7 +212,6 @@ describe('examples/stack.yaml', () => {
         for (const pid of pids) expect(pidAlive(pid), `run ${run}: pid ${pid} left behind`).toBe(false);
       } finally {
         await p.close();
-        projects = projects.filter((x) => x !== p);
       }
     }
     const took = Date.now() - t0;
@@ -326,7 +303,7 @@ services:
     const p = await stack({ fast: true });
     await p.up();
     await upAndRunning(p);
-    const before = Object.fromEntries((await p.status()).map((r) => [r.name, r.pid]));
+    const before: Record<string, number | null> = Object.fromEntries((await p.status()).map((r) => [r.name, r.pid]));
     const mark = (await p.events()).length;
 
     const stop = await p.run(['stop', 'db']);
