@@ -1,16 +1,16 @@
 // One client connection of the control server: reads request lines, runs them concurrently, writes replies.
 import type * as net from 'node:net';
-import type { z } from 'zod';
 import { TendError } from '../core/errors.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { LineSplitter } from './lines.js';
 import {
   CANCEL_COMMAND,
-  cancelArgsSchema,
+  cancelIssues,
   encodeFrame,
   formatIssues,
-  isZodError,
   parseRequest,
+  validationIssues,
+  type ArgsSchema,
   type ErrorBody,
   type RequestId,
   type ServerFrame,
@@ -30,7 +30,7 @@ export interface RequestContext {
 export type Handler = (cmd: string, args: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>;
 
 /** Known commands and their argument schemas (null: any args object). Unknown names are refused up front. */
-export type CommandTable = Readonly<Record<string, z.ZodType | null>>;
+export type CommandTable = Readonly<Record<string, ArgsSchema | null>>;
 
 /** What a Connection needs from its server. */
 export interface ConnectionOptions {
@@ -134,19 +134,20 @@ export class Connection {
     if (!schema) return { ok: true, args };
     const result = schema.safeParse(args);
     if (!result.success) {
-      return { ok: false, error: { code: 'bad_request', message: `${cmd}: ${formatIssues(result.error, ['args'])}` } };
+      return { ok: false, error: { code: 'bad_request', message: `${cmd}: ${formatIssues(result.error.issues, ['args'])}` } };
     }
     return { ok: true, args: result.data as Record<string, unknown> };
   }
 
   private cancel(id: RequestId, args: Record<string, unknown>): void {
-    const parsed = cancelArgsSchema.safeParse(args);
-    if (!parsed.success) {
-      this.write({ id, ok: false, error: { code: 'bad_request', message: `cancel: ${formatIssues(parsed.error, ['args'])}` } });
+    const issues = cancelIssues(args);
+    if (issues.length > 0) {
+      this.write({ id, ok: false, error: { code: 'bad_request', message: `cancel: ${formatIssues(issues, ['args'])}` } });
       return;
     }
-    const target = this.inflight.get(parsed.data.id);
-    if (target) this.finish(parsed.data.id, target, true);
+    const which = args.id as RequestId;
+    const target = this.inflight.get(which);
+    if (target) this.finish(which, target, true);
     this.write({ id, ok: true, result: { cancelled: target !== undefined } });
   }
 
@@ -195,7 +196,8 @@ export class Connection {
 
   private errorBody(cmd: string, err: unknown): ErrorBody {
     if (err instanceof TendError) return { code: err.code, message: err.message };
-    if (isZodError(err)) return { code: 'bad_request', message: `${cmd}: ${formatIssues(err, ['args'])}` };
+    const issues = validationIssues(err);
+    if (issues) return { code: 'bad_request', message: `${cmd}: ${formatIssues(issues, ['args'])}` };
     const message = err instanceof Error ? err.message : String(err);
     this.opts.onError(`${cmd}: internal error: ${err instanceof Error ? (err.stack ?? message) : message}`);
     return { code: 'internal', message: `${cmd}: ${message}` };

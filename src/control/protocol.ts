@@ -1,6 +1,6 @@
 // The frames of the control socket (SPEC §5) and the server's validation of requests.
-// The client imports only the types of this file (`import type`), never zod.
-import { z } from 'zod';
+// The client imports only the types of this file (`import type`). No schema library: the shapes
+// are three fields, checked by hand.
 import { LineSplitter } from './lines.js';
 import { MAX_LINE_BYTES } from './limits.js';
 
@@ -42,18 +42,44 @@ export type ServerFrame = ReplyFrame | EventFrame;
  */
 export const CANCEL_COMMAND = 'cancel';
 
-const requestId = z.union([z.number().finite(), z.string().max(200)], {
-  error: 'expected a number or a string (of at most 200 characters)',
-});
+/** A problem of one field of a request: where ("args.name", "" for the whole value) and what. */
+export interface Issue {
+  path: PropertyKey[];
+  message: string;
+}
 
-/** The shape of a request line; argument shapes per command are checked separately. */
-export const requestSchema = z.object({
-  id: requestId,
-  cmd: z.string({ error: 'expected a command name (a string)' }).min(1).max(100),
-  args: z.record(z.string(), z.unknown(), { error: 'expected an object' }).optional(),
-});
+/**
+ * Anything that checks a command's arguments the way zod does (a zod schema fits): the server
+ * itself has no schema library, which keeps the daemon small; tests and embedders may pass zod.
+ */
+export interface ArgsSchema {
+  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: readonly Issue[] } };
+}
 
-export const cancelArgsSchema = z.object({ id: requestId });
+const ID_PROBLEM = 'expected a number or a string (of at most 200 characters)';
+
+function isRequestId(v: unknown): v is RequestId {
+  return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 200);
+}
+
+function isArgs(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The problems of a request's own fields (id, cmd, args); argument shapes per command are checked separately. */
+function requestIssues(v: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
+  if (!isRequestId(v.id)) issues.push({ path: ['id'], message: ID_PROBLEM });
+  if (typeof v.cmd !== 'string') issues.push({ path: ['cmd'], message: 'expected a command name (a string)' });
+  else if (v.cmd.length === 0 || v.cmd.length > 100) issues.push({ path: ['cmd'], message: 'expected a command name of 1 to 100 characters' });
+  if (v.args !== undefined && !isArgs(v.args)) issues.push({ path: ['args'], message: 'expected an object' });
+  return issues;
+}
+
+/** The arguments of `cancel`: the id of the request to end. */
+export function cancelIssues(args: Record<string, unknown>): Issue[] {
+  return isRequestId(args.id) ? [] : [{ path: ['id'], message: ID_PROBLEM }];
+}
 
 /** The result of reading one request line. */
 export type ParsedRequest =
@@ -68,33 +94,36 @@ export function parseRequest(line: string): ParsedRequest {
   } catch (err) {
     return { ok: false, id: null, error: { code: 'bad_request', message: `malformed JSON: ${(err as Error).message}` } };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isArgs(value)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
     return { ok: false, id: null, error: { code: 'bad_request', message: `a request must be a JSON object; got ${got}` } };
   }
-  const parsed = requestSchema.safeParse(value);
-  if (!parsed.success) {
-    const rawId = (value as { id?: unknown }).id;
-    const id = requestId.safeParse(rawId).success ? (rawId as RequestId) : null;
-    return { ok: false, id, error: { code: 'bad_request', message: formatIssues(parsed.error) } };
+  const issues = requestIssues(value);
+  if (issues.length > 0) {
+    const id = isRequestId(value.id) ? value.id : null;
+    return { ok: false, id, error: { code: 'bad_request', message: formatIssues(issues) } };
   }
-  const { id, cmd, args } = parsed.data;
+  const { id, cmd, args } = value as { id: RequestId; cmd: string; args?: Record<string, unknown> };
   return { ok: true, request: { id, cmd, args: args ?? {} } };
 }
 
-/** Turns a zod error into "path: message; path: message" (first 5 issues), paths prefixed by `prefix`. */
-export function formatIssues(error: z.ZodError, prefix: string[] = []): string {
-  const shown = error.issues.slice(0, 5).map((issue) => {
+/** Turns issues into "bad request: path: message; path: message" (first 5), paths prefixed by `prefix`. */
+export function formatIssues(issues: readonly Issue[], prefix: string[] = []): string {
+  const shown = issues.slice(0, 5).map((issue) => {
     const path = [...prefix, ...issue.path.map(String)].join('.');
     return path ? `${path}: ${issue.message}` : issue.message;
   });
-  const more = error.issues.length - shown.length;
+  const more = issues.length - shown.length;
   return `bad request: ${shown.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
 }
 
-/** True for zod errors of either flavour (classic ZodError or core $ZodError). */
-export function isZodError(err: unknown): err is z.ZodError {
-  return err instanceof z.ZodError || err instanceof z.core.$ZodError;
+/** The issues of a validation error a handler threw (a ZodError, or anything shaped like one). */
+export function validationIssues(err: unknown): readonly Issue[] | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const name = (err as { name?: unknown }).name;
+  if (name !== 'ZodError' && name !== '$ZodError') return undefined;
+  const issues = (err as { issues?: unknown }).issues;
+  return Array.isArray(issues) ? (issues as Issue[]) : undefined;
 }
 
 /** One frame as a line, ready to write. */

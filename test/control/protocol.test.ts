@@ -74,6 +74,29 @@ describe('parseRequest', () => {
     expect(r2.id).toBeNull();
     expect(r2.error.message).toMatch(/id: .*; args: /);
   });
+
+  it('checks every field of the frame by hand, with the same words each time', () => {
+    const bad = (line: string) => {
+      const r = parseRequest(line);
+      if (r.ok) throw new Error(`accepted ${line}`);
+      return [r.id, r.error.message];
+    };
+    expect(bad('{"id":1,"cmd":""}')).toEqual([1, 'bad request: cmd: expected a command name of 1 to 100 characters']);
+    expect(bad(`{"id":1,"cmd":"${'x'.repeat(101)}"}`)).toEqual([1, 'bad request: cmd: expected a command name of 1 to 100 characters']);
+    expect(bad(`{"id":"${'i'.repeat(201)}","cmd":"status"}`)).toEqual([null, 'bad request: id: expected a number or a string (of at most 200 characters)']);
+    expect(bad('{"cmd":"status"}')).toEqual([null, 'bad request: id: expected a number or a string (of at most 200 characters)']);
+    expect(bad('{"id":2,"cmd":"status","args":null}')).toEqual([2, 'bad request: args: expected an object']);
+    expect(bad('{"id":2,"cmd":"status","args":"x"}')).toEqual([2, 'bad request: args: expected an object']);
+    expect(bad('{"id":null}')).toEqual([
+      null,
+      'bad request: id: expected a number or a string (of at most 200 characters); cmd: expected a command name (a string)',
+    ]);
+    // 1e999 is Infinity after JSON.parse: not a usable id
+    expect(bad('{"id":1e999,"cmd":"status"}')[0]).toBeNull();
+    expect(parseRequest(`{"id":"${'i'.repeat(200)}","cmd":"${'x'.repeat(100)}"}`).ok).toBe(true);
+    expect(parseRequest('{"id":-1.5,"cmd":"s","args":{}}')).toEqual({ ok: true, request: { id: -1.5, cmd: 's', args: {} } });
+    expect(parseRequest('{"id":3,"cmd":"s"}')).toEqual({ ok: true, request: { id: 3, cmd: 's', args: {} } });
+  });
 });
 
 describe('socketPathProblem', () => {

@@ -115,7 +115,13 @@ describe('stream limits', () => {
     r.write('{"id":3,"cmd":"cancel","args":{"id":1}}\n{"id":4,"cmd":"echo","args":{"last":1}}\n');
     expect(await r.next()).toEqual({ id: 3, ok: true, result: { cancelled: false } });
     expect(await r.next()).toEqual({ id: 4, ok: true, result: { last: 1 } });
-    expect(r.lines).toHaveLength(4);
+    r.write('{"id":5,"cmd":"cancel","args":{"id":[1]}}\n');
+    expect(await r.next()).toEqual({
+      id: 5,
+      ok: false,
+      error: { code: 'bad_request', message: 'cancel: bad request: args.id: expected a number or a string (of at most 200 characters)' },
+    });
+    expect(r.lines).toHaveLength(5);
   });
 
   it('ends a stream whose event is over 1 MiB with a too_large error', async () => {
