@@ -26,6 +26,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define CHECK(call)                                                                    \
   do {                                                                                 \
@@ -868,6 +871,23 @@ static napi_value open_pty(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/*
+ * trimMalloc(): gives the C heap's free pages back to the kernel (glibc's malloc_trim(0), which
+ * also releases free pages inside each arena, not only at its top). V8 frees what it malloc'd at
+ * a garbage collection; glibc keeps such memory mapped for reuse. True when memory was released;
+ * false where glibc is not the allocator (nothing to do there).
+ */
+static napi_value trim_malloc(napi_env env, napi_callback_info info) {
+  (void)info;
+  int released = 0;
+#ifdef __GLIBC__
+  released = malloc_trim(0);
+#endif
+  napi_value v;
+  CHECK(napi_get_boolean(env, released != 0, &v));
+  return v;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"setChildSubreaper", NULL, set_child_subreaper, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -878,6 +898,7 @@ NAPI_MODULE_INIT() {
       {"setPipeSize", NULL, set_pipe_size, NULL, NULL, NULL, napi_enumerable, NULL},
       {"frameLines", NULL, frame_lines, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openPty", NULL, open_pty, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"trimMalloc", NULL, trim_malloc, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     napi_throw_error(env, NULL, "tend_native: cannot define exports");

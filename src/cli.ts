@@ -55,11 +55,12 @@ export async function socketPath(flags: Record<string, string | true>): Promise<
   }
 }
 
-async function loadConfig(file: string) {
-  const { loadSpec } = await import('./config/index.js');
+/** `up` loads the config through the parser it can let go of (config/on-demand.ts); `check` need not. */
+async function loadConfig(file: string, daemon: boolean) {
   const { ConfigError } = await import('./core/errors.js');
   try {
-    return loadSpec(file);
+    if (daemon) return await (await import('./config/on-demand.js')).loadSpecOnDemand(file);
+    return (await import('./config/index.js')).loadSpec(file);
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`${e.message}\n`);
@@ -91,26 +92,19 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (cmd === 'up' || cmd === 'check') {
-    if (cmd === 'up') {
-      // The daemon's start-up (modules, config) would grow V8's young generation to ~12 MB that
-      // then stays resident until V8's idle GC ~8 s later (an idle supervisor needs ~1 MB); and
-      // that idle GC then runs once, not in rounds. Both flags are read by V8 at GC time, so
-      // setting them here works (measured: peak RSS 69 -> 64 MB, first idle 10 s 0.05 -> 0.03 s
-      // CPU); the log path allocates outside the V8 heap and is not slowed by a small one.
-      const { setFlagsFromString } = await import('node:v8');
-      setFlagsFromString('--semi-space-growth-factor=1');
-      setFlagsFromString('--memory-reducer-single-gc');
-    }
+    if (cmd === 'up') (await import('./daemon/memory.js')).tuneV8();
     const { flags, positionals } = parseArgs(rest, []);
     if (positionals.length) throw new UsageError(`${cmd}: unexpected argument "${positionals[0]}"`);
     const file = configPath(flags.config);
-    const spec = await loadConfig(file);
+    const spec = await loadConfig(file, cmd === 'up');
     if (!spec) return EXIT.usage;
     if (cmd === 'check') {
       const n = spec.services.reduce((a, s) => a + s.replicas, 0);
       out(`${file}: ok (${spec.services.length} services, ${n} instances)\n`);
       return EXIT.ok;
     }
+    // the parser's garbage (yaml, zod, their compiled code) goes now, before the services start
+    (await import('./daemon/memory.js')).collectGarbage();
     const { runDaemon } = await import('./daemon.js');
     const code = await runDaemon(spec, { stdout: process.stdout, stderr: process.stderr });
     // everything is stopped and closed: exit even if a stray handle would keep node alive

@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { expandInstances, processHash } from './config/index.js';
+import { processHash } from './config/diff.js';
+import { expandInstances } from './config/instances.js';
 import { exitCodeOf } from './core/describe.js';
 import { TendError } from './core/errors.js';
 import type { Instance } from './core/instance.js';

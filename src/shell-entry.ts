@@ -89,7 +89,7 @@ export function socketBackend(path: string): ShellBackend & { close(): void } {
   return backend;
 }
 
-/** The bundled shell (scripts/bundle-shell.mjs: one file loads ~3x faster), else the modules. */
+/** The bundled shell (scripts/bundle.mjs: one file loads ~3x faster), else the modules. */
 async function loadShell(): Promise<typeof import('./shell/main.js')> {
   const bundle = new URL('./shell-bundle.js', import.meta.url);
   try {

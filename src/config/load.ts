@@ -21,13 +21,15 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** Reads and validates a config file; throws ConfigError with every problem found. */
 export function loadSpec(file: string): Spec {
-  let text: string;
+  return parseSpec(readConfig(file), file);
+}
+
+function readConfig(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new ConfigError([{ file, line: 0, col: 0, path: '', message: `cannot read config: ${reason(e)}` }]);
   }
-  return parseSpec(text, file);
 }
 
 /**
@@ -36,17 +38,41 @@ export function loadSpec(file: string): Spec {
  * parseIncremental); anything unusual, and every file with a problem, takes the full parse, which
  * is the one that locates problems.
  */
-export function parseSpec(text: string, file: string, opts: { incremental?: boolean } = {}): Spec {
-  const fast = opts.incremental === false ? undefined : parseIncremental(text, file);
+export function parseSpec(text: string, file: string, opts: { incremental?: boolean; memory?: ParseMemory } = {}): Spec {
+  const memory = opts.memory ?? ownMemory;
+  const fast = opts.incremental === false ? undefined : parseIncremental(text, file, memory);
   lastParse.how = fast ? 'incremental' : 'full';
-  return fast ?? parseFull(text, file);
+  return fast ?? parseFull(text, file, memory);
 }
+
+/** loadSpec with the caches in `memory` (the daemon's, which outlives this module: see on-demand.ts). */
+export function loadSpecWith(file: string, memory: ParseMemory): Spec {
+  return parseSpec(readConfig(file), file, { memory });
+}
+
+/**
+ * What a parse leaves for the next one: plain data only (strings, objects, arrays, RegExps), so
+ * it may be kept by a caller after this module and yaml/zod are let go.
+ */
+export interface ParseMemory {
+  /** the last good parse's service blocks, by their exact text */
+  blocks: Map<string, BlockFacts>;
+  /** zod results of services that passed, by their input as JSON */
+  services: Map<string, RawService>;
+}
+
+export function createParseMemory(): ParseMemory {
+  return { blocks: new Map(), services: new Map() };
+}
+
+/** The memory of callers that bring none (tend check, tests). */
+const ownMemory = createParseMemory();
 
 /** Which path the last parseSpec took (for tests and the curious). */
 export const lastParse: { how: 'incremental' | 'full' | undefined } = { how: undefined };
 
 /** The whole file through yaml's Document (positions kept for error messages). */
-function parseFull(text: string, file: string): Spec {
+function parseFull(text: string, file: string, memory: ParseMemory): Spec {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, merge: true, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -71,11 +97,11 @@ function parseFull(text: string, file: string): Spec {
     throw new ConfigError([{ file, line: 0, col: 0, path: '', message: (e as Error).message }]);
   }
   const rawServices = isPlainObject(raw) ? raw.services : undefined;
-  const spec = validate(raw, file, problems, {
+  const spec = validate(raw, file, problems, memory, {
     order: (services) => fileOrder(doc, services),
     umask: (name, value) => umaskSource(doc.getIn(['services', name, 'umask'], true), value),
   });
-  rememberBlocks(text, isPlainObject(rawServices) ? rawServices : {}, (name, value) =>
+  rememberBlocks(memory, text, isPlainObject(rawServices) ? rawServices : {}, (name, value) =>
     umaskSource(doc.getIn(['services', name, 'umask'], true), value),
   );
   return spec;
@@ -90,7 +116,7 @@ interface SourceFacts {
 }
 
 /** Everything after YAML: the schema, cross-service checks, building the Spec. */
-function validate(raw: unknown, file: string, problems: Problems, facts: SourceFacts): Spec {
+function validate(raw: unknown, file: string, problems: Problems, memory: ParseMemory, facts: SourceFacts): Spec {
   const absFile = resolve(file);
   const dir = dirname(absFile);
   if (!isPlainObject(raw)) {
@@ -127,7 +153,7 @@ function validate(raw: unknown, file: string, problems: Problems, facts: SourceF
       if (input.umask === undefined) delete input.umask;
       checkProbeForms(value, at, problems);
       const env = readEnvFiles(value.env_file, file, dir, at, problems);
-      const result = parseService(input);
+      const result = parseService(memory.services, input);
       if (!result.success) problems.addIssues(at, result.error.issues);
       else {
         const svc = result.data;
@@ -159,22 +185,20 @@ function validate(raw: unknown, file: string, problems: Problems, facts: SourceF
 
 // ---- the schema of one service, cached by input ----------------------------------------------
 
-/** zod results of services that passed, by their input as JSON: a reload revalidates none of the unchanged. */
-const parsedServices = new Map<string, RawService>();
-
 /** The input as a cache key: JSON, with the numbers JSON cannot say (.inf, .nan) spelled out. */
 function inputKey(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}` : x));
 }
 
-function parseService(input: Record<string, unknown>): { success: true; data: RawService } | { success: false; error: { issues: Parameters<Problems['addIssues']>[1] } } {
+/** A service through zod, or its result from `cache` (a reload revalidates none of the unchanged). */
+function parseService(cache: ParseMemory['services'], input: Record<string, unknown>): { success: true; data: RawService } | { success: false; error: { issues: Parameters<Problems['addIssues']>[1] } } {
   const key = inputKey(input);
-  const hit = parsedServices.get(key);
+  const hit = cache.get(key);
   if (hit) return { success: true, data: hit };
   const result = getSchemas().service.safeParse(input, { reportInput: true });
   if (!result.success) return { success: false, error: { issues: result.error.issues } };
-  if (parsedServices.size > 20_000) parsedServices.clear();
-  parsedServices.set(key, result.data as RawService);
+  if (cache.size > 20_000) cache.clear();
+  cache.set(key, result.data as RawService);
   return { success: true, data: result.data as RawService };
 }
 
@@ -186,11 +210,8 @@ interface BlockFacts {
   umask: unknown;
 }
 
-/** The last good parse's service blocks, by their exact text. */
-let knownBlocks = new Map<string, BlockFacts>();
-
 /** After a good full parse: remember each service block, so that a reload can skip it. */
-function rememberBlocks(text: string, services: Record<string, unknown>, umask: SourceFacts['umask']): void {
+function rememberBlocks(memory: ParseMemory, text: string, services: Record<string, unknown>, umask: SourceFacts['umask']): void {
   const split = splitConfig(text);
   const next = new Map<string, BlockFacts>();
   if (split) {
@@ -199,7 +220,7 @@ function rememberBlocks(text: string, services: Record<string, unknown>, umask: 
       next.set(b.text, { value, umask: umask(b.name, isPlainObject(value) ? value.umask : undefined) });
     }
   }
-  knownBlocks = next;
+  memory.blocks = next;
 }
 
 /** Any problem ends the incremental path: the full parse then finds and locates them all. */
@@ -212,8 +233,8 @@ const BAILING = { at: (): never => { throw BAIL; } } as unknown as Locator;
  * they were, only new or edited ones go through yaml, and the zod results of unchanged services
  * are reused. Undefined whenever the full parse must decide (first parse, odd layout, any problem).
  */
-function parseIncremental(text: string, file: string): Spec | undefined {
-  if (knownBlocks.size === 0) return undefined;
+function parseIncremental(text: string, file: string, memory: ParseMemory): Spec | undefined {
+  if (memory.blocks.size === 0) return undefined;
   const split = splitConfig(text);
   if (!split) return undefined;
   const next = new Map<string, BlockFacts>();
@@ -221,7 +242,7 @@ function parseIncremental(text: string, file: string): Spec | undefined {
   const order: string[] = [];
   const umasks = new Map<string, unknown>();
   for (const b of split.blocks) {
-    let facts = knownBlocks.get(b.text);
+    let facts = memory.blocks.get(b.text);
     if (!facts) {
       const doc = parseDocument(b.text, { merge: true });
       if (doc.errors.length > 0 || doc.warnings.length > 0) return undefined;
@@ -243,7 +264,7 @@ function parseIncremental(text: string, file: string): Spec | undefined {
   const problems = new Problems(file, BAILING);
   let spec: Spec;
   try {
-    spec = validate(top, file, problems, {
+    spec = validate(top, file, problems, memory, {
       order: () => order,
       umask: (name) => umasks.get(name),
     });
@@ -251,7 +272,7 @@ function parseIncremental(text: string, file: string): Spec | undefined {
     if (e === BAIL || e instanceof ConfigError) return undefined;
     throw e;
   }
-  knownBlocks = next;
+  memory.blocks = next;
   return spec;
 }
 

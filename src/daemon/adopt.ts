@@ -1,6 +1,6 @@
 // Adoption: live service cgroups left by an earlier daemon (killed, crashed, upgraded) are taken
 // over when their process spec is unchanged, instead of starting second copies.
-import { processHash } from '../config/index.js';
+import { processHash } from '../config/diff.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec } from '../core/types.js';
 import type { CgroupTree } from '../spawn/cgroup.js';

@@ -6,7 +6,7 @@ import { isAlive } from '../core/instance.js';
 import type { Journal } from '../core/journal.js';
 import type { JournalEntry } from '../core/types.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
-import { parseSignal } from '../config/index.js';
+import { parseSignal } from '../config/units.js';
 import { explain, statusRow, type StatusRow } from './status.js';
 
 /** What the command handlers need from the daemon. */

@@ -1,6 +1,8 @@
 // Hot reload: one path for `tend reload`, SIGHUP and file edits. Re-reads the config, diffs it
 // per instance and converges touching only what changed. A broken file changes nothing.
-import { diffSpecs, loadSpec } from '../config/index.js';
+import { diffSpecs } from '../config/diff.js';
+import { loadSpecOnDemand } from '../config/on-demand.js';
+import { collectGarbage } from './memory.js';
 import { ConfigError, TendError } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec, Spec } from '../core/types.js';
@@ -41,17 +43,21 @@ export function planText(r: Omit<ReloadResult, 'text'>): string {
   return lines.join('\n');
 }
 
+/** Quiet time after the last reload before the garbage of its parse is collected. */
+const GC_AFTER_RELOAD_MS = 1000;
+
 export function createReloader(d: ReloadDeps) {
   let problem: string | undefined;
   let watcher: { close(): Promise<void> } | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let gcTimer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
 
   async function apply(dryRun: boolean, source: string): Promise<ReloadResult> {
     const old = d.current();
     let next: Spec;
     try {
-      next = loadSpec(old.file);
+      next = await loadSpecOnDemand(old.file);
     } catch (e) {
       const msg = e instanceof ConfigError ? e.message : `${old.file}: ${(e as Error).message}`;
       if (!dryRun) {
@@ -139,6 +145,11 @@ export function createReloader(d: ReloadDeps) {
     reload(dryRun: boolean, source: string): Promise<ReloadResult> {
       const p = running.then(() => apply(dryRun, source));
       running = p.catch(() => {});
+      // the parser was let go: return its memory once a burst of reloads (an editor's saves) is over
+      void running.then(() => {
+        clearTimeout(gcTimer);
+        gcTimer = setTimeout(collectGarbage, GC_AFTER_RELOAD_MS).unref();
+      });
       return p;
     },
     problem: () => problem,
@@ -162,6 +173,7 @@ export function createReloader(d: ReloadDeps) {
     },
     close(): void {
       clearTimeout(timer);
+      clearTimeout(gcTimer);
       void watcher?.close();
     },
   };

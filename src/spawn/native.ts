@@ -33,6 +33,7 @@ interface Addon {
   setPipeSize?(fd: number, bytes: number): number;
   frameLines?(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number;
   openPty?(cols: number, rows: number): [number, number, number];
+  trimMalloc?(): boolean;
 }
 
 /** Where the addon lives: same relative place from src/spawn and dist/spawn. */
@@ -275,4 +276,9 @@ export function startReaper(
       scheduled = undefined;
     },
   };
+}
+
+/** Gives the C heap's free pages back to the kernel (glibc malloc_trim); false when nothing was or could be. */
+export function trimMalloc(): boolean {
+  return loaded.addon?.trimMalloc?.() ?? false;
 }

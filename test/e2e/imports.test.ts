@@ -45,6 +45,16 @@ describe('start-up weight', () => {
     expect(g.packages.has('react')).toBe(false);
   });
 
+  it('the daemon keeps no yaml or zod: its parser is the bundle it loads for a parse (config/on-demand.ts)', () => {
+    const g = staticGraph('daemon.js');
+    expect([...g.packages]).toEqual([]);
+    const rel = [...g.files].map((f) => f.slice(DIST.length));
+    expect(rel).toContain('config/on-demand.js');
+    expect(rel).not.toContain('config/load.js');
+    // and `tend up` reaches the daemon through the same on-demand parser
+    expect(readFileSync(resolve(DIST, 'cli.js'), 'utf8')).toMatch(/loadSpecOnDemand/);
+  });
+
   it('the socket client loads nothing but node:net and small tend files', () => {
     const g = staticGraph('control/client.js');
     expect([...g.packages]).toEqual([]);

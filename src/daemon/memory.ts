@@ -1,0 +1,45 @@
+// The daemon's memory: V8 set up for a small, mostly idle process, and memory it no longer needs
+// (the config parser's, see config/on-demand.ts) returned after start-up and after a reload. An
+// idle daemon allocates almost nothing, so V8 would otherwise keep that garbage until its one idle
+// GC some 8 s after start-up, or, after a reload, indefinitely.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { trimMalloc } from '../spawn/native.js';
+
+/**
+ * V8 flags for `tend up`, set at run time (V8 reads them when it needs them, so this works after
+ * start-up; measured with 100 services, see README "Speed and memory"):
+ * - the young generation stays small (start-up would grow it to ~12 MB, then kept resident until
+ *   V8's idle GC ~8 s later), and that idle GC runs once, not in rounds;
+ * - no optimizing compiler (--max-opt=1: bytecode and baseline code only). The daemon's
+ *   JavaScript is glue around system calls and C (spawning and log framing are in the addon):
+ *   TurboFan made nothing measurably faster here, and its own code pages and output cost ~4 MB
+ *   of the daemon's ~55. TEND_V8_OPTIMIZE=1 in tend's environment keeps V8's default.
+ */
+export function tuneV8(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--memory-reducer-single-gc');
+  if (process.env.TEND_V8_OPTIMIZE !== '1') setFlagsFromString('--max-opt=1');
+}
+
+let gc: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection now, then the C heap's free pages back to the kernel (what V8 freed
+ * is malloc memory that glibc would keep mapped). V8 gives `gc` to a context created while
+ * --expose-gc is set; the flag is unset again at once, so no other context sees it.
+ */
+export function collectGarbage(): void {
+  if (gc === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    } finally {
+      setFlagsFromString('--no-expose-gc');
+    }
+  }
+  gc?.();
+  trimMalloc();
+}
