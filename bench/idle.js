@@ -3,7 +3,7 @@
 // V8's one-off idle GC, the second is the steady state); nothing talks to the daemon meanwhile.
 import { Daemon } from './lib/daemon.js';
 import { figure } from './lib/figure.js';
-import { cpuSeconds, statusMb } from './lib/proc.js';
+import { cpuTicks, statusMb, ticksToSeconds } from './lib/proc.js';
 import { removeDir, sleep, sleepConfig, tempDir, writeConfig } from './lib/util.js';
 
 const N = 100;
@@ -13,7 +13,7 @@ const SETTLE_MS = 2_000;
 /** One idle window: CPU seconds used and the largest VmRSS sampled every 0.5 s. */
 async function window(pid) {
   let rssMax = 0;
-  const c0 = cpuSeconds(pid);
+  const c0 = cpuTicks(pid);
   const t0 = performance.now();
   for (;;) {
     rssMax = Math.max(rssMax, statusMb(pid, 'VmRSS'));
@@ -21,7 +21,7 @@ async function window(pid) {
     if (left <= 0) break;
     await sleep(Math.min(500, left));
   }
-  return { cpu: cpuSeconds(pid) - c0, rssMax, rssEnd: statusMb(pid, 'VmRSS') };
+  return { cpu: ticksToSeconds(cpuTicks(pid) - c0), rssMax, rssEnd: statusMb(pid, 'VmRSS') };
 }
 
 /** Why: issue 2's idle benchmark: what a quiet supervisor costs. */

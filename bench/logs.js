@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { figure } from './lib/figure.js';
 import { run } from './lib/proc.js';
-import { LOG_BENCH, removeDir, tempDir } from './lib/util.js';
+import { DAEMON_MEMORY, LOG_BENCH, removeDir, tempDir } from './lib/util.js';
 
 const MB = 200;
 
@@ -24,6 +24,8 @@ export async function benchLogs() {
   let runs;
   try {
     const script = `
+      // the V8 set-up of \`tend up\`, so that the figure is the daemon's
+      (await import(${JSON.stringify(DAEMON_MEMORY)})).tuneV8();
       const { benchLogThroughput } = await import(${JSON.stringify(LOG_BENCH)});
       const { rmSync } = await import('node:fs');
       const out = [];
@@ -33,7 +35,8 @@ export async function benchLogs() {
         rmSync(d, { recursive: true, force: true });
       }
       process.stdout.write(JSON.stringify(out));`;
-    const p = await run(process.execPath, ['--input-type=module', '-e', script], { timeoutMs: 120_000 });
+    const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+    const p = await run(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], { timeoutMs: 120_000 });
     if (p.code !== 0) throw new Error(`the log bench process exited ${p.code}: ${p.stderr.trim().slice(-500)}`);
     runs = JSON.parse(p.stdout);
   } finally {

@@ -82,12 +82,20 @@ export function clockTicks() {
   return clkTck;
 }
 
-/** CPU seconds (utime + stime) a process has used itself, children not included. */
-export function cpuSeconds(pid) {
+/** Clock ticks of CPU (utime + stime) a process has used itself, children not included. */
+export function cpuTicks(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields after the comm: [0] state ... utime is field 14 overall -> index 11 here, stime 12
-  return (Number(f[11]) + Number(f[12])) / clockTicks();
+  return Number(f[11]) + Number(f[12]);
+}
+
+/**
+ * CPU seconds used between two cpuTicks readings. Ticks are subtracted as integers: subtracting
+ * seconds (0.27 - 0.25) gives 0.0199999... for two ticks, which would pass a "< 0.02" target.
+ */
+export function ticksToSeconds(ticks) {
+  return ticks / clockTicks();
 }
 
 /** A field of /proc/PID/status in MB (VmRSS, VmHWM, ...). */

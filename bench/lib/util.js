@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** The compiled log benchmark of issue 5. */
 export const LOG_BENCH = new URL('../../dist/spawn/log-bench.js', import.meta.url).href;
+/** The daemon's V8 set-up (tuneV8), which the log bench applies too. */
+export const DAEMON_MEMORY = new URL('../../dist/daemon/memory.js', import.meta.url).href;
 
 /** Why: every run in its own folder, removed afterwards. */
 export function tempDir(tag) {
