@@ -16,6 +16,7 @@ import { adoptable } from './daemon/adopt.js';
 import { makeHandler } from './daemon/commands.js';
 import { reapDescendants } from './daemon/pid1.js';
 import { probeHost } from './daemon/probes.js';
+import { collectGarbage } from './daemon/memory.js';
 import { createReloader } from './daemon/reload.js';
 import type { StatusRow } from './daemon/status.js';
 import { Supervisor } from './reconcile/supervisor.js';
@@ -332,6 +333,11 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     i.startedAt = a.startedAt;
   }
   if (spec.settings.watch) reloader.watch();
+  // Start-up's garbage goes once every service got where it was going (or after a bound, for a
+  // slow readiness probe): tend collects when it knows garbage was made, see daemon/memory.ts.
+  void waitUntil(sup, () => settled(sup), STARTUP_GC_BOUND_MS, { unref: true }).then(() => {
+    if (!shuttingDown) collectGarbage();
+  });
   const code = await done;
   reloader.close();
   return code;
@@ -352,6 +358,8 @@ function fileLineData(service: string, text: string) {
 }
 
 const NEWLINE = Buffer.from('\n');
+/** At most this long after start-up before its garbage is collected (a slow readiness probe). */
+const STARTUP_GC_BOUND_MS = 10_000;
 
 function lineData(service: string, l: { time: number; stream: string; line: Buffer }) {
   return { time: new Date(l.time).toISOString(), service, stream: l.stream, line: l.line.toString('utf8') };
@@ -359,10 +367,15 @@ function lineData(service: string, l: { time: number; stream: string; line: Buff
 
 /** Resolves true when no service has a live process, false at the deadline. */
 function waitQuiet(sup: Supervisor, ms: number): Promise<boolean> {
+  return waitUntil(sup, () => sup.quiet(), ms);
+}
+
+/** Resolves true once `test()` holds (checked at every state change), false at the deadline. */
+function waitUntil(sup: Supervisor, test: () => boolean, ms: number, opts: { unref?: boolean } = {}): Promise<boolean> {
   return new Promise((resolve) => {
-    if (sup.quiet()) return resolve(true);
+    if (test()) return resolve(true);
     const off = sup.onChange(() => {
-      if (sup.quiet()) {
+      if (test()) {
         off();
         clearTimeout(t);
         resolve(true);
@@ -370,7 +383,14 @@ function waitQuiet(sup: Supervisor, ms: number): Promise<boolean> {
     });
     const t = setTimeout(() => {
       off();
-      resolve(sup.quiet());
+      resolve(test());
     }, ms);
+    if (opts.unref) t.unref();
   });
+}
+
+/** No service is on its way up (pending or starting): start-up, or a wave of starts, is over. */
+function settled(sup: Supervisor): boolean {
+  for (const i of sup.store.values()) if (i.state === 'pending' || i.state === 'starting') return false;
+  return true;
 }

@@ -1,7 +1,8 @@
-// The daemon's memory: V8 set up for a small, mostly idle process, and memory it no longer needs
-// (the config parser's, see config/on-demand.ts) returned after start-up and after a reload. An
-// idle daemon allocates almost nothing, so V8 would otherwise keep that garbage until its one idle
-// GC some 8 s after start-up, or, after a reload, indefinitely.
+// The daemon's memory: V8 set up for a small, mostly idle process, and garbage collected when tend
+// knows it was made: after the config parse (the parser itself, see config/on-demand.ts), once
+// start-up has settled, and after a burst of reloads. An idle daemon allocates almost nothing, so
+// V8 alone would keep that garbage until an idle GC of its own some 8 s after start-up (its
+// "memory reducer", which for a small heap only guesses from a timer) or, after a reload, for good.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { trimMalloc } from '../spawn/native.js';
@@ -9,8 +10,11 @@ import { trimMalloc } from '../spawn/native.js';
 /**
  * V8 flags for `tend up`, set at run time (V8 reads them when it needs them, so this works after
  * start-up; measured with 100 services, see README "Speed and memory"):
- * - the young generation stays small (start-up would grow it to ~12 MB, then kept resident until
- *   V8's idle GC ~8 s later), and that idle GC runs once, not in rounds;
+ * - the young generation stays small (start-up would grow it to ~12 MB, then kept resident
+ *   until the next full GC);
+ * - V8's memory reducer is not started for a small heap (it would run one more full GC ~8 s after
+ *   start-up, ~10 ms, repeating what collectGarbage did when start-up settled); a heap that grows
+ *   past ~10 MB still gets it, and it then runs once, not in rounds;
  * - no optimizing compiler (--max-opt=1: bytecode and baseline code only). The daemon's
  *   JavaScript is glue around system calls and C (spawning and log framing are in the addon):
  *   TurboFan made nothing measurably faster here, and its own code pages and output cost ~4 MB
@@ -18,6 +22,7 @@ import { trimMalloc } from '../spawn/native.js';
  */
 export function tuneV8(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--no-memory-reducer-for-small-heaps');
   setFlagsFromString('--memory-reducer-single-gc');
   if (process.env.TEND_V8_OPTIMIZE !== '1') setFlagsFromString('--max-opt=1');
 }
