@@ -59,7 +59,7 @@ export async function benchStartup() {
     );
     if (n === 500) {
       out.push(
-        figure({ key: 'up_first_starting_500_ms', name: 'up -> first "starting" line (500)', value: a.firstMs, unit: 'ms', digits: 0, note: 'daemon boot: node start-up, config, socket' }),
+        figure({ key: 'up_first_starting_500_ms', name: 'up -> first "starting" line (500)', value: a.firstMs, unit: 'ms', digits: 0, note: 'state lines go out once per event-loop turn: the first batch (for 500 sleep services, all of them) is flushed at its end' }),
         figure({ key: 'status_request_500_ms', name: 'one status request, 500 running (socket)', value: b.statusMs, unit: 'ms', digits: 0 }),
       );
     }
