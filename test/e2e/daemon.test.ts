@@ -351,6 +351,38 @@ services:
   });
 });
 
+describe('memory', () => {
+  // V8 prints every GC with --trace-gc (stdout: echo is off); tend's own are "testing" GCs
+  const ownGcs = (out: string) => out.split('\n').filter((l) => /Mark-Compact.*testing/.test(l)).length;
+
+  it("collects after the parse, once start-up has settled (not before a readiness probe passes), and after reloads", async () => {
+    const p = project(`
+settings: { echo: false }
+services:
+  a:
+    command: sleep 1000
+  b:
+    command: sleep 1000
+    readiness: { exec: test -f ready, interval: 100ms }
+`);
+    await p.up([], {}, ['--trace-gc']);
+    await p.waitState('a', 'running');
+    await waitFor(() => ownGcs(p.out) >= 1, 'the GC after the parse');
+    // b is still starting: start-up has not settled
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await p.state('b')).toBe('starting');
+    expect(ownGcs(p.out)).toBe(1);
+    writeFileSync(join(p.dir, 'ready'), '');
+    await p.waitState('b', 'running');
+    await waitFor(() => ownGcs(p.out) === 2, 'the GC once start-up settled');
+    // a burst of reloads: one collection 1 s after the last
+    for (let i = 0; i < 3; i++) expect((await p.run(['reload'])).code).toBe(0);
+    await waitFor(() => ownGcs(p.out) === 3, 'the GC after the reloads');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(ownGcs(p.out)).toBe(3);
+  });
+});
+
 describe('events', () => {
   it('the journal lists actions and exits with reasons; -f follows', async () => {
     const p = project(`services:\n  x:\n    command: exit 4\n    restart: never\n`);

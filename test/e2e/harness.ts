@@ -105,9 +105,9 @@ export class Project {
     return join(this.dir, '.tend/tend.sock');
   }
 
-  /** Starts `tend up` and waits until its socket answers. */
-  async up(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'up', ...args], { cwd: this.dir, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts `tend up` (node given `nodeArgs`) and waits until its socket answers. */
+  async up(args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<void> {
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'up', ...args], { cwd: this.dir, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.daemon = child;
     child.stdout!.on('data', (c) => (this.out += c));
     child.stderr!.on('data', (c) => (this.err += c));
