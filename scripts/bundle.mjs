@@ -6,6 +6,7 @@
 //   It takes node built-ins and tend's error classes from the daemon (require('tend:errors')), so
 //   a ConfigError it throws is the daemon's own class.
 import { build } from 'esbuild';
+import { chmodSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -46,3 +47,33 @@ await build({
   plugins: [sharedErrors],
   logLevel: 'warning',
 });
+
+/**
+ * dist/tend.cjs, the `tend` command: dist/cli.js and what a one-shot command needs (arguments,
+ * the socket client, printing) as one CommonJS file. Node starts a CommonJS entry sooner than an
+ * ES module one (`tend status` ~6 ms faster here). The daemon, the config loader and the shell
+ * stay ES modules of their own, imported only when needed; the client and the did-you-mean hint
+ * are bundled, so that the errors they throw are the classes the bundled code checks.
+ */
+const INLINE = new Set(['./control/client.js', './shell/suggest.js']);
+const lazyModules = {
+  name: 'tend-lazy-modules',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' && !INLINE.has(a.path) ? { path: a.path, external: true } : undefined));
+  },
+};
+await build({
+  absWorkingDir: root,
+  entryPoints: ['dist/cli.js'],
+  outfile: 'dist/tend.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  plugins: [lazyModules],
+  // paths next to the file (../package.json, ./shell-bundle.js) resolve as they did from dist/cli.js
+  define: { 'import.meta.url': '__tendUrl' },
+  banner: { js: "'use strict';\nconst __tendUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+chmodSync(`${root}/dist/tend.cjs`, 0o755);

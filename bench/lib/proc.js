@@ -138,7 +138,7 @@ export function run(cmd, args, { cwd, env, timeoutMs = 30_000 } = {}) {
   });
 }
 
-/** Runs the tend CLI (the built dist/cli.js) to completion. */
+/** Runs the tend CLI (the built dist/tend.cjs) to completion. */
 export function tend(args, opts = {}) {
   return run(process.execPath, [CLI, ...args], opts);
 }

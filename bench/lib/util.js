@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI every benchmark drives (build with `npm run build:ts` first). */
-export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/tend.cjs', import.meta.url));
 /** The compiled log benchmark of issue 5. */
 export const LOG_BENCH = new URL('../../dist/spawn/log-bench.js', import.meta.url).href;
 /** The daemon's V8 set-up (tuneV8), which the log bench applies too. */

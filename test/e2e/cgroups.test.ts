@@ -326,7 +326,7 @@ describe('without the native addon (npm install could not build native/)', () =>
     cpSync(join(repo, 'dist'), join(root, 'dist'), { recursive: true });
     cpSync(join(repo, 'package.json'), join(root, 'package.json'));
     symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
-    const cli = join(root, 'dist/cli.js');
+    const cli = join(root, 'dist/tend.cjs');
     const child = spawn(process.execPath, [cli, 'up'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     p.daemon = child; // close() SIGTERMs it
     child.stdout.on('data', (c) => (p.out += c));

@@ -55,6 +55,17 @@ describe('start-up weight', () => {
     expect(readFileSync(resolve(DIST, 'cli.js'), 'utf8')).toMatch(/loadSpecOnDemand/);
   });
 
+  it('the tend command (dist/tend.cjs, the bundle of the one-shot path) holds no package and imports the daemon, config and shell only when needed', () => {
+    const src = readFileSync(resolve(DIST, 'tend.cjs'), 'utf8');
+    expect(src.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect([...src.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((m) => !m!.startsWith('node:'))).toEqual([]);
+    const lazy = [...src.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]).sort();
+    expect(lazy).toEqual(expect.arrayContaining(['./config/on-demand.js', './daemon.js', './shell-entry.js']));
+    for (const heavy of ['ink', 'react', 'zod']) expect(lazy).not.toContain(heavy);
+    expect(src).not.toMatch(/\bfrom ["']ink["']|React\.createElement|\$ZodType/);
+    expect(JSON.parse(readFileSync(resolve(DIST, '../package.json'), 'utf8')).bin).toEqual({ tend: 'dist/tend.cjs' });
+  });
+
   it('the socket client loads nothing but node:net and small tend files', () => {
     const g = staticGraph('control/client.js');
     expect([...g.packages]).toEqual([]);

@@ -42,7 +42,7 @@ class Pid1 {
     return join(this.dir, '.tend/tend.sock');
   }
 
-  /** Starts `unshare ... node dist/cli.js up -c tend.yaml` and waits until the socket answers. */
+  /** Starts `unshare ... node dist/tend.cjs up -c tend.yaml` and waits until the socket answers. */
   async up(): Promise<void> {
     const u = spawn('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, CLI, 'up', '-c', join(this.dir, 'tend.yaml')], {
       cwd: this.dir,
