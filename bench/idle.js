@@ -1,6 +1,7 @@
 // Figure 4 (issue 2): the daemon's RSS (VmRSS) and CPU seconds (utime + stime) with 100 sleep
-// services, read from /proc over two 10 s idle windows after start-up (the first one often holds
-// V8's one-off idle GC, the second is the steady state); nothing talks to the daemon meanwhile.
+// services, read from /proc over two 10 s idle windows after start-up (the first would show any
+// one-off work after start-up, such as a GC; the second is the steady state); nothing talks to
+// the daemon meanwhile.
 import { Daemon } from './lib/daemon.js';
 import { figure } from './lib/figure.js';
 import { cpuTicks, statusMb, ticksToSeconds } from './lib/proc.js';
