@@ -20,7 +20,7 @@ export const BUNDLE = fileURLToPath(new URL('../config-parser.cjs', import.meta.
 const SHARED: Record<string, unknown> = { 'tend:errors': errors };
 
 /** Globals zod puts on globalThis; removed with the bundle when they were not there before. */
-const ZOD_GLOBALS = ['__zod_globalConfig', '__zod_globalRegistry'] as const;
+export const ZOD_GLOBALS = ['__zod_globalConfig', '__zod_globalRegistry'] as const;
 
 type Parser = Pick<typeof Load, 'loadSpecWith' | 'createParseMemory'>;
 
