@@ -1,5 +1,5 @@
 // Figure 6 (issue 5): 200 MB of numbered lines from a real child through the daemon's log path
-// (benchLogThroughput of dist/spawn/log-bench.js), 3 runs in a fresh node process: MB/s into the log file,
+// (benchLogThroughput of dist/logs/bench.js), 3 runs in a fresh node process: MB/s into the log file,
 // peak RSS, and every line present, in order, exactly once.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';

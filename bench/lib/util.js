@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 /** The built CLI every benchmark drives (build with `npm run build:ts` first). */
 export const CLI = fileURLToPath(new URL('../../dist/tend.cjs', import.meta.url));
 /** The compiled log benchmark of issue 5. */
-export const LOG_BENCH = new URL('../../dist/spawn/log-bench.js', import.meta.url).href;
+export const LOG_BENCH = new URL('../../dist/logs/bench.js', import.meta.url).href;
 /** The daemon's V8 set-up (tuneV8), which the log bench applies too. */
 export const DAEMON_MEMORY = new URL('../../dist/daemon/memory.js', import.meta.url).href;
 

@@ -3,7 +3,7 @@
 import { processHash } from '../config/diff.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec } from '../core/types.js';
-import type { CgroupTree } from '../spawn/cgroup.js';
+import type { CgroupTree } from '../cgroup/tree.js';
 import type { readState } from './state-file.js';
 
 /** Live cgroups of an earlier daemon: adopt those whose spec is unchanged, kill the rest. */

@@ -5,7 +5,7 @@
 // "memory reducer", which for a small heap only guesses from a timer) or, after a reload, for good.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { trimMalloc } from '../spawn/native.js';
+import { trimMalloc } from '../sys/addon.js';
 
 /**
  * V8 flags for `tend up`, set at run time (V8 reads them when it needs them, so this works after

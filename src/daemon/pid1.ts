@@ -1,6 +1,6 @@
 // PID 1 / child subreaper duty at shutdown: every descendant goes, not only the services.
-import { childPids } from '../spawn/native.js';
-import { killQuiet as signal, pidAlive as alive } from '../spawn/proc.js';
+import { childPids } from '../sys/addon.js';
+import { killQuiet as signal, pidAlive as alive } from '../sys/proc.js';
 
 /** SIGTERM to every remaining child (orphans reparented to us), SIGKILL at the deadline. */
 export async function reapDescendants(owned: Set<number>, reaper: { reapNow(): unknown }, ms: number): Promise<void> {

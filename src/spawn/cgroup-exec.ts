@@ -3,7 +3,7 @@
 // /bin/sh shim. Usage: spawn(prefix[0], [...prefix.slice(1), file, ...args]) (or prefix = [] ).
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ServiceCgroup } from './cgroup-service.js';
+import type { ServiceCgroup } from '../cgroup/service.js';
 
 /** The helper program built with the addon (same relative place from src/spawn and dist/spawn). */
 export const tendExecPath = fileURLToPath(new URL('../../native/build/Release/tend-exec', import.meta.url));

@@ -17,11 +17,11 @@ import type {
 } from '../core/spawner.js';
 import type { Exit, InstanceSpec } from '../core/types.js';
 import { execPrefix } from './cgroup-exec.js';
-import type { ServiceCgroup } from './cgroup-service.js';
+import type { ServiceCgroup } from '../cgroup/service.js';
 import { processGroupAlive } from './pty.js';
-import { killQuiet, pidAlive } from './proc.js';
-import { type NativeChildren, type NativeSpawnSetup, OUTPUT_PIPE_BYTES, type OrphanStatus, nativePtyAvailable, openPtyNative, pipeNative, setPipeSize, spawnNative } from './native.js';
-import { lookupGroup, lookupUser } from './users.js';
+import { killQuiet, pidAlive } from '../sys/proc.js';
+import { type NativeChildren, type NativeSpawnSetup, OUTPUT_PIPE_BYTES, type OrphanStatus, nativePtyAvailable, openPtyNative, pipeNative, setPipeSize, spawnNative } from '../sys/addon.js';
+import { lookupGroup, lookupUser } from '../sys/users.js';
 
 /** How a service's processes are held together: its cgroup, else its process group. */
 interface Containment {

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/spawn/cgroup-mount.js';
+import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/cgroup/mount.js';
 import { CLI, pidAlive, Project, useProjects, waitFor } from './harness.js';
 
 /** Why tend cannot make cgroups here (as the test runner, which is what the daemon inherits), or undefined. */

@@ -4,8 +4,8 @@
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/spawn/cgroup-mount.js';
-import { nativeSpawnAvailable } from '../../src/spawn/native.js';
+import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/cgroup/mount.js';
+import { nativeSpawnAvailable } from '../../src/sys/addon.js';
 import { runFixture } from './fixtures/run.js';
 
 /** A fresh empty cgroup beside our own, or why there is none. */

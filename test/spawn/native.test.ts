@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getPeerCred, nativeAvailable, nativeError, reapOrphans } from '../../src/spawn/native.js';
+import { getPeerCred, nativeAvailable, nativeError, reapOrphans } from '../../src/sys/addon.js';
 import { runFixture } from './fixtures/run.js';
 
 

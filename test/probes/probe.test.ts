@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProbeSpec } from '../../src/core/types.js';
-import { ProbeRunner, runProbe, type ProbeRunResult } from '../../src/spawn/probe.js';
+import { ProbeRunner, runProbe, type ProbeRunResult } from '../../src/probes/probe.js';
 import { processGroupAlive } from '../../src/spawn/pty.js';
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readLogLines } from '../../src/spawn/log-read.js';
-import { ServiceLog } from '../../src/spawn/log-sink.js';
-import { fileLines, logFiles, payload, runInto, tmp } from './log-helpers.js';
+import { readLogLines } from '../../src/logs/read.js';
+import { ServiceLog } from '../../src/logs/sink.js';
+import { fileLines, logFiles, payload, runInto, tmp } from './helpers.js';
 
 let dir: string;
 let done: () => Promise<void>;

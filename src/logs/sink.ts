@@ -3,10 +3,10 @@
 // Back-pressure: write() returns false while too much waits for the disk, onDrain says when to
 // resume; a failing disk never stops the service (bounded buffer, then counted loss).
 import type { OutputSink, Stream } from '../core/spawner.js';
-import { LogFile } from './log-file.js';
-import { LineFramer } from './log-frame.js';
-import { batchLines, Stamp, type Batch, type LogLine } from './log-line.js';
-import { LogTail } from './log-tail.js';
+import { LogFile } from './file.js';
+import { LineFramer } from './frame.js';
+import { batchLines, Stamp, type Batch, type LogLine } from './line.js';
+import { LogTail } from './tail.js';
 
 export interface ServiceLogOptions {
   /** the log file, e.g. `<log_dir>/web.log` */

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LineFramer } from '../../src/spawn/log-frame.js';
-import { frameLines } from '../../src/spawn/native.js';
-import { benchLogThroughput } from '../../src/spawn/log-bench.js';
-import { formatLogLine, type LogLine } from '../../src/spawn/log-line.js';
-import { ServiceLog } from '../../src/spawn/log-sink.js';
-import { fileLines, payload, PREFIX, runInto, tmp, until } from './log-helpers.js';
+import { LineFramer } from '../../src/logs/frame.js';
+import { frameLines } from '../../src/sys/addon.js';
+import { benchLogThroughput } from '../../src/logs/bench.js';
+import { formatLogLine, type LogLine } from '../../src/logs/line.js';
+import { ServiceLog } from '../../src/logs/sink.js';
+import { fileLines, payload, PREFIX, runInto, tmp, until } from './helpers.js';
 
 let dir: string;
 let done: () => Promise<void>;

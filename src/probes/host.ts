@@ -2,8 +2,8 @@
 // over the service's output (readiness: a line matches; liveness: a heartbeat every interval).
 import type { InstanceSpec } from '../core/types.js';
 import type { ProbeHost } from '../reconcile/supervisor.js';
-import type { ServiceLog } from '../spawn/log-sink.js';
-import { ProbeRunner } from '../spawn/probe.js';
+import type { ServiceLog } from '../logs/sink.js';
+import { ProbeRunner } from './probe.js';
 
 export function probeHost(d: {
   env(inst: InstanceSpec): Record<string, string>;

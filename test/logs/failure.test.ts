@@ -1,8 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ServiceLog } from '../../src/spawn/log-sink.js';
-import { fileLines, payload, runInto, tmp, until } from './log-helpers.js';
+import { ServiceLog } from '../../src/logs/sink.js';
+import { fileLines, payload, runInto, tmp, until } from './helpers.js';
 
 let dir: string;
 let done: () => Promise<void>;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServiceLog } from '../../src/spawn/log-sink.js';
+import type { ServiceLog } from '../../src/logs/sink.js';
 
 export async function tmp(): Promise<{ dir: string; done: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'tend-log-'));

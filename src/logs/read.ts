@@ -2,7 +2,7 @@
 // empty (after a daemon restart). Reads backwards in blocks; continues into NAME.log.1, .2 ...
 // when the live file holds fewer lines than asked (just rotated).
 import { open } from 'node:fs/promises';
-import { rotatedName } from './log-rotate.js';
+import { rotatedName } from './rotate.js';
 
 const BLOCK = 64 * 1024;
 

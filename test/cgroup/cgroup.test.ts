@@ -14,8 +14,8 @@ import {
   subtreeName,
   tendExecPath,
   type ServiceCgroup,
-} from '../../src/spawn/cgroup.js';
-import { cgroupDir, findCgroup2MountInfo } from '../../src/spawn/cgroup-mount.js';
+} from '../../src/cgroup/tree.js';
+import { cgroupDir, findCgroup2MountInfo } from '../../src/cgroup/mount.js';
 import { haveTendExec } from '../../src/spawn/cgroup-exec.js';
 
 const HYBRID = `22 27 0:21 / /proc rw,relatime - proc proc rw
@@ -87,7 +87,7 @@ if (skipReason) console.log(`skip: cgroup tree tests: ${skipReason}`);
 
 describe('CgroupTree.open without write access', () => {
   it('returns one clear warning line and no tree', () => {
-    const fixture = fileURLToPath(new URL('./fixtures/', import.meta.url));
+    const fixture = fileURLToPath(new URL('../spawn/fixtures/', import.meta.url));
     const node = [process.execPath, '--import', join(fixture, 'ts-register.mjs'), join(fixture, 'open-tree.ts'), `tend-test-ro-${process.pid}`];
     const asOther = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
     if (!asOther && skipReason === undefined) {

@@ -2,8 +2,8 @@
 // Scans with Buffer.indexOf, copies with Uint8Array.set/copyWithin (no Buffer.copy, no subarray
 // a line: both cost more than the bytes on Node 20), allocates once a chunk, builds no strings.
 
-import { allocBatch, releaseBatch } from './log-pool.js';
-import { frameLines } from './native.js';
+import { allocBatch, releaseBatch } from './pool.js';
+import { frameLines } from '../sys/addon.js';
 
 /** A partial line is cut into a line of its own past this many bytes, so memory stays bounded. */
 export const MAX_PARTIAL = 256 * 1024;

@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ServiceLog } from './log-sink.js';
-import { growPipe } from './process.js';
+import { ServiceLog } from './sink.js';
+import { growPipe } from '../spawn/process.js';
 
 /** Each line: 10 digits (its number from 0), then this filler: 100 bytes a line. */
 const FILLER = ' the quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs ok.\n';

@@ -1,8 +1,8 @@
 // The in-memory tail of a service's output (`tend logs NAME -n N` without reading files).
 // It keeps the recent formatted batches themselves (already allocated for the file) and cuts
 // them into lines only when asked, so it costs nothing on the hot path.
-import { batchLines, type Batch, type LogLine } from './log-line.js';
-import { releaseBatch, retainBatch } from './log-pool.js';
+import { batchLines, type Batch, type LogLine } from './line.js';
+import { releaseBatch, retainBatch } from './pool.js';
 
 /** The last `maxLines` lines (at most about `maxBytes` of them) of both streams, in order. */
 export class LogTail {

@@ -4,8 +4,8 @@
 import { close as closeCb, fstat as fstatCb, open as openCb, writev as writevCb } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { releaseBatch } from './log-pool.js';
-import { rotateFiles } from './log-rotate.js';
+import { releaseBatch } from './pool.js';
+import { rotateFiles } from './rotate.js';
 
 /** How often a failing log file is tried again. */
 export const RETRY_MS = 1000;

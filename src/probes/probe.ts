@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { InvariantError } from '../core/errors.js';
 import type { ProbeCheck, ProbeSpec } from '../core/types.js';
-import { nodeChildren } from './owned.js';
+import { nodeChildren } from '../spawn/owned.js';
 
 /** The outcome of one probe run: `message` says what was tried and what happened. */
 export interface ProbeResult {

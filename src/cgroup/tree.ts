@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { cgroupDir, findCgroup2MountInfo, ownCgroup } from './cgroup-mount.js';
-import { ServiceCgroup, markFresh, writeCgroupFile, errText } from './cgroup-service.js';
+import { cgroupDir, findCgroup2MountInfo, ownCgroup } from './mount.js';
+import { ServiceCgroup, markFresh, writeCgroupFile, errText } from './service.js';
 
-export { findCgroup2Mount, findCgroup2MountInfo, ownCgroup, parseCgroup2Mounts } from './cgroup-mount.js';
-export { ServiceCgroup } from './cgroup-service.js';
-export { execPrefix, tendExecPath } from './cgroup-exec.js';
+export { findCgroup2Mount, findCgroup2MountInfo, ownCgroup, parseCgroup2Mounts } from './mount.js';
+export { ServiceCgroup } from './service.js';
+export { execPrefix, tendExecPath } from '../spawn/cgroup-exec.js';
 
 /** The controllers tend can use for limits; enabled in the subtree when the parent offers them. */
 export const WANTED_CONTROLLERS = ['cpu', 'memory', 'pids'] as const;

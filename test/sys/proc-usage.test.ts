@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcUsage } from '../../src/spawn/proc-usage.js';
+import { ProcUsage } from '../../src/sys/proc-usage.js';
 
 const children: number[] = [];
 afterEach(() => {
