@@ -34,6 +34,8 @@ const APPEND = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | const
 
 /** Why: one place names the file, for the writer in the daemon and the reader in `tend history`. */
 export function historyFile(logDir: string, name: string): string {
+  // config names are [a-z0-9][a-z0-9_-]*, instance ids add ".N": nothing may climb out of log_dir
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`history: not a task name: ${JSON.stringify(name)}`);
   return join(logDir, `${name}.runs`);
 }
 

@@ -52,6 +52,9 @@ describe('runRecord / runExit', () => {
 
   it('names the file NAME.runs in log_dir', () => {
     expect(historyFile('/var/log/tend', 'backup')).toBe('/var/log/tend/backup.runs');
+    expect(historyFile('/var/log/tend', 'web.2')).toBe('/var/log/tend/web.2.runs');
+    expect(() => historyFile('/var/log/tend', '../etc/passwd')).toThrow('history: not a task name: "../etc/passwd"');
+    expect(() => historyFile('/var/log/tend', 'a/b')).toThrow('not a task name');
   });
 });
 
