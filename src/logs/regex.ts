@@ -84,7 +84,7 @@ function literalMatcher(source: string, text: string): LineMatcher {
   return {
     source,
     ignoreCase: false,
-    test: (line) => line.includes(typeof line === 'string' ? text : needle),
+    test: (line) => (typeof line === 'string' ? line.includes(text) : line.includes(needle)),
     testBytes(buf, start, end) {
       // going backwards: search this line only (a search to the block's end each line is quadratic)
       if (buf === lastBuf && start < lastFrom) return buf.subarray(start, end).includes(needle);
