@@ -5,7 +5,7 @@
 import { LogFiles, type ReadStats } from './log-files.js';
 import { isoOf, SERVICE_LOG, type LineFormat, type LogEntry } from './line-format.js';
 import { mergeByTime } from './merge.js';
-import { scanBackward, scanForward, type BytesFilter } from './scan.js';
+import { lastLinesStart, scanBackward, scanForward, type BytesFilter } from './scan.js';
 import { firstTime, seekTime } from './seek.js';
 
 /** One instance's log to read: its id and its live file (`log_dir/ID.log`). */
@@ -86,7 +86,13 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
       collected = [];
       let count = 0;
       let bytes = 0;
-      if (n > 0) {
+      if (n > 0 && files.length === 1 && q.grep === undefined) {
+        // one instance, no filter: count newlines back, then stream forwards from there
+        const found = await lastLinesStart(files[0]!, hi[0]!, lo[0]!, n);
+        start = [found.start];
+        count = found.count;
+        collected = undefined;
+      } else if (n > 0) {
         const index = new Map(unique.map((s, i) => [s.instance, i]));
         const back = mergeByTime(
           files.map((f, i) => scanBackward(f, hi[i]!, lo[i]!, opts[i]!)),

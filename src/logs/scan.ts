@@ -55,7 +55,7 @@ function entryOf(buf: Buffer, s: number, e: number, o: ScanOptions, last: LastTs
  */
 export async function* scanForward(files: LogFiles, from: number, to: number, o: ScanOptions): AsyncGenerator<LogEntry[]> {
   let pos = from;
-  let carry: Buffer | undefined;
+  let carry: Buffer | undefined; // the start of a line the last block did not end
   const last = new LastTs();
   while (pos < to) {
     const part = files.partAt(pos);
@@ -63,21 +63,33 @@ export async function* scanForward(files: LogFiles, from: number, to: number, o:
     const block = await files.read(pos, Math.min(BLOCK, fileEnd - pos));
     if (block.length === 0) break; // the file shrank: nothing more there
     pos += block.length;
-    const buf = carry ? Buffer.concat([carry, block]) : block;
-    carry = undefined;
     const out: LogEntry[] = [];
     let s = 0;
-    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, s)) {
-      const e = entryOf(buf, s, nl, o, last);
+    if (carry) {
+      // only the line across the two blocks is copied, not the block
+      const nl = block.indexOf(10);
+      const whole = nl !== -1 || pos >= fileEnd || carry.length + block.length >= MAX_LINE;
+      const line = Buffer.concat([carry, nl === -1 ? block : block.subarray(0, nl)]);
+      carry = undefined;
+      if (!whole) {
+        carry = line;
+        continue;
+      }
+      const e = entryOf(line, 0, line.length, o, last);
+      if (e) out.push(e);
+      s = nl === -1 ? block.length : nl + 1;
+    }
+    for (let nl = block.indexOf(10, s); nl !== -1; nl = block.indexOf(10, s)) {
+      const e = entryOf(block, s, nl, o, last);
       if (e) out.push(e);
       s = nl + 1;
     }
-    if (s < buf.length) {
-      if (pos >= fileEnd || buf.length - s >= MAX_LINE) {
+    if (s < block.length) {
+      if (pos >= fileEnd || block.length - s >= MAX_LINE) {
         // the file ends without a newline (or no newline comes): the rest is a line
-        const e = entryOf(buf, s, buf.length, o, last);
+        const e = entryOf(block, s, block.length, o, last);
         if (e) out.push(e);
-      } else carry = buf.subarray(s);
+      } else carry = block.subarray(s);
     }
     if (out.length > 0) yield out;
   }
@@ -93,7 +105,7 @@ export async function* scanBackward(files: LogFiles, from: number, to: number, o
     const lo = Math.max(to, part.base);
     let pos = Math.min(from, part.base + part.size);
     if (pos <= lo) continue;
-    let carry: Buffer | undefined; // the start of the newest line not yet whole
+    let carry: Buffer | undefined; // the end of the newest line not yet whole
     let first = true;
     const last = new LastTs(); // going backwards, a line without a time takes the next line's
     while (pos > lo) {
@@ -101,21 +113,68 @@ export async function* scanBackward(files: LogFiles, from: number, to: number, o
       const block = await files.read(pos - len, len);
       if (block.length < len) throw new Error(`${part.path} shrank while being read`);
       pos -= len;
-      const buf = carry ? Buffer.concat([block, carry]) : block;
-      carry = undefined;
-      let e = buf.length;
-      if (first && e > 0 && buf[e - 1] === 10) e--; // the newline ending the range
-      first = false;
       const batch: BackEntry[] = [];
-      for (let nl = e > 0 ? buf.lastIndexOf(10, e - 1) : -1; nl !== -1; nl = e > 0 ? buf.lastIndexOf(10, e - 1) : -1) {
-        push(batch, buf, nl + 1, e, pos, o, last);
+      let e = block.length;
+      if (first && block[e - 1] === 10) e--; // the newline ending the range
+      first = false;
+      if (carry) {
+        const nl = block.lastIndexOf(10);
+        const line = Buffer.concat([nl === -1 ? block : block.subarray(nl + 1), carry]);
+        carry = undefined;
+        if (nl === -1 && pos > lo && line.length < MAX_LINE) {
+          carry = line;
+          continue;
+        }
+        push(batch, line, 0, line.length, pos + (nl + 1) - 0, o, last);
+        e = nl === -1 ? 0 : nl;
+        if (nl === -1) {
+          if (batch.length > 0) yield batch;
+          continue;
+        }
+      }
+      for (let nl = e > 0 ? block.lastIndexOf(10, e - 1) : -1; nl !== -1; nl = e > 0 ? block.lastIndexOf(10, e - 1) : -1) {
+        push(batch, block, nl + 1, e, pos, o, last);
         e = nl;
       }
-      if (pos === lo || e >= MAX_LINE) push(batch, buf, 0, e, pos, o, last); // the first line of the range
-      else carry = buf.subarray(0, e);
+      if (pos === lo || e >= MAX_LINE) push(batch, block, 0, e, pos, o, last); // the first line of the range
+      else carry = block.subarray(0, e);
       if (batch.length > 0) yield batch;
     }
   }
+}
+
+/**
+ * Why: `logs -n N` without --grep over one instance only counts lines: where the last n lines
+ * between `to` and `from` start, and how many there are (fewer than n: all of them).
+ */
+export async function lastLinesStart(files: LogFiles, from: number, to: number, n: number): Promise<{ start: number; count: number }> {
+  let count = 0;
+  let start = from;
+  if (n <= 0) return { start, count };
+  for (let i = files.parts.length - 1; i >= 0; i--) {
+    const part = files.parts[i]!;
+    const lo = Math.max(to, part.base);
+    let pos = Math.min(from, part.base + part.size);
+    if (pos <= lo) continue;
+    let first = true;
+    while (pos > lo) {
+      const len = Math.min(BLOCK, pos - lo);
+      const block = await files.read(pos - len, len);
+      pos -= block.length;
+      if (block.length === 0) break;
+      let e = block.length;
+      if (first && block[e - 1] === 10) e--;
+      first = false;
+      for (let nl = e > 0 ? block.lastIndexOf(10, e - 1) : -1; nl !== -1; nl = e > 0 ? block.lastIndexOf(10, e - 1) : -1) {
+        start = pos + nl + 1;
+        if (++count === n) return { start, count };
+        e = nl;
+      }
+    }
+    start = lo; // the part's first line
+    if (++count === n) return { start, count };
+  }
+  return { start, count };
 }
 
 function push(batch: BackEntry[], buf: Buffer, s: number, e: number, at: number, o: ScanOptions, last: LastTs): void {

@@ -156,6 +156,32 @@ describe('queryLogs: --since / --until', () => {
   });
 });
 
+describe('queryLogs: backwards and forwards agree', () => {
+  it('on empty lines, lines across blocks, a line of several blocks, no final newline, and rotated files', async () => {
+    const file = join(dir, 'mix.log');
+    const t = (s: number) => new Date(T0 + s).toISOString();
+    const texts: string[] = [];
+    let body = '';
+    for (let i = 0; i < 3000; i++) {
+      const len = i % 500 === 7 ? 3 * 1024 * 1024 + 17 : i % 97 === 0 ? 0 : (i * 7919) % 3000;
+      const text = len === 0 ? '' : `${i} ${'z'.repeat(len)}`;
+      texts.push(text);
+      body += `${t(i)} ${i % 2 ? 'err' : 'out'} ${text}\n`;
+    }
+    const cut = body.lastIndexOf('\n', body.length / 2 + 1234) + 1;
+    await writeFile(`${file}.1`, body.slice(0, cut));
+    await writeFile(file, body.slice(cut, -1)); // no final newline
+    const src = [{ instance: 'mix', file }];
+    const forward = (await all(src, {})).lines.map((l) => l.line.toString());
+    expect(forward).toEqual(texts);
+    const everything = compileRegex('(?:)');
+    const back = (await all(src, { n: 5000, grep: everything })).lines.map((l) => l.line.toString());
+    expect(back).toEqual(texts);
+    expect((await all(src, { n: 1234, grep: everything })).lines.map((l) => l.line.toString())).toEqual(texts.slice(-1234));
+    expect((await all(src, { n: 1234 })).lines.map((l) => l.line.toString())).toEqual(texts.slice(-1234));
+  });
+});
+
 describe('queryLogs: several instances', () => {
   it('merges by time, oldest first, and takes the last N of the merge', async () => {
     const ga = { t0: T0, msPerLine: 10 };
