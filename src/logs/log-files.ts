@@ -1,0 +1,121 @@
+// One instance's log files as one byte range: ID.log.KEEP ... ID.log.1, ID.log, oldest first,
+// opened together at the start of a read (a rotation meanwhile renames files, not what an open
+// handle reads) with their sizes then: lines written after are not part of this read.
+import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Counts what a read costs; tests pass one to check that a seek reads O(log n) blocks. */
+export interface ReadStats {
+  reads: number;
+  bytes: number;
+}
+
+export interface LogFilePart {
+  path: string;
+  /** 0: the live file; i: ID.log.i */
+  index: number;
+  /** where the file starts in the whole range */
+  base: number;
+  size: number;
+  fh: FileHandle;
+}
+
+/** The rotated files of `file` present now (their numbers), oldest (highest) first, then the live one. */
+async function listFiles(file: string): Promise<number[]> {
+  const name = basename(file);
+  let names: string[];
+  try {
+    names = await readdir(dirname(file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const found: number[] = [];
+  for (const n of names) {
+    if (n === name) found.push(0);
+    else if (n.startsWith(`${name}.`) && /^[1-9]\d*$/.test(n.slice(name.length + 1))) {
+      found.push(Number(n.slice(name.length + 1)));
+    }
+  }
+  return found.sort((a, b) => b - a);
+}
+
+/** Why: every reader (last N, seek by time, grep, merge) works on offsets into one range. */
+export class LogFiles {
+  private constructor(
+    readonly file: string,
+    readonly parts: LogFilePart[],
+    private readonly stats: ReadStats | undefined,
+  ) {}
+
+  /** Opens the files of `file` (e.g. `log_dir/web-1.log`); none is fine: an empty range. */
+  static async open(file: string, stats?: ReadStats): Promise<LogFiles> {
+    const parts: LogFilePart[] = [];
+    let base = 0;
+    try {
+      for (const index of await listFiles(file)) {
+        const path = index === 0 ? file : `${file}.${index}`;
+        let fh: FileHandle;
+        try {
+          fh = await open(path, 'r');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // rotated away meanwhile
+          throw err;
+        }
+        const size = (await fh.stat()).size;
+        parts.push({ path, index, base, size, fh });
+        base += size;
+      }
+    } catch (err) {
+      await Promise.all(parts.map((p) => p.fh.close()));
+      throw err;
+    }
+    return new LogFiles(file, parts, stats);
+  }
+
+  /** The whole range's length in bytes. */
+  get end(): number {
+    const last = this.parts[this.parts.length - 1];
+    return last ? last.base + last.size : 0;
+  }
+
+  /** The number of the oldest file (ID.log.N), or 0. */
+  get oldestIndex(): number {
+    return this.parts[0]?.index ?? 0;
+  }
+
+  /** The file holding byte `pos` (the last one for the end). */
+  partAt(pos: number): LogFilePart {
+    let lo = 0;
+    let hi = this.parts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.parts[mid]!.base <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.parts[lo]!;
+  }
+
+  /** Up to `len` bytes from `pos`, never past the end of the file holding pos: a fresh buffer. */
+  async read(pos: number, len: number): Promise<Buffer> {
+    const part = this.partAt(pos);
+    const n = Math.max(0, Math.min(len, part.base + part.size - pos));
+    const buf = Buffer.allocUnsafe(n);
+    if (n === 0) return buf;
+    const { bytesRead } = await part.fh.read(buf, 0, n, pos - part.base);
+    if (this.stats) {
+      this.stats.reads++;
+      this.stats.bytes += bytesRead;
+    }
+    return bytesRead === n ? buf : buf.subarray(0, bytesRead);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.parts.map((p) => p.fh.close().catch(() => undefined)));
+  }
+}
+
+/** Why: `logs NAME` with the id of each instance: the log file of an instance in `log_dir`. */
+export function logFileOf(logDir: string, instance: string): string {
+  return join(logDir, `${instance}.log`);
+}
