@@ -1,14 +1,17 @@
-// Figure 8 (issue 7): the shell in a real pseudo-terminal (node-pty): spawn of
+// Figure 8 (issue 7): the shell in a real pseudo-terminal (tend's own: the addon's openPty and
+// spawn, as a tty service gets): spawn of
 // `tend shell --socket S` to the prompt text on screen (5 starts), and keystroke-to-screen
 // latency: a typed character until the redrawn prompt line shows it (median of 20).
-import { createRequire } from 'node:module';
+import { closeSync, writeSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { Daemon } from './lib/daemon.js';
 import { figure } from './lib/figure.js';
 import { run, track } from './lib/proc.js';
 import { CLI, median, removeDir, sleep, sleepConfig, tempDir, writeConfig } from './lib/util.js';
 
-const pty = createRequire(import.meta.url)('node-pty');
+const { openPty, spawnProcess } = await import('../dist/sys/addon.js');
+const { watchExit } = await import('../dist/spawn/children.js');
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const PROMPT = 'tend> '; // src/shell/App.tsx PROMPT
 const STARTS = 5;
@@ -26,22 +29,30 @@ class Session {
 
   constructor(dir, socket) {
     this.t0 = performance.now();
-    this.p = pty.spawn(process.execPath, [CLI, 'shell', '--socket', socket], {
-      name: 'xterm-256color',
-      cols: 100,
-      rows: 30,
-      cwd: dir,
-      env: { ...process.env, HOME: dir, TERM: 'xterm-256color' },
-    });
-    this.untrack = track({ pid: this.p.pid });
-    this.p.onData((d) => {
+    const [master, slave, rest] = openPty(100, 30);
+    closeSync(rest);
+    const argv = [process.execPath, CLI, 'shell', '--socket', socket];
+    const env = { ...process.env, HOME: dir, TERM: 'xterm-256color' };
+    this.pid = spawnProcess({ file: argv[0], argv, env, cwd: dir, fds: [slave, slave, slave], setsid: true, ctty: true });
+    closeSync(slave);
+    this.master = master;
+    this.untrack = track({ pid: this.pid });
+    this.exited = new Promise((r) => watchExit(this.pid, r));
+    this.term = new ReadStream(master);
+    this.term.setEncoding('utf8');
+    this.term.on('data', (d) => {
       this.out += d;
       for (const w of this.#waiters) w();
     });
-    this.exited = new Promise((r) => this.p.onExit((e) => r(e)));
+    this.term.on('error', () => {}); // EIO once the shell has exited
     this.exited.then(() => {
       for (const w of this.#waiters) w();
     });
+  }
+
+  /** Types `text` on the terminal. */
+  write(text) {
+    writeSync(this.master, text);
   }
 
   /** performance.now() when the screen output from `from` on, stripped, contains `text`. */
@@ -67,17 +78,18 @@ class Session {
 
   /** Ctrl-U, Ctrl-D; kill by pid when it does not end within 3 s. Resolves true on a clean exit. */
   async close() {
-    this.p.write('\x15');
+    this.write('\x15');
     await sleep(50);
-    this.p.write('\x04');
+    this.write('\x04');
     const clean = await Promise.race([this.exited.then(() => true), sleep(3000).then(() => false)]);
     if (!clean) {
       try {
-        process.kill(this.p.pid, 'SIGKILL');
+        process.kill(this.pid, 'SIGKILL');
       } catch {}
       await Promise.race([this.exited, sleep(2000)]);
     }
     this.untrack();
+    this.term.destroy();
     return clean;
   }
 }
@@ -106,7 +118,7 @@ export async function benchShell() {
             typed += ch;
             const from = s.out.length;
             const t0 = performance.now();
-            s.p.write(ch);
+            s.write(ch);
             keys.push((await s.waitText(PROMPT + typed, from)) - t0);
             await sleep(60); // past Ink's render throttle (~33 ms), so each key is a fresh frame
           }

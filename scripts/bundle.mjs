@@ -21,7 +21,6 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   // Ink loads react-devtools-core only in development; the bundle gets an empty stand-in
   alias: { 'react-devtools-core': './dist/shell/devtools-stub.js' },
-  external: ['node-pty'],
   banner: { js: "import { createRequire as __tendRequire } from 'node:module'; const require = __tendRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -93,6 +93,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'up' || cmd === 'check') {
     if (cmd === 'up') (await import('./daemon/memory.js')).tuneV8();
+    // every process tend starts, reaps or lets onto its socket goes through the addon
+    const addonError = cmd === 'up' ? (await import('./sys/addon.js')).addonError : undefined;
+    if (addonError) {
+      err(`tend: cannot run the supervisor: ${addonError}\n`);
+      return EXIT.usage;
+    }
     const { flags, positionals } = parseArgs(rest, []);
     if (positionals.length) throw new UsageError(`${cmd}: unexpected argument "${positionals[0]}"`);
     const file = configPath(flags.config);

@@ -24,12 +24,11 @@ import { readState, stateFileOf, stateWriter } from './daemon/state-file.js';
 import { CgroupTree, subtreeName } from './cgroup/tree.js';
 import { readLogLines } from './logs/read.js';
 import { ServiceLog } from './logs/sink.js';
-import { NativeChildren, getPeerCred, nativeAvailable, nativeError, nativeSpawnAvailable, setChildSubreaper, startReaper } from './sys/addon.js';
+import { getPeerCred } from './sys/addon.js';
+import { startReaper } from './spawn/children.js';
 import { adoptedHandle, ProcessSpawner } from './spawn/process.js';
 import { signalNumber } from './core/signals.js';
-import { nodeChildren } from './spawn/owned.js';
 import { ProcUsage } from './sys/proc-usage.js';
-import { spawnPty } from './spawn/pty.js';
 import { colorName, colorState } from './shell/format.js';
 
 export interface DaemonIo {
@@ -42,7 +41,6 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   let spec = initial;
   const color = Boolean(io.stderr.isTTY) && !process.env.NO_COLOR;
   const journal = new Journal();
-  const owned = nodeChildren;
   const logs = new Map<string, ServiceLog>();
   // a closed terminal or pipe (tend up | head) must not take the daemon down: stop writing there
   let stderrOk = true;
@@ -66,10 +64,9 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     flushSay();
   };
 
-  setChildSubreaper();
-  // services are spawned by the addon (vfork/clone3); their exits come through the reaper
-  const natives = nativeSpawnAvailable && process.env.TEND_SPAWN !== 'node' ? new NativeChildren() : undefined;
-  const reaper = startReaper(() => owned, natives ? (r) => natives.dispatch(r) : undefined);
+  // every process (services, exec probes) is started by the addon (spawn/launcher.ts); tend is
+  // a child subreaper and reaps every child: exits go to their watchers, orphans are just reaped
+  const reaper = startReaper();
 
   const logFor = (inst: InstanceSpec): ServiceLog => {
     let l = logs.get(inst.id);
@@ -126,7 +123,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   };
 
   const sup = new Supervisor({
-    spawner: new ProcessSpawner({ owned, cgroupFor, spawnPty, native: natives }),
+    spawner: new ProcessSpawner({ cgroupFor }),
     clock: systemClock,
     journal,
     env,
@@ -203,7 +200,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         await waitQuiet(sup, Math.max(100, deadline - Date.now()));
       }
       // PID 1 / subreaper: orphans reparented to us go too (TERM, then KILL at the bound)
-      await reapDescendants(owned, reaper, Math.max(200, deadline - Date.now()));
+      await reapDescendants(reaper, Math.max(200, deadline - Date.now()));
       state.remove();
       await within(1000, server?.close());
       await within(1000, Promise.all([...logs.values()].map((l) => l.close().catch(() => {}))));
@@ -244,7 +241,6 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         shuttingDown: () => shuttingDown !== undefined,
       }),
       allowPeer(socket) {
-        if (!nativeAvailable) return undefined; // cannot check: the 0700 folder still guards it
         const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
         if (fd === undefined || fd < 0) return undefined;
         const cred = getPeerCred(fd);
@@ -268,9 +264,6 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   const opened = CgroupTree.open({ root: priorRoot, name: subtreeName(spec.settings.socket) });
   tree = opened.tree;
   if (opened.warning) say(`tend: warning: ${opened.warning}`);
-  if (!nativeAvailable) {
-    say(`tend: warning: native addon not loaded (${nativeError ?? 'unknown error'}): orphans are not reaped and socket peers are not checked; run npm run build:native`);
-  }
   const hashOf = (i: Instance): string => processHash(i.inst);
   const state = stateWriter(stateFile, () => ({
     cgroupRoot: tree?.root ?? null,

@@ -66,7 +66,7 @@ export function markFresh(path: string): void {
 
 /** A cgroup v2 directory holding every process of one service instance. */
 export class ServiceCgroup {
-  /** the file a process writes its pid to in order to join (used by execPrefix) */
+  /** the file a process writes its pid to in order to join (the launcher's child does) */
   readonly procsFile: string;
 
   constructor(
@@ -178,7 +178,7 @@ export class ServiceCgroup {
   /**
    * Writes memory.max, cpu.max and pids.max (an unset limit is reset to "max"). Returns one
    * warning per limit that could not be applied (controller missing, write refused).
-   * nofile is not a cgroup matter: execPrefix sets it.
+   * nofile is not a cgroup matter: the launcher's child sets it.
    */
   applyLimits(limits: Limits): string[] {
     const warnings: string[] = [];

@@ -10,7 +10,6 @@ import { ServiceCgroup, markFresh, writeCgroupFile, errText } from './service.js
 
 export { findCgroup2Mount, findCgroup2MountInfo, ownCgroup, parseCgroup2Mounts } from './mount.js';
 export { ServiceCgroup } from './service.js';
-export { execPrefix, tendExecPath } from '../spawn/cgroup-exec.js';
 
 /** The controllers tend can use for limits; enabled in the subtree when the parent offers them. */
 export const WANTED_CONTROLLERS = ['cpu', 'memory', 'pids'] as const;

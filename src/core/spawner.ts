@@ -13,7 +13,7 @@ export interface OutputSink {
 }
 
 export interface SpawnHooks {
-  /** the main process ended (node's 'exit', not 'close'): called exactly once */
+  /** the main process ended (its exit status was reaped; its output may still be coming): called exactly once */
   exit(exit: Exit): void;
   /** a line arrived on the notification fd (readiness `fd:`) */
   notify?(): void;

@@ -1,10 +1,9 @@
 // PID 1 / child subreaper duty at shutdown: every descendant goes, not only the services.
-import { childPids } from '../sys/addon.js';
-import { killQuiet as signal, pidAlive as alive } from '../sys/proc.js';
+import { childPids, killQuiet as signal, pidAlive as alive } from '../sys/proc.js';
 
 /** SIGTERM to every remaining child (orphans reparented to us), SIGKILL at the deadline. */
-export async function reapDescendants(owned: Set<number>, reaper: { reapNow(): unknown }, ms: number): Promise<void> {
-  const others = (): number[] => childPids().filter((p) => !owned.has(p) && alive(p));
+export async function reapDescendants(reaper: { reapNow(): unknown }, ms: number): Promise<void> {
+  const others = (): number[] => childPids().filter((p) => alive(p));
   let left = others();
   if (left.length === 0) return;
   for (const p of left) signal(p, 'SIGTERM');

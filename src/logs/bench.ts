@@ -6,7 +6,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServiceLog } from './sink.js';
-import { growPipe } from '../spawn/process.js';
+import type { Readable } from 'node:stream';
+import { OUTPUT_PIPE_BYTES, setPipeSize } from '../sys/addon.js';
 
 /** Each line: 10 digits (its number from 0), then this filler: 100 bytes a line. */
 const FILLER = ' the quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs ok.\n';
@@ -97,7 +98,7 @@ export async function benchLogThroughput(opts: {
   const child = spawn(process.execPath, ['-e', WRITER, String(lines)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let started = 0;
   const out = child.stdout;
-  growPipe(out); // as the daemon's pipes are
+  growPipe(out); // as the daemon's pipes are (spawn/stdio.ts)
   out.on('data', (chunk: Buffer) => {
     if (started === 0) started = performance.now();
     if (!log.write('stdout', chunk)) {
@@ -133,4 +134,10 @@ export async function benchLogThroughput(opts: {
     files: files.length,
     seconds,
   };
+}
+
+/** Gives a child_process pipe the buffer of the daemon's output pipes. */
+function growPipe(stream: Readable | null): void {
+  const fd = (stream as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
+  if (typeof fd === 'number' && fd >= 0) setPipeSize(fd, OUTPUT_PIPE_BYTES);
 }

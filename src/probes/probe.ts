@@ -1,11 +1,11 @@
 // Polled health probes (exec, tcp, http) and the timer that repeats one for one instance.
 // log and fd probes are event-driven (they watch output and the notification fd), so not here.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { InvariantError } from '../core/errors.js';
 import type { ProbeCheck, ProbeSpec } from '../core/types.js';
-import { nodeChildren } from '../spawn/owned.js';
+import { commandArgv, launch, type LaunchError, watchExit } from '../spawn/launcher.js';
+import { openPipes, type Stdio } from '../spawn/stdio.js';
+import { killQuiet } from '../sys/proc.js';
 
 /** The outcome of one probe run: `message` says what was tried and what happened. */
 export interface ProbeResult {
@@ -41,65 +41,66 @@ export async function runProbe(check: ProbeCheck, timeoutMs: number, ctx: ProbeC
   }
 }
 
-/** exec: a string goes to /bin/sh -c, a list is argv. Exit 0 passes. It runs in its own process
- *  group, which is killed when it ends or times out, so a probe leaves no process behind. */
+/** exec: a string goes to /bin/sh -c, a list is argv; started by the launcher, as a service is.
+ *  Exit 0 passes. It runs in its own process group, which is killed when it ends or times out,
+ *  so a probe leaves no process behind. */
 function execProbe(command: string | string[], ms: number, ctx: ProbeContext): Promise<ProbeResult> {
   const shown = typeof command === 'string' ? command : command.map(quoteArg).join(' ');
-  const [file, args] = typeof command === 'string' ? ['/bin/sh', ['-c', command]] : [command[0] ?? '', command.slice(1)];
-  if (file === '') return Promise.resolve({ ok: false, message: `exec ${shown}: empty command` });
+  const argv = commandArgv(command);
+  if (argv.length === 0 || argv[0] === '') return Promise.resolve({ ok: false, message: `exec ${shown}: empty command` });
   return new Promise((resolve) => {
     let settled = false;
     let tail = Buffer.alloc(0);
     let exitText: string | undefined;
     let exitOk = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (ok: boolean, what: string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve({ ok, message: `exec ${shown}: ${what}` });
     };
-    const child = spawn(file, args, {
-      cwd: ctx.cwd,
-      env: ctx.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    let closed = false; // every writer of the pipes is gone
+    // the exit (from the reaper) and the end of the output come in either order
+    const report = (): void => {
+      if (exitText === undefined || !closed) return;
+      const last = lastLine(tail);
+      finish(exitOk, exitOk || last === '' ? exitText : `${exitText}: ${last}`);
+    };
+    let stdio: Stdio | undefined;
+    let pid: number;
+    try {
+      stdio = openPipes();
+      pid = launch({ argv, env: ctx.env, cwd: ctx.cwd, stdio });
+    } catch (err) {
+      stdio?.close();
+      const e = err as LaunchError;
+      return finish(false, e.step === 'chdir' && e.code === 'ENOENT' ? `cwd ${ctx.cwd} does not exist` : errText(err));
+    }
+    const killGroup = (): void => killQuiet(-pid, 'SIGKILL');
+    watchExit(pid, (s) => {
+      exitOk = s.code === 0;
+      exitText = s.signal ? `killed by ${s.signal}` : `exit ${s.code}`;
+      killGroup(); // leftovers of the probe would otherwise hold the pipes open
+      report();
     });
-    const pid = child.pid;
-    if (pid !== undefined) nodeChildren.add(pid); // the orphan reaper must leave it to libuv
-    const killGroup = (): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // ESRCH: the group is already gone
-      }
-    };
-    const keep = (chunk: Buffer): void => {
-      tail = Buffer.concat([tail, chunk]);
-      if (tail.length > OUTPUT_TAIL) tail = tail.subarray(tail.length - OUTPUT_TAIL);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const timer = setTimeout(() => {
+    stdio.attach({
+      write(_stream, chunk) {
+        tail = Buffer.concat([tail, chunk]);
+        if (tail.length > OUTPUT_TAIL) tail = tail.subarray(tail.length - OUTPUT_TAIL);
+        return true;
+      },
+      onDrain() {},
+      end() {
+        closed = true;
+        report();
+      },
+    });
+    timer = setTimeout(() => {
       killGroup();
       if (exitText !== undefined) finish(exitOk, exitText); // exited, but a leftover held the pipes
       else finish(false, `timed out after ${ms}ms`);
     }, ms);
-    child.on('error', (err) => {
-      // node blames the program when the cwd is missing ("spawn /bin/sh ENOENT")
-      finish(false, existsSync(ctx.cwd) ? errText(err) : `cwd ${ctx.cwd} does not exist`);
-    });
-    child.on('exit', (code, signal) => {
-      if (pid !== undefined) nodeChildren.delete(pid);
-      exitOk = code === 0;
-      exitText = code !== null ? `exit ${code}` : `killed by ${signal ?? 'a signal'}`;
-      killGroup(); // leftovers of the probe would otherwise hold the pipes open
-    });
-    child.on('close', () => {
-      if (exitText === undefined) return;
-      const last = lastLine(tail);
-      finish(exitOk, exitOk || last === '' ? exitText : `${exitText}: ${last}`);
-    });
   });
 }
 

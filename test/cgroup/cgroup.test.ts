@@ -1,22 +1,23 @@
 // cgroup v2: mount discovery (pure), the subtree, join-before-exec, kill/onEmpty, limits, adoption.
 // Real cgroups and processes; skipped with a printed reason where cgroup v2 is not writable.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CgroupTree,
-  execPrefix,
   findCgroup2Mount,
   ownCgroup,
   parseCgroup2Mounts,
   subtreeName,
-  tendExecPath,
   type ServiceCgroup,
 } from '../../src/cgroup/tree.js';
 import { cgroupDir, findCgroup2MountInfo } from '../../src/cgroup/mount.js';
-import { haveTendExec } from '../../src/spawn/cgroup-exec.js';
+import { launch, watchExit } from '../../src/spawn/launcher.js';
+import { openPipes } from '../../src/spawn/stdio.js';
+import { type ExitStatus, spawnProcess } from '../../src/sys/addon.js';
+import { killQuiet } from '../../src/sys/proc.js';
 
 const HYBRID = `22 27 0:21 / /proc rw,relatime - proc proc rw
 31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
@@ -156,10 +157,18 @@ function sessionOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]); // state ppid pgrp session
 }
 
+/** A process started by the launcher: its exit (once reaped) and the end of its output. */
+interface Started {
+  pid: number;
+  exit?: ExitStatus;
+  exited: Promise<ExitStatus>;
+  ended: Promise<void>;
+}
+
 describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
   const trees: CgroupTree[] = [];
   const cgroups: ServiceCgroup[] = [];
-  const children: ChildProcess[] = [];
+  const children: Started[] = [];
   let seq = 0;
 
   function openTree(): CgroupTree {
@@ -175,17 +184,36 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     return cg;
   }
 
-  function run(prefix: string[], argv: string[]): ChildProcess {
-    const all = [...prefix, ...argv];
-    const child = spawn(all[0], all.slice(1), { stdio: 'ignore' });
-    children.push(child);
-    return child;
+  /** What the launcher's child sets up besides the cgroup. */
+  type Setup = { fresh?: boolean; nofile?: number; umask?: number; uid?: number; gid?: number };
+
+  /** Launches argv in cg (born there when fresh, else joining by write), output to `out`. */
+  function run(cg: ServiceCgroup | undefined, argv: string[], o: Setup = {}, out?: { stdout: string; stderr: string }): Started {
+    const stdio = openPipes();
+    const { fresh = cg?.fresh ?? false, ...ids } = o;
+    const pid = launch({ argv, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio, cgroup: cg && { procsFile: cg.procsFile, fresh }, ...ids });
+    const started: Started = { pid, exited: new Promise((resolve) => watchExit(pid, (s) => resolve((started.exit = s)))), ended: undefined! };
+    started.ended = new Promise((resolve) =>
+      stdio.attach({
+        write: (stream, chunk) => {
+          if (out) out[stream] += chunk.toString();
+          return true;
+        },
+        onDrain() {},
+        end: () => resolve(),
+      }),
+    );
+    children.push(started);
+    return started;
   }
 
-  function runSync(prefix: string[], argv: string[]): { status: number | null; stdout: string; stderr: string } {
-    const all = [...prefix, ...argv];
-    const r = spawnSync(all[0], all.slice(1), { encoding: 'utf8' });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  /** Runs argv to its end: its exit code and output. */
+  async function runToEnd(cg: ServiceCgroup | undefined, argv: string[], o: Setup = {}): Promise<{ status: number | undefined; stdout: string; stderr: string }> {
+    const out = { stdout: '', stderr: '' };
+    const r = run(cg, argv, o, out);
+    const exit = await within(r.exited, `${argv.join(' ')} to exit`);
+    await within(r.ended, `the end of its output`);
+    return { status: exit.code, ...out };
   }
 
   afterEach(async () => {
@@ -195,7 +223,7 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
         await waitFor(() => !cg.populated(), `cleanup of ${cg.path}`);
       }
     }
-    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const c of children.splice(0)) if (!c.exit) killQuiet(c.pid, 'SIGKILL');
     for (const t of trees.splice(0).reverse()) {
       expect(t.release(), `release of ${t.root}`).toBe(true);
     }
@@ -225,24 +253,24 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     expect(tree.controllers).toBeInstanceOf(Set);
   });
 
-  for (const variant of ['tend-exec', 'sh shim'] as const) {
+  // the two ways in: born there (clone3 CLONE_INTO_CGROUP) or joined by writing cgroup.procs
+  for (const variant of ['born there', 'joined by write'] as const) {
+    const fresh = variant === 'born there';
     it(`${variant}: every process of a double-forking, setsid-daemonizing command lands in the service cgroup; kill() empties it and onEmpty fires`, async () => {
-      if (variant === 'tend-exec' && !haveTendExec()) throw new Error(`${tendExecPath} missing: npm run build:native`);
       const tree = openTree();
       const cg = service(tree, 'web.1');
-      const prefix = execPrefix(cg, { shim: variant === 'sh shim' });
-      expect(prefix[0]).toBe(variant === 'tend-exec' ? tendExecPath : '/bin/sh');
 
-      const main = run(prefix, ['/bin/sh', '-c', 'sleep 1000 & sleep 1000 & exec sleep 1000']);
+      const main = run(cg, ['/bin/sh', '-c', 'sleep 1000 & sleep 1000 & exec sleep 1000'], { fresh });
       // forked shells become sleeps once they exec: wait for that, not just for three pids
       const threeSleeps = (): boolean => cg.pids().map(commOf).join(' ') === 'sleep sleep sleep';
       await waitFor(threeSleeps, 'three sleeps in the cgroup');
       expect(cg.pids()).toContain(main.pid);
 
       // a daemonized grandchild: new session, parent gone (orphaned to the subreaper/init)
-      const d = run(prefix, ['/bin/sh', '-c', 'setsid -f sleep 1001; exit 0']);
-      await within(new Promise((r) => d.once('exit', r)), 'the daemonizing shell to exit');
-      const isDaemonized = (p: number): boolean => commOf(p) === 'sleep' && sessionOf(p) === p;
+      const d = run(cg, ['/bin/sh', '-c', 'setsid -f sleep 1001; exit 0'], { fresh });
+      await within(d.exited, 'the daemonizing shell to exit');
+      // (the main process leads a session of its own too: the launcher's setsid)
+      const isDaemonized = (p: number): boolean => p !== main.pid && commOf(p) === 'sleep' && sessionOf(p) === p;
       await waitFor(() => cg.pids().filter(isDaemonized).length === 1, 'the daemonized sleep in the cgroup');
       expect(cg.pids()).toHaveLength(4);
       expect(cg.populated()).toBe(true);
@@ -252,16 +280,14 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
       await within(empty, 'onEmpty after kill()');
       expect(cg.pids()).toEqual([]);
       expect(cg.populated()).toBe(false);
-      await waitFor(() => main.signalCode !== null, 'the main process exit');
-      expect(main.signalCode).toBe('SIGKILL');
+      expect(await within(main.exited, 'the main process exit')).toEqual({ signal: 'SIGKILL' });
       expect(cg.remove()).toBe(true);
     });
 
-    it(`${variant}: sets nofile and umask before exec, in the cgroup`, () => {
+    it(`${variant}: sets nofile and umask before exec, in the cgroup`, async () => {
       const tree = openTree();
       const cg = service(tree, 'lim');
-      const prefix = execPrefix(cg, { nofile: 1234, umask: 0o027, shim: variant === 'sh shim' });
-      const r = runSync(prefix, ['/bin/sh', '-c', 'ulimit -n; umask; cat /proc/self/cgroup']);
+      const r = await runToEnd(cg, ['/bin/sh', '-c', 'ulimit -n; umask; cat /proc/self/cgroup'], { fresh, nofile: 1234, umask: 0o027 });
       expect(r.stderr).toBe('');
       const [nofile, umask, ...cgroupLines] = r.stdout.trim().split('\n');
       expect(nofile).toBe('1234');
@@ -270,33 +296,29 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     });
   }
 
-  it('tend-exec: switches user after joining, and reports a missing command with 127', () => {
+  it('switches user after joining, and reports a missing command as a spawn error', async () => {
     if (process.getuid?.() !== 0) {
       console.log('skip: switching user needs root');
       return;
     }
     const tree = openTree();
     const cg = service(tree, 'nobody');
-    const r = runSync(execPrefix(cg, { uid: 65534, gid: 65534 }), ['/bin/sh', '-c', 'id -u; id -g; cat /proc/self/cgroup']);
+    const r = await runToEnd(cg, ['/bin/sh', '-c', 'id -u; id -g; cat /proc/self/cgroup'], { uid: 65534, gid: 65534 });
     expect(r.stdout.split('\n').slice(0, 2)).toEqual(['65534', '65534']);
     expect(r.stdout).toMatch(/^0::.*\/svc-nobody$/m);
-    const missing = runSync(execPrefix(cg, {}), ['/nonexistent/cmd']);
-    expect(missing.status).toBe(127);
-    expect(missing.stderr).toMatch(/tend-exec: unable to exec \/nonexistent\/cmd: No such file/);
-    expect(() => execPrefix(cg, { uid: 1, shim: true })).toThrow(/switching user .* needs/);
+    expect(() => run(cg, ['/nonexistent/cmd'])).toThrow(/^spawn \/nonexistent\/cmd ENOENT$/);
   });
 
-  it('execPrefix is empty when there is nothing to set up, and rejects bad numbers', () => {
-    expect(execPrefix(undefined, {})).toEqual([]);
-    expect(execPrefix(undefined, { nofile: 10 })).not.toEqual([]);
-    expect(() => execPrefix(undefined, { nofile: -1 })).toThrow(/nofile must be/);
-    expect(() => execPrefix(undefined, { umask: 0o1000 })).toThrow(/umask must be/);
+  it('the addon refuses bad numbers, naming the field', () => {
+    const req = { file: '/bin/true', argv: ['true'], env: {}, fds: [-1, -1, -1] };
+    expect(() => spawnProcess({ ...req, nofile: -1 })).toThrow(/^spawn: nofile must be an integer/);
+    expect(() => spawnProcess({ ...req, umask: 0o1000 })).toThrow(/^spawn: umask must be an integer 0\.\.0o777/);
   });
 
   it('signalAll sends the signal to every process; onEmpty fires when they are gone', async () => {
     const tree = openTree();
     const cg = service(tree, 'term');
-    run(execPrefix(cg), ['/bin/sh', '-c', 'sleep 1000 & sleep 1000 & wait']);
+    run(cg, ['/bin/sh', '-c', 'sleep 1000 & sleep 1000 & wait']);
     await waitFor(() => cg.pids().map(commOf).sort().join(' ') === 'sh sleep sleep', 'sh and two sleeps');
     let fired = 0;
     const empty = new Promise<void>((resolve) =>
@@ -316,7 +338,7 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     const cg = service(tree, 'quiet');
     await within(new Promise<void>((resolve) => cg.onEmpty(resolve)), 'onEmpty of an empty cgroup');
     const busy = service(tree, 'busy');
-    run(execPrefix(busy), ['sleep', '1000']);
+    run(busy, ['sleep', '1000']);
     await waitFor(() => busy.pids().map(commOf).join() === 'sleep', 'sleep in the cgroup');
     let fired = false;
     const cancel = busy.onEmpty(() => {
@@ -355,7 +377,7 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     const tree = openTree();
     const cg = service(tree, 'busy');
     expect(cg.stats().cpuUsec).toBe(0);
-    run(execPrefix(cg), ['/bin/sh', '-c', 'while :; do :; done']);
+    run(cg, ['/bin/sh', '-c', 'while :; do :; done']);
     await waitFor(() => (cg.stats().cpuUsec ?? 0) > 1000, 'cpu usage to show');
     expect(cg.stats().memory === undefined).toBe(!tree.controllers.has('memory'));
   });
@@ -364,7 +386,7 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     const tree = openTree();
     const live = service(tree, 'db');
     service(tree, 'gone');
-    const child = run(execPrefix(live), ['sleep', '1000']);
+    const child = run(live, ['sleep', '1000']);
     await waitFor(() => live.pids().map(commOf).join() === 'sleep', 'sleep in db');
     const later = CgroupTree.open({ name: 'x', root: tree.root }).tree!;
     expect(later.existing()).toEqual([{ id: 'db', path: live.path, pids: [child.pid] }]);

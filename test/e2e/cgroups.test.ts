@@ -3,21 +3,8 @@
 // live services after kill -9 of the daemon, SO_PEERCRED refusal of another uid's peer, and the
 // process-group fallback when cgroup v2 is not writable.
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/cgroup/mount.js';
 import { CLI, pidAlive, Project, useProjects, waitFor } from './harness.js';
@@ -313,47 +300,3 @@ describe.skipIf(noSetpriv !== undefined)('the control socket and other uids', ()
   });
 });
 
-describe('without the native addon (npm install could not build native/)', () => {
-  // dist/ copied where ../../native/build/Release/tend_native.node does not exist
-  async function upWithoutAddon(p: Project): Promise<string> {
-    const root = mkdtempSync(join(tmpdir(), 'tend-noaddon-'));
-    // the daemon runs from this copy: stop it before the copy goes (inner afterEach runs first)
-    cleanups.push(async () => {
-      await p.close();
-      rmSync(root, { recursive: true, force: true });
-    });
-    const repo = fileURLToPath(new URL('../../', import.meta.url));
-    cpSync(join(repo, 'dist'), join(root, 'dist'), { recursive: true });
-    cpSync(join(repo, 'package.json'), join(root, 'package.json'));
-    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
-    const cli = join(root, 'dist/tend.cjs');
-    const child = spawn(process.execPath, [cli, 'up'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    p.daemon = child; // close() SIGTERMs it
-    child.stdout.on('data', (c) => (p.out += c));
-    child.stderr.on('data', (c) => (p.err += c));
-    p.exit = new Promise((r) => child.on('exit', (code) => r(code)));
-    await waitFor(() => existsSync(p.socket) && / a running /.test(p.err), 'the daemon without addon and its service');
-    return cli;
-  }
-  let cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups) await c();
-    cleanups = [];
-  });
-
-  // Without the addon peers cannot be checked: the socket serves them (its 0700 folder guards it).
-  it('the socket still serves root', async () => {
-    const p = project(`services:\n  a:\n    command: sleep 1000\n`);
-    await upWithoutAddon(p);
-    const r = await p.run(['status', '--json']);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-  });
-
-  // Without the addon there is no orphan reaping and no peer check: tend up says so once.
-  it('tend up warns once that the addon is missing', async () => {
-    const p = project(`services:\n  a:\n    command: sleep 1000\n`);
-    await upWithoutAddon(p);
-    expect(p.err.split('\n').filter((l) => l.includes('native addon')).length).toBe(1);
-  });
-});

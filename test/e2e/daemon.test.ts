@@ -152,30 +152,26 @@ services:
     expect(rows.find((x) => x.name === 'killed')!.detail).toBe('killed by SIGKILL');
   });
 
-  // both spawn paths: the addon's vfork/clone3 (default) and child_process (TEND_SPAWN=node)
-  for (const via of ['native', 'node'] as const) {
-    const env = via === 'node' ? { TEND_SPAWN: 'node' } : {};
-    it(`every exit code 0-255 is reported as it was (spawned by ${via})`, async () => {
-      const codes = [0, 1, 2, 42, 126, 127, 128, 200, 254, 255];
-      const yaml = 'services:\n' + codes.map((c) => `  c${c}:\n    command: [sh, -c, "exit ${c}"]\n    restart: never\n`).join('');
-      const p = project(yaml);
-      await p.up([], env);
-      await waitFor(async () => (await p.status()).every((r) => r.state === 'completed' || r.state === 'failed'), 'all exited');
-      for (const r of await p.status()) expect(r.exit_code).toBe(Number(r.name.slice(1)));
-    });
+  it('every exit code 0-255 is reported as it was', async () => {
+    const codes = [0, 1, 2, 42, 126, 127, 128, 200, 254, 255];
+    const yaml = 'services:\n' + codes.map((c) => `  c${c}:\n    command: [sh, -c, "exit ${c}"]\n    restart: never\n`).join('');
+    const p = project(yaml);
+    await p.up();
+    await waitFor(async () => (await p.status()).every((r) => r.state === 'completed' || r.state === 'failed'), 'all exited');
+    for (const r of await p.status()) expect(r.exit_code).toBe(Number(r.name.slice(1)));
+  });
 
-    it(`a grandchild that keeps stdout open does not keep the service running (exit, not close; ${via})`, async () => {
-      const p = project(`
+  it('a grandchild that keeps stdout open does not keep the service running (exit, not close)', async () => {
+    const p = project(`
   services:
     fork:
       command: sleep 30 & echo started; exit 3
       restart: never
   `);
-      await p.up([], env);
-      await p.waitState('fork', 'failed', 5000);
-      expect((await p.status())[0]!.exit_code).toBe(3);
-    });
-  }
+    await p.up();
+    await p.waitState('fork', 'failed', 5000);
+    expect((await p.status())[0]!.exit_code).toBe(3);
+  });
 
   it('oneshot completes; restart on-failure goes through backoff and status says when', async () => {
     const p = project(`
@@ -225,11 +221,10 @@ describe('signals by number, bad signals, a closed stdout', () => {
 });
 
 describe('environment of a service', () => {
-  for (const via of ['native', 'node'] as const) {
-    it(`env over env_file, cwd, umask, TEND_* variables, user (as root; spawned by ${via})`, async () => {
-      const isRoot = process.getuid?.() === 0;
-      const p = project(
-        `
+  it('env over env_file, cwd, umask, TEND_* variables, user (as root)', async () => {
+    const isRoot = process.getuid?.() === 0;
+    const p = project(
+      `
 services:
   show:
     command: 'echo "A=$A B=$B svc=$TEND_SERVICE"; pwd; umask; id -u'
@@ -239,20 +234,19 @@ services:
     umask: "027"
     restart: never
 ${isRoot ? '    user: nobody\n' : ''}`,
-        { 'vars.env': 'A=from-file\nB=from-file\n' },
-      );
-      const { mkdirSync } = await import('node:fs');
-      mkdirSync(join(p.dir, 'sub'));
-      await p.up([], via === 'node' ? { TEND_SPAWN: 'node' } : {});
-      await p.waitState('show', 'completed');
-      const log = readFileSync(join(p.dir, '.tend/logs/show.log'), 'utf8');
-      expect(log).toContain('A=from-env B=from-file svc=show');
-      expect(log).toContain(join(p.dir, 'sub'));
-      expect(log).toContain('0027');
-      if (isRoot) expect(log).toMatch(/out 65534$/m);
-      else console.log('skipped the user: check: not root');
-    });
-  }
+      { 'vars.env': 'A=from-file\nB=from-file\n' },
+    );
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(p.dir, 'sub'));
+    await p.up();
+    await p.waitState('show', 'completed');
+    const log = readFileSync(join(p.dir, '.tend/logs/show.log'), 'utf8');
+    expect(log).toContain('A=from-env B=from-file svc=show');
+    expect(log).toContain(join(p.dir, 'sub'));
+    expect(log).toContain('0027');
+    if (isRoot) expect(log).toMatch(/out 65534$/m);
+    else console.log('skipped the user: check: not root');
+  });
 });
 
 describe('the control socket under bad input', () => {

@@ -320,7 +320,7 @@ services:
     expect(restart.why).toBe('liveness failed 1 times in a row: exec false: exit 1');
   });
 
-  // Regression: the orphan reaper once took the exit status of exec probes (not in `owned`), so a
+  // Regression: the orphan reaper once took the exit status of exec probes (then not its own), so a
   // probe that exited 0 "timed out" while other children of tend exited, and restarted the service.
   it('an exec probe that exits 0 is never reported as a timeout, even while other children of tend exit', async () => {
     const p = project(`
@@ -346,7 +346,7 @@ services:
 });
 
 describe('stop right after a start', () => {
-  // Regression: with cgroups, a stop in the few ms before tend-exec joined the cgroup found no pid
+  // Regression: with cgroups, a stop in the few ms before a helper exec joined the cgroup found no pid
   // in cgroup.procs; the SIGTERM was lost and the stop waited out stop_timeout until SIGKILL.
   it('the stop signal is not lost when the stop comes within ms of the spawn (liveness restart loop)', async () => {
     const p = project(`

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProbeSpec } from '../../src/core/types.js';
 import { ProbeRunner, runProbe, type ProbeRunResult } from '../../src/probes/probe.js';
-import { processGroupAlive } from '../../src/spawn/pty.js';
+import { processGroupAlive } from '../../src/sys/proc.js';
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

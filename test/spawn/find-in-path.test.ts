@@ -1,9 +1,9 @@
-// findInPath: how the native spawn finds a command given without a slash (execvp's rules).
+// findInPath: how the launcher finds a command given without a slash (execvp's rules).
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findInPath } from '../../src/spawn/process.js';
+import { findInPath } from '../../src/spawn/launcher.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,12 +1,13 @@
-// The native addon: child subreaper + orphan reaping that never steals node's exit statuses
-// (run in a separate node process), and SO_PEERCRED on real unix sockets.
+// The native addon: child subreaper + reaping (every child, or only the launched ones, which
+// never steals node's exit statuses; run in a separate node process), and SO_PEERCRED on real
+// unix sockets.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getPeerCred, nativeAvailable, nativeError, reapOrphans } from '../../src/sys/addon.js';
+import { addonError, getPeerCred, reap } from '../../src/sys/addon.js';
 import { runFixture } from './fixtures/run.js';
 
 
@@ -16,21 +17,22 @@ function fdOf(sock: Socket): number {
 
 describe('native addon', () => {
   it('is built and loads', () => {
-    expect(nativeError).toBeUndefined();
-    expect(nativeAvailable).toBe(true);
+    expect(addonError).toBeUndefined();
   });
 
-  it('rejects a bad owned list', () => {
-    expect(() => reapOrphans(['x'] as unknown as number[])).toThrow(/numbers only/);
+  it('rejects a bad list of pids to reap', () => {
+    expect(() => reap(['x'] as unknown as number[])).toThrow(/numbers only/);
+    expect(() => reap(new Float64Array(1) as unknown as Int32Array)).toThrow(/Int32Array/);
   });
 
   interface ReaperReport {
     subreaper: boolean;
-    ownedZombieWasZ: boolean;
-    ownedZombieTaken: number;
-    ownedExit: number | null;
+    hostZombieWasZ: boolean;
+    hostExit: number | null;
+    launchedExit: { code?: number; signal?: string };
     exits: Array<{ want: number; code: number | null; signal: string | null }>;
-    reaped: number;
+    orphans: number;
+    waiting: number;
     zombies: number;
     timedOut: boolean;
   }
@@ -39,18 +41,20 @@ describe('native addon', () => {
   async function reaperRun(children: number, per: number, mode = ''): Promise<void> {
     const r = await runFixture<ReaperReport>('reaper-child.ts', [String(children), String(per), mode]);
     expect(r.subreaper).toBe(true);
-    // an owned zombie is left to libuv, whose 'exit' then carries the code
-    expect(r.ownedZombieWasZ).toBe(true);
-    expect(r.ownedZombieTaken).toBe(0);
-    expect(r.ownedExit).toBe(5);
+    // by default only launched children are reaped: a zombie of child_process is left to libuv,
+    // whose 'exit' then carries the code
+    expect(r.hostZombieWasZ).toBe(true);
+    expect(r.hostExit).toBe(5);
+    expect(r.launchedExit).toEqual({ code: 6 });
     expect(r.timedOut).toBe(false);
     expect(r.exits).toHaveLength(children);
     for (const e of r.exits) expect(e).toEqual({ want: e.want, code: e.want, signal: null });
-    expect(r.reaped).toBe(children * per); // orphans reparented to us (subreaper) and reaped
+    expect(r.orphans).toBe(children * per); // orphans reparented to us (subreaper) and reaped
+    expect(r.waiting).toBe(0);
     expect(r.zombies).toBe(0);
   }
 
-  it('reaps 1,000 orphans while 100 child_process children all report their exit codes', async () => {
+  it('reaps 1,000 orphans while 100 launched children all report their exit codes', async () => {
     await reaperRun(100, 10);
   }, 60_000);
 

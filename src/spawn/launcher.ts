@@ -1,0 +1,105 @@
+// The one way tend starts a process (services and exec probes): the addon's vfork/clone3 with
+// the child's set-up in C (native/child.c), exits through spawn/children.ts.
+import { accessSync, constants, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnProcess } from '../sys/addon.js';
+import type { Stdio } from './stdio.js';
+
+export { watchExit } from './children.js';
+
+/** What to start, and how the child sets itself up before its exec. */
+export interface LaunchOptions {
+  /** argv[0] without a slash is searched in env.PATH, like execvp */
+  argv: string[];
+  /** the full environment of the child */
+  env: Record<string, string>;
+  cwd?: string;
+  stdio: Stdio;
+  /** born in (or joined to) this cgroup before anything else runs, so nothing it forks escapes */
+  cgroup?: { procsFile: string; fresh: boolean };
+  nofile?: number;
+  umask?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** A start that failed: .code is an errno name ("ENOENT"), .step the set-up step that failed. */
+export class LaunchError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly step: string,
+  ) {
+    super(message);
+    this.name = 'LaunchError';
+  }
+}
+
+/** The argv of a command: a string runs under /bin/sh -c, a list is exec'd directly. */
+export function commandArgv(command: string | string[]): string[] {
+  return typeof command === 'string' ? ['/bin/sh', '-c', command] : command;
+}
+
+/**
+ * Where a command name without a slash is found in PATH, like execvp. Found paths are cached per
+ * PATH (a later exec of a vanished one fails with ENOENT, as it should); misses are not, so a
+ * program installed after a failed start is found at the next one.
+ */
+const pathCache = new Map<string, string>();
+export function findInPath(file: string, path: string | undefined): string | undefined {
+  if (file.includes('/')) return file;
+  const dirs = path ?? '/usr/local/bin:/usr/bin:/bin';
+  const key = `${dirs}\0${file}`;
+  const hit = pathCache.get(key);
+  if (hit !== undefined) return hit;
+  for (const dir of dirs.split(':')) {
+    const p = join(dir || '.', file);
+    try {
+      accessSync(p, constants.X_OK);
+      if (!statSync(p).isFile()) continue;
+    } catch {
+      continue; // not here
+    }
+    if (pathCache.size > 1000) pathCache.clear();
+    pathCache.set(key, p);
+    return p;
+  }
+  return undefined;
+}
+
+/**
+ * Starts a process in its own session and process group, with o.stdio's child ends as its fds.
+ * Returns its pid once it has exec'd; throws a LaunchError (an exec failure said as node says
+ * it: "spawn nosuch ENOENT"). The caller must watchExit(pid) in the same synchronous step.
+ */
+export function launch(o: LaunchOptions): number {
+  const argv0 = o.argv[0] ?? '';
+  if (argv0 === '') throw new LaunchError('spawn: empty command', 'EINVAL', 'exec');
+  const file = findInPath(argv0, o.env.PATH);
+  if (file === undefined) throw new LaunchError(`spawn ${argv0} ENOENT`, 'ENOENT', 'exec');
+  let pid: number;
+  try {
+    pid = spawnProcess({
+      file,
+      argv: o.argv,
+      env: o.env,
+      cwd: o.cwd,
+      fds: o.stdio.fds,
+      setsid: true,
+      ctty: o.stdio.ctty,
+      cgroupProcs: o.cgroup?.procsFile,
+      cgroupFresh: o.cgroup?.fresh,
+      nofile: o.nofile,
+      umask: o.umask,
+      uid: o.uid,
+      gid: o.gid,
+    });
+  } catch (e) {
+    const x = e as Error & { code?: string; step?: string };
+    const code = x.code ?? 'ESPAWN';
+    const step = x.step ?? 'start';
+    throw new LaunchError(step === 'exec' && code !== 'ESPAWN' ? `spawn ${argv0} ${code}` : x.message, code, step);
+  }
+  o.stdio.started();
+  return pid;
+}
