@@ -1,17 +1,15 @@
 // `tend check`: validate a config without a daemon.
 import type { LocalCommand } from './command.js';
 import { EXIT } from './command.js';
-import { CONFIG_FLAG } from './flags.js';
+import { CONFIG_WORDS } from './flags.js';
 
 /** `tend check`. */
 export const check: LocalCommand = {
   name: 'check',
   summary: 'validate a config without a daemon',
-  args: [],
-  flags: [CONFIG_FLAG],
+  ...CONFIG_WORDS,
   examples: ['check', 'check -c deploy/tend.yaml'],
   notes: 'Prints every problem with file:line:col and exits 2, or says how many services the config holds.',
-  where: 'cli',
   async run(p, env) {
     const file = env.configPath(p.flags);
     const spec = await env.loadConfig(file, false);

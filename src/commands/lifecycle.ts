@@ -3,7 +3,8 @@
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { bool, count, names, optional, shape } from './schema.js';
-import type { Parsed } from './command.js';
+import type { Parsed, SocketCommand } from './command.js';
+import { FIND_DAEMON, JSON_FLAG, NAME_NOTE, NAMES, WAIT_FLAGS } from './flags.js';
 import { parseTimeout } from './parse.js';
 
 /** The request of start, stop and restart. */
@@ -24,8 +25,23 @@ export function changeArgs(p: Parsed): ChangeArgs {
   return { names: p.positionals, timeout: typeof t === 'string' ? parseTimeout(t) : undefined, wait: !p.flags['no-wait'] };
 }
 
-/** What wrong argument counts say for them. */
-export const AT_LEAST_ONE = 'at least one service name (or "all")';
+/** What start, stop or restart says for itself: the rest (NAME..., --timeout, --no-wait, --json, the request) is shared. */
+export type ChangeParts<N extends string, R> = Pick<SocketCommand<N, ChangeArgs, R>, 'summary' | 'examples' | 'print' | 'handle'> &
+  Partial<Pick<SocketCommand<N, ChangeArgs, R>, 'notes' | 'refusedWhileShuttingDown'>>;
+
+/** A command that changes what is wanted of services, from its own parts. */
+export function changeCommand<N extends string, R>(name: N, parts: ChangeParts<N, R>): SocketCommand<N, ChangeArgs, R> {
+  return {
+    name,
+    args: NAMES,
+    expects: 'at least one service name (or "all")',
+    flags: [...WAIT_FLAGS, JSON_FLAG, ...FIND_DAEMON],
+    notes: NAME_NOTE,
+    schema: CHANGE_SCHEMA,
+    request: changeArgs,
+    ...parts,
+  };
+}
 
 /** The instance names, as replies list them. */
 export function ids(list: readonly Instance[]): string[] {

@@ -1,24 +1,10 @@
 // `tend restart NAME...`: stop then start services, waiting until they run again.
-import type { SocketCommand } from './command.js';
-import { FIND_DAEMON, JSON_FLAG, NAME_NOTE, NAMES, WAIT_FLAGS } from './flags.js';
-import { AT_LEAST_ONE, CHANGE_SCHEMA, changeArgs, ids, list, startFailed, type ChangeArgs } from './lifecycle.js';
+import { changeCommand, ids, list, startFailed } from './lifecycle.js';
 
-/** Its reply: the services restarted. */
-export interface RestartReply {
-  restarted: string[];
-}
-
-/** `tend restart`. */
-export const restart: SocketCommand<'restart', ChangeArgs, RestartReply> = {
-  name: 'restart',
+/** `tend restart`: the services restarted. */
+export const restart = changeCommand<'restart', { restarted: string[] }>('restart', {
   summary: 'stop then start services',
-  args: NAMES,
-  expects: AT_LEAST_ONE,
-  flags: [...WAIT_FLAGS, JSON_FLAG, ...FIND_DAEMON],
   examples: ['restart web', 'restart web.2 --no-wait'],
-  notes: NAME_NOTE,
-  schema: CHANGE_SCHEMA,
-  request: changeArgs,
   refusedWhileShuttingDown: true,
   print(r, io) {
     io.out(`restarted ${list(r.restarted)}\n`);
@@ -33,4 +19,4 @@ export const restart: SocketCommand<'restart', ChangeArgs, RestartReply> = {
     if (failed.length) throw startFailed(failed);
     return { restarted: ids(targets) };
   },
-};
+});
