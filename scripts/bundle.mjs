@@ -7,6 +7,7 @@
 //   a ConfigError it throws is the daemon's own class.
 import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,17 +49,23 @@ await build({
 });
 
 /**
- * dist/tend.cjs, the `tend` command: dist/cli.js and what a one-shot command needs (arguments,
- * the socket client, printing) as one CommonJS file. Node starts a CommonJS entry sooner than an
- * ES module one (`tend status` ~6 ms faster here). The daemon, the config loader and the shell
- * stay ES modules of their own, imported only when needed; the client and the did-you-mean hint
- * are bundled, so that the errors they throw are the classes the bundled code checks.
+ * dist/tend.cjs, the `tend` command: dist/cli.js and what a one-shot command needs (the command
+ * table, arguments, the socket client, printing) as one CommonJS file. Node starts a CommonJS
+ * entry sooner than an ES module one (`tend status` ~6 ms faster here). The daemon, the config
+ * loader and the shell stay ES modules of their own, imported only when needed (their paths
+ * rewritten to be relative to dist/, where tend.cjs is); the client is bundled, so that the errors
+ * it throws are the classes the bundled code checks.
  */
-const INLINE = new Set(['./control/client.js', './shell/suggest.js']);
+const dist = join(root, 'dist');
+const INLINE = new Set(['./control/client.js']);
 const lazyModules = {
   name: 'tend-lazy-modules',
   setup(b) {
-    b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' && !INLINE.has(a.path) ? { path: a.path, external: true } : undefined));
+    b.onResolve({ filter: /.*/ }, (a) => {
+      if (a.kind !== 'dynamic-import') return undefined;
+      const path = a.path.startsWith('.') ? `./${relative(dist, resolve(a.resolveDir, a.path))}` : a.path;
+      return INLINE.has(path) ? undefined : { path, external: true };
+    });
   },
 };
 await build({

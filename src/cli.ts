@@ -1,45 +1,34 @@
 #!/usr/bin/env node
-// tend's entry point: argument parsing and dispatch. The one-shot path stays small: it loads the
-// socket client and the printing code only; config, daemon and shell are imported lazily.
+// tend's entry point: finds the command in the table (src/commands) and runs it. The one-shot path
+// stays small: it loads the table, the socket client and the printing code only; config, daemon
+// and shell are imported lazily. Help (`tend help`, `--help`, `-h`) never reads the config or the socket.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { EXIT, isSocketCommand, type CliEnv, type Parsed } from './commands/command.js';
+import { cliHelpText, commandHelp } from './commands/help-text.js';
+import { CLI_COMMANDS, COMMANDS, findCommand } from './commands/index.js';
+import { checkArgs, parseWords, usageOf, UsageError } from './commands/parse.js';
+import { runCommand } from './commands/run.js';
+import { shell } from './commands/shell.js';
+import { didYouMean } from './commands/suggest.js';
 import { resolveConfigPath } from './config/resolve.js';
-import { parseArgs, UsageError } from './shell/args.js';
-import { COMMANDS, EXIT, runCommand, SOCKET_COMMANDS } from './shell/commands.js';
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
-
-function help(): string {
-  const w = Math.max(...COMMANDS.map((c) => c.usage.length));
-  const rows = COMMANDS.filter((c) => !['top', 'help', 'clear', 'exit'].includes(c.name)).map(
-    (c) => `  tend ${c.usage.padEnd(w)}  ${c.summary}`,
-  );
-  return [
-    'tend: a process supervisor',
-    '',
-    `  tend ${'up [-c FILE]'.padEnd(w)}  run the supervisor in the foreground`,
-    `  tend ${'check [-c FILE]'.padEnd(w)}  validate a config without a daemon`,
-    `  tend ${'shell'.padEnd(w)}  the interactive shell (also a bare \`tend\` on a terminal)`,
-    ...rows,
-    '',
-    'Config: -c FILE, else $TEND_CONFIG, else ./tend.yaml. Socket: --socket PATH, else $TEND_SOCKET,',
-    'else settings.socket of the config. Exit codes: 0 done, 1 failed, 2 usage or invalid config,',
-    '3 no daemon answers on the socket.',
-    '',
-  ].join('\n');
-}
+/** help fits 80 columns, or a narrower terminal */
+const width = Math.min(80, process.stdout.columns || 80);
 
 /** -c, else $TEND_CONFIG, else ./tend.yaml; absolute. */
-function configPath(flag: string | true | undefined): string {
+function configPath(flags: Parsed['flags']): string {
+  const flag = flags.config;
   return resolveConfigPath({ config: typeof flag === 'string' ? flag : undefined, env: process.env, cwd: process.cwd() });
 }
 
 /** --socket, else $TEND_SOCKET, else settings.socket of the config (parsed only when it sets one). */
-export async function socketPath(flags: Record<string, string | true>): Promise<string> {
+export async function socketPath(flags: Parsed['flags']): Promise<string> {
   if (typeof flags.socket === 'string') return resolve(flags.socket);
   if (process.env.TEND_SOCKET) return resolve(process.env.TEND_SOCKET);
-  const file = configPath(flags.config);
+  const file = configPath(flags);
   const dir = dirname(file);
   const fallback = resolve(dir, '.tend/tend.sock');
   if (!existsSync(file)) return fallback;
@@ -58,6 +47,15 @@ export async function socketPath(flags: Record<string, string | true>): Promise<
 /** `up` loads the config through the parser it can let go of (config/on-demand.ts); `check` need not. */
 async function loadConfig(file: string, daemon: boolean) {
   const { ConfigError } = await import('./core/errors.js');
+  if (daemon) {
+    (await import('./daemon/memory.js')).tuneV8();
+    // every process tend starts, reaps or lets onto its socket goes through the addon
+    const { addonError } = await import('./sys/addon.js');
+    if (addonError) {
+      err(`tend: cannot run the supervisor: ${addonError}\n`);
+      return undefined;
+    }
+  }
   try {
     if (daemon) return await (await import('./config/on-demand.js')).loadSpecOnDemand(file);
     return (await import('./config/index.js')).loadSpec(file);
@@ -74,41 +72,17 @@ async function loadConfig(file: string, daemon: boolean) {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const cmd = argv[0];
-  const rest = argv.slice(1);
-  if (cmd === undefined) {
-    if (process.stdin.isTTY && process.stdout.isTTY) return shell([]);
-    err(help());
-    return EXIT.usage;
-  }
-  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    out(help());
-    return EXIT.ok;
-  }
-  if (cmd === '--version' || cmd === 'version') {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    out(`tend ${pkg.version}\n`);
-    return EXIT.ok;
-  }
-  if (cmd === 'up' || cmd === 'check') {
-    if (cmd === 'up') (await import('./daemon/memory.js')).tuneV8();
-    // every process tend starts, reaps or lets onto its socket goes through the addon
-    const addonError = cmd === 'up' ? (await import('./sys/addon.js')).addonError : undefined;
-    if (addonError) {
-      err(`tend: cannot run the supervisor: ${addonError}\n`);
-      return EXIT.usage;
-    }
-    const { flags, positionals } = parseArgs(rest, []);
-    if (positionals.length) throw new UsageError(`${cmd}: unexpected argument "${positionals[0]}"`);
-    const file = configPath(flags.config);
-    const spec = await loadConfig(file, cmd === 'up');
-    if (!spec) return EXIT.usage;
-    if (cmd === 'check') {
-      const n = spec.services.reduce((a, s) => a + s.replicas, 0);
-      out(`${file}: ok (${spec.services.length} services, ${n} instances)\n`);
-      return EXIT.ok;
-    }
+const env: CliEnv = {
+  out,
+  err,
+  color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+  terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  commands: CLI_COMMANDS,
+  width,
+  configPath,
+  socketPath,
+  loadConfig,
+  async runDaemon(spec) {
     // the parser's garbage (yaml, zod, their compiled code) goes now, before the services start:
     // with 100 services the daemon's peak RSS is 52 MB, not 57 (the collection once start-up
     // settles, see daemon.ts, is the one that takes start-up's own garbage)
@@ -118,48 +92,61 @@ async function main(argv: string[]): Promise<number> {
     // everything is stopped and closed: exit even if a stray handle would keep node alive
     setTimeout(() => process.exit(code), 200).unref();
     return code;
-  }
-  if (cmd === 'shell') return shell(rest);
-  if (SOCKET_COMMANDS.includes(cmd)) {
-    const { global, rest: own } = splitGlobal(rest);
-    const path = await socketPath(global);
-    const { connect } = await import('./control/client.js');
-    return runCommand(cmd, own, {
-      out,
-      err,
-      color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
-      connect: () => connect(path),
-    });
-  }
-  const { didYouMean } = await import('./shell/suggest.js');
-  const hint = didYouMean(cmd, [...SOCKET_COMMANDS, 'up', 'check', 'shell', 'help']);
-  err(`tend: unknown command "${cmd}"${hint ? ` (did you mean "${hint}"?)` : ''}\n${help()}`);
-  return EXIT.usage;
-}
+  },
+  async startShell(socket) {
+    const { startShell } = await import('./shell-entry.js');
+    return startShell(socket);
+  },
+  version() {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  },
+};
 
-/** Takes -c/--config/--socket (used to find the socket) out of a command's words. */
-function splitGlobal(argv: string[]): { global: Record<string, string>; rest: string[] } {
-  const global: Record<string, string> = {};
-  const rest: string[] = [];
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k]!;
-    const m = /^(-c|--config|--socket)(?:=(.*))?$/.exec(a);
-    if (!m) {
-      rest.push(a);
-      continue;
+/** The word a flag-like first argument stands for: `-h` is help, `-v` is version. */
+const ALIASES: Record<string, string> = { '-h': 'help', '--help': 'help', '-v': 'version', '--version': 'version' };
+
+async function main(argv: string[]): Promise<number> {
+  const first = argv[0];
+  if (first === undefined) {
+    if (env.terminal) return shell.run!({ positionals: [], flags: {} }, env);
+    err(cliHelpText(CLI_COMMANDS, width));
+    return EXIT.usage;
+  }
+  const name = ALIASES[first] ?? first;
+  const cmd = findCommand(name, COMMANDS.filter((c) => c.where !== 'shell'));
+  if (!cmd) {
+    const hint = didYouMean(name, CLI_COMMANDS.map((c) => c.name));
+    err(`tend: unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}\n${cliHelpText(CLI_COMMANDS, width)}`);
+    return EXIT.usage;
+  }
+  const words = argv.slice(1);
+  if (isSocketCommand(cmd)) {
+    // the socket is found from -c/--socket before the command's own words are checked
+    let flags: Parsed['flags'] = {};
+    try {
+      flags = parseWords(cmd, words).flags;
+    } catch {
+      // runCommand reports the mistake with the usage
     }
-    const v = m[2] ?? argv[++k];
-    if (v === undefined) throw new UsageError(`${m[1]} needs a value`);
-    global[m[1] === '--socket' ? 'socket' : 'config'] = v;
+    const path = flags.help ? '' : await socketPath(flags);
+    const { connect } = await import('./control/client.js');
+    return runCommand(cmd, words, { out, err, color: env.color, width, connect: () => connect(path) });
   }
-  return { global, rest };
-}
-
-async function shell(rest: string[]): Promise<number> {
-  const { flags } = parseArgs(rest, []);
-  const path = await socketPath(flags);
-  const { startShell } = await import('./shell-entry.js');
-  return startShell(path);
+  let p: Parsed;
+  try {
+    p = parseWords(cmd, words);
+    if (!p.flags.help) checkArgs(cmd, p);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`tend: ${e.message}\nusage: tend ${usageOf(cmd)}\n`);
+    return EXIT.usage;
+  }
+  if (p.flags.help) {
+    out(commandHelp(cmd, 'cli', width) + '\n');
+    return EXIT.ok;
+  }
+  return cmd.run!(p, env);
 }
 
 main(process.argv.slice(2)).then(
@@ -167,12 +154,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError) {
-      err(`tend: ${e.message}\n`);
-      process.exitCode = EXIT.usage;
-    } else {
-      err(`tend: ${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = EXIT.failed;
-    }
+    err(`tend: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = EXIT.failed;
   },
 );

@@ -13,7 +13,7 @@ import { systemClock } from './core/spawner.js';
 import type { InstanceSpec, Spec } from './core/types.js';
 import { createControlServer, type ControlServer } from './control/server.js';
 import { adoptable } from './daemon/adopt.js';
-import { makeHandler } from './daemon/commands.js';
+import { COMMAND_TABLE, makeHandler } from './daemon/commands.js';
 import { reapDescendants } from './daemon/pid1.js';
 import { probeHost } from './probes/host.js';
 import { collectGarbage } from './daemon/memory.js';
@@ -29,7 +29,7 @@ import { startReaper } from './spawn/children.js';
 import { adoptedHandle, ProcessSpawner } from './spawn/process.js';
 import { signalNumber } from './core/signals.js';
 import { ProcUsage } from './sys/proc-usage.js';
-import { colorName, colorState } from './shell/format.js';
+import { colorName, colorState } from './commands/format.js';
 
 export interface DaemonIo {
   stdout: Writable & { isTTY?: boolean };
@@ -217,6 +217,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   try {
     server = await createControlServer({
       path: spec.settings.socket,
+      commands: COMMAND_TABLE,
       handle: makeHandler({
         sup,
         journal,

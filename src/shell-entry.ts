@@ -2,11 +2,13 @@
 // Loaded lazily by cli.ts only for `tend shell` (the one-shot path never loads Ink or React).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isSocketCommand } from './commands/command.js';
+import { findCommand, SHELL_COMMANDS } from './commands/index.js';
+import { runCommand } from './commands/run.js';
+import { splitWords } from './commands/words.js';
 import { connect, type Client } from './control/client.js';
 import { TendError } from './core/errors.js';
-import { runCommand, SOCKET_COMMANDS } from './shell/commands.js';
 import type { ShellBackend } from './shell/backend.js';
-import { splitWords } from './shell/words.js';
 
 /** A backend that reconnects when the daemon goes away and comes back. */
 export function socketBackend(path: string): ShellBackend & { close(): void } {
@@ -53,13 +55,13 @@ export function socketBackend(path: string): ShellBackend & { close(): void } {
       get().catch(() => {});
     }, 1000);
   };
-  const backend = {
+  const backend: ShellBackend & { close(): void } = {
     connected: false,
     where: path,
-    async request(cmd: string, args: Record<string, unknown>) {
+    async request(cmd, args) {
       return (await get()).request(cmd, args);
     },
-    stream(cmd: string, args: Record<string, unknown>, onEvent: (e: unknown) => void) {
+    stream(cmd, args, onEvent) {
       let inner: { done: Promise<void>; close(): void } | undefined;
       let stop = false;
       const done = get().then((c) => {
@@ -118,10 +120,11 @@ export async function startShell(path: string): Promise<number> {
   const { runShell } = await loadShell();
   const runLine = async (line: string, out: (t: string) => void, signal?: AbortSignal): Promise<number> => {
     const words = splitWords(line);
-    const cmd = words[0];
-    if (!cmd) return 0;
-    if (!SOCKET_COMMANDS.includes(cmd)) {
-      out(`unknown command "${cmd}"\n`);
+    const name = words[0];
+    if (!name) return 0;
+    const cmd = findCommand(name, SHELL_COMMANDS);
+    if (!cmd || !isSocketCommand(cmd)) {
+      out(`unknown command "${name}"\n`);
       return 2;
     }
     return runCommand(cmd, words.slice(1), {
@@ -129,6 +132,8 @@ export async function startShell(path: string): Promise<number> {
       err: out,
       color: !process.env.NO_COLOR,
       signal,
+      where: 'shell',
+      width: process.stdout.columns || 80,
       connect: async () => {
         const c = await connect(path, { timeoutMs: 2000 }).catch((e: unknown) => {
           throw e instanceof TendError ? e : new TendError('no_daemon', String(e));

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import { TendError } from '../core/errors.js';
 import { socketPathProblem } from './limits.js';
 import { LineSplitter } from './lines.js';
-import type { ErrorBody, RequestFrame, ServerFrame } from './protocol.js';
+import type { ArgsOf, CommandName, ErrorBody, EventOf, RequestFrame, ResultOf, ServerFrame, StreamName } from './wire.js';
 
 /** A running stream (`logs -f`, `events -f`). */
 export interface ClientStream {
@@ -14,12 +14,12 @@ export interface ClientStream {
   close(): void;
 }
 
-/** A connection to the daemon. Several requests may be in flight at once. */
+/** A connection to the daemon, typed by the command table (wire.ts). Several requests may be in flight at once. */
 export interface Client {
   /** sends one command; resolves with its result, rejects with TendError(code, message) */
-  request(cmd: string, args?: Record<string, unknown>): Promise<unknown>;
+  request<C extends CommandName>(cmd: C, args?: ArgsOf<C>): Promise<ResultOf<C>>;
   /** sends a streaming command; onEvent gets each event until the stream ends */
-  stream(cmd: string, args: Record<string, unknown>, onEvent: (event: unknown) => void): ClientStream;
+  stream<C extends StreamName>(cmd: C, args: ArgsOf<C>, onEvent: (event: EventOf<C>) => void): ClientStream;
   /** closes the connection; requests in flight reject with code "closed", streams resolve */
   close(): void;
   /** called once when the connection closes; `err` is why, unless close() was called */
@@ -94,14 +94,15 @@ class SocketClient implements Client {
     return this.isClosed;
   }
 
-  request(cmd: string, args?: Record<string, unknown>): Promise<unknown> {
+  request<C extends CommandName>(cmd: C, args?: ArgsOf<C>): Promise<ResultOf<C>> {
     return new Promise((resolve, reject) => {
       const id = this.send(cmd, args, reject);
-      if (id !== undefined) this.pending.set(id, { resolve, reject });
+      // the reply's result is the command's (the daemon answers it from the same table)
+      if (id !== undefined) this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
     });
   }
 
-  stream(cmd: string, args: Record<string, unknown>, onEvent: (event: unknown) => void): ClientStream {
+  stream<C extends StreamName>(cmd: C, args: ArgsOf<C>, onEvent: (event: EventOf<C>) => void): ClientStream {
     let id: number | undefined;
     let settle!: { resolve(): void; reject(err: TendError): void };
     const done = new Promise<void>((resolve, reject) => {
@@ -109,7 +110,7 @@ class SocketClient implements Client {
     });
     done.catch(() => {}); // a caller that only close()s must not see an unhandled rejection
     id = this.send(cmd, args, settle.reject);
-    if (id !== undefined) this.pending.set(id, { resolve: () => settle.resolve(), reject: settle.reject, onEvent });
+    if (id !== undefined) this.pending.set(id, { resolve: () => settle.resolve(), reject: settle.reject, onEvent: onEvent as (e: unknown) => void });
     return {
       done,
       close: () => {
@@ -140,13 +141,13 @@ class SocketClient implements Client {
   }
 
   /** Writes a request; returns its id, or undefined after calling `reject` when the connection is unusable. */
-  private send(cmd: string, args: Record<string, unknown> | undefined, reject: (err: TendError) => void): number | undefined {
+  private send(cmd: string, args: unknown, reject: (err: TendError) => void): number | undefined {
     if (this.isClosed || this.failure) {
       reject(this.closeReason());
       return undefined;
     }
     const id = this.nextId++;
-    const frame: RequestFrame = args === undefined ? { id, cmd } : { id, cmd, args };
+    const frame: RequestFrame = args === undefined ? { id, cmd } : { id, cmd, args: args as Record<string, unknown> };
     let line: string;
     try {
       line = JSON.stringify(frame) + '\n';

@@ -11,15 +11,13 @@ import {
   parseRequest,
   validationIssues,
   type ArgsSchema,
-  type ErrorBody,
-  type RequestId,
-  type ServerFrame,
 } from './protocol.js';
+import type { ErrorBody, RequestId, ServerFrame } from './wire.js';
 
-/** What a handler gets besides its arguments: a way to stream, and notice of the requester going away. */
-export interface RequestContext {
+/** What a handler gets besides its arguments: a way to stream (events of type E), and notice of the requester going away. */
+export interface RequestContext<E = unknown> {
   /** sends `{"id", "event"}`; does nothing once the request is over or the connection closed */
-  send(event: unknown): void;
+  send(event: E): void;
   /** resolves when the client disconnects or cancels this request, or once the request is answered */
   closed: Promise<void>;
   /** aborted when the client disconnects or cancels this request */
@@ -29,7 +27,10 @@ export interface RequestContext {
 /** Runs one command. Throw TendError(code, message) for an error reply; any other throw is "internal". */
 export type Handler = (cmd: string, args: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>;
 
-/** Known commands and their argument schemas (null: any args object). Unknown names are refused up front. */
+/**
+ * Known commands and their argument schemas (null: any args object), checked before the handler
+ * runs; unknown names are refused up front. The daemon's comes from the command table.
+ */
 export type CommandTable = Readonly<Record<string, ArgsSchema | null>>;
 
 /** What a Connection needs from its server. */

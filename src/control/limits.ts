@@ -3,7 +3,7 @@ import { MAX_SOCKET_PATH_BYTES } from '../core/limits.js';
 
 export { MAX_SOCKET_PATH_BYTES };
 
-/** SPEC §5: at most 1 MiB a line, not counting the newline. */
+/** At most 1 MiB a line (README "Control protocol"), not counting the newline. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
 

@@ -1,39 +1,12 @@
-// The frames of the control socket (SPEC §5) and the server's validation of requests.
-// The client imports only the types of this file (`import type`). No schema library: the shapes
-// are three fields, checked by hand.
+// The server's reading of request frames (their types are in wire.ts): one line -> a checked
+// request or an error reply. No schema library: the shapes are three fields, checked by hand.
 import { LineSplitter } from './lines.js';
 import { MAX_LINE_BYTES } from './limits.js';
+import type { ErrorBody, EventFrame, ReplyFrame, RequestFrame, RequestId, ServerFrame } from './wire.js';
 
 export { LineSplitter, MAX_LINE_BYTES };
 
-export type RequestId = number | string;
-
-/** A client's request line. */
-export interface RequestFrame {
-  id: RequestId;
-  cmd: string;
-  args?: Record<string, unknown>;
-}
-
-/** The `error` member of a failed reply. */
-export interface ErrorBody {
-  code: string;
-  message: string;
-}
-
-/** The one final answer to a request (id null: the connection itself is refused or unreadable). */
-export type ReplyFrame =
-  | { id: RequestId; ok: true; result: unknown }
-  | { id: RequestId | null; ok: false; error: ErrorBody };
-
-/** One event of a stream, sent before its reply. */
-export interface EventFrame {
-  id: RequestId;
-  event: unknown;
-}
-
-/** Anything the server writes. */
-export type ServerFrame = ReplyFrame | EventFrame;
+export type { ErrorBody, EventFrame, ReplyFrame, RequestFrame, RequestId, ServerFrame };
 
 /**
  * Built into the server, not passed to the handler: `{"cmd": "cancel", "args": {"id": N}}` ends
@@ -52,8 +25,8 @@ export interface Issue {
  * Anything that checks a command's arguments the way zod does (a zod schema fits): the server
  * itself has no schema library, which keeps the daemon small; tests and embedders may pass zod.
  */
-export interface ArgsSchema {
-  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: readonly Issue[] } };
+export interface ArgsSchema<T = unknown> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly Issue[] } };
 }
 
 const ID_PROBLEM = 'expected a number or a string (of at most 200 characters)';

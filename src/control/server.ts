@@ -1,4 +1,4 @@
-// The daemon's side of the control socket (SPEC §5): a private unix socket serving NDJSON requests.
+// The daemon's side of the control socket (README "Control protocol"): a private unix socket serving NDJSON requests.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { TendError } from '../core/errors.js';

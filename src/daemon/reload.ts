@@ -7,6 +7,7 @@ import { ConfigError, TendError } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec, Spec } from '../core/types.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
+import type { ReloadResult } from '../control/wire.js';
 import { isAlive } from '../core/instance.js';
 
 export interface ReloadDeps {
@@ -19,16 +20,7 @@ export interface ReloadDeps {
   forget(id: string): void;
 }
 
-export interface ReloadResult {
-  text: string;
-  added: string[];
-  removed: string[];
-  changed: Array<{ id: string; fields: string[] }>;
-  in_place: string[];
-  unchanged: number;
-  needs_restart: string[];
-  dry_run: boolean;
-}
+export type { ReloadResult };
 
 /** The words of a reload plan, one line a change. */
 export function planText(r: Omit<ReloadResult, 'text'>): string {

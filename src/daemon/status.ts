@@ -1,27 +1,11 @@
-// Status rows (SPEC §3 `status --json`) and the one-paragraph `why` of an instance.
+// Status rows (`tend status`; the row's type is the wire's) and the one-paragraph `why` of an instance.
+import type { StatusRow } from '../control/wire.js';
 import { describeExit, formatDuration } from '../core/describe.js';
 import type { Instance } from '../core/instance.js';
 import { isAlive } from '../core/instance.js';
 import { depStatus, type Store } from '../reconcile/deps.js';
 
-export interface StatusRow {
-  name: string;
-  service: string;
-  replica: number | null;
-  state: string;
-  pid: number | null;
-  restarts: number;
-  exit_code: number | null;
-  exit: string | null;
-  since: string;
-  uptime_ms: number | null;
-  cpu: number | null;
-  memory: number | null;
-  detail: string;
-  want: 'up' | 'down';
-  /** why writing its log fails, while it does */
-  log_error: string | null;
-}
+export type { StatusRow };
 
 /** What the state waits for or why it is so, in a few words. */
 export function detailOf(store: Store, i: Instance, now: number): string {

@@ -3,17 +3,19 @@
 import { Box, Static, Text, useApp, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunLine, ShellBackend } from './backend.js';
-import { COMMANDS, type CommandDef } from './command-data.js';
-import { formatColumns } from './completion.js';
-import { helpText } from './help.js';
+import type { Command } from '../commands/command.js';
+import { helpText } from '../commands/help-text.js';
+import { SHELL_COMMANDS } from '../commands/index.js';
+import { prefixed as logsArePrefixed } from '../commands/logs.js';
+import { formatColumns } from './tab.js';
 import { LinkNotice } from './LinkNotice.js';
 import { addEntry, loadHistory, saveHistory } from './history.js';
 import type { Key } from './key-parser.js';
 import { INITIAL_PROMPT, promptKey, shownLine, type PromptState } from './prompt-keys.js';
 import { Prompt } from './Prompt.js';
 import { classifyLine, type LineAction } from './shell-line.js';
-import { formatEvent, formatLogEvent, logsArePrefixed } from './stream-lines.js';
-import { statusRows, Top } from './Top.js';
+import { formatEvent, formatLogEvent } from './stream-lines.js';
+import { Top } from './Top.js';
 import { useDaemonLink } from './use-daemon-link.js';
 import { useKeys } from './use-keys.js';
 import { useTerminalSize } from './use-terminal-size.js';
@@ -31,7 +33,7 @@ export interface AppProps {
   runLine: RunLine;
   /** where history persists; none: kept in memory only */
   historyFile?: string;
-  commands?: readonly CommandDef[];
+  commands?: readonly Command[];
   signals?: readonly string[];
   /** columns; default the terminal's */
   width?: number;
@@ -58,7 +60,7 @@ function errorText(err: unknown): string {
 
 /** The interactive shell. */
 export function App(props: AppProps) {
-  const { backend, runLine, historyFile, commands = COMMANDS, signals = SIGNALS, color = true } = props;
+  const { backend, runLine, historyFile, commands = SHELL_COMMANDS, signals = SIGNALS, color = true } = props;
   const app = useApp();
   const { stdout } = useStdout();
   const size = useTerminalSize();
@@ -96,7 +98,7 @@ export function App(props: AppProps) {
   const refreshServices = useCallback(() => {
     if (!backend.connected) return;
     backend.request('status', {}).then(
-      (r) => (services.current = statusRows(r).map((row) => row.name)),
+      (r) => (services.current = r.services.map((row) => row.name)),
       () => {},
     );
   }, [backend]);
@@ -164,9 +166,13 @@ export function App(props: AppProps) {
 
   const startStream = useCallback(
     (action: Extract<LineAction, { kind: 'stream' }>) => {
-      const prefixed = logsArePrefixed(action.args);
       const format = (e: unknown) =>
-        action.json ? JSON.stringify(e) : action.cmd === 'logs' ? formatLogEvent(e, prefixed, color) : formatEvent(e, color);
+        action.json
+          ? JSON.stringify(e)
+          : action.cmd === 'logs'
+            ? formatLogEvent(e, logsArePrefixed(action.args), color)
+            : formatEvent(e, color);
+      const onEvent = (e: unknown) => open && print(format(e));
       let open = true;
       const handle = {
         cmd: action.cmd,
@@ -179,7 +185,7 @@ export function App(props: AppProps) {
       streaming.current = handle;
       setMode('streaming');
       try {
-        sub = backend.stream(action.cmd, action.args, (e) => open && print(format(e)));
+        sub = action.cmd === 'logs' ? backend.stream('logs', action.args, onEvent) : backend.stream('events', action.args, onEvent);
       } catch (err) {
         sub = { done: Promise.reject(err), close() {} };
       }

@@ -2,7 +2,8 @@
 // selected row. Layout and cell text come from top-table.ts; this only renders and polls.
 import { Box, Text } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import type { ShellBackend, StatusRow } from './backend.js';
+import type { StatusRow } from '../control/wire.js';
+import type { ShellBackend } from './backend.js';
 import { stateColor } from './stream-lines.js';
 import { cellText, clip, fit, layoutColumns } from './top-table.js';
 import { useKeys } from './use-keys.js';
@@ -17,12 +18,6 @@ export interface TopProps {
   height: number;
   intervalMs?: number;
   now?: () => number;
-}
-
-/** Accepts `[rows]` or `{ services: [rows] }` from the daemon. */
-export function statusRows(result: unknown): StatusRow[] {
-  const list = Array.isArray(result) ? result : (result as { services?: unknown } | null)?.services;
-  return Array.isArray(list) ? (list.filter((r) => typeof r?.name === 'string') as StatusRow[]) : [];
 }
 
 const ACTIONS = { s: 'start', S: 'stop', r: 'restart' } as const;
@@ -46,7 +41,7 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
     let timer: NodeJS.Timeout | undefined;
     const tick = async () => {
       try {
-        const next = statusRows(await backend.request('status', {}));
+        const next = (await backend.request('status', {})).services;
         if (!live.current) return;
         setRows(next);
         setError(null);

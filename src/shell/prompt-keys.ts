@@ -1,6 +1,7 @@
 // The prompt as a reducer: (state, key) -> state + at most one effect for the component to carry
 // out (run a line, list completions, quit). Editing, history, Ctrl-R and Tab meet here, purely.
-import { pressTab, type CompletionContext } from './completion.js';
+import type { CompletionContext } from '../commands/completion.js';
+import { pressTab } from './tab.js';
 import {
   historyDown,
   historyUp,

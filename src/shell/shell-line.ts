@@ -1,8 +1,11 @@
 // What a typed line means inside the shell: a shell-only action (help, top, exit, a followed
 // stream), an unknown command with a suggestion, or a one-shot command handed to runLine.
-import type { CommandDef } from './command-data.js';
-import { buildRequest } from './commands.js';
-import { unknownCommandMessage } from './suggest.js';
+import type { Command } from '../commands/command.js';
+import { events } from '../commands/events.js';
+import { logs } from '../commands/logs.js';
+import { buildRequest } from '../commands/run.js';
+import { unknownCommandMessage } from '../commands/suggest.js';
+import type { ArgsOf } from '../control/wire.js';
 
 /** The action for one submitted line. */
 export type LineAction =
@@ -11,7 +14,8 @@ export type LineAction =
   | { kind: 'clear' }
   | { kind: 'help'; topic?: string }
   | { kind: 'top' }
-  | { kind: 'stream'; cmd: 'logs' | 'events'; args: Record<string, unknown>; json: boolean }
+  | { kind: 'stream'; cmd: 'logs'; args: ArgsOf<'logs'>; json: boolean }
+  | { kind: 'stream'; cmd: 'events'; args: ArgsOf<'events'>; json: boolean }
   | { kind: 'error'; message: string }
   | { kind: 'run'; line: string };
 
@@ -21,7 +25,7 @@ export function words(line: string): string[] {
 }
 
 /** Decides what a submitted line does; `-f` on logs/events becomes a stream the shell can interrupt. */
-export function classifyLine(line: string, commands: readonly CommandDef[]): LineAction {
+export function classifyLine(line: string, commands: readonly Command[]): LineAction {
   const w = words(line);
   const [name, ...rest] = w;
   if (name === undefined) return { kind: 'empty' };
@@ -39,12 +43,15 @@ export function classifyLine(line: string, commands: readonly CommandDef[]): Lin
   return { kind: 'run', line: w.join(' ') };
 }
 
-/** `logs ... -f` / `events ... -f` with the CLI's own request; anything malformed goes to runLine for its usage text. */
+/** `logs ... -f` / `events ... -f` with the CLI's own request; anything malformed (or --help) goes to runLine. */
 function followed(name: 'logs' | 'events', rest: string[]): LineAction | null {
   try {
-    const { args, flags } = buildRequest(name, rest);
-    if (flags.follow !== true || flags.help) return null;
-    return { kind: 'stream', cmd: name, args, json: flags.json === true };
+    if (name === 'logs') {
+      const req = buildRequest(logs, rest);
+      return req?.args.follow ? { kind: 'stream', cmd: name, args: req.args, json: req.flags.json === true } : null;
+    }
+    const req = buildRequest(events, rest);
+    return req?.args.follow ? { kind: 'stream', cmd: name, args: req.args, json: req.flags.json === true } : null;
   } catch {
     return null;
   }

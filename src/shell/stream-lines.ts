@@ -1,8 +1,8 @@
 // Text for what streams bring in (logs -f, events -f, and the state changes pushed above the
 // prompt), through the CLI's own formatters so the shell prints the same words; defensive because
 // the values arrive off the wire.
-import type { EventRow } from './backend.js';
-import { eventLine, logLine, type LogLineData } from './format.js';
+import { eventLine, logLine } from '../commands/format.js';
+import type { JournalEvent, LogLine } from '../control/wire.js';
 
 /** Ink colour name for a state word (top's STATE column). */
 export function stateColor(state: string | undefined): string | undefined {
@@ -28,7 +28,7 @@ export function stateColor(state: string | undefined): string | undefined {
 }
 
 /** True when a stream value looks like a journal event. */
-export function isEventRow(e: unknown): e is EventRow {
+export function isEventRow(e: unknown): e is JournalEvent {
   if (typeof e !== 'object' || e === null) return false;
   const r = e as Record<string, unknown>;
   return typeof r.service === 'string' && typeof r.what === 'string' && typeof r.time === 'string';
@@ -43,15 +43,9 @@ export function formatEvent(e: unknown, color: boolean): string {
 /** One log line, as `tend logs` prints it; name-prefixed when several services are followed. */
 export function formatLogEvent(e: unknown, prefix: boolean, color: boolean): string {
   if (typeof e === 'string') return e.replace(/\n$/, '');
-  if (typeof e === 'object' && e !== null && typeof (e as LogLineData).line === 'string') {
-    const l = e as LogLineData;
+  if (typeof e === 'object' && e !== null && typeof (e as LogLine).line === 'string') {
+    const l = e as LogLine;
     return logLine({ ...l, service: String(l.service ?? '') }, prefix, color);
   }
   return JSON.stringify(e);
-}
-
-/** Whether a logs request covers several services (then lines carry the name, as in the CLI). */
-export function logsArePrefixed(args: Record<string, unknown>): boolean {
-  const names = Array.isArray(args.names) ? (args.names as unknown[]) : [];
-  return names.length > 1 || names.includes('all');
 }

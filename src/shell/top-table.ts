@@ -1,7 +1,7 @@
 // The `top` table as plain data: which columns fit a width, and each row's cell text. At narrow
 // widths gaps shrink, the name column shrinks, then whole columns drop in a fixed order.
 import { formatBytes as coreBytes, formatDuration as coreDuration } from '../core/describe.js';
-import type { StatusRow } from './backend.js';
+import type { StatusRow } from '../control/wire.js';
 
 /** The columns `top` can show. */
 export type ColumnKey = 'name' | 'state' | 'pid' | 'uptime' | 'restarts' | 'cpu' | 'memory';

@@ -1,13 +1,14 @@
 // A hook keeping the shell's live link to the daemon: the connection flag, and a journal
 // subscription (made again after each reconnect) passing on state changes as they happen.
 import { useEffect, useRef, useState } from 'react';
-import type { EventRow, ShellBackend } from './backend.js';
+import type { JournalEvent } from '../control/wire.js';
+import type { ShellBackend } from './backend.js';
 import { isEventRow } from './stream-lines.js';
 
 /** What the shell does with the link's news. */
 export interface LinkHandlers {
   /** a service changed state (events older than the subscription are skipped) */
-  onStateChange(e: EventRow): void;
+  onStateChange(e: JournalEvent): void;
   /** the daemon answers after a loss (`again`), or at last after the shell found none at start */
   onReconnect(again: boolean): void;
   /** the connection to the daemon just went away */
@@ -35,7 +36,7 @@ export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): Li
     const subscribe = () => {
       if (stopped || sub || !backend.connected) return;
       const since = Date.now();
-      const onEvent = (e: unknown) => {
+      const onEvent = (e: JournalEvent) => {
         if (isEventRow(e) && e.state && Date.parse(e.time) >= since) latest.current.onStateChange(e);
       };
       try {

@@ -1,6 +1,6 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { statusRows, Top } from '../../src/shell/Top.js';
+import { Top } from '../../src/shell/Top.js';
 import { fakeBackend, row } from './fake-backend.js';
 
 const wait = (fn: () => void) => vi.waitFor(fn, { timeout: 5000, interval: 5 });
@@ -76,11 +76,5 @@ describe('Top', () => {
       await wait(() => expect(t.onExit).toHaveBeenCalled());
       t.unmount();
     }
-  });
-
-  it('statusRows accepts a list or { services }', () => {
-    expect(statusRows([row('a')]).map((r) => r.name)).toEqual(['a']);
-    expect(statusRows({ services: [row('b'), { junk: 1 }] }).map((r) => r.name)).toEqual(['b']);
-    expect(statusRows(null)).toEqual([]);
   });
 });

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/shell/command-data.js';
-import {
-  applyCompletion,
-  commonPrefix,
-  complete,
-  formatColumns,
-  pressTab,
-  serviceWords,
-  valueFlags,
-  type CompletionContext,
-} from '../../src/shell/completion.js';
+import { commonPrefix, complete, serviceWords, valueFlags, type CompletionContext } from '../../src/commands/completion.js';
+import { SHELL_COMMANDS as COMMANDS } from '../../src/commands/index.js';
 import { lineOf } from '../../src/shell/line-editor.js';
+import { applyCompletion, formatColumns, pressTab } from '../../src/shell/tab.js';
 
 const ctx: CompletionContext = {
   commands: COMMANDS,
@@ -133,8 +125,8 @@ describe('helpers', () => {
     expect(serviceWords([])).toEqual(['all']);
     expect(serviceWords(['api.10', 'api.2', 'db'])).toEqual(['all', 'api', 'api.10', 'api.2', 'db']);
   });
-  it('valueFlags reads them off the usage string', () => {
-    expect([...valueFlags(COMMANDS.find((c) => c.name === 'logs')!)]).toEqual(['-n']);
+  it('valueFlags are the table\'s flags that take a value, in every spelling', () => {
+    expect([...valueFlags(COMMANDS.find((c) => c.name === 'logs')!)]).toEqual(['-n', '--lines']);
     expect([...valueFlags(COMMANDS.find((c) => c.name === 'start')!)]).toEqual(['--timeout']);
     expect(valueFlags(COMMANDS.find((c) => c.name === 'status')!).size).toBe(0);
   });

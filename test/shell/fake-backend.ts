@@ -1,6 +1,7 @@
 // A fake ShellBackend for component tests: answers status from a row list, records every request
 // and stream, and lets a test push stream events and flip the connection.
-import type { ShellBackend, StatusRow } from '../../src/shell/backend.js';
+import type { StatusRow } from '../../src/control/wire.js';
+import type { ShellBackend } from '../../src/shell/backend.js';
 
 export interface FakeStream {
   cmd: string;
@@ -21,8 +22,9 @@ export interface FakeBackend extends ShellBackend {
 
 export function row(name: string, state = 'running', over: Partial<StatusRow> = {}): StatusRow {
   return {
-    name, state, pid: state === 'running' ? 1000 + name.length : null, restarts: 0, exit_code: null,
-    since: new Date(Date.now() - 65_000).toISOString(), cpu: 1.5, memory: 20 * 1024 * 1024, ...over,
+    name, service: name, replica: null, state, pid: state === 'running' ? 1000 + name.length : null, restarts: 0,
+    exit_code: null, exit: null, since: new Date(Date.now() - 65_000).toISOString(), uptime_ms: null, cpu: 1.5,
+    memory: 20 * 1024 * 1024, detail: '', want: 'up', log_error: null, ...over,
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/shell/command-data.js';
-import type { CompletionContext } from '../../src/shell/completion.js';
+import type { CompletionContext } from '../../src/commands/completion.js';
+import { SHELL_COMMANDS as COMMANDS } from '../../src/commands/index.js';
 import { parseKeys } from '../../src/shell/key-parser.js';
 import { INITIAL_PROMPT, promptKey, shownLine, type PromptEffect, type PromptState } from '../../src/shell/prompt-keys.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/shell/command-data.js';
+import { SHELL_COMMANDS } from '../../src/commands/index.js';
 import { classifyLine, words } from '../../src/shell/shell-line.js';
 
-const c = (line: string) => classifyLine(line, COMMANDS);
+const c = (line: string) => classifyLine(line, SHELL_COMMANDS);
 
 describe('classifyLine', () => {
   it('recognises the shell-only commands', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatEvent, formatLogEvent, isEventRow, logsArePrefixed, stateColor } from '../../src/shell/stream-lines.js';
+import { prefixed as logsArePrefixed } from '../../src/commands/logs.js';
+import { formatEvent, formatLogEvent, isEventRow, stateColor } from '../../src/shell/stream-lines.js';
 
 describe('stream lines', () => {
   const e = { time: '2024-05-01T15:35:11.123Z', service: 'web', what: 'state', why: 'running: started', state: 'running' };

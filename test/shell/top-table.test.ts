@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StatusRow } from '../../src/shell/backend.js';
+import type { StatusRow } from '../../src/control/wire.js';
 import {
   cellText,
   clip,

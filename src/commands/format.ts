@@ -1,17 +1,10 @@
 // Text for people: the status table, state colours, event and log lines. Shared by the one-shot
 // CLI and the shell; plain string functions, no Ink.
+import type { JournalEvent, LogLine, StatusRow } from '../control/wire.js';
 import { formatBytes, formatDuration } from '../core/describe.js';
 
-export interface Row {
-  name: string;
-  state: string;
-  pid: number | null;
-  restarts: number;
-  uptime_ms: number | null;
-  cpu: number | null;
-  memory: number | null;
-  detail?: string;
-}
+/** The fields of a status row the table shows. */
+export type Row = Pick<StatusRow, 'name' | 'state' | 'pid' | 'restarts' | 'uptime_ms' | 'cpu' | 'memory'> & { detail?: string };
 
 const CODES: Record<string, string> = {
   pending: '33', // yellow
@@ -81,28 +74,14 @@ export function statusTable(rows: Row[], color: boolean): string {
   return table([head, ...body]);
 }
 
-export interface EventLine {
-  time: string;
-  service: string;
-  what: string;
-  why: string;
-}
-
 /** One journal line: `15:35:11.123 web state running: started`. */
-export function eventLine(e: EventLine, color: boolean): string {
+export function eventLine(e: JournalEvent, color: boolean): string {
   const t = e.time.length >= 23 ? e.time.slice(11, 23) : e.time;
   return `${t} ${colorName(e.service, color)} ${e.what} ${e.why}`;
 }
 
-export interface LogLineData {
-  time: string;
-  service: string;
-  stream: string;
-  line: string;
-}
-
 /** One log line, name-prefixed when several services are shown. */
-export function logLine(l: LogLineData, prefix: boolean, color: boolean, width = 0): string {
+export function logLine(l: LogLine, prefix: boolean, color: boolean, width = 0): string {
   if (!prefix) return l.line;
   return `${colorName(l.service.padEnd(width), color)} | ${l.line}`;
 }

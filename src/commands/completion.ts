@@ -1,11 +1,11 @@
-// Tab completion from the command table: commands first, then flags, service names (with `all`
-// and replica set names) and signal names by argument position. Pure; the component only renders.
-import type { CommandDef } from './command-data.js';
-import type { LineState } from './line-editor.js';
+// Completion from the command table: commands first, then flags, service names (with `all` and
+// replica set names) and signal names by argument position. Pure; what it knows of a command is
+// the table's flag and argument kinds (the shell's Tab key is src/shell/tab.ts).
+import type { CommandSpec, WordKind } from './command.js';
 
 /** What completion may offer: the command table and the live names from the daemon. */
 export interface CompletionContext {
-  commands: readonly CommandDef[];
+  commands: readonly CommandSpec[];
   /** service instance names as the daemon reports them ("db", "web.1", "web.2") */
   services: readonly string[];
   /** signal names, e.g. "SIGTERM" */
@@ -31,11 +31,14 @@ export function serviceWords(names: readonly string[]): string[] {
   return [...words].sort();
 }
 
-/** Flags that take a value, read off the usage string ("[-n N]" -> "-n"), so the table stays the one source. */
-export function valueFlags(cmd: CommandDef): Set<string> {
-  const found = new Set<string>();
-  for (const m of cmd.usage.matchAll(/(--?[\w-]+)[ =]([A-Z][A-Z_]*)/g)) found.add(m[1]!);
-  return found;
+/** Every spelling of the command's flags the shell offers (`-n`, `--lines`; no -c/--socket). */
+export function flagWords(cmd: CommandSpec): string[] {
+  return cmd.flags.filter((f) => !f.cliOnly).flatMap((f) => (f.short ? [`-${f.short}`, `--${f.name}`] : [`--${f.name}`]));
+}
+
+/** The spellings of the shell's flags that take a value (their value is the next word). */
+export function valueFlags(cmd: CommandSpec): Set<string> {
+  return new Set(cmd.flags.filter((f) => f.value && !f.cliOnly).flatMap((f) => (f.short ? [`-${f.short}`, `--${f.name}`] : [`--${f.name}`])));
 }
 
 /** Longest common prefix, compared without case (so "sigt" and "SIGTERM" agree); keeps the first word's case. */
@@ -50,14 +53,12 @@ export function commonPrefix(words: readonly string[]): string {
   return prefix;
 }
 
-type ArgKind = 'service' | 'services' | 'signal' | 'none' | 'command';
-
-/** Which kind of word the `position`-th positional argument of `cmd` is. */
-function argKind(cmd: CommandDef, position: number): ArgKind {
-  if (cmd.name === 'help') return position === 0 ? 'command' : 'none';
-  const kind = cmd.args[position];
-  if (kind) return kind;
-  return cmd.args[cmd.args.length - 1] === 'services' ? 'services' : 'none';
+/** Which kind of word the `position`-th positional argument of `cmd` is (none past the last). */
+export function argKind(cmd: CommandSpec, position: number): { kind: WordKind; repeat: boolean } | undefined {
+  const arg = cmd.args[position];
+  if (arg) return { kind: arg.kind, repeat: arg.repeat === true };
+  const last = cmd.args[cmd.args.length - 1];
+  return last?.repeat ? { kind: last.kind, repeat: true } : undefined;
 }
 
 function signalMatches(signal: string, word: string): boolean {
@@ -78,7 +79,7 @@ export function complete(line: string, cursor: number, ctx: CompletionContext): 
   if (before.length === 0) return result(ctx.commands.map((c) => c.name));
   const cmd = ctx.commands.find((c) => c.name === before[0]);
   if (!cmd) return result([]);
-  if (word.startsWith('-')) return result(cmd.flags);
+  if (word.startsWith('-')) return result(flagWords(cmd));
 
   const takesValue = valueFlags(cmd);
   const given: string[] = [];
@@ -93,16 +94,16 @@ export function complete(line: string, cursor: number, ctx: CompletionContext): 
   const last = before[before.length - 1]!;
   if (takesValue.has(last)) return result([]); // a number is expected, nothing to offer
 
-  switch (argKind(cmd, given.length)) {
+  const arg = argKind(cmd, given.length);
+  switch (arg?.kind) {
     case 'command':
       return result(ctx.commands.map((c) => c.name));
     case 'service':
-      return result(serviceWords(ctx.services));
-    case 'services':
-      return result(serviceWords(ctx.services).filter((s) => !given.includes(s)));
+      // a repeated NAME... does not offer the names already given
+      return result(serviceWords(ctx.services).filter((s) => !arg.repeat || !given.includes(s)));
     case 'signal':
       return result(ctx.signals, (s) => signalMatches(s, word));
-    case 'none':
+    default:
       return result([]);
   }
 }
@@ -115,40 +116,4 @@ function finish(line: string, start: number, end: number, word: string, candidat
   }
   const prefix = commonPrefix(candidates);
   return { start, end, replacement: prefix.length >= word.length && candidates.length ? prefix : word, candidates };
-}
-
-/** Puts a completion into the line, the cursor after the inserted text. */
-export function applyCompletion(line: LineState, c: Completion): LineState {
-  const text = line.text.slice(0, c.start) + c.replacement + line.text.slice(c.end);
-  return { text, cursor: c.start + c.replacement.length };
-}
-
-/** One Tab press: completes what it can; a second Tab that changes nothing lists the candidates. */
-export function pressTab(
-  line: LineState,
-  ctx: CompletionContext,
-  secondTab: boolean,
-): { line: LineState; list: string[] | null } {
-  const c = complete(line.text, line.cursor, ctx);
-  const next = applyCompletion(line, c);
-  if (next.text !== line.text) return { line: next, list: null };
-  return { line, list: secondTab && c.candidates.length > 1 ? c.candidates : null };
-}
-
-/** Lays words out in columns across `width` characters, as a shell lists completions. */
-export function formatColumns(words: readonly string[], width: number): string[] {
-  if (words.length === 0) return [];
-  const colWidth = Math.max(...words.map((w) => w.length)) + 2;
-  const perRow = Math.max(1, Math.floor((width + 2) / colWidth));
-  const rows = Math.ceil(words.length / perRow);
-  const lines: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const cells: string[] = [];
-    for (let c = 0; c < perRow; c++) {
-      const w = words[c * rows + r]; // column-major, like ls
-      if (w !== undefined) cells.push(w.padEnd(colWidth));
-    }
-    lines.push(cells.join('').trimEnd());
-  }
-  return lines;
 }

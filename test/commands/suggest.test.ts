@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/shell/command-data.js';
-import { didYouMean, editDistance, suggest, unknownCommandMessage } from '../../src/shell/suggest.js';
+import { SHELL_COMMANDS } from '../../src/commands/index.js';
+import { didYouMean, editDistance, suggest, unknownCommandMessage } from '../../src/commands/suggest.js';
 
-const names = COMMANDS.map((c) => c.name);
+const names = SHELL_COMMANDS.map((c) => c.name);
 
 describe('editDistance', () => {
   it.each([

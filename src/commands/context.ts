@@ -1,0 +1,44 @@
+// What a command's daemon handler may use. Handlers live beside their command's words and printer
+// (and so in the one-shot CLI's bundle): they reach the daemon only through these interfaces, and
+// import daemon-side classes as types only, so no daemon code rides along into dist/tend.cjs.
+import type { Instance } from '../core/instance.js';
+import type { Journal } from '../core/journal.js';
+import type { Supervisor } from '../reconcile/supervisor.js';
+import type { LogLine, ReloadResult, StatusRow } from '../control/wire.js';
+
+/** What the daemon (daemon.ts) hands the command handlers. */
+export interface DaemonContext {
+  sup: Supervisor;
+  journal: Journal;
+  now(): number;
+  /** fills cpu and memory of the rows (summed over each instance's processes) */
+  usage(rows: StatusRow[], insts: Instance[]): Promise<void>;
+  logs: {
+    tail(id: string, n: number): Promise<LogLine[]>;
+    follow(id: string, fn: (l: LogLine) => void): () => void;
+  };
+  reload(dryRun: boolean): Promise<ReloadResult>;
+  shutdown(): void;
+  /** the latest config problem (a broken reload), shown by status */
+  configProblem(): string | undefined;
+  shuttingDown(): boolean;
+}
+
+/** The daemon's context plus the daemon-side helpers handlers share (src/daemon/commands.ts). */
+export interface CommandContext extends DaemonContext {
+  /**
+   * The instances `names` mean (`all`, a replica set, an instance); none given: every instance,
+   * or a bad_request when `required`. Throws unknown_service naming the known ones.
+   */
+  resolve(names: readonly string[] | undefined, required?: boolean): Instance[];
+  /** Waits until each target is started (or failed); resolves the failed ones. `before`: spawn counts a restart must pass. */
+  waitStarted(targets: Instance[], timeoutMs: number, signal: AbortSignal, before?: Map<string, number>): Promise<Instance[]>;
+  /** Waits until each target has stopped. */
+  waitStopped(targets: Instance[], timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /** One status row; cpu and memory are filled by `usage`. */
+  statusRow(i: Instance, now: number): StatusRow;
+  /** The `why` paragraph of one instance. */
+  explain(i: Instance, now: number): string;
+  /** A signal name from a name or number; throws with the reason. */
+  parseSignal(v: unknown): string;
+}

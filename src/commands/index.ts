@@ -1,0 +1,40 @@
+// The command table: every command of tend, each defined in its own module. The CLI dispatches
+// through it, the shell's help and completion read it, the daemon answers its socket commands.
+// A new command is a new module plus its line here (test/commands/registry.test.ts checks both).
+import { check } from './check.js';
+import { clear } from './clear.js';
+import type { Command } from './command.js';
+import { events } from './events.js';
+import { exit } from './exit.js';
+import { help } from './help.js';
+import { logs } from './logs.js';
+import { ping } from './ping.js';
+import { reload } from './reload.js';
+import { restart } from './restart.js';
+import { shell } from './shell.js';
+import { shutdown } from './shutdown.js';
+import { signal } from './signal.js';
+import { start } from './start.js';
+import { status } from './status.js';
+import { stop } from './stop.js';
+import { top } from './top.js';
+import { up } from './up.js';
+import { version } from './version.js';
+import { why } from './why.js';
+
+/** The commands the daemon answers (their types make the wire protocol, control/wire.ts). */
+export const SOCKET_COMMANDS = [status, start, stop, restart, signal, why, reload, logs, events, shutdown, ping] as const;
+
+/** Every command, in the order help lists them. */
+export const COMMANDS: readonly Command[] = [up, check, shell, ...SOCKET_COMMANDS, top, help, clear, exit, version];
+
+/** The commands of the one-shot CLI (`tend help` lists them). */
+export const CLI_COMMANDS: readonly Command[] = COMMANDS.filter((c) => c.where !== 'shell' && !c.hidden);
+
+/** The commands of the interactive shell (its help and completion list them). */
+export const SHELL_COMMANDS: readonly Command[] = COMMANDS.filter((c) => c.where !== 'cli' && !c.hidden);
+
+/** The command called `name` among `list`. */
+export function findCommand(name: string, list: readonly Command[] = COMMANDS): Command | undefined {
+  return list.find((c) => c.name === name);
+}

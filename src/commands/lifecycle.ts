@@ -1,0 +1,59 @@
+// What start, stop and restart share: the request (names, --timeout, --no-wait), its check, and
+// the words of their answers.
+import { TendError } from '../core/errors.js';
+import type { Instance } from '../core/instance.js';
+import { bool, count, names, optional, shape } from './schema.js';
+import type { Parsed, SocketCommand } from './command.js';
+import { FIND_DAEMON, JSON_FLAG, NAME_NOTE, NAMES, WAIT_FLAGS } from './flags.js';
+import { parseTimeout } from './parse.js';
+
+/** The request of start, stop and restart. */
+export interface ChangeArgs {
+  names: string[];
+  /** milliseconds to wait at most (default 60 s; stop 120 s) */
+  timeout?: number;
+  /** false: answer at once, without waiting */
+  wait?: boolean;
+}
+
+/** Their request, checked at the daemon's edge. */
+export const CHANGE_SCHEMA = shape<ChangeArgs>({ names, timeout: optional(count), wait: optional(bool) });
+
+/** Builds their request from the words. */
+export function changeArgs(p: Parsed): ChangeArgs {
+  const t = p.flags.timeout;
+  return { names: p.positionals, timeout: typeof t === 'string' ? parseTimeout(t) : undefined, wait: !p.flags['no-wait'] };
+}
+
+/** What start, stop or restart says for itself: the rest (NAME..., --timeout, --no-wait, --json, the request) is shared. */
+export type ChangeParts<N extends string, R> = Pick<SocketCommand<N, ChangeArgs, R>, 'summary' | 'examples' | 'print' | 'handle'> &
+  Partial<Pick<SocketCommand<N, ChangeArgs, R>, 'notes' | 'refusedWhileShuttingDown'>>;
+
+/** A command that changes what is wanted of services, from its own parts. */
+export function changeCommand<N extends string, R>(name: N, parts: ChangeParts<N, R>): SocketCommand<N, ChangeArgs, R> {
+  return {
+    name,
+    args: NAMES,
+    expects: 'at least one service name (or "all")',
+    flags: [...WAIT_FLAGS, JSON_FLAG, ...FIND_DAEMON],
+    notes: NAME_NOTE,
+    schema: CHANGE_SCHEMA,
+    request: changeArgs,
+    ...parts,
+  };
+}
+
+/** The instance names, as replies list them. */
+export function ids(list: readonly Instance[]): string[] {
+  return list.map((i) => i.id);
+}
+
+/** A list for people: `a, b`. */
+export function list(names: readonly string[]): string {
+  return names.join(', ');
+}
+
+/** The error of a start that failed: one line an instance, with why. */
+export function startFailed(failed: readonly Instance[]): TendError {
+  return new TendError('start_failed', failed.map((f) => `${f.id}: ${f.reason}`).join('\n'));
+}

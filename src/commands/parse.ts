@@ -1,0 +1,99 @@
+// Command-line words -> positionals and flags, from the command's own flag list. Small and strict:
+// an unknown flag or a wrong number of arguments is a usage error naming what was expected.
+import type { CommandSpec, FlagSpec, Parsed } from './command.js';
+import { HELP_FLAG } from './flags.js';
+
+/** A mistake in the command line: exit code 2, with the command's usage. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+function flagOf(flags: readonly FlagSpec[], word: string): FlagSpec | undefined {
+  if (word.startsWith('--')) return flags.find((f) => f.name === word.slice(2));
+  return word.length === 2 ? flags.find((f) => f.short === word[1]) : undefined;
+}
+
+/**
+ * Splits `argv` by the command's flags (and -h/--help, which every command takes). `--` ends the
+ * flags; `-5` and `-` are positionals. Does not check the number of positionals: see checkArgs,
+ * so that `tend logs --help` shows help instead of "expected a service name".
+ */
+export function parseWords(cmd: CommandSpec, argv: readonly string[]): Parsed {
+  const positionals: string[] = [];
+  const flags: Parsed['flags'] = {};
+  const known = [...cmd.flags, HELP_FLAG];
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k]!;
+    if (a === '--') {
+      positionals.push(...argv.slice(k + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-' || /^-\d/.test(a)) {
+      positionals.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const key = eq > 0 ? a.slice(0, eq) : a;
+    const flag = flagOf(known, key);
+    if (flag?.value) {
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++k];
+      if (v === undefined) throw new UsageError(`${key} needs a value`);
+      flags[flag.name] = v;
+    } else if (flag && eq < 0) {
+      flags[flag.name] = true;
+    } else {
+      throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  return { positionals, flags };
+}
+
+/** The fewest and most positionals a command takes. */
+export function argCount(cmd: CommandSpec): { min: number; max: number } {
+  const last = cmd.args[cmd.args.length - 1];
+  return { min: cmd.args.filter((a) => !a.optional).length, max: last?.repeat ? Infinity : cmd.args.length };
+}
+
+/** Throws a UsageError when the number of positionals does not fit the command. */
+export function checkArgs(cmd: CommandSpec, p: Parsed): void {
+  const { min, max } = argCount(cmd);
+  const n = p.positionals.length;
+  if (n >= min && n <= max) return;
+  throw new UsageError(`${cmd.name}: expected ${cmd.expects ?? (max === 0 ? 'no arguments' : cmd.args.map((a) => a.name).join(' '))}`);
+}
+
+/** The usage line: `logs NAME... [-n N] [-f] [--json]`; `cliOnly` flags only when `cli`. */
+export function usageOf(cmd: CommandSpec, cli = true): string {
+  const words = [cmd.name];
+  for (const a of cmd.args) {
+    const w = a.repeat ? `${a.name}...` : a.name;
+    words.push(a.optional ? `[${w}]` : w);
+  }
+  for (const f of cmd.flags) {
+    if (f.cliOnly && (!cli || cmd.where !== 'cli')) continue; // -c/--socket of a socket command: in its help, not its usage
+    const name = f.short ? `-${f.short}` : `--${f.name}`;
+    words.push(`[${name}${f.value ? ` ${f.value.label}` : ''}]`);
+  }
+  return words.join(' ');
+}
+
+/** A whole number of a flag (-n), or undefined when not given. */
+export function countFlag(p: Parsed, name: string, shown: string): number | undefined {
+  const v = p.flags[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${shown}: expected a whole number; got "${String(v)}"`);
+  return n;
+}
+
+/** Parses `250ms`, `10s`, `5m`, `1h` or a number of seconds, for --timeout; milliseconds. */
+export function parseTimeout(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new UsageError(`--timeout: expected a duration like 30s or 2m; got "${v}"`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+}

@@ -1,0 +1,22 @@
+// `tend restart NAME...`: stop then start services, waiting until they run again.
+import { changeCommand, ids, list, startFailed } from './lifecycle.js';
+
+/** `tend restart`: the services restarted. */
+export const restart = changeCommand<'restart', { restarted: string[] }>('restart', {
+  summary: 'stop then start services',
+  examples: ['restart web', 'restart web.2 --no-wait'],
+  refusedWhileShuttingDown: true,
+  print(r, io) {
+    io.out(`restarted ${list(r.restarted)}\n`);
+  },
+  async handle(args, d, rc) {
+    const targets = d.resolve(args.names);
+    // waits for a new spawn of each (the stop seen), then for it to be started
+    const before = new Map(targets.map((t) => [t.id, t.spawns]));
+    d.sup.restart(targets);
+    if (args.wait === false) return { restarted: ids(targets) };
+    const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal, before);
+    if (failed.length) throw startFailed(failed);
+    return { restarted: ids(targets) };
+  },
+});

@@ -1,0 +1,76 @@
+// Runs one socket command from its words, for the one-shot CLI and the shell alike: parse, build
+// the request, send it (or follow its stream), print the answer; returns the exit code.
+import type { Client } from '../control/client.js';
+import { TendError } from '../core/errors.js';
+import { EXIT, type Parsed, type PrintIo, type RunIo, type SocketCommand } from './command.js';
+import { commandHelp } from './help-text.js';
+import { checkArgs, parseWords, usageOf } from './parse.js';
+
+/** A command's request from its words (throws UsageError), and the parsed flags; undefined for --help. */
+export function buildRequest<A>(cmd: SocketCommand<string, A>, argv: readonly string[]): { args: A; flags: Parsed['flags'] } | undefined {
+  const p = parseWords(cmd, argv);
+  if (p.flags.help) return undefined;
+  checkArgs(cmd, p);
+  return { args: cmd.request(p), flags: p.flags };
+}
+
+/** Runs one socket command; returns its exit code. Never throws. */
+export async function runCommand(cmd: SocketCommand, argv: readonly string[], io: RunIo): Promise<number> {
+  const who = io.where ?? 'cli';
+  let req;
+  try {
+    req = buildRequest(cmd, argv);
+  } catch (err) {
+    io.err(`tend: ${(err as Error).message}\nusage: ${who === 'cli' ? 'tend ' : ''}${usageOf(cmd, who === 'cli')}\n`);
+    return EXIT.usage;
+  }
+  if (!req) {
+    io.out(commandHelp(cmd, who, io.width ?? 80) + '\n');
+    return EXIT.ok;
+  }
+  let client: Client | undefined;
+  try {
+    client = await io.connect();
+    return await execute(cmd, req.args, req.flags.json === true, client, io);
+  } catch (err) {
+    return reportError(err, io);
+  } finally {
+    client?.close();
+  }
+}
+
+/** Prints an error and picks the exit code: 3 no daemon, 2 bad request/config, 1 otherwise. */
+export function reportError(err: unknown, io: Pick<PrintIo, 'err'>): number {
+  const e = err as TendError;
+  const code = e instanceof TendError ? e.code : 'internal';
+  io.err(`tend: ${e.message}\n`);
+  if (code === 'no_daemon' || code === 'bad_socket_path') return EXIT.noDaemon;
+  if (code === 'bad_request' || code === 'invalid_config' || code === 'unknown_command') return EXIT.usage;
+  return EXIT.failed;
+}
+
+async function execute<A, R, E>(cmd: SocketCommand<string, A, R, E>, args: A, json: boolean, client: Client, io: RunIo): Promise<number> {
+  // the client is typed by command name; here the name is a variable, so the table's own types hold
+  const untyped = client as unknown as UntypedClient;
+  if (cmd.streams?.(args)) {
+    const printEvent = (e: E): void => (json ? io.out(JSON.stringify(e) + '\n') : cmd.printEvent?.(e, io, args));
+    const s = untyped.stream(cmd.name, args, printEvent as (e: unknown) => void);
+    const abort = (): void => s.close();
+    io.signal?.addEventListener('abort', abort);
+    try {
+      await s.done;
+    } finally {
+      io.signal?.removeEventListener('abort', abort);
+    }
+    return EXIT.ok;
+  }
+  const result = (await untyped.request(cmd.name, args)) as R;
+  if (json) io.out(JSON.stringify(cmd.json ? cmd.json(result) : result) + '\n');
+  else cmd.print(result, io, args);
+  return EXIT.ok;
+}
+
+interface UntypedClient {
+  request(cmd: string, args: unknown): Promise<unknown>;
+  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void): { done: Promise<void>; close(): void };
+}

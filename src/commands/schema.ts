@@ -1,0 +1,44 @@
+// A tiny validator for request arguments, checked at the daemon's edge (the connection) before a
+// command's handler runs: the daemon keeps no schema library (README "Speed and memory").
+import type { ArgsSchema, Issue } from '../control/protocol.js';
+
+/** Checks one field: undefined when fine, else what was expected. */
+export type FieldCheck = (v: unknown) => string | undefined;
+
+const got = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v) ?? typeof v);
+
+/** A list of service names. */
+export const names: FieldCheck = (v) =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : 'expected a list of service names';
+
+/** A number >= 0 (lines, milliseconds). */
+export const count: FieldCheck = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `expected a non-negative number; got ${got(v)}`;
+
+/** true or false. */
+export const bool: FieldCheck = (v) => (typeof v === 'boolean' ? undefined : `expected true or false; got ${got(v)}`);
+
+/** A signal name or number (the handler says which names exist). */
+export const signal: FieldCheck = (v) =>
+  typeof v === 'string' || typeof v === 'number' ? undefined : `expected a signal name or number; got ${got(v)}`;
+
+/** The field may be left out (or null). */
+export function optional(check: FieldCheck): FieldCheck {
+  return (v) => (v === undefined || v === null ? undefined : check(v));
+}
+
+/** An args object whose listed fields pass their checks (others are ignored), typed as `T`. */
+export function shape<T>(fields: { [K in keyof T]-?: FieldCheck }): ArgsSchema<T> {
+  const entries = Object.entries(fields) as Array<[string, FieldCheck]>;
+  return {
+    safeParse(value) {
+      const args = (value ?? {}) as Record<string, unknown>;
+      const issues: Issue[] = [];
+      for (const [key, check] of entries) {
+        const problem = check(args[key]);
+        if (problem !== undefined) issues.push({ path: [key], message: problem });
+      }
+      return issues.length ? { success: false, error: { issues } } : { success: true, data: args as T };
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// `tend start NAME...`: start services (and their dependencies) and wait until they run.
+import { NAME_NOTE } from './flags.js';
+import { changeCommand, ids, list, startFailed } from './lifecycle.js';
+
+/** `tend start`: the services asked for, and the dependencies started with them. */
+export const start = changeCommand<'start', { started: string[]; also: string[] }>('start', {
+  summary: 'start services (and their dependencies); wait until running',
+  examples: ['start web', 'start all --timeout 2m'],
+  notes: `Running means its readiness probe passed, or (without one) up for 1 s. ${NAME_NOTE}`,
+  refusedWhileShuttingDown: true,
+  print(r, io) {
+    io.out(`started ${list(r.started)}${r.also.length ? ` (and dependencies ${list(r.also)})` : ''}\n`);
+  },
+  async handle(args, d, rc) {
+    const targets = d.resolve(args.names);
+    const reply = { started: ids(targets), also: ids(d.sup.start(targets)) };
+    if (args.wait === false) return reply;
+    const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal);
+    if (failed.length) throw startFailed(failed);
+    return reply;
+  },
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { findCommand } from '../../src/commands/index.js';
+import { buildRequest } from '../../src/commands/run.js';
+import type { SocketCommand } from '../../src/commands/command.js';
+import { argCount, checkArgs, parseTimeout, parseWords, UsageError } from '../../src/commands/parse.js';
+
+const cmd = (name: string) => findCommand(name)! as SocketCommand;
+const usage = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a UsageError');
+};
+
+describe('parseWords', () => {
+  it('reads the command\'s flags in every spelling, values joined or apart', () => {
+    expect(parseWords(cmd('logs'), ['web', '-n', '5', '--follow', '--json'])).toEqual({
+      positionals: ['web'],
+      flags: { lines: '5', follow: true, json: true },
+    });
+    expect(parseWords(cmd('logs'), ['--lines=7', '-f', 'a', 'b']).flags).toEqual({ lines: '7', follow: true });
+    expect(parseWords(cmd('status'), ['--socket', '/x', '-c', 'y.yaml']).flags).toEqual({ socket: '/x', config: 'y.yaml' });
+    expect(parseWords(cmd('signal'), ['web', '-9']).positionals).toEqual(['web', '-9']);
+    expect(parseWords(cmd('status'), ['--', '--json']).positionals).toEqual(['--json']);
+  });
+  it('takes -h and --help everywhere', () => {
+    expect(parseWords(cmd('logs'), ['--help']).flags.help).toBe(true);
+    expect(parseWords(findCommand('up')!, ['-h']).flags.help).toBe(true);
+  });
+  it('refuses unknown flags, flags of other commands, and a missing value', () => {
+    expect(usage(() => parseWords(cmd('status'), ['--bogus']))).toBe('unknown option --bogus');
+    expect(usage(() => parseWords(cmd('status'), ['-f']))).toBe('unknown option -f');
+    expect(usage(() => parseWords(cmd('logs'), ['web', '-n']))).toBe('-n needs a value');
+    expect(usage(() => parseWords(cmd('status'), ['--json=1']))).toBe('unknown option --json=1');
+  });
+});
+
+describe('argument counts', () => {
+  it('come from the argument list', () => {
+    expect(argCount(cmd('status'))).toEqual({ min: 0, max: Infinity });
+    expect(argCount(cmd('signal'))).toEqual({ min: 2, max: 2 });
+    expect(argCount(cmd('reload'))).toEqual({ min: 0, max: 0 });
+  });
+  it('say what was expected', () => {
+    const check = (name: string, words: string[]) => usage(() => checkArgs(cmd(name), parseWords(cmd(name), words)));
+    expect(check('signal', ['web'])).toBe('signal: expected a service name and a signal');
+    expect(check('start', [])).toBe('start: expected at least one service name (or "all")');
+    expect(check('logs', [])).toBe('logs: expected a service name (or "all")');
+    expect(check('reload', ['x'])).toBe('reload: expected no arguments');
+  });
+});
+
+describe('buildRequest', () => {
+  it('builds each request from the words', () => {
+    expect(buildRequest(cmd('start'), ['web', '--timeout', '2m'])!.args).toEqual({ names: ['web'], timeout: 120_000, wait: true });
+    expect(buildRequest(cmd('stop'), ['all', '--no-wait'])!.args).toEqual({ names: ['all'], timeout: undefined, wait: false });
+    expect(buildRequest(cmd('signal'), ['web', 'HUP'])!.args).toEqual({ names: ['web'], signal: 'HUP' });
+    expect(buildRequest(cmd('reload'), ['--dry-run'])!.args).toEqual({ dry_run: true });
+    expect(buildRequest(cmd('events'), ['-n', '5'])!.args).toEqual({ lines: 5, follow: false });
+    expect(buildRequest(cmd('logs'), ['web'])!.args).toEqual({ names: ['web'], lines: 100, follow: false });
+  });
+  it('is undefined for --help, whatever else is missing', () => {
+    expect(buildRequest(cmd('logs'), ['--help'])).toBeUndefined();
+    expect(buildRequest(cmd('signal'), ['-h'])).toBeUndefined();
+  });
+  it('checks values', () => {
+    expect(usage(() => buildRequest(cmd('logs'), ['web', '-n', 'x']))).toBe('-n: expected a whole number; got "x"');
+    expect(usage(() => buildRequest(cmd('start'), ['web', '--timeout', 'soon']))).toBe(
+      '--timeout: expected a duration like 30s or 2m; got "soon"',
+    );
+  });
+  it('parseTimeout', () => {
+    expect([parseTimeout('250ms'), parseTimeout('10'), parseTimeout('1.5s'), parseTimeout('1h')]).toEqual([250, 10_000, 1500, 3_600_000]);
+  });
+});
