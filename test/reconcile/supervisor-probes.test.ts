@@ -100,6 +100,9 @@ describe('liveness', () => {
     h.probes.report('a', 'liveness', false, 'late'); // after the stop: ignored
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' });
     await flush();
+    // a liveness restart goes through backoff like an exit (initial 100ms)
+    expect([h.get('a').state, h.get('a').reason]).toEqual(['backoff', 'liveness failed 3 times in a row: timed out after 1000ms']);
+    await h.clock.advance(100);
     const a = h.get('a');
     expect([a.state, a.spawns, a.livenessFailures, a.lastProbeFailure]).toEqual(['running', 2, 0, null]);
     expect(h.lines().filter((l) => l.startsWith('a restart'))).toHaveLength(1);
