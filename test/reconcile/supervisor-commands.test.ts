@@ -285,3 +285,35 @@ describe('Supervisor.signal', () => {
     expect([h.get('a').state, h.get('a').reason]).toEqual(['backoff', 'killed by SIGKILL']);
   });
 });
+
+describe('service names that are Object.prototype keys', () => {
+  const NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+  const on = (name: string) => Object.fromEntries([[name, 'started']]) as Record<string, 'started'>;
+  const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
+
+  it('stop constructor stops it and its dependent only; stop all stops every one', async () => {
+    const h = harness();
+    h.sup.add([...NAMES.map((n) => instanceSpec(n)), instanceSpec('web', { dependsOn: on('constructor') })]);
+    await flush();
+    expect(h.sup.resolve(['constructor']).found.map((i) => i.id)).toEqual(['constructor']);
+    const also = h.sup.stop(h.sup.resolve(['constructor']).found);
+    expect(also.map((i) => i.id)).toEqual(['web']);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['web']);
+    h.spawner.exit('web', term);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['web', 'constructor']);
+    h.spawner.exit('constructor', term);
+    await flush();
+    expect([...NAMES, 'web'].map((n) => `${n} ${h.get(n).state}`)).toEqual([
+      'constructor stopped', '__proto__ running', 'toString running', 'hasOwnProperty running', 'web stopped',
+    ]);
+    // shutdown: every one gets its stop signal at once (none depends on another)
+    h.sup.stop(h.sup.resolve(['all']).found);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id).slice(2)).toEqual(['__proto__', 'toString', 'hasOwnProperty']);
+    for (const n of ['__proto__', 'toString', 'hasOwnProperty']) h.spawner.exit(n, term);
+    await flush();
+    expect(h.sup.quiet()).toBe(true);
+  });
+});
