@@ -57,7 +57,7 @@ export function planText(p: ReloadPlan): string {
 
 /** How the journal names what started a reload (its line already says "reload"). */
 const SOURCE_WORDS: Record<ReloadSource, string> = {
-  'tend reload': 'asked',
+  'tend reload': 'on request',
   SIGHUP: 'on SIGHUP',
   'file changed': 'file changed',
 };

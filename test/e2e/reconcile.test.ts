@@ -148,6 +148,27 @@ services:
     const r = await p.run(['reload']);
     expect(r.stdout).toBe('~ web (stop_timeout, readiness.interval; applied in place, no restart)\n= 0 unchanged\n');
     const line = (await p.run(['events'])).stdout.split('\n').find((l) => l.includes(' reload '));
-    expect(line).toMatch(/ tend reload asked: ~ web \(stop_timeout, readiness\.interval; applied in place, no restart\); = 0 unchanged$/);
+    expect(line).toMatch(/ tend reload on request: ~ web \(stop_timeout, readiness\.interval; applied in place, no restart\); = 0 unchanged$/);
+  });
+});
+
+describe('variable names that are Object.prototype keys', () => {
+  // Regression: env and env_file were read into plain objects, where `__proto__` is no key
+  it('env and env_file pass __proto__, constructor and toString to the process', async () => {
+    const p = project(
+      `
+settings: { echo: false }
+services:
+  show:
+    type: oneshot
+    command: printenv __proto__ constructor toString > seen
+    env: { __proto__: "a", constructor: "b" }
+    env_file: vars.env
+`,
+      { 'vars.env': 'toString=c\n' },
+    );
+    await p.up();
+    await p.waitState('show', 'completed');
+    expect(readFileSync(join(p.dir, 'seen'), 'utf8')).toBe('a\nb\nc\n');
   });
 });
