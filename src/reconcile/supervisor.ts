@@ -7,64 +7,57 @@ import { describeExit } from '../core/describe.js';
 import { InvariantError } from '../core/errors.js';
 import { type Instance, type InstanceRecord, isAlive, newInstance, wantsUp } from '../core/instance.js';
 import type { Journal } from '../core/journal.js';
-import type { Clock, OutputSink, ProcessHandle, Spawner } from '../core/spawner.js';
+import type { ProcessHandle } from '../core/spawner.js';
 import { type Effect, type EventKind, transition } from '../core/state-machine.js';
 import type { Exit, InstanceSpec, State } from '../core/types.js';
+import { book, type EffectData } from './book.js';
 import { dependencyClosure, dependentClosure, instancesOf } from './deps.js';
-import { type Action, plan } from './plan.js';
-import { afterExit, type ExitVerdict } from './policy.js';
+import { plan } from './plan.js';
+import { afterExit } from './policy.js';
+import { type RunDeps, Runs } from './runs.js';
 
-/** Starts a readiness or liveness probe of an instance; returns its stop function. */
-export interface ProbeHost {
-  start(
-    inst: InstanceSpec,
-    kind: 'readiness' | 'liveness',
-    onResult: (ok: boolean, message: string) => void,
-  ): () => void;
-}
+export type { ProbeHost } from './runs.js';
 
-export interface SupervisorDeps {
-  spawner: Spawner;
-  clock: Clock;
+export interface SupervisorDeps extends RunDeps {
   journal: Journal;
-  env(inst: InstanceSpec): Record<string, string>;
-  output(inst: InstanceSpec): OutputSink;
-  probes?: ProbeHost;
   random?: () => number;
 }
 
 export type ChangeListener = (i: Instance, from: State) => void;
 
-interface Live {
-  handle: ProcessHandle | undefined;
-  token: number;
-  stopProbes: Array<() => void>;
-}
-
 /** What a new process spec does to an instance (reload): see Supervisor.processChange. */
 export type ProcessChange = 'restart' | 'run again' | 'next start';
 
-/** What an event brings along for its effect. */
-interface EventData {
+/** An event's extras: the state the policy chose, the exit, the adopted process. */
+interface EventData extends EffectData {
   to?: State;
-  exit?: { exit: Exit; verdict: ExitVerdict };
-  adopt?: { handle: ProcessHandle; exitOf: (cb: (e: Exit) => void) => void; spawns?: number; startedAt?: number };
+  handle?: ProcessHandle;
+  exitOf?: (cb: (e: Exit) => void) => void;
 }
 
 export class Supervisor {
   private readonly records = new Map<string, InstanceRecord>();
-  private live = new Map<string, Live>();
+  private readonly runs: Runs;
   private listeners = new Set<ChangeListener>();
   /** removed by a reload, still stopping: forgotten (and the callback told) once stopped */
   private retiring = new Map<string, (id: string) => void>();
   private scheduled = false;
   private cancelTimer: (() => void) | null = null;
   private timerAt: number | null = null;
-  private token = 0;
   private readonly random: () => number;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.random = deps.random ?? Math.random;
+    this.runs = new Runs(deps, {
+      instance: (id) => this.records.get(id),
+      exited: (id, exit) => this.onExit(id, exit),
+      ready: (id) => this.onReady(id),
+      readinessFailed: (id, message) => {
+        const i = this.records.get(id);
+        if (i) i.lastProbeFailure = message;
+      },
+      liveness: (id, ok, message) => this.onLiveness(id, ok, message),
+    });
   }
 
   /** The store, by instance id in config order. Read only: the Supervisor is its one writer. */
@@ -168,7 +161,7 @@ export class Supervisor {
   }
 
   handle(id: string): ProcessHandle | undefined {
-    return this.live.get(id)?.handle;
+    return this.runs.handle(id);
   }
 
   /** Wants the instances up, with their dependencies; returns the dependencies it also started. */
@@ -222,7 +215,7 @@ export class Supervisor {
 
   /** Sends a signal to an instance's main process. */
   signal(i: Instance, signal: string): boolean {
-    const h = this.live.get(i.id)?.handle;
+    const h = this.runs.handle(i.id);
     if (!h || !isAlive(i.state)) return false;
     h.signal(signal);
     this.note(i.id, 'signal', `${signal} sent to pid ${h.pid}`);
@@ -241,8 +234,8 @@ export class Supervisor {
   ): void {
     const r = this.records.get(i.id);
     if (!r) throw new InvariantError(`adopt of unknown instance ${i.id}`);
-    const adopt = { handle, exitOf, spawns: prior.spawns, startedAt: prior.startedAt };
-    this.apply(r, 'adopt', `adopted pid ${handle.pid} from an earlier daemon`, { adopt });
+    const adopt = { pid: handle.pid, spawns: prior.spawns, startedAt: prior.startedAt };
+    this.apply(r, 'adopt', `adopted pid ${handle.pid} from an earlier daemon`, { adopt, handle, exitOf });
   }
 
   /** True when no instance has a live process. */
@@ -254,7 +247,7 @@ export class Supervisor {
   /** SIGKILL to every instance that still has processes (shutdown bound reached). */
   killAll(): void {
     for (const i of this.records.values()) {
-      const h = this.live.get(i.id)?.handle;
+      const h = this.runs.handle(i.id);
       if (h && (isAlive(i.state) || h.alive())) h.signalAll('SIGKILL');
     }
   }
@@ -322,7 +315,7 @@ export class Supervisor {
       i.reason = reason;
       i.deadline = null; // a deadline belongs to the state it was set in
     }
-    this.book(i, step.effect, data);
+    book(i, step.effect, this.deps.clock.now(), data);
     if (changed) {
       this.note(i.id, 'state', `${from} -> ${step.state}: ${reason}`, step.state);
       for (const l of this.listeners) l(i, from);
@@ -335,80 +328,29 @@ export class Supervisor {
     this.perform(i, step.effect, data);
   }
 
-  /** The record half of an effect: counters, times, the deadline. One place for each reset. */
-  private book(i: InstanceRecord, effect: Effect, data: EventData): void {
-    const now = this.deps.clock.now();
-    switch (effect) {
-      case 'fresh':
-        i.starts = [];
-        i.failuresInRow = 0;
-        if (i.want === 'restart') i.want = 'up';
-        return;
-      case 'launch':
-        i.spawns++;
-        i.starts = i.starts.filter((t) => now - t < i.inst.spec.startLimit.interval);
-        i.starts.push(now);
-        i.startedAt = now;
-        i.livenessFailures = 0;
-        i.lastProbeFailure = null;
-        return;
-      case 'take-over': {
-        const a = data.adopt!;
-        i.pid = a.handle.pid;
-        i.startedAt = a.startedAt ?? now;
-        i.spawns = Math.max(1, a.spawns ?? i.spawns);
-        i.livenessFailures = 0;
-        return;
-      }
-      case 'watch':
-        i.lastProbeFailure = null;
-        return;
-      case 'term':
-        i.deadline = now + i.inst.spec.stopTimeout;
-        return;
-      case 'kill':
-        i.deadline = null;
-        return;
-      case 'exited': {
-        const { exit, verdict } = data.exit!;
-        i.pid = null;
-        i.exits.push({ time: now, exit });
-        if (i.exits.length > 10) i.exits.shift();
-        i.failuresInRow = verdict.failuresInRow;
-        i.deadline = verdict.nextStartAt;
-        return;
-      }
-      case 'none':
-        return;
-    }
-  }
-
   /** The world half of an effect: processes, signals, probes. */
   private perform(i: InstanceRecord, effect: Effect, data: EventData): void {
     switch (effect) {
-      case 'launch':
-        return this.launch(i);
-      case 'take-over': {
-        const { handle, exitOf } = data.adopt!;
-        const token = ++this.token;
-        this.live.set(i.id, { handle, token, stopProbes: [] });
-        exitOf((e) => this.onExit(i.id, token, e));
-        return this.startLiveness(i, token);
+      case 'launch': {
+        const pid = this.runs.launch(i.inst);
+        if (pid === null) return; // the spawn-error exit came or follows
+        i.pid = pid;
+        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 ? ` (restart ${i.spawns - 1})` : ''}`);
+        return this.runs.watchReadiness(i.inst);
       }
-      case 'watch': {
-        const live = this.live.get(i.id)!;
-        this.stopProbes(live);
-        return this.startLiveness(i, live.token);
-      }
-      case 'term': {
-        const live = this.live.get(i.id);
-        this.stopProbes(live);
-        live?.handle?.signalAll(i.inst.spec.stopSignal);
+      case 'take-over':
+        this.runs.takeOver(i.id, data.handle!, data.exitOf!);
+        return this.runs.watchLiveness(i.inst);
+      case 'watch':
+        this.runs.stopProbes(i.id);
+        return this.runs.watchLiveness(i.inst);
+      case 'term':
+        this.runs.stopProbes(i.id);
+        this.runs.signalAll(i.id, i.inst.spec.stopSignal);
         this.note(i.id, 'stop', `${i.inst.spec.stopSignal} sent (${i.reason})`);
         return;
-      }
       case 'kill':
-        this.live.get(i.id)?.handle?.signalAll('SIGKILL');
+        this.runs.signalAll(i.id, 'SIGKILL');
         this.note(i.id, 'kill', `SIGKILL sent: still running ${i.inst.spec.stopTimeout}ms after the stop signal`);
         return;
       case 'fresh':
@@ -418,113 +360,46 @@ export class Supervisor {
     }
   }
 
-  private launch(i: InstanceRecord): void {
-    const spec = i.inst.spec;
-    const token = ++this.token;
-    const live: Live = { handle: undefined, token, stopProbes: [] };
-    this.live.set(i.id, live);
-    const useFd = spec.readiness?.check.kind === 'fd';
-    const handle = this.deps.spawner.spawn(i.inst, { env: this.deps.env(i.inst) }, {
-      output: this.deps.output(i.inst),
-      exit: (exit) => this.onExit(i.id, token, exit),
-      notify: useFd ? () => this.onReady(i.id, token) : undefined,
-    });
-    if (!handle) return; // the spawn-error exit follows
-    live.handle = handle;
-    i.pid = handle.pid;
-    this.note(i.id, 'spawn', `pid ${handle.pid}${i.spawns > 1 ? ` (restart ${i.spawns - 1})` : ''}`);
-    if (!useFd) this.startReadiness(i, live);
-  }
-
-  /** Polls the readiness probe (or, without one, is ready at once). */
-  private startReadiness(i: InstanceRecord, live: Live): void {
-    const token = live.token;
-    if (!i.inst.spec.readiness) return this.onReady(i.id, token);
-    if (!this.deps.probes) return;
-    live.stopProbes.push(
-      this.deps.probes.start(i.inst, 'readiness', (ok, message) => {
-        if (this.live.get(i.id)?.token !== token) return;
-        if (ok) this.onReady(i.id, token);
-        else i.lastProbeFailure = message;
-      }),
-    );
-  }
-
-  private onReady(id: string, token: number): void {
-    const live = this.live.get(id);
+  private onReady(id: string): void {
     const i = this.records.get(id);
-    if (!i || !live || live.token !== token || i.state !== 'starting') return;
+    if (!i || i.state !== 'starting') return;
     this.apply(i, 'ready', i.inst.spec.readiness ? 'ready' : 'started');
+    this.kick();
+  }
+
+  /** A liveness result; failure_threshold failures in a row are the `unhealthy` event. */
+  private onLiveness(id: string, ok: boolean, message: string): void {
+    const i = this.records.get(id);
+    if (!i || i.state !== 'running') return;
+    if (ok) {
+      i.livenessFailures = 0;
+      return;
+    }
+    i.livenessFailures++;
+    i.lastProbeFailure = message;
+    // read at each result: a reload may change the threshold in place
+    if (i.livenessFailures < (i.inst.spec.liveness?.failureThreshold ?? 1) || i.want !== 'up') return;
+    this.note(i.id, 'restart', `liveness failed ${i.livenessFailures} times in a row: ${message}`);
+    this.apply(i, 'unhealthy', 'restart');
     this.kick();
   }
 
   /** Restarts the probes of a live instance after its probe specs changed in place (reload). */
   private reprobe(i: InstanceRecord): void {
-    const live = this.live.get(i.id);
-    if (!live) return;
     if (i.state === 'running') {
-      this.stopProbes(live);
+      this.runs.stopProbes(i.id);
       i.livenessFailures = 0;
-      this.startLiveness(i, live.token);
+      this.runs.watchLiveness(i.inst);
     } else if (i.state === 'starting' && i.inst.spec.readiness?.check.kind !== 'fd') {
-      this.stopProbes(live);
-      this.startReadiness(i, live);
+      this.runs.stopProbes(i.id);
+      this.runs.watchReadiness(i.inst);
     }
   }
 
-  /** Polls the liveness probe; failure_threshold failures in a row are the `unhealthy` event. */
-  private startLiveness(i: InstanceRecord, token: number): void {
-    const live = this.live.get(i.id)!;
-    if (!i.inst.spec.liveness || !this.deps.probes) return;
-    live.stopProbes.push(
-      this.deps.probes.start(i.inst, 'liveness', (ok, message) => {
-        if (this.live.get(i.id)?.token !== token || i.state !== 'running') return;
-        if (ok) {
-          i.livenessFailures = 0;
-          return;
-        }
-        i.livenessFailures++;
-        i.lastProbeFailure = message;
-        // read at each result: a reload may change the threshold in place
-        if (i.livenessFailures < (i.inst.spec.liveness?.failureThreshold ?? 1) || i.want !== 'up') return;
-        this.note(i.id, 'restart', `liveness failed ${i.livenessFailures} times in a row: ${message}`);
-        this.apply(i, 'unhealthy', 'restart');
-        this.kick();
-      }),
-    );
-  }
-
-  private stopProbes(live: Live | undefined): void {
-    if (!live) return;
-    for (const s of live.stopProbes) s();
-    live.stopProbes = [];
-  }
-
-  private onExit(id: string, token: number, exit: Exit): void {
-    const live = this.live.get(id);
-    if (!live || live.token !== token) return;
-    const i = this.records.get(id)!;
-    this.stopProbes(live);
-    const handle = live.handle;
-    // While stopping, the service is stopped only when every process of it is gone.
-    if (i.state === 'stopping' && handle && handle.alive()) {
-      void handle.drained().then(() => this.finishExit(i, live, exit));
-      return;
-    }
-    if (handle && handle.alive()) {
-      // the main process is gone; what it left behind goes with it (systemd does the same)
-      const spec = i.inst.spec;
-      handle.signalAll(spec.stopSignal);
-      this.deps.clock.setTimer(this.deps.clock.now() + spec.stopTimeout, () => {
-        if (handle.alive()) handle.signalAll('SIGKILL'); // only this run's leftovers (see process.ts)
-      });
-    }
-    this.finishExit(i, live, exit);
-  }
-
-  private finishExit(i: InstanceRecord, live: Live, exit: Exit): void {
-    if (this.live.get(i.id) !== live) return;
-    this.live.delete(i.id);
+  /** The main process ended (and, while stopping, every other one): the policy picks the state. */
+  private onExit(id: string, exit: Exit): void {
+    const i = this.records.get(id);
+    if (!i) return;
     this.note(i.id, 'exit', describeExit(exit));
     const verdict = afterExit(i, exit, this.deps.clock.now(), this.random);
     this.apply(i, 'exit', verdict.reason, { to: verdict.state, exit: { exit, verdict } });
