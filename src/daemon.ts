@@ -320,11 +320,8 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   const adopt = tree ? adoptable(tree, insts, prior, journal) : [];
   sup.add(insts);
   for (const a of adopt) {
-    const i = sup.store.get(a.id)!;
     const handle = adoptedHandle(a.cg, a.pid);
-    sup.adopt(i, handle, (cb) => void handle.drained().then(() => cb({ kind: 'lost' })));
-    i.spawns = a.spawns;
-    i.startedAt = a.startedAt;
+    sup.adopt(sup.store.get(a.id)!, handle, (cb) => void handle.drained().then(() => cb({ kind: 'lost' })), a);
   }
   if (spec.settings.watch) reloader.watch();
   // Start-up's garbage goes once every service got where it was going (or after a bound, for a

@@ -25,6 +25,11 @@ function canonical(v: unknown): string {
   return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
 }
 
+/** r[k] when k is r's own key: env names and service names may be `constructor` or `toString`. */
+function own(r: Record<string, unknown>, k: string): unknown {
+  return Object.hasOwn(r, k) ? r[k] : undefined;
+}
+
 /** Deep equality of JSON-like values, an undefined member counting as absent (as canonical does). */
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -38,8 +43,8 @@ function same(a: unknown, b: unknown): boolean {
   }
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  for (const k in ra) if (ra[k] !== undefined && !same(ra[k], rb[k])) return false;
-  for (const k in rb) if (rb[k] !== undefined && ra[k] === undefined) return false;
+  for (const k of Object.keys(ra)) if (ra[k] !== undefined && !same(ra[k], own(rb, k))) return false;
+  for (const k of Object.keys(rb)) if (rb[k] !== undefined && own(ra, k) === undefined) return false;
   return true;
 }
 
@@ -73,20 +78,48 @@ export function changedFields(a: InstanceSpec, b: InstanceSpec): string[] {
       const ra = (va ?? {}) as Record<string, unknown>;
       const rb = (vb ?? {}) as Record<string, unknown>;
       const keys = [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort();
-      for (const k of keys) if (!same(ra[k], rb[k])) out.push(`${f}.${k}`);
+      for (const k of keys) if (!same(own(ra, k), own(rb, k))) out.push(`${f}.${k}`);
     } else if (!same(va, vb)) out.push(f);
   }
   return out;
 }
 
-/** True when the service fields outside the process ones differ (restart, probes, deps, ...). */
-function otherFieldsDiffer(a: ServiceSpec, b: ServiceSpec): boolean {
+/** A ServiceSpec key as written in tend.yaml: `startLimit` -> `start_limit`, `envFiles` -> `env_file`. */
+function yamlKey(k: string): string {
+  return k === 'envFiles' ? 'env_file' : k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The service fields outside the process ones that differ (restart, probes, deps, ...), named as
+ * in the file one level down: `['readiness.interval', 'depends_on.db', 'restart']`.
+ */
+export function inPlaceFields(a: ServiceSpec, b: ServiceSpec): string[] {
+  const out: string[] = [];
   const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof ServiceSpec)[]);
   for (const k of keys) {
     if (IGNORED.has(k) || (PROCESS_FIELDS as readonly string[]).includes(k)) continue;
-    if (!same(a[k], b[k])) return true;
+    const va = a[k];
+    const vb = b[k];
+    if (same(va, vb)) continue;
+    const name = yamlKey(k);
+    if (!isRecord(va) || !isRecord(vb) || k === 'envFiles') {
+      out.push(name);
+      continue;
+    }
+    for (const sk of new Set([...Object.keys(va), ...Object.keys(vb)])) {
+      if (same(own(va, sk), own(vb, sk))) continue;
+      if (sk === 'check') {
+        // a probe's form is its key in the file: readiness.tcp, liveness.exec
+        const kinds = new Set([own(va, 'check'), own(vb, 'check')].map((c) => (c as { kind: string }).kind));
+        for (const kind of kinds) out.push(`${name}.${kind}`);
+      } else out.push(`${name}.${k === 'dependsOn' ? sk : yamlKey(sk)}`);
+    }
   }
-  return false;
+  return out;
 }
 
 /** The reload plan over instance ids: added, removed, changed (restart), inPlace (update only), unchanged. */
@@ -114,7 +147,7 @@ export function diffSpecs(
     const prev = before.get(inst.id);
     if (!prev) result.added.push(inst.id);
     else if (!sameProcess(prev, inst)) result.changed.push({ id: inst.id, fields: changedFields(prev, inst) });
-    else if (otherFieldsDiffer(prev.spec, inst.spec)) result.inPlace.push(inst.id);
+    else if (inPlaceFields(prev.spec, inst.spec).length > 0) result.inPlace.push(inst.id);
     else result.unchanged.push(inst.id);
   }
   return result;

@@ -12,7 +12,7 @@ const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\',
 
 /** Parses env file text; bad lines are reported, the good ones kept. Later lines win. */
 export function parseEnvFile(text: string): { vars: Record<string, string>; problems: EnvFileProblem[] } {
-  const vars: Record<string, string> = {};
+  const vars: Record<string, string> = Object.create(null); // `__proto__` is a variable name too
   const problems: EnvFileProblem[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((raw, i) => {

@@ -330,7 +330,7 @@ function readEnvFiles(
       if (typeof p === 'string' && p !== '') entries.push({ p, where: [...at, 'env_file', i] });
     });
   }
-  const vars: Record<string, string> = {};
+  const vars: Record<string, string> = Object.create(null); // `__proto__` is a variable name too
   const files: string[] = [];
   for (const { p, where } of entries) {
     const abs = resolve(dir, p);

@@ -89,7 +89,7 @@ function envMap(v: unknown, bad: Report): Record<string, string> | undefined {
     bad(expected('a mapping of NAME: value', v));
     return undefined;
   }
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null); // `__proto__` is a variable name too
   for (const [k, val] of Object.entries(v)) {
     if (!ENV_KEY.test(k)) bad(expected('a variable name without "="', k), [k]);
     else if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);

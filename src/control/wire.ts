@@ -74,6 +74,8 @@ export interface ReloadResult {
   removed: string[];
   changed: Array<{ id: string; fields: string[] }>;
   in_place: string[];
+  /** changed instances that had completed and run again */
+  runs_again: string[];
   unchanged: number;
   needs_restart: string[];
   dry_run: boolean;

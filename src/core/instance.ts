@@ -1,4 +1,5 @@
 // The runtime record of one instance: what is wanted (want) kept apart from what is (state, pid).
+// Only the Supervisor writes it (InstanceRecord); everyone else reads the Instance view.
 import type { Exit, InstanceSpec, State } from './types.js';
 
 export interface ExitRecord {
@@ -6,13 +7,17 @@ export interface ExitRecord {
   exit: Exit;
 }
 
-export interface Instance {
+/**
+ * What is wanted of an instance. `restart`: up, with a new process: the loop stops the one that
+ * runs, and once nothing of it is left starts afresh (and the want is `up` again).
+ */
+export type Want = 'up' | 'down' | 'restart';
+
+/** The record the Supervisor keeps and writes. */
+export interface InstanceRecord {
   readonly id: string;
   inst: InstanceSpec;
-  /** what the user or the config wants: up (keep it going) or down (keep it stopped) */
-  want: 'up' | 'down';
-  /** a restart was asked: stop, then start again */
-  restartPending: boolean;
+  want: Want;
   state: State;
   since: number; // time of the last state change
   reason: string; // why it is in this state (words)
@@ -21,21 +26,22 @@ export interface Instance {
   spawns: number; // total spawns; restarts = spawns - 1
   starts: number[]; // spawn times within the start_limit window
   failuresInRow: number; // exits that led to backoff since the last long run
-  nextStartAt: number | null; // backoff due time
-  stopDeadline: number | null; // when the stop escalates to SIGKILL
-  killed: boolean;
+  /** the state's own timer: in backoff the next start, in stopping the SIGKILL (null once sent) */
+  deadline: number | null;
   exits: ExitRecord[]; // last few, newest last
   lastProbeFailure: string | null;
-  livenessFailures: number;
+  livenessFailures: number; // liveness failures in a row of the current process
 }
 
+/** One instance as everyone but the Supervisor sees it: read only. */
+export type Instance = Readonly<InstanceRecord>;
+
 /** A fresh record in `pending` (or `stopped` when autostart is off). */
-export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'): Instance {
+export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'): InstanceRecord {
   return {
     id: inst.id,
     inst,
     want,
-    restartPending: false,
     state: want === 'up' ? 'pending' : 'stopped',
     since: now,
     reason: want === 'up' ? 'not started yet' : 'autostart is off',
@@ -44,9 +50,7 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     spawns: 0,
     starts: [],
     failuresInRow: 0,
-    nextStartAt: null,
-    stopDeadline: null,
-    killed: false,
+    deadline: null,
     exits: [],
     lastProbeFailure: null,
     livenessFailures: 0,
@@ -56,4 +60,9 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
 /** Alive: a process of it may exist. */
 export function isAlive(s: State): boolean {
   return s === 'starting' || s === 'running' || s === 'stopping';
+}
+
+/** Wanted up: `up`, or `restart` (up with a new process). */
+export function wantsUp(i: Instance): boolean {
+  return i.want !== 'down';
 }

@@ -1,72 +1,106 @@
-// The per-service state machine of SPEC §2 as an exhaustive transition table (s6-supervise style).
-// Every (state, event) pair is written out: a list of allowed next states, 'ignore', or 'illegal'.
+// The per-service state machine of the README's States section as an exhaustive table in the
+// manner of s6-supervise's actions[state][event]: every (state, event) cell says where the event
+// leads and what the loop then does (its effect), or that it is ignored, or that it cannot happen.
+// Adding a state is adding a row here (and its words in the README); the compiler finds the rest.
 import { InvariantError } from './errors.js';
 import type { State } from './types.js';
 
 export const EVENTS = [
-  'request', // a start was asked for (tend start / restart / reload)
-  'spawn', // the process was launched
-  'adopt', // a live process of an earlier daemon was taken over
+  'request', // a start was asked for (tend start, a restart's second half, a dependency, reload)
+  'spawn', // the loop launches the process
+  'adopt', // a live process of an earlier daemon is taken over
   'ready', // readiness passed (or there is no readiness probe)
+  'unhealthy', // the liveness probe failed failure_threshold times in a row
   'exit', // the main process ended (or could not be spawned); the policy picks the next state
-  'stop', // the stop signal was sent
+  'stop', // the loop stops the process (want down, or a restart)
+  'kill', // the stop timed out: SIGKILL
   'cancel', // stop asked while nothing runs
   'dep-failed', // a dependency ended in failed
 ] as const;
 export type EventKind = (typeof EVENTS)[number];
 
-type Rule = readonly State[] | 'ignore' | 'illegal';
+/** What the loop does on a transition, besides setting the state (see Supervisor.effect). */
+export const EFFECTS = [
+  'none',
+  'fresh', // a new run: the start-limit window, the failure streak and a restart wish are forgotten
+  'launch', // count the start, spawn the process, poll readiness (or be ready at once)
+  'take-over', // the adopted process is ours: watch its exit, start liveness
+  'watch', // readiness done: start liveness
+  'term', // probes off, the stop signal to every process, SIGKILL deadline armed
+  'kill', // SIGKILL to every process; no later deadline
+  'exited', // the exit is recorded and the process forgotten; the policy chose the state
+] as const;
+export type Effect = (typeof EFFECTS)[number];
 
-const TERMINAL_EXIT = ['backoff', 'completed', 'failed'] as const;
+/** One cell: the states it may lead to (the first is the default) and its effect. */
+export interface Step {
+  readonly to: readonly State[];
+  readonly effect: Effect;
+}
+type Cell = Step | 'ignore' | 'illegal';
 
-/** TABLE[state][event]: the states an event may lead to. */
-export const TABLE = {
-  pending: {
-    request: 'ignore', spawn: ['starting'], adopt: ['running'], ready: 'ignore',
-    exit: 'illegal', stop: 'illegal', cancel: ['stopped'], 'dep-failed': ['failed'],
-  },
-  starting: {
-    request: 'ignore', spawn: 'illegal', adopt: 'illegal', ready: ['running'],
-    exit: [...TERMINAL_EXIT, 'stopped'], stop: ['stopping'], cancel: 'illegal', 'dep-failed': 'ignore',
-  },
-  running: {
-    request: 'ignore', spawn: 'illegal', adopt: 'illegal', ready: 'ignore',
-    exit: [...TERMINAL_EXIT, 'stopped'], stop: ['stopping'], cancel: 'illegal', 'dep-failed': 'ignore',
-  },
-  stopping: {
-    request: 'ignore', spawn: 'illegal', adopt: 'illegal', ready: 'ignore',
-    exit: ['stopped'], stop: 'ignore', cancel: 'ignore', 'dep-failed': 'ignore',
-  },
-  stopped: {
-    request: ['pending'], spawn: 'illegal', adopt: ['running'], ready: 'ignore',
-    exit: 'illegal', stop: 'illegal', cancel: 'ignore', 'dep-failed': 'ignore',
-  },
-  backoff: {
-    request: ['pending'], spawn: ['starting'], adopt: 'illegal', ready: 'ignore',
-    exit: 'illegal', stop: 'illegal', cancel: ['stopped'], 'dep-failed': ['failed'],
-  },
-  completed: {
-    request: ['pending'], spawn: 'illegal', adopt: 'illegal', ready: 'ignore',
-    exit: 'illegal', stop: 'illegal', cancel: 'ignore', 'dep-failed': 'ignore',
-  },
-  failed: {
-    request: ['pending'], spawn: 'illegal', adopt: 'illegal', ready: 'ignore',
-    exit: 'illegal', stop: 'illegal', cancel: 'ignore', 'dep-failed': 'ignore',
-  },
-} as const satisfies Record<State, Record<EventKind, Rule>>;
+const I = 'ignore';
+const X = 'illegal';
+const go = (to: State | readonly State[], effect: Effect = 'none'): Step => ({
+  to: typeof to === 'string' ? [to] : to,
+  effect,
+});
+
+/** Where an exit of a process that was not being stopped leads: the restart policy chooses. */
+const AFTER_EXIT = go(['backoff', 'completed', 'failed', 'stopped'], 'exited');
 
 /**
- * The state after `event` in `from`. `to` picks among several allowed states (exit -> backoff |
- * completed | failed | stopped). Returns undefined when the table says 'ignore'; throws
- * InvariantError on an illegal pair, which is a bug in tend, never user input.
+ * TABLE[state][event]. Wanting is apart: commands change `want`, the planner turns want and
+ * state into events (spawn, stop, kill, cancel, dep-failed, request for a restart's second half).
  */
-export function transition(from: State, event: EventKind, to?: State): State | undefined {
-  const rule: Rule = TABLE[from][event];
-  if (rule === 'ignore') return undefined;
-  if (rule === 'illegal') throw new InvariantError(`illegal transition: ${event} in state ${from}`);
-  const next = to ?? rule[0]!;
-  if (!rule.includes(next)) {
+export const TABLE = {
+  pending: {
+    request: I, spawn: go('starting', 'launch'), adopt: go('running', 'take-over'), ready: I, unhealthy: X,
+    exit: X, stop: X, kill: X, cancel: go('stopped'), 'dep-failed': go('failed'),
+  },
+  starting: {
+    request: I, spawn: X, adopt: X, ready: go('running', 'watch'), unhealthy: X,
+    exit: AFTER_EXIT, stop: go('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I,
+  },
+  running: {
+    request: I, spawn: X, adopt: X, ready: I, unhealthy: go('stopping', 'term'),
+    exit: AFTER_EXIT, stop: go('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I,
+  },
+  stopping: {
+    // stopped when it was wanted down or restarted; a liveness stop is a failure: backoff | failed
+    request: I, spawn: X, adopt: X, ready: I, unhealthy: I,
+    exit: go(['stopped', 'backoff', 'failed'], 'exited'), stop: I, kill: go('stopping', 'kill'), cancel: I, 'dep-failed': I,
+  },
+  stopped: {
+    request: go('pending', 'fresh'), spawn: X, adopt: go('running', 'take-over'), ready: I, unhealthy: X,
+    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I,
+  },
+  backoff: {
+    request: go('pending', 'fresh'), spawn: go('starting', 'launch'), adopt: X, ready: I, unhealthy: X,
+    exit: X, stop: X, kill: X, cancel: go('stopped'), 'dep-failed': go('failed'),
+  },
+  completed: {
+    request: go('pending', 'fresh'), spawn: X, adopt: X, ready: I, unhealthy: X,
+    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I,
+  },
+  failed: {
+    request: go('pending', 'fresh'), spawn: X, adopt: X, ready: I, unhealthy: X,
+    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I,
+  },
+} as const satisfies Record<State, Record<EventKind, Cell>>;
+
+/**
+ * The state after `event` in `from`, and the effect to run. `to` picks among several allowed
+ * states (exit -> backoff | completed | failed | stopped). Returns undefined when the table says
+ * 'ignore'; throws InvariantError on an illegal pair, which is a bug in tend, never user input.
+ */
+export function transition(from: State, event: EventKind, to?: State): { state: State; effect: Effect } | undefined {
+  const cell: Cell = TABLE[from][event];
+  if (cell === 'ignore') return undefined;
+  if (cell === 'illegal') throw new InvariantError(`illegal transition: ${event} in state ${from}`);
+  const next = to ?? cell.to[0]!;
+  if (!cell.to.includes(next)) {
     throw new InvariantError(`illegal transition: ${event} in state ${from} to ${next}`);
   }
-  return next;
+  return { state: next, effect: cell.effect };
 }

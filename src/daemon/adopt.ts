@@ -18,7 +18,7 @@ export function adoptable(
   for (const ex of tree.existing()) {
     if (ex.pids.length === 0) continue;
     const inst = byId.get(ex.id);
-    const rec = prior?.instances[ex.id];
+    const rec = prior && Object.hasOwn(prior.instances, ex.id) ? prior.instances[ex.id] : undefined;
     const cg = tree.service(ex.id);
     if (inst && rec && rec.hash === processHash(inst)) {
       const pid = ex.pids.includes(rec.pid) ? rec.pid : ex.pids[0]!;

@@ -1,6 +1,6 @@
 // Hot reload: one path for `tend reload`, SIGHUP and file edits. Re-reads the config, diffs it
 // per instance and converges touching only what changed. A broken file changes nothing.
-import { diffSpecs } from '../config/diff.js';
+import { diffSpecs, inPlaceFields } from '../config/diff.js';
 import { loadSpecOnDemand } from '../config/on-demand.js';
 import { collectGarbage } from './memory.js';
 import { ConfigError, TendError } from '../core/errors.js';
@@ -8,7 +8,6 @@ import type { Journal } from '../core/journal.js';
 import type { InstanceSpec, Spec } from '../core/types.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import type { ReloadResult } from '../control/wire.js';
-import { isAlive } from '../core/instance.js';
 
 export interface ReloadDeps {
   sup: Supervisor;
@@ -22,18 +21,37 @@ export interface ReloadDeps {
 
 export type { ReloadResult };
 
-/** The words of a reload plan, one line a change. */
-export function planText(r: Omit<ReloadResult, 'text'>): string {
+/** What a reload does, per line of its plan. */
+export interface ReloadPlan {
+  added: string[];
+  removed: string[];
+  changed: Array<{ id: string; fields: string[]; runsAgain: boolean }>;
+  inPlace: Array<{ id: string; fields: string[] }>;
+  unchanged: number;
+  needsRestart: string[];
+  dryRun: boolean;
+}
+
+/** The words of a reload plan, one line a change; a "~" line names the keys that changed. */
+export function planText(p: ReloadPlan): string {
   const lines: string[] = [];
-  for (const a of r.added) lines.push(`+ ${a}`);
-  for (const a of r.removed) lines.push(`- ${a}`);
-  for (const c of r.changed) lines.push(`~ ${c.id} (${c.fields.join(', ')})`);
-  for (const c of r.in_place) lines.push(`~ ${c} (applied in place, no restart)`);
-  lines.push(`= ${r.unchanged} unchanged`);
-  for (const s of r.needs_restart) lines.push(`! settings.${s} changed: needs a restart of tend to apply`);
-  if (r.dry_run) lines.push('(dry run: nothing was changed)');
+  for (const a of p.added) lines.push(`+ ${a}`);
+  for (const a of p.removed) lines.push(`- ${a}`);
+  for (const c of p.changed) lines.push(`~ ${c.id} (${c.fields.join(', ')}${c.runsAgain ? '; runs again' : ''})`);
+  for (const c of p.inPlace) lines.push(`~ ${c.id} (${c.fields.join(', ')}; applied in place, no restart)`);
+  lines.push(`= ${p.unchanged} unchanged`);
+  for (const s of p.needsRestart) lines.push(`! settings.${s} changed: needs a restart of tend to apply`);
+  if (p.dryRun) lines.push('(dry run: nothing was changed)');
   return lines.join('\n');
 }
+
+/** How the journal names what started a reload (its line already says "reload"). */
+const SOURCE_WORDS: Record<ReloadSource, string> = {
+  'tend reload': 'on request',
+  SIGHUP: 'on SIGHUP',
+  'file changed': 'file changed',
+};
+export type ReloadSource = 'tend reload' | 'SIGHUP' | 'file changed';
 
 /** Quiet time after the last reload before the garbage of its parse is collected. */
 const GC_AFTER_RELOAD_MS = 1000;
@@ -45,7 +63,8 @@ export function createReloader(d: ReloadDeps) {
   let gcTimer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
 
-  async function apply(dryRun: boolean, source: string): Promise<ReloadResult> {
+  async function apply(dryRun: boolean, source: ReloadSource): Promise<ReloadResult> {
+    const by = SOURCE_WORDS[source];
     const old = d.current();
     let next: Spec;
     try {
@@ -54,23 +73,41 @@ export function createReloader(d: ReloadDeps) {
       const msg = e instanceof ConfigError ? e.message : `${old.file}: ${(e as Error).message}`;
       if (!dryRun) {
         problem = msg;
-        d.journal.add('tend', 'reload', `${source}: config rejected, keeping the running one: ${msg}`);
+        d.journal.add('tend', 'reload', `${by}: config rejected, keeping the running one: ${msg}`);
       }
       throw new TendError('invalid_config', msg);
     }
     const diff = diffSpecs(old, next);
+    const { sup } = d;
+    const byId = new Map(d.instances(next).map((i) => [i.id, i]));
     // these are read once at start-up: tell, do not pretend
     const needsRestart = (['socket', 'logDir', 'echo', 'watch'] as const).filter((k) => old.settings[k] !== next.settings[k]);
-    const res = {
+    const plan: ReloadPlan = {
       added: diff.added,
       removed: diff.removed,
+      changed: diff.changed.map((c) => {
+        const i = sup.store.get(c.id);
+        return { ...c, runsAgain: i !== undefined && sup.processChange(i) === 'run again' };
+      }),
+      inPlace: diff.inPlace.map((id) => {
+        const was = sup.store.get(id)?.inst.spec;
+        return { id, fields: was ? inPlaceFields(was, byId.get(id)!.spec) : [] };
+      }),
+      unchanged: diff.unchanged.length,
+      needsRestart: needsRestart.map((k) => (k === 'logDir' ? 'log_dir' : k)),
+      dryRun,
+    };
+    const result: ReloadResult = {
+      text: planText(plan),
+      added: plan.added,
+      removed: plan.removed,
       changed: diff.changed,
       in_place: diff.inPlace,
-      unchanged: diff.unchanged.length,
-      needs_restart: needsRestart.map((k) => (k === 'logDir' ? 'log_dir' : k)),
+      runs_again: plan.changed.filter((c) => c.runsAgain).map((c) => c.id),
+      unchanged: plan.unchanged,
+      needs_restart: plan.needsRestart,
       dry_run: dryRun,
     };
-    const result: ReloadResult = { ...res, text: planText(res) };
     if (dryRun) return result;
 
     problem = undefined;
@@ -78,63 +115,27 @@ export function createReloader(d: ReloadDeps) {
     for (const k of needsRestart) (keep as Record<string, unknown>)[k] = old.settings[k];
     d.setSpec({ ...next, settings: keep });
 
-    const byId = new Map(d.instances(next).map((i) => [i.id, i]));
-    const { sup } = d;
-    // in place: new probes / policy / deps, same process
-    for (const id of [...diff.inPlace, ...diff.unchanged]) {
-      const i = sup.store.get(id);
-      const n = byId.get(id);
-      if (!i || !n) continue;
-      const probes = JSON.stringify([i.inst.spec.readiness, i.inst.spec.liveness]);
-      i.inst = n;
-      if (probes !== JSON.stringify([n.spec.readiness, n.spec.liveness])) sup.reprobe(i);
-    }
-    // changed: new spec, then restart when it runs
-    const restart = [];
-    for (const c of diff.changed) {
-      const i = sup.store.get(c.id);
-      const n = byId.get(c.id);
-      if (!i || !n) continue;
-      i.inst = n;
-      if (isAlive(i.state)) restart.push(i);
-    }
-    sup.restart(restart);
-    // removed: stop, then forget
-    const gone = diff.removed.map((id) => sup.store.get(id)).filter((i) => i !== undefined);
-    sup.stop(gone);
-    const drop = (id: string): void => {
-      sup.remove(id);
-      d.forget(id);
+    // the Supervisor decides what each change means for the instance (restart, run again, in place)
+    const hand = (id: string, processChanged: boolean): void => {
+      if (sup.store.has(id)) sup.replaceSpec(byId.get(id)!, processChanged);
     };
-    for (const i of gone) {
-      if (!isAlive(i.state)) drop(i.id);
-      else {
-        const off = sup.onChange((x) => {
-          if (x !== i || isAlive(x.state)) return;
-          off();
-          // re-added by a later reload meanwhile: it stays
-          if (sup.store.get(i.id) === i && i.want === 'down') drop(i.id);
-        });
-      }
-    }
+    for (const id of [...diff.inPlace, ...diff.unchanged]) hand(id, false);
+    for (const c of diff.changed) hand(c.id, true);
+    sup.retire(diff.removed, d.forget);
     // added: new instances (autostart decides); one still stopping from a removal comes back
     const fresh: InstanceSpec[] = [];
     for (const id of diff.added) {
-      const back = sup.store.get(id);
-      if (!back) fresh.push(byId.get(id)!);
-      else {
-        back.inst = byId.get(id)!;
-        sup.start([back]);
-      }
+      if (sup.store.has(id)) sup.replaceSpec(byId.get(id)!, true);
+      else fresh.push(byId.get(id)!);
     }
     sup.add(fresh);
-    d.journal.add('tend', 'reload', `${source}: ${result.text.replace(/\n/g, '; ')}`);
+    d.journal.add('tend', 'reload', `${by}: ${result.text.replace(/\n/g, '; ')}`);
     return result;
   }
 
   const reloader = {
     /** Reloads (serialised: one at a time). Throws TendError('invalid_config') on a bad file. */
-    reload(dryRun: boolean, source: string): Promise<ReloadResult> {
+    reload(dryRun: boolean, source: ReloadSource): Promise<ReloadResult> {
       const p = running.then(() => apply(dryRun, source));
       running = p.catch(() => {});
       // the parser was let go: return its memory once a burst of reloads (an editor's saves) is over

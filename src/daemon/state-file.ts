@@ -50,11 +50,12 @@ export function stateWriter(
   const flush = (): void => {
     timer = undefined;
     const { cgroupRoot, live, hash } = snapshot();
-    const instances: Record<string, StateRecord> = {};
-    for (const i of live) {
-      if (i.pid === null) continue;
-      instances[i.id] = { hash: hash(i), pid: i.pid, startedAt: i.startedAt ?? Date.now(), spawns: i.spawns };
-    }
+    // fromEntries defines own keys: an id such as `__proto__` stays a record, not a prototype
+    const instances: Record<string, StateRecord> = Object.fromEntries(
+      live
+        .filter((i) => i.pid !== null)
+        .map((i) => [i.id, { hash: hash(i), pid: i.pid!, startedAt: i.startedAt ?? Date.now(), spawns: i.spawns }]),
+    );
     try {
       writeState(file, { version: 1, pid: process.pid, cgroupRoot, instances });
     } catch {

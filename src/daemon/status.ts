@@ -16,18 +16,26 @@ export function detailOf(store: Store, i: Instance, now: number): string {
       return d.kind === 'waiting' ? `waiting for ${d.on}` : d.kind === 'failed' ? `dependency ${d.on} failed` : '';
     }
     case 'backoff':
-      return i.nextStartAt !== null
-        ? `${i.reason}; next start in ${formatDuration(Math.max(0, i.nextStartAt - now))}`
+      return i.deadline !== null
+        ? `${i.reason}; next start in ${formatDuration(Math.max(0, i.deadline - now))}`
         : i.reason;
     case 'starting':
       return i.lastProbeFailure ? `not ready: ${i.lastProbeFailure}` : '';
     case 'running':
-      return i.restartPending ? 'restart pending' : '';
+      if (i.want === 'restart') return 'restart pending';
+      return livenessFailing(i) ?? '';
     case 'stopping':
       return i.reason;
     default:
       return i.reason;
   }
+}
+
+/** "liveness failing 2/3: connect ECONNREFUSED" while a running instance's liveness probe fails. */
+function livenessFailing(i: Instance): string | undefined {
+  const threshold = i.inst.spec.liveness?.failureThreshold;
+  if (threshold === undefined || i.livenessFailures === 0 || i.state !== 'running') return undefined;
+  return `liveness failing ${i.livenessFailures}/${threshold}: ${i.lastProbeFailure ?? ''}`;
 }
 
 /** One row of `tend status`. cpu and memory are filled in by the caller. */
@@ -47,7 +55,7 @@ export function statusRow(store: Store, i: Instance, now: number): StatusRow {
     cpu: null,
     memory: null,
     detail: detailOf(store, i, now),
-    want: i.want,
+    want: i.want === 'down' ? 'down' : 'up',
     log_error: null,
   };
 }
@@ -80,13 +88,15 @@ export function explain(store: Store, i: Instance, now: number): string {
     }
     if (chain.length) parts.push(chain.join('; ') + '.');
   }
-  if (i.lastProbeFailure) parts.push(`Last probe failure: ${i.lastProbeFailure}.`);
+  const failing = livenessFailing(i);
+  if (failing) parts.push(`${failing[0]!.toUpperCase()}${failing.slice(1)}.`);
+  else if (i.lastProbeFailure) parts.push(`Last probe failure: ${i.lastProbeFailure}.`);
   if (i.exits.length) {
     const ex = i.exits.slice(-3).map((e) => `${describeExit(e.exit)} ${ago(now, e.time)}`);
     parts.push(`Last exits: ${ex.join(', ')}.`);
   }
-  if (i.state === 'backoff' && i.nextStartAt !== null) {
-    parts.push(`Next start in ${formatDuration(Math.max(0, i.nextStartAt - now))} (backoff after ${i.failuresInRow} failure${i.failuresInRow === 1 ? '' : 's'} in a row).`);
+  if (i.state === 'backoff' && i.deadline !== null) {
+    parts.push(`Next start in ${formatDuration(Math.max(0, i.deadline - now))} (backoff after ${i.failuresInRow} failure${i.failuresInRow === 1 ? '' : 's'} in a row).`);
   }
   if (i.spawns > 1) parts.push(`Restarted ${i.spawns - 1} time${i.spawns === 2 ? '' : 's'}.`);
   return parts.join(' ');

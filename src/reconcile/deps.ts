@@ -49,7 +49,8 @@ export function depStatus(store: Store, i: Instance): DepStatus {
 /** Direct dependents (instances whose service depends on `service`). */
 export function dependentsOf(store: Store, service: string): Instance[] {
   const out: Instance[] = [];
-  for (const i of store.values()) if (service in i.inst.spec.dependsOn) out.push(i);
+  // an own key only: a service may be named `constructor` or `toString`
+  for (const i of store.values()) if (Object.hasOwn(i.inst.spec.dependsOn, service)) out.push(i);
   return out;
 }
 

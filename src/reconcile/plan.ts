@@ -1,5 +1,5 @@
-// The planner: a pure function from the store (wanted + observed) and the time to the actions
-// that move it toward what is wanted, and the next time it needs to look again.
+// The planner: a pure function from the store (wanted + observed) and the time to the events the
+// loop applies to move it toward what is wanted, and the next time it needs to look again.
 import type { Instance } from '../core/instance.js';
 import { blockingDependent, depStatus, type Store } from './deps.js';
 
@@ -8,7 +8,8 @@ export type Action =
   | { kind: 'stop'; id: string; reason: string }
   | { kind: 'kill'; id: string }
   | { kind: 'cancel'; id: string; reason: string } // pending/backoff -> stopped
-  | { kind: 'dep-failed'; id: string; reason: string };
+  | { kind: 'dep-failed'; id: string; reason: string }
+  | { kind: 'request'; id: string; reason: string }; // a restart's second half: at rest -> pending
 
 export interface Plan {
   actions: Action[];
@@ -16,35 +17,43 @@ export interface Plan {
 }
 
 function planOne(store: Store, i: Instance, now: number, out: Action[]): number | null {
-  if (i.state === 'stopping') {
-    if (i.stopDeadline !== null && !i.killed) {
-      if (now >= i.stopDeadline) out.push({ kind: 'kill', id: i.id });
-      else return i.stopDeadline;
+  switch (i.state) {
+    case 'stopping':
+      // the deadline is the SIGKILL; null once it went
+      if (i.deadline === null) return null;
+      if (now < i.deadline) return i.deadline;
+      out.push({ kind: 'kill', id: i.id });
+      return null;
+    case 'starting':
+    case 'running':
+      if (i.want === 'down') {
+        if (!blockingDependent(store, i)) out.push({ kind: 'stop', id: i.id, reason: 'stop requested' });
+      } else if (i.want === 'restart') {
+        out.push({ kind: 'stop', id: i.id, reason: 'restart' });
+      }
+      return null;
+    case 'pending':
+    case 'backoff': {
+      if (i.want === 'down') {
+        out.push({ kind: 'cancel', id: i.id, reason: 'stopped before it started' });
+        return null;
+      }
+      const deps = depStatus(store, i);
+      if (deps.kind === 'failed') {
+        out.push({ kind: 'dep-failed', id: i.id, reason: `dependency ${deps.on} failed: ${deps.reason}` });
+        return null;
+      }
+      if (i.state === 'backoff' && i.deadline !== null && now < i.deadline) return i.deadline;
+      if (deps.kind === 'met') out.push({ kind: 'spawn', id: i.id });
+      return null;
     }
-    return null;
+    case 'stopped':
+    case 'completed':
+    case 'failed':
+      // at rest; a restart whose old process is gone starts afresh
+      if (i.want === 'restart') out.push({ kind: 'request', id: i.id, reason: 'restart requested' });
+      return null;
   }
-  if (i.want === 'down') {
-    if (i.state === 'starting' || i.state === 'running') {
-      if (!blockingDependent(store, i)) out.push({ kind: 'stop', id: i.id, reason: 'stop requested' });
-    } else if (i.state === 'pending' || i.state === 'backoff') {
-      out.push({ kind: 'cancel', id: i.id, reason: 'stopped before it started' });
-    }
-    return null;
-  }
-  // want up
-  if (i.state === 'starting' || i.state === 'running') {
-    if (i.restartPending) out.push({ kind: 'stop', id: i.id, reason: 'restart' });
-    return null;
-  }
-  if (i.state !== 'pending' && i.state !== 'backoff') return null;
-  const deps = depStatus(store, i);
-  if (deps.kind === 'failed') {
-    out.push({ kind: 'dep-failed', id: i.id, reason: `dependency ${deps.on} failed: ${deps.reason}` });
-    return null;
-  }
-  if (i.state === 'backoff' && i.nextStartAt !== null && now < i.nextStartAt) return i.nextStartAt;
-  if (deps.kind === 'met') out.push({ kind: 'spawn', id: i.id });
-  return null;
 }
 
 /** Actions for every instance (in store order) and the earliest time a deadline falls due. */

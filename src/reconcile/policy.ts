@@ -27,16 +27,22 @@ function times(n: number): string {
   return TIMES[n] ?? `${n} times`;
 }
 
-/** The state after the main process of `i` ended at `now`. */
+/**
+ * The state after the main process of `i` ended at `now`. Wanted down, or restarted: stopped (the
+ * loop starts a restart afresh). Stopped by tend while wanted up: its liveness failed, a failure
+ * that restarts whatever the policy, through the same backoff and start limit as an exit.
+ */
 export function afterExit(i: Instance, exit: Exit, now: number, random: () => number): ExitVerdict {
   const spec = i.inst.spec;
-  const what = describeExit(exit);
-  if (i.state === 'stopping' || i.want === 'down') {
-    return { state: 'stopped', reason: `stopped (${what})`, nextStartAt: null, failuresInRow: 0 };
+  if (i.want === 'down' || i.want === 'restart') {
+    return { state: 'stopped', reason: `stopped (${describeExit(exit)})`, nextStartAt: null, failuresInRow: 0 };
   }
-  const success = exit.kind === 'exited' && exit.code === 0;
+  const unhealthy = i.state === 'stopping';
+  const what = unhealthy ? 'liveness failed' : describeExit(exit);
+  const success = !unhealthy && exit.kind === 'exited' && exit.code === 0;
   // a oneshot that succeeded is done whatever the policy: `always` reruns only failures
   const restart =
+    unhealthy ||
     (spec.restart === 'always' && !(success && spec.type === 'oneshot')) ||
     (spec.restart === 'on-failure' && !success);
   if (!restart) {
@@ -59,5 +65,6 @@ export function afterExit(i: Instance, exit: Exit, now: number, random: () => nu
   const ranFor = i.startedAt === null ? 0 : now - i.startedAt;
   const streak = ranFor > spec.backoff.max ? 1 : i.failuresInRow + 1;
   const delay = backoffDelay(spec.backoff, streak, random);
-  return { state: 'backoff', reason: what, nextStartAt: now + delay, failuresInRow: streak };
+  const reason = unhealthy ? `${what} ${i.livenessFailures} times in a row: ${i.lastProbeFailure ?? 'no reason given'}` : what;
+  return { state: 'backoff', reason, nextStartAt: now + delay, failuresInRow: streak };
 }

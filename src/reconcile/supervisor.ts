@@ -1,79 +1,139 @@
-// The reconcile loop: one mutable store, one thread. Commands change what is wanted; exits,
-// probe results and timers become transitions; after each, plan() says what to do next.
-// Processes are reached only through the Spawner interface.
+// The reconcile loop: one mutable store, one thread, one writer. Commands change what is wanted;
+// exits, probe results and timers become events of the transition table, whose cells name the
+// effect to run; after each, plan() says what to do next. Reload and adoption hand over what they
+// found (replaceSpec, retire, adopt) and the Supervisor decides. Processes are reached only
+// through the Spawner interface.
 import { describeExit } from '../core/describe.js';
 import { InvariantError } from '../core/errors.js';
-import { type Instance, isAlive, newInstance } from '../core/instance.js';
+import { type Instance, type InstanceRecord, isAlive, newInstance, wantsUp } from '../core/instance.js';
 import type { Journal } from '../core/journal.js';
-import type { Clock, OutputSink, ProcessHandle, Spawner } from '../core/spawner.js';
-import { type EventKind, transition } from '../core/state-machine.js';
+import type { ProcessHandle } from '../core/spawner.js';
+import { type Effect, type EventKind, transition } from '../core/state-machine.js';
 import type { Exit, InstanceSpec, State } from '../core/types.js';
+import { book, type EffectData } from './book.js';
 import { dependencyClosure, dependentClosure, instancesOf } from './deps.js';
-import { type Action, plan } from './plan.js';
+import { plan } from './plan.js';
 import { afterExit } from './policy.js';
+import { type RunDeps, Runs } from './runs.js';
 
-/** Starts a readiness or liveness probe of an instance; returns its stop function. */
-export interface ProbeHost {
-  start(
-    inst: InstanceSpec,
-    kind: 'readiness' | 'liveness',
-    onResult: (ok: boolean, message: string) => void,
-  ): () => void;
-}
+export type { ProbeHost } from './runs.js';
 
-export interface SupervisorDeps {
-  spawner: Spawner;
-  clock: Clock;
+export interface SupervisorDeps extends RunDeps {
   journal: Journal;
-  env(inst: InstanceSpec): Record<string, string>;
-  output(inst: InstanceSpec): OutputSink;
-  probes?: ProbeHost;
   random?: () => number;
 }
 
 export type ChangeListener = (i: Instance, from: State) => void;
 
-interface Live {
-  handle: ProcessHandle | undefined;
-  token: number;
-  stopProbes: Array<() => void>;
+/** What a new process spec does to an instance (reload): see Supervisor.processChange. */
+export type ProcessChange = 'restart' | 'run again' | 'next start';
+
+/** An event's extras: the state the policy chose, the exit, the adopted process. */
+interface EventData extends EffectData {
+  to?: State;
+  handle?: ProcessHandle;
+  exitOf?: (cb: (e: Exit) => void) => void;
 }
 
 export class Supervisor {
-  readonly store = new Map<string, Instance>();
-  private live = new Map<string, Live>();
+  private readonly records = new Map<string, InstanceRecord>();
+  private readonly runs: Runs;
   private listeners = new Set<ChangeListener>();
+  /** removed by a reload, still stopping: forgotten (and the callback told) once stopped */
+  private retiring = new Map<string, (id: string) => void>();
   private scheduled = false;
   private cancelTimer: (() => void) | null = null;
   private timerAt: number | null = null;
-  private token = 0;
   private readonly random: () => number;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.random = deps.random ?? Math.random;
+    this.runs = new Runs(deps, {
+      instance: (id) => this.records.get(id),
+      exited: (id, exit) => this.onExit(id, exit),
+      ready: (id) => this.onReady(id),
+      readinessFailed: (id, message) => {
+        const i = this.records.get(id);
+        if (i) i.lastProbeFailure = message;
+      },
+      liveness: (id, ok, message) => this.onLiveness(id, ok, message),
+    });
+  }
+
+  /** The store, by instance id in config order. Read only: the Supervisor is its one writer. */
+  get store(): ReadonlyMap<string, Instance> {
+    return this.records;
   }
 
   /** Adds instances (initial load or reload); autostart ones are wanted up. */
   add(insts: InstanceSpec[], want?: (i: InstanceSpec) => 'up' | 'down'): void {
     const now = this.deps.clock.now();
     for (const inst of insts) {
-      if (this.store.has(inst.id)) throw new InvariantError(`duplicate instance ${inst.id}`);
+      if (this.records.has(inst.id)) throw new InvariantError(`duplicate instance ${inst.id}`);
       const w = want ? want(inst) : inst.spec.autostart ? 'up' : 'down';
-      this.store.set(inst.id, newInstance(inst, now, w));
+      this.records.set(inst.id, newInstance(inst, now, w));
     }
     // what a wanted service depends on is wanted too (autostart: false or not)
-    const up = insts.filter((i) => this.store.get(i.id)!.want === 'up').map((i) => i.service);
+    const up = insts.filter((i) => this.records.get(i.id)!.want === 'up').map((i) => i.service);
     for (const dep of dependencyClosure(this.store, up)) {
-      for (const d of instancesOf(this.store, dep)) if (d.want === 'down' && d.state === 'stopped') this.request(d);
+      for (const d of this.instancesOf(dep)) if (d.want === 'down' && d.state === 'stopped') this.request(d);
     }
     this.kick();
   }
 
-  /** Removes a stopped instance from the store (reload). */
+  /** Removes a stopped instance from the store. */
   remove(id: string): void {
-    const i = this.store.get(id);
+    const i = this.records.get(id);
     if (i && isAlive(i.state)) throw new InvariantError(`remove of live instance ${id}`);
-    this.store.delete(id);
+    this.records.delete(id);
+    this.retiring.delete(id);
+    this.kick();
+  }
+
+  /**
+   * Reload: the instances left the config. They are stopped (dependents first, as `stop`) and
+   * forgotten once stopped; `onGone` is told each id then (at once for those not running).
+   */
+  retire(ids: string[], onGone: (id: string) => void): void {
+    const gone = ids.map((id) => this.records.get(id)).filter((i) => i !== undefined);
+    this.stop(gone);
+    for (const i of gone) {
+      if (isAlive(i.state)) this.retiring.set(i.id, onGone);
+      else {
+        this.remove(i.id);
+        onGone(i.id);
+      }
+    }
+  }
+
+  /**
+   * What a new process spec (command, env, ...) does to an instance: a live one wanted up
+   * restarts, a completed one wanted up runs again, any other takes it at its next start.
+   */
+  processChange(i: Instance): ProcessChange {
+    if (isAlive(i.state) && wantsUp(i)) return 'restart';
+    if (i.state === 'completed' && wantsUp(i)) return 'run again';
+    return 'next start';
+  }
+
+  /**
+   * Reload: the config's new spec of an instance in the store. `processChanged`: what shapes its
+   * process differs (the Supervisor then decides, see processChange); otherwise the new policy,
+   * probes and dependencies apply in place, and changed probes restart against the live process.
+   * An instance still stopping after a removal that is declared again comes back.
+   */
+  replaceSpec(inst: InstanceSpec, processChanged: boolean): void {
+    const i = this.records.get(inst.id);
+    if (!i) throw new InvariantError(`replaceSpec of unknown instance ${inst.id}`);
+    const back = this.retiring.delete(inst.id);
+    const probes = (s: InstanceSpec): string => JSON.stringify([s.spec.readiness, s.spec.liveness]);
+    const probesChanged = probes(i.inst) !== probes(inst);
+    i.inst = inst;
+    const change = processChanged ? this.processChange(i) : 'next start';
+    if (back) this.start([i]);
+    else if (change === 'restart') this.restart([i]);
+    else if (change === 'run again') this.request(i, 'changed by reload: runs again');
+    else if (probesChanged) this.reprobe(i);
     this.kick();
   }
 
@@ -88,10 +148,10 @@ export class Supervisor {
     const unknown: string[] = [];
     for (const n of names) {
       if (n === 'all') {
-        for (const i of this.store.values()) found.set(i.id, i);
+        for (const i of this.records.values()) found.set(i.id, i);
         continue;
       }
-      const exact = this.store.get(n);
+      const exact = this.records.get(n);
       const set = instancesOf(this.store, n);
       if (exact) found.set(exact.id, exact);
       else if (set.length) for (const i of set) found.set(i.id, i);
@@ -101,66 +161,53 @@ export class Supervisor {
   }
 
   handle(id: string): ProcessHandle | undefined {
-    return this.live.get(id)?.handle;
+    return this.runs.handle(id);
   }
 
   /** Wants the instances up, with their dependencies; returns the dependencies it also started. */
-  start(targets: Instance[]): Instance[] {
+  start(targets: readonly Instance[]): Instance[] {
     const names = new Set(targets.map((t) => t.inst.service));
     const extra: Instance[] = [];
     for (const dep of dependencyClosure(this.store, names)) {
-      for (const d of instancesOf(this.store, dep)) {
-        if (d.state === 'completed' && d.want === 'up') continue;
-        if (d.want !== 'up' || d.state === 'failed' || d.state === 'stopped') extra.push(d);
+      for (const d of this.instancesOf(dep)) {
+        if (d.state === 'completed' && wantsUp(d)) continue;
+        if (d.want === 'down' || d.state === 'failed' || d.state === 'stopped') extra.push(d);
         this.request(d);
       }
     }
-    for (const t of targets) this.request(t);
+    for (const t of this.mine(targets)) this.request(t);
     this.kick();
     return extra;
   }
 
-  private request(i: Instance): void {
-    i.want = 'up';
-    // still stopping: start again once the old process is gone
-    i.restartPending = i.state === 'stopping';
-    if (i.state === 'stopped' || i.state === 'completed' || i.state === 'failed' || i.state === 'backoff') {
-      i.starts = [];
-      i.failuresInRow = 0;
-      i.nextStartAt = null;
-      this.apply(i, 'request', undefined, 'start requested');
-    }
+  /** Wants it up; at rest it goes to pending afresh, still stopping it starts once stopped. */
+  private request(i: InstanceRecord, reason = 'start requested'): void {
+    if (i.state === 'stopping') i.want = 'restart';
+    else if (i.want !== 'restart') i.want = 'up';
+    this.apply(i, 'request', reason);
   }
 
   /** Wants the instances down, dependents first; returns the dependents it also stops. */
-  stop(targets: Instance[]): Instance[] {
+  stop(targets: readonly Instance[]): Instance[] {
     const names = new Set(targets.map((t) => t.inst.service));
     const extra: Instance[] = [];
     for (const dep of dependentClosure(this.store, names)) {
-      for (const d of instancesOf(this.store, dep)) {
-        if (d.want === 'up' && d.state !== 'stopped') extra.push(d);
+      for (const d of this.instancesOf(dep)) {
+        if (d.want !== 'down' && d.state !== 'stopped') extra.push(d);
         d.want = 'down';
-        d.restartPending = false;
       }
     }
-    for (const t of targets) {
-      t.want = 'down';
-      t.restartPending = false;
-    }
+    for (const t of this.mine(targets)) t.want = 'down';
     this.kick();
     return extra;
   }
 
-  /** Stop then start: running ones are stopped first, the others just started. */
-  restart(targets: Instance[]): void {
-    const idle: Instance[] = [];
-    for (const t of targets) {
-      if (isAlive(t.state)) {
-        t.want = 'up';
-        t.restartPending = true;
-      } else {
-        idle.push(t);
-      }
+  /** The one restart path: live ones are wanted anew (stopped, then started), the others started. */
+  restart(targets: readonly Instance[]): void {
+    const idle: InstanceRecord[] = [];
+    for (const t of this.mine(targets)) {
+      if (isAlive(t.state)) t.want = 'restart';
+      else idle.push(t);
     }
     if (idle.length) this.start(idle); // with its dependencies, like start
     this.kick();
@@ -168,31 +215,39 @@ export class Supervisor {
 
   /** Sends a signal to an instance's main process. */
   signal(i: Instance, signal: string): boolean {
-    const h = this.live.get(i.id)?.handle;
+    const h = this.runs.handle(i.id);
     if (!h || !isAlive(i.state)) return false;
     h.signal(signal);
     this.note(i.id, 'signal', `${signal} sent to pid ${h.pid}`);
     return true;
   }
 
-  /** Asks every liveness failure etc. to restart an instance (used by probes). */
-  requestRestart(i: Instance, why: string): void {
-    if (i.want !== 'up' || i.restartPending) return;
-    i.restartPending = true;
-    this.note(i.id, 'restart', why);
-    this.kick();
+  /**
+   * Adopts a live process of an earlier daemon as a running instance; `prior` is what that daemon
+   * recorded of it (spawn count, start time).
+   */
+  adopt(
+    i: Instance,
+    handle: ProcessHandle,
+    exitOf: (cb: (e: Exit) => void) => void,
+    prior: { spawns?: number; startedAt?: number } = {},
+  ): void {
+    const r = this.records.get(i.id);
+    if (!r) throw new InvariantError(`adopt of unknown instance ${i.id}`);
+    const adopt = { pid: handle.pid, spawns: prior.spawns, startedAt: prior.startedAt };
+    this.apply(r, 'adopt', `adopted pid ${handle.pid} from an earlier daemon`, { adopt, handle, exitOf });
   }
 
   /** True when no instance has a live process. */
   quiet(): boolean {
-    for (const i of this.store.values()) if (isAlive(i.state)) return false;
+    for (const i of this.records.values()) if (isAlive(i.state)) return false;
     return true;
   }
 
   /** SIGKILL to every instance that still has processes (shutdown bound reached). */
   killAll(): void {
-    for (const i of this.store.values()) {
-      const h = this.live.get(i.id)?.handle;
+    for (const i of this.records.values()) {
+      const h = this.runs.handle(i.id);
       if (h && (isAlive(i.state) || h.alive())) h.signalAll('SIGKILL');
     }
   }
@@ -210,15 +265,16 @@ export class Supervisor {
   /** One pass: plan, apply, repeat until nothing changes; then sleep until the next deadline. */
   reconcile(): void {
     for (let round = 0; round < 100; round++) {
-      const now = this.deps.clock.now();
-      const p = plan(this.store, now);
+      const p = plan(this.store, this.deps.clock.now());
       if (p.actions.length === 0) {
         this.arm(p.wakeAt);
         return;
       }
       for (const a of p.actions) {
+        const i = this.records.get(a.id);
+        if (!i) continue; // forgotten by an earlier action of this round
         try {
-          this.act(a, now);
+          this.apply(i, a.kind, 'reason' in a ? a.reason : a.kind === 'spawn' && i.spawns > 0 ? 'restarted' : 'spawned');
         } catch (e) {
           if (e instanceof InvariantError) throw e;
           // the world refused (a signal, a cgroup write): journal it, never die of it
@@ -243,197 +299,128 @@ export class Supervisor {
     }
   }
 
-  private act(a: Action, now: number): void {
-    const i = this.store.get(a.id)!;
-    switch (a.kind) {
-      case 'spawn':
-        return this.spawn(i, now);
-      case 'stop': {
-        this.apply(i, 'stop', undefined, a.reason);
-        i.stopDeadline = now + i.inst.spec.stopTimeout;
-        i.killed = false;
-        const live = this.live.get(i.id);
-        this.stopProbes(live);
-        live?.handle?.signalAll(i.inst.spec.stopSignal);
-        this.note(i.id, 'stop', `${i.inst.spec.stopSignal} sent (${a.reason})`);
-        return;
+  /**
+   * Applies one event: the table's cell gives the next state and its effect. The record is
+   * brought up to date (book) before the journal and the listeners hear of it; what reaches
+   * processes and probes (perform) comes after, so an event it causes at once comes in order.
+   */
+  private apply(i: InstanceRecord, event: EventKind, reason: string, data: EventData = {}): void {
+    const from = i.state;
+    const step = transition(from, event, data.to);
+    if (step === undefined) return;
+    const changed = step.state !== from || event === 'exit';
+    if (changed) {
+      i.state = step.state;
+      i.since = this.deps.clock.now();
+      i.reason = reason;
+      i.deadline = null; // a deadline belongs to the state it was set in
+    }
+    book(i, step.effect, this.deps.clock.now(), data);
+    if (changed) {
+      this.note(i.id, 'state', `${from} -> ${step.state}: ${reason}`, step.state);
+      for (const l of this.listeners) l(i, from);
+      const gone = this.retiring.get(i.id);
+      if (gone && !isAlive(i.state) && i.want === 'down') {
+        this.remove(i.id);
+        gone(i.id);
       }
-      case 'kill': {
-        i.killed = true;
-        this.live.get(i.id)?.handle?.signalAll('SIGKILL');
+    }
+    this.perform(i, step.effect, data);
+  }
+
+  /** The world half of an effect: processes, signals, probes. */
+  private perform(i: InstanceRecord, effect: Effect, data: EventData): void {
+    switch (effect) {
+      case 'launch': {
+        const pid = this.runs.launch(i.inst);
+        if (pid === null) return; // the spawn-error exit came or follows
+        i.pid = pid;
+        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 ? ` (restart ${i.spawns - 1})` : ''}`);
+        return this.runs.watchReadiness(i.inst);
+      }
+      case 'take-over':
+        this.runs.takeOver(i.id, data.handle!, data.exitOf!);
+        return this.runs.watchLiveness(i.inst);
+      case 'watch':
+        this.runs.stopProbes(i.id);
+        return this.runs.watchLiveness(i.inst);
+      case 'term':
+        this.runs.stopProbes(i.id);
+        this.runs.signalAll(i.id, i.inst.spec.stopSignal);
+        this.note(i.id, 'stop', `${i.inst.spec.stopSignal} sent (${i.reason})`);
+        return;
+      case 'kill':
+        this.runs.signalAll(i.id, 'SIGKILL');
         this.note(i.id, 'kill', `SIGKILL sent: still running ${i.inst.spec.stopTimeout}ms after the stop signal`);
         return;
-      }
-      case 'cancel':
-        return this.apply(i, 'cancel', undefined, a.reason);
-      case 'dep-failed':
-        return this.apply(i, 'dep-failed', undefined, a.reason);
+      case 'fresh':
+      case 'exited':
+      case 'none':
+        return;
     }
   }
 
-  private spawn(i: Instance, now: number): void {
-    const spec = i.inst.spec;
-    const restart = i.spawns > 0;
-    i.spawns++;
-    i.starts = i.starts.filter((t) => now - t < spec.startLimit.interval);
-    i.starts.push(now);
-    i.startedAt = now;
-    i.nextStartAt = null;
-    i.livenessFailures = 0;
-    i.lastProbeFailure = null;
-    this.apply(i, 'spawn', undefined, restart ? 'restarted' : 'spawned');
-    const token = ++this.token;
-    const live: Live = { handle: undefined, token, stopProbes: [] };
-    this.live.set(i.id, live);
-    const useFd = spec.readiness?.check.kind === 'fd';
-    const handle = this.deps.spawner.spawn(i.inst, { env: this.deps.env(i.inst) }, {
-      output: this.deps.output(i.inst),
-      exit: (exit) => this.onExit(i.id, token, exit),
-      notify: useFd ? () => this.onReady(i.id, token) : undefined,
-    });
-    if (!handle) return; // the spawn-error exit follows
-    live.handle = handle;
-    i.pid = handle.pid;
-    this.note(i.id, 'spawn', `pid ${handle.pid}${restart ? ` (restart ${i.spawns - 1})` : ''}`);
-    if (!useFd) this.startReadiness(i, live);
+  private onReady(id: string): void {
+    const i = this.records.get(id);
+    if (!i || i.state !== 'starting') return;
+    this.apply(i, 'ready', i.inst.spec.readiness ? 'ready' : 'started');
+    this.kick();
   }
 
-  /** Polls the readiness probe (or, without one, is ready at once). */
-  private startReadiness(i: Instance, live: Live): void {
-    const token = live.token;
-    if (!i.inst.spec.readiness) return this.onReady(i.id, token);
-    if (!this.deps.probes) return;
-    live.stopProbes.push(
-      this.deps.probes.start(i.inst, 'readiness', (ok, message) => {
-        if (this.live.get(i.id)?.token !== token) return;
-        if (ok) this.onReady(i.id, token);
-        else i.lastProbeFailure = message;
-      }),
-    );
-  }
-
-  /** Adopts a live process of an earlier daemon as a running instance. */
-  adopt(i: Instance, handle: ProcessHandle, exitOf: (cb: (e: Exit) => void) => void): void {
-    const token = ++this.token;
-    this.live.set(i.id, { handle, token, stopProbes: [] });
-    i.pid = handle.pid;
-    i.startedAt = this.deps.clock.now();
-    i.spawns = Math.max(1, i.spawns);
-    this.apply(i, 'adopt', undefined, `adopted pid ${handle.pid} from an earlier daemon`);
-    exitOf((e) => this.onExit(i.id, token, e));
-    this.startLiveness(i, token);
-  }
-
-  private onReady(id: string, token: number): void {
-    const live = this.live.get(id);
-    const i = this.store.get(id);
-    if (!i || !live || live.token !== token || i.state !== 'starting') return;
-    this.stopProbes(live);
-    i.lastProbeFailure = null;
-    this.apply(i, 'ready', undefined, i.inst.spec.readiness ? 'ready' : 'started');
-    this.startLiveness(i, token);
+  /** A liveness result; failure_threshold failures in a row are the `unhealthy` event. */
+  private onLiveness(id: string, ok: boolean, message: string): void {
+    const i = this.records.get(id);
+    if (!i || i.state !== 'running') return;
+    if (ok) {
+      i.livenessFailures = 0;
+      return;
+    }
+    i.livenessFailures++;
+    i.lastProbeFailure = message;
+    // read at each result: a reload may change the threshold in place
+    if (i.livenessFailures < (i.inst.spec.liveness?.failureThreshold ?? 1) || i.want !== 'up') return;
+    this.note(i.id, 'restart', `liveness failed ${i.livenessFailures} times in a row: ${message}`);
+    this.apply(i, 'unhealthy', 'restart');
     this.kick();
   }
 
   /** Restarts the probes of a live instance after its probe specs changed in place (reload). */
-  reprobe(i: Instance): void {
-    const live = this.live.get(i.id);
-    if (!live) return;
+  private reprobe(i: InstanceRecord): void {
     if (i.state === 'running') {
-      this.stopProbes(live);
+      this.runs.stopProbes(i.id);
       i.livenessFailures = 0;
-      this.startLiveness(i, live.token);
+      this.runs.watchLiveness(i.inst);
     } else if (i.state === 'starting' && i.inst.spec.readiness?.check.kind !== 'fd') {
-      this.stopProbes(live);
-      this.startReadiness(i, live);
+      this.runs.stopProbes(i.id);
+      this.runs.watchReadiness(i.inst);
     }
   }
 
-  private startLiveness(i: Instance, token: number): void {
-    const live = this.live.get(i.id)!;
-    if (!i.inst.spec.liveness || !this.deps.probes) return;
-    const threshold = i.inst.spec.liveness.failureThreshold;
-    live.stopProbes.push(
-      this.deps.probes.start(i.inst, 'liveness', (ok, message) => {
-        if (this.live.get(i.id)?.token !== token || i.state !== 'running') return;
-        if (ok) {
-          i.livenessFailures = 0;
-          return;
-        }
-        i.livenessFailures++;
-        i.lastProbeFailure = message;
-        if (i.livenessFailures >= threshold) {
-          this.requestRestart(i, `liveness failed ${i.livenessFailures} times in a row: ${message}`);
-        }
-      }),
-    );
-  }
-
-  private stopProbes(live: Live | undefined): void {
-    if (!live) return;
-    for (const s of live.stopProbes) s();
-    live.stopProbes = [];
-  }
-
-  private onExit(id: string, token: number, exit: Exit): void {
-    const live = this.live.get(id);
-    if (!live || live.token !== token) return;
-    const i = this.store.get(id)!;
-    this.stopProbes(live);
-    const handle = live.handle;
-    // While stopping, the service is stopped only when every process of it is gone.
-    if (i.state === 'stopping' && handle && handle.alive()) {
-      void handle.drained().then(() => this.finishExit(i, live, exit));
-      return;
-    }
-    if (handle && handle.alive()) {
-      // the main process is gone; what it left behind goes with it (systemd does the same)
-      const spec = i.inst.spec;
-      handle.signalAll(spec.stopSignal);
-      this.deps.clock.setTimer(this.deps.clock.now() + spec.stopTimeout, () => {
-        if (handle.alive()) handle.signalAll('SIGKILL'); // only this run's leftovers (see process.ts)
-      });
-    }
-    this.finishExit(i, live, exit);
-  }
-
-  private finishExit(i: Instance, live: Live, exit: Exit): void {
-    if (this.live.get(i.id) !== live) return;
-    this.live.delete(i.id);
-    const now = this.deps.clock.now();
-    i.pid = null;
-    i.stopDeadline = null;
-    i.exits.push({ time: now, exit });
-    if (i.exits.length > 10) i.exits.shift();
+  /** The main process ended (and, while stopping, every other one): the policy picks the state. */
+  private onExit(id: string, exit: Exit): void {
+    const i = this.records.get(id);
+    if (!i) return;
     this.note(i.id, 'exit', describeExit(exit));
-    const v = afterExit(i, exit, now, this.random);
-    i.nextStartAt = v.nextStartAt;
-    i.failuresInRow = v.failuresInRow;
-    this.apply(i, 'exit', v.state, v.reason);
-    if (i.restartPending && i.want === 'up') {
-      i.restartPending = false;
-      i.starts = [];
-      i.failuresInRow = 0;
-      this.apply(i, 'request', undefined, 'restart requested');
-    }
+    const verdict = afterExit(i, exit, this.deps.clock.now(), this.random);
+    this.apply(i, 'exit', verdict.reason, { to: verdict.state, exit: { exit, verdict } });
     this.kick();
+  }
+
+  /** The records of instances handed in from outside (views of ours). */
+  private mine(list: readonly Instance[]): InstanceRecord[] {
+    const out: InstanceRecord[] = [];
+    for (const x of list) {
+      const r = this.records.get(x.id);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  private instancesOf(service: string): InstanceRecord[] {
+    return this.mine(instancesOf(this.store, service));
   }
 
   private note(id: string, what: string, why: string, state?: State): void {
     this.deps.journal.add(id, what, why, state, this.deps.clock.now());
-  }
-
-  /** Applies one transition of the table, records it and tells the listeners. */
-  private apply(i: Instance, event: EventKind, to: State | undefined, reason: string): void {
-    const from = i.state;
-    const next = transition(from, event, to);
-    if (next === undefined) return;
-    i.state = next;
-    i.since = this.deps.clock.now();
-    i.reason = reason;
-    if (next !== from || event === 'exit') {
-      this.note(i.id, 'state', `${from} -> ${next}: ${reason}`, next);
-    }
-    for (const l of this.listeners) l(i, from);
   }
 }

@@ -125,8 +125,8 @@ services:
 `);
     const r = await p.run(['reload']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('~ a (applied in place, no restart)');
-    expect(r.stdout).toContain('~ probed (applied in place, no restart)');
+    expect(r.stdout).toContain('~ a (restart, backoff.initial; applied in place, no restart)');
+    expect(r.stdout).toContain('~ probed (liveness; applied in place, no restart)');
     expect(r.stdout).toContain('= 0 unchanged');
     expect(await pids(p)).toEqual(before);
     // restart: never now: a killed `a` stays down
@@ -154,7 +154,7 @@ services:
       interval: 100ms
       failure_threshold: 1
 `);
-    expect((await p.run(['reload'])).stdout).toContain('~ probed (applied in place, no restart)');
+    expect((await p.run(['reload'])).stdout).toContain('~ probed (liveness; applied in place, no restart)');
     expect((await pids(p)).probed).toBe(before.probed);
     writeFileSync(join(p.dir, 'dead'), '');
     await waitFor(async () => (await pids(p)).probed !== before.probed, 'the liveness failure to restart probed', 10_000);

@@ -52,7 +52,7 @@ export function replicaSet(name: string, n: number, over: Partial<ServiceSpec> =
 
 /** A runtime record for planner tests: a fresh instance with `fields` laid over it. */
 export function record(inst: InstanceSpec, fields: Partial<Instance> = {}): Instance {
-  return { ...newInstance(inst, 0, fields.want ?? 'up'), ...fields };
+  return { ...newInstance(inst, 0, fields.want === 'down' ? 'down' : 'up'), ...fields };
 }
 
 /** A store (Map by id, insertion order) of the given records. */
@@ -135,6 +135,9 @@ export class FakeHandle implements ProcessHandle {
   }
   alive(): boolean {
     return !this.exited || this.lingering;
+  }
+  pids(): number[] {
+    return this.alive() ? [this.pid] : [];
   }
   drained(): Promise<void> {
     if (!this.alive()) return Promise.resolve();

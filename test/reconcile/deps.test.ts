@@ -129,3 +129,29 @@ describe('graph helpers', () => {
     }
   });
 });
+
+describe('service names that are Object.prototype keys', () => {
+  // `name in dependsOn` once saw Object.prototype: every service was a dependent of `constructor`
+  const NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+  /** dependsOn with own keys (an object literal would make `__proto__` the prototype) */
+  const on = (...names: string[]) => Object.fromEntries(names.map((n) => [n, 'started'])) as Record<string, DependCondition>;
+
+  it('dependentsOf, blockingDependent and the closures see only declared dependencies', () => {
+    const store = storeOf(
+      ...NAMES.map((n) => record(instanceSpec(n), { state: 'running', want: 'down' })),
+      record(instanceSpec('web', { dependsOn: on('constructor') }), { state: 'running' }),
+      record(instanceSpec('api', { dependsOn: on('__proto__', 'toString') }), { state: 'running' }),
+      record(instanceSpec('plain'), { state: 'running', want: 'down' }),
+    );
+    const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
+    expect(ids(dependentsOf(store, 'constructor'))).toEqual(['web']);
+    expect(ids(dependentsOf(store, '__proto__'))).toEqual(['api']);
+    expect(ids(dependentsOf(store, 'toString'))).toEqual(['api']);
+    expect(ids(dependentsOf(store, 'hasOwnProperty'))).toEqual([]);
+    expect(ids(dependentsOf(store, 'valueOf'))).toEqual([]);
+    for (const n of [...NAMES, 'plain']) expect(blockingDependent(store, store.get(n)!), n).toBeUndefined();
+    expect([...dependentClosure(store, ['constructor'])]).toEqual(['web']);
+    expect([...dependentClosure(store, ['hasOwnProperty'])]).toEqual([]);
+    expect([...dependencyClosure(store, ['api'])].sort()).toEqual(['__proto__', 'toString']);
+  });
+});

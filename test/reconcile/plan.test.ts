@@ -35,8 +35,8 @@ describe('plan: converged', () => {
     const store = storeOf(
       svc('a'),
       svc('b', { state: 'running', want: 'down' }),
-      svc('c', { state: 'stopping', stopDeadline: NOW - 1 }),
-      svc('d', { state: 'backoff', nextStartAt: NOW + 5 }),
+      svc('c', { state: 'stopping', deadline: NOW - 1 }),
+      svc('d', { state: 'backoff', deadline: NOW + 5 }),
     );
     const before = structuredClone([...store.entries()]);
     plan(store, NOW);
@@ -77,7 +77,7 @@ describe('plan: starting', () => {
     ['completed', 'completed', true],
   ];
   it.each(conditions)('depends_on %s, db %s -> spawn web: %s', (cond, dbState, spawns) => {
-    const store = storeOf(svc('db', { state: dbState, nextStartAt: NOW + 1000 }, { type: 'oneshot' }), dependent(cond));
+    const store = storeOf(svc('db', { state: dbState, deadline: NOW + 1000 }, { type: 'oneshot' }), dependent(cond));
     expect(plan(store, NOW).actions.filter((a) => a.id === 'web')).toEqual(spawns ? [spawn('web')] : []);
   });
 
@@ -114,7 +114,7 @@ describe('plan: failed dependency', () => {
   it('backoff dependent, even before its due time -> dep-failed, no wake-up', () => {
     const store = storeOf(
       svc('db', { state: 'failed', reason: 'could not start: spawn db ENOENT' }),
-      dependent('started', { state: 'backoff', nextStartAt: NOW + 1000 }),
+      dependent('started', { state: 'backoff', deadline: NOW + 1000 }),
     );
     expect(plan(store, NOW)).toEqual({
       actions: [{ kind: 'dep-failed', id: 'web', reason: 'dependency db failed: could not start: spawn db ENOENT' }],
@@ -140,28 +140,28 @@ describe('plan: failed dependency', () => {
 
 describe('plan: backoff', () => {
   it('not yet due -> no action, wake at the due time', () => {
-    expect(plan(storeOf(svc('a', { state: 'backoff', nextStartAt: NOW + 400 })), NOW)).toEqual({
+    expect(plan(storeOf(svc('a', { state: 'backoff', deadline: NOW + 400 })), NOW)).toEqual({
       actions: [],
       wakeAt: NOW + 400,
     });
   });
 
   it('due (exactly, or past) -> spawn', () => {
-    expect(plan(storeOf(svc('a', { state: 'backoff', nextStartAt: NOW })), NOW).actions).toEqual([spawn('a')]);
-    expect(plan(storeOf(svc('a', { state: 'backoff', nextStartAt: NOW - 9 })), NOW).actions).toEqual([spawn('a')]);
-    expect(plan(storeOf(svc('a', { state: 'backoff', nextStartAt: null })), NOW).actions).toEqual([spawn('a')]);
+    expect(plan(storeOf(svc('a', { state: 'backoff', deadline: NOW })), NOW).actions).toEqual([spawn('a')]);
+    expect(plan(storeOf(svc('a', { state: 'backoff', deadline: NOW - 9 })), NOW).actions).toEqual([spawn('a')]);
+    expect(plan(storeOf(svc('a', { state: 'backoff', deadline: null })), NOW).actions).toEqual([spawn('a')]);
   });
 
   it('due but its dependency is not ready -> waits (no wake-up: the dependency will kick)', () => {
-    const store = storeOf(svc('db', { state: 'starting' }), dependent('healthy', { state: 'backoff', nextStartAt: NOW - 1 }));
+    const store = storeOf(svc('db', { state: 'starting' }), dependent('healthy', { state: 'backoff', deadline: NOW - 1 }));
     expect(plan(store, NOW)).toEqual({ actions: [], wakeAt: null });
   });
 
   it('wakeAt is the earliest deadline among backoffs and stops', () => {
     const store = storeOf(
-      svc('a', { state: 'backoff', nextStartAt: NOW + 900 }),
-      svc('b', { state: 'stopping', stopDeadline: NOW + 300 }),
-      svc('c', { state: 'backoff', nextStartAt: NOW + 500 }),
+      svc('a', { state: 'backoff', deadline: NOW + 900 }),
+      svc('b', { state: 'stopping', deadline: NOW + 300 }),
+      svc('c', { state: 'backoff', deadline: NOW + 500 }),
       svc('d', { state: 'running' }),
     );
     expect(plan(store, NOW)).toEqual({ actions: [], wakeAt: NOW + 300 });
@@ -170,7 +170,7 @@ describe('plan: backoff', () => {
 
 describe('plan: stopping', () => {
   it('want down: running or starting -> stop; pending or backoff -> cancel; at rest -> nothing', () => {
-    const down = (name: string, state: State) => svc(name, { state, want: 'down', nextStartAt: state === 'backoff' ? NOW + 5 : null });
+    const down = (name: string, state: State) => svc(name, { state, want: 'down', deadline: state === 'backoff' ? NOW + 5 : null });
     const store = storeOf(
       down('a', 'running'),
       down('b', 'starting'),
@@ -193,7 +193,7 @@ describe('plan: stopping', () => {
 
   it('a dependency waits while a wanted-down dependent is alive', () => {
     const db = () => svc('db', { state: 'running', want: 'down' });
-    const web = (state: State) => dependent('healthy', { state, want: 'down', stopDeadline: state === 'stopping' ? NOW + 10 : null });
+    const web = (state: State) => dependent('healthy', { state, want: 'down', deadline: state === 'stopping' ? NOW + 10 : null });
     expect(plan(storeOf(db(), web('running')), NOW).actions).toEqual([{ kind: 'stop', id: 'web', reason: 'stop requested' }]);
     expect(plan(storeOf(db(), web('starting')), NOW).actions).toEqual([{ kind: 'stop', id: 'web', reason: 'stop requested' }]);
     expect(plan(storeOf(db(), web('stopping')), NOW)).toEqual({ actions: [], wakeAt: NOW + 10 });
@@ -215,7 +215,7 @@ describe('plan: stopping', () => {
 
   it('a replica of the dependent still alive holds the dependency', () => {
     const webs = replicaSet('web', 2, { dependsOn: { db: 'started' } }).map((i, k) =>
-      record(i, { want: 'down', state: k === 0 ? 'stopped' : 'stopping', stopDeadline: NOW + 50 }),
+      record(i, { want: 'down', state: k === 0 ? 'stopped' : 'stopping', deadline: NOW + 50 }),
     );
     expect(plan(storeOf(svc('db', { state: 'running', want: 'down' }), ...webs), NOW)).toEqual({ actions: [], wakeAt: NOW + 50 });
   });
@@ -226,7 +226,7 @@ describe('plan: stopping', () => {
   });
 
   it('stopping before its deadline -> wake at the deadline', () => {
-    expect(plan(storeOf(svc('a', { state: 'stopping', want: 'down', stopDeadline: NOW + 1 })), NOW)).toEqual({
+    expect(plan(storeOf(svc('a', { state: 'stopping', want: 'down', deadline: NOW + 1 })), NOW)).toEqual({
       actions: [],
       wakeAt: NOW + 1,
     });
@@ -234,39 +234,53 @@ describe('plan: stopping', () => {
 
   it('stopping past its deadline -> kill, exactly once', () => {
     for (const at of [NOW, NOW - 1000]) {
-      expect(plan(storeOf(svc('a', { state: 'stopping', want: 'down', stopDeadline: at })), NOW)).toEqual({
+      expect(plan(storeOf(svc('a', { state: 'stopping', want: 'down', deadline: at })), NOW)).toEqual({
         actions: [{ kind: 'kill', id: 'a' }],
         wakeAt: null,
       });
     }
-    expect(plan(storeOf(svc('a', { state: 'stopping', want: 'down', stopDeadline: NOW - 1, killed: true })), NOW)).toEqual({
+    // once SIGKILL went, the stopping state has no deadline left
+    expect(plan(storeOf(svc('a', { state: 'stopping', want: 'down', deadline: null })), NOW)).toEqual({
       actions: [],
       wakeAt: null,
     });
   });
 
-  it('stopping for a restart (want up) escalates the same way', () => {
-    const i = svc('a', { state: 'stopping', want: 'up', restartPending: true, stopDeadline: NOW - 1 });
+  it('stopping for a restart escalates the same way', () => {
+    const i = svc('a', { state: 'stopping', want: 'restart', deadline: NOW - 1 });
     expect(plan(storeOf(i), NOW).actions).toEqual([{ kind: 'kill', id: 'a' }]);
   });
 });
 
 describe('plan: restart', () => {
-  it('restartPending while running or starting -> stop "restart"', () => {
-    const store = storeOf(svc('a', { state: 'running', restartPending: true }), svc('b', { state: 'starting', restartPending: true }));
+  it('want restart while running or starting -> stop "restart"', () => {
+    const store = storeOf(svc('a', { state: 'running', want: 'restart' }), svc('b', { state: 'starting', want: 'restart' }));
     expect(plan(store, NOW).actions).toEqual([
       { kind: 'stop', id: 'a', reason: 'restart' },
       { kind: 'stop', id: 'b', reason: 'restart' },
     ]);
   });
 
-  it('restartPending and wanted down -> a plain stop', () => {
-    const store = storeOf(svc('a', { state: 'running', restartPending: true, want: 'down' }));
-    expect(plan(store, NOW).actions).toEqual([{ kind: 'stop', id: 'a', reason: 'stop requested' }]);
+  it('want restart at rest (the old process is gone) -> request "restart requested"', () => {
+    const store = storeOf(
+      svc('a', { state: 'stopped', want: 'restart' }),
+      svc('b', { state: 'failed', want: 'restart' }),
+      svc('c', { state: 'completed', want: 'restart' }),
+      svc('d', { state: 'stopping', want: 'restart', deadline: NOW + 5 }),
+    );
+    expect(plan(store, NOW)).toEqual({
+      actions: ['a', 'b', 'c'].map((id) => ({ kind: 'request', id, reason: 'restart requested' })),
+      wakeAt: NOW + 5,
+    });
+  });
+
+  it('want restart while pending or in backoff is a start like want up', () => {
+    const store = storeOf(svc('a', { want: 'restart' }), svc('b', { state: 'backoff', want: 'restart', deadline: NOW }));
+    expect(plan(store, NOW).actions).toEqual([spawn('a'), spawn('b')]);
   });
 
   it('restarting a dependency does not wait for its running dependents', () => {
-    const store = storeOf(svc('db', { state: 'running', restartPending: true }), dependent('healthy', { state: 'running' }));
+    const store = storeOf(svc('db', { state: 'running', want: 'restart' }), dependent('healthy', { state: 'running' }));
     expect(plan(store, NOW).actions).toEqual([{ kind: 'stop', id: 'db', reason: 'restart' }]);
   });
 });
@@ -277,9 +291,9 @@ describe('plan: a mixed store', () => {
       svc('db', { state: 'running' }),
       dependent('healthy'),
       svc('old', { state: 'running', want: 'down' }),
-      svc('slow', { state: 'stopping', want: 'down', stopDeadline: NOW - 5 }),
-      svc('flaky', { state: 'backoff', nextStartAt: NOW + 250 }),
-      svc('later', { state: 'stopping', want: 'down', stopDeadline: NOW + 800 }),
+      svc('slow', { state: 'stopping', want: 'down', deadline: NOW - 5 }),
+      svc('flaky', { state: 'backoff', deadline: NOW + 250 }),
+      svc('later', { state: 'stopping', want: 'down', deadline: NOW + 800 }),
       svc('broken', { state: 'failed', reason: 'exited with code 2' }),
       svc('after', {}, { dependsOn: { broken: 'started' } }),
     );

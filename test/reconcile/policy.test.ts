@@ -11,6 +11,7 @@ const ok: Exit = { kind: 'exited', code: 0 };
 const fail: Exit = { kind: 'exited', code: 1 };
 const sig: Exit = { kind: 'signaled', signal: 'SIGKILL' };
 const spawnErr: Exit = { kind: 'spawn-error', message: 'spawn nope ENOENT' };
+const term: Exit = { kind: 'signaled', signal: 'SIGTERM' };
 
 /** A running instance spawned once, 50 ms ago. */
 function ran(over: Partial<ServiceSpec> = {}, fields: Partial<Instance> = {}): Instance {
@@ -67,24 +68,63 @@ describe('afterExit: restart policy', () => {
 });
 
 describe('afterExit: stop requested', () => {
-  it('stopping -> stopped, whatever the exit and the policy', () => {
-    for (const restart of ['always', 'on-failure', 'never'] as const) {
-      for (const exit of [ok, fail, sig]) {
-        const v = afterExit(ran({ restart }, { state: 'stopping', failuresInRow: 4 }), exit, NOW, noJitter);
-        expect(v.state).toBe('stopped');
-        expect(v.nextStartAt).toBeNull();
-        expect(v.failuresInRow).toBe(0);
+  it('stopping, wanted down or restarted -> stopped, whatever the exit and the policy', () => {
+    for (const want of ['down', 'restart'] as const) {
+      for (const restart of ['always', 'on-failure', 'never'] as const) {
+        for (const exit of [ok, fail, sig]) {
+          const v = afterExit(ran({ restart }, { state: 'stopping', want, failuresInRow: 4 }), exit, NOW, noJitter);
+          expect(v.state).toBe('stopped');
+          expect(v.nextStartAt).toBeNull();
+          expect(v.failuresInRow).toBe(0);
+        }
       }
     }
-    expect(afterExit(ran({}, { state: 'stopping' }), { kind: 'signaled', signal: 'SIGTERM' }, NOW, noJitter).reason).toBe(
+    expect(afterExit(ran({}, { state: 'stopping', want: 'down' }), { kind: 'signaled', signal: 'SIGTERM' }, NOW, noJitter).reason).toBe(
       'stopped (killed by SIGTERM)',
     );
+  });
+
+  it('restarted but exited on its own before the stop -> stopped (the restart starts it afresh)', () => {
+    expect(afterExit(ran({ restart: 'never' }, { want: 'restart' }), fail, NOW, noJitter)).toEqual({
+      state: 'stopped',
+      reason: 'stopped (exited with code 1)',
+      nextStartAt: null,
+      failuresInRow: 0,
+    });
   });
 
   it('wanted down but not yet stopping (exited on its own meanwhile) -> stopped', () => {
     expect(afterExit(ran({ restart: 'always' }, { want: 'down' }), fail, NOW, noJitter)).toEqual({
       state: 'stopped',
       reason: 'stopped (exited with code 1)',
+      nextStartAt: null,
+      failuresInRow: 0,
+    });
+  });
+});
+
+describe('afterExit: stopped by its liveness probe (stopping, still wanted up)', () => {
+  const sick = (over: Partial<ServiceSpec> = {}, fields: Partial<Instance> = {}) =>
+    ran(over, { state: 'stopping', livenessFailures: 3, lastProbeFailure: 'connect ECONNREFUSED', ...fields });
+
+  it('-> backoff, with the failure streak and the probe in the reason, whatever the policy', () => {
+    for (const restart of ['always', 'on-failure', 'never'] as const) {
+      expect(afterExit(sick({ restart }), term, NOW, noJitter)).toEqual({
+        state: 'backoff',
+        reason: 'liveness failed 3 times in a row: connect ECONNREFUSED',
+        nextStartAt: NOW + 100,
+        failuresInRow: 1,
+      });
+    }
+    const v = afterExit(sick({}, { failuresInRow: 2 }), ok, NOW, noJitter);
+    expect([v.state, v.nextStartAt! - NOW, v.failuresInRow]).toEqual(['backoff', 400, 3]);
+  });
+
+  it('-> failed at the start limit, like an exit', () => {
+    const i = sick({ startLimit: { burst: 2, interval: 60_000 } }, { starts: [NOW - 1000, NOW - 50] });
+    expect(afterExit(i, term, NOW, noJitter)).toEqual({
+      state: 'failed',
+      reason: 'liveness failed twice within 60s; start limit reached',
       nextStartAt: null,
       failuresInRow: 0,
     });

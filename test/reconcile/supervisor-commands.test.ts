@@ -65,11 +65,9 @@ describe('Supervisor.start', () => {
     expect([h.get('a').state, h.spawner.count('a')]).toEqual(['running', 2]);
   });
 
-  // BUG: src/reconcile/supervisor.ts:118-127 (request). `start` on an instance that is still
-  // `stopping` sets want=up but neither applies 'request' (ignored in stopping) nor sets
-  // restartPending, so on exit afterExit gives `stopped` and nothing ever starts it again:
-  // want=up, state=stopped, and plan() has no rule for it. Expected: started again once stopped
-  // (as restart() does for a stopping instance). `tend stop x; tend start x` in quick succession hits it.
+  // Regression: `start` on an instance still `stopping` once set want=up, and the exit then left it
+  // `stopped` with nothing to start it again. A start while stopping now wants a restart (want:
+  // 'restart'): started again once the old process is gone. `tend stop x; tend start x` hits it.
   it('start while stopping: started again once the old process has exited', async () => {
     const h = harness();
     h.sup.add([instanceSpec('a')]);
@@ -177,7 +175,7 @@ describe('Supervisor.restart', () => {
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGQUIT' });
     await flush();
     const a = h.get('a');
-    expect([a.state, a.spawns, a.restartPending, a.pid]).toEqual(['running', 2, false, 1002]);
+    expect([a.state, a.spawns, a.want, a.pid]).toEqual(['running', 2, 'up', 1002]);
     expect(h.lines().filter((l) => l.startsWith('a state'))).toEqual([
       'a state: pending -> starting: spawned',
       'a state: starting -> running: started',
@@ -285,5 +283,37 @@ describe('Supervisor.signal', () => {
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGKILL' });
     await flush();
     expect([h.get('a').state, h.get('a').reason]).toEqual(['backoff', 'killed by SIGKILL']);
+  });
+});
+
+describe('service names that are Object.prototype keys', () => {
+  const NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+  const on = (name: string) => Object.fromEntries([[name, 'started']]) as Record<string, 'started'>;
+  const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
+
+  it('stop constructor stops it and its dependent only; stop all stops every one', async () => {
+    const h = harness();
+    h.sup.add([...NAMES.map((n) => instanceSpec(n)), instanceSpec('web', { dependsOn: on('constructor') })]);
+    await flush();
+    expect(h.sup.resolve(['constructor']).found.map((i) => i.id)).toEqual(['constructor']);
+    const also = h.sup.stop(h.sup.resolve(['constructor']).found);
+    expect(also.map((i) => i.id)).toEqual(['web']);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['web']);
+    h.spawner.exit('web', term);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id)).toEqual(['web', 'constructor']);
+    h.spawner.exit('constructor', term);
+    await flush();
+    expect([...NAMES, 'web'].map((n) => `${n} ${h.get(n).state}`)).toEqual([
+      'constructor stopped', '__proto__ running', 'toString running', 'hasOwnProperty running', 'web stopped',
+    ]);
+    // shutdown: every one gets its stop signal at once (none depends on another)
+    h.sup.stop(h.sup.resolve(['all']).found);
+    await flush();
+    expect(h.spawner.signals.map((s) => s.id).slice(2)).toEqual(['__proto__', 'toString', 'hasOwnProperty']);
+    for (const n of ['__proto__', 'toString', 'hasOwnProperty']) h.spawner.exit(n, term);
+    await flush();
+    expect(h.sup.quiet()).toBe(true);
   });
 });

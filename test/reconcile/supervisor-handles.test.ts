@@ -41,18 +41,18 @@ describe('Supervisor: stop escalation', () => {
     h.sup.stop([h.get('a')]);
     await flush();
     const a = h.get('a');
-    expect([a.state, a.stopDeadline]).toEqual(['stopping', h.clock.now() + 2000]);
+    expect([a.state, a.deadline]).toEqual(['stopping', h.clock.now() + 2000]);
     expect(h.spawner.signalsOf('a')).toEqual(['SIGINT']);
     await h.clock.advance(1999);
     expect(h.spawner.signalsOf('a')).toEqual(['SIGINT']);
     await h.clock.advance(1);
-    expect([h.spawner.signalsOf('a'), a.killed]).toEqual([['SIGINT', 'SIGKILL'], true]);
+    expect([h.spawner.signalsOf('a'), a.deadline]).toEqual([['SIGINT', 'SIGKILL'], null]); // sent: no deadline left
     await h.clock.advance(60_000);
     expect(h.spawner.signalsOf('a')).toEqual(['SIGINT', 'SIGKILL']);
     expect(h.lines()).toContain('a kill: SIGKILL sent: still running 2000ms after the stop signal');
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGKILL' });
     await flush();
-    expect([a.state, a.reason, a.stopDeadline]).toEqual(['stopped', 'stopped (killed by SIGKILL)', null]);
+    expect([a.state, a.reason, a.deadline]).toEqual(['stopped', 'stopped (killed by SIGKILL)', null]);
     expect(h.sup.quiet()).toBe(true);
   });
 

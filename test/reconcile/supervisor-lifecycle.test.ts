@@ -64,7 +64,7 @@ describe('Supervisor: exits and backoff', () => {
     h.spawner.exit('a', code(1));
     await flush();
     const a = h.get('a');
-    expect([a.state, a.reason, a.nextStartAt, a.pid]).toEqual(['backoff', 'exited with code 1', t0 + 520, null]);
+    expect([a.state, a.reason, a.deadline, a.pid]).toEqual(['backoff', 'exited with code 1', t0 + 520, null]);
     expect(h.clock.pending()).toEqual([t0 + 520]);
     await h.clock.advance(499);
     expect([a.state, h.spawner.count('a')]).toEqual(['backoff', 1]);
@@ -73,7 +73,7 @@ describe('Supervisor: exits and backoff', () => {
     // the second failure in a row doubles the delay
     h.spawner.exit('a', code(1));
     await flush();
-    expect(a.nextStartAt! - h.clock.now()).toBe(1000);
+    expect(a.deadline! - h.clock.now()).toBe(1000);
     expect(a.exits.map((e) => e.exit)).toEqual([code(1), code(1)]);
   });
 
@@ -133,12 +133,12 @@ describe('Supervisor: exits and backoff', () => {
     await h.clock.advance(100);
     h.spawner.exit('a', code(1));
     await flush();
-    expect(h.get('a').nextStartAt! - h.clock.now()).toBe(1000);
+    expect(h.get('a').deadline! - h.clock.now()).toBe(1000);
     await h.clock.advance(1000);
     await h.clock.advance(1001); // healthy for longer than backoff.max
     h.spawner.exit('a', code(1));
     await flush();
-    expect([h.get('a').failuresInRow, h.get('a').nextStartAt! - h.clock.now()]).toEqual([1, 100]);
+    expect([h.get('a').failuresInRow, h.get('a').deadline! - h.clock.now()]).toEqual([1, 100]);
   });
 
   it('uses the injected random for jitter', async () => {
@@ -147,7 +147,7 @@ describe('Supervisor: exits and backoff', () => {
     await flush();
     h.spawner.exit('a', code(1));
     await flush();
-    expect(h.get('a').nextStartAt! - h.clock.now()).toBe(950);
+    expect(h.get('a').deadline! - h.clock.now()).toBe(950);
   });
 });
 

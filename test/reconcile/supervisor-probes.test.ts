@@ -100,9 +100,58 @@ describe('liveness', () => {
     h.probes.report('a', 'liveness', false, 'late'); // after the stop: ignored
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' });
     await flush();
+    // a liveness restart goes through backoff like an exit (initial 100ms)
+    expect([h.get('a').state, h.get('a').reason]).toEqual(['backoff', 'liveness failed 3 times in a row: timed out after 1000ms']);
+    await h.clock.advance(100);
     const a = h.get('a');
     expect([a.state, a.spawns, a.livenessFailures, a.lastProbeFailure]).toEqual(['running', 2, 0, null]);
     expect(h.lines().filter((l) => l.startsWith('a restart'))).toHaveLength(1);
+  });
+
+  // Regression: liveness restarts once skipped backoff and cleared the start limit window, so a
+  // service whose probe never passed was restarted every few seconds forever.
+  it('liveness restarts go through backoff and the start limit, like exits', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { liveness: probe({ failureThreshold: 2 }), startLimit: { burst: 3, interval: 60_000 } })]);
+    await flush();
+    const sick = async () => {
+      h.probes.report('a', 'liveness', false, 'connect ECONNREFUSED');
+      expect([h.get('a').state, h.get('a').livenessFailures]).toEqual(['running', 1]);
+      h.probes.report('a', 'liveness', false, 'connect ECONNREFUSED');
+      await flush();
+      expect(h.get('a').state).toBe('stopping');
+      h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' });
+      await flush();
+    };
+    await sick();
+    expect([h.get('a').state, h.get('a').deadline! - h.clock.now()]).toEqual(['backoff', 100]);
+    await h.clock.advance(100);
+    await sick();
+    expect([h.get('a').state, h.get('a').deadline! - h.clock.now()]).toEqual(['backoff', 200]);
+    await h.clock.advance(200);
+    await sick();
+    expect([h.get('a').state, h.get('a').reason]).toEqual(['failed', 'liveness failed three times within 60s; start limit reached']);
+    await h.clock.advance(60_000);
+    expect(h.spawner.count('a')).toBe(3);
+    expect(h.lines().filter((l) => l.startsWith('a state: stopping ->'))).toEqual([
+      'a state: stopping -> backoff: liveness failed 2 times in a row: connect ECONNREFUSED',
+      'a state: stopping -> backoff: liveness failed 2 times in a row: connect ECONNREFUSED',
+      'a state: stopping -> failed: liveness failed three times within 60s; start limit reached',
+    ]);
+  });
+
+  it('tend start after a liveness start limit starts afresh', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { liveness: probe({ failureThreshold: 1 }), startLimit: { burst: 1, interval: 60_000 } })]);
+    await flush();
+    h.probes.report('a', 'liveness', false, 'down');
+    await flush();
+    h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' });
+    await flush();
+    expect(h.get('a').state).toBe('failed');
+    h.sup.start([h.get('a')]);
+    await flush();
+    expect([h.get('a').state, h.get('a').starts.length, h.get('a').failuresInRow]).toEqual(['running', 1, 0]);
   });
 
   it('a liveness failure on an instance wanted down does not restart it', async () => {

@@ -1,0 +1,59 @@
+// The record half of each effect of the transition table: counters, times and the deadline of
+// one instance. Pure over the record; the one place where each of them is reset.
+import type { InstanceRecord } from '../core/instance.js';
+import type { Effect } from '../core/state-machine.js';
+import type { Exit } from '../core/types.js';
+import type { ExitVerdict } from './policy.js';
+
+/** What an event brings along for its effect. */
+export interface EffectData {
+  exit?: { exit: Exit; verdict: ExitVerdict };
+  adopt?: { pid: number; spawns?: number; startedAt?: number };
+}
+
+/** Brings the record up to date for `effect` at `now` (the state is already set). */
+export function book(i: InstanceRecord, effect: Effect, now: number, data: EffectData = {}): void {
+  switch (effect) {
+    case 'fresh':
+      i.starts = [];
+      i.failuresInRow = 0;
+      if (i.want === 'restart') i.want = 'up';
+      return;
+    case 'launch':
+      i.spawns++;
+      i.starts = i.starts.filter((t) => now - t < i.inst.spec.startLimit.interval);
+      i.starts.push(now);
+      i.startedAt = now;
+      i.livenessFailures = 0;
+      i.lastProbeFailure = null;
+      return;
+    case 'take-over': {
+      const a = data.adopt!;
+      i.pid = a.pid;
+      i.startedAt = a.startedAt ?? now;
+      i.spawns = Math.max(1, a.spawns ?? i.spawns);
+      i.livenessFailures = 0;
+      return;
+    }
+    case 'watch':
+      i.lastProbeFailure = null;
+      return;
+    case 'term':
+      i.deadline = now + i.inst.spec.stopTimeout;
+      return;
+    case 'kill':
+      i.deadline = null;
+      return;
+    case 'exited': {
+      const { exit, verdict } = data.exit!;
+      i.pid = null;
+      i.exits.push({ time: now, exit });
+      if (i.exits.length > 10) i.exits.shift();
+      i.failuresInRow = verdict.failuresInRow;
+      i.deadline = verdict.nextStartAt;
+      return;
+    }
+    case 'none':
+      return;
+  }
+}
