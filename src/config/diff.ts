@@ -38,9 +38,14 @@ function same(a: unknown, b: unknown): boolean {
   }
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  for (const k in ra) if (ra[k] !== undefined && !same(ra[k], rb[k])) return false;
-  for (const k in rb) if (rb[k] !== undefined && ra[k] === undefined) return false;
+  // own keys only: an env named "constructor" must not meet Object.prototype.constructor
+  for (const k of Object.keys(ra)) if (ra[k] !== undefined && !same(ra[k], own(rb, k))) return false;
+  for (const k of Object.keys(rb)) if (rb[k] !== undefined && own(ra, k) === undefined) return false;
   return true;
+}
+
+function own(r: Record<string, unknown>, k: string): unknown {
+  return Object.hasOwn(r, k) ? r[k] : undefined;
 }
 
 /** True when nothing that shapes the process differs (what equal processHash values say, cheaper). */
@@ -73,7 +78,7 @@ export function changedFields(a: InstanceSpec, b: InstanceSpec): string[] {
       const ra = (va ?? {}) as Record<string, unknown>;
       const rb = (vb ?? {}) as Record<string, unknown>;
       const keys = [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort();
-      for (const k of keys) if (!same(ra[k], rb[k])) out.push(`${f}.${k}`);
+      for (const k of keys) if (!same(own(ra, k), own(rb, k))) out.push(`${f}.${k}`);
     } else if (!same(va, vb)) out.push(f);
   }
   return out;

@@ -1,18 +1,22 @@
 // The config loader: YAML text -> a validated Spec, or a ConfigError naming every problem at once.
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import type { ServiceSpec, Spec } from '../core/types.js';
 import { buildService, buildSettings } from './build.js';
+import { checkBounds } from './bounds.js';
 import { checkDeps, readDeps, type DepEntry } from './deps.js';
 import { expected } from './describe.js';
 import { hint } from '../core/did-you-mean.js';
-import { parseEnvFile } from './env-file.js';
-import { Locator } from './locate.js';
+import { checkConfigSize, readConfig, readEnvFiles } from './files.js';
+import { MAX_INSTANCES, MAX_SERVICES } from './limits.js';
+import { Locator, type PathSeg } from './locate.js';
 import { splitConfig } from './blocks.js';
 import { Problems } from './problems.js';
 import { PROBE_FORMS, TOP_KEYS, getSchemas, type RawService, type RawSettings } from './schema.js';
+import { prepareSource } from './source.js';
+import { lookupIn, readDotEnv, type Lookup } from './variables.js';
+import { syntaxProblems } from './yaml-errors.js';
 import { MAX_SOCKET_PATH_BYTES as MAX_SOCKET_PATH } from '../core/limits.js';
 
 /** Unix socket paths are limited to sizeof(sun_path) - 1 bytes on Linux. */
@@ -24,12 +28,12 @@ export function loadSpec(file: string): Spec {
   return parseSpec(readConfig(file), file);
 }
 
-function readConfig(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError([{ file, line: 0, col: 0, path: '', message: `cannot read config: ${reason(e)}` }]);
-  }
+/** How a parse may be asked for: no cache (`incremental: false`), another cache, another environment. */
+export interface ParseOptions {
+  incremental?: boolean;
+  memory?: ParseMemory;
+  /** where ${VAR} looks first (then the .env beside the config); tend's own environment by default */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -38,11 +42,45 @@ function readConfig(file: string): string {
  * parseIncremental); anything unusual, and every file with a problem, takes the full parse, which
  * is the one that locates problems.
  */
-export function parseSpec(text: string, file: string, opts: { incremental?: boolean; memory?: ParseMemory } = {}): Spec {
+export function parseSpec(text: string, file: string, opts: ParseOptions = {}): Spec {
+  checkConfigSize(text, file);
   const memory = opts.memory ?? ownMemory;
-  const fast = opts.incremental === false ? undefined : parseIncremental(text, file, memory);
+  const vars = variables(file, opts.env ?? process.env);
+  const fast = opts.incremental === false ? undefined : parseIncremental(text, file, memory, vars);
   lastParse.how = fast ? 'incremental' : 'full';
-  return fast ?? parseFull(text, file, memory);
+  return fast ?? parseFull(text, file, memory, vars).spec;
+}
+
+/**
+ * The full parse, with where each key path sits in the file: for `tend check`, which locates what
+ * it finds in the spec (a program not on PATH...). Takes no cache, and leaves none.
+ */
+export function parseLocated(text: string, file: string, opts: { env?: NodeJS.ProcessEnv } = {}): { spec: Spec; at: Locator['at'] } {
+  checkConfigSize(text, file);
+  const { spec, locator } = parseFull(text, file, createParseMemory(), variables(file, opts.env ?? process.env));
+  return { spec, at: (path, o) => locator.at(path, o) };
+}
+
+/** The variables of ${VAR}: `env`, then the .env beside the config, read at the first lookup. */
+interface Variables {
+  lookup: Lookup;
+  /** the .env file and its problems, once it was read */
+  dotenv(): ReturnType<typeof readDotEnv> | undefined;
+}
+
+function variables(file: string, env: NodeJS.ProcessEnv): Variables {
+  let dotenv: ReturnType<typeof readDotEnv> | undefined;
+  let lookup: Lookup | undefined;
+  return {
+    lookup: (name) => {
+      if (!lookup) {
+        dotenv = readDotEnv(dirname(resolve(file)));
+        lookup = lookupIn(env, dotenv.vars);
+      }
+      return lookup(name);
+    },
+    dotenv: () => dotenv,
+  };
 }
 
 /** loadSpec with the caches in `memory` (the daemon's, which outlives this module: see on-demand.ts). */
@@ -72,23 +110,30 @@ const ownMemory = createParseMemory();
 export const lastParse: { how: 'incremental' | 'full' | undefined } = { how: undefined };
 
 /** The whole file through yaml's Document (positions kept for error messages). */
-function parseFull(text: string, file: string, memory: ParseMemory): Spec {
+function parseFull(text: string, file: string, memory: ParseMemory, vars: Variables): { spec: Spec; locator: Locator } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, merge: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({
-        file,
-        line: e.linePos?.[0].line ?? 0,
-        col: e.linePos?.[0].col ?? 0,
-        path: '',
-        message: e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim(),
-      })),
-    );
-  }
+  if (doc.errors.length > 0) throw new ConfigError(syntaxProblems(doc.errors, text, file));
   if (doc.contents === null) throw new ConfigError([{ file, line: 0, col: 0, path: '', message: 'empty config' }]);
 
-  const problems = new Problems(file, new Locator(doc, lines));
+  const locator = new Locator(doc, lines);
+  const problems = new Problems(file, locator);
+  // variables, NULs and alias cycles: what toJS would lose, cut, or loop on
+  const used = new Map<string, [string, string | undefined][]>();
+  const onUse = (path: readonly PathSeg[], name: string, value: string | undefined): void => {
+    if (path[0] !== 'services' || typeof path[1] !== 'string') return;
+    const list = used.get(path[1]) ?? [];
+    list.push([name, value]);
+    used.set(path[1], list);
+  };
+  for (const p of prepareSource(doc, text, vars.lookup, onUse)) {
+    const { line, col } = lines.linePos(p.offset);
+    problems.addIn(file, line, col, p.path, p.message);
+  }
+  const dotenv = vars.dotenv();
+  for (const p of dotenv?.problems ?? []) problems.addIn(dotenv!.file, p.line, p.col, [], p.message);
+  problems.throwIfAny();
+
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 1000 });
@@ -101,10 +146,14 @@ function parseFull(text: string, file: string, memory: ParseMemory): Spec {
     order: (services) => fileOrder(doc, services),
     umask: (name, value) => umaskSource(doc.getIn(['services', name, 'umask'], true), value),
   });
-  rememberBlocks(memory, text, isPlainObject(rawServices) ? rawServices : {}, (name, value) =>
-    umaskSource(doc.getIn(['services', name, 'umask'], true), value),
+  rememberBlocks(
+    memory,
+    text,
+    isPlainObject(rawServices) ? rawServices : {},
+    (name, value) => umaskSource(doc.getIn(['services', name, 'umask'], true), value),
+    used,
   );
-  return spec;
+  return { spec, locator };
 }
 
 /** How validate learns what only the YAML source knows. */
@@ -137,6 +186,10 @@ function validate(raw: unknown, file: string, problems: Problems, memory: ParseM
   if (!isPlainObject(rawServices) || Object.keys(rawServices).length === 0) {
     problems.add(['services'], expected('a mapping of service names to services, at least one', rawServices));
   } else {
+    const count = Object.keys(rawServices).length;
+    if (count > MAX_SERVICES) {
+      problems.add(['services'], `${count} services, over the limit of ${MAX_SERVICES}`, { key: true });
+    }
     for (const name of facts.order(rawServices)) {
       const value = rawServices[name];
       const at = ['services', name];
@@ -161,9 +214,15 @@ function validate(raw: unknown, file: string, problems: Problems, memory: ParseM
         if (b?.initial !== undefined && b.max !== undefined && b.max < b.initial) {
           problems.add([...at, 'backoff', 'max'], expected(`at least backoff.initial (${b.initial}ms)`, (value.backoff as Record<string, unknown>).max));
         }
-        services.push(buildService(name, svc, dir, env.vars, env.files));
+        const built = buildService(name, svc, dir, env.vars, env.files);
+        checkBounds(built, new Set(Object.keys(svc.env ?? {})), at, problems);
+        services.push(built);
       }
     }
+  }
+  const instances = services.reduce((n, s) => n + s.replicas, 0);
+  if (instances > MAX_INSTANCES) {
+    problems.add(['services'], `${instances} instances in all (replicas summed over the services), over the limit of ${MAX_INSTANCES}`, { key: true });
   }
   checkDeps(graph, problems);
 
@@ -208,19 +267,35 @@ function parseService(cache: ParseMemory['services'], input: Record<string, unkn
 interface BlockFacts {
   value: unknown;
   umask: unknown;
+  /** the variables its values looked up, with what they gave: a change of one makes it stale */
+  vars?: [name: string, value: string | undefined][];
 }
 
 /** After a good full parse: remember each service block, so that a reload can skip it. */
-function rememberBlocks(memory: ParseMemory, text: string, services: Record<string, unknown>, umask: SourceFacts['umask']): void {
+function rememberBlocks(
+  memory: ParseMemory,
+  text: string,
+  services: Record<string, unknown>,
+  umask: SourceFacts['umask'],
+  used: ReadonlyMap<string, BlockFacts['vars']>,
+): void {
   const split = splitConfig(text);
   const next = new Map<string, BlockFacts>();
   if (split) {
     for (const b of split.blocks) {
-      const value = services[b.name];
-      next.set(b.text, { value, umask: umask(b.name, isPlainObject(value) ? value.umask : undefined) });
+      const value = Object.hasOwn(services, b.name) ? services[b.name] : undefined;
+      const facts: BlockFacts = { value, umask: umask(b.name, isPlainObject(value) ? value.umask : undefined) };
+      const vars = used.get(b.name);
+      if (vars) facts.vars = vars;
+      next.set(b.text, facts);
     }
   }
   memory.blocks = next;
+}
+
+/** True when every variable a block looked up still gives what it gave then. */
+function fresh(facts: BlockFacts, lookup: Lookup): boolean {
+  return !facts.vars || facts.vars.every(([name, value]) => lookup(name) === value);
 }
 
 /** Any problem ends the incremental path: the full parse then finds and locates them all. */
@@ -233,7 +308,7 @@ const BAILING = { at: (): never => { throw BAIL; } } as unknown as Locator;
  * they were, only new or edited ones go through yaml, and the zod results of unchanged services
  * are reused. Undefined whenever the full parse must decide (first parse, odd layout, any problem).
  */
-function parseIncremental(text: string, file: string, memory: ParseMemory): Spec | undefined {
+function parseIncremental(text: string, file: string, memory: ParseMemory, vars: Variables): Spec | undefined {
   if (memory.blocks.size === 0) return undefined;
   const split = splitConfig(text);
   if (!split) return undefined;
@@ -243,13 +318,17 @@ function parseIncremental(text: string, file: string, memory: ParseMemory): Spec
   const umasks = new Map<string, unknown>();
   for (const b of split.blocks) {
     let facts = memory.blocks.get(b.text);
+    if (facts && !fresh(facts, vars.lookup)) facts = undefined;
     if (!facts) {
       const doc = parseDocument(b.text, { merge: true });
       if (doc.errors.length > 0 || doc.warnings.length > 0) return undefined;
+      const used: NonNullable<BlockFacts['vars']> = [];
+      if (prepareSource(doc, b.text, vars.lookup, (_p, name, v) => used.push([name, v]), ['services']).length > 0) return undefined;
       const js: unknown = doc.toJS({ maxAliasCount: 1000 });
       if (!isPlainObject(js) || Object.keys(js).length !== 1 || !Object.hasOwn(js, b.name)) return undefined;
       const value = js[b.name];
       facts = { value, umask: umaskSource(doc.getIn([b.name, 'umask'], true), isPlainObject(value) ? value.umask : undefined) };
+      if (used.length > 0) facts.vars = used;
     }
     next.set(b.text, facts);
     services[b.name] = facts.value;
@@ -258,6 +337,8 @@ function parseIncremental(text: string, file: string, memory: ParseMemory): Spec
   }
   const outside = parseDocument(split.outside, { merge: true });
   if (outside.errors.length > 0 || outside.warnings.length > 0) return undefined;
+  if (prepareSource(outside, split.outside, vars.lookup).length > 0) return undefined;
+  if ((vars.dotenv()?.problems.length ?? 0) > 0) return undefined;
   const top: unknown = outside.toJS({ maxAliasCount: 1000 }) ?? {};
   if (!isPlainObject(top) || Object.hasOwn(top, 'services')) return undefined;
   top.services = services;
@@ -310,54 +391,4 @@ function checkProbeForms(value: Record<string, unknown>, at: string[], problems:
     const what = forms.length === 0 ? 'one of' : 'exactly one of';
     problems.add([...at, which], `expected ${what} ${PROBE_FORMS.join(', ')}; got ${got}`);
   }
-}
-
-/**
- * Reads env files in order (later ones win), reporting unreadable files and bad lines. Reads the raw
- * env_file value leniently, so a file is checked even when another key of the service is bad.
- */
-function readEnvFiles(
-  value: unknown,
-  file: string,
-  dir: string,
-  at: string[],
-  problems: Problems,
-): { vars: Record<string, string>; files: string[] } {
-  const entries: { p: string; where: (string | number)[] }[] = [];
-  if (typeof value === 'string' && value !== '') entries.push({ p: value, where: [...at, 'env_file'] });
-  else if (Array.isArray(value)) {
-    value.forEach((p, i) => {
-      if (typeof p === 'string' && p !== '') entries.push({ p, where: [...at, 'env_file', i] });
-    });
-  }
-  const vars: Record<string, string> = {};
-  const files: string[] = [];
-  for (const { p, where } of entries) {
-    const abs = resolve(dir, p);
-    files.push(abs);
-    let text: string;
-    try {
-      text = readFileSync(abs, 'utf8');
-    } catch (e) {
-      problems.add(where, `cannot read env file ${JSON.stringify(p)}: ${reason(e)}`);
-      continue;
-    }
-    const parsed = parseEnvFile(text);
-    const shown = isAbsolute(p) ? p : join(dirname(file), p);
-    for (const bad of parsed.problems) problems.addIn(shown, bad.line, bad.col, where, bad.message);
-    Object.assign(vars, parsed.vars);
-  }
-  return { vars, files };
-}
-
-/** A short reason from an fs error: "no such file or directory". */
-function reason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const byCode: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EISDIR: 'is a directory',
-    ENOTDIR: 'a part of the path is not a directory',
-  };
-  return (err.code && byCode[err.code]) ?? err.message ?? String(e);
 }
