@@ -49,7 +49,8 @@ export function checkConfigSize(text: string, file: string): void {
 }
 
 function tooBig(bytes: number, atLeast = false): string {
-  return `config is ${atLeast ? 'over ' : ''}${formatBytes(bytes)}, over the limit of ${formatBytes(MAX_CONFIG_BYTES)}; split it or trim it`;
+  const what = atLeast ? 'config is' : `config is ${formatBytes(bytes)},`;
+  return `${what} over the limit of ${formatBytes(MAX_CONFIG_BYTES)}; split it or trim it`;
 }
 
 /**

@@ -37,7 +37,7 @@ export function prepareSource(doc: Document, text: string, lookup: Lookup, onUse
       node.items.forEach((item: unknown, i: number) => {
         if (!isPair(item)) return walk(item, [...path, i]);
         const key = item.key;
-        const seg = isScalar(key) ? String(key.value) : String(key);
+        const seg = !isScalar(key) ? String(key) : typeof key.value === 'symbol' ? '<<' : String(key.value);
         const at = isMap(node) ? [...path, seg] : [...path, i];
         if (isScalar(key) && typeof key.value === 'string' && key.value.includes('\0')) {
           problems.push({ offset: key.range?.[0] ?? 0, path: at, message: NUL_MESSAGE });
