@@ -1,27 +1,19 @@
 // The config loader: YAML text -> a validated Spec, or a ConfigError naming every problem at once.
-import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../core/errors.js';
-import type { ServiceSpec, Spec } from '../core/types.js';
-import { buildService, buildSettings } from './build.js';
-import { checkBounds } from './bounds.js';
-import { checkDeps, readDeps, type DepEntry } from './deps.js';
-import { expected } from './describe.js';
-import { hint } from '../core/did-you-mean.js';
-import { checkConfigSize, readConfig, readEnvFiles } from './files.js';
-import { MAX_INSTANCES, MAX_SERVICES } from './limits.js';
+import type { Spec } from '../core/types.js';
+import { checkConfigSize, readConfig } from './files.js';
 import { Locator, type PathSeg } from './locate.js';
 import { splitConfig } from './blocks.js';
 import { Problems } from './problems.js';
-import { PROBE_FORMS, TOP_KEYS, getSchemas, type RawService, type RawSettings } from './schema.js';
+import type { RawService } from './schema.js';
 import { prepareSource } from './source.js';
-import { lookupIn, readDotEnv, type Lookup } from './variables.js';
+import { variablesFor, type Lookup, type Variables } from './variables.js';
+import { isPlainObject, validate, type SourceFacts } from './validate.js';
 import { syntaxProblems } from './yaml-errors.js';
-import { MAX_SOCKET_PATH_BYTES as MAX_SOCKET_PATH } from '../core/limits.js';
 
 /** Unix socket paths are limited to sizeof(sun_path) - 1 bytes on Linux. */
-export { MAX_SOCKET_PATH };
-const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export { MAX_SOCKET_PATH } from './validate.js';
 
 /** Reads and validates a config file; throws ConfigError with every problem found. */
 export function loadSpec(file: string): Spec {
@@ -45,7 +37,7 @@ export interface ParseOptions {
 export function parseSpec(text: string, file: string, opts: ParseOptions = {}): Spec {
   checkConfigSize(text, file);
   const memory = opts.memory ?? ownMemory;
-  const vars = variables(file, opts.env ?? process.env);
+  const vars = variablesFor(file, opts.env ?? process.env);
   const fast = opts.incremental === false ? undefined : parseIncremental(text, file, memory, vars);
   lastParse.how = fast ? 'incremental' : 'full';
   return fast ?? parseFull(text, file, memory, vars).spec;
@@ -57,30 +49,8 @@ export function parseSpec(text: string, file: string, opts: ParseOptions = {}): 
  */
 export function parseLocated(text: string, file: string, opts: { env?: NodeJS.ProcessEnv } = {}): { spec: Spec; at: Locator['at'] } {
   checkConfigSize(text, file);
-  const { spec, locator } = parseFull(text, file, createParseMemory(), variables(file, opts.env ?? process.env));
+  const { spec, locator } = parseFull(text, file, createParseMemory(), variablesFor(file, opts.env ?? process.env));
   return { spec, at: (path, o) => locator.at(path, o) };
-}
-
-/** The variables of ${VAR}: `env`, then the .env beside the config, read at the first lookup. */
-interface Variables {
-  lookup: Lookup;
-  /** the .env file and its problems, once it was read */
-  dotenv(): ReturnType<typeof readDotEnv> | undefined;
-}
-
-function variables(file: string, env: NodeJS.ProcessEnv): Variables {
-  let dotenv: ReturnType<typeof readDotEnv> | undefined;
-  let lookup: Lookup | undefined;
-  return {
-    lookup: (name) => {
-      if (!lookup) {
-        dotenv = readDotEnv(dirname(resolve(file)));
-        lookup = lookupIn(env, dotenv.vars);
-      }
-      return lookup(name);
-    },
-    dotenv: () => dotenv,
-  };
 }
 
 /** loadSpec with the caches in `memory` (the daemon's, which outlives this module: see on-demand.ts). */
@@ -142,7 +112,7 @@ function parseFull(text: string, file: string, memory: ParseMemory, vars: Variab
     throw new ConfigError([{ file, line: 0, col: 0, path: '', message: (e as Error).message }]);
   }
   const rawServices = isPlainObject(raw) ? raw.services : undefined;
-  const spec = validate(raw, file, problems, memory, {
+  const spec = validate(raw, file, problems, memory.services, {
     order: (services) => fileOrder(doc, services),
     umask: (name, value) => umaskSource(doc.getIn(['services', name, 'umask'], true), value),
   });
@@ -154,111 +124,6 @@ function parseFull(text: string, file: string, memory: ParseMemory, vars: Variab
     used,
   );
   return { spec, locator };
-}
-
-/** How validate learns what only the YAML source knows. */
-interface SourceFacts {
-  /** service names in file order */
-  order(services: Record<string, unknown>): string[];
-  /** the umask as written (octal digits), see umaskSource */
-  umask(name: string, value: unknown): unknown;
-}
-
-/** Everything after YAML: the schema, cross-service checks, building the Spec. */
-function validate(raw: unknown, file: string, problems: Problems, memory: ParseMemory, facts: SourceFacts): Spec {
-  const absFile = resolve(file);
-  const dir = dirname(absFile);
-  if (!isPlainObject(raw)) {
-    problems.add([], expected('a mapping with settings and services', raw));
-    problems.throwIfAny();
-  }
-  const top = raw as Record<string, unknown>;
-  for (const key of Object.keys(top)) if (!(TOP_KEYS as readonly string[]).includes(key)) problems.unknownKey([], key, TOP_KEYS);
-
-  const { settings: settingsSchema } = getSchemas();
-  const settingsResult = settingsSchema.safeParse(top.settings, { reportInput: true });
-  if (!settingsResult.success) problems.addIssues(['settings'], settingsResult.error.issues);
-  const settings = buildSettings(settingsResult.data as RawSettings | undefined, dir);
-
-  const rawServices = top.services;
-  const services: ServiceSpec[] = [];
-  const graph = new Map<string, { deps: DepEntry[]; type: unknown }>();
-  if (!isPlainObject(rawServices) || Object.keys(rawServices).length === 0) {
-    problems.add(['services'], expected('a mapping of service names to services, at least one', rawServices));
-  } else {
-    const count = Object.keys(rawServices).length;
-    if (count > MAX_SERVICES) {
-      problems.add(['services'], `${count} services, over the limit of ${MAX_SERVICES}`, { key: true });
-    }
-    for (const name of facts.order(rawServices)) {
-      const value = rawServices[name];
-      const at = ['services', name];
-      if (!NAME.test(name)) {
-        problems.add(at, expected('a service name matching [a-z0-9][a-z0-9_-]{0,62}', name), { key: true });
-      }
-      if (!isPlainObject(value)) {
-        problems.add(at, expected('a mapping with at least a command', value));
-        graph.set(name, { deps: [], type: undefined });
-        continue;
-      }
-      graph.set(name, { deps: readDeps(value.depends_on), type: value.type });
-      const input = { ...value, umask: facts.umask(name, value.umask) };
-      if (input.umask === undefined) delete input.umask;
-      checkProbeForms(value, at, problems);
-      const env = readEnvFiles(value.env_file, file, dir, at, problems);
-      const result = parseService(memory.services, input);
-      if (!result.success) problems.addIssues(at, result.error.issues);
-      else {
-        const svc = result.data;
-        const b = svc.backoff;
-        if (b?.initial !== undefined && b.max !== undefined && b.max < b.initial) {
-          problems.add([...at, 'backoff', 'max'], expected(`at least backoff.initial (${b.initial}ms)`, (value.backoff as Record<string, unknown>).max));
-        }
-        const built = buildService(name, svc, dir, env.vars, env.files);
-        checkBounds(built, new Set(Object.keys(svc.env ?? {})), at, problems);
-        services.push(built);
-      }
-    }
-  }
-  const instances = services.reduce((n, s) => n + s.replicas, 0);
-  if (instances > MAX_INSTANCES) {
-    problems.add(['services'], `${instances} instances in all (replicas summed over the services), over the limit of ${MAX_INSTANCES}`, { key: true });
-  }
-  checkDeps(graph, problems);
-
-  const exitWith = isPlainObject(top.settings) ? top.settings.exit_with : undefined;
-  if (typeof exitWith === 'string' && exitWith !== '' && isPlainObject(rawServices) && !Object.hasOwn(rawServices, exitWith)) {
-    const names = Object.keys(rawServices);
-    problems.add(['settings', 'exit_with'], `unknown service ${JSON.stringify(exitWith)}${hint(exitWith, names)}`);
-  }
-  const socketBytes = Buffer.byteLength(settings.socket);
-  if (settingsResult.success && socketBytes > MAX_SOCKET_PATH) {
-    problems.add(
-      ['settings', 'socket'],
-      `socket path ${settings.socket} is ${socketBytes} bytes, over the ${MAX_SOCKET_PATH}-byte limit of Unix sockets; set a shorter settings.socket`,
-    );
-  }
-  problems.throwIfAny();
-  return { file: absFile, dir, settings, services };
-}
-
-// ---- the schema of one service, cached by input ----------------------------------------------
-
-/** The input as a cache key: JSON, with the numbers JSON cannot say (.inf, .nan) spelled out. */
-function inputKey(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}` : x));
-}
-
-/** A service through zod, or its result from `cache` (a reload revalidates none of the unchanged). */
-function parseService(cache: ParseMemory['services'], input: Record<string, unknown>): { success: true; data: RawService } | { success: false; error: { issues: Parameters<Problems['addIssues']>[1] } } {
-  const key = inputKey(input);
-  const hit = cache.get(key);
-  if (hit) return { success: true, data: hit };
-  const result = getSchemas().service.safeParse(input, { reportInput: true });
-  if (!result.success) return { success: false, error: { issues: result.error.issues } };
-  if (cache.size > 20_000) cache.clear();
-  cache.set(key, result.data as RawService);
-  return { success: true, data: result.data as RawService };
 }
 
 // ---- incremental reload ---------------------------------------------------------------------
@@ -345,7 +210,7 @@ function parseIncremental(text: string, file: string, memory: ParseMemory, vars:
   const problems = new Problems(file, BAILING);
   let spec: Spec;
   try {
-    spec = validate(top, file, problems, memory, {
+    spec = validate(top, file, problems, memory.services, {
       order: () => order,
       umask: (name) => umasks.get(name),
     });
@@ -365,30 +230,8 @@ function fileOrder(doc: Document, services: Record<string, unknown>): string[] {
   return [...new Set([...inFile, ...Object.keys(services)])];
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
 /** YAML 1.2 reads `umask: 022` as the number 22; a umask is octal, so use the digits as written. */
 function umaskSource(node: unknown, value: unknown): unknown {
   if (typeof value !== 'number') return value;
   return isScalar(node) && typeof node.source === 'string' && node.source !== '' ? node.source : value;
-}
-
-/** A probe needs exactly one of exec | tcp | http | log | fd. */
-function checkProbeForms(value: Record<string, unknown>, at: string[], problems: Problems): void {
-  for (const which of ['readiness', 'liveness']) {
-    const probe = value[which];
-    if (!isPlainObject(probe)) continue;
-    const forms = PROBE_FORMS.filter((f) => probe[f] !== undefined);
-    if (forms.length === 1 && which === 'liveness' && forms[0] === 'fd') {
-      // the notification fd says "ready" once; it cannot tell that a process went bad later
-      problems.add([...at, which, 'fd'], 'fd is a readiness form only; for liveness use exec, tcp, http or log');
-      continue;
-    }
-    if (forms.length === 1) continue;
-    const got = forms.length === 0 ? 'none' : forms.join(' and ');
-    const what = forms.length === 0 ? 'one of' : 'exactly one of';
-    problems.add([...at, which], `expected ${what} ${PROBE_FORMS.join(', ')}; got ${got}`);
-  }
 }

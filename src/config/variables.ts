@@ -4,7 +4,7 @@
 // Unlike compose, a bare $VAR stays as written (shell commands keep their $1, $HOME, $!), and a
 // ${VAR} that is not set is an error rather than an empty string.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseEnvFile, type EnvFileProblem } from './env-file.js';
 import { reason } from './files.js';
 
@@ -153,4 +153,27 @@ export function readDotEnv(dir: string): { file: string; vars: Record<string, st
 /** tend's environment first, then `dotenv`; own keys only (a variable named "constructor" is a name). */
 export function lookupIn(env: NodeJS.ProcessEnv, dotenv: Record<string, string>): Lookup {
   return (name) => (Object.hasOwn(env, name) ? env[name] : Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
+}
+
+/** The variables of a config `file`: `env`, then the .env beside it, read at the first lookup. */
+export interface Variables {
+  lookup: Lookup;
+  /** the .env file and its problems, once it was read */
+  dotenv(): ReturnType<typeof readDotEnv> | undefined;
+}
+
+/** The Variables of one parse: .env is read only if a value has a ${...} (it may be an app's own file). */
+export function variablesFor(file: string, env: NodeJS.ProcessEnv): Variables {
+  let dotenv: ReturnType<typeof readDotEnv> | undefined;
+  let lookup: Lookup | undefined;
+  return {
+    lookup: (name) => {
+      if (!lookup) {
+        dotenv = readDotEnv(dirname(resolve(file)));
+        lookup = lookupIn(env, dotenv.vars);
+      }
+      return lookup(name);
+    },
+    dotenv: () => dotenv,
+  };
 }
