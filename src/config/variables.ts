@@ -136,6 +136,11 @@ function reference(s: string, start: number, live: boolean, get: Lookup): { out:
   }
 }
 
+/** The .env file of a config: beside it. The daemon watches it as it watches env_files. */
+export function dotEnvPath(configFile: string): string {
+  return join(dirname(resolve(configFile)), '.env');
+}
+
 /** The variables of the `.env` file in `dir` (none when it does not exist), and its bad lines. */
 export function readDotEnv(dir: string): { file: string; vars: Record<string, string>; problems: EnvFileProblem[] } {
   const file = join(dir, '.env');

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { substitute, type Lookup } from '../../src/config/variables.js';
+import { dotEnvPath, substitute, type Lookup } from '../../src/config/variables.js';
 import { lastParse, parseSpec } from '../../src/config/load.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { tmpDir, yaml } from './helpers.js';
@@ -213,6 +213,10 @@ describe('variables in a config file', () => {
     expect(errors(dir, text)).toEqual([`${join(dir, '.env')}:2:1: expected KEY=VALUE; got "not a pair"`]);
     // a config without ${...} does not read .env at all (it may be an app's own, in another syntax)
     expect(parseSpec(yaml('services:', '  web:', '    command: echo $$'), join(dir, 'tend.yaml'), { env: {}, incremental: false }).services[0]!.command).toBe('echo $');
+  });
+
+  it('.env is the file beside the config (what the daemon must watch)', () => {
+    expect(dotEnvPath('/srv/app/tend.yaml')).toBe('/srv/app/.env');
   });
 
   it('names such as constructor or __proto__ are variables like any other', () => {
