@@ -24,9 +24,12 @@ export type OnUse = (path: readonly PathSeg[], name: string, value: string | und
 export function prepareSource(doc: Document, text: string, lookup: Lookup, onUse?: OnUse, prefix: PathSeg[] = []): SourceProblem[] {
   const problems: SourceProblem[] = [];
   const open = new Set<unknown>(); // the collections being walked: an alias to one of them is a cycle
+  const anchors = new Map<string, unknown>(); // an alias names the last anchor before it, in file order
   const walk = (node: unknown, path: PathSeg[]): void => {
+    const anchor = (node as { anchor?: unknown } | null)?.anchor;
+    if (typeof anchor === 'string') anchors.set(anchor, node);
     if (isAlias(node)) {
-      const target = node.resolve(doc);
+      const target = anchors.get(node.source);
       if (target !== undefined && open.has(target)) {
         problems.push({ offset: node.range?.[0] ?? 0, path, message: `alias *${node.source} is inside the value it names (a cycle)` });
       }
