@@ -43,6 +43,7 @@ function same(a: unknown, b: unknown): boolean {
   }
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
+  // own keys only: an env named "constructor" must not meet Object.prototype.constructor
   for (const k of Object.keys(ra)) if (ra[k] !== undefined && !same(ra[k], own(rb, k))) return false;
   for (const k of Object.keys(rb)) if (rb[k] !== undefined && own(ra, k) === undefined) return false;
   return true;

@@ -7,6 +7,15 @@ export interface EnvFileProblem {
   message: string;
 }
 
+/** Why a value with a NUL character is refused (here, in config values and in env files alike). */
+export const NUL_MESSAGE = 'a NUL character ("\\0") cannot be passed to a process (the value would end at it)';
+
+/** obj[key] = value as an own property, even for a key like "__proto__". */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', $: '$' };
 
@@ -35,7 +44,11 @@ export function parseEnvFile(text: string): { vars: Record<string, string>; prob
       problems.push({ line, col: raw.indexOf('=') + 2, message: value.error });
       return;
     }
-    vars[key] = value;
+    if (value.includes('\0')) {
+      problems.push({ line, col: raw.indexOf('=') + 2, message: NUL_MESSAGE });
+      return;
+    }
+    setOwn(vars, key, value);
   });
   return { vars, problems };
 }

@@ -4,6 +4,8 @@ import { ValueError, expected } from './describe.js';
 import { hint } from '../core/did-you-mean.js';
 import { parseCommand, parseFd, parseHttpUrl, parseRegex, parseTcp } from './forms.js';
 import { parseDuration, parseId, parseSignal, parseSize, parseUmask } from './units.js';
+import { setOwn } from './env-file.js';
+import { MAX_INSTANCES, MAX_TIMER_MS } from './limits.js';
 import type { PathSeg } from './locate.js';
 
 /** Prefix of the message an unknown-keys issue carries: the allowed keys follow, comma-separated. */
@@ -46,9 +48,17 @@ function from<T>(parse: (v: unknown) => T, check?: (out: T, v: unknown) => strin
 }
 
 const positive = (words: string) => (n: number, v: unknown) => (n > 0 ? undefined : expected(words, v));
-const duration = () => from(parseDuration).optional();
 const positiveDuration = () => from(parseDuration, positive('a duration > 0')).optional();
 const positiveSize = () => from(parseSize, positive('a size > 0')).optional();
+const size = () => from(parseSize).optional();
+
+/** What a timer can wait for: a longer duration would fire at once (and a probe run in a loop). */
+const TIMER_WORDS = `a duration of at most 24 days (576h), the longest a timer waits`;
+const timerBound = (n: number, v: unknown) => (n > MAX_TIMER_MS ? expected(TIMER_WORDS, v) : undefined);
+/** A duration a timer waits for (probe interval, backoff, stop_timeout...): at most MAX_TIMER_MS. */
+const timer = () => from(parseDuration, timerBound).optional();
+const positiveTimer = () =>
+  from(parseDuration, (n, v) => (n > 0 ? timerBound(n, v) : expected('a duration > 0', v))).optional();
 const bool = () => z.boolean({ error: (iss) => expected('true or false', iss.input) }).optional();
 const text = () =>
   z
@@ -58,6 +68,12 @@ const text = () =>
 const int = (min: number) => {
   const error = (iss: { input?: unknown }) => expected(`an integer >= ${min}`, iss.input);
   return z.int({ error }).min(min, { error }).optional();
+};
+/** An integer from min to max; `why` names what the maximum is. */
+const intUpTo = (min: number, max: number, why: string) => {
+  const error = (iss: { input?: unknown }) => expected(`an integer >= ${min}`, iss.input);
+  const over = (iss: { input?: unknown }) => expected(`an integer <= ${max} (${why})`, iss.input);
+  return z.int({ error }).min(min, { error }).max(max, { error: over }).optional();
 };
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -92,7 +108,7 @@ function envMap(v: unknown, bad: Report): Record<string, string> | undefined {
   const out: Record<string, string> = Object.create(null); // `__proto__` is a variable name too
   for (const [k, val] of Object.entries(v)) {
     if (!ENV_KEY.test(k)) bad(expected('a variable name without "="', k), [k]);
-    else if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
+    else if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean') setOwn(out, k, String(val));
     else bad(expected('a string, number or boolean', val), [k]);
   }
   return out;
@@ -115,7 +131,7 @@ function dependsOn(v: unknown, bad: Report): Record<string, (typeof DEPEND_CONDI
   const out: Record<string, (typeof DEPEND_CONDITIONS)[number]> = {};
   if (Array.isArray(v)) {
     v.forEach((item, i) => {
-      if (typeof item === 'string' && item !== '') out[item] = 'started';
+      if (typeof item === 'string' && item !== '') setOwn(out, item, 'started');
       else bad(expected('a service name', item), [i]);
     });
     return out;
@@ -125,7 +141,7 @@ function dependsOn(v: unknown, bad: Report): Record<string, (typeof DEPEND_CONDI
     return undefined;
   }
   for (const [k, cond] of Object.entries(v)) {
-    if ((DEPEND_CONDITIONS as readonly unknown[]).includes(cond)) out[k] = cond as (typeof DEPEND_CONDITIONS)[number];
+    if ((DEPEND_CONDITIONS as readonly unknown[]).includes(cond)) setOwn(out, k, cond as (typeof DEPEND_CONDITIONS)[number]);
     else {
       const h = typeof cond === 'string' ? hint(cond, DEPEND_CONDITIONS) : '';
       bad(expected(`one of ${DEPEND_CONDITIONS.join(', ')}`, cond) + h, [k]);
@@ -141,9 +157,9 @@ function build() {
     http: from(parseHttpUrl).optional(),
     log: from(parseRegex).optional(),
     fd: from(parseFd).optional(),
-    interval: positiveDuration(),
-    timeout: positiveDuration(),
-    initial_delay: duration(),
+    interval: positiveTimer(),
+    timeout: positiveTimer(),
+    initial_delay: timer(),
     failure_threshold: int(1),
   });
   const service = mapping({
@@ -159,8 +175,8 @@ function build() {
     autostart: bool(),
     restart: oneOf(RESTART_POLICIES),
     backoff: mapping({
-      initial: duration(),
-      max: duration(),
+      initial: timer(),
+      max: timer(),
       factor: z
         .number({ error: (iss) => expected('a number >= 1', iss.input) })
         .min(1, { error: (iss) => expected('a number >= 1', iss.input) })
@@ -168,7 +184,7 @@ function build() {
     }),
     start_limit: mapping({ burst: int(1), interval: positiveDuration() }),
     stop_signal: from(parseSignal).optional(),
-    stop_timeout: duration(),
+    stop_timeout: timer(),
     readiness: probe,
     liveness: probe,
     limits: mapping({
@@ -180,14 +196,14 @@ function build() {
       pids: int(1),
       nofile: int(1),
     }),
-    logs: mapping({ max_size: positiveSize(), keep: int(0) }),
-    replicas: int(1),
+    logs: mapping({ max_size: size(), keep: int(0) }),
+    replicas: intUpTo(1, MAX_INSTANCES, 'the limit of instances in all'),
     depends_on: orNull(custom(dependsOn)),
   });
   const settings = mapping({
     socket: text(),
     log_dir: text(),
-    shutdown_timeout: duration(),
+    shutdown_timeout: timer(),
     echo: bool(),
     watch: bool(),
     exit_with: text(),

@@ -59,6 +59,25 @@ describe('the parser bundle reads configs as load.ts does', () => {
     same(join(dir, 'tend.yaml'));
   });
 
+  it('variables: from the environment and .env, $$, defaults, and an unset one refused the same way', () => {
+    const dir = tmpDir({
+      '.env': 'APP=api.js\nN=2\n',
+      'tend.yaml': yaml(
+        'settings: { log_dir: "${LOGS:-logs}" }',
+        'services:',
+        '  api:',
+        '    command: [node, "${APP}", "$$HOME"]',
+        '    replicas: ${N}',
+        '    env: { HOME_DIR: "${HOME}" }',
+      ),
+      'unset.yaml': yaml('services:', '  api:', '    command: echo ${TEND_SURELY_UNSET_VAR}'),
+      'cycle.yaml': yaml('services:', '  api:', '    command: &c [sleep, *c]'),
+      'nul.yaml': yaml('services:', '  api:', '    command: "a\\0b"'),
+    });
+    for (const f of ['tend.yaml', 'unset.yaml', 'cycle.yaml', 'nul.yaml']) same(join(dir, f));
+    expect(outcome(() => bundled.loadSpecWith(join(dir, 'unset.yaml'), bundled.createParseMemory()))).toMatchObject({ configError: true });
+  });
+
   it('bad configs: the same located problems, as tend ConfigErrors', () => {
     const dir = tmpDir({
       'bad.yaml': yaml('services:', '  web:', '    comand: x', '    restart: alway', '  db: { command: y, depends_on: [nope] }'),

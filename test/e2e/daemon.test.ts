@@ -135,7 +135,7 @@ services:
     command: sleep 0.2; exit 255
     restart: never
   killed:
-    command: kill -KILL $$
+    command: kill -KILL $$$$
     restart: never
 `);
     await p.up();

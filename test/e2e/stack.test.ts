@@ -410,7 +410,7 @@ settings:
   exit_with: app
 services:
   db:
-    command: echo $$ > db.pid; exec sleep 1000
+    command: echo $$$$ > db.pid; exec sleep 1000
     readiness: { exec: "test -s db.pid", interval: 50ms }
   app:
     type: oneshot

@@ -1,0 +1,123 @@
+// What a valid config may still get wrong about this machine, found before a spawn fails: a
+// program that is not on PATH or not executable, a cwd that does not exist, an unknown user or
+// group. These are warnings (the machine may change before `tend up`), each located in the file.
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
+import type { ConfigProblem } from '../core/errors.js';
+import type { ServiceSpec, Spec } from '../core/types.js';
+import { lookupGroup, lookupUser } from '../sys/users.js';
+import { formatPath, type PathSeg } from './locate.js';
+
+/** Where a key path sits in the file (the Locator of the parse). */
+export type At = (path: readonly PathSeg[], opts?: { key?: boolean }) => { line: number; col: number };
+
+/** Shell words that are not programs looked up on PATH: keywords and builtins of sh. */
+const SHELL_WORDS = new Set(
+  ('! { } [ [[ ]] . : alias bg break case cd command continue do done elif else esac eval exec exit export false fc fg ' +
+    'for function getopts hash if jobs kill local printf pwd read readonly return select set shift source test then ' +
+    'time times trap true type ulimit umask unalias unset until wait while echo').split(' '),
+);
+const PLAIN_WORD = /^[A-Za-z0-9_./+@%,:-]+$/;
+
+/**
+ * The program a command runs, when tend can tell without running a shell: argv[0] of a list; for
+ * a string, its first word when that word is plain (after an `exec`), else undefined.
+ */
+export function programOf(command: string | string[]): { program: string; index?: number } | undefined {
+  if (Array.isArray(command)) return command[0] ? { program: command[0], index: 0 } : undefined;
+  const words = command.trim().split(/[ \t]+/);
+  let word = words[0];
+  if (word === 'exec') word = words[1];
+  if (word === undefined || !PLAIN_WORD.test(word) || SHELL_WORDS.has(word)) return undefined;
+  return { program: word };
+}
+
+/**
+ * Why `program` would not run (undefined: it would): looked up in `path` (a PATH value) unless it
+ * holds a slash, then taken relative to `cwd`.
+ */
+export function whyNotRunnable(program: string, cwd: string, path: string | undefined, whose = ''): string | undefined {
+  if (program.includes('/')) {
+    const file = resolve(cwd, program);
+    const why = notExecutable(file);
+    return why && `program ${JSON.stringify(program)} ${why}`;
+  }
+  const dirs = (path ?? '').split(delimiter);
+  let found: string | undefined;
+  for (const d of dirs) {
+    const file = resolve(cwd, d === '' ? '.' : d, program);
+    const why = notExecutable(file);
+    if (why === undefined) return undefined;
+    if (why !== 'does not exist') found ??= `${file} ${why}`;
+  }
+  if (found) return `program ${JSON.stringify(program)}: ${found}`;
+  return `program ${JSON.stringify(program)} is not found on ${whose}PATH${path === undefined ? ' (PATH is not set)' : ''}`;
+}
+
+function notExecutable(file: string): string | undefined {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return 'does not exist';
+  }
+  if (!st.isFile()) return 'is not a file';
+  try {
+    accessSync(file, constants.X_OK);
+    return undefined;
+  } catch {
+    return 'is not executable';
+  }
+}
+
+/** The warnings of `spec` on this machine, located with `at`; `env` is tend's environment. */
+export function hostWarnings(spec: Spec, at: At, env: NodeJS.ProcessEnv = process.env): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const warn = (path: PathSeg[], message: string): void => {
+    const { line, col } = at(path);
+    out.push({ file: spec.file, line, col, path: formatPath(path), message });
+  };
+  for (const svc of spec.services) {
+    const base: PathSeg[] = ['services', svc.name];
+    const cwdOk = checkCwd(svc, (m) => warn([...base, 'cwd'], m));
+    const own = Object.hasOwn(svc.env, 'PATH');
+    const path = own ? svc.env.PATH : env.PATH;
+    const commands: [string | string[], PathSeg[]][] = [[svc.command, [...base, 'command']]];
+    for (const which of ['readiness', 'liveness'] as const) {
+      const check = svc[which]?.check;
+      if (check?.kind === 'exec') commands.push([check.command, [...base, which, 'exec']]);
+    }
+    for (const [command, where] of commands) {
+      const p = programOf(command);
+      // a relative program is found from cwd: when cwd is missing, that warning says it all
+      if (!p || (!cwdOk && (p.program.includes('/') || path?.split(delimiter).some((d) => !d.startsWith('/'))))) continue;
+      const why = whyNotRunnable(p.program, svc.cwd, path, own ? "the service's " : '');
+      if (why) warn(p.index === undefined ? where : [...where, p.index], why);
+    }
+    if (typeof svc.user === 'string') {
+      try {
+        lookupUser(svc.user);
+      } catch {
+        warn([...base, 'user'], `user ${JSON.stringify(svc.user)} does not exist on this machine (not in /etc/passwd)`);
+      }
+    }
+    if (typeof svc.group === 'string') {
+      try {
+        lookupGroup(svc.group);
+      } catch {
+        warn([...base, 'group'], `group ${JSON.stringify(svc.group)} does not exist on this machine (not in /etc/group)`);
+      }
+    }
+  }
+  return out;
+}
+
+function checkCwd(svc: ServiceSpec, warn: (message: string) => void): boolean {
+  try {
+    if (statSync(svc.cwd).isDirectory()) return true;
+    warn(`cwd ${svc.cwd} is not a directory`);
+  } catch {
+    warn(`cwd ${svc.cwd} does not exist`);
+  }
+  return false;
+}

@@ -1,0 +1,146 @@
+// `tend check`'s loader call (config/check.ts, config/host.ts): errors and warnings as located
+// lists, the counts; warnings about this machine from real files, PATHs, users and groups.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkSpec } from '../../src/config/check.js';
+import { programOf, whyNotRunnable } from '../../src/config/host.js';
+import { tmpDir, yaml } from './helpers.js';
+
+/** A folder with an executable `bin/tool`, a plain file `bin/data` and the config `text`. */
+function setup(text: string): { dir: string; file: string } {
+  const dir = tmpDir();
+  mkdirSync(join(dir, 'bin'));
+  writeFileSync(join(dir, 'bin/tool'), '#!/bin/sh\n');
+  chmodSync(join(dir, 'bin/tool'), 0o755);
+  writeFileSync(join(dir, 'bin/data'), 'x');
+  chmodSync(join(dir, 'bin/data'), 0o644);
+  const file = join(dir, 'tend.yaml');
+  writeFileSync(file, text);
+  return { dir, file };
+}
+
+/** The warnings as `line:col: path: message` with the folder shown as DIR. */
+const shown = (dir: string, list: { line: number; col: number; path: string; message: string }[]) =>
+  list.map((w) => `${w.line}:${w.col}: ${w.path}: ${w.message}`.replaceAll(dir, 'DIR'));
+
+describe('checkSpec', () => {
+  it('a good config: the spec, no problem, no warning, and the counts', () => {
+    const { file } = setup(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', '    replicas: 3', '  db:', '    command: sleep 1'));
+    const r = checkSpec(file);
+    expect([r.problems, r.warnings, r.services, r.instances]).toEqual([[], [], 2, 4]);
+    expect(r.spec!.services.map((s) => s.name)).toEqual(['web', 'db']);
+  });
+
+  it('a bad config: every problem as {file, line, col, path, message}, no spec', () => {
+    const { file } = setup(yaml('services:', '  web:', '    command: x', '    restart: alway'));
+    expect(checkSpec(file)).toEqual({
+      problems: [
+        {
+          file,
+          line: 4,
+          col: 14,
+          path: 'services.web.restart',
+          message: 'expected one of always, on-failure, never; got "alway" (did you mean "always"?)',
+        },
+      ],
+      warnings: [],
+      services: 0,
+      instances: 0,
+    });
+    expect(checkSpec(join(file, '..', 'missing.yaml')).problems[0]!.message).toBe('cannot read config: no such file or directory');
+  });
+
+  it('warns of programs that would not run, cwds that do not exist, unknown users and groups', () => {
+    const { dir, file } = setup(
+      yaml(
+        'services:',
+        '  a:',
+        '    command: [no-such-program-x1, --flag]',
+        '  b:',
+        '    command: no-such-program-x2 --port 80',
+        '  c:',
+        '    command: exec ./bin/data',
+        '  d:',
+        '    command: [./bin/missing]',
+        '    cwd: gone',
+        '  e:',
+        '    command: [tool]',
+        '    env: { PATH: "/nowhere:bin" }',
+        '    readiness: { exec: [./bin/data] }',
+        '  f:',
+        '    command: ./bin/tool',
+        '    user: no-such-user-x',
+        '    group: no-such-group-x',
+        '  g:',
+        '    command: x',
+        '    env: { PATH: "/nowhere" }',
+        '    liveness: { exec: "missing-probe-tool --check" }',
+      ),
+    );
+    const r = checkSpec(file, { env: { PATH: '/usr/bin:/bin' } });
+    expect(r.problems).toEqual([]);
+    expect(r.warnings.every((w) => w.file === file)).toBe(true);
+    expect(shown(dir, r.warnings)).toEqual([
+      '3:15: services.a.command[0]: program "no-such-program-x1" is not found on PATH',
+      '5:14: services.b.command: program "no-such-program-x2" is not found on PATH',
+      '7:14: services.c.command: program "./bin/data" is not executable',
+      '10:10: services.d.cwd: cwd DIR/gone does not exist',
+      '14:25: services.e.readiness.exec[0]: program "./bin/data" is not executable',
+      '17:11: services.f.user: user "no-such-user-x" does not exist on this machine (not in /etc/passwd)',
+      '18:12: services.f.group: group "no-such-group-x" does not exist on this machine (not in /etc/group)',
+      "20:14: services.g.command: program \"x\" is not found on the service's PATH",
+      "22:23: services.g.liveness.exec: program \"missing-probe-tool\" is not found on the service's PATH",
+    ]);
+  });
+
+  it("a service's own PATH is the one searched, relative entries from its cwd", () => {
+    const { file } = setup(yaml('services:', '  e:', '    command: [tool]', '    env: { PATH: "/nowhere:bin" }'));
+    expect(checkSpec(file, { env: { PATH: '/usr/bin:/bin' } }).warnings).toEqual([]);
+    const other = setup(yaml('services:', '  e:', '    command: [tool]'));
+    expect(checkSpec(other.file, { env: { PATH: `/nowhere:${join(other.dir, 'bin')}` } }).warnings).toEqual([]);
+    expect(checkSpec(other.file, { env: { PATH: '/nowhere' } }).warnings.map((w) => w.message)).toEqual(['program "tool" is not found on PATH']);
+  });
+
+  it('a program found but not executable says where; a directory is not a program', () => {
+    const { dir } = setup('');
+    expect(whyNotRunnable('data', dir, join(dir, 'bin'))).toBe(`program "data": ${join(dir, 'bin/data')} is not executable`);
+    expect(whyNotRunnable('bin', dir, dir)).toBe(`program "bin": ${join(dir, 'bin')} is not a file`);
+    expect(whyNotRunnable('tool', dir, `${join(dir, 'bin')}`)).toBeUndefined();
+    expect(whyNotRunnable('tool', dir, undefined)).toBe('program "tool" is not found on PATH (PATH is not set)');
+  });
+
+  it('numeric users and groups are not looked up (any id may be used)', () => {
+    const { file } = setup(yaml('services:', '  a:', '    command: [sh]', '    user: 4242', '    group: 4242'));
+    expect(checkSpec(file, { env: { PATH: '/usr/bin:/bin' } }).warnings).toEqual([]);
+  });
+});
+
+describe('programOf: what a command runs, when tend can tell', () => {
+  it.each([
+    [['node', 'x.js'], 'node'],
+    ['node server.js --port 80', 'node'],
+    ['  ./bin/app   -v', './bin/app'],
+    ['exec /usr/bin/env node', '/usr/bin/env'],
+    ['exec gunicorn app:app', 'gunicorn'],
+  ])('%j runs %s', (command, program) => {
+    expect(programOf(command)?.program).toBe(program);
+  });
+
+  it.each([
+    'cd app && ./run',
+    'FOO=1 node x.js',
+    'echo hi',
+    '"quoted" x',
+    '$HOME/bin/x',
+    'a|b',
+    'while true; do x; done',
+    '(sub)',
+    'x;y',
+    '~/bin/x',
+    '[ -f x ]',
+    'exec',
+  ])('%j: not without a shell', (command) => {
+    expect(programOf(command)).toBeUndefined();
+  });
+});
