@@ -290,12 +290,18 @@ describe('ProbeRunner', () => {
     await waitFor(() => results.length >= 3, 'three runs');
     runner.stop();
     const seen = results.length;
-    // a run may be in flight: wait until the file shows it ended, then allow one more interval
-    await waitFor(() => readFileSync(log, 'utf8').trim().endsWith('end'), 'the last run to end');
-    await new Promise((r) => setTimeout(r, 150)); // absence can only be checked over a window
+    // a run in flight at stop() finishes (its result dropped): wait until the file shows every
+    // started run ended (an even count; under load its sh may not have written "start" yet, so
+    // look again over a window), then nothing more may be added
+    const settled = (): string => readFileSync(log, 'utf8');
+    await waitFor(() => settled().trim().split('\n').length % 2 === 0 && settled().trim().endsWith('end'), 'the last run to end');
+    await new Promise((r) => setTimeout(r, 300)); // absence can only be checked over a window
+    await waitFor(() => settled().trim().split('\n').length % 2 === 0, 'a late run to end');
+    const before = settled();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled()).toBe(before);
     expect(results.length).toBe(seen);
-    const lines = readFileSync(log, 'utf8').trim().split('\n');
-    expect(lines.length % 2).toBe(0);
+    const lines = before.trim().split('\n');
     lines.forEach((l, i) => expect(l).toBe(i % 2 === 0 ? 'start' : 'end'));
     expect(results.every((r) => r.ok)).toBe(true);
   });
