@@ -23,7 +23,7 @@ export const check: LocalCommand = {
   args: [],
   flags: [JSON_FLAG, CONFIG_FLAG],
   where: 'cli',
-  examples: ['check', 'check -c deploy/tend.yaml', 'check --json'],
+  examples: ['check', 'check --json -c deploy/tend.yaml'],
   notes:
     'Prints every problem with file:line:col and exits 2, or says how many services the config holds. ' +
     '--json prints the problems as one JSON list of {file, line, col, path, message, severity} ([] when there are none).',

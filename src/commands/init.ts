@@ -18,7 +18,7 @@ export const init: LocalCommand = {
     { ...CONFIG_FLAG, help: 'where to write it (default: $TEND_CONFIG, else ./tend.yaml)' },
   ],
   where: 'cli',
-  examples: ['init', 'init --from Procfile', 'init --from docker-compose.yml --force'],
+  examples: ['init', 'init --from docker-compose.yml'],
   notes:
     'Refuses to overwrite a config without --force. --from keeps each service\'s command, environment, env_file, ' +
     'depends_on, restart, healthcheck (as readiness), working_dir and user; what it cannot carry over (image, ports, ' +

@@ -59,7 +59,7 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
     if (args.wait === false) return { ...r, exited: false };
     const bound = args.timeout ?? (r.timeout_ms ?? DEFAULT_BOUND_MS) + MARGIN_MS;
     if (!(await daemonGone(client, r.pid, bound))) {
-      throw new TendError('timeout', `timed out after ${Math.round(bound / 1000)}s waiting for tend (pid ${r.pid}) to exit`);
+      throw new TendError('timeout', `timed out after ${bound < 1000 ? `${bound}ms` : `${Math.round(bound / 1000)}s`} waiting for tend (pid ${r.pid}) to exit`);
     }
     return { ...r, exited: true };
   },

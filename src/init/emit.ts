@@ -20,9 +20,9 @@ const EXPLAIN: Record<string, string> = {
 
 /** A YAML scalar: plain when it reads back as the same string, else double-quoted (JSON is valid YAML). */
 export function scalar(v: string, inFlow = false): string {
-  const plain = inFlow ? /^[A-Za-z0-9_./@%+=~^-][A-Za-z0-9_./@%+=~^:-]*$/ : /^[A-Za-z0-9_./@%+=~^(-][^#\n]*$/;
+  const plain = inFlow ? /^[A-Za-z0-9_./+=^-][A-Za-z0-9_./@%+=~^:-]*$/ : /^[A-Za-z0-9_./+=^(-][^#\n]*$/;
   const risky =
-    /^(true|false|yes|no|on|off|null|y|n)$/i.test(v) ||
+    /^(true|false|yes|no|on|off|null|y|n|~)$/i.test(v) ||
     /^[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?$/.test(v) ||
     /^0[xo]/i.test(v) ||
     /: |:$|\s$|^- |^-$| #/.test(v) ||
