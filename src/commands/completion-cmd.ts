@@ -5,9 +5,12 @@ import { SIGNAL_NAMES } from '../core/signals.js';
 import type { LocalCommand } from './command.js';
 import { EXIT } from './command.js';
 import { serviceWords } from './completion.js';
-import { completionScript, SHELLS, type ShellName } from './completion-scripts.js';
+import type { ShellName } from './completion-scripts.js';
 import { configServiceNames } from './config-names.js';
 import { FIND_DAEMON } from './flags.js';
+
+/** The shells there is a script for (completion-scripts.ts, loaded only by `tend completion`). */
+const SHELLS: readonly ShellName[] = ['bash', 'zsh', 'fish'];
 
 /** `tend completion SHELL`. */
 export const completion: LocalCommand = {
@@ -26,6 +29,7 @@ export const completion: LocalCommand = {
       env.err(`tend: completion: expected one of ${SHELLS.join(', ')}; got "${shell}"\nusage: tend completion SHELL\n`);
       return EXIT.usage;
     }
+    const { completionScript } = await import('./completion-scripts.js');
     env.out(completionScript(shell, env.commands, SIGNAL_NAMES));
     return EXIT.ok;
   },
