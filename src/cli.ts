@@ -10,8 +10,10 @@ import { CLI_COMMANDS, COMMANDS, findCommand } from './commands/index.js';
 import { checkArgs, parseWords, usageOf, UsageError } from './commands/parse.js';
 import { runCommand } from './commands/run.js';
 import { shell } from './commands/shell.js';
+import { noConfigMessage, type ConfigSource } from './commands/no-config.js';
 import { didYouMean } from './commands/suggest.js';
 import { resolveConfigPath } from './config/resolve.js';
+import { TendError } from './core/errors.js';
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
@@ -24,6 +26,22 @@ function configPath(flags: Parsed['flags']): string {
   return resolveConfigPath({ config: typeof flag === 'string' ? flag : undefined, env: process.env, cwd: process.cwd() });
 }
 
+/** Where configPath's answer comes from, for the message when there is no file there. */
+function configSource(flags: Parsed['flags']): ConfigSource {
+  return typeof flags.config === 'string' && flags.config ? 'flag' : process.env.TEND_CONFIG ? 'env' : 'default';
+}
+
+/** The no-config message when the config file is missing, else undefined. */
+function noConfig(flags: Parsed['flags']): string | undefined {
+  const file = configPath(flags);
+  return existsSync(file) ? undefined : noConfigMessage(file, configSource(flags), process.cwd());
+}
+
+/** Whether the socket is named outright (--socket, $TEND_SOCKET) rather than found through the config. */
+function socketGiven(flags: Parsed['flags']): boolean {
+  return typeof flags.socket === 'string' || Boolean(process.env.TEND_SOCKET);
+}
+
 /** --socket, else $TEND_SOCKET, else settings.socket of the config (parsed only when it sets one). */
 export async function socketPath(flags: Parsed['flags']): Promise<string> {
   if (typeof flags.socket === 'string') return resolve(flags.socket);
@@ -33,7 +51,7 @@ export async function socketPath(flags: Parsed['flags']): Promise<string> {
   const fallback = resolve(dir, '.tend/tend.sock');
   if (!existsSync(file)) return fallback;
   const text = readFileSync(file, 'utf8');
-  if (!/\bsocket\s*:/.test(text)) return fallback; // the default: no YAML parser needed
+  if (!/^[^#\n]*\bsocket\s*:/m.test(text)) return fallback; // the default (or only a comment): no YAML parser needed
   try {
     const { parse } = await import('yaml');
     const doc = parse(text) as { settings?: { socket?: unknown } } | null;
@@ -45,7 +63,11 @@ export async function socketPath(flags: Parsed['flags']): Promise<string> {
 }
 
 /** `up` loads the config through the parser it can let go of (config/on-demand.ts); `check` need not. */
-async function loadConfig(file: string, daemon: boolean) {
+async function loadConfig(file: string, daemon: boolean, flags: Parsed['flags'] = {}) {
+  if (!existsSync(file)) {
+    err(noConfigMessage(file, configSource(flags), process.cwd()));
+    return undefined;
+  }
   const { ConfigError } = await import('./core/errors.js');
   if (daemon) {
     (await import('./daemon/memory.js')).tuneV8();
@@ -81,6 +103,8 @@ const env: CliEnv = {
   width,
   configPath,
   socketPath,
+  socketGiven,
+  noConfig,
   loadConfig,
   async runDaemon(spec) {
     // the parser's garbage (yaml, zod, their compiled code) goes now, before the services start:
@@ -111,6 +135,8 @@ async function main(argv: string[]): Promise<number> {
   if (first === undefined) {
     if (env.terminal) return shell.run!({ positionals: [], flags: {} }, env);
     err(cliHelpText(CLI_COMMANDS, width));
+    const missing = noConfig({});
+    if (missing) err(`\n${missing}`);
     return EXIT.usage;
   }
   const name = ALIASES[first] ?? first;
@@ -131,7 +157,12 @@ async function main(argv: string[]): Promise<number> {
     }
     const path = flags.help ? '' : await socketPath(flags);
     const { connect } = await import('./control/client.js');
-    return runCommand(cmd, words, { out, err, color: env.color, width, connect: () => connect(path) });
+    // no daemon where the config would put it, and no config: say how to begin
+    const withHint = (e: unknown): never => {
+      const missing = e instanceof TendError && e.code === 'no_daemon' && !socketGiven(flags) ? noConfig(flags) : undefined;
+      throw missing ? new TendError('no_daemon', `${e instanceof Error ? e.message : String(e)}\n${missing.trimEnd()}`) : e;
+    };
+    return runCommand(cmd, words, { out, err, color: env.color, width, connect: () => connect(path).catch(withHint) });
   }
   let p: Parsed;
   try {

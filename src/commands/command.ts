@@ -10,10 +10,11 @@ import type { CommandContext } from './context.js';
 
 /**
  * What a word is, for completion and for help: a service name (or `all`, or a replica set), a
- * signal name, a command name, a file, a duration (`30s`), a whole number, a socket path.
+ * signal name, a command name, a file, a duration (`30s`), a whole number, a socket path, or one
+ * of a fixed list of words (`choices`).
  * Enough for a shell completion script to be written from the table alone.
  */
-export type WordKind = 'service' | 'signal' | 'command' | 'file' | 'duration' | 'number' | 'path';
+export type WordKind = 'service' | 'signal' | 'command' | 'file' | 'duration' | 'number' | 'path' | 'choice';
 
 /** A flag: `--name`, maybe `-s`, maybe taking a value. */
 export interface FlagSpec {
@@ -38,6 +39,8 @@ export interface ArgSpec {
   optional?: boolean;
   /** the last argument may be given more than once (NAME...) */
   repeat?: boolean;
+  /** kind `choice`: the words it may be */
+  choices?: readonly string[];
 }
 
 /** A command's words after parsing: positionals in order, flags by long name (`true` for a switch). */
@@ -81,6 +84,12 @@ export interface SocketCommand<N extends string = string, A = any, R = any, E = 
   request(p: Parsed): A;
   /** whether this request streams (`-f`): events are printed with printEvent until it ends */
   streams?(args: A): boolean;
+  /**
+   * after the reply, before printing: waits for what the command promised on the client's side
+   * (shutdown: until the daemon has exited) on the same connection; returns the result to print.
+   * Throws TendError for a failure (exit 1).
+   */
+  settle?(result: R, args: A, client: Client): Promise<R>;
   /** what `--json` prints of the result (default: the result itself) */
   json?(result: R): unknown;
   /** prints the result for people */
@@ -101,8 +110,12 @@ export interface CliEnv extends PrintIo {
   configPath(flags: Parsed['flags']): string;
   /** --socket, else $TEND_SOCKET, else settings.socket of the config */
   socketPath(flags: Parsed['flags']): Promise<string>;
-  /** the config at `file`, or undefined after printing why not; `daemon`: for `tend up` */
-  loadConfig(file: string, daemon: boolean): Promise<Spec | undefined>;
+  /** whether the socket is named outright (--socket, $TEND_SOCKET) rather than found through the config */
+  socketGiven(flags: Parsed['flags']): boolean;
+  /** when the config file is missing: what was looked for and how to begin (`tend init`); else undefined */
+  noConfig(flags: Parsed['flags']): string | undefined;
+  /** the config at `file`, or undefined after printing why not; `daemon`: for `tend up`; `flags`: for the no-config message */
+  loadConfig(file: string, daemon: boolean, flags?: Parsed['flags']): Promise<Spec | undefined>;
   /** runs the supervisor in the foreground until it shuts down; its exit code */
   runDaemon(spec: Spec): Promise<number>;
   /** the interactive shell on the daemon at `socket`; its exit code */

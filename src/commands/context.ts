@@ -19,6 +19,8 @@ export interface DaemonContext {
   };
   reload(dryRun: boolean): Promise<ReloadResult>;
   shutdown(): void;
+  /** settings.shutdown_timeout in ms: how long the shutdown the daemon was asked for may take (shutdown tells the client) */
+  shutdownTimeoutMs?(): number;
   /** the latest config problem (a broken reload), shown by status */
   configProblem(): string | undefined;
   shuttingDown(): boolean;

@@ -3,10 +3,12 @@
 // A new command is a new module plus its line here (test/commands/registry.test.ts checks both).
 import { check } from './check.js';
 import { clear } from './clear.js';
+import { complete, completion } from './completion-cmd.js';
 import type { Command } from './command.js';
 import { events } from './events.js';
 import { exit } from './exit.js';
 import { help } from './help.js';
+import { init } from './init.js';
 import { logs } from './logs.js';
 import { ping } from './ping.js';
 import { reload } from './reload.js';
@@ -26,7 +28,7 @@ import { why } from './why.js';
 export const SOCKET_COMMANDS = [status, start, stop, restart, signal, why, reload, logs, events, shutdown, ping] as const;
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [up, check, shell, ...SOCKET_COMMANDS, top, help, clear, exit, version];
+export const COMMANDS: readonly Command[] = [init, up, check, shell, ...SOCKET_COMMANDS, top, help, clear, exit, version, completion, complete];
 
 /** The commands of the one-shot CLI (`tend help` lists them). */
 export const CLI_COMMANDS: readonly Command[] = COMMANDS.filter((c) => c.where !== 'shell' && !c.hidden);

@@ -64,7 +64,8 @@ async function execute<A, R, E>(cmd: SocketCommand<string, A, R, E>, args: A, js
     }
     return EXIT.ok;
   }
-  const result = (await untyped.request(cmd.name, args)) as R;
+  let result = (await untyped.request(cmd.name, args)) as R;
+  if (cmd.settle) result = await cmd.settle(result, args, client);
   if (json) io.out(JSON.stringify(cmd.json ? cmd.json(result) : result) + '\n');
   else cmd.print(result, io, args);
   return EXIT.ok;

@@ -1,6 +1,10 @@
 // `tend shell`: the interactive shell.
 import type { LocalCommand } from './command.js';
+import { EXIT } from './command.js';
 import { FIND_DAEMON } from './flags.js';
+
+/** How long the shell waits for a daemon before saying there is no config (the answer is local and quick). */
+const PROBE_MS = 500;
 
 /** `tend shell`. */
 export const shell: LocalCommand = {
@@ -9,9 +13,23 @@ export const shell: LocalCommand = {
   args: [],
   flags: FIND_DAEMON,
   examples: ['shell', 'shell --socket /run/tend/tend.sock'],
-  notes: 'Line editing, history (~/.tend_history), Tab completion, top, logs -f. It talks to the daemon through the socket only.',
+  notes:
+    'Line editing, history (~/.tend_history), Tab completion, top, logs -f. It talks to the daemon through the socket only. ' +
+    'With no config file and no daemon, it says what it looked for and how to begin (tend init) instead of waiting.',
   where: 'cli',
   async run(p, env) {
-    return env.startShell(await env.socketPath(p.flags));
+    const socket = await env.socketPath(p.flags);
+    const missing = env.socketGiven(p.flags) ? undefined : env.noConfig(p.flags);
+    if (missing) {
+      // nothing to talk to and nothing to start one from: say so once instead of retrying
+      const { connect } = await import('../control/client.js');
+      const client = await connect(socket, { timeoutMs: PROBE_MS }).catch(() => undefined);
+      client?.close();
+      if (!client) {
+        env.err(`tend: no tend daemon answers on ${socket}\n${missing}`);
+        return EXIT.noDaemon;
+      }
+    }
+    return env.startShell(socket);
   },
 };

@@ -13,7 +13,7 @@ export const up: LocalCommand = {
     "Service output goes to stdout, each line prefixed with the service's name (settings.echo: false turns it off); " +
     'state changes go to stderr. Ctrl-C (SIGINT) or SIGTERM stops every service, then tend exits.',
   async run(p, env) {
-    const spec = await env.loadConfig(env.configPath(p.flags), true);
+    const spec = await env.loadConfig(env.configPath(p.flags), true, p.flags);
     return spec ? env.runDaemon(spec) : EXIT.usage;
   },
 };

@@ -34,7 +34,7 @@ describe('the command table', () => {
       'status', 'start', 'stop', 'restart', 'signal', 'why', 'reload', 'logs', 'events', 'shutdown', 'top', 'help', 'clear', 'exit',
     ]);
     expect(CLI_COMMANDS.map((c) => c.name)).toEqual([
-      'up', 'check', 'shell', 'status', 'start', 'stop', 'restart', 'signal', 'why', 'reload', 'logs', 'events', 'shutdown', 'help', 'version',
+      'init', 'up', 'check', 'shell', 'status', 'start', 'stop', 'restart', 'signal', 'why', 'reload', 'logs', 'events', 'shutdown', 'help', 'version', 'completion',
     ]);
     expect(COMMANDS.filter(isSocketCommand)).toEqual([...SOCKET_COMMANDS]);
     // a command the CLI runs by itself has a run(); the shell-only ones are carried out by the shell

@@ -376,7 +376,9 @@ services:
     await waitFor(() => f.events().length > 0, 'the follower to print the last past entry (it is connected)');
     const r = await p.run(['shutdown']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe('shutting down');
+    // it returns once tend has exited, naming what it stopped
+    expect(r.stdout).toMatch(/^stopped db, .*\ntend exited \(pid \d+\)\n$/);
+    for (const id of ['web', 'worker.1', 'worker.2', 'worker.3']) expect(r.stdout.split('\n')[0]).toContain(id);
     expect(await p.exit).toBe(0);
     await f.done;
     const events = f.events();
