@@ -1,8 +1,7 @@
 // `tend check`: validate a config without a daemon.
 import { existsSync } from 'node:fs';
 import type { ConfigProblem } from '../core/errors.js';
-import type { Spec } from '../core/types.js';
-import type { CliEnv, LocalCommand } from './command.js';
+import type { LocalCommand } from './command.js';
 import { EXIT } from './command.js';
 import { CONFIG_FLAG, JSON_FLAG } from './flags.js';
 
@@ -29,37 +28,34 @@ export const check: LocalCommand = {
     '--json prints the problems as one JSON list of {file, line, col, path, message, severity} ([] when there are none).',
   async run(p, env) {
     const file = env.configPath(p.flags);
-    if (p.flags.json) return checkJson(file, env);
-    const spec = await env.loadConfig(file, false, p.flags);
-    if (!spec) return EXIT.usage;
-    const n = spec.services.reduce((a, s) => a + s.replicas, 0);
-    env.out(`${file}: ok (${plural(spec.services.length, 'service')}, ${plural(n, 'instance')})\n`);
+    if (!existsSync(file)) {
+      if (p.flags.json) {
+        env.out(JSON.stringify([{ file, line: 0, col: 0, path: '', message: 'no config file here (`tend init` writes a starter one)', severity: 'error' }]) + '\n');
+        return EXIT.usage;
+      }
+      return (await env.loadConfig(file, false, p.flags)) ? EXIT.ok : EXIT.usage; // says what was looked for
+    }
+    const { checkSpec } = await import('../config/index.js');
+    const r = checkSpec(file);
+    const problems: CheckProblem[] = [
+      ...r.problems.map((q) => ({ ...pick(q), severity: 'error' as const })),
+      ...r.warnings.map((q) => ({ ...pick(q), severity: 'warning' as const })),
+    ];
+    if (p.flags.json) {
+      env.out(JSON.stringify(problems) + '\n');
+      return r.problems.length ? EXIT.usage : EXIT.ok;
+    }
+    const { formatProblem } = await import('../core/errors.js');
+    for (const q of r.problems) env.err(`${formatProblem(q)}\n`);
+    for (const q of r.warnings) env.err(`warning: ${formatProblem(q)}\n`);
+    if (r.problems.length) return EXIT.usage;
+    const warned = r.warnings.length ? `; ${plural(r.warnings.length, 'warning')}` : '';
+    env.out(`${file}: ok (${plural(r.services, 'service')}, ${plural(r.instances, 'instance')}${warned})\n`);
     return EXIT.ok;
   },
 };
 
-/** `tend check --json`: the loader's problems (errors and warnings) as one list; exit 2 when one is an error. */
-async function checkJson(file: string, env: CliEnv): Promise<number> {
-  const problems: CheckProblem[] = [];
-  if (!existsSync(file)) {
-    problems.push({ file, line: 0, col: 0, path: '', message: 'no config file here (`tend init` writes a starter one)', severity: 'error' });
-  } else {
-    const { ConfigError } = await import('../core/errors.js');
-    try {
-      const spec = (await import('../config/index.js')).loadSpec(file);
-      // the loader's warnings, when it gives any (missing programs, folders, users)
-      for (const w of (spec as Spec & { warnings?: readonly ConfigProblem[] }).warnings ?? []) problems.push(asProblem(w, 'warning'));
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      for (const q of e.problems) problems.push(asProblem(q, 'error'));
-    }
-  }
-  env.out(JSON.stringify(problems) + '\n');
-  return problems.some((q) => q.severity === 'error') ? EXIT.usage : EXIT.ok;
-}
-
-/** A problem with its severity: its own when the loader set one, else `fallback`. */
-function asProblem(q: ConfigProblem & { severity?: string }, fallback: CheckProblem['severity']): CheckProblem {
-  const severity = q.severity === 'warning' || q.severity === 'error' ? q.severity : fallback;
-  return { file: q.file, line: q.line, col: q.col, path: q.path, message: q.message, severity };
+/** The fields of a problem that `--json` prints. */
+function pick(q: ConfigProblem): ConfigProblem {
+  return { file: q.file, line: q.line, col: q.col, path: q.path, message: q.message };
 }

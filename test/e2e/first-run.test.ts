@@ -193,12 +193,19 @@ describe('tend check', () => {
         expect.objectContaining({ line: 6, path: 'services.db.comand', message: expect.stringContaining('unknown key "comand"') }),
       ]),
     );
-    p.write('services:\n  web:\n    command: x\n');
+    p.write('services:\n  web:\n    command: sleep 1\n');
     expect((await p.run(['check'])).stdout).toBe(`${p.dir}/tend.yaml: ok (1 service, 1 instance)\n`);
     const ok = await p.run(['check', '--json']);
     expect([ok.code, ok.stdout]).toEqual([0, '[]\n']);
-    p.write('services:\n  web:\n    command: x\n    replicas: 2\n  db:\n    command: y\n');
+    p.write('services:\n  web:\n    command: sleep 1\n    replicas: 2\n  db:\n    command: sleep 2\n');
     expect((await p.run(['check'])).stdout).toBe(`${p.dir}/tend.yaml: ok (2 services, 3 instances)\n`);
+    // what would fail only at spawn is a warning: exit 0, said on stderr and in --json
+    p.write('services:\n  web:\n    command: /no/such/binary\n');
+    const warned = await p.run(['check']);
+    expect([warned.code, warned.stdout]).toEqual([0, `${p.dir}/tend.yaml: ok (1 service, 1 instance; 1 warning)\n`]);
+    expect(warned.stderr).toBe(`warning: ${p.dir}/tend.yaml:3:14: services.web.command: program "/no/such/binary" does not exist\n`);
+    const wj = JSON.parse((await p.run(['check', '--json'])).stdout) as Array<Record<string, unknown>>;
+    expect(wj).toEqual([expect.objectContaining({ line: 3, col: 14, severity: 'warning', path: 'services.web.command' })]);
   });
 });
 
