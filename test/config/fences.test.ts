@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSpec } from '../../src/config/check.js';
 import { ownHardLimits } from '../../src/config/host-fences.js';
-import { changedFields, expandInstances, parseSpec } from '../../src/config/index.js';
+import { changedFields, expandInstances, loadSpec, parseSpec } from '../../src/config/index.js';
 import { describeFences, fencesJson } from '../../src/core/fences.js';
 import type { InstanceSpec, ServiceSpec } from '../../src/core/types.js';
 import { errorsOf, tmpDir, yaml } from './helpers.js';
@@ -203,6 +203,17 @@ describe('tend check: fences on this machine', () => {
     expect([...ownHardLimits(text)]).toEqual([
       ['cpu', null],
       ['fsize', 200],
+    ]);
+  });
+});
+
+describe('examples/sandbox.yaml', () => {
+  it('is a valid config whose every service is fenced', () => {
+    const spec = loadSpec(join(import.meta.dirname, '../../examples/sandbox.yaml'));
+    expect(spec.services.map((s) => [s.name, s.fences !== undefined])).toEqual([
+      ['web', true],
+      ['build', true],
+      ['rootless', true],
     ]);
   });
 });
