@@ -1,5 +1,5 @@
 // Between clone and exec: the child sets itself up, one named step after another (STEPS), with
-// system calls only, then execs the command.
+// system calls only, then execs the command. The fence steps are in fences.c.
 //
 // The child shares the parent's memory until it execs (vfork, or clone3 with CLONE_VM), so a
 // step calls nothing that allocates or locks (async-signal-safe only): what needs a lookup
@@ -21,21 +21,13 @@
 #include "spawn.h"
 
 #include <fcntl.h>
-#include <limits.h>
-#include <linux/capability.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -145,193 +137,6 @@ static int step_signals(const spawn_req *r, const char **at) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   return 0;
-}
-
-// --- the fences (README "Sandboxing") ----------------------------------------------------------
-
-// A whole small text into a file of /proc (the maps of a user namespace, oom_score_adj).
-static int write_file(const char *path, const char *text) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  size_t n = strlen(text);
-  ssize_t w = write(fd, text, n);
-  int err = w == (ssize_t)n ? 0 : w < 0 ? errno : EIO;
-  close(fd);
-  return err;
-}
-
-// Own user namespace (made by the clone): the child maps itself, root inside = tend's uid and
-// gid outside (the one mapping a process may write without privilege in the parent namespace),
-// after denying setgroups as the kernel asks for an unprivileged gid_map.
-static int step_userns(const spawn_req *r, const char **at) {
-  if (!r->userns) return 0;
-  int err;
-  if ((err = write_file("/proc/self/setgroups", "deny")) != 0) return err;
-  if ((err = write_file("/proc/self/uid_map", r->uid_map)) != 0) return err;
-  return write_file("/proc/self/gid_map", r->gid_map);
-}
-
-static int step_nice(const spawn_req *r, const char **at) {
-  return r->nice != LONG_MIN && setpriority(PRIO_PROCESS, 0, (int)r->nice) < 0 ? errno : 0;
-}
-
-// Before the mounts and the chroot: /proc is still the host's.
-static int step_oom(const spawn_req *r, const char **at) {
-  if (r->oom_adj == LONG_MIN) return 0;
-  char buf[16], tmp[16];
-  long v = r->oom_adj < 0 ? -r->oom_adj : r->oom_adj;
-  int n = 0, k = 0;
-  do { tmp[k++] = (char)('0' + v % 10); v /= 10; } while (v > 0);
-  if (r->oom_adj < 0) buf[n++] = '-';
-  while (k > 0) buf[n++] = tmp[--k];
-  buf[n] = '\0';
-  return write_file("/proc/self/oom_score_adj", buf);
-}
-
-static int step_affinity(const spawn_req *r, const char **at) {
-  return r->cpus.n > 0 && sched_setaffinity(0, sizeof r->cpu_set, &r->cpu_set) < 0 ? errno : 0;
-}
-
-// Own mount namespace (made by the clone): nothing mounted here propagates back to the host.
-static int step_mount_private(const spawn_req *r, const char **at) {
-  return r->mountns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ? errno : 0;
-}
-
-// Own pid namespace: a /proc that shows it (ps, /proc/self).
-static int step_proc(const spawn_req *r, const char **at) {
-  if (r->proc_at == NULL) return 0;
-  *at = r->proc_at;
-  return mount("proc", r->proc_at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ? errno : 0;
-}
-
-static int step_private_tmp(const spawn_req *r, const char **at) {
-  if (r->private_tmp == NULL) return 0;
-  *at = r->private_tmp[1];
-  return mount(r->private_tmp[0], r->private_tmp[1], NULL, MS_BIND | MS_REC, NULL) < 0 ? errno : 0;
-}
-
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
-#define TEND_AT_RECURSIVE 0x8000
-#define TEND_MOUNT_ATTR_RDONLY 0x1
-struct tend_mount_attr {
-  uint64_t attr_set, attr_clr, propagation, userns_fd;
-};
-
-// A bind mount of p on itself, made read-only with every mount under it (mount_setattr, Linux
-// 5.12+; before it, a remount of the top one, keeping the flags a user namespace locks).
-static int make_read_only(const char *p) {
-  if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) return errno;
-  struct tend_mount_attr attr = {TEND_MOUNT_ATTR_RDONLY, 0, 0, 0};
-  if (syscall(SYS_mount_setattr, AT_FDCWD, p, TEND_AT_RECURSIVE, &attr, sizeof attr) == 0) return 0;
-  if (errno != ENOSYS) return errno;
-  struct statfs sf;
-  unsigned long keep = 0;
-  if (statfs(p, &sf) == 0) {
-    if (sf.f_flags & ST_NOSUID) keep |= MS_NOSUID;
-    if (sf.f_flags & ST_NODEV) keep |= MS_NODEV;
-    if (sf.f_flags & ST_NOEXEC) keep |= MS_NOEXEC;
-  }
-  return mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0 ? errno : 0;
-}
-
-static int step_read_only(const spawn_req *r, const char **at) {
-  for (char **p = r->read_only; p != NULL && *p != NULL; p++) {
-    int err = make_read_only(*p);
-    if (err != 0) return *at = *p, err;
-  }
-  return 0;
-}
-
-// A directory under an empty read-only tmpfs of mode 000, a file under /dev/null (read-only).
-static int step_inaccessible(const spawn_req *r, const char **at) {
-  for (char **p = r->inaccessible; p != NULL && *p != NULL; p++) {
-    struct stat st;
-    *at = *p;
-    if (stat(*p, &st) < 0) return errno;
-    if (S_ISDIR(st.st_mode)) {
-      if (mount("tmpfs", *p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=000,size=4k") < 0) return errno;
-    } else {
-      if (mount("/dev/null", *p, NULL, MS_BIND, NULL) < 0) return errno;
-      if (mount(NULL, *p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0) return errno;
-    }
-  }
-  return 0;
-}
-
-// After the mounts (made at their host paths under the root); cwd is then taken inside it.
-static int step_chroot(const spawn_req *r, const char **at) {
-  if (r->root == NULL) return 0;
-  *at = r->root;
-  if (chroot(r->root) < 0) return errno;
-  return chdir("/") < 0 ? errno : 0;
-}
-
-static int step_hostname(const spawn_req *r, const char **at) {
-  return r->hostname != NULL && sethostname(r->hostname, strlen(r->hostname)) < 0 ? errno : 0;
-}
-
-// Own network namespace: only lo, brought up (SIOCSIFFLAGS on a socket made in it).
-static int step_lo(const spawn_req *r, const char **at) {
-  if (!r->netns) return 0;
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return errno;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
-  memcpy(ifr.ifr_name, "lo", 3);
-  int err = 0;
-  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) err = errno;
-  else {
-    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) err = errno;
-  }
-  close(s);
-  return err;
-}
-
-// Strictly: a limit the kernel refuses (a hard limit raised without privilege) fails the start.
-static int step_rlimits(const spawn_req *r, const char **at) {
-  for (int i = 0; i < r->nlims; i++) {
-    if (setrlimit(r->lims[i].res, &r->lims[i].lim) < 0) return *at = r->rlimits[i], errno;
-  }
-  return 0;
-}
-
-// Every capability not kept leaves the bounding set (needs CAP_SETPCAP: root, or in a user namespace).
-static int step_capbset(const spawn_req *r, const char **at) {
-  if (!r->caps_set) return 0;
-  for (int c = 0; c <= r->cap_last && c < 64; c++) {
-    if ((r->cap_keep >> c) & 1) continue;
-    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) return errno;
-  }
-  return 0;
-}
-
-// The permitted set survives the switch to a non-root uid (the effective one is cleared).
-static int step_keepcaps(const spawn_req *r, const char **at) {
-  return r->ambient && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ? errno : 0;
-}
-
-// After the switch: the kept capabilities permitted, effective, inheritable, then ambient, so
-// that they survive the exec of an ordinary program by a non-root uid.
-static int step_ambient(const spawn_req *r, const char **at) {
-  if (!r->ambient) return 0;
-  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2];
-  memset(data, 0, sizeof data);
-  for (int i = 0; i < 2; i++) {
-    data[i].effective = data[i].permitted = data[i].inheritable = (uint32_t)(r->cap_keep >> (32 * i));
-  }
-  if (syscall(SYS_capset, &hdr, data) < 0) return errno;
-  for (int c = 0; c <= r->cap_last && c < 64; c++) {
-    if (((r->cap_keep >> c) & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) return errno;
-  }
-  return 0;
-}
-
-static int step_no_new_privs(const spawn_req *r, const char **at) {
-  return r->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? errno : 0;
 }
 
 static int step_exec(const spawn_req *r, const char **at) {

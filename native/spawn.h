@@ -1,6 +1,6 @@
 // One spawn: what JS asked (read in one place, FIELDS in spawn.c), what the parent prepared for
 // the child, and the child's set-up (child.c). To add a set-up step: a field here, a line in
-// FIELDS (spawn.c), a step function and a line in STEPS (child.c).
+// FIELDS (spawn.c), a step function (child.c; a fence step in fences.c) and a line in STEPS (child.c).
 #ifndef TEND_SPAWN_H
 #define TEND_SPAWN_H
 #include "tend.h"
@@ -74,6 +74,28 @@ typedef struct {
   volatile const char *step;
   volatile const char *detail; // the path or name the step was at, or NULL
 } spawn_fail;
+
+// fences.c: the clone flags, limits, capability mask, CPU set and user namespace maps of the
+// request's fences; false after throwing a TypeError.
+bool prepare_fences(napi_env env, spawn_req *r);
+// fences.c: the fence steps of STEPS (child.c), in the order they run there.
+int step_userns(const spawn_req *r, const char **at);
+int step_nice(const spawn_req *r, const char **at);
+int step_oom(const spawn_req *r, const char **at);
+int step_affinity(const spawn_req *r, const char **at);
+int step_mount_private(const spawn_req *r, const char **at);
+int step_proc(const spawn_req *r, const char **at);
+int step_private_tmp(const spawn_req *r, const char **at);
+int step_read_only(const spawn_req *r, const char **at);
+int step_inaccessible(const spawn_req *r, const char **at);
+int step_chroot(const spawn_req *r, const char **at);
+int step_hostname(const spawn_req *r, const char **at);
+int step_lo(const spawn_req *r, const char **at);
+int step_rlimits(const spawn_req *r, const char **at);
+int step_capbset(const spawn_req *r, const char **at);
+int step_keepcaps(const spawn_req *r, const char **at);
+int step_ambient(const spawn_req *r, const char **at);
+int step_no_new_privs(const spawn_req *r, const char **at);
 
 // child.c: starts the child (clone3 into the cgroup when cgroup_dir_fd >= 0 and it can, else
 // clone with the namespace flags, else vfork), which runs the steps and execs. Returns its pid, or -1 with errno. The parent is
