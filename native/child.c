@@ -1,5 +1,5 @@
 // Between clone and exec: the child sets itself up, one named step after another (STEPS), with
-// system calls only, then execs the command.
+// system calls only, then execs the command. The fence steps are in fences.c.
 //
 // The child shares the parent's memory until it execs (vfork, or clone3 with CLONE_VM), so a
 // step calls nothing that allocates or locks (async-signal-safe only): what needs a lookup
@@ -10,9 +10,14 @@
 // in `fail` and _exits, and the parent throws "STEP: strerror" with .code and .step.
 //
 // The order matters: the session first (a pty slave can then become its controlling terminal);
-// the cgroup before anything the command could fork; fds before chdir (a relative fd path
-// would not be); limits and umask while still privileged; groups, gid, uid last but one (the
-// steps before may need root); signals back to default just before the exec.
+// the cgroup before anything the command could fork; the user namespace's maps before anything
+// that needs an id in it; fds before chdir (a relative fd path would not be); the nice value,
+// oom_score_adj and affinity while /proc is the host's; the mounts in the new mount namespace,
+// then the chroot (the mounts are made at their host paths under the root), then chdir; limits
+// and umask while still privileged; the bounding set cut while CAP_SETPCAP holds; groups, gid,
+// uid (the steps before may need root), the ambient capabilities after the switch;
+// no_new_privs and the signals back to default just before the exec. The namespaces themselves
+// are made by the clone (ns_flags): the child is then pid 1 of its own pid namespace.
 #include "spawn.h"
 
 #include <fcntl.h>
@@ -27,12 +32,12 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int step_setsid(const spawn_req *r) {
+static int step_setsid(const spawn_req *r, const char **at) {
   return r->setsid_ && setsid() < 0 ? errno : 0;
 }
 
 // Born there already (clone3), or writes its pid to cgroup.procs (opened by the parent).
-static int step_cgroup(const spawn_req *r) {
+static int step_cgroup(const spawn_req *r, const char **at) {
   if (r->cgroup_fd < 0 || r->born_in_cgroup) return 0;
   char buf[24], tmp[24];
   long pid = (long)syscall(SYS_getpid);
@@ -47,7 +52,7 @@ static int step_cgroup(const spawn_req *r) {
 
 // fd i = a dup of fds[i] (-1: /dev/null). Every source first goes above every target, so that
 // no dup2 below clobbers a later source.
-static int step_fds(const spawn_req *r) {
+static int step_fds(const spawn_req *r, const char **at) {
   int high[MAX_FDS];
   for (int i = 0; i < r->nfds; i++) {
     int src = r->fds[i] < 0 ? r->null_fd : r->fds[i];
@@ -60,13 +65,13 @@ static int step_fds(const spawn_req *r) {
   return 0;
 }
 
-static int step_ctty(const spawn_req *r) {
+static int step_ctty(const spawn_req *r, const char **at) {
   return r->ctty && ioctl(0, TIOCSCTTY, 0) < 0 ? errno : 0;
 }
 
 // And nothing else: an fd tend inherited without O_CLOEXEC must not reach the service (like
 // systemd). close_range is Linux 5.9+; before it, O_CLOEXEC alone guards our own fds.
-static int step_close_others(const spawn_req *r) {
+static int step_close_others(const spawn_req *r, const char **at) {
 #ifdef SYS_close_range
   syscall(SYS_close_range, (unsigned)r->nfds, ~0U, 0);
 #else
@@ -75,12 +80,23 @@ static int step_close_others(const spawn_req *r) {
   return 0;
 }
 
-static int step_chdir(const spawn_req *r) {
-  return r->cwd != NULL && chdir(r->cwd) < 0 ? errno : 0;
+// Under a root_dir, cwd is a path inside it: see step_chdir_after.
+static int step_chdir(const spawn_req *r, const char **at) {
+  return r->root == NULL && r->cwd != NULL && chdir(r->cwd) < 0 ? errno : 0;
+}
+
+// After the mounts and the chroot. Without a root, again, so that a cwd under a read-only path
+// is on the read-only mount; where a mount hides it (a cwd under a private /tmp), the folder
+// entered before stays the cwd.
+static int step_chdir_after(const spawn_req *r, const char **at) {
+  if (r->cwd == NULL) return 0;
+  if (r->root != NULL) return chdir(r->cwd) < 0 ? errno : 0;
+  if (r->mountns) (void)chdir(r->cwd);
+  return 0;
 }
 
 // Soft and hard; unprivileged (or above fs.nr_open): the soft limit as far as the hard one allows.
-static int step_nofile(const spawn_req *r) {
+static int step_nofile(const spawn_req *r, const char **at) {
   if (r->nofile < 0) return 0;
   struct rlimit rl = {(rlim_t)r->nofile, (rlim_t)r->nofile};
   if (setrlimit(RLIMIT_NOFILE, &rl) == 0) return 0;
@@ -90,28 +106,28 @@ static int step_nofile(const spawn_req *r) {
   return setrlimit(RLIMIT_NOFILE, &cur) < 0 ? errno : 0;
 }
 
-static int step_umask(const spawn_req *r) {
+static int step_umask(const spawn_req *r, const char **at) {
   if (r->umask_ >= 0) umask((mode_t)r->umask_);
   return 0;
 }
 
 // Raw system calls: glibc's setgroups/setgid/setuid would signal the parent's threads (they
 // share this memory) to change their credentials too.
-static int step_groups(const spawn_req *r) {
+static int step_groups(const spawn_req *r, const char **at) {
   return r->ngroups >= 0 && syscall(SYS_setgroups, r->ngroups, r->groups) < 0 ? errno : 0;
 }
 
-static int step_gid(const spawn_req *r) {
+static int step_gid(const spawn_req *r, const char **at) {
   return r->gid >= 0 && syscall(SYS_setresgid, r->gid, r->gid, r->gid) < 0 ? errno : 0;
 }
 
-static int step_uid(const spawn_req *r) {
+static int step_uid(const spawn_req *r, const char **at) {
   return r->uid >= 0 && syscall(SYS_setresuid, r->uid, r->uid, r->uid) < 0 ? errno : 0;
 }
 
 // Every handler back to SIG_DFL (node ignores SIGPIPE, and an ignored signal stays ignored
 // across exec) and an empty mask (blocked by the parent around the clone).
-static int step_signals(const spawn_req *r) {
+static int step_signals(const spawn_req *r, const char **at) {
   (void)r;
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
@@ -123,7 +139,7 @@ static int step_signals(const spawn_req *r) {
   return 0;
 }
 
-static int step_exec(const spawn_req *r) {
+static int step_exec(const spawn_req *r, const char **at) {
   execve(r->file, r->argv, r->envp);
   return errno;
 }
@@ -131,7 +147,7 @@ static int step_exec(const spawn_req *r) {
 // The set-up, in order. A name is what an error says: "spawn CMD: cannot NAME: strerror".
 static const struct step {
   const char *name;
-  int (*run)(const spawn_req *r);
+  int (*run)(const spawn_req *r, const char **at);
 } STEPS[] = {
     {"setsid", step_setsid},
     {"join the cgroup", step_cgroup},
@@ -139,11 +155,29 @@ static const struct step {
     {"set the controlling terminal", step_ctty},
     {"close other fds", step_close_others},
     {"chdir", step_chdir},
+    {"map root to tend's user in the user namespace", step_userns},
+    {"set the nice value", step_nice},
+    {"set oom_score_adj", step_oom},
+    {"set the CPU affinity", step_affinity},
+    {"make the mounts private", step_mount_private},
+    {"mount a fresh /proc on", step_proc},
+    {"mount a private /tmp on", step_private_tmp},
+    {"make read-only", step_read_only},
+    {"make inaccessible", step_inaccessible},
+    {"chroot to", step_chroot},
+    {"set the hostname", step_hostname},
+    {"bring up lo", step_lo},
+    {"chdir", step_chdir_after},
     {"set RLIMIT_NOFILE", step_nofile},
+    {"set the resource limit", step_rlimits},
     {"set the umask", step_umask},
+    {"drop capabilities from the bounding set", step_capbset},
+    {"keep capabilities", step_keepcaps},
     {"setgroups", step_groups},
     {"setgid", step_gid},
     {"setuid", step_uid},
+    {"raise ambient capabilities", step_ambient},
+    {"set no_new_privs", step_no_new_privs},
     {"reset signals", step_signals},
     {"exec", step_exec},
 };
@@ -157,9 +191,11 @@ typedef struct {
 static void child_main(void *p) {
   child_args *a = p;
   for (size_t i = 0; i < sizeof STEPS / sizeof STEPS[0]; i++) {
-    int err = STEPS[i].run(a->r);
+    const char *at = NULL;
+    int err = STEPS[i].run(a->r, &at);
     if (err != 0) {
       a->f->step = STEPS[i].name;
+      a->f->detail = at;
       a->f->err = err;
       _exit(127);
     }
@@ -201,8 +237,14 @@ static long clone3_call(struct tend_clone_args *args, void (*fn)(void *), void *
   return ret;
 }
 
-#define CLONE_STACK (64 * 1024)
 #endif
+#define CLONE_STACK (64 * 1024)
+
+// glibc's clone: CLONE_VM | CLONE_VFORK with the namespace flags, where clone3 is not used.
+static int clone_main(void *p) {
+  child_main(p);
+  return 127;
+}
 
 pid_t start_child(spawn_req *r, spawn_fail *f, int cgroup_dir_fd) {
   child_args a = {r, f};
@@ -213,7 +255,7 @@ pid_t start_child(spawn_req *r, spawn_fail *f, int cgroup_dir_fd) {
   if (stack != NULL) {
     struct tend_clone_args ca;
     memset(&ca, 0, sizeof ca);
-    ca.flags = CLONE_VM | CLONE_VFORK | TEND_CLONE_INTO_CGROUP;
+    ca.flags = CLONE_VM | CLONE_VFORK | TEND_CLONE_INTO_CGROUP | (uint64_t)r->ns_flags;
     ca.exit_signal = SIGCHLD;
     ca.stack = (uint64_t)(uintptr_t)stack;
     ca.stack_size = CLONE_STACK;
@@ -223,12 +265,21 @@ pid_t start_child(spawn_req *r, spawn_fail *f, int cgroup_dir_fd) {
     free(stack);
     if (ret > 0) return (pid_t)ret;
     // ENOSYS (kernel < 5.3, or a seccomp profile such as Docker's default), E2BIG/EINVAL (< 5.7:
-    // no CLONE_INTO_CGROUP), EPERM (other seccomp profiles), ...: vfork below always works
+    // no CLONE_INTO_CGROUP), EPERM (other seccomp profiles, or a namespace refused), ...: below
   }
 #else
   (void)cgroup_dir_fd;
 #endif
   r->born_in_cgroup = 0; // the child joins by writing cgroup.procs
+  if (r->ns_flags != 0) { // namespaces are made at the clone: the child is then pid 1 of its own
+    void *st = aligned_alloc(16, CLONE_STACK);
+    if (st == NULL) return -1;
+    pid_t pid = clone(clone_main, (char *)st + CLONE_STACK, CLONE_VM | CLONE_VFORK | r->ns_flags | SIGCHLD, &a);
+    int err = errno;
+    free(st);
+    errno = err;
+    return pid;
+  }
   pid_t pid = vfork();
   if (pid == 0) child_main(&a); // never returns
   return pid;

@@ -1,6 +1,6 @@
 // ---------------------------------------------------------------------------------------------
 // spawn(req: {file, argv, env, cwd?, fds, setsid?, ctty?, cgroupProcs?, cgroupFresh?, nofile?,
-//             umask?, uid?, gid?}): number
+//             umask?, uid?, gid?, ...the fences: rlimits? ... root?}): number (FIELDS below)
 //
 // The one way tend starts a process (services and probes alike). Why native: child_process
 // forks the whole node process (page tables of ~60 MB) and blocks until the child has exec'd:
@@ -17,6 +17,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -28,14 +29,14 @@
 
 // --- the request: every field JS may pass, read in one place ----------------------------------
 
-typedef enum { F_STRING, F_STRINGS, F_FDS, F_BOOL, F_UINT } field_kind;
+typedef enum { F_STRING, F_STRINGS, F_FDS, F_BOOL, F_UINT, F_INT, F_NUMS } field_kind;
 
 static const struct field {
   const char *name;
   field_kind kind;
   size_t offset;
   bool required;
-  long max; // F_UINT only
+  long max; // F_UINT and F_INT (from 0, or from -max for F_INT); F_NUMS: each item, from 0
   const char *expected;
 } FIELDS[] = {
     {"file", F_STRING, offsetof(spawn_req, file), true, 0, "a string (a path)"},
@@ -51,6 +52,22 @@ static const struct field {
     {"umask", F_UINT, offsetof(spawn_req, umask_), false, 0777, "an integer 0..0o777"},
     {"uid", F_UINT, offsetof(spawn_req, uid), false, 0x7fffffff, "an integer 0..2^31-1"},
     {"gid", F_UINT, offsetof(spawn_req, gid), false, 0x7fffffff, "an integer 0..2^31-1"},
+    // the fences (README "Sandboxing"), in the order the child applies them
+    {"userns", F_BOOL, offsetof(spawn_req, userns), false, 0, "a boolean"},
+    {"pidns", F_BOOL, offsetof(spawn_req, pidns), false, 0, "a boolean"},
+    {"netns", F_BOOL, offsetof(spawn_req, netns), false, 0, "a boolean"},
+    {"hostname", F_STRING, offsetof(spawn_req, hostname), false, 0, "a string"},
+    {"nice", F_INT, offsetof(spawn_req, nice), false, 20, "an integer -20..19"},
+    {"oomScoreAdj", F_INT, offsetof(spawn_req, oom_adj), false, 1000, "an integer -1000..1000"},
+    {"cpus", F_NUMS, offsetof(spawn_req, cpus), false, CPU_SETSIZE - 1, "a number[] of CPUs 0..1023"},
+    {"procAt", F_STRING, offsetof(spawn_req, proc_at), false, 0, "a string (a path)"},
+    {"privateTmp", F_STRINGS, offsetof(spawn_req, private_tmp), false, 0, "a [source, target] of paths"},
+    {"readOnly", F_STRINGS, offsetof(spawn_req, read_only), false, 0, "a string[] of paths"},
+    {"inaccessible", F_STRINGS, offsetof(spawn_req, inaccessible), false, 0, "a string[] of paths"},
+    {"root", F_STRING, offsetof(spawn_req, root), false, 0, "a string (a path)"},
+    {"rlimits", F_STRINGS, offsetof(spawn_req, rlimits), false, 0, "a string[] of \"NAME SOFT HARD\" (-1: unlimited)"},
+    {"capabilities", F_NUMS, offsetof(spawn_req, caps), false, 63, "a number[] of capabilities 0..63"},
+    {"noNewPrivs", F_BOOL, offsetof(spawn_req, no_new_privs), false, 0, "a boolean"},
 };
 
 static char *dup_string(napi_env env, napi_value v) {
@@ -99,10 +116,28 @@ static bool read_field(napi_env env, napi_value obj, const struct field *f, spaw
       return (*(char ***)at = string_list(env, v)) != NULL;
     case F_BOOL:
       return t == napi_boolean && napi_get_value_bool(env, v, (bool *)at) == napi_ok;
-    case F_UINT: {
+    case F_UINT:
+    case F_INT: {
       int64_t x;
-      if (t != napi_number || napi_get_value_int64(env, v, &x) != napi_ok || x < 0 || x > f->max) return false;
+      long min = f->kind == F_INT ? -f->max : 0;
+      if (t != napi_number || napi_get_value_int64(env, v, &x) != napi_ok || x < min || x > f->max) return false;
       *(long *)at = (long)x;
+      return true;
+    }
+    case F_NUMS: {
+      num_list *out = (num_list *)at;
+      bool is_array = false;
+      uint32_t n = 0;
+      if (napi_is_array(env, v, &is_array) != napi_ok || !is_array || napi_get_array_length(env, v, &n) != napi_ok) return false;
+      if (f->offset == offsetof(spawn_req, caps)) r->caps_set = true;
+      if (n == 0) return true;
+      if ((out->v = calloc(n, sizeof *out->v)) == NULL) return false;
+      out->n = n;
+      for (uint32_t i = 0; i < n; i++) {
+        napi_value el;
+        if (napi_get_element(env, v, i, &el) != napi_ok || napi_get_value_int64(env, el, &out->v[i]) != napi_ok) return false;
+        if (out->v[i] < 0 || out->v[i] > f->max) return false;
+      }
       return true;
     }
     case F_FDS: {
@@ -128,6 +163,15 @@ static void free_request(spawn_req *r) {
   free_strings(r->envp);
   free(r->cwd);
   free(r->cgroup_procs);
+  free_strings(r->rlimits);
+  free(r->caps.v);
+  free(r->cpus.v);
+  free(r->hostname);
+  free(r->proc_at);
+  free_strings(r->private_tmp);
+  free_strings(r->read_only);
+  free_strings(r->inaccessible);
+  free(r->root);
   free(r);
 }
 
@@ -135,7 +179,7 @@ static void free_request(spawn_req *r) {
 static spawn_req *read_request(napi_env env, napi_value obj) {
   napi_valuetype t;
   if (napi_typeof(env, obj, &t) != napi_ok || t != napi_object) {
-    napi_throw_type_error(env, NULL, "spawn: expected one object {file, argv, env, cwd?, fds, setsid?, ctty?, cgroupProcs?, cgroupFresh?, nofile?, umask?, uid?, gid?}");
+    napi_throw_type_error(env, NULL, "spawn: expected one object {file, argv, env, cwd?, fds, setsid?, ctty?, cgroupProcs?, cgroupFresh?, nofile?, umask?, uid?, gid?, ...fences}");
     return NULL;
   }
   spawn_req *r = calloc(1, sizeof *r);
@@ -145,6 +189,7 @@ static spawn_req *read_request(napi_env env, napi_value obj) {
   }
   r->cgroup_fd = r->null_fd = -1;
   r->nofile = r->umask_ = r->uid = r->gid = -1;
+  r->nice = r->oom_adj = LONG_MIN;
   r->ngroups = -1;
   for (size_t i = 0; i < sizeof FIELDS / sizeof FIELDS[0]; i++) {
     const struct field *f = &FIELDS[i];
@@ -216,9 +261,9 @@ napi_value spawn_process(napi_env env, napi_callback_info info) {
   napi_value result = NULL;
   int cgroup_dir_fd = -1;
   prepare_user(r);
-  if (!prepare_files(env, r, &cgroup_dir_fd)) goto out;
+  if (!prepare_fences(env, r) || !prepare_files(env, r, &cgroup_dir_fd)) goto out;
 
-  spawn_fail fail = {0, NULL};
+  spawn_fail fail = {0, NULL, NULL};
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -229,8 +274,16 @@ napi_value spawn_process(napi_env env, napi_callback_info info) {
   char what[1200];
   const char *argv0 = r->argv[0];
   if (pid < 0) {
-    snprintf(what, sizeof what, "spawn %s: vfork", argv0);
-    throw_code(env, what, clone_err);
+    if (r->ns_flags != 0) {
+      snprintf(what, sizeof what, "spawn %s: cannot create the namespaces (%s%s%s%s%s)", argv0, r->userns ? "user " : "",
+               r->mountns ? "mount " : "", r->pidns ? "pid " : "", r->netns ? "network " : "", r->hostname ? "UTS " : "");
+      char *sp = strstr(what, " )");
+      if (sp != NULL) memmove(sp, sp + 1, strlen(sp));
+      throw_code_step(env, what, clone_err, "create the namespaces");
+    } else {
+      snprintf(what, sizeof what, "spawn %s: vfork", argv0);
+      throw_code(env, what, clone_err);
+    }
     goto out;
   }
   if (fail.err != 0) {
@@ -239,7 +292,11 @@ napi_value spawn_process(napi_env env, napi_callback_info info) {
     const char *step = fail.step != NULL ? (const char *)fail.step : "start";
     if (strcmp(step, "exec") == 0) snprintf(what, sizeof what, "spawn %s", argv0);
     else if (strcmp(step, "chdir") == 0) snprintf(what, sizeof what, "spawn %s: cannot chdir to %s", argv0, r->cwd ? r->cwd : "");
-    else snprintf(what, sizeof what, "spawn %s: cannot %s", argv0, step);
+    else if (fail.detail != NULL) {
+      const char *d = (const char *)fail.detail;
+      const char *sp = strcmp(step, "set the resource limit") == 0 ? strchr(d, ' ') : NULL; // "NAME SOFT HARD": the name
+      snprintf(what, sizeof what, "spawn %s: cannot %s %.*s", argv0, step, sp != NULL ? (int)(sp - d) : (int)strlen(d), d);
+    } else snprintf(what, sizeof what, "spawn %s: cannot %s", argv0, step);
     throw_code_step(env, what, fail.err, step);
     goto out;
   }

@@ -1,5 +1,5 @@
 // tend_native: the system calls a supervisor needs that Node.js does not expose, one file a
-// concern (addon.c: the exports and errors; spawn.c + child.c: starting a process; reap.c;
+// concern (addon.c: the exports and errors; spawn.c + child.c + fences.c: starting a process; reap.c;
 // pty.c; frame.c: log framing; misc.c). Plain C over N-API (node_api.h), no C++ and no
 // node-addon-api, so it builds with any C compiler node-gyp finds and keeps ABI stability
 // across Node versions.

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Limits, ProbeSpec, ServiceSpec, Settings } from '../core/types.js';
 import type { RawProbe, RawService, RawSettings } from './schema.js';
+import { buildFences } from './fences.js';
 
 /** The defaults of SPEC §1, in milliseconds and bytes. */
 export const DEFAULTS = {
@@ -62,6 +63,7 @@ export function buildService(
   envFiles: string[],
 ): ServiceSpec {
   const type = raw.type ?? 'simple';
+  const fences = buildFences(raw, dir);
   const limits: Limits = {};
   if (raw.limits?.memory !== undefined) limits.memory = raw.limits.memory;
   if (raw.limits?.cpu !== undefined) limits.cpu = raw.limits.cpu;
@@ -70,7 +72,8 @@ export function buildService(
   const spec: ServiceSpec = {
     name,
     command: raw.command,
-    cwd: resolve(dir, raw.cwd ?? '.'),
+    // under root_dir, cwd is a path inside it (its / when not given)
+    cwd: fences?.rootDir !== undefined ? resolve('/', raw.cwd ?? '/') : resolve(dir, raw.cwd ?? '.'),
     env: { ...fileEnv, ...(raw.env ?? {}) },
     envFiles,
     tty: raw.tty ?? false,
@@ -99,6 +102,7 @@ export function buildService(
   if (raw.user !== undefined) spec.user = raw.user;
   if (raw.group !== undefined) spec.group = raw.group;
   if (raw.umask !== undefined) spec.umask = raw.umask;
+  if (fences) spec.fences = fences;
   const readiness = buildProbe(raw.readiness);
   if (readiness) spec.readiness = readiness;
   const liveness = buildProbe(raw.liveness);

@@ -1,10 +1,11 @@
 // What changed between two specs, for hot reload: which instances to add, remove, restart, update.
 import { createHash } from 'node:crypto';
 import type { InstanceSpec, ServiceSpec, Spec } from '../core/types.js';
+import { FENCE_KEYS, type Fences } from '../core/fences.js';
 import { expandInstances } from './instances.js';
 
 /** The fields whose change means the process must be restarted (stop_signal is not one). */
-export const PROCESS_FIELDS = ['command', 'env', 'cwd', 'user', 'group', 'umask', 'tty', 'limits', 'type', 'replica'] as const;
+export const PROCESS_FIELDS = ['command', 'env', 'cwd', 'user', 'group', 'umask', 'tty', 'limits', 'fences', 'type', 'replica'] as const;
 type ProcessField = (typeof PROCESS_FIELDS)[number];
 
 /** Fields that never count as an in-place change: identity, and replica count (seen as added/removed ids). */
@@ -69,13 +70,31 @@ export function processHash(inst: InstanceSpec): string {
   return h;
 }
 
-/** The process fields that differ, with env and limits named per key: `['command', 'env.PORT']`. */
+/** The fence keys that differ, as written: `['private_tmp', 'rlimits.nofile']`. */
+function changedFences(a: Fences, b: Fences): string[] {
+  const out: string[] = [];
+  for (const [k, yaml] of Object.entries(FENCE_KEYS) as [keyof Fences, string][]) {
+    if (same(a[k], b[k])) continue;
+    if (k !== 'rlimits') {
+      out.push(yaml);
+      continue;
+    }
+    const ra = (a.rlimits ?? {}) as Record<string, unknown>;
+    const rb = (b.rlimits ?? {}) as Record<string, unknown>;
+    for (const n of [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort()) if (!same(ra[n], rb[n])) out.push(`rlimits.${n}`);
+  }
+  return out;
+}
+
+/** The process fields that differ, with env, limits and rlimits named per key: `['command', 'env.PORT']`. */
 export function changedFields(a: InstanceSpec, b: InstanceSpec): string[] {
   const out: string[] = [];
   for (const f of PROCESS_FIELDS) {
     const va = processValue(a, f);
     const vb = processValue(b, f);
-    if (f === 'env' || f === 'limits') {
+    if (f === 'fences') {
+      if (!same(va, vb)) out.push(...changedFences((va ?? {}) as Fences, (vb ?? {}) as Fences));
+    } else if (f === 'env' || f === 'limits') {
       const ra = (va ?? {}) as Record<string, unknown>;
       const rb = (vb ?? {}) as Record<string, unknown>;
       const keys = [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort();

@@ -1,11 +1,14 @@
 // What a valid config may still get wrong about this machine, found before a spawn fails: a
 // program that is not on PATH or not executable, a cwd that does not exist, an unknown user or
-// group. These are warnings (the machine may change before `tend up`), each located in the file.
+// group, a fence that needs root (host-fences.ts). These are warnings (the machine may change
+// before `tend up`), each located in the file.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import type { ConfigProblem } from '../core/errors.js';
 import type { ServiceSpec, Spec } from '../core/types.js';
+import { DEFAULT_PATH } from '../core/fences.js';
 import { lookupGroup, lookupUser } from '../sys/users.js';
+import { fenceWarnings } from './host-fences.js';
 import { formatPath, type PathSeg } from './locate.js';
 
 /** Where a key path sits in the file (the Locator of the parse). */
@@ -70,8 +73,8 @@ function notExecutable(file: string): string | undefined {
   }
 }
 
-/** The warnings of `spec` on this machine, located with `at`; `env` is tend's environment. */
-export function hostWarnings(spec: Spec, at: At, env: NodeJS.ProcessEnv = process.env): ConfigProblem[] {
+/** The warnings of `spec` on this machine, located with `at`; `env` is tend's environment, `uid` its user. */
+export function hostWarnings(spec: Spec, at: At, env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const warn = (path: PathSeg[], message: string): void => {
     const { line, col } = at(path);
@@ -79,21 +82,9 @@ export function hostWarnings(spec: Spec, at: At, env: NodeJS.ProcessEnv = proces
   };
   for (const svc of spec.services) {
     const base: PathSeg[] = ['services', svc.name];
-    const cwdOk = checkCwd(svc, (m) => warn([...base, 'cwd'], m));
-    const own = Object.hasOwn(svc.env, 'PATH');
-    const path = own ? svc.env.PATH : env.PATH;
-    const commands: [string | string[], PathSeg[]][] = [[svc.command, [...base, 'command']]];
-    for (const which of ['readiness', 'liveness'] as const) {
-      const check = svc[which]?.check;
-      if (check?.kind === 'exec') commands.push([check.command, [...base, which, 'exec']]);
-    }
-    for (const [command, where] of commands) {
-      const p = programOf(command);
-      // a relative program is found from cwd: when cwd is missing, that warning says it all
-      if (!p || (!cwdOk && (p.program.includes('/') || path?.split(delimiter).some((d) => !d.startsWith('/'))))) continue;
-      const why = whyNotRunnable(p.program, svc.cwd, path, own ? "the service's " : '');
-      if (why) warn(p.index === undefined ? where : [...where, p.index], why);
-    }
+    fenceWarnings(svc, warn, uid);
+    // cwd and programs are inside root_dir: not checked on the host
+    if (svc.fences?.rootDir === undefined) programWarnings(svc, env, warn);
     if (typeof svc.user === 'string') {
       try {
         lookupUser(svc.user);
@@ -110,6 +101,28 @@ export function hostWarnings(spec: Spec, at: At, env: NodeJS.ProcessEnv = proces
     }
   }
   return out;
+}
+
+/** A command, readiness and liveness exec programs that would not run, and a missing cwd. */
+function programWarnings(svc: ServiceSpec, env: NodeJS.ProcessEnv, warn: (path: PathSeg[], message: string) => void): void {
+  const base: PathSeg[] = ['services', svc.name];
+  const cwdOk = checkCwd(svc, (m) => warn([...base, 'cwd'], m));
+  const own = Object.hasOwn(svc.env, 'PATH');
+  // a clean_env service gets DEFAULT_PATH; its probes run with tend's environment
+  const commands: [string | string[], PathSeg[], string | undefined][] = [
+    [svc.command, [...base, 'command'], own ? svc.env.PATH : svc.fences?.cleanEnv ? DEFAULT_PATH : env.PATH],
+  ];
+  for (const which of ['readiness', 'liveness'] as const) {
+    const check = svc[which]?.check;
+    if (check?.kind === 'exec') commands.push([check.command, [...base, which, 'exec'], own ? svc.env.PATH : env.PATH]);
+  }
+  for (const [command, where, path] of commands) {
+    const p = programOf(command);
+    // a relative program is found from cwd: when cwd is missing, that warning says it all
+    if (!p || (!cwdOk && (p.program.includes('/') || path?.split(delimiter).some((d) => !d.startsWith('/'))))) continue;
+    const why = whyNotRunnable(p.program, svc.cwd, path, own ? "the service's " : '');
+    if (why) warn(p.index === undefined ? where : [...where, p.index], why);
+  }
 }
 
 function checkCwd(svc: ServiceSpec, warn: (message: string) => void): boolean {

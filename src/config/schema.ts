@@ -5,6 +5,7 @@ import { hint } from '../core/did-you-mean.js';
 import { parseCommand, parseFd, parseHttpUrl, parseRegex, parseTcp } from './forms.js';
 import { parseDuration, parseId, parseSignal, parseSize, parseUmask } from './units.js';
 import { setOwn } from './env-file.js';
+import { parseAbsolutePaths, parseCapabilities, parseCpuAffinity, parseHostname, parseRlimits } from './fences.js';
 import { MAX_INSTANCES, MAX_TIMER_MS } from './limits.js';
 import type { PathSeg } from './locate.js';
 
@@ -74,6 +75,11 @@ const intUpTo = (min: number, max: number, why: string) => {
   const error = (iss: { input?: unknown }) => expected(`an integer >= ${min}`, iss.input);
   const over = (iss: { input?: unknown }) => expected(`an integer <= ${max} (${why})`, iss.input);
   return z.int({ error }).min(min, { error }).max(max, { error: over }).optional();
+};
+/** An integer from min to max, both ends said in the message. */
+const intRange = (min: number, max: number) => {
+  const error = (iss: { input?: unknown }) => expected(`an integer from ${min} to ${max}`, iss.input);
+  return z.int({ error }).min(min, { error }).max(max, { error }).optional();
 };
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -199,6 +205,22 @@ function build() {
     logs: mapping({ max_size: size(), keep: int(0) }),
     replicas: intUpTo(1, MAX_INSTANCES, 'the limit of instances in all'),
     depends_on: orNull(custom(dependsOn)),
+    // the fences (README "Sandboxing"; config/fences.ts)
+    rlimits: orNull(custom(parseRlimits)),
+    clean_env: bool(),
+    no_new_privileges: bool(),
+    capabilities: orNull(custom(parseCapabilities)),
+    nice: intRange(-20, 19),
+    oom_score_adjust: intRange(-1000, 1000),
+    cpu_affinity: orNull(custom(parseCpuAffinity)),
+    private_tmp: bool(),
+    read_only_paths: orNull(custom(parseAbsolutePaths)),
+    inaccessible_paths: orNull(custom(parseAbsolutePaths)),
+    root_dir: text(),
+    hostname: orNull(custom(parseHostname)),
+    network: oneOf(['host', 'none'] as const),
+    private_pids: bool(),
+    user_namespace: bool(),
   });
   const settings = mapping({
     socket: text(),

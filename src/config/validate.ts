@@ -76,6 +76,7 @@ export function validate(raw: unknown, file: string, problems: Problems, cache: 
         }
         const built = buildService(name, svc, dir, env.vars, env.files);
         checkBounds(built, new Set(Object.keys(svc.env ?? {})), at, problems);
+        checkFences(built, at, problems);
         services.push(built);
       }
     }
@@ -124,6 +125,19 @@ function parseService(cache: Map<string, RawService>, input: Record<string, unkn
 /** An object read from YAML: a mapping (not a list, not null). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** Fences that cannot go together. */
+function checkFences(svc: ServiceSpec, at: string[], problems: Problems): void {
+  const f = svc.fences;
+  if (!f) return;
+  if (f.userNamespace && (svc.user !== undefined || svc.group !== undefined)) {
+    const key = svc.user !== undefined ? 'user' : 'group';
+    problems.add([...at, key], `${key} cannot go with user_namespace: the service runs as root inside its user namespace (tend's own user outside)`);
+  }
+  if (f.rlimits?.nofile && svc.limits.nofile !== undefined) {
+    problems.add([...at, 'rlimits', 'nofile'], 'limits.nofile is set too; set one of them');
+  }
 }
 
 /** A probe needs exactly one of exec | tcp | http | log | fd. */

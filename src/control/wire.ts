@@ -54,6 +54,8 @@ export interface StatusRow {
   want: 'up' | 'down';
   /** why writing its log fails, while it does */
   log_error: string | null;
+  /** the fences in force, by their config keys (README "Sandboxing"); absent when none */
+  fences?: Record<string, unknown>;
 }
 
 /** One captured output line of a service, as `tend logs` gets it. */

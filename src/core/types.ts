@@ -1,5 +1,8 @@
 // The shared vocabulary of tend: the validated spec, states, exits and runtime records.
 // Nothing here imports anything of tend; every other folder imports from here.
+import type { Fences } from './fences.js';
+
+export type { Fences };
 
 /** The lifecycle states of SPEC §2. */
 export const STATES = [
@@ -67,6 +70,8 @@ export interface ServiceSpec {
   logs: { maxSize: number; keep: number };
   replicas: number;
   dependsOn: Record<string, DependCondition>;
+  /** rlimits, clean_env, capabilities, namespaces...: absent when none is set */
+  fences?: Fences;
 }
 
 export interface Settings {

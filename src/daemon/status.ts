@@ -1,6 +1,7 @@
 // Status rows (`tend status`; the row's type is the wire's) and the one-paragraph `why` of an instance.
 import type { StatusRow } from '../control/wire.js';
 import { describeExit, formatDuration } from '../core/describe.js';
+import { describeFences, fencesJson } from '../core/fences.js';
 import type { Instance } from '../core/instance.js';
 import { isAlive } from '../core/instance.js';
 import { depStatus, type Store } from '../reconcile/deps.js';
@@ -41,7 +42,8 @@ function livenessFailing(i: Instance): string | undefined {
 /** One row of `tend status`. cpu and memory are filled in by the caller. */
 export function statusRow(store: Store, i: Instance, now: number): StatusRow {
   const last = i.exits[i.exits.length - 1]?.exit;
-  return {
+  const fences = fencesJson(i.inst.spec.fences);
+  const row: StatusRow = {
     name: i.id,
     service: i.inst.service,
     replica: i.inst.replica ?? null,
@@ -58,6 +60,8 @@ export function statusRow(store: Store, i: Instance, now: number): StatusRow {
     want: i.want === 'down' ? 'down' : 'up',
     log_error: null,
   };
+  if (fences) row.fences = fences;
+  return row;
 }
 
 function ago(now: number, t: number): string {
@@ -99,5 +103,7 @@ export function explain(store: Store, i: Instance, now: number): string {
     parts.push(`Next start in ${formatDuration(Math.max(0, i.deadline - now))} (backoff after ${i.failuresInRow} failure${i.failuresInRow === 1 ? '' : 's'} in a row).`);
   }
   if (i.spawns > 1) parts.push(`Restarted ${i.spawns - 1} time${i.spawns === 2 ? '' : 's'}.`);
+  const fences = describeFences(i.inst.spec.fences);
+  if (fences) parts.push(`Fences: ${fences}.`);
   return parts.join(' ');
 }

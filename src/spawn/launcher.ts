@@ -3,6 +3,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnProcess } from '../sys/addon.js';
+import type { FenceRequest } from './fences.js';
 import type { Stdio } from './stdio.js';
 
 export { watchExit } from './children.js';
@@ -21,6 +22,10 @@ export interface LaunchOptions {
   umask?: number;
   uid?: number;
   gid?: number;
+  /** the fences (spawn/fences.ts) */
+  fences?: FenceRequest;
+  /** root_dir: argv[0] is searched in PATH under it */
+  root?: string;
 }
 
 /** A start that failed: .code is an errno name ("ENOENT"), .step the set-up step that failed. */
@@ -46,17 +51,18 @@ export function commandArgv(command: string | string[]): string[] {
  * program installed after a failed start is found at the next one.
  */
 const pathCache = new Map<string, string>();
-export function findInPath(file: string, path: string | undefined): string | undefined {
+export function findInPath(file: string, path: string | undefined, root?: string): string | undefined {
   if (file.includes('/')) return file;
   const dirs = path ?? '/usr/local/bin:/usr/bin:/bin';
-  const key = `${dirs}\0${file}`;
+  const key = `${root ?? ''}\0${dirs}\0${file}`;
   const hit = pathCache.get(key);
   if (hit !== undefined) return hit;
   for (const dir of dirs.split(':')) {
-    const p = join(dir || '.', file);
+    const p = join(dir || '.', file); // as the child sees it (after its chroot to root)
+    const host = root ? join(root, p) : p;
     try {
-      accessSync(p, constants.X_OK);
-      if (!statSync(p).isFile()) continue;
+      accessSync(host, constants.X_OK);
+      if (!statSync(host).isFile()) continue;
     } catch {
       continue; // not here
     }
@@ -75,7 +81,7 @@ export function findInPath(file: string, path: string | undefined): string | und
 export function launch(o: LaunchOptions): number {
   const argv0 = o.argv[0] ?? '';
   if (argv0 === '') throw new LaunchError('spawn: empty command', 'EINVAL', 'exec');
-  const file = findInPath(argv0, o.env.PATH);
+  const file = findInPath(argv0, o.env.PATH, o.root);
   if (file === undefined) throw new LaunchError(`spawn ${argv0} ENOENT`, 'ENOENT', 'exec');
   let pid: number;
   try {
@@ -93,6 +99,7 @@ export function launch(o: LaunchOptions): number {
       umask: o.umask,
       uid: o.uid,
       gid: o.gid,
+      ...o.fences,
     });
   } catch (e) {
     const x = e as Error & { code?: string; step?: string };

@@ -4,9 +4,10 @@ import type { ExitStatus } from '../sys/addon.js';
 import type { ProcessHandle, SpawnHooks, SpawnOptions, Spawner } from '../core/spawner.js';
 import type { Exit, InstanceSpec, ServiceSpec } from '../core/types.js';
 import type { ServiceCgroup } from '../cgroup/service.js';
-import { killQuiet } from '../sys/proc.js';
-import { lookupGroup, lookupUser } from '../sys/users.js';
+import { killQuiet, pidAlive } from '../sys/proc.js';
+import { lookupGroup, lookupUser, type UserInfo } from '../sys/users.js';
 import { cgroupContainment, processGroup } from './containment.js';
+import { cleanEnv, prepareFences, type PreparedFences } from './fences.js';
 import { commandArgv, launch, watchExit } from './launcher.js';
 import { openPipes, openPty, type Stdio } from './stdio.js';
 
@@ -22,15 +23,28 @@ interface RunAs {
   gid?: number;
 }
 
-/** `user:` and `group:` of a spec looked up (throws when unknown); a tty gets a TERM. */
+let self: UserInfo | undefined;
+/** tend's own user, looked up once: whose HOME a clean_env service without `user:` gets. */
+function ownUser(): UserInfo {
+  self ??= lookupUser(process.getuid?.() ?? 0);
+  return self;
+}
+
+/**
+ * `user:` and `group:` of a spec looked up (throws when unknown); a tty gets a TERM. With
+ * clean_env, only what cleanEnv keeps of `base`, and HOME/USER/LOGNAME of its user (or tend's).
+ */
 function resolveUser(spec: ServiceSpec, base: Record<string, string>): RunAs {
-  const env: Record<string, string> = spec.tty ? { TERM: 'xterm', ...base } : { ...base };
+  const clean = spec.fences?.cleanEnv === true;
+  const env: Record<string, string> = clean ? cleanEnv(spec, base) : spec.tty ? { TERM: 'xterm', ...base } : { ...base };
   let uid: number | undefined;
   let gid: number | undefined;
-  if (spec.user !== undefined) {
-    const u = lookupUser(spec.user);
-    uid = u.uid;
-    gid = u.gid;
+  const u = spec.user !== undefined ? lookupUser(spec.user) : clean ? ownUser() : undefined;
+  if (u) {
+    if (spec.user !== undefined) {
+      uid = u.uid;
+      gid = u.gid;
+    }
     env.HOME = u.home;
     env.USER = env.LOGNAME = u.name;
   }
@@ -55,9 +69,11 @@ export class ProcessSpawner implements Spawner {
   spawn(inst: InstanceSpec, o: SpawnOptions, hooks: SpawnHooks): ProcessHandle | undefined {
     const spec = inst.spec;
     let stdio: Stdio | undefined;
+    let fences: PreparedFences | undefined;
     try {
       const as = resolveUser(spec, o.env);
       const cg = this.opts.cgroupFor?.(inst);
+      fences = prepareFences(inst);
       stdio = openStdio(spec);
       const pid = launch({
         argv: commandArgv(spec.command),
@@ -69,24 +85,34 @@ export class ProcessSpawner implements Spawner {
         umask: spec.umask,
         uid: as.uid,
         gid: as.gid,
+        fences: fences?.request,
+        root: fences?.root,
       });
       stdio.attach(hooks.output, hooks.notify);
-      return this.watch(pid, cg, hooks);
+      return this.watch(pid, cg, hooks, fences);
     } catch (err) {
       stdio?.close();
+      fences?.cleanup();
       const message = (err as Error).message;
       queueMicrotask(() => hooks.exit({ kind: 'spawn-error', message }));
       return undefined;
     }
   }
 
-  /** The handle of a started process; its exit comes from the reaper (spawn/children.ts). */
-  private watch(pid: number, cg: ServiceCgroup | undefined, hooks: SpawnHooks): ProcessHandle {
+  /**
+   * The handle of a started process; its exit comes from the reaper (spawn/children.ts). Its
+   * private /tmp goes once nothing of it is left.
+   */
+  private watch(pid: number, cg: ServiceCgroup | undefined, hooks: SpawnHooks, fences?: PreparedFences): ProcessHandle {
     let gone = false;
     let left: number[] | undefined; // what the main process left behind in its cgroup
     watchExit(pid, (status) => {
       gone = true;
       if (cg) left = cg.pids();
+      if (fences) {
+        if (left?.length) void drainedThen(left, () => fences.cleanup());
+        else fences.cleanup();
+      }
       hooks.exit(exitOf(status));
     });
     return {
@@ -97,6 +123,15 @@ export class ProcessSpawner implements Spawner {
       ...(cg ? cgroupContainment(cg, () => left) : processGroup(pid)),
     };
   }
+}
+
+/** Calls done once every pid of `pids` is gone (a short poll: only for leftovers of a fenced service). */
+function drainedThen(pids: number[], done: () => void): void {
+  const tick = (): void => {
+    if (!pids.some((p) => pidAlive(p))) done();
+    else setTimeout(tick, 100).unref();
+  };
+  tick();
 }
 
 /** A handle on a live process of an earlier daemon, found in its cgroup (adoption). */

@@ -27,8 +27,11 @@ export interface PeerCred {
 
 /**
  * What the child does to itself between clone and exec, in this order (native/child.c): its own
- * session, join the cgroup, its fds, the controlling terminal, chdir, RLIMIT_NOFILE, umask,
- * groups, gid, uid, default signals, exec. Read in one place by the addon (FIELDS, spawn.c).
+ * session, join the cgroup, its fds, the controlling terminal, its user namespace's maps, nice,
+ * oom_score_adj, affinity, the mounts, chroot, hostname, lo, chdir, RLIMIT_NOFILE, the other
+ * limits, umask, the bounding set, groups, gid, uid, ambient capabilities, no_new_privs, default
+ * signals, exec. The namespaces are made by the clone. Read in one place by the addon (FIELDS,
+ * spawn.c); a fence left out is off.
  */
 export interface SpawnRequest {
   /** a path (PATH is not searched) */
@@ -54,6 +57,33 @@ export interface SpawnRequest {
   /** switch user last (groups as login sets them; gid: the user's unless given) */
   uid?: number;
   gid?: number;
+  // --- the fences (README "Sandboxing"); a failing one fails the spawn, naming its step
+  /** "NAME SOFT HARD" by prlimit name, -1 unlimited; strict (a refused one fails the spawn) */
+  rlimits?: string[];
+  noNewPrivs?: boolean;
+  /** capability numbers kept in the bounding set, and ambient ones for a non-root uid; [] drops all */
+  capabilities?: number[];
+  nice?: number;
+  oomScoreAdj?: number;
+  cpus?: number[];
+  /** own user namespace: root inside is tend's uid/gid outside */
+  userns?: boolean;
+  /** own pid namespace, the child its pid 1 */
+  pidns?: boolean;
+  /** own network namespace, lo up */
+  netns?: boolean;
+  /** own UTS namespace with this hostname */
+  hostname?: string;
+  /** own mount namespace (with any of these four): a fresh /proc mounted here */
+  procAt?: string;
+  /** [source, target]: source bind-mounted over target */
+  privateTmp?: [string, string];
+  /** bind-remounted read-only, with every mount under them */
+  readOnly?: string[];
+  /** an empty read-only tmpfs over a directory, /dev/null over a file */
+  inaccessible?: string[];
+  /** chroot here after the mounts */
+  root?: string;
 }
 
 interface Addon {

@@ -1,0 +1,219 @@
+// The fence keys of a service (README "Sandboxing"): each read into Fences, each bad value a
+// located error, the pairs that cannot go together refused, a change of any restarting the
+// service (named as written), and what `tend check` says of them when tend is not root.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkSpec } from '../../src/config/check.js';
+import { ownHardLimits } from '../../src/config/host-fences.js';
+import { changedFields, expandInstances, loadSpec, parseSpec } from '../../src/config/index.js';
+import { describeFences, fencesJson } from '../../src/core/fences.js';
+import type { InstanceSpec, ServiceSpec } from '../../src/core/types.js';
+import { errorsOf, tmpDir, yaml } from './helpers.js';
+
+const web = (...lines: string[]) => yaml('services:', '  web:', '    command: x', ...lines.map((l) => `    ${l}`));
+const svc = (...lines: string[]): ServiceSpec => parseSpec(web(...lines), '/srv/app/tend.yaml').services[0]!;
+const inst = (...lines: string[]): InstanceSpec => expandInstances(parseSpec(web(...lines), '/srv/app/tend.yaml'))[0]!;
+
+describe('fence keys', () => {
+  it('are read into the service\'s fences, sizes and names made canonical', () => {
+    const s = svc(
+      'rlimits: { core: 0, nofile: { soft: 1024, hard: 4096 }, as: 512M, cpu: unlimited, stack: { soft: 8M, hard: unlimited } }',
+      'clean_env: true',
+      'no_new_privileges: true',
+      'capabilities: [net_raw, CAP_NET_BIND_SERVICE, cap_net_raw]',
+      'nice: -5',
+      'oom_score_adjust: 500',
+      'cpu_affinity: "0-2,5"',
+      'private_tmp: true',
+      'read_only_paths: [/usr/, /etc]',
+      'inaccessible_paths: /root',
+      'root_dir: jail',
+      'hostname: box-1',
+      'network: none',
+      'private_pids: true',
+      'user_namespace: true',
+    );
+    expect(s.fences).toEqual({
+      rlimits: {
+        core: { soft: 0, hard: 0 },
+        nofile: { soft: 1024, hard: 4096 },
+        as: { soft: 512 * 1024 * 1024, hard: 512 * 1024 * 1024 },
+        cpu: { soft: null, hard: null },
+        stack: { soft: 8 * 1024 * 1024, hard: null },
+      },
+      cleanEnv: true,
+      noNewPrivileges: true,
+      capabilities: ['CAP_NET_BIND_SERVICE', 'CAP_NET_RAW'],
+      nice: -5,
+      oomScoreAdjust: 500,
+      cpuAffinity: [0, 1, 2, 5],
+      privateTmp: true,
+      readOnlyPaths: ['/usr', '/etc'],
+      inaccessiblePaths: ['/root'],
+      rootDir: '/srv/app/jail',
+      hostname: 'box-1',
+      network: 'none',
+      privatePids: true,
+      userNamespace: true,
+    });
+    // under root_dir, cwd is a path inside it: / unless given
+    expect(s.cwd).toBe('/');
+    expect(svc('root_dir: /jail', 'cwd: srv').cwd).toBe('/srv');
+  });
+
+  it('off, or false, is no fence at all; capabilities: [] is one (drop them all)', () => {
+    expect(svc().fences).toBeUndefined();
+    expect(svc('clean_env: false', 'private_tmp: false', 'network: host', 'rlimits: {}').fences).toBeUndefined();
+    expect(svc('capabilities: []').fences).toEqual({ capabilities: [] });
+  });
+
+  it('each bad value is a located error', () => {
+    expect(
+      errorsOf(
+        web(
+          'rlimits: { nofiles: 3, core: -1, as: 1Q, stack: { soft: 2M, hard: 1M }, cpu: 5M, nproc: { soft: 1 } }',
+          'capabilities: [net_bind_servce, 3]',
+          'nice: 20',
+          'oom_score_adjust: -1001',
+          'cpu_affinity: "3-1"',
+          'read_only_paths: [usr]',
+          'inaccessible_paths: []',
+          'hostname: "a b"',
+          'network: nope',
+          'private_pids: yes',
+          'root_dir: ""',
+        ),
+      ),
+    ).toEqual([
+      'tend.yaml:4:25: services.web.rlimits.nofiles: unknown limit "nofiles"; expected one of as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack (did you mean "nofile"?)',
+      'tend.yaml:4:34: services.web.rlimits.core: expected an integer >= 0, a size like 512M, or unlimited; got -1',
+      'tend.yaml:4:42: services.web.rlimits.as: expected an integer >= 0, a size like 512M, or unlimited; got "1Q"',
+      'tend.yaml:4:61: services.web.rlimits.stack.soft: the soft limit is over the hard one (2097152 > 1048576)',
+      'tend.yaml:4:82: services.web.rlimits.cpu: expected an integer >= 0 or unlimited; got "5M"',
+      'tend.yaml:4:86: services.web.rlimits.nproc: expected a limit or {soft, hard}; got a mapping',
+      'tend.yaml:5:20: services.web.capabilities[0]: expected a capability like CAP_NET_BIND_SERVICE; got "net_bind_servce" (did you mean "CAP_NET_BIND_SERVICE"?)',
+      'tend.yaml:5:37: services.web.capabilities[1]: expected a capability like CAP_NET_BIND_SERVICE; got 3',
+      'tend.yaml:6:11: services.web.nice: expected an integer from -20 to 19; got 20',
+      'tend.yaml:7:23: services.web.oom_score_adjust: expected an integer from -1000 to 1000; got -1001',
+      'tend.yaml:8:19: services.web.cpu_affinity: expected CPU numbers 0..1023: a list, or a string like "0-3,6"; got "3-1"',
+      'tend.yaml:9:23: services.web.read_only_paths[0]: expected an absolute path; got "usr"',
+      'tend.yaml:10:5: services.web.inaccessible_paths: expected an absolute path or a list of them; got an empty list',
+      'tend.yaml:11:15: services.web.hostname: expected a hostname (letters, digits, dots and dashes; at most 64); got "a b"',
+      'tend.yaml:12:14: services.web.network: expected one of host, none; got "nope" (did you mean "none"?)',
+      'tend.yaml:13:19: services.web.private_pids: expected true or false; got "yes"',
+      'tend.yaml:14:15: services.web.root_dir: expected a non-empty string; got ""',
+    ]);
+  });
+
+  it('user or group with user_namespace, and rlimits.nofile with limits.nofile, are refused', () => {
+    expect(errorsOf(web('user: www', 'user_namespace: true'))).toEqual([
+      "tend.yaml:4:11: services.web.user: user cannot go with user_namespace: the service runs as root inside its user namespace (tend's own user outside)",
+    ]);
+    expect(errorsOf(web('group: 5', 'user_namespace: true'))[0]).toMatch(/services\.web\.group: group cannot go with user_namespace/);
+    expect(errorsOf(web('limits: { nofile: 10 }', 'rlimits: { nofile: 20 }'))).toEqual([
+      'tend.yaml:5:24: services.web.rlimits.nofile: limits.nofile is set too; set one of them',
+    ]);
+  });
+
+  it('a change of any restarts the service, named as written', () => {
+    const a = inst('rlimits: { core: 0, nofile: 10 }', 'private_tmp: true');
+    const b = inst('rlimits: { core: 0, nofile: 20, nproc: 5 }', 'clean_env: true', 'network: none');
+    expect(changedFields(a, b)).toEqual(['rlimits.nofile', 'rlimits.nproc', 'clean_env', 'private_tmp', 'network']);
+    expect(changedFields(inst(), inst('capabilities: []'))).toEqual(['capabilities']);
+    expect(changedFields(a, inst('rlimits: { core: 0, nofile: 10 }', 'private_tmp: true', 'restart: never'))).toEqual([]);
+  });
+});
+
+describe('the fences as status and why show them', () => {
+  it('status --json: the config keys and values; nothing when none', () => {
+    expect(fencesJson(svc('private_tmp: true', 'rlimits: { core: 0 }', 'capabilities: [CAP_KILL]').fences)).toEqual({
+      rlimits: { core: { soft: 0, hard: 0 } },
+      capabilities: ['CAP_KILL'],
+      private_tmp: true,
+    });
+    expect(fencesJson(undefined)).toBeUndefined();
+  });
+
+  it('why: one line in the README\'s order', () => {
+    const f = svc('network: none', 'rlimits: { nofile: { soft: 10, hard: 20 }, cpu: unlimited }', 'clean_env: true', 'capabilities: []', 'nice: 3').fences;
+    expect(describeFences(f)).toBe('rlimits nofile=10:20 cpu=unlimited, clean_env, capabilities (none), nice 3, network none');
+  });
+});
+
+describe('tend check: fences on this machine', () => {
+  const warnings = (text: string, uid: number): string[] => {
+    const dir = tmpDir();
+    const file = join(dir, 'tend.yaml');
+    writeFileSync(file, text);
+    return checkSpec(file, { uid }).warnings.map((w) => `${w.line}:${w.col}: ${w.path}: ${w.message}`.replaceAll(dir, 'DIR'));
+  };
+  const fenced = yaml(
+    'services:',
+    '  web:',
+    '    command: [sh, -c, "exit 0"]',
+    '    private_tmp: true',
+    '    network: none',
+    '    capabilities: [CAP_NET_BIND_SERVICE]',
+    '    nice: -1',
+    '    oom_score_adjust: -10',
+    '    no_new_privileges: true',
+    '    rlimits: { core: 0 }',
+  );
+
+  it('when tend is not root: each key that needs root, with why', () => {
+    expect(warnings(fenced, 1000)).toEqual([
+      '4:18: services.web.private_tmp: private_tmp needs root (CAP_SYS_ADMIN to make its namespace; or set user_namespace: true); tend runs as uid 1000',
+      '5:14: services.web.network: network needs root (CAP_SYS_ADMIN to make its namespace; or set user_namespace: true); tend runs as uid 1000',
+      '6:5: services.web.capabilities: capabilities needs root (CAP_SETPCAP to cut the bounding set); tend runs as uid 1000',
+      '7:11: services.web.nice: nice needs root (CAP_SYS_NICE for a negative nice value); tend runs as uid 1000',
+      '8:23: services.web.oom_score_adjust: oom_score_adjust needs root (CAP_SYS_RESOURCE for a negative oom_score_adj); tend runs as uid 1000',
+    ]);
+  });
+
+  it('as root: none of those', () => {
+    expect(warnings(fenced, 0)).toEqual([]);
+  });
+
+  it('with user_namespace, the namespaces need no root', () => {
+    expect(warnings(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', '    user_namespace: true', '    private_tmp: true', '    private_pids: true'), 1000)).toEqual([]);
+  });
+
+  it('a hard limit above tend\'s own needs root; a missing root_dir is said for anyone', () => {
+    const own = ownHardLimits();
+    const nofile = own.get('nofile');
+    expect(nofile === null || (typeof nofile === 'number' && nofile > 0)).toBe(true);
+    if (typeof nofile === 'number') {
+      expect(warnings(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', `    rlimits: { nofile: ${nofile + 1} }`), 1000)).toEqual([
+        `4:24: services.web.rlimits.nofile: rlimits.nofile needs root: its hard limit ${nofile + 1} is over tend's own (${nofile})`,
+      ]);
+    }
+    const dir = tmpDir();
+    mkdirSync(join(dir, 'jail'));
+    expect(warnings(yaml('services:', '  web:', '    command: nosuch', '    root_dir: /nonexistent-root'), 0)).toEqual([
+      '4:15: services.web.root_dir: root_dir /nonexistent-root is not a directory on this machine',
+    ]);
+  });
+
+  it('reads /proc/self/limits by resource order', () => {
+    const text =
+      'Limit                     Soft Limit           Hard Limit           Units     \n' +
+      'Max cpu time              unlimited            unlimited            seconds   \n' +
+      'Max file size             100                  200                  bytes     \n';
+    expect([...ownHardLimits(text)]).toEqual([
+      ['cpu', null],
+      ['fsize', 200],
+    ]);
+  });
+});
+
+describe('examples/sandbox.yaml', () => {
+  it('is a valid config whose every service is fenced', () => {
+    const spec = loadSpec(join(import.meta.dirname, '../../examples/sandbox.yaml'));
+    expect(spec.services.map((s) => [s.name, s.fences !== undefined])).toEqual([
+      ['web', true],
+      ['build', true],
+      ['rootless', true],
+    ]);
+  });
+});
