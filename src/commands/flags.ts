@@ -21,8 +21,6 @@ export const SOCKET_FLAG: FlagSpec = {
   cliOnly: true,
 };
 
-/** The words of a command that reads the config itself (up, check): -c only, no arguments. */
-export const CONFIG_WORDS = { args: [], flags: [CONFIG_FLAG], where: 'cli' } as const;
 
 /** How a one-shot command finds the daemon: -c and --socket. */
 export const FIND_DAEMON: readonly FlagSpec[] = [{ ...CONFIG_FLAG, help: 'find the socket through this config (default: $TEND_CONFIG, else ./tend.yaml)' }, SOCKET_FLAG];

@@ -139,6 +139,18 @@ volumes: { data: {} }
   });
 });
 
+describe('tend up --socket', () => {
+  it('serves on the socket given instead of settings.socket (how the peer benchmark drives tend)', async () => {
+    const p = project('settings:\n  socket: elsewhere.sock\nservices:\n  a:\n    command: sleep 1000\n');
+    p.clientEnv = { TEND_SOCKET: p.socket }; // the harness waits on .tend/tend.sock, not elsewhere.sock
+    await p.up(['--socket', p.socket]);
+    await p.waitState('a', 'running');
+    expect(existsSync(join(p.dir, 'elsewhere.sock'))).toBe(false);
+    expect((await p.run(['shutdown'])).code).toBe(0);
+    expect(await p.exit).toBe(0);
+  });
+});
+
 describe('tend shutdown', () => {
   it('returns once the daemon has exited and says what it stopped', async () => {
     const p = project('services:\n  a:\n    command: sleep 1000\n  b:\n    command: sleep 1000\n  job:\n    command: "true"\n    type: oneshot\n');

@@ -118,8 +118,11 @@ export class Project {
     }, 'the daemon socket');
   }
 
+  /** the environment of every one-shot command this project runs (e.g. TEND_SOCKET) */
+  clientEnv: NodeJS.ProcessEnv = {};
+
   run(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
-    return tend(this.dir, args, { env });
+    return tend(this.dir, args, { env: { ...this.clientEnv, ...env } });
   }
 
   async status(): Promise<Array<Record<string, any>>> {
