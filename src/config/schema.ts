@@ -16,6 +16,7 @@ export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
 export const SERVICE_TYPES = ['simple', 'oneshot'] as const;
 export const DEPEND_CONDITIONS = ['started', 'healthy', 'completed'] as const;
 export const PROBE_FORMS = ['exec', 'tcp', 'http', 'log', 'fd'] as const;
+export const OVERLAPS = ['skip', 'queue', 'replace'] as const;
 
 type Report = (message: string, path?: PathSeg[]) => void;
 
@@ -150,6 +151,21 @@ function dependsOn(v: unknown, bad: Report): Record<string, (typeof DEPEND_CONDI
   return out;
 }
 
+/** settings.pools: `{NAME: N}`, a pool name as a service name is written, N >= 1. */
+function poolSizes(v: unknown, bad: Report): Record<string, number> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    bad(expected('a mapping of pool names to sizes, like {backups: 2}', v));
+    return undefined;
+  }
+  const out: Record<string, number> = Object.create(null);
+  for (const [k, n] of Object.entries(v)) {
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(k)) bad(expected('a pool name matching [a-z0-9][a-z0-9_-]{0,62}', k), [k]);
+    else if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) bad(expected('an integer >= 1', n), [k]);
+    else setOwn(out, k, n);
+  }
+  return out;
+}
+
 function build() {
   const probe = mapping({
     exec: from(parseCommand).optional(),
@@ -199,6 +215,15 @@ function build() {
     logs: mapping({ max_size: size(), keep: int(0) }),
     replicas: intUpTo(1, MAX_INSTANCES, 'the limit of instances in all'),
     depends_on: orNull(custom(dependsOn)),
+    // tasks (oneshot): schedule and every are checked with timezone in config/tasks.ts
+    schedule: text(),
+    timezone: text(),
+    every: positiveDuration(),
+    overlap: oneOf(OVERLAPS),
+    timeout: positiveTimer(),
+    catch_up: bool(),
+    approval: bool(),
+    pool: text(),
   });
   const settings = mapping({
     socket: text(),
@@ -207,6 +232,8 @@ function build() {
     echo: bool(),
     watch: bool(),
     exit_with: text(),
+    max_parallel: int(1),
+    pools: orNull(custom(poolSizes)),
   });
   return { settings, service };
 }

@@ -4,13 +4,10 @@
 // it into a Schedule with next(). Only this file of src/tasks loads croner.
 import { Cron } from 'croner';
 import { didYouMean } from '../core/did-you-mean.js';
+import type { ScheduleSpec } from '../core/types.js';
 
-/** A validated schedule as plain data (what the config's Spec holds; JSON-safe). */
-export type ScheduleSpec =
-  /** `expr` as written, trimmed (5 fields or a nickname); `timezone` an IANA name, absent = local time */
-  | { kind: 'cron'; expr: string; timezone?: string }
-  /** `@every D` or `every: D`: `ms` after the end of the last run */
-  | { kind: 'every'; ms: number };
+/** A validated schedule as plain data (what the config's Spec holds; JSON-safe; declared in core). */
+export type { ScheduleSpec };
 
 /** A schedule that can say when it fires next. */
 export interface Schedule {
