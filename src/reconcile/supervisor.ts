@@ -89,6 +89,11 @@ export class Supervisor {
     this.kick();
   }
 
+  /** The concurrency limits in force (status says what a pending instance waits for). */
+  get currentLimits(): Limits {
+    return this.limits;
+  }
+
   /** The concurrency limits (settings.pools, settings.max_parallel); a reload may change them. */
   setLimits(limits: Limits): void {
     this.limits = { ...limits };
