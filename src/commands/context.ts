@@ -13,6 +13,8 @@ export interface TaskControl {
   history(ids: readonly string[], n: number): Promise<RunRecord[]>;
   /** an instance was enabled or disabled: its schedule is looked at again */
   touch(id: string): void;
+  /** `tend run`: a run now, or by the task's overlap while one is going (skipped: refused, with why) */
+  run(i: Instance): { how: 'now' | 'queued' | 'replaced' | 'skipped'; also: Instance[]; why: string };
 }
 
 /** What the daemon (daemon.ts) hands the command handlers. */
@@ -45,8 +47,11 @@ export interface CommandContext extends DaemonContext {
   waitStarted(targets: Instance[], timeoutMs: number, signal: AbortSignal, before?: Map<string, number>): Promise<Instance[]>;
   /** Waits until each target has stopped. */
   waitStopped(targets: Instance[], timeoutMs: number, signal: AbortSignal): Promise<void>;
-  /** Waits until the run of `target` that was just asked for is over (no run on its way or going). */
-  waitRun(target: Instance, signal: AbortSignal): Promise<void>;
+  /**
+   * Waits until the run of `target` just asked for is over (no run on its way or going); with
+   * `afterSpawns`, until a run launched after that many spawns is over (a queued run).
+   */
+  waitRun(target: Instance, signal: AbortSignal, afterSpawns?: number): Promise<void>;
   /** One status row; cpu and memory are filled by `usage`. */
   statusRow(i: Instance, now: number): StatusRow;
   /** The `why` paragraph of one instance. */

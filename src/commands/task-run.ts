@@ -3,7 +3,7 @@
 // it completed, 1 when it failed. The transient form `tend run NAME -- CMD [ARGS]` shares the verb:
 // request() sets `command`, and handle() hands it to runTransient below.
 import { TendError } from '../core/errors.js';
-import type { Instance } from '../core/instance.js';
+import { isAlive, type Instance } from '../core/instance.js';
 import type { LogLine } from '../control/wire.js';
 import { formatDuration } from '../core/describe.js';
 import { bool, name, optional, shape, words } from './schema.js';
@@ -28,6 +28,8 @@ export interface RunArgs {
 /** Its reply: how the run went (`started` with --no-wait). */
 export interface RunReply {
   name: string;
+  /** now; or, while a run was going, queued behind it or replacing it (the task's overlap) */
+  how: 'now' | 'queued' | 'replaced';
   result: 'completed' | 'failed' | 'started';
   /** why it ended ("exited with code 0", "timed out after 5s (killed by SIGTERM)", "rejected by uid 0 (pid 7)") */
   reason: string;
@@ -53,12 +55,13 @@ function theTask(d: CommandContext, n: string): Instance {
 }
 
 /** The answer once the run asked for is over, read from the record. */
-function outcome(i: Instance, spawnsBefore: number, also: string[]): RunReply {
+function outcome(i: Instance, spawnsBefore: number, also: string[], how: RunReply['how']): RunReply {
   const ran = i.spawns > spawnsBefore && i.lastRun !== null;
   const run = ran ? i.lastRun! : null;
   const ok = run ? run.result === 'completed' && i.state !== 'failed' : false;
   return {
     name: i.id,
+    how,
     result: ok ? 'completed' : 'failed',
     reason: run?.reason ?? i.reason,
     exit_code: run?.exit.kind === 'exited' ? run.exit.code : null,
@@ -72,20 +75,21 @@ function outcome(i: Instance, spawnsBefore: number, also: string[]): RunReply {
 /** Runs a task now; see the file comment. */
 async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogLine>): Promise<RunReply> {
   const i = theTask(d, args.name);
-  if (i.state === 'stopping' || i.state === 'starting' || i.state === 'running' || i.state === 'pending' || i.state === 'backoff') {
-    throw new TendError('busy', `${i.id} is already ${i.state === 'running' || i.state === 'starting' ? 'running' : i.state}; tend stop ${i.id} ends that run`);
-  }
   const before = i.spawns;
   const off = args.follow ? d.logs.follow(i.id, (l) => rc.send(l)) : undefined;
   try {
-    const also = d.sup.start([i], 'run', 'run requested (tend run)').map((x) => x.id);
+    const r = d.tasks.run(i);
+    if (r.how === 'skipped') throw new TendError('busy', `${i.id}: ${r.why}; tend stop ${i.id} ends that run`);
+    const how = r.how;
+    const also = r.also.map((x) => x.id);
     if (args.wait === false) {
-      return { name: i.id, result: 'started', reason: 'run requested', exit_code: null, start: null, end: null, duration_ms: null, also };
+      return { name: i.id, how, result: 'started', reason: 'run requested', exit_code: null, start: null, end: null, duration_ms: null, also };
     }
-    await d.waitRun(i, rc.signal);
+    // a queued run (or one replacing the current) is the next launch after the current one's
+    await d.waitRun(i, rc.signal, how === 'now' ? undefined : before + (isAlive(i.state) ? 0 : 1));
     // output written just before the exit may still be on its way through the pipe
     if (off) await new Promise((r) => setTimeout(r, OUTPUT_GRACE_MS));
-    return outcome(d.sup.store.get(i.id) ?? i, before, also);
+    return outcome(d.sup.store.get(i.id) ?? i, before, also, how);
   } finally {
     off?.();
   }
@@ -115,7 +119,8 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
   examples: ['run backup', 'run backup --follow', 'run migrate --no-wait'],
   notes:
     'Runs it whether it has a schedule or not (the schedule stays), starting its dependencies first as tend start does. ' +
-    'Prints the result when the run ends: exit 0 if it completed, 1 if it failed. A run already going is not run twice.',
+    'Prints the result when the run ends: exit 0 if it completed, 1 if it failed. While a run is going, the task\'s overlap decides: ' +
+    'skip (the default) refuses, queue runs it after, replace stops the running one first. The transient form is tend run NAME -- CMD [ARGS].',
   schema: shape<RunArgs>({ name, follow: optional(bool), wait: optional(bool), command: optional(words) }),
   request(p) {
     const n = p.positionals[0]!;
@@ -133,9 +138,10 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
   print(r, io) {
     const took = r.duration_ms === null ? '' : ` after ${formatDuration(r.duration_ms)}`;
     const deps = r.also.length ? ` (and dependencies ${r.also.join(', ')})` : '';
-    if (r.result === 'started') io.out(`${r.name}: run started${deps}\n`);
-    else if (r.result === 'completed') io.out(`${r.name}: completed${took} (${r.reason})${deps}\n`);
-    else io.err(`${r.name}: failed${took}: ${r.reason}\n`);
+    const queued = r.how === 'queued' ? ' (queued behind the run that was going)' : r.how === 'replaced' ? ' (it replaced the run that was going)' : '';
+    if (r.result === 'started') io.out(`${r.name}: run ${r.how === 'now' ? 'started' : r.how}${deps}\n`);
+    else if (r.result === 'completed') io.out(`${r.name}: completed${took} (${r.reason})${deps}${queued}\n`);
+    else io.err(`${r.name}: failed${took}: ${r.reason}${queued}\n`);
   },
   exitCode: (r) => (r.result === 'failed' ? EXIT.failed : EXIT.ok),
   refusedWhileShuttingDown: true,

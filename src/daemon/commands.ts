@@ -40,7 +40,10 @@ export function commandContext(d: DaemonContext): CommandContext {
       return waitFor(d, targets, judge, timeoutMs, signal);
     },
     waitStopped: async (targets, timeoutMs, signal) => void (await waitFor(d, targets, stopped, timeoutMs, signal)),
-    waitRun: async (target, signal) => void (await waitFor(d, [target], runOver, Infinity, signal)),
+    waitRun: async (target, signal, after) => {
+      const judge: Judge = after === undefined ? runOver : (i) => (i.spawns > after ? runOver(i) : undefined);
+      await waitFor(d, [target], judge, Infinity, signal);
+    },
     statusRow: (i, now) => statusRow(d.sup.store, i, now, d.sup.currentLimits),
     explain: (i, now) => explain(d.sup.store, i, now),
     parseSignal,

@@ -4,6 +4,7 @@
 // queued run) and reads the rest from the store; a due becomes `sup.start` with its trigger, a
 // replace `sup.endRuns`. Dirty set + one timer for the earliest due: an idle schedule runs no code.
 // croner is loaded (a dynamic import of src/tasks/schedule.js) only when a cron schedule exists.
+import { formatDuration } from '../core/describe.js';
 import type { Clock } from '../core/spawner.js';
 import type { Journal } from '../core/journal.js';
 import { hasSchedule, inProgress, type Instance, isAlive, type RunResult } from '../core/instance.js';
@@ -68,6 +69,30 @@ export class TaskScheduler {
     this.deps.sup.setLimits({ maxParallel: spec.settings.maxParallel, pools: spec.settings.pools });
     // after the reload has handed its changes to the Supervisor (the same turn)
     queueMicrotask(() => void this.refresh().catch((e) => this.deps.journal.add('tend', 'error', `scheduler: ${(e as Error).message}`)));
+  }
+
+  /**
+   * `tend run`: a run now; while one is going, the task's `overlap` decides (skip: refused;
+   * queue: after it; replace: it is stopped first). A oneshot without a schedule: skip.
+   */
+  run(i: Instance): { how: 'now' | 'queued' | 'replaced' | 'skipped'; also: Instance[]; why: string } {
+    const { sup, journal, clock } = this.deps;
+    if (!inProgress(i.state)) return { how: 'now', also: sup.start([i], 'run', 'run requested (tend run)'), why: '' };
+    const b = this.tasks.get(i.id);
+    const overlap = b?.spec.overlap ?? 'skip';
+    const ago = `started ${formatDuration(Math.max(0, clock.now() - (i.startedAt ?? i.since)))} ago`;
+    const say = (how: 'queued' | 'replaced' | 'skipped', why: string) => {
+      journal.add(i.id, how === 'skipped' ? 'skip' : how === 'queued' ? 'queue' : 'replace', why);
+      return { how, also: [], why };
+    };
+    if (!b || overlap === 'skip') return say('skipped', `skipped a run asked by tend run: the previous run (${ago}) is still running (overlap: skip)`);
+    if (b.queued !== null) return say('skipped', `skipped a run asked by tend run: one is already queued (overlap: ${overlap})`);
+    b.queued = 'run';
+    if (overlap === 'queue' || i.state === 'stopping' || i.endRun || !isAlive(i.state)) {
+      return say('queued', `queued a run asked by tend run: the previous run (${ago}) is still running (overlap: ${overlap})`);
+    }
+    sup.endRuns([i], 'replaced by a run asked by tend run (overlap: replace)');
+    return say('replaced', `replaced by a run asked by tend run (overlap: replace; it ${ago})`);
   }
 
   /** An instance's pause changed (`tend enable`/`disable`): look at its schedule again. */
