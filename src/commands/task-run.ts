@@ -116,7 +116,7 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
   ],
   expects: 'a task name',
   flags: [FOLLOW_FLAG, { name: 'no-wait', help: 'return once the run is asked for' }, JSON_FLAG, ...FIND_DAEMON],
-  examples: ['run backup', 'run backup --follow', 'run migrate --no-wait'],
+  examples: ['run backup --follow', 'run migrate --no-wait'],
   notes:
     'Runs it whether it has a schedule or not (the schedule stays), starting its dependencies first as tend start does. ' +
     'Prints the result when the run ends: exit 0 if it completed, 1 if it failed. While a run is going, the task\'s overlap decides: ' +
