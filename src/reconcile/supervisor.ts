@@ -36,6 +36,11 @@ interface EventData extends EffectData {
   exitOf?: (cb: (e: Exit) => void) => void;
 }
 
+/** A spawn that restarts: any after the first, except a task's new runs (each its own run, `tend history`). */
+function isRestart(i: Instance): boolean {
+  return i.spawns > 0 && (!hasSchedule(i.inst) || i.trigger === 'restart');
+}
+
 /** The events that end a run before it started (the table lets a task rest in scheduled then). */
 const UNSTARTED_ENDS = new Set<EventKind>(['cancel', 'dep-failed', 'reject']);
 
@@ -358,7 +363,7 @@ export class Supervisor {
         if (!i) continue; // forgotten by an earlier action of this round
         try {
           const data = a.kind === 'stop' && a.end ? { end: a.end } : {};
-          this.apply(i, a.kind, 'reason' in a ? a.reason : a.kind === 'spawn' && i.spawns > 0 ? 'restarted' : 'spawned', data);
+          this.apply(i, a.kind, 'reason' in a ? a.reason : a.kind === 'spawn' && isRestart(i) ? 'restarted' : 'spawned', data);
         } catch (e) {
           if (e instanceof InvariantError) throw e;
           // the world refused (a signal, a cgroup write): journal it, never die of it
@@ -421,7 +426,7 @@ export class Supervisor {
         const pid = this.runs.launch(i.inst);
         if (pid === null) return; // the spawn-error exit came or follows
         i.pid = pid;
-        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 ? ` (restart ${i.spawns - 1})` : ''}`);
+        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 && isRestart(i) ? ` (restart ${i.spawns - 1})` : ''}`);
         return this.runs.watchReadiness(i.inst);
       }
       case 'take-over':
