@@ -17,6 +17,7 @@ import { benchShell } from './shell.js';
 import { benchStartup } from './startup.js';
 import { benchStatus } from './status.js';
 import { benchStop } from './stop.js';
+import { benchTasksIdle } from './tasks-idle.js';
 
 const BENCHES = [
   ['startup', benchStartup, 'up -> all running'],
@@ -27,6 +28,7 @@ const BENCHES = [
   ['logs', benchLogs, 'log throughput'],
   ['reload', benchReload, 'reload'],
   ['shell', benchShell, 'shell'],
+  ['tasks-idle', benchTasksIdle, '100 scheduled tasks, idle'],
 ];
 const BUDGET_MS = 290_000; // the whole bench stays under 5 minutes
 

@@ -18,6 +18,8 @@ import { reapDescendants } from './daemon/pid1.js';
 import { probeHost } from './probes/host.js';
 import { collectGarbage } from './daemon/memory.js';
 import { createReloader } from './daemon/reload.js';
+import { peerOf } from './daemon/peer.js';
+import { TaskScheduler } from './daemon/tasks.js';
 import type { StatusRow } from './daemon/status.js';
 import { Supervisor } from './reconcile/supervisor.js';
 import { readState, stateFileOf, stateWriter } from './daemon/state-file.js';
@@ -130,6 +132,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     output: logFor,
     probes: probeHost({ env, logFor }),
   });
+  const tasks = new TaskScheduler({ sup, journal, clock: systemClock });
 
   // Fail before the first spawn: a live socket means another tend runs there.
   let server: ControlServer | undefined;
@@ -142,7 +145,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     sup,
     journal,
     current: () => spec,
-    setSpec: (s) => (spec = s),
+    setSpec: (s) => tasks.setSpec((spec = s)),
     instances: expandInstances,
     forget: (id) => {
       const l = logs.get(id);
@@ -240,7 +243,9 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         shutdown: () => void shutdown(0),
         configProblem: () => reloader.problem(),
         shuttingDown: () => shuttingDown !== undefined,
+        tasks,
       }),
+      peerOf,
       allowPeer(socket) {
         const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
         if (fd === undefined || fd < 0) return undefined;
@@ -323,6 +328,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     const handle = adoptedHandle(a.cg, a.pid);
     sup.adopt(sup.store.get(a.id)!, handle, (cb) => void handle.drained().then(() => cb({ kind: 'lost' })), a);
   }
+  tasks.setSpec(spec);
   if (spec.settings.watch) reloader.watch();
   // Start-up's garbage goes once every service got where it was going (or after a bound, for a
   // slow readiness probe): tend collects when it knows garbage was made, see daemon/memory.ts.

@@ -62,7 +62,7 @@ export function socketBackend(path: string): ShellBackend & { close(): void } {
       return (await get()).request(cmd, args);
     },
     stream(cmd, args, onEvent) {
-      let inner: { done: Promise<void>; close(): void } | undefined;
+      let inner: { done: Promise<unknown>; close(): void } | undefined;
       let stop = false;
       const done = get().then((c) => {
         if (stop) return;

@@ -47,6 +47,8 @@ export interface ArgSpec {
 export interface Parsed {
   positionals: string[];
   flags: Record<string, string | true>;
+  /** the words after `--` (also at the end of positionals), when `--` was given: `tend run NAME -- CMD` */
+  rest?: string[];
 }
 
 /** What every command has: enough for usage, help, completion and "did you mean". */
@@ -96,6 +98,8 @@ export interface SocketCommand<N extends string = string, A = any, R = any, E = 
   print(result: R, io: PrintIo, args: A): void;
   /** prints one streamed event for people */
   printEvent?(event: E, io: PrintIo, args: A): void;
+  /** the exit code a result means (default 0: `tend run` exits 1 when the run failed) */
+  exitCode?(result: R): number;
   /** refused while the daemon shuts down (starting anything then would be undone at once) */
   refusedWhileShuttingDown?: boolean;
   /** the daemon's answer; throw TendError(code, message) for an error reply */

@@ -5,6 +5,17 @@ import type { Instance } from '../core/instance.js';
 import type { Journal } from '../core/journal.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import type { LogLine, ReloadResult, StatusRow } from '../control/wire.js';
+import type { RunRecord } from '../tasks/history.js';
+
+/** The daemon's task scheduler, as the task commands use it (src/daemon/tasks.ts). */
+export interface TaskControl {
+  /** the last `n` runs of the instances, oldest first (from log_dir/ID.runs) */
+  history(ids: readonly string[], n: number): Promise<RunRecord[]>;
+  /** an instance was enabled or disabled: its schedule is looked at again */
+  touch(id: string): void;
+  /** `tend run`: a run now, or by the task's overlap while one is going (skipped: refused, with why) */
+  run(i: Instance): { how: 'now' | 'queued' | 'replaced' | 'skipped'; also: Instance[]; why: string };
+}
 
 /** What the daemon (daemon.ts) hands the command handlers. */
 export interface DaemonContext {
@@ -24,6 +35,7 @@ export interface DaemonContext {
   /** the latest config problem (a broken reload), shown by status */
   configProblem(): string | undefined;
   shuttingDown(): boolean;
+  tasks: TaskControl;
 }
 
 /** The daemon's context plus the daemon-side helpers handlers share (src/daemon/commands.ts). */
@@ -37,6 +49,11 @@ export interface CommandContext extends DaemonContext {
   waitStarted(targets: Instance[], timeoutMs: number, signal: AbortSignal, before?: Map<string, number>): Promise<Instance[]>;
   /** Waits until each target has stopped. */
   waitStopped(targets: Instance[], timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Waits until the run of `target` just asked for is over (no run on its way or going); with
+   * `afterSpawns`, until a run launched after that many spawns is over (a queued run).
+   */
+  waitRun(target: Instance, signal: AbortSignal, afterSpawns?: number): Promise<void>;
   /** One status row; cpu and memory are filled by `usage`. */
   statusRow(i: Instance, now: number): StatusRow;
   /** The `why` paragraph of one instance. */

@@ -15,6 +15,7 @@ const CODES: Record<string, string> = {
   backoff: '33',
   completed: '34', // blue
   failed: '31', // red
+  scheduled: '94', // bright blue
 };
 
 /** A state word, coloured when `color`. */

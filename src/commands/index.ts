@@ -1,6 +1,7 @@
 // The command table: every command of tend, each defined in its own module. The CLI dispatches
 // through it, the shell's help and completion read it, the daemon answers its socket commands.
 // A new command is a new module plus its line here (test/commands/registry.test.ts checks both).
+import { approve } from './approve.js';
 import { check } from './check.js';
 import { clear } from './clear.js';
 import { complete, completion } from './completion-cmd.js';
@@ -9,8 +10,12 @@ import { events } from './events.js';
 import { exit } from './exit.js';
 import { help } from './help.js';
 import { init } from './init.js';
+import { history } from './history.js';
 import { logs } from './logs.js';
+import { disable } from './disable.js';
+import { enable } from './enable.js';
 import { ping } from './ping.js';
+import { reject } from './reject.js';
 import { reload } from './reload.js';
 import { restart } from './restart.js';
 import { shell } from './shell.js';
@@ -19,13 +24,16 @@ import { signal } from './signal.js';
 import { start } from './start.js';
 import { status } from './status.js';
 import { stop } from './stop.js';
+import { taskRun } from './task-run.js';
 import { top } from './top.js';
 import { up } from './up.js';
 import { version } from './version.js';
 import { why } from './why.js';
 
 /** The commands the daemon answers (their types make the wire protocol, control/wire.ts). */
-export const SOCKET_COMMANDS = [status, start, stop, restart, signal, why, reload, logs, events, shutdown, ping] as const;
+export const SOCKET_COMMANDS = [
+  status, start, stop, restart, signal, why, reload, logs, events, taskRun, history, enable, disable, approve, reject, shutdown, ping,
+] as const;
 
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [init, up, check, shell, ...SOCKET_COMMANDS, top, help, clear, exit, version, completion, complete];

@@ -24,11 +24,13 @@ function flagOf(flags: readonly FlagSpec[], word: string): FlagSpec | undefined 
 export function parseWords(cmd: CommandSpec, argv: readonly string[]): Parsed {
   const positionals: string[] = [];
   const flags: Parsed['flags'] = {};
+  let rest: string[] | undefined;
   const known = [...cmd.flags, HELP_FLAG];
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k]!;
     if (a === '--') {
       positionals.push(...argv.slice(k + 1));
+      rest = argv.slice(k + 1);
       break;
     }
     if (!a.startsWith('-') || a === '-' || /^-\d/.test(a)) {
@@ -48,7 +50,7 @@ export function parseWords(cmd: CommandSpec, argv: readonly string[]): Parsed {
       throw new UsageError(`unknown option ${a}`);
     }
   }
-  return { positionals, flags };
+  return rest === undefined ? { positionals, flags } : { positionals, flags, rest };
 }
 
 /** The fewest and most positionals a command takes. */

@@ -57,21 +57,28 @@ async function execute<A, R, E>(cmd: SocketCommand<string, A, R, E>, args: A, js
     const s = untyped.stream(cmd.name, args, printEvent as (e: unknown) => void);
     const abort = (): void => s.close();
     io.signal?.addEventListener('abort', abort);
+    let end: unknown;
     try {
-      await s.done;
+      end = await s.done;
     } finally {
       io.signal?.removeEventListener('abort', abort);
     }
-    return EXIT.ok;
+    // a stream that ends with a result (`tend run --follow`) prints it as a request would
+    if (end === undefined || end === null || !cmd.exitCode) return EXIT.ok;
+    return printResult(cmd, end as R, args, json, io);
   }
   let result = (await untyped.request(cmd.name, args)) as R;
   if (cmd.settle) result = await cmd.settle(result, args, client);
+  return printResult(cmd, result, args, json, io);
+}
+
+function printResult<A, R, E>(cmd: SocketCommand<string, A, R, E>, result: R, args: A, json: boolean, io: RunIo): number {
   if (json) io.out(JSON.stringify(cmd.json ? cmd.json(result) : result) + '\n');
   else cmd.print(result, io, args);
-  return EXIT.ok;
+  return cmd.exitCode?.(result) ?? EXIT.ok;
 }
 
 interface UntypedClient {
   request(cmd: string, args: unknown): Promise<unknown>;
-  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void): { done: Promise<void>; close(): void };
+  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void): { done: Promise<unknown>; close(): void };
 }

@@ -11,6 +11,13 @@ const got = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringif
 export const names: FieldCheck = (v) =>
   Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : 'expected a list of service names';
 
+/** One service name. */
+export const name: FieldCheck = (v) => (typeof v === 'string' && v !== '' ? undefined : `expected a service name; got ${got(v)}`);
+
+/** A list of strings (a command line). */
+export const words: FieldCheck = (v) =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? undefined : `expected a list of words; got ${got(v)}`;
+
 /** A number >= 0 (lines, milliseconds). */
 export const count: FieldCheck = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `expected a non-negative number; got ${got(v)}`;

@@ -1,6 +1,6 @@
 // Turns a zod-checked raw service/settings into the camelCase ServiceSpec/Settings, defaults filled.
 import { resolve } from 'node:path';
-import type { Limits, ProbeSpec, ServiceSpec, Settings } from '../core/types.js';
+import type { Limits, ProbeSpec, ScheduleSpec, ServiceSpec, Settings } from '../core/types.js';
 import type { RawProbe, RawService, RawSettings } from './schema.js';
 import { buildFences } from './fences.js';
 
@@ -27,6 +27,8 @@ export function buildSettings(raw: RawSettings | undefined, dir: string): Settin
     watch: raw?.watch ?? true,
   };
   if (raw?.exit_with !== undefined) s.exitWith = raw.exit_with;
+  if (raw?.max_parallel !== undefined) s.maxParallel = raw.max_parallel;
+  if (raw?.pools !== undefined) s.pools = { ...raw.pools };
   return s;
 }
 
@@ -54,13 +56,14 @@ function buildProbe(raw: RawProbe | undefined): ProbeSpec | undefined {
   };
 }
 
-/** One ServiceSpec; `fileEnv` is the merged env_file content, `envFiles` their absolute paths. */
+/** One ServiceSpec; `fileEnv` is the merged env_file content, `envFiles` their absolute paths; `schedule` checked by config/tasks.ts. */
 export function buildService(
   name: string,
   raw: RawService,
   dir: string,
   fileEnv: Record<string, string>,
   envFiles: string[],
+  schedule?: ScheduleSpec,
 ): ServiceSpec {
   const type = raw.type ?? 'simple';
   const fences = buildFences(raw, dir);
@@ -107,5 +110,13 @@ export function buildService(
   if (readiness) spec.readiness = readiness;
   const liveness = buildProbe(raw.liveness);
   if (liveness) spec.liveness = liveness;
+  if (schedule) {
+    spec.schedule = schedule;
+    spec.overlap = raw.overlap ?? 'skip';
+    spec.catchUp = raw.catch_up ?? false;
+  }
+  if (raw.timeout !== undefined) spec.timeout = raw.timeout;
+  if (raw.approval) spec.approval = true;
+  if (raw.pool !== undefined) spec.pool = raw.pool;
   return spec;
 }

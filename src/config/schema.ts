@@ -17,6 +17,7 @@ export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
 export const SERVICE_TYPES = ['simple', 'oneshot'] as const;
 export const DEPEND_CONDITIONS = ['started', 'healthy', 'completed'] as const;
 export const PROBE_FORMS = ['exec', 'tcp', 'http', 'log', 'fd'] as const;
+export const OVERLAPS = ['skip', 'queue', 'replace'] as const;
 
 type Report = (message: string, path?: PathSeg[]) => void;
 
@@ -156,6 +157,21 @@ function dependsOn(v: unknown, bad: Report): Record<string, (typeof DEPEND_CONDI
   return out;
 }
 
+/** settings.pools: `{NAME: N}`, a pool name as a service name is written, N >= 1. */
+function poolSizes(v: unknown, bad: Report): Record<string, number> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    bad(expected('a mapping of pool names to sizes, like {backups: 2}', v));
+    return undefined;
+  }
+  const out: Record<string, number> = Object.create(null);
+  for (const [k, n] of Object.entries(v)) {
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(k)) bad(expected('a pool name matching [a-z0-9][a-z0-9_-]{0,62}', k), [k]);
+    else if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) bad(expected('an integer >= 1', n), [k]);
+    else setOwn(out, k, n);
+  }
+  return out;
+}
+
 function build() {
   const probe = mapping({
     exec: from(parseCommand).optional(),
@@ -221,6 +237,15 @@ function build() {
     network: oneOf(['host', 'none'] as const),
     private_pids: bool(),
     user_namespace: bool(),
+    // tasks (oneshot): schedule and every are checked with timezone in config/tasks.ts
+    schedule: text(),
+    timezone: text(),
+    every: positiveDuration(),
+    overlap: oneOf(OVERLAPS),
+    timeout: positiveTimer(),
+    catch_up: bool(),
+    approval: bool(),
+    pool: text(),
   });
   const settings = mapping({
     socket: text(),
@@ -229,6 +254,8 @@ function build() {
     echo: bool(),
     watch: bool(),
     exit_with: text(),
+    max_parallel: int(1),
+    pools: orNull(custom(poolSizes)),
   });
   return { settings, service };
 }

@@ -12,6 +12,7 @@ import { readEnvFiles } from './files.js';
 import { MAX_INSTANCES, MAX_SERVICES } from './limits.js';
 import type { Problems } from './problems.js';
 import { PROBE_FORMS, TOP_KEYS, getSchemas, type RawService, type RawSettings } from './schema.js';
+import { checkTask } from './tasks.js';
 
 export { MAX_SOCKET_PATH };
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -74,7 +75,8 @@ export function validate(raw: unknown, file: string, problems: Problems, cache: 
         if (b?.initial !== undefined && b.max !== undefined && b.max < b.initial) {
           problems.add([...at, 'backoff', 'max'], expected(`at least backoff.initial (${b.initial}ms)`, (value.backoff as Record<string, unknown>).max));
         }
-        const built = buildService(name, svc, dir, env.vars, env.files);
+        const schedule = checkTask(value, svc, at, settings, problems);
+        const built = buildService(name, svc, dir, env.vars, env.files, schedule);
         checkBounds(built, new Set(Object.keys(svc.env ?? {})), at, problems);
         checkFences(built, at, problems);
         services.push(built);

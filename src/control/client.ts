@@ -8,8 +8,8 @@ import type { ArgsOf, CommandName, ErrorBody, EventOf, RequestFrame, ResultOf, S
 
 /** A running stream (`logs -f`, `events -f`). */
 export interface ClientStream {
-  /** resolves when the stream ends or close() is called; rejects on an error reply or a lost connection */
-  done: Promise<void>;
+  /** resolves with the reply's result when the stream ends (undefined after close()); rejects on an error reply or a lost connection */
+  done: Promise<unknown>;
   /** stops the stream (the server is told to cancel it); the connection stays usable */
   close(): void;
 }
@@ -104,13 +104,13 @@ class SocketClient implements Client {
 
   stream<C extends StreamName>(cmd: C, args: ArgsOf<C>, onEvent: (event: EventOf<C>) => void): ClientStream {
     let id: number | undefined;
-    let settle!: { resolve(): void; reject(err: TendError): void };
-    const done = new Promise<void>((resolve, reject) => {
+    let settle!: { resolve(result?: unknown): void; reject(err: TendError): void };
+    const done = new Promise<unknown>((resolve, reject) => {
       settle = { resolve, reject };
     });
     done.catch(() => {}); // a caller that only close()s must not see an unhandled rejection
     id = this.send(cmd, args, settle.reject);
-    if (id !== undefined) this.pending.set(id, { resolve: () => settle.resolve(), reject: settle.reject, onEvent: onEvent as (e: unknown) => void });
+    if (id !== undefined) this.pending.set(id, { resolve: (r) => settle.resolve(r), reject: settle.reject, onEvent: onEvent as (e: unknown) => void });
     return {
       done,
       close: () => {

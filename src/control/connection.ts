@@ -22,6 +22,14 @@ export interface RequestContext<E = unknown> {
   closed: Promise<void>;
   /** aborted when the client disconnects or cancels this request */
   signal: AbortSignal;
+  /** who is on the other end (SO_PEERCRED), when the server could tell */
+  peer?: PeerCred;
+}
+
+/** The credentials of a socket's peer process. */
+export interface PeerCred {
+  uid: number;
+  pid: number;
 }
 
 /** Runs one command. Throw TendError(code, message) for an error reply; any other throw is "internal". */
@@ -61,6 +69,7 @@ export class Connection {
   constructor(
     readonly socket: net.Socket,
     private readonly opts: ConnectionOptions,
+    private readonly peer?: PeerCred,
   ) {
     this.splitter = new LineSplitter(
       (line) => this.onLine(line),
@@ -162,6 +171,7 @@ export class Connection {
       send: (event) => this.sendEvent(id, entry, event),
       closed,
       signal: controller.signal,
+      ...(this.peer ? { peer: this.peer } : {}),
     };
     let frame: ServerFrame;
     try {

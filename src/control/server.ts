@@ -2,10 +2,10 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { TendError } from '../core/errors.js';
-import { Connection, type CommandTable, type Handler } from './connection.js';
+import { Connection, type CommandTable, type Handler, type PeerCred } from './connection.js';
 import { fileIdentity, prepareSocketPath, removeSocketFile } from './socket-file.js';
 
-export type { CommandTable, Handler, RequestContext } from './connection.js';
+export type { CommandTable, Handler, PeerCred, RequestContext } from './connection.js';
 
 /** How to run a control server. */
 export interface ControlServerOptions {
@@ -13,6 +13,8 @@ export interface ControlServerOptions {
   handle: Handler;
   /** returns why a new connection is refused (e.g. a foreign uid), or undefined to serve it */
   allowPeer?: (socket: net.Socket) => string | undefined;
+  /** who a connection's peer is (uid, pid): handed to each request of it (tend approve records it) */
+  peerOf?: (socket: net.Socket) => PeerCred | undefined;
   /** problems that do not stop the server (a handler crash, a slow client) */
   onError?(msg: string): void;
   /** when given, commands not in it get `unknown_command`, and args are checked by their schema */
@@ -51,7 +53,13 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
       socket.destroy();
       return;
     }
-    const conn = new Connection(socket, connOpts);
+    let peer: PeerCred | undefined;
+    try {
+      peer = opts.peerOf?.(socket);
+    } catch {
+      peer = undefined; // unknown: a request then says so
+    }
+    const conn = new Connection(socket, connOpts, peer);
     conns.add(conn);
     socket.once('close', () => conns.delete(conn));
     let refusal: string | undefined;

@@ -56,6 +56,12 @@ export interface StatusRow {
   log_error: string | null;
   /** the fences in force, by their config keys (README "Sandboxing"); absent when none */
   fences?: Record<string, unknown>;
+  /** a task with a schedule: its next run (ISO), null while paused or none is due */
+  next_run?: string | null;
+  /** a oneshot's last finished run */
+  last_run?: { start: string; end: string; result: 'completed' | 'failed'; reason: string; trigger: string } | null;
+  /** `tend disable`: its schedule (or autostart) is paused until `tend enable` */
+  paused?: boolean;
 }
 
 /** One captured output line of a service, as `tend logs` gets it. */

@@ -1,10 +1,27 @@
 // The runtime record of one instance: what is wanted (want) kept apart from what is (state, pid).
 // Only the Supervisor writes it (InstanceRecord); everyone else reads the Instance view.
-import type { Exit, InstanceSpec, State } from './types.js';
+import type { Exit, InstanceSpec, State, Trigger } from './types.js';
 
 export interface ExitRecord {
   time: number;
   exit: Exit;
+}
+
+/** A run that tend ends itself (timeout, overlap replace, `tend stop` of a task): why, and whether it counts as failed. */
+export interface EndRun {
+  reason: string;
+  failed: boolean;
+}
+
+/** How the last run of a oneshot went (`tend history` keeps these on disk). */
+export interface RunResult {
+  start: number;
+  end: number;
+  exit: Exit;
+  trigger: Trigger;
+  result: 'completed' | 'failed';
+  /** why it ended: "exited with code 0", "timed out after 5s (killed by SIGTERM)" */
+  reason: string;
 }
 
 /**
@@ -31,20 +48,36 @@ export interface InstanceRecord {
   exits: ExitRecord[]; // last few, newest last
   lastProbeFailure: string | null;
   livenessFailures: number; // liveness failures in a row of the current process
+  /** why the current (or next) run was asked for */
+  trigger: Trigger;
+  /** set while tend ends the current run itself (timeout, replace, `tend stop` of a task) */
+  endRun: EndRun | null;
+  /** `tend approve` released the next run (approval: true); spent by its launch */
+  approved: boolean;
+  /** `tend disable`: its schedule (or autostart) is paused until `tend enable` */
+  paused: boolean;
+  /** the last finished run of a oneshot */
+  lastRun: RunResult | null;
+  /** a task's next scheduled run (the scheduler tells the Supervisor) */
+  nextRunAt: number | null;
 }
 
 /** One instance as everyone but the Supervisor sees it: read only. */
 export type Instance = Readonly<InstanceRecord>;
 
-/** A fresh record in `pending` (or `stopped` when autostart is off). */
+/**
+ * A fresh record in `pending` (or `stopped` when autostart is off). A task with a schedule rests
+ * in `scheduled`, wanted up; wanted down (autostart: false) its schedule starts paused.
+ */
 export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'): InstanceRecord {
+  const task = hasSchedule(inst);
   return {
     id: inst.id,
     inst,
-    want,
-    state: want === 'up' ? 'pending' : 'stopped',
+    want: task ? 'up' : want,
+    state: task ? 'scheduled' : want === 'up' ? 'pending' : 'stopped',
     since: now,
-    reason: want === 'up' ? 'not started yet' : 'autostart is off',
+    reason: task ? 'waiting for its first run' : want === 'up' ? 'not started yet' : 'autostart is off',
     pid: null,
     startedAt: null,
     spawns: 0,
@@ -54,7 +87,23 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     exits: [],
     lastProbeFailure: null,
     livenessFailures: 0,
+    trigger: 'start-up',
+    endRun: null,
+    approved: false,
+    paused: task && want === 'down',
+    lastRun: null,
+    nextRunAt: null,
   };
+}
+
+/** A task with a schedule (`schedule` or `every`): between runs it rests in `scheduled`. */
+export function hasSchedule(inst: InstanceSpec): boolean {
+  return inst.spec.schedule !== undefined;
+}
+
+/** A run of it is on its way or going: requested, waiting, live, or backing off before a retry. */
+export function inProgress(s: State): boolean {
+  return s === 'pending' || s === 'backoff' || isAlive(s);
 }
 
 /** Alive: a process of it may exist. */

@@ -1,5 +1,6 @@
 // The seams between the reconcile loop and the world: processes (Spawner) and time (Clock).
 // reconcile/ reaches processes only through these, so its tests use fakes.
+import { setTimerAt } from './timer.js';
 import type { Exit, InstanceSpec } from './types.js';
 
 export type Stream = 'stdout' | 'stderr';
@@ -52,9 +53,6 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimer(at, cb) {
-    const t = setTimeout(cb, Math.max(0, at - Date.now()));
-    t.unref?.();
-    return () => clearTimeout(t);
-  },
+  // setTimerAt: a time past setTimeout's 24.8 days is reached in steps (a schedule's next run)
+  setTimer: (at, cb) => setTimerAt(at, cb),
 };

@@ -16,6 +16,7 @@ export const EVENTS = [
   'kill', // the stop timed out: SIGKILL
   'cancel', // stop asked while nothing runs
   'dep-failed', // a dependency ended in failed
+  'reject', // `tend reject`: a run waiting for approval is refused
 ] as const;
 export type EventKind = (typeof EVENTS)[number];
 
@@ -46,8 +47,11 @@ const go = (to: State | readonly State[], effect: Effect = 'none'): Step => ({
   effect,
 });
 
-/** Where an exit of a process that was not being stopped leads: the restart policy chooses. */
-const AFTER_EXIT = go(['backoff', 'completed', 'failed', 'stopped'], 'exited');
+/** Where an exit of a process that was not being stopped leads: the restart policy chooses
+ *  (a task with a schedule rests in `scheduled` where another would be completed or failed). */
+const AFTER_EXIT = go(['backoff', 'completed', 'failed', 'stopped', 'scheduled'], 'exited');
+/** A run that never started ends: failed (or stopped), a task with a schedule back to `scheduled`. */
+const UNSTARTED = (s: State): Step => go([s, 'scheduled']);
 
 /**
  * TABLE[state][event]. Wanting is apart: commands change `want`, the planner turns want and
@@ -56,36 +60,44 @@ const AFTER_EXIT = go(['backoff', 'completed', 'failed', 'stopped'], 'exited');
 export const TABLE = {
   pending: {
     request: I, spawn: go('starting', 'launch'), adopt: go('running', 'take-over'), ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: go('stopped'), 'dep-failed': go('failed'),
+    exit: X, stop: X, kill: X, cancel: UNSTARTED('stopped'), 'dep-failed': UNSTARTED('failed'), reject: UNSTARTED('failed'),
   },
   starting: {
     request: I, spawn: X, adopt: X, ready: go('running', 'watch'), unhealthy: X,
-    exit: AFTER_EXIT, stop: go('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I,
+    exit: AFTER_EXIT, stop: go('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I, reject: I,
   },
   running: {
     request: I, spawn: X, adopt: X, ready: I, unhealthy: go('stopping', 'term'),
-    exit: AFTER_EXIT, stop: go('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I,
+    exit: AFTER_EXIT, stop: go('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I, reject: I,
   },
   stopping: {
-    // stopped when it was wanted down or restarted; a liveness stop is a failure: backoff | failed
+    // stopped when it was wanted down or restarted; a liveness stop is a failure: backoff | failed;
+    // a run ended by tend (timeout, replace, `tend stop` of a task) fails, or rests in scheduled
     request: I, spawn: X, adopt: X, ready: I, unhealthy: I,
-    exit: go(['stopped', 'backoff', 'failed'], 'exited'), stop: I, kill: go('stopping', 'kill'), cancel: I, 'dep-failed': I,
+    exit: go(['stopped', 'backoff', 'failed', 'scheduled'], 'exited'), stop: I, kill: go('stopping', 'kill'), cancel: I, 'dep-failed': I,
+    reject: I,
   },
   stopped: {
     request: go('pending', 'fresh'), spawn: X, adopt: go('running', 'take-over'), ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I,
+    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I, reject: I,
   },
   backoff: {
     request: go('pending', 'fresh'), spawn: go('starting', 'launch'), adopt: X, ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: go('stopped'), 'dep-failed': go('failed'),
+    exit: X, stop: X, kill: X, cancel: UNSTARTED('stopped'), 'dep-failed': UNSTARTED('failed'), reject: I,
   },
   completed: {
     request: go('pending', 'fresh'), spawn: X, adopt: X, ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I,
+    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I, reject: I,
   },
   failed: {
     request: go('pending', 'fresh'), spawn: X, adopt: X, ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I,
+    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I, reject: I,
+  },
+  scheduled: {
+    // a task between runs: a run (due, `tend run`, `tend start`, a dependent) is a request;
+    // wanted down (shutdown, removed by a reload) its schedule ends: stopped
+    request: go('pending', 'fresh'), spawn: X, adopt: go('running', 'take-over'), ready: I, unhealthy: X,
+    exit: X, stop: X, kill: X, cancel: go('stopped'), 'dep-failed': I, reject: I,
   },
 } as const satisfies Record<State, Record<EventKind, Cell>>;
 

@@ -4,7 +4,7 @@ import type { Fences } from './fences.js';
 
 export type { Fences };
 
-/** The lifecycle states of SPEC §2. */
+/** The lifecycle states (docs/states.md). */
 export const STATES = [
   'pending',
   'starting',
@@ -14,12 +14,27 @@ export const STATES = [
   'backoff',
   'completed',
   'failed',
+  'scheduled',
 ] as const;
 export type State = (typeof STATES)[number];
 
 export type RestartPolicy = 'always' | 'on-failure' | 'never';
 export type ServiceType = 'simple' | 'oneshot';
 export type DependCondition = 'started' | 'healthy' | 'completed';
+
+/** When a task runs, as plain data (what the Spec holds; src/tasks/schedule.ts compiles it). */
+export type ScheduleSpec =
+  /** `expr` as written, trimmed (5 fields or a nickname); `timezone` an IANA name, absent = local time */
+  | { kind: 'cron'; expr: string; timezone?: string }
+  /** `@every D` or `every: D`: `ms` after the end of the last run */
+  | { kind: 'every'; ms: number };
+
+/** What to do with a run that falls due while another is running. */
+export type Overlap = 'skip' | 'queue' | 'replace';
+
+/** Why a run of a oneshot started (`tend history`). */
+export const TRIGGERS = ['schedule', 'run', 'start-up', 'dependency', 'restart'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
 
 /** A probe, readiness or liveness. Durations are milliseconds. */
 export type ProbeCheck =
@@ -72,6 +87,19 @@ export interface ServiceSpec {
   dependsOn: Record<string, DependCondition>;
   /** rlimits, clean_env, capabilities, namespaces...: absent when none is set */
   fences?: Fences;
+  // tasks (oneshot only; absent when not written)
+  /** when it runs by itself (`schedule`, `every`); with one it rests in `scheduled` */
+  schedule?: ScheduleSpec;
+  /** a run due while one is running (default skip) */
+  overlap?: Overlap;
+  /** a run that lasts longer is stopped and fails (ms) */
+  timeout?: number;
+  /** a run missed while tend was down runs once at start-up */
+  catchUp?: boolean;
+  /** each run waits in pending for `tend approve` */
+  approval?: boolean;
+  /** the pool of settings.pools it counts against */
+  pool?: string;
 }
 
 export interface Settings {
@@ -81,6 +109,10 @@ export interface Settings {
   echo: boolean;
   watch: boolean;
   exitWith?: string;
+  /** at most this many oneshot instances live at once */
+  maxParallel?: number;
+  /** at most N live instances of each pool */
+  pools?: Record<string, number>;
 }
 
 /** A whole validated config file. `services` keeps the file's order. */

@@ -6,7 +6,7 @@ import { parseSignal } from '../config/units.js';
 import type { CommandTable, Handler } from '../control/connection.js';
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
-import { isAlive } from '../core/instance.js';
+import { inProgress, isAlive } from '../core/instance.js';
 import type { CommandContext, DaemonContext } from '../commands/context.js';
 import { SOCKET_COMMANDS } from '../commands/index.js';
 import type { SocketCommand } from '../commands/command.js';
@@ -40,7 +40,11 @@ export function commandContext(d: DaemonContext): CommandContext {
       return waitFor(d, targets, judge, timeoutMs, signal);
     },
     waitStopped: async (targets, timeoutMs, signal) => void (await waitFor(d, targets, stopped, timeoutMs, signal)),
-    statusRow: (i, now) => statusRow(d.sup.store, i, now),
+    waitRun: async (target, signal, after) => {
+      const judge: Judge = after === undefined ? runOver : (i) => (i.spawns > after ? runOver(i) : undefined);
+      await waitFor(d, [target], judge, Infinity, signal);
+    },
+    statusRow: (i, now) => statusRow(d.sup.store, i, now, d.sup.currentLimits),
     explain: (i, now) => explain(d.sup.store, i, now),
     parseSignal,
   };
@@ -93,7 +97,8 @@ function waitFor(
       return true;
     };
     const off = d.sup.onChange(() => void check());
-    const timer = setTimeout(() => {
+    // no bound (Infinity): `tend run` waits as long as the run lasts (its own `timeout` bounds it)
+    const timer = !Number.isFinite(timeoutMs) ? undefined : setTimeout(() => {
       finish();
       const left = targets.filter((t) => judge(t, d.now()) === undefined);
       reject(
@@ -123,9 +128,13 @@ export const SETTLE_MS = 1000;
 
 const started = (i: Instance, now: number): Verdict => {
   if (i.state === 'completed') return 'ok';
+  // a task back at rest after the run `tend start` asked for: how that run went
+  if (i.state === 'scheduled') return i.lastRun === null ? undefined : i.lastRun.result === 'completed' ? 'ok' : 'fail';
   if (i.state === 'failed') return 'fail';
   if (i.state !== 'running') return undefined;
   if (i.inst.spec.readiness || i.startedAt === null || now - i.startedAt >= SETTLE_MS) return 'ok';
   return undefined;
 };
 const stopped = (i: Instance): Verdict => (isAlive(i.state) ? undefined : 'ok');
+// a run just asked for leaves pending, goes and comes back to rest; the caller reads how it went
+const runOver = (i: Instance): Verdict => (inProgress(i.state) ? undefined : 'ok');

@@ -3,19 +3,51 @@ import type { StatusRow } from '../control/wire.js';
 import { describeExit, formatDuration } from '../core/describe.js';
 import { describeFences, fencesJson } from '../core/fences.js';
 import type { Instance } from '../core/instance.js';
-import { isAlive } from '../core/instance.js';
+import { hasSchedule, isAlive } from '../core/instance.js';
 import { depStatus, type Store } from '../reconcile/deps.js';
+import { countSlots, gateWait, type Limits, slotWait } from '../reconcile/slots.js';
 
 export type { StatusRow };
 
+/** A time for people: `14:05:00` today, else `2025-03-01 14:05`; local time. */
+export function clockTime(t: number, now: number): string {
+  const d = new Date(t);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const hms = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  if (Math.abs(t - now) < 12 * 3_600_000) return hms;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** "last run completed 2m ago (exited with code 0)", or '' before the first. */
+function lastRunWords(i: Instance, now: number): string {
+  const r = i.lastRun;
+  return r ? `last run ${r.result} ${formatDuration(Math.max(0, now - r.end))} ago (${r.reason})` : '';
+}
+
+/** A task resting between runs: when it runs next (or that it is paused), and how the last run went. */
+function scheduledDetail(i: Instance, now: number): string {
+  const when = i.paused
+    ? `paused (tend enable ${i.id})`
+    : i.nextRunAt !== null
+      ? `next run ${clockTime(i.nextRunAt, now)} (in ${formatDuration(Math.max(0, i.nextRunAt - now))})`
+      : '';
+  const last = lastRunWords(i, now) || (i.reason !== 'waiting for its first run' ? i.reason : '');
+  return [when, last].filter(Boolean).join('; ');
+}
+
 /** What the state waits for or why it is so, in a few words. */
-export function detailOf(store: Store, i: Instance, now: number): string {
+export function detailOf(store: Store, i: Instance, now: number, limits: Limits = {}): string {
   switch (i.state) {
     case 'pending': {
       if (i.want === 'down') return '';
       const d = depStatus(store, i);
-      return d.kind === 'waiting' ? `waiting for ${d.on}` : d.kind === 'failed' ? `dependency ${d.on} failed` : '';
+      if (d.kind !== 'met') return d.kind === 'waiting' ? `waiting for ${d.on}` : `dependency ${d.on} failed`;
+      return gateWait(i) ?? slotWait(i, countSlots(store), limits) ?? '';
     }
+    case 'scheduled':
+      return scheduledDetail(i, now);
+    case 'stopped':
+      return i.paused && !hasSchedule(i.inst) ? `disabled (tend enable ${i.id}); ${i.reason}` : i.reason;
     case 'backoff':
       return i.deadline !== null
         ? `${i.reason}; next start in ${formatDuration(Math.max(0, i.deadline - now))}`
@@ -40,9 +72,10 @@ function livenessFailing(i: Instance): string | undefined {
 }
 
 /** One row of `tend status`. cpu and memory are filled in by the caller. */
-export function statusRow(store: Store, i: Instance, now: number): StatusRow {
+export function statusRow(store: Store, i: Instance, now: number, limits: Limits = {}): StatusRow {
   const last = i.exits[i.exits.length - 1]?.exit;
   const fences = fencesJson(i.inst.spec.fences);
+  const run = i.lastRun;
   const row: StatusRow = {
     name: i.id,
     service: i.inst.service,
@@ -56,9 +89,14 @@ export function statusRow(store: Store, i: Instance, now: number): StatusRow {
     uptime_ms: isAlive(i.state) && i.startedAt !== null ? now - i.startedAt : null,
     cpu: null,
     memory: null,
-    detail: detailOf(store, i, now),
+    detail: detailOf(store, i, now, limits),
     want: i.want === 'down' ? 'down' : 'up',
     log_error: null,
+    next_run: i.nextRunAt === null ? null : new Date(i.nextRunAt).toISOString(),
+    last_run: run
+      ? { start: new Date(run.start).toISOString(), end: new Date(run.end).toISOString(), result: run.result, reason: run.reason, trigger: run.trigger }
+      : null,
+    paused: i.paused,
   };
   if (fences) row.fences = fences;
   return row;
@@ -72,6 +110,12 @@ function ago(now: number, t: number): string {
 export function explain(store: Store, i: Instance, now: number): string {
   const parts: string[] = [];
   parts.push(`${i.id} is ${i.state} since ${ago(now, i.since)} (${i.reason}).`);
+  if (i.state === 'scheduled') parts.push(`${scheduledDetail(i, now)}.`);
+  else if (i.paused) parts.push(`It is disabled until tend enable ${i.id}.`);
+  if (i.state === 'pending' && i.want === 'up' && depStatus(store, i).kind === 'met') {
+    const wait = gateWait(i);
+    if (wait) parts.push(`It is ${wait}.`);
+  }
   if (i.want === 'down' && i.state !== 'stopped') parts.push('It is wanted stopped.');
   if (i.state === 'pending' && i.want === 'up') {
     const chain: string[] = [];

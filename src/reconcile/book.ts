@@ -1,6 +1,6 @@
 // The record half of each effect of the transition table: counters, times and the deadline of
 // one instance. Pure over the record; the one place where each of them is reset.
-import type { InstanceRecord } from '../core/instance.js';
+import type { EndRun, InstanceRecord } from '../core/instance.js';
 import type { Effect } from '../core/state-machine.js';
 import type { Exit } from '../core/types.js';
 import type { ExitVerdict } from './policy.js';
@@ -9,6 +9,8 @@ import type { ExitVerdict } from './policy.js';
 export interface EffectData {
   exit?: { exit: Exit; verdict: ExitVerdict };
   adopt?: { pid: number; spawns?: number; startedAt?: number };
+  /** a stop by which tend ends the run itself (timeout) */
+  end?: EndRun;
 }
 
 /** Brings the record up to date for `effect` at `now` (the state is already set). */
@@ -17,6 +19,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
     case 'fresh':
       i.starts = [];
       i.failuresInRow = 0;
+      i.endRun = null;
       if (i.want === 'restart') i.want = 'up';
       return;
     case 'launch':
@@ -26,6 +29,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.startedAt = now;
       i.livenessFailures = 0;
       i.lastProbeFailure = null;
+      i.approved = false; // an approval is good for one run
       return;
     case 'take-over': {
       const a = data.adopt!;
@@ -40,6 +44,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       return;
     case 'term':
       i.deadline = now + i.inst.spec.stopTimeout;
+      if (data.end) i.endRun = data.end;
       return;
     case 'kill':
       i.deadline = null;
@@ -51,6 +56,13 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       if (i.exits.length > 10) i.exits.shift();
       i.failuresInRow = verdict.failuresInRow;
       i.deadline = verdict.nextStartAt;
+      if (i.inst.spec.type === 'oneshot') {
+        const ok = exit.kind === 'exited' && exit.code === 0 && !i.endRun?.failed;
+        const start = i.startedAt ?? now;
+        i.lastRun = { start, end: now, exit, trigger: i.trigger, result: ok ? 'completed' : 'failed', reason: verdict.reason };
+      }
+      i.endRun = null;
+      if (verdict.state === 'backoff') i.trigger = 'restart';
       return;
     }
     case 'none':

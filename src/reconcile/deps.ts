@@ -13,7 +13,13 @@ export function instancesOf(store: Store, service: string): Instance[] {
   return out;
 }
 
+/** A task resting in `scheduled` whose last run completed (a dependent may go on). */
+export function ranOk(i: Instance): boolean {
+  return i.state === 'scheduled' && i.lastRun?.result === 'completed';
+}
+
 function meets(i: Instance, cond: DependCondition): boolean {
+  if (ranOk(i)) return true; // a scheduled task counts as completed while its last run did
   switch (cond) {
     case 'started':
       return i.state === 'starting' || i.state === 'running' || i.state === 'completed';

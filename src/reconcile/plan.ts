@@ -1,11 +1,14 @@
 // The planner: a pure function from the store (wanted + observed) and the time to the events the
 // loop applies to move it toward what is wanted, and the next time it needs to look again.
-import type { Instance } from '../core/instance.js';
+import { formatDuration } from '../core/describe.js';
+import type { EndRun, Instance } from '../core/instance.js';
 import { blockingDependent, depStatus, type Store } from './deps.js';
+import { countSlots, gateWait, type Limits, limited, type SlotCount, slotWait, take } from './slots.js';
 
 export type Action =
   | { kind: 'spawn'; id: string }
-  | { kind: 'stop'; id: string; reason: string }
+  /** `end`: tend ends the run itself (a oneshot's timeout): the record keeps why */
+  | { kind: 'stop'; id: string; reason: string; end?: EndRun }
   | { kind: 'kill'; id: string }
   | { kind: 'cancel'; id: string; reason: string } // pending/backoff -> stopped
   | { kind: 'dep-failed'; id: string; reason: string }
@@ -16,7 +19,7 @@ export interface Plan {
   wakeAt: number | null;
 }
 
-function planOne(store: Store, i: Instance, now: number, out: Action[]): number | null {
+function planOne(store: Store, i: Instance, now: number, out: Action[], slots: Slots | undefined): number | null {
   switch (i.state) {
     case 'stopping':
       // the deadline is the SIGKILL; null once it went
@@ -30,12 +33,19 @@ function planOne(store: Store, i: Instance, now: number, out: Action[]): number 
         if (!blockingDependent(store, i)) out.push({ kind: 'stop', id: i.id, reason: 'stop requested' });
       } else if (i.want === 'restart') {
         out.push({ kind: 'stop', id: i.id, reason: 'restart' });
+      } else if (i.endRun) {
+        out.push({ kind: 'stop', id: i.id, reason: i.endRun.reason });
+      } else if (i.inst.spec.timeout !== undefined && i.startedAt !== null) {
+        const at = i.startedAt + i.inst.spec.timeout;
+        if (now < at) return at;
+        const reason = `timed out after ${formatDuration(i.inst.spec.timeout)}`;
+        out.push({ kind: 'stop', id: i.id, reason, end: { reason, failed: true } });
       }
       return null;
     case 'pending':
     case 'backoff': {
-      if (i.want === 'down') {
-        out.push({ kind: 'cancel', id: i.id, reason: 'stopped before it started' });
+      if (i.want === 'down' || i.endRun) {
+        out.push({ kind: 'cancel', id: i.id, reason: i.endRun?.reason ?? 'stopped before it started' });
         return null;
       }
       const deps = depStatus(store, i);
@@ -44,9 +54,21 @@ function planOne(store: Store, i: Instance, now: number, out: Action[]): number 
         return null;
       }
       if (i.state === 'backoff' && i.deadline !== null && now < i.deadline) return i.deadline;
-      if (deps.kind === 'met') out.push({ kind: 'spawn', id: i.id });
+      if (deps.kind !== 'met') return null;
+      // a run waiting for approval; then a free slot of its pool (and of max_parallel)
+      if (i.state === 'pending' && gateWait(i)) return null;
+      if (slots) {
+        if (slotWait(i, slots.count, slots.limits)) return null;
+        take(slots.count, i);
+      }
+      out.push({ kind: 'spawn', id: i.id });
       return null;
     }
+    case 'scheduled':
+      // a task between runs: its schedule ends when it is wanted down (shutdown, removed)
+      if (i.want === 'down') out.push({ kind: 'cancel', id: i.id, reason: 'stop requested: its schedule ends' });
+      else if (i.want === 'restart') out.push({ kind: 'request', id: i.id, reason: 'restart requested' });
+      return null;
     case 'stopped':
     case 'completed':
     case 'failed':
@@ -56,12 +78,21 @@ function planOne(store: Store, i: Instance, now: number, out: Action[]): number 
   }
 }
 
-/** Actions for every instance (in store order) and the earliest time a deadline falls due. */
-export function plan(store: Store, now: number): Plan {
+interface Slots {
+  limits: Limits;
+  count: SlotCount;
+}
+
+/**
+ * Actions for every instance (in store order) and the earliest time a deadline falls due.
+ * `limits`: pools and max_parallel; an instance over one waits in pending (store order first).
+ */
+export function plan(store: Store, now: number, limits: Limits = {}): Plan {
   const actions: Action[] = [];
   let wakeAt: number | null = null;
+  const slots = limited(limits) ? { limits, count: countSlots(store) } : undefined;
   for (const i of store.values()) {
-    const w = planOne(store, i, now, actions);
+    const w = planOne(store, i, now, actions, slots);
     if (w !== null && (wakeAt === null || w < wakeAt)) wakeAt = w;
   }
   return { actions, wakeAt };

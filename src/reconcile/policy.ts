@@ -1,11 +1,11 @@
 // What happens after an exit: restart policy, exponential backoff with jitter, start limit.
 // Pure: the loop applies the verdict.
 import { describeExit } from '../core/describe.js';
-import type { Instance } from '../core/instance.js';
+import { hasSchedule, type Instance } from '../core/instance.js';
 import type { Exit, State } from '../core/types.js';
 
 export interface ExitVerdict {
-  state: Extract<State, 'backoff' | 'completed' | 'failed' | 'stopped'>;
+  state: Extract<State, 'backoff' | 'completed' | 'failed' | 'stopped' | 'scheduled'>;
   reason: string;
   nextStartAt: number | null;
   failuresInRow: number;
@@ -31,11 +31,23 @@ function times(n: number): string {
  * The state after the main process of `i` ended at `now`. Wanted down, or restarted: stopped (the
  * loop starts a restart afresh). Stopped by tend while wanted up: its liveness failed, a failure
  * that restarts whatever the policy, through the same backoff and start limit as an exit.
+ * A run tend ended itself (endRun: a timeout, a replace) fails, or stops. A task with a schedule
+ * rests in `scheduled` instead of completed, failed or stopped while wanted up.
  */
 export function afterExit(i: Instance, exit: Exit, now: number, random: () => number): ExitVerdict {
+  const v = verdict(i, exit, now, random);
+  if (i.want === 'up' && hasSchedule(i.inst) && v.state !== 'backoff') return { ...v, state: 'scheduled' };
+  return v;
+}
+
+function verdict(i: Instance, exit: Exit, now: number, random: () => number): ExitVerdict {
   const spec = i.inst.spec;
   if (i.want === 'down' || i.want === 'restart') {
     return { state: 'stopped', reason: `stopped (${describeExit(exit)})`, nextStartAt: null, failuresInRow: 0 };
+  }
+  if (i.endRun) {
+    const reason = `${i.endRun.reason} (${describeExit(exit)})`;
+    return { state: i.endRun.failed ? 'failed' : 'stopped', reason, nextStartAt: null, failuresInRow: i.failuresInRow };
   }
   const unhealthy = i.state === 'stopping';
   const what = unhealthy ? 'liveness failed' : describeExit(exit);

@@ -5,16 +5,17 @@
 // through the Spawner interface.
 import { describeExit } from '../core/describe.js';
 import { InvariantError } from '../core/errors.js';
-import { type Instance, type InstanceRecord, isAlive, newInstance, wantsUp } from '../core/instance.js';
+import { hasSchedule, inProgress, type Instance, type InstanceRecord, isAlive, newInstance, wantsUp } from '../core/instance.js';
 import type { Journal } from '../core/journal.js';
 import type { ProcessHandle } from '../core/spawner.js';
 import { type Effect, type EventKind, transition } from '../core/state-machine.js';
-import type { Exit, InstanceSpec, State } from '../core/types.js';
+import type { Exit, InstanceSpec, State, Trigger } from '../core/types.js';
 import { book, type EffectData } from './book.js';
-import { dependencyClosure, dependentClosure, instancesOf } from './deps.js';
+import { dependencyClosure, dependentClosure, instancesOf, ranOk } from './deps.js';
 import { plan } from './plan.js';
 import { afterExit } from './policy.js';
 import { type RunDeps, Runs } from './runs.js';
+import { gateWait, type Limits } from './slots.js';
 
 export type { ProbeHost } from './runs.js';
 
@@ -35,6 +36,14 @@ interface EventData extends EffectData {
   exitOf?: (cb: (e: Exit) => void) => void;
 }
 
+/** A spawn that restarts: any after the first, except a task's new runs (each its own run, `tend history`). */
+function isRestart(i: Instance): boolean {
+  return i.spawns > 0 && (!hasSchedule(i.inst) || i.trigger === 'restart');
+}
+
+/** The events that end a run before it started (the table lets a task rest in scheduled then). */
+const UNSTARTED_ENDS = new Set<EventKind>(['cancel', 'dep-failed', 'reject']);
+
 export class Supervisor {
   private readonly records = new Map<string, InstanceRecord>();
   private readonly runs: Runs;
@@ -45,6 +54,7 @@ export class Supervisor {
   private cancelTimer: (() => void) | null = null;
   private timerAt: number | null = null;
   private readonly random: () => number;
+  private limits: Limits = {};
 
   constructor(private readonly deps: SupervisorDeps) {
     this.random = deps.random ?? Math.random;
@@ -76,8 +86,22 @@ export class Supervisor {
     // what a wanted service depends on is wanted too (autostart: false or not)
     const up = insts.filter((i) => this.records.get(i.id)!.want === 'up').map((i) => i.service);
     for (const dep of dependencyClosure(this.store, up)) {
-      for (const d of this.instancesOf(dep)) if (d.want === 'down' && d.state === 'stopped') this.request(d);
+      for (const d of this.instancesOf(dep)) {
+        // a task resting in scheduled that has not run well yet runs for its dependents now
+        if ((d.want === 'down' && d.state === 'stopped') || (d.state === 'scheduled' && !ranOk(d))) this.request(d, 'start requested', 'dependency');
+      }
     }
+    this.kick();
+  }
+
+  /** The concurrency limits in force (status says what a pending instance waits for). */
+  get currentLimits(): Limits {
+    return this.limits;
+  }
+
+  /** The concurrency limits (settings.pools, settings.max_parallel); a reload may change them. */
+  setLimits(limits: Limits): void {
+    this.limits = { ...limits };
     this.kick();
   }
 
@@ -128,9 +152,16 @@ export class Supervisor {
     const back = this.retiring.delete(inst.id);
     const probes = (s: InstanceSpec): string => JSON.stringify([s.spec.readiness, s.spec.liveness]);
     const probesChanged = probes(i.inst) !== probes(inst);
+    const wasTask = hasSchedule(i.inst);
     i.inst = inst;
     const change = processChanged ? this.processChange(i) : 'next start';
-    if (back) this.start([i]);
+    if (wasTask !== hasSchedule(inst) && !back && change === 'next start') {
+      // a schedule taken away ends it; one given to a resting oneshot runs it now, then on schedule
+      if (i.state === 'scheduled') {
+        i.want = 'down';
+        this.apply(i, 'cancel', 'its schedule was removed by a reload');
+      } else if (wantsUp(i) && !inProgress(i.state)) this.request(i, 'given a schedule by a reload: runs now, then on schedule', 'restart');
+    } else if (back) this.start([i]);
     else if (change === 'restart') this.restart([i]);
     else if (change === 'run again') this.request(i, 'changed by reload: runs again');
     else if (probesChanged) this.reprobe(i);
@@ -164,27 +195,82 @@ export class Supervisor {
     return this.runs.handle(id);
   }
 
-  /** Wants the instances up, with their dependencies; returns the dependencies it also started. */
-  start(targets: readonly Instance[]): Instance[] {
+  /**
+   * Wants the instances up, with their dependencies; returns the dependencies it also started.
+   * A task resting in `scheduled` runs now. `trigger`: why (`tend history`); `reason`: the journal's words.
+   */
+  start(targets: readonly Instance[], trigger: Trigger = 'run', reason = 'start requested'): Instance[] {
     const names = new Set(targets.map((t) => t.inst.service));
     const extra: Instance[] = [];
     for (const dep of dependencyClosure(this.store, names)) {
       for (const d of this.instancesOf(dep)) {
-        if (d.state === 'completed' && wantsUp(d)) continue;
-        if (d.want === 'down' || d.state === 'failed' || d.state === 'stopped') extra.push(d);
-        this.request(d);
+        if ((d.state === 'completed' && wantsUp(d)) || ranOk(d)) continue;
+        if (d.want === 'down' || d.state === 'failed' || d.state === 'stopped' || d.state === 'scheduled') extra.push(d);
+        this.request(d, 'start requested', 'dependency');
       }
     }
-    for (const t of this.mine(targets)) this.request(t);
+    for (const t of this.mine(targets)) this.request(t, reason, trigger);
     this.kick();
     return extra;
   }
 
   /** Wants it up; at rest it goes to pending afresh, still stopping it starts once stopped. */
-  private request(i: InstanceRecord, reason = 'start requested'): void {
+  private request(i: InstanceRecord, reason = 'start requested', trigger?: Trigger): void {
     if (i.state === 'stopping') i.want = 'restart';
     else if (i.want !== 'restart') i.want = 'up';
+    if (trigger && !inProgress(i.state)) i.trigger = trigger;
     this.apply(i, 'request', reason);
+  }
+
+  /**
+   * Ends the runs of tasks without touching what is wanted (`tend stop` of a task with a schedule,
+   * overlap replace): a live run is stopped (stop signal, then SIGKILL), a waiting one is dropped;
+   * the task then rests in `scheduled`. `failed`: a non-scheduled oneshot ends failed. Returns
+   * those that had a run.
+   */
+  endRuns(targets: readonly Instance[], reason: string, failed = true): Instance[] {
+    const ended: Instance[] = [];
+    for (const t of this.mine(targets)) {
+      if (!inProgress(t.state) || t.state === 'stopping' || t.endRun) continue;
+      t.endRun = { reason, failed };
+      ended.push(t);
+    }
+    this.kick();
+    return ended;
+  }
+
+  /** `tend approve`: releases the run waiting for approval; false when none waits. `who`: uid and pid. */
+  approve(target: Instance, who: string): boolean {
+    const i = this.records.get(target.id);
+    if (!i || i.state !== 'pending' || !gateWait(i)) return false;
+    i.approved = true;
+    this.note(i.id, 'approve', `approved by ${who}`);
+    this.kick();
+    return true;
+  }
+
+  /** `tend reject`: the run waiting for approval fails (and its waiting dependents with it); false when none waits. */
+  reject(target: Instance, who: string): boolean {
+    const i = this.records.get(target.id);
+    if (!i || i.state !== 'pending' || !gateWait(i)) return false;
+    this.note(i.id, 'reject', `rejected by ${who}`);
+    this.apply(i, 'reject', `rejected by ${who}`);
+    this.kick();
+    return true;
+  }
+
+  /** `tend disable` / `enable`: pauses a schedule (or marks an autostart service off) until tend restarts. */
+  setPaused(target: Instance, paused: boolean): void {
+    const i = this.records.get(target.id);
+    if (!i || i.paused === paused) return;
+    i.paused = paused;
+    this.note(i.id, paused ? 'disable' : 'enable', paused ? 'disabled until tend enable (or a restart of tend)' : 'enabled');
+  }
+
+  /** The scheduler's word on a task's next run (shown by status); not a state change. */
+  setNextRun(id: string, at: number | null): void {
+    const i = this.records.get(id);
+    if (i) i.nextRunAt = at;
   }
 
   /** Wants the instances down, dependents first; returns the dependents it also stops. */
@@ -206,10 +292,12 @@ export class Supervisor {
   restart(targets: readonly Instance[]): void {
     const idle: InstanceRecord[] = [];
     for (const t of this.mine(targets)) {
-      if (isAlive(t.state)) t.want = 'restart';
-      else idle.push(t);
+      if (isAlive(t.state)) {
+        t.want = 'restart';
+        t.trigger = 'restart';
+      } else idle.push(t);
     }
-    if (idle.length) this.start(idle); // with its dependencies, like start
+    if (idle.length) this.start(idle, 'restart'); // with its dependencies, like start
     this.kick();
   }
 
@@ -265,7 +353,7 @@ export class Supervisor {
   /** One pass: plan, apply, repeat until nothing changes; then sleep until the next deadline. */
   reconcile(): void {
     for (let round = 0; round < 100; round++) {
-      const p = plan(this.store, this.deps.clock.now());
+      const p = plan(this.store, this.deps.clock.now(), this.limits);
       if (p.actions.length === 0) {
         this.arm(p.wakeAt);
         return;
@@ -274,7 +362,8 @@ export class Supervisor {
         const i = this.records.get(a.id);
         if (!i) continue; // forgotten by an earlier action of this round
         try {
-          this.apply(i, a.kind, 'reason' in a ? a.reason : a.kind === 'spawn' && i.spawns > 0 ? 'restarted' : 'spawned');
+          const data = a.kind === 'stop' && a.end ? { end: a.end } : {};
+          this.apply(i, a.kind, 'reason' in a ? a.reason : a.kind === 'spawn' && isRestart(i) ? 'restarted' : 'spawned', data);
         } catch (e) {
           if (e instanceof InvariantError) throw e;
           // the world refused (a signal, a cgroup write): journal it, never die of it
@@ -306,7 +395,9 @@ export class Supervisor {
    */
   private apply(i: InstanceRecord, event: EventKind, reason: string, data: EventData = {}): void {
     const from = i.state;
-    const step = transition(from, event, data.to);
+    // a run of a task that never started (cancelled, rejected, a dependency failed) ends in scheduled
+    const rest = UNSTARTED_ENDS.has(event) && hasSchedule(i.inst) && i.want !== 'down' && from !== 'scheduled';
+    const step = transition(from, event, data.to ?? (rest ? 'scheduled' : undefined));
     if (step === undefined) return;
     const changed = step.state !== from || event === 'exit';
     if (changed) {
@@ -335,7 +426,7 @@ export class Supervisor {
         const pid = this.runs.launch(i.inst);
         if (pid === null) return; // the spawn-error exit came or follows
         i.pid = pid;
-        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 ? ` (restart ${i.spawns - 1})` : ''}`);
+        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 && isRestart(i) ? ` (restart ${i.spawns - 1})` : ''}`);
         return this.runs.watchReadiness(i.inst);
       }
       case 'take-over':

@@ -181,7 +181,7 @@ export function App(props: AppProps) {
           sub?.close();
         },
       };
-      let sub: { done: Promise<void>; close(): void } | undefined;
+      let sub: { done: Promise<unknown>; close(): void } | undefined;
       streaming.current = handle;
       setMode('streaming');
       try {

@@ -11,7 +11,7 @@ export interface ShellBackend {
     cmd: C,
     args: ArgsOf<C>,
     onEvent: (e: EventOf<C>) => void,
-  ): { done: Promise<void>; close(): void };
+  ): { done: Promise<unknown>; close(): void };
   /** whether the daemon answers right now */
   connected: boolean;
   /** where the daemon is looked for (the socket path), for messages */

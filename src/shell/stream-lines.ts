@@ -20,6 +20,8 @@ export function stateColor(state: string | undefined): string | undefined {
       return 'red';
     case 'completed':
       return 'blue';
+    case 'scheduled':
+      return 'blueBright';
     case 'stopped':
       return 'gray';
     default:

@@ -4,7 +4,7 @@ import { formatBytes as coreBytes, formatDuration as coreDuration } from '../cor
 import type { StatusRow } from '../control/wire.js';
 
 /** The columns `top` can show. */
-export type ColumnKey = 'name' | 'state' | 'pid' | 'uptime' | 'restarts' | 'cpu' | 'memory';
+export type ColumnKey = 'name' | 'state' | 'pid' | 'uptime' | 'restarts' | 'cpu' | 'memory' | 'next';
 
 /** One laid-out column. */
 export interface TopColumn {
@@ -22,8 +22,10 @@ const FIXED: TopColumn[] = [
   { key: 'cpu', title: 'CPU%', width: 6, align: 'right' },
   { key: 'memory', title: 'MEMORY', width: 7, align: 'right' },
 ];
+/** The next run of each scheduled task: shown when some row has one. */
+const NEXT: TopColumn = { key: 'next', title: 'NEXT RUN', width: 9, align: 'right' };
 /** Columns given up first when the terminal is too narrow. */
-const DROP_ORDER: ColumnKey[] = ['pid', 'uptime', 'restarts', 'memory', 'cpu'];
+const DROP_ORDER: ColumnKey[] = ['pid', 'uptime', 'restarts', 'next', 'memory', 'cpu'];
 const NAME_MIN = 10;
 const NAME_MAX = 32;
 
@@ -35,7 +37,7 @@ export function tableWidth(cols: readonly TopColumn[], gap: number): number {
 /** Columns and gap fitting `width`: the name gets what is left, up to its longest value. */
 export function layoutColumns(rows: readonly StatusRow[], width: number): { columns: TopColumn[]; gap: number } {
   const longest = Math.max(4, ...rows.map((r) => r.name.length));
-  let fixed = [...FIXED];
+  let fixed = rows.some((r) => r.next_run) ? [...FIXED, NEXT] : [...FIXED];
   const name = (w: number): TopColumn => ({ key: 'name', title: 'NAME', width: w, align: 'left' });
   for (;;) {
     for (const gap of [2, 1]) {
@@ -87,6 +89,10 @@ export function cellText(row: StatusRow, key: ColumnKey, now: number): string {
       return typeof row.cpu === 'number' ? row.cpu.toFixed(1) : '-';
     case 'memory':
       return formatBytes(row.memory);
+    case 'next': {
+      const at = row.next_run ? Date.parse(row.next_run) : NaN;
+      return Number.isNaN(at) ? '-' : `in ${formatDuration(Math.max(0, at - now))}`;
+    }
   }
 }
 

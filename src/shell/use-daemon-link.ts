@@ -28,7 +28,7 @@ export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): Li
   latest.current = handlers;
 
   useEffect(() => {
-    let sub: { done: Promise<void>; close(): void } | null = null;
+    let sub: { done: Promise<unknown>; close(): void } | null = null;
     let stopped = false;
     let wasConnected = backend.connected;
     let everConnected = backend.connected;

@@ -4,11 +4,10 @@
 import { constants } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Exit } from '../core/types.js';
+import { TRIGGERS, type Exit, type Trigger } from '../core/types.js';
 
-/** Why a run started. */
-export const TRIGGERS = ['schedule', 'run', 'start-up', 'dependency', 'restart'] as const;
-export type Trigger = (typeof TRIGGERS)[number];
+/** Why a run started (declared in core: the instance record keeps it). */
+export { TRIGGERS, type Trigger };
 
 /** How a run ended, as stored: `{code}`, `{signal}`, `{spawn_error}`, or `{lost}` (adopted, status unknown). */
 export type RunExit = { code: number } | { signal: string } | { spawn_error: string } | { lost: true };

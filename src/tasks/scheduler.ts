@@ -16,11 +16,11 @@
 //   run is due at activeSince, with trigger start-up. A task that never ran has missed nothing.
 // - timeout: a run (of any trigger) going for `timeout` ms or more is stopped and fails.
 import { formatDuration } from '../core/describe.js';
-import type { Trigger } from './history.js';
+import type { Overlap, Trigger } from '../core/types.js';
 import type { Schedule } from './schedule.js';
 
-/** What to do with a run that falls due while another is running. */
-export type Overlap = 'skip' | 'queue' | 'replace';
+/** What to do with a run that falls due while another is running (declared in core). */
+export type { Overlap };
 export const OVERLAPS = ['skip', 'queue', 'replace'] as const satisfies readonly Overlap[];
 
 /** What the planner needs of one task's config (durations in ms). */

@@ -68,7 +68,7 @@ describe('noConfigMessage', () => {
 
 describe('stoppingMessage', () => {
   const inst = (id: string, state: InstanceRecord['state'], pid: number | null): InstanceRecord => ({
-    ...newInstance({ id } as InstanceSpec, 0, 'up'),
+    ...newInstance({ id, spec: {} } as unknown as InstanceSpec, 0, 'up'),
     state,
     pid,
   });

@@ -31,10 +31,12 @@ describe('the command table', () => {
 
   it('splits the commands between the CLI, the shell and the daemon', () => {
     expect(SHELL_COMMANDS.map((c) => c.name)).toEqual([
-      'status', 'start', 'stop', 'restart', 'signal', 'why', 'reload', 'logs', 'events', 'shutdown', 'top', 'help', 'clear', 'exit',
+      'status', 'start', 'stop', 'restart', 'signal', 'why', 'reload', 'logs', 'events', 'run', 'history', 'enable', 'disable', 'approve', 'reject',
+      'shutdown', 'top', 'help', 'clear', 'exit',
     ]);
     expect(CLI_COMMANDS.map((c) => c.name)).toEqual([
-      'init', 'up', 'check', 'shell', 'status', 'start', 'stop', 'restart', 'signal', 'why', 'reload', 'logs', 'events', 'shutdown', 'help', 'version', 'completion',
+      'init', 'up', 'check', 'shell', 'status', 'start', 'stop', 'restart', 'signal', 'why', 'reload', 'logs', 'events', 'run', 'history', 'enable', 'disable',
+      'approve', 'reject', 'shutdown', 'help', 'version', 'completion',
     ]);
     expect(COMMANDS.filter(isSocketCommand)).toEqual([...SOCKET_COMMANDS]);
     // a command the CLI runs by itself has a run(); the shell-only ones are carried out by the shell

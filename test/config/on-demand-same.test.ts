@@ -29,7 +29,7 @@ function same(file: string): void {
 }
 
 describe('the parser bundle reads configs as load.ts does', () => {
-  it.each(['basic.yaml', 'restarts.yaml', 'stack.yaml'])('examples/%s', (name) => {
+  it.each(['basic.yaml', 'restarts.yaml', 'stack.yaml', 'tasks.yaml'])('examples/%s', (name) => {
     same(join(EXAMPLES, name));
   });
 

@@ -1,6 +1,6 @@
 // The runtime record: a fresh record's fields, and which states count as alive.
 import { describe, expect, it } from 'vitest';
-import { isAlive, newInstance } from '../../src/core/instance.js';
+import { inProgress, isAlive, newInstance } from '../../src/core/instance.js';
 import { STATES } from '../../src/core/types.js';
 import { instanceSpec } from '../helpers/fakes.js';
 
@@ -23,7 +23,21 @@ describe('newInstance', () => {
       exits: [],
       lastProbeFailure: null,
       livenessFailures: 0,
+      trigger: 'start-up',
+      endRun: null,
+      approved: false,
+      paused: false,
+      lastRun: null,
+      nextRunAt: null,
     });
+  });
+
+  it('a task with a schedule rests in scheduled, wanted up; autostart off pauses its schedule', () => {
+    const task = instanceSpec('job', { type: 'oneshot', schedule: { kind: 'every', ms: 1000 } });
+    const on = newInstance(task, 3, 'up');
+    expect([on.want, on.state, on.reason, on.paused]).toEqual(['up', 'scheduled', 'waiting for its first run', false]);
+    const off = newInstance(task, 3, 'down');
+    expect([off.want, off.state, off.paused]).toEqual(['up', 'scheduled', true]);
   });
 
   it('wanted down: stopped because autostart is off', () => {
@@ -43,5 +57,11 @@ describe('newInstance', () => {
 describe('isAlive', () => {
   it('is true exactly for starting, running and stopping', () => {
     expect(STATES.filter(isAlive)).toEqual(['starting', 'running', 'stopping']);
+  });
+});
+
+describe('inProgress', () => {
+  it('is true where a run is on its way or going: pending, backoff and the live states', () => {
+    expect(STATES.filter(inProgress)).toEqual(['pending', 'starting', 'running', 'stopping', 'backoff']);
   });
 });

@@ -9,40 +9,44 @@ type Rule = { to: State[]; effect: Effect } | 'ignore' | 'illegal';
 const I = 'ignore' as const;
 const X = 'illegal' as const;
 const to = (states: State | State[], effect: Effect = 'none') => ({ to: typeof states === 'string' ? [states] : states, effect });
-const EXIT = to(['backoff', 'completed', 'failed', 'stopped'], 'exited');
+const EXIT = to(['backoff', 'completed', 'failed', 'stopped', 'scheduled'], 'exited');
 
 const EXPECTED: Record<State, Record<EventKind, Rule>> = {
   pending: {
     request: I, spawn: to('starting', 'launch'), adopt: to('running', 'take-over'), ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: to('stopped'), 'dep-failed': to('failed'),
+    exit: X, stop: X, kill: X, cancel: to(['stopped', 'scheduled']), 'dep-failed': to(['failed', 'scheduled']), reject: to(['failed', 'scheduled']),
   },
   starting: {
     request: I, spawn: X, adopt: X, ready: to('running', 'watch'), unhealthy: X,
-    exit: EXIT, stop: to('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I,
+    exit: EXIT, stop: to('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I, reject: I,
   },
   running: {
     request: I, spawn: X, adopt: X, ready: I, unhealthy: to('stopping', 'term'),
-    exit: EXIT, stop: to('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I,
+    exit: EXIT, stop: to('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I, reject: I,
   },
   stopping: {
     request: I, spawn: X, adopt: X, ready: I, unhealthy: I,
-    exit: to(['stopped', 'backoff', 'failed'], 'exited'), stop: I, kill: to('stopping', 'kill'), cancel: I, 'dep-failed': I,
+    exit: to(['stopped', 'backoff', 'failed', 'scheduled'], 'exited'), stop: I, kill: to('stopping', 'kill'), cancel: I, 'dep-failed': I, reject: I,
   },
   stopped: {
     request: to('pending', 'fresh'), spawn: X, adopt: to('running', 'take-over'), ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I,
+    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I, reject: I,
   },
   backoff: {
     request: to('pending', 'fresh'), spawn: to('starting', 'launch'), adopt: X, ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: to('stopped'), 'dep-failed': to('failed'),
+    exit: X, stop: X, kill: X, cancel: to(['stopped', 'scheduled']), 'dep-failed': to(['failed', 'scheduled']), reject: I,
   },
   completed: {
     request: to('pending', 'fresh'), spawn: X, adopt: X, ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I,
+    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I, reject: I,
   },
   failed: {
     request: to('pending', 'fresh'), spawn: X, adopt: X, ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I,
+    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I, reject: I,
+  },
+  scheduled: {
+    request: to('pending', 'fresh'), spawn: X, adopt: to('running', 'take-over'), ready: I, unhealthy: X,
+    exit: X, stop: X, kill: X, cancel: to('stopped'), 'dep-failed': I, reject: I,
   },
 };
 
@@ -50,8 +54,8 @@ const pairs = STATES.flatMap((s) => EVENTS.map((e) => [s, e, EXPECTED[s][e]] as 
 
 describe('transition table', () => {
   it('has every state and event, and matches the expected table', () => {
-    expect(STATES).toEqual(['pending', 'starting', 'running', 'stopping', 'stopped', 'backoff', 'completed', 'failed']);
-    expect(EVENTS).toEqual(['request', 'spawn', 'adopt', 'ready', 'unhealthy', 'exit', 'stop', 'kill', 'cancel', 'dep-failed']);
+    expect(STATES).toEqual(['pending', 'starting', 'running', 'stopping', 'stopped', 'backoff', 'completed', 'failed', 'scheduled']);
+    expect(EVENTS).toEqual(['request', 'spawn', 'adopt', 'ready', 'unhealthy', 'exit', 'stop', 'kill', 'cancel', 'dep-failed', 'reject']);
     expect(EFFECTS).toEqual(['none', 'fresh', 'launch', 'take-over', 'watch', 'term', 'kill', 'exited']);
     expect(Object.keys(TABLE).sort()).toEqual([...STATES].sort());
     for (const s of STATES) expect(Object.keys(TABLE[s]).sort()).toEqual([...EVENTS].sort());
@@ -107,7 +111,7 @@ describe('reachability', () => {
   });
 
   it('leaves every resting state back to pending on request (a start is always possible)', () => {
-    for (const s of ['stopped', 'backoff', 'completed', 'failed'] as const) {
+    for (const s of ['stopped', 'backoff', 'completed', 'failed', 'scheduled'] as const) {
       expect(transition(s, 'request')).toEqual({ state: 'pending', effect: 'fresh' });
     }
   });

@@ -1,0 +1,66 @@
+// `tend approve NAME...` (and `tend reject`, reject.ts): the manual gate of a oneshot with
+// `approval: true`. Each run waits in pending ("waiting for approval") until approved; a rejected
+// run fails (and its waiting dependents with it). The journal records who: the uid and pid of
+// the peer on the control socket.
+import { TendError } from '../core/errors.js';
+import type { RequestContext } from '../control/connection.js';
+import { names, shape } from './schema.js';
+import type { SocketCommand } from './command.js';
+import type { CommandContext } from './context.js';
+import { FIND_DAEMON, JSON_FLAG, NAMES } from './flags.js';
+import { ids, list } from './lifecycle.js';
+
+/** Their request. */
+export interface GateArgs {
+  names: string[];
+}
+
+/** Their reply: the runs released or refused, and by whom. */
+export interface GateReply {
+  names: string[];
+  by: string;
+}
+
+/** Who sent the request, in the journal's words. */
+export function peerWords(rc: Pick<RequestContext, 'peer'>): string {
+  return rc.peer ? `uid ${rc.peer.uid} (pid ${rc.peer.pid})` : 'an unknown peer';
+}
+
+/** Why: approve and reject check the same: each named run waits for approval. */
+export function gate(verb: 'approve' | 'reject', args: GateArgs, d: CommandContext, rc: RequestContext): GateReply {
+  const targets = d.resolve(args.names);
+  const not = targets.find((i) => i.state !== 'pending' || !i.inst.spec.approval || i.approved);
+  if (not) {
+    const why = !not.inst.spec.approval ? 'it has no approval: true' : `it is ${not.state}`;
+    throw new TendError('bad_request', `${verb}: ${not.id} is not waiting for approval (${why})`);
+  }
+  const by = peerWords(rc);
+  for (const i of targets) (verb === 'approve' ? d.sup.approve(i, by) : d.sup.reject(i, by));
+  return { names: ids(targets), by };
+}
+
+/** What approve and reject share: names, --json, the request. */
+export const GATE_WORDS = {
+  args: NAMES,
+  expects: 'at least one task name',
+  flags: [JSON_FLAG, ...FIND_DAEMON],
+  schema: shape<GateArgs>({ names }),
+  request: (p: { positionals: string[] }) => ({ names: p.positionals }),
+} as const;
+
+/** `tend approve`. */
+export const approve: SocketCommand<'approve', GateArgs, GateReply> = {
+  ...GATE_WORDS,
+  name: 'approve',
+  summary: 'release a run waiting for approval (approval: true)',
+  examples: ['approve deploy'],
+  notes: 'An approval is good for one run. The journal records who approved (uid and pid).',
+  refusedWhileShuttingDown: true,
+  print(r, io) {
+    io.out(`approved ${list(r.names)}\n`);
+  },
+  async handle(args, d, rc) {
+    return gate('approve', args, d, rc);
+  },
+};
+

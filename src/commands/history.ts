@@ -1,0 +1,78 @@
+// `tend history NAME [-n N] [--json]`: the last runs of a task, from log_dir/NAME.runs (kept
+// across restarts of tend): start, end, duration, exit, why it started, how and why it ended.
+import { TendError } from '../core/errors.js';
+import { formatDuration } from '../core/describe.js';
+import type { RunRecord } from '../tasks/history.js';
+import { count, names, optional, shape } from './schema.js';
+import type { SocketCommand } from './command.js';
+import { FIND_DAEMON, JSON_FLAG, NAME } from './flags.js';
+import { colorState, table } from './format.js';
+import { countFlag } from './parse.js';
+
+/** Its request. */
+export interface HistoryArgs {
+  names: string[];
+  lines?: number;
+}
+
+/** Its reply: the runs, oldest first. */
+export interface HistoryReply {
+  runs: RunRecord[];
+}
+
+/** How many runs `tend history` shows without -n. */
+export const HISTORY_DEFAULT = 20;
+
+/** A stored time for people: `2025-03-01 14:05:00` (local time). */
+function when(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** The exit column: `0`, `SIGKILL`, `spawn error`, `lost`. */
+function exitWords(e: RunRecord['exit']): string {
+  if ('code' in e) return String(e.code);
+  if ('signal' in e) return e.signal;
+  return 'spawn_error' in e ? 'spawn error' : 'lost';
+}
+
+/** Why: the table of `tend history` (pure, for its tests). */
+export function historyTable(runs: readonly RunRecord[], color: boolean): string {
+  if (runs.length === 0) return 'no runs yet';
+  const head = ['START', 'END', 'DURATION', 'RESULT', 'EXIT', 'TRIGGER', 'REASON'];
+  const rows = runs.map((r) => [
+    when(r.start),
+    when(r.end).slice(11),
+    formatDuration(r.duration_ms),
+    colorState(r.result, color),
+    exitWords(r.exit),
+    r.trigger,
+    r.reason,
+  ]);
+  return table([head, ...rows]);
+}
+
+/** `tend history`. */
+export const history: SocketCommand<'history', HistoryArgs, HistoryReply> = {
+  name: 'history',
+  summary: 'the last runs of a task: when, how long, exit, why it started and ended',
+  args: NAME,
+  expects: 'a task name',
+  flags: [{ name: 'lines', short: 'n', value: { label: 'N', kind: 'number' }, help: `show the last N runs (default ${HISTORY_DEFAULT})` }, JSON_FLAG, ...FIND_DAEMON],
+  examples: ['history backup', 'history backup -n 5 --json'],
+  notes: 'Kept in log_dir/NAME.runs, so it survives a restart of tend (the newest 1000 runs). --json prints the runs as a list.',
+  schema: shape<HistoryArgs>({ names, lines: optional(count) }),
+  request: (p) => ({ names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? HISTORY_DEFAULT }),
+  json: (r) => r.runs,
+  print(r, io) {
+    io.out(historyTable(r.runs, io.color) + '\n');
+  },
+  async handle(args, d) {
+    const insts = d.resolve(args.names);
+    const not = insts.find((i) => i.inst.spec.type !== 'oneshot');
+    if (not) throw new TendError('bad_request', `history: ${not.id} is not a oneshot (type ${not.inst.spec.type}); only tasks keep a run history`);
+    return { runs: await d.tasks.history(insts.map((i) => i.id), args.lines ?? HISTORY_DEFAULT) };
+  },
+};

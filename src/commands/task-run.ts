@@ -1,0 +1,152 @@
+// `tend run NAME [--follow] [--no-wait]`: runs a oneshot now (scheduled or not, with its
+// dependencies as `tend start` does), waits for the run to end and prints how it went; exit 0 when
+// it completed, 1 when it failed. The transient form `tend run NAME -- CMD [ARGS]` shares the verb:
+// request() sets `command`, and handle() hands it to runTransient below.
+import { TendError } from '../core/errors.js';
+import { isAlive, type Instance } from '../core/instance.js';
+import type { LogLine } from '../control/wire.js';
+import { formatDuration } from '../core/describe.js';
+import { bool, name, optional, shape, words } from './schema.js';
+import { EXIT, type SocketCommand } from './command.js';
+import type { CommandContext } from './context.js';
+import type { RequestContext } from '../control/connection.js';
+import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG } from './flags.js';
+import { logLine } from './format.js';
+import { UsageError } from './parse.js';
+
+/** Its request. */
+export interface RunArgs {
+  name: string;
+  /** stream the run's output while it runs */
+  follow?: boolean;
+  /** false: answer once the run is asked for */
+  wait?: boolean;
+  /** the transient form: the command after `--` */
+  command?: string[];
+}
+
+/** Its reply: how the run went (`started` with --no-wait). */
+export interface RunReply {
+  name: string;
+  /** now; or, while a run was going, queued behind it or replacing it (the task's overlap) */
+  how: 'now' | 'queued' | 'replaced';
+  result: 'completed' | 'failed' | 'started';
+  /** why it ended ("exited with code 0", "timed out after 5s (killed by SIGTERM)", "rejected by uid 0 (pid 7)") */
+  reason: string;
+  exit_code: number | null;
+  start: string | null;
+  end: string | null;
+  duration_ms: number | null;
+  /** dependencies started with it */
+  also: string[];
+}
+
+/** Why: the one instance `tend run` runs; a task with replicas is run one instance at a time. */
+function theTask(d: CommandContext, n: string): Instance {
+  const found = d.resolve([n]);
+  if (found.length !== 1) {
+    throw new TendError('bad_request', `run: ${n} has ${found.length} instances; run one of them (${found.map((i) => i.id).join(', ')})`);
+  }
+  const i = found[0]!;
+  if (i.inst.spec.type !== 'oneshot') {
+    throw new TendError('bad_request', `run: ${i.id} is not a oneshot (type ${i.inst.spec.type}); tend start starts a service`);
+  }
+  return i;
+}
+
+/** The answer once the run asked for is over, read from the record. */
+function outcome(i: Instance, spawnsBefore: number, also: string[], how: RunReply['how']): RunReply {
+  const ran = i.spawns > spawnsBefore && i.lastRun !== null;
+  const run = ran ? i.lastRun! : null;
+  const ok = run ? run.result === 'completed' && i.state !== 'failed' : false;
+  return {
+    name: i.id,
+    how,
+    result: ok ? 'completed' : 'failed',
+    reason: run?.reason ?? i.reason,
+    exit_code: run?.exit.kind === 'exited' ? run.exit.code : null,
+    start: run ? new Date(run.start).toISOString() : null,
+    end: run ? new Date(run.end).toISOString() : null,
+    duration_ms: run ? run.end - run.start : null,
+    also,
+  };
+}
+
+/** Runs a task now; see the file comment. */
+async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogLine>): Promise<RunReply> {
+  const i = theTask(d, args.name);
+  const before = i.spawns;
+  const off = args.follow ? d.logs.follow(i.id, (l) => rc.send(l)) : undefined;
+  try {
+    const r = d.tasks.run(i);
+    if (r.how === 'skipped') throw new TendError('busy', `${i.id}: ${r.why}; tend stop ${i.id} ends that run`);
+    const how = r.how;
+    const also = r.also.map((x) => x.id);
+    if (args.wait === false) {
+      return { name: i.id, how, result: 'started', reason: 'run requested', exit_code: null, start: null, end: null, duration_ms: null, also };
+    }
+    // a queued run (or one replacing the current) is the next launch after the current one's
+    await d.waitRun(i, rc.signal, how === 'now' ? undefined : before + (isAlive(i.state) ? 0 : 1));
+    // output written just before the exit may still be on its way through the pipe
+    if (off) await new Promise((r) => setTimeout(r, OUTPUT_GRACE_MS));
+    return outcome(d.sup.store.get(i.id) ?? i, before, also, how);
+  } finally {
+    off?.();
+  }
+}
+
+/** How long --follow keeps listening after the exit, for the last lines in the pipe. */
+const OUTPUT_GRACE_MS = 50;
+
+/**
+ * The transient form, `tend run NAME -- CMD [ARGS]`: a supervised service made from the command
+ * line, no config needed. This is the seam where it is built; until then it is refused.
+ */
+async function runTransient(args: RunArgs): Promise<RunReply> {
+  throw new TendError('bad_request', `run ${args.name} -- ${args.command!.join(' ')}: the transient form is not available in this build`);
+}
+
+/** `tend run`. */
+export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
+  name: 'run',
+  summary: 'run a oneshot now and wait for it (exit 0 completed, 1 failed)',
+  args: [
+    { name: 'NAME', kind: 'service' },
+    { name: 'CMD', kind: 'file', optional: true, repeat: true },
+  ],
+  expects: 'a task name',
+  flags: [FOLLOW_FLAG, { name: 'no-wait', help: 'return once the run is asked for' }, JSON_FLAG, ...FIND_DAEMON],
+  examples: ['run backup --follow', 'run migrate --no-wait'],
+  notes:
+    'Runs it whether it has a schedule or not (the schedule stays), starting its dependencies first as tend start does. ' +
+    'Prints the result when the run ends: exit 0 if it completed, 1 if it failed. While a run is going, the task\'s overlap decides: ' +
+    'skip (the default) refuses, queue runs it after, replace stops the running one first. The transient form is tend run NAME -- CMD [ARGS].',
+  schema: shape<RunArgs>({ name, follow: optional(bool), wait: optional(bool), command: optional(words) }),
+  request(p) {
+    const n = p.positionals[0]!;
+    const command = p.rest;
+    if (command === undefined && p.positionals.length > 1) throw new UsageError(`run: expected NAME, or NAME -- CMD [ARGS]; got ${p.positionals.length} words`);
+    if (command !== undefined && (command.length === 0 || p.positionals.length !== command.length + 1)) {
+      throw new UsageError('run: expected NAME -- CMD [ARGS]');
+    }
+    return { name: n, follow: p.flags.follow === true, wait: !p.flags['no-wait'], ...(command ? { command } : {}) };
+  },
+  streams: (args) => args.follow === true && args.wait !== false,
+  printEvent(e, io) {
+    io.out(logLine(e, false, io.color) + '\n');
+  },
+  print(r, io) {
+    const took = r.duration_ms === null ? '' : ` after ${formatDuration(r.duration_ms)}`;
+    const deps = r.also.length ? ` (and dependencies ${r.also.join(', ')})` : '';
+    const queued = r.how === 'queued' ? ' (queued behind the run that was going)' : r.how === 'replaced' ? ' (it replaced the run that was going)' : '';
+    if (r.result === 'started') io.out(`${r.name}: run ${r.how === 'now' ? 'started' : r.how}${deps}\n`);
+    else if (r.result === 'completed') io.out(`${r.name}: completed${took} (${r.reason})${deps}${queued}\n`);
+    else io.err(`${r.name}: failed${took}: ${r.reason}${queued}\n`);
+  },
+  exitCode: (r) => (r.result === 'failed' ? EXIT.failed : EXIT.ok),
+  refusedWhileShuttingDown: true,
+  async handle(args, d, rc) {
+    if (args.command) return runTransient(args);
+    return runTask(args, d, rc);
+  },
+};

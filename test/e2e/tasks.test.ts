@@ -1,0 +1,232 @@
+// Tasks end to end, with the built binary and real time: schedules, tend run (and its overlap),
+// timeouts, pools (counted from /proc), approval gates, history on disk, stop/disable/enable.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { pidAlive, useProjects, waitFor } from './harness.js';
+
+const { project } = useProjects();
+
+interface Run {
+  start: string;
+  end: string;
+  duration_ms: number;
+  exit: Record<string, unknown>;
+  trigger: string;
+  result: string;
+  reason: string;
+}
+
+async function history(p: { run(a: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> }, name: string, n = 100): Promise<Run[]> {
+  const r = await p.run(['history', name, '-n', String(n), '--json']);
+  if (r.code !== 0) throw new Error(`history failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Run[];
+}
+
+/** Processes whose command line is exactly `argv` (read from /proc). */
+function processesRunning(argv: string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8') === want) out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+const SETTINGS = 'settings:\n  echo: false\n';
+
+describe('a scheduled task', () => {
+  it('@every 1s runs on its own, rests in scheduled with its next run, and keeps 3+ history rows across a restart of tend', async () => {
+    const p = project(`${SETTINGS}services:\n  tick:\n    type: oneshot\n    command: echo tick\n    schedule: "@every 1s"\n`);
+    await p.up();
+    const rows = await waitFor(async () => {
+      const h = await history(p, 'tick');
+      return h.length >= 3 && h;
+    }, 'three runs of tick', 30_000);
+    for (const r of rows.slice(0, 3)) expect([r.trigger, r.result, r.exit, r.reason]).toEqual(['schedule', 'completed', { code: 0 }, 'exited with code 0']);
+    // each run starts a second (or more) after the end of the one before
+    expect(Date.parse(rows[1]!.start) - Date.parse(rows[0]!.end)).toBeGreaterThanOrEqual(1000);
+    const row = await waitFor(async () => (await p.status()).find((s) => s.name === 'tick' && s.state === 'scheduled' && s.next_run), 'tick at rest');
+    expect(row.last_run.result).toBe('completed');
+    expect(row.detail).toMatch(/^next run \d\d:\d\d:\d\d \(in \d+(ms|s)\); last run completed/);
+    const text = (await p.run(['history', 'tick', '-n', '2'])).stdout.split('\n');
+    expect(text[0]).toMatch(/^START +END +DURATION +RESULT +EXIT +TRIGGER +REASON$/);
+    expect(text[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\d\d:\d\d:\d\d +\d+m?s +completed +0 +schedule +exited with code 0$/);
+
+    // the history is on disk: a new tend sees it
+    expect((await p.run(['shutdown'])).code).toBe(0);
+    await p.exit;
+    const before = (await history(await restarted(p), 'tick')).length;
+    expect(before).toBeGreaterThanOrEqual(3);
+  }, 90_000);
+
+  it('tend stop ends the run and keeps the schedule; disable pauses it (status says so), enable resumes it', async () => {
+    const p = project(`${SETTINGS}services:\n  job:\n    type: oneshot\n    command: sleep 30\n    every: 1h\n`);
+    await p.up();
+    await p.waitState('job', 'scheduled');
+    expect((await p.run(['run', 'job', '--no-wait'])).code).toBe(0);
+    await p.waitState('job', 'running');
+    const pid = (await p.status()).find((s) => s.name === 'job')!.pid as number;
+    const stop = await p.run(['stop', 'job']);
+    expect(stop.code).toBe(0);
+    expect(pidAlive(pid)).toBe(false);
+    let row = (await p.status()).find((s) => s.name === 'job')!;
+    expect([row.state, typeof row.next_run, row.last_run.result, row.last_run.reason]).toEqual([
+      'scheduled',
+      'string',
+      'failed',
+      'stopped by tend stop (killed by SIGTERM)',
+    ]);
+
+    expect((await p.run(['disable', 'job'])).stdout).toBe('disabled job: no scheduled runs until tend enable\n');
+    row = await waitFor(async () => (await p.status()).find((s) => s.name === 'job' && s.next_run === null), 'the schedule paused');
+    expect([row.state, row.paused]).toEqual(['scheduled', true]);
+    expect(row.detail).toMatch(/^paused \(tend enable job\); last run failed/);
+    expect((await p.run(['enable', 'job'])).stdout).toBe('enabled job: scheduled again\n');
+    row = await waitFor(async () => (await p.status()).find((s) => s.name === 'job' && s.next_run !== null), 'the schedule resumed');
+    // resumed from now: the next run is an hour away
+    expect(Date.parse(row.next_run) - Date.now()).toBeGreaterThan(50 * 60_000);
+  }, 60_000);
+});
+
+describe('tend run', () => {
+  it('runs a task now, follows its output, exits 0 when it completed and 1 when it failed', async () => {
+    const p = project(
+      `${SETTINGS}services:\n` +
+        '  hello:\n    type: oneshot\n    autostart: false\n    command: "echo one; echo two"\n' +
+        '  bad:\n    type: oneshot\n    autostart: false\n    command: "echo oops; exit 3"\n',
+    );
+    await p.up();
+    const ok = await p.run(['run', 'hello', '--follow']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^one\ntwo\nhello: completed after \d+m?s \(exited with code 0\)\n$/);
+    const bad = await p.run(['run', 'bad']);
+    expect([bad.code, bad.stdout]).toEqual([1, '']);
+    expect(bad.stderr).toMatch(/^bad: failed after \d+m?s: exited with code 3\n$/);
+    expect((await history(p, 'bad')).map((r) => [r.trigger, r.result, r.exit])).toEqual([['run', 'failed', { code: 3 }]]);
+    const simple = project(`${SETTINGS}services:\n  web:\n    command: sleep 30\n`);
+    await simple.up();
+    const refused = await simple.run(['run', 'web']);
+    expect([refused.code, refused.stderr]).toEqual([2, 'tend: run: web is not a oneshot (type simple); tend start starts a service\n']);
+  }, 60_000);
+
+  it('a timeout stops a long run (stop signal) and the run fails with that reason', async () => {
+    const p = project(`${SETTINGS}services:\n  slow:\n    type: oneshot\n    autostart: false\n    command: sleep 60\n    timeout: 1s\n`);
+    await p.up();
+    const running = p.run(['run', 'slow']);
+    const pid = await waitFor(async () => (await p.status()).find((s) => s.name === 'slow' && s.state === 'running')?.pid as number, 'slow running');
+    const r = await running;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^slow: failed after 1s: timed out after 1s \(killed by SIGTERM\)\n$/);
+    expect(pidAlive(pid)).toBe(false);
+    const [run] = await history(p, 'slow');
+    expect([run!.result, run!.exit, run!.reason]).toEqual(['failed', { signal: 'SIGTERM' }, 'timed out after 1s (killed by SIGTERM)']);
+    expect((await p.status()).find((s) => s.name === 'slow')!.state).toBe('failed');
+  }, 60_000);
+
+  it('overlap: skip refuses a second run, queue runs it after, replace stops the running one first', async () => {
+    // each first run waits on a file; a later run ends at once
+    const body = (name: string) => `"if [ -e ${name}.once ]; then echo again; exit 0; fi; touch ${name}.once; while [ ! -e ${name}.go ]; do sleep 0.05; done"`;
+    const task = (name: string, overlap: string) =>
+      `  ${name}:\n    type: oneshot\n    every: 1h\n    overlap: ${overlap}\n    command: ${body(name)}\n`;
+    const p = project(`${SETTINGS}services:\n${task('sk', 'skip')}${task('qu', 'queue')}${task('re', 'replace')}`);
+    await p.up();
+    for (const n of ['sk', 'qu', 're']) {
+      expect((await p.run(['run', n, '--no-wait'])).code).toBe(0);
+      await p.waitState(n, 'running');
+    }
+    const skipped = await p.run(['run', 'sk']);
+    expect(skipped.code).toBe(1);
+    expect(skipped.stderr).toMatch(/^tend: sk: skipped a run asked by tend run: the previous run \(started \d+m?s ago\) is still running \(overlap: skip\); tend stop sk ends that run\n$/);
+
+    const replacedPid = (await p.status()).find((s) => s.name === 're')!.pid as number;
+    const replaced = await p.run(['run', 're']);
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toMatch(/^re: completed after \d+m?s \(exited with code 0\) \(it replaced the run that was going\)\n$/);
+    expect(pidAlive(replacedPid)).toBe(false);
+    expect((await history(p, 're')).map((r) => [r.trigger, r.result, r.reason])).toEqual([
+      ['run', 'failed', 'replaced by a run asked by tend run (overlap: replace) (killed by SIGTERM)'],
+      ['run', 'completed', 'exited with code 0'],
+    ]);
+
+    const queued = p.run(['run', 'qu']);
+    await waitFor(async () => (await p.events()).some((e) => e.service === 'qu' && e.what === 'queue'), 'the run queued');
+    expect((await history(p, 'qu')).length).toBe(0); // the first run is still going
+    writeFileSync(`${p.dir}/qu.go`, '');
+    const q = await queued;
+    expect(q.code).toBe(0);
+    expect(q.stdout).toMatch(/\(queued behind the run that was going\)\n$/);
+    const runs = await history(p, 'qu');
+    expect(runs.map((r) => [r.trigger, r.result])).toEqual([
+      ['run', 'completed'],
+      ['run', 'completed'],
+    ]);
+    expect(Date.parse(runs[1]!.start)).toBeGreaterThanOrEqual(Date.parse(runs[0]!.end));
+    const kinds = (await p.events()).filter((e) => ['skip', 'queue', 'replace'].includes(e.what)).map((e) => `${e.service} ${e.what}`);
+    expect(kinds).toEqual(['sk skip', 're replace', 'qu queue']);
+  }, 90_000);
+});
+
+describe('pools', () => {
+  it('a pool of 2 never has 3 running (counted from /proc); the others wait in pending saying why', async () => {
+    const marker = ['sleep', '1.37'];
+    const jobs = [1, 2, 3, 4, 5].map((k) => `  job${k}:\n    type: oneshot\n    command: [sleep, "1.37"]\n    pool: two\n`).join('');
+    const p = project(`settings:\n  echo: false\n  pools: { two: 2 }\nservices:\n${jobs}`);
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        most = Math.max(most, processesRunning(marker).length);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    await p.up();
+    const waiting = await waitFor(async () => (await p.status()).find((s) => s.state === 'pending' && s.detail), 'a job waiting for the pool');
+    expect(waiting.detail).toBe('waiting for pool two (2 running)');
+    await waitFor(async () => (await p.status()).every((s) => s.state === 'completed'), 'every job completed', 60_000);
+    sampling = false;
+    await sampler;
+    expect(most).toBe(2);
+  }, 90_000);
+});
+
+describe('approval', () => {
+  it('a gated oneshot waits for tend approve (journaled with uid and pid), and tend reject fails it and its dependents', async () => {
+    const p = project(
+      `${SETTINGS}services:\n` +
+        '  deploy:\n    type: oneshot\n    approval: true\n    command: echo deployed\n' +
+        '  web:\n    command: sleep 30\n    depends_on: { deploy: completed }\n' +
+        '  risky:\n    type: oneshot\n    approval: true\n    command: echo never\n' +
+        '  after:\n    type: oneshot\n    command: echo after\n    depends_on: { risky: completed }\n',
+    );
+    await p.up();
+    const row = await waitFor(async () => (await p.status()).find((s) => s.name === 'deploy' && s.detail), 'deploy waiting');
+    expect([row.state, row.detail]).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
+    expect((await p.state('web'))).toBe('pending');
+    const ok = await p.run(['approve', 'deploy']);
+    expect([ok.code, ok.stdout]).toEqual([0, 'approved deploy\n']);
+    await p.waitState('deploy', 'completed');
+    await p.waitState('web', 'running');
+    const approvedBy = (await p.events()).find((e) => e.service === 'deploy' && e.what === 'approve')!;
+    expect(approvedBy.why).toMatch(new RegExp(`^approved by uid ${process.getuid!()} \\(pid \\d+\\)$`));
+
+    const again = await p.run(['approve', 'deploy']);
+    expect([again.code, again.stderr]).toEqual([2, 'tend: approve: deploy is not waiting for approval (it is completed)\n']);
+    expect((await p.run(['reject', 'risky'])).stdout).toBe('rejected risky\n');
+    await p.waitState('risky', 'failed');
+    await p.waitState('after', 'failed');
+    const rows = await p.status();
+    expect(rows.find((s) => s.name === 'risky')!.detail).toMatch(/^rejected by uid \d+ \(pid \d+\)$/);
+    expect(rows.find((s) => s.name === 'after')!.detail).toMatch(/^dependency risky failed: rejected by uid/);
+  }, 60_000);
+});
+
+/** The project's daemon started again (after its shutdown), for what survives a restart. */
+async function restarted<P extends { up(): Promise<void> }>(p: P): Promise<P> {
+  await p.up();
+  return p;
+}

@@ -1,0 +1,190 @@
+// The planner and the loop with tasks: a oneshot's timeout, runs tend ends itself (endRun), the
+// approval gate, pools and max_parallel, and a task with a schedule resting in `scheduled`.
+import { describe, expect, it } from 'vitest';
+import type { ServiceSpec } from '../../src/core/types.js';
+import { plan } from '../../src/reconcile/plan.js';
+import { afterExit } from '../../src/reconcile/policy.js';
+import { flush, harness, instanceSpec, record, storeOf } from '../helpers/fakes.js';
+
+const code = (c: number) => ({ kind: 'exited' as const, code: c });
+const TASK: Partial<ServiceSpec> = { type: 'oneshot', restart: 'never', schedule: { kind: 'every', ms: 60_000 } };
+const ONESHOT: Partial<ServiceSpec> = { type: 'oneshot', restart: 'never' };
+
+describe('plan: tasks', () => {
+  it('times a oneshot out: a wake at start + timeout, then a stop that ends the run as failed', () => {
+    const slow = record(instanceSpec('slow', { ...ONESHOT, timeout: 5000 }), { state: 'running', startedAt: 1000, pid: 7 });
+    expect(plan(storeOf(slow), 5999)).toEqual({ actions: [], wakeAt: 6000 });
+    expect(plan(storeOf(slow), 6000)).toEqual({
+      actions: [{ kind: 'stop', id: 'slow', reason: 'timed out after 5s', end: { reason: 'timed out after 5s', failed: true } }],
+      wakeAt: null,
+    });
+  });
+
+  it('ends a run tend ends itself: live -> stop with its reason; waiting -> cancel', () => {
+    const end = { reason: 'stopped by tend stop', failed: true };
+    const live = record(instanceSpec('a', TASK), { state: 'running', startedAt: 0, endRun: end });
+    const waiting = record(instanceSpec('b', TASK), { state: 'pending', endRun: end });
+    expect(plan(storeOf(live, waiting), 10).actions).toEqual([
+      { kind: 'stop', id: 'a', reason: 'stopped by tend stop' },
+      { kind: 'cancel', id: 'b', reason: 'stopped by tend stop' },
+    ]);
+  });
+
+  it('holds a run waiting for approval in pending until approved', () => {
+    const gated = instanceSpec('deploy', { ...ONESHOT, approval: true });
+    expect(plan(storeOf(record(gated)), 0).actions).toEqual([]);
+    expect(plan(storeOf(record(gated, { approved: true })), 0).actions).toEqual([{ kind: 'spawn', id: 'deploy' }]);
+  });
+
+  it('starts at most N of a pool, counting the live ones and those it starts in the same pass', () => {
+    const job = (n: string, fields = {}) => record(instanceSpec(n, { ...ONESHOT, pool: 'p' }), fields);
+    const store = storeOf(job('a', { state: 'running', startedAt: 0 }), job('b'), job('c'), job('d'));
+    expect(plan(store, 0, { pools: { p: 2 } }).actions).toEqual([{ kind: 'spawn', id: 'b' }]);
+    expect(plan(store, 0, { pools: { p: 3 } }).actions).toEqual([{ kind: 'spawn', id: 'b' }, { kind: 'spawn', id: 'c' }]);
+    // max_parallel counts oneshots only, pooled or not
+    const web = record(instanceSpec('web'));
+    expect(plan(storeOf(web, job('a', { state: 'running', startedAt: 0 }), job('b')), 0, { maxParallel: 1 }).actions).toEqual([{ kind: 'spawn', id: 'web' }]);
+  });
+
+  it('a task resting in scheduled: nothing to do; wanted down its schedule ends (cancel); a restart runs it', () => {
+    const t = instanceSpec('job', TASK);
+    expect(plan(storeOf(record(t, { state: 'scheduled' })), 0).actions).toEqual([]);
+    expect(plan(storeOf(record(t, { state: 'scheduled', want: 'down' })), 0).actions).toEqual([
+      { kind: 'cancel', id: 'job', reason: 'stop requested: its schedule ends' },
+    ]);
+    expect(plan(storeOf(record(t, { state: 'scheduled', want: 'restart' })), 0).actions).toEqual([
+      { kind: 'request', id: 'job', reason: 'restart requested' },
+    ]);
+  });
+});
+
+describe('afterExit: tasks', () => {
+  it('a task with a schedule rests in scheduled where another would be completed or failed; backoff stays', () => {
+    const i = record(instanceSpec('job', TASK), { state: 'running', startedAt: 0 });
+    expect(afterExit(i, code(0), 10, () => 0).state).toBe('scheduled');
+    expect(afterExit(i, code(1), 10, () => 0)).toMatchObject({ state: 'scheduled', reason: 'exited with code 1' });
+    const retry = record(instanceSpec('job', { ...TASK, restart: 'on-failure' }), { state: 'running', startedAt: 0 });
+    expect(afterExit(retry, code(1), 10, () => 0).state).toBe('backoff');
+    expect(afterExit({ ...i, want: 'down' }, code(0), 10, () => 0).state).toBe('stopped');
+  });
+
+  it('a run ended by tend: failed (or, with a schedule, scheduled) with its reason and the exit', () => {
+    const end = { reason: 'timed out after 5s', failed: true };
+    const plain = record(instanceSpec('slow', ONESHOT), { state: 'stopping', startedAt: 0, endRun: end });
+    expect(afterExit(plain, { kind: 'signaled', signal: 'SIGTERM' }, 10, () => 0)).toMatchObject({
+      state: 'failed',
+      reason: 'timed out after 5s (killed by SIGTERM)',
+    });
+    const task = record(instanceSpec('job', TASK), { state: 'stopping', startedAt: 0, endRun: end });
+    expect(afterExit(task, code(0), 10, () => 0).state).toBe('scheduled');
+  });
+});
+
+describe('Supervisor: tasks', () => {
+  it('a scheduled task runs on start (trigger run), records its last run, and rests in scheduled', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('job', TASK)]);
+    await flush();
+    expect(h.states('job')).toEqual({ job: 'scheduled' });
+    expect(h.spawner.count('job')).toBe(0);
+    h.sup.start([h.get('job')], 'schedule', 'scheduled run');
+    await flush();
+    expect(h.states('job')).toEqual({ job: 'running' });
+    await h.clock.advance(1500);
+    h.spawner.exit('job', code(0));
+    await flush();
+    expect(h.states('job')).toEqual({ job: 'scheduled' });
+    expect(h.get('job').lastRun).toEqual({
+      start: 1_000_000, end: 1_001_500, exit: code(0), trigger: 'schedule', result: 'completed', reason: 'exited with code 0',
+    });
+    expect(h.lines()).toContain('job state: pending -> starting: spawned');
+  });
+
+  it('endRuns stops a live run (stop signal) and the task goes back to scheduled, its run failed', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('job', TASK)]);
+    h.sup.start([h.get('job')]);
+    await flush();
+    expect(h.sup.endRuns([h.get('job')], 'stopped by tend stop').map((i) => i.id)).toEqual(['job']);
+    await flush();
+    expect(h.states('job')).toEqual({ job: 'stopping' });
+    expect(h.spawner.signalsOf('job')).toEqual(['SIGTERM']);
+    h.spawner.exit('job', { kind: 'signaled', signal: 'SIGTERM' });
+    await flush();
+    expect(h.states('job')).toEqual({ job: 'scheduled' });
+    expect(h.get('job').want).toBe('up');
+    expect(h.get('job').lastRun).toMatchObject({ result: 'failed', reason: 'stopped by tend stop (killed by SIGTERM)', trigger: 'run' });
+  });
+
+  it('a timeout ends a plain oneshot failed, through the SIGKILL deadline if it must', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('slow', { ...ONESHOT, timeout: 2000, stopTimeout: 1000 })]);
+    await flush();
+    await h.clock.advance(2000);
+    expect(h.states('slow')).toEqual({ slow: 'stopping' });
+    await h.clock.advance(1000);
+    expect(h.spawner.signalsOf('slow')).toEqual(['SIGTERM', 'SIGKILL']);
+    h.spawner.exit('slow', { kind: 'signaled', signal: 'SIGKILL' });
+    await flush();
+    expect([h.get('slow').state, h.get('slow').reason]).toEqual(['failed', 'timed out after 2s (killed by SIGKILL)']);
+  });
+
+  it('approve releases one run; reject fails it and its waiting dependents; both journaled with who', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('deploy', { ...ONESHOT, approval: true }),
+      instanceSpec('web', { dependsOn: { deploy: 'completed' } }),
+      instanceSpec('risky', { ...ONESHOT, approval: true }),
+      instanceSpec('after', { ...ONESHOT, dependsOn: { risky: 'completed' } }),
+    ]);
+    await flush();
+    expect(h.states('deploy', 'web', 'risky', 'after')).toEqual({ deploy: 'pending', web: 'pending', risky: 'pending', after: 'pending' });
+    expect(h.sup.approve(h.get('web'), 'uid 0 (pid 1)')).toBe(false); // no gate
+    expect(h.sup.approve(h.get('deploy'), 'uid 0 (pid 1)')).toBe(true);
+    await flush();
+    expect(h.states('deploy')).toEqual({ deploy: 'running' });
+    expect(h.get('deploy').approved).toBe(false); // spent by the launch
+    h.spawner.exit('deploy', code(0));
+    await flush();
+    expect(h.states('deploy', 'web')).toEqual({ deploy: 'completed', web: 'running' });
+    expect(h.sup.reject(h.get('risky'), 'uid 1000 (pid 42)')).toBe(true);
+    await flush();
+    expect([h.get('risky').state, h.get('risky').reason]).toEqual(['failed', 'rejected by uid 1000 (pid 42)']);
+    expect([h.get('after').state, h.get('after').reason]).toEqual(['failed', 'dependency risky failed: rejected by uid 1000 (pid 42)']);
+    expect(h.lines()).toEqual(expect.arrayContaining(['deploy approve: approved by uid 0 (pid 1)', 'risky reject: rejected by uid 1000 (pid 42)']));
+  });
+
+  it('a pool of 2: the third waits in pending and starts when one of the two ends', async () => {
+    const h = harness();
+    h.sup.setLimits({ pools: { p: 2 } });
+    h.sup.add(['a', 'b', 'c'].map((n) => instanceSpec(n, { ...ONESHOT, pool: 'p' })));
+    await flush();
+    expect(h.states('a', 'b', 'c')).toEqual({ a: 'running', b: 'running', c: 'pending' });
+    h.spawner.exit('a', code(0));
+    await flush();
+    expect(h.states('a', 'b', 'c')).toEqual({ a: 'completed', b: 'running', c: 'running' });
+  });
+
+  it('a dependent pulls a scheduled task that has not run well yet (trigger dependency), then goes on', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('migrate', TASK), instanceSpec('web', { dependsOn: { migrate: 'completed' } })]);
+    await flush();
+    expect(h.states('migrate', 'web')).toEqual({ migrate: 'running', web: 'pending' });
+    expect(h.get('migrate').trigger).toBe('dependency');
+    h.spawner.exit('migrate', code(0));
+    await flush();
+    expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
+  });
+
+  it('a run that never started (a dependency failed) leaves the task in scheduled', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db', { ...ONESHOT }), instanceSpec('job', { ...TASK, dependsOn: { db: 'completed' } })]);
+    await flush();
+    h.sup.start([h.get('job')], 'schedule', 'scheduled run');
+    await flush();
+    expect(h.states('db', 'job')).toEqual({ db: 'running', job: 'pending' });
+    h.spawner.exit('db', code(1));
+    await flush();
+    expect([h.get('job').state, h.get('job').reason]).toEqual(['scheduled', 'dependency db failed: exited with code 1']);
+  });
+});
