@@ -26,6 +26,11 @@ export function buildSettings(raw: RawSettings | undefined, dir: string): Settin
     watch: raw?.watch ?? true,
   };
   if (raw?.exit_with !== undefined) s.exitWith = raw.exit_with;
+  if (raw?.http !== undefined) s.http = raw.http;
+  if (raw?.notify_socket !== undefined) {
+    const a = raw.notify_socket;
+    s.notifySocket = a.startsWith('@') ? a : resolve(dir, a);
+  }
   return s;
 }
 
@@ -42,7 +47,9 @@ function buildProbe(raw: RawProbe | undefined): ProbeSpec | undefined {
             ? { kind: 'log', pattern: raw.log }
             : raw.fd !== undefined
               ? { kind: 'fd', fd: raw.fd }
-              : undefined;
+              : raw.notify !== undefined
+                ? { kind: 'notify' }
+                : undefined;
   if (!check) return undefined; // reported by the loader (exactly one form)
   return {
     check,
@@ -103,5 +110,6 @@ export function buildService(
   if (readiness) spec.readiness = readiness;
   const liveness = buildProbe(raw.liveness);
   if (liveness) spec.liveness = liveness;
+  if (raw.watchdog !== undefined) spec.watchdog = raw.watchdog;
   return spec;
 }

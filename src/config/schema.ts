@@ -15,7 +15,7 @@ export const UNKNOWN_KEYS = 'unknown-keys:';
 export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
 export const SERVICE_TYPES = ['simple', 'oneshot'] as const;
 export const DEPEND_CONDITIONS = ['started', 'healthy', 'completed'] as const;
-export const PROBE_FORMS = ['exec', 'tcp', 'http', 'log', 'fd'] as const;
+export const PROBE_FORMS = ['exec', 'tcp', 'http', 'log', 'fd', 'notify'] as const;
 
 type Report = (message: string, path?: PathSeg[]) => void;
 
@@ -150,6 +150,18 @@ function dependsOn(v: unknown, bad: Report): Record<string, (typeof DEPEND_CONDI
   return out;
 }
 
+/** `readiness: notify` is short for the form `{notify: true}` (liveness: refused by checkProbeForms). */
+function notifyForm(v: unknown): unknown {
+  return v === 'notify' ? { notify: true } : v;
+}
+
+/** `settings.notify_socket`: a path, or `@name` for an abstract socket. */
+function parseNotifyAddress(v: unknown): string {
+  const words = 'a socket path, or @name for an abstract socket';
+  if (typeof v !== 'string' || v === '' || v === '@') throw new ValueError(expected(words, v));
+  return v;
+}
+
 function build() {
   const probe = mapping({
     exec: from(parseCommand).optional(),
@@ -157,6 +169,7 @@ function build() {
     http: from(parseHttpUrl).optional(),
     log: from(parseRegex).optional(),
     fd: from(parseFd).optional(),
+    notify: z.literal(true, { error: (iss) => expected('true', iss.input) }).optional(),
     interval: positiveTimer(),
     timeout: positiveTimer(),
     initial_delay: timer(),
@@ -185,8 +198,9 @@ function build() {
     start_limit: mapping({ burst: int(1), interval: positiveDuration() }),
     stop_signal: from(parseSignal).optional(),
     stop_timeout: timer(),
-    readiness: probe,
-    liveness: probe,
+    readiness: z.preprocess(notifyForm, probe),
+    liveness: z.preprocess(notifyForm, probe),
+    watchdog: positiveTimer(),
     limits: mapping({
       memory: positiveSize(),
       cpu: z
@@ -207,6 +221,8 @@ function build() {
     echo: bool(),
     watch: bool(),
     exit_with: text(),
+    http: from(parseTcp).optional(),
+    notify_socket: from(parseNotifyAddress).optional(),
   });
   return { settings, service };
 }

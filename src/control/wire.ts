@@ -54,6 +54,8 @@ export interface StatusRow {
   want: 'up' | 'down';
   /** why writing its log fails, while it does */
   log_error: string | null;
+  /** what the service last said with sd_notify's STATUS= (while it runs) */
+  status_text: string | null;
 }
 
 /** One captured output line of a service, as `tend logs` gets it. */

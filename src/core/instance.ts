@@ -31,6 +31,10 @@ export interface InstanceRecord {
   exits: ExitRecord[]; // last few, newest last
   lastProbeFailure: string | null;
   livenessFailures: number; // liveness failures in a row of the current process
+  /** what the current process last said with sd_notify's STATUS= (readiness notify, watchdog) */
+  statusText: string | null;
+  /** the pid it named with MAINPID= (its own main process stays the one tend started) */
+  mainPid: number | null;
 }
 
 /** One instance as everyone but the Supervisor sees it: read only. */
@@ -54,6 +58,8 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     exits: [],
     lastProbeFailure: null,
     livenessFailures: 0,
+    statusText: null,
+    mainPid: null,
   };
 }
 

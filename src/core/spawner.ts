@@ -15,8 +15,11 @@ export interface OutputSink {
 export interface SpawnHooks {
   /** the main process ended (its exit status was reaped; its output may still be coming): called exactly once */
   exit(exit: Exit): void;
-  /** a line arrived on the notification fd (readiness `fd:`) */
-  notify?(): void;
+  /**
+   * the service said something: a line on the notification fd (readiness `fd:`) is `{READY: '1'}`;
+   * a message on the notify socket (readiness `notify`, `watchdog:`) is its sd_notify(3) fields
+   */
+  notify?(fields: Record<string, string>): void;
   output: OutputSink;
 }
 

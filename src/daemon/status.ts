@@ -20,10 +20,10 @@ export function detailOf(store: Store, i: Instance, now: number): string {
         ? `${i.reason}; next start in ${formatDuration(Math.max(0, i.deadline - now))}`
         : i.reason;
     case 'starting':
-      return i.lastProbeFailure ? `not ready: ${i.lastProbeFailure}` : '';
+      return i.lastProbeFailure ? `not ready: ${i.lastProbeFailure}` : (i.statusText ?? '');
     case 'running':
       if (i.want === 'restart') return 'restart pending';
-      return livenessFailing(i) ?? '';
+      return livenessFailing(i) ?? i.statusText ?? '';
     case 'stopping':
       return i.reason;
     default:
@@ -57,6 +57,7 @@ export function statusRow(store: Store, i: Instance, now: number): StatusRow {
     detail: detailOf(store, i, now),
     want: i.want === 'down' ? 'down' : 'up',
     log_error: null,
+    status_text: isAlive(i.state) ? i.statusText : null,
   };
 }
 
@@ -88,6 +89,8 @@ export function explain(store: Store, i: Instance, now: number): string {
     }
     if (chain.length) parts.push(chain.join('; ') + '.');
   }
+  if (i.statusText !== null && isAlive(i.state)) parts.push(`It says: ${JSON.stringify(i.statusText)} (STATUS=).`);
+  if (i.mainPid !== null && isAlive(i.state)) parts.push(`Its main pid is ${i.mainPid} (MAINPID=).`);
   const failing = livenessFailing(i);
   if (failing) parts.push(`${failing[0]!.toUpperCase()}${failing.slice(1)}.`);
   else if (i.lastProbeFailure) parts.push(`Last probe failure: ${i.lastProbeFailure}.`);

@@ -4,6 +4,7 @@ import type { ExitStatus } from '../sys/addon.js';
 import type { ProcessHandle, SpawnHooks, SpawnOptions, Spawner } from '../core/spawner.js';
 import type { Exit, InstanceSpec, ServiceSpec } from '../core/types.js';
 import type { ServiceCgroup } from '../cgroup/service.js';
+import type { NotifySocket } from './notify-socket.js';
 import { killQuiet } from '../sys/proc.js';
 import { lookupGroup, lookupUser } from '../sys/users.js';
 import { cgroupContainment, processGroup } from './containment.js';
@@ -13,6 +14,8 @@ import { openPipes, openPty, type Stdio } from './stdio.js';
 export interface ProcessSpawnerOptions {
   /** the cgroup of an instance (created empty), or undefined to use its process group */
   cgroupFor?(inst: InstanceSpec): ServiceCgroup | undefined;
+  /** the daemon's notify socket, for services with `readiness: notify` or `watchdog:` */
+  notifySocket?(): NotifySocket;
 }
 
 /** Who the service runs as: its environment with HOME/USER/LOGNAME, and the ids to switch to. */
@@ -44,6 +47,11 @@ function openStdio(spec: ServiceSpec): Stdio {
   return openPipes(spec.readiness?.check.kind === 'fd' ? spec.readiness.check.fd : undefined);
 }
 
+/** A service that talks sd_notify(3): it gets NOTIFY_SOCKET (and WATCHDOG_USEC). */
+function usesNotify(spec: ServiceSpec): boolean {
+  return spec.readiness?.check.kind === 'notify' || spec.watchdog !== undefined;
+}
+
 function exitOf(s: ExitStatus): Exit {
   return s.signal ? { kind: 'signaled', signal: s.signal } : { kind: 'exited', code: s.code ?? 0 };
 }
@@ -57,6 +65,12 @@ export class ProcessSpawner implements Spawner {
     let stdio: Stdio | undefined;
     try {
       const as = resolveUser(spec, o.env);
+      const sock = usesNotify(spec) ? this.opts.notifySocket?.() : undefined;
+      if (sock) {
+        sock.open(); // a socket that cannot be bound is this start's failure
+        as.env.NOTIFY_SOCKET = sock.address;
+        if (spec.watchdog !== undefined) as.env.WATCHDOG_USEC = String(spec.watchdog * 1000);
+      }
       const cg = this.opts.cgroupFor?.(inst);
       stdio = openStdio(spec);
       const pid = launch({
@@ -70,8 +84,10 @@ export class ProcessSpawner implements Spawner {
         uid: as.uid,
         gid: as.gid,
       });
-      stdio.attach(hooks.output, hooks.notify);
-      return this.watch(pid, cg, hooks);
+      const notify = hooks.notify;
+      stdio.attach(hooks.output, notify && (() => notify({ READY: '1' })));
+      const off = sock && notify ? sock.register(pid, cg?.path, notify) : undefined;
+      return this.watch(pid, cg, hooks, off);
     } catch (err) {
       stdio?.close();
       const message = (err as Error).message;
@@ -81,11 +97,12 @@ export class ProcessSpawner implements Spawner {
   }
 
   /** The handle of a started process; its exit comes from the reaper (spawn/children.ts). */
-  private watch(pid: number, cg: ServiceCgroup | undefined, hooks: SpawnHooks): ProcessHandle {
+  private watch(pid: number, cg: ServiceCgroup | undefined, hooks: SpawnHooks, unregister?: () => void): ProcessHandle {
     let gone = false;
     let left: number[] | undefined; // what the main process left behind in its cgroup
     watchExit(pid, (status) => {
       gone = true;
+      unregister?.();
       if (cg) left = cg.pids();
       hooks.exit(exitOf(status));
     });

@@ -56,6 +56,18 @@ export interface SpawnRequest {
   gid?: number;
 }
 
+/** One datagram read from a notify socket: the kernel-checked sender pid (0: none given). */
+export interface NotifyDatagram {
+  pid: number;
+  /** its length in bytes */
+  size: number;
+  /** its text; null when it was over NOTIFY_MAX_BYTES (dropped) */
+  data: string | null;
+}
+
+/** sd_notify messages larger than this are dropped (systemd reads the same 4 KiB). */
+export const NOTIFY_MAX_BYTES = 4096;
+
 interface Addon {
   setChildSubreaper(): boolean;
   reap(only: Int32Array | number[] | null, procScan?: boolean): Array<{ pid: number; code?: number; signo?: number }>;
@@ -66,6 +78,9 @@ interface Addon {
   frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number;
   openPty(cols: number, rows: number): [number, number, number];
   trimMalloc(): boolean;
+  notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
+  notifyClose(handle: unknown): void;
+  notifySend(address: string, text: string): void;
 }
 
 /** Where the addon lives: same relative place from src/sys and dist/sys. */
@@ -162,4 +177,26 @@ export function frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buf
 /** Gives the C heap's free pages back to the kernel (glibc malloc_trim); false when nothing was or could be. */
 export function trimMalloc(): boolean {
   return addon().trimMalloc();
+}
+
+/**
+ * Binds a unix datagram socket at `address` ("/path" or "@abstract") with SO_PASSCRED and reads
+ * it on the event loop (native/notify.c); file descriptors a message carries are closed. The
+ * socket keeps no process alive. Throws with .code (EADDRINUSE, ...) when it cannot bind.
+ */
+export function openNotify(address: string, onMessages: (msgs: NotifyDatagram[]) => void): { close(): void } {
+  const a = addon();
+  const handle = a.notifyOpen(address, onMessages);
+  let open = true;
+  return {
+    close() {
+      if (open) a.notifyClose(handle);
+      open = false;
+    },
+  };
+}
+
+/** Sends one sd_notify datagram to `address` ("/path" or "@abstract"). Throws the reason. */
+export function sendNotify(address: string, text: string): void {
+  addon().notifySend(address, text);
 }
