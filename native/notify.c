@@ -17,9 +17,12 @@
 // File descriptors one message may carry (FDSTORE=1, BARRIER=1): received and closed at once.
 #define NOTIFY_FDS 16
 
+// Owned by two: the JS handle (its finalizer) and the uv handle (its close callback); freed by
+// the last to let go.
 typedef struct {
   uv_poll_t poll;
   int fd;
+  int owners;
   bool closed;
   napi_env env;
   napi_ref cb;
@@ -46,10 +49,15 @@ static bool get_string(napi_env env, napi_value v, char *buf, size_t cap) {
   return napi_get_value_string_utf8(env, v, buf, cap, &len) == napi_ok && len + 1 < cap;
 }
 
+static void release(notify_sock *s) {
+  if (--s->owners == 0) free(s);
+}
+
 static void on_closed(uv_handle_t *h) {
   notify_sock *s = (notify_sock *)h->data;
   close(s->fd);
-  free(s);
+  s->fd = -1;
+  release(s);
 }
 
 static void close_sock(napi_env env, notify_sock *s) {
@@ -138,6 +146,7 @@ static void on_readable(uv_poll_t *h, int status, int events) {
 static void finalize_sock(napi_env env, void *data, void *hint) {
   notify_sock *s = (notify_sock *)data;
   if (!s->closed) close_sock(env, s);
+  release(s);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,6 +194,7 @@ napi_value notify_open(napi_env env, napi_callback_info info) {
     return throw_code(env, "notify socket", ENOMEM);
   }
   s->fd = fd;
+  s->owners = 2;
   s->env = env;
   s->poll.data = s;
   napi_value name, handle;
@@ -238,7 +248,7 @@ napi_value notify_send(napi_env env, napi_callback_info info) {
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_code(env, "notify: socket", errno);
   ssize_t n;
-  do n = sendto(fd, text, strlen(text), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+  do n = sendto(fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&sa, len);
   while (n < 0 && errno == EINTR);
   int err = errno;
   close(fd);

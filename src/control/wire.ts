@@ -49,6 +49,8 @@ export interface StatusRow {
   since: string;
   uptime_ms: number | null;
   cpu: number | null;
+  /** user + system cpu seconds of its processes (the current run) */
+  cpu_seconds: number | null;
   memory: number | null;
   detail: string;
   want: 'up' | 'down';

@@ -53,6 +53,7 @@ export function statusRow(store: Store, i: Instance, now: number): StatusRow {
     since: new Date(i.since).toISOString(),
     uptime_ms: isAlive(i.state) && i.startedAt !== null ? now - i.startedAt : null,
     cpu: null,
+    cpu_seconds: null,
     memory: null,
     detail: detailOf(store, i, now),
     want: i.want === 'down' ? 'down' : 'up',

@@ -124,6 +124,7 @@ export class NotifySocket {
         continue;
       }
       const fields = parseNotify(m.data);
+      if (fields.BARRIER === '1' && Object.keys(fields).length === 1) continue; // its fd was closed: answered
       const main = fields.MAINPID !== undefined ? Number(fields.MAINPID) : NaN;
       if (Number.isInteger(main) && main > 0) {
         run.pids.add(main);

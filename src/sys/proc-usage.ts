@@ -29,8 +29,11 @@ function uptimeSeconds(): number {
 export class ProcUsage {
   private last = new Map<number, { ticks: number; at: number }>();
 
-  /** { cpu %, memory bytes } of a pid, or undefined when it is gone. */
-  sample(pid: number, now = Date.now()): { cpu: number; memory: number } | undefined {
+  /**
+   * { cpu %, memory bytes, seconds: its cpu time (user + system, with its reaped children's) }
+   * of a pid, or undefined when it is gone.
+   */
+  sample(pid: number, now = Date.now()): { cpu: number; memory: number; seconds: number } | undefined {
     let text: string;
     try {
       text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -38,7 +41,7 @@ export class ProcUsage {
       this.last.delete(pid);
       return undefined;
     }
-    // fields after "(comm)": state is field 3; utime 14, stime 15, starttime 22, rss 24
+    // fields after "(comm)": state is field 3; utime 14, stime 15, cutime 16, cstime 17, starttime 22, rss 24
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(f[11]) + Number(f[12]);
     const rss = Number(f[21]) * pageBytes();
@@ -51,7 +54,8 @@ export class ProcUsage {
       cpu = age > 0 ? (ticks / CLK_TCK / age) * 100 : 0;
     }
     this.last.set(pid, { ticks, at: now });
-    return { cpu: Math.max(0, cpu), memory: rss };
+    const seconds = (ticks + Number(f[13]) + Number(f[14])) / CLK_TCK;
+    return { cpu: Math.max(0, cpu), memory: rss, seconds };
   }
 
   /** Forgets pids not in `alive` (bounded history). */
