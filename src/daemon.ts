@@ -336,7 +336,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   sup.add(insts);
   const sd = manager && startManagerNotify(manager, sup, journal); // tend under systemd: READY=1 once started
   for (const a of adopt) {
-    const handle = adoptedHandle(a.cg, a.pid);
+    const handle = adoptedHandle(a.cg, a.pid, notify.get);
     sup.adopt(sup.store.get(a.id)!, handle, (cb) => void handle.drained().then(() => cb({ kind: 'lost' })), a);
   }
   if (spec.settings.watch) reloader.watch();

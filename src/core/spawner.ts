@@ -36,6 +36,11 @@ export interface ProcessHandle {
   drained(): Promise<void>;
   /** pids of every process of the instance (cgroup.procs, else the leader) */
   pids(): number[];
+  /**
+   * an adopted process (spawned by an earlier daemon) says sd_notify messages to `notify` from
+   * now on (until the returned function is called); absent where it cannot
+   */
+  listen?(notify: (fields: Record<string, string>) => void): () => void;
 }
 
 export interface SpawnOptions {

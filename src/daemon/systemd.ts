@@ -65,6 +65,9 @@ function started(store: ReadonlyMap<string, Instance>): boolean {
   return true;
 }
 
+/** The watchdog is pinged at half its interval, but never more often than this. */
+const MIN_PING_MS = 20;
+
 /** STATUS= at most this often (a wave of 500 starts is one message). */
 const STATUS_EVERY_MS = 1000;
 
@@ -100,7 +103,7 @@ export function startManagerNotify(m: Manager, sup: Supervisor, journal: Journal
   };
   const off = sup.onChange(check);
   queueMicrotask(check);
-  const dog = m.watchdogUsec !== undefined ? setInterval(() => send('WATCHDOG=1'), Math.max(1, m.watchdogUsec / 2000)).unref() : undefined;
+  const dog = m.watchdogUsec !== undefined ? setInterval(() => send('WATCHDOG=1'), Math.max(MIN_PING_MS, m.watchdogUsec / 2000)).unref() : undefined;
   return {
     stopping() {
       send(`STOPPING=1\nSTATUS=stopping every service`);

@@ -93,7 +93,13 @@ export class Runs {
   takeOver(id: string, handle: ProcessHandle, exitOf: (cb: (e: Exit) => void) => void): void {
     const token = ++this.token;
     this.live.set(id, { handle, token, stopProbes: [] });
-    exitOf((e) => this.onExit(id, token, e));
+    const spec = this.hooks.instance(id)?.inst.spec;
+    const talks = spec?.readiness?.check.kind === 'notify' || spec?.watchdog !== undefined;
+    const unlisten = talks ? handle.listen?.((fields) => this.onNotify(id, token, fields)) : undefined;
+    exitOf((e) => {
+      unlisten?.();
+      this.onExit(id, token, e);
+    });
   }
 
   /** Polls the readiness probe; without one the run is ready at once (fd, notify: READY=1 says it). */

@@ -116,11 +116,24 @@ export class ProcessSpawner implements Spawner {
   }
 }
 
-/** A handle on a live process of an earlier daemon, found in its cgroup (adoption). */
-export function adoptedHandle(cg: ServiceCgroup, pid: number): ProcessHandle {
+/**
+ * A handle on a live process of an earlier daemon, found in its cgroup (adoption). Its
+ * NOTIFY_SOCKET is the same address (derived from the control socket, or settings.notify_socket).
+ */
+export function adoptedHandle(cg: ServiceCgroup, pid: number, notifySocket?: () => NotifySocket): ProcessHandle {
   return {
     pid,
     signal: (sig) => killQuiet(pid, sig),
     ...cgroupContainment(cg), // not our session leader: the cgroup only
+    listen(notify) {
+      const sock = notifySocket?.();
+      if (!sock) return () => {};
+      try {
+        sock.open();
+      } catch {
+        return () => {}; // the socket cannot be bound: its messages are lost, as a fresh spawn would fail
+      }
+      return sock.register(pid, cg.path, notify);
+    },
   };
 }
