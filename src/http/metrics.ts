@@ -45,13 +45,41 @@ function num(v: number): string {
   return String(v);
 }
 
+/** Label sets and state blocks already written, by instance (a scrape writes the same again). */
+const labelCache = new Map<string, string>();
+const stateCache = new Map<string, string>();
+const CACHE_MAX = 20_000;
+
+function labelsOf(i: InstanceSample): string {
+  const key = `${i.name}\0${i.service}`;
+  let l = labelCache.get(key);
+  if (l === undefined) {
+    if (labelCache.size > CACHE_MAX) labelCache.clear();
+    l = `instance="${escapeLabel(i.name)}",service="${escapeLabel(i.service)}"`;
+    labelCache.set(key, l);
+  }
+  return l;
+}
+
+/** The tend_service_state lines of one instance: one per state, 1 for the one it is in. */
+function stateBlock(labels: string, state: string, states: readonly string[]): string {
+  const key = `${labels}\0${state}`;
+  let b = stateCache.get(key);
+  if (b === undefined) {
+    if (stateCache.size > CACHE_MAX) stateCache.clear();
+    b = states.map((s) => `tend_service_state{${labels},state="${s}"} ${state === s ? 1 : 0}`).join('\n');
+    stateCache.set(key, b);
+  }
+  return b;
+}
+
 /** The text of every family, HELP and TYPE first, one sample a line, ended by a newline. */
 export function exposition(instances: readonly InstanceSample[], daemon: DaemonSample, states: readonly string[]): string {
   const out: string[] = [];
   const family = (name: string, type: 'gauge' | 'counter', help: string): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   };
-  const labels = instances.map((i) => `instance="${escapeLabel(i.name)}",service="${escapeLabel(i.service)}"`);
+  const labels = instances.map(labelsOf);
   const each = (name: string, value: (i: InstanceSample) => number | null): void => {
     instances.forEach((i, k) => {
       const v = value(i);
@@ -62,9 +90,7 @@ export function exposition(instances: readonly InstanceSample[], daemon: DaemonS
   family('tend_service_up', 'gauge', '1 when the instance is running (ready), else 0.');
   each('tend_service_up', (i) => (i.state === 'running' ? 1 : 0));
   family('tend_service_state', 'gauge', 'The state of the instance: 1 for the state it is in, 0 for the others.');
-  instances.forEach((i, k) => {
-    for (const s of states) out.push(`tend_service_state{${labels[k]},state="${s}"} ${i.state === s ? 1 : 0}`);
-  });
+  instances.forEach((i, k) => out.push(stateBlock(labels[k]!, i.state, states)));
   family('tend_service_restarts_total', 'counter', 'Starts of the instance after its first, since tend started.');
   each('tend_service_restarts_total', (i) => i.restarts);
   family('tend_service_last_exit_code', 'gauge', 'Exit code of the last exit (killed by a signal: 128 + its number).');

@@ -81,6 +81,8 @@ interface Addon {
   notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
   notifyClose(handle: unknown): void;
   notifySend(address: string, text: string): void;
+  procStat(pid: number, out: Float64Array): boolean;
+  readPids(path: string, out: Int32Array): number;
 }
 
 /** Where the addon lives: same relative place from src/sys and dist/sys. */
@@ -200,3 +202,28 @@ export function openNotify(address: string, onMessages: (msgs: NotifyDatagram[])
 export function sendNotify(address: string, text: string): void {
   addon().notifySend(address, text);
 }
+
+/**
+ * /proc/PID/stat read and parsed in C (native/proc.c): out = [utime + stime, cutime + cstime,
+ * starttime (ticks), rss (pages)]; false when the pid is gone. Undefined when the addon is not
+ * loaded (the caller reads the file itself).
+ */
+export const procStat: ((pid: number, out: Float64Array) => boolean) | undefined = loaded.addon?.procStat;
+
+let pidBuf = new Int32Array(256);
+
+/**
+ * The pids listed in a cgroup.procs file, read and parsed in C (native/proc.c); undefined when
+ * the file cannot be read. Undefined as a function when the addon is not loaded.
+ */
+export const readPids: ((path: string) => number[] | undefined) | undefined = loaded.addon
+  ? (path) => {
+      const a = loaded.addon!;
+      let n = a.readPids(path, pidBuf);
+      if (n > pidBuf.length) {
+        pidBuf = new Int32Array(n * 2);
+        n = a.readPids(path, pidBuf);
+      }
+      return n < 0 ? undefined : Array.from(pidBuf.subarray(0, Math.min(n, pidBuf.length)));
+    }
+  : undefined;
