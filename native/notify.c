@@ -71,8 +71,21 @@ static void close_sock(napi_env env, notify_sock *s) {
   uv_close((uv_handle_t *)&s->poll, on_closed);
 }
 
-// One datagram read: the sender's pid (0 when the kernel gave none) and its length; fds closed.
-static ssize_t read_one(int fd, char *buf, pid_t *pid) {
+// Descriptors received in one wakeup, closed once the messages were handled: a sender waiting on
+// BARRIER=1 goes on (and may exit) only after its messages were attributed to it by its pid.
+typedef struct {
+  int fds[NOTIFY_BATCH * NOTIFY_FDS];
+  size_t count;
+} held_fds;
+
+static void close_held(held_fds *h) {
+  for (size_t i = 0; i < h->count; i++) close(h->fds[i]);
+  h->count = 0;
+}
+
+// One datagram read: the sender's pid (0 when the kernel gave none) and its length; passed fds
+// are kept in `held` (closed after the callback).
+static ssize_t read_one(int fd, char *buf, pid_t *pid, held_fds *held) {
   struct iovec iov = {buf, NOTIFY_MAX};
   union {
     struct cmsghdr align;
@@ -95,12 +108,13 @@ static ssize_t read_one(int fd, char *buf, pid_t *pid) {
       memcpy(&cred, CMSG_DATA(c), sizeof cred);
       *pid = cred.pid;
     } else if (c->cmsg_type == SCM_RIGHTS) {
-      // nothing is stored: closing the fds at once also answers BARRIER=1 (the sender waits for it)
+      // nothing is stored: closing the fds (after the callback) also answers BARRIER=1
       size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
       for (size_t i = 0; i < count; i++) {
         int passed;
         memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof passed);
-        close(passed);
+        if (held->count < sizeof held->fds / sizeof held->fds[0]) held->fds[held->count++] = passed;
+        else close(passed);
       }
     }
   }
@@ -117,9 +131,10 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   uint32_t count = 0;
   napi_create_array(env, &list);
   char buf[NOTIFY_MAX];
+  static held_fds held; // one loop thread; emptied before return
   for (int k = 0; k < NOTIFY_BATCH; k++) {
     pid_t pid;
-    ssize_t n = read_one(s->fd, buf, &pid);
+    ssize_t n = read_one(s->fd, buf, &pid, &held);
     if (n < 0) break;
     // each message: {pid, size, data} (data null when over NOTIFY_MAX: the caller counts the drop)
     napi_value msg, v;
@@ -140,6 +155,7 @@ static void on_readable(uv_poll_t *h, int status, int events) {
       if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
     }
   }
+  close_held(&held);
   napi_close_handle_scope(env, scope);
 }
 
