@@ -13,6 +13,7 @@ import { CLI } from './lib/util.js';
 import { benchLogs } from './logs.js';
 import { benchReload } from './reload.js';
 import { benchRestart } from './restart.js';
+import { benchScrape } from './scrape.js';
 import { benchShell } from './shell.js';
 import { benchStartup } from './startup.js';
 import { benchStatus } from './status.js';
@@ -29,6 +30,7 @@ const BENCHES = [
   ['reload', benchReload, 'reload'],
   ['shell', benchShell, 'shell'],
   ['tasks-idle', benchTasksIdle, '100 scheduled tasks, idle'],
+  ['scrape', benchScrape, 'settings.http /metrics'],
 ];
 const BUDGET_MS = 290_000; // the whole bench stays under 5 minutes
 

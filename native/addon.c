@@ -58,6 +58,11 @@ NAPI_MODULE_INIT() {
       {"frameLines", NULL, frame_lines, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openPty", NULL, open_pty, NULL, NULL, NULL, napi_enumerable, NULL},
       {"trimMalloc", NULL, trim_malloc, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"notifyOpen", NULL, notify_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"notifyClose", NULL, notify_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"notifySend", NULL, notify_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"procStat", NULL, proc_stat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readPids", NULL, read_pids, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     napi_throw_error(env, NULL, "tend_native: cannot define exports");

@@ -32,6 +32,8 @@ import { adoptedHandle, ProcessSpawner } from './spawn/process.js';
 import { signalNumber } from './core/signals.js';
 import { ProcUsage } from './sys/proc-usage.js';
 import { colorName, colorState } from './commands/format.js';
+import { defaultNotifyAddress, serviceNotify, startManagerNotify, takeManagerEnv } from './daemon/systemd.js';
+import type { HttpServer } from './http/server.js';
 
 export interface DaemonIo {
   stdout: Writable & { isTTY?: boolean };
@@ -96,6 +98,8 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   // tend's own environment, read once (process.env is a slow view of environ)
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
+  const manager = takeManagerEnv(baseEnv); // NOTIFY_SOCKET and WATCHDOG_* are tend's, not its services'
+  const notify = serviceNotify(() => spec.settings.notifySocket ?? defaultNotifyAddress(spec.settings.socket), journal);
   const env = (inst: InstanceSpec): Record<string, string> => {
     const e: Record<string, string> = { ...baseEnv, ...inst.spec.env };
     e.TEND_SERVICE = inst.service;
@@ -125,7 +129,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   };
 
   const sup = new Supervisor({
-    spawner: new ProcessSpawner({ cgroupFor }),
+    spawner: new ProcessSpawner({ cgroupFor, notifySocket: notify.get }),
     clock: systemClock,
     journal,
     env,
@@ -136,6 +140,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
 
   // Fail before the first spawn: a live socket means another tend runs there.
   let server: ControlServer | undefined;
+  let http: HttpServer | undefined;
   let exitCode = 0;
   let shuttingDown: Promise<number> | undefined;
   let resolveDone!: (code: number) => void;
@@ -170,6 +175,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
       if (i.pid === null) return;
       let cpu = 0;
       let memory = 0;
+      let seconds = 0;
       let any = false;
       for (const pid of sup.handle(i.id)?.pids() ?? [i.pid]) {
         const s = procUsage.sample(pid, now);
@@ -178,9 +184,11 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         any = true;
         cpu += s.cpu;
         memory += s.memory;
+        seconds += s.seconds;
       }
       if (any) {
         r.cpu = Math.round(cpu * 10) / 10;
+        r.cpu_seconds = Math.round(seconds * 100) / 100;
         r.memory = memory;
       }
     });
@@ -193,6 +201,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
     shuttingDown = (async () => {
       reloader.close(); // no reload (file edit, SIGHUP) may start anything now
       journal.add('tend', 'shutdown', 'stopping every service');
+      sd?.stopping();
       sup.stop([...sup.store.values()]);
       const bound = spec.settings.shutdownTimeout;
       const deadline = Date.now() + bound;
@@ -206,6 +215,9 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
       await reapDescendants(reaper, Math.max(200, deadline - Date.now()));
       state.remove();
       await within(1000, server?.close());
+      await within(1000, http?.close());
+      notify.close();
+      sd?.close();
       await within(1000, Promise.all([...logs.values()].map((l) => l.close().catch(() => {}))));
       reaper.stop();
       tree?.prune();
@@ -256,7 +268,10 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
       },
       onError: (m) => journal.add('tend', 'error', m),
     });
+    const at = spec.settings.http; // the HTTP endpoints' code is loaded only when they are wanted
+    if (at) http = await (await import('./daemon/http.js')).startHttp({ at, sup, journal, usage, logBytes: (id) => logs.get(id)?.bytesWritten ?? 0, notifyDropped: notify.dropped, shuttingDown: () => shuttingDown !== undefined });
   } catch (e) {
+    await server?.close();
     reaper.stop();
     const msg = e instanceof TendError ? e.message : (e as Error).message;
     say(`tend: ${msg}`);
@@ -324,8 +339,9 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   const insts = expandInstances(spec);
   const adopt = tree ? adoptable(tree, insts, prior, journal) : [];
   sup.add(insts);
+  const sd = manager && startManagerNotify(manager, sup, journal); // tend under systemd: READY=1 once started
   for (const a of adopt) {
-    const handle = adoptedHandle(a.cg, a.pid);
+    const handle = adoptedHandle(a.cg, a.pid, notify.get);
     sup.adopt(sup.store.get(a.id)!, handle, (cb) => void handle.drained().then(() => cb({ kind: 'lost' })), a);
   }
   tasks.setSpec(spec);

@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Limits } from '../core/types.js';
+import { readPids } from '../sys/addon.js';
 
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -79,6 +80,7 @@ export class ServiceCgroup {
 
   /** Pids in the cgroup now (cgroup.procs); [] when it no longer exists. */
   pids(): number[] {
+    if (readPids) return readPids(this.procsFile) ?? [];
     let text: string;
     try {
       text = readFileSync(this.procsFile, 'utf8');

@@ -29,6 +29,11 @@ export function buildSettings(raw: RawSettings | undefined, dir: string): Settin
   if (raw?.exit_with !== undefined) s.exitWith = raw.exit_with;
   if (raw?.max_parallel !== undefined) s.maxParallel = raw.max_parallel;
   if (raw?.pools !== undefined) s.pools = { ...raw.pools };
+  if (raw?.http !== undefined) s.http = raw.http;
+  if (raw?.notify_socket !== undefined) {
+    const a = raw.notify_socket;
+    s.notifySocket = a.startsWith('@') ? a : resolve(dir, a);
+  }
   return s;
 }
 
@@ -45,7 +50,9 @@ function buildProbe(raw: RawProbe | undefined): ProbeSpec | undefined {
             ? { kind: 'log', pattern: raw.log }
             : raw.fd !== undefined
               ? { kind: 'fd', fd: raw.fd }
-              : undefined;
+              : raw.notify !== undefined
+                ? { kind: 'notify' }
+                : undefined;
   if (!check) return undefined; // reported by the loader (exactly one form)
   return {
     check,
@@ -118,5 +125,6 @@ export function buildService(
   if (raw.timeout !== undefined) spec.timeout = raw.timeout;
   if (raw.approval) spec.approval = true;
   if (raw.pool !== undefined) spec.pool = raw.pool;
+  if (raw.watchdog !== undefined) spec.watchdog = raw.watchdog;
   return spec;
 }

@@ -4,8 +4,8 @@ import type { InstanceSpec, ServiceSpec, Spec } from '../core/types.js';
 import { FENCE_KEYS, type Fences } from '../core/fences.js';
 import { expandInstances } from './instances.js';
 
-/** The fields whose change means the process must be restarted (stop_signal is not one). */
-export const PROCESS_FIELDS = ['command', 'env', 'cwd', 'user', 'group', 'umask', 'tty', 'limits', 'fences', 'type', 'replica'] as const;
+/** The fields whose change means the process must be restarted (stop_signal is not one; watchdog sets WATCHDOG_USEC). */
+export const PROCESS_FIELDS = ['command', 'env', 'cwd', 'user', 'group', 'umask', 'tty', 'limits', 'fences', 'type', 'watchdog', 'replica'] as const;
 type ProcessField = (typeof PROCESS_FIELDS)[number];
 
 /** Fields that never count as an in-place change: identity, and replica count (seen as added/removed ids). */

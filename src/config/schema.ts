@@ -16,7 +16,7 @@ export const UNKNOWN_KEYS = 'unknown-keys:';
 export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
 export const SERVICE_TYPES = ['simple', 'oneshot'] as const;
 export const DEPEND_CONDITIONS = ['started', 'healthy', 'completed'] as const;
-export const PROBE_FORMS = ['exec', 'tcp', 'http', 'log', 'fd'] as const;
+export const PROBE_FORMS = ['exec', 'tcp', 'http', 'log', 'fd', 'notify'] as const;
 export const OVERLAPS = ['skip', 'queue', 'replace'] as const;
 
 type Report = (message: string, path?: PathSeg[]) => void;
@@ -172,6 +172,18 @@ function poolSizes(v: unknown, bad: Report): Record<string, number> | undefined 
   return out;
 }
 
+/** `readiness: notify` is short for the form `{notify: true}` (liveness: refused by checkProbeForms). */
+function notifyForm(v: unknown): unknown {
+  return v === 'notify' ? { notify: true } : v;
+}
+
+/** `settings.notify_socket`: a path, or `@name` for an abstract socket. */
+function parseNotifyAddress(v: unknown): string {
+  const words = 'a socket path, or @name for an abstract socket';
+  if (typeof v !== 'string' || v === '' || v === '@') throw new ValueError(expected(words, v));
+  return v;
+}
+
 function build() {
   const probe = mapping({
     exec: from(parseCommand).optional(),
@@ -179,6 +191,7 @@ function build() {
     http: from(parseHttpUrl).optional(),
     log: from(parseRegex).optional(),
     fd: from(parseFd).optional(),
+    notify: z.literal(true, { error: (iss) => expected('true', iss.input) }).optional(),
     interval: positiveTimer(),
     timeout: positiveTimer(),
     initial_delay: timer(),
@@ -207,8 +220,9 @@ function build() {
     start_limit: mapping({ burst: int(1), interval: positiveDuration() }),
     stop_signal: from(parseSignal).optional(),
     stop_timeout: timer(),
-    readiness: probe,
-    liveness: probe,
+    readiness: z.preprocess(notifyForm, probe),
+    liveness: z.preprocess(notifyForm, probe),
+    watchdog: positiveTimer(),
     limits: mapping({
       memory: positiveSize(),
       cpu: z
@@ -256,6 +270,8 @@ function build() {
     exit_with: text(),
     max_parallel: int(1),
     pools: orNull(custom(poolSizes)),
+    http: from(parseTcp).optional(),
+    notify_socket: from(parseNotifyAddress).optional(),
   });
   return { settings, service };
 }

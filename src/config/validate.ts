@@ -94,6 +94,13 @@ export function validate(raw: unknown, file: string, problems: Problems, cache: 
     const names = Object.keys(rawServices);
     problems.add(['settings', 'exit_with'], `unknown service ${JSON.stringify(exitWith)}${hint(exitWith, names)}`);
   }
+  const notifyBytes = settings.notifySocket === undefined ? 0 : Buffer.byteLength(settings.notifySocket);
+  if (notifyBytes > MAX_SOCKET_PATH) {
+    problems.add(
+      ['settings', 'notify_socket'],
+      `notify socket ${settings.notifySocket} is ${notifyBytes} bytes, over the ${MAX_SOCKET_PATH}-byte limit of Unix sockets; set a shorter one`,
+    );
+  }
   const socketBytes = Buffer.byteLength(settings.socket);
   if (settingsResult.success && socketBytes > MAX_SOCKET_PATH) {
     problems.add(
@@ -143,14 +150,21 @@ function checkFences(svc: ServiceSpec, at: string[], problems: Problems): void {
 }
 
 /** A probe needs exactly one of exec | tcp | http | log | fd. */
+/** A probe needs exactly one of exec | tcp | http | log | fd | notify. */
 function checkProbeForms(value: Record<string, unknown>, at: string[], problems: Problems): void {
   for (const which of ['readiness', 'liveness']) {
+    if (value[which] === 'notify' && which === 'liveness') {
+      // READY=1 comes once; the protocol's liveness is the watchdog
+      problems.add([...at, which], 'notify is a readiness form only; for liveness use watchdog: DURATION (WATCHDOG=1 pings)');
+      continue;
+    }
     const probe = value[which];
     if (!isPlainObject(probe)) continue;
     const forms = PROBE_FORMS.filter((f) => probe[f] !== undefined);
-    if (forms.length === 1 && which === 'liveness' && forms[0] === 'fd') {
+    if (forms.length === 1 && which === 'liveness' && (forms[0] === 'fd' || forms[0] === 'notify')) {
       // the notification fd says "ready" once; it cannot tell that a process went bad later
-      problems.add([...at, which, 'fd'], 'fd is a readiness form only; for liveness use exec, tcp, http or log');
+      const instead = forms[0] === 'fd' ? 'exec, tcp, http or log' : 'watchdog: DURATION (WATCHDOG=1 pings)';
+      problems.add([...at, which, forms[0]], `${forms[0]} is a readiness form only; for liveness use ${instead}`);
       continue;
     }
     if (forms.length === 1) continue;

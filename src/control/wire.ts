@@ -49,6 +49,8 @@ export interface StatusRow {
   since: string;
   uptime_ms: number | null;
   cpu: number | null;
+  /** user + system cpu seconds of its processes (the current run) */
+  cpu_seconds: number | null;
   memory: number | null;
   detail: string;
   want: 'up' | 'down';
@@ -62,6 +64,8 @@ export interface StatusRow {
   last_run?: { start: string; end: string; result: 'completed' | 'failed'; reason: string; trigger: string } | null;
   /** `tend disable`: its schedule (or autostart) is paused until `tend enable` */
   paused?: boolean;
+  /** what the service last said with sd_notify's STATUS= (while it runs) */
+  status_text: string | null;
 }
 
 /** One captured output line of a service, as `tend logs` gets it. */

@@ -60,6 +60,10 @@ export interface InstanceRecord {
   lastRun: RunResult | null;
   /** a task's next scheduled run (the scheduler tells the Supervisor) */
   nextRunAt: number | null;
+  /** what the current process last said with sd_notify's STATUS= (readiness notify, watchdog) */
+  statusText: string | null;
+  /** the pid it named with MAINPID= (its own main process stays the one tend started) */
+  mainPid: number | null;
 }
 
 /** One instance as everyone but the Supervisor sees it: read only. */
@@ -93,6 +97,8 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     paused: task && want === 'down',
     lastRun: null,
     nextRunAt: null,
+    statusText: null,
+    mainPid: null,
   };
 }
 

@@ -16,8 +16,11 @@ export interface OutputSink {
 export interface SpawnHooks {
   /** the main process ended (its exit status was reaped; its output may still be coming): called exactly once */
   exit(exit: Exit): void;
-  /** a line arrived on the notification fd (readiness `fd:`) */
-  notify?(): void;
+  /**
+   * the service said something: a line on the notification fd (readiness `fd:`) is `{READY: '1'}`;
+   * a message on the notify socket (readiness `notify`, `watchdog:`) is its sd_notify(3) fields
+   */
+  notify?(fields: Record<string, string>): void;
   output: OutputSink;
 }
 
@@ -34,6 +37,11 @@ export interface ProcessHandle {
   drained(): Promise<void>;
   /** pids of every process of the instance (cgroup.procs, else the leader) */
   pids(): number[];
+  /**
+   * an adopted process (spawned by an earlier daemon) says sd_notify messages to `notify` from
+   * now on (until the returned function is called); absent where it cannot
+   */
+  listen?(notify: (fields: Record<string, string>) => void): () => void;
 }
 
 export interface SpawnOptions {

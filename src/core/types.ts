@@ -42,7 +42,9 @@ export type ProbeCheck =
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'http'; url: string }
   | { kind: 'log'; pattern: string }
-  | { kind: 'fd'; fd: number };
+  | { kind: 'fd'; fd: number }
+  /** systemd's notify protocol: READY=1 on NOTIFY_SOCKET (readiness only) */
+  | { kind: 'notify' };
 
 export interface ProbeSpec {
   check: ProbeCheck;
@@ -81,6 +83,8 @@ export interface ServiceSpec {
   stopTimeout: number;
   readiness?: ProbeSpec;
   liveness?: ProbeSpec;
+  /** ms: a WATCHDOG=1 (sd_notify) is due within this while running, else it is restarted */
+  watchdog?: number;
   limits: Limits;
   logs: { maxSize: number; keep: number };
   replicas: number;
@@ -113,6 +117,10 @@ export interface Settings {
   maxParallel?: number;
   /** at most N live instances of each pool */
   pools?: Record<string, number>;
+  /** `settings.http`: where the read-only HTTP endpoints listen (off when absent) */
+  http?: { host: string; port: number };
+  /** `settings.notify_socket`: "/abs/path" or "@abstract" (default: an abstract name per socket) */
+  notifySocket?: string;
 }
 
 /** A whole validated config file. `services` keeps the file's order. */

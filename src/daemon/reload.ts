@@ -81,7 +81,7 @@ export function createReloader(d: ReloadDeps) {
     const { sup } = d;
     const byId = new Map(d.instances(next).map((i) => [i.id, i]));
     // these are read once at start-up: tell, do not pretend
-    const needsRestart = (['socket', 'logDir', 'echo', 'watch'] as const).filter((k) => old.settings[k] !== next.settings[k]);
+    const needsRestart = (['socket', 'logDir', 'echo', 'watch', 'http', 'notifySocket'] as const).filter((k) => JSON.stringify(old.settings[k]) !== JSON.stringify(next.settings[k]));
     const plan: ReloadPlan = {
       added: diff.added,
       removed: diff.removed,
@@ -94,7 +94,7 @@ export function createReloader(d: ReloadDeps) {
         return { id, fields: was ? inPlaceFields(was, byId.get(id)!.spec) : [] };
       }),
       unchanged: diff.unchanged.length,
-      needsRestart: needsRestart.map((k) => (k === 'logDir' ? 'log_dir' : k)),
+      needsRestart: needsRestart.map((k) => (k === 'logDir' ? 'log_dir' : k === 'notifySocket' ? 'notify_socket' : k)),
       dryRun,
     };
     const result: ReloadResult = {

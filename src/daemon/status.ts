@@ -53,10 +53,10 @@ export function detailOf(store: Store, i: Instance, now: number, limits: Limits 
         ? `${i.reason}; next start in ${formatDuration(Math.max(0, i.deadline - now))}`
         : i.reason;
     case 'starting':
-      return i.lastProbeFailure ? `not ready: ${i.lastProbeFailure}` : '';
+      return i.lastProbeFailure ? `not ready: ${i.lastProbeFailure}` : (i.statusText ?? '');
     case 'running':
       if (i.want === 'restart') return 'restart pending';
-      return livenessFailing(i) ?? '';
+      return livenessFailing(i) ?? i.statusText ?? '';
     case 'stopping':
       return i.reason;
     default:
@@ -88,6 +88,7 @@ export function statusRow(store: Store, i: Instance, now: number, limits: Limits
     since: new Date(i.since).toISOString(),
     uptime_ms: isAlive(i.state) && i.startedAt !== null ? now - i.startedAt : null,
     cpu: null,
+    cpu_seconds: null,
     memory: null,
     detail: detailOf(store, i, now, limits),
     want: i.want === 'down' ? 'down' : 'up',
@@ -97,6 +98,7 @@ export function statusRow(store: Store, i: Instance, now: number, limits: Limits
       ? { start: new Date(run.start).toISOString(), end: new Date(run.end).toISOString(), result: run.result, reason: run.reason, trigger: run.trigger }
       : null,
     paused: i.paused,
+    status_text: isAlive(i.state) ? i.statusText : null,
   };
   if (fences) row.fences = fences;
   return row;
@@ -136,6 +138,8 @@ export function explain(store: Store, i: Instance, now: number): string {
     }
     if (chain.length) parts.push(chain.join('; ') + '.');
   }
+  if (i.statusText !== null && isAlive(i.state)) parts.push(`It says: ${JSON.stringify(i.statusText)} (STATUS=).`);
+  if (i.mainPid !== null && isAlive(i.state)) parts.push(`Its main pid is ${i.mainPid} (MAINPID=).`);
   const failing = livenessFailing(i);
   if (failing) parts.push(`${failing[0]!.toUpperCase()}${failing.slice(1)}.`);
   else if (i.lastProbeFailure) parts.push(`Last probe failure: ${i.lastProbeFailure}.`);

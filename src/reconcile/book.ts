@@ -30,6 +30,8 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.livenessFailures = 0;
       i.lastProbeFailure = null;
       i.approved = false; // an approval is good for one run
+      i.statusText = null;
+      i.mainPid = null;
       return;
     case 'take-over': {
       const a = data.adopt!;
@@ -52,6 +54,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
     case 'exited': {
       const { exit, verdict } = data.exit!;
       i.pid = null;
+      i.mainPid = null;
       i.exits.push({ time: now, exit });
       if (i.exits.length > 10) i.exits.shift();
       i.failuresInRow = verdict.failuresInRow;

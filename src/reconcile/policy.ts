@@ -77,6 +77,8 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
   const ranFor = i.startedAt === null ? 0 : now - i.startedAt;
   const streak = ranFor > spec.backoff.max ? 1 : i.failuresInRow + 1;
   const delay = backoffDelay(spec.backoff, streak, random);
-  const reason = unhealthy ? `${what} ${i.livenessFailures} times in a row: ${i.lastProbeFailure ?? 'no reason given'}` : what;
+  // a liveness probe counts failures in a row; the watchdog (livenessFailures 0) fails at once
+  const why = i.lastProbeFailure ?? 'no reason given';
+  const reason = !unhealthy ? what : i.livenessFailures > 0 ? `${what} ${i.livenessFailures} times in a row: ${why}` : `${what}: ${why}`;
   return { state: 'backoff', reason, nextStartAt: now + delay, failuresInRow: streak };
 }

@@ -4,6 +4,7 @@
 import type { Instance } from '../core/instance.js';
 import type { Clock, OutputSink, ProcessHandle, Spawner } from '../core/spawner.js';
 import type { Exit, InstanceSpec } from '../core/types.js';
+import { formatDuration as formatMs } from '../core/describe.js';
 
 /** Starts a readiness or liveness probe of an instance; returns its stop function. */
 export interface ProbeHost {
@@ -31,12 +32,30 @@ export interface RunHooks {
   ready(id: string): void;
   readinessFailed(id: string, message: string): void;
   liveness(id: string, ok: boolean, message: string): void;
+  /** the current run said something (sd_notify fields; the fd line is READY=1) */
+  notified(id: string, fields: Record<string, string>): void;
+  /** no WATCHDOG=1 came within `watchdog:` (or the service asked: WATCHDOG=trigger) */
+  watchdogMissed(id: string, message: string): void;
+}
+
+/** The watchdog of a running run: when the next WATCHDOG=1 is due. */
+interface Watchdog {
+  at: number;
+  cancel: () => void;
 }
 
 interface Live {
   handle: ProcessHandle | undefined;
   token: number;
   stopProbes: Array<() => void>;
+  watchdog?: Watchdog;
+}
+
+/** EXTEND_TIMEOUT_USEC=N as milliseconds (undefined when absent or not a number). */
+export function extendMs(fields: Record<string, string>): number | undefined {
+  const v = fields.EXTEND_TIMEOUT_USEC;
+  if (v === undefined || !/^\d{1,15}$/.test(v)) return undefined;
+  return Math.ceil(Number(v) / 1000);
 }
 
 export class Runs {
@@ -58,11 +77,12 @@ export class Runs {
     const token = ++this.token;
     const live: Live = { handle: undefined, token, stopProbes: [] };
     this.live.set(id, live);
-    const useFd = inst.spec.readiness?.check.kind === 'fd';
+    const kind = inst.spec.readiness?.check.kind;
+    const talks = kind === 'fd' || kind === 'notify' || inst.spec.watchdog !== undefined;
     const handle = this.deps.spawner.spawn(inst, { env: this.deps.env(inst) }, {
       output: this.deps.output(inst),
       exit: (exit) => this.onExit(id, token, exit),
-      notify: useFd ? () => this.current(id, token) && this.hooks.ready(id) : undefined,
+      notify: talks ? (fields) => this.onNotify(id, token, fields) : undefined,
     });
     if (!handle) return null;
     live.handle = handle;
@@ -73,14 +93,20 @@ export class Runs {
   takeOver(id: string, handle: ProcessHandle, exitOf: (cb: (e: Exit) => void) => void): void {
     const token = ++this.token;
     this.live.set(id, { handle, token, stopProbes: [] });
-    exitOf((e) => this.onExit(id, token, e));
+    const spec = this.hooks.instance(id)?.inst.spec;
+    const talks = spec?.readiness?.check.kind === 'notify' || spec?.watchdog !== undefined;
+    const unlisten = talks ? handle.listen?.((fields) => this.onNotify(id, token, fields)) : undefined;
+    exitOf((e) => {
+      unlisten?.();
+      this.onExit(id, token, e);
+    });
   }
 
-  /** Polls the readiness probe; without one the run is ready at once (fd: the notify line). */
+  /** Polls the readiness probe; without one the run is ready at once (fd, notify: READY=1 says it). */
   watchReadiness(inst: InstanceSpec): void {
     const live = this.live.get(inst.id);
     const readiness = inst.spec.readiness;
-    if (!live || readiness?.check.kind === 'fd') return;
+    if (!live || readiness?.check.kind === 'fd' || readiness?.check.kind === 'notify') return;
     if (!readiness) return this.hooks.ready(inst.id);
     if (!this.deps.probes) return;
     const token = live.token;
@@ -93,9 +119,10 @@ export class Runs {
     );
   }
 
-  /** Polls the liveness probe, if there is one. */
+  /** Polls the liveness probe, if there is one, and arms the watchdog, if there is one. */
   watchLiveness(inst: InstanceSpec): void {
     const live = this.live.get(inst.id);
+    if (live && inst.spec.watchdog !== undefined) this.armWatchdog(inst.id, live, inst.spec.watchdog);
     if (!live || !inst.spec.liveness || !this.deps.probes) return;
     const token = live.token;
     live.stopProbes.push(
@@ -110,6 +137,46 @@ export class Runs {
     if (!live) return;
     for (const s of live.stopProbes) s();
     live.stopProbes = [];
+    live.watchdog?.cancel();
+    live.watchdog = undefined;
+  }
+
+  /** A message of the current run: the watchdog's part here, the rest to the Supervisor. */
+  private onNotify(id: string, token: number, fields: Record<string, string>): void {
+    const live = this.live.get(id);
+    if (!live || live.token !== token) return;
+    const ms = this.hooks.instance(id)?.inst.spec.watchdog;
+    if (live.watchdog && ms !== undefined) {
+      const now = this.deps.clock.now();
+      if (fields.WATCHDOG === '1') this.armWatchdog(id, live, ms);
+      const ext = extendMs(fields);
+      if (ext !== undefined && now + ext > live.watchdog.at) this.armWatchdog(id, live, ext);
+      if (fields.STOPPING === '1') {
+        live.watchdog.cancel();
+        live.watchdog = undefined;
+      }
+      if (fields.WATCHDOG === 'trigger') {
+        live.watchdog?.cancel();
+        live.watchdog = undefined;
+        this.hooks.watchdogMissed(id, 'the service asked for it (WATCHDOG=trigger)');
+      }
+    }
+    this.hooks.notified(id, fields);
+  }
+
+  /** (Re)arms the watchdog: a WATCHDOG=1 is due within `ms`. */
+  private armWatchdog(id: string, live: Live, ms: number): void {
+    live.watchdog?.cancel();
+    const at = this.deps.clock.now() + ms;
+    const dog: Watchdog = {
+      at,
+      cancel: this.deps.clock.setTimer(at, () => {
+        if (live.watchdog !== dog || !this.current(id, live.token)) return;
+        live.watchdog = undefined;
+        this.hooks.watchdogMissed(id, `no WATCHDOG=1 within ${formatMs(ms)}`);
+      }),
+    };
+    live.watchdog = dog;
   }
 
   /** A signal to every process of the current run. */

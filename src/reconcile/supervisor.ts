@@ -14,10 +14,19 @@ import { book, type EffectData } from './book.js';
 import { dependencyClosure, dependentClosure, instancesOf, ranOk } from './deps.js';
 import { plan } from './plan.js';
 import { afterExit } from './policy.js';
-import { type RunDeps, Runs } from './runs.js';
+import { extendMs, type RunDeps, Runs } from './runs.js';
 import { gateWait, type Limits } from './slots.js';
 
 export type { ProbeHost } from './runs.js';
+
+/** STATUS= text kept of a service (status rows are one line). */
+const MAX_STATUS = 200;
+
+/** Readiness the service itself says (fd line, READY=1): nothing to restart after a reload. */
+function eventReadiness(inst: InstanceSpec): boolean {
+  const k = inst.spec.readiness?.check.kind;
+  return k === 'fd' || k === 'notify';
+}
 
 export interface SupervisorDeps extends RunDeps {
   journal: Journal;
@@ -67,6 +76,8 @@ export class Supervisor {
         if (i) i.lastProbeFailure = message;
       },
       liveness: (id, ok, message) => this.onLiveness(id, ok, message),
+      notified: (id, fields) => this.onNotify(id, fields),
+      watchdogMissed: (id, message) => this.onWatchdogMissed(id, message),
     });
   }
 
@@ -475,13 +486,53 @@ export class Supervisor {
     this.kick();
   }
 
+  /**
+   * What a service said over sd_notify (or its readiness fd, as READY=1): READY=1 is its
+   * readiness when that is `notify` or `fd`; STATUS= is shown by status and why; MAINPID= is
+   * recorded; STOPPING=1 is journaled; EXTEND_TIMEOUT_USEC= while stopping moves the SIGKILL
+   * (the watchdog's part is in Runs).
+   */
+  private onNotify(id: string, fields: Record<string, string>): void {
+    const i = this.records.get(id);
+    if (!i || !isAlive(i.state)) return;
+    if (fields.STATUS !== undefined) i.statusText = fields.STATUS.slice(0, MAX_STATUS) || null;
+    const main = fields.MAINPID !== undefined ? Number(fields.MAINPID) : NaN;
+    if (Number.isInteger(main) && main > 0 && main !== i.mainPid) {
+      i.mainPid = main;
+      this.note(i.id, 'notify', `MAINPID=${main}`);
+    }
+    if (fields.STOPPING === '1') this.note(i.id, 'notify', 'the service says it is stopping (STOPPING=1)');
+    const ext = extendMs(fields);
+    if (ext !== undefined && i.state === 'stopping' && i.deadline !== null) {
+      const at = this.deps.clock.now() + ext;
+      if (at > i.deadline) {
+        i.deadline = at;
+        this.note(i.id, 'notify', `stop timeout extended by ${ext}ms (EXTEND_TIMEOUT_USEC)`);
+        this.kick();
+      }
+    }
+    const kind = i.inst.spec.readiness?.check.kind;
+    if (fields.READY === '1' && (kind === 'notify' || kind === 'fd')) this.onReady(id);
+  }
+
+  /** The watchdog went off: a liveness failure, so a restart through the exit policy. */
+  private onWatchdogMissed(id: string, message: string): void {
+    const i = this.records.get(id);
+    if (!i || i.state !== 'running') return;
+    i.lastProbeFailure = `watchdog: ${message}`;
+    if (i.want !== 'up') return;
+    this.note(i.id, 'restart', `watchdog: ${message}`);
+    this.apply(i, 'unhealthy', `watchdog: ${message}`);
+    this.kick();
+  }
+
   /** Restarts the probes of a live instance after its probe specs changed in place (reload). */
   private reprobe(i: InstanceRecord): void {
     if (i.state === 'running') {
       this.runs.stopProbes(i.id);
       i.livenessFailures = 0;
       this.runs.watchLiveness(i.inst);
-    } else if (i.state === 'starting' && i.inst.spec.readiness?.check.kind !== 'fd') {
+    } else if (i.state === 'starting' && !eventReadiness(i.inst)) {
       this.runs.stopProbes(i.id);
       this.runs.watchReadiness(i.inst);
     }

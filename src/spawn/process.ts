@@ -4,6 +4,7 @@ import type { ExitStatus } from '../sys/addon.js';
 import type { ProcessHandle, SpawnHooks, SpawnOptions, Spawner } from '../core/spawner.js';
 import type { Exit, InstanceSpec, ServiceSpec } from '../core/types.js';
 import type { ServiceCgroup } from '../cgroup/service.js';
+import type { NotifySocket } from './notify-socket.js';
 import { killQuiet, pidAlive } from '../sys/proc.js';
 import { lookupGroup, lookupUser, type UserInfo } from '../sys/users.js';
 import { cgroupContainment, processGroup } from './containment.js';
@@ -14,6 +15,8 @@ import { openPipes, openPty, type Stdio } from './stdio.js';
 export interface ProcessSpawnerOptions {
   /** the cgroup of an instance (created empty), or undefined to use its process group */
   cgroupFor?(inst: InstanceSpec): ServiceCgroup | undefined;
+  /** the daemon's notify socket, for services with `readiness: notify` or `watchdog:` */
+  notifySocket?(): NotifySocket;
 }
 
 /** Who the service runs as: its environment with HOME/USER/LOGNAME, and the ids to switch to. */
@@ -58,6 +61,11 @@ function openStdio(spec: ServiceSpec): Stdio {
   return openPipes(spec.readiness?.check.kind === 'fd' ? spec.readiness.check.fd : undefined);
 }
 
+/** A service that talks sd_notify(3): it gets NOTIFY_SOCKET (and WATCHDOG_USEC). */
+function usesNotify(spec: ServiceSpec): boolean {
+  return spec.readiness?.check.kind === 'notify' || spec.watchdog !== undefined;
+}
+
 function exitOf(s: ExitStatus): Exit {
   return s.signal ? { kind: 'signaled', signal: s.signal } : { kind: 'exited', code: s.code ?? 0 };
 }
@@ -72,6 +80,12 @@ export class ProcessSpawner implements Spawner {
     let fences: PreparedFences | undefined;
     try {
       const as = resolveUser(spec, o.env);
+      const sock = usesNotify(spec) ? this.opts.notifySocket?.() : undefined;
+      if (sock) {
+        sock.open(); // a socket that cannot be bound is this start's failure
+        as.env.NOTIFY_SOCKET = sock.address;
+        if (spec.watchdog !== undefined) as.env.WATCHDOG_USEC = String(spec.watchdog * 1000);
+      }
       const cg = this.opts.cgroupFor?.(inst);
       fences = prepareFences(inst);
       stdio = openStdio(spec);
@@ -88,8 +102,10 @@ export class ProcessSpawner implements Spawner {
         fences: fences?.request,
         root: fences?.root,
       });
-      stdio.attach(hooks.output, hooks.notify);
-      return this.watch(pid, cg, hooks, fences);
+      const notify = hooks.notify;
+      stdio.attach(hooks.output, notify && (() => notify({ READY: '1' })));
+      const off = sock && notify ? sock.register(pid, cg?.path, notify) : undefined;
+      return this.watch(pid, cg, hooks, fences, off);
     } catch (err) {
       stdio?.close();
       fences?.cleanup();
@@ -103,11 +119,12 @@ export class ProcessSpawner implements Spawner {
    * The handle of a started process; its exit comes from the reaper (spawn/children.ts). Its
    * private /tmp goes once nothing of it is left.
    */
-  private watch(pid: number, cg: ServiceCgroup | undefined, hooks: SpawnHooks, fences?: PreparedFences): ProcessHandle {
+  private watch(pid: number, cg: ServiceCgroup | undefined, hooks: SpawnHooks, fences?: PreparedFences, unregister?: () => void): ProcessHandle {
     let gone = false;
     let left: number[] | undefined; // what the main process left behind in its cgroup
     watchExit(pid, (status) => {
       gone = true;
+      unregister?.();
       if (cg) left = cg.pids();
       if (fences) {
         if (left?.length) void drainedThen(left, () => fences.cleanup());
@@ -134,11 +151,24 @@ function drainedThen(pids: number[], done: () => void): void {
   tick();
 }
 
-/** A handle on a live process of an earlier daemon, found in its cgroup (adoption). */
-export function adoptedHandle(cg: ServiceCgroup, pid: number): ProcessHandle {
+/**
+ * A handle on a live process of an earlier daemon, found in its cgroup (adoption). Its
+ * NOTIFY_SOCKET is the same address (derived from the control socket, or settings.notify_socket).
+ */
+export function adoptedHandle(cg: ServiceCgroup, pid: number, notifySocket?: () => NotifySocket): ProcessHandle {
   return {
     pid,
     signal: (sig) => killQuiet(pid, sig),
     ...cgroupContainment(cg), // not our session leader: the cgroup only
+    listen(notify) {
+      const sock = notifySocket?.();
+      if (!sock) return () => {};
+      try {
+        sock.open();
+      } catch {
+        return () => {}; // the socket cannot be bound: its messages are lost, as a fresh spawn would fail
+      }
+      return sock.register(pid, cg.path, notify);
+    },
   };
 }

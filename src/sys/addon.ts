@@ -86,6 +86,18 @@ export interface SpawnRequest {
   root?: string;
 }
 
+/** One datagram read from a notify socket: the kernel-checked sender pid (0: none given). */
+export interface NotifyDatagram {
+  pid: number;
+  /** its length in bytes */
+  size: number;
+  /** its text; null when it was over NOTIFY_MAX_BYTES (dropped) */
+  data: string | null;
+}
+
+/** sd_notify messages larger than this are dropped (systemd reads the same 4 KiB). */
+export const NOTIFY_MAX_BYTES = 4096;
+
 interface Addon {
   setChildSubreaper(): boolean;
   reap(only: Int32Array | number[] | null, procScan?: boolean): Array<{ pid: number; code?: number; signo?: number }>;
@@ -96,6 +108,11 @@ interface Addon {
   frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number;
   openPty(cols: number, rows: number): [number, number, number];
   trimMalloc(): boolean;
+  notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
+  notifyClose(handle: unknown): void;
+  notifySend(address: string, text: string): void;
+  procStat(pid: number, out: Float64Array): boolean;
+  readPids(path: string, out: Int32Array): number;
 }
 
 /** Where the addon lives: same relative place from src/sys and dist/sys. */
@@ -193,3 +210,50 @@ export function frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buf
 export function trimMalloc(): boolean {
   return addon().trimMalloc();
 }
+
+/**
+ * Binds a unix datagram socket at `address` ("/path" or "@abstract") with SO_PASSCRED and reads
+ * it on the event loop (native/notify.c); file descriptors a message carries are closed. The
+ * socket keeps no process alive. Throws with .code (EADDRINUSE, ...) when it cannot bind.
+ */
+export function openNotify(address: string, onMessages: (msgs: NotifyDatagram[]) => void): { close(): void } {
+  const a = addon();
+  const handle = a.notifyOpen(address, onMessages);
+  let open = true;
+  return {
+    close() {
+      if (open) a.notifyClose(handle);
+      open = false;
+    },
+  };
+}
+
+/** Sends one sd_notify datagram to `address` ("/path" or "@abstract"). Throws the reason. */
+export function sendNotify(address: string, text: string): void {
+  addon().notifySend(address, text);
+}
+
+/**
+ * /proc/PID/stat read and parsed in C (native/proc.c): out = [utime + stime, cutime + cstime,
+ * starttime (ticks), rss (pages)]; false when the pid is gone. Undefined when the addon is not
+ * loaded (the caller reads the file itself).
+ */
+export const procStat: ((pid: number, out: Float64Array) => boolean) | undefined = loaded.addon?.procStat;
+
+let pidBuf = new Int32Array(256);
+
+/**
+ * The pids listed in a cgroup.procs file, read and parsed in C (native/proc.c); undefined when
+ * the file cannot be read. Undefined as a function when the addon is not loaded.
+ */
+export const readPids: ((path: string) => number[] | undefined) | undefined = loaded.addon
+  ? (path) => {
+      const a = loaded.addon!;
+      let n = a.readPids(path, pidBuf);
+      if (n > pidBuf.length) {
+        pidBuf = new Int32Array(n * 2);
+        n = a.readPids(path, pidBuf);
+      }
+      return n < 0 ? undefined : Array.from(pidBuf.subarray(0, Math.min(n, pidBuf.length)));
+    }
+  : undefined;

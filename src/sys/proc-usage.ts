@@ -2,6 +2,7 @@
 // few microseconds a pid). pidusage does the same through async reads and was the larger part of
 // `tend status` with 100 services (12-19 ms against about 1 ms here).
 import { readFileSync } from 'node:fs';
+import { procStat } from './addon.js';
 
 const CLK_TCK = 100; // USER_HZ: 100 on every Linux ABI Node runs on
 let pageSize: number | undefined;
@@ -21,37 +22,62 @@ function pageBytes(): number {
   return pageSize;
 }
 
+let uptime = { at: -Infinity, seconds: 0 };
+
+/** /proc/uptime, read at most every 100 ms (a scrape of 500 new pids reads it once). */
 function uptimeSeconds(): number {
-  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const now = performance.now();
+  if (now - uptime.at > 100) uptime = { at: now, seconds: Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) };
+  return uptime.seconds;
+}
+
+const stat = new Float64Array(4);
+
+/** [utime + stime, cutime + cstime, starttime, rss pages] of a pid, or undefined when it is gone. */
+function readStat(pid: number): Float64Array | undefined {
+  if (procStat) return procStat(pid, stat) ? stat : undefined;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // fields after "(comm)": state is field 3; utime 14, stime 15, cutime 16, cstime 17, starttime 22, rss 24
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  stat[0] = Number(f[11]) + Number(f[12]);
+  stat[1] = Number(f[13]) + Number(f[14]);
+  stat[2] = Number(f[19]);
+  stat[3] = Number(f[21]);
+  return stat;
 }
 
 /** Samples cpu % since the previous sample of the same pid (or since the process started). */
 export class ProcUsage {
   private last = new Map<number, { ticks: number; at: number }>();
 
-  /** { cpu %, memory bytes } of a pid, or undefined when it is gone. */
-  sample(pid: number, now = Date.now()): { cpu: number; memory: number } | undefined {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
+  /**
+   * { cpu %, memory bytes, seconds: its cpu time (user + system, with its reaped children's) }
+   * of a pid, or undefined when it is gone.
+   */
+  sample(pid: number, now = Date.now()): { cpu: number; memory: number; seconds: number } | undefined {
+    const f = readStat(pid);
+    if (!f) {
       this.last.delete(pid);
       return undefined;
     }
-    // fields after "(comm)": state is field 3; utime 14, stime 15, starttime 22, rss 24
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(f[11]) + Number(f[12]);
-    const rss = Number(f[21]) * pageBytes();
+    const ticks = f[0]!;
+    const rss = f[3]! * pageBytes();
     const prev = this.last.get(pid);
     let cpu: number;
     if (prev && now > prev.at) {
       cpu = ((ticks - prev.ticks) / CLK_TCK / ((now - prev.at) / 1000)) * 100;
     } else {
-      const age = uptimeSeconds() - Number(f[19]) / CLK_TCK;
+      const age = uptimeSeconds() - f[2]! / CLK_TCK;
       cpu = age > 0 ? (ticks / CLK_TCK / age) * 100 : 0;
     }
     this.last.set(pid, { ticks, at: now });
-    return { cpu: Math.max(0, cpu), memory: rss };
+    const seconds = (ticks + f[1]!) / CLK_TCK;
+    return { cpu: Math.max(0, cpu), memory: rss, seconds };
   }
 
   /** Forgets pids not in `alive` (bounded history). */

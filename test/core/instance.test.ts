@@ -29,6 +29,8 @@ describe('newInstance', () => {
       paused: false,
       lastRun: null,
       nextRunAt: null,
+      statusText: null,
+      mainPid: null,
     });
   });
 

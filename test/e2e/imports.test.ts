@@ -55,6 +55,14 @@ describe('start-up weight', () => {
     expect(readFileSync(resolve(DIST, 'cli.js'), 'utf8')).toMatch(/loadSpecOnDemand/);
   });
 
+  it('the daemon loads the HTTP endpoints (node:http, http/) only when settings.http is set', () => {
+    const g = staticGraph('daemon.js');
+    const rel = [...g.files].map((f) => f.slice(DIST.length));
+    expect(rel.filter((f) => f.startsWith('http/') || f === 'daemon/http.js')).toEqual([]);
+    for (const f of g.files) expect(readFileSync(f, 'utf8')).not.toMatch(/from ['"]node:http['"]/);
+    expect(readFileSync(resolve(DIST, 'daemon.js'), 'utf8')).toMatch(/import\('\.\/daemon\/http\.js'\)/);
+  });
+
   it('the tend command (dist/tend.cjs, the bundle of the one-shot path) holds no package and imports the daemon, config and shell only when needed', () => {
     const src = readFileSync(resolve(DIST, 'tend.cjs'), 'utf8');
     expect(src.startsWith('#!/usr/bin/env node\n')).toBe(true);

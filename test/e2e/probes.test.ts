@@ -432,8 +432,8 @@ describe('bad probe config is a config error at load time', () => {
     ['log: "([a-z"', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.log: expected a valid regular expression; got "\(\[a-z"/],
     ['fd: 1', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.fd: expected a file descriptor number >= 3; got 1/],
     ['exec: ""', 'liveness', /tend\.yaml:5:\d+: services\.a\.liveness\.exec: expected a command string or a list of arguments/],
-    ['interval: 1s', 'liveness', /tend\.yaml:4:\d+: services\.a\.liveness: expected one of exec, tcp, http, log, fd; got none/],
-    ['{ tcp: "127.0.0.1:80", http: "http://127.0.0.1/" }', 'readiness', /tend\.yaml:4:\d+: services\.a\.readiness: expected exactly one of exec, tcp, http, log, fd; got tcp and http/],
+    ['interval: 1s', 'liveness', /tend\.yaml:4:\d+: services\.a\.liveness: expected one of exec, tcp, http, log, fd, notify; got none/],
+    ['{ tcp: "127.0.0.1:80", http: "http://127.0.0.1/" }', 'readiness', /tend\.yaml:4:\d+: services\.a\.readiness: expected exactly one of exec, tcp, http, log, fd, notify; got tcp and http/],
   ];
   for (const [line, which, want] of cases) {
     it(`${which}: ${line}`, async () => {

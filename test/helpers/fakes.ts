@@ -218,11 +218,11 @@ export class FakeSpawner implements Spawner {
     r.hooks.exit(exit);
   }
 
-  /** A line on the notification fd of the latest spawn of `id`. */
-  notify(id: string): void {
+  /** A message of the latest spawn of `id`: a line on its notification fd (READY=1), or sd_notify fields. */
+  notify(id: string, fields: Record<string, string> = { READY: '1' }): void {
     const n = this.last(id).hooks.notify;
     if (!n) throw new Error(`fake spawner: ${id} was spawned without a notify hook`);
-    n();
+    n(fields);
   }
 
   /** Signals sent to `id` in order, as "SIGTERM" (all processes) or "main:SIGHUP". */

@@ -27,7 +27,7 @@ describe('Supervisor: stale handles', () => {
     const first = h.spawner.last('a');
     h.spawner.exit('a', code(1));
     await h.clock.advance(100);
-    first.hooks.notify!();
+    first.hooks.notify!({ READY: '1' });
     await flush();
     expect(h.get('a').state).toBe('starting');
   });
