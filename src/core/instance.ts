@@ -31,6 +31,8 @@ export interface InstanceRecord {
   exits: ExitRecord[]; // last few, newest last
   lastProbeFailure: string | null;
   livenessFailures: number; // liveness failures in a row of the current process
+  /** the current process was adopted from an earlier daemon: its output went with that daemon */
+  outputLost: boolean;
 }
 
 /** One instance as everyone but the Supervisor sees it: read only. */
@@ -54,6 +56,7 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     exits: [],
     lastProbeFailure: null,
     livenessFailures: 0,
+    outputLost: false,
   };
 }
 

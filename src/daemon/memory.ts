@@ -5,7 +5,9 @@
 // "memory reducer", which for a small heap only guesses from a timer) or, after a reload, for good.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { Supervisor } from '../reconcile/supervisor.js';
 import { trimMalloc } from '../sys/addon.js';
+import { settled, waitUntil } from './wait.js';
 
 /**
  * V8 flags for `tend up`, set at run time (V8 reads them when it needs them, so this works after
@@ -47,4 +49,17 @@ export function collectGarbage(): void {
   }
   gc?.();
   trimMalloc();
+}
+
+/** At most this long after start-up before its garbage is collected (a slow readiness probe). */
+const STARTUP_GC_BOUND_MS = 10_000;
+
+/**
+ * Start-up's garbage goes once every service got where it was going (or after a bound, for a
+ * slow readiness probe): tend collects when it knows garbage was made.
+ */
+export function collectOnceSettled(sup: Supervisor, shuttingDown: () => boolean): void {
+  void waitUntil(sup, () => settled(sup), STARTUP_GC_BOUND_MS, { unref: true }).then(() => {
+    if (!shuttingDown()) collectGarbage();
+  });
 }

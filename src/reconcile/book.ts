@@ -8,7 +8,7 @@ import type { ExitVerdict } from './policy.js';
 /** What an event brings along for its effect. */
 export interface EffectData {
   exit?: { exit: Exit; verdict: ExitVerdict };
-  adopt?: { pid: number; spawns?: number; startedAt?: number };
+  adopt?: { pid: number; spawns?: number; startedAt?: number; outputLost?: boolean };
 }
 
 /** Brings the record up to date for `effect` at `now` (the state is already set). */
@@ -26,6 +26,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.startedAt = now;
       i.livenessFailures = 0;
       i.lastProbeFailure = null;
+      i.outputLost = false;
       return;
     case 'take-over': {
       const a = data.adopt!;
@@ -33,6 +34,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.startedAt = a.startedAt ?? now;
       i.spawns = Math.max(1, a.spawns ?? i.spawns);
       i.livenessFailures = 0;
+      i.outputLost = a.outputLost ?? false;
       return;
     }
     case 'watch':

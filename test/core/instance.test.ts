@@ -23,6 +23,7 @@ describe('newInstance', () => {
       exits: [],
       lastProbeFailure: null,
       livenessFailures: 0,
+      outputLost: false,
     });
   });
 

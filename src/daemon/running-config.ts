@@ -1,0 +1,35 @@
+// The config the daemon runs now, and when and how it came to be: read at start-up, then replaced
+// by each reload that changed something (tend reload, SIGHUP, the file watch).
+import type { Spec } from '../core/types.js';
+
+/** What made the running config what it is. */
+export type ConfigSource = 'start-up' | 'tend reload' | 'SIGHUP' | 'file changed';
+
+/** Why: one holder of the running spec, which the reload replaces and every part reads. */
+export class RunningConfig {
+  private current: Spec;
+  private appliedAt: number;
+  private by: ConfigSource = 'start-up';
+
+  constructor(initial: Spec, now = Date.now()) {
+    this.current = initial;
+    this.appliedAt = now;
+  }
+
+  get spec(): Spec {
+    return this.current;
+  }
+
+  /** The last change applied: when, and by what. */
+  get applied(): { at: number; by: ConfigSource } {
+    return { at: this.appliedAt, by: this.by };
+  }
+
+  /** A reload applied `spec`; `changed`: it changed something (a no-op keeps the earlier time). */
+  set(spec: Spec, by: ConfigSource, changed: boolean, now = Date.now()): void {
+    this.current = spec;
+    if (!changed) return;
+    this.appliedAt = now;
+    this.by = by;
+  }
+}
