@@ -223,11 +223,13 @@ settings:
 services:
   job:
     type: oneshot
-    command: sleep 0.3; exit 7
+    # ends once the test has seen the daemon up (a loaded machine may take longer than any sleep)
+    command: while [ ! -e go ]; do sleep 0.05; done; exit 7
   side:
     command: sleep 1000
 `);
     await p.up();
+    writeFileSync(join(p.dir, 'go'), '');
     expect(await p.exit).toBe(7);
     expect(p.err).toMatch(/ side stopped /);
   }, 60_000);
