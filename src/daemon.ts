@@ -55,6 +55,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   const reloader = createReloader({ sup, journal, config, forget: (id) => (logs.forget(id), cgroups.forget(id)) });
   term.printJournal(journal);
 
+  // the parts, started in this order and closed in the reverse one
   const reaper = parts.add(new ChildReaper());
   parts.add(signals({ journal, shutdown: stop, killAll: () => sup.killAll(), reload: () => reloader.reload(false, 'SIGHUP'), say }));
   parts.add(logs);
