@@ -98,6 +98,8 @@ export function createReloader(d: ReloadDeps) {
       }
       throw new TendError('invalid_config', msg);
     }
+    // shutdown began while the file was read: nothing may start now
+    if (closed && !dryRun) throw new TendError('shutting_down', 'tend is shutting down: reload refused');
     const diff = diffSpecs(old, next);
     const { sup } = d;
     const byId = new Map(expandInstances(next).map((i) => [i.id, i]));
