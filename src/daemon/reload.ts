@@ -13,6 +13,7 @@ import type { Supervisor } from '../reconcile/supervisor.js';
 import type { ReloadResult } from '../control/wire.js';
 import type { ConfigSource, RunningConfig } from './running-config.js';
 
+/** What a reload reads and changes. */
 export interface ReloadDeps {
   sup: Supervisor;
   journal: Journal;

@@ -10,7 +10,7 @@ import { findCgroup2Mount } from '../cgroup/mount.js';
 import { subtreeName } from '../cgroup/tree.js';
 import { type Instance, wantsUp } from '../core/instance.js';
 
-/** What is kept of one instance. */
+/** What is kept of one instance: enough to adopt its process or bring back what was wanted. */
 export interface StateRecord {
   /** processHash of the spec it ran (or completed) with */
   hash: string;
@@ -23,6 +23,7 @@ export interface StateRecord {
   completedAt?: number;
 }
 
+/** The whole file: who wrote it, when (boot), where its cgroups are, and each instance's record. */
 export interface DaemonState {
   version: 2;
   pid: number;

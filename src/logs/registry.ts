@@ -16,6 +16,7 @@ export interface LogLineData {
   line: string;
 }
 
+/** Where the logs go and whom to tell about them. */
 export interface LogRegistryOptions {
   /** the folder of the log files (settings.log_dir: fixed while tend runs) */
   dir: string;
