@@ -1,38 +1,11 @@
-// Text for people: the status table, state colours, event and log lines. Shared by the one-shot
-// CLI and the shell; plain string functions, no Ink.
+// Text for people: the status table, event and log lines (colours from core/colors.ts). Shared by
+// the one-shot CLI and the shell; plain string functions, no Ink.
 import type { JournalEvent, LogLine, StatusRow } from '../control/wire.js';
+import { colorName, colorState } from '../core/colors.js';
 import { formatBytes, formatDuration } from '../core/describe.js';
 
 /** The fields of a status row the table shows. */
 export type Row = Pick<StatusRow, 'name' | 'state' | 'pid' | 'restarts' | 'uptime_ms' | 'cpu' | 'memory'> & { detail?: string };
-
-const CODES: Record<string, string> = {
-  pending: '33', // yellow
-  starting: '36', // cyan
-  running: '32', // green
-  stopping: '35', // magenta
-  stopped: '90', // grey
-  backoff: '33',
-  completed: '34', // blue
-  failed: '31', // red
-  scheduled: '94', // bright blue
-};
-
-/** A state word, coloured when `color`. */
-export function colorState(state: string, color: boolean): string {
-  const c = CODES[state];
-  return color && c ? `\x1b[${c}m${state}\x1b[0m` : state;
-}
-
-const PALETTE = ['36', '33', '32', '35', '34', '91', '96', '93', '92', '95'];
-
-/** A stable colour per name (docker compose style prefixes). */
-export function colorName(name: string, color: boolean): string {
-  if (!color) return name;
-  let h = 0;
-  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return `\x1b[${PALETTE[h % PALETTE.length]}m${name}\x1b[0m`;
-}
 
 /** Visible width of a string without ANSI escapes. */
 export function visibleWidth(s: string): number {

@@ -6,7 +6,8 @@ import type { RunRecord } from '../tasks/history.js';
 import { count, names, optional, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, JSON_FLAG, NAME } from './flags.js';
-import { colorState, table } from './format.js';
+import { colorState } from '../core/colors.js';
+import { table } from './format.js';
 import { countFlag } from './parse.js';
 
 /** Its request. */

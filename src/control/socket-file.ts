@@ -19,6 +19,8 @@ export async function prepareSocketPath(socketPath: string): Promise<void> {
   }
   // mkdir's mode is masked by the umask; a folder we made must be exactly 0700 (one we found is left as is)
   if (created !== undefined) fs.chmodSync(dir, 0o700);
+  const unsafe = unsafeFolder(dir);
+  if (unsafe) throw new TendError('socket_dir_unsafe', `the socket folder ${dir} ${unsafe}: refusing to use it (make it 0700 and tend's own, or choose another settings.socket)`);
 
   let st: fs.Stats;
   try {
@@ -41,6 +43,24 @@ export async function prepareSocketPath(socketPath: string): Promise<void> {
       }
     }
   }
+}
+
+/**
+ * Why the socket folder is not tend's alone (undefined when it is): someone else could plant
+ * files beside the socket (the state file tend reads and writes). Owned by tend's uid, writable
+ * by no group or other.
+ */
+function unsafeFolder(dir: string, uid = process.getuid?.()): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    return `cannot be inspected (${(err as Error).message})`;
+  }
+  if (!st.isDirectory()) return 'is not a folder';
+  if (uid !== undefined && st.uid !== uid) return `is owned by uid ${st.uid}, not by tend's uid ${uid}`;
+  if (st.mode & 0o022) return `may be written by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`;
+  return undefined;
 }
 
 /** Whether something listens on the socket file ('live'), nothing does ('stale'), or it vanished ('gone'). */

@@ -64,6 +64,8 @@ export interface InstanceRecord {
   statusText: string | null;
   /** the pid it named with MAINPID= (its own main process stays the one tend started) */
   mainPid: number | null;
+  /** the current process was adopted from an earlier daemon: its output went with that daemon */
+  outputLost: boolean;
 }
 
 /** One instance as everyone but the Supervisor sees it: read only. */
@@ -99,6 +101,7 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     nextRunAt: null,
     statusText: null,
     mainPid: null,
+    outputLost: false,
   };
 }
 

@@ -5,26 +5,29 @@
 // "memory reducer", which for a small heap only guesses from a timer) or, after a reload, for good.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { Supervisor } from '../reconcile/supervisor.js';
 import { trimMalloc } from '../sys/addon.js';
+import { settled, waitUntil } from './wait.js';
 
 /**
  * V8 flags for `tend up`, set at run time (V8 reads them when it needs them, so this works after
- * start-up; measured with 100 services, see README "Speed and memory"):
- * - the young generation stays small (start-up would grow it to ~12 MB, then kept resident
- *   until the next full GC);
- * - V8's memory reducer is not started for a small heap (it would run one more full GC ~8 s after
- *   start-up, ~10 ms, repeating what collectGarbage did when start-up settled); a heap that grows
- *   past ~10 MB still gets it, and it then runs once, not in rounds;
- * - no optimizing compiler (--max-opt=1: bytecode and baseline code only). The daemon's
- *   JavaScript is glue around system calls and C (spawning and log framing are in the addon):
- *   TurboFan made nothing measurably faster here, and its own code pages and output cost ~4 MB
- *   of the daemon's ~55. TEND_V8_OPTIMIZE=1 in tend's environment keeps V8's default.
+ * start-up). Each one is here because a benchmark of the idle daemon with 100 services shows it
+ * (`npm run bench -- idle`, and the peer harness's `rss 100`; README "Speed and memory"):
+ * - `--semi-space-growth-factor=1`: the young generation stays small (start-up would grow it,
+ *   then keep it resident until the next full GC): idle RSS 60 MB without, 55 with;
+ * - `--max-opt=1`: no optimizing compiler (bytecode and baseline code only). The daemon's
+ *   JavaScript is glue around system calls and C; TurboFan's code and output cost 61 MB against
+ *   55, and made no benchmark faster;
+ * - `--no-memory-reducer-for-small-heaps`: V8's memory reducer, a full GC on a timer and again in
+ *   rounds for a small heap, is not started: idle CPU 0 s per 10 s with it off, 0.04-0.06 s with
+ *   it on (collectGarbage already runs when tend knows garbage was made).
+ * The one switch: TEND_V8_DEFAULTS=1 in tend's environment leaves V8 as node sets it up (66 MB).
  */
-export function tuneV8(): void {
+export function tuneV8(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.TEND_V8_DEFAULTS === '1') return;
   setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--max-opt=1');
   setFlagsFromString('--no-memory-reducer-for-small-heaps');
-  setFlagsFromString('--memory-reducer-single-gc');
-  if (process.env.TEND_V8_OPTIMIZE !== '1') setFlagsFromString('--max-opt=1');
 }
 
 let gc: (() => void) | null | undefined;
@@ -47,4 +50,17 @@ export function collectGarbage(): void {
   }
   gc?.();
   trimMalloc();
+}
+
+/** At most this long after start-up before its garbage is collected (a slow readiness probe). */
+const STARTUP_GC_BOUND_MS = 10_000;
+
+/**
+ * Start-up's garbage goes once every service got where it was going (or after a bound, for a
+ * slow readiness probe): tend collects when it knows garbage was made.
+ */
+export function collectOnceSettled(sup: Supervisor, shuttingDown: () => boolean): void {
+  void waitUntil(sup, () => settled(sup), STARTUP_GC_BOUND_MS, { unref: true }).then(() => {
+    if (!shuttingDown()) collectGarbage();
+  });
 }

@@ -1,20 +1,24 @@
 // Hot reload: one path for `tend reload`, SIGHUP and file edits. Re-reads the config, diffs it
 // per instance and converges touching only what changed. A broken file changes nothing.
+import { basename } from 'node:path';
 import { diffSpecs, inPlaceFields } from '../config/diff.js';
+import { expandInstances } from '../config/instances.js';
 import { loadSpecOnDemand } from '../config/on-demand.js';
 import { collectGarbage } from './memory.js';
+import { formatDuration } from '../core/describe.js';
 import { ConfigError, TendError } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec, Spec } from '../core/types.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import type { ReloadResult } from '../control/wire.js';
+import type { ConfigSource, RunningConfig } from './running-config.js';
 
+/** What a reload reads and changes. */
 export interface ReloadDeps {
   sup: Supervisor;
   journal: Journal;
-  current(): Spec;
-  setSpec(s: Spec): void;
-  instances(s: Spec): InstanceSpec[];
+  /** the running config: read, and replaced by each reload */
+  config: RunningConfig;
   /** an instance left the config and has stopped: close its log, remove its cgroup */
   forget(id: string): void;
 }
@@ -30,11 +34,26 @@ export interface ReloadPlan {
   unchanged: number;
   needsRestart: string[];
   dryRun: boolean;
+  /** when nothing differs: the config file's name and when the running config was applied */
+  matches?: { file: string; ago: number; by: ConfigSource };
 }
+
+/** How the words name what applied the running config. */
+const APPLIED_BY: Record<ConfigSource, [string, string]> = {
+  'start-up': ['read', 'at start-up'],
+  'tend reload': ['applied', 'by tend reload'],
+  SIGHUP: ['applied', 'on SIGHUP'],
+  'file changed': ['applied', 'by the file watch'],
+};
 
 /** The words of a reload plan, one line a change; a "~" line names the keys that changed. */
 export function planText(p: ReloadPlan): string {
   const lines: string[] = [];
+  if (p.matches) {
+    const m = p.matches;
+    const [verb, by] = APPLIED_BY[m.by];
+    lines.push(`the running config already matches ${m.file} (${verb} ${formatDuration(m.ago)} ago ${by})`);
+  }
   for (const a of p.added) lines.push(`+ ${a}`);
   for (const a of p.removed) lines.push(`- ${a}`);
   for (const c of p.changed) lines.push(`~ ${c.id} (${c.fields.join(', ')}${c.runsAgain ? '; runs again' : ''})`);
@@ -51,21 +70,24 @@ const SOURCE_WORDS: Record<ReloadSource, string> = {
   SIGHUP: 'on SIGHUP',
   'file changed': 'file changed',
 };
-export type ReloadSource = 'tend reload' | 'SIGHUP' | 'file changed';
+export type ReloadSource = Exclude<ConfigSource, 'start-up'>;
 
 /** Quiet time after the last reload before the garbage of its parse is collected. */
 const GC_AFTER_RELOAD_MS = 1000;
 
+/** Why: `tend reload`, SIGHUP and the file watch share one serialised path. A part: start() watches the file when settings.watch is on. */
 export function createReloader(d: ReloadDeps) {
   let problem: string | undefined;
   let watcher: { close(): Promise<void> } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let gcTimer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
+  let started = false; // before the services are in the store, a reload would add them itself
+  let closed = false;
 
   async function apply(dryRun: boolean, source: ReloadSource): Promise<ReloadResult> {
     const by = SOURCE_WORDS[source];
-    const old = d.current();
+    const old = d.config.spec;
     let next: Spec;
     try {
       next = await loadSpecOnDemand(old.file);
@@ -77,9 +99,11 @@ export function createReloader(d: ReloadDeps) {
       }
       throw new TendError('invalid_config', msg);
     }
+    // shutdown began while the file was read: nothing may start now
+    if (closed && !dryRun) throw new TendError('shutting_down', 'tend is shutting down: reload refused');
     const diff = diffSpecs(old, next);
     const { sup } = d;
-    const byId = new Map(d.instances(next).map((i) => [i.id, i]));
+    const byId = new Map(expandInstances(next).map((i) => [i.id, i]));
     // these are read once at start-up: tell, do not pretend
     const needsRestart = (['socket', 'logDir', 'echo', 'watch', 'http', 'notifySocket'] as const).filter((k) => JSON.stringify(old.settings[k]) !== JSON.stringify(next.settings[k]));
     const plan: ReloadPlan = {
@@ -97,6 +121,11 @@ export function createReloader(d: ReloadDeps) {
       needsRestart: needsRestart.map((k) => (k === 'logDir' ? 'log_dir' : k === 'notifySocket' ? 'notify_socket' : k)),
       dryRun,
     };
+    const changes = plan.added.length + plan.removed.length + plan.changed.length + plan.inPlace.length + plan.needsRestart.length;
+    if (changes === 0) {
+      const { at, by: how } = d.config.applied;
+      plan.matches = { file: basename(old.file), ago: Date.now() - at, by: how };
+    }
     const result: ReloadResult = {
       text: planText(plan),
       added: plan.added,
@@ -113,7 +142,7 @@ export function createReloader(d: ReloadDeps) {
     problem = undefined;
     const keep = { ...next.settings };
     for (const k of needsRestart) (keep as Record<string, unknown>)[k] = old.settings[k];
-    d.setSpec({ ...next, settings: keep });
+    d.config.set({ ...next, settings: keep }, source, changes > 0);
 
     // the Supervisor decides what each change means for the instance (restart, run again, in place)
     const hand = (id: string, processChanged: boolean): void => {
@@ -134,8 +163,16 @@ export function createReloader(d: ReloadDeps) {
   }
 
   const reloader = {
+    name: 'config watch',
+    /** Reloads may begin (the services are in the store); watches the file when settings.watch is on. */
+    start(): void {
+      started = true;
+      if (d.config.spec.settings.watch) reloader.watch();
+    },
     /** Reloads (serialised: one at a time). Throws TendError('invalid_config') on a bad file. */
     reload(dryRun: boolean, source: ReloadSource): Promise<ReloadResult> {
+      if (closed) return Promise.reject(new TendError('shutting_down', 'tend is shutting down: reload refused'));
+      if (!started) return Promise.reject(new TendError('starting', 'tend is still starting: reload refused'));
       const p = running.then(() => apply(dryRun, source));
       running = p.catch(() => {});
       // the parser was let go: return its memory once a burst of reloads (an editor's saves) is over
@@ -150,21 +187,30 @@ export function createReloader(d: ReloadDeps) {
     watch(): void {
       void (async () => {
         const { watch } = await import('chokidar');
-        const s = d.current();
+        if (closed) return;
+        const s = d.config.spec;
         const files = [s.file, ...new Set(s.services.flatMap((x) => x.envFiles))];
         const w = watch(files, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
         w.on('all', () => {
           clearTimeout(timer);
           timer = setTimeout(() => {
-            reloader.reload(false, 'file changed').catch(() => {});
-            const now = d.current();
-            w.add([now.file, ...now.services.flatMap((x) => x.envFiles)]);
+            // then watch the file again (an editor may have renamed a new one over it), and what
+            // the running config names now (an env_file a reload added)
+            void reloader
+              .reload(false, 'file changed')
+              .catch(() => {})
+              .then(() => {
+                const now = d.config.spec;
+                if (!closed) w.add([now.file, ...now.services.flatMap((x) => x.envFiles)]);
+              });
           }, 100);
         });
         watcher = w;
       })();
     },
+    /** No reload may start anything from now on (shutdown). */
     close(): void {
+      closed = true;
       clearTimeout(timer);
       clearTimeout(gcTimer);
       void watcher?.close();

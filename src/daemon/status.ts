@@ -56,13 +56,16 @@ export function detailOf(store: Store, i: Instance, now: number, limits: Limits 
       return i.lastProbeFailure ? `not ready: ${i.lastProbeFailure}` : (i.statusText ?? '');
     case 'running':
       if (i.want === 'restart') return 'restart pending';
-      return livenessFailing(i) ?? i.statusText ?? '';
+      return livenessFailing(i) ?? i.statusText ?? (i.outputLost ? OUTPUT_LOST : '');
     case 'stopping':
       return i.reason;
     default:
       return i.reason;
   }
 }
+
+/** Said of an adopted process (status detail, why, the journal): its pipes went with the old tend. */
+export const OUTPUT_LOST = 'adopted from an earlier tend: its output is lost until it restarts';
 
 /** "liveness failing 2/3: connect ECONNREFUSED" while a running instance's liveness probe fails. */
 function livenessFailing(i: Instance): string | undefined {
@@ -140,6 +143,7 @@ export function explain(store: Store, i: Instance, now: number): string {
   }
   if (i.statusText !== null && isAlive(i.state)) parts.push(`It says: ${JSON.stringify(i.statusText)} (STATUS=).`);
   if (i.mainPid !== null && isAlive(i.state)) parts.push(`Its main pid is ${i.mainPid} (MAINPID=).`);
+  if (i.outputLost && isAlive(i.state)) parts.push(`${OUTPUT_LOST[0]!.toUpperCase()}${OUTPUT_LOST.slice(1)}.`);
   const failing = livenessFailing(i);
   if (failing) parts.push(`${failing[0]!.toUpperCase()}${failing.slice(1)}.`);
   else if (i.lastProbeFailure) parts.push(`Last probe failure: ${i.lastProbeFailure}.`);

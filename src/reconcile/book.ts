@@ -8,7 +8,7 @@ import type { ExitVerdict } from './policy.js';
 /** What an event brings along for its effect. */
 export interface EffectData {
   exit?: { exit: Exit; verdict: ExitVerdict };
-  adopt?: { pid: number; spawns?: number; startedAt?: number };
+  adopt?: { pid: number; spawns?: number; startedAt?: number; outputLost?: boolean };
   /** a stop by which tend ends the run itself (timeout) */
   end?: EndRun;
 }
@@ -32,6 +32,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.approved = false; // an approval is good for one run
       i.statusText = null;
       i.mainPid = null;
+      i.outputLost = false;
       return;
     case 'take-over': {
       const a = data.adopt!;
@@ -39,6 +40,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.startedAt = a.startedAt ?? now;
       i.spawns = Math.max(1, a.spawns ?? i.spawns);
       i.livenessFailures = 0;
+      i.outputLost = a.outputLost ?? false;
       return;
     }
     case 'watch':

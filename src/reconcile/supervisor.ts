@@ -35,6 +35,9 @@ export interface SupervisorDeps extends RunDeps {
 
 export type ChangeListener = (i: Instance, from: State) => void;
 
+/** How an instance enters the store (Supervisor.add): wanted up or down, or completed back then. */
+export type Entry = 'up' | 'down' | { completedAt: number };
+
 /** What a new process spec does to an instance (reload): see Supervisor.processChange. */
 export type ProcessChange = 'restart' | 'run again' | 'next start';
 
@@ -86,13 +89,24 @@ export class Supervisor {
     return this.records;
   }
 
-  /** Adds instances (initial load or reload); autostart ones are wanted up. */
-  add(insts: InstanceSpec[], want?: (i: InstanceSpec) => 'up' | 'down'): void {
+  /**
+   * Adds instances (initial load or reload); autostart ones are wanted up. `entry` overrides
+   * that: wanted up or down, or (start-up, what an earlier daemon recorded with this very
+   * process spec) completed at that time, so that a oneshot does not run a second time.
+   */
+  add(insts: InstanceSpec[], entry?: (i: InstanceSpec) => Entry): void {
     const now = this.deps.clock.now();
     for (const inst of insts) {
       if (this.records.has(inst.id)) throw new InvariantError(`duplicate instance ${inst.id}`);
-      const w = want ? want(inst) : inst.spec.autostart ? 'up' : 'down';
-      this.records.set(inst.id, newInstance(inst, now, w));
+      const e: Entry = entry ? entry(inst) : inst.spec.autostart ? 'up' : 'down';
+      const r = newInstance(inst, now, typeof e === 'string' ? e : 'up');
+      if (typeof e === 'object') {
+        r.state = 'completed';
+        r.since = e.completedAt;
+        r.reason = 'completed under an earlier tend';
+        r.exits.push({ time: e.completedAt, exit: { kind: 'exited', code: 0 } });
+      }
+      this.records.set(inst.id, r);
     }
     // what a wanted service depends on is wanted too (autostart: false or not)
     const up = insts.filter((i) => this.records.get(i.id)!.want === 'up').map((i) => i.service);
@@ -323,17 +337,18 @@ export class Supervisor {
 
   /**
    * Adopts a live process of an earlier daemon as a running instance; `prior` is what that daemon
-   * recorded of it (spawn count, start time).
+   * recorded of it (spawn count, start time) and whether its output is lost (its pipes went with
+   * that daemon): said by status and why until the next run.
    */
   adopt(
     i: Instance,
     handle: ProcessHandle,
     exitOf: (cb: (e: Exit) => void) => void,
-    prior: { spawns?: number; startedAt?: number } = {},
+    prior: { spawns?: number; startedAt?: number; outputLost?: boolean } = {},
   ): void {
     const r = this.records.get(i.id);
     if (!r) throw new InvariantError(`adopt of unknown instance ${i.id}`);
-    const adopt = { pid: handle.pid, spawns: prior.spawns, startedAt: prior.startedAt };
+    const adopt = { pid: handle.pid, spawns: prior.spawns, startedAt: prior.startedAt, outputLost: prior.outputLost };
     this.apply(r, 'adopt', `adopted pid ${handle.pid} from an earlier daemon`, { adopt, handle, exitOf });
   }
 

@@ -4,30 +4,8 @@
 import { eventLine, logLine } from '../commands/format.js';
 import type { JournalEvent, LogLine } from '../control/wire.js';
 
-/** Ink colour name for a state word (top's STATE column). */
-export function stateColor(state: string | undefined): string | undefined {
-  switch (state) {
-    case 'running':
-      return 'green';
-    case 'starting':
-      return 'cyan';
-    case 'stopping':
-      return 'magenta';
-    case 'pending':
-    case 'backoff':
-      return 'yellow';
-    case 'failed':
-      return 'red';
-    case 'completed':
-      return 'blue';
-    case 'scheduled':
-      return 'blueBright';
-    case 'stopped':
-      return 'gray';
-    default:
-      return undefined;
-  }
-}
+/** Ink colour name for a state word (top's STATE column): the CLI's own, from core/colors.ts. */
+export { stateColor } from '../core/colors.js';
 
 /** True when a stream value looks like a journal event. */
 export function isEventRow(e: unknown): e is JournalEvent {

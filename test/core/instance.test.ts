@@ -31,6 +31,7 @@ describe('newInstance', () => {
       nextRunAt: null,
       statusText: null,
       mainPid: null,
+      outputLost: false,
     });
   });
 

@@ -3,30 +3,11 @@
 // live services after kill -9 of the daemon, SO_PEERCRED refusal of another uid's peer, and the
 // process-group fallback when cgroup v2 is not writable.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/cgroup/mount.js';
-import { CLI, pidAlive, Project, useProjects, waitFor } from './harness.js';
-
-/** Why tend cannot make cgroups here (as the test runner, which is what the daemon inherits), or undefined. */
-function cgroupUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root';
-  const mount = findCgroup2MountInfo();
-  if (!mount) return 'no cgroup2 mount in /proc/self/mountinfo';
-  const own = ownCgroup();
-  const dir = own === undefined ? undefined : cgroupDir(mount, own);
-  if (!dir) return `cgroup2 at ${mount.mountPoint} does not show our cgroup ${own}`;
-  const probe = join(dir, `tend-probe-${process.pid}`);
-  try {
-    mkdirSync(probe);
-    rmdirSync(probe);
-  } catch (err) {
-    return `cgroup2 at ${dir} is not writable (${(err as Error).message})`;
-  }
-  return undefined;
-}
+import { CLI, pidAlive, useProjects, waitFor } from './harness.js';
+import { cgroupOf, cgroupUnavailable, marker, sleepersOf } from './procs.js';
 
 const noCgroups = cgroupUnavailable();
 if (noCgroups) console.log(`skipping the cgroup tests of test/e2e/cgroups.test.ts: ${noCgroups}`);
@@ -41,30 +22,11 @@ afterEach(() => {
   strays = [];
 });
 
-/** A number that makes a `sleep` argv unique to this run (we find and count processes by it). */
-function marker(): string {
-  return `9${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
-}
-
 /** Pids whose argv is exactly `sleep <arg>`; each one becomes a stray to kill after the test. */
 function sleepers(arg: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === `sleep\0${arg}\0` && pidAlive(Number(name))) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
+  const out = sleepersOf(arg);
   strays.push(...out);
   return out;
-}
-
-/** The cgroup v2 path of a pid ("0::" line of /proc/<pid>/cgroup). */
-function cgroupOf(pid: number): string {
-  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
-  return line?.slice(3) ?? '';
 }
 
 function ppidOf(pid: number): number {
@@ -245,6 +207,96 @@ services:
     // and an adopted-then-kept b is stopped like any other
     expect((await p.run(['stop', 'b'])).code).toBe(0);
     expect(pidAlive(rowB.pid)).toBe(false);
+  }, 60_000);
+});
+
+describe.skipIf(noCgroups !== undefined)('after kill -9 of the daemon, what was wanted survives', () => {
+  /** The state file as the daemon last wrote it. */
+  const stateOf = (p: { socket: string }) => JSON.parse(readFileSync(`${p.socket}.state`, 'utf8'));
+
+  it('a completed oneshot does not run again, a service stopped on request stays stopped, an adopted one says its output is lost', async () => {
+    const m = marker();
+    const p = project(`
+services:
+  once:
+    type: oneshot
+    command: echo ran >> runs.txt
+  quiet:
+    command: [sleep, "1000"]
+  keep:
+    command: [sleep, "${m}"]
+`);
+    await p.up();
+    await p.waitState('once', 'completed');
+    await p.waitState('keep', 'running');
+    expect((await p.run(['stop', 'quiet'])).code).toBe(0);
+    const pid = (await p.status()).find((r) => r.name === 'keep')!.pid as number;
+    expect(sleepers(m)).toEqual([pid]);
+    await waitFor(() => {
+      const s = stateOf(p).instances;
+      return s.keep?.pid === pid && s.quiet?.want === 'down' && s.once?.completedAt > 0;
+    }, 'the state file to record keep, quiet and once');
+    const started = (await p.events()).filter((e) => e.what === 'spawn').map((e) => e.service);
+    expect(started.sort()).toEqual(['keep', 'once', 'quiet']);
+
+    p.daemon!.kill('SIGKILL');
+    await p.exit;
+    await p.up();
+    const rows = await p.status();
+    const row = (name: string) => rows.find((r) => r.name === name)!;
+    expect([row('once').state, row('quiet').state, row('keep').state, row('keep').pid]).toEqual(['completed', 'stopped', 'running', pid]);
+    expect(readFileSync(join(p.dir, 'runs.txt'), 'utf8')).toBe('ran\n');
+    const all = await p.events();
+    const events = all.slice(all.map((e) => e.what).lastIndexOf('up')); // this daemon's
+    // this daemon spawned nothing: once and quiet came back as they were, keep was adopted
+    expect(events.filter((e) => e.what === 'spawn')).toEqual([]);
+    expect(events.filter((e) => e.what === 'recall').map((e) => [e.service, e.why])).toEqual([
+      ['once', 'completed under an earlier tend with this spec: not run again'],
+      ['quiet', 'stopped on request under an earlier tend: stays stopped'],
+    ]);
+    // keep's output went with the killed daemon: status, why and the journal say so
+    expect(row('keep').detail).toBe('adopted from an earlier tend: its output is lost until it restarts');
+    expect((await p.run(['why', 'keep'])).stdout).toContain('Adopted from an earlier tend: its output is lost until it restarts.');
+    expect(events.find((e) => e.what === 'adopt' && e.service === 'keep')?.why).toMatch(/adopted; its output is lost until it restarts$/);
+    // once restarted, its output is captured again
+    expect((await p.run(['restart', 'keep'])).code).toBe(0);
+    expect((await p.status()).find((r) => r.name === 'keep')!.detail).toBe('');
+    // and a oneshot whose command changed while tend was down runs again
+    await waitFor(() => stateOf(p).instances.keep?.pid !== pid, 'the state file to record the new keep');
+    p.daemon!.kill('SIGKILL');
+    await p.exit;
+    p.write(readFileSync(join(p.dir, 'tend.yaml'), 'utf8').replace('echo ran', 'echo again'));
+    await p.up();
+    await p.waitState('once', 'completed');
+    expect(readFileSync(join(p.dir, 'runs.txt'), 'utf8')).toBe('ran\nagain\n');
+    expect(await p.state('quiet')).toBe('stopped');
+    sleepers(m);
+  }, 90_000);
+
+  it('the processes a run left behind, with the same config: killed as leftovers, not as "another config"', async () => {
+    const m = marker();
+    const p = project(`
+services:
+  left:
+    # the first run ends, leaving a child that ignores SIGTERM (killed only at stop_timeout)
+    command: if [ -e armed ]; then exit 3; fi; sh -c "trap '' TERM; touch armed; exec sleep ${m}" & while [ ! -e armed ]; do sleep 0.01; done; exit 3
+    restart: never
+    stop_timeout: 60s
+`);
+    await p.up();
+    await p.waitState('left', 'failed');
+    const [leftover] = await waitFor(() => {
+      const s = sleepers(m);
+      return s.length === 1 ? s : undefined;
+    }, 'the leftover sleep');
+    p.daemon!.kill('SIGKILL');
+    await p.exit;
+    expect(pidAlive(leftover!)).toBe(true);
+    await p.up();
+    await waitFor(() => !pidAlive(leftover!), 'the leftover to be killed');
+    const kill = (await p.events()).find((e) => e.what === 'kill' && e.service === 'left');
+    expect(kill?.why).toBe('left by an earlier tend, which had no live run of it on record: killed');
+    expect(sleepers(m)).toEqual([]);
   }, 60_000);
 });
 

@@ -195,7 +195,8 @@ settings:
   http: 127.0.0.1:${port}
 services:
   slow:
-    command: trap 'sleep 3; exit 0' TERM; while :; do sleep 0.1; done
+    command: trap 'sleep 3; exit 0' TERM; echo trapped; while :; do sleep 0.1; done
+    readiness: { log: trapped }   # running once the trap is set: a SIGTERM before it would end it at once
     stop_timeout: 10s
 `);
     await up(p, port);

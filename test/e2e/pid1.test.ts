@@ -223,12 +223,13 @@ settings:
 services:
   job:
     type: oneshot
-    command: while [ ! -e go ]; do sleep 0.02; done; exit 7
+    # ends once the test has seen the daemon up (a loaded machine may take longer than any sleep)
+    command: while [ ! -e go ]; do sleep 0.05; done; exit 7
   side:
     command: sleep 1000
 `);
     await p.up();
-    writeFileSync(join(p.dir, 'go'), ''); // the job ends once the test has seen the daemon up
+    writeFileSync(join(p.dir, 'go'), '');
     expect(await p.exit).toBe(7);
     expect(p.err).toMatch(/ side stopped /);
   }, 60_000);

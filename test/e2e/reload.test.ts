@@ -214,6 +214,8 @@ services:
     const p = project(BASE);
     await p.up();
     const before = await allRunning(p, ['a', 'b', 'c']);
+    const same = await p.run(['reload', '--dry-run']);
+    expect(same.stdout).toMatch(/^the running config already matches tend\.yaml \(read \d+(ms|s) ago at start-up\)\n= 3 unchanged\n/);
     p.write(`
 settings: { echo: false, watch: false }
 services:
@@ -237,6 +239,8 @@ services:
       const x = await pids(p);
       return Object.keys(x).join() === 'a,b,d' && x.a !== before.a && x.d;
     }, 'the plan applied');
+    const again = await p.run(['reload', '--dry-run']);
+    expect(again.stdout).toMatch(/^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by tend reload\)\n= 3 unchanged\n/);
   });
 
   it('settings that cannot change live are reported as needing a restart', async () => {
@@ -376,9 +380,9 @@ services:
       'the state of the last file',
       20_000,
     );
-    // the daemon's spec is the file's: a reload now has nothing to do
+    // the daemon's spec is the file's: a reload now has nothing to do, and says the watch did it
     const dry = await p.run(['reload', '--dry-run']);
-    expect(dry.stdout).toBe('= 3 unchanged\n(dry run: nothing was changed)\n');
+    expect(dry.stdout).toMatch(/^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by the file watch\)\n= 3 unchanged\n\(dry run: nothing was changed\)\n$/);
     expect((await pids(p)).keep).toBe(before.keep);
     expect(pidAlive(before.a)).toBe(false);
     expect(pidAlive(before.extra_0!)).toBe(false);

@@ -1,6 +1,7 @@
 // Tasks end to end, with the built binary and real time: schedules, tend run (and its overlap),
 // timeouts, pools (counted from /proc), approval gates, history on disk, stop/disable/enable.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pidAlive, useProjects, waitFor } from './harness.js';
 
@@ -174,7 +175,9 @@ describe('tend run', () => {
 describe('pools', () => {
   it('a pool of 2 never has 3 running (counted from /proc); the others wait in pending saying why', async () => {
     const marker = ['sleep', '1.37'];
-    const jobs = [1, 2, 3, 4, 5].map((k) => `  job${k}:\n    type: oneshot\n    command: [sleep, "1.37"]\n    pool: two\n`).join('');
+    // each job waits for the test's go, so that the wait in the pool is seen however slow the machine
+    const job = `sh -c 'while [ ! -e go ]; do sleep 0.05; done; exec sleep 1.37'`;
+    const jobs = [1, 2, 3, 4, 5].map((k) => `  job${k}:\n    type: oneshot\n    command: ${JSON.stringify(job)}\n    pool: two\n`).join('');
     const p = project(`settings:\n  echo: false\n  pools: { two: 2 }\nservices:\n${jobs}`);
     let most = 0;
     let sampling = true;
@@ -187,6 +190,7 @@ describe('pools', () => {
     await p.up();
     const waiting = await waitFor(async () => (await p.status()).find((s) => s.state === 'pending' && s.detail), 'a job waiting for the pool');
     expect(waiting.detail).toBe('waiting for pool two (2 running)');
+    writeFileSync(join(p.dir, 'go'), '');
     await waitFor(async () => (await p.status()).every((s) => s.state === 'completed'), 'every job completed', 60_000);
     sampling = false;
     await sampler;

@@ -112,4 +112,22 @@ describe('Supervisor: adopt', () => {
     await h.clock.advance(100);
     expect([a.state, h.spawner.count('a')]).toEqual(['running', 1]);
   });
+
+  it('an adopted process whose output is lost is marked so until the next run', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a')]);
+    const handle = new FakeHandle(4242, h.spawner.signals, 'a');
+    let exitCb!: (e: { kind: 'lost' }) => void;
+    h.sup.adopt(h.get('a'), handle, (cb) => (exitCb = cb), { spawns: 3, startedAt: 1, outputLost: true });
+    await flush();
+    const a = h.get('a');
+    expect([a.state, a.spawns, a.startedAt, a.outputLost]).toEqual(['running', 3, 1, true]);
+    h.sup.restart([a]);
+    await flush();
+    expect([a.state, handle.signalsAll]).toEqual(['stopping', ['SIGTERM']]);
+    handle.exited = true;
+    exitCb({ kind: 'lost' });
+    await flush();
+    expect([a.state, a.pid, a.spawns, a.outputLost]).toEqual(['running', 1001, 4, false]);
+  });
 });

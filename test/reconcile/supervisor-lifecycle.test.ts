@@ -30,6 +30,21 @@ describe('Supervisor: start-up', () => {
     expect(h.states('a', 'b')).toEqual({ a: 'stopped', b: 'running' });
   });
 
+  it('add() of an instance that completed under an earlier daemon: completed, not run; its dependents start', async () => {
+    const h = harness();
+    const once = instanceSpec('once', { type: 'oneshot', restart: 'never' });
+    h.sup.add([once, instanceSpec('web', { dependsOn: { once: 'completed' } })], (i) => (i.id === 'once' ? { completedAt: 5 } : 'up'));
+    await flush();
+    expect(h.states('once', 'web')).toEqual({ once: 'completed', web: 'running' });
+    expect(h.spawner.order()).toEqual(['web']);
+    const o = h.get('once');
+    expect([o.since, o.reason, o.exits]).toEqual([5, 'completed under an earlier tend', [{ time: 5, exit: code(0) }]]);
+    // and a start runs it as ever
+    h.sup.start([o]);
+    await flush();
+    expect(h.spawner.count('once')).toBe(1);
+  });
+
   it('refuses a duplicate instance and the removal of a live one', async () => {
     const h = harness();
     h.sup.add([instanceSpec('a'), instanceSpec('b', { autostart: false })]);

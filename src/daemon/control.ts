@@ -1,0 +1,36 @@
+// The control socket as a part of the daemon: the command table's handlers over the daemon (the
+// store, the journal, the logs, reload, shutdown), served to tend's own uid and root. Its start is
+// where start-up fails fast: a live socket means another tend runs there.
+import { createControlServer, type ControlServer } from '../control/server.js';
+import type { DaemonContext } from '../commands/context.js';
+import type { LogRegistry } from '../logs/registry.js';
+import { COMMAND_TABLE, makeHandler } from './commands.js';
+import type { Part } from './parts.js';
+import { peerOf, refusePeer } from './peer.js';
+
+/** Why: `tend status`, `start`, `logs`... reach the daemon here; `ctx` without `logs`, which come from the registry. */
+export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, logs: LogRegistry): Part {
+  let server: ControlServer | undefined;
+  const { sup, journal } = ctx;
+  return {
+    name: 'control socket',
+    closeWithinMs: 1000,
+    async start() {
+      server = await createControlServer({
+        path: socket,
+        commands: COMMAND_TABLE,
+        handle: makeHandler({
+          ...ctx,
+          logs: {
+            tail: (id, n) => logs.tail(id, n),
+            follow: (id, fn) => logs.follow(sup.store.get(id)!.inst, fn),
+          },
+        }),
+        allowPeer: (s) => refusePeer(s),
+        peerOf,
+        onError: (m) => journal.add('tend', 'error', m),
+      });
+    },
+    close: () => server?.close(),
+  };
+}

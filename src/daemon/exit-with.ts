@@ -1,0 +1,29 @@
+// settings.exit_with: when that service ends for good (completed or failed), tend shuts down and
+// exits with its exit code, as a container's main process would. Read at each change, so a reload
+// may set or change it.
+import { exitCodeOf } from '../core/describe.js';
+import type { Journal } from '../core/journal.js';
+import { signalNumber } from '../core/signals.js';
+import type { Supervisor } from '../reconcile/supervisor.js';
+import type { Settings } from '../core/types.js';
+import type { Part } from './parts.js';
+
+/** Why: the container CMD style of running tend; a part listening to the store. */
+export function exitWith(d: { sup: Supervisor; journal: Journal; settings(): Settings; shutdown(code: number): unknown; shuttingDown(): boolean }): Part {
+  let off: (() => void) | undefined;
+  return {
+    name: 'exit_with',
+    start() {
+      off = d.sup.onChange((i) => {
+        const name = d.settings().exitWith;
+        if (!name || i.inst.service !== name || d.shuttingDown()) return;
+        if (i.state !== 'completed' && i.state !== 'failed') return;
+        const last = i.exits[i.exits.length - 1]?.exit;
+        const code = last ? exitCodeOf(last, signalNumber) : 1;
+        d.journal.add('tend', 'exit-with', `${i.id} ended (${i.reason}): tend exits with ${code}`);
+        void d.shutdown(code);
+      });
+    },
+    close: () => off?.(),
+  };
+}

@@ -1,0 +1,42 @@
+// The config the daemon runs now, and when and how it came to be: read at start-up, then replaced
+// by each reload that changed something (tend reload, SIGHUP, the file watch).
+import type { Spec } from '../core/types.js';
+
+/** What made the running config what it is. */
+export type ConfigSource = 'start-up' | 'tend reload' | 'SIGHUP' | 'file changed';
+
+/** Why: one holder of the running spec, which the reload replaces and every part reads. */
+export class RunningConfig {
+  private current: Spec;
+  private appliedAt: number;
+  private by: ConfigSource = 'start-up';
+  private readonly listeners: Array<(spec: Spec) => void> = [];
+
+  constructor(initial: Spec, now = Date.now()) {
+    this.current = initial;
+    this.appliedAt = now;
+  }
+
+  get spec(): Spec {
+    return this.current;
+  }
+
+  /** Calls fn with each spec a reload sets. */
+  onSet(fn: (spec: Spec) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** The last change applied: when, and by what. */
+  get applied(): { at: number; by: ConfigSource } {
+    return { at: this.appliedAt, by: this.by };
+  }
+
+  /** A reload applied `spec`; `changed`: it changed something (a no-op keeps the earlier time). */
+  set(spec: Spec, by: ConfigSource, changed: boolean, now = Date.now()): void {
+    this.current = spec;
+    for (const fn of this.listeners) fn(spec);
+    if (!changed) return;
+    this.appliedAt = now;
+    this.by = by;
+  }
+}

@@ -1,0 +1,65 @@
+// What `tend up` says on stderr: its own lines, and the journal's state changes, errors, warnings,
+// reloads and kills as they happen. The lines of one event-loop turn go out in one write (500
+// services start in one turn). A closed terminal or pipe never takes the daemon down: tend just
+// stops writing there.
+import type { Writable } from 'node:stream';
+import { colorName, colorState, wantsColor } from '../core/colors.js';
+import type { Journal } from '../core/journal.js';
+import type { JournalEntry } from '../core/types.js';
+
+/** The streams of `tend up`. */
+export interface DaemonIo {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+}
+
+/** The journal entries `tend up` prints besides state changes. */
+const PRINTED = new Set(['error', 'log-error', 'warning', 'reload', 'kill']);
+
+/** tend's stderr: lines now, or with the rest of this turn's. */
+export class Terminal {
+  private pending: string[] = [];
+  private ok = true;
+  private readonly color: boolean;
+
+  constructor(private readonly err: DaemonIo['stderr']) {
+    this.color = wantsColor(err);
+    err.on('error', () => (this.ok = false));
+  }
+
+  /** A line at once (after what is queued, to keep the order): warnings and errors. */
+  say(line: string): void {
+    this.sayLater(line);
+    this.flush();
+  }
+
+  /** A line with the others of this event-loop turn. */
+  sayLater(line: string): void {
+    if (this.pending.length === 0) setImmediate(() => this.flush());
+    this.pending.push(`${line}\n`);
+  }
+
+  /** Writes what is queued. */
+  flush(): void {
+    const text = this.pending.join('');
+    this.pending = [];
+    if (this.ok && text) this.err.write(text);
+  }
+
+  /** Prints the journal's state changes and notices as they are added; returns the unsubscribe. */
+  printJournal(journal: Journal): () => void {
+    return journal.subscribe((e) => {
+      const line = journalLine(e, this.color);
+      if (line !== undefined) this.sayLater(line);
+    });
+  }
+}
+
+/** `12:00:01.234 web running started`, `... web kill: SIGKILL sent ...`; undefined: not printed. */
+export function journalLine(e: JournalEntry, color: boolean): string | undefined {
+  const t = e.time.slice(11, 23);
+  if (e.what === 'state' && e.state) {
+    return `${t} ${colorName(e.service, color)} ${colorState(e.state, color)} ${e.why.replace(/^\S+ -> \S+: /, '')}`;
+  }
+  return PRINTED.has(e.what) ? `${t} ${colorName(e.service, color)} ${e.what}: ${e.why}` : undefined;
+}
