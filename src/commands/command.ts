@@ -87,6 +87,8 @@ export interface SocketCommand<N extends string = string, A = any, R = any, E = 
   print(result: R, io: PrintIo, args: A): void;
   /** prints one streamed event for people */
   printEvent?(event: E, io: PrintIo, args: A): void;
+  /** what its events are called when some are skipped (`1234 lines skipped`); default "events" */
+  eventNoun?: string;
   /** refused while the daemon shuts down (starting anything then would be undone at once) */
   refusedWhileShuttingDown?: boolean;
   /** the daemon's answer; throw TendError(code, message) for an error reply */
