@@ -93,10 +93,7 @@ async function whose(path: string): Promise<string> {
     const st = statSync(path);
     return `the socket is uid ${st.uid}'s, mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}${me}; run tend as that user or root`;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EACCES') {
-      const dir = path.slice(0, Math.max(1, path.lastIndexOf('/')));
-      return `its folder ${dir} may not be searched${me}; run tend as its owner or root`;
-    }
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return `a folder on its path may not be searched${me}; run tend as its owner or root`;
     return `connecting is not allowed${me}`;
   }
 }
