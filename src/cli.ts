@@ -14,6 +14,7 @@ import { noConfigMessage, type ConfigSource } from './commands/no-config.js';
 import { didYouMean } from './commands/suggest.js';
 import { resolveConfigPath } from './config/resolve.js';
 import { TendError } from './core/errors.js';
+import { scanSocketSetting } from './config/socket-setting.js';
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
@@ -42,24 +43,25 @@ function socketGiven(flags: Parsed['flags']): boolean {
   return typeof flags.socket === 'string' || Boolean(process.env.TEND_SOCKET);
 }
 
-/** --socket, else $TEND_SOCKET, else settings.socket of the config (parsed only when it sets one). */
+/**
+ * --socket, else $TEND_SOCKET, else settings.socket of the config, found by a line scan (no YAML
+ * parser: it costs start-up time, and a file broken elsewhere still names its socket).
+ */
 export async function socketPath(flags: Parsed['flags']): Promise<string> {
   if (typeof flags.socket === 'string') return resolve(flags.socket);
   if (process.env.TEND_SOCKET) return resolve(process.env.TEND_SOCKET);
   const file = configPath(flags);
   const dir = dirname(file);
   const fallback = resolve(dir, '.tend/tend.sock');
-  if (!existsSync(file)) return fallback;
-  const text = readFileSync(file, 'utf8');
-  if (!/^[^#\n]*\bsocket\s*:/m.test(text)) return fallback; // the default (or only a comment): no YAML parser needed
+  let text: string;
   try {
-    const { parse } = await import('yaml');
-    const doc = parse(text) as { settings?: { socket?: unknown } } | null;
-    const s = doc?.settings?.socket;
-    return typeof s === 'string' ? resolve(dir, s) : fallback;
+    text = readFileSync(file, 'utf8');
   } catch {
-    return fallback;
+    return fallback; // no config (or none readable): the default, and the error names it
   }
+  if (!/\bsocket\s*:/.test(text)) return fallback;
+  const s = scanSocketSetting(text);
+  return s === undefined ? fallback : resolve(dir, s);
 }
 
 /** `up` loads the config through the parser it can let go of (config/on-demand.ts); `check` need not. */
@@ -127,6 +129,12 @@ const env: CliEnv = {
   },
 };
 
+/** stdout failed: closed by its reader (EPIPE) is a normal end, exit 0; anything else, exit 1. */
+function stdoutGone(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') err(`tend: cannot write to stdout: ${e.message}\n`);
+  process.exit(e.code === 'EPIPE' ? EXIT.ok : EXIT.failed);
+}
+
 /** The word a flag-like first argument stands for: `-h` is help, `-v` is version. */
 const ALIASES: Record<string, string> = { '-h': 'help', '--help': 'help', '-v': 'version', '--version': 'version' };
 
@@ -147,6 +155,9 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const words = argv.slice(1);
+  // a reader that goes away (`tend events | head -1`) ends the command quietly, as it does `cat`;
+  // not `up`, whose stdout is an echo it may lose, nor the shell, which owns its terminal
+  if (cmd.name !== 'up' && cmd.name !== 'shell') process.stdout.on('error', stdoutGone);
   if (isSocketCommand(cmd)) {
     // the socket is found from -c/--socket before the command's own words are checked
     let flags: Parsed['flags'] = {};

@@ -100,6 +100,8 @@ export interface SocketCommand<N extends string = string, A = any, R = any, E = 
   printEvent?(event: E, io: PrintIo, args: A): void;
   /** the exit code a result means (default 0: `tend run` exits 1 when the run failed) */
   exitCode?(result: R): number;
+  /** what its events are called when some are skipped (`1234 lines skipped`); default "events" */
+  eventNoun?: string;
   /** refused while the daemon shuts down (starting anything then would be undone at once) */
   refusedWhileShuttingDown?: boolean;
   /** the daemon's answer; throw TendError(code, message) for an error reply */

@@ -26,6 +26,11 @@ export interface DaemonContext {
   usage(rows: StatusRow[], insts: Instance[]): Promise<void>;
   logs: {
     tail(id: string, n: number): Promise<LogLine[]>;
+    /**
+     * Calls fn with each new line of `id` until the returned function is called. Build each
+     * LogLine once per line and hand the same object to every follower (they never change it):
+     * with many followers, decoding and dating each line per follower is most of the daemon's work.
+     */
     follow(id: string, fn: (l: LogLine) => void): () => void;
   };
   reload(dryRun: boolean): Promise<ReloadResult>;

@@ -35,7 +35,7 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, JournalEve
   async handle(args, d, rc) {
     const past = d.journal.last(args.lines ?? 100);
     if (!args.follow) return { events: past };
-    for (const e of past) rc.send(e);
+    rc.backlog(past);
     const off = d.journal.subscribe((e) => rc.send(e));
     await rc.closed;
     off();

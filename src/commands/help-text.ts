@@ -21,7 +21,7 @@ const KEYS = [
 const CLI_FOOTER =
   'Config: -c FILE, else $TEND_CONFIG, else ./tend.yaml. Socket: --socket PATH, else $TEND_SOCKET, ' +
   'else settings.socket of the config. Exit codes: 0 done, 1 failed, 2 usage or invalid config, ' +
-  '3 no daemon answers on the socket.';
+  '3 no daemon answers on the socket (or it refuses you).';
 
 /** Splits `text` into lines of at most `width` characters at spaces (a longer word stands alone). */
 export function wrapWords(text: string, width: number): string[] {

@@ -41,6 +41,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogLine> = {
     const width = Math.max(0, ...ls.map((l) => l.service.length));
     for (const l of ls) io.out(logLine(l, multi, io.color, width) + '\n');
   },
+  eventNoun: 'lines',
   printEvent(e, io, args) {
     io.out(logLine(e, prefixed(args), io.color) + '\n');
   },
@@ -50,7 +51,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogLine> = {
     const tails = await Promise.all(targets.map((t) => d.logs.tail(t.id, n)));
     const lines = tails.flat().sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)).slice(-n);
     if (!args.follow) return { lines };
-    for (const l of lines) rc.send(l);
+    rc.backlog(lines);
     const offs = targets.map((t) => d.logs.follow(t.id, (l) => rc.send(l)));
     await rc.closed;
     for (const off of offs) off();

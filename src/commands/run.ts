@@ -39,12 +39,12 @@ export async function runCommand(cmd: SocketCommand, argv: readonly string[], io
   }
 }
 
-/** Prints an error and picks the exit code: 3 no daemon, 2 bad request/config, 1 otherwise. */
+/** Prints an error and picks the exit code: 3 no daemon (or none we may reach), 2 bad request/config, 1 otherwise. */
 export function reportError(err: unknown, io: Pick<PrintIo, 'err'>): number {
   const e = err as TendError;
   const code = e instanceof TendError ? e.code : 'internal';
   io.err(`tend: ${e.message}\n`);
-  if (code === 'no_daemon' || code === 'bad_socket_path') return EXIT.noDaemon;
+  if (code === 'no_daemon' || code === 'bad_socket_path' || code === 'permission_denied') return EXIT.noDaemon;
   if (code === 'bad_request' || code === 'invalid_config' || code === 'unknown_command') return EXIT.usage;
   return EXIT.failed;
 }
@@ -54,7 +54,9 @@ async function execute<A, R, E>(cmd: SocketCommand<string, A, R, E>, args: A, js
   const untyped = client as unknown as UntypedClient;
   if (cmd.streams?.(args)) {
     const printEvent = (e: E): void => (json ? io.out(JSON.stringify(e) + '\n') : cmd.printEvent?.(e, io, args));
-    const s = untyped.stream(cmd.name, args, printEvent as (e: unknown) => void);
+    const noun = cmd.eventNoun ?? 'events';
+    const printLag = (n: number): void => io.err(`tend: ${n} ${noun} skipped: this client read too slowly\n`);
+    const s = untyped.stream(cmd.name, args, printEvent as (e: unknown) => void, printLag);
     const abort = (): void => s.close();
     io.signal?.addEventListener('abort', abort);
     let end: unknown;
@@ -80,5 +82,5 @@ function printResult<A, R, E>(cmd: SocketCommand<string, A, R, E>, result: R, ar
 
 interface UntypedClient {
   request(cmd: string, args: unknown): Promise<unknown>;
-  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void): { done: Promise<unknown>; close(): void };
+  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void, onLag: (n: number) => void): { done: Promise<unknown>; close(): void };
 }

@@ -18,8 +18,16 @@ export interface ClientStream {
 export interface Client {
   /** sends one command; resolves with its result, rejects with TendError(code, message) */
   request<C extends CommandName>(cmd: C, args?: ArgsOf<C>): Promise<ResultOf<C>>;
-  /** sends a streaming command; onEvent gets each event until the stream ends */
-  stream<C extends StreamName>(cmd: C, args: ArgsOf<C>, onEvent: (event: EventOf<C>) => void): ClientStream;
+  /**
+   * sends a streaming command; onEvent gets each event until the stream ends, onLag the number
+   * of events the daemon skipped because this client read too slowly (the stream goes on)
+   */
+  stream<C extends StreamName>(
+    cmd: C,
+    args: ArgsOf<C>,
+    onEvent: (event: EventOf<C>) => void,
+    onLag?: (skipped: number) => void,
+  ): ClientStream;
   /** closes the connection; requests in flight reject with code "closed", streams resolve */
   close(): void;
   /** called once when the connection closes; `err` is why, unless close() was called */
@@ -37,6 +45,9 @@ interface Pending {
   resolve(result: unknown): void;
   reject(err: TendError): void;
   onEvent?: (event: unknown) => void;
+  onLag?: (skipped: number) => void;
+  /** the items of a large reply's lists sent in `part` frames so far, by list */
+  parts?: Map<string, unknown[]>;
 }
 
 /** Connects to the daemon's socket; rejects with TendError('no_daemon') when nothing listens there. */
@@ -53,6 +64,11 @@ export function connect(path: string, opts: ConnectOptions = {}): Promise<Client
     const onError = (err: NodeJS.ErrnoException): void => {
       clearTimeout(timer);
       socket.destroy();
+      if (err.code === 'EACCES' || err.code === 'EPERM') {
+        // a daemon may well run there; it is ours to reach that is refused
+        void whose(path).then((who) => reject(new TendError('permission_denied', `permission denied on ${path}: ${who}`)));
+        return;
+      }
       const quiet = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
       reject(new TendError('no_daemon', `no tend daemon answers on ${path}${quiet ? '' : `: ${err.message}`}`));
     };
@@ -63,6 +79,23 @@ export function connect(path: string, opts: ConnectOptions = {}): Promise<Client
       resolve(new SocketClient(socket, path));
     });
   });
+}
+
+/**
+ * Who may use the socket at `path` (its owner and mode), or its folder when that is what refuses
+ * us. node:fs is loaded here only, on this error's path: the client's start-up stays node:net alone.
+ */
+async function whose(path: string): Promise<string> {
+  const uid = process.getuid?.();
+  const me = uid === undefined ? '' : ` (you are uid ${uid})`;
+  const { statSync } = await import('node:fs');
+  try {
+    const st = statSync(path);
+    return `the socket is uid ${st.uid}'s, mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}${me}; run tend as that user or root`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return `a folder on its path may not be searched${me}; run tend as its owner or root`;
+    return `connecting is not allowed${me}`;
+  }
 }
 
 class SocketClient implements Client {
@@ -102,7 +135,12 @@ class SocketClient implements Client {
     });
   }
 
-  stream<C extends StreamName>(cmd: C, args: ArgsOf<C>, onEvent: (event: EventOf<C>) => void): ClientStream {
+  stream<C extends StreamName>(
+    cmd: C,
+    args: ArgsOf<C>,
+    onEvent: (event: EventOf<C>) => void,
+    onLag?: (skipped: number) => void,
+  ): ClientStream {
     let id: number | undefined;
     let settle!: { resolve(result?: unknown): void; reject(err: TendError): void };
     const done = new Promise<unknown>((resolve, reject) => {
@@ -110,7 +148,9 @@ class SocketClient implements Client {
     });
     done.catch(() => {}); // a caller that only close()s must not see an unhandled rejection
     id = this.send(cmd, args, settle.reject);
-    if (id !== undefined) this.pending.set(id, { resolve: (r) => settle.resolve(r), reject: settle.reject, onEvent: onEvent as (e: unknown) => void });
+    if (id !== undefined) {
+      this.pending.set(id, { resolve: (r) => settle.resolve(r), reject: settle.reject, onEvent: onEvent as (e: unknown) => void, onLag });
+    }
     return {
       done,
       close: () => {
@@ -173,6 +213,15 @@ class SocketClient implements Client {
       this.pending.get(frame.id as number)?.onEvent?.(frame.event);
       return;
     }
+    if ('lagged' in frame) {
+      if (typeof frame.lagged === 'number') this.pending.get(frame.id as number)?.onLag?.(frame.lagged);
+      return;
+    }
+    if ('part' in frame) {
+      const p = this.pending.get(frame.id as number);
+      if (p && typeof frame.part === 'object' && frame.part !== null) addParts((p.parts ??= new Map()), frame.part);
+      return;
+    }
     if (!('ok' in frame)) return;
     if (frame.id === null) {
       // a connection-level refusal (forbidden peer, oversized line): everything in flight fails with it
@@ -182,7 +231,7 @@ class SocketClient implements Client {
     const p = this.pending.get(frame.id as number);
     if (!p) return; // an answer to a cancelled stream or to a cancel
     this.pending.delete(frame.id as number);
-    if (frame.ok) p.resolve(frame.result);
+    if (frame.ok) p.resolve(p.parts ? joinParts(p.parts, frame.result) : frame.result);
     else p.reject(toError(frame.error));
   }
 
@@ -217,6 +266,28 @@ class SocketClient implements Client {
     const cbs = this.closeCallbacks.splice(0);
     for (const cb of cbs) cb(byUs ? undefined : reason);
   }
+}
+
+/** Appends a `part` frame's items to the lists they belong to. */
+function addParts(acc: Map<string, unknown[]>, part: Record<string, unknown>): void {
+  for (const [key, items] of Object.entries(part)) {
+    if (!Array.isArray(items)) continue;
+    let list = acc.get(key);
+    if (!list) acc.set(key, (list = []));
+    for (const item of items) list.push(item);
+  }
+}
+
+/** The whole result: each list is its parts' items, then the final result's own. */
+function joinParts(acc: Map<string, unknown[]>, result: unknown): unknown {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return result;
+  const whole = result as Record<string, unknown>;
+  for (const [key, items] of acc) {
+    const rest = whole[key];
+    if (Array.isArray(rest)) for (const item of rest) items.push(item);
+    whole[key] = items;
+  }
+  return whole;
 }
 
 function toError(body: ErrorBody | undefined): TendError {

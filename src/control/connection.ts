@@ -3,6 +3,7 @@ import type * as net from 'node:net';
 import { TendError } from '../core/errors.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { LineSplitter } from './lines.js';
+import { Outbox, type Outgoing } from './outbox.js';
 import {
   CANCEL_COMMAND,
   cancelIssues,
@@ -12,12 +13,19 @@ import {
   validationIssues,
   type ArgsSchema,
 } from './protocol.js';
+import { replyLines, type ReplySizes } from './reply-lines.js';
 import type { ErrorBody, RequestId, ServerFrame } from './wire.js';
 
 /** What a handler gets besides its arguments: a way to stream (events of type E), and notice of the requester going away. */
 export interface RequestContext<E = unknown> {
-  /** sends `{"id", "event"}`; does nothing once the request is over or the connection closed */
+  /**
+   * sends `{"id", "event"}`; does nothing once the request is over or the connection closed.
+   * Never waits: behind a client that reads too slowly, events queue a little, then are skipped
+   * and counted (the client gets a `lagged` frame).
+   */
   send(event: E): void;
+  /** sends past events first, as fast as the client reads them (kept by reference, not copied) */
+  backlog(events: readonly E[]): void;
   /** resolves when the client disconnects or cancels this request, or once the request is answered */
   closed: Promise<void>;
   /** aborted when the client disconnects or cancels this request */
@@ -46,8 +54,14 @@ export interface ConnectionOptions {
   handle: Handler;
   commands?: CommandTable;
   onError(msg: string): void;
-  /** a client that lets more than this many reply bytes pile up unread is dropped */
-  maxBufferedBytes: number;
+  /** bytes of unread output after which replies wait and requests are not read */
+  highWaterBytes: number;
+  /** bytes of events a stream queues behind a slow client before it skips them */
+  streamQueueBytes: number;
+  /** line and part sizes of replies */
+  replySizes: ReplySizes;
+  /** requests in flight: at most `perConnection` here, at most `max` in all (`count` is shared) */
+  inflight: { perConnection: number; max: number; count: number };
 }
 
 interface InFlight {
@@ -56,6 +70,8 @@ interface InFlight {
   resolveClosed(): void;
   /** no more frames may be sent for it (answered, cancelled, or connection gone) */
   over: boolean;
+  /** its lines waiting to be written (events, the reply), made on its first */
+  out: Outgoing | undefined;
 }
 
 const QUIET_CODES = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
@@ -64,6 +80,7 @@ const QUIET_CODES = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR
 export class Connection {
   private readonly inflight = new Map<RequestId, InFlight>();
   private readonly splitter: LineSplitter;
+  private readonly outbox: Outbox;
   private gone = false;
 
   constructor(
@@ -75,6 +92,17 @@ export class Connection {
       (line) => this.onLine(line),
       () => this.onOverflow(),
     );
+    // a client that does not read its replies is not read either: its requests wait in the kernel
+    this.outbox = new Outbox(socket, {
+      highWater: opts.highWaterBytes,
+      streamQueue: opts.streamQueueBytes,
+      pauseAt: opts.highWaterBytes + opts.replySizes.line,
+      onFull: (full) => {
+        if (this.gone) return;
+        if (full) socket.pause();
+        else socket.resume();
+      },
+    });
     socket.on('data', (chunk: Buffer) => this.splitter.push(chunk));
     socket.on('end', () => this.teardown());
     socket.on('close', () => this.teardown());
@@ -127,7 +155,22 @@ export class Connection {
       this.write({ id, ok: false, error: checked.error });
       return;
     }
+    const busy = this.busy();
+    if (busy) {
+      this.write({ id, ok: false, error: { code: 'busy', message: `${cmd}: ${busy}` } });
+      return;
+    }
     void this.run(id, cmd, checked.args);
+  }
+
+  /** Why one more request may not run now, or undefined. */
+  private busy(): string | undefined {
+    const { perConnection, max, count } = this.opts.inflight;
+    if (this.inflight.size >= perConnection) {
+      return `${this.inflight.size} requests are in flight on this connection, the most allowed; send more once some are answered`;
+    }
+    if (count >= max) return `${count} requests are in flight on this daemon, the most allowed; try again shortly`;
+    return undefined;
   }
 
   private checkCommand(
@@ -165,44 +208,68 @@ export class Connection {
     const controller = new AbortController();
     let resolveClosed!: () => void;
     const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-    const entry: InFlight = { cmd, controller, resolveClosed, over: false };
+    const entry: InFlight = { cmd, controller, resolveClosed, over: false, out: undefined };
     this.inflight.set(id, entry);
+    this.opts.inflight.count++;
     const ctx: RequestContext = {
-      send: (event) => this.sendEvent(id, entry, event),
+      send: (event) => {
+        if (!entry.over && !this.gone) this.outgoing(id, entry).send(event);
+      },
+      backlog: (events) => {
+        if (!entry.over && !this.gone) this.outgoing(id, entry).backlog(events);
+      },
       closed,
       signal: controller.signal,
       ...(this.peer ? { peer: this.peer } : {}),
     };
-    let frame: ServerFrame;
+    let lines: Iterator<string>;
     try {
       const result = await this.opts.handle(cmd, args, ctx);
-      frame = { id, ok: true, result: result === undefined ? null : result };
+      lines = this.replyLines(id, cmd, result);
     } catch (err) {
-      frame = { id, ok: false, error: this.errorBody(cmd, err) };
+      lines = [encodeFrame({ id, ok: false, error: this.errorBody(cmd, err) })][Symbol.iterator]();
     }
     if (entry.over) return; // cancelled or disconnected: nobody waits for the answer
-    this.write(frame, cmd);
-    this.finish(id, entry, false);
+    // in flight until its last line is written: a reply waits behind what the client has not read
+    this.outgoing(id, entry).end(lines, () => this.finish(id, entry, false));
   }
 
-  private sendEvent(id: RequestId, entry: InFlight, event: unknown): void {
-    if (entry.over || this.gone) return;
+  /** The request's writer, made on first use. */
+  private outgoing(id: RequestId, entry: InFlight): Outgoing {
+    entry.out ??= this.outbox.open(id, (event) => this.encodeEvent(id, entry, event));
+    return entry.out;
+  }
+
+  /** The reply's lines (one, or parts and a final one), an error reply if they cannot be made. */
+  private *replyLines(id: RequestId, cmd: string, result: unknown): Generator<string, void, undefined> {
+    try {
+      yield* replyLines(id, result, this.opts.replySizes);
+    } catch (err) {
+      const tooLarge = err instanceof TendError && err.code === 'too_large';
+      const message = tooLarge ? `${cmd}: ${err.message}` : `${cmd}: cannot encode the result as JSON: ${(err as Error).message}`;
+      this.opts.onError(message);
+      yield encodeFrame({ id, ok: false, error: { code: tooLarge ? 'too_large' : 'internal', message } });
+    }
+  }
+
+  /** One event as a line; an event over the line limit ends its stream with `too_large` instead. */
+  private encodeEvent(id: RequestId, entry: InFlight, event: unknown): string | undefined {
     let line: string;
     try {
       line = encodeFrame({ id, event });
     } catch (err) {
       this.opts.onError(`${entry.cmd}: cannot encode an event: ${(err as Error).message}`);
-      return;
+      return undefined;
     }
-    if (Buffer.byteLength(line) - 1 > MAX_LINE_BYTES) {
-      // a frame the client would refuse: end this stream with an error rather than lose events silently
-      const message = `${entry.cmd}: an event of ${Buffer.byteLength(line)} bytes exceeds the ${MAX_LINE_BYTES}-byte line limit`;
-      this.opts.onError(message);
-      this.write({ id, ok: false, error: { code: 'too_large', message } });
-      this.finish(id, entry, true);
-      return;
-    }
-    this.writeLine(line);
+    const max = this.opts.replySizes.line;
+    if (line.length <= max / 3 || Buffer.byteLength(line) - 1 <= max) return line; // a UTF-16 unit is at most 3 bytes
+    // a frame the client would refuse: end this stream with an error rather than lose events silently
+    const message = `${entry.cmd}: an event of ${Buffer.byteLength(line)} bytes exceeds the ${max}-byte line limit`;
+    this.opts.onError(message);
+    const error = encodeFrame({ id, ok: false, error: { code: 'too_large', message } });
+    entry.out?.end([error][Symbol.iterator](), () => {});
+    this.finish(id, entry, true, true);
+    return undefined;
   }
 
   private errorBody(cmd: string, err: unknown): ErrorBody {
@@ -214,41 +281,22 @@ export class Connection {
     return { code: 'internal', message: `${cmd}: ${message}` };
   }
 
-  /** Marks a request over; `abort` (cancel, disconnect) also aborts its signal. */
-  private finish(id: RequestId, entry: InFlight, abort: boolean): void {
+  /**
+   * Marks a request over; `abort` (cancel, disconnect) also aborts its signal and drops what it
+   * has not written, unless `flush` (a stream ended by an error: what waits goes first).
+   */
+  private finish(id: RequestId, entry: InFlight, abort: boolean, flush = false): void {
+    if (!entry.over) this.opts.inflight.count--;
     entry.over = true;
     if (this.inflight.get(id) === entry) this.inflight.delete(id);
+    if (abort && !flush) entry.out?.cancel();
     if (abort) entry.controller.abort(new TendError('cancelled', 'the client went away or cancelled the request'));
     entry.resolveClosed();
   }
 
-  private write(frame: ServerFrame, cmd?: string): void {
-    let line: string;
-    try {
-      line = encodeFrame(frame);
-    } catch (err) {
-      const message = `${cmd ?? 'reply'}: cannot encode the result as JSON: ${(err as Error).message}`;
-      this.opts.onError(message);
-      line = encodeFrame({ id: frame.id, ok: false, error: { code: 'internal', message } });
-    }
-    if (Buffer.byteLength(line) - 1 > MAX_LINE_BYTES) {
-      const message = `${cmd ?? 'reply'}: a reply of ${Buffer.byteLength(line)} bytes exceeds the ${MAX_LINE_BYTES}-byte line limit`;
-      this.opts.onError(message);
-      line = encodeFrame({ id: frame.id, ok: false, error: { code: 'too_large', message } });
-    }
-    this.writeLine(line);
-  }
-
-  private writeLine(line: string): void {
-    if (this.socket.destroyed || this.socket.writableEnded) return;
-    this.socket.write(line);
-    if (this.socket.writableLength > this.opts.maxBufferedBytes) {
-      this.opts.onError(
-        `control connection: the client reads too slowly (${this.socket.writableLength} bytes unread); dropping it`,
-      );
-      this.teardown();
-      this.socket.destroy();
-    }
+  /** Writes a small frame at once (errors, cancel replies): they are few, and requests are not read while the client lags. */
+  private write(frame: ServerFrame): void {
+    this.outbox.writeNow(encodeFrame(frame));
   }
 
   /** The client is gone (or is being sent away): every request in flight is over. */
@@ -256,6 +304,7 @@ export class Connection {
     if (this.gone) return;
     this.gone = true;
     this.splitter.stop();
+    this.outbox.close();
     for (const [id, entry] of [...this.inflight]) this.finish(id, entry, true);
   }
 

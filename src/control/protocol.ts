@@ -1,7 +1,7 @@
 // The server's reading of request frames (their types are in wire.ts): one line -> a checked
 // request or an error reply. No schema library: the shapes are three fields, checked by hand.
 import { LineSplitter } from './lines.js';
-import { MAX_LINE_BYTES } from './limits.js';
+import { MAX_LINE_BYTES, MAX_REQUEST_DEPTH } from './limits.js';
 import type { ErrorBody, EventFrame, ReplyFrame, RequestFrame, RequestId, ServerFrame } from './wire.js';
 
 export { LineSplitter, MAX_LINE_BYTES };
@@ -61,6 +61,11 @@ export type ParsedRequest =
 
 /** Parses and validates one line; on failure says why, with the request's id when it had a usable one. */
 export function parseRequest(line: string): ParsedRequest {
+  if (nestedDeeperThan(line, MAX_REQUEST_DEPTH)) {
+    // refused before JSON.parse: parsing a line of a million "[" costs tens of MB that glibc keeps
+    const message = `a request may nest arrays and objects at most ${MAX_REQUEST_DEPTH} deep`;
+    return { ok: false, id: null, error: { code: 'bad_request', message } };
+  }
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -78,6 +83,23 @@ export function parseRequest(line: string): ParsedRequest {
   }
   const { id, cmd, args } = value as { id: RequestId; cmd: string; args?: Record<string, unknown> };
   return { ok: true, request: { id, cmd, args: args ?? {} } };
+}
+
+/** Whether JSON text opens more than `max` arrays or objects inside each other (strings skipped). */
+export function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 /** Turns issues into "bad request: path: message; path: message" (first 5), paths prefixed by `prefix`. */

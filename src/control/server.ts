@@ -2,7 +2,16 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { TendError } from '../core/errors.js';
-import { Connection, type CommandTable, type Handler, type PeerCred } from './connection.js';
+import { Connection, type CommandTable, type ConnectionOptions, type Handler, type PeerCred } from './connection.js';
+import {
+  HIGH_WATER_BYTES,
+  MAX_INFLIGHT_PER_CONNECTION,
+  MAX_INFLIGHT_TOTAL,
+  MAX_LINE_BYTES,
+  PART_BYTES,
+  STREAM_QUEUE_BYTES,
+} from './limits.js';
+import type { ReplySizes } from './reply-lines.js';
 import { fileIdentity, prepareSocketPath, removeSocketFile } from './socket-file.js';
 
 export type { CommandTable, Handler, PeerCred, RequestContext } from './connection.js';
@@ -19,8 +28,14 @@ export interface ControlServerOptions {
   onError?(msg: string): void;
   /** when given, commands not in it get `unknown_command`, and args are checked by their schema */
   commands?: CommandTable;
-  /** bytes of unread replies after which a client is dropped; default 16 MiB */
-  maxBufferedBytes?: number;
+  /** bytes of unread output after which replies wait and requests are not read (default 64 KiB) */
+  highWaterBytes?: number;
+  /** bytes of events a stream queues behind a slow client before it skips them (default 64 KiB) */
+  streamQueueBytes?: number;
+  /** requests in flight on one connection (default 64) and in all (default 1024); more get `busy` */
+  maxInflight?: { perConnection?: number; total?: number };
+  /** the line limit of replies and the size of their parts (defaults: 1 MiB, 256 KiB) */
+  replySizes?: ReplySizes;
 }
 
 /** A listening control server. */
@@ -40,11 +55,19 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
   await prepareSocketPath(opts.path);
 
   const conns = new Set<Connection>();
-  const connOpts = {
+  const connOpts: ConnectionOptions = {
     handle: opts.handle,
     commands: opts.commands,
     onError,
-    maxBufferedBytes: opts.maxBufferedBytes ?? 16 * 1024 * 1024,
+    highWaterBytes: opts.highWaterBytes ?? HIGH_WATER_BYTES,
+    streamQueueBytes: opts.streamQueueBytes ?? STREAM_QUEUE_BYTES,
+    replySizes: opts.replySizes ?? { line: MAX_LINE_BYTES, part: PART_BYTES },
+    // one counter for every connection of this server
+    inflight: {
+      perConnection: opts.maxInflight?.perConnection ?? MAX_INFLIGHT_PER_CONNECTION,
+      max: opts.maxInflight?.total ?? MAX_INFLIGHT_TOTAL,
+      count: 0,
+    },
   };
   let closing: Promise<void> | undefined;
 

@@ -33,8 +33,26 @@ export interface EventFrame {
   event: unknown;
 }
 
+/**
+ * A stream's notice that `lagged` events were skipped at this point: the client read too slowly
+ * and the daemon keeps only a small buffer a stream. The stream goes on after it.
+ */
+export interface LagFrame {
+  id: RequestId;
+  lagged: number;
+}
+
+/**
+ * A piece of a reply too large for one line: items of the result's lists, sent before the final
+ * reply. The whole list KEY is every part's KEY items in order, then the final result's KEY.
+ */
+export interface PartFrame {
+  id: RequestId;
+  part: Record<string, unknown[]>;
+}
+
 /** Anything the server writes. */
-export type ServerFrame = ReplyFrame | EventFrame;
+export type ServerFrame = ReplyFrame | EventFrame | LagFrame | PartFrame;
 
 /** One row of `tend status` (and of `tend status --json`). */
 export interface StatusRow {

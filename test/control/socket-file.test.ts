@@ -84,8 +84,10 @@ describe('the socket file', () => {
 
   it('close() ends every connection (and resolves streams on the server side)', async () => {
     let closed = 0;
+    let started = 0;
     const server = await fx.serve({
       handle: async (_c, _a, ctx) => {
+        started++;
         await ctx.closed;
         closed++;
       },
@@ -94,6 +96,7 @@ describe('the socket file', () => {
     const gone = cs.map((c) => new Promise<void>((r) => c.onClose(() => r())));
     for (const c of cs) void c.stream('follow', {}, () => {}).done;
     await waitFor('three connections', () => server.connections === 3);
+    await waitFor('three streams', () => started === 3);
     await within('close()', server.close());
     await within('every client to see the close', Promise.all(gone));
     expect(closed).toBe(3);

@@ -1,0 +1,247 @@
+// The control socket under abuse, with the built binary (issue 13): followers that stop reading,
+// a flood of requests in flight, replies larger than a line, and a flood of deeply nested lines.
+// The daemon's memory is read from /proc (VmRSS) and held to generous bounds, never durations.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, type Project, tend, useProjects, waitFor } from './harness.js';
+
+const { project } = useProjects();
+let sockets: net.Socket[] = [];
+let children: ChildProcess[] = [];
+afterEach(() => {
+  for (const s of sockets) s.destroy();
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  sockets = [];
+  children = [];
+});
+
+/** The resident memory of a process, in MB. */
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) / 1024;
+}
+
+/** Samples a process's RSS every 50 ms until stop() is called; `max` is the highest seen. */
+function watchRss(pid: number): { max: number; stop(): void } {
+  const w = { max: rssMb(pid), stop: () => clearInterval(t) };
+  const t = setInterval(() => {
+    try {
+      w.max = Math.max(w.max, rssMb(pid));
+    } catch {
+      // the daemon is gone: the test says why
+    }
+  }, 50);
+  return w;
+}
+
+/** A raw connection to the daemon: frames are parsed as they come (unless paused). */
+async function raw(path: string): Promise<{ socket: net.Socket; frames: Array<Record<string, any>> }> {
+  const socket = net.connect(path);
+  sockets.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('error', () => {});
+  const frames: Array<Record<string, any>> = [];
+  let buf = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (s: string) => {
+    buf += s;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) !== -1) {
+      frames.push(JSON.parse(buf.slice(0, nl)));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  return { socket, frames };
+}
+
+describe('followers that do not read', () => {
+  it('cost the daemon a bounded buffer each: status answers, the log grows, the daemon stays small, a follower that reads again is told what it missed', async () => {
+    const p = project(`
+settings:
+  echo: false
+services:
+  spam:
+    command: yes tend-follower-test-line-abcdefghijklmnopqrstuvwxyz
+    logs: { max_size: 10M, keep: 1 }
+`);
+    await p.up();
+    try {
+      await followersDoNotHurt(p);
+    } finally {
+      // a busy daemon may take longer to stop than the harness's close allows: done here
+      for (const s of sockets) s.destroy();
+      p.daemon!.kill('SIGTERM');
+      await p.exit;
+    }
+  }, 300_000);
+});
+
+/** 51 followers that stop reading, and `tend logs -f` piped into nobody, on a service that writes as fast as it can. */
+async function followersDoNotHurt(p: Project): Promise<void> {
+  const pid = p.daemon!.pid!;
+  // a follower that reads: what it gets, plus what it is told it missed, is what the service wrote
+  const reader = await raw(p.socket);
+  reader.socket.write('{"id":"r","cmd":"logs","args":{"names":["spam"],"lines":0,"follow":true}}\n');
+  let counted = 0;
+  let lines = 0;
+  const written = (): number => {
+    for (; counted < reader.frames.length; counted++) {
+      const f = reader.frames[counted]!;
+      lines += typeof f.lagged === 'number' ? f.lagged : 1;
+      reader.frames[counted] = {}; // counted: not kept
+    }
+    return lines;
+  };
+  await waitFor(() => written() > 0, 'the service to write');
+  const rss = watchRss(pid);
+  // 50 followers that never read, and one that reads late
+  const stalled = await Promise.all(Array.from({ length: 51 }, () => raw(p.socket)));
+  for (const s of stalled) {
+    s.socket.pause();
+    s.socket.write('{"id":"f","cmd":"logs","args":{"names":["spam"],"lines":10,"follow":true}}\n');
+  }
+  // and the tend command itself, its stdout a pipe nobody reads for now
+  const cli = spawn(process.execPath, [CLI, 'logs', 'spam', '-f'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(cli);
+  let cliErr = '';
+  cli.stderr!.on('data', (c) => (cliErr += c));
+  const start = written();
+  await waitFor(() => written() > start + 500_000, 'the service to write 500,000 lines more (30 MB)', 120_000);
+  expect(p.daemon!.exitCode).toBe(null);
+  // a generous deadline: the machine may be loaded, and the service keeps the daemon busy
+  const status = await tend(p.dir, ['status', '--json'], { timeoutMs: 120_000 });
+  expect(status.code).toBe(0);
+  expect(JSON.parse(status.stdout)[0]).toMatchObject({ name: 'spam', state: 'running' });
+  const grown = written();
+  await waitFor(() => written() > grown + 100_000, 'the service to keep writing', 60_000);
+  rss.stop();
+  console.log(`daemon RSS with 52 followers that do not read: ${rss.max.toFixed(0)} MB at most`);
+  // 52 followers times 30 MB, had it been kept; a few MB each is what the buffers allow
+  expect(rss.max).toBeLessThan(200);
+
+  // one stalled follower reads again: what it missed is counted, and the stream goes on
+  const late = stalled[0]!;
+  late.socket.resume();
+  await waitFor(() => {
+    const lag = late.frames.findIndex((f) => typeof f.lagged === 'number');
+    return lag >= 0 && late.frames.slice(lag + 1).some((f) => f.event?.line);
+  }, 'a lagged frame, then events', 60_000);
+  const lag = late.frames.find((f) => typeof f.lagged === 'number')!;
+  expect(lag).toEqual({ id: 'f', lagged: expect.any(Number) });
+  expect(lag.lagged).toBeGreaterThan(1000);
+  expect(late.frames.every((f) => f.id === 'f' && (f.event || f.lagged))).toBe(true);
+  // the tend command prints the lag on stderr and goes on
+  cli.stdout!.on('data', () => {});
+  await waitFor(() => /^tend: \d+ lines skipped: this client read too slowly$/m.test(cliErr), 'the lag line of tend logs -f', 60_000);
+  expect(cli.exitCode).toBe(null);
+  cli.kill('SIGKILL');
+}
+
+describe('requests in flight', () => {
+  it('answers busy past 64 on a connection; 100,000 waiting starts leave the daemon small and serving', async () => {
+    const p = project(`
+settings:
+  echo: false
+services:
+  slow:
+    command: sleep 1000
+    readiness: { log: never-printed }
+`);
+    await p.up();
+    const pid = p.daemon!.pid!;
+    const rss = watchRss(pid);
+    const c = await raw(p.socket);
+    const N = 100_000;
+    let batch = '';
+    for (let i = 1; i <= N; i++) batch += `{"id":${i},"cmd":"start","args":{"names":["slow"],"timeout":600000}}\n`;
+    c.socket.write(batch);
+    await waitFor(() => c.frames.length >= N - 64, 'every start past 64 to be answered', 120_000);
+    const status = await tend(p.dir, ['status', '--json'], { timeoutMs: 120_000 });
+    expect(status.code).toBe(0);
+    rss.stop();
+    console.log(`daemon RSS with 100,000 starts sent at once: ${rss.max.toFixed(0)} MB at most`);
+    expect(rss.max).toBeLessThan(200);
+    const busy = c.frames.filter((f) => f.error?.code === 'busy');
+    expect(busy).toHaveLength(N - 64);
+    expect(busy[0]!.error.message).toBe('start: 64 requests are in flight on this connection, the most allowed; send more once some are answered');
+    expect(c.frames.every((f) => f.error?.code === 'busy')).toBe(true); // the 64 still wait for readiness
+  }, 300_000);
+});
+
+describe('replies larger than a line', () => {
+  it('status of 5000 instances and events -n 10000 come whole, as one JSON array', async () => {
+    const config = (n: number): string => `
+settings:
+  echo: false
+  watch: false
+services:
+  nap:
+    command: sleep 1000
+    replicas: ${n}
+`;
+    // up with one, then a reload to 5000: starting them takes the daemon long on a busy machine
+    const p = project(config(1));
+    await p.up();
+    const slow = (args: string[]) => tend(p.dir, args, { timeoutMs: 240_000 });
+    try {
+      p.write(config(5000));
+      expect((await slow(['reload'])).code).toBe(0);
+      await waitFor(async () => {
+        const r = await slow(['status', '--json']);
+        if (r.code !== 0) throw new Error(r.stderr);
+        const rows = JSON.parse(r.stdout) as Array<{ state: string }>;
+        return rows.length === 5000 && rows.every((x) => x.state === 'running');
+      }, '5000 running instances', 400_000);
+      const status = await slow(['status', '--json']);
+      expect(Buffer.byteLength(status.stdout)).toBeGreaterThan(1024 * 1024);
+      const rows = JSON.parse(status.stdout) as Array<{ name: string }>;
+      expect(new Set(rows.map((r) => r.name)).size).toBe(5000);
+      expect(rows[4999]!.name).toBe('nap.5000');
+      const table = await slow(['status']);
+      expect(table.code).toBe(0);
+      expect(table.stdout.trimEnd().split('\n')).toHaveLength(5001);
+      const events = await slow(['events', '-n', '10000', '--json']);
+      expect(events.code).toBe(0);
+      expect(JSON.parse(events.stdout)).toHaveLength(10_000);
+      expect(Buffer.byteLength(events.stdout)).toBeGreaterThan(1024 * 1024);
+    } finally {
+      // stopping 5000 takes longer than the harness's close may: done here, within the test's time
+      p.daemon!.kill('SIGTERM');
+      await p.exit;
+    }
+  }, 900_000);
+});
+
+describe('a flood of deeply nested lines', () => {
+  it('is refused before parsing: the memory it took is given back', async () => {
+    const p = project(`
+settings:
+  echo: false
+services:
+  nap:
+    command: sleep 1000
+`);
+    await p.up();
+    const pid = p.daemon!.pid!;
+    const before = rssMb(pid);
+    const c = await raw(p.socket);
+    const deep = ['['.repeat(1024 * 1024 - 100) + '\n', '{"a":'.repeat(200_000) + '\n'];
+    const N = 200;
+    for (let i = 0; i < N; i++) {
+      if (!c.socket.write(deep[i % 2]!)) await new Promise((r) => c.socket.once('drain', r));
+    }
+    await waitFor(() => c.frames.length === N, 'an answer to every line', 120_000);
+    expect(rssMb(pid)).toBeLessThan(before + 30);
+    expect(c.frames[0]).toEqual({
+      id: null,
+      ok: false,
+      error: { code: 'bad_request', message: 'a request may nest arrays and objects at most 32 deep' },
+    });
+    expect((await p.run(['status'])).code).toBe(0);
+  }, 300_000);
+});
