@@ -1,4 +1,4 @@
-// A minimal NDJSON client of the control protocol (SPEC §5), so that polling the daemon does not
+// A minimal NDJSON client of the control protocol (docs/protocol.md), so that polling the daemon does not
 // cost a node start-up each time: one connection, requests matched to replies by id.
 import { connect } from 'node:net';
 
@@ -70,7 +70,7 @@ export class Conn {
     });
   }
 
-  /** Status rows (SPEC §3 fields) of every service. */
+  /** Status rows (docs/commands.md, "JSON output") of every service. */
   async status(names = []) {
     const r = await this.request('status', { names });
     return r.services;

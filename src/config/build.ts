@@ -4,7 +4,7 @@ import type { Limits, ProbeSpec, ScheduleSpec, ServiceSpec, Settings } from '../
 import type { RawProbe, RawService, RawSettings } from './schema.js';
 import { buildFences } from './fences.js';
 
-/** The defaults of SPEC §1, in milliseconds and bytes. */
+/** The defaults of docs/config.md, in milliseconds and bytes. */
 export const DEFAULTS = {
   socket: '.tend/tend.sock',
   logDir: '.tend/logs',

@@ -1,4 +1,4 @@
-// Where the config file is: -c/--config, else $TEND_CONFIG, else ./tend.yaml (SPEC §1).
+// Where the config file is: -c/--config, else $TEND_CONFIG, else ./tend.yaml (docs/config.md, "Where the file is").
 import { resolve } from 'node:path';
 
 /** The absolute path of the config file to use. */

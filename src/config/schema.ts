@@ -12,7 +12,7 @@ import type { PathSeg } from './locate.js';
 /** Prefix of the message an unknown-keys issue carries: the allowed keys follow, comma-separated. */
 export const UNKNOWN_KEYS = 'unknown-keys:';
 
-/** The enumerations of SPEC §1, used by the schema and its messages. */
+/** The enumerations of docs/config.md, used by the schema and its messages. */
 export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
 export const SERVICE_TYPES = ['simple', 'oneshot'] as const;
 export const DEPEND_CONDITIONS = ['started', 'healthy', 'completed'] as const;

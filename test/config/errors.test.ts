@@ -8,7 +8,7 @@ import { errorsOf, tmpDir, yaml } from './helpers.js';
 const web = (...lines: string[]) => yaml('services:', '  web:', '    command: x', ...lines.map((l) => `    ${l}`));
 
 describe('config errors: exact file:line:col: path: message', () => {
-  test('the SPEC example: a bad enum, with a did-you-mean', () => {
+  test('the README example: a bad enum, with a did-you-mean', () => {
     const filler = Array.from({ length: 10 }, (_, i) => `# line ${i + 1}`);
     const text = yaml(...filler, 'services:', '  web:', '    command: x', '    restart: alway');
     expect(errorsOf(text)).toEqual([

@@ -1,4 +1,4 @@
-// A service is all of its processes (SPEC §2, §6, issue 4), with the built binary as root:
+// A service is all of its processes (docs/processes.md), with the built binary as root:
 // cgroup v2 containment of double-forked processes, limits without a controller, adoption of
 // live services after kill -9 of the daemon, SO_PEERCRED refusal of another uid's peer, and the
 // process-group fallback when cgroup v2 is not writable.

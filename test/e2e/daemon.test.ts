@@ -1,5 +1,5 @@
 // The daemon end to end with the built binary: up, status, start/stop/restart, signals, exits,
-// exit codes of SPEC §3, bad input on the socket, graceful shutdown.
+// exit codes of docs/commands.md, bad input on the socket, graceful shutdown.
 import { connect as netConnect } from 'node:net';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ services:
 `;
 
 describe('tend up and status', () => {
-  it('starts services, shows an aligned table and the JSON fields of SPEC §3', async () => {
+  it('starts services, shows an aligned table and the JSON fields of docs/commands.md', async () => {
     const p = project(SLEEPERS);
     await p.up();
     await p.waitState('b', 'running');

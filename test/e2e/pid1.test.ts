@@ -1,5 +1,5 @@
 // tend as PID 1 of a fresh PID namespace (`unshare --pid --fork --mount-proc`), driven from
-// outside through its socket (SPEC §6, issue 4): orphans reaped while restarts keep their exit
+// outside through its socket (docs/processes.md, "PID 1 and signals"): orphans reaped while restarts keep their exit
 // codes, SIGTERM -> ordered shutdown and exit 0, exit_with, shutdown_timeout as a hard bound.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';

@@ -84,7 +84,7 @@ function at(events: Event[], service: string, what: string, state?: string): num
   return events.findIndex((e) => e.service === service && e.what === what && (state === undefined || e.state === state));
 }
 
-/** The bring-up order of SPEC/issue 3, read from the journal. */
+/** The bring-up order of docs/states.md ("Dependencies"), read from the journal. */
 function expectUpOrder(events: Event[]): void {
   const dbRunning = at(events, 'db', 'state', 'running');
   const migrateSpawn = at(events, 'migrate', 'spawn');

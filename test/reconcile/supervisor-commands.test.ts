@@ -230,7 +230,7 @@ describe('Supervisor.restart', () => {
   // BUG: src/reconcile/supervisor.ts:149-159 (restart). For an instance that is not alive,
   // restart() calls request() on it alone, not on its dependencies as start() does, so
   // `tend restart web` with db stopped leaves web pending forever ("waiting for db: started").
-  // SPEC §3: restart = "stop then start", and start "starts (and its dependencies)".
+  // docs/commands.md: restart = "stop then start", and start "starts (and its dependencies)".
   it('restart of a stopped service starts its stopped dependencies, like start', async () => {
     const h = harness();
     h.sup.add([instanceSpec('db', { autostart: false }), instanceSpec('web', { autostart: false, dependsOn: { db: 'started' } })]);
