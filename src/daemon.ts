@@ -101,6 +101,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
         tasks,
         transient,
         startedUp: () => parts.start(),
+        configFile: () => config.spec.file,
         shutdownTimeoutMs: () => config.spec.settings.shutdownTimeout,
       },
       logs,

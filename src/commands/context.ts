@@ -62,6 +62,8 @@ export interface DaemonContext {
   tasks: TaskControl;
   /** `tend run NAME -- CMD` (absent in a daemon that cannot add services) */
   transient?: TransientControl;
+  /** the config file it runs (absolute); '' without one (`tend run NAME -- CMD` in a folder without a config) */
+  configFile?(): string;
   /** resolves once start-up is over (every declared instance is in the store); the socket answers before */
   startedUp?(): Promise<void>;
 }

@@ -3,6 +3,7 @@
 // table and exits: 0, or 1 with each failing instance's reason (the daemon stays up). When a
 // daemon already answers on the socket, nothing is started twice: it says so, starts the named
 // services if any (as `tend start`), prints the status and exits 0.
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Client } from '../control/client.js';
 import { TendError } from '../core/errors.js';
@@ -34,9 +35,9 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   } catch (e) {
     if (!(e instanceof TendError) || e.code !== 'no_daemon') return reportError(e, env);
   }
-  if (client) return alreadyUp(client, socket, names, timeout, env);
-
   const file = env.configPath(p.flags);
+  if (client) return alreadyUp(client, socket, file, names, timeout, env);
+
   const spec = await env.loadConfig(file, false, p.flags);
   if (!spec) return EXIT.usage;
   const unknown = unknownNames(spec, names);
@@ -62,11 +63,19 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   }
 }
 
-/** A daemon already answers: say so, start what was named, show the status. */
-async function alreadyUp(client: Client, socket: string, names: string[], timeout: number, env: CliEnv): Promise<number> {
+/**
+ * A daemon already answers: say so, start what was named, show the status. One that runs another
+ * config than `file` (or none, started by `tend run NAME -- CMD`) is not what was asked for: exit 1.
+ */
+async function alreadyUp(client: Client, socket: string, file: string, names: string[], timeout: number, env: CliEnv): Promise<number> {
   try {
-    const { pid } = await client.request('ping', {});
+    const { pid, config } = await client.request('ping', {});
     env.out(`tend already runs on ${shown(socket)} (pid ${pid})\n`);
+    if (config !== file && existsSync(file)) {
+      const runs = config ? `it runs ${shown(config)}` : 'it runs no config (started by tend run NAME -- CMD)';
+      env.err(`tend: ${runs}, not ${shown(file)}: tend shutdown stops it, then tend up -d starts ${shown(file)}\n`);
+      return EXIT.failed;
+    }
     let code: number = EXIT.ok;
     if (names.length) {
       try {

@@ -75,6 +75,12 @@ describe('tend run NAME -- CMD without a config', () => {
     const done = await p.run(['run', 'once', '--', 'true']);
     expect(done.code).toBe(0);
     expect(done.stdout).toBe('once: completed (exited with code 0)\n');
+    // a config written now is not what this daemon runs: tend up -d says so rather than pretend
+    expect((await p.run(['init'])).code).toBe(0);
+    const up = await p.run(['up', '-d']);
+    expect(up.code).toBe(1);
+    expect(up.stdout).toMatch(/^tend already runs on \.tend\/tend\.sock \(pid \d+\)\n$/);
+    expect(up.stderr).toBe('tend: it runs no config (started by tend run NAME -- CMD), not tend.yaml: tend shutdown stops it, then tend up -d starts tend.yaml\n');
   });
 });
 
