@@ -176,8 +176,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const words = argv.slice(1);
   // a reader that goes away (`tend events | head -1`) ends the command quietly, as it does `cat`;
-  // not `up`, whose stdout is an echo it may lose, nor the shell, which owns its terminal
-  if (cmd.name !== 'up' && cmd.name !== 'shell') process.stdout.on('error', stdoutGone);
+  // not `up` (but `up -d`), whose stdout is an echo it may lose, nor the shell, which owns its terminal
+  const daemon = cmd.name === 'up' && !words.some((w) => w === '-d' || w === '--detach');
+  if (!daemon && cmd.name !== 'shell') process.stdout.on('error', stdoutGone);
   if (isSocketCommand(cmd)) {
     // the socket is found from -c/--socket before the command's own words are checked
     let flags: Parsed['flags'] = {};
