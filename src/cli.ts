@@ -4,7 +4,9 @@
 // and shell are imported lazily. Help (`tend help`, `--help`, `-h`) never reads the config or the socket.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { Client } from './control/client.js';
 import { EXIT, isSocketCommand, type CliEnv, type Parsed } from './commands/command.js';
+import { bareOutFile, startDetached } from './commands/detach.js';
 import { cliHelpText, commandHelp } from './commands/help-text.js';
 import { CLI_COMMANDS, COMMANDS, findCommand } from './commands/index.js';
 import { checkArgs, parseWords, usageOf, UsageError } from './commands/parse.js';
@@ -64,6 +66,15 @@ export async function socketPath(flags: Parsed['flags']): Promise<string> {
   return s === undefined ? fallback : resolve(dir, s);
 }
 
+/** Sets the daemon's process up (V8 flags); false, after saying why, when it cannot supervise here. */
+async function prepareDaemon(): Promise<boolean> {
+  (await import('./daemon/memory.js')).tuneV8();
+  // every process tend starts, reaps or lets onto its socket goes through the addon
+  const { addonError } = await import('./sys/addon.js');
+  if (addonError) err(`tend: cannot run the supervisor: ${addonError}\n`);
+  return !addonError;
+}
+
 /** `up` loads the config through the parser it can let go of (config/on-demand.ts); `check` need not. */
 async function loadConfig(file: string, daemon: boolean, flags: Parsed['flags'] = {}) {
   if (!existsSync(file)) {
@@ -71,15 +82,7 @@ async function loadConfig(file: string, daemon: boolean, flags: Parsed['flags'] 
     return undefined;
   }
   const { ConfigError } = await import('./core/errors.js');
-  if (daemon) {
-    (await import('./daemon/memory.js')).tuneV8();
-    // every process tend starts, reaps or lets onto its socket goes through the addon
-    const { addonError } = await import('./sys/addon.js');
-    if (addonError) {
-      err(`tend: cannot run the supervisor: ${addonError}\n`);
-      return undefined;
-    }
-  }
+  if (daemon && !(await prepareDaemon())) return undefined;
   try {
     if (daemon) return await (await import('./config/on-demand.js')).loadSpecOnDemand(file);
     return (await import('./config/index.js')).loadSpec(file);
@@ -108,13 +111,18 @@ const env: CliEnv = {
   socketGiven,
   noConfig,
   loadConfig,
-  async runDaemon(spec) {
+  async emptySpec(flags) {
+    if (!(await prepareDaemon())) return undefined;
+    const { bareSpec } = await import('./daemon/bare-spec.js');
+    return bareSpec(dirname(configPath(flags)), typeof flags.socket === 'string' ? flags.socket : undefined);
+  },
+  async runDaemon(spec, opts) {
     // the parser's garbage (yaml, zod, their compiled code) goes now, before the services start:
     // with 100 services the daemon's peak RSS is 52 MB, not 57 (the collection once start-up
     // settles, see daemon.ts, is the one that takes start-up's own garbage)
     (await import('./daemon/memory.js')).collectGarbage();
     const { runDaemon } = await import('./daemon.js');
-    const code = await runDaemon(spec, { stdout: process.stdout, stderr: process.stderr });
+    const code = await runDaemon(spec, { stdout: process.stdout, stderr: process.stderr }, opts);
     // everything is stopped and closed: exit even if a stray handle would keep node alive
     setTimeout(() => process.exit(code), 200).unref();
     return code;
@@ -128,6 +136,18 @@ const env: CliEnv = {
     return pkg.version;
   },
 };
+
+/**
+ * A daemon for this folder with no config, for `tend run NAME -- CMD` where neither a daemon nor
+ * a config is found: its socket is where the config's would be; `tend shutdown` stops it.
+ */
+async function startBare(path: string, flags: Parsed['flags'], connect: (p: string) => Promise<Client>): Promise<Client> {
+  const dir = dirname(configPath(flags));
+  const args = ['up', '--socket', path, ...(typeof flags.config === 'string' ? ['-c', flags.config] : [])];
+  const d = await startDetached({ args, mode: 'bare', out: bareOutFile(dir), socket: path, connect });
+  err(`tend: no daemon here: started one for ${dir} (pid ${d.pid}); tend shutdown stops it\n`);
+  return d.client;
+}
 
 /** stdout failed: closed by its reader (EPIPE) is a normal end, exit 0; anything else, exit 1. */
 function stdoutGone(e: NodeJS.ErrnoException): void {
@@ -156,8 +176,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const words = argv.slice(1);
   // a reader that goes away (`tend events | head -1`) ends the command quietly, as it does `cat`;
-  // not `up`, whose stdout is an echo it may lose, nor the shell, which owns its terminal
-  if (cmd.name !== 'up' && cmd.name !== 'shell') process.stdout.on('error', stdoutGone);
+  // not `up` (but `up -d`), whose stdout is an echo it may lose, nor the shell, which owns its terminal
+  const daemon = cmd.name === 'up' && !words.some((w) => w === '-d' || w === '--detach');
+  if (!daemon && cmd.name !== 'shell') process.stdout.on('error', stdoutGone);
   if (isSocketCommand(cmd)) {
     // the socket is found from -c/--socket before the command's own words are checked
     let flags: Parsed['flags'] = {};
@@ -173,7 +194,18 @@ async function main(argv: string[]): Promise<number> {
       const missing = e instanceof TendError && e.code === 'no_daemon' && !socketGiven(flags) ? noConfig(flags) : undefined;
       throw missing ? new TendError('no_daemon', `${e instanceof Error ? e.message : String(e)}\n${missing.trimEnd()}`) : e;
     };
-    return runCommand(cmd, words, { out, err, color: env.color, width, connect: () => connect(path).catch(withHint) });
+    // `tend run NAME -- CMD` where no daemon answers: one for this folder when it has no config
+    const transient = cmd.name === 'run' && words.includes('--') && !flags.help;
+    const reach = async (): Promise<Client> => {
+      try {
+        return await connect(path);
+      } catch (e) {
+        if (!transient || !(e instanceof TendError) || e.code !== 'no_daemon') return withHint(e);
+        if (noConfig(flags)) return startBare(path, flags, connect);
+        throw new TendError('no_daemon', `${e.message}\ntend: \`tend up -d\` starts the daemon of ${configPath(flags)}; then tend run again`);
+      }
+    };
+    return runCommand(cmd, words, { out, err, color: env.color, width, connect: reach });
   }
   let p: Parsed;
   try {

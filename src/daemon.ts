@@ -6,6 +6,7 @@ import { Journal } from './core/journal.js';
 import { systemClock } from './core/spawner.js';
 import type { InstanceSpec, Spec } from './core/types.js';
 import { TendError } from './core/errors.js';
+import { hasConfigFile } from './daemon/bare-spec.js';
 import { DaemonCgroups } from './daemon/cgroups.js';
 import { controlSocket } from './daemon/control.js';
 import { serviceEnv, tendEnv } from './daemon/env.js';
@@ -21,6 +22,7 @@ import { signals } from './daemon/signals.js';
 import { StateKeeper } from './daemon/state-keeper.js';
 import { defaultNotifyAddress, serviceNotify, startManagerNotify, takeManagerEnv } from './daemon/systemd.js';
 import { TaskScheduler } from './daemon/tasks.js';
+import { transientServices } from './daemon/transient.js';
 import { stoppingMessage } from './core/stopping-words.js';
 import type { HttpServer } from './http/server.js';
 import { statusUsage } from './daemon/status-usage.js';
@@ -33,8 +35,14 @@ import { ProcessSpawner } from './spawn/process.js';
 
 export type { DaemonIo };
 
+/** How this run of tend differs from the config's word. */
+export interface DaemonOptions {
+  /** `tend up NAME...`: only these (and their dependencies) come up; the others enter stopped */
+  only?: readonly string[];
+}
+
 /** Runs the supervisor until shutdown; resolves with the exit code. */
-export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
+export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions = {}): Promise<number> {
   const { socket, logDir, echo } = initial.settings; // read once: a reload cannot change them
   const config = new RunningConfig(initial);
   const journal = new Journal();
@@ -61,6 +69,12 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   const state = new StateKeeper({ socket, sup, journal, cgroupRoot: () => cgroups.tree?.root ?? null });
   const reloader = createReloader({ sup, journal, config, forget: (id) => (logs.forget(id), cgroups.forget(id)) });
   const tasks = new TaskScheduler({ sup, journal, clock: systemClock });
+  const transient = transientServices({ sup, journal, spec: () => config.spec });
+  // a daemon started by `tend run NAME -- CMD` without a config has no file to read again
+  const reload = (dryRun: boolean, by: 'tend reload' | 'SIGHUP') =>
+    hasConfigFile(config.spec)
+      ? reloader.reload(dryRun, by)
+      : Promise.reject(new TendError('bad_request', 'this tend runs no config file (it was started by tend run NAME -- CMD): nothing to reload'));
   config.onSet((s) => tasks.setSpec(s));
   const usage = statusUsage(sup, (id) => logs.failing(id));
   let http: HttpServer | undefined;
@@ -69,7 +83,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
 
   // the parts, started in this order and closed in the reverse one
   const reaper = parts.add(new ChildReaper());
-  parts.add(signals({ journal, shutdown: stop, killAll: () => sup.killAll(), reload: () => reloader.reload(false, 'SIGHUP'), say, stopping: () => stoppingMessage(sup.store.values()) }));
+  parts.add(signals({ journal, shutdown: stop, killAll: () => sup.killAll(), reload: () => reload(false, 'SIGHUP'), say, stopping: () => stoppingMessage(sup.store.values()) }));
   parts.add({ name: 'notify socket', close: () => (notify.close(), sd?.close()) });
   parts.add(logs);
   parts.add(
@@ -80,11 +94,14 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         journal,
         now: Date.now,
         usage,
-        reload: (dryRun) => reloader.reload(dryRun, 'tend reload'),
+        reload: (dryRun) => reload(dryRun, 'tend reload'),
         shutdown: () => void stop(0),
         configProblem: () => reloader.problem(),
         shuttingDown,
         tasks,
+        transient,
+        startedUp: () => parts.start(),
+        configFile: () => config.spec.file,
         shutdownTimeoutMs: () => config.spec.settings.shutdownTimeout,
       },
       logs,
@@ -101,7 +118,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
   });
   parts.add(state);
   parts.add(cgroups);
-  parts.add(services({ sup, journal, spec: () => config.spec, cgroups, state, reaper, say, notify: notify.get }));
+  parts.add(services({ sup, journal, spec: () => config.spec, cgroups, state, reaper, say, notify: notify.get, only: opts.only }));
   parts.add({ name: 'tasks', start: () => tasks.setSpec(config.spec), close: () => tasks.close() });
   parts.add(reloader);
   parts.add(exitWith({ sup, journal, settings: () => config.spec.settings, shutdown: stop, shuttingDown }));

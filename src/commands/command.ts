@@ -122,8 +122,10 @@ export interface CliEnv extends PrintIo {
   noConfig(flags: Parsed['flags']): string | undefined;
   /** the config at `file`, or undefined after printing why not; `daemon`: for `tend up`; `flags`: for the no-config message */
   loadConfig(file: string, daemon: boolean, flags?: Parsed['flags']): Promise<Spec | undefined>;
-  /** runs the supervisor in the foreground until it shuts down; its exit code */
-  runDaemon(spec: Spec): Promise<number>;
+  /** the spec of a daemon with no config (`tend run NAME -- CMD` where there is none), or undefined after printing why not */
+  emptySpec(flags: Parsed['flags']): Promise<Spec | undefined>;
+  /** runs the supervisor in the foreground until it shuts down; its exit code. `only`: `tend up NAME...` */
+  runDaemon(spec: Spec, opts?: { only?: readonly string[] }): Promise<number>;
   /** the interactive shell on the daemon at `socket`; its exit code */
   startShell(socket: string): Promise<number>;
   /** tend's version */

@@ -17,6 +17,25 @@ export interface TaskControl {
   run(i: Instance): { how: 'now' | 'queued' | 'replaced' | 'skipped'; also: Instance[]; why: string };
 }
 
+/** What `tend run NAME -- CMD` asks of the daemon: a transient service (src/daemon/transient.ts). */
+export interface TransientRequest {
+  name: string;
+  /** the argv, exec'd directly */
+  command: string[];
+  /** absolute: where the caller ran it */
+  cwd: string;
+  /** the caller's environment: the whole environment of the service */
+  env: Record<string, string>;
+  /** who asked, in the journal's words (`uid 1000 (pid 4242)`) */
+  by: string;
+}
+
+/** The daemon's transient services. */
+export interface TransientControl {
+  /** Adds the service (wanted up) and returns its instance; throws TendError on a name taken. */
+  add(req: TransientRequest): Instance;
+}
+
 /** What the daemon (daemon.ts) hands the command handlers. */
 export interface DaemonContext {
   sup: Supervisor;
@@ -41,6 +60,12 @@ export interface DaemonContext {
   configProblem(): string | undefined;
   shuttingDown(): boolean;
   tasks: TaskControl;
+  /** `tend run NAME -- CMD` (absent in a daemon that cannot add services) */
+  transient?: TransientControl;
+  /** the config file it runs (absolute); '' without one (`tend run NAME -- CMD` in a folder without a config) */
+  configFile?(): string;
+  /** resolves once start-up is over (every declared instance is in the store); the socket answers before */
+  startedUp?(): Promise<void>;
 }
 
 /** The daemon's context plus the daemon-side helpers handlers share (src/daemon/commands.ts). */

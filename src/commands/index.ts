@@ -28,11 +28,12 @@ import { taskRun } from './task-run.js';
 import { top } from './top.js';
 import { up } from './up.js';
 import { version } from './version.js';
+import { wait } from './wait.js';
 import { why } from './why.js';
 
 /** The commands the daemon answers (their types make the wire protocol, control/wire.ts). */
 export const SOCKET_COMMANDS = [
-  status, start, stop, restart, signal, why, reload, logs, events, taskRun, history, enable, disable, approve, reject, shutdown, ping,
+  status, start, stop, restart, signal, why, reload, logs, events, taskRun, history, enable, disable, approve, reject, shutdown, ping, wait,
 ] as const;
 
 /** Every command, in the order help lists them. */

@@ -55,7 +55,7 @@ export const init: LocalCommand = {
     const shown = relative(process.cwd(), file) || file;
     const c = shown === 'tend.yaml' ? '' : ` -c ${shown}`;
     env.out(`wrote ${shown} (${plural(made.services.length, 'service')}: ${made.services.join(', ')})\n`);
-    env.out(`next: tend up${c}   (then tend status${c} from another terminal)\n`);
+    env.out(`next: tend up -d${c}   (then tend status${c})\n`);
     return EXIT.ok;
   },
 };

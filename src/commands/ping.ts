@@ -1,4 +1,4 @@
-// `ping`: whether the daemon answers, and its pid. For tools; not listed by help.
+// `ping`: whether the daemon answers, its pid and the config it runs. For tools; not listed by help.
 import { shape } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON } from './flags.js';
@@ -6,6 +6,8 @@ import { FIND_DAEMON } from './flags.js';
 /** Its reply. */
 export interface PingReply {
   pid: number;
+  /** the config file it runs (absolute); null for a daemon started by `tend run NAME -- CMD` without one */
+  config: string | null;
 }
 
 /** `tend ping` (hidden). */
@@ -21,5 +23,5 @@ export const ping: SocketCommand<'ping', Record<string, never>, PingReply> = {
   print(r, io) {
     io.out(`${r.pid}\n`);
   },
-  handle: async () => ({ pid: process.pid }),
+  handle: async (_args, d) => ({ pid: process.pid, config: d.configFile?.() || null }),
 };

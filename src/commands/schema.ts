@@ -18,6 +18,15 @@ export const name: FieldCheck = (v) => (typeof v === 'string' && v !== '' ? unde
 export const words: FieldCheck = (v) =>
   Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? undefined : `expected a list of words; got ${got(v)}`;
 
+/** A non-empty string (a path). */
+export const text: FieldCheck = (v) => (typeof v === 'string' && v !== '' ? undefined : `expected a string; got ${got(v)}`);
+
+/** An object of strings (an environment). */
+export const stringMap: FieldCheck = (v) =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
+    ? undefined
+    : 'expected an object of strings';
+
 /** A number >= 0 (lines, milliseconds). */
 export const count: FieldCheck = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `expected a non-negative number; got ${got(v)}`;

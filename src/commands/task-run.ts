@@ -1,12 +1,14 @@
 // `tend run NAME [--follow] [--no-wait]`: runs a oneshot now (scheduled or not, with its
 // dependencies as `tend start` does), waits for the run to end and prints how it went; exit 0 when
 // it completed, 1 when it failed. The transient form `tend run NAME -- CMD [ARGS]` shares the verb:
-// request() sets `command`, and handle() hands it to runTransient below.
+// request() sets `command` (with the caller's folder and environment), and handle() hands it to
+// runTransient (run-transient.ts).
 import { TendError } from '../core/errors.js';
 import { isAlive, type Instance } from '../core/instance.js';
 import type { LogLine } from '../control/wire.js';
 import { formatDuration } from '../core/describe.js';
-import { bool, name, optional, shape, words } from './schema.js';
+import { runTransient } from './run-transient.js';
+import { bool, name, optional, shape, stringMap, text, words } from './schema.js';
 import { EXIT, type SocketCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import type { RequestContext } from '../control/connection.js';
@@ -23,6 +25,10 @@ export interface RunArgs {
   wait?: boolean;
   /** the transient form: the command after `--` */
   command?: string[];
+  /** the transient form: the caller's folder (absolute), where the command runs */
+  cwd?: string;
+  /** the transient form: the caller's environment, the whole environment of the command */
+  env?: Record<string, string>;
 }
 
 /** Its reply: how the run went (`started` with --no-wait). */
@@ -39,6 +45,10 @@ export interface RunReply {
   duration_ms: number | null;
   /** dependencies started with it */
   also: string[];
+  /** the transient form: its main process (null once it ended) */
+  pid?: number | null;
+  /** the transient form */
+  transient?: true;
 }
 
 /** Why: the one instance `tend run` runs; a task with replicas is run one instance at a time. */
@@ -98,30 +108,39 @@ async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogL
 /** How long --follow keeps listening after the exit, for the last lines in the pipe. */
 const OUTPUT_GRACE_MS = 50;
 
-/**
- * The transient form, `tend run NAME -- CMD [ARGS]`: a supervised service made from the command
- * line, no config needed. This is the seam where it is built; until then it is refused.
- */
-async function runTransient(args: RunArgs): Promise<RunReply> {
-  throw new TendError('bad_request', `run ${args.name} -- ${args.command!.join(' ')}: the transient form is not available in this build`);
+/** What the transient form says: `started web (pid 4250)`. */
+function transientWords(r: RunReply): string {
+  if (r.result === 'completed') return `${r.name}: completed (${r.reason})`;
+  // --no-wait: it may not have a process yet
+  return r.pid == null ? `added ${r.name} (${r.reason})` : `started ${r.name} (pid ${r.pid})`;
+}
+
+/** The caller's environment as plain strings (the transient form sends it). */
+function callerEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
 }
 
 /** `tend run`. */
 export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
   name: 'run',
-  summary: 'run a oneshot now and wait for it (exit 0 completed, 1 failed)',
+  summary: 'run a oneshot now and wait for it; NAME -- CMD: run CMD as a service',
   args: [
     { name: 'NAME', kind: 'service' },
     { name: 'CMD', kind: 'file', optional: true, repeat: true },
   ],
   expects: 'a task name',
   flags: [FOLLOW_FLAG, { name: 'no-wait', help: 'return once the run is asked for' }, JSON_FLAG, ...FIND_DAEMON],
-  examples: ['run backup --follow', 'run migrate --no-wait'],
+  examples: ['run backup --follow', 'run web -- python3 -m http.server 8000'],
   notes:
     'Runs it whether it has a schedule or not (the schedule stays), starting its dependencies first as tend start does. ' +
     'Prints the result when the run ends: exit 0 if it completed, 1 if it failed. While a run is going, the task\'s overlap decides: ' +
-    'skip (the default) refuses, queue runs it after, replace stops the running one first. The transient form is tend run NAME -- CMD [ARGS].',
-  schema: shape<RunArgs>({ name, follow: optional(bool), wait: optional(bool), command: optional(words) }),
+    'skip (the default) refuses, queue runs it after, replace stops the running one first. ' +
+    'tend run NAME -- CMD [ARGS] makes a transient service instead: CMD supervised (restart on-failure), logged, in status, ' +
+    'run in this folder with this environment; it waits until it runs, as tend start. With no daemon and no config here, it starts a daemon for this folder ' +
+    '(tend shutdown stops it).',
+  schema: shape<RunArgs>({ name, follow: optional(bool), wait: optional(bool), command: optional(words), cwd: optional(text), env: optional(stringMap) }),
   request(p) {
     const n = p.positionals[0]!;
     const command = p.rest;
@@ -129,7 +148,9 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
     if (command !== undefined && (command.length === 0 || p.positionals.length !== command.length + 1)) {
       throw new UsageError('run: expected NAME -- CMD [ARGS]');
     }
-    return { name: n, follow: p.flags.follow === true, wait: !p.flags['no-wait'], ...(command ? { command } : {}) };
+    if (command === undefined) return { name: n, follow: p.flags.follow === true, wait: !p.flags['no-wait'] };
+    if (p.flags.follow) throw new UsageError(`run: --follow is for tasks; tend logs ${n} -f follows a transient service`);
+    return { name: n, wait: !p.flags['no-wait'], command, cwd: process.cwd(), env: callerEnv() };
   },
   streams: (args) => args.follow === true && args.wait !== false,
   printEvent(e, io) {
@@ -139,14 +160,15 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
     const took = r.duration_ms === null ? '' : ` after ${formatDuration(r.duration_ms)}`;
     const deps = r.also.length ? ` (and dependencies ${r.also.join(', ')})` : '';
     const queued = r.how === 'queued' ? ' (queued behind the run that was going)' : r.how === 'replaced' ? ' (it replaced the run that was going)' : '';
-    if (r.result === 'started') io.out(`${r.name}: run ${r.how === 'now' ? 'started' : r.how}${deps}\n`);
+    if (r.transient) io.out(transientWords(r) + '\n');
+    else if (r.result === 'started') io.out(`${r.name}: run ${r.how === 'now' ? 'started' : r.how}${deps}\n`);
     else if (r.result === 'completed') io.out(`${r.name}: completed${took} (${r.reason})${deps}${queued}\n`);
     else io.err(`${r.name}: failed${took}: ${r.reason}${queued}\n`);
   },
   exitCode: (r) => (r.result === 'failed' ? EXIT.failed : EXIT.ok),
   refusedWhileShuttingDown: true,
   async handle(args, d, rc) {
-    if (args.command) return runTransient(args);
+    if (args.command) return runTransient(args, d, rc);
     return runTask(args, d, rc);
   },
 };

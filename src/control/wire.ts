@@ -84,6 +84,8 @@ export interface StatusRow {
   paused?: boolean;
   /** what the service last said with sd_notify's STATUS= (while it runs) */
   status_text: string | null;
+  /** made by `tend run NAME -- CMD`, not declared in the config; absent otherwise */
+  transient?: true;
 }
 
 /** One captured output line of a service, as `tend logs` gets it. */

@@ -104,6 +104,11 @@ export interface ServiceSpec {
   approval?: boolean;
   /** the pool of settings.pools it counts against */
   pool?: string;
+  /**
+   * made by `tend run NAME -- CMD`, not declared in the config: its env is the whole environment
+   * of the caller (tend's own is not under it), a reload leaves it alone, it goes at shutdown
+   */
+  transient?: true;
 }
 
 export interface Settings {

@@ -9,6 +9,7 @@ import type { Supervisor } from '../reconcile/supervisor.js';
 import type { NotifySocket } from '../spawn/notify-socket.js';
 import { adoptedHandle } from '../spawn/process.js';
 import { adoptable, entryAfter } from './adopt.js';
+import { selectEntry } from './select.js';
 import type { DaemonCgroups } from './cgroups.js';
 import type { Part } from './parts.js';
 import type { ChildReaper } from './reaper.js';
@@ -26,6 +27,8 @@ export function services(d: {
   say(line: string): void;
   /** the services' notify socket (adopted ones keep sending to it) */
   notify?: () => NotifySocket;
+  /** `tend up NAME...`: only these and their dependencies come up (select.ts) */
+  only?: readonly string[];
 }): Part {
   const { sup, journal } = d;
   return {
@@ -40,7 +43,7 @@ export function services(d: {
       const adopt = tree ? adoptable(tree, insts, prior, journal) : [];
       // pools and max_parallel hold from the first spawn (a reload sets them again: daemon/tasks.ts)
       sup.setLimits({ maxParallel: spec.settings.maxParallel, pools: spec.settings.pools });
-      sup.add(insts, entryAfter(prior, journal));
+      sup.add(insts, selectEntry(d.only ?? [], entryAfter(prior, journal)));
       for (const a of adopt) {
         const handle = adoptedHandle(a.cg, a.pid, d.notify);
         const exitOf = (cb: (e: { kind: 'lost' }) => void): void => void handle.drained().then(() => cb({ kind: 'lost' }));

@@ -6,6 +6,7 @@ import type { Instance } from '../core/instance.js';
 import { hasSchedule, isAlive } from '../core/instance.js';
 import { depStatus, type Store } from '../reconcile/deps.js';
 import { countSlots, gateWait, type Limits, slotWait } from '../reconcile/slots.js';
+import { commandWords } from './transient.js';
 
 export type { StatusRow };
 
@@ -93,7 +94,7 @@ export function statusRow(store: Store, i: Instance, now: number, limits: Limits
     cpu: null,
     cpu_seconds: null,
     memory: null,
-    detail: detailOf(store, i, now, limits),
+    detail: detailOf(store, i, now, limits) || transientDetail(i),
     want: i.want === 'down' ? 'down' : 'up',
     log_error: null,
     next_run: i.nextRunAt === null ? null : new Date(i.nextRunAt).toISOString(),
@@ -104,7 +105,13 @@ export function statusRow(store: Store, i: Instance, now: number, limits: Limits
     status_text: isAlive(i.state) ? i.statusText : null,
   };
   if (fences) row.fences = fences;
+  if (i.inst.spec.transient) row.transient = true;
   return row;
+}
+
+/** A transient service (`tend run NAME -- CMD`) with nothing else to say: what it runs. */
+function transientDetail(i: Instance): string {
+  return i.inst.spec.transient ? `transient: ${commandWords(i.inst.spec.command as string[])}` : '';
 }
 
 function ago(now: number, t: number): string {
@@ -157,5 +164,8 @@ export function explain(store: Store, i: Instance, now: number): string {
   if (i.spawns > 1) parts.push(`Restarted ${i.spawns - 1} time${i.spawns === 2 ? '' : 's'}.`);
   const fences = describeFences(i.inst.spec.fences);
   if (fences) parts.push(`Fences: ${fences}.`);
+  if (i.inst.spec.transient) {
+    parts.push(`It is a transient service (tend run ${i.id} -- ...): ${commandWords(i.inst.spec.command as string[])} in ${i.inst.spec.cwd}; it goes when tend shuts down.`);
+  }
   return parts.join(' ');
 }

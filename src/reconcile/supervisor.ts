@@ -35,8 +35,8 @@ export interface SupervisorDeps extends RunDeps {
 
 export type ChangeListener = (i: Instance, from: State) => void;
 
-/** How an instance enters the store (Supervisor.add): wanted up or down, or completed back then. */
-export type Entry = 'up' | 'down' | { completedAt: number };
+/** How an instance enters the store (Supervisor.add): wanted up or down (with why), or completed back then. */
+export type Entry = 'up' | 'down' | { down: string } | { completedAt: number };
 
 /** What a new process spec does to an instance (reload): see Supervisor.processChange. */
 export type ProcessChange = 'restart' | 'run again' | 'next start';
@@ -99,8 +99,9 @@ export class Supervisor {
     for (const inst of insts) {
       if (this.records.has(inst.id)) throw new InvariantError(`duplicate instance ${inst.id}`);
       const e: Entry = entry ? entry(inst) : inst.spec.autostart ? 'up' : 'down';
-      const r = newInstance(inst, now, typeof e === 'string' ? e : 'up');
-      if (typeof e === 'object') {
+      const r = newInstance(inst, now, typeof e === 'string' ? e : 'down' in e ? 'down' : 'up');
+      if (typeof e === 'object' && 'down' in e) r.reason = e.down;
+      else if (typeof e === 'object') {
         r.state = 'completed';
         r.since = e.completedAt;
         r.reason = 'completed under an earlier tend';

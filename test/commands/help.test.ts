@@ -70,7 +70,7 @@ describe('the CLI help', () => {
     expect(text).toContain('\n      --socket PATH  ');
     expect(text).toContain('\nexamples:\n  tend logs web -n 20\n  tend logs all -f');
     for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
-    expect(usageOf(findCommand('up')!)).toBe('up [-c FILE] [--socket PATH]');
+    expect(usageOf(findCommand('up')!)).toBe('up [NAME...] [-d] [--timeout D] [-c FILE] [--socket PATH]');
   });
   it('every command has a summary, an example of itself, and help for every flag', () => {
     for (const c of COMMANDS) {

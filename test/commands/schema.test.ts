@@ -40,7 +40,7 @@ describe('at the daemon\'s edge', () => {
     expect([bad.code, bad.message]).toEqual(['bad_request', 'logs: bad request: args.names: expected a list of service names']);
     const unknown = await rejection(c.request('frobnicate' as never));
     expect(unknown.code).toBe('unknown_command');
-    expect(unknown.message).toMatch(/^unknown command "frobnicate" \(known: approve, disable, enable, events, history, logs, ping, reject, reload, restart, run, shutdown, signal, start, status, stop, why\)$/);
+    expect(unknown.message).toMatch(/^unknown command "frobnicate" \(known: approve, disable, enable, events, history, logs, ping, reject, reload, restart, run, shutdown, signal, start, status, stop, wait, why\)$/);
     expect(called).toBe(0);
     expect(await c.request('status', {})).toEqual({ ok: true });
     expect(called).toBe(1);

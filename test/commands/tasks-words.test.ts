@@ -15,8 +15,16 @@ describe('tend run: the request', () => {
     expect(buildRequest(taskRun, ['backup', '-f', '--no-wait'])!.args).toEqual({ name: 'backup', follow: true, wait: false });
   });
 
-  it('NAME -- CMD [ARGS] is the transient form: the words after -- become `command`, flags among them kept', () => {
-    expect(buildRequest(taskRun, ['tmp', '--', 'sleep', '-x', '5'])!.args).toEqual({ name: 'tmp', follow: false, wait: true, command: ['sleep', '-x', '5'] });
+  it('NAME -- CMD [ARGS] is the transient form: the words after -- become `command`, flags among them kept; with the caller\'s folder and environment', () => {
+    expect(buildRequest(taskRun, ['tmp', '--', 'sleep', '-x', '5'])!.args).toEqual({
+      name: 'tmp',
+      wait: true,
+      command: ['sleep', '-x', '5'],
+      cwd: process.cwd(),
+      env: expect.objectContaining({ PATH: process.env.PATH }),
+    });
+    expect(buildRequest(taskRun, ['tmp', '--no-wait', '--', 'sleep', '5'])!.args).toMatchObject({ wait: false, command: ['sleep', '5'] });
+    expect(() => buildRequest(taskRun, ['tmp', '-f', '--', 'sleep', '5'])).toThrow(new UsageError('run: --follow is for tasks; tend logs tmp -f follows a transient service'));
   });
 
   it('refuses words after NAME without --, and -- without a command', () => {

@@ -55,7 +55,7 @@ describe('tend init', () => {
     const p = emptyProject();
     const r = await p.run(['init']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('wrote tend.yaml (1 service: hello)\nnext: tend up   (then tend status from another terminal)\n');
+    expect(r.stdout).toBe('wrote tend.yaml (1 service: hello)\nnext: tend up -d   (then tend status)\n');
     const text = readFileSync(join(p.dir, 'tend.yaml'), 'utf8');
     expect(text).toMatch(/^# tend\.yaml: the services tend runs\./);
     expect((await p.run(['check'])).stdout).toBe(`${p.dir}/tend.yaml: ok (1 service, 1 instance)\n`);

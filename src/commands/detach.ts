@@ -1,0 +1,109 @@
+// Starting tend's daemon in the background, for `tend up -d` and for `tend run NAME -- CMD` where
+// none runs: `tend up` itself (the same program, the same node flags), in a session of its own,
+// stdin from /dev/null, stdout and stderr to log_dir/tend.out (its state lines, warnings, a
+// crash); then waiting until its socket answers, or it has exited (its last lines say why).
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Client } from '../control/client.js';
+import { TendError } from '../core/errors.js';
+
+/**
+ * The variable that tells a `tend up` it was started in the background: `config` (`tend up -d`)
+ * or `bare` (no config: `tend run NAME -- CMD`). The daemon reads it and takes it out of its
+ * environment before a service could inherit it.
+ */
+export const DETACHED_VAR = 'TEND_DETACHED';
+
+/** How a background `tend up` was started. */
+export type DetachedMode = 'config' | 'bare';
+
+/** Reads (and removes) DETACHED_VAR: how this `tend up` was started, undefined in the foreground. */
+export function takeDetachedMode(env: NodeJS.ProcessEnv = process.env): DetachedMode | undefined {
+  const v = env[DETACHED_VAR];
+  delete env[DETACHED_VAR];
+  return v === 'config' || v === 'bare' ? v : undefined;
+}
+
+/** Where a bare daemon of `dir` writes its own output: the default log_dir (config/build.ts DEFAULTS.logDir), tend.out. */
+export function bareOutFile(dir: string): string {
+  return resolve(dir, '.tend/logs', OUT_FILE);
+}
+
+/** The file in log_dir that a background daemon's stdout and stderr go to. */
+export const OUT_FILE = 'tend.out';
+
+/** What was started: its pid, and a connection to its socket. */
+export interface Detached {
+  pid: number;
+  client: Client;
+}
+
+/** What to start and where it will answer. */
+export interface DetachOptions {
+  /** the words after `tend` (`up -c FILE --socket PATH`) */
+  args: string[];
+  mode: DetachedMode;
+  /** its stdout and stderr (made anew) */
+  out: string;
+  socket: string;
+  connect(path: string): Promise<Client>;
+  /** how long it may take to answer (default 60 s: a loaded machine, a large config) */
+  timeoutMs?: number;
+}
+
+/** Its last lines, for the error that says why it did not come up. */
+function lastLines(file: string, n = 20): string {
+  try {
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    return lines.slice(-n).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Why: both callers start the same daemon the same way. Throws TendError('start_failed') with its last words. */
+export async function startDetached(o: DetachOptions): Promise<Detached> {
+  const { spawn } = await import('node:child_process');
+  mkdirSync(dirname(o.out), { recursive: true });
+  const fd = openSync(o.out, 'w', 0o600);
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...o.args], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, [DETACHED_VAR]: o.mode },
+    });
+  } finally {
+    closeSync(fd);
+  }
+  let ended: string | undefined;
+  const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+    ended = code !== null ? `exit code ${code}` : `killed by ${signal}`;
+  };
+  const onError = (e: Error): void => void (ended = e.message);
+  child.on('exit', onExit);
+  child.on('error', onError);
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      if (ended !== undefined) {
+        const said = lastLines(o.out);
+        throw new TendError('start_failed', `the daemon exited while starting (${ended})${said ? `:\n${said}` : `; nothing in ${o.out}`}`);
+      }
+      try {
+        return { pid: child.pid!, client: await o.connect(o.socket) };
+      } catch (e) {
+        if (!(e instanceof TendError) || e.code !== 'no_daemon') throw e;
+      }
+      if (Date.now() > deadline) {
+        throw new TendError('start_failed', `the daemon (pid ${child.pid}) did not answer on ${o.socket} within ${timeoutMs / 1000}s; see ${o.out}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    child.off('exit', onExit);
+    child.off('error', onError);
+    child.unref();
+  }
+}

@@ -1,0 +1,101 @@
+// `tend up -d`: the daemon in the background. Starts `tend up` detached (detach.ts), waits until
+// every service wanted up has started or failed (the hidden `wait` request), prints the status
+// table and exits: 0, or 1 with each failing instance's reason (the daemon stays up). When a
+// daemon already answers on the socket, nothing is started twice: it says so, starts the named
+// services if any (as `tend start`), prints the status and exits 0.
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Client } from '../control/client.js';
+import { TendError } from '../core/errors.js';
+import { unknownNames } from '../daemon/select.js';
+import { EXIT, type CliEnv, type Parsed } from './command.js';
+import { OUT_FILE, startDetached } from './detach.js';
+import { reportError } from './run.js';
+import { status } from './status.js';
+
+/** A path for people: relative to here when inside it. */
+function shown(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r && !r.startsWith('..') ? r : path;
+}
+
+/** Prints the status table, as `tend status` does. */
+async function printStatus(client: Client, env: CliEnv): Promise<void> {
+  status.print(await client.request('status', {}), env, {});
+}
+
+/** Why: `tend up -d` and `tend up -d NAME...` (see the file comment). `timeout`: ms to wait for the services. */
+export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promise<number> {
+  const names = p.positionals;
+  const { connect } = await import('../control/client.js');
+  const socket = await env.socketPath(p.flags);
+  let client: Client | undefined;
+  try {
+    client = await connect(socket);
+  } catch (e) {
+    if (!(e instanceof TendError) || e.code !== 'no_daemon') return reportError(e, env);
+  }
+  const file = env.configPath(p.flags);
+  if (client) return alreadyUp(client, socket, file, names, timeout, env);
+
+  const spec = await env.loadConfig(file, false, p.flags);
+  if (!spec) return EXIT.usage;
+  const unknown = unknownNames(spec, names);
+  if (unknown.length) return unknownService(unknown, spec.services.map((s) => s.name), env);
+  const at = env.socketGiven(p.flags) ? socket : spec.settings.socket;
+  const out = join(spec.settings.logDir, OUT_FILE);
+  let pid: number;
+  try {
+    ({ pid, client } = await startDetached({ args: ['up', '-c', file, '--socket', at, ...names], mode: 'config', out, socket: at, connect }));
+  } catch (e) {
+    return reportError(e, env);
+  }
+  try {
+    env.out(`tend runs in the background (pid ${pid}); its own output goes to ${shown(out)}; tend shutdown stops it\n`);
+    const r = await client.request('wait', { timeout });
+    await printStatus(client, env);
+    for (const f of r.failed) env.err(`tend: ${f.name}: ${f.reason}\n`);
+    return r.failed.length ? EXIT.failed : EXIT.ok;
+  } catch (e) {
+    return reportError(e, env);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * A daemon already answers: say so, start what was named, show the status. One that runs another
+ * config than `file` (or none, started by `tend run NAME -- CMD`) is not what was asked for: exit 1.
+ */
+async function alreadyUp(client: Client, socket: string, file: string, names: string[], timeout: number, env: CliEnv): Promise<number> {
+  try {
+    const { pid, config } = await client.request('ping', {});
+    env.out(`tend already runs on ${shown(socket)} (pid ${pid})\n`);
+    if (config !== file && existsSync(file)) {
+      const runs = config ? `it runs ${shown(config)}` : 'it runs no config (started by tend run NAME -- CMD)';
+      env.err(`tend: ${runs}, not ${shown(file)}: tend shutdown stops it, then tend up -d starts ${shown(file)}\n`);
+      return EXIT.failed;
+    }
+    let code: number = EXIT.ok;
+    if (names.length) {
+      try {
+        const r = await client.request('start', { names, timeout });
+        env.out(`started ${r.started.join(', ')}${r.also.length ? ` (and dependencies ${r.also.join(', ')})` : ''}\n`);
+      } catch (e) {
+        code = reportError(e, env);
+      }
+    }
+    await printStatus(client, env);
+    return code;
+  } catch (e) {
+    return reportError(e, env);
+  } finally {
+    client.close();
+  }
+}
+
+/** `tend up NAME` of a name the config does not have: exit 2, naming the known ones. */
+export function unknownService(unknown: readonly string[], known: readonly string[], env: Pick<CliEnv, 'err'>): number {
+  env.err(`tend: unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known.join(', ') || 'none'})\n`);
+  return EXIT.usage;
+}

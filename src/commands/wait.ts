@@ -1,0 +1,78 @@
+// `wait` (hidden): waits until every instance wanted up has started, or failed, and says which
+// did. `tend up -d` sends it once the daemon it started answers; the socket answers before the
+// services are in the store, so it waits for the end of start-up first. Started means what it
+// means to `tend start`: running (past its readiness probe, or up for 1 s), or completed.
+import { TendError } from '../core/errors.js';
+import { hasSchedule, type Instance, wantsUp } from '../core/instance.js';
+import { count, names, optional, shape } from './schema.js';
+import type { SocketCommand } from './command.js';
+import type { CommandContext } from './context.js';
+import { EXIT } from './command.js';
+import { FIND_DAEMON, JSON_FLAG } from './flags.js';
+import { ids, list } from './lifecycle.js';
+import { parseTimeout } from './parse.js';
+
+/** Its request. */
+export interface WaitArgs {
+  /** the instances to wait for (none: every instance wanted up) */
+  names?: string[];
+  /** milliseconds (default 60 s) */
+  timeout?: number;
+}
+
+/** Its reply: those that started, and those that did not, with why. */
+export interface WaitReply {
+  started: string[];
+  failed: Array<{ name: string; reason: string }>;
+}
+
+/** What `wait` waits for: wanted up and not a task resting between runs of its schedule. */
+function waitable(i: Instance): boolean {
+  return wantsUp(i) && !(hasSchedule(i.inst) && i.state === 'scheduled');
+}
+
+/** Why an instance is not started: its reason when failed, else where it still is. */
+function notStarted(d: CommandContext, i: Instance, timeoutMs: number): string {
+  if (i.state === 'failed') return i.reason;
+  const detail = d.statusRow(i, d.now()).detail;
+  return `still ${i.state} after ${Math.round(timeoutMs / 1000)}s${detail ? `: ${detail}` : ''}`;
+}
+
+/** `wait` (hidden; for `tend up -d`). */
+export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
+  name: 'wait',
+  summary: 'wait until every service wanted up has started or failed',
+  args: [{ name: 'NAME', kind: 'service', optional: true, repeat: true }],
+  flags: [{ name: 'timeout', value: { label: 'D', kind: 'duration' }, help: 'give up waiting after D (default 60s)' }, JSON_FLAG, ...FIND_DAEMON],
+  examples: ['wait', 'wait web --timeout 2m'],
+  hidden: true,
+  schema: shape<WaitArgs>({ names: optional(names), timeout: optional(count) }),
+  request(p) {
+    const t = p.flags.timeout;
+    return { names: p.positionals, timeout: typeof t === 'string' ? parseTimeout(t) : undefined };
+  },
+  print(r, io) {
+    if (r.started.length) io.out(`started ${list(r.started)}\n`);
+    for (const f of r.failed) io.err(`tend: ${f.name}: ${f.reason}\n`);
+  },
+  exitCode: (r) => (r.failed.length ? EXIT.failed : EXIT.ok),
+  async handle(args, d, rc) {
+    await d.startedUp?.();
+    const targets = args.names?.length ? d.resolve(args.names) : [...d.sup.store.values()].filter(waitable);
+    const timeoutMs = args.timeout ?? 60_000;
+    let failed: Instance[];
+    try {
+      failed = await d.waitStarted(targets, timeoutMs, rc.signal);
+    } catch (e) {
+      if (!(e instanceof TendError) || e.code !== 'timeout') throw e;
+      // the store at the deadline: what started, what did not and where it is
+      const now = targets.map((t) => d.sup.store.get(t.id) ?? t);
+      failed = now.filter((i) => i.state !== 'completed' && i.state !== 'running');
+    }
+    const bad = new Set(failed.map((f) => f.id));
+    return {
+      started: ids(targets.filter((t) => !bad.has(t.id))),
+      failed: failed.map((f) => ({ name: f.id, reason: notStarted(d, d.sup.store.get(f.id) ?? f, timeoutMs) })),
+    };
+  },
+};

@@ -1,0 +1,183 @@
+// `tend up -d` and `tend up NAME...` end to end with the built binary: the daemon in the
+// background returns once the services have started (status table, exit 0), or says which failed
+// and why (exit 1, the daemon stays); a daemon that dies while starting is reported with its last
+// words; a second `up -d` finds the first; `up NAME` brings up only those and their dependencies.
+// And the README's first run from an empty folder: tend init, tend up -d, tend status.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DetachedProject } from './detached.js';
+import { pidAlive, useProjects, waitFor } from './harness.js';
+
+const { track, project } = useProjects();
+const bg = (yaml?: string): DetachedProject => track(new DetachedProject(yaml));
+
+/** The status table's rows as NAME -> [STATE, DETAIL]. */
+function rows(table: string): Record<string, [string, string]> {
+  const lines = table.trim().split('\n');
+  const detailAt = lines[0]!.indexOf('DETAIL');
+  const out: Record<string, [string, string]> = {};
+  for (const l of lines.slice(1)) {
+    const [name, state] = l.split(/\s+/);
+    out[name!] = [state!, detailAt < 0 ? '' : l.slice(detailAt).trim()];
+  }
+  return out;
+}
+
+const STACK = `
+services:
+  db:
+    command: ["sh", "-c", "echo db says hi; exec sleep 1000"]
+  web:
+    command: ["sleep", "1001"]
+    depends_on: [db]
+  other:
+    command: ["sleep", "1002"]
+`;
+
+describe('tend up -d', () => {
+  it('returns once every service has started, printing the status; the daemon runs on in the background', async () => {
+    const p = bg(STACK);
+    const r = await p.run(['up', '-d']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [first, ...table] = r.stdout.trimEnd().split('\n');
+    expect(first).toMatch(/^tend runs in the background \(pid \d+\); its own output goes to \.tend\/logs\/tend\.out; tend shutdown stops it$/);
+    const pid = Number(/pid (\d+)/.exec(first!)![1]);
+    expect(pidAlive(pid)).toBe(true);
+    expect(table[0]).toMatch(/^NAME\s+STATE\s+PID/);
+    expect(Object.fromEntries(Object.entries(rows(table.join('\n'))).map(([k, v]) => [k, v[0]]))).toEqual({ db: 'running', web: 'running', other: 'running' });
+    // it answers as any daemon does
+    expect(await p.pid()).toBe(pid);
+    expect((await p.status()).map((s) => s.state)).toEqual(['running', 'running', 'running']);
+    // its state lines went to tend.out; the services' output to their logs, not echoed there
+    await waitFor(() => readFileSync(join(p.dir, '.tend/logs/db.log'), 'utf8').includes('db says hi'), 'the db log');
+    const out = readFileSync(p.outFile, 'utf8');
+    expect(out).toMatch(/ db running started\n/);
+    expect(out).not.toContain('db says hi');
+    // a second up -d finds it: nothing is started twice
+    const again = await p.run(['up', '-d']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`^tend already runs on \\.tend/tend\\.sock \\(pid ${pid}\\)\\nNAME`));
+    expect(await p.pid()).toBe(pid);
+    const down = await p.run(['shutdown']);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain(`tend exited (pid ${pid})`);
+    expect(pidAlive(pid)).toBe(false);
+  });
+
+  it('exits 1 with the reason of each service that failed; the daemon stays up', async () => {
+    const p = bg(`
+services:
+  ok:
+    command: ["sleep", "1000"]
+  bad:
+    command: ["sh", "-c", "echo boom >&2; exit 3"]
+    backoff: { initial: 10ms }
+    start_limit: { burst: 2 }
+`);
+    const r = await p.run(['up', '-d']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('tend: bad: exited with code 3 twice within 60s; start limit reached\n');
+    const t = rows(r.stdout.split('\n').slice(1).join('\n'));
+    expect(t.ok![0]).toBe('running');
+    expect(t.bad).toEqual(['failed', 'exited with code 3 twice within 60s; start limit reached']);
+    expect(await p.pid()).toBeGreaterThan(0);
+  });
+
+  it('gives up waiting at --timeout, saying where each service is', async () => {
+    const p = bg(`
+services:
+  slow:
+    command: ["sleep", "1000"]
+    readiness: { exec: "false", interval: 100ms }
+`);
+    const r = await p.run(['up', '-d', '--timeout', '1s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tend: slow: still starting after 1s: not ready: /);
+  });
+
+  it('reports a daemon that dies while starting with its last words, exit 1', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((res) => busy.listen(0, '127.0.0.1', res));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const p = bg(`
+settings:
+  http: 127.0.0.1:${port}
+services:
+  a:
+    command: ["sleep", "1000"]
+`);
+      const r = await p.run(['up', '-d']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^tend: the daemon exited while starting \(exit code 1\):\n/);
+      expect(r.stderr).toContain('EADDRINUSE');
+      expect(await p.pid()).toBeUndefined();
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('checks the config first: a broken one is printed, exit 2, nothing started', async () => {
+    const p = bg('services:\n  web:\n    command: ["sleep", "1"]\n    restart: alway\n');
+    const r = await p.run(['up', '-d']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('services.web.restart');
+    expect(existsSync(p.socket)).toBe(false);
+  });
+});
+
+describe('tend up NAME...', () => {
+  it('starts only those and their dependencies; the others are stopped, saying why; with -d too', async () => {
+    const p = bg(STACK);
+    const r = await p.run(['up', '-d', 'web']);
+    expect(r.code).toBe(0);
+    const t = rows(r.stdout.split('\n').slice(1).join('\n'));
+    expect(t).toEqual({ db: ['running', ''], web: ['running', ''], other: ['stopped', 'not selected by tend up web'] });
+    // `up -d NAME` on a running daemon starts the named ones
+    const more = await p.run(['up', '-d', 'other']);
+    expect(more.code).toBe(0);
+    expect(more.stdout).toMatch(/\(pid \d+\)\nstarted other\nNAME/);
+    expect((await p.status()).map((s) => s.state)).toEqual(['running', 'running', 'running']);
+  });
+
+  it('in the foreground', async () => {
+    const p = project(STACK);
+    await p.up(['other']);
+    await p.waitState('other', 'running');
+    const s = await p.status();
+    expect(s.map((x) => [x.name, x.state, x.detail])).toEqual([
+      ['db', 'stopped', 'not selected by tend up other'],
+      ['web', 'stopped', 'not selected by tend up other'],
+      ['other', 'running', ''],
+    ]);
+  });
+
+  it('refuses a name the config does not have, exit 2', async () => {
+    const p = bg(STACK);
+    for (const args of [['up', 'wbe'], ['up', '-d', 'wbe', 'x']]) {
+      const r = await p.run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^tend: unknown services? "wbe".* \(known: db, web, other\)\n$/);
+    }
+    expect(existsSync(p.socket)).toBe(false);
+  });
+});
+
+describe("the README's first run", () => {
+  it('from an empty folder: tend init, tend up -d, tend status', async () => {
+    const p = bg();
+    const init = await p.run(['init']);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toBe('wrote tend.yaml (1 service: hello)\nnext: tend up -d   (then tend status)\n');
+    const up = await p.run(['up', '-d']);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toMatch(/\nNAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+CPU\s+MEM\nhello\s+running\s+\d+/);
+    const st = await p.run(['status']);
+    expect(st.code).toBe(0);
+    expect(st.stdout).toMatch(/^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+CPU\s+MEM\nhello\s+running\s+\d+/);
+    await waitFor(() => readFileSync(join(p.dir, '.tend/logs/hello.log'), 'utf8').includes('hello from tend'), 'hello to say hello');
+  });
+});
