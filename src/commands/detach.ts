@@ -36,6 +36,8 @@ export const OUT_FILE = 'tend.out';
 export interface Detached {
   pid: number;
   client: Client;
+  /** how it ended ("exit code 1"), once it has; undefined while it runs */
+  ended(): string | undefined;
 }
 
 /** What to start and where it will answer. */
@@ -85,6 +87,7 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
   child.on('error', onError);
   const timeoutMs = o.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
+  let done = false;
   try {
     for (;;) {
       if (ended !== undefined) {
@@ -92,7 +95,9 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
         throw new TendError('start_failed', `the daemon exited while starting (${ended})${said ? `:\n${said}` : `; nothing in ${o.out}`}`);
       }
       try {
-        return { pid: child.pid!, client: await o.connect(o.socket) };
+        const client = await o.connect(o.socket);
+        done = true; // the exit listener stays: a later failure of its start-up is told by it
+        return { pid: child.pid!, client, ended: () => ended };
       } catch (e) {
         if (!(e instanceof TendError) || e.code !== 'no_daemon') throw e;
       }
@@ -102,8 +107,24 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
-    child.off('exit', onExit);
-    child.off('error', onError);
+    if (!done) {
+      child.off('exit', onExit);
+      child.off('error', onError);
+    }
     child.unref();
   }
+}
+
+/**
+ * A connection lost while waiting on a daemon just started: when that daemon has exited (within a
+ * few seconds), the error that says so with its last words; else undefined (report the loss itself).
+ */
+export async function exitedWhileStarting(d: Detached, out: string): Promise<TendError | undefined> {
+  const deadline = Date.now() + 5000;
+  while (d.ended() === undefined) {
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const said = lastLines(out);
+  return new TendError('start_failed', `the daemon exited while starting (${d.ended()})${said ? `:\n${said}` : `; nothing in ${out}`}`);
 }

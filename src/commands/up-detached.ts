@@ -9,7 +9,7 @@ import type { Client } from '../control/client.js';
 import { TendError } from '../core/errors.js';
 import { unknownNames } from '../daemon/select.js';
 import { EXIT, type CliEnv, type Parsed } from './command.js';
-import { OUT_FILE, startDetached } from './detach.js';
+import { type Detached, exitedWhileStarting, OUT_FILE, startDetached } from './detach.js';
 import { reportError } from './run.js';
 import { status } from './status.js';
 
@@ -44,12 +44,14 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   if (unknown.length) return unknownService(unknown, spec.services.map((s) => s.name), env);
   const at = env.socketGiven(p.flags) ? socket : spec.settings.socket;
   const out = join(spec.settings.logDir, OUT_FILE);
-  let pid: number;
+  let d: Detached;
   try {
-    ({ pid, client } = await startDetached({ args: ['up', '-c', file, '--socket', at, ...names], mode: 'config', out, socket: at, connect }));
+    d = await startDetached({ args: ['up', '-c', file, '--socket', at, ...names], mode: 'config', out, socket: at, connect });
+    client = d.client;
   } catch (e) {
     return reportError(e, env);
   }
+  const pid = d.pid;
   try {
     env.out(`tend runs in the background (pid ${pid}); its own output goes to ${shown(out)}; tend shutdown stops it\n`);
     const r = await client.request('wait', { timeout });
@@ -57,7 +59,9 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
     for (const f of r.failed) env.err(`tend: ${f.name}: ${f.reason}\n`);
     return r.failed.length ? EXIT.failed : EXIT.ok;
   } catch (e) {
-    return reportError(e, env);
+    // the daemon served its socket, then a later part of its start-up failed (a busy http port)
+    const died = e instanceof TendError && e.code === 'connection_lost' ? await exitedWhileStarting(d, out) : undefined;
+    return reportError(died ?? e, env);
   } finally {
     client.close();
   }
