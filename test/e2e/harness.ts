@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import { connect } from '../../src/control/client.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/tend.cjs', import.meta.url));
 
@@ -114,7 +115,7 @@ export class Project {
     this.exit = new Promise((r) => child.on('exit', (code) => r(code)));
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
-      return existsSync(this.socket) && (await this.run(['status'])).code === 0;
+      return existsSync(this.socket) && (await this.ask('status', {})) !== undefined;
     }, 'the daemon socket');
   }
 
@@ -125,7 +126,30 @@ export class Project {
     return tend(this.dir, args, { env: { ...this.clientEnv, ...env } });
   }
 
+  /**
+   * One request on the project's socket from this process, for the waits of the tests: a poll
+   * that started a `tend` process every 25 ms kept the CPU busy with node start-ups. undefined
+   * when the socket is elsewhere (settings.socket) or does not answer: the caller runs the CLI.
+   */
+  private async ask(cmd: string, args: Record<string, unknown>): Promise<any> {
+    const path = this.clientEnv.TEND_SOCKET ?? this.socket;
+    if (!existsSync(path)) return undefined;
+    let c;
+    try {
+      c = await connect(path, { timeoutMs: 10_000 });
+    } catch {
+      return undefined;
+    }
+    try {
+      return await (c as unknown as { request(cmd: string, args: unknown): Promise<unknown> }).request(cmd, args);
+    } finally {
+      c.close();
+    }
+  }
+
   async status(): Promise<Array<Record<string, any>>> {
+    const asked = await this.ask('status', {});
+    if (asked !== undefined) return asked.services;
     const r = await this.run(['status', '--json']);
     if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
@@ -137,6 +161,8 @@ export class Project {
 
   /** The journal, oldest first (its last n entries). */
   async events(n = 10_000): Promise<JournalEvent[]> {
+    const asked = await this.ask('events', { lines: n });
+    if (asked !== undefined) return asked.events;
     const r = await this.run(['events', '-n', String(n), '--json']);
     if (r.code !== 0) throw new Error(`events failed: ${r.stderr}`);
     return JSON.parse(r.stdout);

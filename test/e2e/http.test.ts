@@ -195,7 +195,7 @@ settings:
   http: 127.0.0.1:${port}
 services:
   slow:
-    command: trap 'sleep 3; exit 0' TERM; echo trapped; while :; do sleep 0.1; done
+    command: trap 'while [ ! -e go ]; do sleep 0.1; done; exit 0' TERM; echo trapped; while :; do sleep 0.1; done
     readiness: { log: trapped }   # running once the trap is set: a SIGTERM before it would end it at once
     stop_timeout: 10s
 `);
@@ -206,6 +206,7 @@ services:
     await waitFor(async () => (await ready(port)).status === 503, '/readyz 503 while stopping');
     expect((await ready(port)).body).toEqual({ ready: false, shutting_down: true, not_ready: [] });
     expect((await request(port, '/healthz')).status).toBe(200);
+    writeFileSync(join(p.dir, 'go'), ''); // now the service may finish stopping
     expect(await p.exit).toBe(0);
   }, 60_000);
 
