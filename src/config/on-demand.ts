@@ -66,7 +66,9 @@ export const WORKER = fileURLToPath(new URL('./parse-worker.js', import.meta.url
  * or an unusual layout) 150-320 ms, all of it a stop of the loop; at 128 KiB the full one takes up
  * to 730 ms, at 1 MiB 1.2 s. A worker costs 150-450 ms more before the reply (its start and the
  * bundle compiled anew), but stops the loop only to hand over and take back the caches and the
- * Spec: 5-40 ms up to 256 KiB, 35-115 ms at 1 MiB.
+ * Spec: 5-40 ms up to 256 KiB, 35-115 ms at 1 MiB. (Measured in a plain node; the daemon runs V8
+ * without its optimizing compiler, daemon/memory.ts, and there a parse takes 2-3x as long, in
+ * either thread: 6-8 s for the full parse of 1 MiB on a loaded machine.)
  */
 export const WORKER_BYTES = 64 * 1024;
 
