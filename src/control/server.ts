@@ -36,6 +36,8 @@ export interface ControlServerOptions {
   maxInflight?: { perConnection?: number; total?: number };
   /** the line limit of replies and the size of their parts (defaults: 1 MiB, 256 KiB) */
   replySizes?: ReplySizes;
+  /** told the size of every chunk read from any connection (the daemon collects after a flood) */
+  onInput?(bytes: number): void;
 }
 
 /** A listening control server. */
@@ -83,6 +85,8 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
       peer = undefined; // unknown: a request then says so
     }
     const conn = new Connection(socket, connOpts, peer);
+    const onInput = opts.onInput;
+    if (onInput) socket.on('data', (chunk: Buffer) => onInput(chunk.length));
     conns.add(conn);
     socket.once('close', () => conns.delete(conn));
     let refusal: string | undefined;

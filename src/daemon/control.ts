@@ -5,6 +5,7 @@ import { createControlServer, type ControlServer } from '../control/server.js';
 import type { DaemonContext } from '../commands/context.js';
 import type { LogRegistry } from '../logs/registry.js';
 import { COMMAND_TABLE, makeHandler } from './commands.js';
+import { collectAfterInput } from './memory.js';
 import type { Part } from './parts.js';
 import { peerOf, refusePeer } from './peer.js';
 
@@ -29,6 +30,7 @@ export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, 
         allowPeer: (s) => refusePeer(s),
         peerOf,
         onError: (m) => journal.add('tend', 'error', m),
+        onInput: collectAfterInput(),
       });
     },
     close: () => server?.close(),

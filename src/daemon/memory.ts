@@ -1,6 +1,6 @@
 // The daemon's memory: V8 set up for a small, mostly idle process, and garbage collected when tend
 // knows it was made: after the config parse (the parser itself, see config/on-demand.ts), once
-// start-up has settled, and after a burst of reloads. An idle daemon allocates almost nothing, so
+// start-up has settled, after a burst of reloads, and after a flood of control input. An idle daemon allocates almost nothing, so
 // V8 alone would keep that garbage until an idle GC of its own some 8 s after start-up (its
 // "memory reducer", which for a small heap only guesses from a timer) or, after a reload, for good.
 import { setFlagsFromString } from 'node:v8';
@@ -63,4 +63,33 @@ export function collectOnceSettled(sup: Supervisor, shuttingDown: () => boolean)
   void waitUntil(sup, () => settled(sup), STARTUP_GC_BOUND_MS, { unref: true }).then(() => {
     if (!shuttingDown()) collectGarbage();
   });
+}
+
+/** Control input (bytes read from every connection) after which tend collects, once it is quiet. */
+export const INPUT_GC_BYTES = 16 * 1024 * 1024;
+
+/** Quiet time after the last input of such a burst before its garbage is collected (as after reloads). */
+export const INPUT_GC_QUIET_MS = 1000;
+
+/**
+ * The control server's input hook: each request line is parsed, so a flood of large lines (a
+ * client gone wrong, or abuse) leaves its garbage, ~25 MB after 200 lines of 1 MiB, until some
+ * later full GC (V8's memory reducer is off, see tuneV8). Once INPUT_GC_BYTES came in, the first
+ * INPUT_GC_QUIET_MS without input collects it.
+ */
+export function collectAfterInput(collect: () => void = collectGarbage, bytes = INPUT_GC_BYTES, quietMs = INPUT_GC_QUIET_MS): (n: number) => void {
+  let seen = 0;
+  let timer: NodeJS.Timeout | undefined;
+  return (n) => {
+    seen += n;
+    if (seen < bytes) return;
+    if (timer) timer.refresh();
+    else {
+      timer = setTimeout(() => {
+        seen = 0;
+        timer = undefined;
+        collect();
+      }, quietMs).unref();
+    }
+  };
 }

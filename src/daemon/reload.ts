@@ -46,6 +46,25 @@ const APPLIED_BY: Record<ConfigSource, [string, string]> = {
   'file changed': ['applied', 'by the file watch'],
 };
 
+/** Keys one line of a plan names; past them it says how many more (a reload that sets 900 variables). */
+const FIELDS_SHOWN = 10;
+
+/** Lines of a plan its journal entry keeps (the journal holds 10,000 entries); past them, how many more. */
+const JOURNAL_LINES = 20;
+
+/** `a, b, c` or, past FIELDS_SHOWN, `a, b, ... and 890 more`. */
+function fieldList(fields: string[]): string {
+  if (fields.length <= FIELDS_SHOWN) return fields.join(', ');
+  return `${fields.slice(0, FIELDS_SHOWN).join(', ')} and ${fields.length - FIELDS_SHOWN} more`;
+}
+
+/** A plan as one journal line: its lines joined by "; ", at most JOURNAL_LINES of them. */
+function journalText(text: string): string {
+  const lines = text.split('\n');
+  if (lines.length <= JOURNAL_LINES) return lines.join('; ');
+  return [...lines.slice(0, JOURNAL_LINES - 1), `and ${lines.length - JOURNAL_LINES + 1} more lines`].join('; ');
+}
+
 /** The words of a reload plan, one line a change; a "~" line names the keys that changed. */
 export function planText(p: ReloadPlan): string {
   const lines: string[] = [];
@@ -56,8 +75,8 @@ export function planText(p: ReloadPlan): string {
   }
   for (const a of p.added) lines.push(`+ ${a}`);
   for (const a of p.removed) lines.push(`- ${a}`);
-  for (const c of p.changed) lines.push(`~ ${c.id} (${c.fields.join(', ')}${c.runsAgain ? '; runs again' : ''})`);
-  for (const c of p.inPlace) lines.push(`~ ${c.id} (${c.fields.join(', ')}; applied in place, no restart)`);
+  for (const c of p.changed) lines.push(`~ ${c.id} (${fieldList(c.fields)}${c.runsAgain ? '; runs again' : ''})`);
+  for (const c of p.inPlace) lines.push(`~ ${c.id} (${fieldList(c.fields)}; applied in place, no restart)`);
   lines.push(`= ${p.unchanged} unchanged`);
   for (const s of p.needsRestart) lines.push(`! settings.${s} changed: needs a restart of tend to apply`);
   if (p.dryRun) lines.push('(dry run: nothing was changed)');
@@ -158,7 +177,7 @@ export function createReloader(d: ReloadDeps) {
       else fresh.push(byId.get(id)!);
     }
     sup.add(fresh);
-    d.journal.add('tend', 'reload', `${by}: ${result.text.replace(/\n/g, '; ')}`);
+    d.journal.add('tend', 'reload', `${by}: ${journalText(result.text)}`);
     return result;
   }
 

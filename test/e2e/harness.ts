@@ -116,7 +116,7 @@ export class Project {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
       return existsSync(this.socket) && (await this.ask('status', {})) !== undefined;
-    }, 'the daemon socket');
+    }, 'the daemon socket', 60_000); // generous: a loaded machine, or a config of 1 MiB to parse
   }
 
   /** the environment of every one-shot command this project runs (e.g. TEND_SOCKET) */

@@ -1,0 +1,64 @@
+// A flood of large request lines with the built binary (issue 13): the memory it took is given
+// back once the flood is over (the daemon collects its garbage after much input and 1 s of quiet,
+// daemon/memory.ts), not left until some later collection. RSS is read from /proc (VmRSS) and
+// held to a generous bound, waited for; no duration is asserted.
+import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useProjects, waitFor } from './harness.js';
+
+const { project } = useProjects();
+let sockets: net.Socket[] = [];
+afterEach(() => {
+  for (const s of sockets) s.destroy();
+  sockets = [];
+});
+
+/** The resident memory of a process, in MB. */
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) / 1024;
+}
+
+describe('a flood of 1 MiB request lines', () => {
+  it('each is answered, and the memory it took is given back once it is over', async () => {
+    const p = project('settings:\n  echo: false\nservices:\n  nap:\n    command: sleep 1000\n');
+    await p.up();
+    await p.waitState('nap', 'running');
+    const pid = p.daemon!.pid!;
+    // the daemon settled: start-up's garbage collected (at most 10 s after start-up)
+    await new Promise((r) => setTimeout(r, 1500));
+    const before = rssMb(pid);
+
+    const socket = net.connect(p.socket);
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    let replies = 0;
+    let buf = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (s: string) => {
+      buf += s;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        replies++;
+        buf = buf.slice(nl + 1);
+      }
+    });
+    // lines just under the limit, each a request the daemon parses and refuses (an unknown command)
+    const N = 200;
+    for (let i = 0; i < N; i++) {
+      const line = `{"id":${i},"cmd":"nope","args":{"pad":"${String.fromCharCode(97 + (i % 26)).repeat(1024 * 1024 - 100)}"}}\n`;
+      if (!socket.write(line)) await new Promise((r) => socket.once('drain', r));
+    }
+    await waitFor(() => replies === N, 'an answer to every line', 120_000);
+    const after = rssMb(pid);
+    console.log(`daemon RSS: ${before.toFixed(0)} MB before the flood of ${N} MiB, ${after.toFixed(0)} MB at its end`);
+    // the connection stays open (nothing closes it): the flood is over, and its garbage goes
+    await waitFor(() => rssMb(pid) < before + 10, `the daemon's RSS back within 10 MB of ${before.toFixed(0)} MB`, 30_000);
+    console.log(`daemon RSS once quiet: ${rssMb(pid).toFixed(0)} MB`);
+    expect((await p.run(['status'])).code).toBe(0);
+  }, 300_000);
+});
