@@ -173,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
       const missing = e instanceof TendError && e.code === 'no_daemon' && !socketGiven(flags) ? noConfig(flags) : undefined;
       throw missing ? new TendError('no_daemon', `${e instanceof Error ? e.message : String(e)}\n${missing.trimEnd()}`) : e;
     };
-    return runCommand(cmd, words, { out, err, color: env.color, width, connect: () => connect(path).catch(withHint) });
+    return runCommand(cmd, words, { out, err, color: env.color, width, connect: () => connect(path).catch(withHint), configPath: () => configPath(flags) });
   }
   let p: Parsed;
   try {
