@@ -61,7 +61,7 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
     JSON_FLAG,
     ...FIND_DAEMON,
   ],
-  examples: ['events -n 20', 'events web --since 1h', 'events -f'],
+  examples: ['events -n 20', 'events web --since 1h -f'],
   notes: 'NAME... keeps the entries of those services (a replica set: all of its instances). The journal is kept in log_dir/tend.events: it survives a restart of tend, and is read with no daemon running.',
   schema: shape<EventsArgs>({
     names: optional(names),

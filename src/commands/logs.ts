@@ -76,7 +76,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
     { ...JSON_FLAG, help: 'one JSON object a line: {ts, instance, stream, line}' },
     ...FIND_DAEMON,
   ],
-  examples: ['logs web -n 20', 'logs all -f', 'logs web --since 10m --grep "timeout|refused" -i -t'],
+  examples: ['logs web -n 20', 'logs all -f --since 10m --grep "timeout|refused" -i -t'],
   notes:
     `Lines of several instances are prefixed with the name; stderr lines are marked err. Lines rotated away past logs.keep are said to be gone, on stderr. ` +
     `The files are read by tend logs itself: it works with no daemon running (the config's log_dir). ${NAME_NOTE}`,

@@ -37,7 +37,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
     } catch (err) {
       if (!((err as TendError).code === 'no_daemon' && io.configPath)) throw err;
       const where = await configJournal(io.configPath(), names);
-      const ends = await printFile({ ...where, keep: 0 }, range, print, io);
+      const ends = await printFile({ ...where, keep: 0 }, range, print, io, json && !args.follow);
       if (!args.follow) return EXIT.ok;
       const wanted = new Set(where.services);
       await followFiles([{ instance: 'tend', file: where.file }], ends, (batch) => {
@@ -57,7 +57,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
     const c = client as unknown as Untyped;
     if (!args.follow) {
       const where = (await c.request('events', { names, where: true })) as EventsWhere;
-      await printFile(where, range, print, io);
+      await printFile(where, range, print, io, json);
       return EXIT.ok;
     }
     let waiting: JournalEvent[] | undefined = [];
@@ -95,15 +95,28 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
   }
 }
 
-/** Prints the entries of the file; resolves with where the live file ended (to follow it). */
+/**
+ * Prints the entries of the file (`array`: as one JSON array, streamed, as `events --json` always
+ * printed); resolves with where the live file ended (to follow it).
+ */
 async function printFile(
   where: EventsWhere,
   range: { n?: number; since?: number; until?: number },
   print: (e: JournalEvent) => string,
   io: RunIo,
+  array = false,
 ): Promise<Map<string, number>> {
   const r = await readJournal(where.file, { ...range, services: where.services, keep: where.keep || undefined, upTo: where.up_to });
   if (r.gone.length > 0) io.err(`tend: older entries are gone, rotated away: the oldest kept is from ${localTime(r.gone[0]!.before)}\n`);
-  for await (const batch of r.entries()) io.out(batch.map(print).join(''));
+  let first = true;
+  if (array) io.out('[');
+  for await (const batch of r.entries()) {
+    if (!array) io.out(batch.map(print).join(''));
+    else {
+      io.out(`${first ? '' : ','}${batch.map((e) => JSON.stringify(e)).join(',')}`);
+      first = false;
+    }
+  }
+  if (array) io.out(']\n');
   return r.ends;
 }
