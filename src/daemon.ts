@@ -94,7 +94,10 @@ export async function runDaemon(initial: Spec, io: DaemonIo): Promise<number> {
         shuttingDown,
         tasks,
         shutdownTimeoutMs: () => config.spec.settings.shutdownTimeout,
-        journalWhere: async (mark) => ({ file: journalFileOf(logDir), keep: JOURNAL_ROTATION.keep, services: [], ...(mark ? { up_to: await journalFile.mark() } : await journalFile.flush()) }),
+        journalWhere: async (mark) => {
+          const where = { file: journalFileOf(logDir), keep: JOURNAL_ROTATION.keep, services: [], ...(mark ? { up_to: await journalFile.mark() } : await journalFile.flush()) };
+          return journalFile.unwritable ? { ...where, unwritable: true } : where;
+        },
       },
       logs,
     ),

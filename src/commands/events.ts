@@ -26,6 +26,8 @@ export interface EventsWhere {
   keep: number;
   services: string[];
   up_to?: { time: number; count: number };
+  /** the file cannot be written now: read the entries from the daemon's memory instead */
+  unwritable?: boolean;
 }
 
 /** Its reply: where the file is; entries from memory (a request without `where`); null after a followed stream ends. */

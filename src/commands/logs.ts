@@ -26,7 +26,14 @@ export interface LogsArgs {
 /** Where the files of the instances asked for are (and, for -f, where the live lines begin). */
 export interface LogsWhere {
   log_dir: string;
-  sources: Array<{ instance: string; file: string; keep: number; up_to?: { time: number; count: number } }>;
+  sources: Array<{
+    instance: string;
+    file: string;
+    keep: number;
+    up_to?: { time: number; count: number };
+    /** its file cannot be written now: its recent lines are in the daemon's memory only */
+    unwritable?: boolean;
+  }>;
 }
 
 /** Its reply: where the files are; lines (a request without `where`: at most MAX_REPLY_LINES); null after a followed stream ends. */
@@ -139,14 +146,17 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
     }
     const where = await d.logs.where(targets, false);
     if (args.where) return where;
-    // a request without `where` (a tool on the socket): the last lines, read here, bounded
+    // a request without `where` (a tool on the socket, or a log that cannot be written): the
+    // last lines, read here from the files (from memory for those failing), bounded
     const { queryLogs } = await import('../logs/query.js');
     const n = Math.min(args.lines ?? 100, MAX_REPLY_LINES);
-    const r = await queryLogs(where.sources.map((s) => ({ instance: s.instance, file: s.file })), { n });
-    const lines: LogLine[] = [];
+    const readable = where.sources.filter((s) => !s.unwritable);
+    const r = await queryLogs(readable.map((s) => ({ instance: s.instance, file: s.file })), { n });
+    const lines: LogLine[] = where.sources.filter((s) => s.unwritable).flatMap((s) => d.logs.tail(s.instance, n));
     for await (const batch of r.lines()) {
       for (const e of batch) lines.push({ time: e.ts, service: e.instance, stream: e.stream, line: e.line.toString('utf8') });
     }
-    return { lines };
+    lines.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    return { lines: n <= 0 ? [] : lines.slice(-n) };
   },
 };

@@ -19,7 +19,7 @@ export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, 
         const s = { instance: t.id, file: logs.fileOf(t.id), keep: t.inst.spec.logs.keep };
         if (mark) return { ...s, up_to: await logs.mark(t.inst) };
         await logs.flushed([t.inst]);
-        return s;
+        return logs.failing(t.id) !== undefined ? { ...s, unwritable: true } : s;
       }),
     ),
   });

@@ -57,6 +57,14 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
     const c = client as unknown as Untyped;
     if (!args.follow) {
       const where = (await c.request('events', { names, where: true })) as EventsWhere;
+      if (where.unwritable) {
+        // log_dir cannot be written: what the daemon holds in memory
+        const r = (await c.request('events', { names, lines: 1_000_000 })) as { events: JournalEvent[] };
+        const inRange = r.events.filter((e) => (range.since === undefined || Date.parse(e.time) >= range.since) && (range.until === undefined || Date.parse(e.time) <= range.until));
+        const picked = range.n === undefined ? inRange : range.n <= 0 ? [] : inRange.slice(-range.n);
+        io.out(json ? `${JSON.stringify(picked)}\n` : picked.map(print).join(''));
+        return EXIT.ok;
+      }
       await printFile(where, range, print, io, json);
       return EXIT.ok;
     }
@@ -79,7 +87,8 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
     try {
       const where = await Promise.race([whereP, s.done.then(() => undefined)]);
       if (where === undefined) return EXIT.ok;
-      await printFile(where, range, print, io);
+      if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
+      else await printFile(where, range, print, io);
       const held = waiting;
       waiting = undefined;
       if (held.length > 0) io.out(held.map(print).join(''));

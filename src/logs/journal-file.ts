@@ -64,6 +64,11 @@ export class JournalFile {
     return journal.subscribe((e) => this.append(e));
   }
 
+  /** Why: while the file cannot be written, `tend events` gets the entries from the daemon's memory. */
+  get unwritable(): boolean {
+    return this.failing;
+  }
+
   /** Queues one entry; written with the others of this event-loop turn. */
   append(e: JournalEntry): void {
     // `time` then `service` first, whatever the entry's own key order: the readers find the time

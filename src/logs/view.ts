@@ -6,7 +6,7 @@
 import type { Client } from '../control/client.js';
 import type { LogLine } from '../control/wire.js';
 import type { TendError } from '../core/errors.js';
-import type { LogsArgs, LogsEvent, LogsWhere } from '../commands/logs.js';
+import { MAX_REPLY_LINES, type LogsArgs, type LogsEvent, type LogsWhere } from '../commands/logs.js';
 import { reportError } from '../commands/run.js';
 import { EXIT, type RunIo } from '../commands/command.js';
 import { type LogEntry, type LogStream } from './line-format.js';
@@ -49,6 +49,7 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
     }
     if (!args.follow) {
       const where = (await (client as unknown as Untyped).request('logs', { names: args.names, where: true })) as LogsWhere;
+      if (where.sources.some((s) => s.unwritable)) return await fromMemory(client, args, { since, until, grep, json }, io);
       const printer = logPrinter(where.sources.map((s) => s.instance), { json, timestamps: args.timestamps === true, color: io.color });
       await printFiles(where, { n: args.lines, since, until, grep }, printer, io);
       return EXIT.ok;
@@ -80,6 +81,21 @@ async function printFiles(where: LogsWhere, r: Range, printer: Printer, io: RunI
   if (result.gone.length > 0) io.err(goneLine(result.gone, where));
   for await (const batch of result.lines()) io.out(printer.entries(batch));
   return result.ends;
+}
+
+/** A log file cannot be written now: the daemon answers with the lines (those failing from its memory). */
+async function fromMemory(client: Client, args: LogsArgs, o: { since?: number; until?: number; grep?: LineMatcher; json: boolean }, io: RunIo): Promise<number> {
+  io.err('tend: a log file cannot be written now: its recent lines come from the daemon\'s memory\n');
+  const r = (await (client as unknown as Untyped).request('logs', { names: args.names, lines: args.lines ?? MAX_REPLY_LINES })) as { lines: LogLine[] };
+  const printer = logPrinter([...new Set(r.lines.map((l) => l.service))], { json: o.json, timestamps: args.timestamps === true, color: io.color });
+  let out = '';
+  for (const l of r.lines) {
+    const t = Date.parse(l.time);
+    if ((o.since !== undefined && t < o.since) || (o.until !== undefined && t > o.until) || (o.grep && !o.grep.test(l.line))) continue;
+    out += printer.wire(l);
+  }
+  io.out(out);
+  return EXIT.ok;
 }
 
 /** One line on stderr: the lines asked for reach past what rotation kept. */
