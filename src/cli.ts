@@ -205,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
         throw new TendError('no_daemon', `${e.message}\ntend: \`tend up -d\` starts the daemon of ${configPath(flags)}; then tend run again`);
       }
     };
-    return runCommand(cmd, words, { out, err, color: env.color, width, connect: reach });
+    return runCommand(cmd, words, { out, err, color: env.color, width, connect: reach, configPath: () => configPath(flags) });
   }
   let p: Parsed;
   try {

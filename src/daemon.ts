@@ -28,6 +28,7 @@ import type { HttpServer } from './http/server.js';
 import { statusUsage } from './daemon/status-usage.js';
 import { type DaemonIo, Terminal } from './daemon/terminal.js';
 import { echoTo } from './logs/echo.js';
+import { JournalFile, journalFileOf } from './logs/journal-file.js';
 import { LogRegistry } from './logs/registry.js';
 import { probeHost } from './probes/host.js';
 import { Supervisor } from './reconcile/supervisor.js';
@@ -41,12 +42,18 @@ export interface DaemonOptions {
   only?: readonly string[];
 }
 
+/** log_dir/tend.events is rotated as a service log is by default. */
+const JOURNAL_ROTATION = { maxSize: 10 * 1024 * 1024, keep: 5 };
+
 /** Runs the supervisor until shutdown; resolves with the exit code. */
 export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions = {}): Promise<number> {
   const { socket, logDir, echo } = initial.settings; // read once: a reload cannot change them
   const config = new RunningConfig(initial);
   const journal = new Journal();
-  const term = new Terminal(io.stderr);
+  // the journal on disk from its first entry: `tend events` survives a restart of tend
+  const journalFile = new JournalFile({ file: journalFileOf(logDir), ...JOURNAL_ROTATION, onError: (m) => term.say(`tend: ${m}`) });
+  journalFile.attach(journal);
+  const term = new Terminal(io.stderr, initial.settings.logFormat === 'json');
   const say = (line: string): void => term.say(line);
   const parts = new Parts((m) => journal.add('tend', 'error', m));
   const shutdown = new Shutdown(parts, () => term.flush());
@@ -56,7 +63,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
     dir: logDir,
     onError: (id, m) => journal.add(id, 'log-error', m),
     onRecover: (id) => journal.add(id, 'log-ok', 'writing the log works again'),
-    onOpen: echo ? echoTo(io.stdout) : undefined,
+    onOpen: echo ? echoTo(io.stdout, initial.settings.logFormat ?? 'text') : undefined,
   });
   const cgroups = new DaemonCgroups({ socket, journal, say, priorRoot: (): string | null | undefined => state.prior?.cgroupRoot });
   const base = tendEnv();
@@ -82,6 +89,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
   term.printJournal(journal);
 
   // the parts, started in this order and closed in the reverse one
+  parts.add({ name: 'journal file', close: () => journalFile.close() });
   const reaper = parts.add(new ChildReaper());
   parts.add(signals({ journal, shutdown: stop, killAll: () => sup.killAll(), reload: () => reload(false, 'SIGHUP'), say, stopping: () => stoppingMessage(sup.store.values()) }));
   parts.add({ name: 'notify socket', close: () => (notify.close(), sd?.close()) });
@@ -103,6 +111,10 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
         startedUp: () => parts.start(),
         configFile: () => config.spec.file,
         shutdownTimeoutMs: () => config.spec.settings.shutdownTimeout,
+        journalWhere: async (mark) => {
+          const where = { file: journalFileOf(logDir), keep: JOURNAL_ROTATION.keep, services: [], ...(mark ? { up_to: await journalFile.mark() } : await journalFile.flush()) };
+          return journalFile.unwritable ? { ...where, unwritable: true } : where;
+        },
       },
       logs,
     ),

@@ -10,11 +10,11 @@ import type { CommandContext } from './context.js';
 
 /**
  * What a word is, for completion and for help: a service name (or `all`, or a replica set), a
- * signal name, a command name, a file, a duration (`30s`), a whole number, a socket path, or one
- * of a fixed list of words (`choices`).
+ * signal name, a command name, a file, a duration (`30s`), a whole number, a socket path, one
+ * of a fixed list of words (`choices`), or free text (a regex: nothing to complete).
  * Enough for a shell completion script to be written from the table alone.
  */
-export type WordKind = 'service' | 'signal' | 'command' | 'file' | 'duration' | 'number' | 'path' | 'choice';
+export type WordKind = 'service' | 'signal' | 'command' | 'file' | 'duration' | 'number' | 'path' | 'choice' | 'text';
 
 /** A flag: `--name`, maybe `-s`, maybe taking a value. */
 export interface FlagSpec {
@@ -104,6 +104,11 @@ export interface SocketCommand<N extends string = string, A = any, R = any, E = 
   eventNoun?: string;
   /** refused while the daemon shuts down (starting anything then would be undone at once) */
   refusedWhileShuttingDown?: boolean;
+  /**
+   * runs the command in the client instead of one request (logs, events read the files
+   * themselves, journalctl style); io.connect() reaches the daemon when it is needed
+   */
+  runLocal?(args: A, json: boolean, io: RunIo): Promise<number>;
   /** the daemon's answer; throw TendError(code, message) for an error reply */
   handle(args: A, d: CommandContext, rc: RequestContext<E>): Promise<R>;
 }
@@ -159,6 +164,8 @@ export interface RunIo extends PrintIo {
   where?: 'cli' | 'shell';
   /** terminal width for help; default 80 */
   width?: number;
+  /** the config file (the CLI's -c, $TEND_CONFIG, ./tend.yaml): logs and events read it when no daemon answers */
+  configPath?(): string;
 }
 
 /** Exit codes (README "Commands"): 0 done, 1 failed, 2 usage or invalid config, 3 no daemon. */

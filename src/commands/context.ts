@@ -6,6 +6,8 @@ import type { Journal } from '../core/journal.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import type { LogLine, ReloadResult, StatusRow } from '../control/wire.js';
 import type { RunRecord } from '../tasks/history.js';
+import type { LogsWhere } from './logs.js';
+import type { EventsWhere } from './events.js';
 
 /** The daemon's task scheduler, as the task commands use it (src/daemon/tasks.ts). */
 export interface TaskControl {
@@ -44,7 +46,13 @@ export interface DaemonContext {
   /** fills cpu and memory of the rows (summed over each instance's processes) */
   usage(rows: StatusRow[], insts: Instance[]): Promise<void>;
   logs: {
-    tail(id: string, n: number): Promise<LogLine[]>;
+    /** the last n (at most 100) lines the instance printed since tend started, from memory: a failed start, `why` */
+    tail(id: string, n: number): LogLine[];
+    /**
+     * where the log files of `targets` are, once what they printed so far is in them; with
+     * `mark`, where in them the lines followers get from now on begin (`tend logs -f`)
+     */
+    where(targets: readonly Instance[], mark: boolean): Promise<LogsWhere>;
     /**
      * Calls fn with each new line of `id` until the returned function is called. Build each
      * LogLine once per line and hand the same object to every follower (they never change it):
@@ -52,6 +60,8 @@ export interface DaemonContext {
      */
     follow(id: string, fn: (l: LogLine) => void): () => void;
   };
+  /** the journal on disk (log_dir/tend.events), once what the journal holds is in it; with `mark`, where the entries followers get from now on begin */
+  journalWhere(mark: boolean): Promise<EventsWhere>;
   reload(dryRun: boolean): Promise<ReloadResult>;
   shutdown(): void;
   /** settings.shutdown_timeout in ms: how long the shutdown the daemon was asked for may take (shutdown tells the client) */

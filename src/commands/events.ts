@@ -1,44 +1,123 @@
-// `tend events [-n N] [-f]`: the journal, every action and exit with time and reason; -f follows.
+// `tend events [NAME...] [-n N] [-f] [--since T] [--json]`: the journal, every action and exit with
+// its time and reason, read from log_dir/tend.events by the client itself (it survives a restart
+// of tend, and reads with no daemon running); -f goes on with the daemon's live entries.
 import type { JournalEvent } from '../control/wire.js';
-import { bool, count, optional, shape } from './schema.js';
-import type { SocketCommand } from './command.js';
-import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, LINES_FLAG } from './flags.js';
-import { eventLine } from './format.js';
-import { countFlag } from './parse.js';
+import { bool, count, names, optional, shape, type FieldCheck } from './schema.js';
+import type { Parsed, SocketCommand } from './command.js';
+import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
+import { countFlag, UsageError } from './parse.js';
+import { parseTimeSpec, TimeSpecError } from '../logs/time-spec.js';
 
 /** Its request. */
 export interface EventsArgs {
+  /** only the entries of these services (their instances); none: all */
+  names?: string[];
   lines?: number;
   follow?: boolean;
+  since?: string;
+  until?: string;
+  /** the client reads the file: answer where it is (with follow: first, as an event) */
+  where?: boolean;
 }
 
-/** Its reply (null after a followed stream ends). */
-export type EventsReply = { events: JournalEvent[] } | null;
+/** Where the journal file is, the instance ids the names mean, and (for -f) where the live entries begin. */
+export interface EventsWhere {
+  file: string;
+  keep: number;
+  services: string[];
+  up_to?: { time: number; count: number };
+  /** the file cannot be written now: read the entries from the daemon's memory instead */
+  unwritable?: boolean;
+}
+
+/** Its reply: where the file is; entries from memory (a request without `where`); null after a followed stream ends. */
+export type EventsReply = EventsWhere | { events: JournalEvent[] } | null;
+
+/** What a followed stream sends: first where the file ends, then each live entry. */
+export type EventsEvent = JournalEvent | { where: EventsWhere };
+
+const text: FieldCheck = (v) => (typeof v === 'string' ? undefined : 'expected a string');
+
+function timeFlag(p: Parsed, name: 'since' | 'until'): string | undefined {
+  const v = p.flags[name];
+  if (typeof v !== 'string') return undefined;
+  try {
+    parseTimeSpec(v);
+  } catch (err) {
+    if (err instanceof TimeSpecError) throw new UsageError(`--${name}: ${err.message}`);
+    throw err;
+  }
+  return v;
+}
 
 /** `tend events`. */
-export const events: SocketCommand<'events', EventsArgs, EventsReply, JournalEvent> = {
+export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEvent> = {
   name: 'events',
   summary: 'the journal: every action and exit, with time and reason (last N, default 100); -f follows',
-  args: [],
-  flags: [LINES_FLAG, FOLLOW_FLAG, JSON_FLAG, ...FIND_DAEMON],
-  examples: ['events -n 20', 'events -f'],
-  schema: shape<EventsArgs>({ lines: optional(count), follow: optional(bool) }),
-  request: (p) => ({ lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true }),
-  streams: (args) => args.follow === true,
-  json: (r) => r?.events,
-  print(r, io) {
-    for (const e of r?.events ?? []) io.out(eventLine(e, io.color) + '\n');
+  args: [{ name: 'NAME', kind: 'service', optional: true, repeat: true }],
+  flags: [
+    { name: 'lines', short: 'n', value: { label: 'N', kind: 'number' }, help: 'the last N entries (default 100)' },
+    FOLLOW_FLAG,
+    SINCE_FLAG,
+    UNTIL_FLAG,
+    JSON_FLAG,
+    ...FIND_DAEMON,
+  ],
+  examples: ['events -n 20', 'events web --since 1h -f'],
+  notes: 'NAME... keeps the entries of those services (a replica set: all of its instances). The journal is kept in log_dir/tend.events: it survives a restart of tend, and is read with no daemon running.',
+  schema: shape<EventsArgs>({
+    names: optional(names),
+    lines: optional(count),
+    follow: optional(bool),
+    since: optional(text),
+    until: optional(text),
+    where: optional(bool),
+  }),
+  request(p) {
+    const args: EventsArgs = { names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true };
+    const since = timeFlag(p, 'since');
+    const until = timeFlag(p, 'until');
+    if (since !== undefined) args.since = since;
+    if (until !== undefined) {
+      if (args.follow) throw new UsageError('--until and -f do not go together (a followed journal has no end)');
+      args.until = until;
+    }
+    if (p.flags.lines === undefined && (since !== undefined || until !== undefined)) delete args.lines;
+    return args;
   },
-  printEvent(e, io) {
-    io.out(eventLine(e, io.color) + '\n');
+  async runLocal(args, json, io) {
+    return (await import('../logs/events-view.js')).runEvents(args, json, io);
+  },
+  streams: (args) => args.follow === true,
+  json: (r) => (r && 'events' in r ? r.events : r),
+  print() {
+    // the client prints (runLocal)
   },
   async handle(args, d, rc) {
-    const past = d.journal.last(args.lines ?? 100);
-    if (!args.follow) return { events: past };
-    rc.backlog(past);
-    const off = d.journal.subscribe((e) => rc.send(e));
-    await rc.closed;
-    off();
-    return null;
+    // names of services gone from the config still filter their past entries
+    const services = (args.names ?? []).flatMap((n) => {
+      try {
+        return d.resolve([n]).map((i) => i.id).concat(n === 'all' ? [] : [n]);
+      } catch {
+        return [n];
+      }
+    });
+    const all = (args.names ?? []).length === 0 || (args.names ?? []).includes('all');
+    const wanted = all ? [] : [...new Set(services)];
+    const keep = (e: JournalEvent): boolean => wanted.length === 0 || wanted.includes(e.service);
+    if (args.follow) {
+      const off = d.journal.subscribe((e) => keep(e) && rc.send(e));
+      try {
+        if (args.where) rc.send({ where: { ...(await d.journalWhere(true)), services: wanted } });
+        else rc.backlog(d.journal.last(args.lines ?? 100).filter(keep));
+        await rc.closed;
+      } finally {
+        off();
+      }
+      return null;
+    }
+    if (args.where) return { ...(await d.journalWhere(false)), services: wanted };
+    const n = args.lines ?? 100;
+    return { events: n <= 0 ? [] : d.journal.last().filter(keep).slice(-n) };
   },
 };

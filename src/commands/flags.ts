@@ -34,6 +34,16 @@ export const WAIT_FLAGS: readonly FlagSpec[] = [
 /** `-n N` of logs and events. */
 export const LINES_FLAG: FlagSpec = { name: 'lines', short: 'n', value: { label: 'N', kind: 'number' }, help: 'show the last N lines (default 100)' };
 
+/** `--since T` of logs and events. */
+export const SINCE_FLAG: FlagSpec = {
+  name: 'since',
+  value: { label: 'T', kind: 'duration' },
+  help: 'from time T: a duration back (10m, 2h), a time today (10:00), a date (2026-12-05), or a date and time',
+};
+
+/** `--until T` of logs and events. */
+export const UNTIL_FLAG: FlagSpec = { name: 'until', value: { label: 'T', kind: 'duration' }, help: 'up to time T (the same forms as --since)' };
+
 /** `-f` of logs and events. */
 export const FOLLOW_FLAG: FlagSpec = { name: 'follow', short: 'f', help: 'keep printing new lines as they come (Ctrl-C stops)' };
 

@@ -48,10 +48,19 @@ export function statusTable(rows: Row[], color: boolean): string {
   return table([head, ...body]);
 }
 
-/** One journal line: `15:35:11.123 web state running: started`. */
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/** Why: every printed time reads the same. `2026-12-05 10:00:01.123`, local time, from an ISO time. */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const ms = String(d.getMilliseconds()).padStart(3, '0');
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${ms}`;
+}
+
+/** One journal line: `2026-12-05 15:35:11.123 web state running: started` (local time). */
 export function eventLine(e: JournalEvent, color: boolean): string {
-  const t = e.time.length >= 23 ? e.time.slice(11, 23) : e.time;
-  return `${t} ${colorName(e.service, color)} ${e.what} ${e.why}`;
+  return `${localTime(e.time)} ${colorName(e.service, color)} ${e.what} ${e.why}`;
 }
 
 /** One log line, name-prefixed when several services are shown. */

@@ -84,7 +84,10 @@ export function commandList(commands: readonly CommandSpec[], width: number): st
 export function commandHelp(cmd: CommandSpec, who: Audience, width = Infinity): string {
   const prefix = who === 'cli' ? 'tend ' : '';
   const indent = (text: string) => wrapWords(text, Math.max(20, width - 2)).map((l) => `  ${l}`);
-  const lines = [`usage: ${prefix}${usageOf(cmd, who === 'cli')}`, ...indent(cmd.summary)];
+  // a long usage wraps between its [flag] groups, never inside one
+  const usage = `usage: ${prefix}${usageOf(cmd, who === 'cli')}`.replace(/\[[^\]]*\]/g, (m) => m.replace(/ /g, '\u00a0'));
+  const usageLines = wrapWords(usage, Math.max(20, width - 4)).map((l, i) => `${i ? '    ' : ''}${l.replace(/\u00a0/g, ' ')}`);
+  const lines = [...usageLines, ...indent(cmd.summary)];
   lines.push('', 'flags:', ...columns(flagsFor(cmd, who).map((f) => [flagWords(f), f.help]), width));
   if (cmd.notes) lines.push('', ...wrapWords(cmd.notes, width));
   if (cmd.examples.length) lines.push('', 'examples:', ...cmd.examples.map((e) => `  ${prefix}${e}`));

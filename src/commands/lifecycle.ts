@@ -2,6 +2,7 @@
 // the words of their answers.
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
+import type { LogLine } from '../control/wire.js';
 import { bool, count, names, optional, shape } from './schema.js';
 import type { Parsed, SocketCommand } from './command.js';
 import { FIND_DAEMON, JSON_FLAG, NAME_NOTE, NAMES, WAIT_FLAGS } from './flags.js';
@@ -53,7 +54,18 @@ export function list(names: readonly string[]): string {
   return names.join(', ');
 }
 
-/** The error of a start that failed: one line an instance, with why. */
-export function startFailed(failed: readonly Instance[]): TendError {
-  return new TendError('start_failed', failed.map((f) => `${f.id}: ${f.reason}`).join('\n'));
+/** Lines a failed start and `tend why` show of what the instance printed last. */
+export const LAST_LINES = 10;
+
+/** Why: the output that explains a failure, under its reason. `  | line` each (err marked), or nothing. */
+export function lastLinesText(lines: readonly LogLine[]): string {
+  if (lines.length === 0) return '';
+  return `\n  its last lines:\n${lines.map((l) => `  | ${l.stream === 'stderr' ? 'err ' : ''}${l.line}`).join('\n')}`;
+}
+
+/** The error of a start that failed: one paragraph an instance, with why and the last lines it printed. */
+export async function startFailed(failed: readonly Instance[], logs: { tail(id: string, n: number): LogLine[] }): Promise<TendError> {
+  // the last output can follow the exit by a moment (the pipes drain after the reaping)
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return new TendError('start_failed', failed.map((f) => `${f.id}: ${f.reason}${lastLinesText(logs.tail(f.id, LAST_LINES))}`).join('\n'));
 }

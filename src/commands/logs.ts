@@ -1,20 +1,49 @@
-// `tend logs NAME... [-n N] [-f]`: the last lines of services' output; -f follows.
+// `tend logs NAME... [-n N] [-f] [--since T] [--until T] [--grep RE] [-t] [--json]`: services'
+// output, read from the log files (current and rotated) by the client itself (logs/view.ts);
+// the daemon says where they are and, with -f, sends the live lines from where the files end.
 import type { LogLine } from '../control/wire.js';
-import { bool, count, names, optional, shape } from './schema.js';
+import { bool, count, names, optional, shape, type FieldCheck } from './schema.js';
 import type { SocketCommand } from './command.js';
-import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, LINES_FLAG, NAME_NOTE, NAMES } from './flags.js';
-import { logLine } from './format.js';
-import { countFlag } from './parse.js';
+import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, NAME_NOTE, NAMES, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
+import { countFlag, UsageError } from './parse.js';
+import type { Parsed } from './command.js';
+import { parseTimeSpec, TimeSpecError } from '../logs/time-spec.js';
 
-/** Its request. */
+/** Its request (what the client reads with; the daemon uses names, where and follow). */
 export interface LogsArgs {
   names: string[];
   lines?: number;
   follow?: boolean;
+  since?: string;
+  until?: string;
+  grep?: string;
+  ignore_case?: boolean;
+  timestamps?: boolean;
+  /** the client reads the files: answer where they are (with follow: first, as an event) */
+  where?: boolean;
 }
 
-/** Its reply (null after a followed stream ends). */
-export type LogsReply = { lines: LogLine[] } | null;
+/** Where the files of the instances asked for are (and, for -f, where the live lines begin). */
+export interface LogsWhere {
+  log_dir: string;
+  sources: Array<{
+    instance: string;
+    file: string;
+    keep: number;
+    up_to?: { time: number; count: number };
+    /** its file cannot be written now: its recent lines are in the daemon's memory only */
+    unwritable?: boolean;
+  }>;
+}
+
+/** Its reply: where the files are; lines (a request without `where`: at most MAX_REPLY_LINES); null after a followed stream ends. */
+export type LogsReply = LogsWhere | { lines: LogLine[] } | null;
+
+/** What a followed stream sends: first where the files end, then each live line. */
+export type LogsEvent = LogLine | { where: LogsWhere };
+
+/** The most lines a reply holds: more is read from the files by the client (tend logs does). */
+export const MAX_REPLY_LINES = 10_000;
 
 /** Whether lines carry the service's name: several services asked for. */
 export function prefixed(args: Partial<Pick<LogsArgs, 'names'>>): boolean {
@@ -22,39 +51,112 @@ export function prefixed(args: Partial<Pick<LogsArgs, 'names'>>): boolean {
   return names.length > 1 || names.includes('all');
 }
 
+const text: FieldCheck = (v) => (typeof v === 'string' ? undefined : 'expected a string');
+
+/** A --since/--until value, checked now (the client reads it again when it runs). */
+function timeFlag(p: Parsed, name: 'since' | 'until'): string | undefined {
+  const v = p.flags[name];
+  if (typeof v !== 'string') return undefined;
+  try {
+    parseTimeSpec(v);
+  } catch (err) {
+    if (err instanceof TimeSpecError) throw new UsageError(`--${name}: ${err.message}`);
+    throw err;
+  }
+  return v;
+}
+
 /** `tend logs`. */
-export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogLine> = {
+export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   name: 'logs',
-  summary: 'last N lines of services (default 100); -f follows',
+  summary: 'lines services printed, from their log files (last 100, or -n N, --since, --grep); -f follows',
   args: NAMES,
   expects: 'a service name (or "all")',
-  flags: [LINES_FLAG, FOLLOW_FLAG, JSON_FLAG, ...FIND_DAEMON],
-  examples: ['logs web -n 20', 'logs all -f'],
-  notes: `Lines of several services are prefixed with the name. ${NAME_NOTE}`,
-  schema: shape<LogsArgs>({ names, lines: optional(count), follow: optional(bool) }),
-  request: (p) => ({ names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true }),
+  flags: [
+    { name: 'lines', short: 'n', value: { label: 'N', kind: 'number' }, help: 'the last N lines (default 100; with --grep, the last N matching)' },
+    FOLLOW_FLAG,
+    SINCE_FLAG,
+    UNTIL_FLAG,
+    { name: 'grep', value: { label: 'RE', kind: 'text' }, help: 'only lines matching the regex RE (JavaScript syntax, run in linear time)' },
+    { name: 'ignore-case', short: 'i', help: 'with --grep: ignore case' },
+    { name: 'timestamps', short: 't', help: "show each line's time" },
+    { ...JSON_FLAG, help: 'one JSON object a line: {ts, instance, stream, line}' },
+    ...FIND_DAEMON,
+  ],
+  examples: ['logs web -n 20', 'logs all -f --since 10m --grep "timeout|refused" -i -t'],
+  notes:
+    `Lines of several instances are prefixed with the name; stderr lines are marked err. Lines rotated away past logs.keep are said to be gone, on stderr. ` +
+    `The files are read by tend logs itself: it works with no daemon running (the config's log_dir). ${NAME_NOTE}`,
+  schema: shape<LogsArgs>({
+    names,
+    lines: optional(count),
+    follow: optional(bool),
+    since: optional(text),
+    until: optional(text),
+    grep: optional(text),
+    ignore_case: optional(bool),
+    timestamps: optional(bool),
+    where: optional(bool),
+  }),
+  request(p) {
+    const args: LogsArgs = { names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true };
+    const since = timeFlag(p, 'since');
+    const until = timeFlag(p, 'until');
+    if (since !== undefined) args.since = since;
+    if (until !== undefined) {
+      if (args.follow) throw new UsageError('--until and -f do not go together (a followed log has no end)');
+      args.until = until;
+    }
+    // with a time range and no -n, the whole range
+    if (p.flags.lines === undefined && (since !== undefined || until !== undefined)) delete args.lines;
+    if (typeof p.flags.grep === 'string') args.grep = p.flags.grep;
+    if (p.flags['ignore-case'] === true) {
+      if (args.grep === undefined) throw new UsageError('-i goes with --grep RE');
+      args.ignore_case = true;
+    }
+    if (p.flags.timestamps === true) args.timestamps = true;
+    return args;
+  },
+  async runLocal(args, json, io) {
+    return (await import('../logs/view.js')).runLogs(args, json, io);
+  },
   streams: (args) => args.follow === true,
-  json: (r) => r?.lines,
-  print(r, io) {
-    const ls = r?.lines ?? [];
-    const multi = new Set(ls.map((l) => l.service)).size > 1;
-    const width = Math.max(0, ...ls.map((l) => l.service.length));
-    for (const l of ls) io.out(logLine(l, multi, io.color, width) + '\n');
+  json: (r) => (r && 'lines' in r ? r.lines : r),
+  print() {
+    // the client prints (runLocal)
   },
   eventNoun: 'lines',
-  printEvent(e, io, args) {
-    io.out(logLine(e, prefixed(args), io.color) + '\n');
-  },
   async handle(args, d, rc) {
     const targets = d.resolve(args.names);
-    const n = args.lines ?? 100;
-    const tails = await Promise.all(targets.map((t) => d.logs.tail(t.id, n)));
-    const lines = tails.flat().sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)).slice(-n);
-    if (!args.follow) return { lines };
-    rc.backlog(lines);
-    const offs = targets.map((t) => d.logs.follow(t.id, (l) => rc.send(l)));
-    await rc.closed;
-    for (const off of offs) off();
-    return null;
+    if (args.follow) {
+      const offs = targets.map((t) => d.logs.follow(t.id, (l) => rc.send(l)));
+      try {
+        if (args.where) rc.send({ where: await d.logs.where(targets, true) });
+        else {
+          // a plain stream (the shell's view): the last lines kept in memory first
+          const n = args.lines ?? 100;
+          const past = targets.flatMap((t) => d.logs.tail(t.id, n)).sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+          rc.backlog(n <= 0 ? [] : past.slice(-n));
+        }
+        await rc.closed;
+      } finally {
+        for (const off of offs) off();
+      }
+      return null;
+    }
+    const where = await d.logs.where(targets, false);
+    if (args.where) return where;
+    // a request without `where` (a tool on the socket, or a log that cannot be written): the
+    // last lines, read here from the files (from memory for those failing), bounded
+    const { queryLogs } = await import('../logs/query.js');
+    const n = Math.min(args.lines ?? 100, MAX_REPLY_LINES);
+    const readable = where.sources.filter((s) => !s.unwritable);
+    const r = await queryLogs(readable.map((s) => ({ instance: s.instance, file: s.file })), { n });
+    const lines: LogLine[] = where.sources.filter((s) => s.unwritable).flatMap((s) => d.logs.tail(s.instance, n));
+    for await (const batch of r.lines()) {
+      for (const e of batch) lines.push({ time: e.ts, service: e.instance, stream: e.stream, line: e.line.toString('utf8') });
+    }
+    lines.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    return { lines: n <= 0 ? [] : lines.slice(-n) };
   },
 };

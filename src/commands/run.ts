@@ -28,6 +28,7 @@ export async function runCommand(cmd: SocketCommand, argv: readonly string[], io
     io.out(commandHelp(cmd, who, io.width ?? 80) + '\n');
     return EXIT.ok;
   }
+  if (cmd.runLocal) return cmd.runLocal(req.args, req.flags.json === true, io);
   let client: Client | undefined;
   try {
     client = await io.connect();
@@ -42,8 +43,11 @@ export async function runCommand(cmd: SocketCommand, argv: readonly string[], io
 /** Prints an error and picks the exit code: 3 no daemon (or none we may reach), 2 bad request/config, 1 otherwise. */
 export function reportError(err: unknown, io: Pick<PrintIo, 'err'>): number {
   const e = err as TendError;
-  const code = e instanceof TendError ? e.code : 'internal';
+  const name = (err as Error | undefined)?.name;
+  // by name, not class: logs and events run in a module loaded beside the bundled CLI (two copies of the class)
+  const code = e instanceof TendError || name === 'TendError' ? e.code : 'internal';
   io.err(`tend: ${e.message}\n`);
+  if (name === 'ConfigError') return EXIT.usage;
   if (code === 'no_daemon' || code === 'bad_socket_path' || code === 'permission_denied') return EXIT.noDaemon;
   if (code === 'bad_request' || code === 'invalid_config' || code === 'unknown_command') return EXIT.usage;
   return EXIT.failed;

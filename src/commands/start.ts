@@ -16,7 +16,7 @@ export const start = changeCommand<'start', { started: string[]; also: string[] 
     const reply = { started: ids(targets), also: ids(d.sup.start(targets)) };
     if (args.wait === false) return reply;
     const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal);
-    if (failed.length) throw startFailed(failed);
+    if (failed.length) throw await startFailed(failed, d.logs);
     return reply;
   },
 });

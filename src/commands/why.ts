@@ -2,6 +2,7 @@
 import { names, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, JSON_FLAG, NAME, NAME_NOTE } from './flags.js';
+import { LAST_LINES, lastLinesText } from './lifecycle.js';
 
 /** Its request. */
 export interface WhyArgs {
@@ -29,6 +30,9 @@ export const why: SocketCommand<'why', WhyArgs, WhyReply> = {
   },
   async handle(args, d) {
     const now = d.now();
-    return { text: d.resolve(args.names).map((t) => d.explain(t, now)).join('\n') };
+    // a failing instance: the last lines it printed, which often say why
+    const failing = (t: (typeof targets)[number]): boolean => t.state === 'failed' || t.state === 'backoff' || t.failuresInRow > 0;
+    const targets = d.resolve(args.names);
+    return { text: targets.map((t) => d.explain(t, now) + (failing(t) ? lastLinesText(d.logs.tail(t.id, LAST_LINES)) : '')).join('\n') };
   },
 };

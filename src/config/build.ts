@@ -14,7 +14,7 @@ export const DEFAULTS = {
   stopSignal: 'SIGTERM',
   stopTimeout: 10_000,
   probe: { interval: 1000, timeout: 1000, initialDelay: 0, failureThreshold: 3 },
-  logs: { maxSize: 10 * 1024 * 1024, keep: 5 },
+  logs: { maxSize: 10 * 1024 * 1024, keep: 5, mode: 0o640 },
 } as const;
 
 /** Settings with defaults, paths made absolute against the config folder. */
@@ -26,6 +26,7 @@ export function buildSettings(raw: RawSettings | undefined, dir: string): Settin
     echo: raw?.echo ?? true,
     watch: raw?.watch ?? true,
   };
+  if (raw?.log_format === 'json') s.logFormat = 'json';
   if (raw?.exit_with !== undefined) s.exitWith = raw.exit_with;
   if (raw?.max_parallel !== undefined) s.maxParallel = raw.max_parallel;
   if (raw?.pools !== undefined) s.pools = { ...raw.pools };
@@ -105,6 +106,7 @@ export function buildService(
     logs: {
       maxSize: raw.logs?.max_size ?? DEFAULTS.logs.maxSize,
       keep: raw.logs?.keep ?? DEFAULTS.logs.keep,
+      mode: raw.logs?.mode ?? DEFAULTS.logs.mode,
     },
     replicas: raw.replicas ?? 1,
     dependsOn: { ...(raw.depends_on ?? {}) },

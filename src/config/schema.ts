@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { ValueError, expected } from './describe.js';
 import { hint } from '../core/did-you-mean.js';
-import { parseCommand, parseFd, parseHttpUrl, parseRegex, parseTcp } from './forms.js';
+import { parseCommand, parseFd, parseFileMode, parseHttpUrl, parseRegex, parseTcp } from './forms.js';
 import { parseDuration, parseId, parseSignal, parseSize, parseUmask } from './units.js';
 import { setOwn } from './env-file.js';
 import { parseAbsolutePaths, parseCapabilities, parseCpuAffinity, parseHostname, parseRlimits } from './fences.js';
@@ -232,7 +232,7 @@ function build() {
       pids: int(1),
       nofile: int(1),
     }),
-    logs: mapping({ max_size: size(), keep: int(0) }),
+    logs: mapping({ max_size: size(), keep: int(0), mode: from(parseFileMode).optional() }),
     replicas: intUpTo(1, MAX_INSTANCES, 'the limit of instances in all'),
     depends_on: orNull(custom(dependsOn)),
     // the fences (README "Sandboxing"; config/fences.ts)
@@ -266,6 +266,7 @@ function build() {
     log_dir: text(),
     shutdown_timeout: timer(),
     echo: bool(),
+    log_format: oneOf(['text', 'json'] as const),
     watch: bool(),
     exit_with: text(),
     max_parallel: int(1),

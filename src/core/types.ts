@@ -86,7 +86,8 @@ export interface ServiceSpec {
   /** ms: a WATCHDOG=1 (sd_notify) is due within this while running, else it is restarted */
   watchdog?: number;
   limits: Limits;
-  logs: { maxSize: number; keep: number };
+  /** mode: the log files' permission bits (default 0640) */
+  logs: { maxSize: number; keep: number; mode: number };
   replicas: number;
   dependsOn: Record<string, DependCondition>;
   /** rlimits, clean_env, capabilities, namespaces...: absent when none is set */
@@ -116,6 +117,8 @@ export interface Settings {
   logDir: string; // absolute
   shutdownTimeout: number;
   echo: boolean;
+  /** `settings.log_format: json`: the echo and tend's own lines on stdout/stderr as JSON objects (absent: text) */
+  logFormat?: 'json';
   watch: boolean;
   exitWith?: string;
   /** at most this many oneshot instances live at once */

@@ -19,6 +19,9 @@ const BY_NAME = new Map<string, SocketCommand>(SOCKET_COMMANDS.map((c) => [c.nam
 /** The commands the daemon answers with their argument checks, for the control server (`commands`). */
 export const COMMAND_TABLE: CommandTable = Object.fromEntries(SOCKET_COMMANDS.map((c) => [c.name, c.schema]));
 
+/** The commands that only read: every other request is an action, journaled with who asked. */
+const READS = new Set(['status', 'why', 'logs', 'events', 'history', 'ping']);
+
 /** Builds the request handler over a daemon context: each command's own handler, by name. */
 export function makeHandler(d: DaemonContext): Handler {
   const ctx = commandContext(d);
@@ -26,6 +29,13 @@ export function makeHandler(d: DaemonContext): Handler {
     const c = BY_NAME.get(cmd);
     if (!c) throw new TendError('unknown_command', `unknown command "${cmd}"`);
     if (c.refusedWhileShuttingDown && d.shuttingDown()) throw new TendError('shutting_down', `tend is shutting down: ${cmd} refused`);
+    if (!READS.has(cmd)) {
+      // who asked (SO_PEERCRED): `tend events` says who restarted what
+      const by = rc.peer ? `uid ${rc.peer.uid} (pid ${rc.peer.pid})` : 'an unknown peer';
+      const names = Array.isArray(args.names) ? (args.names as unknown[]).filter((n): n is string => typeof n === 'string') : typeof args.name === 'string' ? [args.name] : [];
+      const what = `tend ${cmd}${names.length ? ` ${names.join(' ')}` : ''} asked by ${by}`;
+      for (const service of names.length ? names : ['tend']) d.journal.add(service, 'request', what);
+    }
     return c.handle(args, ctx, rc as never);
   };
 }

@@ -3,6 +3,8 @@
 // where start-up fails fast: a live socket means another tend runs there.
 import { createControlServer, type ControlServer } from '../control/server.js';
 import type { DaemonContext } from '../commands/context.js';
+import type { LogsWhere } from '../commands/logs.js';
+import type { Instance } from '../core/instance.js';
 import type { LogRegistry } from '../logs/registry.js';
 import { COMMAND_TABLE, makeHandler } from './commands.js';
 import { collectAfterInput } from './memory.js';
@@ -11,6 +13,17 @@ import { peerOf, refusePeer } from './peer.js';
 
 /** Why: `tend status`, `start`, `logs`... reach the daemon here; `ctx` without `logs`, which come from the registry. */
 export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, logs: LogRegistry): Part {
+  const where = async (targets: readonly Instance[], mark: boolean): Promise<LogsWhere> => ({
+    log_dir: logs.dir,
+    sources: await Promise.all(
+      targets.map(async (t) => {
+        const s = { instance: t.id, file: logs.fileOf(t.id), keep: t.inst.spec.logs.keep };
+        if (mark) return { ...s, up_to: await logs.mark(t.inst) };
+        await logs.flushed([t.inst]);
+        return logs.failing(t.id) !== undefined ? { ...s, unwritable: true } : s;
+      }),
+    ),
+  });
   let server: ControlServer | undefined;
   const { sup, journal } = ctx;
   return {
@@ -24,6 +37,7 @@ export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, 
           ...ctx,
           logs: {
             tail: (id, n) => logs.tail(id, n),
+            where,
             follow: (id, fn) => logs.follow(sup.store.get(id)!.inst, fn),
           },
         }),

@@ -22,14 +22,18 @@ export class Terminal {
   private ok = true;
   private readonly color: boolean;
 
-  constructor(private readonly err: DaemonIo['stderr']) {
-    this.color = wantsColor(err);
+  /** `json`: settings.log_format json, one object a line (`{ts, service, what, why, state}`) */
+  constructor(
+    private readonly err: DaemonIo['stderr'],
+    private readonly json = false,
+  ) {
+    this.color = !json && wantsColor(err);
     err.on('error', () => (this.ok = false));
   }
 
   /** A line at once (after what is queued, to keep the order): warnings and errors. */
   say(line: string): void {
-    this.sayLater(line);
+    this.sayLater(this.json ? JSON.stringify({ ts: new Date().toISOString(), service: 'tend', what: 'message', why: line }) : line);
     this.flush();
   }
 
@@ -49,7 +53,7 @@ export class Terminal {
   /** Prints the journal's state changes and notices as they are added; returns the unsubscribe. */
   printJournal(journal: Journal): () => void {
     return journal.subscribe((e) => {
-      const line = journalLine(e, this.color);
+      const line = this.json ? journalJson(e) : journalLine(e, this.color);
       if (line !== undefined) this.sayLater(line);
     });
   }
@@ -62,4 +66,11 @@ export function journalLine(e: JournalEntry, color: boolean): string | undefined
     return `${t} ${colorName(e.service, color)} ${colorState(e.state, color)} ${e.why.replace(/^\S+ -> \S+: /, '')}`;
   }
   return PRINTED.has(e.what) ? `${t} ${colorName(e.service, color)} ${e.what}: ${e.why}` : undefined;
+}
+
+/** The same entries as journalLine, as one JSON object (settings.log_format json); undefined: not printed. */
+export function journalJson(e: JournalEntry): string | undefined {
+  if (!(e.what === 'state' && e.state) && !PRINTED.has(e.what)) return undefined;
+  const { time, ...rest } = e;
+  return JSON.stringify({ ts: time, ...rest });
 }

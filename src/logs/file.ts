@@ -1,7 +1,7 @@
 // The async writer of one log file: a queue of line-aligned buffers written with writev,
 // rotation by size at a line boundary, and survival of an unwritable file (retry, bounded
 // buffer, a "lines lost" marker) so a service never stops for its log.
-import { close as closeCb, fstat as fstatCb, open as openCb, writev as writevCb } from 'node:fs';
+import { close as closeCb, constants, fchmod as fchmodCb, fstat as fstatCb, open as openCb, writev as writevCb } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { releaseBatch } from './pool.js';
@@ -11,12 +11,19 @@ import { rotateFiles } from './rotate.js';
 export const RETRY_MS = 1000;
 /** The most bytes handed to one writev. */
 const MAX_WRITE = 8 * 1024 * 1024;
+/** Below this many bytes queued, a write waits up to GATHER_MS for more. */
+const GATHER_BYTES = 256 * 1024;
+const GATHER_MS = 2;
 
 export interface LogFileOptions {
   file: string;
   /** rotate before the file would pass this many bytes; 0: never */
   maxSize: number;
   keep: number;
+  /** the file's mode (default 0640), whatever the umask */
+  mode?: number;
+  /** why the file must not be opened now (an unsafe log_dir), checked at each open */
+  refuse?(): string | undefined;
   /** while failing, keep at most this many bytes for later; drop (and count) lines past it */
   failBuffer: number;
   onError(message: string): void;
@@ -29,9 +36,17 @@ const writev = (fd: number, bufs: Buffer[]) =>
   new Promise<number>((resolve, reject) =>
     writevCb(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))),
   );
-const openFile = (file: string) =>
+/** Never through a symlink: `log_dir/NAME.log` pointing elsewhere is refused (ELOOP), not followed. */
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+/** Why: logs.mode's default: readable by the group, not by everyone. */
+export const DEFAULT_LOG_MODE = 0o640;
+const openFile = (file: string, mode: number) =>
   new Promise<number>((resolve, reject) =>
-    openCb(file, 'a', 0o644, (err, fd) => (err ? reject(err) : resolve(fd))),
+    openCb(file, OPEN_FLAGS, mode, (err, fd) => {
+      if (err) return reject(err.code === 'ELOOP' ? new Error(`${file} is a symlink; tend does not follow it (ELOOP)`) : err);
+      // the mode asked for, whatever the umask and whoever made the file before
+      fchmodCb(fd, mode, (e) => (e ? closeCb(fd, () => reject(e)) : resolve(fd)));
+    }),
   );
 const fileSize = (fd: number) =>
   new Promise<number>((resolve, reject) =>
@@ -49,6 +64,10 @@ export class LogFile {
   failing: string | undefined;
   /** lines dropped while failing, not yet reported by a marker line */
   lost = 0;
+  /** bytes ever pushed (kept or dropped) */
+  pushed = 0;
+  /** bytes of those written, or dropped */
+  through = 0;
 
   private fd: number | undefined;
   private size = 0;
@@ -60,6 +79,9 @@ export class LogFile {
   private retry: NodeJS.Timeout | undefined;
   private idle: Array<() => void> = [];
   private closing = false;
+  private waiters: Array<{ at: number; resolve(): void }> = [];
+  private later: NodeJS.Timeout | undefined;
+  private due = false;
 
   constructor(private readonly opts: LogFileOptions) {}
 
@@ -68,8 +90,10 @@ export class LogFile {
    * Never blocks; drops only while failing and full.
    */
   push(buf: Buffer, lines: number): void {
+    this.pushed += buf.length;
     if (this.failing !== undefined && (this.lost > 0 || this.queued + buf.length > this.opts.failBuffer)) {
       this.lost += lines;
+      this.through += buf.length;
       releaseBatch(buf);
     } else {
       this.queue.push(buf);
@@ -80,8 +104,19 @@ export class LogFile {
 
   /** Resolves when everything queued is written, or the file is failing. */
   flush(): Promise<void> {
+    this.kickNow();
     if (this.settled()) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /**
+   * Why: `tend logs -f` reads the files up to the moment it subscribed, then the live lines.
+   * Resolves once the first `at` bytes ever pushed are written (or dropped), or the file fails.
+   */
+  whenThrough(at: number): Promise<void> {
+    if (this.through >= at || this.failing !== undefined) return Promise.resolve();
+    this.kickNow();
+    return new Promise((resolve) => this.waiters.push({ at, resolve }));
   }
 
   /** Writes what it can, then closes the file. */
@@ -92,17 +127,49 @@ export class LogFile {
     await this.flush();
     if (this.retry) clearTimeout(this.retry);
     this.retry = undefined;
+    if (this.later) clearTimeout(this.later);
+    this.later = undefined;
     const fd = this.fd;
     this.fd = undefined;
     if (fd !== undefined) await closeFd(fd);
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const failing = this.failing !== undefined;
+    this.waiters = this.waiters.filter((w) => {
+      if (!failing && w.at > this.through) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   private settled(): boolean {
     return !this.busy && ((this.queued === 0 && this.lost === 0) || this.failing !== undefined);
   }
 
+  /** Writes now what is queued, without waiting to gather more. */
+  private kickNow(): void {
+    this.due = true;
+    this.kick();
+    this.due = false;
+  }
+
   private kick(): void {
     if (this.busy || (this.queued === 0 && this.lost === 0)) return;
+    if (this.failing === undefined && !this.due && !this.closing && this.queued < GATHER_BYTES) {
+      // a few small batches are gathered into one write: fewer trips to the thread pool
+      this.later ??= setTimeout(() => {
+        this.later = undefined;
+        this.kickNow();
+      }, GATHER_MS);
+      return;
+    }
+    if (this.later) {
+      clearTimeout(this.later);
+      this.later = undefined;
+    }
     if (this.failing !== undefined) {
       const wait = this.lastTry + RETRY_MS - Date.now();
       if (wait > 0) {
@@ -118,6 +185,7 @@ export class LogFile {
     void this.pump().then(() => {
       this.busy = false;
       if (this.settled()) for (const resolve of this.idle.splice(0)) resolve();
+      this.wake();
       this.kick(); // bytes queued meanwhile, or the retry timer of a failing file
     });
   }
@@ -147,13 +215,16 @@ export class LogFile {
 
   private async open(): Promise<void> {
     this.step = 'open';
+    const refused = this.opts.refuse?.();
+    if (refused !== undefined) throw new Error(refused);
+    const mode = this.opts.mode ?? DEFAULT_LOG_MODE;
     let fd: number;
     try {
-      fd = await openFile(this.opts.file);
+      fd = await openFile(this.opts.file, mode);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       await mkdir(dirname(this.opts.file), { recursive: true }).catch(() => undefined);
-      fd = await openFile(this.opts.file); // its error names the real problem
+      fd = await openFile(this.opts.file, mode); // its error names the real problem
     }
     try {
       this.size = await fileSize(fd);
@@ -209,11 +280,13 @@ export class LogFile {
       if (b.length <= n) {
         n -= b.length;
         this.queued -= b.length;
+        this.through += b.length;
         this.head++;
         releaseBatch(b);
       } else {
         this.queue[this.head] = b.subarray(n);
         this.queued -= n;
+        this.through += n;
         n = 0;
       }
     }
@@ -232,6 +305,7 @@ export class LogFile {
     this.lost = 0;
     this.queue.push(buf);
     this.queued += buf.length;
+    this.pushed += buf.length;
   }
 
   private recover(): void {
@@ -248,6 +322,7 @@ export class LogFile {
     const first = this.failing === undefined;
     this.failing = `cannot ${this.step} log file ${this.opts.file}: ${err.message}`;
     if (first) this.opts.onError(this.failing);
+    this.wake();
     this.opts.onProgress();
   }
 }

@@ -31,7 +31,7 @@ const FAIL_BUFFER = 1024 * 1024;
 const FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
 const openAppend = (file: string) =>
-  new Promise<number>((resolve, reject) => openCb(file, FLAGS, 0o644, (err, fd) => (err ? reject(err) : resolve(fd))));
+  new Promise<number>((resolve, reject) => openCb(file, FLAGS, 0o640, (err, fd) => (err ? reject(err) : resolve(fd))));
 const sizeOf = (fd: number) =>
   new Promise<number>((resolve, reject) => fstatCb(fd, (err, st) => (err ? reject(err) : resolve(st.size))));
 const writeAll = async (fd: number, buf: Buffer) => {
@@ -53,6 +53,9 @@ export class JournalFile {
   private failing = false;
   private scheduled = false;
   private writing: Promise<void> = Promise.resolve();
+  /** the time of the last entry appended, and how many were appended in that millisecond */
+  private lastTime = Number.NaN;
+  private sameMs = 0;
 
   constructor(private readonly opts: JournalFileOptions) {}
 
@@ -61,11 +64,22 @@ export class JournalFile {
     return journal.subscribe((e) => this.append(e));
   }
 
+  /** Why: while the file cannot be written, `tend events` gets the entries from the daemon's memory. */
+  get unwritable(): boolean {
+    return this.failing;
+  }
+
   /** Queues one entry; written with the others of this event-loop turn. */
   append(e: JournalEntry): void {
     // `time` then `service` first, whatever the entry's own key order: the readers find the time
     // at a fixed place and the service by its text
     const { time, service, ...rest } = e;
+    const ms = Date.parse(time);
+    if (ms === this.lastTime) this.sameMs++;
+    else {
+      this.lastTime = ms;
+      this.sameMs = 1;
+    }
     const line = `${JSON.stringify({ time, service, ...rest })}\n`;
     if (this.failing && this.pendingBytes + line.length > FAIL_BUFFER) {
       this.lost++;
@@ -80,6 +94,16 @@ export class JournalFile {
         this.writing = this.writing.then(() => this.flushPending());
       });
     }
+  }
+
+  /**
+   * Why: `tend events -f` joins the file and the live entries. Once the entries so far are
+   * written: those of the file dated before `time`, and the first `count` dated `time`.
+   */
+  async mark(now = Date.now()): Promise<{ time: number; count: number }> {
+    const m = Number.isNaN(this.lastTime) ? { time: now, count: 0 } : { time: this.lastTime, count: this.sameMs };
+    await this.flush();
+    return m;
   }
 
   /** Resolves when every entry appended so far is written (or could not be). */
@@ -139,6 +163,8 @@ export interface JournalQuery {
   /** only the entries of these services (instance ids, or "tend") */
   services?: string[];
   keep?: number;
+  /** `-f`: only the entries before the daemon's mark (see LogSource.upTo) */
+  upTo?: { time: number; count: number };
 }
 
 /** Matches the `"service":"NAME"` of a journal line, for each name asked. */
@@ -155,13 +181,15 @@ function serviceFilter(names: string[]): BytesFilter {
 /** The entries read back, oldest first, in batches. */
 export interface JournalRead {
   gone: GoneNote[];
+  /** the size of the live file as it was read */
+  ends: Map<string, number>;
   entries(): AsyncGenerator<JournalEntry[]>;
   close(): Promise<void>;
 }
 
 /** Why: `tend events [NAME...] [-n N] [--since T]` from `tend.events` (and its rotated files). */
 export async function readJournal(file: string, q: JournalQuery = {}): Promise<JournalRead> {
-  const r = await queryLogs([{ instance: 'tend', file }], {
+  const r = await queryLogs([{ instance: 'tend', file, upTo: q.upTo }], {
     n: q.n,
     since: q.since,
     until: q.until,
@@ -182,5 +210,5 @@ export async function readJournal(file: string, q: JournalQuery = {}): Promise<J
       if (out.length > 0) yield out;
     }
   }
-  return { gone: r.gone, entries, close: r.close };
+  return { gone: r.gone, ends: r.ends, entries, close: r.close };
 }

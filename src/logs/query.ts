@@ -5,13 +5,20 @@
 import { LogFiles, type ReadStats } from './log-files.js';
 import { isoOf, SERVICE_LOG, type LineFormat, type LogEntry } from './line-format.js';
 import { mergeByTime } from './merge.js';
-import { lastLinesStart, scanBackward, scanForward, type BytesFilter } from './scan.js';
+import { BLOCK, lastLinesStart, scanBackward, scanForward, type BytesFilter } from './scan.js';
 import { firstTime, seekTime } from './seek.js';
 
 /** One instance's log to read: its id and its live file (`log_dir/ID.log`). */
 export interface LogSource {
   instance: string;
   file: string;
+  /**
+   * `-f`: read only the lines before the live ones (the daemon's mark): those dated before
+   * `time` (ms), and the first `count` of those dated `time`.
+   */
+  upTo?: { time: number; count: number };
+  /** its `logs.keep` (else the query's) */
+  keep?: number;
 }
 
 export interface LogQuery {
@@ -41,6 +48,8 @@ export interface GoneNote {
 export interface LogResult {
   /** one note an instance whose asked-for lines reach past what rotation kept */
   gone: GoneNote[];
+  /** the size of each instance's live file as it was read (where following it goes on) */
+  ends: Map<string, number>;
   /** the lines, oldest first, in batches; call once. Closes the files when done. */
   lines(): AsyncGenerator<LogEntry[]>;
   /** closes the files when lines() is not read to its end */
@@ -50,6 +59,23 @@ export interface LogResult {
 /** Bytes of lines kept from the backward pass of `-n`; past it the lines are read again forwards. */
 export const COLLECT_BUDGET = 4 * 1024 * 1024;
 const OUT = 1024;
+
+/** Where the lines before a mark end: after the first `count` lines dated `time`. */
+async function markEnd(f: LogFiles, mark: { time: number; count: number }, format: LineFormat): Promise<number> {
+  const from = await seekTime(f, isoOf(mark.time), format);
+  const to = await seekTime(f, isoOf(mark.time + 1), format);
+  let left = mark.count;
+  let pos = from;
+  while (left > 0 && pos < to) {
+    const block = await f.read(pos, Math.min(BLOCK, to - pos));
+    if (block.length === 0) break;
+    let nl = -1;
+    while (left > 0 && (nl = block.indexOf(10, nl + 1)) !== -1) left--;
+    if (left === 0) return pos + nl + 1;
+    pos += block.length;
+  }
+  return Math.min(pos, to);
+}
 
 /**
  * Why: `tend logs` and the daemon's logs handler, the same engine. Opens the files, finds the
@@ -70,11 +96,13 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
     const opts = unique.map((s) => ({ instance: s.instance, format, filter: q.grep }));
     const lo: number[] = [];
     const hi: number[] = [];
-    for (const f of files) {
+    for (const [i, f] of files.entries()) {
       const a = q.since !== undefined ? await seekTime(f, isoOf(q.since), format) : 0;
       const b = q.until !== undefined ? await seekTime(f, isoOf(q.until + 1), format) : f.end;
+      const mark = unique[i]!.upTo;
+      const c = mark !== undefined ? await markEnd(f, mark, format) : f.end;
       lo.push(a);
-      hi.push(Math.max(a, b));
+      hi.push(Math.max(a, Math.min(b, c)));
     }
 
     let start = lo;
@@ -114,9 +142,10 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
     }
 
     const gone: GoneNote[] = [];
-    if (reachesStart && q.keep !== undefined && q.keep > 0) {
+    if (reachesStart) {
       for (const [i, f] of files.entries()) {
-        if (f.oldestIndex < q.keep || f.end === 0) continue;
+        const keep = unique[i]!.keep ?? q.keep;
+        if (keep === undefined || keep <= 0 || f.oldestIndex < keep || f.end === 0) continue;
         const first = await firstTime(f, format);
         if (first === undefined) continue;
         if (q.since === undefined || isoOf(q.since) < first) gone.push({ instance: unique[i]!.instance, before: first });
@@ -136,7 +165,12 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
         await close();
       }
     }
-    return { gone, lines, close };
+    const ends = new Map<string, number>();
+    for (const [i, f] of files.entries()) {
+      const live = f.parts[f.parts.length - 1];
+      ends.set(unique[i]!.instance, live?.index === 0 ? live.size : 0);
+    }
+    return { gone, ends, lines, close };
   } catch (err) {
     await close();
     throw err;

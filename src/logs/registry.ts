@@ -1,11 +1,10 @@
 // The log of every instance, by id: made on first use (`<log_dir>/<id>.log`), kept across the
-// instance's restarts, closed when it leaves the config or tend stops. `tend logs` reads here:
-// the in-memory tail, else (nothing captured since tend started) the end of the file.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// instance's restarts, closed when it leaves the config or tend stops. `tend logs` reads the files
+// itself; here it learns where they are, and (with -f) where the files end and the live lines begin.
+import { lstatSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { InstanceSpec } from '../core/types.js';
 import type { LogLine } from './line.js';
-import { readLogLines } from './read.js';
 import { ServiceLog } from './sink.js';
 
 /** One line as `tend logs` sends it (the wire's LogLine). */
@@ -14,6 +13,32 @@ export interface LogLineData {
   service: string;
   stream: string;
   line: string;
+}
+
+/** Where the lines of an instance that `-f` prints first end: see ServiceLog.mark. */
+export interface LogMark {
+  /** ms since the epoch */
+  time: number;
+  count: number;
+}
+
+/**
+ * Why: a log file opened as root in a folder another user owns could be swapped for a symlink
+ * between two opens. The first component of `dir` (or a folder above it) owned by neither root
+ * nor tend's own user, in words; undefined when every one is fine.
+ */
+export function unsafeLogDir(dir: string, uid = process.getuid?.() ?? 0): string | undefined {
+  for (let p = dir; ; p = dirname(p)) {
+    try {
+      const st = lstatSync(p);
+      if (st.uid !== 0 && st.uid !== uid) {
+        return `log_dir ${dir}: ${p} is owned by uid ${st.uid}, not by root or tend's user (uid ${uid}); tend writes no log there`;
+      }
+    } catch {
+      // not made yet: its parent decides
+    }
+    if (dirname(p) === p) return undefined;
+  }
 }
 
 /** Where the logs go and whom to tell about them. */
@@ -25,7 +50,7 @@ export interface LogRegistryOptions {
   /** a log file can be written again */
   onRecover(id: string): void;
   /** each log as it is made (the echo on tend's stdout) */
-  onOpen?(id: string, log: ServiceLog): void;
+  onOpen?(id: string, log: ServiceLog, service: string): void;
 }
 
 /** Why: one owner of the ServiceLogs, so the supervisor, probes, status and `tend logs` share them. */
@@ -33,16 +58,48 @@ export class LogRegistry {
   readonly name = 'logs';
   private readonly logs = new Map<string, ServiceLog>();
   private readonly fans = new Map<string, { fns: Set<(l: LogLineData) => void>; off: () => void }>();
+  private unsafe: string | undefined;
 
   constructor(private readonly opts: LogRegistryOptions) {}
 
   /** Makes the log folder; services run anyway when it cannot be made (each log says it fails). */
   start(): void {
+    this.unsafe = unsafeLogDir(this.opts.dir);
+    if (this.unsafe !== undefined) {
+      this.opts.onError('tend', this.unsafe);
+      return;
+    }
     try {
       mkdirSync(this.opts.dir, { recursive: true });
     } catch (e) {
       this.opts.onError('tend', `cannot create log_dir ${this.opts.dir}: ${(e as Error).message}`);
     }
+  }
+
+  /** The log folder (settings.log_dir). */
+  get dir(): string {
+    return this.opts.dir;
+  }
+
+  /** The log file of an instance. */
+  fileOf(id: string): string {
+    return join(this.opts.dir, `${id}.log`);
+  }
+
+  /**
+   * Why: `tend logs -f`. Where the lines of the instance emitted so far end (ServiceLog.mark);
+   * resolves once they are all in the file (or the file fails), so a reader finds them there.
+   */
+  async mark(inst: InstanceSpec): Promise<LogMark> {
+    const log = this.for(inst);
+    const m = log.mark();
+    await log.whenThrough(m.through);
+    return { time: m.time, count: m.count };
+  }
+
+  /** Why: `tend logs` reads the files: resolves once what each instance printed so far is in its file. */
+  async flushed(insts: readonly InstanceSpec[]): Promise<void> {
+    await Promise.all(insts.map((i) => this.logs.get(i.id)?.whenThrough(this.logs.get(i.id)!.mark().through)));
   }
 
   /** The log of an instance, made on first use. */
@@ -51,14 +108,16 @@ export class LogRegistry {
     if (!l) {
       const id = inst.id;
       l = new ServiceLog({
-        file: join(this.opts.dir, `${id}.log`),
+        file: this.fileOf(id),
         maxSize: inst.spec.logs.maxSize,
         keep: inst.spec.logs.keep,
+        mode: inst.spec.logs.mode,
+        refuse: () => this.unsafe,
         onError: (m) => this.opts.onError(id, `writing the log fails: ${m}`),
         onRecover: () => this.opts.onRecover(id),
       });
       this.logs.set(id, l);
-      this.opts.onOpen?.(id, l);
+      this.opts.onOpen?.(id, l, inst.service);
     }
     return l;
   }
@@ -77,12 +136,9 @@ export class LogRegistry {
     void l?.close();
   }
 
-  /** The last n lines of an instance: from memory, else from the end of its file. */
-  async tail(id: string, n: number): Promise<LogLineData[]> {
-    const l = this.logs.get(id);
-    if (l && l.tail(1).length) return l.tail(n).map((x) => lineData(id, x));
-    const text = await readLogLines(join(this.opts.dir, `${id}.log`), n);
-    return text.map((t) => fileLineData(id, t));
+  /** The last n (at most 100) lines the instance wrote since tend started, from memory: a failed start, `tend why`. */
+  tail(id: string, n: number): LogLineData[] {
+    return this.logs.get(id)?.tail(n).map((x) => lineData(id, x)) ?? [];
   }
 
   /** Calls fn with each new line of the instance until the returned function is called. */
@@ -123,11 +179,4 @@ export class LogRegistry {
 
 function lineData(service: string, l: LogLine): LogLineData {
   return { time: new Date(l.time).toISOString(), service, stream: l.stream, line: l.line.toString('utf8') };
-}
-
-/** A line of a log file (`ISO out text`) as a log event. */
-function fileLineData(service: string, text: string): LogLineData {
-  const m = /^(\S+) (out|err|log) (.*)$/s.exec(text);
-  if (!m) return { time: '', service, stream: 'stdout', line: text };
-  return { time: m[1]!, service, stream: m[2] === 'err' ? 'stderr' : 'stdout', line: m[3]! };
 }

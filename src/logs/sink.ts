@@ -15,9 +15,13 @@ export interface ServiceLogOptions {
   maxSize: number;
   /** old files kept (`web.log.1` ... `web.log.<keep>`) */
   keep: number;
-  /** lines kept in memory for `tend logs` (default 1000) */
+  /** the file's mode (default 0640) */
+  mode?: number;
+  /** why the file must not be opened now (an unsafe log_dir) */
+  refuse?(): string | undefined;
+  /** lines kept in memory for a failed start and `tend why` (default 100) */
   tailLines?: number;
-  /** cap on the bytes of those lines (default 1 MiB) */
+  /** cap on the bytes of those lines (default 64 KiB) */
   tailBytes?: number;
   /** bytes waiting for the disk above which write() asks the caller to pause (default 4 MiB) */
   highWater?: number;
@@ -42,14 +46,19 @@ export class ServiceLog implements OutputSink {
   private readonly highWater: number;
   private drains: Array<() => void> = [];
   private closed = false;
+  /** the time of the last line emitted, and how many lines were emitted in that millisecond */
+  private lastTime = Number.NaN;
+  private sameMs = 0;
 
   constructor(opts: ServiceLogOptions) {
     this.highWater = opts.highWater ?? 4 * 1024 * 1024;
-    this.tailKept = new LogTail(opts.tailLines ?? 1000, opts.tailBytes ?? 1024 * 1024);
+    this.tailKept = new LogTail(opts.tailLines ?? 100, opts.tailBytes ?? 64 * 1024);
     this.file = new LogFile({
       file: opts.file,
       maxSize: opts.maxSize,
       keep: opts.keep,
+      mode: opts.mode,
+      refuse: opts.refuse,
       failBuffer: opts.failBuffer ?? 8 * 1024 * 1024,
       onError: (m) => opts.onError?.(m),
       onRecover: () => opts.onRecover?.(),
@@ -110,6 +119,21 @@ export class ServiceLog implements OutputSink {
     this.progress();
   }
 
+  /**
+   * Why: `tend logs -f` joins the files and the live lines without a gap or a line twice. The
+   * lines emitted so far are those of the file before the first line dated after `time`, less the
+   * lines of `time` past the `count`th; `through` is the bytes the file must have taken first.
+   */
+  mark(now = Date.now()): { time: number; count: number; through: number } {
+    const time = Number.isNaN(this.lastTime) ? now : this.lastTime;
+    return { time, count: Number.isNaN(this.lastTime) ? 0 : this.sameMs, through: this.file.pushed };
+  }
+
+  /** Resolves once the file holds the bytes of a mark (or cannot be written). */
+  whenThrough(through: number): Promise<void> {
+    return this.file.whenThrough(through);
+  }
+
   /** The last n lines of both streams, oldest first, from memory. */
   tail(n: number): LogLine[] {
     return this.tailKept.last(n);
@@ -123,6 +147,11 @@ export class ServiceLog implements OutputSink {
   }
 
   private emit(b: Batch): void {
+    if (b.time === this.lastTime) this.sameMs += b.lines;
+    else {
+      this.lastTime = b.time;
+      this.sameMs = b.lines;
+    }
     this.tailKept.push(b); // before the file takes over our reference
     this.file.push(b.buf, b.lines);
     if (this.followers.size === 0) return;

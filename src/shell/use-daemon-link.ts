@@ -36,7 +36,7 @@ export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): Li
     const subscribe = () => {
       if (stopped || sub || !backend.connected) return;
       const since = Date.now();
-      const onEvent = (e: JournalEvent) => {
+      const onEvent = (e: JournalEvent | { where: unknown }) => {
         if (isEventRow(e) && e.state && Date.parse(e.time) >= since) latest.current.onStateChange(e);
       };
       try {

@@ -16,20 +16,25 @@ describe('helpText (the shell)', () => {
   it('explains one command: usage, summary, every flag the shell takes, notes, examples', () => {
     expect(helpText(SHELL_COMMANDS, 'logs')).toBe(
       [
-        'usage: logs NAME... [-n N] [-f] [--json]',
-        '  last N lines of services (default 100); -f follows',
+        'usage: logs NAME... [-n N] [-f] [--since T] [--until T] [--grep RE] [-i] [-t] [--json]',
+        '  lines services printed, from their log files (last 100, or -n N, --since, --grep); -f follows',
         '',
         'flags:',
-        '  -n, --lines N  show the last N lines (default 100)',
-        '  -f, --follow   keep printing new lines as they come (Ctrl-C stops)',
-        '      --json     print JSON instead of text',
-        '  -h, --help     show this help',
+        '  -n, --lines N      the last N lines (default 100; with --grep, the last N matching)',
+        '  -f, --follow       keep printing new lines as they come (Ctrl-C stops)',
+        '      --since T      from time T: a duration back (10m, 2h), a time today (10:00), a date (2026-12-05), or a date and time',
+        '      --until T      up to time T (the same forms as --since)',
+        '      --grep RE      only lines matching the regex RE (JavaScript syntax, run in linear time)',
+        '  -i, --ignore-case  with --grep: ignore case',
+        "  -t, --timestamps   show each line's time",
+        '      --json         one JSON object a line: {ts, instance, stream, line}',
+        '  -h, --help         show this help',
         '',
-        'Lines of several services are prefixed with the name. NAME may be all, or a replica set name for all of its instances.',
+        'Lines of several instances are prefixed with the name; stderr lines are marked err. Lines rotated away past logs.keep are said to be gone, on stderr. The files are read by tend logs itself: it works with no daemon running (the config\'s log_dir). NAME may be all, or a replica set name for all of its instances.',
         '',
         'examples:',
         '  logs web -n 20',
-        '  logs all -f',
+        '  logs all -f --since 10m --grep "timeout|refused" -i -t',
       ].join('\n'),
     );
     expect(helpText(SHELL_COMMANDS, 'top')).toMatch(/^usage: top\n {2}a live table of services \(q returns to the prompt\)\n/);
@@ -41,7 +46,7 @@ describe('helpText (the shell)', () => {
       for (const c of SHELL_COMMANDS) expect(text).toContain(`  ${synopsis(c)}`);
     }
     expect(helpText(SHELL_COMMANDS, undefined, 60)).toContain(
-      '\n  events              the journal: every action and exit,\n                      with time and reason',
+      '\n  events [NAME...]    the journal: every action and exit,\n                      with time and reason',
     );
     expect(helpText(SHELL_COMMANDS, undefined, 30)).toContain('\n  why NAME\n      explain why a service is\n');
     expect(helpText(SHELL_COMMANDS, 'events', 40).split('\n').every((l) => l.length <= 40)).toBe(true);
@@ -65,7 +70,8 @@ describe('the CLI help', () => {
   });
   it('a command page shows -c and --socket where the CLI takes them', () => {
     const text = commandHelp(logs, 'cli', 80);
-    expect(text).toMatch(/^usage: tend logs NAME\.\.\. \[-n N\] \[-f\] \[--json\]\n/);
+    // the usage wraps between flag groups
+    expect(text).toMatch(/^usage: tend logs NAME\.\.\. \[-n N\] \[-f\] \[--since T\] \[--until T\] \[--grep RE\]\n {4}\[-i\] \[-t\] \[--json\]\n/);
     expect(text).toContain('\n  -c, --config FILE  find the socket through this config');
     expect(text).toContain('\n      --socket PATH  ');
     expect(text).toContain('\nexamples:\n  tend logs web -n 20\n  tend logs all -f');

@@ -59,7 +59,16 @@ describe('buildRequest', () => {
     expect(buildRequest(cmd('stop'), ['all', '--no-wait'])!.args).toEqual({ names: ['all'], timeout: undefined, wait: false });
     expect(buildRequest(cmd('signal'), ['web', 'HUP'])!.args).toEqual({ names: ['web'], signal: 'HUP' });
     expect(buildRequest(cmd('reload'), ['--dry-run'])!.args).toEqual({ dry_run: true });
-    expect(buildRequest(cmd('events'), ['-n', '5'])!.args).toEqual({ lines: 5, follow: false });
+    expect(buildRequest(cmd('events'), ['-n', '5'])!.args).toEqual({ names: [], lines: 5, follow: false });
+    expect(buildRequest(cmd('events'), ['web', '--since', '1h'])!.args).toEqual({ names: ['web'], follow: false, since: '1h' });
+    expect(buildRequest(cmd('logs'), ['web', '--grep', 'a|b', '-i', '-t', '--until', '10:00'])!.args).toEqual({
+      names: ['web'],
+      follow: false,
+      until: '10:00',
+      grep: 'a|b',
+      ignore_case: true,
+      timestamps: true,
+    });
     expect(buildRequest(cmd('logs'), ['web'])!.args).toEqual({ names: ['web'], lines: 100, follow: false });
   });
   it('is undefined for --help, whatever else is missing', () => {
@@ -68,6 +77,9 @@ describe('buildRequest', () => {
   });
   it('checks values', () => {
     expect(usage(() => buildRequest(cmd('logs'), ['web', '-n', 'x']))).toBe('-n: expected a whole number; got "x"');
+    expect(usage(() => buildRequest(cmd('logs'), ['web', '--since', 'soon']))).toMatch(/^--since: "soon" is not a time: give a duration/);
+    expect(usage(() => buildRequest(cmd('logs'), ['web', '-f', '--until', '1h']))).toBe('--until and -f do not go together (a followed log has no end)');
+    expect(usage(() => buildRequest(cmd('logs'), ['web', '-i']))).toBe('-i goes with --grep RE');
     expect(usage(() => buildRequest(cmd('start'), ['web', '--timeout', 'soon']))).toBe(
       '--timeout: expected a duration like 30s or 2m; got "soon"',
     );

@@ -164,8 +164,8 @@ describe('config errors: exact file:line:col: path: message', () => {
 
   test('bad regexes', () => {
     expect(errorsOf(web('readiness: { log: "ready (" }', 'liveness: { log: "[z-a]" }'))).toEqual([
-      'tend.yaml:4:23: services.web.readiness.log: expected a valid regular expression; got "ready (" (unterminated group)',
-      'tend.yaml:5:22: services.web.liveness.log: expected a valid regular expression; got "[z-a]" (range out of order in character class)',
+      'tend.yaml:4:23: services.web.readiness.log: expected a valid regular expression; got "ready (" (missing closing ): `ready (`)',
+      'tend.yaml:5:22: services.web.liveness.log: expected a valid regular expression; got "[z-a]" (invalid character class range: `z-a`)',
     ]);
   });
 

@@ -62,7 +62,7 @@ describe('loadSpec on a file using every key', () => {
         failureThreshold: 4,
       },
       limits: { memory: 512 * 1024 ** 2, cpu: 0.5, pids: 256, nofile: 4096 },
-      logs: { maxSize: 1024 ** 2, keep: 2 },
+      logs: { maxSize: 1024 ** 2, keep: 2, mode: 0o640 },
       replicas: 1,
       dependsOn: { migrate: 'completed' },
     } satisfies ServiceSpec);
@@ -84,7 +84,7 @@ describe('loadSpec on a file using every key', () => {
       stopSignal: 'SIGTERM',
       stopTimeout: 10_000,
       limits: {},
-      logs: { maxSize: 10 * 1024 ** 2, keep: 5 },
+      logs: { maxSize: 10 * 1024 ** 2, keep: 5, mode: 0o640 },
       replicas: 1,
       dependsOn: {},
     } satisfies ServiceSpec);

@@ -163,7 +163,11 @@ describe('commands and probe forms', () => {
 
   test('parseRegex', () => {
     expect(parseRegex('ready on \\d+')).toBe('ready on \\d+');
-    expect(() => parseRegex('(')).toThrow('expected a valid regular expression; got "(" (unterminated group)');
+    expect(() => parseRegex('(')).toThrow('expected a valid regular expression; got "(" (missing closing ): `(`)');
+    // linear time: what needs backtracking is refused, naming why
+    expect(() => parseRegex('(a)\\1')).toThrow('backreferences (\\1) are not supported: tend matches in linear time');
+    expect(() => parseRegex('a(?=b)')).toThrow('lookahead ((?=...), (?!...)) is not supported');
+    expect(parseRegex('^(a+)+$')).toBe('^(a+)+$');
     expect(() => parseRegex('')).toThrow('expected a regular expression; got ""');
   });
 

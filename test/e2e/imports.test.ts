@@ -74,6 +74,20 @@ describe('start-up weight', () => {
     expect(JSON.parse(readFileSync(resolve(DIST, '../package.json'), 'utf8')).bin).toEqual({ tend: 'dist/tend.cjs' });
   });
 
+  it('the linear-time regex engine (re2js) is loaded only when a log probe or --grep needs it', () => {
+    for (const entry of ['daemon.js', 'cli.js']) {
+      const rel = [...staticGraph(entry).files].map((f) => f.slice(DIST.length));
+      expect(rel).not.toContain('logs/regex.js');
+    }
+    const cli = readFileSync(resolve(DIST, 'tend.cjs'), 'utf8');
+    expect(cli).not.toMatch(/RE2JS|re2js/);
+    // logs and events read the files in a module of their own, imported when they run
+    const lazy = [...cli.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]);
+    expect(lazy).toEqual(expect.arrayContaining(['./logs/view.js', './logs/events-view.js']));
+    expect(readFileSync(resolve(DIST, 'probes/host.js'), 'utf8')).toMatch(/import\('\.\.\/logs\/regex\.js'\)/);
+    expect(readFileSync(resolve(DIST, 'logs/view.js'), 'utf8')).toMatch(/import\('\.\/regex\.js'\)/);
+  });
+
   it('the socket client loads nothing but node:net and small tend files', () => {
     const g = staticGraph('control/client.js');
     expect([...g.packages]).toEqual([]);

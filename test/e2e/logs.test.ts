@@ -177,32 +177,31 @@ services:
 });
 
 describe('tend logs', () => {
-  it('-n N gives the last N lines from memory; the tail keeps 1000 lines; default 100', async () => {
+  it('-n N gives the last N lines from the file, however many (3001 lines, -n 100000: all); default 100', async () => {
     const p = project(`
 settings: { echo: false, watch: false }
 services:
   count:
-    command: seq 1 1500; exec sleep 1000
+    command: seq 1 3001; exec sleep 1000
 `);
     await p.up();
     const file = join(p.dir, '.tend/logs/count.log');
-    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes(' out 1500\n'), 'line 1500 in the file');
+    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes(' out 3001\n'), 'line 3001 in the file');
     const five = await p.run(['logs', 'count', '-n', '5']);
     expect(five.code).toBe(0);
-    expect(five.stdout).toBe('1496\n1497\n1498\n1499\n1500\n');
+    expect(five.stdout).toBe('2997\n2998\n2999\n3000\n3001\n');
     const dflt = await p.run(['logs', 'count']);
-    expect(dflt.stdout.trim().split('\n')).toEqual(Array.from({ length: 100 }, (_, k) => String(1401 + k)));
-    const all = await p.run(['logs', 'count', '-n', '5000']);
-    const lines = all.stdout.trim().split('\n');
-    expect(lines.length).toBe(1000);
-    expect(lines[0]).toBe('501');
-    expect(lines[999]).toBe('1500');
-    const json = JSON.parse((await p.run(['logs', 'count', '-n', '2', '--json'])).stdout);
+    expect(dflt.stdout.trim().split('\n')).toEqual(Array.from({ length: 100 }, (_, k) => String(2902 + k)));
+    const all = await p.run(['logs', 'count', '-n', '100000']);
+    expect(all.stdout.trim().split('\n')).toEqual(Array.from({ length: 3001 }, (_, k) => String(1 + k)));
+    expect(all.stderr).toBe(''); // nothing is gone: every line is there
+    // --json: one object a line
+    const json = (await p.run(['logs', 'count', '-n', '2', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(json).toMatchObject([
-      { service: 'count', stream: 'stdout', line: '1499' },
-      { service: 'count', stream: 'stdout', line: '1500' },
+      { instance: 'count', stream: 'stdout', line: '3000' },
+      { instance: 'count', stream: 'stdout', line: '3001' },
     ]);
-    expect(json[0].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(json[0].ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it('-f follows: a new line reaches several followers quickly (latency printed, bound 1 s)', async () => {
@@ -257,16 +256,18 @@ services:
     }, 'both services to print their first line');
     const f = follow(p, ['logs', 'all', '-f']);
     // the tail comes first, and the daemon subscribes in the same turn: after it, lines are live
-    await waitFor(() => f.text().includes('alpha | alpha-ready') && f.text().includes('beta | beta-ready'), `the tail, prefixed: ${f.text()}`);
+    await waitFor(() => f.text().includes('alpha | alpha-ready') && f.text().includes('beta  | beta-ready'), `the tail, prefixed: ${f.text()}`);
     const before = f.lines().length;
     const step = async (name: string, line: string): Promise<void> => {
       expect((await p.run(['signal', name, 'USR1'])).code).toBe(0);
-      await waitFor(() => f.lines().some(([, l]) => l === `${name} | ${line}`), `"${name} | ${line}": ${f.text()}`);
+      const prefix = name.padEnd(5); // one width: alpha
+      await waitFor(() => f.lines().some(([, l]) => l === `${prefix} | ${line}`), `"${prefix} | ${line}": ${f.text()}`);
     };
-    await step('beta', 'beta-1');
+    // beta writes to stderr: its lines are marked err
+    await step('beta', 'err beta-1');
     await step('alpha', 'alpha-1');
-    await step('beta', 'beta-2');
-    expect(f.lines().slice(before).map(([, l]) => l)).toEqual(['beta | beta-1', 'alpha | alpha-1', 'beta | beta-2']);
+    await step('beta', 'err beta-2');
+    expect(f.lines().slice(before).map(([, l]) => l)).toEqual(['beta  | err beta-1', 'alpha | alpha-1', 'beta  | err beta-2']);
   });
 
   it('tend events -f follows the journal', async () => {
@@ -282,7 +283,7 @@ services:
     await waitFor(() => /x spawn pid \d+/.test(f.text()), `the past events: ${f.text()}`);
     const before = f.lines().length;
     expect((await p.run(['stop', 'x'])).code).toBe(0);
-    await waitFor(() => f.lines().slice(before).some(([, l]) => /^\d\d:\d\d:\d\d\.\d{3} x state .*stopped/.test(l)), `x stopped in the stream: ${f.text()}`);
+    await waitFor(() => f.lines().slice(before).some(([, l]) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} x state .*stopped/.test(l)), `x stopped in the stream: ${f.text()}`);
     expect((await p.run(['start', 'x'])).code).toBe(0);
     await waitFor(() => f.lines().slice(before).some(([, l]) => /x spawn pid \d+/.test(l)), `the new spawn in the stream: ${f.text()}`);
   });
@@ -307,7 +308,7 @@ services:
     expect(lines.length).toBe(3);
     // the order of one stream is kept
     expect(lines.findIndex((l) => l.endsWith('out to-out'))).toBeLessThan(lines.findIndex((l) => l.endsWith('out again-out')));
-    const json = JSON.parse((await p.run(['logs', 'both', '--json'])).stdout) as Array<{ stream: string; line: string }>;
+    const json = (await p.run(['logs', 'both', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l)) as Array<{ stream: string; line: string }>;
     expect(json.find((l) => l.line === 'to-err')!.stream).toBe('stderr');
   });
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ServiceLog } from '../../src/logs/sink.js';
 import { fileLines, payload, runInto, tmp, until } from './helpers.js';
@@ -102,7 +102,9 @@ describe('an unwritable log', () => {
 
   it('on a full disk, keeps a bounded buffer, counts the lines past it and says so on recovery', async () => {
     const file = `${dir}/full.log`;
-    await symlink('/dev/full', file); // every write: ENOSPC
+    // /dev/full's device made here (a symlink to it is refused now): every write, ENOSPC
+    if (process.getuid?.() !== 0) return void console.log('skipped: making a device node needs root');
+    execFileSync('mknod', [file, 'c', '1', '7']);
     const errors: string[] = [];
     let recovered = false;
     const log = new ServiceLog({
@@ -138,4 +140,40 @@ describe('an unwritable log', () => {
     const raw = await readFile(file, 'latin1');
     expect(raw.endsWith(' out n1000\n')).toBe(true);
   }, 20_000);
+});
+
+describe('log files are never opened through a symlink, and get the mode asked for', () => {
+  it('a NAME.log symlink to a file outside gets nothing appended; a dangling one creates nothing', async () => {
+    const outside = `${dir}/outside`;
+    await mkdir(outside);
+    await writeFile(`${outside}/victim`, 'untouched\n');
+    await mkdir(`${dir}/logs`);
+    await symlink(`${outside}/victim`, `${dir}/logs/a.log`);
+    await symlink(`${outside}/made-by-tend`, `${dir}/logs/b.log`);
+    const errors: string[] = [];
+    for (const name of ['a', 'b']) {
+      const log = new ServiceLog({ file: `${dir}/logs/${name}.log`, maxSize: 0, keep: 0, onError: (m) => errors.push(m) });
+      log.write('stdout', Buffer.from('secret\n'));
+      await until(() => log.failing !== undefined, `${name}.log to be refused`);
+      await log.close();
+    }
+    expect(await readFile(`${outside}/victim`, 'utf8')).toBe('untouched\n');
+    await expect(readFile(`${outside}/made-by-tend`)).rejects.toThrow(/ENOENT/);
+    expect(errors).toHaveLength(2);
+    for (const e of errors) expect(e).toMatch(/is a symlink; tend does not follow it/);
+  });
+
+  it('makes the file 0640 whatever the umask, or logs.mode', async () => {
+    const old = process.umask(0);
+    try {
+      for (const [name, mode] of [['default', undefined], ['private', 0o600]] as const) {
+        const log = new ServiceLog({ file: `${dir}/${name}.log`, maxSize: 0, keep: 0, mode });
+        log.write('stdout', Buffer.from('x\n'));
+        await log.close();
+        expect((await stat(`${dir}/${name}.log`)).mode & 0o777, name).toBe(mode ?? 0o640);
+      }
+    } finally {
+      process.umask(old);
+    }
+  });
 });

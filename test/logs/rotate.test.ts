@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readLogLines } from '../../src/logs/read.js';
+import { queryLogs } from '../../src/logs/query.js';
 import { ServiceLog } from '../../src/logs/sink.js';
 import { fileLines, logFiles, payload, runInto, tmp } from './helpers.js';
 
@@ -19,6 +19,15 @@ const numbered = (n: number) => `
     if (e.length > 8192) { process.stderr.write(e); e = ''; }
   }
   process.stdout.write(s); process.stderr.write(e);`;
+
+/** The last n lines of a log and its rotated files as they are in the file (`ISO tag text`), through the reader of `tend logs`. */
+async function readLogLines(file: string, n: number): Promise<string[]> {
+  const r = await queryLogs([{ instance: 'x', file }], { n });
+  const out: string[] = [];
+  const tag = { stdout: 'out', stderr: 'err', log: 'log' } as const;
+  for await (const batch of r.lines()) for (const e of batch) out.push(`${e.ts} ${tag[e.stream]} ${e.line.toString('utf8')}`);
+  return out;
+}
 
 function numbersOf(lines: Buffer[]): number[] {
   return lines.map((l) => Number(/^n(\d+) /.exec(payload(l).toString())![1]));
@@ -82,7 +91,7 @@ describe('log rotation', () => {
   });
 });
 
-describe('readLogLines', () => {
+describe('reading the last lines back (queryLogs)', () => {
   it('reads the last n lines from the end of a file, and [] for a missing file', async () => {
     const file = `${dir}/r.log`;
     const log = new ServiceLog({ file, maxSize: 0, keep: 0 });

@@ -149,7 +149,7 @@ describe('ServiceLog tail and followers', () => {
   });
 
   it('tail and kept follower lines stay intact while pooled buffers are reused', async () => {
-    const log = new ServiceLog({ file: `${dir}/pool.log`, maxSize: 0, keep: 0, highWater: 512 * 1024 });
+    const log = new ServiceLog({ file: `${dir}/pool.log`, maxSize: 0, keep: 0, highWater: 512 * 1024, tailLines: 1000, tailBytes: 1024 * 1024 });
     const kept: Buffer[] = [];
     let off: (() => void) | undefined = log.subscribe((l) => kept.push(l.line));
     const script = `

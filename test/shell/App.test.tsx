@@ -116,7 +116,7 @@ describe('App', () => {
     const s = await shell();
     s.type('help\r');
     await wait(() => expect(s.frame()).toContain('commands:'));
-    expect(s.frame()).toMatch(/ {2}logs NAME\.\.\. +last N lines of services/);
+    expect(s.frame()).toMatch(/ {2}logs NAME\.\.\. +lines services printed, from their log/);
   });
 
   it('prints state changes above the prompt without touching the typed line', async () => {
@@ -173,7 +173,7 @@ describe('App', () => {
     s.type('events -f\r');
     await wait(() => expect(s.backend.streams.filter((x) => x.cmd === 'events')).toHaveLength(2));
     const ev = s.backend.streams[1]!;
-    expect(ev.args).toEqual({ lines: 100, follow: true });
+    expect(ev.args).toEqual({ names: [], lines: 100, follow: true });
     ev.emit({ time: '2024-05-01T15:35:11.123Z', service: 'db', what: 'exit', why: 'exited with code 0' });
     await wait(() => expect(s.frame()).toContain('15:35:11.123 db exit exited with code 0'));
     s.type('\x03');
@@ -246,7 +246,7 @@ describe('App', () => {
     const lines = s.frame().split('\n');
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(60);
     // a summary is never cut by Ink's own wrapping: each summary's words stay in order on its lines
-    expect(s.frame()).toContain('  logs NAME...        last N lines of services (default\n                      100); -f follows');
+    expect(s.frame()).toContain('  logs NAME...        lines services printed, from their log\n                      files (last 100, or -n N, --since,\n                      --grep); -f follows');
   });
 
   it('clear clears the screen and is not echoed', async () => {

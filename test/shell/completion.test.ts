@@ -81,7 +81,7 @@ describe('complete: signals', () => {
 
 describe('complete: flags and help', () => {
   it('completes flags after -', () => {
-    expect(cands('logs web -')).toEqual(['--follow', '--json', '--lines', '-f', '-n']);
+    expect(cands('logs web -')).toEqual(['--follow', '--grep', '--ignore-case', '--json', '--lines', '--since', '--timestamps', '--until', '-f', '-i', '-n', '-t']);
     expect(tab('status --j')).toBe('status --json ');
     expect(tab('reload --d')).toBe('reload --dry-run ');
     expect(cands('top -')).toEqual([]);
@@ -126,7 +126,7 @@ describe('helpers', () => {
     expect(serviceWords(['api.10', 'api.2', 'db'])).toEqual(['all', 'api', 'api.10', 'api.2', 'db']);
   });
   it('valueFlags are the table\'s flags that take a value, in every spelling', () => {
-    expect([...valueFlags(COMMANDS.find((c) => c.name === 'logs')!)]).toEqual(['-n', '--lines']);
+    expect([...valueFlags(COMMANDS.find((c) => c.name === 'logs')!)]).toEqual(['-n', '--lines', '--since', '--until', '--grep']);
     expect([...valueFlags(COMMANDS.find((c) => c.name === 'start')!)]).toEqual(['--timeout']);
     expect(valueFlags(COMMANDS.find((c) => c.name === 'status')!).size).toBe(0);
   });

@@ -26,7 +26,7 @@ describe('classifyLine', () => {
     expect(c('logs web db -n 5 --follow --json')).toEqual({
       kind: 'stream', cmd: 'logs', json: true, args: { names: ['web', 'db'], lines: 5, follow: true },
     });
-    expect(c('events -f')).toEqual({ kind: 'stream', cmd: 'events', json: false, args: { lines: 100, follow: true } });
+    expect(c('events -f')).toEqual({ kind: 'stream', cmd: 'events', json: false, args: { names: [], lines: 100, follow: true } });
   });
   it('leaves a malformed follow to runLine, which prints the usage error', () => {
     expect(c('logs -f')).toEqual({ kind: 'run', line: 'logs -f' });

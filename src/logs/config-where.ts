@@ -1,0 +1,53 @@
+// Where the log files are when no daemon answers: the config's log_dir and its instances (a
+// crashed stack's logs stay readable, as journalctl reads a stopped unit's). The config loader is
+// imported here only, lazily: the daemon is down, so its cost is no one's wait.
+import { TendError } from '../core/errors.js';
+import type { InstanceSpec } from '../core/types.js';
+import type { LogsWhere } from '../commands/logs.js';
+import { journalFileOf } from './journal-file.js';
+import { logFileOf } from './log-files.js';
+
+/** The instances `names` mean (all, a service and its replicas, an instance); unknown names throw, as the daemon's do. */
+export function resolveNames(insts: readonly InstanceSpec[], names: readonly string[], lenient = false): InstanceSpec[] {
+  if (names.length === 0) return [...insts];
+  const out = new Set<InstanceSpec>();
+  const unknown: string[] = [];
+  for (const n of names) {
+    const found = n === 'all' ? insts : insts.filter((i) => i.id === n || i.service === n);
+    if (found.length === 0) unknown.push(n);
+    for (const i of found) out.add(i);
+  }
+  if (unknown.length > 0 && !lenient) {
+    const known = [...new Set(insts.map((i) => i.service))].join(', ');
+    throw new TendError('unknown_service', `unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known || 'none'})`);
+  }
+  return insts.filter((i) => out.has(i));
+}
+
+async function loadInstances(configFile: string): Promise<{ logDir: string; insts: InstanceSpec[] }> {
+  const [{ loadSpec }, { expandInstances }] = await Promise.all([import('../config/index.js'), import('../config/instances.js')]);
+  try {
+    const spec = await loadSpec(configFile);
+    return { logDir: spec.settings.logDir, insts: expandInstances(spec) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new TendError('no_daemon', `no daemon answers, and no config at ${configFile} says where the logs are (use -c FILE)`);
+    }
+    throw err;
+  }
+}
+
+/** Why: `tend logs` without a daemon. The files of the instances `names` mean, from the config. */
+export async function configWhere(configFile: string, names: readonly string[]): Promise<LogsWhere> {
+  const { logDir, insts } = await loadInstances(configFile);
+  const sources = resolveNames(insts, names).map((i) => ({ instance: i.id, file: logFileOf(logDir, i.id), keep: i.spec.logs.keep }));
+  return { log_dir: logDir, sources };
+}
+
+/** Why: `tend events` without a daemon. The journal file, and the instance ids the names mean (unknown names kept as given). */
+export async function configJournal(configFile: string, names: readonly string[]): Promise<{ file: string; services: string[] }> {
+  const { logDir, insts } = await loadInstances(configFile);
+  const ids = resolveNames(insts, names, true).map((i) => i.id);
+  const services = names.length === 0 || names.includes('all') ? [] : [...new Set([...ids, ...names.filter((n) => n !== 'all')])];
+  return { file: journalFileOf(logDir), services };
+}

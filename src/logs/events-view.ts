@@ -1,0 +1,131 @@
+// `tend events` on the client's side: the journal file (log_dir/tend.events, and its rotated
+// files) read here, as `tend logs` reads the service logs; the daemon, when one answers, says
+// where it is and, with -f, sends the live entries from where the file ends.
+import type { Client } from '../control/client.js';
+import type { JournalEvent } from '../control/wire.js';
+import type { TendError } from '../core/errors.js';
+import type { EventsArgs, EventsEvent, EventsWhere } from '../commands/events.js';
+import { eventLine } from '../commands/format.js';
+import { reportError } from '../commands/run.js';
+import { EXIT, type RunIo } from '../commands/command.js';
+import { configJournal } from './config-where.js';
+import { readJournal } from './journal-file.js';
+import { JOURNAL_LOG } from './line-format.js';
+import { localTime } from './print.js';
+import { parseTimeSpec } from './time-spec.js';
+import { followFiles } from './tail-files.js';
+
+interface Untyped {
+  request(cmd: string, args: unknown): Promise<unknown>;
+  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void, onLag: (n: number) => void): { done: Promise<unknown>; close(): void };
+}
+
+/** Why: `tend events` (CLI and shell). Reads, prints, follows; returns the exit code. */
+export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Promise<number> {
+  const now = Date.now();
+  const range = {
+    n: args.lines,
+    since: args.since !== undefined ? parseTimeSpec(args.since, now) : undefined,
+    until: args.until !== undefined ? parseTimeSpec(args.until, now) : undefined,
+  };
+  const print = (e: JournalEvent): string => (json ? `${JSON.stringify(e)}\n` : `${eventLine(e, io.color)}\n`);
+  const names = args.names ?? [];
+  let client: Client | undefined;
+  try {
+    try {
+      client = await io.connect();
+    } catch (err) {
+      if (!((err as TendError).code === 'no_daemon' && io.configPath)) throw err;
+      const where = await configJournal(io.configPath(), names);
+      const ends = await printFile({ ...where, keep: 0 }, range, print, io, json && !args.follow);
+      if (!args.follow) return EXIT.ok;
+      const wanted = new Set(where.services);
+      await followFiles([{ instance: 'tend', file: where.file }], ends, (batch) => {
+        let out = '';
+        for (const l of batch) {
+          try {
+            const e = JSON.parse(l.line.toString('utf8')) as JournalEvent;
+            if (wanted.size === 0 || wanted.has(e.service)) out += print(e);
+          } catch {
+            // a line cut by a crash mid-write
+          }
+        }
+        if (out) io.out(out);
+      }, io.signal, JOURNAL_LOG);
+      return EXIT.ok;
+    }
+    const c = client as unknown as Untyped;
+    if (!args.follow) {
+      const where = (await c.request('events', { names, where: true })) as EventsWhere;
+      if (where.unwritable) {
+        // log_dir cannot be written: what the daemon holds in memory
+        const r = (await c.request('events', { names, lines: 1_000_000 })) as { events: JournalEvent[] };
+        const inRange = r.events.filter((e) => (range.since === undefined || Date.parse(e.time) >= range.since) && (range.until === undefined || Date.parse(e.time) <= range.until));
+        const picked = range.n === undefined ? inRange : range.n <= 0 ? [] : inRange.slice(-range.n);
+        io.out(json ? `${JSON.stringify(picked)}\n` : picked.map(print).join(''));
+        return EXIT.ok;
+      }
+      await printFile(where, range, print, io, json);
+      return EXIT.ok;
+    }
+    let waiting: JournalEvent[] | undefined = [];
+    let resolveWhere!: (w: EventsWhere) => void;
+    const whereP = new Promise<EventsWhere>((resolve) => (resolveWhere = resolve));
+    const s = c.stream(
+      'events',
+      { names, follow: true, where: true },
+      (e) => {
+        const ev = e as EventsEvent;
+        if ('where' in ev && typeof ev.where === 'object') return resolveWhere(ev.where);
+        if (waiting) waiting.push(ev as JournalEvent);
+        else io.out(print(ev as JournalEvent));
+      },
+      (n) => io.err(`tend: ${n} events skipped: this client read too slowly\n`),
+    );
+    const abort = (): void => s.close();
+    io.signal?.addEventListener('abort', abort);
+    try {
+      const where = await Promise.race([whereP, s.done.then(() => undefined)]);
+      if (where === undefined) return EXIT.ok;
+      if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
+      else await printFile(where, range, print, io);
+      const held = waiting;
+      waiting = undefined;
+      if (held.length > 0) io.out(held.map(print).join(''));
+      await s.done;
+      return EXIT.ok;
+    } finally {
+      io.signal?.removeEventListener('abort', abort);
+    }
+  } catch (err) {
+    return reportError(err, io);
+  } finally {
+    client?.close();
+  }
+}
+
+/**
+ * Prints the entries of the file (`array`: as one JSON array, streamed, as `events --json` always
+ * printed); resolves with where the live file ended (to follow it).
+ */
+async function printFile(
+  where: EventsWhere,
+  range: { n?: number; since?: number; until?: number },
+  print: (e: JournalEvent) => string,
+  io: RunIo,
+  array = false,
+): Promise<Map<string, number>> {
+  const r = await readJournal(where.file, { ...range, services: where.services, keep: where.keep || undefined, upTo: where.up_to });
+  if (r.gone.length > 0) io.err(`tend: older entries are gone, rotated away: the oldest kept is from ${localTime(r.gone[0]!.before)}\n`);
+  let first = true;
+  if (array) io.out('[');
+  for await (const batch of r.entries()) {
+    if (!array) io.out(batch.map(print).join(''));
+    else {
+      io.out(`${first ? '' : ','}${batch.map((e) => JSON.stringify(e)).join(',')}`);
+      first = false;
+    }
+  }
+  if (array) io.out(']\n');
+  return r.ends;
+}

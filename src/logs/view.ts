@@ -1,0 +1,154 @@
+// `tend logs` on the client's side, as journalctl does it: the files are the source. The daemon
+// (when one answers) says where they are and which instances the names mean; without one, the
+// config does. The lines are read here, with bounded memory whatever the size of the files or N,
+// then printed; `-f` goes on with the daemon's live lines from where the files end (no line twice,
+// none missed), or by watching the files when no daemon runs.
+import type { Client } from '../control/client.js';
+import type { LogLine } from '../control/wire.js';
+import type { TendError } from '../core/errors.js';
+import { MAX_REPLY_LINES, type LogsArgs, type LogsEvent, type LogsWhere } from '../commands/logs.js';
+import { reportError } from '../commands/run.js';
+import { EXIT, type RunIo } from '../commands/command.js';
+import { type LogEntry, type LogStream } from './line-format.js';
+import { queryLogs, type GoneNote, type LogSource } from './query.js';
+import { parseTimeSpec } from './time-spec.js';
+import { followFiles } from './tail-files.js';
+import { localTime, logPrinter, type Printer } from './print.js';
+import { configWhere } from './config-where.js';
+import type { LineMatcher } from './regex.js';
+
+/** Why: `tend logs` (CLI and shell). Reads, prints, follows; returns the exit code. */
+export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise<number> {
+  const now = Date.now();
+  const since = args.since !== undefined ? parseTimeSpec(args.since, now) : undefined;
+  const until = args.until !== undefined ? parseTimeSpec(args.until, now) : undefined;
+  let grep: LineMatcher | undefined;
+  if (args.grep !== undefined) {
+    const { compileRegex, RegexError } = await import('./regex.js');
+    try {
+      grep = compileRegex(args.grep, { ignoreCase: args.ignore_case === true });
+    } catch (err) {
+      if (!(err instanceof RegexError)) throw err;
+      io.err(`tend: --grep: ${err.message}\n`);
+      return EXIT.usage;
+    }
+  }
+  let client: Client | undefined;
+  try {
+    try {
+      client = await io.connect();
+    } catch (err) {
+      if (!((err as TendError).code === 'no_daemon' && io.configPath)) throw err;
+      // no daemon: the config says where the files are (a crashed stack's logs)
+      const where = await configWhere(io.configPath(), args.names);
+      const printer = logPrinter(where.sources.map((s) => s.instance), { json, timestamps: args.timestamps === true, color: io.color });
+      const ends = await printFiles(where, { n: args.lines, since, until, grep }, printer, io);
+      if (!args.follow) return EXIT.ok;
+      await followFiles(where.sources, ends, (batch) => io.out(printer.entries(grep ? batch.filter((e) => grep.test(e.line)) : batch)), io.signal);
+      return EXIT.ok;
+    }
+    if (!args.follow) {
+      const where = (await (client as unknown as Untyped).request('logs', { names: args.names, where: true })) as LogsWhere;
+      if (where.sources.some((s) => s.unwritable)) return await fromMemory(client, args, { since, until, grep, json }, io);
+      const printer = logPrinter(where.sources.map((s) => s.instance), { json, timestamps: args.timestamps === true, color: io.color });
+      await printFiles(where, { n: args.lines, since, until, grep }, printer, io);
+      return EXIT.ok;
+    }
+    return await follow(client, args, { since, grep, json }, io);
+  } catch (err) {
+    return reportError(err, io);
+  } finally {
+    client?.close();
+  }
+}
+
+interface Untyped {
+  request(cmd: string, args: unknown): Promise<unknown>;
+  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void, onLag: (n: number) => void): { done: Promise<unknown>; close(): void };
+}
+
+interface Range {
+  n?: number;
+  since?: number;
+  until?: number;
+  grep?: LineMatcher;
+}
+
+/** Prints the lines of the files; resolves with the size each live file had when read (for following them). */
+async function printFiles(where: LogsWhere, r: Range, printer: Printer, io: RunIo): Promise<Map<string, number>> {
+  const sources: LogSource[] = where.sources.map((s) => ({ instance: s.instance, file: s.file, keep: s.keep, upTo: s.up_to }));
+  const result = await queryLogs(sources, { n: r.n, since: r.since, until: r.until, grep: r.grep });
+  if (result.gone.length > 0) io.err(goneLine(result.gone, where));
+  for await (const batch of result.lines()) io.out(printer.entries(batch));
+  return result.ends;
+}
+
+/** A log file cannot be written now: the daemon answers with the lines (those failing from its memory). */
+async function fromMemory(client: Client, args: LogsArgs, o: { since?: number; until?: number; grep?: LineMatcher; json: boolean }, io: RunIo): Promise<number> {
+  io.err('tend: a log file cannot be written now: its recent lines come from the daemon\'s memory\n');
+  const r = (await (client as unknown as Untyped).request('logs', { names: args.names, lines: args.lines ?? MAX_REPLY_LINES })) as { lines: LogLine[] };
+  const printer = logPrinter([...new Set(r.lines.map((l) => l.service))], { json: o.json, timestamps: args.timestamps === true, color: io.color });
+  let out = '';
+  for (const l of r.lines) {
+    const t = Date.parse(l.time);
+    if ((o.since !== undefined && t < o.since) || (o.until !== undefined && t > o.until) || (o.grep && !o.grep.test(l.line))) continue;
+    out += printer.wire(l);
+  }
+  io.out(out);
+  return EXIT.ok;
+}
+
+/** One line on stderr: the lines asked for reach past what rotation kept. */
+function goneLine(gone: GoneNote[], where: LogsWhere): string {
+  const keep = new Map(where.sources.map((s) => [s.instance, s.keep]));
+  const parts = gone.map((g) => `${g.instance} before ${localTime(g.before)} (logs.keep ${keep.get(g.instance) ?? '?'})`);
+  return `tend: older lines are gone, rotated away: ${parts.join(', ')}\n`;
+}
+
+/**
+ * `-f` with a daemon: subscribe first (the live lines wait here), learn where the files end for
+ * that subscription, print the files up to there, then the live lines: no gap, no line twice.
+ */
+async function follow(client: Client, args: LogsArgs, o: { since?: number; grep?: LineMatcher; json: boolean }, io: RunIo): Promise<number> {
+  let printer: Printer | undefined;
+  let waiting: LogLine[] | undefined = [];
+  let resolveWhere!: (w: LogsWhere) => void;
+  const whereP = new Promise<LogsWhere>((resolve) => (resolveWhere = resolve));
+  const live = (l: LogLine): void => {
+    if (o.grep && !o.grep.test(l.line)) return;
+    io.out(printer!.wire(l));
+  };
+  const s = (client as unknown as Untyped).stream(
+    'logs',
+    { names: args.names, follow: true, where: true },
+    (e) => {
+      const ev = e as LogsEvent;
+      if ('where' in ev) return resolveWhere(ev.where);
+      if (waiting) waiting.push(ev);
+      else live(ev);
+    },
+    (n) => io.err(`tend: ${n} lines skipped: this client read too slowly\n`),
+  );
+  const abort = (): void => s.close();
+  io.signal?.addEventListener('abort', abort);
+  try {
+    const where = await Promise.race([whereP, s.done.then(() => undefined)]);
+    if (where === undefined) return EXIT.ok;
+    printer = logPrinter(where.sources.map((x) => x.instance), { json: o.json, timestamps: args.timestamps === true, color: io.color });
+    await printFiles(where, { n: args.lines, since: o.since, grep: o.grep }, printer, io);
+    const held = waiting;
+    waiting = undefined;
+    for (const l of held) live(l);
+    await s.done;
+    return EXIT.ok;
+  } finally {
+    io.signal?.removeEventListener('abort', abort);
+  }
+}
+
+/** The stream of an entry's line, as the wire has it. */
+export function streamOf(s: string): LogStream {
+  return s === 'stderr' ? 'stderr' : s === 'log' ? 'log' : 'stdout';
+}
+
+export type { LogEntry };

@@ -1,0 +1,261 @@
+// Reading logs as people search them (issue 14), end to end with the built binary: -n from any
+// depth of the files (current and rotated) with a note for what rotation took, --since/--until,
+// --grep (also with -n and -f), -t, --json, err marks, prefixes of one width, -f with no line
+// missed or twice where the files end, tend logs and tend events with no daemon, the journal on
+// disk across a restart, who asked, a failed start and `why` with the last lines, log_format
+// json, and a 1 GB log (made by the generator) read from its end and by binary search.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, type Project, tend, useProjects, waitFor } from './harness.js';
+
+const { project } = useProjects();
+let children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children = [];
+});
+
+/** A running `tend ... -f`: its stdout lines so far. */
+function follow(p: Project, args: string[]): { lines(): string[]; err(): string; proc: ChildProcess } {
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(proc);
+  let buf = '';
+  let err = '';
+  const got: string[] = [];
+  proc.stdout!.on('data', (c: Buffer) => {
+    buf += c.toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) !== -1) {
+      got.push(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  proc.stderr!.on('data', (c) => (err += c));
+  return { lines: () => got, err: () => err, proc };
+}
+
+const numbers = (text: string): number[] => text.trim().split('\n').filter(Boolean).map(Number);
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, k) => from + k);
+
+describe('tend logs reads the files', () => {
+  it('-n reaches into the rotated files, in order; lines rotated away past keep are said to be gone, on stderr', async () => {
+    const p = project(`
+settings: { echo: false, watch: false }
+services:
+  rot:
+    command: seq 1 20000; exec sleep 1000
+    logs: { max_size: 64k, keep: 3 }
+`);
+    await p.up();
+    await waitFor(async () => (await p.run(['logs', 'rot', '-n', '1'])).stdout === '20000\n', 'line 20000');
+    // 20000 lines of ~35 bytes: ~700 KB, 64 KB a file, 3 kept: the oldest lines are gone
+    const all = await p.run(['logs', 'rot', '-n', '100000']);
+    const got = numbers(all.stdout);
+    expect(got[got.length - 1]).toBe(20000);
+    expect(got).toEqual(range(got[0]!, 20000));
+    expect(got[0]).toBeGreaterThan(1);
+    expect(all.stderr).toMatch(/^tend: older lines are gone, rotated away: rot before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \(logs\.keep 3\)\n$/);
+    // a -n the files hold: from the end, no note
+    const some = await p.run(['logs', 'rot', '-n', '3000']);
+    expect(numbers(some.stdout)).toEqual(range(17001, 20000));
+    expect(some.stderr).toBe('');
+  });
+
+  it('--since/--until, --grep (-i, with -n), -t, --json, err marks, one-width prefixes for a replica set', async () => {
+    const p = project(`
+settings: { echo: false, watch: false }
+services:
+  web:
+    replicas: 2
+    command: for i in 1 2 3 4 5 6; do echo "req $i ok"; done; echo "req 7 TIMEOUT" >&2; exec sleep 1000
+  longer-name:
+    command: echo hello; exec sleep 1000
+`);
+    await p.up();
+    await waitFor(async () => (await p.run(['logs', 'web', 'longer-name'])).stdout.split('\n').length > 15, 'every line');
+    // a replica set: both instances, prefixed, padded to one width; stderr marked
+    const both = (await p.run(['logs', 'web', '-n', '100'])).stdout.trim().split('\n');
+    expect(both.filter((l) => l.startsWith('web.1 | ')).map((l) => l.slice(8))).toEqual([...range(1, 6).map((i) => `req ${i} ok`), 'err req 7 TIMEOUT']);
+    expect(both.filter((l) => l.startsWith('web.2 | '))).toHaveLength(7);
+    const mixed = (await p.run(['logs', 'web.1', 'longer-name'])).stdout.trim().split('\n');
+    expect(mixed).toContain('longer-name | hello');
+    expect(mixed).toContain('web.1       | req 1 ok');
+    // grep: a JavaScript regex, -i, and the last N matching
+    expect((await p.run(['logs', 'web.1', '--grep', 'timeout'])).stdout).toBe('');
+    expect((await p.run(['logs', 'web.1', '--grep', 'timeout', '-i'])).stdout).toBe('err req 7 TIMEOUT\n');
+    expect((await p.run(['logs', 'web.1', '--grep', 'req [2-5] ok', '-n', '2'])).stdout).toBe('req 4 ok\nreq 5 ok\n');
+    const bad = await p.run(['logs', 'web.1', '--grep', '(a)\\1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/backreferences .* not supported: tend matches in linear time/);
+    // -t: the time of each line
+    expect((await p.run(['logs', 'web.1', '-n', '1', '-t'])).stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} err req 7 TIMEOUT\n$/);
+    // --json: {ts, instance, stream, line} a line
+    const json = (await p.run(['logs', 'web', '-n', '2', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(json).toHaveLength(2);
+    for (const o of json) {
+      expect(Object.keys(o)).toEqual(['ts', 'instance', 'stream', 'line']);
+      expect(o.ts).toMatch(/Z$/);
+    }
+    // time ranges: everything is after a minute ago, nothing is before it
+    expect(numbers((await p.run(['logs', 'longer-name', '--since', '1m'])).stdout.replace('hello', '1'))).toEqual([1]);
+    expect((await p.run(['logs', 'longer-name', '--until', '1m'])).stdout).toBe('');
+    const future = await p.run(['logs', 'longer-name', '--since', 'soon']);
+    expect(future.code).toBe(2);
+    expect(future.stderr).toContain('"soon" is not a time');
+  });
+
+  it('-f: the lines of the files, then the live ones, none missed or twice where they join (a fast writer); --grep filters both', async () => {
+    const p = project(`
+settings: { echo: false, watch: false }
+services:
+  fast:
+    command: i=0; while [ $i -lt 200000 ]; do i=$((i+1)); echo $i; done; exec sleep 1000
+`);
+    await p.up();
+    await waitFor(async () => Number((await p.run(['logs', 'fast', '-n', '1'])).stdout) > 2000, 'the writer under way');
+    const f = follow(p, ['logs', 'fast', '-f', '-n', '1000000']);
+    const g = follow(p, ['logs', 'fast', '-f', '-n', '3', '--grep', '0000$']);
+    await waitFor(() => f.lines().at(-1) === '200000', `the follower to reach 200000: ${f.lines().slice(-3).join(' ')} ${f.err()}`, 60_000);
+    expect(f.lines().map(Number)).toEqual(range(1, 200000));
+    await waitFor(() => g.lines().at(-1) === '200000', `the grep follower to reach 200000: ${g.lines().join(' ')}`, 30_000);
+    const tens = g.lines().map(Number);
+    expect(tens.every((n) => n % 10000 === 0)).toBe(true);
+    expect(tens).toEqual(range(tens[0]! / 10000, 20).map((k) => k * 10000));
+  }, 120_000);
+
+  it('works with no daemon: logs (and -f) from the config\'s log_dir, events from tend.events, which survives a restart', async () => {
+    const p = project(`
+settings: { echo: false, watch: false }
+services:
+  crash:
+    command: echo "about to fail"; echo "the reason" >&2; exit 3
+    restart: never
+`);
+    await p.up();
+    await p.waitState('crash', 'failed');
+    // who asked is journaled: uid and pid of the asker
+    await p.run(['start', 'crash']);
+    const before = (await p.run(['events', 'crash'])).stdout;
+    expect(before).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} crash request tend start crash asked by uid \d+ \(pid \d+\)$/m);
+    expect((await p.run(['shutdown'])).code).toBe(0);
+    await p.exit;
+    expect(existsSync(p.socket)).toBe(false);
+    const logs = await p.run(['logs', 'crash', '-n', '2']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toBe('about to fail\nerr the reason\n');
+    const unknown = await p.run(['logs', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown service "nope" (known: crash)');
+    const events = (await p.run(['events', 'crash'])).stdout;
+    expect(events).toContain(before.trim().split('\n')[0]);
+    expect(events).toMatch(/crash state .*failed/);
+    // a new daemon: the journal of the last one is still there, followed by its own
+    await p.up();
+    await p.waitState('crash', 'failed');
+    const again = (await p.run(['events', '-n', '100000'])).stdout;
+    expect(again.indexOf(before.trim().split('\n')[0]!)).toBeGreaterThanOrEqual(0);
+    // --since: none of it is older than a minute ago; all of it is older than now
+    expect((await p.run(['events', '--until', '1m'])).stdout).toBe('');
+    await p.run(['shutdown']);
+    await p.exit;
+    // -f with no daemon: the file, then what is appended to it
+    const f = follow(p, ['logs', 'crash', '-f', '-n', '1']);
+    await waitFor(() => f.lines().includes('err the reason'), `the last line: ${f.lines().join('|')} ${f.err()}`);
+    const file = join(p.dir, '.tend/logs/crash.log');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}${new Date().toISOString()} out appended later\n`);
+    await waitFor(() => f.lines().includes('appended later'), `the appended line: ${f.lines().join('|')}`);
+  }, 60_000);
+});
+
+describe('failures say what the service printed', () => {
+  it('a failed start and `tend why` show the last lines (up to 10) under the reason', async () => {
+    const p = project(`
+settings: { echo: false, watch: false }
+services:
+  bad:
+    command: for i in $(seq 1 15); do echo "step $i"; done; echo "cannot bind :8080" >&2; exit 1
+    restart: never
+    autostart: false
+`);
+    await p.up();
+    const r = await p.run(['start', 'bad']);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^tend: bad: /);
+    expect(lines.slice(1)).toEqual(['  its last lines:', ...range(7, 15).map((i) => `  | step ${i}`), '  | err cannot bind :8080']);
+    const why = (await p.run(['why', 'bad'])).stdout;
+    expect(why).toContain('  its last lines:\n');
+    expect(why).toContain('  | err cannot bind :8080');
+  });
+});
+
+describe('settings.log_format: json', () => {
+  it('the echo is one JSON object a line {ts, service, instance, stream, line}; tend\'s state lines are JSON too', async () => {
+    const p = project(`
+settings: { watch: false, log_format: json }
+services:
+  api:
+    replicas: 2
+    command: echo '"quoted" line'; echo oops >&2; exec sleep 1000
+`);
+    await p.up();
+    await waitFor(() => p.out.split('\n').filter((l) => l.includes('oops')).length === 2, `the echo: ${p.out}`);
+    const objs = p.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(Object.keys(objs[0])).toEqual(['ts', 'service', 'instance', 'stream', 'line']);
+    expect(objs).toContainEqual(expect.objectContaining({ service: 'api', instance: 'api.1', stream: 'stdout', line: '"quoted" line' }));
+    expect(objs).toContainEqual(expect.objectContaining({ service: 'api', instance: 'api.2', stream: 'stderr', line: 'oops' }));
+    await waitFor(() => /"state":"running"/.test(p.err), `a state line: ${p.err}`);
+    for (const l of p.err.trim().split('\n')) expect(JSON.parse(l)).toHaveProperty('ts');
+  });
+});
+
+describe('a probe regex with catastrophic backtracking does not freeze the daemon', () => {
+  it('readiness log ^(a+)+$ against long lines: status still answers (linear-time matching)', async () => {
+    const p = project(`
+settings: { echo: false, watch: false }
+services:
+  evil:
+    command: for i in 1 2 3 4 5; do echo "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"; done; echo aaaa; exec sleep 1000
+    readiness: { log: "^(a+)+$" }
+`);
+    await p.up();
+    // with a backtracking engine each of those lines takes minutes; here the last one matches
+    await p.waitState('evil', 'running', 30_000);
+    expect((await p.run(['status'])).code).toBe(0);
+  });
+});
+
+describe('a 1 GB log', () => {
+  it('-n 100 reads from the end and --since 1m seeks by binary search (times printed); the lines are right', async () => {
+    const dir = join(process.env.TMPDIR ?? '/tmp', `tend-1g-${process.pid}`);
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    try {
+      writeFileSync(join(dir, 'tend.yaml'), 'settings: { log_dir: logs }\nservices:\n  big:\n    command: sleep 1\n');
+      const { generateLog, genLine, GEN_LINE } = await import('../../src/logs/generate.js');
+      const lines = Math.floor(1024 ** 3 / GEN_LINE);
+      // the lines span the last ~3 hours up to now: 4 a ms
+      const o = { t0: Date.now() - Math.floor(lines / 4), msPerLine: 0.25 };
+      generateLog({ file: join(dir, 'logs/big.log'), lines, ...o });
+      const run = async (args: string[]) => {
+        const t = performance.now();
+        const r = await tend(dir, args, { timeoutMs: 120_000 });
+        return { ...r, ms: performance.now() - t };
+      };
+      const last = await run(['logs', 'big', '-n', '100', '--json']);
+      expect(last.code, last.stderr).toBe(0);
+      const got = last.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(got.map((x) => x.line)).toEqual(range(lines - 100, lines - 1).map((s) => genLine(o, s).slice(29)));
+      const since = await run(['logs', 'big', '--since', '1m']);
+      expect(since.code, since.stderr).toBe(0);
+      const sinceLines = since.stdout.trim().split('\n');
+      // 60 s at 4 lines a ms, give or take the ms between the generator and the query
+      expect(Math.abs(sinceLines.length - 240_000)).toBeLessThan(40_000);
+      expect(sinceLines.at(-1)).toBe(`${(lines - 1) % 10 === 9 ? 'err ' : ''}${genLine(o, lines - 1).slice(29)}`);
+      console.log(`1 GB log (${lines} lines): logs -n 100 ${last.ms.toFixed(0)} ms, logs --since 1m ${since.ms.toFixed(0)} ms (${sinceLines.length} lines), with node start`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
