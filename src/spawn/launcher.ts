@@ -26,6 +26,8 @@ export interface LaunchOptions {
   fences?: FenceRequest;
   /** root_dir: argv[0] is searched in PATH under it */
   root?: string;
+  /** the command string argv was made of (commandArgv): a file that is no program runs under the shell */
+  script?: string;
 }
 
 /** A start that failed: .code is an errno name ("ENOENT"), .step the set-up step that failed. */
@@ -40,9 +42,32 @@ export class LaunchError extends Error {
   }
 }
 
-/** The argv of a command: a string runs under /bin/sh -c, a list is exec'd directly. */
-export function commandArgv(command: string | string[]): string[] {
-  return typeof command === 'string' ? ['/bin/sh', '-c', command] : command;
+/** The argv of a command string under the shell. */
+export const shellArgv = (command: string): string[] => ['/bin/sh', '-c', command];
+
+// Words the shell would take as they are: no quotes, expansions, globs, redirections, operators,
+// comments or tildes. The first word must name a program: not an assignment, keyword or builtin.
+const PLAIN_WORDS = /^[ \t]*[A-Za-z0-9_@%+=:,./-]+(?:[ \t]+[A-Za-z0-9_@%+=:,./-]+)*[ \t]*$/;
+const SHELL_WORDS = new Set(
+  ('! { } [ [[ . : alias bg break case cd command continue do done echo elif else esac eval exec exit export false fc fg ' +
+    'fi for function getopts hash if in jobs kill let local printf pwd read readonly return select set shift source test ' +
+    'then time times trap true type ulimit umask unalias unset until wait while').split(' '),
+);
+
+/**
+ * The argv of a command: a list is exec'd directly; a string runs under /bin/sh -c. With
+ * `direct` (services), a simple string (plain words naming a program found in direct.path, e.g.
+ * `sleep 100`) is exec'd directly: what `sh -c 'exec sleep 100'` would run, without a shell
+ * process in between (one fork less at each start, and signals reach the program).
+ */
+export function commandArgv(command: string | string[], direct?: { path?: string; root?: string }): string[] {
+  if (typeof command !== 'string') return command;
+  if (!direct || !PLAIN_WORDS.test(command)) return shellArgv(command);
+  const words = command.trim().split(/[ \t]+/);
+  const first = words[0]!;
+  if (first.includes('=') || SHELL_WORDS.has(first)) return shellArgv(command);
+  // not found: the shell says so (exit 127), as it always did
+  return findInPath(first, direct.path, direct.root) === undefined ? shellArgv(command) : words;
 }
 
 /**
@@ -103,6 +128,10 @@ export function launch(o: LaunchOptions): number {
     });
   } catch (e) {
     const x = e as Error & { code?: string; step?: string };
+    // a script without #! exec'd directly: the shell runs it, as `sh -c` always did
+    if (x.code === 'ENOEXEC' && x.step === 'exec' && o.script !== undefined && o.argv[0] !== '/bin/sh') {
+      return launch({ ...o, argv: shellArgv(o.script) });
+    }
     const code = x.code ?? 'ESPAWN';
     const step = x.step ?? 'start';
     throw new LaunchError(step === 'exec' && code !== 'ESPAWN' ? `spawn ${argv0} ${code}` : x.message, code, step);

@@ -90,7 +90,8 @@ export class ProcessSpawner implements Spawner {
       fences = prepareFences(inst);
       stdio = openStdio(spec);
       const pid = launch({
-        argv: commandArgv(spec.command),
+        argv: commandArgv(spec.command, { path: as.env.PATH, root: fences?.root }),
+        script: typeof spec.command === 'string' ? spec.command : undefined,
         env: as.env,
         cwd: spec.cwd,
         stdio,

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findInPath } from '../../src/spawn/launcher.js';
+import { commandArgv, findInPath } from '../../src/spawn/launcher.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -35,5 +35,22 @@ describe('findInPath', () => {
     writeFileSync(join(a, 'later'), '#!/bin/sh\n');
     chmodSync(join(a, 'later'), 0o755);
     expect(findInPath('later', a)).toBe(join(a, 'later'));
+  });
+});
+
+describe('commandArgv', () => {
+  it('execs a simple command string directly for a service, and leaves the rest to /bin/sh -c', () => {
+    const a = tmp();
+    writeFileSync(join(a, 'tool'), '#!/bin/sh\n');
+    chmodSync(join(a, 'tool'), 0o755);
+    const direct = { path: a };
+    expect(commandArgv('tool --port=80 -v a/b', direct)).toEqual(['tool', '--port=80', '-v', 'a/b']);
+    expect(commandArgv('  tool\tx  ', direct)).toEqual(['tool', 'x']);
+    expect(commandArgv('tool --port=80')).toEqual(['/bin/sh', '-c', 'tool --port=80']); // without `direct`: the shell
+    for (const shell of ['tool $HOME', 'tool "a b"', "tool 'a'", 'tool *', 'tool > f', 'tool; tool', 'tool | tool', 'tool &',
+      'X=1 tool', 'tool ~', 'tool # c', 'tool `x`', 'tool a\\ b', 'echo hi', 'exec tool', 'cd /', 'nosuch x', 'tool\nx']) {
+      expect(commandArgv(shell, direct), shell).toEqual(['/bin/sh', '-c', shell]);
+    }
+    expect(commandArgv(['tool', '$HOME'], direct)).toEqual(['tool', '$HOME']);
   });
 });
