@@ -48,6 +48,8 @@ export interface DaemonContext {
   logs: {
     /** the last n (at most 100) lines the instance printed since tend started, from memory: a failed start, `why` */
     tail(id: string, n: number): LogLine[];
+    /** resolves once the instance's output pipes have closed, or after timeoutMs */
+    ended(id: string, timeoutMs: number): Promise<void>;
     /**
      * where the log files of `targets` are, once what they printed so far is in them; with
      * `mark`, where in them the lines followers get from now on begin (`tend logs -f`)

@@ -9,6 +9,8 @@ export type Stream = 'stdout' | 'stderr';
 export interface OutputSink {
   write(stream: Stream, chunk: Buffer): boolean;
   onDrain(cb: () => void): void;
+  /** a process's pipes are attached: its output is coming until end() */
+  begin?(): void;
   /** the process's pipes are closed: flush partial lines */
   end(): void;
 }

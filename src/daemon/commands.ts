@@ -9,6 +9,7 @@ import type { Instance } from '../core/instance.js';
 import { inProgress, isAlive } from '../core/instance.js';
 import type { CommandContext, DaemonContext } from '../commands/context.js';
 import { SOCKET_COMMANDS } from '../commands/index.js';
+import { peerWords } from '../commands/approve.js';
 import type { SocketCommand } from '../commands/command.js';
 import { explain, statusRow } from './status.js';
 
@@ -29,9 +30,9 @@ export function makeHandler(d: DaemonContext): Handler {
     const c = BY_NAME.get(cmd);
     if (!c) throw new TendError('unknown_command', `unknown command "${cmd}"`);
     if (c.refusedWhileShuttingDown && d.shuttingDown()) throw new TendError('shutting_down', `tend is shutting down: ${cmd} refused`);
-    if (!READS.has(cmd)) {
+    if (!READS.has(cmd) && args.dry_run !== true) {
       // who asked (SO_PEERCRED): `tend events` says who restarted what
-      const by = rc.peer ? `uid ${rc.peer.uid} (pid ${rc.peer.pid})` : 'an unknown peer';
+      const by = peerWords(rc);
       const names = Array.isArray(args.names) ? (args.names as unknown[]).filter((n): n is string => typeof n === 'string') : typeof args.name === 'string' ? [args.name] : [];
       const what = `tend ${cmd}${names.length ? ` ${names.join(' ')}` : ''} asked by ${by}`;
       for (const service of names.length ? names : ['tend']) d.journal.add(service, 'request', what);

@@ -37,6 +37,7 @@ export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, 
           ...ctx,
           logs: {
             tail: (id, n) => logs.tail(id, n),
+            ended: (id, ms) => logs.ended(id, ms),
             where,
             follow: (id, fn) => logs.follow(sup.store.get(id)!.inst, fn),
           },

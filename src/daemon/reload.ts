@@ -1,5 +1,6 @@
 // Hot reload: one path for `tend reload`, SIGHUP and file edits. Re-reads the config, diffs it
 // per instance and converges touching only what changed. A broken file changes nothing.
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { diffSpecs, inPlaceFields } from '../config/diff.js';
 import { expandInstances } from '../config/instances.js';
@@ -210,7 +211,14 @@ export function createReloader(d: ReloadDeps) {
         const s = d.config.spec;
         const files = [s.file, ...new Set(s.services.flatMap((x) => x.envFiles))];
         const w = watch(files, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
-        w.on('all', () => {
+        // an edit made after tend read the file but before the watch was armed (chokidar loads
+        // and scans first) is not an event: the files' times tell it
+        w.on('ready', () => {
+          if (files.some((f) => modifiedSince(f, performance.timeOrigin))) changed();
+        });
+        w.on('all', changed);
+        watcher = w;
+        function changed(): void {
           clearTimeout(timer);
           timer = setTimeout(() => {
             // then watch the file again (an editor may have renamed a new one over it), and what
@@ -223,8 +231,7 @@ export function createReloader(d: ReloadDeps) {
                 if (!closed) w.add([now.file, ...now.services.flatMap((x) => x.envFiles)]);
               });
           }, 100);
-        });
-        watcher = w;
+        }
       })();
     },
     /** No reload may start anything from now on (shutdown). */
@@ -236,4 +243,13 @@ export function createReloader(d: ReloadDeps) {
     },
   };
   return reloader;
+}
+
+/** Whether `file` was modified at or after `time` (ms since the epoch); false when it cannot be read. */
+function modifiedSince(file: string, time: number): boolean {
+  try {
+    return statSync(file).mtimeMs >= time;
+  } catch {
+    return false;
+  }
 }

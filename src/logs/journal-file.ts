@@ -32,6 +32,8 @@ const FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | cons
 
 const openAppend = (file: string) =>
   new Promise<number>((resolve, reject) => openCb(file, FLAGS, 0o640, (err, fd) => (err ? reject(err) : resolve(fd))));
+const linksOf = (fd: number) =>
+  new Promise<number>((resolve, reject) => fstatCb(fd, (err, st) => (err ? reject(err) : resolve(st.nlink))));
 const sizeOf = (fd: number) =>
   new Promise<number>((resolve, reject) => fstatCb(fd, (err, st) => (err ? reject(err) : resolve(st.size))));
 const writeAll = async (fd: number, buf: Buffer) => {
@@ -121,12 +123,22 @@ export class JournalFile {
 
   private async flushPending(): Promise<void> {
     if (this.pending.length === 0 && this.lost === 0) return;
+    let taken: string[] = [];
     try {
       if (this.lost > 0) {
         const note = { time: new Date().toISOString(), service: 'tend', what: 'error', why: `${this.lost} journal entries lost while ${this.opts.file} was unwritable` };
         this.pending.push(`${JSON.stringify(note)}\n`);
       }
-      const buf = Buffer.from(this.pending.join(''), 'utf8');
+      // taken now: entries appended while this write awaits go with the next one
+      taken = this.pending;
+      this.pending = [];
+      this.pendingBytes = 0;
+      const buf = Buffer.from(taken.join(''), 'utf8');
+      if (this.fd !== undefined && (await linksOf(this.fd)) === 0) {
+        // the file was removed (log_dir deleted or moved away): write where the readers look
+        await closeFd(this.fd);
+        this.fd = undefined;
+      }
       if (this.fd === undefined) {
         await mkdir(dirname(this.opts.file), { recursive: true });
         this.fd = await openAppend(this.opts.file);
@@ -141,12 +153,14 @@ export class JournalFile {
       }
       await writeAll(this.fd, buf);
       this.size += buf.length;
-      this.pending = [];
-      this.pendingBytes = 0;
+      taken = [];
       this.lost = 0;
       this.failing = false;
     } catch (err) {
-      if (this.lost > 0) this.pending.pop(); // the note is made again on the next try
+      if (this.lost > 0) taken.pop(); // the note is made again on the next try
+      // what could not be written goes back in front of what came meanwhile
+      this.pending = [...taken, ...this.pending];
+      this.pendingBytes = this.pending.reduce((n, l) => n + Buffer.byteLength(l), 0);
       const fd = this.fd;
       this.fd = undefined;
       if (fd !== undefined) await closeFd(fd);

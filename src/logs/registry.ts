@@ -141,6 +141,11 @@ export class LogRegistry {
     return this.logs.get(id)?.tail(n).map((x) => lineData(id, x)) ?? [];
   }
 
+  /** Why: a failed start's last lines: resolves once the instance's output has ended (at most timeoutMs). */
+  async ended(id: string, timeoutMs: number): Promise<void> {
+    await this.logs.get(id)?.whenEnded(timeoutMs);
+  }
+
   /** Calls fn with each new line of the instance until the returned function is called. */
   follow(inst: InstanceSpec, fn: (l: LogLineData) => void): () => void {
     // one subscription an instance: each line is made once and handed to every follower of it

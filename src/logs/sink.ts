@@ -46,6 +46,9 @@ export class ServiceLog implements OutputSink {
   private readonly highWater: number;
   private drains: Array<() => void> = [];
   private closed = false;
+  /** runs whose pipes are open (begin() without end() yet) */
+  private attached = 0;
+  private readonly endWaiters = new Set<() => void>();
   /** the time of the last line emitted, and how many lines were emitted in that millisecond */
   private lastTime = Number.NaN;
   private sameMs = 0;
@@ -95,8 +98,33 @@ export class ServiceLog implements OutputSink {
     if (this.writable()) queueMicrotask(() => this.progress());
   }
 
+  /** A run's pipes are attached (end() follows when they close). */
+  begin(): void {
+    this.attached++;
+  }
+
+  /**
+   * Why: a failed start shows the last lines its process printed, which can follow its exit by a
+   * moment (the pipes drain after the reaping). Resolves once every attached run's pipes have
+   * closed, or after `timeoutMs` (a child of the service may hold them open).
+   */
+  whenEnded(timeoutMs: number): Promise<void> {
+    if (this.attached === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, timeoutMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(t);
+        self.endWaiters.delete(done);
+        resolve();
+      }
+      this.endWaiters.add(done);
+    });
+  }
+
   /** The pipes closed: partial lines become lines. The file stays open for the next run. */
   end(): void {
+    if (this.attached > 0 && --this.attached === 0) for (const w of [...this.endWaiters]) w();
     if (this.closed) return;
     const now = Date.now();
     for (const stream of ['stdout', 'stderr'] as const) {

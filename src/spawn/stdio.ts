@@ -89,6 +89,7 @@ export function openPipes(notifyFd?: number): Stdio {
       if (note) closeQuiet(note[1]);
     },
     attach(sink, notify) {
+      sink.begin?.();
       const stdout = reader(out[0]);
       const stderr = reader(err[0]);
       let open = 2;
@@ -122,6 +123,7 @@ export function openPty(cols = 80, rows = 24): Stdio {
       closeQuiet(slave); // the child holds it now; when its last holder ends, reads say EIO
     },
     attach(sink) {
+      sink.begin?.();
       const term = new TtyReadStream(master);
       let ended = false;
       const end = (): void => {

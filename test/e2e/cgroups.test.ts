@@ -289,6 +289,8 @@ services:
       const s = sleepers(m);
       return s.length === 1 ? s : undefined;
     }, 'the leftover sleep');
+    // the state file is written debounced: the kill comes once it says the run is over
+    await waitFor(() => (stateOf(p).instances.left?.pid ?? null) === null, 'the state file to record the ended run');
     p.daemon!.kill('SIGKILL');
     await p.exit;
     expect(pidAlive(leftover!)).toBe(true);

@@ -57,7 +57,9 @@ services:
       [['version'], 'start'],
     ] as const) {
       const r = await closedStdout(p.dir, [...args], after);
-      expect({ args, ...r }).toEqual({ args, code: 0, signal: null, stderr: '' });
+      // a follower of `yes` may fall behind before its reader goes: saying so is right; no error is
+      const stderr = r.stderr.replace(/^tend: \d+ (lines|events) skipped: this client read too slowly\n/gm, '');
+      expect({ args, ...r, stderr }).toEqual({ args, code: 0, signal: null, stderr: '' });
     }
   }, 180_000);
 });

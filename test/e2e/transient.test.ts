@@ -53,7 +53,8 @@ describe('tend run NAME -- CMD without a config', () => {
     const r = await p.run(['run', 'bad', '--', 'sh', '-c', 'echo oops >&2; exit 3']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/tend: bad: exited with code 3 five times within 60s; start limit reached\n$/);
+    // the reason, then the last lines it printed (one a run)
+    expect(r.stderr).toMatch(/tend: bad: exited with code 3 five times within 60s; start limit reached\n {2}its last lines:\n( {2}\| err oops\n){5}$/);
     const [row] = await p.status();
     expect(row).toMatchObject({ name: 'bad', state: 'failed', restarts: 4 });
     expect(readFileSync(join(p.dir, '.tend/logs/bad.log'), 'utf8')).toContain('oops');

@@ -21,6 +21,22 @@ async function read(file: string, q: JournalQuery = {}): Promise<{ entries: Jour
 }
 
 describe('JournalFile', () => {
+  it('keeps the entries added while a write is on its way (they once went with it, unwritten)', async () => {
+    const file = journalFileOf(dir);
+    const journal = new Journal();
+    const jf = new JournalFile({ file, maxSize: 0, keep: 3 });
+    jf.attach(journal);
+    journal.add('a', 'spawn', 'first', undefined, T0);
+    // the first write starts on the next turn; add more on each of the turns while it goes
+    for (let k = 1; k <= 50; k++) {
+      await new Promise((r) => setImmediate(r));
+      journal.add('a', 'state', `entry ${k}`, undefined, T0 + k);
+    }
+    await jf.close();
+    const whys = (await read(file)).entries.map((e) => e.why);
+    expect(whys).toEqual(['first', ...Array.from({ length: 50 }, (_, k) => `entry ${k + 1}`)]);
+  });
+
   it('appends what the journal adds, time first, and reads it back', async () => {
     const file = journalFileOf(dir);
     const journal = new Journal();
