@@ -6,10 +6,6 @@ import { fileURLToPath } from 'node:url';
 
 /** The built CLI every benchmark drives (build with `npm run build:ts` first). */
 export const CLI = fileURLToPath(new URL('../../dist/tend.cjs', import.meta.url));
-/** The compiled log benchmark of issue 5. */
-export const LOG_BENCH = new URL('../../dist/logs/bench.js', import.meta.url).href;
-/** The daemon's V8 set-up (tuneV8), which the log bench applies too. */
-export const DAEMON_MEMORY = new URL('../../dist/daemon/memory.js', import.meta.url).href;
 
 /** Why: every run in its own folder, removed afterwards. */
 export function tempDir(tag) {

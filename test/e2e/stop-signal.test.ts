@@ -1,7 +1,7 @@
 // The stop signal reaches each process of a service once (issue 13: the main process got it twice,
 // once through its process group and once by pid). A service whose main process and child count
 // the SIGINT and SIGTERM they receive, write the counts a second after the first one (time for a
-// second to arrive), and exit. Every way tend stops a process: tend stop (5 times), tend restart,
+// second to arrive), and exit. Every way tend stops a process: tend stop (3 times), tend restart,
 // a liveness restart, a task's timeout, exit_with, and shutdown. With cgroups where tend may make
 // them (root here), and with process groups (tend as nobody, through setpriv).
 import { spawn, spawnSync } from 'node:child_process';
@@ -124,7 +124,7 @@ const variants: Array<[Variant, string | undefined]> = [
 ];
 
 describe.each(variants)('the stop signal, once to each process (%s)', (variant, skip) => {
-  it.skipIf(skip !== undefined)('tend stop, 5 times; tend restart; a liveness restart', async () => {
+  it.skipIf(skip !== undefined)('tend stop, 3 times; tend restart; a liveness restart', async () => {
     const { p, counts } = counterProject(
       variant,
       (c, dir) => `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n    backoff: { initial: 100ms }\n` +
@@ -132,7 +132,7 @@ describe.each(variants)('the stop signal, once to each process (%s)', (variant, 
     );
     await p.up();
     const seen = new Set<number>();
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 3; round++) {
       const run = await nextRun(counts, 'svc', seen);
       await ok(p.run(['stop', 'svc']));
       expect(await countsOf(counts, run), `stop ${round + 1}`).toEqual([ONCE, ONCE]);

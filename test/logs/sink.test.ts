@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LineFramer } from '../../src/logs/frame.js';
-import { benchLogThroughput } from '../../src/logs/bench.js';
+import { benchLogThroughput } from './throughput.js';
 import { formatLogLine, type LogLine } from '../../src/logs/line.js';
 import { ServiceLog } from '../../src/logs/sink.js';
 import { fileLines, payload, PREFIX, runInto, tmp, until } from './helpers.js';

@@ -1,13 +1,13 @@
-// The log throughput benchmark (issue 5), callable from bench/ and from tests: a real child
+// The log path under a flood, for test/logs/sink.test.ts (test code, not the product): a real child
 // writes numbered lines as fast as it can into a pipe, a ServiceLog takes them with
 // pause/resume back-pressure, then every line is checked present, in order, exactly once.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ServiceLog } from './sink.js';
+import { ServiceLog } from '../../src/logs/sink.js';
 import type { Readable } from 'node:stream';
-import { OUTPUT_PIPE_BYTES, setPipeSize } from '../sys/addon.js';
+import { OUTPUT_PIPE_BYTES, setPipeSize } from '../../src/sys/addon.js';
 
 /** Each line: 10 digits (its number from 0), then this filler: 100 bytes a line. */
 const FILLER = ' the quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs ok.\n';
