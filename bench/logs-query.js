@@ -38,7 +38,7 @@ const CHILD = (q) => `
 
 try {
   const lines = Math.floor((MB * 1024 * 1024) / 100);
-  let t = performance.now();
+  const t = performance.now();
   // the last line one second ago, one line every 0.5 ms before it
   const gen = `const { generateLog } = await import(${JSON.stringify(dist('generate.js'))});
     generateLog({ file: ${JSON.stringify(file)}, lines: ${lines}, t0: Date.now() - 1000 - ${lines} * 0.5, msPerLine: 0.5 });`;

@@ -68,8 +68,8 @@ function journalGaps(events) {
 export async function benchRestart() {
   const dir = tempDir('restart');
   const d = new Daemon(dir, writeConfig(dir, sleepConfig(9, { extra: VICTIM })));
-  let watched = [];
-  let polled = [];
+  const watched = [];
+  const polled = [];
   let gaps = [];
   try {
     d.start();

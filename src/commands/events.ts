@@ -1,12 +1,12 @@
-// `tend events [NAME...] [-n N] [-f] [--since T] [--json]`: the journal, every action and exit with
+// `tend events [NAME...] [-n N] [-f] [--since T] [--until T] [--json]`: the journal, every action and exit with
 // its time and reason, read from log_dir/tend.events by the client itself (it survives a restart
 // of tend, and reads with no daemon running); -f goes on with the daemon's live entries.
 import type { JournalEvent } from '../control/wire.js';
-import { bool, count, names, optional, shape, type FieldCheck } from './schema.js';
-import type { Parsed, SocketCommand } from './command.js';
+import { bool, count, names, optional, shape, text } from './schema.js';
+import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
-import { countFlag, UsageError } from './parse.js';
-import { parseTimeSpec, TimeSpecError } from '../logs/time-spec.js';
+import { countFlag } from './parse.js';
+import { applyTimeRange } from './time-range.js';
 
 /** Its request. */
 export interface EventsArgs {
@@ -36,19 +36,7 @@ export type EventsReply = EventsWhere | { events: JournalEvent[] } | null;
 /** What a followed stream sends: first where the file ends, then each live entry. */
 export type EventsEvent = JournalEvent | { where: EventsWhere };
 
-const text: FieldCheck = (v) => (typeof v === 'string' ? undefined : 'expected a string');
 
-function timeFlag(p: Parsed, name: 'since' | 'until'): string | undefined {
-  const v = p.flags[name];
-  if (typeof v !== 'string') return undefined;
-  try {
-    parseTimeSpec(v);
-  } catch (err) {
-    if (err instanceof TimeSpecError) throw new UsageError(`--${name}: ${err.message}`);
-    throw err;
-  }
-  return v;
-}
 
 /** `tend events`. */
 export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEvent> = {
@@ -75,14 +63,7 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
   }),
   request(p) {
     const args: EventsArgs = { names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true };
-    const since = timeFlag(p, 'since');
-    const until = timeFlag(p, 'until');
-    if (since !== undefined) args.since = since;
-    if (until !== undefined) {
-      if (args.follow) throw new UsageError('--until and -f do not go together (a followed journal has no end)');
-      args.until = until;
-    }
-    if (p.flags.lines === undefined && (since !== undefined || until !== undefined)) delete args.lines;
+    applyTimeRange(p, args, 'journal');
     return args;
   },
   async runLocal(args, json, io) {

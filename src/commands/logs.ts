@@ -2,12 +2,11 @@
 // output, read from the log files (current and rotated) by the client itself (logs/view.ts);
 // the daemon says where they are and, with -f, sends the live lines from where the files end.
 import type { LogLine } from '../control/wire.js';
-import { bool, count, names, optional, shape, type FieldCheck } from './schema.js';
+import { bool, count, names, optional, shape, text } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, NAME_NOTE, NAMES, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
 import { countFlag, UsageError } from './parse.js';
-import type { Parsed } from './command.js';
-import { parseTimeSpec, TimeSpecError } from '../logs/time-spec.js';
+import { applyTimeRange } from './time-range.js';
 
 /** Its request (what the client reads with; the daemon uses names, where and follow). */
 export interface LogsArgs {
@@ -51,20 +50,7 @@ export function prefixed(args: Partial<Pick<LogsArgs, 'names'>>): boolean {
   return names.length > 1 || names.includes('all');
 }
 
-const text: FieldCheck = (v) => (typeof v === 'string' ? undefined : 'expected a string');
 
-/** A --since/--until value, checked now (the client reads it again when it runs). */
-function timeFlag(p: Parsed, name: 'since' | 'until'): string | undefined {
-  const v = p.flags[name];
-  if (typeof v !== 'string') return undefined;
-  try {
-    parseTimeSpec(v);
-  } catch (err) {
-    if (err instanceof TimeSpecError) throw new UsageError(`--${name}: ${err.message}`);
-    throw err;
-  }
-  return v;
-}
 
 /** `tend logs`. */
 export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
@@ -100,15 +86,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   }),
   request(p) {
     const args: LogsArgs = { names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true };
-    const since = timeFlag(p, 'since');
-    const until = timeFlag(p, 'until');
-    if (since !== undefined) args.since = since;
-    if (until !== undefined) {
-      if (args.follow) throw new UsageError('--until and -f do not go together (a followed log has no end)');
-      args.until = until;
-    }
-    // with a time range and no -n, the whole range
-    if (p.flags.lines === undefined && (since !== undefined || until !== undefined)) delete args.lines;
+    applyTimeRange(p, args, 'log');
     if (typeof p.flags.grep === 'string') args.grep = p.flags.grep;
     if (p.flags['ignore-case'] === true) {
       if (args.grep === undefined) throw new UsageError('-i goes with --grep RE');

@@ -1,6 +1,7 @@
 // Parsers for the structured strings of a service: commands, tcp addresses, URLs, regexes, fds.
 import { ValueError, expected } from './describe.js';
 import { regexProblem } from '../logs/regex.js';
+import { parseOctal } from './units.js';
 
 /** A command: a non-empty string (run by /bin/sh -c) or a non-empty argv list (numbers stringified). */
 export function parseCommand(v: unknown): string | string[] {
@@ -23,7 +24,7 @@ export function parseCommand(v: unknown): string | string[] {
 export function parseTcp(v: unknown): { host: string; port: number } {
   const words = 'host:port, e.g. 127.0.0.1:5432';
   if (typeof v !== 'string') throw new ValueError(expected(words, v));
-  const m = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(v.trim()) ?? /^([^\s:/\[\]]+):(\d{1,5})$/.exec(v.trim());
+  const m = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(v.trim()) ?? /^([^\s:/[\]]+):(\d{1,5})$/.exec(v.trim());
   if (!m) throw new ValueError(expected(words, v));
   const port = Number(m[2]);
   if (port < 1 || port > 65535) throw new ValueError(expected('a port from 1 to 65535', port));
@@ -57,13 +58,7 @@ export function parseRegex(v: unknown): string {
 
 /** A file mode: octal digits as a string ("0640") or a number up to 0o777. */
 export function parseFileMode(v: unknown): number {
-  const words = 'an octal file mode like "0640"';
-  let n: number;
-  if (typeof v === 'number') n = v;
-  else if (typeof v === 'string' && /^(0o)?[0-7]{1,4}$/i.test(v.trim())) n = parseInt(v.trim().replace(/^0o/i, ''), 8);
-  else throw new ValueError(expected(words, v));
-  if (!Number.isInteger(n) || n < 0 || n > 0o777) throw new ValueError(expected(words, v));
-  return n;
+  return parseOctal(v, 'an octal file mode like "0640"');
 }
 
 /** A file descriptor the service writes its readiness line to: an integer >= 3. */

@@ -65,7 +65,11 @@ export function parseSignal(v: unknown): string {
 
 /** A umask: a string of octal digits ("022", "0022", "0o22") or a number taken as is; 0..0o777. */
 export function parseUmask(v: unknown): number {
-  const words = 'an octal umask like "022"';
+  return parseOctal(v, 'an octal umask like "022"');
+}
+
+/** Why: umask and file modes: octal digits as a string, or a number taken as is; 0..0o777 (`words` says which). */
+export function parseOctal(v: unknown, words: string): number {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string' && /^(0o)?[0-7]{1,4}$/i.test(v.trim())) n = parseInt(v.trim().replace(/^0o/i, ''), 8);

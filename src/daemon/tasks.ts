@@ -49,7 +49,6 @@ export class TaskScheduler {
   private readonly histories = new Map<string, { writer: RunHistory; last: Promise<void> }>();
   private readonly written = new Map<string, RunResult>();
   private readonly dirty = new Set<string>();
-  private spec: Spec | undefined;
   private logDir = '';
   private first = true;
   private generation = 0;
@@ -64,7 +63,6 @@ export class TaskScheduler {
 
   /** The config (at start-up, after the instances are added; at each reload): schedules, pools. */
   setSpec(spec: Spec): void {
-    this.spec = spec;
     this.logDir = spec.settings.logDir;
     this.deps.sup.setLimits({ maxParallel: spec.settings.maxParallel, pools: spec.settings.pools });
     // after the reload has handed its changes to the Supervisor (the same turn)

@@ -12,7 +12,7 @@ export function fromProcfile(text: string, source: string): Draft {
     const t = line.trim();
     if (!t || t.startsWith('#')) return;
     const m = /^([^:\s][^:]*?)\s*:\s*(.*)$/.exec(t);
-    if (!m || !m[2]) {
+    if (!m?.[2]) {
       dropped.push(`line ${k + 1}: not "name: command": ${JSON.stringify(t)}`);
       return;
     }

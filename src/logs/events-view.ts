@@ -4,7 +4,7 @@
 import type { Client } from '../control/client.js';
 import type { JournalEvent } from '../control/wire.js';
 import type { TendError } from '../core/errors.js';
-import type { EventsArgs, EventsEvent, EventsWhere } from '../commands/events.js';
+import type { EventsArgs, EventsWhere } from '../commands/events.js';
 import { eventLine } from '../commands/format.js';
 import { reportError } from '../commands/run.js';
 import { EXIT, type RunIo } from '../commands/command.js';
@@ -14,11 +14,8 @@ import { JOURNAL_LOG } from './line-format.js';
 import { localTime } from './print.js';
 import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
+import { followJoined, type Untyped } from './follow-join.js';
 
-interface Untyped {
-  request(cmd: string, args: unknown): Promise<unknown>;
-  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void, onLag: (n: number) => void): { done: Promise<unknown>; close(): void };
-}
 
 /** Why: `tend events` (CLI and shell). Reads, prints, follows; returns the exit code. */
 export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Promise<number> {
@@ -68,35 +65,21 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
       await printFile(where, range, print, io, json);
       return EXIT.ok;
     }
-    let waiting: JournalEvent[] | undefined = [];
-    let resolveWhere!: (w: EventsWhere) => void;
-    const whereP = new Promise<EventsWhere>((resolve) => (resolveWhere = resolve));
-    const s = c.stream(
-      'events',
-      { names, follow: true, where: true },
-      (e) => {
-        const ev = e as EventsEvent;
-        if ('where' in ev && typeof ev.where === 'object') return resolveWhere(ev.where);
-        if (waiting) waiting.push(ev as JournalEvent);
-        else io.out(print(ev as JournalEvent));
+    await followJoined<EventsWhere, JournalEvent>(
+      c,
+      {
+        cmd: 'events',
+        args: { names },
+        items: 'events',
+        past: async (where) => {
+          if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
+          else await printFile(where, range, print, io);
+        },
+        live: (e) => io.out(print(e)),
       },
-      (n) => io.err(`tend: ${n} events skipped: this client read too slowly\n`),
+      io,
     );
-    const abort = (): void => s.close();
-    io.signal?.addEventListener('abort', abort);
-    try {
-      const where = await Promise.race([whereP, s.done.then(() => undefined)]);
-      if (where === undefined) return EXIT.ok;
-      if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
-      else await printFile(where, range, print, io);
-      const held = waiting;
-      waiting = undefined;
-      if (held.length > 0) io.out(held.map(print).join(''));
-      await s.done;
-      return EXIT.ok;
-    } finally {
-      io.signal?.removeEventListener('abort', abort);
-    }
+    return EXIT.ok;
   } catch (err) {
     return reportError(err, io);
   } finally {

@@ -126,9 +126,9 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
           files.map((f, i) => scanBackward(f, hi[i]!, lo[i]!, opts[i]!)),
           true,
         );
-        count: for await (const batch of back) {
+        reading: for await (const batch of back) {
           for (const e of batch) {
-            if (count === n) break count;
+            if (count === n) break reading;
             count++;
             start[index.get(e.instance)!] = (e as LogEntry & { at: number }).at;
             if (collected === undefined) continue;

@@ -33,7 +33,7 @@ export class RegexError extends Error {
 // JavaScript's \s: Unicode white space and line terminators (RE2's \s is only [\t\n\f\r ])
 const SPACE = '\\t\\n\\x{0b}\\f\\r \\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}';
 // a pattern without any operator: found with Buffer.indexOf (memmem) instead of a regex
-const LITERAL = /^(?:[^\\^$.|?*+()[\]{}]|\\[\\^$.|?*+()[\]{}/\-])+$/;
+const LITERAL = /^(?:[^\\^$.|?*+()[\]{}]|\\[\\^$.|?*+()[\]{}/-])+$/;
 
 /**
  * Rewrites what RE2 reads differently from JavaScript (`\s`, `\S`) and refuses what it would

@@ -6,13 +6,14 @@
 import type { Client } from '../control/client.js';
 import type { LogLine } from '../control/wire.js';
 import type { TendError } from '../core/errors.js';
-import { MAX_REPLY_LINES, type LogsArgs, type LogsEvent, type LogsWhere } from '../commands/logs.js';
+import { MAX_REPLY_LINES, type LogsArgs, type LogsWhere } from '../commands/logs.js';
 import { reportError } from '../commands/run.js';
 import { EXIT, type RunIo } from '../commands/command.js';
-import { type LogEntry, type LogStream } from './line-format.js';
+import type { LogEntry, LogStream } from './line-format.js';
 import { queryLogs, type GoneNote, type LogSource } from './query.js';
 import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
+import { followJoined, type Untyped } from './follow-join.js';
 import { localTime, logPrinter, type Printer } from './print.js';
 import { configWhere } from './config-where.js';
 import type { LineMatcher } from './regex.js';
@@ -62,10 +63,6 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
   }
 }
 
-interface Untyped {
-  request(cmd: string, args: unknown): Promise<unknown>;
-  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void, onLag: (n: number) => void): { done: Promise<unknown>; close(): void };
-}
 
 interface Range {
   n?: number;
@@ -105,45 +102,26 @@ function goneLine(gone: GoneNote[], where: LogsWhere): string {
   return `tend: older lines are gone, rotated away: ${parts.join(', ')}\n`;
 }
 
-/**
- * `-f` with a daemon: subscribe first (the live lines wait here), learn where the files end for
- * that subscription, print the files up to there, then the live lines: no gap, no line twice.
- */
+/** `-f` with a daemon: the files up to where the daemon's live lines begin, then those (follow-join.ts). */
 async function follow(client: Client, args: LogsArgs, o: { since?: number; grep?: LineMatcher; json: boolean }, io: RunIo): Promise<number> {
   let printer: Printer | undefined;
-  let waiting: LogLine[] | undefined = [];
-  let resolveWhere!: (w: LogsWhere) => void;
-  const whereP = new Promise<LogsWhere>((resolve) => (resolveWhere = resolve));
-  const live = (l: LogLine): void => {
-    if (o.grep && !o.grep.test(l.line)) return;
-    io.out(printer!.wire(l));
-  };
-  const s = (client as unknown as Untyped).stream(
-    'logs',
-    { names: args.names, follow: true, where: true },
-    (e) => {
-      const ev = e as LogsEvent;
-      if ('where' in ev) return resolveWhere(ev.where);
-      if (waiting) waiting.push(ev);
-      else live(ev);
+  await followJoined<LogsWhere, LogLine>(
+    client as unknown as Untyped,
+    {
+      cmd: 'logs',
+      args: { names: args.names },
+      items: 'lines',
+      past: async (where) => {
+        printer = logPrinter(where.sources.map((x) => x.instance), { json: o.json, timestamps: args.timestamps === true, color: io.color });
+        await printFiles(where, { n: args.lines, since: o.since, grep: o.grep }, printer, io);
+      },
+      live: (l) => {
+        if (!o.grep || o.grep.test(l.line)) io.out(printer!.wire(l));
+      },
     },
-    (n) => io.err(`tend: ${n} lines skipped: this client read too slowly\n`),
+    io,
   );
-  const abort = (): void => s.close();
-  io.signal?.addEventListener('abort', abort);
-  try {
-    const where = await Promise.race([whereP, s.done.then(() => undefined)]);
-    if (where === undefined) return EXIT.ok;
-    printer = logPrinter(where.sources.map((x) => x.instance), { json: o.json, timestamps: args.timestamps === true, color: io.color });
-    await printFiles(where, { n: args.lines, since: o.since, grep: o.grep }, printer, io);
-    const held = waiting;
-    waiting = undefined;
-    for (const l of held) live(l);
-    await s.done;
-    return EXIT.ok;
-  } finally {
-    io.signal?.removeEventListener('abort', abort);
-  }
+  return EXIT.ok;
 }
 
 /** The stream of an entry's line, as the wire has it. */

@@ -17,7 +17,7 @@ export function backoffDelay(
   n: number,
   random: () => number,
 ): number {
-  const raw = b.initial * Math.pow(b.factor, Math.max(0, n - 1));
+  const raw = b.initial * b.factor ** Math.max(0, n - 1);
   const capped = Math.min(b.max, raw);
   return Math.round(capped * (1 - 0.1 * random()));
 }

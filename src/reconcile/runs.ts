@@ -199,7 +199,7 @@ export class Runs {
       void handle.drained().then(() => this.finish(id, live, exit));
       return;
     }
-    if (handle && handle.alive()) {
+    if (handle?.alive()) {
       // the main process is gone; what it left behind goes with it (systemd does the same)
       const spec = i.inst.spec;
       handle.signalAll(spec.stopSignal);

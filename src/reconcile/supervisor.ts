@@ -268,7 +268,7 @@ export class Supervisor {
   /** `tend approve`: releases the run waiting for approval; false when none waits. `who`: uid and pid. */
   approve(target: Instance, who: string): boolean {
     const i = this.records.get(target.id);
-    if (!i || i.state !== 'pending' || !gateWait(i)) return false;
+    if (i?.state !== 'pending' || !gateWait(i)) return false;
     i.approved = true;
     this.note(i.id, 'approve', `approved by ${who}`);
     this.kick();
@@ -278,7 +278,7 @@ export class Supervisor {
   /** `tend reject`: the run waiting for approval fails (and its waiting dependents with it); false when none waits. */
   reject(target: Instance, who: string): boolean {
     const i = this.records.get(target.id);
-    if (!i || i.state !== 'pending' || !gateWait(i)) return false;
+    if (i?.state !== 'pending' || !gateWait(i)) return false;
     this.note(i.id, 'reject', `rejected by ${who}`);
     this.apply(i, 'reject', `rejected by ${who}`);
     this.kick();
@@ -480,7 +480,7 @@ export class Supervisor {
 
   private onReady(id: string): void {
     const i = this.records.get(id);
-    if (!i || i.state !== 'starting') return;
+    if (i?.state !== 'starting') return;
     this.apply(i, 'ready', i.inst.spec.readiness ? 'ready' : 'started');
     this.kick();
   }
@@ -488,7 +488,7 @@ export class Supervisor {
   /** A liveness result; failure_threshold failures in a row are the `unhealthy` event. */
   private onLiveness(id: string, ok: boolean, message: string): void {
     const i = this.records.get(id);
-    if (!i || i.state !== 'running') return;
+    if (i?.state !== 'running') return;
     if (ok) {
       i.livenessFailures = 0;
       return;
@@ -534,7 +534,7 @@ export class Supervisor {
   /** The watchdog went off: a liveness failure, so a restart through the exit policy. */
   private onWatchdogMissed(id: string, message: string): void {
     const i = this.records.get(id);
-    if (!i || i.state !== 'running') return;
+    if (i?.state !== 'running') return;
     i.lastProbeFailure = `watchdog: ${message}`;
     if (i.want !== 'up') return;
     this.note(i.id, 'restart', `watchdog: ${message}`);

@@ -51,10 +51,10 @@ describe('tend history: the table', () => {
       false,
     ).split('\n');
     expect(lines[0]).toBe('START                END       DURATION  RESULT     EXIT         TRIGGER   REASON');
-    expect(lines[1]).toMatch(/^2026-01-0\d \d\d:\d\d:05  \d\d:\d\d:47  42s       completed  0            schedule  exited with code 0$/);
-    expect(lines[2]).toMatch(/ failed     SIGTERM      run       timed out after 1s \(killed by SIGTERM\)$/);
-    expect(lines[3]).toMatch(/ failed     spawn error  schedule /);
-    expect(lines[4]).toMatch(/ completed  lost         schedule /);
+    expect(lines[1]).toMatch(/^2026-01-0\d \d\d:\d\d:05 {2}\d\d:\d\d:47 {2}42s {7}completed {2}0 {12}schedule {2}exited with code 0$/);
+    expect(lines[2]).toMatch(/ failed {5}SIGTERM {6}run {7}timed out after 1s \(killed by SIGTERM\)$/);
+    expect(lines[3]).toMatch(/ failed {5}spawn error {2}schedule /);
+    expect(lines[4]).toMatch(/ completed {2}lost {9}schedule /);
   });
 
   it('says so when there is none', () => {

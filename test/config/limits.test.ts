@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpec, parseSpec } from '../../src/config/index.js';
 import { MAX_ARG_BYTES, MAX_CONFIG_BYTES, MAX_ENV_ENTRIES, MAX_INSTANCES, MAX_SERVICES, MAX_TIMER_MS } from '../../src/config/limits.js';
-import { ConfigError } from '../../src/core/errors.js';
+import type { ConfigError } from '../../src/core/errors.js';
 import { errorsOf, tmpDir, yaml } from './helpers.js';
 
 const web = (...lines: string[]) => yaml('services:', '  web:', '    command: x', ...lines.map((l) => `    ${l}`));

@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createParseMemory, loadSpec, loadSpecWith } from '../../src/config/load.js';
+import { type createParseMemory, loadSpec, type loadSpecWith } from '../../src/config/load.js';
 import { runBundle } from '../../src/config/on-demand.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { tmpDir, yaml } from './helpers.js';

@@ -68,7 +68,7 @@ describe('the config parser on demand', () => {
     const second = await loadSpecOnDemand(file, { bundle: BUNDLE });
     expect(first.services[7]!.command).toBe('sleep 7');
     expect(second.services[7]!.command).toBe('sleep 8');
-    expect(second.services.filter((s, i) => i !== 7)).toEqual(first.services.filter((s, i) => i !== 7));
+    expect(second.services.filter((_s, i) => i !== 7)).toEqual(first.services.filter((_s, i) => i !== 7));
   });
 
   describe('in a worker thread (a file over workerBytes)', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diffSpecs, loadSpec, parseSpec } from '../../src/config/index.js';
 import { lastParse } from '../../src/config/load.js';
-import { ConfigError } from '../../src/core/errors.js';
+import type { ConfigError } from '../../src/core/errors.js';
 import { errorsOf, tmpDir, yaml } from './helpers.js';
 
 const NUL = 'a NUL character ("\\0") cannot be passed to a process (the value would end at it)';

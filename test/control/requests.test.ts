@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { TendError } from '../../src/core/errors.js';
 import { rejection, useServer } from './fixture.js';
 import { waitFor } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TendError } from '../../src/core/errors.js';
+import type { TendError } from '../../src/core/errors.js';
 import { createControlServer } from '../../src/control/server.js';
 import { handler, rejection, useServer } from './fixture.js';
 import { waitFor, within } from './helpers.js';

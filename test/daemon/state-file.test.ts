@@ -39,7 +39,8 @@ describe('what is kept of an instance', () => {
     const s = readState(file, socket);
     expect(s.ignored).toBeUndefined();
     expect(Object.hasOwn(s.state!.instances, '__proto__')).toBe(true);
-    expect(s.state!.instances['__proto__']!.pid).toBe(7);
+    // biome-ignore lint/suspicious/noProto: a service named __proto__ is what this test is about
+    expect(s.state!.instances.__proto__!.pid).toBe(7);
     w.remove();
     expect(readState(file, socket)).toEqual({});
   });

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, pidAlive, Project, useProjects, waitFor } from './harness.js';
+import { CLI, pidAlive, type Project, useProjects, waitFor } from './harness.js';
 
 const { project } = useProjects();
 let children: ChildProcess[] = [];

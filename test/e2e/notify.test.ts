@@ -17,7 +17,7 @@ const hasSystemdNotify = spawnSync('systemd-notify', ['--version']).status === 0
 if (!hasSystemdNotify) console.log('skipping the systemd-notify end-to-end tests: systemd-notify is not installed');
 if (!hasPython) console.log('skipping the sd_notify client end-to-end tests: python3 is not installed');
 
-let closers: Array<() => void> = [];
+const closers: Array<() => void> = [];
 afterEach(() => {
   for (const c of closers.splice(0)) c();
 });

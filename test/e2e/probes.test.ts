@@ -6,7 +6,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pidAlive, Project, tend, useProjects, waitFor } from './harness.js';
+import { pidAlive, type Project, tend, useProjects, waitFor } from './harness.js';
 
 const { project } = useProjects();
 let servers: Array<Server | HttpServer> = [];
@@ -121,7 +121,7 @@ ${withDependent('svc')}`);
   it('http: until a 2xx or 3xx answer (a 503 and a 404 do not pass, a 302 does)', async () => {
     let status = 503;
     const hits: number[] = [];
-    const server = createHttpServer((req, res) => {
+    const server = createHttpServer((_req, res) => {
       hits.push(status);
       res.statusCode = status;
       if (status === 302) res.setHeader('location', '/elsewhere-that-does-not-exist');

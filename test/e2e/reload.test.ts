@@ -4,7 +4,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pidAlive, Project, useProjects, waitFor } from './harness.js';
+import { pidAlive, type Project, useProjects, waitFor } from './harness.js';
 
 const { project } = useProjects();
 

@@ -17,7 +17,7 @@ const hasSystemdNotify = spawnSync('systemd-notify', ['--version']).status === 0
 if (!hasPython) console.log('skipping the Python sd_notify client tests: python3 is not installed');
 if (!hasSystemdNotify) console.log('skipping the systemd-notify tests: systemd-notify is not installed');
 
-let cleanup: Array<() => void> = [];
+const cleanup: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanup.splice(0)) c();
 });
