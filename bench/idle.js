@@ -51,10 +51,39 @@ export async function benchIdle() {
   const tcpu = { op: '<', value: 0.02 };
   const peers = 'supervisord 33 MB, pm2 75 MB';
   return [
-    figure({ key: 'idle_100_rss_first_mb', name: 'idle RSS, 100 svcs, max in 1st 10 s', value: a.rssMax, unit: 'MB', target: t55, peers }),
-    figure({ key: 'idle_100_rss_mb', name: 'idle RSS, 100 svcs, end of 2nd 10 s', value: b.rssEnd, unit: 'MB', target: t55, peers }),
+    figure({
+      key: 'idle_100_rss_first_mb',
+      name: 'idle RSS, 100 svcs, max in 1st 10 s',
+      value: a.rssMax,
+      unit: 'MB',
+      target: t55,
+      peers,
+    }),
+    figure({
+      key: 'idle_100_rss_mb',
+      name: 'idle RSS, 100 svcs, end of 2nd 10 s',
+      value: b.rssEnd,
+      unit: 'MB',
+      target: t55,
+      peers,
+    }),
     figure({ key: 'idle_100_hwm_mb', name: 'daemon VmHWM (peak since start)', value: hwm, unit: 'MB' }),
-    figure({ key: 'idle_100_cpu_first_s', name: 'idle CPU, 1st 10 s (2 s after all up)', value: a.cpu, unit: 's', digits: 3, target: tcpu }),
-    figure({ key: 'idle_100_cpu_s', name: 'idle CPU, 2nd 10 s (steady)', value: b.cpu, unit: 's', digits: 3, target: tcpu, note: linesDuring ? `${linesDuring} stderr lines while idle` : '' }),
+    figure({
+      key: 'idle_100_cpu_first_s',
+      name: 'idle CPU, 1st 10 s (2 s after all up)',
+      value: a.cpu,
+      unit: 's',
+      digits: 3,
+      target: tcpu,
+    }),
+    figure({
+      key: 'idle_100_cpu_s',
+      name: 'idle CPU, 2nd 10 s (steady)',
+      value: b.cpu,
+      unit: 's',
+      digits: 3,
+      target: tcpu,
+      note: linesDuring ? `${linesDuring} stderr lines while idle` : '',
+    }),
   ];
 }

@@ -43,8 +43,16 @@ try {
   const gen = `const { generateLog } = await import(${JSON.stringify(dist('generate.js'))});
     generateLog({ file: ${JSON.stringify(file)}, lines: ${lines}, t0: Date.now() - 1000 - ${lines} * 0.5, msPerLine: 0.5 });`;
   execFileSync(process.execPath, ['--input-type=module', '-e', gen], { stdio: 'inherit' });
-  console.log(`generated ${(statSync(file).size / 1048576).toFixed(0)} MB (${lines} lines) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const base = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', 'console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS / 1024 }))']).toString());
+  console.log(
+    `generated ${(statSync(file).size / 1048576).toFixed(0)} MB (${lines} lines) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+  const base = JSON.parse(
+    execFileSync(process.execPath, [
+      '--input-type=module',
+      '-e',
+      'console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS / 1024 }))',
+    ]).toString(),
+  );
   console.log(`(an empty node process: peak RSS ${base.rss.toFixed(0)} MB)`);
   for (const [name, q] of QUERIES) {
     const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', CHILD(q)]).toString());

@@ -67,8 +67,15 @@ async function oneRun(dir) {
   const fifo = join(dir, 'go.fifo');
   execFileSync('mkfifo', [fifo]);
   const script = join(dir, 'logsvc.sh');
-  writeFileSync(script, `#!/bin/sh\nread _ < ${fifo}\nyes '${LINE}' | head -c ${MB * 1000 * 1000}\necho ${END}\nexec sleep 100000\n`, { mode: 0o755 });
-  const config = writeConfig(dir, `settings:\n  echo: false\nservices:\n  logsvc:\n    command: ${script}\n    logs: { max_size: 1G, keep: 1 }\n`);
+  writeFileSync(
+    script,
+    `#!/bin/sh\nread _ < ${fifo}\nyes '${LINE}' | head -c ${MB * 1000 * 1000}\necho ${END}\nexec sleep 100000\n`,
+    { mode: 0o755 },
+  );
+  const config = writeConfig(
+    dir,
+    `settings:\n  echo: false\nservices:\n  logsvc:\n    command: ${script}\n    logs: { max_size: 1G, keep: 1 }\n`,
+  );
   const file = join(dir, '.tend/logs/logsvc.log');
   const d = new Daemon(dir, config).start();
   try {
@@ -102,8 +109,29 @@ export async function benchLogs() {
   const mid = [...rates].sort((a, b) => a - b)[Math.floor(RUNS / 2)];
   const bad = runs.find((r) => !r.ok);
   return [
-    figure({ key: 'log_throughput_mb_s', name: `log capture, ${MB} MB through tend up into its file (timestamps)`, value: mid, unit: 'MB/s', digits: 0, target: { op: '>=', value: 300 }, peers: 'compare.sh logs: supervisord on the same machine', note: `median of ${RUNS} daemons: ${rates.map((x) => Math.round(x)).join(', ')} MB/s` }),
-    figure({ key: 'log_peak_rss_mb', name: 'daemon peak RSS during the log burst', value: Math.max(...runs.map((r) => r.peakRssMb)), unit: 'MB', target: { op: '<', value: 120 } }),
-    figure({ key: 'log_every_line_once', name: `every line once, in order (${LINES} lines x ${RUNS} runs)`, value: runs.every((x) => x.ok), target: { op: '==', value: true }, note: bad?.problem ?? '' }),
+    figure({
+      key: 'log_throughput_mb_s',
+      name: `log capture, ${MB} MB through tend up into its file (timestamps)`,
+      value: mid,
+      unit: 'MB/s',
+      digits: 0,
+      target: { op: '>=', value: 300 },
+      peers: 'compare.sh logs: supervisord on the same machine',
+      note: `median of ${RUNS} daemons: ${rates.map((x) => Math.round(x)).join(', ')} MB/s`,
+    }),
+    figure({
+      key: 'log_peak_rss_mb',
+      name: 'daemon peak RSS during the log burst',
+      value: Math.max(...runs.map((r) => r.peakRssMb)),
+      unit: 'MB',
+      target: { op: '<', value: 120 },
+    }),
+    figure({
+      key: 'log_every_line_once',
+      name: `every line once, in order (${LINES} lines x ${RUNS} runs)`,
+      value: runs.every((x) => x.ok),
+      target: { op: '==', value: true },
+      note: bad?.problem ?? '',
+    }),
   ];
 }

@@ -43,7 +43,9 @@ export async function benchReload() {
       const t0 = performance.now();
       const plan = await conn.request('reload', { dry_run: false });
       res.sockReply = performance.now() - t0;
-      res.sockRunning = (await d.waitLine((l) => l.name === a && l.state === 'running', { from, timeoutMs: 10_000, what: `${a} running again` })).at - t0;
+      res.sockRunning =
+        (await d.waitLine((l) => l.name === a && l.state === 'running', { from, timeoutMs: 10_000, what: `${a} running again` }))
+          .at - t0;
       res.sockPlan = plan.text?.replace(/\n/g, '; ');
       const after = await pids(conn);
       res.sockMoved = moved(before, after);
@@ -56,7 +58,9 @@ export async function benchReload() {
       const tw = performance.now();
       const plan2 = await conn.request('reload', { dry_run: false });
       res.warmReply = performance.now() - tw;
-      res.warmRunning = (await d.waitLine((l) => l.name === w && l.state === 'running', { from, timeoutMs: 10_000, what: `${w} running again` })).at - tw;
+      res.warmRunning =
+        (await d.waitLine((l) => l.name === w && l.state === 'running', { from, timeoutMs: 10_000, what: `${w} running again` }))
+          .at - tw;
       const afterW = await pids(conn);
       res.warmMoved = moved(after, afterW);
       res.warmOk = res.warmMoved.length === 1 && res.warmMoved[0] === w && plan2.changed?.length === 1;
@@ -69,7 +73,9 @@ export async function benchReload() {
       const r = await tend(['reload', '-c', config], { cwd: dir });
       if (r.code !== 0) throw new Error(`tend reload exited ${r.code}: ${r.stderr.trim()}`);
       res.cliWall = r.ms;
-      res.cliRunning = (await d.waitLine((l) => l.name === b && l.state === 'running', { from, timeoutMs: 10_000, what: `${b} running again` })).at - t1;
+      res.cliRunning =
+        (await d.waitLine((l) => l.name === b && l.state === 'running', { from, timeoutMs: 10_000, what: `${b} running again` }))
+          .at - t1;
       const after2 = await pids(conn);
       res.cliMoved = moved(afterW, after2);
       res.cliOk = res.cliMoved.length === 1 && res.cliMoved[0] === b && r.stdout.includes(`~ ${b}`);
@@ -84,12 +90,56 @@ export async function benchReload() {
   const t100 = { op: '<', value: 100 };
   const which = (m) => `pids changed: ${m.length <= 5 ? m.join(', ') || 'none' : `${m.length} services`}`;
   return [
-    figure({ key: 'reload_500_reply_ms', name: 'reload 500 (1 changed), first: request -> reply', value: res.sockReply, unit: 'ms', target: t100, note: res.sockPlan }),
-    figure({ key: 'reload_500_running_ms', name: 'reload: request -> changed svc running', value: res.sockRunning, unit: 'ms', target: t100 }),
-    figure({ key: 'reload_500_warm_reply_ms', name: 'reload again (warm): request -> reply', value: res.warmReply, unit: 'ms', target: t100 }),
-    figure({ key: 'reload_500_warm_running_ms', name: 'reload again: request -> changed svc running', value: res.warmRunning, unit: 'ms', target: t100 }),
-    figure({ key: 'reload_500_only_one_restarted', name: 'reload: only the changed svc restarted', value: res.sockOk && res.warmOk && res.cliOk, target: { op: '==', value: true }, note: `first reload ${which(res.sockMoved)}; second ${which(res.warmMoved)}; CLI reload ${which(res.cliMoved)}` }),
-    figure({ key: 'reload_500_cli_ms', name: 'tend reload, 500 svcs (CLI wall)', value: res.cliWall, unit: 'ms', digits: 0, note: 'includes the node start-up (see node -e 0)' }),
-    figure({ key: 'reload_500_cli_running_ms', name: 'tend reload -> changed svc running', value: res.cliRunning, unit: 'ms', digits: 0 }),
+    figure({
+      key: 'reload_500_reply_ms',
+      name: 'reload 500 (1 changed), first: request -> reply',
+      value: res.sockReply,
+      unit: 'ms',
+      target: t100,
+      note: res.sockPlan,
+    }),
+    figure({
+      key: 'reload_500_running_ms',
+      name: 'reload: request -> changed svc running',
+      value: res.sockRunning,
+      unit: 'ms',
+      target: t100,
+    }),
+    figure({
+      key: 'reload_500_warm_reply_ms',
+      name: 'reload again (warm): request -> reply',
+      value: res.warmReply,
+      unit: 'ms',
+      target: t100,
+    }),
+    figure({
+      key: 'reload_500_warm_running_ms',
+      name: 'reload again: request -> changed svc running',
+      value: res.warmRunning,
+      unit: 'ms',
+      target: t100,
+    }),
+    figure({
+      key: 'reload_500_only_one_restarted',
+      name: 'reload: only the changed svc restarted',
+      value: res.sockOk && res.warmOk && res.cliOk,
+      target: { op: '==', value: true },
+      note: `first reload ${which(res.sockMoved)}; second ${which(res.warmMoved)}; CLI reload ${which(res.cliMoved)}`,
+    }),
+    figure({
+      key: 'reload_500_cli_ms',
+      name: 'tend reload, 500 svcs (CLI wall)',
+      value: res.cliWall,
+      unit: 'ms',
+      digits: 0,
+      note: 'includes the node start-up (see node -e 0)',
+    }),
+    figure({
+      key: 'reload_500_cli_running_ms',
+      name: 'tend reload -> changed svc running',
+      value: res.cliRunning,
+      unit: 'ms',
+      digits: 0,
+    }),
   ];
 }

@@ -27,8 +27,16 @@ async function killWatched(d, conn) {
   const t0 = performance.now();
   process.kill(pid, 'SIGKILL');
   const isVictim = (l) => l.name === 'victim';
-  const gone = await d.waitLine((l) => isVictim(l) && l.state !== 'running', { from, timeoutMs: 5000, what: 'victim leaving running' });
-  const back = await d.waitLine((l) => isVictim(l) && l.state === 'running', { from, timeoutMs: 5000, what: 'victim running again' });
+  const gone = await d.waitLine((l) => isVictim(l) && l.state !== 'running', {
+    from,
+    timeoutMs: 5000,
+    what: 'victim leaving running',
+  });
+  const back = await d.waitLine((l) => isVictim(l) && l.state === 'running', {
+    from,
+    timeoutMs: 5000,
+    what: 'victim running again',
+  });
   const now = await pidOf(conn);
   if (now === pid || now === null) throw new Error(`victim pid after the restart is ${now} (was ${pid})`);
   return { exitSeen: gone.at - t0, running: back.at - t0 };
@@ -101,12 +109,60 @@ export async function benchRestart() {
   const p = (xs, q) => quantile(xs, q);
   const t5 = { op: '<', value: 5 };
   return [
-    figure({ key: 'restart_journal_exit_to_spawn_p50_ms', name: 'restart: exit -> spawn, journal p50', value: p(gaps, 0.5), unit: 'ms', target: t5, peers: PEERS, note: 'journal times have 1 ms resolution' }),
-    figure({ key: 'restart_journal_exit_to_spawn_p95_ms', name: 'restart: exit -> spawn, journal p95', value: p(gaps, 0.95), unit: 'ms' }),
-    figure({ key: 'restart_kill_to_running_p50_ms', name: 'restart: kill() -> "running" line p50', value: p(run, 0.5), unit: 'ms', digits: 2, target: t5, peers: PEERS }),
-    figure({ key: 'restart_kill_to_running_p95_ms', name: 'restart: kill() -> "running" line p95', value: p(run, 0.95), unit: 'ms', digits: 2 }),
-    figure({ key: 'restart_kill_to_exit_seen_p50_ms', name: 'restart: kill() -> exit seen (stderr) p50', value: p(exitSeen, 0.5), unit: 'ms', digits: 2, note: 'part of the above: how fast the exit is noticed' }),
-    figure({ key: 'restart_kill_to_new_pid_p50_ms', name: 'restart: kill() -> new pid in status p50', value: p(polled, 0.5), unit: 'ms', digits: 2, target: t5, peers: PEERS }),
-    figure({ key: 'restart_kill_to_new_pid_p95_ms', name: 'restart: kill() -> new pid in status p95', value: p(polled, 0.95), unit: 'ms', digits: 2 }),
+    figure({
+      key: 'restart_journal_exit_to_spawn_p50_ms',
+      name: 'restart: exit -> spawn, journal p50',
+      value: p(gaps, 0.5),
+      unit: 'ms',
+      target: t5,
+      peers: PEERS,
+      note: 'journal times have 1 ms resolution',
+    }),
+    figure({
+      key: 'restart_journal_exit_to_spawn_p95_ms',
+      name: 'restart: exit -> spawn, journal p95',
+      value: p(gaps, 0.95),
+      unit: 'ms',
+    }),
+    figure({
+      key: 'restart_kill_to_running_p50_ms',
+      name: 'restart: kill() -> "running" line p50',
+      value: p(run, 0.5),
+      unit: 'ms',
+      digits: 2,
+      target: t5,
+      peers: PEERS,
+    }),
+    figure({
+      key: 'restart_kill_to_running_p95_ms',
+      name: 'restart: kill() -> "running" line p95',
+      value: p(run, 0.95),
+      unit: 'ms',
+      digits: 2,
+    }),
+    figure({
+      key: 'restart_kill_to_exit_seen_p50_ms',
+      name: 'restart: kill() -> exit seen (stderr) p50',
+      value: p(exitSeen, 0.5),
+      unit: 'ms',
+      digits: 2,
+      note: 'part of the above: how fast the exit is noticed',
+    }),
+    figure({
+      key: 'restart_kill_to_new_pid_p50_ms',
+      name: 'restart: kill() -> new pid in status p50',
+      value: p(polled, 0.5),
+      unit: 'ms',
+      digits: 2,
+      target: t5,
+      peers: PEERS,
+    }),
+    figure({
+      key: 'restart_kill_to_new_pid_p95_ms',
+      name: 'restart: kill() -> new pid in status p95',
+      value: p(polled, 0.95),
+      unit: 'ms',
+      digits: 2,
+    }),
   ];
 }

@@ -38,7 +38,10 @@ const loadNow = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
 function gitCommit() {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -73,7 +76,9 @@ async function main() {
     const b0 = performance.now();
     try {
       let timer;
-      const timeout = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`over the remaining budget of ${Math.round(left / 1000)} s`)), left)));
+      const timeout = new Promise(
+        (_, rej) => (timer = setTimeout(() => rej(new Error(`over the remaining budget of ${Math.round(left / 1000)} s`)), left)),
+      );
       const got = await Promise.race([fn(), timeout]).finally(() => clearTimeout(timer));
       figures.push(...got);
     } catch (e) {
@@ -89,7 +94,14 @@ async function main() {
     seconds: Math.round(performance.now() - t0) / 1000,
     commit: gitCommit(),
     only: only.length ? only : null,
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, node: process.version, kernel: release(), loadavg_at_start: load0, loadavg_at_end: loadNow() },
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? null,
+      node: process.version,
+      kernel: release(),
+      loadavg_at_start: load0,
+      loadavg_at_end: loadNow(),
+    },
     durations_ms: durations,
     errors,
     figures,
@@ -97,7 +109,9 @@ async function main() {
   const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
   const files = save(resultsDir, doc, only.length === 0);
   const m = doc.machine;
-  process.stdout.write(`\ntend benchmarks, ${started} (${doc.seconds} s; ${m.cpus} cpus, node ${process.version}; load average ${m.loadavg_at_start[0]} at start, ${m.loadavg_at_end[0]} at end)\n\n`);
+  process.stdout.write(
+    `\ntend benchmarks, ${started} (${doc.seconds} s; ${m.cpus} cpus, node ${process.version}; load average ${m.loadavg_at_start[0]} at start, ${m.loadavg_at_end[0]} at end)\n\n`,
+  );
   process.stdout.write(`${table(figures)}\n\n`);
   const n = notes(figures);
   if (n) process.stdout.write(`${n}\n\n`);

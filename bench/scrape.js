@@ -66,10 +66,44 @@ export async function benchScrape() {
     if (s.leaked.length) throw new Error(`${s.leaked.length} service processes outlived the daemon`);
   }
   return [
-    figure({ key: 'scrape_500_daemon_median_ms', name: `/metrics, ${N} svcs, at the daemon (median of ${2 * RUNS})`, value: median(daemonSide), unit: 'ms', digits: 2, target: { op: '<', value: 20 }, note: `${lines} lines` }),
-    figure({ key: 'scrape_500_daemon_cpu_ms', name: `/metrics, ${N} svcs, daemon cpu time per scrape (100 in a row)`, value: cpuMs, unit: 'ms', digits: 2, target: { op: '<', value: 20 }, note: 'user + system of the daemon, HTTP and GC included' }),
-    figure({ key: 'scrape_500_http_median_ms', name: `/metrics, ${N} svcs, whole request (median of ${RUNS})`, value: median(outside), unit: 'ms', digits: 2 }),
-    figure({ key: 'readyz_500_http_median_ms', name: `/readyz, ${N} svcs, whole request (median)`, value: median(ready), unit: 'ms', digits: 2 }),
-    figure({ key: 'status_http_500_median_ms', name: `/status, ${N} svcs, whole request (median)`, value: median(status), unit: 'ms', digits: 2 }),
+    figure({
+      key: 'scrape_500_daemon_median_ms',
+      name: `/metrics, ${N} svcs, at the daemon (median of ${2 * RUNS})`,
+      value: median(daemonSide),
+      unit: 'ms',
+      digits: 2,
+      target: { op: '<', value: 20 },
+      note: `${lines} lines`,
+    }),
+    figure({
+      key: 'scrape_500_daemon_cpu_ms',
+      name: `/metrics, ${N} svcs, daemon cpu time per scrape (100 in a row)`,
+      value: cpuMs,
+      unit: 'ms',
+      digits: 2,
+      target: { op: '<', value: 20 },
+      note: 'user + system of the daemon, HTTP and GC included',
+    }),
+    figure({
+      key: 'scrape_500_http_median_ms',
+      name: `/metrics, ${N} svcs, whole request (median of ${RUNS})`,
+      value: median(outside),
+      unit: 'ms',
+      digits: 2,
+    }),
+    figure({
+      key: 'readyz_500_http_median_ms',
+      name: `/readyz, ${N} svcs, whole request (median)`,
+      value: median(ready),
+      unit: 'ms',
+      digits: 2,
+    }),
+    figure({
+      key: 'status_http_500_median_ms',
+      name: `/status, ${N} svcs, whole request (median)`,
+      value: median(status),
+      unit: 'ms',
+      digits: 2,
+    }),
   ];
 }

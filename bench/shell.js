@@ -62,9 +62,22 @@ class Session {
       this.exited.then(() => (ended = true));
       const check = () => {
         if (strip(this.out.slice(from)).includes(text)) return done(null, performance.now());
-        if (ended) done(new Error(`the shell exited before showing ${JSON.stringify(text)}; screen: ${JSON.stringify(strip(this.out).slice(-300))}`));
+        if (ended)
+          done(
+            new Error(
+              `the shell exited before showing ${JSON.stringify(text)}; screen: ${JSON.stringify(strip(this.out).slice(-300))}`,
+            ),
+          );
       };
-      const t = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${JSON.stringify(text)}; screen: ${JSON.stringify(strip(this.out).slice(-300))}`)), timeoutMs);
+      const t = setTimeout(
+        () =>
+          done(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${JSON.stringify(text)}; screen: ${JSON.stringify(strip(this.out).slice(-300))}`,
+            ),
+          ),
+        timeoutMs,
+      );
       const done = (e, v) => {
         clearTimeout(t);
         this.#waiters.delete(check);
@@ -139,10 +152,44 @@ export async function benchShell() {
     if (st.leaked.length) throw new Error(`${st.leaked.length} service processes outlived the daemon`);
   }
   return [
-    figure({ key: 'shell_first_prompt_median_ms', name: `shell start -> prompt (median of ${STARTS})`, value: median(starts), unit: 'ms', digits: 0, target: { op: '<', value: 300 }, note: unclean ? `${unclean} shells did not exit on Ctrl-D (killed)` : '' }),
-    figure({ key: 'shell_first_prompt_max_ms', name: `shell start -> prompt (max of ${STARTS})`, value: Math.max(...starts), unit: 'ms', digits: 0 }),
-    figure({ key: 'node_import_ink_ms', name: 'node that only imports ink (median of 3)', value: median(inkOnly), unit: 'ms', digits: 0, note: 'the floor under the shell start-up' }),
-    figure({ key: 'shell_keystroke_median_ms', name: `keystroke -> echo (median of ${KEYS})`, value: median(keys), unit: 'ms', digits: 1, note: 'no target in issue 7' }),
-    figure({ key: 'shell_keystroke_max_ms', name: `keystroke -> echo (max of ${KEYS})`, value: Math.max(...keys), unit: 'ms', digits: 1 }),
+    figure({
+      key: 'shell_first_prompt_median_ms',
+      name: `shell start -> prompt (median of ${STARTS})`,
+      value: median(starts),
+      unit: 'ms',
+      digits: 0,
+      target: { op: '<', value: 300 },
+      note: unclean ? `${unclean} shells did not exit on Ctrl-D (killed)` : '',
+    }),
+    figure({
+      key: 'shell_first_prompt_max_ms',
+      name: `shell start -> prompt (max of ${STARTS})`,
+      value: Math.max(...starts),
+      unit: 'ms',
+      digits: 0,
+    }),
+    figure({
+      key: 'node_import_ink_ms',
+      name: 'node that only imports ink (median of 3)',
+      value: median(inkOnly),
+      unit: 'ms',
+      digits: 0,
+      note: 'the floor under the shell start-up',
+    }),
+    figure({
+      key: 'shell_keystroke_median_ms',
+      name: `keystroke -> echo (median of ${KEYS})`,
+      value: median(keys),
+      unit: 'ms',
+      digits: 1,
+      note: 'no target in issue 7',
+    }),
+    figure({
+      key: 'shell_keystroke_max_ms',
+      name: `keystroke -> echo (max of ${KEYS})`,
+      value: Math.max(...keys),
+      unit: 'ms',
+      digits: 1,
+    }),
   ];
 }

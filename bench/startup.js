@@ -54,13 +54,44 @@ export async function benchStartup() {
     const b = await once(n, 'poll');
     const target = n === 500 ? { op: '<', value: 1200 } : undefined;
     out.push(
-      figure({ key: `up_all_running_${n}_stderr_ms`, name: `up -> all ${n} running (stderr)`, value: a.ms, unit: 'ms', digits: 0, target, peers: n === 500 ? PEERS_500 : '', note: spread }),
-      figure({ key: `up_all_running_${n}_poll_ms`, name: `up -> all ${n} running (status poll)`, value: b.ms, unit: 'ms', digits: 0, target, peers: n === 500 ? PEERS_500 : '', note: n === 500 ? 'polled over the socket every 25 ms; each status also samples cpu/memory of every pid' : '' }),
+      figure({
+        key: `up_all_running_${n}_stderr_ms`,
+        name: `up -> all ${n} running (stderr)`,
+        value: a.ms,
+        unit: 'ms',
+        digits: 0,
+        target,
+        peers: n === 500 ? PEERS_500 : '',
+        note: spread,
+      }),
+      figure({
+        key: `up_all_running_${n}_poll_ms`,
+        name: `up -> all ${n} running (status poll)`,
+        value: b.ms,
+        unit: 'ms',
+        digits: 0,
+        target,
+        peers: n === 500 ? PEERS_500 : '',
+        note: n === 500 ? 'polled over the socket every 25 ms; each status also samples cpu/memory of every pid' : '',
+      }),
     );
     if (n === 500) {
       out.push(
-        figure({ key: 'up_first_starting_500_ms', name: 'up -> first "starting" line (500)', value: a.firstMs, unit: 'ms', digits: 0, note: 'state lines go out once per event-loop turn: the first batch (for 500 sleep services, all of them) is flushed at its end' }),
-        figure({ key: 'status_request_500_ms', name: 'one status request, 500 running (socket)', value: b.statusMs, unit: 'ms', digits: 0 }),
+        figure({
+          key: 'up_first_starting_500_ms',
+          name: 'up -> first "starting" line (500)',
+          value: a.firstMs,
+          unit: 'ms',
+          digits: 0,
+          note: 'state lines go out once per event-loop turn: the first batch (for 500 sleep services, all of them) is flushed at its end',
+        }),
+        figure({
+          key: 'status_request_500_ms',
+          name: 'one status request, 500 running (socket)',
+          value: b.statusMs,
+          unit: 'ms',
+          digits: 0,
+        }),
       );
     }
   }

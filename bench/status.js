@@ -54,10 +54,34 @@ export async function benchStatus() {
   const j = median(json);
   return [
     figure({ key: 'node_e0_median_ms', name: 'node -e 0 (median of 20)', value: b, unit: 'ms', peers: 'issue: ~125 ms here' }),
-    figure({ key: 'status_100_median_ms', name: 'tend status, 100 svcs (median of 20)', value: p, unit: 'ms', peers: 'supervisorctl, pm2 jlist ~350 ms' }),
-    figure({ key: 'status_100_minus_node_ms', name: 'tend status - node -e 0', value: p - b, unit: 'ms', target: { op: '<=', value: 35 } }),
-    figure({ key: 'status_100_request_median_ms', name: 'status request over the socket (median)', value: median(daemonSide), unit: 'ms', note: 'the daemon-side part: rows + cpu/memory of 100 pids' }),
+    figure({
+      key: 'status_100_median_ms',
+      name: 'tend status, 100 svcs (median of 20)',
+      value: p,
+      unit: 'ms',
+      peers: 'supervisorctl, pm2 jlist ~350 ms',
+    }),
+    figure({
+      key: 'status_100_minus_node_ms',
+      name: 'tend status - node -e 0',
+      value: p - b,
+      unit: 'ms',
+      target: { op: '<=', value: 35 },
+    }),
+    figure({
+      key: 'status_100_request_median_ms',
+      name: 'status request over the socket (median)',
+      value: median(daemonSide),
+      unit: 'ms',
+      note: 'the daemon-side part: rows + cpu/memory of 100 pids',
+    }),
     figure({ key: 'status_json_100_median_ms', name: 'tend status --json, 100 svcs (median)', value: j, unit: 'ms' }),
-    figure({ key: 'status_json_100_minus_node_ms', name: 'tend status --json - node -e 0', value: j - b, unit: 'ms', target: { op: '<=', value: 35 } }),
+    figure({
+      key: 'status_json_100_minus_node_ms',
+      name: 'tend status --json - node -e 0',
+      value: j - b,
+      unit: 'ms',
+      target: { op: '<=', value: 35 },
+    }),
   ];
 }

@@ -34,7 +34,9 @@ export async function benchStop() {
     const t0 = performance.now();
     const down = tend(['shutdown', '-c', config], { cwd: dir, timeoutMs: 60_000 });
     let timer;
-    const late = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('the daemon did not exit within 30 s of tend shutdown')), 30_000)));
+    const late = new Promise(
+      (_, rej) => (timer = setTimeout(() => rej(new Error('the daemon did not exit within 30 s of tend shutdown')), 30_000)),
+    );
     const exit = await Promise.race([d.exited, late]).finally(() => clearTimeout(timer));
     const r = await down;
     if (r.code !== 0) throw new Error(`tend shutdown exited ${r.code}: ${r.stderr.trim()}`);
@@ -47,9 +49,30 @@ export async function benchStop() {
     if (s.leaked.length) throw new Error(`${s.leaked.length} service processes outlived the daemon`);
   }
   return [
-    figure({ key: 'stop_all_100_cli_ms', name: 'tend stop all, 100 svcs (CLI wall)', value: res.stopCli, unit: 'ms', digits: 0, target: { op: '<', value: 500 }, peers: PEERS }),
-    figure({ key: 'stop_all_100_daemon_ms', name: 'stop all: first stopping -> last stopped', value: res.stopSpan, unit: 'ms', digits: 1 }),
-    figure({ key: 'shutdown_100_ms', name: 'tend shutdown -> daemon exited, 100 svcs', value: res.shutdown, unit: 'ms', digits: 0, note: 'no target in the issues' }),
+    figure({
+      key: 'stop_all_100_cli_ms',
+      name: 'tend stop all, 100 svcs (CLI wall)',
+      value: res.stopCli,
+      unit: 'ms',
+      digits: 0,
+      target: { op: '<', value: 500 },
+      peers: PEERS,
+    }),
+    figure({
+      key: 'stop_all_100_daemon_ms',
+      name: 'stop all: first stopping -> last stopped',
+      value: res.stopSpan,
+      unit: 'ms',
+      digits: 1,
+    }),
+    figure({
+      key: 'shutdown_100_ms',
+      name: 'tend shutdown -> daemon exited, 100 svcs',
+      value: res.shutdown,
+      unit: 'ms',
+      digits: 0,
+      note: 'no target in the issues',
+    }),
     figure({ key: 'shutdown_100_cli_ms', name: 'tend shutdown (CLI wall)', value: res.shutdownCli, unit: 'ms', digits: 0 }),
   ];
 }

@@ -14,7 +14,8 @@ const SETTLE_MS = 2_000;
 /** 100 oneshot tasks with `schedule`. */
 function tasksConfig(schedule) {
   const lines = ['settings:', '  watch: false', '  echo: false', 'services:'];
-  for (let i = 0; i < N; i++) lines.push(`  t${String(i).padStart(3, '0')}:`, '    type: oneshot', '    command: "true"', `    schedule: "${schedule}"`);
+  for (let i = 0; i < N; i++)
+    lines.push(`  t${String(i).padStart(3, '0')}:`, '    type: oneshot', '    command: "true"', `    schedule: "${schedule}"`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -50,9 +51,23 @@ export async function benchTasksIdle() {
   const cron = await idleWith('0 * * * *');
   const tcpu = { op: '<', value: 0.02 };
   return [
-    figure({ key: 'tasks_idle_every_cpu_s', name: 'idle CPU, 100 @every 1h tasks, 10 s', value: every.cpu, unit: 's', digits: 3, target: tcpu }),
+    figure({
+      key: 'tasks_idle_every_cpu_s',
+      name: 'idle CPU, 100 @every 1h tasks, 10 s',
+      value: every.cpu,
+      unit: 's',
+      digits: 3,
+      target: tcpu,
+    }),
     figure({ key: 'tasks_idle_every_rss_mb', name: 'idle RSS, 100 @every 1h tasks', value: every.rss, unit: 'MB' }),
-    figure({ key: 'tasks_idle_cron_cpu_s', name: 'idle CPU, 100 cron tasks (0 * * * *), 10 s', value: cron.cpu, unit: 's', digits: 3, target: tcpu }),
+    figure({
+      key: 'tasks_idle_cron_cpu_s',
+      name: 'idle CPU, 100 cron tasks (0 * * * *), 10 s',
+      value: cron.cpu,
+      unit: 's',
+      digits: 3,
+      target: tcpu,
+    }),
     figure({ key: 'tasks_idle_cron_rss_mb', name: 'idle RSS, 100 cron tasks (croner loaded)', value: cron.rss, unit: 'MB' }),
   ];
 }

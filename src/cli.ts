@@ -168,9 +168,15 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const name = ALIASES[first] ?? first;
-  const cmd = findCommand(name, COMMANDS.filter((c) => c.where !== 'shell'));
+  const cmd = findCommand(
+    name,
+    COMMANDS.filter((c) => c.where !== 'shell'),
+  );
   if (!cmd) {
-    const hint = didYouMean(name, CLI_COMMANDS.map((c) => c.name));
+    const hint = didYouMean(
+      name,
+      CLI_COMMANDS.map((c) => c.name),
+    );
     err(`tend: unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}\n${cliHelpText(CLI_COMMANDS, width)}`);
     return EXIT.usage;
   }
@@ -202,7 +208,10 @@ async function main(argv: string[]): Promise<number> {
       } catch (e) {
         if (!transient || !(e instanceof TendError) || e.code !== 'no_daemon') return withHint(e);
         if (noConfig(flags)) return startBare(path, flags, connect);
-        throw new TendError('no_daemon', `${e.message}\ntend: \`tend up -d\` starts the daemon of ${configPath(flags)}; then tend run again`);
+        throw new TendError(
+          'no_daemon',
+          `${e.message}\ntend: \`tend up -d\` starts the daemon of ${configPath(flags)}; then tend run again`,
+        );
       }
     };
     return runCommand(cmd, words, { out, err, color: env.color, width, connect: reach, configPath: () => configPath(flags) });

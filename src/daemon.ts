@@ -51,7 +51,11 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
   const config = new RunningConfig(initial);
   const journal = new Journal();
   // the journal on disk from its first entry: `tend events` survives a restart of tend
-  const journalFile = new JournalFile({ file: journalFileOf(logDir), ...JOURNAL_ROTATION, onError: (m) => term.say(`tend: ${m}`) });
+  const journalFile = new JournalFile({
+    file: journalFileOf(logDir),
+    ...JOURNAL_ROTATION,
+    onError: (m) => term.say(`tend: ${m}`),
+  });
   journalFile.attach(journal);
   const term = new Terminal(io.stderr, initial.settings.logFormat === 'json');
   const say = (line: string): void => term.say(line);
@@ -65,7 +69,12 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
     onRecover: (id) => journal.add(id, 'log-ok', 'writing the log works again'),
     onOpen: echo ? echoTo(io.stdout, initial.settings.logFormat ?? 'text') : undefined,
   });
-  const cgroups = new DaemonCgroups({ socket, journal, say, priorRoot: (): string | null | undefined => state.prior?.cgroupRoot });
+  const cgroups = new DaemonCgroups({
+    socket,
+    journal,
+    say,
+    priorRoot: (): string | null | undefined => state.prior?.cgroupRoot,
+  });
   const base = tendEnv();
   const manager = takeManagerEnv(base); // NOTIFY_SOCKET and WATCHDOG_* are tend's, not its services'
   const env = serviceEnv(base);
@@ -81,7 +90,12 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
   const reload = (dryRun: boolean, by: 'tend reload' | 'SIGHUP') =>
     hasConfigFile(config.spec)
       ? reloader.reload(dryRun, by)
-      : Promise.reject(new TendError('bad_request', 'this tend runs no config file (it was started by tend run NAME -- CMD): nothing to reload'));
+      : Promise.reject(
+          new TendError(
+            'bad_request',
+            'this tend runs no config file (it was started by tend run NAME -- CMD): nothing to reload',
+          ),
+        );
   config.onSet((s) => tasks.setSpec(s));
   const usage = statusUsage(sup, (id) => logs.failing(id));
   let http: HttpServer | undefined;
@@ -91,7 +105,16 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
   // the parts, started in this order and closed in the reverse one
   parts.add({ name: 'journal file', close: () => journalFile.close() });
   const reaper = parts.add(new ChildReaper());
-  parts.add(signals({ journal, shutdown: stop, killAll: () => sup.killAll(), reload: () => reload(false, 'SIGHUP'), say, stopping: () => stoppingMessage(sup.store.values()) }));
+  parts.add(
+    signals({
+      journal,
+      shutdown: stop,
+      killAll: () => sup.killAll(),
+      reload: () => reload(false, 'SIGHUP'),
+      say,
+      stopping: () => stoppingMessage(sup.store.values()),
+    }),
+  );
   parts.add({ name: 'notify socket', close: () => (notify.close(), sd?.close()) });
   parts.add(logs);
   parts.add(
@@ -112,7 +135,12 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
         configFile: () => config.spec.file,
         shutdownTimeoutMs: () => config.spec.settings.shutdownTimeout,
         journalWhere: async (mark) => {
-          const where = { file: journalFileOf(logDir), keep: JOURNAL_ROTATION.keep, services: [], ...(mark ? { up_to: await journalFile.mark() } : await journalFile.flush()) };
+          const where = {
+            file: journalFileOf(logDir),
+            keep: JOURNAL_ROTATION.keep,
+            services: [],
+            ...(mark ? { up_to: await journalFile.mark() } : await journalFile.flush()),
+          };
           return journalFile.unwritable ? { ...where, unwritable: true } : where;
         },
       },
@@ -124,18 +152,33 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
     // the endpoints' code is loaded only when they are wanted; a port in use stops start-up
     async start() {
       const at = config.spec.settings.http;
-      if (at) http = await (await import('./daemon/http.js')).startHttp({ at, sup, journal, usage, logBytes: (id) => logs.bytes(id), notifyDropped: notify.dropped, shuttingDown });
+      if (at)
+        http = await (await import('./daemon/http.js')).startHttp({
+          at,
+          sup,
+          journal,
+          usage,
+          logBytes: (id) => logs.bytes(id),
+          notifyDropped: notify.dropped,
+          shuttingDown,
+        });
     },
     close: () => http?.close(),
   });
   parts.add(state);
   parts.add(cgroups);
-  parts.add(services({ sup, journal, spec: () => config.spec, cgroups, state, reaper, say, notify: notify.get, only: opts.only }));
+  parts.add(
+    services({ sup, journal, spec: () => config.spec, cgroups, state, reaper, say, notify: notify.get, only: opts.only }),
+  );
   parts.add({ name: 'tasks', start: () => tasks.setSpec(config.spec), close: () => tasks.close() });
   parts.add(reloader);
   parts.add(exitWith({ sup, journal, settings: () => config.spec.settings, shutdown: stop, shuttingDown }));
   // tend under systemd: READY=1 once started; STOPPING=1 first thing at shutdown (closed first)
-  parts.add({ name: 'systemd', start: () => void (sd = manager && startManagerNotify(manager, sup, journal)), close: () => sd?.stopping() });
+  parts.add({
+    name: 'systemd',
+    start: () => void (sd = manager && startManagerNotify(manager, sup, journal)),
+    close: () => sd?.stopping(),
+  });
 
   try {
     await parts.start();

@@ -28,11 +28,15 @@ export class Daemon {
   /** Spawns `tend up -c CONFIG`; `spawnedAt` is performance.now() just before the spawn. */
   start() {
     this.spawnedAt = performance.now();
-    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), CLI, 'up', '-c', this.config], {
-      cwd: this.dir,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), CLI, 'up', '-c', this.config],
+      {
+        cwd: this.dir,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.pid = child.pid;
     this.untrack = track({ pid: child.pid });
@@ -78,7 +82,10 @@ export class Daemon {
         }
         if (!this.running) done(new Error(`tend up exited before ${what}; stderr tail: ${this.tail()}`));
       };
-      const t = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr tail: ${this.tail()}`)), timeoutMs);
+      const t = setTimeout(
+        () => done(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr tail: ${this.tail()}`)),
+        timeoutMs,
+      );
       const done = (err, v) => {
         clearTimeout(t);
         this.#waiters.delete(check);
@@ -122,7 +129,10 @@ export class Daemon {
   }
 
   tail(n = 5) {
-    return this.lines.slice(-n).map((l) => l.text).join(' | ');
+    return this.lines
+      .slice(-n)
+      .map((l) => l.text)
+      .join(' | ');
   }
 
   /**

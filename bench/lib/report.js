@@ -10,7 +10,11 @@ export function table(figures) {
   const rows = figures.map((f) => [f.name, fmt(f), f.target || '', verdict(f), f.peers || '']);
   const head = ['figure', 'value', 'target', 'result', 'peers (issues)'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r) => r.map((c, i) => (i === 1 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => (i === 1 ? c.padStart(w[i]) : c.padEnd(w[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -18,7 +22,8 @@ export function table(figures) {
 export function notes(figures) {
   const out = [];
   for (const f of figures) {
-    if (f.pass === false) out.push(`MISSED: ${f.name}: ${fmt(f)}, target ${f.target || '(measured)'}${f.note ? ` (${f.note})` : ''}`);
+    if (f.pass === false)
+      out.push(`MISSED: ${f.name}: ${fmt(f)}, target ${f.target || '(measured)'}${f.note ? ` (${f.note})` : ''}`);
   }
   for (const f of figures) if (f.pass !== false && f.note) out.push(`note: ${f.name}: ${f.note}`);
   return out.join('\n');

@@ -55,7 +55,8 @@ export async function waitFor(fn, what, timeoutMs = 10_000, every = 10) {
     } catch (e) {
       last = e;
     }
-    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message ?? last}` : ''}`);
+    if (performance.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message ?? last}` : ''}`);
     await sleep(every);
   }
 }

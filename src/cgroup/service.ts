@@ -1,16 +1,6 @@
 // One service instance's cgroup: the set of its processes, however they forked. Stop, kill,
 // "is it gone", limits and usage all read or write files of this one directory.
-import {
-  closeSync,
-  constants,
-  existsSync,
-  openSync,
-  readFileSync,
-  rmdirSync,
-  watch,
-  writeSync,
-  type FSWatcher,
-} from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, rmdirSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Limits } from '../core/types.js';
 import { readPids } from '../sys/addon.js';
@@ -45,7 +35,11 @@ function signalPid(pid: number, sig: NodeJS.Signals | number): void {
 
 /** Bytes as the config writes them (512M), for warnings. */
 function formatBytes(n: number): string {
-  for (const [unit, size] of [['G', 1 << 30], ['M', 1 << 20], ['K', 1 << 10]] as const) {
+  for (const [unit, size] of [
+    ['G', 1 << 30],
+    ['M', 1 << 20],
+    ['K', 1 << 10],
+  ] as const) {
     if (n >= size && n % size === 0) return `${n / size}${unit}`;
   }
   return String(n);
@@ -188,9 +182,7 @@ export class ServiceCgroup {
     const set = (controller: string, file: string, value: string, asked?: string): void => {
       if (!this.controllers.has(controller)) {
         if (asked !== undefined) {
-          warnings.push(
-            `${this.id}: limits.${asked} not applied: the ${controller} controller is not available in ${subtree}`,
-          );
+          warnings.push(`${this.id}: limits.${asked} not applied: the ${controller} controller is not available in ${subtree}`);
         }
         return;
       }
@@ -203,12 +195,24 @@ export class ServiceCgroup {
       }
     };
     const { memory, cpu, pids } = limits;
-    set('memory', 'memory.max', memory !== undefined ? String(Math.floor(memory)) : 'max',
-      memory !== undefined ? `memory ${formatBytes(memory)}` : undefined);
-    set('cpu', 'cpu.max', cpu !== undefined ? `${Math.max(1000, Math.round(cpu * 100_000))} 100000` : 'max 100000',
-      cpu !== undefined ? `cpu ${cpu}` : undefined);
-    set('pids', 'pids.max', pids !== undefined ? String(Math.floor(pids)) : 'max',
-      pids !== undefined ? `pids ${pids}` : undefined);
+    set(
+      'memory',
+      'memory.max',
+      memory !== undefined ? String(Math.floor(memory)) : 'max',
+      memory !== undefined ? `memory ${formatBytes(memory)}` : undefined,
+    );
+    set(
+      'cpu',
+      'cpu.max',
+      cpu !== undefined ? `${Math.max(1000, Math.round(cpu * 100_000))} 100000` : 'max 100000',
+      cpu !== undefined ? `cpu ${cpu}` : undefined,
+    );
+    set(
+      'pids',
+      'pids.max',
+      pids !== undefined ? String(Math.floor(pids)) : 'max',
+      pids !== undefined ? `pids ${pids}` : undefined,
+    );
     return warnings;
   }
 

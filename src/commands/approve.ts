@@ -35,7 +35,7 @@ export function gate(verb: 'approve' | 'reject', args: GateArgs, d: CommandConte
     throw new TendError('bad_request', `${verb}: ${not.id} is not waiting for approval (${why})`);
   }
   const by = peerWords(rc);
-  for (const i of targets) (verb === 'approve' ? d.sup.approve(i, by) : d.sup.reject(i, by));
+  for (const i of targets) verb === 'approve' ? d.sup.approve(i, by) : d.sup.reject(i, by);
   return { names: ids(targets), by };
 }
 
@@ -63,4 +63,3 @@ export const approve: SocketCommand<'approve', GateArgs, GateReply> = {
     return gate('approve', args, d, rc);
   },
 };
-

@@ -30,7 +30,18 @@ export const check: LocalCommand = {
     const file = env.configPath(p.flags);
     if (!existsSync(file)) {
       if (p.flags.json) {
-        env.out(JSON.stringify([{ file, line: 0, col: 0, path: '', message: 'no config file here (`tend init` writes a starter one)', severity: 'error' }]) + '\n');
+        env.out(
+          JSON.stringify([
+            {
+              file,
+              line: 0,
+              col: 0,
+              path: '',
+              message: 'no config file here (`tend init` writes a starter one)',
+              severity: 'error',
+            },
+          ]) + '\n',
+        );
         return EXIT.usage;
       }
       return (await env.loadConfig(file, false, p.flags)) ? EXIT.ok : EXIT.usage; // says what was looked for

@@ -19,7 +19,10 @@ export const completion: LocalCommand = {
   args: [{ name: 'SHELL', kind: 'choice', choices: SHELLS }],
   flags: [],
   where: 'cli',
-  examples: ['completion bash > ~/.local/share/bash-completion/completions/tend', 'completion fish > ~/.config/fish/completions/tend.fish'],
+  examples: [
+    'completion bash > ~/.local/share/bash-completion/completions/tend',
+    'completion fish > ~/.config/fish/completions/tend.fish',
+  ],
   notes:
     'It completes commands, flags, service names (from the running daemon, else from the config), signal names and files. ' +
     'zsh: write it as _tend into a folder of $fpath, or source it after compinit.',

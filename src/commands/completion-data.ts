@@ -32,7 +32,9 @@ export function scriptCommands(commands: readonly CommandSpec[]): ScriptCommand[
         name: c.name,
         summary: c.summary,
         flags: flags.flatMap(spell),
-        valueFlags: flags.filter((f) => f.value).flatMap((f) => spell(f).map((s): [string, ScriptKind] => [s, f.value!.kind as ScriptKind])),
+        valueFlags: flags
+          .filter((f) => f.value)
+          .flatMap((f) => spell(f).map((s): [string, ScriptKind] => [s, f.value!.kind as ScriptKind])),
         args: c.args.map((a): ScriptKind => (a.kind === 'choice' ? `choice:${(a.choices ?? []).join(',')}` : a.kind)),
         repeat: c.args[c.args.length - 1]?.repeat === true,
       };

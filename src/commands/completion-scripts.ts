@@ -32,7 +32,7 @@ function specLine(c: ScriptCommand): string {
 
 function specFunction(table: readonly ScriptCommand[]): string[] {
   return [
-    '# one command: its flags, the flags taking a value (FLAG=KIND), its arguments\' kinds, whether the last repeats',
+    "# one command: its flags, the flags taking a value (FLAG=KIND), its arguments' kinds, whether the last repeats",
     '_tend_spec() {',
     "  _tend_flags=''; _tend_vflags=''; _tend_args=''; _tend_repeat=0",
     '  case "$1" in',
@@ -54,7 +54,7 @@ function bash(table: readonly ScriptCommand[], signals: readonly string[]): stri
     '',
     ...specFunction(table),
     '',
-    '# service names: the daemon\'s, else the config\'s; the line\'s -c/--socket are passed on',
+    "# service names: the daemon's, else the config's; the line's -c/--socket are passed on",
     '_tend_services() {',
     '  local i w',
     '  local -a pass=()',

@@ -38,7 +38,9 @@ export function flagWords(cmd: CommandSpec): string[] {
 
 /** The spellings of the shell's flags that take a value (their value is the next word). */
 export function valueFlags(cmd: CommandSpec): Set<string> {
-  return new Set(cmd.flags.filter((f) => f.value && !f.cliOnly).flatMap((f) => (f.short ? [`-${f.short}`, `--${f.name}`] : [`--${f.name}`])));
+  return new Set(
+    cmd.flags.filter((f) => f.value && !f.cliOnly).flatMap((f) => (f.short ? [`-${f.short}`, `--${f.name}`] : [`--${f.name}`])),
+  );
 }
 
 /** Longest common prefix, compared without case (so "sigt" and "SIGTERM" agree); keeps the first word's case. */

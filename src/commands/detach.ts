@@ -92,7 +92,10 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
     for (;;) {
       if (ended !== undefined) {
         const said = lastLines(o.out);
-        throw new TendError('start_failed', `the daemon exited while starting (${ended})${said ? `:\n${said}` : `; nothing in ${o.out}`}`);
+        throw new TendError(
+          'start_failed',
+          `the daemon exited while starting (${ended})${said ? `:\n${said}` : `; nothing in ${o.out}`}`,
+        );
       }
       try {
         const client = await o.connect(o.socket);
@@ -102,7 +105,10 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
         if (!(e instanceof TendError) || e.code !== 'no_daemon') throw e;
       }
       if (Date.now() > deadline) {
-        throw new TendError('start_failed', `the daemon (pid ${child.pid}) did not answer on ${o.socket} within ${timeoutMs / 1000}s; see ${o.out}`);
+        throw new TendError(
+          'start_failed',
+          `the daemon (pid ${child.pid}) did not answer on ${o.socket} within ${timeoutMs / 1000}s; see ${o.out}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -126,5 +132,8 @@ export async function exitedWhileStarting(d: Detached, out: string): Promise<Ten
     await new Promise((r) => setTimeout(r, 50));
   }
   const said = lastLines(out);
-  return new TendError('start_failed', `the daemon exited while starting (${d.ended()})${said ? `:\n${said}` : `; nothing in ${out}`}`);
+  return new TendError(
+    'start_failed',
+    `the daemon exited while starting (${d.ended()})${said ? `:\n${said}` : `; nothing in ${out}`}`,
+  );
 }

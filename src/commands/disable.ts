@@ -51,4 +51,3 @@ export const disable: SocketCommand<'disable', PauseArgs, PauseReply> = {
     return { names: ids(targets), tasks: ids(targets.filter((i) => hasSchedule(i.inst))), also: ids([...stopping, ...also]) };
   },
 };
-

@@ -36,8 +36,6 @@ export type EventsReply = EventsWhere | { events: JournalEvent[] } | null;
 /** What a followed stream sends: first where the file ends, then each live entry. */
 export type EventsEvent = JournalEvent | { where: EventsWhere };
 
-
-
 /** `tend events`. */
 export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEvent> = {
   name: 'events',
@@ -52,7 +50,8 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
     ...FIND_DAEMON,
   ],
   examples: ['events -n 20', 'events web --since 1h -f'],
-  notes: 'NAME... keeps the entries of those services (a replica set: all of its instances). The journal is kept in log_dir/tend.events: it survives a restart of tend, and is read with no daemon running.',
+  notes:
+    'NAME... keeps the entries of those services (a replica set: all of its instances). The journal is kept in log_dir/tend.events: it survives a restart of tend, and is read with no daemon running.',
   schema: shape<EventsArgs>({
     names: optional(names),
     lines: optional(count),
@@ -78,7 +77,10 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
     // names of services gone from the config still filter their past entries
     const services = (args.names ?? []).flatMap((n) => {
       try {
-        return d.resolve([n]).map((i) => i.id).concat(n === 'all' ? [] : [n]);
+        return d
+          .resolve([n])
+          .map((i) => i.id)
+          .concat(n === 'all' ? [] : [n]);
       } catch {
         return [n];
       }

@@ -21,9 +21,11 @@ export const SOCKET_FLAG: FlagSpec = {
   cliOnly: true,
 };
 
-
 /** How a one-shot command finds the daemon: -c and --socket. */
-export const FIND_DAEMON: readonly FlagSpec[] = [{ ...CONFIG_FLAG, help: 'find the socket through this config (default: $TEND_CONFIG, else ./tend.yaml)' }, SOCKET_FLAG];
+export const FIND_DAEMON: readonly FlagSpec[] = [
+  { ...CONFIG_FLAG, help: 'find the socket through this config (default: $TEND_CONFIG, else ./tend.yaml)' },
+  SOCKET_FLAG,
+];
 
 /** `--timeout D` and `--no-wait` of start, stop and restart. */
 export const WAIT_FLAGS: readonly FlagSpec[] = [
@@ -32,7 +34,12 @@ export const WAIT_FLAGS: readonly FlagSpec[] = [
 ];
 
 /** `-n N` of logs and events. */
-export const LINES_FLAG: FlagSpec = { name: 'lines', short: 'n', value: { label: 'N', kind: 'number' }, help: 'show the last N lines (default 100)' };
+export const LINES_FLAG: FlagSpec = {
+  name: 'lines',
+  short: 'n',
+  value: { label: 'N', kind: 'number' },
+  help: 'show the last N lines (default 100)',
+};
 
 /** `--since T` of logs and events. */
 export const SINCE_FLAG: FlagSpec = {
@@ -42,7 +49,11 @@ export const SINCE_FLAG: FlagSpec = {
 };
 
 /** `--until T` of logs and events. */
-export const UNTIL_FLAG: FlagSpec = { name: 'until', value: { label: 'T', kind: 'duration' }, help: 'up to time T (the same forms as --since)' };
+export const UNTIL_FLAG: FlagSpec = {
+  name: 'until',
+  value: { label: 'T', kind: 'duration' },
+  help: 'up to time T (the same forms as --since)',
+};
 
 /** `-f` of logs and events. */
 export const FOLLOW_FLAG: FlagSpec = { name: 'follow', short: 'f', help: 'keep printing new lines as they come (Ctrl-C stops)' };

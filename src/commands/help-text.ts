@@ -58,10 +58,13 @@ function columns(rows: ReadonlyArray<[string, string]>, width: number, indent = 
 
 /** A command's name and arguments, without flags: `logs NAME...`. */
 export function synopsis(cmd: CommandSpec): string {
-  return [cmd.name, ...cmd.args.map((a) => {
-    const w = a.repeat ? `${a.name}...` : a.name;
-    return a.optional ? `[${w}]` : w;
-  })].join(' ');
+  return [
+    cmd.name,
+    ...cmd.args.map((a) => {
+      const w = a.repeat ? `${a.name}...` : a.name;
+      return a.optional ? `[${w}]` : w;
+    }),
+  ].join(' ');
 }
 
 /** The flags `who` sees for a command (the shell has no -c/--socket), and -h last. */
@@ -77,7 +80,10 @@ function flagWords(f: FlagSpec): string {
 
 /** The list of commands: one row each, name and arguments beside the summary. */
 export function commandList(commands: readonly CommandSpec[], width: number): string[] {
-  return columns(commands.filter((c) => !c.hidden).map((c) => [synopsis(c), c.summary]), width);
+  return columns(
+    commands.filter((c) => !c.hidden).map((c) => [synopsis(c), c.summary]),
+    width,
+  );
 }
 
 /** One command's page: usage, summary, flags, notes, examples. */
@@ -88,7 +94,14 @@ export function commandHelp(cmd: CommandSpec, who: Audience, width = Infinity): 
   const usage = `usage: ${prefix}${usageOf(cmd, who === 'cli')}`.replace(/\[[^\]]*\]/g, (m) => m.replace(/ /g, '\u00a0'));
   const usageLines = wrapWords(usage, Math.max(20, width - 4)).map((l, i) => `${i ? '    ' : ''}${l.replace(/\u00a0/g, ' ')}`);
   const lines = [...usageLines, ...indent(cmd.summary)];
-  lines.push('', 'flags:', ...columns(flagsFor(cmd, who).map((f) => [flagWords(f), f.help]), width));
+  lines.push(
+    '',
+    'flags:',
+    ...columns(
+      flagsFor(cmd, who).map((f) => [flagWords(f), f.help]),
+      width,
+    ),
+  );
   if (cmd.notes) lines.push('', ...wrapWords(cmd.notes, width));
   if (cmd.examples.length) lines.push('', 'examples:', ...cmd.examples.map((e) => `  ${prefix}${e}`));
   return lines.join('\n');
@@ -98,7 +111,12 @@ export function commandHelp(cmd: CommandSpec, who: Audience, width = Infinity): 
 export function helpText(commands: readonly CommandSpec[], topic?: string, width = Infinity): string {
   if (topic !== undefined) {
     const cmd = commands.find((c) => c.name === topic);
-    return cmd ? commandHelp(cmd, 'shell', width) : unknownCommandMessage(topic, commands.map((c) => c.name));
+    return cmd
+      ? commandHelp(cmd, 'shell', width)
+      : unknownCommandMessage(
+          topic,
+          commands.map((c) => c.name),
+        );
   }
   return [
     'commands:',

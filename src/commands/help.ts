@@ -20,7 +20,12 @@ export const help: LocalCommand = {
     }
     const cmd = env.commands.find((c) => c.name === topic);
     if (!cmd) {
-      env.err(`tend: ${unknownCommandMessage(topic, env.commands.map((c) => c.name))}\n`);
+      env.err(
+        `tend: ${unknownCommandMessage(
+          topic,
+          env.commands.map((c) => c.name),
+        )}\n`,
+      );
       return EXIT.usage;
     }
     env.out(commandHelp(cmd, 'cli', env.width) + '\n');

@@ -61,7 +61,16 @@ export const history: SocketCommand<'history', HistoryArgs, HistoryReply> = {
   summary: 'the last runs of a task: when, how long, exit, why it started and ended',
   args: NAME,
   expects: 'a task name',
-  flags: [{ name: 'lines', short: 'n', value: { label: 'N', kind: 'number' }, help: `show the last N runs (default ${HISTORY_DEFAULT})` }, JSON_FLAG, ...FIND_DAEMON],
+  flags: [
+    {
+      name: 'lines',
+      short: 'n',
+      value: { label: 'N', kind: 'number' },
+      help: `show the last N runs (default ${HISTORY_DEFAULT})`,
+    },
+    JSON_FLAG,
+    ...FIND_DAEMON,
+  ],
   examples: ['history backup', 'history backup -n 5 --json'],
   notes: 'Kept in log_dir/NAME.runs, so it survives a restart of tend (the newest 1000 runs). --json prints the runs as a list.',
   schema: shape<HistoryArgs>({ names, lines: optional(count) }),
@@ -73,7 +82,16 @@ export const history: SocketCommand<'history', HistoryArgs, HistoryReply> = {
   async handle(args, d) {
     const insts = d.resolve(args.names);
     const not = insts.find((i) => i.inst.spec.type !== 'oneshot');
-    if (not) throw new TendError('bad_request', `history: ${not.id} is not a oneshot (type ${not.inst.spec.type}); only tasks keep a run history`);
-    return { runs: await d.tasks.history(insts.map((i) => i.id), args.lines ?? HISTORY_DEFAULT) };
+    if (not)
+      throw new TendError(
+        'bad_request',
+        `history: ${not.id} is not a oneshot (type ${not.inst.spec.type}); only tasks keep a run history`,
+      );
+    return {
+      runs: await d.tasks.history(
+        insts.map((i) => i.id),
+        args.lines ?? HISTORY_DEFAULT,
+      ),
+    };
   },
 };

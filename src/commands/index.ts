@@ -33,11 +33,41 @@ import { why } from './why.js';
 
 /** The commands the daemon answers (their types make the wire protocol, control/wire.ts). */
 export const SOCKET_COMMANDS = [
-  status, start, stop, restart, signal, why, reload, logs, events, taskRun, history, enable, disable, approve, reject, shutdown, ping, wait,
+  status,
+  start,
+  stop,
+  restart,
+  signal,
+  why,
+  reload,
+  logs,
+  events,
+  taskRun,
+  history,
+  enable,
+  disable,
+  approve,
+  reject,
+  shutdown,
+  ping,
+  wait,
 ] as const;
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [init, up, check, shell, ...SOCKET_COMMANDS, top, help, clear, exit, version, completion, complete];
+export const COMMANDS: readonly Command[] = [
+  init,
+  up,
+  check,
+  shell,
+  ...SOCKET_COMMANDS,
+  top,
+  help,
+  clear,
+  exit,
+  version,
+  completion,
+  complete,
+];
 
 /** The commands of the one-shot CLI (`tend help` lists them). */
 export const CLI_COMMANDS: readonly Command[] = COMMANDS.filter((c) => c.where !== 'shell' && !c.hidden);

@@ -20,9 +20,9 @@ export const init: LocalCommand = {
   where: 'cli',
   examples: ['init', 'init --from docker-compose.yml'],
   notes:
-    'Refuses to overwrite a config without --force. --from keeps each service\'s command, environment, env_file, ' +
+    "Refuses to overwrite a config without --force. --from keeps each service's command, environment, env_file, " +
     'depends_on, restart, healthcheck (as readiness), working_dir and user; what it cannot carry over (image, ports, ' +
-    'volumes, networks, build...) is listed on stderr and in the file\'s header. The file written passes tend check.',
+    "volumes, networks, build...) is listed on stderr and in the file's header. The file written passes tend check.",
   async run(p, env) {
     const file = env.configPath(p.flags);
     const from = typeof p.flags.from === 'string' ? p.flags.from : undefined;
@@ -39,7 +39,11 @@ export const init: LocalCommand = {
       writeFileSync(file, made.text, { flag: p.flags.force ? 'w' : 'wx' });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      env.err(code === 'EEXIST' ? `tend init: ${file} exists; --force overwrites it\n` : `tend init: cannot write ${file}: ${(e as Error).message}\n`);
+      env.err(
+        code === 'EEXIST'
+          ? `tend init: ${file} exists; --force overwrites it\n`
+          : `tend init: cannot write ${file}: ${(e as Error).message}\n`,
+      );
       return EXIT.failed;
     }
     for (const line of made.report) env.err(`tend init: ${line}\n`);

@@ -27,7 +27,10 @@ export function changeArgs(p: Parsed): ChangeArgs {
 }
 
 /** What start, stop or restart says for itself: the rest (NAME..., --timeout, --no-wait, --json, the request) is shared. */
-export type ChangeParts<N extends string, R> = Pick<SocketCommand<N, ChangeArgs, R>, 'summary' | 'examples' | 'print' | 'handle'> &
+export type ChangeParts<N extends string, R> = Pick<
+  SocketCommand<N, ChangeArgs, R>,
+  'summary' | 'examples' | 'print' | 'handle'
+> &
   Partial<Pick<SocketCommand<N, ChangeArgs, R>, 'notes' | 'refusedWhileShuttingDown'>>;
 
 /** A command that changes what is wanted of services, from its own parts. */
@@ -64,9 +67,15 @@ export function lastLinesText(lines: readonly LogLine[]): string {
 }
 
 /** The error of a start that failed: one paragraph an instance, with why and the last lines it printed. */
-export async function startFailed(failed: readonly Instance[], logs: { tail(id: string, n: number): LogLine[]; ended(id: string, timeoutMs: number): Promise<void> }): Promise<TendError> {
+export async function startFailed(
+  failed: readonly Instance[],
+  logs: { tail(id: string, n: number): LogLine[]; ended(id: string, timeoutMs: number): Promise<void> },
+): Promise<TendError> {
   // the last output can follow the exit by a moment (the pipes drain after the reaping); a child
   // that keeps them open does not hold the answer up for long
   await Promise.all(failed.map((f) => logs.ended(f.id, 1000)));
-  return new TendError('start_failed', failed.map((f) => `${f.id}: ${f.reason}${lastLinesText(logs.tail(f.id, LAST_LINES))}`).join('\n'));
+  return new TendError(
+    'start_failed',
+    failed.map((f) => `${f.id}: ${f.reason}${lastLinesText(logs.tail(f.id, LAST_LINES))}`).join('\n'),
+  );
 }

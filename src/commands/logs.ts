@@ -50,8 +50,6 @@ export function prefixed(args: Partial<Pick<LogsArgs, 'names'>>): boolean {
   return names.length > 1 || names.includes('all');
 }
 
-
-
 /** `tend logs`. */
 export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   name: 'logs',
@@ -59,11 +57,20 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   args: NAMES,
   expects: 'a service name (or "all")',
   flags: [
-    { name: 'lines', short: 'n', value: { label: 'N', kind: 'number' }, help: 'the last N lines (default 100; with --grep, the last N matching)' },
+    {
+      name: 'lines',
+      short: 'n',
+      value: { label: 'N', kind: 'number' },
+      help: 'the last N lines (default 100; with --grep, the last N matching)',
+    },
     FOLLOW_FLAG,
     SINCE_FLAG,
     UNTIL_FLAG,
-    { name: 'grep', value: { label: 'RE', kind: 'text' }, help: 'only lines matching the regex RE (JavaScript syntax, run in linear time)' },
+    {
+      name: 'grep',
+      value: { label: 'RE', kind: 'text' },
+      help: 'only lines matching the regex RE (JavaScript syntax, run in linear time)',
+    },
     { name: 'ignore-case', short: 'i', help: 'with --grep: ignore case' },
     { name: 'timestamps', short: 't', help: "show each line's time" },
     { ...JSON_FLAG, help: 'one JSON object a line: {ts, instance, stream, line}' },
@@ -113,7 +120,9 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
         else {
           // a plain stream (the shell's view): the last lines kept in memory first
           const n = args.lines ?? 100;
-          const past = targets.flatMap((t) => d.logs.tail(t.id, n)).sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+          const past = targets
+            .flatMap((t) => d.logs.tail(t.id, n))
+            .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
           rc.backlog(n <= 0 ? [] : past.slice(-n));
         }
         await rc.closed;
@@ -129,7 +138,10 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
     const { queryLogs } = await import('../logs/query.js');
     const n = Math.min(args.lines ?? 100, MAX_REPLY_LINES);
     const readable = where.sources.filter((s) => !s.unwritable);
-    const r = await queryLogs(readable.map((s) => ({ instance: s.instance, file: s.file })), { n });
+    const r = await queryLogs(
+      readable.map((s) => ({ instance: s.instance, file: s.file })),
+      { n },
+    );
     const lines: LogLine[] = where.sources.filter((s) => s.unwritable).flatMap((s) => d.logs.tail(s.instance, n));
     for await (const batch of r.lines()) {
       for (const e of batch) lines.push({ time: e.ts, service: e.instance, stream: e.stream, line: e.line.toString('utf8') });

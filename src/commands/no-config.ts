@@ -29,7 +29,8 @@ export function noConfigMessage(file: string, source: ConfigSource, cwd: string)
   const lines = [`tend: no config file: looked for ${file} (${why})`];
   const dir = dirname(file);
   const target = source === 'default' ? '' : ` -c ${relative(cwd, file) || file}`;
-  if (source === 'default' && existsSync(join(dir, 'tend.yml'))) lines.push('tend: there is a tend.yml here: use -c tend.yml, or rename it');
+  if (source === 'default' && existsSync(join(dir, 'tend.yml')))
+    lines.push('tend: there is a tend.yml here: use -c tend.yml, or rename it');
   const from = CONVERTIBLE.find((f) => existsSync(join(cwd, f)));
   lines.push(`tend: to begin, \`tend init${target}\` writes a commented starter config`);
   if (from) lines.push(`tend: or \`tend init${target} --from ${from}\` turns this folder's ${from} into one`);

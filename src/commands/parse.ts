@@ -64,7 +64,9 @@ export function checkArgs(cmd: CommandSpec, p: Parsed): void {
   const { min, max } = argCount(cmd);
   const n = p.positionals.length;
   if (n >= min && n <= max) return;
-  throw new UsageError(`${cmd.name}: expected ${cmd.expects ?? (max === 0 ? 'no arguments' : cmd.args.map((a) => a.name).join(' '))}`);
+  throw new UsageError(
+    `${cmd.name}: expected ${cmd.expects ?? (max === 0 ? 'no arguments' : cmd.args.map((a) => a.name).join(' '))}`,
+  );
 }
 
 /** The usage line: `logs NAME... [-n N] [-f] [--json]`; `cliOnly` flags only when `cli`. */

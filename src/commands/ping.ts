@@ -13,7 +13,7 @@ export interface PingReply {
 /** `tend ping` (hidden). */
 export const ping: SocketCommand<'ping', Record<string, never>, PingReply> = {
   name: 'ping',
-  summary: "check that the daemon answers; print its pid",
+  summary: 'check that the daemon answers; print its pid',
   args: [],
   flags: [...FIND_DAEMON],
   examples: ['ping'],

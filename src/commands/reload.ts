@@ -16,7 +16,8 @@ export const reload: SocketCommand<'reload', ReloadArgs, ReloadResult> = {
   args: [],
   flags: [{ name: 'dry-run', help: 'print the plan and change nothing' }, JSON_FLAG, ...FIND_DAEMON],
   examples: ['reload --dry-run', 'reload'],
-  notes: 'Prints what is added (+), removed (-) and changed (~). An edit of the file reloads by itself unless settings.watch is false.',
+  notes:
+    'Prints what is added (+), removed (-) and changed (~). An edit of the file reloads by itself unless settings.watch is false.',
   schema: shape<ReloadArgs>({ dry_run: optional(bool) }),
   request: (p) => ({ dry_run: p.flags['dry-run'] === true }),
   refusedWhileShuttingDown: true,

@@ -7,7 +7,10 @@ import { commandHelp } from './help-text.js';
 import { checkArgs, parseWords, usageOf } from './parse.js';
 
 /** A command's request from its words (throws UsageError), and the parsed flags; undefined for --help. */
-export function buildRequest<A>(cmd: SocketCommand<string, A>, argv: readonly string[]): { args: A; flags: Parsed['flags'] } | undefined {
+export function buildRequest<A>(
+  cmd: SocketCommand<string, A>,
+  argv: readonly string[],
+): { args: A; flags: Parsed['flags'] } | undefined {
   const p = parseWords(cmd, argv);
   if (p.flags.help) return undefined;
   checkArgs(cmd, p);
@@ -53,7 +56,13 @@ export function reportError(err: unknown, io: Pick<PrintIo, 'err'>): number {
   return EXIT.failed;
 }
 
-async function execute<A, R, E>(cmd: SocketCommand<string, A, R, E>, args: A, json: boolean, client: Client, io: RunIo): Promise<number> {
+async function execute<A, R, E>(
+  cmd: SocketCommand<string, A, R, E>,
+  args: A,
+  json: boolean,
+  client: Client,
+  io: RunIo,
+): Promise<number> {
   // the client is typed by command name; here the name is a variable, so the table's own types hold
   const untyped = client as unknown as UntypedClient;
   if (cmd.streams?.(args)) {
@@ -86,5 +95,10 @@ function printResult<A, R, E>(cmd: SocketCommand<string, A, R, E>, result: R, ar
 
 interface UntypedClient {
   request(cmd: string, args: unknown): Promise<unknown>;
-  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void, onLag: (n: number) => void): { done: Promise<unknown>; close(): void };
+  stream(
+    cmd: string,
+    args: unknown,
+    onEvent: (e: unknown) => void,
+    onLag: (n: number) => void,
+  ): { done: Promise<unknown>; close(): void };
 }

@@ -5,7 +5,7 @@ import type { ArgsSchema, Issue } from '../control/protocol.js';
 /** Checks one field: undefined when fine, else what was expected. */
 export type FieldCheck = (v: unknown) => string | undefined;
 
-const got = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v) ?? typeof v);
+const got = (v: unknown): string => (v === undefined ? 'nothing' : (JSON.stringify(v) ?? typeof v));
 
 /** A list of service names. */
 export const names: FieldCheck = (v) =>
@@ -16,7 +16,9 @@ export const name: FieldCheck = (v) => (typeof v === 'string' && v !== '' ? unde
 
 /** A list of strings (a command line). */
 export const words: FieldCheck = (v) =>
-  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? undefined : `expected a list of words; got ${got(v)}`;
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')
+    ? undefined
+    : `expected a list of words; got ${got(v)}`;
 
 /** A non-empty string (a path). */
 export const text: FieldCheck = (v) => (typeof v === 'string' && v !== '' ? undefined : `expected a string; got ${got(v)}`);

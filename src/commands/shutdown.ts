@@ -43,7 +43,11 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
   summary: 'stop every service; wait until the daemon has exited',
   args: [],
   flags: [
-    { name: 'timeout', value: { label: 'D', kind: 'duration' }, help: "give up waiting after D (default: the config's shutdown_timeout + 10s)" },
+    {
+      name: 'timeout',
+      value: { label: 'D', kind: 'duration' },
+      help: "give up waiting after D (default: the config's shutdown_timeout + 10s)",
+    },
     { name: 'no-wait', help: 'return at once instead of waiting for the daemon to exit' },
     JSON_FLAG,
     ...FIND_DAEMON,
@@ -59,13 +63,18 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
     if (args.wait === false) return { ...r, exited: false };
     const bound = args.timeout ?? (r.timeout_ms ?? DEFAULT_BOUND_MS) + MARGIN_MS;
     if (!(await daemonGone(client, r.pid, bound))) {
-      throw new TendError('timeout', `timed out after ${bound < 1000 ? `${bound}ms` : `${Math.round(bound / 1000)}s`} waiting for tend (pid ${r.pid}) to exit`);
+      throw new TendError(
+        'timeout',
+        `timed out after ${bound < 1000 ? `${bound}ms` : `${Math.round(bound / 1000)}s`} waiting for tend (pid ${r.pid}) to exit`,
+      );
     }
     return { ...r, exited: true };
   },
   print(r, io) {
     if (!r.exited) {
-      io.out(`shutting down: stopping ${r.stopping.length ? list(r.stopping) : 'nothing (no service runs)'} (tend pid ${r.pid})\n`);
+      io.out(
+        `shutting down: stopping ${r.stopping.length ? list(r.stopping) : 'nothing (no service runs)'} (tend pid ${r.pid})\n`,
+      );
       return;
     }
     io.out(r.stopping.length ? `stopped ${list(r.stopping)}\n` : 'no service was running\n');

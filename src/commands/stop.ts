@@ -6,7 +6,8 @@ import { changeCommand, ids, list } from './lifecycle.js';
 /** `tend stop`: the services asked for, and the dependents stopped before them. */
 export const stop = changeCommand<'stop', { stopped: string[]; also: string[] }>('stop', {
   summary: 'stop services (dependents first); wait until stopped',
-  notes: 'A task with a schedule has its run stopped and keeps its schedule (tend disable pauses it). NAME may be all, or a replica set name for all of its instances.',
+  notes:
+    'A task with a schedule has its run stopped and keeps its schedule (tend disable pauses it). NAME may be all, or a replica set name for all of its instances.',
   examples: ['stop web', 'stop all --no-wait'],
   print(r, io) {
     if (r.also.length) io.out(`stopped ${list(r.also)} first (they depend on ${list(r.stopped)})\n`);
@@ -14,7 +15,10 @@ export const stop = changeCommand<'stop', { stopped: string[]; also: string[] }>
   },
   async handle(args, d, rc) {
     const targets = d.resolve(args.names);
-    const runs = d.sup.endRuns(targets.filter((i) => hasSchedule(i.inst)), 'stopped by tend stop');
+    const runs = d.sup.endRuns(
+      targets.filter((i) => hasSchedule(i.inst)),
+      'stopped by tend stop',
+    );
     const services = targets.filter((i) => !hasSchedule(i.inst));
     const also = d.sup.stop(services);
     if (args.wait !== false) await d.waitStopped([...also, ...services, ...runs], args.timeout ?? 120_000, rc.signal);

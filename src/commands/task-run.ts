@@ -55,7 +55,10 @@ export interface RunReply {
 function theTask(d: CommandContext, n: string): Instance {
   const found = d.resolve([n]);
   if (found.length !== 1) {
-    throw new TendError('bad_request', `run: ${n} has ${found.length} instances; run one of them (${found.map((i) => i.id).join(', ')})`);
+    throw new TendError(
+      'bad_request',
+      `run: ${n} has ${found.length} instances; run one of them (${found.map((i) => i.id).join(', ')})`,
+    );
   }
   const i = found[0]!;
   if (i.inst.spec.type !== 'oneshot') {
@@ -93,7 +96,17 @@ async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogL
     const how = r.how;
     const also = r.also.map((x) => x.id);
     if (args.wait === false) {
-      return { name: i.id, how, result: 'started', reason: 'run requested', exit_code: null, start: null, end: null, duration_ms: null, also };
+      return {
+        name: i.id,
+        how,
+        result: 'started',
+        reason: 'run requested',
+        exit_code: null,
+        start: null,
+        end: null,
+        duration_ms: null,
+        also,
+      };
     }
     // a queued run (or one replacing the current) is the next launch after the current one's
     await d.waitRun(i, rc.signal, how === 'now' ? undefined : before + (isAlive(i.state) ? 0 : 1));
@@ -135,16 +148,24 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
   examples: ['run backup --follow', 'run web -- python3 -m http.server 8000'],
   notes:
     'Runs it whether it has a schedule or not (the schedule stays), starting its dependencies first as tend start does. ' +
-    'Prints the result when the run ends: exit 0 if it completed, 1 if it failed. While a run is going, the task\'s overlap decides: ' +
+    "Prints the result when the run ends: exit 0 if it completed, 1 if it failed. While a run is going, the task's overlap decides: " +
     'skip (the default) refuses, queue runs it after, replace stops the running one first. ' +
     'tend run NAME -- CMD [ARGS] makes a transient service instead: CMD supervised (restart on-failure), logged, in status, ' +
     'run in this folder with this environment; it waits until it runs, as tend start. With no daemon and no config here, it starts a daemon for this folder ' +
     '(tend shutdown stops it).',
-  schema: shape<RunArgs>({ name, follow: optional(bool), wait: optional(bool), command: optional(words), cwd: optional(text), env: optional(stringMap) }),
+  schema: shape<RunArgs>({
+    name,
+    follow: optional(bool),
+    wait: optional(bool),
+    command: optional(words),
+    cwd: optional(text),
+    env: optional(stringMap),
+  }),
   request(p) {
     const n = p.positionals[0]!;
     const command = p.rest;
-    if (command === undefined && p.positionals.length > 1) throw new UsageError(`run: expected NAME, or NAME -- CMD [ARGS]; got ${p.positionals.length} words`);
+    if (command === undefined && p.positionals.length > 1)
+      throw new UsageError(`run: expected NAME, or NAME -- CMD [ARGS]; got ${p.positionals.length} words`);
     if (command !== undefined && (command.length === 0 || p.positionals.length !== command.length + 1)) {
       throw new UsageError('run: expected NAME -- CMD [ARGS]');
     }
@@ -159,7 +180,12 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
   print(r, io) {
     const took = r.duration_ms === null ? '' : ` after ${formatDuration(r.duration_ms)}`;
     const deps = r.also.length ? ` (and dependencies ${r.also.join(', ')})` : '';
-    const queued = r.how === 'queued' ? ' (queued behind the run that was going)' : r.how === 'replaced' ? ' (it replaced the run that was going)' : '';
+    const queued =
+      r.how === 'queued'
+        ? ' (queued behind the run that was going)'
+        : r.how === 'replaced'
+          ? ' (it replaced the run that was going)'
+          : '';
     if (r.transient) io.out(transientWords(r) + '\n');
     else if (r.result === 'started') io.out(`${r.name}: run ${r.how === 'now' ? 'started' : r.how}${deps}\n`);
     else if (r.result === 'completed') io.out(`${r.name}: completed${took} (${r.reason})${deps}${queued}\n`);

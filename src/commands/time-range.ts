@@ -20,7 +20,11 @@ function timeFlag(p: Parsed, name: 'since' | 'until'): string | undefined {
  * Why: logs and events take a time range alike: --until does not go with -f (`what` has no end
  * then), and with a range and no -n the whole range is read.
  */
-export function applyTimeRange(p: Parsed, args: { lines?: number; follow?: boolean; since?: string; until?: string }, what: string): void {
+export function applyTimeRange(
+  p: Parsed,
+  args: { lines?: number; follow?: boolean; since?: string; until?: string },
+  what: string,
+): void {
   const since = timeFlag(p, 'since');
   const until = timeFlag(p, 'until');
   if (since !== undefined) args.since = since;

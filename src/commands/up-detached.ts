@@ -41,7 +41,12 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   const spec = await env.loadConfig(file, false, p.flags);
   if (!spec) return EXIT.usage;
   const unknown = unknownNames(spec, names);
-  if (unknown.length) return unknownService(unknown, spec.services.map((s) => s.name), env);
+  if (unknown.length)
+    return unknownService(
+      unknown,
+      spec.services.map((s) => s.name),
+      env,
+    );
   const at = env.socketGiven(p.flags) ? socket : spec.settings.socket;
   const out = join(spec.settings.logDir, OUT_FILE);
   let d: Detached;
@@ -71,7 +76,14 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
  * A daemon already answers: say so, start what was named, show the status. One that runs another
  * config than `file` (or none, started by `tend run NAME -- CMD`) is not what was asked for: exit 1.
  */
-async function alreadyUp(client: Client, socket: string, file: string, names: string[], timeout: number, env: CliEnv): Promise<number> {
+async function alreadyUp(
+  client: Client,
+  socket: string,
+  file: string,
+  names: string[],
+  timeout: number,
+  env: CliEnv,
+): Promise<number> {
   try {
     const { pid, config } = await client.request('ping', {});
     env.out(`tend already runs on ${shown(socket)} (pid ${pid})\n`);
@@ -100,6 +112,8 @@ async function alreadyUp(client: Client, socket: string, file: string, names: st
 
 /** `tend up NAME` of a name the config does not have: exit 2, naming the known ones. */
 export function unknownService(unknown: readonly string[], known: readonly string[], env: Pick<CliEnv, 'err'>): number {
-  env.err(`tend: unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known.join(', ') || 'none'})\n`);
+  env.err(
+    `tend: unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known.join(', ') || 'none'})\n`,
+  );
   return EXIT.usage;
 }

@@ -15,7 +15,11 @@ export const up: LocalCommand = {
   args: [{ name: 'NAME', kind: 'service', optional: true, repeat: true }],
   flags: [
     { name: 'detach', short: 'd', help: 'run in the background: return once the services have started, printing the status' },
-    { name: 'timeout', value: { label: 'D', kind: 'duration' }, help: 'with -d: give up waiting for the services after D (default 60s)' },
+    {
+      name: 'timeout',
+      value: { label: 'D', kind: 'duration' },
+      help: 'with -d: give up waiting for the services after D (default 60s)',
+    },
     CONFIG_FLAG,
     { ...SOCKET_FLAG, help: 'serve on this socket instead of settings.socket' },
   ],
@@ -32,7 +36,9 @@ export const up: LocalCommand = {
     const mode = takeDetachedMode();
     const t = p.flags.timeout;
     if (t !== undefined && !p.flags.detach) {
-      env.err('tend: --timeout: only with -d (the foreground tend up waits for nothing)\nusage: tend up [NAME...] [-d] [--timeout D] [-c FILE] [--socket PATH]\n');
+      env.err(
+        'tend: --timeout: only with -d (the foreground tend up waits for nothing)\nusage: tend up [NAME...] [-d] [--timeout D] [-c FILE] [--socket PATH]\n',
+      );
       return EXIT.usage;
     }
     let timeout = 60_000;
@@ -48,10 +54,19 @@ export const up: LocalCommand = {
     if (!spec) return EXIT.usage;
     const names = p.positionals;
     const unknown = unknownNames(spec, names);
-    if (unknown.length) return unknownService(unknown, spec.services.map((s) => s.name), env);
+    if (unknown.length)
+      return unknownService(
+        unknown,
+        spec.services.map((s) => s.name),
+        env,
+      );
     const socket = p.flags.socket;
     // in the background, the echo of the services' output would only fill tend.out: the log files have it
-    const settings = { ...spec.settings, ...(typeof socket === 'string' ? { socket: resolve(socket) } : {}), ...(mode ? { echo: false } : {}) };
+    const settings = {
+      ...spec.settings,
+      ...(typeof socket === 'string' ? { socket: resolve(socket) } : {}),
+      ...(mode ? { echo: false } : {}),
+    };
     return env.runDaemon({ ...spec, settings }, { only: names });
   },
 };

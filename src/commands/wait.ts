@@ -43,7 +43,11 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   name: 'wait',
   summary: 'wait until every service wanted up has started or failed',
   args: [{ name: 'NAME', kind: 'service', optional: true, repeat: true }],
-  flags: [{ name: 'timeout', value: { label: 'D', kind: 'duration' }, help: 'give up waiting after D (default 60s)' }, JSON_FLAG, ...FIND_DAEMON],
+  flags: [
+    { name: 'timeout', value: { label: 'D', kind: 'duration' }, help: 'give up waiting after D (default 60s)' },
+    JSON_FLAG,
+    ...FIND_DAEMON,
+  ],
   examples: ['wait', 'wait web --timeout 2m'],
   hidden: true,
   schema: shape<WaitArgs>({ names: optional(names), timeout: optional(count) }),

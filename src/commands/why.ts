@@ -31,8 +31,11 @@ export const why: SocketCommand<'why', WhyArgs, WhyReply> = {
   async handle(args, d) {
     const now = d.now();
     // a failing instance: the last lines it printed, which often say why
-    const failing = (t: (typeof targets)[number]): boolean => t.state === 'failed' || t.state === 'backoff' || t.failuresInRow > 0;
+    const failing = (t: (typeof targets)[number]): boolean =>
+      t.state === 'failed' || t.state === 'backoff' || t.failuresInRow > 0;
     const targets = d.resolve(args.names);
-    return { text: targets.map((t) => d.explain(t, now) + (failing(t) ? lastLinesText(d.logs.tail(t.id, LAST_LINES)) : '')).join('\n') };
+    return {
+      text: targets.map((t) => d.explain(t, now) + (failing(t) ? lastLinesText(d.logs.tail(t.id, LAST_LINES)) : '')).join('\n'),
+    };
   },
 };

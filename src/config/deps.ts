@@ -23,10 +23,7 @@ export function readDeps(v: unknown): DepEntry[] {
 }
 
 /** Reports unknown names (did-you-mean), `completed` on non-oneshot services, and every cycle. */
-export function checkDeps(
-  services: ReadonlyMap<string, { deps: DepEntry[]; type: unknown }>,
-  problems: Problems,
-): void {
+export function checkDeps(services: ReadonlyMap<string, { deps: DepEntry[]; type: unknown }>, problems: Problems): void {
   const names = [...services.keys()];
   for (const [svc, { deps }] of services) {
     for (const dep of deps) {

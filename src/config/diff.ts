@@ -5,7 +5,20 @@ import { FENCE_KEYS, type Fences } from '../core/fences.js';
 import { expandInstances } from './instances.js';
 
 /** The fields whose change means the process must be restarted (stop_signal is not one; watchdog sets WATCHDOG_USEC). */
-export const PROCESS_FIELDS = ['command', 'env', 'cwd', 'user', 'group', 'umask', 'tty', 'limits', 'fences', 'type', 'watchdog', 'replica'] as const;
+export const PROCESS_FIELDS = [
+  'command',
+  'env',
+  'cwd',
+  'user',
+  'group',
+  'umask',
+  'tty',
+  'limits',
+  'fences',
+  'type',
+  'watchdog',
+  'replica',
+] as const;
 type ProcessField = (typeof PROCESS_FIELDS)[number];
 
 /** Fields that never count as an in-place change: identity, and replica count (seen as added/removed ids). */
@@ -81,7 +94,8 @@ function changedFences(a: Fences, b: Fences): string[] {
     }
     const ra = (a.rlimits ?? {}) as Record<string, unknown>;
     const rb = (b.rlimits ?? {}) as Record<string, unknown>;
-    for (const n of [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort()) if (!same(ra[n], rb[n])) out.push(`rlimits.${n}`);
+    for (const n of [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort())
+      if (!same(ra[n], rb[n])) out.push(`rlimits.${n}`);
   }
   return out;
 }

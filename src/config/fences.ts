@@ -72,9 +72,18 @@ export function parseCapabilities(v: unknown, bad: Report): string[] | undefined
   }
   const names = new Set<string>();
   v.forEach((item, i) => {
-    const name = typeof item === 'string' ? item.trim().toUpperCase().replace(/^(CAP_)?/, 'CAP_') : '';
+    const name =
+      typeof item === 'string'
+        ? item
+            .trim()
+            .toUpperCase()
+            .replace(/^(CAP_)?/, 'CAP_')
+        : '';
     if ((CAPABILITIES as readonly string[]).includes(name)) names.add(name);
-    else bad(expected('a capability like CAP_NET_BIND_SERVICE', item) + (typeof item === 'string' ? hint(name, CAPABILITIES) : ''), [i]);
+    else
+      bad(expected('a capability like CAP_NET_BIND_SERVICE', item) + (typeof item === 'string' ? hint(name, CAPABILITIES) : ''), [
+        i,
+      ]);
   });
   return CAPABILITIES.filter((c) => names.has(c));
 }

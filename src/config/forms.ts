@@ -52,7 +52,8 @@ export function parseHttpUrl(v: unknown): string {
 export function parseRegex(v: unknown): string {
   if (typeof v !== 'string' || v === '') throw new ValueError(expected('a regular expression', v));
   const problem = regexProblem(v);
-  if (problem !== undefined) throw new ValueError(`${expected('a valid regular expression', v)} (${problem.replace(/^invalid regex \/.*\/: /s, '')})`);
+  if (problem !== undefined)
+    throw new ValueError(`${expected('a valid regular expression', v)} (${problem.replace(/^invalid regex \/.*\/: /s, '')})`);
   return v;
 }
 

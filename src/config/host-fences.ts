@@ -7,12 +7,32 @@ import type { ServiceSpec } from '../core/types.js';
 import type { PathSeg } from './locate.js';
 
 /** The rows of /proc/self/limits in resource order (RLIMIT_CPU = 0 ...), by prlimit name. */
-const LIMITS_ROWS = ['cpu', 'fsize', 'data', 'stack', 'core', 'rss', 'nproc', 'nofile', 'memlock', 'as', 'locks', 'sigpending', 'msgqueue', 'nice', 'rtprio', 'rttime'];
+const LIMITS_ROWS = [
+  'cpu',
+  'fsize',
+  'data',
+  'stack',
+  'core',
+  'rss',
+  'nproc',
+  'nofile',
+  'memlock',
+  'as',
+  'locks',
+  'sigpending',
+  'msgqueue',
+  'nice',
+  'rtprio',
+  'rttime',
+];
 
 /** tend's own hard limits (null: unlimited), from /proc/self/limits. */
 export function ownHardLimits(text = readText('/proc/self/limits')): Map<string, number | null> {
   const out = new Map<string, number | null>();
-  const rows = text.split('\n').slice(1).filter((l) => l.trim() !== '');
+  const rows = text
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() !== '');
   rows.forEach((row, i) => {
     const name = LIMITS_ROWS[i];
     const hard = row.slice(26).trim().split(/\s+/)[1]; // "Limit" is 26 wide: soft, hard, units
@@ -30,7 +50,15 @@ function readText(file: string): string {
 }
 
 /** The keys that make a namespace: refused without root unless the service has user_namespace. */
-const NAMESPACE_KEYS: (keyof Fences)[] = ['privateTmp', 'readOnlyPaths', 'inaccessiblePaths', 'rootDir', 'hostname', 'network', 'privatePids'];
+const NAMESPACE_KEYS: (keyof Fences)[] = [
+  'privateTmp',
+  'readOnlyPaths',
+  'inaccessiblePaths',
+  'rootDir',
+  'hostname',
+  'network',
+  'privatePids',
+];
 
 /** Why user namespaces cannot be made by a non-root user here, or undefined. */
 function userNamespacesOff(): string | undefined {
@@ -54,16 +82,19 @@ export function fenceWarnings(svc: ServiceSpec, warn: (path: PathSeg[], message:
     if (!dir) warn([...base, 'root_dir'], `root_dir ${f.rootDir} is not a directory on this machine`);
   }
   if (uid === 0) return;
-  const needs = (k: keyof Fences, why: string): void => warn([...base, FENCE_KEYS[k]], `${FENCE_KEYS[k]} needs root (${why}); tend runs as uid ${uid}`);
+  const needs = (k: keyof Fences, why: string): void =>
+    warn([...base, FENCE_KEYS[k]], `${FENCE_KEYS[k]} needs root (${why}); tend runs as uid ${uid}`);
   if (f.userNamespace) {
     const off = userNamespacesOff();
     if (off) warn([...base, 'user_namespace'], `user_namespace is refused on this machine without root (${off})`);
   } else {
-    for (const k of NAMESPACE_KEYS) if (f[k] !== undefined) needs(k, 'CAP_SYS_ADMIN to make its namespace; or set user_namespace: true');
+    for (const k of NAMESPACE_KEYS)
+      if (f[k] !== undefined) needs(k, 'CAP_SYS_ADMIN to make its namespace; or set user_namespace: true');
     if (f.capabilities) needs('capabilities', 'CAP_SETPCAP to cut the bounding set');
   }
   if (f.nice !== undefined && f.nice < 0) needs('nice', 'CAP_SYS_NICE for a negative nice value');
-  if (f.oomScoreAdjust !== undefined && f.oomScoreAdjust < 0) needs('oomScoreAdjust', 'CAP_SYS_RESOURCE for a negative oom_score_adj');
+  if (f.oomScoreAdjust !== undefined && f.oomScoreAdjust < 0)
+    needs('oomScoreAdjust', 'CAP_SYS_RESOURCE for a negative oom_score_adj');
   if (f.rlimits) {
     const own = ownHardLimits();
     for (const name of RLIMIT_NAMES) {
@@ -71,7 +102,10 @@ export function fenceWarnings(svc: ServiceSpec, warn: (path: PathSeg[], message:
       if (want === undefined || !own.has(name)) continue;
       const have = own.get(name)!;
       if (have !== null && (want === null || want > have)) {
-        warn([...base, 'rlimits', name], `rlimits.${name} needs root: its hard limit ${want ?? 'unlimited'} is over tend's own (${have})`);
+        warn(
+          [...base, 'rlimits', name],
+          `rlimits.${name} needs root: its hard limit ${want ?? 'unlimited'} is over tend's own (${have})`,
+        );
       }
     }
   }

@@ -16,9 +16,11 @@ export type At = (path: readonly PathSeg[], opts?: { key?: boolean }) => { line:
 
 /** Shell words that are not programs looked up on PATH: keywords and builtins of sh. */
 const SHELL_WORDS = new Set(
-  ('! { } [ [[ ]] . : alias bg break case cd command continue do done elif else esac eval exec exit export false fc fg ' +
+  (
+    '! { } [ [[ ]] . : alias bg break case cd command continue do done elif else esac eval exec exit export false fc fg ' +
     'for function getopts hash if jobs kill local printf pwd read readonly return select set shift source test then ' +
-    'time times trap true type ulimit umask unalias unset until wait while echo').split(' '),
+    'time times trap true type ulimit umask unalias unset until wait while echo'
+  ).split(' '),
 );
 const PLAIN_WORD = /^[A-Za-z0-9_./+@%,:-]+$/;
 
@@ -74,7 +76,12 @@ function notExecutable(file: string): string | undefined {
 }
 
 /** The warnings of `spec` on this machine, located with `at`; `env` is tend's environment, `uid` its user. */
-export function hostWarnings(spec: Spec, at: At, env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): ConfigProblem[] {
+export function hostWarnings(
+  spec: Spec,
+  at: At,
+  env: NodeJS.ProcessEnv = process.env,
+  uid = process.getuid?.() ?? 0,
+): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const warn = (path: PathSeg[], message: string): void => {
     const { line, col } = at(path);

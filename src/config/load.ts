@@ -47,7 +47,11 @@ export function parseSpec(text: string, file: string, opts: ParseOptions = {}): 
  * The full parse, with where each key path sits in the file: for `tend check`, which locates what
  * it finds in the spec (a program not on PATH...). Takes no cache, and leaves none.
  */
-export function parseLocated(text: string, file: string, opts: { env?: NodeJS.ProcessEnv } = {}): { spec: Spec; at: Locator['at'] } {
+export function parseLocated(
+  text: string,
+  file: string,
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): { spec: Spec; at: Locator['at'] } {
   checkConfigSize(text, file);
   const { spec, locator } = parseFull(text, file, createParseMemory(), variablesFor(file, opts.env ?? process.env));
   return { spec, at: (path, o) => locator.at(path, o) };
@@ -166,7 +170,11 @@ function fresh(facts: BlockFacts, lookup: Lookup): boolean {
 /** Any problem ends the incremental path: the full parse then finds and locates them all. */
 class Bail extends Error {}
 const BAIL = new Bail('incremental parse gave up');
-const BAILING = { at: (): never => { throw BAIL; } } as unknown as Locator;
+const BAILING = {
+  at: (): never => {
+    throw BAIL;
+  },
+} as unknown as Locator;
 
 /**
  * A reload of a plainly laid out file: the blocks known from the last good parse are taken as
@@ -188,7 +196,8 @@ function parseIncremental(text: string, file: string, memory: ParseMemory, vars:
       const doc = parseDocument(b.text, { merge: true });
       if (doc.errors.length > 0 || doc.warnings.length > 0) return undefined;
       const used: NonNullable<BlockFacts['vars']> = [];
-      if (prepareSource(doc, b.text, vars.lookup, (_p, name, v) => used.push([name, v]), ['services']).length > 0) return undefined;
+      if (prepareSource(doc, b.text, vars.lookup, (_p, name, v) => used.push([name, v]), ['services']).length > 0)
+        return undefined;
       const js: unknown = doc.toJS({ maxAliasCount: 1000 });
       if (!isPlainObject(js) || Object.keys(js).length !== 1 || !Object.hasOwn(js, b.name)) return undefined;
       const value = js[b.name];

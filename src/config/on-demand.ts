@@ -83,7 +83,10 @@ export interface WorkerRequest {
 }
 
 /** What it posts back: plain data only. */
-export type WorkerReply = { spec: Spec; memory: Load.ParseMemory; how: Parse['how'] } | { problems: errors.ConfigProblem[] } | { error: string };
+export type WorkerReply =
+  | { spec: Spec; memory: Load.ParseMemory; how: Parse['how'] }
+  | { problems: errors.ConfigProblem[] }
+  | { error: string };
 
 /** Where and when a parse runs: for tests (the defaults are the built files and WORKER_BYTES). */
 export interface OnDemandOptions {
@@ -139,7 +142,10 @@ function parseInWorker(script: string, req: WorkerRequest): Promise<Extract<Work
     });
     w.once('exit', (code) => {
       // a worker that failed (out of its heap, a bug) is this file's problem: the running config stays
-      const fail = (why: string): void => reject(new errors.ConfigError([{ file: req.file, line: 0, col: 0, path: '', message: `cannot parse the config: ${why}` }]));
+      const fail = (why: string): void =>
+        reject(
+          new errors.ConfigError([{ file: req.file, line: 0, col: 0, path: '', message: `cannot parse the config: ${why}` }]),
+        );
       if (reply === undefined) fail(`the parser ended (exit code ${code}) without an answer`);
       else if ('spec' in reply) resolve(reply);
       else if ('problems' in reply) reject(new errors.ConfigError(reply.problems));

@@ -59,8 +59,7 @@ export class Problems {
     });
     const rank = (p: ConfigProblem) => (p.file === this.file ? 0 : 1);
     unique.sort(
-      (a, b) =>
-        rank(a) - rank(b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col,
+      (a, b) => rank(a) - rank(b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col,
     );
     throw new ConfigError(unique);
   }

@@ -59,8 +59,7 @@ const TIMER_WORDS = `a duration of at most 24 days (576h), the longest a timer w
 const timerBound = (n: number, v: unknown) => (n > MAX_TIMER_MS ? expected(TIMER_WORDS, v) : undefined);
 /** A duration a timer waits for (probe interval, backoff, stop_timeout...): at most MAX_TIMER_MS. */
 const timer = () => from(parseDuration, timerBound).optional();
-const positiveTimer = () =>
-  from(parseDuration, (n, v) => (n > 0 ? timerBound(n, v) : expected('a duration > 0', v))).optional();
+const positiveTimer = () => from(parseDuration, (n, v) => (n > 0 ? timerBound(n, v) : expected('a duration > 0', v))).optional();
 const bool = () => z.boolean({ error: (iss) => expected('true or false', iss.input) }).optional();
 const text = () =>
   z
@@ -86,8 +85,7 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .enum(values, {
       error: (iss) =>
-        expected(`one of ${values.join(', ')}`, iss.input) +
-        (typeof iss.input === 'string' ? hint(iss.input, values) : ''),
+        expected(`one of ${values.join(', ')}`, iss.input) + (typeof iss.input === 'string' ? hint(iss.input, values) : ''),
     })
     .optional();
 

@@ -21,7 +21,13 @@ export type OnUse = (path: readonly PathSeg[], name: string, value: string | und
  * Substitutes variables in the string values of `doc` (in place) and checks them; `text` is the
  * source `doc` was parsed from, `prefix` the key path of its top (a service block: ['services']).
  */
-export function prepareSource(doc: Document, text: string, lookup: Lookup, onUse?: OnUse, prefix: PathSeg[] = []): SourceProblem[] {
+export function prepareSource(
+  doc: Document,
+  text: string,
+  lookup: Lookup,
+  onUse?: OnUse,
+  prefix: PathSeg[] = [],
+): SourceProblem[] {
   const problems: SourceProblem[] = [];
   const open = new Set<unknown>(); // the collections being walked: an alias to one of them is a cycle
   const anchors = new Map<string, unknown>(); // an alias names the last anchor before it, in file order
@@ -31,7 +37,11 @@ export function prepareSource(doc: Document, text: string, lookup: Lookup, onUse
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (target !== undefined && open.has(target)) {
-        problems.push({ offset: node.range?.[0] ?? 0, path, message: `alias *${node.source} is inside the value it names (a cycle)` });
+        problems.push({
+          offset: node.range?.[0] ?? 0,
+          path,
+          message: `alias *${node.source} is inside the value it names (a cycle)`,
+        });
       }
       return;
     }

@@ -35,7 +35,9 @@ export function checkTask(
   if (type !== 'oneshot') {
     for (const key of ONESHOT_KEYS) {
       if (svc[key] === undefined) continue;
-      problems.add([...at, key], `${key} is for a oneshot (a task); this service is type ${type} (set type: oneshot)`, { key: true });
+      problems.add([...at, key], `${key} is for a oneshot (a task); this service is type ${type} (set type: oneshot)`, {
+        key: true,
+      });
       bad = true;
     }
   }

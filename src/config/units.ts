@@ -43,7 +43,6 @@ export function parseSize(v: unknown): number {
   return Math.round(Number(m[1]) * SIZE_UNITS[unit]!);
 }
 
-
 /** Canonical signal name ("SIGTERM") from `TERM`, `SIGTERM`, `sigterm` or a number like 15. */
 export function parseSignal(v: unknown): string {
   if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v.trim()))) {

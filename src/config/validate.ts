@@ -26,7 +26,13 @@ export interface SourceFacts {
 }
 
 /** Everything after YAML: the schema, cross-service checks, building the Spec; `cache` holds zod results. */
-export function validate(raw: unknown, file: string, problems: Problems, cache: Map<string, RawService>, facts: SourceFacts): Spec {
+export function validate(
+  raw: unknown,
+  file: string,
+  problems: Problems,
+  cache: Map<string, RawService>,
+  facts: SourceFacts,
+): Spec {
   const absFile = resolve(file);
   const dir = dirname(absFile);
   if (!isPlainObject(raw)) {
@@ -73,7 +79,10 @@ export function validate(raw: unknown, file: string, problems: Problems, cache: 
         const svc = result.data;
         const b = svc.backoff;
         if (b?.initial !== undefined && b.max !== undefined && b.max < b.initial) {
-          problems.add([...at, 'backoff', 'max'], expected(`at least backoff.initial (${b.initial}ms)`, (value.backoff as Record<string, unknown>).max));
+          problems.add(
+            [...at, 'backoff', 'max'],
+            expected(`at least backoff.initial (${b.initial}ms)`, (value.backoff as Record<string, unknown>).max),
+          );
         }
         const schedule = checkTask(value, svc, at, settings, problems);
         const built = buildService(name, svc, dir, env.vars, env.files, schedule);
@@ -85,7 +94,11 @@ export function validate(raw: unknown, file: string, problems: Problems, cache: 
   }
   const instances = services.reduce((n, s) => n + s.replicas, 0);
   if (instances > MAX_INSTANCES) {
-    problems.add(['services'], `${instances} instances in all (replicas summed over the services), over the limit of ${MAX_INSTANCES}`, { key: true });
+    problems.add(
+      ['services'],
+      `${instances} instances in all (replicas summed over the services), over the limit of ${MAX_INSTANCES}`,
+      { key: true },
+    );
   }
   checkDeps(graph, problems);
 
@@ -120,7 +133,10 @@ function inputKey(v: unknown): string {
 }
 
 /** A service through zod, or its result from `cache` (a reload revalidates none of the unchanged). */
-function parseService(cache: Map<string, RawService>, input: Record<string, unknown>): { success: true; data: RawService } | { success: false; error: { issues: Parameters<Problems['addIssues']>[1] } } {
+function parseService(
+  cache: Map<string, RawService>,
+  input: Record<string, unknown>,
+): { success: true; data: RawService } | { success: false; error: { issues: Parameters<Problems['addIssues']>[1] } } {
   const key = inputKey(input);
   const hit = cache.get(key);
   if (hit) return { success: true, data: hit };
@@ -142,7 +158,10 @@ function checkFences(svc: ServiceSpec, at: string[], problems: Problems): void {
   if (!f) return;
   if (f.userNamespace && (svc.user !== undefined || svc.group !== undefined)) {
     const key = svc.user !== undefined ? 'user' : 'group';
-    problems.add([...at, key], `${key} cannot go with user_namespace: the service runs as root inside its user namespace (tend's own user outside)`);
+    problems.add(
+      [...at, key],
+      `${key} cannot go with user_namespace: the service runs as root inside its user namespace (tend's own user outside)`,
+    );
   }
   if (f.rlimits?.nofile && svc.limits.nofile !== undefined) {
     problems.add([...at, 'rlimits', 'nofile'], 'limits.nofile is set too; set one of them');

@@ -92,7 +92,11 @@ function reference(s: string, start: number, live: boolean, get: Lookup): { out:
   const shown = (end: number) => s.slice(start, end);
   if (!m) {
     const end = closing < 0 ? s.length : closing + 1;
-    throw new Bad(start, end, `invalid variable reference ${JSON.stringify(shown(end))}: expected a name like FOO_1 after "\${" (write $$ for a literal $)`);
+    throw new Bad(
+      start,
+      end,
+      `invalid variable reference ${JSON.stringify(shown(end))}: expected a name like FOO_1 after "\${" (write $$ for a literal $)`,
+    );
   }
   const name = m[0];
   let k = NAME.lastIndex;
@@ -100,7 +104,11 @@ function reference(s: string, start: number, live: boolean, get: Lookup): { out:
     if (!live) return { out: '', end: k + 1 };
     const v = get(name);
     if (v === undefined) {
-      throw new Bad(start, k + 1, `variable ${name} is not set: set it in tend's environment or in .env beside the config, give a default (\${${name}:-value}), or write $$ for a literal $`);
+      throw new Bad(
+        start,
+        k + 1,
+        `variable ${name} is not set: set it in tend's environment or in .env beside the config, give a default (\${${name}:-value}), or write $$ for a literal $`,
+      );
     }
     return { out: v, end: k + 1 };
   }
@@ -109,7 +117,11 @@ function reference(s: string, start: number, live: boolean, get: Lookup): { out:
   const op = s[k];
   if (op !== '-' && op !== '?' && op !== '+') {
     const end = closing < 0 ? s.length : closing + 1;
-    throw new Bad(start, end, `invalid variable reference ${JSON.stringify(shown(end))}: expected }, :-, -, :?, ?, :+ or + after the name`);
+    throw new Bad(
+      start,
+      end,
+      `invalid variable reference ${JSON.stringify(shown(end))}: expected }, :-, -, :?, ?, :+ or + after the name`,
+    );
   }
   let body: { out: string; end: number };
   try {
@@ -150,7 +162,11 @@ export function readDotEnv(dir: string): { file: string; vars: Record<string, st
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { file, vars: {}, problems: [] };
-    return { file, vars: {}, problems: [{ line: 0, col: 0, message: `cannot read .env (the variables of the config): ${reason(e)}` }] };
+    return {
+      file,
+      vars: {},
+      problems: [{ line: 0, col: 0, message: `cannot read .env (the variables of the config): ${reason(e)}` }],
+    };
   }
   return { file, ...parseEnvFile(text) };
 }

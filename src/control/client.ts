@@ -93,7 +93,8 @@ async function whose(path: string): Promise<string> {
     const st = statSync(path);
     return `the socket is uid ${st.uid}'s, mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}${me}; run tend as that user or root`;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EACCES') return `a folder on its path may not be searched${me}; run tend as its owner or root`;
+    if ((err as NodeJS.ErrnoException).code === 'EACCES')
+      return `a folder on its path may not be searched${me}; run tend as its owner or root`;
     return `connecting is not allowed${me}`;
   }
 }
@@ -149,7 +150,12 @@ class SocketClient implements Client {
     done.catch(() => {}); // a caller that only close()s must not see an unhandled rejection
     id = this.send(cmd, args, settle.reject);
     if (id !== undefined) {
-      this.pending.set(id, { resolve: (r) => settle.resolve(r), reject: settle.reject, onEvent: onEvent as (e: unknown) => void, onLag });
+      this.pending.set(id, {
+        resolve: (r) => settle.resolve(r),
+        reject: settle.reject,
+        onEvent: onEvent as (e: unknown) => void,
+        onLag,
+      });
     }
     return {
       done,

@@ -27,7 +27,6 @@ export const MAX_INFLIGHT_TOTAL = 1024;
 /** Arrays and objects of a request nest at most this deep (tend's own need 3); deeper: `bad_request`. */
 export const MAX_REQUEST_DEPTH = 32;
 
-
 /** Why `path` cannot be a unix socket path, or undefined when it can. */
 export function socketPathProblem(path: string): string | undefined {
   if (path === '') return 'the socket path is empty';

@@ -49,7 +49,12 @@ export class Outgoing {
 
   /** Whether anything waits to be written. */
   get pending(): boolean {
-    return this.backlogAt < this.backlogItems.length || this.queueHead < this.queue.length || this.skipped > 0 || this.reply !== undefined;
+    return (
+      this.backlogAt < this.backlogItems.length ||
+      this.queueHead < this.queue.length ||
+      this.skipped > 0 ||
+      this.reply !== undefined
+    );
   }
 
   /** Writes an event now, queues it behind what waits, or skips it when the stream's queue is full. */

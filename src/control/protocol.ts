@@ -44,7 +44,8 @@ function requestIssues(v: Record<string, unknown>): Issue[] {
   const issues: Issue[] = [];
   if (!isRequestId(v.id)) issues.push({ path: ['id'], message: ID_PROBLEM });
   if (typeof v.cmd !== 'string') issues.push({ path: ['cmd'], message: 'expected a command name (a string)' });
-  else if (v.cmd.length === 0 || v.cmd.length > 100) issues.push({ path: ['cmd'], message: 'expected a command name of 1 to 100 characters' });
+  else if (v.cmd.length === 0 || v.cmd.length > 100)
+    issues.push({ path: ['cmd'], message: 'expected a command name of 1 to 100 characters' });
   if (v.args !== undefined && !isArgs(v.args)) issues.push({ path: ['args'], message: 'expected an object' });
   return issues;
 }
@@ -92,7 +93,8 @@ export function nestedDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      if (c === 0x5c)
+        i++; // a backslash: the next character is escaped
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {

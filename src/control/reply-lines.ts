@@ -27,7 +27,8 @@ export function* replyLines(id: RequestId, result: unknown, sizes: ReplySizes = 
   if (!isPlainObject(result) || !Object.values(result).some(Array.isArray)) {
     const line = `${head}${JSON.stringify(result === undefined ? null : result)}}\n`;
     const bytes = Buffer.byteLength(line);
-    if (bytes - 1 > sizes.line) throw new TendError('too_large', `a reply of ${bytes} bytes exceeds the ${sizes.line}-byte line limit`);
+    if (bytes - 1 > sizes.line)
+      throw new TendError('too_large', `a reply of ${bytes} bytes exceeds the ${sizes.line}-byte line limit`);
     yield line;
     return;
   }
@@ -95,7 +96,8 @@ export function* replyLines(id: RequestId, result: unknown, sizes: ReplySizes = 
   }
   const last = `${head}{${members(true)}}}\n`;
   const bytes = Buffer.byteLength(last);
-  if (bytes - 1 > sizes.line) throw new TendError('too_large', `a reply of ${bytes} bytes without its lists exceeds the ${sizes.line}-byte line limit`);
+  if (bytes - 1 > sizes.line)
+    throw new TendError('too_large', `a reply of ${bytes} bytes without its lists exceeds the ${sizes.line}-byte line limit`);
   yield last;
 }
 

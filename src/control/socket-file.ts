@@ -20,7 +20,11 @@ export async function prepareSocketPath(socketPath: string): Promise<void> {
   // mkdir's mode is masked by the umask; a folder we made must be exactly 0700 (one we found is left as is)
   if (created !== undefined) fs.chmodSync(dir, 0o700);
   const unsafe = unsafeFolder(dir);
-  if (unsafe) throw new TendError('socket_dir_unsafe', `the socket folder ${dir} ${unsafe}: refusing to use it (make it 0700 and tend's own, or choose another settings.socket)`);
+  if (unsafe)
+    throw new TendError(
+      'socket_dir_unsafe',
+      `the socket folder ${dir} ${unsafe}: refusing to use it (make it 0700 and tend's own, or choose another settings.socket)`,
+    );
 
   let st: fs.Stats;
   try {

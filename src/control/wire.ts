@@ -23,9 +23,7 @@ export interface ErrorBody {
 }
 
 /** The one final answer to a request (id null: the connection itself is refused or unreadable). */
-export type ReplyFrame =
-  | { id: RequestId; ok: true; result: unknown }
-  | { id: RequestId | null; ok: false; error: ErrorBody };
+export type ReplyFrame = { id: RequestId; ok: true; result: unknown } | { id: RequestId | null; ok: false; error: ErrorBody };
 
 /** One event of a stream, sent before its reply. */
 export interface EventFrame {

@@ -4,7 +4,20 @@
 import type { State } from './types.js';
 
 /** The colours tend paints with, by the names Ink also knows. */
-export type ColorName = 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray' | 'blueBright' | 'redBright' | 'cyanBright' | 'yellowBright' | 'greenBright' | 'magentaBright';
+export type ColorName =
+  | 'red'
+  | 'green'
+  | 'yellow'
+  | 'blue'
+  | 'magenta'
+  | 'cyan'
+  | 'gray'
+  | 'blueBright'
+  | 'redBright'
+  | 'cyanBright'
+  | 'yellowBright'
+  | 'greenBright'
+  | 'magentaBright';
 
 const ANSI: Record<ColorName, string> = {
   red: '31',
@@ -51,7 +64,18 @@ export function colorState(state: string, color: boolean): string {
   return color && c ? paint(state, c) : state;
 }
 
-const PALETTE: readonly ColorName[] = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'redBright', 'cyanBright', 'yellowBright', 'greenBright', 'magentaBright'];
+const PALETTE: readonly ColorName[] = [
+  'cyan',
+  'yellow',
+  'green',
+  'magenta',
+  'blue',
+  'redBright',
+  'cyanBright',
+  'yellowBright',
+  'greenBright',
+  'magentaBright',
+];
 
 /** A name in a colour of its own, the same every time (docker compose style prefixes). */
 export function colorName(name: string, color: boolean): string {

@@ -42,7 +42,11 @@ export function adoptable(tree: CgroupTree, insts: InstanceSpec[], prior: Daemon
             : undefined;
     if (why === undefined) {
       out.push({ id: ex.id, pid: rec!.pid!, spawns: rec!.spawns, startedAt: rec!.startedAt ?? Date.now(), cg });
-      journal.add(ex.id, 'adopt', `pid ${rec!.pid} still runs from an earlier tend: adopted; its output is lost until it restarts`);
+      journal.add(
+        ex.id,
+        'adopt',
+        `pid ${rec!.pid} still runs from an earlier tend: adopted; its output is lost until it restarts`,
+      );
     } else {
       cg.kill();
       journal.add(ex.id, 'kill', why);

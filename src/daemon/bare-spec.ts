@@ -9,7 +9,12 @@ import type { Spec } from '../core/types.js';
 /** Why: a daemon needs a spec; this one is empty. `socket`: where it listens, when not the default. */
 export function bareSpec(dir: string, socket?: string): Spec {
   const settings = buildSettings(undefined, dir);
-  return { file: '', dir, settings: { ...settings, socket: socket ? resolve(socket) : settings.socket, echo: false, watch: false }, services: [] };
+  return {
+    file: '',
+    dir,
+    settings: { ...settings, socket: socket ? resolve(socket) : settings.socket, echo: false, watch: false },
+    services: [],
+  };
 }
 
 /** Whether the daemon runs a config file (a bare one has none: nothing to reload). */

@@ -29,11 +29,16 @@ export function makeHandler(d: DaemonContext): Handler {
   return async (cmd, args, rc) => {
     const c = BY_NAME.get(cmd);
     if (!c) throw new TendError('unknown_command', `unknown command "${cmd}"`);
-    if (c.refusedWhileShuttingDown && d.shuttingDown()) throw new TendError('shutting_down', `tend is shutting down: ${cmd} refused`);
+    if (c.refusedWhileShuttingDown && d.shuttingDown())
+      throw new TendError('shutting_down', `tend is shutting down: ${cmd} refused`);
     if (!READS.has(cmd) && args.dry_run !== true) {
       // who asked (SO_PEERCRED): `tend events` says who restarted what
       const by = peerWords(rc);
-      const names = Array.isArray(args.names) ? (args.names as unknown[]).filter((n): n is string => typeof n === 'string') : typeof args.name === 'string' ? [args.name] : [];
+      const names = Array.isArray(args.names)
+        ? (args.names as unknown[]).filter((n): n is string => typeof n === 'string')
+        : typeof args.name === 'string'
+          ? [args.name]
+          : [];
       const what = `tend ${cmd}${names.length ? ` ${names.join(' ')}` : ''} asked by ${by}`;
       for (const service of names.length ? names : ['tend']) d.journal.add(service, 'request', what);
     }
@@ -109,16 +114,18 @@ function waitFor(
     };
     const off = d.sup.onChange(() => void check());
     // no bound (Infinity): `tend run` waits as long as the run lasts (its own `timeout` bounds it)
-    const timer = !Number.isFinite(timeoutMs) ? undefined : setTimeout(() => {
-      finish();
-      const left = targets.filter((t) => judge(t, d.now()) === undefined);
-      reject(
-        new TendError(
-          'timeout',
-          `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${left.map((l) => `${l.id} (${l.state})`).join(', ')}`,
-        ),
-      );
-    }, timeoutMs);
+    const timer = !Number.isFinite(timeoutMs)
+      ? undefined
+      : setTimeout(() => {
+          finish();
+          const left = targets.filter((t) => judge(t, d.now()) === undefined);
+          reject(
+            new TendError(
+              'timeout',
+              `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${left.map((l) => `${l.id} (${l.state})`).join(', ')}`,
+            ),
+          );
+        }, timeoutMs);
     const onAbort = (): void => {
       finish();
       reject(new TendError('cancelled', 'the client went away'));

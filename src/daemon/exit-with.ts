@@ -9,7 +9,13 @@ import type { Settings } from '../core/types.js';
 import type { Part } from './parts.js';
 
 /** Why: the container CMD style of running tend; a part listening to the store. */
-export function exitWith(d: { sup: Supervisor; journal: Journal; settings(): Settings; shutdown(code: number): unknown; shuttingDown(): boolean }): Part {
+export function exitWith(d: {
+  sup: Supervisor;
+  journal: Journal;
+  settings(): Settings;
+  shutdown(code: number): unknown;
+  shuttingDown(): boolean;
+}): Part {
   let off: (() => void) | undefined;
   return {
     name: 'exit_with',

@@ -34,7 +34,11 @@ export interface NotReady {
  * /readyz: ready when every autostart instance that is wanted up is running (ready) or
  * completed. One stopped with `tend stop` does not count; nothing is ready while shutting down.
  */
-export function readiness(store: ReadonlyMap<string, Instance>, now: number, shuttingDown: boolean): { ok: boolean; body: unknown } {
+export function readiness(
+  store: ReadonlyMap<string, Instance>,
+  now: number,
+  shuttingDown: boolean,
+): { ok: boolean; body: unknown } {
   if (shuttingDown) return { ok: false, body: { ready: false, shutting_down: true, not_ready: [] } };
   const notReady: NotReady[] = [];
   for (const i of store.values()) {
@@ -96,13 +100,17 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
             startTime: i.pid !== null && i.startedAt !== null ? i.startedAt / 1000 : null,
           };
         });
-        const text = exposition(samples, {
-          version,
-          node: process.version,
-          reloads,
-          notifyDropped: d.notifyDropped(),
-          lastScrapeSeconds: lastScrape,
-        }, STATES);
+        const text = exposition(
+          samples,
+          {
+            version,
+            node: process.version,
+            reloads,
+            notifyDropped: d.notifyDropped(),
+            lastScrapeSeconds: lastScrape,
+          },
+          STATES,
+        );
         lastScrape = Number(process.hrtime.bigint() - t0) / 1e9;
         return text;
       },

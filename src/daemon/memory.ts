@@ -77,7 +77,11 @@ export const INPUT_GC_QUIET_MS = 1000;
  * later full GC (V8's memory reducer is off, see tuneV8). Once INPUT_GC_BYTES came in, the first
  * INPUT_GC_QUIET_MS without input collects it.
  */
-export function collectAfterInput(collect: () => void = collectGarbage, bytes = INPUT_GC_BYTES, quietMs = INPUT_GC_QUIET_MS): (n: number) => void {
+export function collectAfterInput(
+  collect: () => void = collectGarbage,
+  bytes = INPUT_GC_BYTES,
+  quietMs = INPUT_GC_QUIET_MS,
+): (n: number) => void {
   let seen = 0;
   let timer: NodeJS.Timeout | undefined;
   return (n) => {

@@ -125,7 +125,9 @@ export function createReloader(d: ReloadDeps) {
     const { sup } = d;
     const byId = new Map(expandInstances(next).map((i) => [i.id, i]));
     // these are read once at start-up: tell, do not pretend
-    const needsRestart = (['socket', 'logDir', 'echo', 'watch', 'http', 'notifySocket'] as const).filter((k) => JSON.stringify(old.settings[k]) !== JSON.stringify(next.settings[k]));
+    const needsRestart = (['socket', 'logDir', 'echo', 'watch', 'http', 'notifySocket'] as const).filter(
+      (k) => JSON.stringify(old.settings[k]) !== JSON.stringify(next.settings[k]),
+    );
     const plan: ReloadPlan = {
       added: diff.added,
       removed: diff.removed,
@@ -141,7 +143,8 @@ export function createReloader(d: ReloadDeps) {
       needsRestart: needsRestart.map((k) => (k === 'logDir' ? 'log_dir' : k === 'notifySocket' ? 'notify_socket' : k)),
       dryRun,
     };
-    const changes = plan.added.length + plan.removed.length + plan.changed.length + plan.inPlace.length + plan.needsRestart.length;
+    const changes =
+      plan.added.length + plan.removed.length + plan.changed.length + plan.inPlace.length + plan.needsRestart.length;
     if (changes === 0) {
       const { at, by: how } = d.config.applied;
       plan.matches = { file: basename(old.file), ago: Date.now() - at, by: how };

@@ -4,7 +4,19 @@
 // Trusted only when it is tend's own: a regular file of tend's uid that others cannot write,
 // naming a cgroup tend made for this socket; used only in the boot it was written in. Written debounced, through a temp file opened
 // O_EXCL | O_NOFOLLOW, renamed over the old one.
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, isAbsolute, normalize } from 'node:path';
 import { findCgroup2Mount } from '../cgroup/mount.js';
 import { subtreeName } from '../cgroup/tree.js';
@@ -84,7 +96,8 @@ export function readState(file: string, socket: string, uid: number = process.ge
   const state = parseState(text);
   if (!state) return { ignored: `${file} is not a state file tend wrote` };
   const boot = bootId();
-  if (state.boot !== undefined && boot !== undefined && state.boot !== boot) return { stale: `${file} is from before the last boot` };
+  if (state.boot !== undefined && boot !== undefined && state.boot !== boot)
+    return { stale: `${file} is from before the last boot` };
   if (state.cgroupRoot !== null && !existsSync(state.cgroupRoot)) state.cgroupRoot = null; // removed since: nothing to adopt
   if (state.cgroupRoot !== null) {
     const why = trustedCgroupRoot(state.cgroupRoot, socket, uid);
@@ -177,7 +190,13 @@ export function recordOf(i: Instance, hash: string): StateRecord | undefined {
   const want = wantsUp(i) ? 'up' : 'down';
   const completed = i.state === 'completed';
   if (i.pid === null && !completed && (want === 'up') === i.inst.spec.autostart) return undefined;
-  const rec: StateRecord = { hash, want, pid: i.pid, startedAt: i.pid === null ? null : (i.startedAt ?? Date.now()), spawns: i.spawns };
+  const rec: StateRecord = {
+    hash,
+    want,
+    pid: i.pid,
+    startedAt: i.pid === null ? null : (i.startedAt ?? Date.now()),
+    spawns: i.spawns,
+  };
   if (completed) rec.completedAt = i.since;
   return rec;
 }

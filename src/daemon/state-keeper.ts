@@ -18,9 +18,7 @@ export class StateKeeper implements Part {
   private writer: ReturnType<typeof stateWriter> | undefined;
   private off: (() => void) | undefined;
 
-  constructor(
-    private readonly d: { socket: string; sup: Supervisor; journal: Journal; cgroupRoot(): string | null },
-  ) {
+  constructor(private readonly d: { socket: string; sup: Supervisor; journal: Journal; cgroupRoot(): string | null }) {
     this.file = stateFileOf(d.socket);
   }
 

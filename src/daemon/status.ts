@@ -50,9 +50,7 @@ export function detailOf(store: Store, i: Instance, now: number, limits: Limits 
     case 'stopped':
       return i.paused && !hasSchedule(i.inst) ? `disabled (tend enable ${i.id}); ${i.reason}` : i.reason;
     case 'backoff':
-      return i.deadline !== null
-        ? `${i.reason}; next start in ${formatDuration(Math.max(0, i.deadline - now))}`
-        : i.reason;
+      return i.deadline !== null ? `${i.reason}; next start in ${formatDuration(Math.max(0, i.deadline - now))}` : i.reason;
     case 'starting':
       return i.lastProbeFailure ? `not ready: ${i.lastProbeFailure}` : (i.statusText ?? '');
     case 'running':
@@ -99,7 +97,13 @@ export function statusRow(store: Store, i: Instance, now: number, limits: Limits
     log_error: null,
     next_run: i.nextRunAt === null ? null : new Date(i.nextRunAt).toISOString(),
     last_run: run
-      ? { start: new Date(run.start).toISOString(), end: new Date(run.end).toISOString(), result: run.result, reason: run.reason, trigger: run.trigger }
+      ? {
+          start: new Date(run.start).toISOString(),
+          end: new Date(run.end).toISOString(),
+          result: run.result,
+          reason: run.reason,
+          trigger: run.trigger,
+        }
       : null,
     paused: i.paused,
     status_text: isAlive(i.state) ? i.statusText : null,
@@ -159,13 +163,17 @@ export function explain(store: Store, i: Instance, now: number): string {
     parts.push(`Last exits: ${ex.join(', ')}.`);
   }
   if (i.state === 'backoff' && i.deadline !== null) {
-    parts.push(`Next start in ${formatDuration(Math.max(0, i.deadline - now))} (backoff after ${i.failuresInRow} failure${i.failuresInRow === 1 ? '' : 's'} in a row).`);
+    parts.push(
+      `Next start in ${formatDuration(Math.max(0, i.deadline - now))} (backoff after ${i.failuresInRow} failure${i.failuresInRow === 1 ? '' : 's'} in a row).`,
+    );
   }
   if (i.spawns > 1) parts.push(`Restarted ${i.spawns - 1} time${i.spawns === 2 ? '' : 's'}.`);
   const fences = describeFences(i.inst.spec.fences);
   if (fences) parts.push(`Fences: ${fences}.`);
   if (i.inst.spec.transient) {
-    parts.push(`It is a transient service (tend run ${i.id} -- ...): ${commandWords(i.inst.spec.command as string[])} in ${i.inst.spec.cwd}; it goes when tend shuts down.`);
+    parts.push(
+      `It is a transient service (tend run ${i.id} -- ...): ${commandWords(i.inst.spec.command as string[])} in ${i.inst.spec.cwd}; it goes when tend shuts down.`,
+    );
   }
   return parts.join(' ');
 }

@@ -37,7 +37,10 @@ export function defaultNotifyAddress(controlSocket: string): string {
 }
 
 /** The services' notify socket, made (and bound, by the spawner) on first use. */
-export function serviceNotify(address: () => string, journal: Journal): { get(): NotifySocket; dropped(): Record<string, number>; close(): void } {
+export function serviceNotify(
+  address: () => string,
+  journal: Journal,
+): { get(): NotifySocket; dropped(): Record<string, number>; close(): void } {
   let sock: NotifySocket | undefined;
   return {
     get() {
@@ -103,7 +106,10 @@ export function startManagerNotify(m: Manager, sup: Supervisor, journal: Journal
   };
   const off = sup.onChange(check);
   queueMicrotask(check);
-  const dog = m.watchdogUsec !== undefined ? setInterval(() => send('WATCHDOG=1'), Math.max(MIN_PING_MS, m.watchdogUsec / 2000)).unref() : undefined;
+  const dog =
+    m.watchdogUsec !== undefined
+      ? setInterval(() => send('WATCHDOG=1'), Math.max(MIN_PING_MS, m.watchdogUsec / 2000)).unref()
+      : undefined;
   return {
     stopping() {
       send(`STOPPING=1\nSTATUS=stopping every service`);

@@ -66,7 +66,9 @@ export class TaskScheduler {
     this.logDir = spec.settings.logDir;
     this.deps.sup.setLimits({ maxParallel: spec.settings.maxParallel, pools: spec.settings.pools });
     // after the reload has handed its changes to the Supervisor (the same turn)
-    queueMicrotask(() => void this.refresh().catch((e) => this.deps.journal.add('tend', 'error', `scheduler: ${(e as Error).message}`)));
+    queueMicrotask(
+      () => void this.refresh().catch((e) => this.deps.journal.add('tend', 'error', `scheduler: ${(e as Error).message}`)),
+    );
   }
 
   /**
@@ -83,7 +85,8 @@ export class TaskScheduler {
       journal.add(i.id, how === 'skipped' ? 'skip' : how === 'queued' ? 'queue' : 'replace', why);
       return { how, also: [], why };
     };
-    if (!b || overlap === 'skip') return say('skipped', `skipped a run asked by tend run: the previous run (${ago}) is still running (overlap: skip)`);
+    if (!b || overlap === 'skip')
+      return say('skipped', `skipped a run asked by tend run: the previous run (${ago}) is still running (overlap: skip)`);
     if (b.queued !== null) return say('skipped', `skipped a run asked by tend run: one is already queued (overlap: ${overlap})`);
     b.queued = 'run';
     if (overlap === 'queue' || i.state === 'stopping' || i.endRun || !isAlive(i.state)) {
@@ -148,7 +151,8 @@ export class TaskScheduler {
     const { sup, clock } = this.deps;
     const insts = [...sup.store.values()].filter((i) => hasSchedule(i.inst));
     let compile: ((s: ScheduleSpec) => Schedule) | undefined;
-    if (insts.some((i) => i.inst.spec.schedule!.kind === 'cron')) compile = (await import('../tasks/schedule.js')).compileSchedule;
+    if (insts.some((i) => i.inst.spec.schedule!.kind === 'cron'))
+      compile = (await import('../tasks/schedule.js')).compileSchedule;
     const fresh = insts.filter((i) => !this.tasks.has(i.id));
     const disk = await Promise.all(fresh.map((i) => this.lastOnDisk(i.id)));
     if (gen !== this.generation) return; // a newer config came meanwhile
@@ -170,7 +174,13 @@ export class TaskScheduler {
         this.deps.journal.add(i.id, 'error', `schedule ${JSON.stringify(sched)}: ${(e as Error).message}`);
         continue;
       }
-      const spec: TaskSpec = { name: i.id, schedule, overlap: i.inst.spec.overlap ?? 'skip', timeout: null, catchUp: i.inst.spec.catchUp ?? false };
+      const spec: TaskSpec = {
+        name: i.id,
+        schedule,
+        overlap: i.inst.spec.overlap ?? 'skip',
+        timeout: null,
+        catchUp: i.inst.spec.catchUp ?? false,
+      };
       if (old && same) {
         next.set(i.id, { ...old, spec });
         continue;
@@ -254,7 +264,11 @@ export class TaskScheduler {
     if (inProgress(i.state)) {
       const live = isAlive(i.state) && i.startedAt !== null;
       // waiting (pending, backoff) or being stopped: no timeout, no replace
-      running = { start: live ? i.startedAt! : i.since, trigger: i.trigger, stopping: !live || i.state === 'stopping' || i.endRun !== null };
+      running = {
+        start: live ? i.startedAt! : i.since,
+        trigger: i.trigger,
+        stopping: !live || i.state === 'stopping' || i.endRun !== null,
+      };
     }
     const ends = [i.lastRun?.end ?? null, b.endSeen, b.disk.end].filter((t): t is number => t !== null);
     return {

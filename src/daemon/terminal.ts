@@ -33,7 +33,9 @@ export class Terminal {
 
   /** A line at once (after what is queued, to keep the order): warnings and errors. */
   say(line: string): void {
-    this.sayLater(this.json ? JSON.stringify({ ts: new Date().toISOString(), service: 'tend', what: 'message', why: line }) : line);
+    this.sayLater(
+      this.json ? JSON.stringify({ ts: new Date().toISOString(), service: 'tend', what: 'message', why: line }) : line,
+    );
     this.flush();
   }
 

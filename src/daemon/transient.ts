@@ -29,17 +29,27 @@ export function transientServices(d: { sup: Supervisor; journal: Journal; spec()
       const { sup } = d;
       const { name } = req;
       if (!NAME.test(name) || RESERVED.has(name)) {
-        throw new TendError('bad_request', `run: "${name}" cannot name a service (a-z, 0-9, _ and -, at most 63, not all or tend)`);
+        throw new TendError(
+          'bad_request',
+          `run: "${name}" cannot name a service (a-z, 0-9, _ and -, at most 63, not all or tend)`,
+        );
       }
       if (d.spec().services.some((s) => s.name === name)) {
-        throw new TendError('bad_request', `run: ${name} is a service of ${d.spec().file}; tend start ${name} starts it (or pick another name)`);
+        throw new TendError(
+          'bad_request',
+          `run: ${name} is a service of ${d.spec().file}; tend start ${name} starts it (or pick another name)`,
+        );
       }
       const was = sup.store.get(name);
       if (was) {
-        if (!was.inst.spec.transient) throw new TendError('bad_request', `run: ${name} is a service of the running config; pick another name`);
+        if (!was.inst.spec.transient)
+          throw new TendError('bad_request', `run: ${name} is a service of the running config; pick another name`);
         if (isAlive(was.state)) {
           const pid = was.pid === null ? '' : ` (pid ${was.pid})`;
-          throw new TendError('already_running', `run: ${name} already runs${pid}: ${commandWords(was.inst.spec.command as string[])}; tend stop ${name} first`);
+          throw new TendError(
+            'already_running',
+            `run: ${name} already runs${pid}: ${commandWords(was.inst.spec.command as string[])}; tend stop ${name} first`,
+          );
         }
         sup.remove(name); // a stopped, failed or completed one: the new command takes its place
       }

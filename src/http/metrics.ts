@@ -105,9 +105,17 @@ export function exposition(instances: readonly InstanceSample[], daemon: DaemonS
   each('tend_service_start_time_seconds', (i) => i.startTime);
 
   family('tend_reloads_total', 'counter', 'Config reloads since tend started, applied or rejected (a broken file).');
-  out.push(`tend_reloads_total{result="applied"} ${daemon.reloads.applied}`, `tend_reloads_total{result="rejected"} ${daemon.reloads.rejected}`);
-  family('tend_notify_dropped_total', 'counter', 'sd_notify messages dropped: from a pid of no service (foreign), or over 4 KiB (too_large).');
-  for (const [reason, n] of Object.entries(daemon.notifyDropped)) out.push(`tend_notify_dropped_total{reason="${escapeLabel(reason)}"} ${n}`);
+  out.push(
+    `tend_reloads_total{result="applied"} ${daemon.reloads.applied}`,
+    `tend_reloads_total{result="rejected"} ${daemon.reloads.rejected}`,
+  );
+  family(
+    'tend_notify_dropped_total',
+    'counter',
+    'sd_notify messages dropped: from a pid of no service (foreign), or over 4 KiB (too_large).',
+  );
+  for (const [reason, n] of Object.entries(daemon.notifyDropped))
+    out.push(`tend_notify_dropped_total{reason="${escapeLabel(reason)}"} ${n}`);
   family('tend_build_info', 'gauge', 'Always 1; the labels say which tend and which Node.js.');
   out.push(`tend_build_info{version="${escapeLabel(daemon.version)}",node="${escapeLabel(daemon.node)}"} 1`);
   if (daemon.lastScrapeSeconds !== null) {

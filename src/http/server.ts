@@ -39,7 +39,13 @@ async function route(h: HttpHandlers, req: IncomingMessage, res: ServerResponse)
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
-    return send(res, req, 405, JSON_TYPE, json({ error: `${req.method} is not allowed: the endpoints are read-only (GET, HEAD)` }));
+    return send(
+      res,
+      req,
+      405,
+      JSON_TYPE,
+      json({ error: `${req.method} is not allowed: the endpoints are read-only (GET, HEAD)` }),
+    );
   }
   switch (path) {
     case '/healthz':
@@ -57,7 +63,11 @@ async function route(h: HttpHandlers, req: IncomingMessage, res: ServerResponse)
 }
 
 /** Listens on host:port; rejects with why it cannot (the address in use, a bad host). */
-export function listenHttp(at: { host: string; port: number }, h: HttpHandlers, onError: (m: string) => void): Promise<HttpServer> {
+export function listenHttp(
+  at: { host: string; port: number },
+  h: HttpHandlers,
+  onError: (m: string) => void,
+): Promise<HttpServer> {
   const server = createServer((req, res) => {
     route(h, req, res).catch((e: unknown) => {
       onError(`http ${req.url}: ${(e as Error).message}`);
@@ -74,7 +84,8 @@ export function listenHttp(at: { host: string; port: number }, h: HttpHandlers, 
       server.removeAllListeners('error');
       server.on('error', (e) => onError(`http: ${e.message}`));
       const a = server.address();
-      const bound = typeof a === 'object' && a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : `${at.host}:${at.port}`;
+      const bound =
+        typeof a === 'object' && a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : `${at.host}:${at.port}`;
       resolve({
         address: bound,
         close: () =>

@@ -8,7 +8,19 @@ import type { Condition, Draft, DraftProbe, DraftService } from './draft.js';
 import { nameAll } from './draft.js';
 
 /** The service keys this converter reads; every other key is reported as dropped. */
-const READ = new Set(['command', 'entrypoint', 'environment', 'env_file', 'depends_on', 'restart', 'healthcheck', 'working_dir', 'user', 'scale', 'deploy']);
+const READ = new Set([
+  'command',
+  'entrypoint',
+  'environment',
+  'env_file',
+  'depends_on',
+  'restart',
+  'healthcheck',
+  'working_dir',
+  'user',
+  'scale',
+  'deploy',
+]);
 /** Top-level keys that need no word: the file's own bookkeeping (x-* extensions are anchors' homes). */
 const QUIET_TOP = new Set(['version', 'name', 'services']);
 
@@ -18,7 +30,12 @@ const CONDITIONS: Record<string, Condition> = {
   service_completed_successfully: 'completed',
 };
 
-const RESTARTS: Record<string, DraftService['restart']> = { no: 'never', always: 'always', 'on-failure': 'on-failure', 'unless-stopped': 'always' };
+const RESTARTS: Record<string, DraftService['restart']> = {
+  no: 'never',
+  always: 'always',
+  'on-failure': 'on-failure',
+  'unless-stopped': 'always',
+};
 
 /** A compose file's services; `file` is its path (env_file paths are relative to its folder), `outDir` the new config's folder. */
 export function fromCompose(text: string, source: string, file: string, outDir: string): Draft {
@@ -67,7 +84,8 @@ export function fromCompose(text: string, source: string, file: string, outDir: 
       const rest = Object.keys(svc.deploy).filter((key) => key !== 'replicas' && key !== 'restart_policy');
       if (rest.length) left.push(...rest.map((key) => `deploy.${key}`));
     }
-    if (JSON.stringify(command).includes('$')) notes.push(`${name}: the command holds $: compose replaced \${VAR} and $$ before running it`);
+    if (JSON.stringify(command).includes('$'))
+      notes.push(`${name}: the command holds $: compose replaced \${VAR} and $$ before running it`);
     if (left.length) dropped.push(`${name}: ${left.join(', ')}`);
     services.push(s);
   });
@@ -170,7 +188,10 @@ function envOf(v: unknown, name: string, notes: string[]): Record<string, string
   } else if (isMap(v)) {
     for (const [k, val] of Object.entries(v)) put(k, val);
   }
-  if (bare.length) notes.push(`${name}: env ${bare.join(', ')} had no value (compose takes it from the shell): tend's services inherit tend's environment`);
+  if (bare.length)
+    notes.push(
+      `${name}: env ${bare.join(', ')} had no value (compose takes it from the shell): tend's services inherit tend's environment`,
+    );
   return Object.keys(out).length ? out : undefined;
 }
 
@@ -245,7 +266,8 @@ function probeOf(v: unknown, name: string, notes: string[]): DraftProbe | undefi
   else if (Array.isArray(test) && test[0] === 'CMD' && test.length > 1) exec = test.slice(1).map(String);
   else if (Array.isArray(test) && test[0] === 'CMD-SHELL' && typeof test[1] === 'string') exec = test[1];
   if (!exec) {
-    if (!(Array.isArray(test) && test[0] === 'NONE')) notes.push(`${name}: healthcheck test ${JSON.stringify(test)} left out (not CMD, CMD-SHELL or a string)`);
+    if (!(Array.isArray(test) && test[0] === 'NONE'))
+      notes.push(`${name}: healthcheck test ${JSON.stringify(test)} left out (not CMD, CMD-SHELL or a string)`);
     return undefined;
   }
   const p: DraftProbe = { exec };

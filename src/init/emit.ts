@@ -5,7 +5,7 @@ import type { Draft, DraftProbe, DraftService } from './draft.js';
 /** What each key means, said once, at its first use. */
 const EXPLAIN: Record<string, string> = {
   'command:string': 'a string runs under /bin/sh -c',
-  'command:list': 'a list is exec\'d directly, no shell',
+  'command:list': "a list is exec'd directly, no shell",
   type: 'oneshot: expected to exit; 0 means completed',
   cwd: "the folder it runs in (relative to this file's folder)",
   user: 'run as this user (tend must run as root)',
@@ -26,7 +26,7 @@ export function scalar(v: string, inFlow = false): string {
     /^[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?$/.test(v) ||
     /^0[xo]/i.test(v) ||
     /: |:$|\s$|^- |^-$| #/.test(v) ||
-    v.startsWith('-') && inFlow;
+    (v.startsWith('-') && inFlow);
   return plain.test(v) && !risky ? v : JSON.stringify(v);
 }
 
@@ -57,7 +57,9 @@ class Writer {
 }
 
 function command(c: string | string[]): { value: string; explain: string } {
-  return typeof c === 'string' ? { value: scalar(c), explain: 'command:string' } : { value: flowList(c), explain: 'command:list' };
+  return typeof c === 'string'
+    ? { value: scalar(c), explain: 'command:string' }
+    : { value: flowList(c), explain: 'command:list' };
 }
 
 function probe(w: Writer, p: DraftProbe): void {
@@ -101,7 +103,7 @@ export function emitDraft(d: Draft): string {
     for (const line of d.dropped) w.raw(`#   ${line}`);
   }
   for (const note of d.notes) w.raw(`# Note: ${note}`);
-  w.raw('# `tend check` validates this file, `tend up` runs it; every key is in tend\'s docs/config.md.');
+  w.raw("# `tend check` validates this file, `tend up` runs it; every key is in tend's docs/config.md.");
   w.raw('');
   w.raw('settings:');
   w.raw('  # socket: .tend/tend.sock        # where `tend status` and the others find tend');

@@ -43,10 +43,8 @@ export function starter(): InitText {
 export function converted(from: string, path: string, outDir: string): InitText {
   const text = readFileSync(path, 'utf8');
   const draft: Draft = kindOf(path, text) === 'procfile' ? fromProcfile(text, from) : fromCompose(text, from, path, outDir);
-  if (draft.services.length === 0) throw new Error(`${from}: no service to carry over${draft.notes.length ? ` (${draft.notes.join('; ')})` : ''}`);
-  const report = [
-    ...draft.dropped.map((d) => `not carried over: ${d}`),
-    ...draft.notes,
-  ];
+  if (draft.services.length === 0)
+    throw new Error(`${from}: no service to carry over${draft.notes.length ? ` (${draft.notes.join('; ')})` : ''}`);
+  const report = [...draft.dropped.map((d) => `not carried over: ${d}`), ...draft.notes];
   return { text: emitDraft(draft), services: draft.services.map((s) => s.name), report };
 }

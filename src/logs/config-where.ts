@@ -19,7 +19,10 @@ export function resolveNames(insts: readonly InstanceSpec[], names: readonly str
   }
   if (unknown.length > 0 && !lenient) {
     const known = [...new Set(insts.map((i) => i.service))].join(', ');
-    throw new TendError('unknown_service', `unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known || 'none'})`);
+    throw new TendError(
+      'unknown_service',
+      `unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known || 'none'})`,
+    );
   }
   return insts.filter((i) => out.has(i));
 }
@@ -40,7 +43,11 @@ async function loadInstances(configFile: string): Promise<{ logDir: string; inst
 /** Why: `tend logs` without a daemon. The files of the instances `names` mean, from the config. */
 export async function configWhere(configFile: string, names: readonly string[]): Promise<LogsWhere> {
   const { logDir, insts } = await loadInstances(configFile);
-  const sources = resolveNames(insts, names).map((i) => ({ instance: i.id, file: logFileOf(logDir, i.id), keep: i.spec.logs.keep }));
+  const sources = resolveNames(insts, names).map((i) => ({
+    instance: i.id,
+    file: logFileOf(logDir, i.id),
+    keep: i.spec.logs.keep,
+  }));
   return { log_dir: logDir, sources };
 }
 

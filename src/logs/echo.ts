@@ -12,7 +12,10 @@ const NEWLINE = Buffer.from('\n');
  * settings.log_format json, one object a line, `{ts, service, instance, stream, line}`, for the
  * log collectors of containers (Kubernetes, Fluent Bit, Loki).
  */
-export function echoTo(out: Writable & { isTTY?: boolean }, format: 'text' | 'json' = 'text'): (id: string, log: ServiceLog, service: string) => void {
+export function echoTo(
+  out: Writable & { isTTY?: boolean },
+  format: 'text' | 'json' = 'text',
+): (id: string, log: ServiceLog, service: string) => void {
   let ok = true;
   out.on('error', () => (ok = false));
   const color = wantsColor(out);
@@ -22,7 +25,9 @@ export function echoTo(out: Writable & { isTTY?: boolean }, format: 'text' | 'js
       const tail = `","service":${JSON.stringify(service)},"instance":${JSON.stringify(id)},"stream":"`;
       log.subscribe((l) => {
         if (!ok || out.writableNeedDrain) return;
-        out.write(`${head}${new Date(l.time).toISOString()}${tail}${l.stream}","line":${JSON.stringify(l.line.toString('utf8'))}}\n`);
+        out.write(
+          `${head}${new Date(l.time).toISOString()}${tail}${l.stream}","line":${JSON.stringify(l.line.toString('utf8'))}}\n`,
+        );
       });
       return;
     }

@@ -16,7 +16,6 @@ import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
 import { followJoined, type Untyped } from './follow-join.js';
 
-
 /** Why: `tend events` (CLI and shell). Reads, prints, follows; returns the exit code. */
 export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Promise<number> {
   const now = Date.now();
@@ -37,18 +36,24 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
       const ends = await printFile({ ...where, keep: 0 }, range, print, io, json && !args.follow);
       if (!args.follow) return EXIT.ok;
       const wanted = new Set(where.services);
-      await followFiles([{ instance: 'tend', file: where.file }], ends, (batch) => {
-        let out = '';
-        for (const l of batch) {
-          try {
-            const e = JSON.parse(l.line.toString('utf8')) as JournalEvent;
-            if (wanted.size === 0 || wanted.has(e.service)) out += print(e);
-          } catch {
-            // a line cut by a crash mid-write
+      await followFiles(
+        [{ instance: 'tend', file: where.file }],
+        ends,
+        (batch) => {
+          let out = '';
+          for (const l of batch) {
+            try {
+              const e = JSON.parse(l.line.toString('utf8')) as JournalEvent;
+              if (wanted.size === 0 || wanted.has(e.service)) out += print(e);
+            } catch {
+              // a line cut by a crash mid-write
+            }
           }
-        }
-        if (out) io.out(out);
-      }, io.signal, JOURNAL_LOG);
+          if (out) io.out(out);
+        },
+        io.signal,
+        JOURNAL_LOG,
+      );
       return EXIT.ok;
     }
     const c = client as unknown as Untyped;
@@ -57,7 +62,11 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
       if (where.unwritable) {
         // log_dir cannot be written: what the daemon holds in memory
         const r = (await c.request('events', { names, lines: 1_000_000 })) as { events: JournalEvent[] };
-        const inRange = r.events.filter((e) => (range.since === undefined || Date.parse(e.time) >= range.since) && (range.until === undefined || Date.parse(e.time) <= range.until));
+        const inRange = r.events.filter(
+          (e) =>
+            (range.since === undefined || Date.parse(e.time) >= range.since) &&
+            (range.until === undefined || Date.parse(e.time) <= range.until),
+        );
         const picked = range.n === undefined ? inRange : range.n <= 0 ? [] : inRange.slice(-range.n);
         io.out(json ? `${JSON.stringify(picked)}\n` : picked.map(print).join(''));
         return EXIT.ok;
@@ -98,8 +107,14 @@ async function printFile(
   io: RunIo,
   array = false,
 ): Promise<Map<string, number>> {
-  const r = await readJournal(where.file, { ...range, services: where.services, keep: where.keep || undefined, upTo: where.up_to });
-  if (r.gone.length > 0) io.err(`tend: older entries are gone, rotated away: the oldest kept is from ${localTime(r.gone[0]!.before)}\n`);
+  const r = await readJournal(where.file, {
+    ...range,
+    services: where.services,
+    keep: where.keep || undefined,
+    upTo: where.up_to,
+  });
+  if (r.gone.length > 0)
+    io.err(`tend: older entries are gone, rotated away: the oldest kept is from ${localTime(r.gone[0]!.before)}\n`);
   let first = true;
   if (array) io.out('[');
   for await (const batch of r.entries()) {

@@ -33,9 +33,7 @@ export interface LogFileOptions {
 }
 
 const writev = (fd: number, bufs: Buffer[]) =>
-  new Promise<number>((resolve, reject) =>
-    writevCb(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))),
-  );
+  new Promise<number>((resolve, reject) => writevCb(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))));
 /** Never through a symlink: `log_dir/NAME.log` pointing elsewhere is refused (ELOOP), not followed. */
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 /** Why: logs.mode's default: readable by the group, not by everyone. */
@@ -49,9 +47,7 @@ const openFile = (file: string, mode: number) =>
     }),
   );
 const fileSize = (fd: number) =>
-  new Promise<number>((resolve, reject) =>
-    fstatCb(fd, (err, st) => (err ? reject(err) : resolve(st.size))),
-  );
+  new Promise<number>((resolve, reject) => fstatCb(fd, (err, st) => (err ? reject(err) : resolve(st.size))));
 const closeFd = (fd: number) => new Promise<void>((resolve) => closeCb(fd, () => resolve()));
 
 /** One log file being appended to, rotated, and retried while it cannot be written. */

@@ -6,7 +6,12 @@ import type { RunIo } from '../commands/command.js';
 /** The client as these readers use it: untyped requests and streams (their commands' types are declared beside them). */
 export interface Untyped {
   request(cmd: string, args: unknown): Promise<unknown>;
-  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void, onLag: (n: number) => void): { done: Promise<unknown>; close(): void };
+  stream(
+    cmd: string,
+    args: unknown,
+    onEvent: (e: unknown) => void,
+    onLag: (n: number) => void,
+  ): { done: Promise<unknown>; close(): void };
 }
 
 /** What differs between logs and events. */

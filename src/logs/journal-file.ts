@@ -126,7 +126,12 @@ export class JournalFile {
     let taken: string[] = [];
     try {
       if (this.lost > 0) {
-        const note = { time: new Date().toISOString(), service: 'tend', what: 'error', why: `${this.lost} journal entries lost while ${this.opts.file} was unwritable` };
+        const note = {
+          time: new Date().toISOString(),
+          service: 'tend',
+          what: 'error',
+          why: `${this.lost} journal entries lost while ${this.opts.file} was unwritable`,
+        };
         this.pending.push(`${JSON.stringify(note)}\n`);
       }
       // taken now: entries appended while this write awaits go with the next one

@@ -25,10 +25,7 @@ function before(a: Head, b: Head, newestFirst: boolean): boolean {
  * (oldest first, or newest first with `newestFirst`); so does the result. Ties go by the order
  * of the sources (reversed when newest first, so both directions are one order).
  */
-export async function* mergeByTime(
-  sources: Array<AsyncIterable<LogEntry[]>>,
-  newestFirst = false,
-): AsyncGenerator<LogEntry[]> {
+export async function* mergeByTime(sources: Array<AsyncIterable<LogEntry[]>>, newestFirst = false): AsyncGenerator<LogEntry[]> {
   if (sources.length === 1) {
     yield* sources[0]!;
     return;

@@ -8,7 +8,18 @@ import { localTime } from '../commands/format.js';
 
 export { localTime };
 
-const PALETTE: readonly ColorName[] = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'redBright', 'cyanBright', 'yellowBright', 'greenBright', 'magentaBright'];
+const PALETTE: readonly ColorName[] = [
+  'cyan',
+  'yellow',
+  'green',
+  'magenta',
+  'blue',
+  'redBright',
+  'cyanBright',
+  'yellowBright',
+  'greenBright',
+  'magentaBright',
+];
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
 

@@ -138,7 +138,12 @@ export class LogRegistry {
 
   /** The last n (at most 100) lines the instance wrote since tend started, from memory: a failed start, `tend why`. */
   tail(id: string, n: number): LogLineData[] {
-    return this.logs.get(id)?.tail(n).map((x) => lineData(id, x)) ?? [];
+    return (
+      this.logs
+        .get(id)
+        ?.tail(n)
+        .map((x) => lineData(id, x)) ?? []
+    );
   }
 
   /** Why: a failed start's last lines: resolves once the instance's output has ended (at most timeoutMs). */

@@ -136,7 +136,8 @@ export async function* scanBackward(files: LogFiles, from: number, to: number, o
         push(batch, block, nl + 1, e, pos, o, last);
         e = nl;
       }
-      if (pos === lo || e >= MAX_LINE) push(batch, block, 0, e, pos, o, last); // the first line of the range
+      if (pos === lo || e >= MAX_LINE)
+        push(batch, block, 0, e, pos, o, last); // the first line of the range
       else carry = block.subarray(0, e);
       if (batch.length > 0) yield batch;
     }
@@ -147,7 +148,12 @@ export async function* scanBackward(files: LogFiles, from: number, to: number, o
  * Why: `logs -n N` without --grep over one instance only counts lines: where the last n lines
  * between `to` and `from` start, and how many there are (fewer than n: all of them).
  */
-export async function lastLinesStart(files: LogFiles, from: number, to: number, n: number): Promise<{ start: number; count: number }> {
+export async function lastLinesStart(
+  files: LogFiles,
+  from: number,
+  to: number,
+  n: number,
+): Promise<{ start: number; count: number }> {
   let count = 0;
   let start = from;
   if (n <= 0) return { start, count };

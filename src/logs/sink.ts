@@ -203,8 +203,7 @@ export class ServiceLog implements OutputSink {
 
   private progress(): void {
     if (this.drains.length === 0) return;
-    const resumable =
-      this.closed || this.file.failing !== undefined || this.file.queued <= this.highWater / 2;
+    const resumable = this.closed || this.file.failing !== undefined || this.file.queued <= this.highWater / 2;
     if (!resumable) return;
     for (const cb of this.drains.splice(0)) cb();
   }

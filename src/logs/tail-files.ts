@@ -60,7 +60,13 @@ export async function followFiles(
   signal?: AbortSignal,
   format: LineFormat = SERVICE_LOG,
 ): Promise<void> {
-  const watched: Watched[] = sources.map((s) => ({ instance: s.instance, file: s.file, pos: ends.get(s.instance) ?? 0, carry: Buffer.alloc(0), format }));
+  const watched: Watched[] = sources.map((s) => ({
+    instance: s.instance,
+    file: s.file,
+    pos: ends.get(s.instance) ?? 0,
+    carry: Buffer.alloc(0),
+    format,
+  }));
   try {
     while (!signal?.aborted) {
       for (const w of watched) {

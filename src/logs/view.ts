@@ -42,16 +42,27 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
       if (!((err as TendError).code === 'no_daemon' && io.configPath)) throw err;
       // no daemon: the config says where the files are (a crashed stack's logs)
       const where = await configWhere(io.configPath(), args.names);
-      const printer = logPrinter(where.sources.map((s) => s.instance), { json, timestamps: args.timestamps === true, color: io.color });
+      const printer = logPrinter(
+        where.sources.map((s) => s.instance),
+        { json, timestamps: args.timestamps === true, color: io.color },
+      );
       const ends = await printFiles(where, { n: args.lines, since, until, grep }, printer, io);
       if (!args.follow) return EXIT.ok;
-      await followFiles(where.sources, ends, (batch) => io.out(printer.entries(grep ? batch.filter((e) => grep.test(e.line)) : batch)), io.signal);
+      await followFiles(
+        where.sources,
+        ends,
+        (batch) => io.out(printer.entries(grep ? batch.filter((e) => grep.test(e.line)) : batch)),
+        io.signal,
+      );
       return EXIT.ok;
     }
     if (!args.follow) {
       const where = (await (client as unknown as Untyped).request('logs', { names: args.names, where: true })) as LogsWhere;
       if (where.sources.some((s) => s.unwritable)) return await fromMemory(client, args, { since, until, grep, json }, io);
-      const printer = logPrinter(where.sources.map((s) => s.instance), { json, timestamps: args.timestamps === true, color: io.color });
+      const printer = logPrinter(
+        where.sources.map((s) => s.instance),
+        { json, timestamps: args.timestamps === true, color: io.color },
+      );
       await printFiles(where, { n: args.lines, since, until, grep }, printer, io);
       return EXIT.ok;
     }
@@ -62,7 +73,6 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
     client?.close();
   }
 }
-
 
 interface Range {
   n?: number;
@@ -81,14 +91,27 @@ async function printFiles(where: LogsWhere, r: Range, printer: Printer, io: RunI
 }
 
 /** A log file cannot be written now: the daemon answers with the lines (those failing from its memory). */
-async function fromMemory(client: Client, args: LogsArgs, o: { since?: number; until?: number; grep?: LineMatcher; json: boolean }, io: RunIo): Promise<number> {
-  io.err('tend: a log file cannot be written now: its recent lines come from the daemon\'s memory\n');
-  const r = (await (client as unknown as Untyped).request('logs', { names: args.names, lines: args.lines ?? MAX_REPLY_LINES })) as { lines: LogLine[] };
-  const printer = logPrinter([...new Set(r.lines.map((l) => l.service))], { json: o.json, timestamps: args.timestamps === true, color: io.color });
+async function fromMemory(
+  client: Client,
+  args: LogsArgs,
+  o: { since?: number; until?: number; grep?: LineMatcher; json: boolean },
+  io: RunIo,
+): Promise<number> {
+  io.err("tend: a log file cannot be written now: its recent lines come from the daemon's memory\n");
+  const r = (await (client as unknown as Untyped).request('logs', {
+    names: args.names,
+    lines: args.lines ?? MAX_REPLY_LINES,
+  })) as { lines: LogLine[] };
+  const printer = logPrinter([...new Set(r.lines.map((l) => l.service))], {
+    json: o.json,
+    timestamps: args.timestamps === true,
+    color: io.color,
+  });
   let out = '';
   for (const l of r.lines) {
     const t = Date.parse(l.time);
-    if ((o.since !== undefined && t < o.since) || (o.until !== undefined && t > o.until) || (o.grep && !o.grep.test(l.line))) continue;
+    if ((o.since !== undefined && t < o.since) || (o.until !== undefined && t > o.until) || (o.grep && !o.grep.test(l.line)))
+      continue;
     out += printer.wire(l);
   }
   io.out(out);
@@ -103,7 +126,12 @@ function goneLine(gone: GoneNote[], where: LogsWhere): string {
 }
 
 /** `-f` with a daemon: the files up to where the daemon's live lines begin, then those (follow-join.ts). */
-async function follow(client: Client, args: LogsArgs, o: { since?: number; grep?: LineMatcher; json: boolean }, io: RunIo): Promise<number> {
+async function follow(
+  client: Client,
+  args: LogsArgs,
+  o: { since?: number; grep?: LineMatcher; json: boolean },
+  io: RunIo,
+): Promise<number> {
   let printer: Printer | undefined;
   await followJoined<LogsWhere, LogLine>(
     client as unknown as Untyped,
@@ -112,7 +140,10 @@ async function follow(client: Client, args: LogsArgs, o: { since?: number; grep?
       args: { names: args.names },
       items: 'lines',
       past: async (where) => {
-        printer = logPrinter(where.sources.map((x) => x.instance), { json: o.json, timestamps: args.timestamps === true, color: io.color });
+        printer = logPrinter(
+          where.sources.map((x) => x.instance),
+          { json: o.json, timestamps: args.timestamps === true, color: io.color },
+        );
         await printFiles(where, { n: args.lines, since: o.since, grep: o.grep }, printer, io);
       },
       live: (l) => {

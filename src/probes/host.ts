@@ -26,8 +26,7 @@ function matchLines(log: ServiceLog, pattern: string, onLine: (matched: boolean)
   const off = log.subscribe((l: LogLine) => {
     if (matcher) {
       if (!skip?.()) onLine(matcher.test(l.line));
-    }
-    else if (early && early.length < EARLY_LINES) early.push(l.line);
+    } else if (early && early.length < EARLY_LINES) early.push(l.line);
   });
   engine ??= import('../logs/regex.js');
   void engine.then((m) => {

@@ -98,7 +98,8 @@ function execProbe(command: string | string[], ms: number, ctx: ProbeContext): P
     });
     timer = setTimeout(() => {
       killGroup();
-      if (exitText !== undefined) finish(exitOk, exitText); // exited, but a leftover held the pipes
+      if (exitText !== undefined)
+        finish(exitOk, exitText); // exited, but a leftover held the pipes
       else finish(false, `timed out after ${ms}ms`);
     }, ms);
   });
@@ -225,7 +226,11 @@ function quoteArg(a: string): string {
 
 /** The last non-empty line of some output, at most 200 characters. */
 function lastLine(buf: Buffer): string {
-  const lines = buf.toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = buf
+    .toString('utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const last = lines[lines.length - 1] ?? '';
   return last.length > 200 ? `${last.slice(0, 197)}...` : last;
 }

@@ -12,11 +12,7 @@ export interface ExitVerdict {
 }
 
 /** Delay before restart number `n` (1-based) of a failure streak, with up to 10% jitter down. */
-export function backoffDelay(
-  b: { initial: number; max: number; factor: number },
-  n: number,
-  random: () => number,
-): number {
+export function backoffDelay(b: { initial: number; max: number; factor: number }, n: number, random: () => number): number {
   const raw = b.initial * b.factor ** Math.max(0, n - 1);
   const capped = Math.min(b.max, raw);
   return Math.round(capped * (1 - 0.1 * random()));
@@ -79,6 +75,10 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
   const delay = backoffDelay(spec.backoff, streak, random);
   // a liveness probe counts failures in a row; the watchdog (livenessFailures 0) fails at once
   const why = i.lastProbeFailure ?? 'no reason given';
-  const reason = !unhealthy ? what : i.livenessFailures > 0 ? `${what} ${i.livenessFailures} times in a row: ${why}` : `${what}: ${why}`;
+  const reason = !unhealthy
+    ? what
+    : i.livenessFailures > 0
+      ? `${what} ${i.livenessFailures} times in a row: ${why}`
+      : `${what}: ${why}`;
   return { state: 'backoff', reason, nextStartAt: now + delay, failuresInRow: streak };
 }

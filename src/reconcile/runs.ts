@@ -8,11 +8,7 @@ import { formatDuration as formatMs } from '../core/describe.js';
 
 /** Starts a readiness or liveness probe of an instance; returns its stop function. */
 export interface ProbeHost {
-  start(
-    inst: InstanceSpec,
-    kind: 'readiness' | 'liveness',
-    onResult: (ok: boolean, message: string) => void,
-  ): () => void;
+  start(inst: InstanceSpec, kind: 'readiness' | 'liveness', onResult: (ok: boolean, message: string) => void): () => void;
 }
 
 export interface RunDeps {
@@ -79,11 +75,15 @@ export class Runs {
     this.live.set(id, live);
     const kind = inst.spec.readiness?.check.kind;
     const talks = kind === 'fd' || kind === 'notify' || inst.spec.watchdog !== undefined;
-    const handle = this.deps.spawner.spawn(inst, { env: this.deps.env(inst) }, {
-      output: this.deps.output(inst),
-      exit: (exit) => this.onExit(id, token, exit),
-      notify: talks ? (fields) => this.onNotify(id, token, fields) : undefined,
-    });
+    const handle = this.deps.spawner.spawn(
+      inst,
+      { env: this.deps.env(inst) },
+      {
+        output: this.deps.output(inst),
+        exit: (exit) => this.onExit(id, token, exit),
+        notify: talks ? (fields) => this.onNotify(id, token, fields) : undefined,
+      },
+    );
     if (!handle) return null;
     live.handle = handle;
     return handle.pid;

@@ -114,7 +114,8 @@ export class Supervisor {
     for (const dep of dependencyClosure(this.store, up)) {
       for (const d of this.instancesOf(dep)) {
         // a task resting in scheduled that has not run well yet runs for its dependents now
-        if ((d.want === 'down' && d.state === 'stopped') || (d.state === 'scheduled' && !ranOk(d))) this.request(d, 'start requested', 'dependency');
+        if ((d.want === 'down' && d.state === 'stopped') || (d.state === 'scheduled' && !ranOk(d)))
+          this.request(d, 'start requested', 'dependency');
       }
     }
     this.kick();
@@ -186,7 +187,8 @@ export class Supervisor {
       if (i.state === 'scheduled') {
         i.want = 'down';
         this.apply(i, 'cancel', 'its schedule was removed by a reload');
-      } else if (wantsUp(i) && !inProgress(i.state)) this.request(i, 'given a schedule by a reload: runs now, then on schedule', 'restart');
+      } else if (wantsUp(i) && !inProgress(i.state))
+        this.request(i, 'given a schedule by a reload: runs now, then on schedule', 'restart');
     } else if (back) this.start([i]);
     else if (change === 'restart') this.restart([i]);
     else if (change === 'run again') this.request(i, 'changed by reload: runs again');

@@ -185,7 +185,8 @@ export function App(props: AppProps) {
       streaming.current = handle;
       setMode('streaming');
       try {
-        sub = action.cmd === 'logs' ? backend.stream('logs', action.args, onEvent) : backend.stream('events', action.args, onEvent);
+        sub =
+          action.cmd === 'logs' ? backend.stream('logs', action.args, onEvent) : backend.stream('events', action.args, onEvent);
       } catch (err) {
         sub = { done: Promise.reject(err), close() {} };
       }
@@ -213,7 +214,8 @@ export function App(props: AppProps) {
             // merged with the file as it is now, so shells open side by side keep each other's lines
             saveHistory(historyFile, addEntry(loadHistory(historyFile), line));
           } catch (err) {
-            if (!historyWarned.current) print(`tend: cannot save history to ${historyFile}: ${errorText(err)}`, { color: 'yellow' });
+            if (!historyWarned.current)
+              print(`tend: cannot save history to ${historyFile}: ${errorText(err)}`, { color: 'yellow' });
             historyWarned.current = true;
           }
         }
@@ -285,7 +287,9 @@ export function App(props: AppProps) {
       print(formatEvent(e, color));
     },
     onReconnect: (again) => {
-      print(again ? 'reconnected to the daemon' : `connected to the daemon${backend.where ? ` on ${backend.where}` : ''}`, { color: 'green' });
+      print(again ? 'reconnected to the daemon' : `connected to the daemon${backend.where ? ` on ${backend.where}` : ''}`, {
+        color: 'green',
+      });
       refreshServices();
     },
     onLost: () => print('lost the connection to the daemon', { color: 'yellow' }),
@@ -313,10 +317,11 @@ export function App(props: AppProps) {
           {ending !== null ? <Text dimColor>{ending}</Text> : null}
           {ending === null ? <LinkNotice link={link} where={backend.where} /> : null}
           {mode === 'streaming' && ending === null ? <Text dimColor>following · Ctrl-C returns to the prompt</Text> : null}
-          {mode === 'prompt' && ending === null ? <Prompt prompt={PROMPT} line={shownLine(prompt, entries.list)} search={prompt.search} /> : null}
+          {mode === 'prompt' && ending === null ? (
+            <Prompt prompt={PROMPT} line={shownLine(prompt, entries.list)} search={prompt.search} />
+          ) : null}
         </Box>
       )}
     </>
   );
 }
-

@@ -63,7 +63,10 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   }, [backend, intervalMs]);
 
   const list = rows ?? [];
-  const index = Math.max(0, list.findIndex((r) => r.name === selected));
+  const index = Math.max(
+    0,
+    list.findIndex((r) => r.name === selected),
+  );
   const current = list[index];
   // keys of one chunk act on each other's result, so the selection is also kept synchronously
   const rowsRef = useRef(list);
@@ -84,7 +87,10 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   useKeys((keys) => {
     const move = (by: number) => {
       const all = rowsRef.current;
-      const at = Math.max(0, all.findIndex((r) => r.name === selectedRef.current));
+      const at = Math.max(
+        0,
+        all.findIndex((r) => r.name === selectedRef.current),
+      );
       const next = all[Math.max(0, Math.min(all.length - 1, at + by))]?.name ?? null;
       selectedRef.current = next;
       setSelected(next);
@@ -122,7 +128,9 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
 
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Text bold wrap="truncate">{clip(title, width)}</Text>
+      <Text bold wrap="truncate">
+        {clip(title, width)}
+      </Text>
       <Text bold dimColor wrap="truncate">
         {columns.map((c, i) => (i ? space : '') + fit(c.title, c.width, c.align)).join('')}
       </Text>
@@ -137,9 +145,15 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
       ))}
       {rows && list.length === 0 ? <Text dimColor>no services</Text> : null}
       <Box flexGrow={1} />
-      {error ? <Text color="red" wrap="truncate">{clip(error, width)}</Text> : null}
+      {error ? (
+        <Text color="red" wrap="truncate">
+          {clip(error, width)}
+        </Text>
+      ) : null}
       {message ? <Text wrap="truncate">{clip(message, width)}</Text> : null}
-      <Text dimColor wrap="truncate">{clip('↑↓ select · s start · S stop · r restart · q quit', width)}</Text>
+      <Text dimColor wrap="truncate">
+        {clip('↑↓ select · s start · S stop · r restart · q quit', width)}
+      </Text>
     </Box>
   );
 }

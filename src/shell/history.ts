@@ -65,10 +65,7 @@ export function historyUp(
 }
 
 /** Down: the next entry, or back to the draft after the newest; null when already on the draft. */
-export function historyDown(
-  entries: readonly string[],
-  nav: HistoryNav,
-): { nav: HistoryNav; text: string } | null {
+export function historyDown(entries: readonly string[], nav: HistoryNav): { nav: HistoryNav; text: string } | null {
   if (nav.back <= 0) return null;
   const back = Math.min(nav.back, entries.length) - 1;
   return { nav: { back, draft: nav.draft }, text: back === 0 ? nav.draft : entries[entries.length - back]! };

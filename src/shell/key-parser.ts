@@ -2,29 +2,92 @@
 // shell can tell Backspace (DEL, 0x7f) from Delete (ESC [3~), which Ink's useInput merges.
 
 type Letter =
-  | 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l' | 'm'
-  | 'n' | 'o' | 'p' | 'q' | 'r' | 's' | 't' | 'u' | 'v' | 'w' | 'x' | 'y' | 'z';
+  | 'a'
+  | 'b'
+  | 'c'
+  | 'd'
+  | 'e'
+  | 'f'
+  | 'g'
+  | 'h'
+  | 'i'
+  | 'j'
+  | 'k'
+  | 'l'
+  | 'm'
+  | 'n'
+  | 'o'
+  | 'p'
+  | 'q'
+  | 'r'
+  | 's'
+  | 't'
+  | 'u'
+  | 'v'
+  | 'w'
+  | 'x'
+  | 'y'
+  | 'z';
 
 /** Every non-text key the shell distinguishes. */
 export type KeyName =
-  | 'enter' | 'tab' | 'shift-tab' | 'backspace' | 'delete' | 'escape'
-  | 'up' | 'down' | 'left' | 'right' | 'home' | 'end' | 'pageup' | 'pagedown'
-  | 'word-left' | 'word-right' | 'alt-d' | 'alt-backspace' | 'unknown'
+  | 'enter'
+  | 'tab'
+  | 'shift-tab'
+  | 'backspace'
+  | 'delete'
+  | 'escape'
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'home'
+  | 'end'
+  | 'pageup'
+  | 'pagedown'
+  | 'word-left'
+  | 'word-right'
+  | 'alt-d'
+  | 'alt-backspace'
+  | 'unknown'
   | `ctrl-${Letter}`;
 
 /** One keypress: typed (or pasted) text, or a named key. */
 export type Key = { kind: 'text'; text: string } | { kind: 'key'; name: KeyName };
 
 const ESCAPES: Record<string, KeyName> = {
-  '[A': 'up', '[B': 'down', '[C': 'right', '[D': 'left',
-  OA: 'up', OB: 'down', OC: 'right', OD: 'left',
-  '[H': 'home', OH: 'home', '[1~': 'home', '[7~': 'home',
-  '[F': 'end', OF: 'end', '[4~': 'end', '[8~': 'end',
-  '[3~': 'delete', '[5~': 'pageup', '[6~': 'pagedown', '[Z': 'shift-tab',
+  '[A': 'up',
+  '[B': 'down',
+  '[C': 'right',
+  '[D': 'left',
+  OA: 'up',
+  OB: 'down',
+  OC: 'right',
+  OD: 'left',
+  '[H': 'home',
+  OH: 'home',
+  '[1~': 'home',
+  '[7~': 'home',
+  '[F': 'end',
+  OF: 'end',
+  '[4~': 'end',
+  '[8~': 'end',
+  '[3~': 'delete',
+  '[5~': 'pageup',
+  '[6~': 'pagedown',
+  '[Z': 'shift-tab',
   // Ctrl or Alt with an arrow: move by word (xterm modifiers 3 = Alt, 5 = Ctrl)
-  '[1;5C': 'word-right', '[1;5D': 'word-left', '[1;3C': 'word-right', '[1;3D': 'word-left',
-  b: 'word-left', f: 'word-right', B: 'word-left', F: 'word-right', d: 'alt-d',
-  '\x7f': 'alt-backspace', '\b': 'alt-backspace',
+  '[1;5C': 'word-right',
+  '[1;5D': 'word-left',
+  '[1;3C': 'word-right',
+  '[1;3D': 'word-left',
+  b: 'word-left',
+  f: 'word-right',
+  B: 'word-left',
+  F: 'word-right',
+  d: 'alt-d',
+  '\x7f': 'alt-backspace',
+  '\b': 'alt-backspace',
 };
 
 const key = (name: KeyName): Key => ({ kind: 'key', name });

@@ -46,12 +46,7 @@ export function shownLine(s: PromptState, entries: readonly string[]): LineState
 }
 
 /** Applies one key; `entries` is the history, oldest first. */
-export function promptKey(
-  s: PromptState,
-  key: Key,
-  entries: readonly string[],
-  ctx: CompletionContext,
-): Result {
+export function promptKey(s: PromptState, key: Key, entries: readonly string[], ctx: CompletionContext): Result {
   if (s.search) return searchKey(s, s.search, key, entries, ctx);
   const plain = { ...s, lastWasTab: false };
   if (key.kind === 'text') return { state: { ...plain, line: applyKey(s.line, key) } };
@@ -115,4 +110,3 @@ function searchKey(
     }
   }
 }
-

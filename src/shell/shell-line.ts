@@ -34,7 +34,13 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
   if (name === 'help' || name === '?') return rest[0] ? { kind: 'help', topic: rest[0] } : { kind: 'help' };
   if (name === 'top') return { kind: 'top' };
   if (!commands.some((c) => c.name === name)) {
-    return { kind: 'error', message: unknownCommandMessage(name, commands.map((c) => c.name)) };
+    return {
+      kind: 'error',
+      message: unknownCommandMessage(
+        name,
+        commands.map((c) => c.name),
+      ),
+    };
   }
   if (name === 'logs' || name === 'events') {
     const stream = followed(name, rest);

@@ -26,8 +26,21 @@ export function cleanEnv(spec: ServiceSpec, full: Record<string, string>): Recor
 /** The fence fields of the addon's spawn request. */
 export type FenceRequest = Pick<
   SpawnRequest,
-  'rlimits' | 'noNewPrivs' | 'capabilities' | 'nice' | 'oomScoreAdj' | 'cpus' | 'userns' | 'pidns' | 'netns' |
-  'hostname' | 'procAt' | 'privateTmp' | 'readOnly' | 'inaccessible' | 'root'
+  | 'rlimits'
+  | 'noNewPrivs'
+  | 'capabilities'
+  | 'nice'
+  | 'oomScoreAdj'
+  | 'cpus'
+  | 'userns'
+  | 'pidns'
+  | 'netns'
+  | 'hostname'
+  | 'procAt'
+  | 'privateTmp'
+  | 'readOnly'
+  | 'inaccessible'
+  | 'root'
 >;
 
 /** A service's fences ready to launch: the request, and what to undo once it has stopped. */

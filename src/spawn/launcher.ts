@@ -49,9 +49,11 @@ export const shellArgv = (command: string): string[] => ['/bin/sh', '-c', comman
 // comments or tildes. The first word must name a program: not an assignment, keyword or builtin.
 const PLAIN_WORDS = /^[ \t]*[A-Za-z0-9_@%+=:,./-]+(?:[ \t]+[A-Za-z0-9_@%+=:,./-]+)*[ \t]*$/;
 const SHELL_WORDS = new Set(
-  ('! { } [ [[ . : alias bg break case cd command continue do done echo elif else esac eval exec exit export false fc fg ' +
+  (
+    '! { } [ [[ . : alias bg break case cd command continue do done echo elif else esac eval exec exit export false fc fg ' +
     'fi for function getopts hash if in jobs kill let local printf pwd read readonly return select set shift source test ' +
-    'then time times trap true type ulimit umask unalias unset until wait while').split(' '),
+    'then time times trap true type ulimit umask unalias unset until wait while'
+  ).split(' '),
 );
 
 /**

@@ -120,7 +120,13 @@ export class ProcessSpawner implements Spawner {
    * The handle of a started process; its exit comes from the reaper (spawn/children.ts). Its
    * private /tmp goes once nothing of it is left.
    */
-  private watch(pid: number, cg: ServiceCgroup | undefined, hooks: SpawnHooks, fences?: PreparedFences, unregister?: () => void): ProcessHandle {
+  private watch(
+    pid: number,
+    cg: ServiceCgroup | undefined,
+    hooks: SpawnHooks,
+    fences?: PreparedFences,
+    unregister?: () => void,
+  ): ProcessHandle {
     let gone = false;
     let left: number[] | undefined; // what the main process left behind in its cgroup
     watchExit(pid, (status) => {

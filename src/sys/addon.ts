@@ -153,10 +153,12 @@ export interface ReapOptions {
  * list exists: a host of other children must not lose their exit statuses to us.
  */
 export function reap(only: Int32Array | number[] | undefined, opts: ReapOptions = {}): Reaped[] {
-  return addon().reap(only ?? null, opts.procScan === true).map((r) => ({
-    pid: r.pid,
-    status: r.signo !== undefined ? { signal: signalName(r.signo) ?? `SIG${r.signo}` } : { code: r.code ?? 0 },
-  }));
+  return addon()
+    .reap(only ?? null, opts.procScan === true)
+    .map((r) => ({
+      pid: r.pid,
+      status: r.signo !== undefined ? { signal: signalName(r.signo) ?? `SIG${r.signo}` } : { code: r.code ?? 0 },
+    }));
 }
 
 /** SO_PEERCRED of a connected unix socket fd (from node: `(socket as any)._handle.fd`). */

@@ -22,8 +22,7 @@ function readTable(file: string): string[][] {
 /** A user by name or uid; a bare uid not in /etc/passwd is allowed (gid = uid, home = /). */
 export function lookupUser(user: string | number, passwd = '/etc/passwd'): UserInfo {
   const rows = readTable(passwd);
-  const row =
-    typeof user === 'number' ? rows.find((r) => Number(r[2]) === user) : rows.find((r) => r[0] === user);
+  const row = typeof user === 'number' ? rows.find((r) => Number(r[2]) === user) : rows.find((r) => r[0] === user);
   if (row) return { name: row[0]!, uid: Number(row[2]), gid: Number(row[3]), home: row[5] || '/' };
   if (typeof user === 'number') return { name: String(user), uid: user, gid: user, home: '/' };
   throw new Error(`unknown user "${user}" (not in ${passwd})`);

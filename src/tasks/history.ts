@@ -53,7 +53,14 @@ export function runExit(exit: Exit): RunExit {
 }
 
 /** Why: builds a record from epoch-ms times, so every writer formats times the same way. */
-export function runRecord(r: { start: number; end: number; exit: Exit; trigger: Trigger; result: RunRecord['result']; reason: string }): RunRecord {
+export function runRecord(r: {
+  start: number;
+  end: number;
+  exit: Exit;
+  trigger: Trigger;
+  result: RunRecord['result'];
+  reason: string;
+}): RunRecord {
   return {
     start: new Date(r.start).toISOString(),
     end: new Date(r.end).toISOString(),

@@ -116,8 +116,10 @@ export function parseSchedule(text: unknown, timezone?: unknown): ScheduleResult
     if (problem) return bad(problem, 'timezone');
   }
   const fields = expr.startsWith('@') ? 1 : expr === '' ? 0 : expr.split(' ').length;
-  if (!expr.startsWith('@') && fields !== 5) return bad(`expected ${FORMS}; got ${got(text)} (${fields} field${fields === 1 ? '' : 's'})`);
-  const spec: ScheduleSpec = timezone === undefined ? { kind: 'cron', expr } : { kind: 'cron', expr, timezone: timezone as string };
+  if (!expr.startsWith('@') && fields !== 5)
+    return bad(`expected ${FORMS}; got ${got(text)} (${fields} field${fields === 1 ? '' : 's'})`);
+  const spec: ScheduleSpec =
+    timezone === undefined ? { kind: 'cron', expr } : { kind: 'cron', expr, timezone: timezone as string };
   let schedule: Schedule;
   try {
     schedule = compileSchedule(spec);

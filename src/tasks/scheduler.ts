@@ -130,7 +130,13 @@ function planTask(t: TaskSpec, s: TaskState, now: number, out: TaskAction[]): nu
   const cron = t.schedule.spec.kind === 'cron';
   if (!run && s.queued !== null) {
     // the queued run starts; a due reached now is covered by it
-    start({ kind: 'start', name: t.name, trigger: s.queued, ...(reached ? { due: due.at } : {}), why: 'queued run: the previous run ended' });
+    start({
+      kind: 'start',
+      name: t.name,
+      trigger: s.queued,
+      ...(reached ? { due: due.at } : {}),
+      why: 'queued run: the previous run ended',
+    });
     if (cron) soonest(reached ? t.schedule.next(now) : (due?.at ?? null));
     return wake;
   }
@@ -145,13 +151,28 @@ function planTask(t: TaskSpec, s: TaskState, now: number, out: TaskAction[]): nu
   }
   const ago = `started ${formatDuration(now - run.start)} ago`;
   if (t.overlap === 'skip') {
-    out.push({ kind: 'skip', name: t.name, due: due.at, why: `skipped a scheduled run: the previous run (${ago}) is still running (overlap: skip)` });
+    out.push({
+      kind: 'skip',
+      name: t.name,
+      due: due.at,
+      why: `skipped a scheduled run: the previous run (${ago}) is still running (overlap: skip)`,
+    });
   } else if (s.queued !== null) {
-    out.push({ kind: 'skip', name: t.name, due: due.at, why: `skipped a scheduled run: one is already queued behind the running one (overlap: ${t.overlap})` });
+    out.push({
+      kind: 'skip',
+      name: t.name,
+      due: due.at,
+      why: `skipped a scheduled run: one is already queued behind the running one (overlap: ${t.overlap})`,
+    });
   } else if (t.overlap === 'replace' && !stopping) {
     out.push({ kind: 'replace', name: t.name, due: due.at, why: `replaced by a scheduled run (overlap: replace; it ${ago})` });
   } else {
-    out.push({ kind: 'queue', name: t.name, due: due.at, why: `queued a scheduled run: the previous run (${ago}) is ${stopping ? 'stopping' : 'still running'} (overlap: ${t.overlap})` });
+    out.push({
+      kind: 'queue',
+      name: t.name,
+      due: due.at,
+      why: `queued a scheduled run: the previous run (${ago}) is ${stopping ? 'stopping' : 'still running'} (overlap: ${t.overlap})`,
+    });
   }
   return wake;
 }

@@ -43,8 +43,7 @@ describe('cgroup mount discovery (pure)', () => {
   });
 
   it('unescapes mount points and prefers the mount that shows the whole hierarchy', () => {
-    const text =
-      '50 1 0:40 /sub /mnt/a\\040b rw - cgroup2 cgroup2 rw\n' + '51 1 0:40 / /mnt/whole rw - cgroup2 cgroup2 rw\n';
+    const text = '50 1 0:40 /sub /mnt/a\\040b rw - cgroup2 cgroup2 rw\n' + '51 1 0:40 / /mnt/whole rw - cgroup2 cgroup2 rw\n';
     expect(parseCgroup2Mounts(text)).toEqual([
       { root: '/sub', mountPoint: '/mnt/a b' },
       { root: '/', mountPoint: '/mnt/whole' },
@@ -89,7 +88,13 @@ if (skipReason) console.log(`skip: cgroup tree tests: ${skipReason}`);
 describe('CgroupTree.open without write access', () => {
   it('returns one clear warning line and no tree', () => {
     const fixture = fileURLToPath(new URL('../spawn/fixtures/', import.meta.url));
-    const node = [process.execPath, '--import', join(fixture, 'ts-register.mjs'), join(fixture, 'open-tree.ts'), `tend-test-ro-${process.pid}`];
+    const node = [
+      process.execPath,
+      '--import',
+      join(fixture, 'ts-register.mjs'),
+      join(fixture, 'open-tree.ts'),
+      `tend-test-ro-${process.pid}`,
+    ];
     const asOther = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
     if (!asOther && skipReason === undefined) {
       console.log('skip: needs root and setpriv to run unprivileged');
@@ -100,7 +105,9 @@ describe('CgroupTree.open without write access', () => {
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { root?: string; warning?: string };
     expect(out.root).toBeUndefined();
-    expect(out.warning).toMatch(/^cgroup v2 .*(not writable|not mounted|does not).*; services are tracked by process group instead/);
+    expect(out.warning).toMatch(
+      /^cgroup v2 .*(not writable|not mounted|does not).*; services are tracked by process group instead/,
+    );
     expect(out.warning).not.toContain('\n');
   });
 });
@@ -121,7 +128,6 @@ function cgroupSkipReason(): string | undefined {
     return `cgroup v2 not writable here (${(err as Error).message})`;
   }
 }
-
 
 async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -191,8 +197,18 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
   function run(cg: ServiceCgroup | undefined, argv: string[], o: Setup = {}, out?: { stdout: string; stderr: string }): Started {
     const stdio = openPipes();
     const { fresh = cg?.fresh ?? false, ...ids } = o;
-    const pid = launch({ argv, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio, cgroup: cg && { procsFile: cg.procsFile, fresh }, ...ids });
-    const started: Started = { pid, exited: new Promise((resolve) => watchExit(pid, (s) => resolve((started.exit = s)))), ended: undefined! };
+    const pid = launch({
+      argv,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      stdio,
+      cgroup: cg && { procsFile: cg.procsFile, fresh },
+      ...ids,
+    });
+    const started: Started = {
+      pid,
+      exited: new Promise((resolve) => watchExit(pid, (s) => resolve((started.exit = s)))),
+      ended: undefined!,
+    };
     started.ended = new Promise((resolve) =>
       stdio.attach({
         write: (stream, chunk) => {
@@ -208,7 +224,11 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
   }
 
   /** Runs argv to its end: its exit code and output. */
-  async function runToEnd(cg: ServiceCgroup | undefined, argv: string[], o: Setup = {}): Promise<{ status: number | undefined; stdout: string; stderr: string }> {
+  async function runToEnd(
+    cg: ServiceCgroup | undefined,
+    argv: string[],
+    o: Setup = {},
+  ): Promise<{ status: number | undefined; stdout: string; stderr: string }> {
     const out = { stdout: '', stderr: '' };
     const r = run(cg, argv, o, out);
     const exit = await within(r.exited, `${argv.join(' ')} to exit`);
@@ -287,7 +307,11 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     it(`${variant}: sets nofile and umask before exec, in the cgroup`, async () => {
       const tree = openTree();
       const cg = service(tree, 'lim');
-      const r = await runToEnd(cg, ['/bin/sh', '-c', 'ulimit -n; umask; cat /proc/self/cgroup'], { fresh, nofile: 1234, umask: 0o027 });
+      const r = await runToEnd(cg, ['/bin/sh', '-c', 'ulimit -n; umask; cat /proc/self/cgroup'], {
+        fresh,
+        nofile: 1234,
+        umask: 0o027,
+      });
       expect(r.stderr).toBe('');
       const [nofile, umask, ...cgroupLines] = r.stdout.trim().split('\n');
       expect(nofile).toBe('1234');
@@ -365,7 +389,10 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
       if (tree.controllers.has(controller)) {
         expect(readFileSync(join(cg.path, file), 'utf8').trim()).toBe(value);
       } else {
-        expect(warnings.some((w) => warning.test(w)), `warning for ${controller} in ${JSON.stringify(warnings)}`).toBe(true);
+        expect(
+          warnings.some((w) => warning.test(w)),
+          `warning for ${controller} in ${JSON.stringify(warnings)}`,
+        ).toBe(true);
         warned++;
       }
     }

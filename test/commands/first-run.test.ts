@@ -58,7 +58,9 @@ describe('noConfigMessage', () => {
           'tend: to begin, `tend init` writes a commented starter config\n' +
           "tend: or `tend init --from Procfile` turns this folder's Procfile into one\n",
       );
-      expect(noConfigMessage(join(dir, 'deploy/t.yaml'), 'flag', dir)).toMatch(/looked for .*deploy\/t\.yaml \(given by -c\)\n.*`tend init -c deploy\/t\.yaml`/);
+      expect(noConfigMessage(join(dir, 'deploy/t.yaml'), 'flag', dir)).toMatch(
+        /looked for .*deploy\/t\.yaml \(given by -c\)\n.*`tend init -c deploy\/t\.yaml`/,
+      );
       expect(noConfigMessage('/etc/t.yaml', 'env', dir)).toMatch(/looked for \/etc\/t\.yaml \(from \$TEND_CONFIG\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -73,7 +75,15 @@ describe('stoppingMessage', () => {
     pid,
   });
   it('names what shutdown waits for, four at most, and that a second Ctrl-C kills', () => {
-    const all = [inst('web', 'running', 10), inst('db', 'starting', 11), inst('w.1', 'stopping', 12), inst('w.2', 'running', 13), inst('w.3', 'running', 14), inst('job', 'completed', null), inst('x', 'stopped', null)];
+    const all = [
+      inst('web', 'running', 10),
+      inst('db', 'starting', 11),
+      inst('w.1', 'stopping', 12),
+      inst('w.2', 'running', 13),
+      inst('w.3', 'running', 14),
+      inst('job', 'completed', null),
+      inst('x', 'stopped', null),
+    ];
     expect(stoppingMessage(all)).toBe('tend: stopping 5 services (web, db, w.1, w.2, ...); Ctrl-C again to kill them');
     expect(stoppingMessage(all.slice(0, 1))).toBe('tend: stopping 1 service (web); Ctrl-C again to kill it');
     expect(stoppingMessage(all.slice(5))).toBe('tend: nothing to stop; exiting');
@@ -90,7 +100,14 @@ describe('the completion table', () => {
     const logs = t.find((c) => c.name === 'logs')!;
     expect(logs.args).toEqual(['service']);
     expect(logs.repeat).toBe(true);
-    expect(logs.valueFlags).toEqual(expect.arrayContaining([['-n', 'number'], ['--lines', 'number'], ['-c', 'file'], ['--socket', 'path']]));
+    expect(logs.valueFlags).toEqual(
+      expect.arrayContaining([
+        ['-n', 'number'],
+        ['--lines', 'number'],
+        ['-c', 'file'],
+        ['--socket', 'path'],
+      ]),
+    );
     expect(logs.flags).toEqual(expect.arrayContaining(['-f', '--follow', '-h', '--help']));
     expect(t.find((c) => c.name === 'completion')!.args).toEqual(['choice:bash,zsh,fish']);
     expect(t.find((c) => c.name === 'init')!.valueFlags).toEqual(expect.arrayContaining([['--from', 'file']]));

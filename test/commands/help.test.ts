@@ -30,7 +30,7 @@ describe('helpText (the shell)', () => {
         '      --json         one JSON object a line: {ts, instance, stream, line}',
         '  -h, --help         show this help',
         '',
-        'Lines of several instances are prefixed with the name; stderr lines are marked err. Lines rotated away past logs.keep are said to be gone, on stderr. The files are read by tend logs itself: it works with no daemon running (the config\'s log_dir). NAME may be all, or a replica set name for all of its instances.',
+        "Lines of several instances are prefixed with the name; stderr lines are marked err. Lines rotated away past logs.keep are said to be gone, on stderr. The files are read by tend logs itself: it works with no daemon running (the config's log_dir). NAME may be all, or a replica set name for all of its instances.",
         '',
         'examples:',
         '  logs web -n 20',
@@ -49,7 +49,11 @@ describe('helpText (the shell)', () => {
       '\n  events [NAME...]    the journal: every action and exit,\n                      with time and reason',
     );
     expect(helpText(SHELL_COMMANDS, undefined, 30)).toContain('\n  why NAME\n      explain why a service is\n');
-    expect(helpText(SHELL_COMMANDS, 'events', 40).split('\n').every((l) => l.length <= 40)).toBe(true);
+    expect(
+      helpText(SHELL_COMMANDS, 'events', 40)
+        .split('\n')
+        .every((l) => l.length <= 40),
+    ).toBe(true);
   });
   it('wrapWords breaks at spaces and keeps an over-long word whole', () => {
     expect(wrapWords('aa bb cc', 5)).toEqual(['aa bb', 'cc']);
@@ -71,7 +75,9 @@ describe('the CLI help', () => {
   it('a command page shows -c and --socket where the CLI takes them', () => {
     const text = commandHelp(logs, 'cli', 80);
     // the usage wraps between flag groups
-    expect(text).toMatch(/^usage: tend logs NAME\.\.\. \[-n N\] \[-f\] \[--since T\] \[--until T\] \[--grep RE\]\n {4}\[-i\] \[-t\] \[--json\]\n/);
+    expect(text).toMatch(
+      /^usage: tend logs NAME\.\.\. \[-n N\] \[-f\] \[--since T\] \[--until T\] \[--grep RE\]\n {4}\[-i\] \[-t\] \[--json\]\n/,
+    );
     expect(text).toContain('\n  -c, --config FILE  find the socket through this config');
     expect(text).toContain('\n      --socket PATH  ');
     expect(text).toContain('\nexamples:\n  tend logs web -n 20\n  tend logs all -f');

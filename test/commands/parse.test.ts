@@ -16,7 +16,7 @@ const usage = (f: () => unknown) => {
 };
 
 describe('parseWords', () => {
-  it('reads the command\'s flags in every spelling, values joined or apart', () => {
+  it("reads the command's flags in every spelling, values joined or apart", () => {
     expect(parseWords(cmd('logs'), ['web', '-n', '5', '--follow', '--json'])).toEqual({
       positionals: ['web'],
       flags: { lines: '5', follow: true, json: true },
@@ -55,7 +55,11 @@ describe('argument counts', () => {
 
 describe('buildRequest', () => {
   it('builds each request from the words', () => {
-    expect(buildRequest(cmd('start'), ['web', '--timeout', '2m'])!.args).toEqual({ names: ['web'], timeout: 120_000, wait: true });
+    expect(buildRequest(cmd('start'), ['web', '--timeout', '2m'])!.args).toEqual({
+      names: ['web'],
+      timeout: 120_000,
+      wait: true,
+    });
     expect(buildRequest(cmd('stop'), ['all', '--no-wait'])!.args).toEqual({ names: ['all'], timeout: undefined, wait: false });
     expect(buildRequest(cmd('signal'), ['web', 'HUP'])!.args).toEqual({ names: ['web'], signal: 'HUP' });
     expect(buildRequest(cmd('reload'), ['--dry-run'])!.args).toEqual({ dry_run: true });
@@ -77,14 +81,20 @@ describe('buildRequest', () => {
   });
   it('checks values', () => {
     expect(usage(() => buildRequest(cmd('logs'), ['web', '-n', 'x']))).toBe('-n: expected a whole number; got "x"');
-    expect(usage(() => buildRequest(cmd('logs'), ['web', '--since', 'soon']))).toMatch(/^--since: "soon" is not a time: give a duration/);
-    expect(usage(() => buildRequest(cmd('logs'), ['web', '-f', '--until', '1h']))).toBe('--until and -f do not go together (a followed log has no end)');
+    expect(usage(() => buildRequest(cmd('logs'), ['web', '--since', 'soon']))).toMatch(
+      /^--since: "soon" is not a time: give a duration/,
+    );
+    expect(usage(() => buildRequest(cmd('logs'), ['web', '-f', '--until', '1h']))).toBe(
+      '--until and -f do not go together (a followed log has no end)',
+    );
     expect(usage(() => buildRequest(cmd('logs'), ['web', '-i']))).toBe('-i goes with --grep RE');
     expect(usage(() => buildRequest(cmd('start'), ['web', '--timeout', 'soon']))).toBe(
       '--timeout: expected a duration like 30s or 2m; got "soon"',
     );
   });
   it('parseTimeout', () => {
-    expect([parseTimeout('250ms'), parseTimeout('10'), parseTimeout('1.5s'), parseTimeout('1h')]).toEqual([250, 10_000, 1500, 3_600_000]);
+    expect([parseTimeout('250ms'), parseTimeout('10'), parseTimeout('1.5s'), parseTimeout('1h')]).toEqual([
+      250, 10_000, 1500, 3_600_000,
+    ]);
   });
 });

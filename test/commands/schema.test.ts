@@ -30,9 +30,9 @@ describe('request schemas', () => {
   });
 });
 
-describe('at the daemon\'s edge', () => {
+describe("at the daemon's edge", () => {
   const fx = useServer();
-  it('the connection checks each request with its command\'s schema before any handler runs', async () => {
+  it("the connection checks each request with its command's schema before any handler runs", async () => {
     let called = 0;
     await fx.serve({ commands: COMMAND_TABLE, handle: async () => ((called += 1), { ok: true }) });
     const c = await fx.client();
@@ -40,7 +40,9 @@ describe('at the daemon\'s edge', () => {
     expect([bad.code, bad.message]).toEqual(['bad_request', 'logs: bad request: args.names: expected a list of service names']);
     const unknown = await rejection(c.request('frobnicate' as never));
     expect(unknown.code).toBe('unknown_command');
-    expect(unknown.message).toMatch(/^unknown command "frobnicate" \(known: approve, disable, enable, events, history, logs, ping, reject, reload, restart, run, shutdown, signal, start, status, stop, wait, why\)$/);
+    expect(unknown.message).toMatch(
+      /^unknown command "frobnicate" \(known: approve, disable, enable, events, history, logs, ping, reject, reload, restart, run, shutdown, signal, start, status, stop, wait, why\)$/,
+    );
     expect(called).toBe(0);
     expect(await c.request('status', {})).toEqual({ ok: true });
     expect(called).toBe(1);

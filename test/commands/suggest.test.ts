@@ -6,8 +6,14 @@ const names = SHELL_COMMANDS.map((c) => c.name);
 
 describe('editDistance', () => {
   it.each([
-    ['', '', 0], ['a', '', 1], ['', 'abc', 3], ['status', 'status', 0],
-    ['stauts', 'status', 1], ['strat', 'start', 1], ['stat', 'start', 1], ['kitten', 'sitting', 3],
+    ['', '', 0],
+    ['a', '', 1],
+    ['', 'abc', 3],
+    ['status', 'status', 0],
+    ['stauts', 'status', 1],
+    ['strat', 'start', 1],
+    ['stat', 'start', 1],
+    ['kitten', 'sitting', 3],
   ])('%s ~ %s = %i', (a, b, d) => {
     expect(editDistance(a, b)).toBe(d);
     expect(editDistance(b, a)).toBe(d);
@@ -16,8 +22,15 @@ describe('editDistance', () => {
 
 describe('suggest', () => {
   it.each([
-    ['stauts', 'status'], ['strat', 'start'], ['restrat', 'restart'], ['lgos', 'logs'],
-    ['evnets', 'events'], ['relaod', 'reload'], ['STATUS', 'status'], ['shut', 'shutdown'], ['ex', 'exit'],
+    ['stauts', 'status'],
+    ['strat', 'start'],
+    ['restrat', 'restart'],
+    ['lgos', 'logs'],
+    ['evnets', 'events'],
+    ['relaod', 'reload'],
+    ['STATUS', 'status'],
+    ['shut', 'shutdown'],
+    ['ex', 'exit'],
   ])('%s -> %s', (typo, want) => {
     expect(suggest(typo, names)).toBe(want);
   });

@@ -26,7 +26,9 @@ const shown = (dir: string, list: { line: number; col: number; path: string; mes
 
 describe('checkSpec', () => {
   it('a good config: the spec, no problem, no warning, and the counts', () => {
-    const { file } = setup(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', '    replicas: 3', '  db:', '    command: sleep 1'));
+    const { file } = setup(
+      yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', '    replicas: 3', '  db:', '    command: sleep 1'),
+    );
     const r = checkSpec(file);
     expect([r.problems, r.warnings, r.services, r.instances]).toEqual([[], [], 2, 4]);
     expect(r.spec!.services.map((s) => s.name)).toEqual(['web', 'db']);
@@ -48,7 +50,9 @@ describe('checkSpec', () => {
       services: 0,
       instances: 0,
     });
-    expect(checkSpec(join(file, '..', 'missing.yaml')).problems[0]!.message).toBe('cannot read config: no such file or directory');
+    expect(checkSpec(join(file, '..', 'missing.yaml')).problems[0]!.message).toBe(
+      'cannot read config: no such file or directory',
+    );
   });
 
   it('warns of programs that would not run, cwds that do not exist, unknown users and groups', () => {
@@ -89,8 +93,8 @@ describe('checkSpec', () => {
       '14:25: services.e.readiness.exec[0]: program "./bin/data" is not executable',
       '17:11: services.f.user: user "no-such-user-x" does not exist on this machine (not in /etc/passwd)',
       '18:12: services.f.group: group "no-such-group-x" does not exist on this machine (not in /etc/group)',
-      "20:14: services.g.command: program \"x\" is not found on the service's PATH",
-      "22:23: services.g.liveness.exec: program \"missing-probe-tool\" is not found on the service's PATH",
+      '20:14: services.g.command: program "x" is not found on the service\'s PATH',
+      '22:23: services.g.liveness.exec: program "missing-probe-tool" is not found on the service\'s PATH',
     ]);
   });
 
@@ -99,7 +103,9 @@ describe('checkSpec', () => {
     expect(checkSpec(file, { env: { PATH: '/usr/bin:/bin' } }).warnings).toEqual([]);
     const other = setup(yaml('services:', '  e:', '    command: [tool]'));
     expect(checkSpec(other.file, { env: { PATH: `/nowhere:${join(other.dir, 'bin')}` } }).warnings).toEqual([]);
-    expect(checkSpec(other.file, { env: { PATH: '/nowhere' } }).warnings.map((w) => w.message)).toEqual(['program "tool" is not found on PATH']);
+    expect(checkSpec(other.file, { env: { PATH: '/nowhere' } }).warnings.map((w) => w.message)).toEqual([
+      'program "tool" is not found on PATH',
+    ]);
   });
 
   it('a program found but not executable says where; a directory is not a program', () => {

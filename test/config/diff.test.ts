@@ -83,7 +83,13 @@ describe('processHash', () => {
 describe('changedFields', () => {
   test('names each differing field, env and limits per key', () => {
     const a = one('command: x', 'env: { PORT: "1", KEEP: k, GONE: g }', 'limits: { memory: 1M }', 'tty: false');
-    const b = one('command: y', 'env: { PORT: "2", KEEP: k, NEW: n }', 'limits: { memory: 2M, pids: 3 }', 'tty: true', 'stop_signal: INT');
+    const b = one(
+      'command: y',
+      'env: { PORT: "2", KEEP: k, NEW: n }',
+      'limits: { memory: 2M, pids: 3 }',
+      'tty: true',
+      'stop_signal: INT',
+    );
     expect(changedFields(a, b)).toEqual(['command', 'env.GONE', 'env.NEW', 'env.PORT', 'tty', 'limits.memory', 'limits.pids']);
   });
 

@@ -12,13 +12,7 @@ describe('parseEnvFile', () => {
 
   test('quotes are stripped; double quotes take escapes, single quotes are literal', () => {
     const { vars, problems } = parseEnvFile(
-      [
-        'D="a b\\nc\\t\\"q\\" \\\\"',
-        "S='x \\n y # not a comment'",
-        'H="v" # trailing comment',
-        'E=""',
-        'P="$HOME"',
-      ].join('\n'),
+      ['D="a b\\nc\\t\\"q\\" \\\\"', "S='x \\n y # not a comment'", 'H="v" # trailing comment', 'E=""', 'P="$HOME"'].join('\n'),
     );
     expect(problems).toEqual([]);
     expect(vars).toEqual({ D: 'a b\nc\t"q" \\', S: 'x \\n y # not a comment', H: 'v', E: '', P: '$HOME' });

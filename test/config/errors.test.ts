@@ -205,11 +205,25 @@ describe('config errors: exact file:line:col: path: message', () => {
       'tend.yaml:4:15: services.web.liveness: notify is a readiness form only; for liveness use watchdog: DURATION (WATCHDOG=1 pings)',
       'tend.yaml:5:15: services.web.watchdog: expected a duration > 0; got "0s"',
     ]);
-    expect(errorsOf(yaml('settings:', '  http: nohost', '  notify_socket: "@"', 'services:', '  web:', '    command: x'))).toEqual([
+    expect(
+      errorsOf(yaml('settings:', '  http: nohost', '  notify_socket: "@"', 'services:', '  web:', '    command: x')),
+    ).toEqual([
       'tend.yaml:2:9: settings.http: expected host:port, e.g. 127.0.0.1:5432; got "nohost"',
       'tend.yaml:3:18: settings.notify_socket: expected a socket path, or @name for an abstract socket; got "@"',
     ]);
-    const spec = parseSpec(yaml('settings:', '  http: 127.0.0.1:9100', '  notify_socket: n.sock', 'services:', '  web:', '    command: x', '    readiness: notify', '    watchdog: 2s'), '/srv/tend.yaml');
+    const spec = parseSpec(
+      yaml(
+        'settings:',
+        '  http: 127.0.0.1:9100',
+        '  notify_socket: n.sock',
+        'services:',
+        '  web:',
+        '    command: x',
+        '    readiness: notify',
+        '    watchdog: 2s',
+      ),
+      '/srv/tend.yaml',
+    );
     expect(spec.settings.http).toEqual({ host: '127.0.0.1', port: 9100 });
     expect(spec.settings.notifySocket).toBe('/srv/n.sock');
     expect([spec.services[0]!.readiness?.check, spec.services[0]!.watchdog]).toEqual([{ kind: 'notify' }, 2000]);

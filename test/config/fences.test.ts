@@ -16,7 +16,7 @@ const svc = (...lines: string[]): ServiceSpec => parseSpec(web(...lines), '/srv/
 const inst = (...lines: string[]): InstanceSpec => expandInstances(parseSpec(web(...lines), '/srv/app/tend.yaml'))[0]!;
 
 describe('fence keys', () => {
-  it('are read into the service\'s fences, sizes and names made canonical', () => {
+  it("are read into the service's fences, sizes and names made canonical", () => {
     const s = svc(
       'rlimits: { core: 0, nofile: { soft: 1024, hard: 4096 }, as: 512M, cpu: unlimited, stack: { soft: 8M, hard: unlimited } }',
       'clean_env: true',
@@ -110,7 +110,9 @@ describe('fence keys', () => {
     expect(errorsOf(web('user: www', 'user_namespace: true'))).toEqual([
       "tend.yaml:4:11: services.web.user: user cannot go with user_namespace: the service runs as root inside its user namespace (tend's own user outside)",
     ]);
-    expect(errorsOf(web('group: 5', 'user_namespace: true'))[0]).toMatch(/services\.web\.group: group cannot go with user_namespace/);
+    expect(errorsOf(web('group: 5', 'user_namespace: true'))[0]).toMatch(
+      /services\.web\.group: group cannot go with user_namespace/,
+    );
     expect(errorsOf(web('limits: { nofile: 10 }', 'rlimits: { nofile: 20 }'))).toEqual([
       'tend.yaml:5:24: services.web.rlimits.nofile: limits.nofile is set too; set one of them',
     ]);
@@ -135,8 +137,14 @@ describe('the fences as status and why show them', () => {
     expect(fencesJson(undefined)).toBeUndefined();
   });
 
-  it('why: one line in the README\'s order', () => {
-    const f = svc('network: none', 'rlimits: { nofile: { soft: 10, hard: 20 }, cpu: unlimited }', 'clean_env: true', 'capabilities: []', 'nice: 3').fences;
+  it("why: one line in the README's order", () => {
+    const f = svc(
+      'network: none',
+      'rlimits: { nofile: { soft: 10, hard: 20 }, cpu: unlimited }',
+      'clean_env: true',
+      'capabilities: []',
+      'nice: 3',
+    ).fences;
     expect(describeFences(f)).toBe('rlimits nofile=10:20 cpu=unlimited, clean_env, capabilities (none), nice 3, network none');
   });
 });
@@ -176,15 +184,29 @@ describe('tend check: fences on this machine', () => {
   });
 
   it('with user_namespace, the namespaces need no root', () => {
-    expect(warnings(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', '    user_namespace: true', '    private_tmp: true', '    private_pids: true'), 1000)).toEqual([]);
+    expect(
+      warnings(
+        yaml(
+          'services:',
+          '  web:',
+          '    command: [sh, -c, "exit 0"]',
+          '    user_namespace: true',
+          '    private_tmp: true',
+          '    private_pids: true',
+        ),
+        1000,
+      ),
+    ).toEqual([]);
   });
 
-  it('a hard limit above tend\'s own needs root; a missing root_dir is said for anyone', () => {
+  it("a hard limit above tend's own needs root; a missing root_dir is said for anyone", () => {
     const own = ownHardLimits();
     const nofile = own.get('nofile');
     expect(nofile === null || (typeof nofile === 'number' && nofile > 0)).toBe(true);
     if (typeof nofile === 'number') {
-      expect(warnings(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', `    rlimits: { nofile: ${nofile + 1} }`), 1000)).toEqual([
+      expect(
+        warnings(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', `    rlimits: { nofile: ${nofile + 1} }`), 1000),
+      ).toEqual([
         `4:24: services.web.rlimits.nofile: rlimits.nofile needs root: its hard limit ${nofile + 1} is over tend's own (${nofile})`,
       ]);
     }

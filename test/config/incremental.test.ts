@@ -146,7 +146,15 @@ describe('parseSpec incremental', () => {
 
   it('a file with anchors is parsed whole, and right', () => {
     const dir = tmpDir({ 'db.env': 'A=1\n' });
-    const anchored = yaml('services:', '  a: &c', '    command: sleep 1', '    restart: always', '  b:', '    <<: *c', '    env: { B: "1" }');
+    const anchored = yaml(
+      'services:',
+      '  a: &c',
+      '    command: sleep 1',
+      '    restart: always',
+      '  b:',
+      '    <<: *c',
+      '    env: { B: "1" }',
+    );
     const { fast, full, how } = both(dir, BASE, anchored);
     expect(how).toBe('full');
     expect(fast).toEqual(full);

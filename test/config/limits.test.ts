@@ -5,7 +5,14 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpec, parseSpec } from '../../src/config/index.js';
-import { MAX_ARG_BYTES, MAX_CONFIG_BYTES, MAX_ENV_ENTRIES, MAX_INSTANCES, MAX_SERVICES, MAX_TIMER_MS } from '../../src/config/limits.js';
+import {
+  MAX_ARG_BYTES,
+  MAX_CONFIG_BYTES,
+  MAX_ENV_ENTRIES,
+  MAX_INSTANCES,
+  MAX_SERVICES,
+  MAX_TIMER_MS,
+} from '../../src/config/limits.js';
 import type { ConfigError } from '../../src/core/errors.js';
 import { errorsOf, tmpDir, yaml } from './helpers.js';
 
@@ -51,7 +58,9 @@ describe('counts', () => {
 
   it(`more than ${MAX_SERVICES} services`, () => {
     expect(parseSpec(services(MAX_SERVICES), 't.yaml', { incremental: false }).services).toHaveLength(MAX_SERVICES);
-    expect(errorsOf(services(MAX_SERVICES + 1))).toEqual([`tend.yaml:1:1: services: ${MAX_SERVICES + 1} services, over the limit of ${MAX_SERVICES}`]);
+    expect(errorsOf(services(MAX_SERVICES + 1))).toEqual([
+      `tend.yaml:1:1: services: ${MAX_SERVICES + 1} services, over the limit of ${MAX_SERVICES}`,
+    ]);
   });
 
   it(`more than ${MAX_INSTANCES} instances, in one service or in all`, () => {
@@ -78,7 +87,9 @@ describe('counts', () => {
     const long = 'x'.repeat(MAX_ARG_BYTES);
     const dir = tmpDir({ 'big.env': `BIG=${'y'.repeat(MAX_ARG_BYTES)}\n` });
     const file = join(dir, 'tend.yaml');
-    expect(() => parseSpec(yaml('services:', '  web:', `    command: [echo, ${long}]`, `    env: { A: ${long.slice(2)} }`), file)).not.toThrow();
+    expect(() =>
+      parseSpec(yaml('services:', '  web:', `    command: [echo, ${long}]`, `    env: { A: ${long.slice(2)} }`), file),
+    ).not.toThrow();
     const lines = (() => {
       try {
         parseSpec(
@@ -118,8 +129,14 @@ describe('durations a timer waits for', () => {
     ['stop_timeout: 30000h', '4:19: services.web.stop_timeout'],
   ])('%s', (line, where) => {
     const lines = errorsOf(web(line));
-    if (where === '') expect(lines[0]).toMatch(/expected a duration like/); // no `d` unit
-    else expect(lines[0]).toMatch(new RegExp(`^tend\\.yaml:${where.replace(/\./g, '\\.')}: expected a duration of at most 24 days \\(576h\\), the longest a timer waits; got `));
+    if (where === '')
+      expect(lines[0]).toMatch(/expected a duration like/); // no `d` unit
+    else
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^tend\\.yaml:${where.replace(/\./g, '\\.')}: expected a duration of at most 24 days \\(576h\\), the longest a timer waits; got `,
+        ),
+      );
   });
 
   it('24 days is accepted; start_limit.interval (not a timer) may be longer; settings.shutdown_timeout is one', () => {

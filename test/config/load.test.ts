@@ -174,12 +174,18 @@ describe('parseSpec', () => {
   });
 
   test('services keep the file order, integer-like names included', () => {
-    const spec = parseSpec(yaml('services:', '  b: { command: x }', '  "2": { command: x }', '  a: { command: x }', '  1: { command: x }'), '/x/t.yaml');
+    const spec = parseSpec(
+      yaml('services:', '  b: { command: x }', '  "2": { command: x }', '  a: { command: x }', '  1: { command: x }'),
+      '/x/t.yaml',
+    );
     expect(spec.services.map((s) => s.name)).toEqual(['b', '2', 'a', '1']);
   });
 
   test('healthy on a dependency without a readiness probe is allowed', () => {
-    const spec = parseSpec(yaml('services:', '  a: { command: x }', '  b: { command: y, depends_on: { a: healthy } }'), '/x/t.yaml');
+    const spec = parseSpec(
+      yaml('services:', '  a: { command: x }', '  b: { command: y, depends_on: { a: healthy } }'),
+      '/x/t.yaml',
+    );
     expect(spec.services[1]!.dependsOn).toEqual({ a: 'healthy' });
   });
 

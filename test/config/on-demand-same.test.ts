@@ -75,7 +75,9 @@ describe('the parser bundle reads configs as load.ts does', () => {
       'nul.yaml': yaml('services:', '  api:', '    command: "a\\0b"'),
     });
     for (const f of ['tend.yaml', 'unset.yaml', 'cycle.yaml', 'nul.yaml']) same(join(dir, f));
-    expect(outcome(() => bundled.loadSpecWith(join(dir, 'unset.yaml'), bundled.createParseMemory()))).toMatchObject({ configError: true });
+    expect(outcome(() => bundled.loadSpecWith(join(dir, 'unset.yaml'), bundled.createParseMemory()))).toMatchObject({
+      configError: true,
+    });
   });
 
   it('bad configs: the same located problems, as tend ConfigErrors', () => {

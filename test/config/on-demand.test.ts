@@ -55,13 +55,16 @@ describe('the config parser on demand', () => {
     const file = write('bad.yaml', 'services:\n  web:\n    command: sleep 1\n    restart: alway\n');
     const e = await loadSpecOnDemand(file, { bundle: BUNDLE }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ConfigError);
-    expect((e as ConfigError).message).toMatch(/bad\.yaml:4:14: services\.web\.restart: expected one of always, on-failure, never; got "alway"/);
+    expect((e as ConfigError).message).toMatch(
+      /bad\.yaml:4:14: services\.web\.restart: expected one of always, on-failure, never; got "alway"/,
+    );
     const missing = await loadSpecOnDemand(join(dir, 'nope.yaml'), { bundle: BUNDLE }).catch((x: unknown) => x);
     expect((missing as ConfigError).message).toMatch(/nope\.yaml: cannot read config: no such file or directory/);
   });
 
   it('keeps what makes the next parse incremental across loads, and sees every edit', async () => {
-    const body = (cmd: string) => `services:\n${Array.from({ length: 30 }, (_, i) => `  s${i}:\n    command: ${i === 7 ? cmd : 'sleep 1'}\n`).join('')}`;
+    const body = (cmd: string) =>
+      `services:\n${Array.from({ length: 30 }, (_, i) => `  s${i}:\n    command: ${i === 7 ? cmd : 'sleep 1'}\n`).join('')}`;
     const file = write('many.yaml', body('sleep 7'));
     const first = await loadSpecOnDemand(file, { bundle: BUNDLE });
     write('many.yaml', body('sleep 8'));
@@ -103,7 +106,13 @@ describe('the config parser on demand', () => {
       const e = await loadSpecOnDemand(file, inWorker).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(ConfigError);
       expect((e as ConfigError).problems).toEqual([
-        { file, line: 4, col: 14, path: 'services.web.restart', message: 'expected one of always, on-failure, never; got "alway" (did you mean "always"?)' },
+        {
+          file,
+          line: 4,
+          col: 14,
+          path: 'services.web.restart',
+          message: 'expected one of always, on-failure, never; got "alway" (did you mean "always"?)',
+        },
       ]);
     });
 
@@ -112,7 +121,9 @@ describe('the config parser on demand', () => {
       const dies = write('dies.mjs', 'process.exit(3);\n');
       const e = await loadSpecOnDemand(file, { ...inWorker, worker: dies }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(ConfigError);
-      expect((e as ConfigError).message).toBe(`${file}: cannot parse the config: the parser ended (exit code 3) without an answer`);
+      expect((e as ConfigError).message).toBe(
+        `${file}: cannot parse the config: the parser ended (exit code 3) without an answer`,
+      );
       const throws = write('throws.mjs', 'throw new Error("boom");\n');
       const e2 = await loadSpecOnDemand(file, { ...inWorker, worker: throws }).catch((x: unknown) => x);
       expect((e2 as ConfigError).message).toBe(`${file}: cannot parse the config: boom`);

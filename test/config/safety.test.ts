@@ -25,7 +25,9 @@ describe('a NUL in a value is refused, located', () => {
   });
 
   it('settings too', () => {
-    expect(errorsOf(yaml('settings: { socket: "s\\0" }', 'services: { a: { command: x } }'))).toEqual([`tend.yaml:1:21: settings.socket: ${NUL}`]);
+    expect(errorsOf(yaml('settings: { socket: "s\\0" }', 'services: { a: { command: x } }'))).toEqual([
+      `tend.yaml:1:21: settings.socket: ${NUL}`,
+    ]);
   });
 
   it('a NUL in an env file is reported at its line', () => {
@@ -41,7 +43,9 @@ describe('a NUL in a value is refused, located', () => {
     const file = join(dir, 'tend.yaml');
     const good = yaml('services:', '  web:', '    command: x', '  db:', '    command: y');
     parseSpec(good, file, { incremental: false });
-    expect(() => parseSpec(good.replace('command: y', 'command: "y\\0"'), file)).toThrow(`${file}:5:14: services.db.command: ${NUL}`);
+    expect(() => parseSpec(good.replace('command: y', 'command: "y\\0"'), file)).toThrow(
+      `${file}:5:14: services.db.command: ${NUL}`,
+    );
     expect(lastParse.how).toBe('full');
   });
 });
@@ -106,7 +110,11 @@ describe('names that Object.prototype also has', () => {
     const after = parseSpec(edited, file);
     expect(lastParse.how).toBe('incremental');
     expect(after).toEqual(parseSpec(edited, file, { incremental: false }));
-    expect(diffSpecs(before, after)).toMatchObject({ added: [], removed: [], changed: [{ id: 'hasownproperty', fields: ['command'] }] });
+    expect(diffSpecs(before, after)).toMatchObject({
+      added: [],
+      removed: [],
+      changed: [{ id: 'hasownproperty', fields: ['command'] }],
+    });
 
     const without = yaml('services:', '  hasownproperty:', '    command: y');
     const plan = diffSpecs(before, parseSpec(without, file));
@@ -124,7 +132,11 @@ describe('names that Object.prototype also has', () => {
   });
 
   it('an exit_with or a dependency on a name that only Object.prototype has is unknown', () => {
-    expect(errorsOf(yaml('settings: { exit_with: toString }', 'services:', '  web:', '    command: x', '    depends_on: [constructor]'))).toEqual([
+    expect(
+      errorsOf(
+        yaml('settings: { exit_with: toString }', 'services:', '  web:', '    command: x', '    depends_on: [constructor]'),
+      ),
+    ).toEqual([
       'tend.yaml:1:24: settings.exit_with: unknown service "toString"',
       'tend.yaml:5:18: services.web.depends_on[0]: unknown service "constructor"',
     ]);
@@ -137,7 +149,9 @@ describe('names that Object.prototype also has', () => {
   });
 
   it('a key named constructor inside a service is an unknown key', () => {
-    expect(errorsOf(yaml('services:', '  web:', '    command: x', '    constructor: 1'))[0]).toMatch(/^tend\.yaml:4:5: services\.web\.constructor: unknown key "constructor"/);
+    expect(errorsOf(yaml('services:', '  web:', '    command: x', '    constructor: 1'))[0]).toMatch(
+      /^tend\.yaml:4:5: services\.web\.constructor: unknown key "constructor"/,
+    );
   });
 });
 

@@ -5,12 +5,29 @@ import { parseSpec } from '../../src/config/index.js';
 import { errorsOf, yaml } from './helpers.js';
 
 const task = (...lines: string[]) =>
-  yaml('settings:', '  pools: { backups: 2 }', '  max_parallel: 3', 'services:', '  job:', '    type: oneshot', '    command: x', ...lines.map((l) => `    ${l}`));
+  yaml(
+    'settings:',
+    '  pools: { backups: 2 }',
+    '  max_parallel: 3',
+    'services:',
+    '  job:',
+    '    type: oneshot',
+    '    command: x',
+    ...lines.map((l) => `    ${l}`),
+  );
 
 describe('task keys', () => {
   it('build the spec: schedule with timezone, overlap, timeout, catch_up, approval, pool; the settings', () => {
     const spec = parseSpec(
-      task('schedule: "*/5 * * * *"', 'timezone: Europe/Berlin', 'overlap: queue', 'timeout: 5s', 'catch_up: true', 'approval: true', 'pool: backups'),
+      task(
+        'schedule: "*/5 * * * *"',
+        'timezone: Europe/Berlin',
+        'overlap: queue',
+        'timeout: 5s',
+        'catch_up: true',
+        'approval: true',
+        'pool: backups',
+      ),
       'tend.yaml',
     );
     expect(spec.settings.pools).toEqual({ backups: 2 });
@@ -41,7 +58,9 @@ describe('task keys', () => {
     expect(errorsOf(task('schedule: "@daily"', 'timezone: Europe/Berln'))).toEqual([
       'tend.yaml:9:15: services.job.timezone: expected an IANA time zone name like Europe/Berlin or UTC; got "Europe/Berln" (did you mean "Europe/Berlin"?)',
     ]);
-    expect(errorsOf(task('every: 500ms'))).toEqual(['tend.yaml:8:12: services.job.every: expected a duration of 1s or more; got 500ms']);
+    expect(errorsOf(task('every: 500ms'))).toEqual([
+      'tend.yaml:8:12: services.job.every: expected a duration of 1s or more; got 500ms',
+    ]);
   });
 
   it('task keys on a simple service, schedule with every, timezone or overlap without a schedule, an unknown pool', () => {
@@ -72,7 +91,16 @@ describe('task keys', () => {
   });
 
   it('settings.pools takes names and sizes >= 1; overlap is one of skip, queue, replace', () => {
-    const text = yaml('settings:', '  pools: { Bad: 1, ok: 0 }', 'services:', '  a:', '    type: oneshot', '    command: x', '    every: 1h', '    overlap: replase');
+    const text = yaml(
+      'settings:',
+      '  pools: { Bad: 1, ok: 0 }',
+      'services:',
+      '  a:',
+      '    type: oneshot',
+      '    command: x',
+      '    every: 1h',
+      '    overlap: replase',
+    );
     expect(errorsOf(text)).toEqual([
       'tend.yaml:2:17: settings.pools.Bad: expected a pool name matching [a-z0-9][a-z0-9_-]{0,62}; got "Bad"',
       'tend.yaml:2:24: settings.pools.ok: expected an integer >= 1; got 0',

@@ -44,16 +44,48 @@ describe('substitute: the compose syntax', () => {
   });
 
   it.each([
-    ['an unset ${VAR}', 'x ${NOPE} y', 'ERROR at 2 "${NOPE}": variable NOPE is not set: set it in tend\'s environment or in .env beside the config, give a default (${NOPE:-value}), or write $$ for a literal $'],
-    [':? when unset', '${NOPE:?set NOPE to the url}', 'ERROR at 0 "${NOPE:?set NOPE to the url}": required variable NOPE is not set: set NOPE to the url'],
+    [
+      'an unset ${VAR}',
+      'x ${NOPE} y',
+      'ERROR at 2 "${NOPE}": variable NOPE is not set: set it in tend\'s environment or in .env beside the config, give a default (${NOPE:-value}), or write $$ for a literal $',
+    ],
+    [
+      ':? when unset',
+      '${NOPE:?set NOPE to the url}',
+      'ERROR at 0 "${NOPE:?set NOPE to the url}": required variable NOPE is not set: set NOPE to the url',
+    ],
     [':? when empty', '${EMPTY:?give it}', 'ERROR at 0 "${EMPTY:?give it}": required variable EMPTY is empty: give it'],
     ['? without a message', '${NOPE?}', 'ERROR at 0 "${NOPE?}": required variable NOPE is not set'],
-    ['an unset variable in a used default', '${NOPE:-${GONE}}', 'ERROR at 8 "${GONE}": variable GONE is not set: set it in tend\'s environment or in .env beside the config, give a default (${GONE:-value}), or write $$ for a literal $'],
-    ['no name', 'a ${} b', 'ERROR at 2 "${}": invalid variable reference "${}": expected a name like FOO_1 after "${" (write $$ for a literal $)'],
-    ['a bad name', '${1X}', 'ERROR at 0 "${1X}": invalid variable reference "${1X}": expected a name like FOO_1 after "${" (write $$ for a literal $)'],
-    ['a bad operator', '${A/x}', 'ERROR at 0 "${A/x}": invalid variable reference "${A/x}": expected }, :-, -, :?, ?, :+ or + after the name'],
-    ['no closing brace', 'x ${A', 'ERROR at 2 "${A": invalid variable reference "${A": expected }, :-, -, :?, ?, :+ or + after the name'],
-    ['no closing brace after a default', 'x ${A:-b', 'ERROR at 2 "${A:-b": unterminated variable reference "${A:-b": no closing "}"'],
+    [
+      'an unset variable in a used default',
+      '${NOPE:-${GONE}}',
+      'ERROR at 8 "${GONE}": variable GONE is not set: set it in tend\'s environment or in .env beside the config, give a default (${GONE:-value}), or write $$ for a literal $',
+    ],
+    [
+      'no name',
+      'a ${} b',
+      'ERROR at 2 "${}": invalid variable reference "${}": expected a name like FOO_1 after "${" (write $$ for a literal $)',
+    ],
+    [
+      'a bad name',
+      '${1X}',
+      'ERROR at 0 "${1X}": invalid variable reference "${1X}": expected a name like FOO_1 after "${" (write $$ for a literal $)',
+    ],
+    [
+      'a bad operator',
+      '${A/x}',
+      'ERROR at 0 "${A/x}": invalid variable reference "${A/x}": expected }, :-, -, :?, ?, :+ or + after the name',
+    ],
+    [
+      'no closing brace',
+      'x ${A',
+      'ERROR at 2 "${A": invalid variable reference "${A": expected }, :-, -, :?, ?, :+ or + after the name',
+    ],
+    [
+      'no closing brace after a default',
+      'x ${A:-b',
+      'ERROR at 2 "${A:-b": unterminated variable reference "${A:-b": no closing "}"',
+    ],
   ])('%s is an error', (_what, input, want) => {
     expect(sub(input)).toBe(want);
   });
@@ -96,7 +128,9 @@ describe('variables in a config file', () => {
     const dir = tmpDir();
     process.env.TEND_TEST_VARIABLE = 'seen';
     try {
-      const spec = parseSpec(yaml('services:', '  web:', '    command: echo ${TEND_TEST_VARIABLE}'), join(dir, 'tend.yaml'), { incremental: false });
+      const spec = parseSpec(yaml('services:', '  web:', '    command: echo ${TEND_TEST_VARIABLE}'), join(dir, 'tend.yaml'), {
+        incremental: false,
+      });
       expect(spec.services[0]!.command).toBe('echo seen');
     } finally {
       delete process.env.TEND_TEST_VARIABLE;
@@ -147,7 +181,17 @@ describe('variables in a config file', () => {
   it('an unquoted value that reads as a number or a boolean becomes one; quoted it stays a string', () => {
     const dir = tmpDir({ '.env': 'N=3\nYES=true\nMASK=022\nPORT=08\n' });
     const spec = parseSpec(
-      yaml('services:', '  web:', '    command: x', '    replicas: ${N}', '    tty: ${YES}', '    umask: ${MASK}', '    env:', '      PORT: ${PORT}', '      N: ${N}'),
+      yaml(
+        'services:',
+        '  web:',
+        '    command: x',
+        '    replicas: ${N}',
+        '    tty: ${YES}',
+        '    umask: ${MASK}',
+        '    env:',
+        '      PORT: ${PORT}',
+        '      N: ${N}',
+      ),
       join(dir, 'tend.yaml'),
       { env: {}, incremental: false },
     );
@@ -161,7 +205,10 @@ describe('variables in a config file', () => {
 
   it('a umask given as decimal digits is still read as octal', () => {
     const dir = tmpDir({ '.env': 'MASK=27\n' });
-    const spec = parseSpec(yaml('services:', '  web:', '    command: x', '    umask: ${MASK}'), join(dir, 'tend.yaml'), { env: {}, incremental: false });
+    const spec = parseSpec(yaml('services:', '  web:', '    command: x', '    umask: ${MASK}'), join(dir, 'tend.yaml'), {
+      env: {},
+      incremental: false,
+    });
     expect(spec.services[0]!.umask).toBe(0o27);
   });
 
@@ -199,10 +246,14 @@ describe('variables in a config file', () => {
 
   it('env_file values are not variables of the config, and .env is not given to services', () => {
     const dir = tmpDir({ 'app.env': 'X=1\n', '.env': 'Y=2\n' });
-    const spec = parseSpec(yaml('services:', '  web:', '    command: echo ${Y} ${X:-none}', '    env_file: app.env'), join(dir, 'tend.yaml'), {
-      env: {},
-      incremental: false,
-    });
+    const spec = parseSpec(
+      yaml('services:', '  web:', '    command: echo ${Y} ${X:-none}', '    env_file: app.env'),
+      join(dir, 'tend.yaml'),
+      {
+        env: {},
+        incremental: false,
+      },
+    );
     expect(spec.services[0]!.command).toBe('echo 2 none');
     expect(spec.services[0]!.env).toEqual({ X: '1' });
   });
@@ -212,7 +263,10 @@ describe('variables in a config file', () => {
     const text = yaml('services:', '  web:', '    command: echo ${GOOD}');
     expect(errors(dir, text)).toEqual([`${join(dir, '.env')}:2:1: expected KEY=VALUE; got "not a pair"`]);
     // a config without ${...} does not read .env at all (it may be an app's own, in another syntax)
-    expect(parseSpec(yaml('services:', '  web:', '    command: echo $$'), join(dir, 'tend.yaml'), { env: {}, incremental: false }).services[0]!.command).toBe('echo $');
+    expect(
+      parseSpec(yaml('services:', '  web:', '    command: echo $$'), join(dir, 'tend.yaml'), { env: {}, incremental: false })
+        .services[0]!.command,
+    ).toBe('echo $');
   });
 
   it('.env is the file beside the config (what the daemon must watch)', () => {
@@ -221,10 +275,14 @@ describe('variables in a config file', () => {
 
   it('names such as constructor or __proto__ are variables like any other', () => {
     const dir = tmpDir({ '.env': '__proto__=p\n' });
-    const spec = parseSpec(yaml('services:', '  web:', '    command: echo ${__proto__} ${constructor:-c} ${toString:-t}'), join(dir, 'tend.yaml'), {
-      env: {},
-      incremental: false,
-    });
+    const spec = parseSpec(
+      yaml('services:', '  web:', '    command: echo ${__proto__} ${constructor:-c} ${toString:-t}'),
+      join(dir, 'tend.yaml'),
+      {
+        env: {},
+        incremental: false,
+      },
+    );
     expect(spec.services[0]!.command).toBe('echo p c t');
   });
 });

@@ -7,7 +7,14 @@ import { waitFor, within } from './helpers.js';
 
 const fx = useServer();
 
-type Frame = { id: unknown; ok?: boolean; result?: any; error?: { code: string; message: string }; part?: Record<string, unknown[]>; event?: unknown };
+type Frame = {
+  id: unknown;
+  ok?: boolean;
+  result?: any;
+  error?: { code: string; message: string };
+  part?: Record<string, unknown[]>;
+  event?: unknown;
+};
 
 describe('requests in flight', () => {
   it('answers busy past the bound of a connection, and again once one is answered', async () => {
@@ -20,11 +27,16 @@ describe('requests in flight', () => {
       },
     });
     const r = await fx.raw();
-    r.write('{"id":1,"cmd":"wait"}\n{"id":2,"cmd":"wait"}\n{"id":3,"cmd":"wait"}\n{"id":4,"cmd":"wait"}\n{"id":5,"cmd":"cancel","args":{"id":99}}\n');
+    r.write(
+      '{"id":1,"cmd":"wait"}\n{"id":2,"cmd":"wait"}\n{"id":3,"cmd":"wait"}\n{"id":4,"cmd":"wait"}\n{"id":5,"cmd":"cancel","args":{"id":99}}\n',
+    );
     expect(await r.next()).toEqual({
       id: 4,
       ok: false,
-      error: { code: 'busy', message: 'wait: 3 requests are in flight on this connection, the most allowed; send more once some are answered' },
+      error: {
+        code: 'busy',
+        message: 'wait: 3 requests are in flight on this connection, the most allowed; send more once some are answered',
+      },
     });
     // cancel is not a request in flight: it is always answered
     expect(await r.next()).toEqual({ id: 5, ok: true, result: { cancelled: false } });
@@ -56,15 +68,18 @@ describe('requests in flight', () => {
     expect(e.code).toBe('busy');
     expect(e.message).toBe('status: 2 requests are in flight on this daemon, the most allowed; try again shortly');
     s1.close();
-    await within('a slot to free', (async () => {
-      for (;;) {
-        try {
-          return await b.request('status', {});
-        } catch {
-          await new Promise((r) => setTimeout(r, 10));
+    await within(
+      'a slot to free',
+      (async () => {
+        for (;;) {
+          try {
+            return await b.request('status', {});
+          } catch {
+            await new Promise((r) => setTimeout(r, 10));
+          }
         }
-      }
-    })());
+      })(),
+    );
     s2.close();
   });
 
@@ -201,7 +216,12 @@ describe('backlogs', () => {
     const c = await fx.client();
     const got: Array<{ n: number }> = [];
     let lagged = 0;
-    const s = c.stream('events', { follow: true }, (e) => got.push(e as { n: number }), (n) => (lagged += n));
+    const s = c.stream(
+      'events',
+      { follow: true },
+      (e) => got.push(e as { n: number }),
+      (n) => (lagged += n),
+    );
     await waitFor('the backlog and the first live event', () => got.length === 5001, 20_000);
     live!({ n: 5001 });
     await waitFor('a later live event', () => got.length === 5002);
@@ -216,11 +236,19 @@ describe('nesting', () => {
     await fx.serve();
     const r = await fx.raw();
     r.write('['.repeat(100_000) + '\n' + '{"id":1,"cmd":"echo","args":{"a":' + '['.repeat(40) + ']'.repeat(40) + '}}\n');
-    const refusal = { id: null, ok: false, error: { code: 'bad_request', message: 'a request may nest arrays and objects at most 32 deep' } };
+    const refusal = {
+      id: null,
+      ok: false,
+      error: { code: 'bad_request', message: 'a request may nest arrays and objects at most 32 deep' },
+    };
     expect(await r.next()).toEqual(refusal);
     expect(await r.next()).toEqual(refusal);
     // brackets inside strings do not count; 32 levels are fine
-    const ok = '{"id":2,"cmd":"echo","args":{"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"[[","a":' + '['.repeat(30) + ']'.repeat(30) + '}}\n';
+    const ok =
+      '{"id":2,"cmd":"echo","args":{"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"[[","a":' +
+      '['.repeat(30) +
+      ']'.repeat(30) +
+      '}}\n';
     r.write(ok);
     const reply = (await r.next()) as Frame;
     expect(reply.ok).toBe(true);

@@ -6,7 +6,11 @@ import { parseRequest } from '../../src/control/protocol.js';
 function split(chunks: Buffer[], max?: number): { lines: string[]; overflow: number[] } {
   const lines: string[] = [];
   const overflow: number[] = [];
-  const s = new LineSplitter((l) => lines.push(l), (n) => overflow.push(n), max);
+  const s = new LineSplitter(
+    (l) => lines.push(l),
+    (n) => overflow.push(n),
+    max,
+  );
   for (const c of chunks) s.push(c);
   return { lines, overflow };
 }
@@ -20,7 +24,7 @@ describe('LineSplitter', () => {
 
   it('joins a multi-byte UTF-8 character cut between chunks, and drops a trailing \\r', () => {
     const bytes = Buffer.from('"héllo ✓"\r\n');
-    const cut = bytes.indexOf(0xa9) ; // inside "é" (c3 a9)
+    const cut = bytes.indexOf(0xa9); // inside "é" (c3 a9)
     const r = split([bytes.subarray(0, cut), bytes.subarray(cut)]);
     expect(r.lines).toEqual(['"héllo ✓"']);
   });
@@ -57,7 +61,11 @@ describe('parseRequest', () => {
 
   it('refuses non-objects', () => {
     const r = parseRequest('[1,2]');
-    expect(r).toEqual({ ok: false, id: null, error: { code: 'bad_request', message: 'a request must be a JSON object; got an array' } });
+    expect(r).toEqual({
+      ok: false,
+      id: null,
+      error: { code: 'bad_request', message: 'a request must be a JSON object; got an array' },
+    });
   });
 
   it('names the wrong field, and keeps a usable id', () => {
@@ -82,8 +90,14 @@ describe('parseRequest', () => {
       return [r.id, r.error.message];
     };
     expect(bad('{"id":1,"cmd":""}')).toEqual([1, 'bad request: cmd: expected a command name of 1 to 100 characters']);
-    expect(bad(`{"id":1,"cmd":"${'x'.repeat(101)}"}`)).toEqual([1, 'bad request: cmd: expected a command name of 1 to 100 characters']);
-    expect(bad(`{"id":"${'i'.repeat(201)}","cmd":"status"}`)).toEqual([null, 'bad request: id: expected a number or a string (of at most 200 characters)']);
+    expect(bad(`{"id":1,"cmd":"${'x'.repeat(101)}"}`)).toEqual([
+      1,
+      'bad request: cmd: expected a command name of 1 to 100 characters',
+    ]);
+    expect(bad(`{"id":"${'i'.repeat(201)}","cmd":"status"}`)).toEqual([
+      null,
+      'bad request: id: expected a number or a string (of at most 200 characters)',
+    ]);
     expect(bad('{"cmd":"status"}')).toEqual([null, 'bad request: id: expected a number or a string (of at most 200 characters)']);
     expect(bad('{"id":2,"cmd":"status","args":null}')).toEqual([2, 'bad request: args: expected an object']);
     expect(bad('{"id":2,"cmd":"status","args":"x"}')).toEqual([2, 'bad request: args: expected an object']);

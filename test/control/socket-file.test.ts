@@ -107,7 +107,7 @@ describe('the socket file', () => {
 
 describe('peers', () => {
   it('sends an allowPeer refusal to the client as an error, then closes', async () => {
-    const server = await fx.serve({ allowPeer: () => 'peer uid 1234 is neither the daemon\'s (1000) nor root' });
+    const server = await fx.serve({ allowPeer: () => "peer uid 1234 is neither the daemon's (1000) nor root" });
     const r = await fx.raw();
     expect(await r.next()).toEqual({
       id: null,

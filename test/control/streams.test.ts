@@ -119,7 +119,10 @@ describe('stream limits', () => {
     expect(await r.next()).toEqual({
       id: 5,
       ok: false,
-      error: { code: 'bad_request', message: 'cancel: bad request: args.id: expected a number or a string (of at most 200 characters)' },
+      error: {
+        code: 'bad_request',
+        message: 'cancel: bad request: args.id: expected a number or a string (of at most 200 characters)',
+      },
     });
     expect(r.lines).toHaveLength(5);
   });
@@ -174,7 +177,11 @@ describe('stream limits', () => {
     r.socket.resume();
     await waitFor('the lagged frame', () => r.lines.some((f) => (f as { lagged?: number }).lagged !== undefined), 20_000);
     send!({ n: 20_000 }); // the stream goes on
-    await waitFor('the event after the lag', () => r.lines.some((f) => (f as { event?: { n: number } }).event?.n === 20_000), 20_000);
+    await waitFor(
+      'the event after the lag',
+      () => r.lines.some((f) => (f as { event?: { n: number } }).event?.n === 20_000),
+      20_000,
+    );
     // every event is either delivered or counted, in order: a lagged frame stands where they were skipped
     let next = 0;
     let lagged = 0;

@@ -13,40 +13,121 @@ const EXIT = to(['backoff', 'completed', 'failed', 'stopped', 'scheduled'], 'exi
 
 const EXPECTED: Record<State, Record<EventKind, Rule>> = {
   pending: {
-    request: I, spawn: to('starting', 'launch'), adopt: to('running', 'take-over'), ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: to(['stopped', 'scheduled']), 'dep-failed': to(['failed', 'scheduled']), reject: to(['failed', 'scheduled']),
+    request: I,
+    spawn: to('starting', 'launch'),
+    adopt: to('running', 'take-over'),
+    ready: I,
+    unhealthy: X,
+    exit: X,
+    stop: X,
+    kill: X,
+    cancel: to(['stopped', 'scheduled']),
+    'dep-failed': to(['failed', 'scheduled']),
+    reject: to(['failed', 'scheduled']),
   },
   starting: {
-    request: I, spawn: X, adopt: X, ready: to('running', 'watch'), unhealthy: X,
-    exit: EXIT, stop: to('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I, reject: I,
+    request: I,
+    spawn: X,
+    adopt: X,
+    ready: to('running', 'watch'),
+    unhealthy: X,
+    exit: EXIT,
+    stop: to('stopping', 'term'),
+    kill: X,
+    cancel: X,
+    'dep-failed': I,
+    reject: I,
   },
   running: {
-    request: I, spawn: X, adopt: X, ready: I, unhealthy: to('stopping', 'term'),
-    exit: EXIT, stop: to('stopping', 'term'), kill: X, cancel: X, 'dep-failed': I, reject: I,
+    request: I,
+    spawn: X,
+    adopt: X,
+    ready: I,
+    unhealthy: to('stopping', 'term'),
+    exit: EXIT,
+    stop: to('stopping', 'term'),
+    kill: X,
+    cancel: X,
+    'dep-failed': I,
+    reject: I,
   },
   stopping: {
-    request: I, spawn: X, adopt: X, ready: I, unhealthy: I,
-    exit: to(['stopped', 'backoff', 'failed', 'scheduled'], 'exited'), stop: I, kill: to('stopping', 'kill'), cancel: I, 'dep-failed': I, reject: I,
+    request: I,
+    spawn: X,
+    adopt: X,
+    ready: I,
+    unhealthy: I,
+    exit: to(['stopped', 'backoff', 'failed', 'scheduled'], 'exited'),
+    stop: I,
+    kill: to('stopping', 'kill'),
+    cancel: I,
+    'dep-failed': I,
+    reject: I,
   },
   stopped: {
-    request: to('pending', 'fresh'), spawn: X, adopt: to('running', 'take-over'), ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I, reject: I,
+    request: to('pending', 'fresh'),
+    spawn: X,
+    adopt: to('running', 'take-over'),
+    ready: I,
+    unhealthy: X,
+    exit: X,
+    stop: X,
+    kill: X,
+    cancel: I,
+    'dep-failed': I,
+    reject: I,
   },
   backoff: {
-    request: to('pending', 'fresh'), spawn: to('starting', 'launch'), adopt: X, ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: to(['stopped', 'scheduled']), 'dep-failed': to(['failed', 'scheduled']), reject: I,
+    request: to('pending', 'fresh'),
+    spawn: to('starting', 'launch'),
+    adopt: X,
+    ready: I,
+    unhealthy: X,
+    exit: X,
+    stop: X,
+    kill: X,
+    cancel: to(['stopped', 'scheduled']),
+    'dep-failed': to(['failed', 'scheduled']),
+    reject: I,
   },
   completed: {
-    request: to('pending', 'fresh'), spawn: X, adopt: X, ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I, reject: I,
+    request: to('pending', 'fresh'),
+    spawn: X,
+    adopt: X,
+    ready: I,
+    unhealthy: X,
+    exit: X,
+    stop: X,
+    kill: X,
+    cancel: I,
+    'dep-failed': I,
+    reject: I,
   },
   failed: {
-    request: to('pending', 'fresh'), spawn: X, adopt: X, ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: I, 'dep-failed': I, reject: I,
+    request: to('pending', 'fresh'),
+    spawn: X,
+    adopt: X,
+    ready: I,
+    unhealthy: X,
+    exit: X,
+    stop: X,
+    kill: X,
+    cancel: I,
+    'dep-failed': I,
+    reject: I,
   },
   scheduled: {
-    request: to('pending', 'fresh'), spawn: X, adopt: to('running', 'take-over'), ready: I, unhealthy: X,
-    exit: X, stop: X, kill: X, cancel: to('stopped'), 'dep-failed': I, reject: I,
+    request: to('pending', 'fresh'),
+    spawn: X,
+    adopt: to('running', 'take-over'),
+    ready: I,
+    unhealthy: X,
+    exit: X,
+    stop: X,
+    kill: X,
+    cancel: to('stopped'),
+    'dep-failed': I,
+    reject: I,
   },
 };
 
@@ -54,8 +135,30 @@ const pairs = STATES.flatMap((s) => EVENTS.map((e) => [s, e, EXPECTED[s][e]] as 
 
 describe('transition table', () => {
   it('has every state and event, and matches the expected table', () => {
-    expect(STATES).toEqual(['pending', 'starting', 'running', 'stopping', 'stopped', 'backoff', 'completed', 'failed', 'scheduled']);
-    expect(EVENTS).toEqual(['request', 'spawn', 'adopt', 'ready', 'unhealthy', 'exit', 'stop', 'kill', 'cancel', 'dep-failed', 'reject']);
+    expect(STATES).toEqual([
+      'pending',
+      'starting',
+      'running',
+      'stopping',
+      'stopped',
+      'backoff',
+      'completed',
+      'failed',
+      'scheduled',
+    ]);
+    expect(EVENTS).toEqual([
+      'request',
+      'spawn',
+      'adopt',
+      'ready',
+      'unhealthy',
+      'exit',
+      'stop',
+      'kill',
+      'cancel',
+      'dep-failed',
+      'reject',
+    ]);
     expect(EFFECTS).toEqual(['none', 'fresh', 'launch', 'take-over', 'watch', 'term', 'kill', 'exited']);
     expect(Object.keys(TABLE).sort()).toEqual([...STATES].sort());
     for (const s of STATES) expect(Object.keys(TABLE[s]).sort()).toEqual([...EVENTS].sort());
@@ -123,10 +226,12 @@ describe('reachability', () => {
 
   it('launches a process only from pending or backoff, and signals one only where it may be alive', () => {
     const withEffect = (effects: Effect[]) =>
-      STATES.filter((s) => EVENTS.some((e) => {
-        const r = TABLE[s][e];
-        return typeof r !== 'string' && effects.includes(r.effect);
-      }));
+      STATES.filter((s) =>
+        EVENTS.some((e) => {
+          const r = TABLE[s][e];
+          return typeof r !== 'string' && effects.includes(r.effect);
+        }),
+      );
     expect(withEffect(['launch'])).toEqual(['pending', 'backoff']);
     expect(withEffect(['term', 'kill'])).toEqual(['starting', 'running', 'stopping']);
   });

@@ -21,7 +21,12 @@ describe('tend up NAME...', () => {
     h.sup.add(insts, selectEntry(['web', 'admin', 'worker.2'], autostart));
     await flush();
     expect(h.states('db', 'web', 'admin', 'worker.1', 'worker.2', 'other')).toEqual({
-      db: 'running', web: 'running', admin: 'running', 'worker.1': 'stopped', 'worker.2': 'running', other: 'stopped',
+      db: 'running',
+      web: 'running',
+      admin: 'running',
+      'worker.1': 'stopped',
+      'worker.2': 'running',
+      other: 'stopped',
     });
     expect(h.get('other').reason).toBe('not selected by tend up web admin worker.2');
     expect(h.get('other').want).toBe('down');

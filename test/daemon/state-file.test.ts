@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { subtreeName } from '../../src/cgroup/tree.js';
-import { readState, recordOf, stateWriter, trustedCgroupRoot, writeState, type DaemonState } from '../../src/daemon/state-file.js';
+import {
+  readState,
+  recordOf,
+  stateWriter,
+  trustedCgroupRoot,
+  writeState,
+  type DaemonState,
+} from '../../src/daemon/state-file.js';
 import { instanceSpec, record } from '../helpers/fakes.js';
 
 let dir: string;
@@ -19,15 +26,38 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const STATE: DaemonState = { version: 2, pid: 1, cgroupRoot: null, instances: { a: { hash: 'h', want: 'up', pid: 42, startedAt: 5, spawns: 2 } } };
+const STATE: DaemonState = {
+  version: 2,
+  pid: 1,
+  cgroupRoot: null,
+  instances: { a: { hash: 'h', want: 'up', pid: 42, startedAt: 5, spawns: 2 } },
+};
 
 describe('what is kept of an instance', () => {
   it('a live process, a want other than autostart, a completion; nothing for one at rest as configured', () => {
     const a = instanceSpec('a');
-    expect(recordOf(record(a, { pid: 42, startedAt: 5, spawns: 2, state: 'running' }), 'h')).toEqual({ hash: 'h', want: 'up', pid: 42, startedAt: 5, spawns: 2 });
-    expect(recordOf(record(a, { want: 'down', state: 'stopped', spawns: 1 }), 'h')).toEqual({ hash: 'h', want: 'down', pid: null, startedAt: null, spawns: 1 });
-    expect(recordOf(record(a, { state: 'completed', since: 9, spawns: 1 }), 'h')).toMatchObject({ want: 'up', pid: null, completedAt: 9 });
-    expect(recordOf(record(instanceSpec('b', { autostart: false }), { want: 'up', state: 'failed' }), 'h')).toMatchObject({ want: 'up' });
+    expect(recordOf(record(a, { pid: 42, startedAt: 5, spawns: 2, state: 'running' }), 'h')).toEqual({
+      hash: 'h',
+      want: 'up',
+      pid: 42,
+      startedAt: 5,
+      spawns: 2,
+    });
+    expect(recordOf(record(a, { want: 'down', state: 'stopped', spawns: 1 }), 'h')).toEqual({
+      hash: 'h',
+      want: 'down',
+      pid: null,
+      startedAt: null,
+      spawns: 1,
+    });
+    expect(recordOf(record(a, { state: 'completed', since: 9, spawns: 1 }), 'h')).toMatchObject({
+      want: 'up',
+      pid: null,
+      completedAt: 9,
+    });
+    expect(recordOf(record(instanceSpec('b', { autostart: false }), { want: 'up', state: 'failed' }), 'h')).toMatchObject({
+      want: 'up',
+    });
     expect(recordOf(record(a, { state: 'failed' }), 'h')).toBeUndefined();
     expect(recordOf(record(instanceSpec('b', { autostart: false }), { want: 'down', state: 'stopped' }), 'h')).toBeUndefined();
   });
@@ -50,7 +80,11 @@ describe('reading: only a file tend wrote', () => {
   it('reads its own file; a version-1 file counts its instances as live and wanted up', () => {
     writeState(file, STATE);
     expect(readState(file, socket).state!.instances.a).toEqual(STATE.instances.a);
-    writeFileSync(file, JSON.stringify({ version: 1, pid: 1, cgroupRoot: null, instances: { a: { hash: 'h', pid: 42, startedAt: 5, spawns: 2 } } }), { mode: 0o600 });
+    writeFileSync(
+      file,
+      JSON.stringify({ version: 1, pid: 1, cgroupRoot: null, instances: { a: { hash: 'h', pid: 42, startedAt: 5, spawns: 2 } } }),
+      { mode: 0o600 },
+    );
     expect(readState(file, socket).state!.instances.a).toEqual({ hash: 'h', want: 'up', pid: 42, startedAt: 5, spawns: 2 });
   });
 
@@ -76,7 +110,9 @@ describe('reading: only a file tend wrote', () => {
   it('a cgroup root that is not this socket subtree of tend: ignored; one removed since: nothing to adopt', () => {
     expect(trustedCgroupRoot('/sys/fs/cgroup/../etc', socket, me, '/sys/fs/cgroup')).toBe('is not a plain absolute path');
     expect(trustedCgroupRoot('/etc/tend-x', socket, me, '/sys/fs/cgroup')).toBe('is not under the cgroup2 mount');
-    expect(trustedCgroupRoot('/sys/fs/cgroup/system.slice', socket, me, '/sys/fs/cgroup')).toBe(`is not named ${subtreeName(socket)} (the subtree of this socket)`);
+    expect(trustedCgroupRoot('/sys/fs/cgroup/system.slice', socket, me, '/sys/fs/cgroup')).toBe(
+      `is not named ${subtreeName(socket)} (the subtree of this socket)`,
+    );
     // a directory of ours with the right name passes (a temp folder stands in for the mount)
     const root = join(dir, subtreeName(socket));
     rmSync(root, { force: true, recursive: true });

@@ -17,7 +17,13 @@ function setup(services = [serviceSpec('db')]) {
   const spec = { file: '/srv/app/tend.yaml', dir: '/srv/app', services } as unknown as Spec;
   h.sup.add(services.map((s) => ({ id: s.name, service: s.name, spec: s })));
   const t = transientServices({ sup: h.sup, journal: h.journal, spec: () => spec });
-  const req = (name: string, command = ['sleep', '5']) => ({ name, command, cwd: '/srv/work', env: { FOO: 'bar', PATH: '/bin' }, by: 'uid 0 (pid 7)' });
+  const req = (name: string, command = ['sleep', '5']) => ({
+    name,
+    command,
+    cwd: '/srv/work',
+    env: { FOO: 'bar', PATH: '/bin' },
+    by: 'uid 0 (pid 7)',
+  });
   return { h, t, req };
 }
 
@@ -33,7 +39,7 @@ function thrown(fn: () => unknown): TendError {
 }
 
 describe('transient services', () => {
-  it('are simple services with the defaults, wanted up, in the caller\'s folder with its environment, marked transient', async () => {
+  it("are simple services with the defaults, wanted up, in the caller's folder with its environment, marked transient", async () => {
     const { h, t, req } = setup();
     const i = t.add(req('web', ['python3', '-m', 'http.server', '8000']));
     await flush();
@@ -48,7 +54,7 @@ describe('transient services', () => {
       backoff: DEFAULTS.backoff,
       transient: true,
     });
-    expect(h.lines()).toContain("web add: transient service added by uid 0 (pid 7): python3 -m http.server 8000 (in /srv/work)");
+    expect(h.lines()).toContain('web add: transient service added by uid 0 (pid 7): python3 -m http.server 8000 (in /srv/work)');
     // status and why say so
     const row = statusRow(h.sup.store, h.get('web'), Date.now());
     expect(row.transient).toBe(true);
@@ -59,17 +65,26 @@ describe('transient services', () => {
     expect(statusRow(h.sup.store, h.get('db'), Date.now()).transient).toBeUndefined();
   });
 
-  it('get their caller\'s environment alone (not tend\'s), plus the TEND_ variables', () => {
+  it("get their caller's environment alone (not tend's), plus the TEND_ variables", () => {
     const env = serviceEnv({ TEND_OWN: '1', PATH: '/usr/bin' });
     const { t, req } = setup();
     expect(env(t.add(req('web')).inst)).toEqual({ FOO: 'bar', PATH: '/bin', TEND_SERVICE: 'web', TEND_INSTANCE: 'web' });
-    expect(env(instanceSpec('db', { env: { A: 'b' } }))).toEqual({ TEND_OWN: '1', PATH: '/usr/bin', A: 'b', TEND_SERVICE: 'db', TEND_INSTANCE: 'db' });
+    expect(env(instanceSpec('db', { env: { A: 'b' } }))).toEqual({
+      TEND_OWN: '1',
+      PATH: '/usr/bin',
+      A: 'b',
+      TEND_SERVICE: 'db',
+      TEND_INSTANCE: 'db',
+    });
   });
 
   it('refuse a name of the config, a bad name, all and tend', () => {
     const { t, req } = setup();
     const clash = thrown(() => t.add(req('db')));
-    expect([clash.code, clash.message]).toEqual(['bad_request', 'run: db is a service of /srv/app/tend.yaml; tend start db starts it (or pick another name)']);
+    expect([clash.code, clash.message]).toEqual([
+      'bad_request',
+      'run: db is a service of /srv/app/tend.yaml; tend start db starts it (or pick another name)',
+    ]);
     for (const n of ['Web', 'all', 'tend', '-x', 'a'.repeat(64)]) expect(thrown(() => t.add(req(n))).code, n).toBe('bad_request');
   });
 
@@ -78,7 +93,10 @@ describe('transient services', () => {
     t.add(req('job', ['sleep', '5']));
     await flush();
     const busy = thrown(() => t.add(req('job', ['true'])));
-    expect([busy.code, busy.message]).toEqual(['already_running', 'run: job already runs (pid 1001): sleep 5; tend stop job first']);
+    expect([busy.code, busy.message]).toEqual([
+      'already_running',
+      'run: job already runs (pid 1001): sleep 5; tend stop job first',
+    ]);
     h.sup.stop([h.get('job')]);
     await flush();
     h.spawner.exit('job', { kind: 'signaled', signal: 'SIGTERM' });
@@ -92,7 +110,9 @@ describe('transient services', () => {
   });
 
   it('write a command line as a shell would read it back', () => {
-    expect(commandWords(['sh', '-c', 'echo "hi there"; exit 3', "it's", 'a=b', '/x/y.z'])).toBe(`sh -c 'echo "hi there"; exit 3' 'it'\\''s' a=b /x/y.z`);
+    expect(commandWords(['sh', '-c', 'echo "hi there"; exit 3', "it's", 'a=b', '/x/y.z'])).toBe(
+      `sh -c 'echo "hi there"; exit 3' 'it'\\''s' a=b /x/y.z`,
+    );
   });
 });
 
@@ -102,7 +122,13 @@ describe('the daemon of a folder without a config', () => {
     expect(s).toEqual({
       file: '',
       dir: '/srv/app',
-      settings: { socket: '/srv/app/.tend/tend.sock', logDir: '/srv/app/.tend/logs', shutdownTimeout: DEFAULTS.shutdownTimeout, echo: false, watch: false },
+      settings: {
+        socket: '/srv/app/.tend/tend.sock',
+        logDir: '/srv/app/.tend/logs',
+        shutdownTimeout: DEFAULTS.shutdownTimeout,
+        echo: false,
+        watch: false,
+      },
       services: [],
     });
     expect(hasConfigFile(s)).toBe(false);

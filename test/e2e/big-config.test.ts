@@ -33,7 +33,8 @@ function bigConfig(tag: string): string {
 }
 
 /** The same services, small (what the daemon starts with). */
-const smallConfig = HEAD + Array.from({ length: SERVICES }, (_, i) => `  s${i}:\n    command: sleep 1000\n    autostart: false\n`).join('');
+const smallConfig =
+  HEAD + Array.from({ length: SERVICES }, (_, i) => `  s${i}:\n    command: sleep 1000\n    autostart: false\n`).join('');
 
 /** A line of /proc/PID/status, as a number (VmRSS in kB, Threads). */
 function procStatus(pid: number, key: string): number {
@@ -57,7 +58,8 @@ function request(path: string, frame: object): Promise<Record<string, any>> {
       while ((nl = buf.indexOf('\n')) !== -1) {
         const f = JSON.parse(buf.slice(0, nl)) as Record<string, any>;
         buf = buf.slice(nl + 1);
-        if (f.part) for (const [k, items] of Object.entries(f.part as Record<string, unknown[]>)) (parts[k] ??= []).push(...items);
+        if (f.part)
+          for (const [k, items] of Object.entries(f.part as Record<string, unknown[]>)) (parts[k] ??= []).push(...items);
         if ('ok' in f) {
           for (const [k, items] of Object.entries(parts)) f.result[k] = [...items, ...(f.result[k] ?? [])];
           resolve(f);

@@ -79,7 +79,7 @@ services:
     expect(cgroupOf((await p.status())[0]!.pid)).toBe(svc);
   });
 
-  it("what a run left behind is killed at stop_timeout, but the next run in the same cgroup is not", async () => {
+  it('what a run left behind is killed at stop_timeout, but the next run in the same cgroup is not', async () => {
     const m = `6${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
     const p = project(`
 services:
@@ -94,13 +94,17 @@ services:
     await waitFor(async () => (await p.status())[0]!.restarts === 1 && (await p.state('a')) === 'running', 'the second run');
     const second = (await p.status())[0]!.pid as number;
     // the leftover of the first run goes (SIGKILL after stop_timeout) ...
-    await waitFor(() => !readdirSync('/proc').some((n) => {
-      try {
-        return readFileSync(`/proc/${n}/cmdline`, 'utf8') === `sleep\0${m}\0`;
-      } catch {
-        return false;
-      }
-    }), 'the leftover of the first run killed');
+    await waitFor(
+      () =>
+        !readdirSync('/proc').some((n) => {
+          try {
+            return readFileSync(`/proc/${n}/cmdline`, 'utf8') === `sleep\0${m}\0`;
+          } catch {
+            return false;
+          }
+        }),
+      'the leftover of the first run killed',
+    );
     // ... and the second run, in the same cgroup, is untouched
     await new Promise((r) => setTimeout(r, 400)); // past one more stop_timeout: nothing else may fire
     expect(pidAlive(second)).toBe(true);
@@ -244,7 +248,12 @@ services:
     await p.up();
     const rows = await p.status();
     const row = (name: string) => rows.find((r) => r.name === name)!;
-    expect([row('once').state, row('quiet').state, row('keep').state, row('keep').pid]).toEqual(['completed', 'stopped', 'running', pid]);
+    expect([row('once').state, row('quiet').state, row('keep').state, row('keep').pid]).toEqual([
+      'completed',
+      'stopped',
+      'running',
+      pid,
+    ]);
     expect(readFileSync(join(p.dir, 'runs.txt'), 'utf8')).toBe('ran\n');
     const all = await p.events();
     const events = all.slice(all.map((e) => e.what).lastIndexOf('up')); // this daemon's
@@ -256,8 +265,12 @@ services:
     ]);
     // keep's output went with the killed daemon: status, why and the journal say so
     expect(row('keep').detail).toBe('adopted from an earlier tend: its output is lost until it restarts');
-    expect((await p.run(['why', 'keep'])).stdout).toContain('Adopted from an earlier tend: its output is lost until it restarts.');
-    expect(events.find((e) => e.what === 'adopt' && e.service === 'keep')?.why).toMatch(/adopted; its output is lost until it restarts$/);
+    expect((await p.run(['why', 'keep'])).stdout).toContain(
+      'Adopted from an earlier tend: its output is lost until it restarts.',
+    );
+    expect(events.find((e) => e.what === 'adopt' && e.service === 'keep')?.why).toMatch(
+      /adopted; its output is lost until it restarts$/,
+    );
     // once restarted, its output is captured again
     expect((await p.run(['restart', 'keep'])).code).toBe(0);
     expect((await p.status()).find((r) => r.name === 'keep')!.detail).toBe('');
@@ -332,11 +345,11 @@ describe.skipIf(noSetpriv !== undefined)('the control socket and other uids', ()
     const m = marker();
     const p = project(`services:\n  a:\n    command: [sleep, "${m}"]\n`);
     chmodSync(p.dir, 0o777);
-    const child = spawn(
-      'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'up'],
-      { cwd: p.dir, env: { ...process.env, NO_COLOR: '1', HOME: p.dir }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'up'], {
+      cwd: p.dir,
+      env: { ...process.env, NO_COLOR: '1', HOME: p.dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // let the harness own it: close() SIGTERMs it and waits
     p.daemon = child;
     child.stdout.on('data', (c) => (p.out += c));
@@ -353,4 +366,3 @@ describe.skipIf(noSetpriv !== undefined)('the control socket and other uids', ()
     expect(pidAlive(pid!)).toBe(false);
   });
 });
-

@@ -9,9 +9,17 @@ import { CLI, Project, useProjects, waitFor } from './harness.js';
 const { project, track } = useProjects();
 
 /** Runs the built tend with its stdout a pipe closed by us: at once, or after its first line. */
-function closedStdout(cwd: string, args: string[], after: 'start' | 'first line'): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function closedStdout(
+  cwd: string,
+  args: string[],
+  after: 'start' | 'first line',
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (c) => (stderr += c));
     if (after === 'start') child.stdout!.destroy();
@@ -92,36 +100,45 @@ services:
 });
 
 describe('a socket that refuses us', () => {
-  it.skipIf(process.getuid?.() !== 0)('says permission denied (exit 3) for a folder or a socket we may not use', async () => {
-    const p = project(`
+  it.skipIf(process.getuid?.() !== 0)(
+    'says permission denied (exit 3) for a folder or a socket we may not use',
+    async () => {
+      const p = project(`
 settings:
   echo: false
 services:
   nap:
     command: sleep 1000
 `);
-    await p.up();
-    const asNobody = (): Promise<{ code: number | null; stderr: string }> =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, [CLI, 'status', '--socket', p.socket], { cwd: '/', uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stderr = '';
-        child.stderr!.on('data', (c) => (stderr += c));
-        child.on('close', (code) => resolve({ code, stderr }));
+      await p.up();
+      const asNobody = (): Promise<{ code: number | null; stderr: string }> =>
+        new Promise((resolve) => {
+          const child = spawn(process.execPath, [CLI, 'status', '--socket', p.socket], {
+            cwd: '/',
+            uid: 65534,
+            gid: 65534,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stderr = '';
+          child.stderr!.on('data', (c) => (stderr += c));
+          child.on('close', (code) => resolve({ code, stderr }));
+        });
+      // the project folder is 0700: a folder on the way may not be searched
+      const folder = await asNobody();
+      expect(folder).toEqual({
+        code: 3,
+        stderr: `tend: permission denied on ${p.socket}: a folder on its path may not be searched (you are uid 65534); run tend as its owner or root\n`,
       });
-    // the project folder is 0700: a folder on the way may not be searched
-    const folder = await asNobody();
-    expect(folder).toEqual({
-      code: 3,
-      stderr: `tend: permission denied on ${p.socket}: a folder on its path may not be searched (you are uid 65534); run tend as its owner or root\n`,
-    });
-    // the folders open, the socket itself (0600, root's) refuses
-    chmodSync(p.dir, 0o755);
-    chmodSync(join(p.dir, '.tend'), 0o755);
-    const sock = await asNobody();
-    expect(sock).toEqual({
-      code: 3,
-      stderr: `tend: permission denied on ${p.socket}: the socket is uid 0's, mode 0600 (you are uid 65534); run tend as that user or root\n`,
-    });
-  }, 60_000);
+      // the folders open, the socket itself (0600, root's) refuses
+      chmodSync(p.dir, 0o755);
+      chmodSync(join(p.dir, '.tend'), 0o755);
+      const sock = await asNobody();
+      expect(sock).toEqual({
+        code: 3,
+        stderr: `tend: permission denied on ${p.socket}: the socket is uid 0's, mode 0600 (you are uid 65534); run tend as that user or root\n`,
+      });
+    },
+    60_000,
+  );
   if (process.getuid?.() !== 0) console.log('skipped the permission test: it needs root to run tend as another user');
 });

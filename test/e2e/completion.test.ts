@@ -16,7 +16,8 @@ if (!hasZsh) console.log('skipping the zsh completion test: zsh is not installed
 if (hasZsh && !hasTmux) console.log('skipping the zsh completion test: tmux is not installed (apt-get install tmux)');
 if (!hasFish) console.log('skipping the fish completion test: fish is not installed (apt-get install fish)');
 
-const YAML = 'settings: { watch: false }\nservices:\n  db:\n    command: sleep 1000\n  web:\n    command: sleep 1000\n    replicas: 2\n';
+const YAML =
+  'settings: { watch: false }\nservices:\n  db:\n    command: sleep 1000\n  web:\n    command: sleep 1000\n    replicas: 2\n';
 
 /** A folder on PATH holding `tend` (the built binary) beside the project; the environment to run shells in. */
 function shellEnv(p: Project): NodeJS.ProcessEnv {
@@ -94,7 +95,13 @@ describe.skipIf(!hasZsh || !hasTmux)('zsh', () => {
     tmux('new-session', '-d', '-s', 'z', '-x', '100', '-y', '20', '-c', p.dir, 'zsh -f');
     try {
       const screen = () => tmux('capture-pane', '-p', '-t', 'z');
-      tmux('send-keys', '-t', 'z', '-l', `PS1='> '; autoload -Uz compinit && compinit -u -d '${p.dir}/zcd' && source '${file}' && echo loaded`);
+      tmux(
+        'send-keys',
+        '-t',
+        'z',
+        '-l',
+        `PS1='> '; autoload -Uz compinit && compinit -u -d '${p.dir}/zcd' && source '${file}' && echo loaded`,
+      );
       tmux('send-keys', '-t', 'z', 'Enter');
       await waitFor(() => /^loaded$/m.test(screen()), 'zsh to load the script', 15_000);
       tmux('send-keys', '-t', 'z', '-l', 'tend stat');
@@ -119,7 +126,11 @@ describe.skipIf(!hasFish)('fish', () => {
     const env = shellEnv(p);
     const file = script(p, env, 'fish');
     const ask = (line: string): string[] => {
-      const r = spawnSync('fish', ['--no-config', '-c', `source '${file}'; complete -C'${line}'`], { env, cwd: p.dir, encoding: 'utf8' });
+      const r = spawnSync('fish', ['--no-config', '-c', `source '${file}'; complete -C'${line}'`], {
+        env,
+        cwd: p.dir,
+        encoding: 'utf8',
+      });
       expect(r.stderr).toBe('');
       return r.stdout.trimEnd().split('\n');
     };

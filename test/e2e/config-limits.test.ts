@@ -21,7 +21,8 @@ const BAD: Array<{ what: string; text: string; error: (file: string) => string }
   {
     what: 'a probe interval of 720h',
     text: `${GOOD}    liveness: { exec: "true", interval: 720h }\n`,
-    error: (f) => `${f}:7:41: services.web.liveness.interval: expected a duration of at most 24 days (576h), the longest a timer waits; got "720h"`,
+    error: (f) =>
+      `${f}:7:41: services.web.liveness.interval: expected a duration of at most 24 days (576h), the longest a timer waits; got "720h"`,
   },
   {
     what: 'a self-referencing alias',
@@ -31,7 +32,8 @@ const BAD: Array<{ what: string; text: string; error: (file: string) => string }
   {
     what: 'a NUL in env',
     text: `${GOOD}    env: { A: "a\\0b" }\n`,
-    error: (f) => `${f}:7:15: services.web.env.A: a NUL character ("\\0") cannot be passed to a process (the value would end at it)`,
+    error: (f) =>
+      `${f}:7:15: services.web.env.A: a NUL character ("\\0") cannot be passed to a process (the value would end at it)`,
   },
   {
     what: '2001 services',
@@ -58,7 +60,11 @@ function writeBad(dir: string, bad: (typeof BAD)[number]): string {
 /** `tend up` run to its end (it must not start). */
 function upExit(dir: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const c = spawn(process.execPath, [CLI, 'up'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(process.execPath, [CLI, 'up'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     c.stderr.on('data', (d) => (stderr += d));
     c.on('close', (code) => resolve({ code, stderr }));
@@ -66,36 +72,40 @@ function upExit(dir: string): Promise<{ code: number | null; stderr: string }> {
 }
 
 describe('configs past the limits, end to end', () => {
-  it.each(BAD.map((b) => [b.what, b] as const))('%s: check and a live reload refuse it (the daemon keeps running), up exits 2', async (_what, bad) => {
-    const p = project(GOOD);
-    await p.up();
-    await p.waitState('web', 'running');
-    const pid = (await p.status())[0]!.pid as number;
+  it.each(BAD.map((b) => [b.what, b] as const))(
+    '%s: check and a live reload refuse it (the daemon keeps running), up exits 2',
+    async (_what, bad) => {
+      const p = project(GOOD);
+      await p.up();
+      await p.waitState('web', 'running');
+      const pid = (await p.status())[0]!.pid as number;
 
-    const file = writeBad(p.dir, bad);
-    const check = await p.run(['check']);
-    expect([check.code, check.stdout, check.stderr]).toEqual([2, '', `${bad.error(file)}\n`]);
+      const file = writeBad(p.dir, bad);
+      const check = await p.run(['check']);
+      expect([check.code, check.stdout, check.stderr]).toEqual([2, '', `${bad.error(file)}\n`]);
 
-    const reload = await p.run(['reload']);
-    expect(reload.code).toBe(2);
-    expect(reload.stderr).toContain(bad.error(file));
-    // the daemon is alive, answers, and kept its running config: the same process, and the error shown
-    expect(p.daemon!.exitCode).toBe(null);
-    const st = await p.status();
-    expect(st.map((s) => [s.name, s.state, s.pid])).toEqual([['web', 'running', pid]]);
-    const table = await p.run(['status']);
-    expect(table.stderr).toContain(bad.error(file));
+      const reload = await p.run(['reload']);
+      expect(reload.code).toBe(2);
+      expect(reload.stderr).toContain(bad.error(file));
+      // the daemon is alive, answers, and kept its running config: the same process, and the error shown
+      expect(p.daemon!.exitCode).toBe(null);
+      const st = await p.status();
+      expect(st.map((s) => [s.name, s.state, s.pid])).toEqual([['web', 'running', pid]]);
+      const table = await p.run(['status']);
+      expect(table.stderr).toContain(bad.error(file));
 
-    // a good file again is taken
-    p.write(`${GOOD}    env: { B: "1" }\n`);
-    const again = await p.run(['reload']);
-    expect([again.code, again.stdout]).toEqual([0, '~ web (env.B)\n= 0 unchanged\n']);
+      // a good file again is taken
+      p.write(`${GOOD}    env: { B: "1" }\n`);
+      const again = await p.run(['reload']);
+      expect([again.code, again.stdout]).toEqual([0, '~ web (env.B)\n= 0 unchanged\n']);
 
-    // and `tend up` with the bad file (in a folder of its own) exits 2 with the same line
-    const q = project(GOOD);
-    const qfile = writeBad(q.dir, bad);
-    const up = await upExit(q.dir);
-    expect(up.code).toBe(2);
-    expect(up.stderr).toContain(bad.error(qfile));
-  }, 120_000);
+      // and `tend up` with the bad file (in a folder of its own) exits 2 with the same line
+      const q = project(GOOD);
+      const qfile = writeBad(q.dir, bad);
+      const up = await upExit(q.dir);
+      expect(up.code).toBe(2);
+      expect(up.stderr).toContain(bad.error(qfile));
+    },
+    120_000,
+  );
 });

@@ -106,7 +106,11 @@ async function followersDoNotHurt(p: Project): Promise<void> {
     s.socket.write('{"id":"f","cmd":"logs","args":{"names":["spam"],"lines":10,"follow":true}}\n');
   }
   // and the tend command itself, its stdout a pipe nobody reads for now
-  const cli = spawn(process.execPath, [CLI, 'logs', 'spam', '-f'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(process.execPath, [CLI, 'logs', 'spam', '-f'], {
+    cwd: p.dir,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(cli);
   let cliErr = '';
   cli.stderr!.on('data', (c) => (cliErr += c));
@@ -127,17 +131,25 @@ async function followersDoNotHurt(p: Project): Promise<void> {
   // one stalled follower reads again: what it missed is counted, and the stream goes on
   const late = stalled[0]!;
   late.socket.resume();
-  await waitFor(() => {
-    const lag = late.frames.findIndex((f) => typeof f.lagged === 'number');
-    return lag >= 0 && late.frames.slice(lag + 1).some((f) => f.event?.line);
-  }, 'a lagged frame, then events', 60_000);
+  await waitFor(
+    () => {
+      const lag = late.frames.findIndex((f) => typeof f.lagged === 'number');
+      return lag >= 0 && late.frames.slice(lag + 1).some((f) => f.event?.line);
+    },
+    'a lagged frame, then events',
+    60_000,
+  );
   const lag = late.frames.find((f) => typeof f.lagged === 'number')!;
   expect(lag).toEqual({ id: 'f', lagged: expect.any(Number) });
   expect(lag.lagged).toBeGreaterThan(1000);
   expect(late.frames.every((f) => f.id === 'f' && (f.event || f.lagged))).toBe(true);
   // the tend command prints the lag on stderr and goes on
   cli.stdout!.on('data', () => {});
-  await waitFor(() => /^tend: \d+ lines skipped: this client read too slowly$/m.test(cliErr), 'the lag line of tend logs -f', 60_000);
+  await waitFor(
+    () => /^tend: \d+ lines skipped: this client read too slowly$/m.test(cliErr),
+    'the lag line of tend logs -f',
+    60_000,
+  );
   expect(cli.exitCode).toBe(null);
   cli.kill('SIGKILL');
 }
@@ -168,7 +180,9 @@ services:
     expect(rss.max).toBeLessThan(200);
     const busy = c.frames.filter((f) => f.error?.code === 'busy');
     expect(busy).toHaveLength(N - 64);
-    expect(busy[0]!.error.message).toBe('start: 64 requests are in flight on this connection, the most allowed; send more once some are answered');
+    expect(busy[0]!.error.message).toBe(
+      'start: 64 requests are in flight on this connection, the most allowed; send more once some are answered',
+    );
     expect(c.frames.every((f) => f.error?.code === 'busy')).toBe(true); // the 64 still wait for readiness
   }, 300_000);
 });
@@ -193,12 +207,16 @@ services:
     try {
       p.write(config(2500));
       expect((await slow(['reload'])).code).toBe(0);
-      await waitFor(async () => {
-        const r = await slow(['status', '--json']);
-        if (r.code !== 0) throw new Error(r.stderr);
-        const rows = JSON.parse(r.stdout) as Array<{ state: string }>;
-        return rows.length === 2500 && rows.every((x) => x.state === 'completed');
-      }, '2500 completed instances', 400_000);
+      await waitFor(
+        async () => {
+          const r = await slow(['status', '--json']);
+          if (r.code !== 0) throw new Error(r.stderr);
+          const rows = JSON.parse(r.stdout) as Array<{ state: string }>;
+          return rows.length === 2500 && rows.every((x) => x.state === 'completed');
+        },
+        '2500 completed instances',
+        400_000,
+      );
       const status = await slow(['status', '--json']);
       expect(Buffer.byteLength(status.stdout)).toBeGreaterThan(1024 * 1024);
       const rows = JSON.parse(status.stdout) as Array<{ name: string }>;

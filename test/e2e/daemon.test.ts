@@ -349,7 +349,7 @@ describe('memory', () => {
   // V8 prints every GC with --trace-gc (stdout: echo is off); tend's own are "testing" GCs
   const ownGcs = (out: string) => out.split('\n').filter((l) => /Mark-Compact.*testing/.test(l)).length;
 
-  it("collects after the parse, once start-up has settled (not before a readiness probe passes), and after reloads", async () => {
+  it('collects after the parse, once start-up has settled (not before a readiness probe passes), and after reloads', async () => {
     const p = project(`
 settings: { echo: false }
 services:

@@ -4,7 +4,17 @@
 // with CAP_NET_BIND_SERVICE and its refusal without it; a fence the kernel refuses fails the
 // start with its reason. Root only (each part skips with its reason where it cannot run).
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,14 +24,22 @@ const isRoot = process.getuid?.() === 0;
 /** Why a namespace of this kind cannot be made here (as root), or undefined. */
 function nsRefused(flag: string): string | undefined {
   const r = spawnSync('unshare', [flag, '--fork', 'true']);
-  return r.error ? `no unshare(1): ${r.error.message}` : r.status !== 0 ? `unshare ${flag} refused: ${String(r.stderr).trim()}` : undefined;
+  return r.error
+    ? `no unshare(1): ${r.error.message}`
+    : r.status !== 0
+      ? `unshare ${flag} refused: ${String(r.stderr).trim()}`
+      : undefined;
 }
 const noRoot = isRoot ? undefined : 'not root';
 const noNs = noRoot ?? nsRefused('-mupnU') ?? (spawnSync('nsenter', ['--version']).error ? 'no nsenter(1)' : undefined);
 if (noRoot) console.log(`skipping test/e2e/fences.test.ts: ${noRoot}`);
 else if (noNs) console.log(`skipping the namespace tests of test/e2e/fences.test.ts: ${noNs}`);
 const unprivilegedPorts = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim() || '1024');
-const noPort80 = noRoot ?? (unprivilegedPorts <= 80 ? `net.ipv4.ip_unprivileged_port_start is ${unprivilegedPorts}: port 80 needs no capability here` : undefined);
+const noPort80 =
+  noRoot ??
+  (unprivilegedPorts <= 80
+    ? `net.ipv4.ip_unprivileged_port_start is ${unprivilegedPorts}: port 80 needs no capability here`
+    : undefined);
 if (!noRoot && noPort80) console.log(`skipping the port-80 test of test/e2e/fences.test.ts: ${noPort80}`);
 const noUserns = noRoot ?? nsRefused('-U') ?? (spawnSync('setpriv', ['--version']).error ? 'no setpriv(1)' : undefined);
 
@@ -29,10 +47,14 @@ const { project, track } = useProjects();
 
 /** The pid of a running instance. */
 async function pidOf(p: { status(): Promise<Array<Record<string, any>>> }, name: string): Promise<number> {
-  return waitFor(async () => {
-    const row = (await p.status()).find((r) => r.name === name);
-    return row?.state === 'running' ? (row.pid as number) : undefined;
-  }, `${name} running`, 30_000);
+  return waitFor(
+    async () => {
+      const row = (await p.status()).find((r) => r.name === name);
+      return row?.state === 'running' ? (row.pid as number) : undefined;
+    },
+    `${name} running`,
+    30_000,
+  );
 }
 
 /** A field of /proc/PID/status. */
@@ -43,7 +65,9 @@ function statusField(pid: number, field: string): string {
 
 /** A row of /proc/PID/limits: [soft, hard]. */
 function limit(pid: number, row: string): [string, string] {
-  const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith(row))!;
+  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(row))!;
   const [soft, hard] = line.slice(26).trim().split(/\s+/);
   return [soft!, hard!];
 }
@@ -117,7 +141,13 @@ describe.skipIf(noRoot)('fences (root)', () => {
     // limits.nofile keeps working
     expect(limit(await pidOf(p, 'nofile'), 'Max open files')).toEqual(['77', '77']);
 
-    const environ = (n: number) => Object.fromEntries(readFileSync(`/proc/${n}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const environ = (n: number) =>
+      Object.fromEntries(
+        readFileSync(`/proc/${n}/environ`, 'utf8')
+          .split('\0')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
     expect(environ(await pidOf(p, 'clean'))).toEqual({
       PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       FOO: 'bar',
@@ -152,164 +182,188 @@ describe.skipIf(noRoot)('fences (root)', () => {
     );
   }, 90_000);
 
-  it.skipIf(noPort80)('capabilities: nobody binds port 80 with CAP_NET_BIND_SERVICE (ambient), and is refused without it', async () => {
-    const server = (host: string) =>
-      `[${JSON.stringify(process.execPath)}, -e, "require('net').createServer().listen(80, '${host}', () => console.log('bound')).on('error', (e) => { console.log(e.code); process.exit(3) })"]`;
-    const p = project(
-      [
-        'settings: { echo: false }',
-        'services:',
-        '  web:',
-        `    command: ${server('127.0.0.77')}`,
-        '    user: nobody',
-        '    capabilities: [CAP_NET_BIND_SERVICE]',
-        '    readiness: { tcp: "127.0.0.77:80" }',
-        '  denied:',
-        `    command: ${server('127.0.0.78')}`,
-        '    user: nobody',
-        '    restart: never',
-        '',
-      ].join('\n'),
-    );
-    await p.up();
-    const pid = await pidOf(p, 'web');
-    expect(statusField(pid, 'Uid').split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);
-    expect(statusField(pid, 'CapAmb')).toBe('0000000000000400');
-    expect(statusField(pid, 'CapBnd')).toBe('0000000000000400');
-    await p.waitState('denied', 'failed', 30_000);
-    const row = (await p.status()).find((r) => r.name === 'denied')!;
-    expect(row.exit_code).toBe(3);
-    expect(readFileSync(join(p.dir, '.tend/logs/denied.log'), 'utf8')).toContain('EACCES');
-    expect(readFileSync(join(p.dir, '.tend/logs/web.log'), 'utf8')).toContain('bound');
-  }, 90_000);
+  it.skipIf(noPort80)(
+    'capabilities: nobody binds port 80 with CAP_NET_BIND_SERVICE (ambient), and is refused without it',
+    async () => {
+      const server = (host: string) =>
+        `[${JSON.stringify(process.execPath)}, -e, "require('net').createServer().listen(80, '${host}', () => console.log('bound')).on('error', (e) => { console.log(e.code); process.exit(3) })"]`;
+      const p = project(
+        [
+          'settings: { echo: false }',
+          'services:',
+          '  web:',
+          `    command: ${server('127.0.0.77')}`,
+          '    user: nobody',
+          '    capabilities: [CAP_NET_BIND_SERVICE]',
+          '    readiness: { tcp: "127.0.0.77:80" }',
+          '  denied:',
+          `    command: ${server('127.0.0.78')}`,
+          '    user: nobody',
+          '    restart: never',
+          '',
+        ].join('\n'),
+      );
+      await p.up();
+      const pid = await pidOf(p, 'web');
+      expect(statusField(pid, 'Uid').split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);
+      expect(statusField(pid, 'CapAmb')).toBe('0000000000000400');
+      expect(statusField(pid, 'CapBnd')).toBe('0000000000000400');
+      await p.waitState('denied', 'failed', 30_000);
+      const row = (await p.status()).find((r) => r.name === 'denied')!;
+      expect(row.exit_code).toBe(3);
+      expect(readFileSync(join(p.dir, '.tend/logs/denied.log'), 'utf8')).toContain('EACCES');
+      expect(readFileSync(join(p.dir, '.tend/logs/web.log'), 'utf8')).toContain('bound');
+    },
+    90_000,
+  );
 
-  it.skipIf(noNs)('namespaces: private_tmp, read-only and inaccessible paths, hostname, network none, private_pids, root_dir', async () => {
-    const p = project('settings: { echo: false }\nservices: {}\n');
-    const mark = `tend-fence-${process.pid}-${Date.now()}`;
-    mkdirSync(join(p.dir, 'secret'));
-    writeFileSync(join(p.dir, 'secret/key'), 'k');
-    writeFileSync(join(p.dir, 'secret.txt'), 'password');
-    makeRoot(join(p.dir, 'jail'));
-    p.write(
-      [
-        'settings: { echo: false }',
-        'services:',
-        '  boxed:',
-        `    command: "echo x > /tmp/${mark}; sleep 1001 & exec sleep 1000"`,
-        '    private_tmp: true',
-        '    read_only_paths: [/usr]',
-        '    hostname: fenced',
-        '    network: none',
-        '    private_pids: true',
-        '    stop_timeout: 1s',
-        '  hidden:', // the project is under /tmp: not with private_tmp, which would hide it
-        '    command: [sleep, "1000"]',
-        `    read_only_paths: ${p.dir}`,
-        `    inaccessible_paths: [${join(p.dir, 'secret')}, ${join(p.dir, 'secret.txt')}]`,
-        '  jailed:',
-        '    command: "exec sleep 1000"',
-        '    root_dir: jail',
-        '    cwd: /srv',
-        '    private_tmp: true',
-        '  broken:',
-        '    command: [sleep, "1000"]',
-        '    read_only_paths: /nonexistent-tend-path',
-        '    restart: never',
-        '',
-      ].join('\n'),
-    );
-    await p.up();
-    const pid = await pidOf(p, 'boxed');
-    for (const kind of ['mnt', 'uts', 'net', 'pid']) expect(ns(pid, kind), kind).not.toBe(ns('self', kind));
-    expect(ns(pid, 'user')).toBe(ns('self', 'user'));
-    // pid 1 of its own pid namespace, with a /proc of it
-    expect(statusField(pid, 'NSpid').split(/\s+/)).toEqual([String(pid), '1']);
-    expect(mountAt(pid, '/proc')?.fstype).toBe('proc');
-    const inside = (args: string[]) => spawnSync('nsenter', ['-t', String(pid), ...args], { encoding: 'utf8' }).stdout.trim();
-    expect(inside(['-n', 'ip', '-o', 'link']).split('\n').map((l) => l.split(':')[1]!.trim())).toEqual(['lo']);
-    expect(inside(['-n', 'ip', '-o', 'link'])).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
-    expect(inside(['-u', 'hostname'])).toBe('fenced');
-    // its own /tmp (the host's has no such file), a tend-made folder outside
-    await waitFor(() => existsSync(`/proc/${pid}/root/tmp/${mark}`), 'the marker in the private /tmp');
-    expect(existsSync(`/tmp/${mark}`)).toBe(false);
-    const tmp = mountAt(pid, '/tmp')!;
-    expect(tmp.root).toMatch(/\/tend-boxed-[^/]+\/tmp$/);
-    expect(mountAt(pid, '/usr')!.opts.split(',')).toContain('ro');
-    expect(mountAt(pid, '/usr')!.root).toBe('/usr');
+  it.skipIf(noNs)(
+    'namespaces: private_tmp, read-only and inaccessible paths, hostname, network none, private_pids, root_dir',
+    async () => {
+      const p = project('settings: { echo: false }\nservices: {}\n');
+      const mark = `tend-fence-${process.pid}-${Date.now()}`;
+      mkdirSync(join(p.dir, 'secret'));
+      writeFileSync(join(p.dir, 'secret/key'), 'k');
+      writeFileSync(join(p.dir, 'secret.txt'), 'password');
+      makeRoot(join(p.dir, 'jail'));
+      p.write(
+        [
+          'settings: { echo: false }',
+          'services:',
+          '  boxed:',
+          `    command: "echo x > /tmp/${mark}; sleep 1001 & exec sleep 1000"`,
+          '    private_tmp: true',
+          '    read_only_paths: [/usr]',
+          '    hostname: fenced',
+          '    network: none',
+          '    private_pids: true',
+          '    stop_timeout: 1s',
+          '  hidden:', // the project is under /tmp: not with private_tmp, which would hide it
+          '    command: [sleep, "1000"]',
+          `    read_only_paths: ${p.dir}`,
+          `    inaccessible_paths: [${join(p.dir, 'secret')}, ${join(p.dir, 'secret.txt')}]`,
+          '  jailed:',
+          '    command: "exec sleep 1000"',
+          '    root_dir: jail',
+          '    cwd: /srv',
+          '    private_tmp: true',
+          '  broken:',
+          '    command: [sleep, "1000"]',
+          '    read_only_paths: /nonexistent-tend-path',
+          '    restart: never',
+          '',
+        ].join('\n'),
+      );
+      await p.up();
+      const pid = await pidOf(p, 'boxed');
+      for (const kind of ['mnt', 'uts', 'net', 'pid']) expect(ns(pid, kind), kind).not.toBe(ns('self', kind));
+      expect(ns(pid, 'user')).toBe(ns('self', 'user'));
+      // pid 1 of its own pid namespace, with a /proc of it
+      expect(statusField(pid, 'NSpid').split(/\s+/)).toEqual([String(pid), '1']);
+      expect(mountAt(pid, '/proc')?.fstype).toBe('proc');
+      const inside = (args: string[]) => spawnSync('nsenter', ['-t', String(pid), ...args], { encoding: 'utf8' }).stdout.trim();
+      expect(
+        inside(['-n', 'ip', '-o', 'link'])
+          .split('\n')
+          .map((l) => l.split(':')[1]!.trim()),
+      ).toEqual(['lo']);
+      expect(inside(['-n', 'ip', '-o', 'link'])).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
+      expect(inside(['-u', 'hostname'])).toBe('fenced');
+      // its own /tmp (the host's has no such file), a tend-made folder outside
+      await waitFor(() => existsSync(`/proc/${pid}/root/tmp/${mark}`), 'the marker in the private /tmp');
+      expect(existsSync(`/tmp/${mark}`)).toBe(false);
+      const tmp = mountAt(pid, '/tmp')!;
+      expect(tmp.root).toMatch(/\/tend-boxed-[^/]+\/tmp$/);
+      expect(mountAt(pid, '/usr')!.opts.split(',')).toContain('ro');
+      expect(mountAt(pid, '/usr')!.root).toBe('/usr');
 
-    const hidden = await pidOf(p, 'hidden');
-    expect(ns(hidden, 'mnt')).not.toBe(ns('self', 'mnt'));
-    expect(ns(hidden, 'net')).toBe(ns('self', 'net'));
-    expect(mountAt(hidden, p.dir)!.opts.split(',')).toContain('ro');
-    expect(mountAt(hidden, join(p.dir, 'secret'))!.fstype).toBe('tmpfs');
-    expect(mountAt(hidden, join(p.dir, 'secret'))!.opts.split(',')).toContain('ro');
-    expect(readdirSync(`/proc/${hidden}/root${join(p.dir, 'secret')}`)).toEqual([]);
-    expect(readFileSync(`/proc/${hidden}/root${join(p.dir, 'secret.txt')}`, 'utf8')).toBe('');
-    expect(readFileSync(join(p.dir, 'secret.txt'), 'utf8')).toBe('password'); // the host's is untouched
+      const hidden = await pidOf(p, 'hidden');
+      expect(ns(hidden, 'mnt')).not.toBe(ns('self', 'mnt'));
+      expect(ns(hidden, 'net')).toBe(ns('self', 'net'));
+      expect(mountAt(hidden, p.dir)!.opts.split(',')).toContain('ro');
+      expect(mountAt(hidden, join(p.dir, 'secret'))!.fstype).toBe('tmpfs');
+      expect(mountAt(hidden, join(p.dir, 'secret'))!.opts.split(',')).toContain('ro');
+      expect(readdirSync(`/proc/${hidden}/root${join(p.dir, 'secret')}`)).toEqual([]);
+      expect(readFileSync(`/proc/${hidden}/root${join(p.dir, 'secret.txt')}`, 'utf8')).toBe('');
+      expect(readFileSync(join(p.dir, 'secret.txt'), 'utf8')).toBe('password'); // the host's is untouched
 
-    // root_dir: the process's root is the jail, cwd inside it
-    const jailed = await pidOf(p, 'jailed');
-    expect(readlinkSync(`/proc/${jailed}/root`)).toBe(join(p.dir, 'jail'));
-    expect(readlinkSync(`/proc/${jailed}/cwd`)).toBe(join(p.dir, 'jail/srv'));
-    expect(mountAt(jailed, '/tmp')!.root).toMatch(/\/tend-jailed-[^/]+\/tmp$/);
+      // root_dir: the process's root is the jail, cwd inside it
+      const jailed = await pidOf(p, 'jailed');
+      expect(readlinkSync(`/proc/${jailed}/root`)).toBe(join(p.dir, 'jail'));
+      expect(readlinkSync(`/proc/${jailed}/cwd`)).toBe(join(p.dir, 'jail/srv'));
+      expect(mountAt(jailed, '/tmp')!.root).toMatch(/\/tend-jailed-[^/]+\/tmp$/);
 
-    // a fence the kernel refuses: no start, its reason in status, why and the journal
-    await p.waitState('broken', 'failed', 30_000);
-    const reason = 'cannot make read-only /nonexistent-tend-path: No such file or directory';
-    expect((await p.status()).find((r) => r.name === 'broken')!.detail).toContain(reason);
-    expect((await p.run(['why', 'broken'])).stdout).toContain(reason);
-    expect((await p.events()).some((e) => e.service === 'broken' && e.why.includes(reason))).toBe(true);
+      // a fence the kernel refuses: no start, its reason in status, why and the journal
+      await p.waitState('broken', 'failed', 30_000);
+      const reason = 'cannot make read-only /nonexistent-tend-path: No such file or directory';
+      expect((await p.status()).find((r) => r.name === 'broken')!.detail).toContain(reason);
+      expect((await p.run(['why', 'broken'])).stdout).toContain(reason);
+      expect((await p.events()).some((e) => e.service === 'broken' && e.why.includes(reason))).toBe(true);
 
-    // stop: pid 1 ignores a SIGTERM it has no handler for; tend kills the whole tree, removes /tmp
-    const tree = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
-    expect(tree).toHaveLength(1); // the `sleep 1001` sh left behind: pid 2 there
-    expect(statusField(tree[0]!, 'NSpid').split(/\s+/)).toEqual([String(tree[0]), '2']);
-    expect((await p.run(['stop', 'boxed'])).code).toBe(0);
-    await waitFor(() => !pidAlive(pid) && !pidAlive(tree[0]!), 'the namespace emptied');
-    const made = join(tmpdir(), basename(dirname(tmp.root))); // mountinfo's root is within its fs
-    await waitFor(() => !existsSync(made), `the private /tmp ${made} removed`);
-    expect(existsSync(join(tmpdir(), basename(dirname(mountAt(jailed, '/tmp')!.root))))).toBe(true);
-  }, 120_000);
+      // stop: pid 1 ignores a SIGTERM it has no handler for; tend kills the whole tree, removes /tmp
+      const tree = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+      expect(tree).toHaveLength(1); // the `sleep 1001` sh left behind: pid 2 there
+      expect(statusField(tree[0]!, 'NSpid').split(/\s+/)).toEqual([String(tree[0]), '2']);
+      expect((await p.run(['stop', 'boxed'])).code).toBe(0);
+      await waitFor(() => !pidAlive(pid) && !pidAlive(tree[0]!), 'the namespace emptied');
+      const made = join(tmpdir(), basename(dirname(tmp.root))); // mountinfo's root is within its fs
+      await waitFor(() => !existsSync(made), `the private /tmp ${made} removed`);
+      expect(existsSync(join(tmpdir(), basename(dirname(mountAt(jailed, '/tmp')!.root))))).toBe(true);
+    },
+    120_000,
+  );
 
-  it.skipIf(noUserns)('user_namespace: root inside, tend\'s uid outside; a rootless tend fences with it, and without it is refused with the reason', async () => {
-    // tend as root: 0 -> 0
-    const p = project(['settings: { echo: false }', 'services:', '  u:', '    command: [sleep, "1000"]', '    user_namespace: true', ''].join('\n'));
-    await p.up();
-    const pid = await pidOf(p, 'u');
-    expect(ns(pid, 'user')).not.toBe(ns('self', 'user'));
-    expect(readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '0', '1']);
+  it.skipIf(noUserns)(
+    "user_namespace: root inside, tend's uid outside; a rootless tend fences with it, and without it is refused with the reason",
+    async () => {
+      // tend as root: 0 -> 0
+      const p = project(
+        ['settings: { echo: false }', 'services:', '  u:', '    command: [sleep, "1000"]', '    user_namespace: true', ''].join(
+          '\n',
+        ),
+      );
+      await p.up();
+      const pid = await pidOf(p, 'u');
+      expect(ns(pid, 'user')).not.toBe(ns('self', 'user'));
+      expect(readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '0', '1']);
 
-    // tend as nobody
-    const r = track(new RootlessProject([
-      'settings: { echo: false }',
-      'services:',
-      '  inside:',
-      '    command: [sleep, "1000"]',
-      '    user_namespace: true',
-      '    private_tmp: true',
-      '    network: none',
-      '    private_pids: true',
-      '    hostname: rootless',
-      '    capabilities: [CAP_NET_BIND_SERVICE]',
-      '  refused:',
-      '    command: [sleep, "1000"]',
-      '    private_tmp: true',
-      '    restart: never',
-      '',
-    ].join('\n')));
-    await r.up();
-    const inner = await pidOf(r, 'inside');
-    expect(statusField(inner, 'Uid').split(/\s+/)[0]).toBe('65534');
-    expect(readFileSync(`/proc/${inner}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '65534', '1']);
-    for (const kind of ['user', 'mnt', 'net', 'pid', 'uts']) expect(ns(inner, kind), kind).not.toBe(ns('self', kind));
-    expect(statusField(inner, 'CapBnd')).toBe('0000000000000400');
-    await r.waitState('refused', 'failed');
-    const row = (await r.status()).find((x) => x.name === 'refused')!;
-    expect(row.detail).toContain('cannot create the namespaces (mount): Operation not permitted');
-    // tend check says which keys need root
-    const check = await r.run(['check']);
-    expect(check.stdout + check.stderr).toContain('services.refused.private_tmp: private_tmp needs root');
-  }, 120_000);
+      // tend as nobody
+      const r = track(
+        new RootlessProject(
+          [
+            'settings: { echo: false }',
+            'services:',
+            '  inside:',
+            '    command: [sleep, "1000"]',
+            '    user_namespace: true',
+            '    private_tmp: true',
+            '    network: none',
+            '    private_pids: true',
+            '    hostname: rootless',
+            '    capabilities: [CAP_NET_BIND_SERVICE]',
+            '  refused:',
+            '    command: [sleep, "1000"]',
+            '    private_tmp: true',
+            '    restart: never',
+            '',
+          ].join('\n'),
+        ),
+      );
+      await r.up();
+      const inner = await pidOf(r, 'inside');
+      expect(statusField(inner, 'Uid').split(/\s+/)[0]).toBe('65534');
+      expect(readFileSync(`/proc/${inner}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '65534', '1']);
+      for (const kind of ['user', 'mnt', 'net', 'pid', 'uts']) expect(ns(inner, kind), kind).not.toBe(ns('self', kind));
+      expect(statusField(inner, 'CapBnd')).toBe('0000000000000400');
+      await r.waitState('refused', 'failed');
+      const row = (await r.status()).find((x) => x.name === 'refused')!;
+      expect(row.detail).toContain('cannot create the namespaces (mount): Operation not permitted');
+      // tend check says which keys need root
+      const check = await r.run(['check']);
+      expect(check.stdout + check.stderr).toContain('services.refused.private_tmp: private_tmp needs root');
+    },
+    120_000,
+  );
 });
 
 /** A project whose daemon and CLI run as nobody (a rootless tend). */
@@ -322,20 +376,31 @@ class RootlessProject extends Project {
   }
 
   override async up(): Promise<void> {
-    const child = spawn('setpriv', [...this.as, process.execPath, CLI, 'up'], { cwd: this.dir, env: { ...process.env, NO_COLOR: '1', HOME: '/' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('setpriv', [...this.as, process.execPath, CLI, 'up'], {
+      cwd: this.dir,
+      env: { ...process.env, NO_COLOR: '1', HOME: '/' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.daemon = child;
     child.stdout!.on('data', (c) => (this.out += c));
     child.stderr!.on('data', (c) => (this.err += c));
     this.exit = new Promise((res) => child.on('exit', (code) => res(code)));
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
-      return existsSync(this.socket) && (await this.run(['status'])).code === 0;
-    }, 'the rootless daemon socket', 30_000);
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
+        return existsSync(this.socket) && (await this.run(['status'])).code === 0;
+      },
+      'the rootless daemon socket',
+      30_000,
+    );
   }
 
   override run(args: string[]): ReturnType<Project['run']> {
     return new Promise((res) => {
-      const c = spawn('setpriv', [...this.as, process.execPath, CLI, ...args], { cwd: this.dir, env: { ...process.env, NO_COLOR: '1', HOME: '/' } });
+      const c = spawn('setpriv', [...this.as, process.execPath, CLI, ...args], {
+        cwd: this.dir,
+        env: { ...process.env, NO_COLOR: '1', HOME: '/' },
+      });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d) => (stdout += d));

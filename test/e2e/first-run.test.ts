@@ -22,7 +22,9 @@ describe('no config', () => {
     const looked = `tend: no config file: looked for ${p.dir}/tend.yaml (no -c FILE given and $TEND_CONFIG unset, so ./tend.yaml)`;
     const status = await p.run(['status']);
     expect(status.code).toBe(3);
-    expect(status.stderr).toBe(`tend: no tend daemon answers on ${p.socket}\n${looked}\ntend: to begin, \`tend init\` writes a commented starter config\n`);
+    expect(status.stderr).toBe(
+      `tend: no tend daemon answers on ${p.socket}\n${looked}\ntend: to begin, \`tend init\` writes a commented starter config\n`,
+    );
     const up = await p.run(['up']);
     expect(up.code).toBe(2);
     expect(up.stderr).toBe(`${looked}\ntend: to begin, \`tend init\` writes a commented starter config\n`);
@@ -37,7 +39,14 @@ describe('no config', () => {
     const check = await p.run(['check', '--json']);
     expect(check.code).toBe(2);
     expect(JSON.parse(check.stdout)).toEqual([
-      { file: `${p.dir}/tend.yaml`, line: 0, col: 0, path: '', message: 'no config file here (`tend init` writes a starter one)', severity: 'error' },
+      {
+        file: `${p.dir}/tend.yaml`,
+        line: 0,
+        col: 0,
+        path: '',
+        message: 'no config file here (`tend init` writes a starter one)',
+        severity: 'error',
+      },
     ]);
   });
 
@@ -72,7 +81,9 @@ describe('tend init', () => {
   });
 
   it('converts a Procfile and runs it', async () => {
-    const p = emptyProject({ Procfile: '# two processes\nweb: while true; do echo "web tick"; sleep 0.2; done\nWorker.Queue: sleep 1000\n' });
+    const p = emptyProject({
+      Procfile: '# two processes\nweb: while true; do echo "web tick"; sleep 0.2; done\nWorker.Queue: sleep 1000\n',
+    });
     const r = await p.run(['init', '--from', 'Procfile']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^wrote tend\.yaml \(2 services: web, worker-queue\)$/m);
@@ -153,7 +164,9 @@ describe('tend up --socket', () => {
 
 describe('tend shutdown', () => {
   it('returns once the daemon has exited and says what it stopped', async () => {
-    const p = project('services:\n  a:\n    command: sleep 1000\n  b:\n    command: sleep 1000\n  job:\n    command: "true"\n    type: oneshot\n');
+    const p = project(
+      'services:\n  a:\n    command: sleep 1000\n  b:\n    command: sleep 1000\n  job:\n    command: "true"\n    type: oneshot\n',
+    );
     await p.up();
     await p.waitState('a', 'running');
     await p.waitState('b', 'running');
@@ -186,7 +199,13 @@ services:
     await p.waitState('stubborn', 'running');
     const r = await p.run(['shutdown', '--no-wait', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ shutting_down: true, pid: p.daemon!.pid, stopping: ['stubborn'], timeout_ms: expect.toBeOneOf([null, 5000]), exited: false });
+    expect(JSON.parse(r.stdout)).toEqual({
+      shutting_down: true,
+      pid: p.daemon!.pid,
+      stopping: ['stubborn'],
+      timeout_ms: expect.toBeOneOf([null, 5000]),
+      exited: false,
+    });
     expect(await p.exit).toBe(0);
   });
 });
@@ -201,8 +220,18 @@ describe('tend check', () => {
     for (const q of problems) expect(Object.keys(q).sort()).toEqual(['col', 'file', 'line', 'message', 'path', 'severity']);
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ file: `${p.dir}/tend.yaml`, line: 4, col: 14, path: 'services.web.restart', severity: 'error' }),
-        expect.objectContaining({ line: 6, path: 'services.db.comand', message: expect.stringContaining('unknown key "comand"') }),
+        expect.objectContaining({
+          file: `${p.dir}/tend.yaml`,
+          line: 4,
+          col: 14,
+          path: 'services.web.restart',
+          severity: 'error',
+        }),
+        expect.objectContaining({
+          line: 6,
+          path: 'services.db.comand',
+          message: expect.stringContaining('unknown key "comand"'),
+        }),
       ]),
     );
     p.write('services:\n  web:\n    command: sleep 1\n');
@@ -215,7 +244,9 @@ describe('tend check', () => {
     p.write('services:\n  web:\n    command: /no/such/binary\n');
     const warned = await p.run(['check']);
     expect([warned.code, warned.stdout]).toEqual([0, `${p.dir}/tend.yaml: ok (1 service, 1 instance; 1 warning)\n`]);
-    expect(warned.stderr).toBe(`warning: ${p.dir}/tend.yaml:3:14: services.web.command: program "/no/such/binary" does not exist\n`);
+    expect(warned.stderr).toBe(
+      `warning: ${p.dir}/tend.yaml:3:14: services.web.command: program "/no/such/binary" does not exist\n`,
+    );
     const wj = JSON.parse((await p.run(['check', '--json'])).stdout) as Array<Record<string, unknown>>;
     expect(wj).toEqual([expect.objectContaining({ line: 3, col: 14, severity: 'warning', path: 'services.web.command' })]);
   });
@@ -223,11 +254,15 @@ describe('tend check', () => {
 
 describe('service names for completion', () => {
   it('come from the daemon when one answers, else from the config', async () => {
-    const p = project('settings: { watch: false }\nservices:\n  db:\n    command: sleep 1000\n  web:\n    command: sleep 1000\n    replicas: 2\n');
+    const p = project(
+      'settings: { watch: false }\nservices:\n  db:\n    command: sleep 1000\n  web:\n    command: sleep 1000\n    replicas: 2\n',
+    );
     expect((await p.run(['__complete', 'services'])).stdout).toBe('all\ndb\nweb\nweb.1\nweb.2\n');
     await p.up();
     // the daemon's names win: a service added to the file but not loaded is not offered
-    p.write('settings: { watch: false }\nservices:\n  db:\n    command: sleep 1000\n  web:\n    command: sleep 1000\n    replicas: 2\n  later:\n    command: x\n');
+    p.write(
+      'settings: { watch: false }\nservices:\n  db:\n    command: sleep 1000\n  web:\n    command: sleep 1000\n    replicas: 2\n  later:\n    command: x\n',
+    );
     expect((await p.run(['__complete', 'services'])).stdout).toBe('all\ndb\nweb\nweb.1\nweb.2\n');
     // -c of the line finds another project from anywhere
     const r = await tend('/', ['__complete', 'services', '-c', join(p.dir, 'tend.yaml')]);

@@ -45,7 +45,10 @@ interface Closable {
  * The projects of one test file: `track` (or `project`, for a plain Project) registers one; after
  * each test every one is closed, and when the test failed, what each `tend up` said is printed.
  */
-export function useProjects(): { track<P extends Closable>(p: P): P; project(yaml: string, files?: Record<string, string>): Project } {
+export function useProjects(): {
+  track<P extends Closable>(p: P): P;
+  project(yaml: string, files?: Record<string, string>): Project;
+} {
   let open: Closable[] = [];
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail') for (const p of open) console.log(`tend up stderr (${p.dir}):\n${p.err}`);
@@ -67,9 +70,17 @@ export interface RunResult {
 }
 
 /** Runs the tend CLI to completion. */
-export function tend(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function tend(
+  cwd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -108,15 +119,23 @@ export class Project {
 
   /** Starts `tend up` (node given `nodeArgs`) and waits until its socket answers. */
   async up(args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<void> {
-    const child = spawn(process.execPath, [...nodeArgs, CLI, 'up', ...args], { cwd: this.dir, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'up', ...args], {
+      cwd: this.dir,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.daemon = child;
     child.stdout!.on('data', (c) => (this.out += c));
     child.stderr!.on('data', (c) => (this.err += c));
     this.exit = new Promise((r) => child.on('exit', (code) => r(code)));
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
-      return existsSync(this.socket) && (await this.ask('status', {})) !== undefined;
-    }, 'the daemon socket', 60_000); // generous: a loaded machine, or a config of 1 MiB to parse
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
+        return existsSync(this.socket) && (await this.ask('status', {})) !== undefined;
+      },
+      'the daemon socket',
+      60_000,
+    ); // generous: a loaded machine, or a config of 1 MiB to parse
   }
 
   /** the environment of every one-shot command this project runs (e.g. TEND_SOCKET) */

@@ -53,8 +53,15 @@ async function metrics(port: number): Promise<Record<string, Family>> {
 }
 
 /** The value of `family` for an instance (and extra labels), as a number; undefined when absent. */
-function value(m: Record<string, Family>, family: string, instance: string, extra: Record<string, string> = {}): number | undefined {
-  const s = m[family]?.metrics.find((x) => x.labels?.instance === instance && Object.entries(extra).every(([k, v]) => x.labels?.[k] === v));
+function value(
+  m: Record<string, Family>,
+  family: string,
+  instance: string,
+  extra: Record<string, string> = {},
+): number | undefined {
+  const s = m[family]?.metrics.find(
+    (x) => x.labels?.instance === instance && Object.entries(extra).every(([k, v]) => x.labels?.[k] === v),
+  );
   return s === undefined ? undefined : Number(s.value);
 }
 
@@ -105,7 +112,10 @@ describe('settings.http', () => {
     expect(await request(port, '/healthz')).toEqual({ status: 200, type: 'text/plain; charset=utf-8', body: 'ok\n' });
 
     // /readyz: web is starting (its probe fails): 503, and why in the words of `tend why`
-    await waitFor(async () => (await p.status()).find((r) => r.name === 'web')?.detail.startsWith('not ready'), 'a failed probe of web');
+    await waitFor(
+      async () => (await p.status()).find((r) => r.name === 'web')?.detail.startsWith('not ready'),
+      'a failed probe of web',
+    );
     const notReady = await ready(port);
     expect(notReady.status).toBe(503);
     expect(notReady.body.ready).toBe(false);
@@ -116,7 +126,11 @@ describe('settings.http', () => {
 
     // /metrics while web is starting, manual stopped, job completed
     let m = await metrics(port);
-    expect([value(m, 'tend_service_up', 'db'), value(m, 'tend_service_up', 'web'), value(m, 'tend_service_up', 'manual')]).toEqual([1, 0, 0]);
+    expect([
+      value(m, 'tend_service_up', 'db'),
+      value(m, 'tend_service_up', 'web'),
+      value(m, 'tend_service_up', 'manual'),
+    ]).toEqual([1, 0, 0]);
     expect(value(m, 'tend_service_state', 'web', { state: 'starting' })).toBe(1);
     expect(value(m, 'tend_service_state', 'web', { state: 'running' })).toBe(0);
     expect(value(m, 'tend_service_state', 'job', { state: 'completed' })).toBe(1);
@@ -182,10 +196,20 @@ describe('settings.http', () => {
     const p = project(config(port));
     await up(p, port);
     const post = await request(port, '/status', 'POST');
-    expect([post.status, JSON.parse(post.body).error]).toEqual([405, 'POST is not allowed: the endpoints are read-only (GET, HEAD)']);
+    expect([post.status, JSON.parse(post.body).error]).toEqual([
+      405,
+      'POST is not allowed: the endpoints are read-only (GET, HEAD)',
+    ]);
     const missing = await request(port, '/nope');
-    expect([missing.status, JSON.parse(missing.body).error]).toEqual([404, 'no such endpoint /nope; these are served: /healthz, /readyz, /metrics, /status']);
-    expect(await request(port, '/healthz?verbose=1', 'HEAD')).toEqual({ status: 200, type: 'text/plain; charset=utf-8', body: '' });
+    expect([missing.status, JSON.parse(missing.body).error]).toEqual([
+      404,
+      'no such endpoint /nope; these are served: /healthz, /readyz, /metrics, /status',
+    ]);
+    expect(await request(port, '/healthz?verbose=1', 'HEAD')).toEqual({
+      status: 200,
+      type: 'text/plain; charset=utf-8',
+      body: '',
+    });
   }, 60_000);
 
   it('while shutting down: /readyz 503 (shutting_down), /healthz still 200', async () => {

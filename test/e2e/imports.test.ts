@@ -20,7 +20,8 @@ function staticGraph(entry: string): { files: Set<string>; packages: Set<string>
     for (const m of src.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
       const spec = m[1]!;
       if (spec.startsWith('.')) stack.push(resolve(dirname(f), spec));
-      else if (!spec.startsWith('node:')) packages.add(spec.split('/')[0]!.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+      else if (!spec.startsWith('node:'))
+        packages.add(spec.split('/')[0]!.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
     }
     for (const m of src.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) {
       if (m[1]!.startsWith('.')) stack.push(resolve(dirname(f), m[1]!));

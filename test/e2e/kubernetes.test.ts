@@ -36,7 +36,9 @@ describe('examples/kubernetes', () => {
     const d = manifests()[0]!;
     d.spec.template.spec.containers[0].ports[0].containerPort = 'nine';
     d.spec.template.spec.terminationGracePeriodSeconds = '30s';
-    expect(() => new Deployment(d).validate()).toThrow(/containerPort must be integer|terminationGracePeriodSeconds must be integer/);
+    expect(() => new Deployment(d).validate()).toThrow(
+      /containerPort must be integer|terminationGracePeriodSeconds must be integer/,
+    );
   });
 
   it('probes, scrape annotations and grace period match the tend config the container runs', () => {
@@ -50,9 +52,17 @@ describe('examples/kubernetes', () => {
     expect(cfg.settings.http).toBe(`0.0.0.0:${port}`); // the kubelet comes from outside the pod
     const named = c.ports.find((p: any) => p.name === c.livenessProbe.httpGet.port);
     expect(named.containerPort).toBe(port);
-    expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path, c.startupProbe.httpGet.path]).toEqual(['/healthz', '/readyz', '/healthz']);
+    expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path, c.startupProbe.httpGet.path]).toEqual([
+      '/healthz',
+      '/readyz',
+      '/healthz',
+    ]);
     expect(c.readinessProbe.httpGet.port).toBe(named.name);
-    expect(pod.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+    expect(pod.metadata.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(port),
+      'prometheus.io/path': '/metrics',
+    });
     expect(cfg.settings.shutdown_timeout).toBe('25s');
     expect(pod.spec.terminationGracePeriodSeconds).toBe(25 + 5);
     expect(cfg.settings.log_format).toBe('json');
@@ -70,7 +80,8 @@ describe('examples/kubernetes', () => {
       const r = spawnSync(process.execPath, [CLI, 'check', '-c', join(dir, 'tend.yaml')], { encoding: 'utf8' });
       // valid: no error; the only warnings are the container's own folder, absent on this host
       expect(r.status, r.stderr).toBe(0);
-      for (const line of r.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^warning: .*: cwd \/app\/\S+ does not exist$/);
+      for (const line of r.stderr.split('\n').filter(Boolean))
+        expect(line).toMatch(/^warning: .*: cwd \/app\/\S+ does not exist$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -19,7 +19,11 @@ afterEach(() => {
 
 /** A running `tend ... -f`: its stdout lines so far. */
 function follow(p: Project, args: string[]): { lines(): string[]; err(): string; proc: ChildProcess } {
-  const proc = spawn(process.execPath, [CLI, ...args], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    cwd: p.dir,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(proc);
   let buf = '';
   let err = '';
@@ -56,7 +60,9 @@ services:
     expect(got[got.length - 1]).toBe(20000);
     expect(got).toEqual(range(got[0]!, 20000));
     expect(got[0]).toBeGreaterThan(1);
-    expect(all.stderr).toMatch(/^tend: older lines are gone, rotated away: rot before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \(logs\.keep 3\)\n$/);
+    expect(all.stderr).toMatch(
+      /^tend: older lines are gone, rotated away: rot before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \(logs\.keep 3\)\n$/,
+    );
     // a -n the files hold: from the end, no note
     const some = await p.run(['logs', 'rot', '-n', '3000']);
     expect(numbers(some.stdout)).toEqual(range(17001, 20000));
@@ -77,7 +83,10 @@ services:
     await waitFor(async () => (await p.run(['logs', 'web', 'longer-name'])).stdout.split('\n').length > 15, 'every line');
     // a replica set: both instances, prefixed, padded to one width; stderr marked
     const both = (await p.run(['logs', 'web', '-n', '100'])).stdout.trim().split('\n');
-    expect(both.filter((l) => l.startsWith('web.1 | ')).map((l) => l.slice(8))).toEqual([...range(1, 6).map((i) => `req ${i} ok`), 'err req 7 TIMEOUT']);
+    expect(both.filter((l) => l.startsWith('web.1 | ')).map((l) => l.slice(8))).toEqual([
+      ...range(1, 6).map((i) => `req ${i} ok`),
+      'err req 7 TIMEOUT',
+    ]);
     expect(both.filter((l) => l.startsWith('web.2 | '))).toHaveLength(7);
     const mixed = (await p.run(['logs', 'web.1', 'longer-name'])).stdout.trim().split('\n');
     expect(mixed).toContain('longer-name | hello');
@@ -90,9 +99,14 @@ services:
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/backreferences .* not supported: tend matches in linear time/);
     // -t: the time of each line
-    expect((await p.run(['logs', 'web.1', '-n', '1', '-t'])).stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} err req 7 TIMEOUT\n$/);
+    expect((await p.run(['logs', 'web.1', '-n', '1', '-t'])).stdout).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} err req 7 TIMEOUT\n$/,
+    );
     // --json: {ts, instance, stream, line} a line
-    const json = (await p.run(['logs', 'web', '-n', '2', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await p.run(['logs', 'web', '-n', '2', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(json).toHaveLength(2);
     for (const o of json) {
       expect(Object.keys(o)).toEqual(['ts', 'instance', 'stream', 'line']);
@@ -117,7 +131,11 @@ services:
     await waitFor(async () => Number((await p.run(['logs', 'fast', '-n', '1'])).stdout) > 2000, 'the writer under way');
     const f = follow(p, ['logs', 'fast', '-f', '-n', '1000000']);
     const g = follow(p, ['logs', 'fast', '-f', '-n', '3', '--grep', '0000$']);
-    await waitFor(() => f.lines().at(-1) === '200000', `the follower to reach 200000: ${f.lines().slice(-3).join(' ')} ${f.err()}`, 60_000);
+    await waitFor(
+      () => f.lines().at(-1) === '200000',
+      `the follower to reach 200000: ${f.lines().slice(-3).join(' ')} ${f.err()}`,
+      60_000,
+    );
     expect(f.lines().map(Number)).toEqual(range(1, 200000));
     await waitFor(() => g.lines().at(-1) === '200000', `the grep follower to reach 200000: ${g.lines().join(' ')}`, 30_000);
     const tens = g.lines().map(Number);
@@ -125,7 +143,7 @@ services:
     expect(tens).toEqual(range(tens[0]! / 10000, 20).map((k) => k * 10000));
   }, 120_000);
 
-  it('works with no daemon: logs (and -f) from the config\'s log_dir, events from tend.events, which survives a restart', async () => {
+  it("works with no daemon: logs (and -f) from the config's log_dir, events from tend.events, which survives a restart", async () => {
     const p = project(`
 settings: { echo: false, watch: false }
 services:
@@ -138,7 +156,9 @@ services:
     // who asked is journaled: uid and pid of the asker
     await p.run(['start', 'crash']);
     const before = (await p.run(['events', 'crash'])).stdout;
-    expect(before).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} crash request tend start crash asked by uid \d+ \(pid \d+\)$/m);
+    expect(before).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} crash request tend start crash asked by uid \d+ \(pid \d+\)$/m,
+    );
     expect((await p.run(['shutdown'])).code).toBe(0);
     await p.exit;
     expect(existsSync(p.socket)).toBe(false);
@@ -184,7 +204,11 @@ services:
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^tend: bad: /);
-    expect(lines.slice(1)).toEqual(['  its last lines:', ...range(7, 15).map((i) => `  | step ${i}`), '  | err cannot bind :8080']);
+    expect(lines.slice(1)).toEqual([
+      '  its last lines:',
+      ...range(7, 15).map((i) => `  | step ${i}`),
+      '  | err cannot bind :8080',
+    ]);
     const why = (await p.run(['why', 'bad'])).stdout;
     expect(why).toContain('  its last lines:\n');
     expect(why).toContain('  | err cannot bind :8080');
@@ -192,7 +216,7 @@ services:
 });
 
 describe('settings.log_format: json', () => {
-  it('the echo is one JSON object a line {ts, service, instance, stream, line}; tend\'s state lines are JSON too', async () => {
+  it("the echo is one JSON object a line {ts, service, instance, stream, line}; tend's state lines are JSON too", async () => {
     const p = project(`
 settings: { watch: false, log_format: json }
 services:
@@ -202,9 +226,14 @@ services:
 `);
     await p.up();
     await waitFor(() => p.out.split('\n').filter((l) => l.includes('oops')).length === 2, `the echo: ${p.out}`);
-    const objs = p.out.trim().split('\n').map((l) => JSON.parse(l));
+    const objs = p.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(Object.keys(objs[0])).toEqual(['ts', 'service', 'instance', 'stream', 'line']);
-    expect(objs).toContainEqual(expect.objectContaining({ service: 'api', instance: 'api.1', stream: 'stdout', line: '"quoted" line' }));
+    expect(objs).toContainEqual(
+      expect.objectContaining({ service: 'api', instance: 'api.1', stream: 'stdout', line: '"quoted" line' }),
+    );
     expect(objs).toContainEqual(expect.objectContaining({ service: 'api', instance: 'api.2', stream: 'stderr', line: 'oops' }));
     await waitFor(() => /"state":"running"/.test(p.err), `a state line: ${p.err}`);
     for (const l of p.err.trim().split('\n')) expect(JSON.parse(l)).toHaveProperty('ts');
@@ -245,7 +274,10 @@ describe('a 1 GB log', () => {
       };
       const last = await run(['logs', 'big', '-n', '100', '--json']);
       expect(last.code, last.stderr).toBe(0);
-      const got = last.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const got = last.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(got.map((x) => x.line)).toEqual(range(lines - 100, lines - 1).map((s) => genLine(o, s).slice(29)));
       const since = await run(['logs', 'big', '--since', '1m']);
       expect(since.code, since.stderr).toBe(0);
@@ -253,7 +285,9 @@ describe('a 1 GB log', () => {
       // 60 s at 4 lines a ms, give or take the ms between the generator and the query
       expect(Math.abs(sinceLines.length - 240_000)).toBeLessThan(40_000);
       expect(sinceLines.at(-1)).toBe(`${(lines - 1) % 10 === 9 ? 'err ' : ''}${genLine(o, lines - 1).slice(29)}`);
-      console.log(`1 GB log (${lines} lines): logs -n 100 ${last.ms.toFixed(0)} ms, logs --since 1m ${since.ms.toFixed(0)} ms (${sinceLines.length} lines), with node start`);
+      console.log(
+        `1 GB log (${lines} lines): logs -n 100 ${last.ms.toFixed(0)} ms, logs --since 1m ${since.ms.toFixed(0)} ms (${sinceLines.length} lines), with node start`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -28,7 +28,11 @@ interface Follower {
 }
 
 function follow(p: Project, args: string[]): Follower {
-  const proc = spawn(process.execPath, [CLI, ...args], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    cwd: p.dir,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(proc);
   let buf = '';
   let err = '';
@@ -80,7 +84,9 @@ function checkNumbered(files: string[], width: number): { first: number; last: n
     let start = 0;
     for (let nl = buf.indexOf(10); nl !== -1; start = nl + 1, nl = buf.indexOf(10, start)) {
       if (nl - start !== PREFIX + width) {
-        throw new Error(`${f}: malformed line at byte ${start}: ${JSON.stringify(buf.subarray(start, Math.min(nl, start + 200)).toString('latin1'))}`);
+        throw new Error(
+          `${f}: malformed line at byte ${start}: ${JSON.stringify(buf.subarray(start, Math.min(nl, start + 200)).toString('latin1'))}`,
+        );
       }
       if (buf[start + 24] !== 0x20 || buf.toString('latin1', start + 25, start + 29) !== 'out ') {
         throw new Error(`${f}: bad prefix at byte ${start}: ${buf.toString('latin1', start, start + 29)}`);
@@ -152,11 +158,18 @@ services:
     const dir = join(p.dir, '.tend/logs');
     const want = N * (PREFIX + W + 1);
     await waitFor(() => totalSize(logFiles(dir, 'big')) >= want, `${want} bytes in big.log*`, 60_000);
-    await waitFor(async () => {
-      const files = logFiles(dir, 'small');
-      // the writer is done when the last line is in the live file
-      return files.length > 0 && readFileSync(files[files.length - 1]!, 'latin1').endsWith(`${String(N).padStart(8, '0')} ${'x'.repeat(W - 9)}\n`);
-    }, 'the last line of small', 60_000);
+    await waitFor(
+      async () => {
+        const files = logFiles(dir, 'small');
+        // the writer is done when the last line is in the live file
+        return (
+          files.length > 0 &&
+          readFileSync(files[files.length - 1]!, 'latin1').endsWith(`${String(N).padStart(8, '0')} ${'x'.repeat(W - 9)}\n`)
+        );
+      },
+      'the last line of small',
+      60_000,
+    );
 
     const big = logFiles(dir, 'big');
     console.log(`rotation: big has ${big.length} files`);
@@ -196,7 +209,10 @@ services:
     expect(all.stdout.trim().split('\n')).toEqual(Array.from({ length: 3001 }, (_, k) => String(1 + k)));
     expect(all.stderr).toBe(''); // nothing is gone: every line is there
     // --json: one object a line
-    const json = (await p.run(['logs', 'count', '-n', '2', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await p.run(['logs', 'count', '-n', '2', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(json).toMatchObject([
       { instance: 'count', stream: 'stdout', line: '3000' },
       { instance: 'count', stream: 'stdout', line: '3001' },
@@ -214,22 +230,33 @@ services:
     await p.up();
     await p.waitState('tick', 'running');
     const fs = [follow(p, ['logs', 'tick', '-f']), follow(p, ['logs', 'tick', '-f']), follow(p, ['logs', 'tick', '-f'])];
-    for (const f of fs) await waitFor(() => f.lines().some(([, l]) => l === 'ready'), `a follower to print the tail: ${f.text()}`);
+    for (const f of fs)
+      await waitFor(() => f.lines().some(([, l]) => l === 'ready'), `a follower to print the tail: ${f.text()}`);
     const latencies: number[] = [];
     for (let round = 1; round <= 5; round++) {
       const r = await p.run(['signal', 'tick', 'USR1']);
       expect(r.code).toBe(0);
       for (const f of fs) {
-        await waitFor(() => f.lines().filter(([, l]) => l.startsWith('tick ')).length >= round, `tick ${round} at every follower: ${f.text()}`);
+        await waitFor(
+          () => f.lines().filter(([, l]) => l.startsWith('tick ')).length >= round,
+          `tick ${round} at every follower: ${f.text()}`,
+        );
         const [at, line] = f.lines().filter(([, l]) => l.startsWith('tick '))[round - 1]!;
         latencies.push(at - Number(line.slice(5)));
       }
     }
     latencies.sort((a, b) => a - b);
-    console.log(`logs -f latency over ${latencies.length} deliveries: median ${latencies[latencies.length >> 1]} ms, max ${latencies[latencies.length - 1]} ms (target 100 ms)`);
+    console.log(
+      `logs -f latency over ${latencies.length} deliveries: median ${latencies[latencies.length >> 1]} ms, max ${latencies[latencies.length - 1]} ms (target 100 ms)`,
+    );
     expect(latencies[latencies.length - 1]).toBeLessThan(1000);
     // every follower saw the same lines, each once
-    const seen = fs.map((f) => f.lines().map(([, l]) => l).filter((l) => l.startsWith('tick ')));
+    const seen = fs.map((f) =>
+      f
+        .lines()
+        .map(([, l]) => l)
+        .filter((l) => l.startsWith('tick ')),
+    );
     expect(seen[0]!.length).toBe(5);
     expect(seen[1]).toEqual(seen[0]);
     expect(seen[2]).toEqual(seen[0]);
@@ -256,7 +283,10 @@ services:
     }, 'both services to print their first line');
     const f = follow(p, ['logs', 'all', '-f']);
     // the tail comes first, and the daemon subscribes in the same turn: after it, lines are live
-    await waitFor(() => f.text().includes('alpha | alpha-ready') && f.text().includes('beta  | beta-ready'), `the tail, prefixed: ${f.text()}`);
+    await waitFor(
+      () => f.text().includes('alpha | alpha-ready') && f.text().includes('beta  | beta-ready'),
+      `the tail, prefixed: ${f.text()}`,
+    );
     const before = f.lines().length;
     const step = async (name: string, line: string): Promise<void> => {
       expect((await p.run(['signal', name, 'USR1'])).code).toBe(0);
@@ -267,7 +297,12 @@ services:
     await step('beta', 'err beta-1');
     await step('alpha', 'alpha-1');
     await step('beta', 'err beta-2');
-    expect(f.lines().slice(before).map(([, l]) => l)).toEqual(['beta  | err beta-1', 'alpha | alpha-1', 'beta  | err beta-2']);
+    expect(
+      f
+        .lines()
+        .slice(before)
+        .map(([, l]) => l),
+    ).toEqual(['beta  | err beta-1', 'alpha | alpha-1', 'beta  | err beta-2']);
   });
 
   it('tend events -f follows the journal', async () => {
@@ -283,9 +318,23 @@ services:
     await waitFor(() => /x spawn pid \d+/.test(f.text()), `the past events: ${f.text()}`);
     const before = f.lines().length;
     expect((await p.run(['stop', 'x'])).code).toBe(0);
-    await waitFor(() => f.lines().slice(before).some(([, l]) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} x state .*stopped/.test(l)), `x stopped in the stream: ${f.text()}`);
+    await waitFor(
+      () =>
+        f
+          .lines()
+          .slice(before)
+          .some(([, l]) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} x state .*stopped/.test(l)),
+      `x stopped in the stream: ${f.text()}`,
+    );
     expect((await p.run(['start', 'x'])).code).toBe(0);
-    await waitFor(() => f.lines().slice(before).some(([, l]) => /x spawn pid \d+/.test(l)), `the new spawn in the stream: ${f.text()}`);
+    await waitFor(
+      () =>
+        f
+          .lines()
+          .slice(before)
+          .some(([, l]) => /x spawn pid \d+/.test(l)),
+      `the new spawn in the stream: ${f.text()}`,
+    );
   });
 });
 
@@ -308,7 +357,10 @@ services:
     expect(lines.length).toBe(3);
     // the order of one stream is kept
     expect(lines.findIndex((l) => l.endsWith('out to-out'))).toBeLessThan(lines.findIndex((l) => l.endsWith('out again-out')));
-    const json = (await p.run(['logs', 'both', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l)) as Array<{ stream: string; line: string }>;
+    const json = (await p.run(['logs', 'both', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)) as Array<{ stream: string; line: string }>;
     expect(json.find((l) => l.line === 'to-err')!.stream).toBe('stderr');
   });
 
@@ -327,7 +379,13 @@ services:
     await p.waitState('part', 'completed');
     await p.waitState('bin', 'completed');
     const file = join(p.dir, '.tend/logs/part.log');
-    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('no-newline-err\n') && readFileSync(file, 'utf8').includes('no-newline-out\n'), `both partial lines in part.log`);
+    await waitFor(
+      () =>
+        existsSync(file) &&
+        readFileSync(file, 'utf8').includes('no-newline-err\n') &&
+        readFileSync(file, 'utf8').includes('no-newline-out\n'),
+      `both partial lines in part.log`,
+    );
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     expect(lines.map((l) => l.slice(25)).sort()).toEqual(['err no-newline-err', 'out no-newline-out', 'out whole']);
     const tail = await p.run(['logs', 'part']);
@@ -449,10 +507,16 @@ services:
     writeFileSync(logs, 'not a dir\n'); // opening logs/w.log fails with ENOTDIR
     expect((await p.run(['start', 'w'])).code).toBe(0);
     const pid = (await p.status())[0]!.pid as number;
-    await waitFor(async () => /w log-error .*(ENOTDIR|not a directory)/.test((await p.run(['events'])).stdout), 'the log error in the journal');
+    await waitFor(
+      async () => /w log-error .*(ENOTDIR|not a directory)/.test((await p.run(['events'])).stdout),
+      'the log error in the journal',
+    );
     // the service is not blocked by its log: it keeps printing (the in-memory tail grows)
     const n1 = Number((await p.run(['logs', 'w', '-n', '1'])).stdout.trim().split(' ')[1]);
-    await waitFor(async () => Number((await p.run(['logs', 'w', '-n', '1'])).stdout.trim().split(' ')[1]) > n1 + 5, 'the service to keep writing');
+    await waitFor(
+      async () => Number((await p.run(['logs', 'w', '-n', '1'])).stdout.trim().split(' ')[1]) > n1 + 5,
+      'the service to keep writing',
+    );
     expect((await p.status())[0]).toMatchObject({ state: 'running', pid });
     // fix it: lines resume within the retry period, from line 1 (buffered, nothing lost)
     rmSync(logs);

@@ -78,7 +78,12 @@ services:
     const ev = await p.events();
     const restart = ev.find((e) => e.service === 'worker' && e.what === 'restart');
     expect(restart?.why).toBe('watchdog: no WATCHDOG=1 within 1s');
-    expect(ev.some((e) => e.service === 'worker' && e.state === 'backoff' && e.why.includes('liveness failed: watchdog: no WATCHDOG=1 within 1s'))).toBe(true);
+    expect(
+      ev.some(
+        (e) =>
+          e.service === 'worker' && e.state === 'backoff' && e.why.includes('liveness failed: watchdog: no WATCHDOG=1 within 1s'),
+      ),
+    ).toBe(true);
     // each run got WATCHDOG_USEC
     const runs = async (): Promise<number> => (await p.run(['logs', 'worker'])).stdout.match(/usec=1500000/g)?.length ?? 0;
     await waitFor(async () => (await runs()) >= 2, 'the second run to print WATCHDOG_USEC');
@@ -94,7 +99,10 @@ services:
     await p.up();
     await p.waitState('worker', 'running');
     const { sendNotify } = await import('../../src/sys/addon.js');
-    const sock = readFileSync(`/proc/${(await p.status())[0]!.pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('NOTIFY_SOCKET='))!.slice(14);
+    const sock = readFileSync(`/proc/${(await p.status())[0]!.pid}/environ`, 'utf8')
+      .split('\0')
+      .find((e) => e.startsWith('NOTIFY_SOCKET='))!
+      .slice(14);
     expect(sock).toMatch(/^@tend-[0-9a-f]{16}\/notify$/);
     sendNotify(sock, 'WATCHDOG=1'); // from the test process, no service's
     await waitFor(async () => (await p.events()).some((e) => e.what === 'notify-dropped'), 'the drop to be journaled');

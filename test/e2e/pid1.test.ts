@@ -44,11 +44,15 @@ class Pid1 {
 
   /** Starts `unshare ... node dist/tend.cjs up -c tend.yaml` and waits until the socket answers. */
   async up(): Promise<void> {
-    const u = spawn('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, CLI, 'up', '-c', join(this.dir, 'tend.yaml')], {
-      cwd: this.dir,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const u = spawn(
+      'unshare',
+      ['--pid', '--fork', '--mount-proc', process.execPath, CLI, 'up', '-c', join(this.dir, 'tend.yaml')],
+      {
+        cwd: this.dir,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.unshare = u;
     u.stdout!.on('data', (c) => (this.out += c));
     u.stderr!.on('data', (c) => (this.err += c));
@@ -68,10 +72,14 @@ class Pid1 {
     expect(readlinkSync(`/proc/${this.daemonPid}/ns/pid`)).toBe(this.ns);
     // NSpid: <pid here> <pid inside>; inside it must be 1
     expect(readFileSync(`/proc/${this.daemonPid}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m);
-    await waitFor(async () => {
-      if (u.exitCode !== null) throw new Error(`unshare exited ${u.exitCode}: ${this.err}`);
-      return (await this.run(['status'])).code === 0;
-    }, 'the daemon socket', 15_000);
+    await waitFor(
+      async () => {
+        if (u.exitCode !== null) throw new Error(`unshare exited ${u.exitCode}: ${this.err}`);
+        return (await this.run(['status'])).code === 0;
+      },
+      'the daemon socket',
+      15_000,
+    );
   }
 
   run(args: string[]): Promise<RunResult> {
@@ -85,7 +93,11 @@ class Pid1 {
   }
 
   async waitState(name: string, state: string, timeoutMs = 15_000): Promise<void> {
-    await waitFor(async () => (await this.status()).find((s) => s.name === name)?.state === state, `${name} to be ${state}`, timeoutMs);
+    await waitFor(
+      async () => (await this.status()).find((s) => s.name === name)?.state === state,
+      `${name} to be ${state}`,
+      timeoutMs,
+    );
   }
 
   async events(): Promise<Array<{ service: string; what: string; why: string }>> {
@@ -237,7 +249,10 @@ services:
   it('SIGHUP to PID 1 reloads the config (watch off: only the signal can)', async () => {
     const p = project(`settings:\n  watch: false\nservices:\n  a:\n    command: sleep 1000\n`);
     await p.up();
-    writeFileSync(join(p.dir, 'tend.yaml'), `settings:\n  watch: false\nservices:\n  a:\n    command: sleep 1000\n  b:\n    command: sleep 1000\n`);
+    writeFileSync(
+      join(p.dir, 'tend.yaml'),
+      `settings:\n  watch: false\nservices:\n  a:\n    command: sleep 1000\n  b:\n    command: sleep 1000\n`,
+    );
     kill(p.daemonPid, 'SIGHUP');
     await p.waitState('b', 'running');
     expect((await p.status()).map((r) => r.name)).toEqual(['a', 'b']);

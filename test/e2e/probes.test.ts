@@ -51,7 +51,12 @@ function withDependent(svc: string): string {
 }
 
 /** Asserts `svc` is held in `starting` and its dependent pending; `pass` opens the gate. */
-async function heldThenReady(p: Project, svc: string, held: () => Promise<boolean> | boolean, pass: () => void | Promise<void>): Promise<void> {
+async function heldThenReady(
+  p: Project,
+  svc: string,
+  held: () => Promise<boolean> | boolean,
+  pass: () => void | Promise<void>,
+): Promise<void> {
   await waitFor(held, `${svc} to show that its probe has not passed yet`);
   const rows = Object.fromEntries((await p.status()).map((r) => [r.name, [r.state, r.detail]]));
   expect(rows[svc]![0]).toBe('starting');
@@ -114,7 +119,11 @@ ${withDependent('svc')}`);
       p,
       'svc',
       async () => (await row(p, 'svc')).detail === `not ready: connect 127.0.0.1:${port}: ECONNREFUSED`,
-      async () => void (await listen(createServer((s) => s.end()), port)),
+      async () =>
+        void (await listen(
+          createServer((s) => s.end()),
+          port,
+        )),
     );
   });
 
@@ -236,7 +245,10 @@ services:
     const first = await row(p, 'svc');
     expect(first.restarts).toBe(0);
     writeFileSync(join(p.dir, 'sick'), '');
-    const restart = await waitFor(async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'), 'the liveness restart');
+    const restart = await waitFor(
+      async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'),
+      'the liveness restart',
+    );
     expect(restart.why).toBe('liveness failed 3 times in a row: exec test ! -f sick: exit 1');
     await waitFor(async () => {
       const r = await row(p, 'svc');
@@ -247,7 +259,12 @@ services:
     expect(pidAlive(first.pid)).toBe(false);
     const es = (await p.events()).filter((e) => e.service === 'svc');
     const i = es.indexOf(es.find((e) => e.what === 'restart')!);
-    expect(es.slice(i + 1).map((e) => e.what).slice(0, 2)).toEqual(['state', 'stop']);
+    expect(
+      es
+        .slice(i + 1)
+        .map((e) => e.what)
+        .slice(0, 2),
+    ).toEqual(['state', 'stop']);
     expect(es[i + 1]!.why).toBe('running -> stopping: restart');
     expect(es.filter((e) => e.what === 'spawn').length).toBeGreaterThanOrEqual(2);
     const why = await p.run(['why', 'svc']);
@@ -279,7 +296,10 @@ services:
     expect((await p.events()).some((e) => e.what === 'restart')).toBe(false);
     expect((await row(p, 'svc')).restarts).toBe(0);
     next = [500, 500, 500];
-    const restart = await waitFor(async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'), 'the liveness restart');
+    const restart = await waitFor(
+      async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'),
+      'the liveness restart',
+    );
     expect(restart.why).toBe(`liveness failed 3 times in a row: GET http://127.0.0.1:${port}/live: 500`);
     await waitFor(async () => (await row(p, 'svc')).restarts === 1 && (await row(p, 'svc')).state === 'running', 'the restart');
   });
@@ -296,7 +316,10 @@ services:
     await waitFor(() => (p.out.match(/^svc\s*\| tick$/gm) ?? []).length >= 3, 'some ticks');
     expect((await p.events()).some((e) => e.what === 'restart')).toBe(false);
     writeFileSync(join(p.dir, 'quiet'), '');
-    const restart = await waitFor(async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'), 'the liveness restart');
+    const restart = await waitFor(
+      async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'),
+      'the liveness restart',
+    );
     expect(restart.why).toBe('liveness failed 2 times in a row: no output line matched /^tick$/ in 1000ms');
     await waitFor(async () => (await row(p, 'svc')).restarts >= 1 && (await row(p, 'svc')).state === 'running', 'running again');
   });
@@ -311,11 +334,22 @@ services:
     stop_timeout: 1s
 `);
     await p.up();
-    await waitFor(async () => (await row(p, 'svc')).detail === 'not ready: exec test -f ready: exit 1', 'a failed readiness probe');
-    await waitFor(async () => (await row(p, 'svc')).detail === 'not ready: exec test -f ready: exit 1' && (await p.events()).filter((e) => e.what === 'spawn').length === 1, 'still one spawn');
+    await waitFor(
+      async () => (await row(p, 'svc')).detail === 'not ready: exec test -f ready: exit 1',
+      'a failed readiness probe',
+    );
+    await waitFor(
+      async () =>
+        (await row(p, 'svc')).detail === 'not ready: exec test -f ready: exit 1' &&
+        (await p.events()).filter((e) => e.what === 'spawn').length === 1,
+      'still one spawn',
+    );
     expect((await p.events()).some((e) => e.what === 'restart')).toBe(false);
     writeFileSync(join(p.dir, 'ready'), '');
-    const restart = await waitFor(async () => (await p.events()).find((e) => e.what === 'restart'), 'the liveness restart once running');
+    const restart = await waitFor(
+      async () => (await p.events()).find((e) => e.what === 'restart'),
+      'the liveness restart once running',
+    );
 
     expect(restart.why).toBe('liveness failed 1 times in a row: exec false: exit 1');
   });
@@ -333,13 +367,17 @@ services:
 `);
     await p.up();
     await p.waitState('svc', 'running');
-    await waitFor(() => {
-      try {
-        return readFileSync(join(p.dir, 'runs'), 'utf8').split('\n').length > 300;
-      } catch {
-        return false;
-      }
-    }, '300 liveness probes', 25_000);
+    await waitFor(
+      () => {
+        try {
+          return readFileSync(join(p.dir, 'runs'), 'utf8').split('\n').length > 300;
+        } catch {
+          return false;
+        }
+      },
+      '300 liveness probes',
+      25_000,
+    );
     const restarts = (await p.events()).filter((e) => e.what === 'restart');
     expect(restarts.map((e) => e.why)).toEqual([]);
   }, 40_000);
@@ -360,10 +398,14 @@ services:
 `);
     await p.up();
     // 40 restarts, each stopped by its SIGTERM; or a stop that needed SIGKILL
-    const es = await waitFor(async () => {
-      const all = await p.events();
-      return all.some((e) => e.what === 'kill') || all.filter((e) => e.what === 'restart').length >= 40 ? all : undefined;
-    }, '40 liveness restarts or a kill', 25_000);
+    const es = await waitFor(
+      async () => {
+        const all = await p.events();
+        return all.some((e) => e.what === 'kill') || all.filter((e) => e.what === 'restart').length >= 40 ? all : undefined;
+      },
+      '40 liveness restarts or a kill',
+      25_000,
+    );
     expect(es.filter((e) => e.what === 'kill').map((k) => k.why)).toEqual([]);
   }, 40_000);
 });
@@ -388,8 +430,14 @@ services:
     depends_on: { quick: healthy }
 `);
     await p.up();
-    await waitFor(async () => (await row(p, 'hang-exec')).detail === 'not ready: exec sleep 737: timed out after 200ms', 'the exec probe cut at its timeout');
-    await waitFor(async () => (await row(p, 'hang-http')).detail === `not ready: GET http://127.0.0.1:${port}/: timed out after 200ms`, 'the http probe cut at its timeout');
+    await waitFor(
+      async () => (await row(p, 'hang-exec')).detail === 'not ready: exec sleep 737: timed out after 200ms',
+      'the exec probe cut at its timeout',
+    );
+    await waitFor(
+      async () => (await row(p, 'hang-http')).detail === `not ready: GET http://127.0.0.1:${port}/: timed out after 200ms`,
+      'the http probe cut at its timeout',
+    );
     // meanwhile the others came up, and the daemon answers
     await p.waitState('quick', 'running');
     await p.waitState('after', 'running');
@@ -401,7 +449,10 @@ services:
         .filter((d) => /^\d+$/.test(d))
         .filter((d) => {
           try {
-            return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\u0000').join(' ') === 'sleep 737 ' && readlinkSync(`/proc/${d}/cwd`) === p.dir;
+            return (
+              readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\u0000').join(' ') === 'sleep 737 ' &&
+              readlinkSync(`/proc/${d}/cwd`) === p.dir
+            );
           } catch {
             return false;
           }
@@ -421,19 +472,55 @@ services:
 
 describe('bad probe config is a config error at load time', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['http: "not a url"', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.http: expected an http:\/\/ or https:\/\/ URL; got "not a url"/],
-    ['http: ftp://127.0.0.1/x', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.http: expected an http:\/\/ or https:\/\/ URL; got "ftp:\/\/127\.0\.0\.1\/x"/],
-    ['http: "127.0.0.1:8080/health"', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.http: expected an http:\/\/ or https:\/\/ URL/],
-    ['http: "http://127.0.0.1:99999/"', 'liveness', /tend\.yaml:5:\d+: services\.a\.liveness\.http: expected an http:\/\/ or https:\/\/ URL/],
-    ['tcp: localhost', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.tcp: expected host:port, e\.g\. 127\.0\.0\.1:5432; got "localhost"/],
+    [
+      'http: "not a url"',
+      'readiness',
+      /tend\.yaml:5:\d+: services\.a\.readiness\.http: expected an http:\/\/ or https:\/\/ URL; got "not a url"/,
+    ],
+    [
+      'http: ftp://127.0.0.1/x',
+      'readiness',
+      /tend\.yaml:5:\d+: services\.a\.readiness\.http: expected an http:\/\/ or https:\/\/ URL; got "ftp:\/\/127\.0\.0\.1\/x"/,
+    ],
+    [
+      'http: "127.0.0.1:8080/health"',
+      'readiness',
+      /tend\.yaml:5:\d+: services\.a\.readiness\.http: expected an http:\/\/ or https:\/\/ URL/,
+    ],
+    [
+      'http: "http://127.0.0.1:99999/"',
+      'liveness',
+      /tend\.yaml:5:\d+: services\.a\.liveness\.http: expected an http:\/\/ or https:\/\/ URL/,
+    ],
+    [
+      'tcp: localhost',
+      'readiness',
+      /tend\.yaml:5:\d+: services\.a\.readiness\.tcp: expected host:port, e\.g\. 127\.0\.0\.1:5432; got "localhost"/,
+    ],
     ['tcp: ":5432"', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.tcp: expected host:port/],
-    ['tcp: "127.0.0.1:99999"', 'liveness', /tend\.yaml:5:\d+: services\.a\.liveness\.tcp: expected a port from 1 to 65535; got 99999/],
+    [
+      'tcp: "127.0.0.1:99999"',
+      'liveness',
+      /tend\.yaml:5:\d+: services\.a\.liveness\.tcp: expected a port from 1 to 65535; got 99999/,
+    ],
     ['tcp: "127.0.0.1:0"', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.tcp: expected a port from 1 to 65535; got 0/],
-    ['log: "([a-z"', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.log: expected a valid regular expression; got "\(\[a-z"/],
+    [
+      'log: "([a-z"',
+      'readiness',
+      /tend\.yaml:5:\d+: services\.a\.readiness\.log: expected a valid regular expression; got "\(\[a-z"/,
+    ],
     ['fd: 1', 'readiness', /tend\.yaml:5:\d+: services\.a\.readiness\.fd: expected a file descriptor number >= 3; got 1/],
     ['exec: ""', 'liveness', /tend\.yaml:5:\d+: services\.a\.liveness\.exec: expected a command string or a list of arguments/],
-    ['interval: 1s', 'liveness', /tend\.yaml:4:\d+: services\.a\.liveness: expected one of exec, tcp, http, log, fd, notify; got none/],
-    ['{ tcp: "127.0.0.1:80", http: "http://127.0.0.1/" }', 'readiness', /tend\.yaml:4:\d+: services\.a\.readiness: expected exactly one of exec, tcp, http, log, fd, notify; got tcp and http/],
+    [
+      'interval: 1s',
+      'liveness',
+      /tend\.yaml:4:\d+: services\.a\.liveness: expected one of exec, tcp, http, log, fd, notify; got none/,
+    ],
+    [
+      '{ tcp: "127.0.0.1:80", http: "http://127.0.0.1/" }',
+      'readiness',
+      /tend\.yaml:4:\d+: services\.a\.readiness: expected exactly one of exec, tcp, http, log, fd, notify; got tcp and http/,
+    ],
   ];
   for (const [line, which, want] of cases) {
     it(`${which}: ${line}`, async () => {

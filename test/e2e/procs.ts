@@ -52,6 +52,8 @@ export function sleepersOf(arg: string): number[] {
 
 /** The cgroup v2 path of a pid ("0::" line of /proc/<pid>/cgroup). */
 export function cgroupOf(pid: number): string {
-  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('0::'));
   return line?.slice(3) ?? '';
 }

@@ -148,7 +148,9 @@ services:
     const r = await p.run(['reload']);
     expect(r.stdout).toBe('~ web (stop_timeout, readiness.interval; applied in place, no restart)\n= 0 unchanged\n');
     const line = (await p.run(['events'])).stdout.split('\n').find((l) => l.includes(' tend reload on request: '));
-    expect(line).toMatch(/ tend reload on request: ~ web \(stop_timeout, readiness\.interval; applied in place, no restart\); = 0 unchanged$/);
+    expect(line).toMatch(
+      / tend reload on request: ~ web \(stop_timeout, readiness\.interval; applied in place, no restart\); = 0 unchanged$/,
+    );
   });
 });
 

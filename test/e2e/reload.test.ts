@@ -215,7 +215,9 @@ services:
     await p.up();
     const before = await allRunning(p, ['a', 'b', 'c']);
     const same = await p.run(['reload', '--dry-run']);
-    expect(same.stdout).toMatch(/^the running config already matches tend\.yaml \(read \d+(ms|s) ago at start-up\)\n= 3 unchanged\n/);
+    expect(same.stdout).toMatch(
+      /^the running config already matches tend\.yaml \(read \d+(ms|s) ago at start-up\)\n= 3 unchanged\n/,
+    );
     p.write(`
 settings: { echo: false, watch: false }
 services:
@@ -230,7 +232,13 @@ services:
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe('+ d\n- c\n~ a (command)\n= 1 unchanged\n(dry run: nothing was changed)\n');
     const json = JSON.parse((await p.run(['reload', '--dry-run', '--json'])).stdout);
-    expect(json).toMatchObject({ added: ['d'], removed: ['c'], changed: [{ id: 'a', fields: ['command'] }], unchanged: 1, dry_run: true });
+    expect(json).toMatchObject({
+      added: ['d'],
+      removed: ['c'],
+      changed: [{ id: 'a', fields: ['command'] }],
+      unchanged: 1,
+      dry_run: true,
+    });
     expect(await pids(p)).toEqual(before);
     expect((await p.run(['events'])).stdout).not.toMatch(/reload/);
     const real = await p.run(['reload']);
@@ -240,7 +248,9 @@ services:
       return Object.keys(x).join() === 'a,b,d' && x.a !== before.a && x.d;
     }, 'the plan applied');
     const again = await p.run(['reload', '--dry-run']);
-    expect(again.stdout).toMatch(/^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by tend reload\)\n= 3 unchanged\n/);
+    expect(again.stdout).toMatch(
+      /^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by tend reload\)\n= 3 unchanged\n/,
+    );
   });
 
   it('settings that cannot change live are reported as needing a restart', async () => {
@@ -382,7 +392,9 @@ services:
     );
     // the daemon's spec is the file's: a reload now has nothing to do, and says the watch did it
     const dry = await p.run(['reload', '--dry-run']);
-    expect(dry.stdout).toMatch(/^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by the file watch\)\n= 3 unchanged\n\(dry run: nothing was changed\)\n$/);
+    expect(dry.stdout).toMatch(
+      /^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by the file watch\)\n= 3 unchanged\n\(dry run: nothing was changed\)\n$/,
+    );
     expect((await pids(p)).keep).toBe(before.keep);
     expect(pidAlive(before.a)).toBe(false);
     expect(pidAlive(before.extra_0!)).toBe(false);

@@ -74,10 +74,14 @@ class Terminal {
   /** Waits until the screen passes `test`; the error shows the screen at the deadline. */
   async until(test: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
     try {
-      return await waitFor(() => {
-        const s = this.screen();
-        return test(s) ? s : '';
-      }, what, timeoutMs);
+      return await waitFor(
+        () => {
+          const s = this.screen();
+          return test(s) ? s : '';
+        },
+        what,
+        timeoutMs,
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- screen ---\n${this.screen()}`);
     }
@@ -142,7 +146,10 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     t.open(project.socket);
     await prompt(t);
     // the prompt word in colour and the cursor drawn inverted (SGR 7)
-    await waitFor(() => /\x1b\[[0-9;]*m.*tend>/.test(t.screenWithEscapes()) && /\x1b\[[0-9;]*7m/.test(t.screenWithEscapes()), 'a coloured prompt');
+    await waitFor(
+      () => /\x1b\[[0-9;]*m.*tend>/.test(t.screenWithEscapes()) && /\x1b\[[0-9;]*7m/.test(t.screenWithEscapes()),
+      'a coloured prompt',
+    );
   });
 
   it('completes a service name with Tab, and lists the candidates on a second Tab', async () => {
@@ -257,15 +264,26 @@ describe('the one-shot path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tend-e2e-load-'));
     try {
       // a module hook that names every ink/react module the process loads
-      writeFileSync(join(dir, 'hook.mjs'), "export async function load(url, c, next) { if (/node_modules\\/(ink|react)/.test(url)) process.stderr.write('LOADED ' + url + '\\n'); return next(url, c); }\n");
+      writeFileSync(
+        join(dir, 'hook.mjs'),
+        "export async function load(url, c, next) { if (/node_modules\\/(ink|react)/.test(url)) process.stderr.write('LOADED ' + url + '\\n'); return next(url, c); }\n",
+      );
       writeFileSync(join(dir, 'reg.mjs'), "import { register } from 'node:module'; register('./hook.mjs', import.meta.url);\n");
       const run = (args: string[]) =>
-        spawnSync(process.execPath, ['--import', join(dir, 'reg.mjs'), ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+        spawnSync(process.execPath, ['--import', join(dir, 'reg.mjs'), ...args], {
+          encoding: 'utf8',
+          cwd: ROOT,
+          env: { ...process.env, NO_COLOR: '1' },
+        });
       const one = run([CLI, 'status', '--socket', join(dir, 'none.sock')]);
       expect(one.status).toBe(3); // no daemon: the command ran its whole path
       expect(one.stderr).not.toContain('LOADED');
       // `tend shell` without a terminal says so instead of waiting for keys that never come
-      const noTty = spawnSync(process.execPath, [CLI, 'shell', '--socket', join(dir, 'none.sock')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+      const noTty = spawnSync(process.execPath, [CLI, 'shell', '--socket', join(dir, 'none.sock')], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 10_000,
+      });
       expect(noTty.status).toBe(2);
       expect(noTty.stderr).toContain('tend shell: needs a terminal');
       // the hook itself sees an import of Ink

@@ -110,7 +110,10 @@ function waitErr(p: Project, re: RegExp, what: string, ms = 15_000): Promise<unk
   return waitFor(() => re.test(p.err), `${what}; stderr so far:\n${p.err}`, ms);
 }
 
-const upAndRunning = (p: Project) => waitErr(p, /^\S+ web running/m, 'web running').then(() => Promise.all([1, 2, 3].map((n) => waitErr(p, new RegExp(`^\\S+ worker\\.${n} running`, 'm'), `worker.${n} running`))));
+const upAndRunning = (p: Project) =>
+  waitErr(p, /^\S+ web running/m, 'web running').then(() =>
+    Promise.all([1, 2, 3].map((n) => waitErr(p, new RegExp(`^\\S+ worker\\.${n} running`, 'm'), `worker.${n} running`))),
+  );
 
 function httpText(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -125,7 +128,11 @@ function httpText(url: string): Promise<{ status: number; body: string }> {
 
 /** `tend events -f --json` in the background: every journal entry until the daemon goes away. */
 function follow(p: Project): { events: () => Event[]; done: Promise<void> } {
-  const child = spawn(process.execPath, [CLI, 'events', '-f', '--json', '-n', '1'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'events', '-f', '--json', '-n', '1'], {
+    cwd: p.dir,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   followers.push(child);
   let out = '';
   child.stdout.on('data', (c) => (out += c));
@@ -176,7 +183,11 @@ describe('examples/stack.yaml', () => {
       ['worker.2', 'TEND_REPLICA=2'],
       ['worker.3', 'TEND_REPLICA=3'],
     ]);
-    for (const n of [1, 2, 3]) await waitFor(() => new RegExp(`^worker\\.${n}\\s*\\| worker replica ${n} \\(worker\\.${n}\\) ready`, 'm').test(p.out), `worker.${n}'s greeting`);
+    for (const n of [1, 2, 3])
+      await waitFor(
+        () => new RegExp(`^worker\\.${n}\\s*\\| worker replica ${n} \\(worker\\.${n}\\) ready`, 'm').test(p.out),
+        `worker.${n}'s greeting`,
+      );
 
     // the stack works: web reads what migrate wrote into db
     const r = await httpText(`http://127.0.0.1:${p.ports.web}/`);
@@ -196,14 +207,18 @@ describe('examples/stack.yaml', () => {
           await p.up();
         } catch (e) {
           const again = await tend(p.dir, ['status'], { timeoutMs: 5000 }).catch((x) => String(x));
-          throw new Error(`run ${run}: ${(e as Error).message}\nstderr of tend up:\n${p.err}\nstatus again: ${JSON.stringify(again)}`);
+          throw new Error(
+            `run ${run}: ${(e as Error).message}\nstderr of tend up:\n${p.err}\nstatus again: ${JSON.stringify(again)}`,
+          );
         }
         await upAndRunning(p);
         const events = await p.events();
         try {
           expectUpOrder(events);
         } catch (e) {
-          throw new Error(`run ${run}: ${(e as Error).message}\n${events.map((x) => `${x.service} ${x.what} ${x.why}`).join('\n')}`);
+          throw new Error(
+            `run ${run}: ${(e as Error).message}\n${events.map((x) => `${x.service} ${x.what} ${x.why}`).join('\n')}`,
+          );
         }
         const pids = (await p.status()).map((r) => r.pid).filter((x): x is number => x !== null);
         expect(pids.length).toBe(5);
@@ -269,7 +284,9 @@ describe('examples/stack.yaml', () => {
     });
     const events = await p.events();
     expect(at(events, 'web', 'spawn')).toBe(-1);
-    expect(events.find((e) => e.service === 'web' && e.state === 'failed')!.why).toBe('pending -> failed: dependency migrate failed: exited with code 1');
+    expect(events.find((e) => e.service === 'web' && e.state === 'failed')!.why).toBe(
+      'pending -> failed: dependency migrate failed: exited with code 1',
+    );
     const why = await p.run(['why', 'web']);
     expect(why.stdout).toContain('dependency migrate failed: exited with code 1');
   }, 30_000);
@@ -333,7 +350,14 @@ services:
     expect(start.code).toBe(0);
     expect(start.stdout.trim()).toMatch(/^started web \(and dependencies (db, migrate|migrate, db)\)$/);
     const after = Object.fromEntries((await p.status()).map((r) => [r.name, r.state]));
-    expect(after).toEqual({ db: 'running', migrate: 'completed', web: 'running', 'worker.1': 'stopped', 'worker.2': 'stopped', 'worker.3': 'stopped' });
+    expect(after).toEqual({
+      db: 'running',
+      migrate: 'completed',
+      web: 'running',
+      'worker.1': 'stopped',
+      'worker.2': 'stopped',
+      'worker.3': 'stopped',
+    });
     const again = (await p.events()).slice(mark2);
     const dbRunning = at(again, 'db', 'state', 'running');
     expect(dbRunning).toBeGreaterThanOrEqual(0);
@@ -399,8 +423,11 @@ services:
       }
     }
     // web and the workers are stopped in parallel: all stop signals before any of them is stopped
-    const firstStopped = Math.min(...['web', 'worker.1', 'worker.2', 'worker.3'].map((id) => at(fromStderr, id, 'state', 'stopped')));
-    for (const id of ['web', 'worker.1', 'worker.2', 'worker.3']) expect(at(fromStderr, id, 'state', 'stopping')).toBeLessThan(firstStopped);
+    const firstStopped = Math.min(
+      ...['web', 'worker.1', 'worker.2', 'worker.3'].map((id) => at(fromStderr, id, 'state', 'stopped')),
+    );
+    for (const id of ['web', 'worker.1', 'worker.2', 'worker.3'])
+      expect(at(fromStderr, id, 'state', 'stopping')).toBeLessThan(firstStopped);
   }, 40_000);
 });
 

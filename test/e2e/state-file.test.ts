@@ -3,7 +3,17 @@
 // planted; a state file tend did not write (another owner, a cgroup not made for this socket) is
 // ignored with a warning, and nothing it names is moved into, killed or removed.
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pidAlive, tend, useProjects, waitFor } from './harness.js';
@@ -56,7 +66,7 @@ describe('the socket folder', () => {
     expect((await tend(p.dir, ['up'])).stderr).toContain('(mode 0775)');
   });
 
-  it.skipIf(!isRoot)("owned by another user: refused the same way", async () => {
+  it.skipIf(!isRoot)('owned by another user: refused the same way', async () => {
     const p = project(ONE);
     const dir = join(p.dir, '.tend');
     mkdirSync(dir, { mode: 0o700 });
@@ -106,12 +116,21 @@ describe('the state file', () => {
 
       const p = project(ONE);
       mkdirSync(join(p.dir, '.tend'), { mode: 0o700 });
-      const forged = JSON.stringify({ version: 1, pid: 1, cgroupRoot: victim, instances: { a: { hash: 'x', pid: sleeper.pid, startedAt: 1, spawns: 1 } } });
+      const forged = JSON.stringify({
+        version: 1,
+        pid: 1,
+        cgroupRoot: victim,
+        instances: { a: { hash: 'x', pid: sleeper.pid, startedAt: 1, spawns: 1 } },
+      });
       writeFileSync(`${p.socket}.state`, forged, { mode: 0o600 });
       await p.up();
       await p.waitState('a', 'running');
       const warning = (await p.events()).find((e) => e.what === 'warning' && e.service === 'tend');
-      expect(warning?.why).toMatch(new RegExp(`^ignoring the state an earlier tend left: .*tend\\.sock\\.state names the cgroup ${victim}, which is not named tend-[0-9a-f]{10} \\(the subtree of this socket\\)$`));
+      expect(warning?.why).toMatch(
+        new RegExp(
+          `^ignoring the state an earlier tend left: .*tend\\.sock\\.state names the cgroup ${victim}, which is not named tend-[0-9a-f]{10} \\(the subtree of this socket\\)$`,
+        ),
+      );
       expect(p.err).toContain('warning: ignoring the state an earlier tend left');
       expect(cgroupOf(p.daemon!.pid!)).not.toContain(`tend-victim-${process.pid}`);
       expect(pidAlive(sleeper.pid!)).toBe(true);

@@ -38,7 +38,11 @@ setInterval(() => {}, 1 << 30);
 
 /** Why the rootless variant cannot run here, or undefined. */
 const noRootless =
-  process.getuid?.() !== 0 ? 'not root (setpriv to nobody needs it)' : spawnSync('setpriv', ['--version']).error ? 'no setpriv(1)' : undefined;
+  process.getuid?.() !== 0
+    ? 'not root (setpriv to nobody needs it)'
+    : spawnSync('setpriv', ['--version']).error
+      ? 'no setpriv(1)'
+      : undefined;
 const noCgroups = cgroupUnavailable();
 if (noCgroups) console.log(`stop-signal: tend as root runs without cgroups here (${noCgroups}): process groups in both variants`);
 if (noRootless) console.log(`stop-signal: the process-group variant (tend as nobody) is skipped: ${noRootless}`);
@@ -50,20 +54,31 @@ class RootlessProject extends Project {
   override async up(): Promise<void> {
     chownSync(this.dir, 65534, 65534);
     for (const f of readdirSync(this.dir)) chownSync(join(this.dir, f), 65534, 65534);
-    const child = spawn('setpriv', [...this.as, process.execPath, CLI, 'up'], { cwd: this.dir, env: { ...process.env, NO_COLOR: '1', HOME: '/' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('setpriv', [...this.as, process.execPath, CLI, 'up'], {
+      cwd: this.dir,
+      env: { ...process.env, NO_COLOR: '1', HOME: '/' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.daemon = child;
     child.stdout!.on('data', (c) => (this.out += c));
     child.stderr!.on('data', (c) => (this.err += c));
     this.exit = new Promise((res) => child.on('exit', (code) => res(code)));
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
-      return existsSync(this.socket) && (await this.run(['status'])).code === 0;
-    }, 'the rootless daemon socket', 60_000);
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
+        return existsSync(this.socket) && (await this.run(['status'])).code === 0;
+      },
+      'the rootless daemon socket',
+      60_000,
+    );
   }
 
   override run(args: string[]): Promise<RunResult> {
     return new Promise((res) => {
-      const c = spawn('setpriv', [...this.as, process.execPath, CLI, ...args], { cwd: this.dir, env: { ...process.env, NO_COLOR: '1', HOME: '/' } });
+      const c = spawn('setpriv', [...this.as, process.execPath, CLI, ...args], {
+        cwd: this.dir,
+        env: { ...process.env, NO_COLOR: '1', HOME: '/' },
+      });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d) => (stdout += d));
@@ -95,12 +110,16 @@ function upPids(counts: string, service: string): number[] {
 
 /** Waits for a run of a service's counter (a main process and its child) that is new, with its handlers in place. */
 async function nextRun(counts: string, service: string, seen: Set<number>): Promise<number[]> {
-  return waitFor(() => {
-    const fresh = upPids(counts, service).filter((p) => !seen.has(p));
-    if (fresh.length < 2) return undefined;
-    for (const p of fresh) seen.add(p);
-    return fresh;
-  }, `a new main process of ${service} and its child, with their handlers in place`, 60_000);
+  return waitFor(
+    () => {
+      const fresh = upPids(counts, service).filter((p) => !seen.has(p));
+      if (fresh.length < 2) return undefined;
+      for (const p of fresh) seen.add(p);
+      return fresh;
+    },
+    `a new main process of ${service} and its child, with their handlers in place`,
+    60_000,
+  );
 }
 
 /** What each of `pids` counted, once every one of them wrote it. */
@@ -124,64 +143,85 @@ const variants: Array<[Variant, string | undefined]> = [
 ];
 
 describe.each(variants)('the stop signal, once to each process (%s)', (variant, skip) => {
-  it.skipIf(skip !== undefined)('tend stop, 3 times; tend restart; a liveness restart', async () => {
-    const { p, counts } = counterProject(
-      variant,
-      (c, dir) => `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n    backoff: { initial: 100ms }\n` +
-        `    liveness: { exec: "test ! -e ${join(dir, 'sick')}", interval: 200ms, failure_threshold: 1 }\n`,
-    );
-    await p.up();
-    const seen = new Set<number>();
-    for (let round = 0; round < 3; round++) {
-      const run = await nextRun(counts, 'svc', seen);
-      await ok(p.run(['stop', 'svc']));
-      expect(await countsOf(counts, run), `stop ${round + 1}`).toEqual([ONCE, ONCE]);
-      await ok(p.run(['start', 'svc']));
-    }
-    let run = await nextRun(counts, 'svc', seen);
-    await ok(p.run(['restart', 'svc']));
-    expect(await countsOf(counts, run), 'restart').toEqual([ONCE, ONCE]);
+  it.skipIf(skip !== undefined)(
+    'tend stop, 3 times; tend restart; a liveness restart',
+    async () => {
+      const { p, counts } = counterProject(
+        variant,
+        (c, dir) =>
+          `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n    backoff: { initial: 100ms }\n` +
+          `    liveness: { exec: "test ! -e ${join(dir, 'sick')}", interval: 200ms, failure_threshold: 1 }\n`,
+      );
+      await p.up();
+      const seen = new Set<number>();
+      for (let round = 0; round < 3; round++) {
+        const run = await nextRun(counts, 'svc', seen);
+        await ok(p.run(['stop', 'svc']));
+        expect(await countsOf(counts, run), `stop ${round + 1}`).toEqual([ONCE, ONCE]);
+        await ok(p.run(['start', 'svc']));
+      }
+      let run = await nextRun(counts, 'svc', seen);
+      await ok(p.run(['restart', 'svc']));
+      expect(await countsOf(counts, run), 'restart').toEqual([ONCE, ONCE]);
 
-    run = await nextRun(counts, 'svc', seen);
-    writeFileSync(join(p.dir, 'sick'), '');
-    expect(await countsOf(counts, run), 'liveness restart').toEqual([ONCE, ONCE]);
-    rmSync(join(p.dir, 'sick'));
-    expect((await p.events()).some((e) => e.service === 'svc' && /liveness/.test(e.why))).toBe(true);
-  }, 300_000);
+      run = await nextRun(counts, 'svc', seen);
+      writeFileSync(join(p.dir, 'sick'), '');
+      expect(await countsOf(counts, run), 'liveness restart').toEqual([ONCE, ONCE]);
+      rmSync(join(p.dir, 'sick'));
+      expect((await p.events()).some((e) => e.service === 'svc' && /liveness/.test(e.why))).toBe(true);
+    },
+    300_000,
+  );
 
-  it.skipIf(skip !== undefined)("a task's timeout; exit_with (a shutdown)", async () => {
-    const { p, counts } = counterProject(
-      variant,
-      (c) =>
-        `  task:\n    type: oneshot\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n    timeout: 3s\n    restart: never\n` +
-        `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n` +
-        `  leader:\n    command: [sh, -c, "while [ ! -e go ]; do sleep 0.1; done"]\n    restart: never\n`,
-    );
-    // exit_with is a setting: added here, after the services were written
-    p.write(readFileSync(join(p.dir, 'tend.yaml'), 'utf8').replace('  shutdown_timeout: 60s\n', '  shutdown_timeout: 60s\n  exit_with: leader\n'));
-    await p.up();
-    const taskRun = await nextRun(counts, 'task', new Set());
-    const svcRun = await nextRun(counts, 'svc', new Set());
-    await p.waitState('task', 'failed', 60_000);
-    expect(await countsOf(counts, taskRun), 'task timeout').toEqual([ONCE, ONCE]);
-    expect((await p.status()).find((s) => s.name === 'task')!.detail).toMatch(/timed out after 3/);
+  it.skipIf(skip !== undefined)(
+    "a task's timeout; exit_with (a shutdown)",
+    async () => {
+      const { p, counts } = counterProject(
+        variant,
+        (c) =>
+          `  task:\n    type: oneshot\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n    timeout: 3s\n    restart: never\n` +
+          `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n` +
+          `  leader:\n    command: [sh, -c, "while [ ! -e go ]; do sleep 0.1; done"]\n    restart: never\n`,
+      );
+      // exit_with is a setting: added here, after the services were written
+      p.write(
+        readFileSync(join(p.dir, 'tend.yaml'), 'utf8').replace(
+          '  shutdown_timeout: 60s\n',
+          '  shutdown_timeout: 60s\n  exit_with: leader\n',
+        ),
+      );
+      await p.up();
+      const taskRun = await nextRun(counts, 'task', new Set());
+      const svcRun = await nextRun(counts, 'svc', new Set());
+      await p.waitState('task', 'failed', 60_000);
+      expect(await countsOf(counts, taskRun), 'task timeout').toEqual([ONCE, ONCE]);
+      expect((await p.status()).find((s) => s.name === 'task')!.detail).toMatch(/timed out after 3/);
 
-    writeFileSync(join(p.dir, 'go'), '');
-    if (p instanceof RootlessProject) chownSync(join(p.dir, 'go'), 65534, 65534);
-    expect(await p.exit).toBe(0);
-    expect(await countsOf(counts, svcRun), 'exit_with').toEqual([ONCE, ONCE]);
-  }, 300_000);
+      writeFileSync(join(p.dir, 'go'), '');
+      if (p instanceof RootlessProject) chownSync(join(p.dir, 'go'), 65534, 65534);
+      expect(await p.exit).toBe(0);
+      expect(await countsOf(counts, svcRun), 'exit_with').toEqual([ONCE, ONCE]);
+    },
+    300_000,
+  );
 
-  it.skipIf(skip !== undefined)('shutdown (SIGTERM to tend)', async () => {
-    const { p, counts } = counterProject(variant, (c) => `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n`);
-    await p.up();
-    const run = await nextRun(counts, 'svc', new Set());
-    // the containment this variant is about
-    const inCgroup = run.every((pid) => /\/svc-svc$/m.test(readFileSync(`/proc/${pid}/cgroup`, 'utf8')));
-    if (variant === 'process groups') expect(p.err).toContain('services are tracked by process group instead');
-    expect(inCgroup).toBe(variant === 'cgroups' && noCgroups === undefined);
-    p.daemon!.kill('SIGTERM');
-    expect(await p.exit).toBe(0);
-    expect(await countsOf(counts, run), 'shutdown').toEqual([ONCE, ONCE]);
-  }, 300_000);
+  it.skipIf(skip !== undefined)(
+    'shutdown (SIGTERM to tend)',
+    async () => {
+      const { p, counts } = counterProject(
+        variant,
+        (c) => `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n`,
+      );
+      await p.up();
+      const run = await nextRun(counts, 'svc', new Set());
+      // the containment this variant is about
+      const inCgroup = run.every((pid) => /\/svc-svc$/m.test(readFileSync(`/proc/${pid}/cgroup`, 'utf8')));
+      if (variant === 'process groups') expect(p.err).toContain('services are tracked by process group instead');
+      expect(inCgroup).toBe(variant === 'cgroups' && noCgroups === undefined);
+      p.daemon!.kill('SIGTERM');
+      expect(await p.exit).toBe(0);
+      expect(await countsOf(counts, run), 'shutdown').toEqual([ONCE, ONCE]);
+    },
+    300_000,
+  );
 });

@@ -17,7 +17,11 @@ interface Run {
   reason: string;
 }
 
-async function history(p: { run(a: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> }, name: string, n = 100): Promise<Run[]> {
+async function history(
+  p: { run(a: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> },
+  name: string,
+  n = 100,
+): Promise<Run[]> {
   const r = await p.run(['history', name, '-n', String(n), '--json']);
   if (r.code !== 0) throw new Error(`history failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Run[];
@@ -44,19 +48,29 @@ describe('a scheduled task', () => {
   it('@every 1s runs on its own, rests in scheduled with its next run, and keeps 3+ history rows across a restart of tend', async () => {
     const p = project(`${SETTINGS}services:\n  tick:\n    type: oneshot\n    command: echo tick\n    schedule: "@every 1s"\n`);
     await p.up();
-    const rows = await waitFor(async () => {
-      const h = await history(p, 'tick');
-      return h.length >= 3 && h;
-    }, 'three runs of tick', 30_000);
-    for (const r of rows.slice(0, 3)) expect([r.trigger, r.result, r.exit, r.reason]).toEqual(['schedule', 'completed', { code: 0 }, 'exited with code 0']);
+    const rows = await waitFor(
+      async () => {
+        const h = await history(p, 'tick');
+        return h.length >= 3 && h;
+      },
+      'three runs of tick',
+      30_000,
+    );
+    for (const r of rows.slice(0, 3))
+      expect([r.trigger, r.result, r.exit, r.reason]).toEqual(['schedule', 'completed', { code: 0 }, 'exited with code 0']);
     // each run starts a second (or more) after the end of the one before
     expect(Date.parse(rows[1]!.start) - Date.parse(rows[0]!.end)).toBeGreaterThanOrEqual(1000);
-    const row = await waitFor(async () => (await p.status()).find((s) => s.name === 'tick' && s.state === 'scheduled' && s.next_run), 'tick at rest');
+    const row = await waitFor(
+      async () => (await p.status()).find((s) => s.name === 'tick' && s.state === 'scheduled' && s.next_run),
+      'tick at rest',
+    );
     expect(row.last_run.result).toBe('completed');
     expect(row.detail).toMatch(/^next run \d\d:\d\d:\d\d \(in \d+(ms|s)\); last run completed/);
     const text = (await p.run(['history', 'tick', '-n', '2'])).stdout.split('\n');
     expect(text[0]).toMatch(/^START +END +DURATION +RESULT +EXIT +TRIGGER +REASON$/);
-    expect(text[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\d\d:\d\d:\d\d +\d+m?s +completed +0 +schedule +exited with code 0$/);
+    expect(text[1]).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\d\d:\d\d:\d\d +\d+m?s +completed +0 +schedule +exited with code 0$/,
+    );
 
     // the history is on disk: a new tend sees it
     expect((await p.run(['shutdown'])).code).toBe(0);
@@ -84,11 +98,17 @@ describe('a scheduled task', () => {
     ]);
 
     expect((await p.run(['disable', 'job'])).stdout).toBe('disabled job: no scheduled runs until tend enable\n');
-    row = await waitFor(async () => (await p.status()).find((s) => s.name === 'job' && s.next_run === null), 'the schedule paused');
+    row = await waitFor(
+      async () => (await p.status()).find((s) => s.name === 'job' && s.next_run === null),
+      'the schedule paused',
+    );
     expect([row.state, row.paused]).toEqual(['scheduled', true]);
     expect(row.detail).toMatch(/^paused \(tend enable job\); last run failed/);
     expect((await p.run(['enable', 'job'])).stdout).toBe('enabled job: scheduled again\n');
-    row = await waitFor(async () => (await p.status()).find((s) => s.name === 'job' && s.next_run !== null), 'the schedule resumed');
+    row = await waitFor(
+      async () => (await p.status()).find((s) => s.name === 'job' && s.next_run !== null),
+      'the schedule resumed',
+    );
     // resumed from now: the next run is an hour away
     expect(Date.parse(row.next_run) - Date.now()).toBeGreaterThan(50 * 60_000);
   }, 60_000);
@@ -112,26 +132,39 @@ describe('tend run', () => {
     const simple = project(`${SETTINGS}services:\n  web:\n    command: sleep 30\n`);
     await simple.up();
     const refused = await simple.run(['run', 'web']);
-    expect([refused.code, refused.stderr]).toEqual([2, 'tend: run: web is not a oneshot (type simple); tend start starts a service\n']);
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      'tend: run: web is not a oneshot (type simple); tend start starts a service\n',
+    ]);
   }, 60_000);
 
   it('a timeout stops a long run (stop signal) and the run fails with that reason', async () => {
-    const p = project(`${SETTINGS}services:\n  slow:\n    type: oneshot\n    autostart: false\n    command: sleep 60\n    timeout: 1s\n`);
+    const p = project(
+      `${SETTINGS}services:\n  slow:\n    type: oneshot\n    autostart: false\n    command: sleep 60\n    timeout: 1s\n`,
+    );
     await p.up();
     const running = p.run(['run', 'slow']);
-    const pid = await waitFor(async () => (await p.status()).find((s) => s.name === 'slow' && s.state === 'running')?.pid as number, 'slow running');
+    const pid = await waitFor(
+      async () => (await p.status()).find((s) => s.name === 'slow' && s.state === 'running')?.pid as number,
+      'slow running',
+    );
     const r = await running;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^slow: failed after 1s: timed out after 1s \(killed by SIGTERM\)\n$/);
     expect(pidAlive(pid)).toBe(false);
     const [run] = await history(p, 'slow');
-    expect([run!.result, run!.exit, run!.reason]).toEqual(['failed', { signal: 'SIGTERM' }, 'timed out after 1s (killed by SIGTERM)']);
+    expect([run!.result, run!.exit, run!.reason]).toEqual([
+      'failed',
+      { signal: 'SIGTERM' },
+      'timed out after 1s (killed by SIGTERM)',
+    ]);
     expect((await p.status()).find((s) => s.name === 'slow')!.state).toBe('failed');
   }, 60_000);
 
   it('overlap: skip refuses a second run, queue runs it after, replace stops the running one first', async () => {
     // each first run waits on a file; a later run ends at once
-    const body = (name: string) => `"if [ -e ${name}.once ]; then echo again; exit 0; fi; touch ${name}.once; while [ ! -e ${name}.go ]; do sleep 0.05; done"`;
+    const body = (name: string) =>
+      `"if [ -e ${name}.once ]; then echo again; exit 0; fi; touch ${name}.once; while [ ! -e ${name}.go ]; do sleep 0.05; done"`;
     const task = (name: string, overlap: string) =>
       `  ${name}:\n    type: oneshot\n    every: 1h\n    overlap: ${overlap}\n    command: ${body(name)}\n`;
     const p = project(`${SETTINGS}services:\n${task('sk', 'skip')}${task('qu', 'queue')}${task('re', 'replace')}`);
@@ -142,12 +175,16 @@ describe('tend run', () => {
     }
     const skipped = await p.run(['run', 'sk']);
     expect(skipped.code).toBe(1);
-    expect(skipped.stderr).toMatch(/^tend: sk: skipped a run asked by tend run: the previous run \(started \d+m?s ago\) is still running \(overlap: skip\); tend stop sk ends that run\n$/);
+    expect(skipped.stderr).toMatch(
+      /^tend: sk: skipped a run asked by tend run: the previous run \(started \d+m?s ago\) is still running \(overlap: skip\); tend stop sk ends that run\n$/,
+    );
 
     const replacedPid = (await p.status()).find((s) => s.name === 're')!.pid as number;
     const replaced = await p.run(['run', 're']);
     expect(replaced.code).toBe(0);
-    expect(replaced.stdout).toMatch(/^re: completed after \d+m?s \(exited with code 0\) \(it replaced the run that was going\)\n$/);
+    expect(replaced.stdout).toMatch(
+      /^re: completed after \d+m?s \(exited with code 0\) \(it replaced the run that was going\)\n$/,
+    );
     expect(pidAlive(replacedPid)).toBe(false);
     expect((await history(p, 're')).map((r) => [r.trigger, r.result, r.reason])).toEqual([
       ['run', 'failed', 'replaced by a run asked by tend run (overlap: replace) (killed by SIGTERM)'],
@@ -167,7 +204,9 @@ describe('tend run', () => {
       ['run', 'completed'],
     ]);
     expect(Date.parse(runs[1]!.start)).toBeGreaterThanOrEqual(Date.parse(runs[0]!.end));
-    const kinds = (await p.events()).filter((e) => ['skip', 'queue', 'replace'].includes(e.what)).map((e) => `${e.service} ${e.what}`);
+    const kinds = (await p.events())
+      .filter((e) => ['skip', 'queue', 'replace'].includes(e.what))
+      .map((e) => `${e.service} ${e.what}`);
     expect(kinds).toEqual(['sk skip', 're replace', 'qu queue']);
   }, 90_000);
 });
@@ -177,7 +216,9 @@ describe('pools', () => {
     const marker = ['sleep', '1.37'];
     // each job waits for the test's go, so that the wait in the pool is seen however slow the machine
     const job = `sh -c 'while [ ! -e go ]; do sleep 0.05; done; exec sleep 1.37'`;
-    const jobs = [1, 2, 3, 4, 5].map((k) => `  job${k}:\n    type: oneshot\n    command: ${JSON.stringify(job)}\n    pool: two\n`).join('');
+    const jobs = [1, 2, 3, 4, 5]
+      .map((k) => `  job${k}:\n    type: oneshot\n    command: ${JSON.stringify(job)}\n    pool: two\n`)
+      .join('');
     const p = project(`settings:\n  echo: false\n  pools: { two: 2 }\nservices:\n${jobs}`);
     let most = 0;
     let sampling = true;
@@ -188,7 +229,10 @@ describe('pools', () => {
       }
     })();
     await p.up();
-    const waiting = await waitFor(async () => (await p.status()).find((s) => s.state === 'pending' && s.detail), 'a job waiting for the pool');
+    const waiting = await waitFor(
+      async () => (await p.status()).find((s) => s.state === 'pending' && s.detail),
+      'a job waiting for the pool',
+    );
     expect(waiting.detail).toBe('waiting for pool two (2 running)');
     writeFileSync(join(p.dir, 'go'), '');
     await waitFor(async () => (await p.status()).every((s) => s.state === 'completed'), 'every job completed', 60_000);
@@ -210,7 +254,7 @@ describe('approval', () => {
     await p.up();
     const row = await waitFor(async () => (await p.status()).find((s) => s.name === 'deploy' && s.detail), 'deploy waiting');
     expect([row.state, row.detail]).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
-    expect((await p.state('web'))).toBe('pending');
+    expect(await p.state('web')).toBe('pending');
     const ok = await p.run(['approve', 'deploy']);
     expect([ok.code, ok.stdout]).toEqual([0, 'approved deploy\n']);
     await p.waitState('deploy', 'completed');

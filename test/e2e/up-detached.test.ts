@@ -43,11 +43,17 @@ describe('tend up -d', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const [first, ...table] = r.stdout.trimEnd().split('\n');
-    expect(first).toMatch(/^tend runs in the background \(pid \d+\); its own output goes to \.tend\/logs\/tend\.out; tend shutdown stops it$/);
+    expect(first).toMatch(
+      /^tend runs in the background \(pid \d+\); its own output goes to \.tend\/logs\/tend\.out; tend shutdown stops it$/,
+    );
     const pid = Number(/pid (\d+)/.exec(first!)![1]);
     expect(pidAlive(pid)).toBe(true);
     expect(table[0]).toMatch(/^NAME\s+STATE\s+PID/);
-    expect(Object.fromEntries(Object.entries(rows(table.join('\n'))).map(([k, v]) => [k, v[0]]))).toEqual({ db: 'running', web: 'running', other: 'running' });
+    expect(Object.fromEntries(Object.entries(rows(table.join('\n'))).map(([k, v]) => [k, v[0]]))).toEqual({
+      db: 'running',
+      web: 'running',
+      other: 'running',
+    });
     // it answers as any daemon does
     expect(await p.pid()).toBe(pid);
     expect((await p.status()).map((s) => s.state)).toEqual(['running', 'running', 'running']);
@@ -157,7 +163,10 @@ describe('tend up NAME...', () => {
 
   it('refuses a name the config does not have, exit 2', async () => {
     const p = bg(STACK);
-    for (const args of [['up', 'wbe'], ['up', '-d', 'wbe', 'x']]) {
+    for (const args of [
+      ['up', 'wbe'],
+      ['up', '-d', 'wbe', 'x'],
+    ]) {
       const r = await p.run(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^tend: unknown services? "wbe".* \(known: db, web, other\)\n$/);
@@ -178,6 +187,9 @@ describe("the README's first run", () => {
     const st = await p.run(['status']);
     expect(st.code).toBe(0);
     expect(st.stdout).toMatch(/^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+CPU\s+MEM\nhello\s+running\s+\d+/);
-    await waitFor(() => readFileSync(join(p.dir, '.tend/logs/hello.log'), 'utf8').includes('hello from tend'), 'hello to say hello');
+    await waitFor(
+      () => readFileSync(join(p.dir, '.tend/logs/hello.log'), 'utf8').includes('hello from tend'),
+      'hello to say hello',
+    );
   });
 });

@@ -3,14 +3,7 @@
 // defaults. Specs are built by hand (no src/config), so these tests never depend on the loader.
 import { type Instance, newInstance } from '../../src/core/instance.js';
 import { Journal } from '../../src/core/journal.js';
-import type {
-  Clock,
-  OutputSink,
-  ProcessHandle,
-  SpawnHooks,
-  SpawnOptions,
-  Spawner,
-} from '../../src/core/spawner.js';
+import type { Clock, OutputSink, ProcessHandle, SpawnHooks, SpawnOptions, Spawner } from '../../src/core/spawner.js';
 import type { Exit, InstanceSpec, ServiceSpec } from '../../src/core/types.js';
 import type { ProbeHost } from '../../src/reconcile/supervisor.js';
 import { Supervisor } from '../../src/reconcile/supervisor.js';
@@ -93,9 +86,7 @@ export class FakeClock implements Clock {
     await flush(); // what is already queued runs at the current time, as with a real clock
     const target = this.t + ms;
     for (;;) {
-      const due = this.timers
-        .filter((x) => x.at <= target)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const due = this.timers.filter((x) => x.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
       this.timers = this.timers.filter((x) => x !== due);
       this.t = Math.max(this.t, due.at);
@@ -282,8 +273,7 @@ export function harness(opts: { random?: () => number; start?: number } = {}) {
     return i;
   };
   /** State of each id, for one-line assertions. */
-  const states = (...ids: string[]): Record<string, string> =>
-    Object.fromEntries(ids.map((id) => [id, get(id).state]));
+  const states = (...ids: string[]): Record<string, string> => Object.fromEntries(ids.map((id) => [id, get(id).state]));
   /** Journal lines as "id what: why". */
   const lines = (): string[] => journal.last().map((e) => `${e.service} ${e.what}: ${e.why}`);
   return { sup, spawner, clock, journal, probes, get, states, lines };

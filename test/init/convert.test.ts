@@ -38,7 +38,39 @@ describe('service names', () => {
 
 describe('YAML scalars', () => {
   it('quotes what would not read back as the same string', () => {
-    for (const s of ['plain', 'a b', 'true', 'no', '5432', '1.5', '-c', 'a: b', 'x #y', '', '$HOME', "it's", 'a,b', '[x]', '*x', '&x', '!x', '{}', '@x', '%x', '~', '`x', '"x"', 'a\tb', 'line\nbreak', '#x', '|x', '>x', '?x', 'x:y', '- x']) {
+    for (const s of [
+      'plain',
+      'a b',
+      'true',
+      'no',
+      '5432',
+      '1.5',
+      '-c',
+      'a: b',
+      'x #y',
+      '',
+      '$HOME',
+      "it's",
+      'a,b',
+      '[x]',
+      '*x',
+      '&x',
+      '!x',
+      '{}',
+      '@x',
+      '%x',
+      '~',
+      '`x',
+      '"x"',
+      'a\tb',
+      'line\nbreak',
+      '#x',
+      '|x',
+      '>x',
+      '?x',
+      'x:y',
+      '- x',
+    ]) {
       expect(parse(`v: ${scalar(s)}`).v, s).toBe(s);
       expect(parse(`v: [${scalar(s, true)}]`).v, s).toEqual([s]);
     }
@@ -49,7 +81,10 @@ describe('YAML scalars', () => {
 
 describe('Procfile', () => {
   it('one service a line, comments and blank lines skipped, bad lines reported', () => {
-    const d = fromProcfile('# app\nweb: node server.js --port $PORT\n\nWorker.Queue:  bundle exec sidekiq\nnonsense\n', 'Procfile');
+    const d = fromProcfile(
+      '# app\nweb: node server.js --port $PORT\n\nWorker.Queue:  bundle exec sidekiq\nnonsense\n',
+      'Procfile',
+    );
     expect(d.services).toEqual([
       { name: 'web', command: 'node server.js --port $PORT' },
       { name: 'worker-queue', was: 'Worker.Queue', command: 'bundle exec sidekiq' },
@@ -147,7 +182,12 @@ networks: { front: {} }
       },
       { name: 'worker', command: './work', restart: 'never', depends_on: { db: 'started' } },
     ]);
-    expect(d.dropped).toEqual(['top level: volumes, networks', 'db: image, ports, volumes', 'migrate: build', 'web: deploy.resources']);
+    expect(d.dropped).toEqual([
+      'top level: volumes, networks',
+      'db: image, ports, volumes',
+      'migrate: build',
+      'web: deploy.resources',
+    ]);
     expect(d.notes).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^"Web" is named web/),
@@ -172,7 +212,9 @@ networks: { front: {} }
     const made = converted('docker-compose.yml', file, dir);
     expect(made.services).toEqual(['db', 'migrate', 'web', 'worker']);
     expect(made.report).toContain('not carried over: db: image, ports, volumes');
-    expect(made.text).toMatch(/^# Not carried over from docker-compose.yml:\n# {3}top level: volumes, networks\n# {3}db: image, ports, volumes$/m);
+    expect(made.text).toMatch(
+      /^# Not carried over from docker-compose.yml:\n# {3}top level: volumes, networks\n# {3}db: image, ports, volumes$/m,
+    );
     expect(made.text).toMatch(/depends_on: +# started \| healthy/);
     const spec = parseSpec(made.text, join(dir, 'tend.yaml'));
     const web = spec.services.find((s) => s.name === 'web')!;

@@ -166,7 +166,10 @@ describe('log files are never opened through a symlink, and get the mode asked f
   it('makes the file 0640 whatever the umask, or logs.mode', async () => {
     const old = process.umask(0);
     try {
-      for (const [name, mode] of [['default', undefined], ['private', 0o600]] as const) {
+      for (const [name, mode] of [
+        ['default', undefined],
+        ['private', 0o600],
+      ] as const) {
         const log = new ServiceLog({ file: `${dir}/${name}.log`, maxSize: 0, keep: 0, mode });
         log.write('stdout', Buffer.from('x\n'));
         await log.close();

@@ -63,7 +63,12 @@ describe('JournalFile', () => {
     const jf = new JournalFile({ file, maxSize: 4096, keep: 3 });
     const all: JournalEntry[] = [];
     for (let i = 0; i < 200; i++) {
-      const e: JournalEntry = { time: new Date(T0 + i * 1000).toISOString(), service: `svc-${i % 3}`, what: 'state', why: `step ${i}` };
+      const e: JournalEntry = {
+        time: new Date(T0 + i * 1000).toISOString(),
+        service: `svc-${i % 3}`,
+        what: 'state',
+        why: `step ${i}`,
+      };
       all.push(e);
       jf.append(e);
       if (i % 10 === 9) await jf.flush();

@@ -145,7 +145,8 @@ describe('queryLogs: --since / --until', () => {
     const file = join(dir, 'long.log');
     const t = (s: number) => new Date(T0 + s * 1000).toISOString();
     let text = '';
-    for (let s = 0; s < 40; s++) text += `${t(s)} out ${String(s).padStart(3, '0')} ${'y'.repeat(s % 3 === 0 ? 256 * 1024 : 10)}\n`;
+    for (let s = 0; s < 40; s++)
+      text += `${t(s)} out ${String(s).padStart(3, '0')} ${'y'.repeat(s % 3 === 0 ? 256 * 1024 : 10)}\n`;
     await writeFile(file, text);
     for (const s of [0, 1, 3, 17, 39]) {
       const { lines } = await all([{ instance: 'long', file }], { since: T0 + s * 1000 });

@@ -33,9 +33,7 @@ describe('ServiceLog with real children', () => {
     const err = lines.filter((l) => l.toString('latin1', 24, 29) === ' err ');
     expect(out.length + err.length).toBe(lines.length);
     expect(out.map((l) => payload(l).toString())).toEqual(Array.from({ length: 2000 }, (_, i) => `o${i}`));
-    expect(err.map((l) => payload(l).toString())).toEqual(
-      Array.from({ length: 667 }, (_, i) => `e${i * 3}`),
-    );
+    expect(err.map((l) => payload(l).toString())).toEqual(Array.from({ length: 667 }, (_, i) => `e${i * 3}`));
     for (const l of lines) expect(l.toString('latin1', 0, 29)).toMatch(PREFIX);
     const t = Date.parse(lines[0]!.toString('latin1', 0, 24));
     expect(Math.abs(Date.now() - t)).toBeLessThan(60_000);
@@ -133,7 +131,10 @@ describe('ServiceLog tail and followers', () => {
     log.subscribe(() => {
       throw new Error('a broken follower');
     });
-    const { exited } = runInto(log, `process.stdout.write('one\\ntwo\\n'); setTimeout(() => process.stderr.write('three\\n'), 50)`);
+    const { exited } = runInto(
+      log,
+      `process.stdout.write('one\\ntwo\\n'); setTimeout(() => process.stderr.write('three\\n'), 50)`,
+    );
     await until(() => a.length === 3, 'three lines followed');
     offA();
     log.write('stdout', Buffer.from('four\n'));
@@ -149,7 +150,14 @@ describe('ServiceLog tail and followers', () => {
   });
 
   it('tail and kept follower lines stay intact while pooled buffers are reused', async () => {
-    const log = new ServiceLog({ file: `${dir}/pool.log`, maxSize: 0, keep: 0, highWater: 512 * 1024, tailLines: 1000, tailBytes: 1024 * 1024 });
+    const log = new ServiceLog({
+      file: `${dir}/pool.log`,
+      maxSize: 0,
+      keep: 0,
+      highWater: 512 * 1024,
+      tailLines: 1000,
+      tailBytes: 1024 * 1024,
+    });
     const kept: Buffer[] = [];
     let off: (() => void) | undefined = log.subscribe((l) => kept.push(l.line));
     const script = `
@@ -178,7 +186,7 @@ describe('LineFramer (the C framer of native/frame.c)', () => {
   it('gives the bytes of a plain split into lines for any chunking (empty lines, partials, one huge chunk)', () => {
     const prefix = Buffer.from('2026-11-25T18:00:00.000Z out ');
     let seed = 7;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     for (let round = 0; round < 50; round++) {
       const parts: string[] = [];
       for (let i = 0; i < 300; i++) parts.push('x'.repeat(rnd(4) === 0 ? 0 : rnd(300)) + (rnd(10) === 0 ? '' : '\n'));
@@ -194,7 +202,7 @@ describe('LineFramer (the C framer of native/frame.c)', () => {
         const chunk = text.subarray(at, at + size);
         at += size;
         const a = c.frame(chunk, prefix);
-        if (a) (outC.push(Buffer.from(a.buf)), (linesC += a.lines));
+        if (a) outC.push(Buffer.from(a.buf)), (linesC += a.lines);
       }
       expect(Buffer.concat(outC).equals(expected)).toBe(true);
       expect(linesC).toBe(whole.length);

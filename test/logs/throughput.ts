@@ -57,7 +57,9 @@ async function verify(files: string[], expected: number): Promise<{ lines: numbe
     // `2026-11-25T15:35:11.123Z out 0000000042 the quick...`
     const ok =
       line.length === 29 + LINE - 1 &&
-      line[10] === 84 && line[23] === 90 && line.toString('latin1', 24, 29) === ' out ' &&
+      line[10] === 84 &&
+      line[23] === 90 &&
+      line.toString('latin1', 24, 29) === ' out ' &&
       Number(line.toString('latin1', 29, 39)) === next &&
       line.subarray(39).equals(filler);
     if (!ok) problem = `${file}: line ${next} expected, got ${JSON.stringify(line.toString('latin1', 0, 80))}`;

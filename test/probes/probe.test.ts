@@ -141,7 +141,9 @@ describe('runProbe tcp', () => {
       return;
     }
     try {
-      const port = await new Promise<number>((resolve) => hold.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString()))));
+      const port = await new Promise<number>((resolve) =>
+        hold.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString()))),
+      );
       const t0 = Date.now();
       const r = await runProbe({ kind: 'tcp', host: '127.0.0.1', port }, 300, ctx);
       expect(r).toEqual({ ok: false, message: `connect 127.0.0.1:${port}: timed out after 300ms` });

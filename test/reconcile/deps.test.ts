@@ -22,9 +22,12 @@ describe('depStatus: one condition, every state of the dependency', () => {
   };
   for (const cond of ['started', 'healthy', 'completed'] as const) {
     for (const s of STATES) {
-      const want = s === 'failed'
-        ? { kind: 'failed', on: 'db', reason: 'db is failed' }
-        : MEETS[cond].includes(s) ? { kind: 'met' } : { kind: 'waiting', on: `db: ${cond}` };
+      const want =
+        s === 'failed'
+          ? { kind: 'failed', on: 'db', reason: 'db is failed' }
+          : MEETS[cond].includes(s)
+            ? { kind: 'met' }
+            : { kind: 'waiting', on: `db: ${cond}` };
       it(`${cond} with db ${s} -> ${want.kind}`, () => {
         const w = web(cond);
         expect(depStatus(storeOf(db(s), w), w)).toEqual(want);

@@ -8,8 +8,7 @@ import { instanceSpec, record, replicaSet, storeOf } from '../helpers/fakes.js';
 const NOW = 50_000;
 const svc = (name: string, fields: Partial<Instance> = {}, over: Partial<ServiceSpec> = {}) =>
   record(instanceSpec(name, over), fields);
-const dependent = (cond: DependCondition, fields: Partial<Instance> = {}) =>
-  svc('web', fields, { dependsOn: { db: cond } });
+const dependent = (cond: DependCondition, fields: Partial<Instance> = {}) => svc('web', fields, { dependsOn: { db: cond } });
 const spawn = (id: string) => ({ kind: 'spawn', id });
 
 describe('plan: converged', () => {
@@ -170,7 +169,8 @@ describe('plan: backoff', () => {
 
 describe('plan: stopping', () => {
   it('want down: running or starting -> stop; pending or backoff -> cancel; at rest -> nothing', () => {
-    const down = (name: string, state: State) => svc(name, { state, want: 'down', deadline: state === 'backoff' ? NOW + 5 : null });
+    const down = (name: string, state: State) =>
+      svc(name, { state, want: 'down', deadline: state === 'backoff' ? NOW + 5 : null });
     const store = storeOf(
       down('a', 'running'),
       down('b', 'starting'),
@@ -198,9 +198,10 @@ describe('plan: stopping', () => {
     expect(plan(storeOf(db(), web('starting')), NOW).actions).toEqual([{ kind: 'stop', id: 'web', reason: 'stop requested' }]);
     expect(plan(storeOf(db(), web('stopping')), NOW)).toEqual({ actions: [], wakeAt: NOW + 10 });
     for (const s of ['stopped', 'failed', 'completed', 'pending', 'backoff'] as const) {
-      expect(plan(storeOf(db(), web(s)), NOW).actions.filter((a) => a.id === 'db'), s).toEqual([
-        { kind: 'stop', id: 'db', reason: 'stop requested' },
-      ]);
+      expect(
+        plan(storeOf(db(), web(s)), NOW).actions.filter((a) => a.id === 'db'),
+        s,
+      ).toEqual([{ kind: 'stop', id: 'db', reason: 'stop requested' }]);
     }
   });
 

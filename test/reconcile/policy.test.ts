@@ -79,9 +79,9 @@ describe('afterExit: stop requested', () => {
         }
       }
     }
-    expect(afterExit(ran({}, { state: 'stopping', want: 'down' }), { kind: 'signaled', signal: 'SIGTERM' }, NOW, noJitter).reason).toBe(
-      'stopped (killed by SIGTERM)',
-    );
+    expect(
+      afterExit(ran({}, { state: 'stopping', want: 'down' }), { kind: 'signaled', signal: 'SIGTERM' }, NOW, noJitter).reason,
+    ).toBe('stopped (killed by SIGTERM)');
   });
 
   it('restarted but exited on its own before the stop -> stopped (the restart starts it afresh)', () => {

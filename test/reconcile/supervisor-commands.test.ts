@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { ProbeSpec } from '../../src/core/types.js';
 import { flush, harness, instanceSpec, replicaSet } from '../helpers/fakes.js';
 
-const tcp: ProbeSpec = { check: { kind: 'tcp', host: '127.0.0.1', port: 5432 }, interval: 1000, timeout: 1000, initialDelay: 0, failureThreshold: 3 };
+const tcp: ProbeSpec = {
+  check: { kind: 'tcp', host: '127.0.0.1', port: 5432 },
+  interval: 1000,
+  timeout: 1000,
+  initialDelay: 0,
+  failureThreshold: 3,
+};
 const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
 
 describe('Supervisor.start', () => {
@@ -20,7 +26,12 @@ describe('Supervisor.start', () => {
     expect(also.map((i) => i.id).sort()).toEqual(['cache', 'db']);
     await flush();
     expect(h.spawner.order().sort()).toEqual(['cache', 'db']);
-    expect(h.states('db', 'cache', 'web', 'other')).toEqual({ db: 'starting', cache: 'running', web: 'pending', other: 'stopped' });
+    expect(h.states('db', 'cache', 'web', 'other')).toEqual({
+      db: 'starting',
+      cache: 'running',
+      web: 'pending',
+      other: 'stopped',
+    });
     h.probes.report('db', 'readiness', true);
     await flush();
     expect(h.spawner.order().at(-1)).toBe('web');
@@ -105,11 +116,20 @@ describe('Supervisor.stop', () => {
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['web.1', 'web.2', 'api']);
     h.spawner.exit('api', term);
     await flush();
-    expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual(['web.1 SIGTERM', 'web.2 SIGTERM', 'api SIGTERM', 'db SIGTERM']);
+    expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual([
+      'web.1 SIGTERM',
+      'web.2 SIGTERM',
+      'api SIGTERM',
+      'db SIGTERM',
+    ]);
     h.spawner.exit('db', term);
     await flush();
     expect(h.states('db', 'api', 'web.1', 'web.2', 'other')).toEqual({
-      db: 'stopped', api: 'stopped', 'web.1': 'stopped', 'web.2': 'stopped', other: 'running',
+      db: 'stopped',
+      api: 'stopped',
+      'web.1': 'stopped',
+      'web.2': 'stopped',
+      other: 'running',
     });
   });
 
@@ -127,14 +147,22 @@ describe('Supervisor.stop', () => {
 
   it('the dependency escalates on its own deadline, after its dependents', async () => {
     const h = harness();
-    h.sup.add([instanceSpec('db', { stopTimeout: 1000 }), instanceSpec('web', { stopTimeout: 3000, dependsOn: { db: 'started' } })]);
+    h.sup.add([
+      instanceSpec('db', { stopTimeout: 1000 }),
+      instanceSpec('web', { stopTimeout: 3000, dependsOn: { db: 'started' } }),
+    ]);
     await flush();
     h.sup.stop([h.get('db')]);
     await h.clock.advance(3000);
     expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual(['web SIGTERM', 'web SIGKILL']);
     h.spawner.exit('web', { kind: 'signaled', signal: 'SIGKILL' });
     await h.clock.advance(1000);
-    expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual(['web SIGTERM', 'web SIGKILL', 'db SIGTERM', 'db SIGKILL']);
+    expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual([
+      'web SIGTERM',
+      'web SIGKILL',
+      'db SIGTERM',
+      'db SIGKILL',
+    ]);
   });
 
   it('a service in backoff is cancelled and its timer disarmed', async () => {
@@ -189,7 +217,11 @@ describe('Supervisor.restart', () => {
 
   it('a stopped, completed or failed instance is just started', async () => {
     const h = harness();
-    h.sup.add([instanceSpec('s', { autostart: false }), instanceSpec('c', { type: 'oneshot', restart: 'never' }), instanceSpec('f', { restart: 'never' })]);
+    h.sup.add([
+      instanceSpec('s', { autostart: false }),
+      instanceSpec('c', { type: 'oneshot', restart: 'never' }),
+      instanceSpec('f', { restart: 'never' }),
+    ]);
     await flush();
     h.spawner.exit('c', { kind: 'exited', code: 0 });
     h.spawner.exit('f', { kind: 'exited', code: 1 });
@@ -233,7 +265,10 @@ describe('Supervisor.restart', () => {
   // docs/commands.md: restart = "stop then start", and start "starts (and its dependencies)".
   it('restart of a stopped service starts its stopped dependencies, like start', async () => {
     const h = harness();
-    h.sup.add([instanceSpec('db', { autostart: false }), instanceSpec('web', { autostart: false, dependsOn: { db: 'started' } })]);
+    h.sup.add([
+      instanceSpec('db', { autostart: false }),
+      instanceSpec('web', { autostart: false, dependsOn: { db: 'started' } }),
+    ]);
     await flush();
     h.sup.restart([h.get('web')]);
     await flush();
@@ -306,7 +341,11 @@ describe('service names that are Object.prototype keys', () => {
     h.spawner.exit('constructor', term);
     await flush();
     expect([...NAMES, 'web'].map((n) => `${n} ${h.get(n).state}`)).toEqual([
-      'constructor stopped', '__proto__ running', 'toString running', 'hasOwnProperty running', 'web stopped',
+      'constructor stopped',
+      '__proto__ running',
+      'toString running',
+      'hasOwnProperty running',
+      'web stopped',
     ]);
     // shutdown: every one gets its stop signal at once (none depends on another)
     h.sup.stop(h.sup.resolve(['all']).found);

@@ -22,7 +22,11 @@ describe('Supervisor: stale handles', () => {
 
   it('a notify from an earlier process is ignored', async () => {
     const h = harness();
-    h.sup.add([instanceSpec('a', { readiness: { check: { kind: 'fd', fd: 3 }, interval: 1000, timeout: 1000, initialDelay: 0, failureThreshold: 3 } })]);
+    h.sup.add([
+      instanceSpec('a', {
+        readiness: { check: { kind: 'fd', fd: 3 }, interval: 1000, timeout: 1000, initialDelay: 0, failureThreshold: 3 },
+      }),
+    ]);
     await flush();
     const first = h.spawner.last('a');
     h.spawner.exit('a', code(1));

@@ -13,7 +13,11 @@ describe('Supervisor: start-up', () => {
     expect(h.spawner.spawns).toEqual([]); // nothing before the loop runs
     await flush();
     expect(h.states('a', 'b', 'w.1', 'w.2', 'off')).toEqual({
-      a: 'running', b: 'running', 'w.1': 'running', 'w.2': 'running', off: 'stopped',
+      a: 'running',
+      b: 'running',
+      'w.1': 'running',
+      'w.2': 'running',
+      off: 'stopped',
     });
     expect(h.spawner.order()).toEqual(['a', 'b', 'w.1', 'w.2']);
     expect(h.get('a').pid).toBe(1001);
@@ -33,7 +37,9 @@ describe('Supervisor: start-up', () => {
   it('add() of an instance that completed under an earlier daemon: completed, not run; its dependents start', async () => {
     const h = harness();
     const once = instanceSpec('once', { type: 'oneshot', restart: 'never' });
-    h.sup.add([once, instanceSpec('web', { dependsOn: { once: 'completed' } })], (i) => (i.id === 'once' ? { completedAt: 5 } : 'up'));
+    h.sup.add([once, instanceSpec('web', { dependsOn: { once: 'completed' } })], (i) =>
+      i.id === 'once' ? { completedAt: 5 } : 'up',
+    );
     await flush();
     expect(h.states('once', 'web')).toEqual({ once: 'completed', web: 'running' });
     expect(h.spawner.order()).toEqual(['web']);

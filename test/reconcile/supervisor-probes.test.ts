@@ -63,7 +63,10 @@ describe('readiness', () => {
     expect(h.get('a').state).toBe('running');
     h.spawner.notify('a'); // a second line changes nothing
     await flush();
-    expect(h.lines().filter((l) => l.includes('-> running'))).toEqual(['b state: starting -> running: started', 'a state: starting -> running: ready']);
+    expect(h.lines().filter((l) => l.includes('-> running'))).toEqual([
+      'b state: starting -> running: started',
+      'a state: starting -> running: ready',
+    ]);
   });
 });
 
@@ -101,7 +104,10 @@ describe('liveness', () => {
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' });
     await flush();
     // a liveness restart goes through backoff like an exit (initial 100ms)
-    expect([h.get('a').state, h.get('a').reason]).toEqual(['backoff', 'liveness failed 3 times in a row: timed out after 1000ms']);
+    expect([h.get('a').state, h.get('a').reason]).toEqual([
+      'backoff',
+      'liveness failed 3 times in a row: timed out after 1000ms',
+    ]);
     await h.clock.advance(100);
     const a = h.get('a');
     expect([a.state, a.spawns, a.livenessFailures, a.lastProbeFailure]).toEqual(['running', 2, 0, null]);
@@ -130,7 +136,10 @@ describe('liveness', () => {
     expect([h.get('a').state, h.get('a').deadline! - h.clock.now()]).toEqual(['backoff', 200]);
     await h.clock.advance(200);
     await sick();
-    expect([h.get('a').state, h.get('a').reason]).toEqual(['failed', 'liveness failed three times within 60s; start limit reached']);
+    expect([h.get('a').state, h.get('a').reason]).toEqual([
+      'failed',
+      'liveness failed three times within 60s; start limit reached',
+    ]);
     await h.clock.advance(60_000);
     expect(h.spawner.count('a')).toBe(3);
     expect(h.lines().filter((l) => l.startsWith('a state: stopping ->'))).toEqual([

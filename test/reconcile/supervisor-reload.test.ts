@@ -6,7 +6,13 @@ import { flush, harness, instanceSpec } from '../helpers/fakes.js';
 
 const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
 const ok = { kind: 'exited' as const, code: 0 };
-const probe: ProbeSpec = { check: { kind: 'exec', command: 'true' }, interval: 1000, timeout: 1000, initialDelay: 0, failureThreshold: 3 };
+const probe: ProbeSpec = {
+  check: { kind: 'exec', command: 'true' },
+  interval: 1000,
+  timeout: 1000,
+  initialDelay: 0,
+  failureThreshold: 3,
+};
 const changed = (inst: InstanceSpec, over: Partial<ServiceSpec>): InstanceSpec => ({ ...inst, spec: { ...inst.spec, ...over } });
 
 describe('Supervisor.replaceSpec', () => {
@@ -57,7 +63,11 @@ describe('Supervisor.replaceSpec', () => {
     h.spawner.exit('c', ok);
     await flush();
     h.sup.stop([h.get('c')]); // completed, then wanted down: stays so
-    for (const [inst, id] of [[f, 'f'], [off, 'off'], [c, 'c']] as const) {
+    for (const [inst, id] of [
+      [f, 'f'],
+      [off, 'off'],
+      [c, 'c'],
+    ] as const) {
       expect(h.sup.processChange(h.get(id)), id).toBe('next start');
       h.sup.replaceSpec(changed(inst, { command: ['true'] }), true);
     }

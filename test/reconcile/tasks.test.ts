@@ -40,10 +40,15 @@ describe('plan: tasks', () => {
     const job = (n: string, fields = {}) => record(instanceSpec(n, { ...ONESHOT, pool: 'p' }), fields);
     const store = storeOf(job('a', { state: 'running', startedAt: 0 }), job('b'), job('c'), job('d'));
     expect(plan(store, 0, { pools: { p: 2 } }).actions).toEqual([{ kind: 'spawn', id: 'b' }]);
-    expect(plan(store, 0, { pools: { p: 3 } }).actions).toEqual([{ kind: 'spawn', id: 'b' }, { kind: 'spawn', id: 'c' }]);
+    expect(plan(store, 0, { pools: { p: 3 } }).actions).toEqual([
+      { kind: 'spawn', id: 'b' },
+      { kind: 'spawn', id: 'c' },
+    ]);
     // max_parallel counts oneshots only, pooled or not
     const web = record(instanceSpec('web'));
-    expect(plan(storeOf(web, job('a', { state: 'running', startedAt: 0 }), job('b')), 0, { maxParallel: 1 }).actions).toEqual([{ kind: 'spawn', id: 'web' }]);
+    expect(plan(storeOf(web, job('a', { state: 'running', startedAt: 0 }), job('b')), 0, { maxParallel: 1 }).actions).toEqual([
+      { kind: 'spawn', id: 'web' },
+    ]);
   });
 
   it('a task resting in scheduled: nothing to do; wanted down its schedule ends (cancel); a restart runs it', () => {
@@ -95,7 +100,12 @@ describe('Supervisor: tasks', () => {
     await flush();
     expect(h.states('job')).toEqual({ job: 'scheduled' });
     expect(h.get('job').lastRun).toEqual({
-      start: 1_000_000, end: 1_001_500, exit: code(0), trigger: 'schedule', result: 'completed', reason: 'exited with code 0',
+      start: 1_000_000,
+      end: 1_001_500,
+      exit: code(0),
+      trigger: 'schedule',
+      result: 'completed',
+      reason: 'exited with code 0',
     });
     expect(h.lines()).toContain('job state: pending -> starting: spawned');
   });
@@ -113,7 +123,11 @@ describe('Supervisor: tasks', () => {
     await flush();
     expect(h.states('job')).toEqual({ job: 'scheduled' });
     expect(h.get('job').want).toBe('up');
-    expect(h.get('job').lastRun).toMatchObject({ result: 'failed', reason: 'stopped by tend stop (killed by SIGTERM)', trigger: 'run' });
+    expect(h.get('job').lastRun).toMatchObject({
+      result: 'failed',
+      reason: 'stopped by tend stop (killed by SIGTERM)',
+      trigger: 'run',
+    });
   });
 
   it('a timeout ends a plain oneshot failed, through the SIGKILL deadline if it must', async () => {
@@ -138,7 +152,12 @@ describe('Supervisor: tasks', () => {
       instanceSpec('after', { ...ONESHOT, dependsOn: { risky: 'completed' } }),
     ]);
     await flush();
-    expect(h.states('deploy', 'web', 'risky', 'after')).toEqual({ deploy: 'pending', web: 'pending', risky: 'pending', after: 'pending' });
+    expect(h.states('deploy', 'web', 'risky', 'after')).toEqual({
+      deploy: 'pending',
+      web: 'pending',
+      risky: 'pending',
+      after: 'pending',
+    });
     expect(h.sup.approve(h.get('web'), 'uid 0 (pid 1)')).toBe(false); // no gate
     expect(h.sup.approve(h.get('deploy'), 'uid 0 (pid 1)')).toBe(true);
     await flush();
@@ -150,8 +169,13 @@ describe('Supervisor: tasks', () => {
     expect(h.sup.reject(h.get('risky'), 'uid 1000 (pid 42)')).toBe(true);
     await flush();
     expect([h.get('risky').state, h.get('risky').reason]).toEqual(['failed', 'rejected by uid 1000 (pid 42)']);
-    expect([h.get('after').state, h.get('after').reason]).toEqual(['failed', 'dependency risky failed: rejected by uid 1000 (pid 42)']);
-    expect(h.lines()).toEqual(expect.arrayContaining(['deploy approve: approved by uid 0 (pid 1)', 'risky reject: rejected by uid 1000 (pid 42)']));
+    expect([h.get('after').state, h.get('after').reason]).toEqual([
+      'failed',
+      'dependency risky failed: rejected by uid 1000 (pid 42)',
+    ]);
+    expect(h.lines()).toEqual(
+      expect.arrayContaining(['deploy approve: approved by uid 0 (pid 1)', 'risky reject: rejected by uid 1000 (pid 42)']),
+    );
   });
 
   it('a pool of 2: the third waits in pending and starts when one of the two ends', async () => {

@@ -246,7 +246,9 @@ describe('App', () => {
     const lines = s.frame().split('\n');
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(60);
     // a summary is never cut by Ink's own wrapping: each summary's words stay in order on its lines
-    expect(s.frame()).toContain('  logs NAME...        lines services printed, from their log\n                      files (last 100, or -n N, --since,\n                      --grep); -f follows');
+    expect(s.frame()).toContain(
+      '  logs NAME...        lines services printed, from their log\n                      files (last 100, or -n N, --since,\n                      --grep); -f follows',
+    );
   });
 
   it('clear clears the screen and is not echoed', async () => {

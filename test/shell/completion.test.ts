@@ -81,7 +81,20 @@ describe('complete: signals', () => {
 
 describe('complete: flags and help', () => {
   it('completes flags after -', () => {
-    expect(cands('logs web -')).toEqual(['--follow', '--grep', '--ignore-case', '--json', '--lines', '--since', '--timestamps', '--until', '-f', '-i', '-n', '-t']);
+    expect(cands('logs web -')).toEqual([
+      '--follow',
+      '--grep',
+      '--ignore-case',
+      '--json',
+      '--lines',
+      '--since',
+      '--timestamps',
+      '--until',
+      '-f',
+      '-i',
+      '-n',
+      '-t',
+    ]);
     expect(tab('status --j')).toBe('status --json ');
     expect(tab('reload --d')).toBe('reload --dry-run ');
     expect(cands('top -')).toEqual([]);
@@ -125,7 +138,7 @@ describe('helpers', () => {
     expect(serviceWords([])).toEqual(['all']);
     expect(serviceWords(['api.10', 'api.2', 'db'])).toEqual(['all', 'api', 'api.10', 'api.2', 'db']);
   });
-  it('valueFlags are the table\'s flags that take a value, in every spelling', () => {
+  it("valueFlags are the table's flags that take a value, in every spelling", () => {
     expect([...valueFlags(COMMANDS.find((c) => c.name === 'logs')!)]).toEqual(['-n', '--lines', '--since', '--until', '--grep']);
     expect([...valueFlags(COMMANDS.find((c) => c.name === 'start')!)]).toEqual(['--timeout']);
     expect(valueFlags(COMMANDS.find((c) => c.name === 'status')!).size).toBe(0);
@@ -139,6 +152,10 @@ describe('helpers', () => {
     expect(formatColumns(['aa', 'bb', 'cc', 'dd', 'ee'], 12)).toEqual(['aa  cc  ee', 'bb  dd']);
     expect(formatColumns(['a-very-long-word', 'b'], 5)).toEqual(['a-very-long-word', 'b']);
     expect(formatColumns([], 80)).toEqual([]);
-    for (const line of formatColumns(COMMANDS.map((c) => c.name), 60)) expect(line.length).toBeLessThanOrEqual(60);
+    for (const line of formatColumns(
+      COMMANDS.map((c) => c.name),
+      60,
+    ))
+      expect(line.length).toBeLessThanOrEqual(60);
   });
 });

@@ -22,9 +22,22 @@ export interface FakeBackend extends ShellBackend {
 
 export function row(name: string, state = 'running', over: Partial<StatusRow> = {}): StatusRow {
   return {
-    name, service: name, replica: null, state, pid: state === 'running' ? 1000 + name.length : null, restarts: 0,
-    exit_code: null, exit: null, since: new Date(Date.now() - 65_000).toISOString(), uptime_ms: null, cpu: 1.5,
-    memory: 20 * 1024 * 1024, detail: '', want: 'up', log_error: null, ...over,
+    name,
+    service: name,
+    replica: null,
+    state,
+    pid: state === 'running' ? 1000 + name.length : null,
+    restarts: 0,
+    exit_code: null,
+    exit: null,
+    since: new Date(Date.now() - 65_000).toISOString(),
+    uptime_ms: null,
+    cpu: 1.5,
+    memory: 20 * 1024 * 1024,
+    detail: '',
+    want: 'up',
+    log_error: null,
+    ...over,
   };
 }
 
@@ -46,7 +59,9 @@ export function fakeBackend(rows: StatusRow[] = [row('db'), row('web.1'), row('w
       let finish!: (err?: Error) => void;
       const done = new Promise<void>((resolve, reject) => (finish = (err) => (err ? reject(err) : resolve())));
       const s: FakeStream = {
-        cmd, args, closed: false,
+        cmd,
+        args,
+        closed: false,
         emit: (e) => !s.closed && onEvent(e),
         end: (err) => finish(err),
       };

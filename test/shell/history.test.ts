@@ -63,7 +63,10 @@ describe('load and save', () => {
   });
   it('saves only the last 1,000 lines', () => {
     const file = join(dir, 'h');
-    saveHistory(file, Array.from({ length: 1500 }, (_, i) => `c${i}`));
+    saveHistory(
+      file,
+      Array.from({ length: 1500 }, (_, i) => `c${i}`),
+    );
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(1000);
     expect(lines[0]).toBe('c500');

@@ -21,10 +21,16 @@ describe('classifyLine', () => {
   });
   it('turns -f into a stream with the CLI request', () => {
     expect(c('logs web -f')).toEqual({
-      kind: 'stream', cmd: 'logs', json: false, args: { names: ['web'], lines: 100, follow: true },
+      kind: 'stream',
+      cmd: 'logs',
+      json: false,
+      args: { names: ['web'], lines: 100, follow: true },
     });
     expect(c('logs web db -n 5 --follow --json')).toEqual({
-      kind: 'stream', cmd: 'logs', json: true, args: { names: ['web', 'db'], lines: 5, follow: true },
+      kind: 'stream',
+      cmd: 'logs',
+      json: true,
+      args: { names: ['web', 'db'], lines: 5, follow: true },
     });
     expect(c('events -f')).toEqual({ kind: 'stream', cmd: 'events', json: false, args: { names: [], lines: 100, follow: true } });
   });

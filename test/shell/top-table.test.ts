@@ -12,8 +12,15 @@ import {
 } from '../../src/shell/top-table.js';
 
 const row = (over: Partial<StatusRow> = {}): StatusRow => ({
-  name: 'web', state: 'running', pid: 4242, restarts: 2, exit_code: null,
-  since: '2024-01-01T00:00:00.000Z', cpu: 12.345, memory: 50 * 1024 * 1024, ...over,
+  name: 'web',
+  state: 'running',
+  pid: 4242,
+  restarts: 2,
+  exit_code: null,
+  since: '2024-01-01T00:00:00.000Z',
+  cpu: 12.345,
+  memory: 50 * 1024 * 1024,
+  ...over,
 });
 const keys = (width: number, rows = [row()]) => layoutColumns(rows, width).columns.map((c) => c.key);
 
@@ -53,7 +60,13 @@ describe('cells', () => {
   it('formats each column', () => {
     const r = row();
     expect(['name', 'state', 'pid', 'uptime', 'restarts', 'cpu', 'memory'].map((k) => cellText(r, k as never, now))).toEqual([
-      'web', 'running', '4242', '1h02m', '2', '12.3', '50M',
+      'web',
+      'running',
+      '4242',
+      '1h02m',
+      '2',
+      '12.3',
+      '50M',
     ]);
   });
   it('shows - for unknowns', () => {
@@ -68,10 +81,18 @@ describe('cells', () => {
     expect(uptimeOf(row({ since: 'garbage' }), now)).toBeNull();
   });
   it.each([
-    [0, '0ms'], [850, '850ms'], [42_000, '42s'], [303_000, '5m03s'], [7_500_000, '2h05m'], [273_600_000, '3d04h'],
+    [0, '0ms'],
+    [850, '850ms'],
+    [42_000, '42s'],
+    [303_000, '5m03s'],
+    [7_500_000, '2h05m'],
+    [273_600_000, '3d04h'],
   ])('formatDuration(%i) = %s', (ms, s) => expect(formatDuration(ms)).toBe(s));
   it.each([
-    [812, '812B'], [4300, '4.2K'], [512 * 1024 * 1024, '512M'], [1.5 * 1024 ** 3, '1.5G'],
+    [812, '812B'],
+    [4300, '4.2K'],
+    [512 * 1024 * 1024, '512M'],
+    [1.5 * 1024 ** 3, '1.5G'],
   ])('formatBytes(%i) = %s', (n, s) => expect(formatBytes(n)).toBe(s));
   it('formatters reject junk', () => {
     expect(formatDuration(null)).toBe('-');

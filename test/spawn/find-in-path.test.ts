@@ -47,8 +47,26 @@ describe('commandArgv', () => {
     expect(commandArgv('tool --port=80 -v a/b', direct)).toEqual(['tool', '--port=80', '-v', 'a/b']);
     expect(commandArgv('  tool\tx  ', direct)).toEqual(['tool', 'x']);
     expect(commandArgv('tool --port=80')).toEqual(['/bin/sh', '-c', 'tool --port=80']); // without `direct`: the shell
-    for (const shell of ['tool $HOME', 'tool "a b"', "tool 'a'", 'tool *', 'tool > f', 'tool; tool', 'tool | tool', 'tool &',
-      'X=1 tool', 'tool ~', 'tool # c', 'tool `x`', 'tool a\\ b', 'echo hi', 'exec tool', 'cd /', 'nosuch x', 'tool\nx']) {
+    for (const shell of [
+      'tool $HOME',
+      'tool "a b"',
+      "tool 'a'",
+      'tool *',
+      'tool > f',
+      'tool; tool',
+      'tool | tool',
+      'tool &',
+      'X=1 tool',
+      'tool ~',
+      'tool # c',
+      'tool `x`',
+      'tool a\\ b',
+      'echo hi',
+      'exec tool',
+      'cd /',
+      'nosuch x',
+      'tool\nx',
+    ]) {
       expect(commandArgv(shell, direct), shell).toEqual(['/bin/sh', '-c', shell]);
     }
     expect(commandArgv(['tool', '$HOME'], direct)).toEqual(['tool', '$HOME']);

@@ -23,7 +23,7 @@ function makeCgroup(): { dir?: string; why?: string } {
   }
 }
 
-describe('the addon\'s spawn', () => {
+describe("the addon's spawn", () => {
   const cg = makeCgroup();
   if (cg.why) console.log(`native-spawn: cgroup cases skipped: ${cg.why}`);
 
@@ -51,7 +51,11 @@ describe('the addon\'s spawn', () => {
     expect(r.fdTable).toEqual({ fds: ['0', '1', '2', '3', '4', '5'], exit: { signal: 'SIGKILL' } });
     // failures name the step, with an errno code
     expect(r.noExec).toEqual({ message: 'spawn prog: No such file or directory', code: 'ENOENT', step: 'exec' });
-    expect(r.noCwd).toEqual({ message: 'spawn true: cannot chdir to /nonexistent-dir: No such file or directory', code: 'ENOENT', step: 'chdir' });
+    expect(r.noCwd).toEqual({
+      message: 'spawn true: cannot chdir to /nonexistent-dir: No such file or directory',
+      code: 'ENOENT',
+      step: 'chdir',
+    });
     expect(r.badArgs.message).toBe('spawn: argv must be a string[] (not empty)');
     // 200 at once, each code right, no watcher left waiting, no zombie left
     expect(r.burst).toBe(true);

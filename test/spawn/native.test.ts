@@ -10,7 +10,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addonError, getPeerCred, reap } from '../../src/sys/addon.js';
 import { runFixture } from './fixtures/run.js';
 
-
 function fdOf(sock: Socket): number {
   return (sock as unknown as { _handle: { fd: number } })._handle.fd;
 }
@@ -64,12 +63,14 @@ describe('native addon', () => {
 });
 
 const GLIBC = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
-if (!GLIBC) console.log('skipping the trimMalloc test: not a glibc system (malloc_trim is glibc\'s; tend does without it)');
+if (!GLIBC) console.log("skipping the trimMalloc test: not a glibc system (malloc_trim is glibc's; tend does without it)");
 
 describe('trimMalloc', () => {
-  it.skipIf(!GLIBC)('gives freed C heap memory back to the kernel (a fresh node: ~80 MB of small buffers, freed, then trimmed)', () => {
-    const addon = join(import.meta.dirname, '../../native/build/Release/tend_native.node');
-    const script = `
+  it.skipIf(!GLIBC)(
+    'gives freed C heap memory back to the kernel (a fresh node: ~80 MB of small buffers, freed, then trimmed)',
+    () => {
+      const addon = join(import.meta.dirname, '../../native/build/Release/tend_native.node');
+      const script = `
       const addon = require(${JSON.stringify(addon)});
       const anon = () => +require('fs').readFileSync('/proc/self/status', 'utf8').match(/RssAnon:\\s+(\\d+)/)[1] / 1024;
       let keep = [];
@@ -79,14 +80,15 @@ describe('trimMalloc', () => {
       const freed = anon();
       const released = addon.trimMalloc();
       console.log(JSON.stringify({ freed, released, trimmed: anon() }));`;
-    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    const { freed, released, trimmed } = JSON.parse(r.stdout) as { freed: number; released: boolean; trimmed: number };
-    // the buffers are garbage but glibc kept their memory: freed is still high
-    expect(freed).toBeGreaterThan(60);
-    expect(released).toBe(true);
-    expect(freed - trimmed).toBeGreaterThan(50);
-  });
+      const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      const { freed, released, trimmed } = JSON.parse(r.stdout) as { freed: number; released: boolean; trimmed: number };
+      // the buffers are garbage but glibc kept their memory: freed is still high
+      expect(freed).toBeGreaterThan(60);
+      expect(released).toBe(true);
+      expect(freed - trimmed).toBeGreaterThan(50);
+    },
+  );
 });
 
 describe('getPeerCred', () => {

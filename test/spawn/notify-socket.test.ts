@@ -41,7 +41,10 @@ function socketAt(address: string): { sock: NotifySocket; drops: string[] } {
 
 /** `sh -c script` with NOTIFY_SOCKET set: the "service" whose main pid is registered. */
 function service(address: string, script: string): ChildProcess {
-  const c = spawn('/bin/sh', ['-c', script], { env: { ...process.env, NOTIFY_SOCKET: address, PY: PYTHON, CLIENT }, stdio: 'ignore' });
+  const c = spawn('/bin/sh', ['-c', script], {
+    env: { ...process.env, NOTIFY_SOCKET: address, PY: PYTHON, CLIENT },
+    stdio: 'ignore',
+  });
   cleanup.push(() => c.kill('SIGKILL'));
   return c;
 }
@@ -54,7 +57,11 @@ function collect(sock: NotifySocket, pid: number): NotifyFields[] {
 
 describe('parseNotify', () => {
   it('splits KEY=VALUE lines; a value keeps its = signs; lines without = are skipped', () => {
-    expect({ ...parseNotify('READY=1\nSTATUS=a=b c\n\nnonsense\nMAINPID=42') }).toEqual({ READY: '1', STATUS: 'a=b c', MAINPID: '42' });
+    expect({ ...parseNotify('READY=1\nSTATUS=a=b c\n\nnonsense\nMAINPID=42') }).toEqual({
+      READY: '1',
+      STATUS: 'a=b c',
+      MAINPID: '42',
+    });
   });
 });
 
@@ -87,12 +94,17 @@ describe.skipIf(!hasPython)('NotifySocket with an sd_notify client', () => {
     const got = collect(sock, c.pid!);
     sendNotify(sock.address, 'READY=1'); // from this test process: no service's
     await until(() => sock.dropped.foreign === 1, 'the foreign message to be counted');
-    expect(drops).toEqual([`foreign: a message from pid ${process.pid}, which belongs to no service that uses the notify socket: dropped (later ones are only counted)`]);
+    expect(drops).toEqual([
+      `foreign: a message from pid ${process.pid}, which belongs to no service that uses the notify socket: dropped (later ones are only counted)`,
+    ]);
     sendNotify(sock.address, 'READY=1');
     await until(() => sock.dropped.foreign === 2, 'the second to be counted');
     expect(drops).toHaveLength(1); // told once, counted always
 
-    const big = service(sock.address, '"$PY" "$CLIENT" --size 5000 --no-barrier READY=1; "$PY" "$CLIENT" STATUS=small; exec sleep 100');
+    const big = service(
+      sock.address,
+      '"$PY" "$CLIENT" --size 5000 --no-barrier READY=1; "$PY" "$CLIENT" STATUS=small; exec sleep 100',
+    );
     const fromBig = collect(sock, big.pid!);
     await until(() => fromBig.length >= 1, 'the small message after the big one');
     expect(sock.dropped.too_large).toBe(1);
@@ -117,7 +129,10 @@ describe.skipIf(!hasSystemdNotify)('NotifySocket with systemd-notify', () => {
       const dir = mkdtempSync(join(tmpdir(), 'tend-notify-'));
       cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
       const { sock, drops } = socketAt(kind === 'path' ? join(dir, 'n.sock') : `@tend-test-${process.pid}-sd`);
-      const c = service(sock.address, 'systemd-notify --ready "--status=up and serving" && echo ok > "$D/done"; exec sleep 100'.replace('$D', dir));
+      const c = service(
+        sock.address,
+        'systemd-notify --ready "--status=up and serving" && echo ok > "$D/done"; exec sleep 100'.replace('$D', dir),
+      );
       const got = collect(sock, c.pid!);
       await until(() => got.some((f) => f.READY === '1'), 'READY=1');
       expect(got.find((f) => f.READY === '1')).toMatchObject({ READY: '1', STATUS: 'up and serving' });

@@ -72,7 +72,13 @@ describe('tty services', () => {
   });
 
   const PATH = process.env.PATH ?? '/usr/bin:/bin';
-  function run(file: string, args: string[], extra: Partial<ServiceSpec> = {}, out = new Recorder(), env: Record<string, string> = { PATH }): Run {
+  function run(
+    file: string,
+    args: string[],
+    extra: Partial<ServiceSpec> = {},
+    out = new Recorder(),
+    env: Record<string, string> = { PATH },
+  ): Run {
     const exits: Exit[] = [];
     const hooks: SpawnHooks = { exit: (e) => exits.push(e), output: out };
     const inst = instanceSpec('term', { command: [file, ...args], tty: true, cwd: dir, ...extra });
@@ -213,7 +219,7 @@ describe('tty services', () => {
     expect(await r.exited()).toEqual({ kind: 'spawn-error', message: 'spawn no-such-program-tend ENOENT' });
   });
 
-  it.skipIf(process.getuid?.() !== 0)('runs as the given user and its group without the daemon\'s groups', async () => {
+  it.skipIf(process.getuid?.() !== 0)("runs as the given user and its group without the daemon's groups", async () => {
     // give the daemon (this worker) a supplementary group the service must not inherit
     const groups = process.getgroups!();
     process.setgroups!([...groups, 4242]);

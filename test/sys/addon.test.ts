@@ -19,9 +19,17 @@ describe('without the addon', () => {
     cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
     cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
     symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-    writeFileSync(join(dir, 'tend.yaml'), `settings: { socket: ${join(dir, 's.sock')} }\nservices:\n  a:\n    command: sleep 1000\n`);
-    const r = spawnSync(process.execPath, [join(dir, 'dist/tend.cjs'), 'up', '-c', join(dir, 'tend.yaml')], { encoding: 'utf8', timeout: 20_000 });
-    expect(r.stderr).toMatch(/^tend: cannot run the supervisor: the native addon is not loaded from \S+\/native\/build\/Release\/tend_native\.node \(.*\); run npm run build:native\n$/);
+    writeFileSync(
+      join(dir, 'tend.yaml'),
+      `settings: { socket: ${join(dir, 's.sock')} }\nservices:\n  a:\n    command: sleep 1000\n`,
+    );
+    const r = spawnSync(process.execPath, [join(dir, 'dist/tend.cjs'), 'up', '-c', join(dir, 'tend.yaml')], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.stderr).toMatch(
+      /^tend: cannot run the supervisor: the native addon is not loaded from \S+\/native\/build\/Release\/tend_native\.node \(.*\); run npm run build:native\n$/,
+    );
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
   });

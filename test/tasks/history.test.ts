@@ -118,7 +118,9 @@ describe('symlinks are refused', () => {
     await writeFile(target, 'precious\n');
     const f = historyFile(dir, 'evil');
     await symlink(target, f);
-    await expect(new RunHistory(f).append(run(1))).rejects.toThrow(`${f}: is a symbolic link; tend does not follow it for a task history`);
+    await expect(new RunHistory(f).append(run(1))).rejects.toThrow(
+      `${f}: is a symbolic link; tend does not follow it for a task history`,
+    );
     expect(await readFile(target, 'utf8')).toBe('precious\n');
   });
 

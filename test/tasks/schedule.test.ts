@@ -115,8 +115,18 @@ describe('parseSchedule: errors (key and exact message)', () => {
     ['@every 10x', undefined, 'schedule', 'expected @every DURATION with a duration like 10m or 1h30m; got "@every 10x"'],
     ['@every 500ms', undefined, 'schedule', 'expected @every with a duration of 1s or more; got "@every 500ms"'],
     ['@every 10m', 'UTC', 'timezone', 'a time zone applies to a cron schedule, not to @every'],
-    ['0 3 * * *', 'Europe/Berln', 'timezone', 'expected an IANA time zone name like Europe/Berlin or UTC; got "Europe/Berln" (did you mean "Europe/Berlin"?)'],
-    ['0 3 * * *', 'Mars/Olympus_Mons', 'timezone', 'expected an IANA time zone name like Europe/Berlin or UTC; got "Mars/Olympus_Mons"'],
+    [
+      '0 3 * * *',
+      'Europe/Berln',
+      'timezone',
+      'expected an IANA time zone name like Europe/Berlin or UTC; got "Europe/Berln" (did you mean "Europe/Berlin"?)',
+    ],
+    [
+      '0 3 * * *',
+      'Mars/Olympus_Mons',
+      'timezone',
+      'expected an IANA time zone name like Europe/Berlin or UTC; got "Mars/Olympus_Mons"',
+    ],
     ['0 3 * * *', '', 'timezone', 'expected an IANA time zone name like Europe/Berlin or UTC; got ""'],
     ['0 3 * * *', 2, 'timezone', 'expected an IANA time zone name like Europe/Berlin or UTC; got 2'],
   ])('%j (timezone %j)', (text, tz, key, message) => {

@@ -47,20 +47,32 @@ const q15 = sched('*/15 * * * *');
 
 describe('planTasks: one plan, exact output', () => {
   it.each<[string, TaskSpec, TaskState, number, TaskPlan]>([
-    ['cron, not due yet: wakes at the first due after activation', task(q15), state(), T0, { actions: [], wakeAt: T0 + 15 * MIN }],
+    [
+      'cron, not due yet: wakes at the first due after activation',
+      task(q15),
+      state(),
+      T0,
+      { actions: [], wakeAt: T0 + 15 * MIN },
+    ],
     [
       'cron, due reached: starts it, wakes at the next',
       task(q15),
       state(),
       T0 + 15 * MIN,
-      { actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 15 * MIN, why: 'scheduled run' }], wakeAt: T0 + 30 * MIN },
+      {
+        actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 15 * MIN, why: 'scheduled run' }],
+        wakeAt: T0 + 30 * MIN,
+      },
     ],
     [
       'cron, three dues passed unseen (the machine slept): one run, then the first due after now',
       task(q15),
       state({ lastFire: T0 }),
       T0 + 65 * MIN,
-      { actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 15 * MIN, why: 'scheduled run' }], wakeAt: T0 + 75 * MIN },
+      {
+        actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 15 * MIN, why: 'scheduled run' }],
+        wakeAt: T0 + 75 * MIN,
+      },
     ],
     [
       'overlap skip: the due is dropped, with the journal words',
@@ -119,7 +131,14 @@ describe('planTasks: one plan, exact output', () => {
       state({ running: running(T0 + 5 * MIN) }),
       T0 + 15 * MIN,
       {
-        actions: [{ kind: 'replace', name: 'job', due: T0 + 15 * MIN, why: 'replaced by a scheduled run (overlap: replace; it started 10m00s ago)' }],
+        actions: [
+          {
+            kind: 'replace',
+            name: 'job',
+            due: T0 + 15 * MIN,
+            why: 'replaced by a scheduled run (overlap: replace; it started 10m00s ago)',
+          },
+        ],
         wakeAt: T0 + 30 * MIN,
       },
     ],
@@ -145,7 +164,10 @@ describe('planTasks: one plan, exact output', () => {
       task(q15, { overlap: 'queue' }),
       state({ queued: 'run', lastFire: T0 + 15 * MIN, lastEnd: T0 + 20 * MIN }),
       T0 + 20 * MIN,
-      { actions: [{ kind: 'start', name: 'job', trigger: 'run', why: 'queued run: the previous run ended' }], wakeAt: T0 + 30 * MIN },
+      {
+        actions: [{ kind: 'start', name: 'job', trigger: 'run', why: 'queued run: the previous run ended' }],
+        wakeAt: T0 + 30 * MIN,
+      },
     ],
     [
       'a queued run and a due at once: one start covers both',
@@ -153,7 +175,9 @@ describe('planTasks: one plan, exact output', () => {
       state({ queued: 'schedule', lastFire: T0 + 15 * MIN, lastEnd: T0 + 30 * MIN }),
       T0 + 30 * MIN,
       {
-        actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 30 * MIN, why: 'queued run: the previous run ended' }],
+        actions: [
+          { kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 30 * MIN, why: 'queued run: the previous run ended' },
+        ],
         wakeAt: T0 + 45 * MIN,
       },
     ],
@@ -201,7 +225,10 @@ describe('planTasks: one plan, exact output', () => {
       task(q15, { timeout: 4 * MIN }),
       state(),
       T0 + 15 * MIN,
-      { actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 15 * MIN, why: 'scheduled run' }], wakeAt: T0 + 19 * MIN },
+      {
+        actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 15 * MIN, why: 'scheduled run' }],
+        wakeAt: T0 + 19 * MIN,
+      },
     ],
     ['disabled: nothing falls due', task(q15), state({ enabled: false }), T0 + 20 * MIN, { actions: [], wakeAt: null }],
     [
@@ -234,16 +261,42 @@ describe('planTasks: every (from the end of the last run)', () => {
       T0 + 10 * MIN,
       { actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 10 * MIN, why: 'scheduled run' }], wakeAt: null },
     ],
-    ['from the end of the last run, not its start', task(e10), state({ lastStart: T0 + 10 * MIN, lastEnd: T0 + 13 * MIN, lastFire: T0 + 10 * MIN }), T0 + 20 * MIN, { actions: [], wakeAt: T0 + 23 * MIN }],
-    ['a run that ended before activation, due after it: kept', task(e10), state({ lastEnd: T0 - 2 * MIN }), T0, { actions: [], wakeAt: T0 + 8 * MIN }],
-    ['a due missed while tend was down: not made up', task(e10), state({ lastEnd: T0 - 60 * MIN }), T0, { actions: [], wakeAt: T0 + 10 * MIN }],
+    [
+      'from the end of the last run, not its start',
+      task(e10),
+      state({ lastStart: T0 + 10 * MIN, lastEnd: T0 + 13 * MIN, lastFire: T0 + 10 * MIN }),
+      T0 + 20 * MIN,
+      { actions: [], wakeAt: T0 + 23 * MIN },
+    ],
+    [
+      'a run that ended before activation, due after it: kept',
+      task(e10),
+      state({ lastEnd: T0 - 2 * MIN }),
+      T0,
+      { actions: [], wakeAt: T0 + 8 * MIN },
+    ],
+    [
+      'a due missed while tend was down: not made up',
+      task(e10),
+      state({ lastEnd: T0 - 60 * MIN }),
+      T0,
+      { actions: [], wakeAt: T0 + 10 * MIN },
+    ],
     [
       'a due missed while tend was down, catch_up: one run at start-up',
       task(e10, { catchUp: true }),
       state({ lastEnd: T0 - 60 * MIN }),
       T0,
       {
-        actions: [{ kind: 'start', name: 'job', trigger: 'start-up', due: T0, why: 'catch-up: a scheduled run was missed while tend was down' }],
+        actions: [
+          {
+            kind: 'start',
+            name: 'job',
+            trigger: 'start-up',
+            due: T0,
+            why: 'catch-up: a scheduled run was missed while tend was down',
+          },
+        ],
         wakeAt: null,
       },
     ],
@@ -254,9 +307,27 @@ describe('planTasks: every (from the end of the last run)', () => {
       T0,
       { actions: [], wakeAt: T0 + 10 * MIN },
     ],
-    ['catch_up, never ran: nothing was missed', task(e10, { catchUp: true }), state(), T0, { actions: [], wakeAt: T0 + 10 * MIN }],
-    ['running: nothing is due until it ends', task(e10), state({ running: running(T0), lastEnd: T0 - 30 * MIN }), T0 + 60 * MIN, { actions: [], wakeAt: null }],
-    ['running with a timeout: wakes for it', task(e10, { timeout: 5 * MIN }), state({ running: running(T0) }), T0 + MIN, { actions: [], wakeAt: T0 + 5 * MIN }],
+    [
+      'catch_up, never ran: nothing was missed',
+      task(e10, { catchUp: true }),
+      state(),
+      T0,
+      { actions: [], wakeAt: T0 + 10 * MIN },
+    ],
+    [
+      'running: nothing is due until it ends',
+      task(e10),
+      state({ running: running(T0), lastEnd: T0 - 30 * MIN }),
+      T0 + 60 * MIN,
+      { actions: [], wakeAt: null },
+    ],
+    [
+      'running with a timeout: wakes for it',
+      task(e10, { timeout: 5 * MIN }),
+      state({ running: running(T0) }),
+      T0 + MIN,
+      { actions: [], wakeAt: T0 + 5 * MIN },
+    ],
   ])('%s', (_, t, s, now, expected) => {
     expect(plan1(t, s, now)).toEqual(expected);
   });
@@ -266,16 +337,47 @@ describe('planTasks: catch_up of a cron schedule at start-up', () => {
   // daily at 02:30 UTC; tend starts (activeSince) at 09:00 on 2025-05-02
   const daily = sched('30 2 * * *');
   const up = at('2025-05-02T09:00:00.000Z');
-  const catchUpRun: TaskAction = { kind: 'start', name: 'job', trigger: 'start-up', due: up, why: 'catch-up: a scheduled run was missed while tend was down' };
+  const catchUpRun: TaskAction = {
+    kind: 'start',
+    name: 'job',
+    trigger: 'start-up',
+    due: up,
+    why: 'catch-up: a scheduled run was missed while tend was down',
+  };
   const next = at('2025-05-03T02:30:00.000Z');
   it.each<[string, boolean, Partial<TaskState>, TaskPlan]>([
-    ['last run the day before: today\'s 02:30 was missed, one run now', true, { lastStart: at('2025-05-01T02:30:00.000Z') }, { actions: [catchUpRun], wakeAt: next }],
-    ['several days down: still one run', true, { lastStart: at('2025-04-20T02:30:00.000Z') }, { actions: [catchUpRun], wakeAt: next }],
+    [
+      "last run the day before: today's 02:30 was missed, one run now",
+      true,
+      { lastStart: at('2025-05-01T02:30:00.000Z') },
+      { actions: [catchUpRun], wakeAt: next },
+    ],
+    [
+      'several days down: still one run',
+      true,
+      { lastStart: at('2025-04-20T02:30:00.000Z') },
+      { actions: [catchUpRun], wakeAt: next },
+    ],
     ['without catch_up: not made up', false, { lastStart: at('2025-05-01T02:30:00.000Z') }, { actions: [], wakeAt: next }],
-    ['the last run was today\'s: nothing missed', true, { lastStart: at('2025-05-02T02:30:00.000Z') }, { actions: [], wakeAt: next }],
+    [
+      "the last run was today's: nothing missed",
+      true,
+      { lastStart: at('2025-05-02T02:30:00.000Z') },
+      { actions: [], wakeAt: next },
+    ],
     ['never ran: nothing missed', true, { lastStart: null }, { actions: [], wakeAt: next }],
-    ['activated by `tend enable`, not start-up', true, { lastStart: at('2025-05-01T02:30:00.000Z'), activeAtStartUp: false }, { actions: [], wakeAt: next }],
-    ['a due already handled since start-up: no second catch-up', true, { lastStart: at('2025-05-01T02:30:00.000Z'), lastFire: up }, { actions: [], wakeAt: next }],
+    [
+      'activated by `tend enable`, not start-up',
+      true,
+      { lastStart: at('2025-05-01T02:30:00.000Z'), activeAtStartUp: false },
+      { actions: [], wakeAt: next },
+    ],
+    [
+      'a due already handled since start-up: no second catch-up',
+      true,
+      { lastStart: at('2025-05-01T02:30:00.000Z'), lastFire: up },
+      { actions: [], wakeAt: next },
+    ],
   ])('%s', (_, catchUp, over, expected) => {
     expect(plan1(task(daily, { catchUp }), state({ activeSince: up, ...over }), up)).toEqual(expected);
   });
@@ -283,7 +385,12 @@ describe('planTasks: catch_up of a cron schedule at start-up', () => {
   it('a catch-up due while an adopted run is still going follows overlap', () => {
     const s = state({ activeSince: up, lastStart: at('2025-05-01T02:30:00.000Z'), running: running(up - MIN) });
     expect(plan1(task(daily, { catchUp: true }), s, up).actions).toEqual([
-      { kind: 'skip', name: 'job', due: up, why: 'skipped a scheduled run: the previous run (started 1m00s ago) is still running (overlap: skip)' },
+      {
+        kind: 'skip',
+        name: 'job',
+        due: up,
+        why: 'skipped a scheduled run: the previous run (started 1m00s ago) is still running (overlap: skip)',
+      },
     ]);
   });
 });
@@ -325,7 +432,11 @@ describe('applyTaskAction / taskRunEnded', () => {
     );
     const r = state({ running: running(T0) });
     expect(applyTaskAction(r, { kind: 'skip', name: 'job', due: now, why: '' }, now)).toEqual({ ...r, lastFire: now });
-    expect(applyTaskAction(r, { kind: 'queue', name: 'job', due: now, why: '' }, now)).toEqual({ ...r, lastFire: now, queued: 'schedule' });
+    expect(applyTaskAction(r, { kind: 'queue', name: 'job', due: now, why: '' }, now)).toEqual({
+      ...r,
+      lastFire: now,
+      queued: 'schedule',
+    });
     expect(applyTaskAction(r, { kind: 'replace', name: 'job', due: now, why: '' }, now)).toEqual({
       ...r,
       lastFire: now,
@@ -449,6 +560,8 @@ describe('timelines', () => {
       '2025-05-02T09:00:00 start/start-up',
       '2025-05-03T02:30:00 start/schedule',
     ]);
-    expect(timeline(task(sched('30 2 * * *')), s, at('2025-05-04T00:00:00Z'), MIN)).toEqual(['2025-05-03T02:30:00 start/schedule']);
+    expect(timeline(task(sched('30 2 * * *')), s, at('2025-05-04T00:00:00Z'), MIN)).toEqual([
+      '2025-05-03T02:30:00 start/schedule',
+    ]);
   });
 });

@@ -19,12 +19,26 @@ const code = (c: number) => ({ kind: 'exited' as const, code: c });
 const MIN = 60_000;
 
 /** A supervisor of fakes with a task scheduler over `services` (their instances added first). */
-async function setup(services: Array<[string, Partial<ServiceSpec>]>, opts: { start?: number; history?: Record<string, number[][]> } = {}) {
+async function setup(
+  services: Array<[string, Partial<ServiceSpec>]>,
+  opts: { start?: number; history?: Record<string, number[][]> } = {},
+) {
   const h = harness({ start: opts.start });
   const logDir = mkdtempSync(join(tmpdir(), 'tend-tasks-'));
   dirs.push(logDir);
   for (const [id, runs] of Object.entries(opts.history ?? {})) {
-    const lines = runs.map(([start, end]) => JSON.stringify(runRecord({ start: start!, end: end!, exit: code(0), trigger: 'schedule', result: 'completed', reason: 'exited with code 0' })));
+    const lines = runs.map(([start, end]) =>
+      JSON.stringify(
+        runRecord({
+          start: start!,
+          end: end!,
+          exit: code(0),
+          trigger: 'schedule',
+          result: 'completed',
+          reason: 'exited with code 0',
+        }),
+      ),
+    );
     writeFileSync(historyFile(logDir, id), lines.join('\n') + '\n');
   }
   const insts = services.map(([n, over]) => instanceSpec(n, { type: 'oneshot', restart: 'never', ...over }));
@@ -38,15 +52,26 @@ async function setup(services: Array<[string, Partial<ServiceSpec>]>, opts: { st
   const tasks = new TaskScheduler({ sup: h.sup, journal: h.journal, clock: h.clock });
   tasks.setSpec(spec);
   // the first plan follows the (async) compile and history reads
-  for (let k = 0; k < 200 && services.some(([n, o]) => o.schedule && h.get(n).nextRunAt === null && h.get(n).state === 'scheduled' && !h.get(n).paused); k++) {
+  for (
+    let k = 0;
+    k < 200 &&
+    services.some(([n, o]) => o.schedule && h.get(n).nextRunAt === null && h.get(n).state === 'scheduled' && !h.get(n).paused);
+    k++
+  ) {
     await new Promise((r) => setTimeout(r, 5));
   }
   await flush();
   return { ...h, tasks };
 }
 
-const every = (ms: number, over: Partial<ServiceSpec> = {}): Partial<ServiceSpec> => ({ schedule: { kind: 'every', ms }, ...over });
-const cron = (expr: string, over: Partial<ServiceSpec> = {}): Partial<ServiceSpec> => ({ schedule: { kind: 'cron', expr, timezone: 'UTC' }, ...over });
+const every = (ms: number, over: Partial<ServiceSpec> = {}): Partial<ServiceSpec> => ({
+  schedule: { kind: 'every', ms },
+  ...over,
+});
+const cron = (expr: string, over: Partial<ServiceSpec> = {}): Partial<ServiceSpec> => ({
+  schedule: { kind: 'cron', expr, timezone: 'UTC' },
+  ...over,
+});
 
 describe('TaskScheduler', () => {
   it('every: the first run D after start-up, the next D after the end of the last; each run in the history file', async () => {
@@ -75,7 +100,9 @@ describe('TaskScheduler', () => {
     expect(h.get('job').state).toBe('running');
     await h.clock.advance(MIN);
     expect(h.spawner.count('job')).toBe(1);
-    expect(h.lines()).toContain('job skip: skipped a scheduled run: the previous run (started 1m00s ago) is still running (overlap: skip)');
+    expect(h.lines()).toContain(
+      'job skip: skipped a scheduled run: the previous run (started 1m00s ago) is still running (overlap: skip)',
+    );
     expect(h.get('job').nextRunAt).toBe(13 * MIN);
     h.tasks.close();
   });
@@ -83,7 +110,9 @@ describe('TaskScheduler', () => {
   it('cron, overlap queue: the due waits for the run to end, then runs at once', async () => {
     const h = await setup([['job', cron('* * * * *', { overlap: 'queue' })]], { start: 10 * MIN });
     await h.clock.advance(2 * MIN);
-    expect(h.lines()).toContain('job queue: queued a scheduled run: the previous run (started 1m00s ago) is still running (overlap: queue)');
+    expect(h.lines()).toContain(
+      'job queue: queued a scheduled run: the previous run (started 1m00s ago) is still running (overlap: queue)',
+    );
     await h.clock.advance(10_000);
     h.spawner.exit('job', code(0));
     await flush();
@@ -100,14 +129,23 @@ describe('TaskScheduler', () => {
     await flush();
     expect([h.spawner.count('job'), h.get('job').state]).toEqual([2, 'running']);
     const [first] = await h.tasks.history(['job'], 10);
-    expect([first!.result, first!.reason]).toEqual(['failed', 'replaced by a scheduled run (overlap: replace) (killed by SIGTERM)']);
+    expect([first!.result, first!.reason]).toEqual([
+      'failed',
+      'replaced by a scheduled run (overlap: replace) (killed by SIGTERM)',
+    ]);
     h.tasks.close();
   });
 
   it('catch_up: a run missed while tend was down runs once at start-up (trigger start-up); without it, not', async () => {
     const now = 100 * MIN;
     const history = { job: [[now - 130 * MIN, now - 129 * MIN]], quiet: [[now - 130 * MIN, now - 129 * MIN]] };
-    const h = await setup([['job', every(60 * MIN, { catchUp: true })], ['quiet', every(60 * MIN)]], { start: now, history });
+    const h = await setup(
+      [
+        ['job', every(60 * MIN, { catchUp: true })],
+        ['quiet', every(60 * MIN)],
+      ],
+      { start: now, history },
+    );
     await flush();
     expect([h.get('job').state, h.get('job').trigger]).toEqual(['running', 'start-up']);
     expect(h.get('quiet').state).toBe('scheduled');
@@ -131,10 +169,18 @@ describe('TaskScheduler', () => {
   });
 
   it('tend run: now when idle; while a run goes, by the overlap (skip refuses, queue after, replace stops it)', async () => {
-    const h = await setup([['sk', every(60 * MIN)], ['qu', every(60 * MIN, { overlap: 'queue' })], ['re', every(60 * MIN, { overlap: 'replace' })], ['plain', {}]]);
+    const h = await setup([
+      ['sk', every(60 * MIN)],
+      ['qu', every(60 * MIN, { overlap: 'queue' })],
+      ['re', every(60 * MIN, { overlap: 'replace' })],
+      ['plain', {}],
+    ]);
     for (const n of ['sk', 'qu', 're']) expect(h.tasks.run(h.get(n)).how).toBe('now');
     await flush();
-    expect(h.tasks.run(h.get('sk'))).toMatchObject({ how: 'skipped', why: 'skipped a run asked by tend run: the previous run (started 0ms ago) is still running (overlap: skip)' });
+    expect(h.tasks.run(h.get('sk'))).toMatchObject({
+      how: 'skipped',
+      why: 'skipped a run asked by tend run: the previous run (started 0ms ago) is still running (overlap: skip)',
+    });
     expect(h.tasks.run(h.get('qu')).how).toBe('queued');
     expect(h.tasks.run(h.get('qu')).how).toBe('skipped'); // one queued at most
     expect(h.tasks.run(h.get('re')).how).toBe('replaced');

@@ -66,7 +66,7 @@ describe('setTimerAt with real timers', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('is unref\'d: a pending timer holds no active handle', () => {
+  it("is unref'd: a pending timer holds no active handle", () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const cancel = setTimerAt(Date.now() + DAY, () => {});
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
