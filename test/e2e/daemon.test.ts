@@ -240,7 +240,11 @@ ${isRoot ? '    user: nobody\n' : ''}`,
     mkdirSync(join(p.dir, 'sub'));
     await p.up();
     await p.waitState('show', 'completed');
-    const log = readFileSync(join(p.dir, '.tend/logs/show.log'), 'utf8');
+    // the output drains after the exit: its last line (id -u) ends it
+    const log = await waitFor(() => {
+      const text = readFileSync(join(p.dir, '.tend/logs/show.log'), 'utf8');
+      return /out \d+\n$/.test(text) ? text : undefined;
+    }, 'the whole output in the log');
     expect(log).toContain('A=from-env B=from-file svc=show');
     expect(log).toContain(join(p.dir, 'sub'));
     expect(log).toContain('0027');

@@ -211,8 +211,9 @@ describe.skipIf(noRoot)('fences (root)', () => {
       await p.waitState('denied', 'failed', 30_000);
       const row = (await p.status()).find((r) => r.name === 'denied')!;
       expect(row.exit_code).toBe(3);
-      expect(readFileSync(join(p.dir, '.tend/logs/denied.log'), 'utf8')).toContain('EACCES');
-      expect(readFileSync(join(p.dir, '.tend/logs/web.log'), 'utf8')).toContain('bound');
+      // the output drains after the exit: waited for, not read at once
+      await waitFor(() => readFileSync(join(p.dir, '.tend/logs/denied.log'), 'utf8').includes('EACCES'), 'EACCES in denied.log');
+      await waitFor(() => readFileSync(join(p.dir, '.tend/logs/web.log'), 'utf8').includes('bound'), 'bound in web.log');
     },
     90_000,
   );
