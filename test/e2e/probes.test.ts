@@ -370,12 +370,12 @@ services:
     await waitFor(
       () => {
         try {
-          return readFileSync(join(p.dir, 'runs'), 'utf8').split('\n').length > 300;
+          return readFileSync(join(p.dir, 'runs'), 'utf8').split('\n').length > 100;
         } catch {
           return false;
         }
       },
-      '300 liveness probes',
+      '100 liveness probes',
       25_000,
     );
     const restarts = (await p.events()).filter((e) => e.what === 'restart');
