@@ -82,9 +82,15 @@ async function loadConfig(file: string, daemon: boolean, flags: Parsed['flags'] 
     return undefined;
   }
   const { ConfigError } = await import('./core/errors.js');
-  if (daemon && !(await prepareDaemon())) return undefined;
   try {
-    if (daemon) return await (await import('./config/on-demand.js')).loadSpecOnDemand(file);
+    if (daemon) {
+      // parsed before the V8 flags of the daemon (the parse may use the optimizing compiler), and
+      // in this thread up to START_WORKER_BYTES: nothing waits on the loop yet (a worker would cost
+      // 150-450 ms more); the worker's heap bound still guards a larger file
+      const { loadSpecOnDemand, START_WORKER_BYTES } = await import('./config/on-demand.js');
+      const spec = await loadSpecOnDemand(file, { workerBytes: START_WORKER_BYTES });
+      return (await prepareDaemon()) ? spec : undefined;
+    }
     return (await import('./config/index.js')).loadSpec(file);
   } catch (e) {
     if (e instanceof ConfigError) {

@@ -72,6 +72,9 @@ export const WORKER = fileURLToPath(new URL('./parse-worker.js', import.meta.url
  */
 export const WORKER_BYTES = 64 * 1024;
 
+/** At start-up (`tend up`) nothing waits on the loop: the worker only for a file this large (its heap bound). */
+export const START_WORKER_BYTES = 256 * 1024;
+
 /** The heap a parse worker may take (yaml needs ~200 MB for a 1 MiB file); past it the worker alone ends. */
 const WORKER_HEAP_MB = 1024;
 
