@@ -1,6 +1,7 @@
 // settings.http end to end with the built binary: /healthz, /readyz, /metrics and /status in each
 // state (starting, running, backoff, completed, stopped, shutting down), the metrics read by a
 // real parser of the Prometheus text format, and a port in use failing `tend up` before any spawn.
+import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,10 +31,22 @@ interface Reply {
   body: string;
 }
 
-/** One plain HTTP request, as curl sends it. */
-async function request(port: number, path: string, method = 'GET'): Promise<Reply> {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`, { method });
-  return { status: r.status, type: r.headers.get('content-type') ?? '', body: await r.text() };
+/**
+ * One plain HTTP request on a connection of its own, as curl sends it (a kept-alive connection
+ * reused just as the server closes it for idleness would fail with ECONNRESET: a client's race).
+ */
+function request(port: number, path: string, method = 'GET'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 interface Family {
