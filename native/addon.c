@@ -58,6 +58,8 @@ NAPI_MODULE_INIT() {
       {"frameLines", NULL, frame_lines, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openPty", NULL, open_pty, NULL, NULL, NULL, napi_enumerable, NULL},
       {"trimMalloc", NULL, trim_malloc, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readerOpen", NULL, reader_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readerResume", NULL, reader_resume, NULL, NULL, NULL, napi_enumerable, NULL},
       {"notifyOpen", NULL, notify_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"notifyClose", NULL, notify_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"notifySend", NULL, notify_send, NULL, NULL, NULL, napi_enumerable, NULL},

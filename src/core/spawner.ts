@@ -7,6 +7,10 @@ export type Stream = 'stdout' | 'stderr';
 
 /** Where a process's output goes. `write` returning false means "pause the pipe until drain". */
 export interface OutputSink {
+  /**
+   * Bytes a process printed; false asks the reader to pause until onDrain. `chunk` is valid only
+   * during the call (the reader reuses its buffer): a sink copies what it keeps.
+   */
   write(stream: Stream, chunk: Buffer): boolean;
   onDrain(cb: () => void): void;
   /** a process's pipes are attached: its output is coming until end() */

@@ -68,8 +68,8 @@ export class LineFramer {
   }
 
   private carry(piece: Buffer): void {
-    // a small tail of a big chunk is copied, so the chunk itself can be freed
-    this.parts.push(piece.length < 8192 ? Buffer.from(piece) : piece);
+    // a copy: the chunk is the reader's buffer, reused for the next read (OutputSink.write)
+    this.parts.push(Buffer.from(piece));
     this.partLen += piece.length;
   }
 }

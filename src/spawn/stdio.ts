@@ -5,7 +5,7 @@ import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { ReadStream as TtyReadStream } from 'node:tty';
 import type { OutputSink, Stream } from '../core/spawner.js';
-import { openPty as openPtyFds, pipe } from '../sys/addon.js';
+import { openPty as openPtyFds, openReader, pipe } from '../sys/addon.js';
 
 /** Both ends of a child's stdio. */
 export interface Stdio {
@@ -54,6 +54,31 @@ function watchNotify(stream: Readable, notify: (() => void) | undefined): void {
   stream.on('error', () => {});
 }
 
+/**
+ * Bytes read from an output pipe at a time (its buffer is OUTPUT_PIPE_BYTES): a read of 100-byte
+ * lines makes a batch of ~124 KiB, which the batch pool still takes (logs/pool.ts).
+ */
+export const READ_BYTES = 96 * 1024;
+/** One buffer for every output pipe: each read is handed to its sink and done with before the next. */
+let readBuf: Buffer | undefined;
+
+/**
+ * Reads an output pipe into `sink` (pausing while it refuses) until its end, then calls `done`.
+ * The chunks are views of one reused buffer: a sink copies what it keeps (OutputSink.write).
+ */
+function readPipe(fd: number, name: Stream, sink: OutputSink, done: () => void): void {
+  const buf = (readBuf ??= Buffer.allocUnsafeSlow(READ_BYTES));
+  const r = openReader(fd, buf, (n) => {
+    if (n === 0) {
+      done();
+      return false;
+    }
+    if (sink.write(name, buf.subarray(0, n))) return true;
+    sink.onDrain(() => r.resume());
+    return false;
+  });
+}
+
 const reader = (fd: number): Socket => new Socket({ fd, readable: true, writable: false });
 
 /** stdin /dev/null, stdout and stderr pipes; with notifyFd, a pipe at that fd too. */
@@ -90,16 +115,12 @@ export function openPipes(notifyFd?: number): Stdio {
     },
     attach(sink, notify) {
       sink.begin?.();
-      const stdout = reader(out[0]);
-      const stderr = reader(err[0]);
       let open = 2;
       const closed = (): void => {
         if (--open === 0) sink.end();
       };
-      pipeTo(stdout, 'stdout', sink);
-      pipeTo(stderr, 'stderr', sink);
-      stdout.on('close', closed);
-      stderr.on('close', closed);
+      readPipe(out[0], 'stdout', sink, closed);
+      readPipe(err[0], 'stderr', sink, closed);
       if (note) watchNotify(reader(note[0]), notify);
     },
     close() {

@@ -107,6 +107,8 @@ interface Addon {
   setPipeSize(fd: number, bytes: number): number;
   frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number;
   openPty(cols: number, rows: number): [number, number, number];
+  readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean): unknown;
+  readerResume(handle: unknown): void;
   trimMalloc(): boolean;
   notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
   notifyClose(handle: unknown): void;
@@ -206,6 +208,24 @@ export function setPipeSize(fd: number, bytes: number): number {
  */
 export function frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number {
   return addon().frameLines(chunk, done, prefix, out, head);
+}
+
+/** A pipe's read end being read (openReader). */
+export interface Reader {
+  /** reads again after onData returned false */
+  resume(): void;
+}
+
+/**
+ * Reads fd (a pipe's read end, made non-blocking) on the event loop into `buf`, reused for every
+ * read (native/reader.c): onData(n) for n bytes in buf[0, n), to be used before it returns;
+ * false pauses the reads until resume(). onData(0) once at the end (EOF or an error); the fd is
+ * closed then.
+ */
+export function openReader(fd: number, buf: Buffer, onData: (n: number) => boolean): Reader {
+  const a = addon();
+  const handle = a.readerOpen(fd, buf, onData);
+  return { resume: () => a.readerResume(handle) };
 }
 
 /** Gives the C heap's free pages back to the kernel (glibc malloc_trim); false when nothing was or could be. */

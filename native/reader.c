@@ -1,0 +1,264 @@
+// The read end of a service's output pipe, read on the event loop into one reused buffer.
+#include "tend.h"
+
+#include <stdlib.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <uv.h>
+
+// Reads in one wakeup: a flooding service cannot hold the loop from the others (the poll is
+// level-triggered: what is left is read on the next turn).
+#define READER_BATCH 16
+
+// Owned by two: the JS handle (its finalizer) and the uv handle (its close callback); freed by
+// the last to let go.
+typedef struct {
+  uv_poll_t poll;
+  // waiting for the shared pause to end (see pause_reader), in its list
+  bool waiting;
+  void *prev, *next;
+  int fd;
+  int owners;
+  bool closed;
+  bool polling;
+  napi_env env;
+  napi_ref cb;
+  napi_ref buf_ref;
+  uint8_t *buf;
+  size_t len;
+  napi_async_context ctx;
+} reader;
+
+
+static void release(reader *r) {
+  if (--r->owners == 0) free(r);
+}
+
+static void on_closed(uv_handle_t *h) {
+  reader *r = (reader *)h->data;
+  if (r->fd >= 0) close(r->fd);
+  r->fd = -1;
+  release(r);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pause after a small read. A service writing fast in small writes (`yes | head -c`: 4 KiB a
+// write) would wake tend for each of them: a read, a call into JS, a batch, ~15 us each, most of
+// tend's CPU per MB. After a read of less than PAUSE_BELOW bytes a reader stops polling for
+// PAUSE_US, so the pipe gathers more: ~20x fewer wakeups in the log benchmark, where the CPU
+// saved is worth more than the wait. A read of more goes on at once (a fast writer is not held up,
+// and the pipe's 256 KiB last a 400 MB/s writer ~0.6 ms). One timerfd for all readers: libuv's
+// timers count milliseconds, and a pause of one would cap a writer at 256 KiB/ms.
+#define PAUSE_BELOW (64 * 1024)
+#define PAUSE_US 400
+static bool pause_ready;
+static int pause_fd = -1;
+static uv_poll_t pause_poll;
+static uv_loop_t *pause_loop;
+static bool pause_armed;
+static reader *paused_head;
+
+static void on_readable(uv_poll_t *h, int status, int events);
+
+static void unlink_paused(reader *r) {
+  if (!r->waiting) return;
+  reader *prev = r->prev, *next = r->next;
+  if (prev) prev->next = next;
+  else paused_head = next;
+  if (next) next->prev = prev;
+  r->prev = r->next = NULL;
+  r->waiting = false;
+}
+
+static void on_pause_end(uv_poll_t *h, int status, int events) {
+  uint64_t ticks;
+  while (read(pause_fd, &ticks, sizeof ticks) < 0 && errno == EINTR) {
+  }
+  pause_armed = false;
+  uv_unref((uv_handle_t *)&pause_poll);
+  while (paused_head != NULL) {
+    reader *r = paused_head;
+    unlink_paused(r);
+    if (!r->closed && r->polling) uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  }
+}
+
+// Whether r could be paused (else it goes on polling at once).
+static bool pause_reader(reader *r) {
+  if (pause_fd < 0 || r->poll.loop != pause_loop) return false;
+  if (!pause_armed) {
+    struct itimerspec its = {{0, 0}, {0, PAUSE_US * 1000}};
+    if (timerfd_settime(pause_fd, 0, &its, NULL) != 0) return false;
+    pause_armed = true;
+    uv_ref((uv_handle_t *)&pause_poll); // a paused reader keeps the loop alive, as its poll did
+  }
+  uv_poll_stop(&r->poll);
+  r->waiting = true;
+  r->prev = NULL;
+  r->next = paused_head;
+  if (paused_head) paused_head->prev = r;
+  paused_head = r;
+  return true;
+}
+
+// Made on the first reader's loop (the daemon's main loop); elsewhere readers never pause.
+static void pause_init(uv_loop_t *loop) {
+  pause_ready = true;
+  pause_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (pause_fd < 0) return;
+  if (uv_poll_init(loop, &pause_poll, pause_fd) != 0) {
+    close(pause_fd);
+    pause_fd = -1;
+    return;
+  }
+  pause_loop = loop;
+  uv_poll_start(&pause_poll, UV_READABLE, on_pause_end);
+  uv_unref((uv_handle_t *)&pause_poll); // only while a pause is on
+}
+
+static void close_reader(napi_env env, reader *r) {
+  if (r->closed) return;
+  r->closed = true;
+  uv_poll_stop(&r->poll);
+  unlink_paused(r);
+  if (r->cb) napi_delete_reference(env, r->cb);
+  if (r->buf_ref) napi_delete_reference(env, r->buf_ref);
+  if (r->ctx) napi_async_destroy(env, r->ctx);
+  r->cb = NULL;
+  r->buf_ref = NULL;
+  r->ctx = NULL;
+  uv_close((uv_handle_t *)&r->poll, on_closed);
+}
+
+// Calls onData(n); whether it asked to go on (anything but `false`).
+static bool deliver(reader *r, ssize_t n) {
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  bool more = true;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return true;
+  napi_value cb, global, arg, result;
+  if (napi_get_reference_value(env, r->cb, &cb) == napi_ok && cb != NULL) {
+    napi_get_global(env, &global);
+    napi_create_int64(env, (int64_t)n, &arg);
+    napi_status st = napi_make_callback(env, r->ctx, global, cb, 1, &arg, &result);
+    if (st == napi_pending_exception) {
+      napi_value err;
+      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+    } else if (st == napi_ok) {
+      bool b = true;
+      napi_valuetype t;
+      if (napi_typeof(env, result, &t) == napi_ok && t == napi_boolean && napi_get_value_bool(env, result, &b) == napi_ok) more = b;
+    }
+  }
+  napi_close_handle_scope(env, scope);
+  return more;
+}
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+  reader *r = (reader *)h->data;
+  for (int k = 0; k < READER_BATCH && !r->closed && r->polling; k++) {
+    ssize_t n;
+    do n = read(r->fd, r->buf, r->len);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (status < 0) n = 0; // the poll failed and nothing is left: the end
+      else return;
+    }
+    if (n <= 0) {
+      // the end (every writer gone), or an error reading: both end the output
+      r->polling = false;
+      uv_poll_stop(&r->poll);
+      deliver(r, 0);
+      close_reader(r->env, r);
+      return;
+    }
+    if (!deliver(r, n)) {
+      r->polling = false;
+      if (!r->closed) uv_poll_stop(&r->poll);
+      return;
+    }
+    if ((size_t)n < r->len) {
+      if (n < PAUSE_BELOW) pause_reader(r);
+      return; // drained for now: the next read would say EAGAIN
+    }
+  }
+}
+
+static void finalize_reader(napi_env env, void *data, void *hint) {
+  reader *r = (reader *)data;
+  if (!r->closed) close_reader(env, r);
+  release(r);
+}
+
+static reader *reader_of(napi_env env, napi_value v) {
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return (reader *)data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean | void): handle
+//
+// Why native: the log hot path (issue 14). A net.Socket on a pipe reads 64 KiB at a time into a
+// new buffer each read: faulted-in pages, garbage for the GC and a stream's machinery per chunk,
+// most of tend's CPU per MB outside the framing. Here the fd is polled on the main loop and read
+// into `buf` (which the caller reuses: onData must be done with buf[0, n) when it returns);
+// onData(n) for n bytes, onData(0) once at the end (EOF or an error), after which the fd is
+// closed. onData returning false pauses the reads until readerResume.
+napi_value reader_open(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  bool is_buf = false;
+  napi_valuetype t = napi_undefined;
+  void *data = NULL;
+  size_t len = 0;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 || napi_is_buffer(env, argv[1], &is_buf) != napi_ok ||
+      !is_buf || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok || len == 0 || napi_typeof(env, argv[2], &t) != napi_ok ||
+      t != napi_function) {
+    napi_throw_type_error(env, NULL, "readerOpen: expected (fd: number >= 0, buf: Buffer (not empty), onData: function)");
+    return NULL;
+  }
+  reader *r = calloc(1, sizeof *r);
+  if (r == NULL) return throw_code(env, "output reader", ENOMEM);
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &r->poll, fd) != 0) {
+    free(r);
+    napi_throw_error(env, NULL, "output reader: cannot poll the fd on the event loop");
+    return NULL;
+  }
+  if (!pause_ready) pause_init(loop);
+  r->fd = fd;
+  r->owners = 2;
+  r->env = env;
+  r->buf = data;
+  r->len = len;
+  r->poll.data = r;
+  napi_value name, handle;
+  napi_create_reference(env, argv[2], 1, &r->cb);
+  napi_create_reference(env, argv[1], 1, &r->buf_ref); // keeps buf (and so r->buf) alive
+  napi_create_string_utf8(env, "tend:output", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &r->ctx);
+  r->polling = true;
+  uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  CHECK(napi_create_external(env, r, finalize_reader, NULL, &handle));
+  return handle;
+}
+
+// readerResume(handle): reads again after onData returned false (nothing once it has ended).
+napi_value reader_resume(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  reader *r = argc < 1 ? NULL : reader_of(env, argv[0]);
+  if (r == NULL) {
+    napi_throw_type_error(env, NULL, "readerResume: expected a handle of readerOpen");
+    return NULL;
+  }
+  if (!r->closed && !r->polling) {
+    r->polling = true;
+    if (!r->waiting) uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  }
+  return NULL;
+}

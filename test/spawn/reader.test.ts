@@ -1,0 +1,50 @@
+// The output pipe reader (native/reader.c): every byte once and in order through one reused
+// buffer, reads paused while the sink refuses and resumed on request, the end said once.
+import { closeSync, writeSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { openReader, pipe } from '../../src/sys/addon.js';
+import { waitFor } from '../e2e/harness.js';
+
+describe('openReader', () => {
+  it('hands every byte once, in order, pauses while refused, resumes, and ends once', async () => {
+    const [r, w] = pipe();
+    const buf = Buffer.alloc(4096); // smaller than what is written: many reads reuse it
+    const got: Buffer[] = [];
+    let ends = 0;
+    let paused = false;
+    const reader = openReader(r, buf, (n) => {
+      if (n === 0) {
+        ends++;
+        return false;
+      }
+      expect(paused).toBe(false); // no read while paused
+      got.push(Buffer.from(buf.subarray(0, n))); // the buffer is reused: a copy
+      if (got.length % 3 === 0) {
+        paused = true; // refuse: resumed a moment later
+        setTimeout(() => {
+          paused = false;
+          reader.resume();
+        }, 5);
+        return false;
+      }
+      return true;
+    });
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 40; i++) {
+      const part = Buffer.from(`${String(i).repeat(1000)}\n`);
+      sent.push(part);
+      writeSync(w, part);
+    }
+    closeSync(w);
+    await waitFor(() => ends === 1, 'the end of the output');
+    expect(Buffer.concat(got).equals(Buffer.concat(sent))).toBe(true);
+    expect(got.length).toBeGreaterThan(3); // paused at least once
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ends).toBe(1);
+  });
+
+  it('names what it expected when called wrong', () => {
+    expect(() => openReader(-1, Buffer.alloc(1), () => true)).toThrow(/readerOpen: expected/);
+    expect(() => openReader(0, Buffer.alloc(0), () => true)).toThrow(/readerOpen: expected/);
+  });
+});
