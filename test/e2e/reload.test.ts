@@ -55,7 +55,7 @@ describe('tend reload converges touching only what changed', () => {
       const x = await allRunning(p, ['a', 'b', 'c']);
       return x.a !== before.a ? x : undefined;
     }, 'a new pid for a');
-    expect(cmdline(after.a)).toBe('sleep 1011');
+    await waitFor(() => cmdline(after.a) === 'sleep 1011', 'after.a to run sleep 1011'); // exec may still be under way
     expect(after.b).toBe(before.b);
     expect(after.c).toBe(before.c);
     expect(pidAlive(before.a)).toBe(false);
@@ -325,7 +325,7 @@ ${extra}`;
       const x = await allRunning(p, ['a', 'b']);
       return x.a !== before.a ? x : undefined;
     }, 'the watcher to restart a');
-    expect(cmdline(first.a)).toBe('sleep 1011');
+    await waitFor(() => cmdline(first.a) === 'sleep 1011', 'first.a to run sleep 1011'); // exec may still be under way
     // an editor saving: write a temp file, rename it over tend.yaml (a new inode)
     const tmp = join(p.dir, '.tend.yaml.swp');
     writeFileSync(tmp, W('1021'));
@@ -334,7 +334,7 @@ ${extra}`;
       const x = await allRunning(p, ['a', 'b']);
       return x.a !== first.a ? x : undefined;
     }, 'the watcher to restart a after the rename');
-    expect(cmdline(second.a)).toBe('sleep 1021');
+    await waitFor(() => cmdline(second.a) === 'sleep 1021', 'second.a to run sleep 1021'); // exec may still be under way
     // and the watch survives the rename: a third save is seen too
     writeFileSync(tmp, W('1031', '  c:\n    command: [sleep, "1003"]\n'));
     renameSync(tmp, join(p.dir, 'tend.yaml'));
@@ -412,7 +412,7 @@ describe('SIGHUP', () => {
       const x = await allRunning(p, ['a', 'b', 'c']);
       return x.b !== before.b ? x : undefined;
     }, 'b restarted by SIGHUP');
-    expect(cmdline(after.b)).toBe('sleep 1012');
+    await waitFor(() => cmdline(after.b) === 'sleep 1012', 'after.b to run sleep 1012'); // exec may still be under way
     expect([after.a, after.c]).toEqual([before.a, before.c]);
     expect((await p.run(['events'])).stdout).toMatch(/SIGHUP: .*~ b \(command\)/);
   });

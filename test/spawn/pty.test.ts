@@ -88,8 +88,10 @@ describe('tty services', () => {
       handle,
       out,
       exits,
+      // the exit, then the end of the output: it drains after the reaping (EIO once all is read)
       exited: async () => {
         await waitFor(() => exits.length > 0, `${file} to exit`);
+        if (exits[0]!.kind !== 'spawn-error') await waitFor(() => out.ended > 0, `${file}'s output to end`);
         return exits[0]!;
       },
     };
