@@ -36,10 +36,10 @@ describe('requests and replies', () => {
 
     const c = await fx.client();
     const started = Date.now();
-    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => c.request('sleep', { ms: 200 + i })));
-    expect(results).toEqual([1, 2, 3, 4, 5].map((i) => ({ slept: 200 + i })));
-    // five 200 ms sleeps in series would take over 1 s
-    expect(Date.now() - started).toBeLessThan(900);
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => c.request('sleep', { ms: 1000 + i })));
+    expect(results).toEqual([1, 2, 3, 4, 5].map((i) => ({ slept: 1000 + i })));
+    // five 1 s sleeps in series would take over 5 s; at once, about 1 s (a margin no load closes)
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it('serves 50 clients at once', async () => {
