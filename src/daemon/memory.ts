@@ -18,12 +18,11 @@ import { settled, waitUntil } from './wait.js';
  * - `--max-opt=1`: no optimizing compiler (bytecode and baseline code only). The daemon's
  *   JavaScript is glue around system calls and C; TurboFan's code and output cost 61 MB against
  *   55, and made no benchmark faster;
- * - `--no-memory-reducer-for-small-heaps` and `--no-incremental-marking`: V8's memory reducer, a
- *   full GC on a timer 8 s after a GC that freed memory and again in rounds, is not started (the
- *   first flag covers the heap before any full GC; after one, the reducer is only armed when marking
- *   is incremental, and `--no-memory-reducer` itself is read once, before tend runs): idle CPU 0 s
- *   per 10 s with them, 0.04-0.07 s without (collectGarbage already runs when tend knows garbage was
- *   made). A full GC of the daemon's ~10 MB heap then runs at once, ~10 ms, instead of in steps.
+ * - `--no-memory-reducer-for-small-heaps`: V8's memory reducer is not started for a heap that
+ *   has not had a full GC yet. After one (tend's own, collectGarbage) it still runs, 8 s later, two
+ *   GCs that give pages back (40-70 ms of CPU once). Turning it off for good (`--no-incremental-
+ *   marking`) made idle CPU 0 but left the memory of an input flood resident under load (RSS 158 MB
+ *   against 60; test/e2e/input-flood.test.ts), so it stays on.
  * The one switch: TEND_V8_DEFAULTS=1 in tend's environment leaves V8 as node sets it up (66 MB).
  */
 export function tuneV8(env: NodeJS.ProcessEnv = process.env): void {
@@ -31,7 +30,6 @@ export function tuneV8(env: NodeJS.ProcessEnv = process.env): void {
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--max-opt=1');
   setFlagsFromString('--no-memory-reducer-for-small-heaps');
-  setFlagsFromString('--no-incremental-marking');
 }
 
 let gc: (() => void) | null | undefined;
