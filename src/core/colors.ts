@@ -64,7 +64,8 @@ export function colorState(state: string, color: boolean): string {
   return color && c ? paint(state, c) : state;
 }
 
-const PALETTE: readonly ColorName[] = [
+/** The colours of names (log prefixes, the echo): distinct on a dark and a light terminal. */
+export const PALETTE: readonly ColorName[] = [
   'cyan',
   'yellow',
   'green',

@@ -2,24 +2,12 @@
 // when more than one is printed, padded to one width and in a colour of its own (two neighbours
 // never share one); the time with -t; stderr lines marked `err`.
 import type { LogLine } from '../control/wire.js';
-import { paint, type ColorName } from '../core/colors.js';
+import { PALETTE, paint } from '../core/colors.js';
 import type { LogEntry } from './line-format.js';
 import { localTime } from '../commands/format.js';
 
 export { localTime };
 
-const PALETTE: readonly ColorName[] = [
-  'cyan',
-  'yellow',
-  'green',
-  'magenta',
-  'blue',
-  'redBright',
-  'cyanBright',
-  'yellowBright',
-  'greenBright',
-  'magentaBright',
-];
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
 
