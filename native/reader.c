@@ -17,6 +17,8 @@ typedef struct {
   // waiting for the shared pause to end (see pause_reader), in its list
   bool waiting;
   void *prev, *next;
+  // the other output pipe of the same process (stdout's for stderr's and back), or NULL
+  void *sibling;
   int fd;
   int owners;
   bool closed;
@@ -121,6 +123,8 @@ static void close_reader(napi_env env, reader *r) {
   r->closed = true;
   uv_poll_stop(&r->poll);
   unlink_paused(r);
+  if (r->sibling) ((reader *)r->sibling)->sibling = NULL;
+  r->sibling = NULL;
   if (r->cb) napi_delete_reference(env, r->cb);
   if (r->buf_ref) napi_delete_reference(env, r->buf_ref);
   if (r->ctx) napi_async_destroy(env, r->ctx);
@@ -154,8 +158,22 @@ static bool deliver(reader *r, ssize_t n) {
   return more;
 }
 
+// Why: stdout and stderr are two pipes, with no order between them, and a pause holds one back.
+// A process that prints its steps and then its error would otherwise have the error read (and
+// logged) before the steps still waiting in the paused pipe. So a pipe that turns readable reads
+// its paused sibling first: what was written before the pause ended comes first.
+static void end_sibling_pause(reader *r) {
+  reader *s = (reader *)r->sibling;
+  if (s == NULL || !s->waiting) return;
+  unlink_paused(s);
+  if (s->closed || !s->polling) return;
+  uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  on_readable(&s->poll, 0, UV_READABLE);
+}
+
 static void on_readable(uv_poll_t *h, int status, int events) {
   reader *r = (reader *)h->data;
+  end_sibling_pause(r);
   for (int k = 0; k < READER_BATCH && !r->closed && r->polling; k++) {
     ssize_t n;
     do n = read(r->fd, r->buf, r->len);
@@ -197,17 +215,18 @@ static reader *reader_of(napi_env env, napi_value v) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean | void): handle
+// readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean | void, sibling?: handle): handle
 //
 // Why native: the log hot path (issue 14). A net.Socket on a pipe reads 64 KiB at a time into a
 // new buffer each read: faulted-in pages, garbage for the GC and a stream's machinery per chunk,
 // most of tend's CPU per MB outside the framing. Here the fd is polled on the main loop and read
 // into `buf` (which the caller reuses: onData must be done with buf[0, n) when it returns);
 // onData(n) for n bytes, onData(0) once at the end (EOF or an error), after which the fd is
-// closed. onData returning false pauses the reads until readerResume.
+// closed. onData returning false pauses the reads until readerResume. sibling: the reader of the
+// same process's other output pipe (see end_sibling_pause).
 napi_value reader_open(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1;
   bool is_buf = false;
@@ -217,8 +236,16 @@ napi_value reader_open(napi_env env, napi_callback_info info) {
   if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 || napi_is_buffer(env, argv[1], &is_buf) != napi_ok ||
       !is_buf || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok || len == 0 || napi_typeof(env, argv[2], &t) != napi_ok ||
       t != napi_function) {
-    napi_throw_type_error(env, NULL, "readerOpen: expected (fd: number >= 0, buf: Buffer (not empty), onData: function)");
+    napi_throw_type_error(env, NULL, "readerOpen: expected (fd: number >= 0, buf: Buffer (not empty), onData: function, sibling?)");
     return NULL;
+  }
+  reader *sibling = NULL;
+  if (argc > 3 && napi_typeof(env, argv[3], &t) == napi_ok && t != napi_undefined) {
+    sibling = reader_of(env, argv[3]);
+    if (sibling == NULL) {
+      napi_throw_type_error(env, NULL, "readerOpen: sibling must be a handle of readerOpen");
+      return NULL;
+    }
   }
   reader *r = calloc(1, sizeof *r);
   if (r == NULL) return throw_code(env, "output reader", ENOMEM);
@@ -240,6 +267,10 @@ napi_value reader_open(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[1], 1, &r->buf_ref); // keeps buf (and so r->buf) alive
   napi_create_string_utf8(env, "tend:output", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &r->ctx);
+  if (sibling != NULL && !sibling->closed && sibling->sibling == NULL) {
+    r->sibling = sibling;
+    sibling->sibling = r;
+  }
   r->polling = true;
   uv_poll_start(&r->poll, UV_READABLE, on_readable);
   CHECK(napi_create_external(env, r, finalize_reader, NULL, &handle));

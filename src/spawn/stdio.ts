@@ -5,7 +5,7 @@ import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { ReadStream as TtyReadStream } from 'node:tty';
 import type { OutputSink, Stream } from '../core/spawner.js';
-import { openPty as openPtyFds, openReader, pipe } from '../sys/addon.js';
+import { openPty as openPtyFds, openReader, pipe, type Reader } from '../sys/addon.js';
 
 /** Both ends of a child's stdio. */
 export interface Stdio {
@@ -66,17 +66,23 @@ let readBuf: Buffer | undefined;
  * Reads an output pipe into `sink` (pausing while it refuses) until its end, then calls `done`.
  * The chunks are views of one reused buffer: a sink copies what it keeps (OutputSink.write).
  */
-function readPipe(fd: number, name: Stream, sink: OutputSink, done: () => void): void {
+function readPipe(fd: number, name: Stream, sink: OutputSink, done: () => void, sibling?: Reader): Reader {
   const buf = (readBuf ??= Buffer.allocUnsafeSlow(READ_BYTES));
-  const r = openReader(fd, buf, (n) => {
-    if (n === 0) {
-      done();
+  const r = openReader(
+    fd,
+    buf,
+    (n) => {
+      if (n === 0) {
+        done();
+        return false;
+      }
+      if (sink.write(name, buf.subarray(0, n))) return true;
+      sink.onDrain(() => r.resume());
       return false;
-    }
-    if (sink.write(name, buf.subarray(0, n))) return true;
-    sink.onDrain(() => r.resume());
-    return false;
-  });
+    },
+    sibling,
+  );
+  return r;
 }
 
 const reader = (fd: number): Socket => new Socket({ fd, readable: true, writable: false });
@@ -119,8 +125,7 @@ export function openPipes(notifyFd?: number): Stdio {
       const closed = (): void => {
         if (--open === 0) sink.end();
       };
-      readPipe(out[0], 'stdout', sink, closed);
-      readPipe(err[0], 'stderr', sink, closed);
+      readPipe(err[0], 'stderr', sink, closed, readPipe(out[0], 'stdout', sink, closed));
       if (note) watchNotify(reader(note[0]), notify);
     },
     close() {

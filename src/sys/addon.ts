@@ -107,7 +107,7 @@ interface Addon {
   setPipeSize(fd: number, bytes: number): number;
   frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number;
   openPty(cols: number, rows: number): [number, number, number];
-  readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean): unknown;
+  readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean, sibling?: unknown): unknown;
   readerResume(handle: unknown): void;
   trimMalloc(): boolean;
   notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
@@ -214,18 +214,21 @@ export function frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buf
 export interface Reader {
   /** reads again after onData returned false */
   resume(): void;
+  /** the addon's handle (for a sibling) */
+  readonly handle: unknown;
 }
 
 /**
  * Reads fd (a pipe's read end, made non-blocking) on the event loop into `buf`, reused for every
  * read (native/reader.c): onData(n) for n bytes in buf[0, n), to be used before it returns;
  * false pauses the reads until resume(). onData(0) once at the end (EOF or an error); the fd is
- * closed then.
+ * closed then. sibling: the reader of the same process's other output pipe, read first when this
+ * one turns readable while it is paused (native/reader.c end_sibling_pause).
  */
-export function openReader(fd: number, buf: Buffer, onData: (n: number) => boolean): Reader {
+export function openReader(fd: number, buf: Buffer, onData: (n: number) => boolean, sibling?: Reader): Reader {
   const a = addon();
-  const handle = a.readerOpen(fd, buf, onData);
-  return { resume: () => a.readerResume(handle) };
+  const handle = a.readerOpen(fd, buf, onData, sibling?.handle);
+  return { handle, resume: () => a.readerResume(handle) };
 }
 
 /** Gives the C heap's free pages back to the kernel (glibc malloc_trim); false when nothing was or could be. */

@@ -43,8 +43,42 @@ describe('openReader', () => {
     expect(ends).toBe(1);
   });
 
+  it("reads a paused sibling first: a process's steps on stdout come before the error it printed after them", async () => {
+    const [outR, outW] = pipe();
+    const [errR, errW] = pipe();
+    const buf = Buffer.alloc(4096);
+    const got: string[] = [];
+    let ends = 0;
+    const onData = (stream: string) => (n: number) => {
+      if (n === 0) {
+        ends++;
+        return false;
+      }
+      const text = buf.toString('utf8', 0, n);
+      got.push(`${stream} ${text.trim()}`);
+      if (text === 'step 1\n') {
+        // still in stdout's first (small) read, after which its reader pauses: the process goes on
+        // with its steps, then prints its error
+        writeSync(outW, 'step 2\n');
+        writeSync(errW, 'the error\n');
+        closeSync(outW);
+        closeSync(errW);
+      }
+      return true;
+    };
+    const out = openReader(outR, buf, onData('out'));
+    openReader(errR, buf, onData('err'), out);
+    writeSync(outW, 'step 1\n');
+    await waitFor(() => ends === 2, 'both ends');
+    expect(got).toEqual(['out step 1', 'out step 2', 'err the error']);
+  });
+
   it('names what it expected when called wrong', () => {
     expect(() => openReader(-1, Buffer.alloc(1), () => true)).toThrow(/readerOpen: expected/);
     expect(() => openReader(0, Buffer.alloc(0), () => true)).toThrow(/readerOpen: expected/);
+    const [r, w] = pipe();
+    expect(() => openReader(r, Buffer.alloc(1), () => true, { handle: 'no', resume() {} })).toThrow(/sibling must be/);
+    closeSync(r);
+    closeSync(w);
   });
 });
