@@ -3,7 +3,7 @@
 import { closeSync, constants, existsSync, openSync, readFileSync, rmdirSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Limits } from '../core/types.js';
-import { readPids } from '../sys/addon.js';
+import { type Held, hold, letGo, readPids } from '../sys/addon.js';
 
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -63,6 +63,8 @@ export function markFresh(path: string): void {
 export class ServiceCgroup {
   /** the file a process writes its pid to in order to join (the launcher's child does) */
   readonly procsFile: string;
+  /** cgroup.procs held open while the cgroup lives (a status or a scrape reads it for every instance) */
+  private procs: Held | undefined;
 
   constructor(
     readonly id: string,
@@ -74,7 +76,15 @@ export class ServiceCgroup {
 
   /** Pids in the cgroup now (cgroup.procs); [] when it no longer exists. */
   pids(): number[] {
-    if (readPids) return readPids(this.procsFile) ?? [];
+    if (readPids) {
+      if (this.procs) {
+        const got = readPids(this.procs);
+        if (got) return got;
+        this.letGo(); // removed (ENODEV); a cgroup made anew at the path is opened below
+      }
+      this.procs = hold(this.procsFile);
+      return readPids(this.procs ?? this.procsFile) ?? [];
+    }
     let text: string;
     try {
       text = readFileSync(this.procsFile, 'utf8');
@@ -235,6 +245,11 @@ export class ServiceCgroup {
     return out;
   }
 
+  private letGo(): void {
+    if (this.procs) letGo(this.procs);
+    this.procs = undefined;
+  }
+
   /** True when a child may be born here with clone3(CLONE_INTO_CGROUP) (see freshCgroups). */
   get fresh(): boolean {
     return freshCgroups.has(this.path);
@@ -243,6 +258,7 @@ export class ServiceCgroup {
   /** Removes the cgroup directory. True when gone (or never there), false while processes remain. */
   remove(): boolean {
     try {
+      this.letGo();
       rmdirSync(this.path);
       freshCgroups.delete(this.path);
       return true;

@@ -2,6 +2,7 @@
 // it) and required: every process tend starts goes through it, and so do the orphan reaper and
 // the control socket's peer check. `tend up` refuses to start without it (addonError says why);
 // elsewhere a call throws that reason.
+import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { signalName } from '../core/signals.js';
@@ -113,8 +114,8 @@ interface Addon {
   notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
   notifyClose(handle: unknown): void;
   notifySend(address: string, text: string): void;
-  procStat(pid: number, out: Float64Array): boolean;
-  readPids(path: string, out: Int32Array): number;
+  procStat(pid: number | Held, out: Float64Array): boolean;
+  readPids(path: string | Held, out: Int32Array): number;
 }
 
 /** Where the addon lives: same relative place from src/sys and dist/sys. */
@@ -259,11 +260,37 @@ export function sendNotify(address: string, text: string): void {
 }
 
 /**
- * /proc/PID/stat read and parsed in C (native/proc.c): out = [utime + stime, cutime + cstime,
- * starttime (ticks), rss (pages)]; false when the pid is gone. Undefined when the addon is not
- * loaded (the caller reads the file itself).
+ * A descriptor held open on a file the kernel makes (/proc/PID/stat, cgroup.procs), read again
+ * from offset 0 at each sample: the open and close are two thirds of a read (native/proc.c).
  */
-export const procStat: ((pid: number, out: Float64Array) => boolean) | undefined = loaded.addon?.procStat;
+export interface Held {
+  readonly fd: number;
+}
+
+/** Opens `path` to be read again and again; undefined when it cannot be (gone, or no fd left). */
+export function hold(path: string): Held | undefined {
+  try {
+    return { fd: openSync(path, 'r') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Closes what hold opened. */
+export function letGo(h: Held): void {
+  try {
+    closeSync(h.fd);
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * /proc/PID/stat (of a pid, or held open) read and parsed in C (native/proc.c): out = [utime +
+ * stime, cutime + cstime, starttime (ticks), rss (pages)]; false when the pid is gone. Undefined
+ * when the addon is not loaded (the caller reads the file itself).
+ */
+export const procStat: ((pid: number | Held, out: Float64Array) => boolean) | undefined = loaded.addon?.procStat;
 
 let pidBuf = new Int32Array(256);
 
@@ -271,7 +298,7 @@ let pidBuf = new Int32Array(256);
  * The pids listed in a cgroup.procs file, read and parsed in C (native/proc.c); undefined when
  * the file cannot be read. Undefined as a function when the addon is not loaded.
  */
-export const readPids: ((path: string) => number[] | undefined) | undefined = loaded.addon
+export const readPids: ((path: string | Held) => number[] | undefined) | undefined = loaded.addon
   ? (path) => {
       const a = loaded.addon!;
       let n = a.readPids(path, pidBuf);

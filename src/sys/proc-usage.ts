@@ -2,7 +2,7 @@
 // few microseconds a pid). pidusage does the same through async reads and was the larger part of
 // `tend status` with 100 services (12-19 ms against about 1 ms here).
 import { readFileSync } from 'node:fs';
-import { procStat } from './addon.js';
+import { type Held, hold, letGo, procStat } from './addon.js';
 
 const CLK_TCK = 100; // USER_HZ: 100 on every Linux ABI Node runs on
 let pageSize: number | undefined;
@@ -33,9 +33,15 @@ function uptimeSeconds(): number {
 
 const stat = new Float64Array(4);
 
+/**
+ * /proc/PID/stat files held open at most (one a process sampled; fewer than the descriptors node
+ * may open: it raises its soft limit to the hard one, 4096 at the least on Linux).
+ */
+const MAX_HELD = 2048;
+
 /** [utime + stime, cutime + cstime, starttime, rss pages] of a pid, or undefined when it is gone. */
-function readStat(pid: number): Float64Array | undefined {
-  if (procStat) return procStat(pid, stat) ? stat : undefined;
+function readStat(pid: number, held: Held | undefined): Float64Array | undefined {
+  if (procStat) return procStat(held ?? pid, stat) ? stat : undefined;
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -53,21 +59,28 @@ function readStat(pid: number): Float64Array | undefined {
 
 /** Samples cpu % since the previous sample of the same pid (or since the process started). */
 export class ProcUsage {
-  private last = new Map<number, { ticks: number; at: number }>();
+  private last = new Map<number, { ticks: number; at: number; held: Held | undefined }>();
+  private heldCount = 0;
 
   /**
    * { cpu %, memory bytes, seconds: its cpu time (user + system, with its reaped children's) }
    * of a pid, or undefined when it is gone.
    */
   sample(pid: number, now = Date.now()): { cpu: number; memory: number; seconds: number } | undefined {
-    const f = readStat(pid);
+    let prev = this.last.get(pid);
+    let f = readStat(pid, prev?.held);
+    if (!f && prev?.held) {
+      // the process read through the held file is gone; the pid may be a new one's already
+      this.forget(pid);
+      prev = undefined;
+      f = readStat(pid, undefined);
+    }
     if (!f) {
-      this.last.delete(pid);
+      this.forget(pid);
       return undefined;
     }
     const ticks = f[0]!;
     const rss = f[3]! * pageBytes();
-    const prev = this.last.get(pid);
     let cpu: number;
     if (prev && now > prev.at) {
       cpu = ((ticks - prev.ticks) / CLK_TCK / ((now - prev.at) / 1000)) * 100;
@@ -75,13 +88,27 @@ export class ProcUsage {
       const age = uptimeSeconds() - f[2]! / CLK_TCK;
       cpu = age > 0 ? (ticks / CLK_TCK / age) * 100 : 0;
     }
-    this.last.set(pid, { ticks, at: now });
+    let held = prev?.held;
+    if (!held && procStat && this.heldCount < MAX_HELD) {
+      held = hold(`/proc/${pid}/stat`);
+      if (held) this.heldCount++;
+    }
+    this.last.set(pid, { ticks, at: now, held });
     const seconds = (ticks + f[1]!) / CLK_TCK;
     return { cpu: Math.max(0, cpu), memory: rss, seconds };
   }
 
   /** Forgets pids not in `alive` (bounded history). */
   prune(alive: Set<number>): void {
-    for (const pid of this.last.keys()) if (!alive.has(pid)) this.last.delete(pid);
+    for (const pid of this.last.keys()) if (!alive.has(pid)) this.forget(pid);
+  }
+
+  private forget(pid: number): void {
+    const held = this.last.get(pid)?.held;
+    if (held) {
+      letGo(held);
+      this.heldCount--;
+    }
+    this.last.delete(pid);
   }
 }

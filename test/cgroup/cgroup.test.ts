@@ -1,7 +1,7 @@
 // cgroup v2: mount discovery (pure), the subtree, join-before-exec, kill/onEmpty, limits, adoption.
 // Real cgroups and processes; skipped with a printed reason where cgroup v2 is not writable.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -355,6 +355,32 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     await within(empty, 'onEmpty after SIGTERM to all');
     expect(fired).toBe(1);
     expect(cg.populated()).toBe(false);
+  });
+
+  it('pids() reads cgroup.procs held open, lets it go on remove, and follows a cgroup made anew at the path', async () => {
+    const tree = openTree();
+    const cg = service(tree, 'held');
+    const heldFds = (): number =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === cg.procsFile;
+        } catch {
+          return false;
+        }
+      }).length;
+    const a = run(cg, ['sleep', '1000']);
+    await waitFor(() => cg.pids().includes(a.pid), 'the first sleep in the cgroup');
+    expect(cg.pids()).toEqual([a.pid]); // read again through the same file
+    expect(heldFds()).toBe(1);
+    cg.kill();
+    await waitFor(() => cg.pids().length === 0, 'the cgroup empty');
+    await waitFor(() => cg.remove(), 'the cgroup removed');
+    expect(heldFds()).toBe(0);
+    const again = service(tree, 'held');
+    expect(again.path).toBe(cg.path);
+    const b = run(again, ['sleep', '1000']);
+    await waitFor(() => cg.pids().includes(b.pid), 'the old handle reading the new cgroup');
+    expect(heldFds()).toBe(1);
   });
 
   it('onEmpty can be cancelled, and fires at once for an empty cgroup', async () => {

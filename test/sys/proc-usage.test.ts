@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcUsage } from '../../src/sys/proc-usage.js';
 
@@ -21,6 +22,31 @@ describe('ProcUsage', () => {
     const rss = process.memoryUsage().rss;
     expect(Math.abs(me.memory - rss) / rss).toBeLessThan(0.3);
     expect(u.sample(2 ** 22 + 12345)).toBeUndefined();
+  });
+
+  it('holds /proc/PID/stat open between samples and lets it go once the process is gone', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    children.push(child.pid!);
+    const statFile = `/proc/${child.pid}/stat`;
+    const heldFds = (): number =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === statFile;
+        } catch {
+          return false;
+        }
+      }).length;
+    const u = new ProcUsage();
+    const first = u.sample(child.pid!)!;
+    expect(first.memory).toBeGreaterThan(0);
+    expect(heldFds()).toBe(1);
+    expect(u.sample(child.pid!)!.memory).toBeGreaterThan(0); // read through the held file
+    expect(heldFds()).toBe(1);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited; // reaped: the held file reads ESRCH
+    expect(u.sample(child.pid!)).toBeUndefined();
+    expect(heldFds()).toBe(0);
   });
 
   it('a busy loop shows high cpu %, a sleeper about none', async () => {
