@@ -65,6 +65,7 @@ NAPI_MODULE_INIT() {
       {"notifySend", NULL, notify_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"procStat", NULL, proc_stat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readPids", NULL, read_pids, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"reduceMemory", NULL, reduce_memory, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     napi_throw_error(env, NULL, "tend_native: cannot define exports");

@@ -2,8 +2,10 @@
   "targets": [
     {
       "target_name": "tend_native",
-      "sources": ["addon.c", "spawn.c", "child.c", "fences.c", "reap.c", "pty.c", "frame.c", "reader.c", "notify.c", "proc.c", "misc.c"],
-      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "sources": ["addon.c", "spawn.c", "child.c", "fences.c", "reap.c", "pty.c", "frame.c", "reader.c", "notify.c", "proc.c", "misc.c", "gc.cc"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_c": ["-std=gnu11"],
+      "cflags_cc": ["-std=gnu++17"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

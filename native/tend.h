@@ -49,5 +49,6 @@ napi_value notify_close(napi_env env, napi_callback_info info);
 napi_value notify_send(napi_env env, napi_callback_info info);
 napi_value proc_stat(napi_env env, napi_callback_info info);
 napi_value read_pids(napi_env env, napi_callback_info info);
+napi_value reduce_memory(napi_env env, napi_callback_info info); // gc.cc
 
 #endif

@@ -1,12 +1,11 @@
 // The daemon's memory: V8 set up for a small, mostly idle process, and garbage collected when tend
 // knows it was made: after the config parse (the parser itself, see config/on-demand.ts), once
-// start-up has settled, after a burst of reloads, and after a flood of control input. An idle daemon allocates almost nothing, so
-// V8 alone would keep that garbage until an idle GC of its own some 8 s after start-up (its
-// "memory reducer", which for a small heap only guesses from a timer) or, after a reload, for good.
+// start-up has settled, after a burst of reloads, and after a flood of control input. An idle
+// daemon allocates almost nothing, and V8's own "memory reducer", which guesses from a timer, is
+// off (its GCs were the only CPU an idle daemon spent).
 import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Supervisor } from '../reconcile/supervisor.js';
-import { trimMalloc } from '../sys/addon.js';
+import { reduceMemory, trimMalloc } from '../sys/addon.js';
 import { settled, waitUntil } from './wait.js';
 
 /**
@@ -18,39 +17,26 @@ import { settled, waitUntil } from './wait.js';
  * - `--max-opt=1`: no optimizing compiler (bytecode and baseline code only). The daemon's
  *   JavaScript is glue around system calls and C; TurboFan's code and output cost 61 MB against
  *   55, and made no benchmark faster;
- * - `--no-memory-reducer-for-small-heaps`: V8's memory reducer is not started for a heap that
- *   has not had a full GC yet. After one (tend's own, collectGarbage) it still runs, 8 s later, two
- *   GCs that give pages back (40-70 ms of CPU once). Turning it off for good (`--no-incremental-
- *   marking`) made idle CPU 0 but left the memory of an input flood resident under load (RSS 158 MB
- *   against 60; test/e2e/input-flood.test.ts), so it stays on.
+ * - `--no-incremental-marking`: turns off V8's memory reducer, which after any full GC of a heap
+ *   past 10 MB (tend's own after start-up among them) ran two more GCs 8 s later, 40-70 ms of CPU
+ *   in an idle daemon's window. What it did, giving pages back, collectGarbage does when tend
+ *   knows there is garbage. A full GC is then one pause instead of steps: a few ms on a heap of
+ *   tend's size.
  * The one switch: TEND_V8_DEFAULTS=1 in tend's environment leaves V8 as node sets it up (66 MB).
  */
 export function tuneV8(env: NodeJS.ProcessEnv = process.env): void {
   if (env.TEND_V8_DEFAULTS === '1') return;
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--max-opt=1');
-  setFlagsFromString('--no-memory-reducer-for-small-heaps');
+  setFlagsFromString('--no-incremental-marking');
 }
 
-let gc: (() => void) | null | undefined;
-
 /**
- * A full garbage collection now, then the C heap's free pages back to the kernel (what V8 freed
- * is malloc memory that glibc would keep mapped). V8 gives `gc` to a context created while
- * --expose-gc is set; the flag is unset again at once, so no other context sees it.
+ * A full garbage collection now that gives V8's freed pages back (reduceMemory, native/gc.cc),
+ * then the C heap's free pages (what V8 freed is malloc memory that glibc would keep mapped).
  */
 export function collectGarbage(): void {
-  if (gc === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      gc = runInNewContext('gc') as () => void;
-    } catch {
-      gc = null;
-    } finally {
-      setFlagsFromString('--no-expose-gc');
-    }
-  }
-  gc?.();
+  reduceMemory();
   trimMalloc();
 }
 

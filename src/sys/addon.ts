@@ -111,6 +111,7 @@ interface Addon {
   readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean, sibling?: unknown): unknown;
   readerResume(handle: unknown): void;
   trimMalloc(): boolean;
+  reduceMemory(): void;
   notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
   notifyClose(handle: unknown): void;
   notifySend(address: string, text: string): void;
@@ -235,6 +236,14 @@ export function openReader(fd: number, buf: Buffer, onData: (n: number) => boole
 /** Gives the C heap's free pages back to the kernel (glibc malloc_trim); false when nothing was or could be. */
 export function trimMalloc(): boolean {
   return addon().trimMalloc();
+}
+
+/**
+ * A full garbage collection that gives V8's freed pages back, as its memory reducer would (V8's
+ * LowMemoryNotification, native/gc.cc), where `gc()` keeps them pooled.
+ */
+export function reduceMemory(): void {
+  addon().reduceMemory();
 }
 
 /**
