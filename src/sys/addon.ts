@@ -239,8 +239,8 @@ export function trimMalloc(): boolean {
 }
 
 /**
- * A full garbage collection that gives V8's freed pages back, as its memory reducer would (V8's
- * LowMemoryNotification, native/gc.cc), where `gc()` keeps them pooled.
+ * A full garbage collection that gives V8's freed pages back, as its memory reducer would (a
+ * critical memory pressure notification, native/gc.cc), where `gc()` keeps them pooled.
  */
 export function reduceMemory(): void {
   addon().reduceMemory();
