@@ -14,15 +14,18 @@
 // the last to let go.
 typedef struct {
   uv_poll_t poll;
-  // waiting for the shared pause to end (see pause_reader), in its list
-  bool waiting;
+  // waiting for the shared pause to end (see pause_reader): the list it is in, else NULL
+  void **list;
   void *prev, *next;
   // the other output pipe of the same process (stdout's for stderr's and back), or NULL
   void *sibling;
   int fd;
   int owners;
   bool closed;
+  // the JS side wants reads (false once it refused one, or at the end)
   bool polling;
+  // the fd is in the loop's epoll set (uv_poll_start)
+  bool armed;
   napi_env env;
   napi_ref cb;
   napi_ref buf_ref;
@@ -58,30 +61,62 @@ static int pause_fd = -1;
 static uv_poll_t pause_poll;
 static uv_loop_t *pause_loop;
 static bool pause_armed;
-static reader *paused_head;
+// paused until the timer's next expiry
+static void *paused_head;
+// the timer expired: being read now (on_pause_end)
+static void *due_head;
 
+static void read_some(reader *r, int status);
 static void on_readable(uv_poll_t *h, int status, int events);
 
-static void unlink_paused(reader *r) {
-  if (!r->waiting) return;
-  reader *prev = r->prev, *next = r->next;
-  if (prev) prev->next = next;
-  else paused_head = next;
-  if (next) next->prev = prev;
-  r->prev = r->next = NULL;
-  r->waiting = false;
+static void arm(reader *r) {
+  if (r->armed || r->closed) return;
+  uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  r->armed = true;
 }
 
+static void disarm(reader *r) {
+  if (!r->armed) return;
+  uv_poll_stop(&r->poll);
+  r->armed = false;
+}
+
+static void unlink_paused(reader *r) {
+  if (r->list == NULL) return;
+  reader *prev = r->prev, *next = r->next;
+  if (prev) prev->next = next;
+  else *r->list = next;
+  if (next) next->prev = prev;
+  r->prev = r->next = NULL;
+  r->list = NULL;
+}
+
+static void push_paused(reader *r, void **list) {
+  reader *head = (reader *)*list;
+  r->list = list;
+  r->prev = NULL;
+  r->next = head;
+  if (head) head->prev = r;
+  *list = r;
+}
+
+// Why: at the end of a pause the pipe is read at once, not put back in the epoll set to be told
+// it is readable: a writer that keeps writing is read pause after pause without an epoll_ctl
+// (two a pause before) or a wakeup of its own. Only a pipe found empty is polled again.
 static void on_pause_end(uv_poll_t *h, int status, int events) {
   uint64_t ticks;
   while (read(pause_fd, &ticks, sizeof ticks) < 0 && errno == EINTR) {
   }
   pause_armed = false;
   uv_unref((uv_handle_t *)&pause_poll);
-  while (paused_head != NULL) {
-    reader *r = paused_head;
+  // the readers paused so far become due; one that pauses again waits for the next expiry
+  due_head = paused_head;
+  paused_head = NULL;
+  for (reader *r = due_head; r != NULL; r = r->next) r->list = &due_head;
+  while (due_head != NULL) {
+    reader *r = (reader *)due_head;
     unlink_paused(r);
-    if (!r->closed && r->polling) uv_poll_start(&r->poll, UV_READABLE, on_readable);
+    if (!r->closed && r->polling) read_some(r, 0);
   }
 }
 
@@ -94,12 +129,8 @@ static bool pause_reader(reader *r) {
     pause_armed = true;
     uv_ref((uv_handle_t *)&pause_poll); // a paused reader keeps the loop alive, as its poll did
   }
-  uv_poll_stop(&r->poll);
-  r->waiting = true;
-  r->prev = NULL;
-  r->next = paused_head;
-  if (paused_head) paused_head->prev = r;
-  paused_head = r;
+  disarm(r);
+  push_paused(r, &paused_head);
   return true;
 }
 
@@ -121,7 +152,7 @@ static void pause_init(uv_loop_t *loop) {
 static void close_reader(napi_env env, reader *r) {
   if (r->closed) return;
   r->closed = true;
-  uv_poll_stop(&r->poll);
+  disarm(r);
   unlink_paused(r);
   if (r->sibling) ((reader *)r->sibling)->sibling = NULL;
   r->sibling = NULL;
@@ -164,15 +195,14 @@ static bool deliver(reader *r, ssize_t n) {
 // its paused sibling first: what was written before the pause ended comes first.
 static void end_sibling_pause(reader *r) {
   reader *s = (reader *)r->sibling;
-  if (s == NULL || !s->waiting) return;
+  if (s == NULL || s->list == NULL) return;
   unlink_paused(s);
-  if (s->closed || !s->polling) return;
-  uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  on_readable(&s->poll, 0, UV_READABLE);
+  if (!s->closed && s->polling) read_some(s, 0);
 }
 
-static void on_readable(uv_poll_t *h, int status, int events) {
-  reader *r = (reader *)h->data;
+// Reads r until its pipe is empty (then polls it again), a small read (a pause), the batch is
+// used (polled: the loop's next turn reads on), the end, or the JS side refuses.
+static void read_some(reader *r, int status) {
   end_sibling_pause(r);
   for (int k = 0; k < READER_BATCH && !r->closed && r->polling; k++) {
     ssize_t n;
@@ -180,26 +210,35 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (status < 0) n = 0; // the poll failed and nothing is left: the end
-      else return;
+      else {
+        arm(r);
+        return;
+      }
     }
     if (n <= 0) {
       // the end (every writer gone), or an error reading: both end the output
       r->polling = false;
-      uv_poll_stop(&r->poll);
+      disarm(r);
       deliver(r, 0);
       close_reader(r->env, r);
       return;
     }
     if (!deliver(r, n)) {
       r->polling = false;
-      if (!r->closed) uv_poll_stop(&r->poll);
+      disarm(r);
       return;
     }
     if ((size_t)n < r->len) {
-      if (n < PAUSE_BELOW) pause_reader(r);
-      return; // drained for now: the next read would say EAGAIN
+      // drained for now: the next read would say EAGAIN
+      if (n >= PAUSE_BELOW || !pause_reader(r)) arm(r);
+      return;
     }
   }
+  if (!r->closed && r->polling) arm(r);
+}
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+  read_some((reader *)h->data, status);
 }
 
 static void finalize_reader(napi_env env, void *data, void *hint) {
@@ -272,7 +311,7 @@ napi_value reader_open(napi_env env, napi_callback_info info) {
     sibling->sibling = r;
   }
   r->polling = true;
-  uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  arm(r);
   CHECK(napi_create_external(env, r, finalize_reader, NULL, &handle));
   return handle;
 }
@@ -289,7 +328,7 @@ napi_value reader_resume(napi_env env, napi_callback_info info) {
   }
   if (!r->closed && !r->polling) {
     r->polling = true;
-    if (!r->waiting) uv_poll_start(&r->poll, UV_READABLE, on_readable);
+    if (r->list == NULL) arm(r);
   }
   return NULL;
 }

@@ -1,5 +1,6 @@
 // The output pipe reader (native/reader.c): every byte once and in order through one reused
 // buffer, reads paused while the sink refuses and resumed on request, the end said once.
+import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openReader, pipe } from '../../src/sys/addon.js';
@@ -71,6 +72,30 @@ describe('openReader', () => {
     writeSync(outW, 'step 1\n');
     await waitFor(() => ends === 2, 'both ends');
     expect(got).toEqual(['out step 1', 'out step 2', 'err the error']);
+  });
+
+  it('a writer that goes on across many pauses: every byte once, in order, and the end once', async () => {
+    const [r, w] = pipe();
+    const buf = Buffer.alloc(96 * 1024);
+    const got: Buffer[] = [];
+    let ends = 0;
+    openReader(r, buf, (n) => {
+      if (n === 0) {
+        ends++;
+        return false;
+      }
+      got.push(Buffer.from(buf.subarray(0, n)));
+      return true;
+    });
+    // seq writes 4 KiB at a time, for longer than a pause: read at each pause's end, polled again
+    // whenever it found the pipe empty
+    const child = spawn('seq', ['1', '300000'], { stdio: ['ignore', w, 'inherit'] });
+    closeSync(w);
+    await new Promise((resolve) => child.once('exit', resolve));
+    await waitFor(() => ends === 1, 'the end of the output');
+    const want = `${Array.from({ length: 300000 }, (_, k) => k + 1).join('\n')}\n`;
+    expect(Buffer.concat(got).toString()).toBe(want);
+    expect(got.length).toBeGreaterThan(1);
   });
 
   it('names what it expected when called wrong', () => {
