@@ -21,7 +21,9 @@ const name = process.env.TEND_SERVICE + '-' + role + '-' + process.pid;
 const counts = { SIGINT: 0, SIGTERM: 0 };
 let first = false;
 const done = () => {
-  fs.writeFileSync(dir + '/' + name + '.json', JSON.stringify(counts));
+  // written whole, then named: the test reads it as soon as the name appears
+  fs.writeFileSync(dir + '/.' + name + '.part', JSON.stringify(counts));
+  fs.renameSync(dir + '/.' + name + '.part', dir + '/' + name + '.json');
   process.exit(0);
 };
 for (const s of ['SIGINT', 'SIGTERM']) {
