@@ -45,205 +45,145 @@ const running = (start: number, stopping = false) => ({ start, trigger: 'schedul
 
 const q15 = sched('*/15 * * * *');
 
+/** T0 plus `minutes`. */
+const T = (minutes: number) => T0 + minutes * MIN;
+// A plan and its actions (all for the task 'job'); times in minutes after T0.
+const plan = (wakeAt: number | null, ...actions: TaskAction[]): TaskPlan => ({
+  actions,
+  wakeAt: wakeAt === null ? null : T(wakeAt),
+});
+const scheduled = (due: number): TaskAction => ({
+  kind: 'start',
+  name: 'job',
+  trigger: 'schedule',
+  due: T(due),
+  why: 'scheduled run',
+});
+const skip = (due: number, why: string): TaskAction => ({ kind: 'skip', name: 'job', due: T(due), why });
+const queue = (due: number, why: string): TaskAction => ({ kind: 'queue', name: 'job', due: T(due), why });
+const replace = (due: number, why: string): TaskAction => ({ kind: 'replace', name: 'job', due: T(due), why });
+const timedOut = (why: string): TaskAction => ({ kind: 'timeout', name: 'job', why });
+const catchUpStart = (due: number): TaskAction => ({
+  kind: 'start',
+  name: 'job',
+  trigger: 'start-up',
+  due,
+  why: 'catch-up: a scheduled run was missed while tend was down',
+});
+
 describe('planTasks: one plan, exact output', () => {
   it.each<[string, TaskSpec, TaskState, number, TaskPlan]>([
-    [
-      'cron, not due yet: wakes at the first due after activation',
-      task(q15),
-      state(),
-      T0,
-      { actions: [], wakeAt: T0 + 15 * MIN },
-    ],
-    [
-      'cron, due reached: starts it, wakes at the next',
-      task(q15),
-      state(),
-      T0 + 15 * MIN,
-      {
-        actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 15 * MIN, why: 'scheduled run' }],
-        wakeAt: T0 + 30 * MIN,
-      },
-    ],
+    ['cron, not due yet: wakes at the first due after activation', task(q15), state(), T0, plan(15)],
+    ['cron, due reached: starts it, wakes at the next', task(q15), state(), T(15), plan(30, scheduled(15))],
     [
       'cron, three dues passed unseen (the machine slept): one run, then the first due after now',
       task(q15),
       state({ lastFire: T0 }),
-      T0 + 65 * MIN,
-      {
-        actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 15 * MIN, why: 'scheduled run' }],
-        wakeAt: T0 + 75 * MIN,
-      },
+      T(65),
+      plan(75, scheduled(15)),
     ],
     [
       'overlap skip: the due is dropped, with the journal words',
       task(q15),
-      state({ running: running(T0 + 5 * MIN), lastStart: T0 + 5 * MIN }),
-      T0 + 15 * MIN,
-      {
-        actions: [
-          {
-            kind: 'skip',
-            name: 'job',
-            due: T0 + 15 * MIN,
-            why: 'skipped a scheduled run: the previous run (started 10m00s ago) is still running (overlap: skip)',
-          },
-        ],
-        wakeAt: T0 + 30 * MIN,
-      },
+      state({ running: running(T(5)), lastStart: T(5) }),
+      T(15),
+      plan(30, skip(15, 'skipped a scheduled run: the previous run (started 10m00s ago) is still running (overlap: skip)')),
     ],
     [
       'overlap queue: the due waits for the running run',
       task(q15, { overlap: 'queue' }),
-      state({ running: running(T0 + 5 * MIN) }),
-      T0 + 15 * MIN,
-      {
-        actions: [
-          {
-            kind: 'queue',
-            name: 'job',
-            due: T0 + 15 * MIN,
-            why: 'queued a scheduled run: the previous run (started 10m00s ago) is still running (overlap: queue)',
-          },
-        ],
-        wakeAt: T0 + 30 * MIN,
-      },
-    ],
-    [
-      'overlap queue, one already queued: this one is skipped',
-      task(q15, { overlap: 'queue' }),
-      state({ running: running(T0 + 5 * MIN), queued: 'schedule', lastFire: T0 + 15 * MIN }),
-      T0 + 30 * MIN,
-      {
-        actions: [
-          {
-            kind: 'skip',
-            name: 'job',
-            due: T0 + 30 * MIN,
-            why: 'skipped a scheduled run: one is already queued behind the running one (overlap: queue)',
-          },
-        ],
-        wakeAt: T0 + 45 * MIN,
-      },
+      state({ running: running(T(5)) }),
+      T(15),
+      plan(30, queue(15, 'queued a scheduled run: the previous run (started 10m00s ago) is still running (overlap: queue)')),
     ],
     [
       'overlap replace: stop the running one, then start',
       task(q15, { overlap: 'replace' }),
-      state({ running: running(T0 + 5 * MIN) }),
-      T0 + 15 * MIN,
-      {
-        actions: [
-          {
-            kind: 'replace',
-            name: 'job',
-            due: T0 + 15 * MIN,
-            why: 'replaced by a scheduled run (overlap: replace; it started 10m00s ago)',
-          },
-        ],
-        wakeAt: T0 + 30 * MIN,
-      },
+      state({ running: running(T(5)) }),
+      T(15),
+      plan(30, replace(15, 'replaced by a scheduled run (overlap: replace; it started 10m00s ago)')),
+    ],
+    [
+      'overlap queue, one already queued: this one is skipped',
+      task(q15, { overlap: 'queue' }),
+      state({ running: running(T(5)), queued: 'schedule', lastFire: T(15) }),
+      T(30),
+      plan(45, skip(30, 'skipped a scheduled run: one is already queued behind the running one (overlap: queue)')),
     ],
     [
       'overlap replace while the run is already stopping: queued behind it',
       task(q15, { overlap: 'replace' }),
-      state({ running: running(T0 + 5 * MIN, true) }),
-      T0 + 15 * MIN,
-      {
-        actions: [
-          {
-            kind: 'queue',
-            name: 'job',
-            due: T0 + 15 * MIN,
-            why: 'queued a scheduled run: the previous run (started 10m00s ago) is stopping (overlap: replace)',
-          },
-        ],
-        wakeAt: T0 + 30 * MIN,
-      },
+      state({ running: running(T(5), true) }),
+      T(15),
+      plan(30, queue(15, 'queued a scheduled run: the previous run (started 10m00s ago) is stopping (overlap: replace)')),
     ],
     [
       'a queued run starts once the running one has ended (its trigger kept; no due consumed)',
       task(q15, { overlap: 'queue' }),
-      state({ queued: 'run', lastFire: T0 + 15 * MIN, lastEnd: T0 + 20 * MIN }),
-      T0 + 20 * MIN,
-      {
-        actions: [{ kind: 'start', name: 'job', trigger: 'run', why: 'queued run: the previous run ended' }],
-        wakeAt: T0 + 30 * MIN,
-      },
+      state({ queued: 'run', lastFire: T(15), lastEnd: T(20) }),
+      T(20),
+      plan(30, { kind: 'start', name: 'job', trigger: 'run', why: 'queued run: the previous run ended' }),
     ],
     [
       'a queued run and a due at once: one start covers both',
       task(q15, { overlap: 'queue' }),
-      state({ queued: 'schedule', lastFire: T0 + 15 * MIN, lastEnd: T0 + 30 * MIN }),
-      T0 + 30 * MIN,
-      {
-        actions: [
-          { kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 30 * MIN, why: 'queued run: the previous run ended' },
-        ],
-        wakeAt: T0 + 45 * MIN,
-      },
+      state({ queued: 'schedule', lastFire: T(15), lastEnd: T(30) }),
+      T(30),
+      plan(45, { kind: 'start', name: 'job', trigger: 'schedule', due: T(30), why: 'queued run: the previous run ended' }),
     ],
     [
       'timeout not reached: wakes at it when it comes first',
       task(q15, { timeout: 3 * MIN }),
-      state({ running: { start: T0 + 1 * MIN, trigger: 'run', stopping: false } }),
-      T0 + 2 * MIN,
-      { actions: [], wakeAt: T0 + 4 * MIN },
+      state({ running: { start: T(1), trigger: 'run', stopping: false } }),
+      T(2),
+      plan(4),
     ],
     [
       'timeout reached (any trigger): stop it, it fails',
       task(q15, { timeout: 3 * MIN }),
-      state({ running: { start: T0 + 1 * MIN, trigger: 'run', stopping: false } }),
-      T0 + 4 * MIN,
-      { actions: [{ kind: 'timeout', name: 'job', why: 'timed out after 3m00s' }], wakeAt: T0 + 15 * MIN },
+      state({ running: { start: T(1), trigger: 'run', stopping: false } }),
+      T(4),
+      plan(15, timedOut('timed out after 3m00s')),
     ],
     [
       'a run already stopping does not time out twice',
       task(q15, { timeout: 3 * MIN }),
-      state({ running: running(T0 + 1 * MIN, true) }),
-      T0 + 10 * MIN,
-      { actions: [], wakeAt: T0 + 15 * MIN },
+      state({ running: running(T(1), true) }),
+      T(10),
+      plan(15),
     ],
     [
       'timeout and a due at once (replace): timed out, the due queued behind the stopping run',
       task(q15, { timeout: 15 * MIN, overlap: 'replace' }),
       state({ running: running(T0) }),
-      T0 + 15 * MIN,
-      {
-        actions: [
-          { kind: 'timeout', name: 'job', why: 'timed out after 15m00s' },
-          {
-            kind: 'queue',
-            name: 'job',
-            due: T0 + 15 * MIN,
-            why: 'queued a scheduled run: the previous run (started 15m00s ago) is stopping (overlap: replace)',
-          },
-        ],
-        wakeAt: T0 + 30 * MIN,
-      },
+      T(15),
+      plan(
+        30,
+        timedOut('timed out after 15m00s'),
+        queue(15, 'queued a scheduled run: the previous run (started 15m00s ago) is stopping (overlap: replace)'),
+      ),
     ],
     [
       'a run started with a timeout: wakes at its timeout when that comes before the next due',
       task(q15, { timeout: 4 * MIN }),
       state(),
-      T0 + 15 * MIN,
-      {
-        actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 15 * MIN, why: 'scheduled run' }],
-        wakeAt: T0 + 19 * MIN,
-      },
+      T(15),
+      plan(19, scheduled(15)),
     ],
-    ['disabled: nothing falls due', task(q15), state({ enabled: false }), T0 + 20 * MIN, { actions: [], wakeAt: null }],
+    ['disabled: nothing falls due', task(q15), state({ enabled: false }), T(20), plan(null)],
     [
       'disabled: a running run still times out; a queued run waits',
       task(q15, { timeout: MIN }),
       state({ enabled: false, running: running(T0), queued: 'schedule' }),
-      T0 + 2 * MIN,
-      { actions: [{ kind: 'timeout', name: 'job', why: 'timed out after 1m00s' }], wakeAt: null },
+      T(2),
+      plan(null, timedOut('timed out after 1m00s')),
     ],
     [
       'a schedule that never fires: no action, no wake',
       task(compileSchedule({ kind: 'cron', expr: '0 0 30 2 *', timezone: 'UTC' })),
       state(),
       T0,
-      { actions: [], wakeAt: null },
+      plan(null),
     ],
   ])('%s', (_, t, s, now, expected) => {
     expect(plan1(t, s, now)).toEqual(expected);
@@ -253,81 +193,34 @@ describe('planTasks: one plan, exact output', () => {
 describe('planTasks: every (from the end of the last run)', () => {
   const e10 = sched('@every 10m');
   it.each<[string, TaskSpec, TaskState, number, TaskPlan]>([
-    ['never ran: first due one interval after activation', task(e10), state(), T0, { actions: [], wakeAt: T0 + 10 * MIN }],
-    [
-      'due: starts',
-      task(e10),
-      state(),
-      T0 + 10 * MIN,
-      { actions: [{ kind: 'start', name: 'job', trigger: 'schedule', due: T0 + 10 * MIN, why: 'scheduled run' }], wakeAt: null },
-    ],
+    ['never ran: first due one interval after activation', task(e10), state(), T0, plan(10)],
+    ['due: starts', task(e10), state(), T(10), plan(null, scheduled(10))],
     [
       'from the end of the last run, not its start',
       task(e10),
-      state({ lastStart: T0 + 10 * MIN, lastEnd: T0 + 13 * MIN, lastFire: T0 + 10 * MIN }),
-      T0 + 20 * MIN,
-      { actions: [], wakeAt: T0 + 23 * MIN },
+      state({ lastStart: T(10), lastEnd: T(13), lastFire: T(10) }),
+      T(20),
+      plan(23),
     ],
-    [
-      'a run that ended before activation, due after it: kept',
-      task(e10),
-      state({ lastEnd: T0 - 2 * MIN }),
-      T0,
-      { actions: [], wakeAt: T0 + 8 * MIN },
-    ],
-    [
-      'a due missed while tend was down: not made up',
-      task(e10),
-      state({ lastEnd: T0 - 60 * MIN }),
-      T0,
-      { actions: [], wakeAt: T0 + 10 * MIN },
-    ],
+    ['a run that ended before activation, due after it: kept', task(e10), state({ lastEnd: T(-2) }), T0, plan(8)],
+    ['a due missed while tend was down: not made up', task(e10), state({ lastEnd: T(-60) }), T0, plan(10)],
     [
       'a due missed while tend was down, catch_up: one run at start-up',
       task(e10, { catchUp: true }),
-      state({ lastEnd: T0 - 60 * MIN }),
+      state({ lastEnd: T(-60) }),
       T0,
-      {
-        actions: [
-          {
-            kind: 'start',
-            name: 'job',
-            trigger: 'start-up',
-            due: T0,
-            why: 'catch-up: a scheduled run was missed while tend was down',
-          },
-        ],
-        wakeAt: null,
-      },
+      plan(null, catchUpStart(T0)),
     ],
     [
       'catch_up after `tend enable` (not start-up): not made up',
       task(e10, { catchUp: true }),
-      state({ lastEnd: T0 - 60 * MIN, activeAtStartUp: false }),
+      state({ lastEnd: T(-60), activeAtStartUp: false }),
       T0,
-      { actions: [], wakeAt: T0 + 10 * MIN },
+      plan(10),
     ],
-    [
-      'catch_up, never ran: nothing was missed',
-      task(e10, { catchUp: true }),
-      state(),
-      T0,
-      { actions: [], wakeAt: T0 + 10 * MIN },
-    ],
-    [
-      'running: nothing is due until it ends',
-      task(e10),
-      state({ running: running(T0), lastEnd: T0 - 30 * MIN }),
-      T0 + 60 * MIN,
-      { actions: [], wakeAt: null },
-    ],
-    [
-      'running with a timeout: wakes for it',
-      task(e10, { timeout: 5 * MIN }),
-      state({ running: running(T0) }),
-      T0 + MIN,
-      { actions: [], wakeAt: T0 + 5 * MIN },
-    ],
+    ['catch_up, never ran: nothing was missed', task(e10, { catchUp: true }), state(), T0, plan(10)],
+    ['running: nothing is due until it ends', task(e10), state({ running: running(T0), lastEnd: T(-30) }), T(60), plan(null)],
+    ['running with a timeout: wakes for it', task(e10, { timeout: 5 * MIN }), state({ running: running(T0) }), T(1), plan(5)],
   ])('%s', (_, t, s, now, expected) => {
     expect(plan1(t, s, now)).toEqual(expected);
   });
@@ -337,13 +230,7 @@ describe('planTasks: catch_up of a cron schedule at start-up', () => {
   // daily at 02:30 UTC; tend starts (activeSince) at 09:00 on 2025-05-02
   const daily = sched('30 2 * * *');
   const up = at('2025-05-02T09:00:00.000Z');
-  const catchUpRun: TaskAction = {
-    kind: 'start',
-    name: 'job',
-    trigger: 'start-up',
-    due: up,
-    why: 'catch-up: a scheduled run was missed while tend was down',
-  };
+  const catchUpRun = catchUpStart(up);
   const next = at('2025-05-03T02:30:00.000Z');
   it.each<[string, boolean, Partial<TaskState>, TaskPlan]>([
     [
@@ -510,47 +397,45 @@ describe('timelines', () => {
     ]);
   });
 
-  it('overlap skip, runs of 15 minutes every 10: every other due is skipped', () => {
-    expect(timeline(task(sched('*/10 * * * *')), state(), T0 + 50 * MIN, 15 * MIN)).toEqual([
-      '2025-05-01T10:10:00 start/schedule',
-      '2025-05-01T10:20:00 skip',
-      '2025-05-01T10:30:00 start/schedule',
-      '2025-05-01T10:40:00 skip',
-      '2025-05-01T10:50:00 start/schedule',
-    ]);
-  });
-
-  it('overlap queue, runs of 15 minutes every 10: each due waits for the run before it', () => {
-    expect(timeline(task(sched('*/10 * * * *'), { overlap: 'queue' }), state(), T0 + 60 * MIN, 15 * MIN)).toEqual([
-      '2025-05-01T10:10:00 start/schedule',
-      '2025-05-01T10:20:00 queue',
-      '2025-05-01T10:25:00 start/schedule',
-      '2025-05-01T10:30:00 queue',
-      '2025-05-01T10:40:00 start/schedule', // the queued run and the 10:40 due, one start
-      '2025-05-01T10:50:00 queue',
-      '2025-05-01T10:55:00 start/schedule',
-      '2025-05-01T11:00:00 queue',
-    ]);
-  });
-
-  it('overlap replace: each due stops the running run and starts once it has ended', () => {
-    expect(timeline(task(sched('*/10 * * * *'), { overlap: 'replace' }), state(), T0 + 35 * MIN, 15 * MIN)).toEqual([
-      '2025-05-01T10:10:00 start/schedule',
-      '2025-05-01T10:20:00 replace',
-      '2025-05-01T10:20:01 start/schedule',
-      '2025-05-01T10:30:00 replace',
-      '2025-05-01T10:30:01 start/schedule',
-    ]);
-  });
-
-  it('timeout: a run past it is stopped; the next due starts as usual', () => {
-    expect(timeline(task(sched('*/10 * * * *'), { timeout: 4 * MIN }), state(), T0 + 30 * MIN, 15 * MIN)).toEqual([
-      '2025-05-01T10:10:00 start/schedule',
-      '2025-05-01T10:14:00 timeout',
-      '2025-05-01T10:20:00 start/schedule',
-      '2025-05-01T10:24:00 timeout',
-      '2025-05-01T10:30:00 start/schedule',
-    ]);
+  // runs of 15 minutes on a schedule every 10
+  it.each<[string, Partial<TaskSpec>, number, string[]]>([
+    [
+      'overlap skip, runs of 15 minutes every 10: every other due is skipped',
+      {},
+      50,
+      ['10:10:00 start/schedule', '10:20:00 skip', '10:30:00 start/schedule', '10:40:00 skip', '10:50:00 start/schedule'],
+    ],
+    [
+      'overlap queue, runs of 15 minutes every 10: each due waits for the run before it',
+      { overlap: 'queue' },
+      60,
+      [
+        '10:10:00 start/schedule',
+        '10:20:00 queue',
+        '10:25:00 start/schedule',
+        '10:30:00 queue',
+        '10:40:00 start/schedule', // the queued run and the 10:40 due, one start
+        '10:50:00 queue',
+        '10:55:00 start/schedule',
+        '11:00:00 queue',
+      ],
+    ],
+    [
+      'overlap replace: each due stops the running run and starts once it has ended',
+      { overlap: 'replace' },
+      35,
+      ['10:10:00 start/schedule', '10:20:00 replace', '10:20:01 start/schedule', '10:30:00 replace', '10:30:01 start/schedule'],
+    ],
+    [
+      'timeout: a run past it is stopped; the next due starts as usual',
+      { timeout: 4 * MIN },
+      30,
+      ['10:10:00 start/schedule', '10:14:00 timeout', '10:20:00 start/schedule', '10:24:00 timeout', '10:30:00 start/schedule'],
+    ],
+  ])('%s', (_, over, untilMinutes, times) => {
+    expect(timeline(task(sched('*/10 * * * *'), over), state(), T(untilMinutes), 15 * MIN)).toEqual(
+      times.map((x) => `2025-05-01T${x}`),
+    );
   });
 
   it('catch_up at start-up, then the schedule as usual; without it, the schedule only', () => {
