@@ -9,127 +9,53 @@ type Rule = { to: State[]; effect: Effect } | 'ignore' | 'illegal';
 const I = 'ignore' as const;
 const X = 'illegal' as const;
 const to = (states: State | State[], effect: Effect = 'none') => ({ to: typeof states === 'string' ? [states] : states, effect });
+// The cells that move: the states the event may lead to (the first is the default) and the effect.
+const FRESH = to('pending', 'fresh');
+const LAUNCH = to('starting', 'launch');
+const TAKE_OVER = to('running', 'take-over');
+const WATCH = to('running', 'watch');
+const TERM = to('stopping', 'term');
+const KILL = to('stopping', 'kill');
 const EXIT = to(['backoff', 'completed', 'failed', 'stopped', 'scheduled'], 'exited');
+const EXIT_STOPPING = to(['stopped', 'backoff', 'failed', 'scheduled'], 'exited');
+const CANCEL = to(['stopped', 'scheduled']);
+const FAIL = to(['failed', 'scheduled']);
+const UNSCHEDULE = to('stopped');
 
-const EXPECTED: Record<State, Record<EventKind, Rule>> = {
-  pending: {
-    request: I,
-    spawn: to('starting', 'launch'),
-    adopt: to('running', 'take-over'),
-    ready: I,
-    unhealthy: X,
-    exit: X,
-    stop: X,
-    kill: X,
-    cancel: to(['stopped', 'scheduled']),
-    'dep-failed': to(['failed', 'scheduled']),
-    reject: to(['failed', 'scheduled']),
-  },
-  starting: {
-    request: I,
-    spawn: X,
-    adopt: X,
-    ready: to('running', 'watch'),
-    unhealthy: X,
-    exit: EXIT,
-    stop: to('stopping', 'term'),
-    kill: X,
-    cancel: X,
-    'dep-failed': I,
-    reject: I,
-  },
-  running: {
-    request: I,
-    spawn: X,
-    adopt: X,
-    ready: I,
-    unhealthy: to('stopping', 'term'),
-    exit: EXIT,
-    stop: to('stopping', 'term'),
-    kill: X,
-    cancel: X,
-    'dep-failed': I,
-    reject: I,
-  },
-  stopping: {
-    request: I,
-    spawn: X,
-    adopt: X,
-    ready: I,
-    unhealthy: I,
-    exit: to(['stopped', 'backoff', 'failed', 'scheduled'], 'exited'),
-    stop: I,
-    kill: to('stopping', 'kill'),
-    cancel: I,
-    'dep-failed': I,
-    reject: I,
-  },
-  stopped: {
-    request: to('pending', 'fresh'),
-    spawn: X,
-    adopt: to('running', 'take-over'),
-    ready: I,
-    unhealthy: X,
-    exit: X,
-    stop: X,
-    kill: X,
-    cancel: I,
-    'dep-failed': I,
-    reject: I,
-  },
-  backoff: {
-    request: to('pending', 'fresh'),
-    spawn: to('starting', 'launch'),
-    adopt: X,
-    ready: I,
-    unhealthy: X,
-    exit: X,
-    stop: X,
-    kill: X,
-    cancel: to(['stopped', 'scheduled']),
-    'dep-failed': to(['failed', 'scheduled']),
-    reject: I,
-  },
-  completed: {
-    request: to('pending', 'fresh'),
-    spawn: X,
-    adopt: X,
-    ready: I,
-    unhealthy: X,
-    exit: X,
-    stop: X,
-    kill: X,
-    cancel: I,
-    'dep-failed': I,
-    reject: I,
-  },
-  failed: {
-    request: to('pending', 'fresh'),
-    spawn: X,
-    adopt: X,
-    ready: I,
-    unhealthy: X,
-    exit: X,
-    stop: X,
-    kill: X,
-    cancel: I,
-    'dep-failed': I,
-    reject: I,
-  },
-  scheduled: {
-    request: to('pending', 'fresh'),
-    spawn: X,
-    adopt: to('running', 'take-over'),
-    ready: I,
-    unhealthy: X,
-    exit: X,
-    stop: X,
-    kill: X,
-    cancel: to('stopped'),
-    'dep-failed': I,
-    reject: I,
-  },
-};
+/** The events in the table's column order (EVENTS must equal it). */
+const COLUMNS = [
+  'request',
+  'spawn',
+  'adopt',
+  'ready',
+  'unhealthy',
+  'exit',
+  'stop',
+  'kill',
+  'cancel',
+  'dep-failed',
+  'reject',
+] as const;
+type Row = [State, Rule, Rule, Rule, Rule, Rule, Rule, Rule, Rule, Rule, Rule, Rule];
+
+// One state a row, one event a column (I: ignored, X: illegal).
+// biome-ignore format: the table is a grid, its columns aligned
+const ROWS: Row[] = [
+  //            request  spawn   adopt      ready  unhealthy  exit           stop  kill  cancel      dep-failed  reject
+  ['pending',   I,       LAUNCH, TAKE_OVER, I,     X,         X,             X,    X,    CANCEL,     FAIL,       FAIL],
+  ['starting',  I,       X,      X,         WATCH, X,         EXIT,          TERM, X,    X,          I,          I],
+  ['running',   I,       X,      X,         I,     TERM,      EXIT,          TERM, X,    X,          I,          I],
+  ['stopping',  I,       X,      X,         I,     I,         EXIT_STOPPING, I,    KILL, I,          I,          I],
+  ['stopped',   FRESH,   X,      TAKE_OVER, I,     X,         X,             X,    X,    I,          I,          I],
+  ['backoff',   FRESH,   LAUNCH, X,         I,     X,         X,             X,    X,    CANCEL,     FAIL,       I],
+  ['completed', FRESH,   X,      X,         I,     X,         X,             X,    X,    I,          I,          I],
+  ['failed',    FRESH,   X,      X,         I,     X,         X,             X,    X,    I,          I,          I],
+  ['scheduled', FRESH,   X,      TAKE_OVER, I,     X,         X,             X,    X,    UNSCHEDULE, I,          I],
+];
+
+const EXPECTED = Object.fromEntries(
+  ROWS.map(([state, ...cells]) => [state, Object.fromEntries(COLUMNS.map((event, i) => [event, cells[i]]))]),
+) as Record<State, Record<EventKind, Rule>>;
 
 const pairs = STATES.flatMap((s) => EVENTS.map((e) => [s, e, EXPECTED[s][e]] as const));
 
@@ -146,19 +72,8 @@ describe('transition table', () => {
       'failed',
       'scheduled',
     ]);
-    expect(EVENTS).toEqual([
-      'request',
-      'spawn',
-      'adopt',
-      'ready',
-      'unhealthy',
-      'exit',
-      'stop',
-      'kill',
-      'cancel',
-      'dep-failed',
-      'reject',
-    ]);
+    expect(EVENTS).toEqual(COLUMNS);
+    expect(ROWS.map(([state]) => state)).toEqual(STATES);
     expect(EFFECTS).toEqual(['none', 'fresh', 'launch', 'take-over', 'watch', 'term', 'kill', 'exited']);
     expect(Object.keys(TABLE).sort()).toEqual([...STATES].sort());
     for (const s of STATES) expect(Object.keys(TABLE[s]).sort()).toEqual([...EVENTS].sort());
@@ -199,16 +114,12 @@ describe('reachability', () => {
       return typeof r === 'string' ? [] : [...r.to];
     });
 
-  it('reaches every state from pending (a fresh autostart service)', () => {
-    const seen = new Set<State>(['pending']);
-    const queue: State[] = ['pending'];
-    while (queue.length) for (const n of edges(queue.shift()!)) if (!seen.has(n)) seen.add(n), queue.push(n);
-    expect([...seen].sort()).toEqual([...STATES].sort());
-  });
-
-  it('reaches every state from stopped (autostart: false)', () => {
-    const seen = new Set<State>(['stopped']);
-    const queue: State[] = ['stopped'];
+  it.each<[State, string]>([
+    ['pending', 'a fresh autostart service'],
+    ['stopped', 'autostart: false'],
+  ])('reaches every state from %s (%s)', (start) => {
+    const seen = new Set<State>([start]);
+    const queue: State[] = [start];
     while (queue.length) for (const n of edges(queue.shift()!)) if (!seen.has(n)) seen.add(n), queue.push(n);
     expect([...seen].sort()).toEqual([...STATES].sort());
   });
