@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TendError } from '../../src/core/errors.js';
 import { connect } from '../../src/control/client.js';
-import { tmpDir, waitFor } from './helpers.js';
+import { rejection } from './fixture.js';
+import { leaveStaleSocket, tmpDir } from './helpers.js';
 
 const SRC = path.resolve(__dirname, '../../src');
 const CLIENT = path.join(SRC, 'control/client.ts');
@@ -18,17 +18,6 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function rejection(p: Promise<unknown>): Promise<TendError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TendError);
-  return err as TendError;
-}
-
 describe('connect', () => {
   it('rejects with no_daemon naming the path when the socket is missing', async () => {
     const p = path.join(dir, 'nope', 'tend.sock');
@@ -38,22 +27,7 @@ describe('connect', () => {
 
   it('rejects with no_daemon when the socket file is stale (ECONNREFUSED)', async () => {
     const p = path.join(dir, 'stale.sock');
-    const child = spawn(
-      process.execPath,
-      ['-e', `require('net').createServer().listen(${JSON.stringify(p)}, () => console.log('up'))`],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const exited = new Promise((r) => child.once('exit', r));
-    try {
-      await waitFor('the stand-in daemon to listen', () => out.includes('up'));
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await leaveStaleSocket(p);
     const e = await rejection(connect(p));
     expect([e.code, e.message]).toEqual(['no_daemon', `no tend daemon answers on ${p}`]);
   });

@@ -1,4 +1,5 @@
 // Test helpers for the control socket: temp folders, deadline waits, a raw line-level socket client.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -15,6 +16,27 @@ export async function waitFor(what: string, cond: () => boolean, ms = 5000): Pro
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Leaves a stale socket file at `p`, as a killed daemon does: a node child listens there and is
+ * killed with SIGKILL once it listens (the file stays behind).
+ */
+export async function leaveStaleSocket(p: string): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer().listen(${JSON.stringify(p)}, () => console.log('up'))`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    await waitFor('the stand-in daemon to listen', () => out.includes('up'));
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
   }
 }
 

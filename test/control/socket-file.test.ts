@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TendError } from '../../src/core/errors.js';
 import { createControlServer } from '../../src/control/server.js';
 import { handler, rejection, useServer } from './fixture.js';
-import { waitFor, within } from './helpers.js';
+import { leaveStaleSocket, waitFor, within } from './helpers.js';
 
 const fx = useServer();
 
@@ -36,20 +35,7 @@ describe('the socket file', () => {
 
   it('replaces a stale socket file left by a killed daemon', async () => {
     fs.mkdirSync(path.dirname(fx.sock), { recursive: true });
-    const child = spawn(
-      process.execPath,
-      ['-e', `require('net').createServer().listen(${JSON.stringify(fx.sock)}, () => console.log('up'))`],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const exited = new Promise((r) => child.once('exit', r));
-    try {
-      await waitFor('the stand-in daemon to listen', () => out.includes('up'));
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await leaveStaleSocket(fx.sock);
     expect(fs.lstatSync(fx.sock).isSocket()).toBe(true); // SIGKILL left the file behind
     await fx.serve();
     const c = await fx.client();
