@@ -101,6 +101,11 @@ describe('substitute: the compose syntax', () => {
   });
 });
 
+/** The spec parsed from `text` as dir/tend.yaml, in full (no reload cache). */
+function parsed(dir: string, text: string, env: NodeJS.ProcessEnv = {}) {
+  return parseSpec(text, join(dir, 'tend.yaml'), { env, incremental: false });
+}
+
 /** The ConfigError lines of parsing `text` as dir/tend.yaml. */
 function errors(dir: string, text: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
@@ -115,10 +120,10 @@ function errors(dir: string, text: string, env: NodeJS.ProcessEnv = {}): string[
 describe('variables in a config file', () => {
   it('come from the environment, then .env beside the config; the environment wins', () => {
     const dir = tmpDir({ '.env': 'HOST=from-dotenv\nPORT=7000\n# a comment\nexport NAME=api\n' });
-    const spec = parseSpec(
+    const spec = parsed(
+      dir,
       yaml('services:', '  web:', '    command: [serve, "--host=${HOST}", "--port=${PORT}"]', '    env: { NAME: "${NAME}" }'),
-      join(dir, 'tend.yaml'),
-      { env: { PORT: '9000' }, incremental: false },
+      { PORT: '9000' },
     );
     expect(spec.services[0]!.command).toEqual(['serve', '--host=from-dotenv', '--port=9000']);
     expect(spec.services[0]!.env).toEqual({ NAME: 'api' });
@@ -139,7 +144,8 @@ describe('variables in a config file', () => {
 
   it('apply to every string value, settings too, and to no key: service names and env names stay as written', () => {
     const dir = tmpDir({ '.env': 'D=data\nS=run/t.sock\nSIG=INT\nT=3s\n' });
-    const spec = parseSpec(
+    const spec = parsed(
+      dir,
       yaml(
         'settings:',
         '  socket: ${S}',
@@ -155,8 +161,6 @@ describe('variables in a config file', () => {
         '      $${D}: ${D}',
         '    readiness: { http: "http://127.0.0.1:${P:-80}/health" }',
       ),
-      join(dir, 'tend.yaml'),
-      { env: {}, incremental: false },
     );
     expect(spec.settings.socket).toBe(join(dir, 'run/t.sock'));
     expect(spec.settings.logDir).toBe(join(dir, 'data/logs'));
@@ -169,33 +173,28 @@ describe('variables in a config file', () => {
 
   it('$$ gives the service a literal $ (in env and in a shell command)', () => {
     const dir = tmpDir();
-    const spec = parseSpec(
+    const spec = parsed(
+      dir,
       yaml('services:', '  web:', '    command: echo $$PPID $$$$ ${X:-$$}', '    env: { PRICE: "$$5", REF: "$${HOME}" }'),
-      join(dir, 'tend.yaml'),
-      { env: {}, incremental: false },
     );
     expect(spec.services[0]!.command).toBe('echo $PPID $$ $');
     expect(spec.services[0]!.env).toEqual({ PRICE: '$5', REF: '${HOME}' });
   });
 
   it('an unquoted value that reads as a number or a boolean becomes one; quoted it stays a string', () => {
-    const dir = tmpDir({ '.env': 'N=3\nYES=true\nMASK=022\nPORT=08\n' });
-    const spec = parseSpec(
-      yaml(
-        'services:',
-        '  web:',
-        '    command: x',
-        '    replicas: ${N}',
-        '    tty: ${YES}',
-        '    umask: ${MASK}',
-        '    env:',
-        '      PORT: ${PORT}',
-        '      N: ${N}',
-      ),
-      join(dir, 'tend.yaml'),
-      { env: {}, incremental: false },
+    const text = yaml(
+      'services:',
+      '  web:',
+      '    command: x',
+      '    replicas: ${N}',
+      '    tty: ${YES}',
+      '    umask: ${MASK}',
+      '    env:',
+      '      PORT: ${PORT}',
+      '      N: ${N}',
     );
-    const web = spec.services[0]!;
+    const dir = tmpDir({ '.env': 'N=3\nYES=true\nMASK=022\nPORT=08\n' });
+    const web = parsed(dir, text).services[0]!;
     expect([web.replicas, web.tty, web.umask]).toEqual([3, true, 0o22]);
     expect(web.env).toEqual({ PORT: '08', N: '3' });
     expect(errors(dir, yaml('services:', '  web:', '    command: x', '    replicas: "${N}"'))).toEqual([
@@ -205,10 +204,7 @@ describe('variables in a config file', () => {
 
   it('a umask given as decimal digits is still read as octal', () => {
     const dir = tmpDir({ '.env': 'MASK=27\n' });
-    const spec = parseSpec(yaml('services:', '  web:', '    command: x', '    umask: ${MASK}'), join(dir, 'tend.yaml'), {
-      env: {},
-      incremental: false,
-    });
+    const spec = parsed(dir, yaml('services:', '  web:', '    command: x', '    umask: ${MASK}'));
     expect(spec.services[0]!.umask).toBe(0o27);
   });
 
@@ -246,14 +242,7 @@ describe('variables in a config file', () => {
 
   it('env_file values are not variables of the config, and .env is not given to services', () => {
     const dir = tmpDir({ 'app.env': 'X=1\n', '.env': 'Y=2\n' });
-    const spec = parseSpec(
-      yaml('services:', '  web:', '    command: echo ${Y} ${X:-none}', '    env_file: app.env'),
-      join(dir, 'tend.yaml'),
-      {
-        env: {},
-        incremental: false,
-      },
-    );
+    const spec = parsed(dir, yaml('services:', '  web:', '    command: echo ${Y} ${X:-none}', '    env_file: app.env'));
     expect(spec.services[0]!.command).toBe('echo 2 none');
     expect(spec.services[0]!.env).toEqual({ X: '1' });
   });
@@ -263,10 +252,7 @@ describe('variables in a config file', () => {
     const text = yaml('services:', '  web:', '    command: echo ${GOOD}');
     expect(errors(dir, text)).toEqual([`${join(dir, '.env')}:2:1: expected KEY=VALUE; got "not a pair"`]);
     // a config without ${...} does not read .env at all (it may be an app's own, in another syntax)
-    expect(
-      parseSpec(yaml('services:', '  web:', '    command: echo $$'), join(dir, 'tend.yaml'), { env: {}, incremental: false })
-        .services[0]!.command,
-    ).toBe('echo $');
+    expect(parsed(dir, yaml('services:', '  web:', '    command: echo $$')).services[0]!.command).toBe('echo $');
   });
 
   it('.env is the file beside the config (what the daemon must watch)', () => {
@@ -275,14 +261,7 @@ describe('variables in a config file', () => {
 
   it('names such as constructor or __proto__ are variables like any other', () => {
     const dir = tmpDir({ '.env': '__proto__=p\n' });
-    const spec = parseSpec(
-      yaml('services:', '  web:', '    command: echo ${__proto__} ${constructor:-c} ${toString:-t}'),
-      join(dir, 'tend.yaml'),
-      {
-        env: {},
-        incremental: false,
-      },
-    );
+    const spec = parsed(dir, yaml('services:', '  web:', '    command: echo ${__proto__} ${constructor:-c} ${toString:-t}'));
     expect(spec.services[0]!.command).toBe('echo p c t');
   });
 });
