@@ -17,7 +17,7 @@ const inst = (...lines: string[]): InstanceSpec => expandInstances(parseSpec(web
 
 describe('fence keys', () => {
   it("are read into the service's fences, sizes and names made canonical", () => {
-    const s = svc(
+    const { fences, cwd } = svc(
       'rlimits: { core: 0, nofile: { soft: 1024, hard: 4096 }, as: 512M, cpu: unlimited, stack: { soft: 8M, hard: unlimited } }',
       'clean_env: true',
       'no_new_privileges: true',
@@ -34,7 +34,7 @@ describe('fence keys', () => {
       'private_pids: true',
       'user_namespace: true',
     );
-    expect(s.fences).toEqual({
+    expect(fences).toEqual({
       rlimits: {
         core: { soft: 0, hard: 0 },
         nofile: { soft: 1024, hard: 4096 },
@@ -58,7 +58,7 @@ describe('fence keys', () => {
       userNamespace: true,
     });
     // under root_dir, cwd is a path inside it: / unless given
-    expect(s.cwd).toBe('/');
+    expect(cwd).toBe('/');
     expect(svc('root_dir: /jail', 'cwd: srv').cwd).toBe('/srv');
   });
 
