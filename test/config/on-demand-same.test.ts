@@ -60,16 +60,17 @@ describe('the parser bundle reads configs as load.ts does', () => {
   });
 
   it('variables: from the environment and .env, $$, defaults, and an unset one refused the same way', () => {
+    const config = yaml(
+      'settings: { log_dir: "${LOGS:-logs}" }',
+      'services:',
+      '  api:',
+      '    command: [node, "${APP}", "$$HOME"]',
+      '    replicas: ${N}',
+      '    env: { HOME_DIR: "${HOME}" }',
+    );
     const dir = tmpDir({
       '.env': 'APP=api.js\nN=2\n',
-      'tend.yaml': yaml(
-        'settings: { log_dir: "${LOGS:-logs}" }',
-        'services:',
-        '  api:',
-        '    command: [node, "${APP}", "$$HOME"]',
-        '    replicas: ${N}',
-        '    env: { HOME_DIR: "${HOME}" }',
-      ),
+      'tend.yaml': config,
       'unset.yaml': yaml('services:', '  api:', '    command: echo ${TEND_SURELY_UNSET_VAR}'),
       'cycle.yaml': yaml('services:', '  api:', '    command: &c [sleep, *c]'),
       'nul.yaml': yaml('services:', '  api:', '    command: "a\\0b"'),
