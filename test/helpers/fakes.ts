@@ -278,3 +278,11 @@ export function harness(opts: { random?: () => number; start?: number } = {}) {
   const lines = (): string[] => journal.last().map((e) => `${e.service} ${e.what}: ${e.why}`);
   return { sup, spawner, clock, journal, probes, get, states, lines };
 }
+
+/** A harness with `specs` added and the loop's first pass run (the autostart instances spawned). */
+export async function supervising(specs: InstanceSpec[], opts: { random?: () => number; start?: number } = {}) {
+  const h = harness(opts);
+  h.sup.add(specs);
+  await flush();
+  return h;
+}

@@ -1,7 +1,7 @@
 // Commands on the loop: start (dependencies first), stop (dependents first), restart, signal.
 import { describe, expect, it } from 'vitest';
 import type { ProbeSpec } from '../../src/core/types.js';
-import { flush, harness, instanceSpec, replicaSet } from '../helpers/fakes.js';
+import { flush, instanceSpec, replicaSet, supervising } from '../helpers/fakes.js';
 
 const tcp: ProbeSpec = {
   check: { kind: 'tcp', host: '127.0.0.1', port: 5432 },
@@ -14,14 +14,12 @@ const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
 
 describe('Supervisor.start', () => {
   it('starts the dependencies first and the target once they meet their condition', async () => {
-    const h = harness();
-    h.sup.add([
+    const h = await supervising([
       instanceSpec('db', { autostart: false, readiness: tcp }),
       instanceSpec('cache', { autostart: false }),
       instanceSpec('web', { autostart: false, dependsOn: { db: 'healthy', cache: 'started' } }),
       instanceSpec('other', { autostart: false }),
     ]);
-    await flush();
     const also = h.sup.start(h.sup.resolve(['web']).found);
     expect(also.map((i) => i.id).sort()).toEqual(['cache', 'db']);
     await flush();
@@ -39,13 +37,11 @@ describe('Supervisor.start', () => {
   });
 
   it('does not report or re-run dependencies that are already up or completed', async () => {
-    const h = harness();
-    h.sup.add([
+    const h = await supervising([
       instanceSpec('db'),
       instanceSpec('mig', { type: 'oneshot', restart: 'never' }),
       instanceSpec('web', { autostart: false, dependsOn: { db: 'started', mig: 'completed' } }),
     ]);
-    await flush();
     h.spawner.exit('mig', { kind: 'exited', code: 0 });
     await flush();
     expect(h.sup.start([h.get('web')])).toEqual([]);
@@ -54,9 +50,7 @@ describe('Supervisor.start', () => {
   });
 
   it('a failed target is started afresh (start limit window cleared)', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { startLimit: { burst: 1, interval: 60_000 } })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { startLimit: { burst: 1, interval: 60_000 } })]);
     h.spawner.exit('a', { kind: 'exited', code: 1 });
     await flush();
     expect(h.get('a').state).toBe('failed');
@@ -66,9 +60,7 @@ describe('Supervisor.start', () => {
   });
 
   it('a target in backoff is started at once', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { backoff: { initial: 5000, max: 10_000, factor: 2 } })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { backoff: { initial: 5000, max: 10_000, factor: 2 } })]);
     h.spawner.exit('a', { kind: 'exited', code: 1 });
     await flush();
     h.sup.start([h.get('a')]);
@@ -80,9 +72,7 @@ describe('Supervisor.start', () => {
   // `stopped` with nothing to start it again. A start while stopping now wants a restart (want:
   // 'restart'): started again once the old process is gone. `tend stop x; tend start x` hits it.
   it('start while stopping: started again once the old process has exited', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')]);
     h.sup.stop([h.get('a')]);
     await flush();
     expect(h.get('a').state).toBe('stopping');
@@ -96,14 +86,12 @@ describe('Supervisor.start', () => {
 
 describe('Supervisor.stop', () => {
   it('stops dependents first, one level at a time (order of stop signals)', async () => {
-    const h = harness();
-    h.sup.add([
+    const h = await supervising([
       instanceSpec('db'),
       instanceSpec('api', { dependsOn: { db: 'started' } }),
       ...replicaSet('web', 2, { dependsOn: { api: 'started' } }),
       instanceSpec('other'),
     ]);
-    await flush();
     const also = h.sup.stop([h.get('db')]);
     expect(also.map((i) => i.id)).toEqual(['api', 'web.1', 'web.2']);
     await flush();
@@ -134,9 +122,11 @@ describe('Supervisor.stop', () => {
   });
 
   it('stop all: reverse dependency order, independent ones in parallel', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('db'), instanceSpec('web', { dependsOn: { db: 'healthy' } }), instanceSpec('solo')]);
-    await flush();
+    const h = await supervising([
+      instanceSpec('db'),
+      instanceSpec('web', { dependsOn: { db: 'healthy' } }),
+      instanceSpec('solo'),
+    ]);
     h.sup.stop(h.sup.resolve(['all']).found);
     await flush();
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['web', 'solo']);
@@ -146,12 +136,10 @@ describe('Supervisor.stop', () => {
   });
 
   it('the dependency escalates on its own deadline, after its dependents', async () => {
-    const h = harness();
-    h.sup.add([
+    const h = await supervising([
       instanceSpec('db', { stopTimeout: 1000 }),
       instanceSpec('web', { stopTimeout: 3000, dependsOn: { db: 'started' } }),
     ]);
-    await flush();
     h.sup.stop([h.get('db')]);
     await h.clock.advance(3000);
     expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual(['web SIGTERM', 'web SIGKILL']);
@@ -166,9 +154,7 @@ describe('Supervisor.stop', () => {
   });
 
   it('a service in backoff is cancelled and its timer disarmed', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')]);
     h.spawner.exit('a', { kind: 'exited', code: 1 });
     await flush();
     expect(h.clock.pending()).toHaveLength(1);
@@ -181,9 +167,7 @@ describe('Supervisor.stop', () => {
   });
 
   it('a pending dependent waiting on a stopped dependency is cancelled', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('db', { readiness: tcp }), instanceSpec('web', { dependsOn: { db: 'healthy' } })]);
-    await flush();
+    const h = await supervising([instanceSpec('db', { readiness: tcp }), instanceSpec('web', { dependsOn: { db: 'healthy' } })]);
     expect(h.states('db', 'web')).toEqual({ db: 'starting', web: 'pending' });
     h.sup.stop([h.get('db')]);
     await flush();
@@ -194,9 +178,7 @@ describe('Supervisor.stop', () => {
 
 describe('Supervisor.restart', () => {
   it('stops then starts: one stop signal, two spawns, restarts counted', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { stopSignal: 'SIGQUIT' })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { stopSignal: 'SIGQUIT' })]);
     h.sup.restart([h.get('a')]);
     await flush();
     expect([h.get('a').state, h.spawner.signalsOf('a')]).toEqual(['stopping', ['SIGQUIT']]);
@@ -216,13 +198,11 @@ describe('Supervisor.restart', () => {
   });
 
   it('a stopped, completed or failed instance is just started', async () => {
-    const h = harness();
-    h.sup.add([
+    const h = await supervising([
       instanceSpec('s', { autostart: false }),
       instanceSpec('c', { type: 'oneshot', restart: 'never' }),
       instanceSpec('f', { restart: 'never' }),
     ]);
-    await flush();
     h.spawner.exit('c', { kind: 'exited', code: 0 });
     h.spawner.exit('f', { kind: 'exited', code: 1 });
     await flush();
@@ -234,9 +214,7 @@ describe('Supervisor.restart', () => {
   });
 
   it('restart while stopping (wanted down) brings it back up after the exit', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')]);
     h.sup.stop([h.get('a')]);
     await flush();
     h.sup.restart([h.get('a')]);
@@ -248,9 +226,7 @@ describe('Supervisor.restart', () => {
   });
 
   it('stop during a restart wins: stopped, not started again', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')]);
     h.sup.restart([h.get('a')]);
     await flush();
     h.sup.stop([h.get('a')]);
@@ -264,21 +240,17 @@ describe('Supervisor.restart', () => {
   // `tend restart web` with db stopped leaves web pending forever ("waiting for db: started").
   // docs/commands.md: restart = "stop then start", and start "starts (and its dependencies)".
   it('restart of a stopped service starts its stopped dependencies, like start', async () => {
-    const h = harness();
-    h.sup.add([
+    const h = await supervising([
       instanceSpec('db', { autostart: false }),
       instanceSpec('web', { autostart: false, dependsOn: { db: 'started' } }),
     ]);
-    await flush();
     h.sup.restart([h.get('web')]);
     await flush();
     expect(h.states('db', 'web')).toEqual({ db: 'running', web: 'running' });
   });
 
   it('restarting a dependency leaves its dependents running', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('db'), instanceSpec('web', { dependsOn: { db: 'started' } })]);
-    await flush();
+    const h = await supervising([instanceSpec('db'), instanceSpec('web', { dependsOn: { db: 'started' } })]);
     h.sup.restart([h.get('db')]);
     await flush();
     h.spawner.exit('db', term);
@@ -290,9 +262,7 @@ describe('Supervisor.restart', () => {
 
 describe('Supervisor.signal', () => {
   it('sends the signal to the main process only, and journals it', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')]);
     expect(h.sup.signal(h.get('a'), 'SIGHUP')).toBe(true);
     expect(h.spawner.signalsOf('a')).toEqual(['main:SIGHUP']);
     expect(h.lines().at(-1)).toBe('a signal: SIGHUP sent to pid 1001');
@@ -300,9 +270,7 @@ describe('Supervisor.signal', () => {
   });
 
   it('refuses an instance with no process', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { autostart: false }), instanceSpec('b', { restart: 'never' })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { autostart: false }), instanceSpec('b', { restart: 'never' })]);
     h.spawner.exit('b', { kind: 'exited', code: 0 });
     await flush();
     expect(h.sup.signal(h.get('a'), 'SIGHUP')).toBe(false);
@@ -311,9 +279,7 @@ describe('Supervisor.signal', () => {
   });
 
   it('a signal that kills the process goes through the policy like any exit', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')]);
     h.sup.signal(h.get('a'), 'SIGKILL');
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGKILL' });
     await flush();
@@ -327,9 +293,7 @@ describe('service names that are Object.prototype keys', () => {
   const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
 
   it('stop constructor stops it and its dependent only; stop all stops every one', async () => {
-    const h = harness();
-    h.sup.add([...NAMES.map((n) => instanceSpec(n)), instanceSpec('web', { dependsOn: on('constructor') })]);
-    await flush();
+    const h = await supervising([...NAMES.map((n) => instanceSpec(n)), instanceSpec('web', { dependsOn: on('constructor') })]);
     expect(h.sup.resolve(['constructor']).found.map((i) => i.id)).toEqual(['constructor']);
     const also = h.sup.stop(h.sup.resolve(['constructor']).found);
     expect(also.map((i) => i.id)).toEqual(['web']);

@@ -1,14 +1,12 @@
 // The loop and its process handles: stale exits and notifications, stop escalation, leftovers, adoption.
 import { describe, expect, it } from 'vitest';
-import { FakeHandle, flush, harness, instanceSpec } from '../helpers/fakes.js';
+import { FakeHandle, flush, harness, instanceSpec, supervising } from '../helpers/fakes.js';
 
 const code = (c: number) => ({ kind: 'exited' as const, code: c });
 
 describe('Supervisor: stale handles', () => {
   it('an exit of an earlier process (old token) is ignored', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')]);
     const first = h.spawner.last('a');
     h.spawner.exit('a', code(1));
     await h.clock.advance(100);
@@ -21,13 +19,11 @@ describe('Supervisor: stale handles', () => {
   });
 
   it('a notify from an earlier process is ignored', async () => {
-    const h = harness();
-    h.sup.add([
+    const h = await supervising([
       instanceSpec('a', {
         readiness: { check: { kind: 'fd', fd: 3 }, interval: 1000, timeout: 1000, initialDelay: 0, failureThreshold: 3 },
       }),
     ]);
-    await flush();
     const first = h.spawner.last('a');
     h.spawner.exit('a', code(1));
     await h.clock.advance(100);
@@ -39,9 +35,7 @@ describe('Supervisor: stale handles', () => {
 
 describe('Supervisor: stop escalation', () => {
   it('SIGKILL exactly once at stop_timeout, then stopped on exit', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { stopTimeout: 2000, stopSignal: 'SIGINT' })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { stopTimeout: 2000, stopSignal: 'SIGINT' })]);
     h.sup.stop([h.get('a')]);
     await flush();
     const a = h.get('a');
@@ -61,9 +55,7 @@ describe('Supervisor: stop escalation', () => {
   });
 
   it('stays stopping until the processes left behind are gone', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')]);
     h.sup.stop([h.get('a')]);
     await flush();
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' }, { lingering: true });
@@ -75,9 +67,7 @@ describe('Supervisor: stop escalation', () => {
   });
 
   it('a main process that dies leaving children: they get the stop signal, then SIGKILL', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { stopTimeout: 500 })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { stopTimeout: 500 })]);
     h.spawner.exit('a', code(1), { lingering: true });
     await flush();
     expect([h.get('a').state, h.spawner.signalsOf('a')]).toEqual(['backoff', ['SIGTERM']]);
@@ -88,9 +78,7 @@ describe('Supervisor: stop escalation', () => {
   });
 
   it('killAll() sends SIGKILL to every live instance only', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a'), instanceSpec('b'), instanceSpec('c', { autostart: false })]);
-    await flush();
+    const h = await supervising([instanceSpec('a'), instanceSpec('b'), instanceSpec('c', { autostart: false })]);
     h.spawner.exit('b', code(0));
     await flush();
     h.sup.killAll();

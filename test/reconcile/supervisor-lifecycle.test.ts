@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from '../../src/core/errors.js';
 import { plan } from '../../src/reconcile/plan.js';
-import { flush, harness, instanceSpec, replicaSet } from '../helpers/fakes.js';
+import { flush, harness, instanceSpec, replicaSet, supervising } from '../helpers/fakes.js';
 
 const code = (c: number) => ({ kind: 'exited' as const, code: c });
 
@@ -99,9 +99,7 @@ describe('Supervisor: exits and backoff', () => {
   });
 
   it('on-failure: exit 0 -> completed, not restarted', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')]);
     h.spawner.exit('a', code(0));
     await flush();
     await h.clock.advance(60_000);
@@ -109,18 +107,14 @@ describe('Supervisor: exits and backoff', () => {
   });
 
   it('never: a signal -> failed', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { restart: 'never' })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { restart: 'never' })]);
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGSEGV' });
     await flush();
     expect([h.get('a').state, h.get('a').reason]).toEqual(['failed', 'killed by SIGSEGV']);
   });
 
   it('start limit -> failed with the count and the window, and no more spawns', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { restart: 'always', startLimit: { burst: 3, interval: 60_000 } })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { restart: 'always', startLimit: { burst: 3, interval: 60_000 } })]);
     for (let k = 0; k < 3; k++) {
       h.spawner.exit('a', code(1));
       await flush();
@@ -134,9 +128,7 @@ describe('Supervisor: exits and backoff', () => {
   });
 
   it('starts spread wider than the interval never reach the limit', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { restart: 'always', startLimit: { burst: 2, interval: 1000 } })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { restart: 'always', startLimit: { burst: 2, interval: 1000 } })]);
     for (let k = 0; k < 5; k++) {
       await h.clock.advance(1000);
       h.spawner.exit('a', code(1));
@@ -147,9 +139,7 @@ describe('Supervisor: exits and backoff', () => {
   });
 
   it('a long run resets the backoff streak', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { backoff: { initial: 100, max: 1000, factor: 10 } })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { backoff: { initial: 100, max: 1000, factor: 10 } })]);
     h.spawner.exit('a', code(1));
     await h.clock.advance(100);
     h.spawner.exit('a', code(1));
@@ -163,9 +153,9 @@ describe('Supervisor: exits and backoff', () => {
   });
 
   it('uses the injected random for jitter', async () => {
-    const h = harness({ random: () => 0.5 });
-    h.sup.add([instanceSpec('a', { backoff: { initial: 1000, max: 10_000, factor: 2 } })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { backoff: { initial: 1000, max: 10_000, factor: 2 } })], {
+      random: () => 0.5,
+    });
     h.spawner.exit('a', code(1));
     await flush();
     expect(h.get('a').deadline! - h.clock.now()).toBe(950);
@@ -198,9 +188,7 @@ describe('Supervisor: spawn errors', () => {
   }
 
   it('spawn errors every time reach the start limit -> failed', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { startLimit: { burst: 2, interval: 60_000 }, autostart: false })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { startLimit: { burst: 2, interval: 60_000 }, autostart: false })]);
     h.spawner.failNext('a', 'spawn x ENOENT');
     h.sup.start([h.get('a')]);
     await flush();
@@ -215,9 +203,7 @@ describe('Supervisor: spawn errors', () => {
 
 describe('Supervisor: journal', () => {
   it('records every action and exit, each with a reason, in order', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { restart: 'on-failure', stopTimeout: 1000 })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { restart: 'on-failure', stopTimeout: 1000 })]);
     h.spawner.exit('a', code(3));
     await h.clock.advance(100);
     h.sup.signal(h.get('a'), 'SIGUSR1');
@@ -260,9 +246,7 @@ describe('Supervisor: journal', () => {
   // src/core/journal.ts:11 stamps Date.now() instead of the injected Clock: journal times and
   // `since` disagree under a fake clock (and events cannot be tested for exact times).
   it('stamps journal entries with the injected clock', async () => {
-    const h = harness({ start: Date.UTC(2030, 0, 1) });
-    h.sup.add([instanceSpec('a')]);
-    await flush();
+    const h = await supervising([instanceSpec('a')], { start: Date.UTC(2030, 0, 1) });
     expect(h.journal.last()[0]!.time).toBe('2030-01-01T00:00:00.000Z');
   });
 });

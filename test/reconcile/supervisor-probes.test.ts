@@ -1,7 +1,7 @@
 // Readiness, liveness, fd notification and oneshot completion, through the loop with fakes.
 import { describe, expect, it } from 'vitest';
 import type { ProbeSpec } from '../../src/core/types.js';
-import { flush, harness, instanceSpec } from '../helpers/fakes.js';
+import { flush, instanceSpec, supervising } from '../helpers/fakes.js';
 
 const probe = (over: Partial<ProbeSpec> = {}): ProbeSpec => ({
   check: { kind: 'exec', command: 'true' },
@@ -14,9 +14,10 @@ const probe = (over: Partial<ProbeSpec> = {}): ProbeSpec => ({
 
 describe('readiness', () => {
   it('starting until the probe passes, then running; failures are kept as the last probe failure', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('db', { readiness: probe() }), instanceSpec('web', { dependsOn: { db: 'healthy' } })]);
-    await flush();
+    const h = await supervising([
+      instanceSpec('db', { readiness: probe() }),
+      instanceSpec('web', { dependsOn: { db: 'healthy' } }),
+    ]);
     expect(h.states('db', 'web')).toEqual({ db: 'starting', web: 'pending' });
     h.probes.report('db', 'readiness', false, 'connect ECONNREFUSED 127.0.0.1:5432');
     await flush();
@@ -31,9 +32,7 @@ describe('readiness', () => {
   });
 
   it('a result of the probe of an earlier process is ignored', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('db', { readiness: probe() })]);
-    await flush();
+    const h = await supervising([instanceSpec('db', { readiness: probe() })]);
     const old = h.probes.last('db', 'readiness');
     h.spawner.exit('db', { kind: 'exited', code: 1 });
     await h.clock.advance(100);
@@ -45,16 +44,15 @@ describe('readiness', () => {
   });
 
   it('a dependent with `started` does not wait for readiness', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('db', { readiness: probe() }), instanceSpec('web', { dependsOn: { db: 'started' } })]);
-    await flush();
+    const h = await supervising([
+      instanceSpec('db', { readiness: probe() }),
+      instanceSpec('web', { dependsOn: { db: 'started' } }),
+    ]);
     expect(h.states('db', 'web')).toEqual({ db: 'starting', web: 'running' });
   });
 
   it('fd: running on the first notification line, no probe started', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { readiness: probe({ check: { kind: 'fd', fd: 3 } }) }), instanceSpec('b')]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { readiness: probe({ check: { kind: 'fd', fd: 3 } }) }), instanceSpec('b')]);
     expect(h.get('a').state).toBe('starting');
     expect(h.probes.started).toEqual([]);
     expect(h.spawner.last('b').hooks.notify).toBeUndefined();
@@ -72,9 +70,7 @@ describe('readiness', () => {
 
 describe('liveness', () => {
   it('starts only once running, and stops with the process', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { readiness: probe(), liveness: probe() })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { readiness: probe(), liveness: probe() })]);
     expect(h.probes.started.map((p) => p.kind)).toEqual(['readiness']);
     h.probes.report('a', 'readiness', true);
     await flush();
@@ -85,9 +81,7 @@ describe('liveness', () => {
   });
 
   it('failure_threshold failures in a row -> restart, with a journal line saying why', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { liveness: probe({ failureThreshold: 3 }) })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { liveness: probe({ failureThreshold: 3 }) })]);
     h.probes.report('a', 'liveness', false, 'exit 1');
     h.probes.report('a', 'liveness', false, 'exit 1');
     h.probes.report('a', 'liveness', true); // resets the count
@@ -117,9 +111,9 @@ describe('liveness', () => {
   // Regression: liveness restarts once skipped backoff and cleared the start limit window, so a
   // service whose probe never passed was restarted every few seconds forever.
   it('liveness restarts go through backoff and the start limit, like exits', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { liveness: probe({ failureThreshold: 2 }), startLimit: { burst: 3, interval: 60_000 } })]);
-    await flush();
+    const h = await supervising([
+      instanceSpec('a', { liveness: probe({ failureThreshold: 2 }), startLimit: { burst: 3, interval: 60_000 } }),
+    ]);
     const sick = async () => {
       h.probes.report('a', 'liveness', false, 'connect ECONNREFUSED');
       expect([h.get('a').state, h.get('a').livenessFailures]).toEqual(['running', 1]);
@@ -150,9 +144,9 @@ describe('liveness', () => {
   });
 
   it('tend start after a liveness start limit starts afresh', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { liveness: probe({ failureThreshold: 1 }), startLimit: { burst: 1, interval: 60_000 } })]);
-    await flush();
+    const h = await supervising([
+      instanceSpec('a', { liveness: probe({ failureThreshold: 1 }), startLimit: { burst: 1, interval: 60_000 } }),
+    ]);
     h.probes.report('a', 'liveness', false, 'down');
     await flush();
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGTERM' });
@@ -164,9 +158,7 @@ describe('liveness', () => {
   });
 
   it('a liveness failure on an instance wanted down does not restart it', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('a', { liveness: probe({ failureThreshold: 1 }), stopTimeout: 1000 })]);
-    await flush();
+    const h = await supervising([instanceSpec('a', { liveness: probe({ failureThreshold: 1 }), stopTimeout: 1000 })]);
     const live = h.probes.last('a', 'liveness');
     h.sup.stop([h.get('a')]);
     await flush();
@@ -179,23 +171,19 @@ describe('liveness', () => {
 
 describe('oneshot', () => {
   it('completed unblocks a `completed` dependent; a failure fails it', async () => {
-    const h = harness();
-    h.sup.add([
+    const h = await supervising([
       instanceSpec('mig', { type: 'oneshot', restart: 'never' }),
       instanceSpec('web', { dependsOn: { mig: 'completed' } }),
     ]);
-    await flush();
     expect(h.states('mig', 'web')).toEqual({ mig: 'running', web: 'pending' });
     h.spawner.exit('mig', { kind: 'exited', code: 0 });
     await flush();
     expect(h.states('mig', 'web')).toEqual({ mig: 'completed', web: 'running' });
 
-    const g = harness();
-    g.sup.add([
+    const g = await supervising([
       instanceSpec('mig', { type: 'oneshot', restart: 'never' }),
       instanceSpec('web', { dependsOn: { mig: 'completed' } }),
     ]);
-    await flush();
     g.spawner.exit('mig', { kind: 'exited', code: 2 });
     await flush();
     expect(g.states('mig', 'web')).toEqual({ mig: 'failed', web: 'failed' });
@@ -204,12 +192,10 @@ describe('oneshot', () => {
   });
 
   it('on-failure: retried after backoff, the dependent waits through it', async () => {
-    const h = harness();
-    h.sup.add([
+    const h = await supervising([
       instanceSpec('mig', { type: 'oneshot', restart: 'on-failure' }),
       instanceSpec('web', { dependsOn: { mig: 'completed' } }),
     ]);
-    await flush();
     h.spawner.exit('mig', { kind: 'exited', code: 1 });
     await h.clock.advance(100);
     expect(h.states('mig', 'web')).toEqual({ mig: 'running', web: 'pending' });
