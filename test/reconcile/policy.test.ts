@@ -24,10 +24,12 @@ function ran(over: Partial<ServiceSpec> = {}, fields: Partial<Instance> = {}): I
   });
 }
 
+// Verdicts: the first restart of a streak (backoff 100 ms), and the ends that reset the streak.
+const backoff = (reason: string) => ({ state: 'backoff', reason, nextStartAt: NOW + 100, failuresInRow: 1 });
+const failed = (reason: string) => ({ state: 'failed', reason, nextStartAt: null, failuresInRow: 0 });
+
 describe('afterExit: restart policy', () => {
-  const backoff = (reason: string) => ({ state: 'backoff', reason, nextStartAt: NOW + 100, failuresInRow: 1 });
   const completed = { state: 'completed', reason: 'exited with code 0', nextStartAt: null, failuresInRow: 0 };
-  const failed = (reason: string) => ({ state: 'failed', reason, nextStartAt: null, failuresInRow: 0 });
 
   const cases: Array<[RestartPolicy, string, Exit, object]> = [
     ['always', 'success', ok, backoff('exited with code 0')],
@@ -84,17 +86,15 @@ describe('afterExit: stop requested', () => {
     ).toBe('stopped (killed by SIGTERM)');
   });
 
-  it('restarted but exited on its own before the stop -> stopped (the restart starts it afresh)', () => {
-    expect(afterExit(ran({ restart: 'never' }, { want: 'restart' }), fail, NOW, noJitter)).toEqual({
-      state: 'stopped',
-      reason: 'stopped (exited with code 1)',
-      nextStartAt: null,
-      failuresInRow: 0,
-    });
-  });
-
-  it('wanted down but not yet stopping (exited on its own meanwhile) -> stopped', () => {
-    expect(afterExit(ran({ restart: 'always' }, { want: 'down' }), fail, NOW, noJitter)).toEqual({
+  it.each<[string, Partial<ServiceSpec>, Partial<Instance>]>([
+    [
+      'restarted but exited on its own before the stop -> stopped (the restart starts it afresh)',
+      { restart: 'never' },
+      { want: 'restart' },
+    ],
+    ['wanted down but not yet stopping (exited on its own meanwhile) -> stopped', { restart: 'always' }, { want: 'down' }],
+  ])('%s', (_, over, fields) => {
+    expect(afterExit(ran(over, fields), fail, NOW, noJitter)).toEqual({
       state: 'stopped',
       reason: 'stopped (exited with code 1)',
       nextStartAt: null,
@@ -109,12 +109,9 @@ describe('afterExit: stopped by its liveness probe (stopping, still wanted up)',
 
   it('-> backoff, with the failure streak and the probe in the reason, whatever the policy', () => {
     for (const restart of ['always', 'on-failure', 'never'] as const) {
-      expect(afterExit(sick({ restart }), term, NOW, noJitter)).toEqual({
-        state: 'backoff',
-        reason: 'liveness failed 3 times in a row: connect ECONNREFUSED',
-        nextStartAt: NOW + 100,
-        failuresInRow: 1,
-      });
+      expect(afterExit(sick({ restart }), term, NOW, noJitter)).toEqual(
+        backoff('liveness failed 3 times in a row: connect ECONNREFUSED'),
+      );
     }
     const v = afterExit(sick({}, { failuresInRow: 2 }), ok, NOW, noJitter);
     expect([v.state, v.nextStartAt! - NOW, v.failuresInRow]).toEqual(['backoff', 400, 3]);
@@ -122,12 +119,7 @@ describe('afterExit: stopped by its liveness probe (stopping, still wanted up)',
 
   it('-> failed at the start limit, like an exit', () => {
     const i = sick({ startLimit: { burst: 2, interval: 60_000 } }, { starts: [NOW - 1000, NOW - 50] });
-    expect(afterExit(i, term, NOW, noJitter)).toEqual({
-      state: 'failed',
-      reason: 'liveness failed twice within 60s; start limit reached',
-      nextStartAt: null,
-      failuresInRow: 0,
-    });
+    expect(afterExit(i, term, NOW, noJitter)).toEqual(failed('liveness failed twice within 60s; start limit reached'));
   });
 });
 
@@ -137,9 +129,7 @@ describe('afterExit: start limit', () => {
   it('burst reached within the interval -> failed, with the count in words', () => {
     const i = ran(limited, { starts: [NOW - 30_000, NOW - 20_000, NOW - 10], failuresInRow: 2 });
     expect(afterExit(i, fail, NOW, noJitter)).toEqual({
-      state: 'failed',
-      reason: 'exited with code 1 three times within 60s; start limit reached',
-      nextStartAt: null,
+      ...failed('exited with code 1 three times within 60s; start limit reached'),
       failuresInRow: 2,
     });
   });
