@@ -276,7 +276,17 @@ export function harness(opts: { random?: () => number; start?: number } = {}) {
   const states = (...ids: string[]): Record<string, string> => Object.fromEntries(ids.map((id) => [id, get(id).state]));
   /** Journal lines as "id what: why". */
   const lines = (): string[] => journal.last().map((e) => `${e.service} ${e.what}: ${e.why}`);
-  return { sup, spawner, clock, journal, probes, get, states, lines };
+  /** `tend start|stop|restart` of the instances `ids`, then what the loop does about it. */
+  const command = async (verb: 'start' | 'stop' | 'restart', ...ids: string[]): Promise<void> => {
+    sup[verb](ids.map(get));
+    await flush();
+  };
+  /** Ends the main process of `id` (see FakeSpawner.exit), then what the loop does about it. */
+  const exited = async (id: string, exit: Exit, opts: { lingering?: boolean } = {}): Promise<void> => {
+    spawner.exit(id, exit, opts);
+    await flush();
+  };
+  return { sup, spawner, clock, journal, probes, get, states, lines, command, exited };
 }
 
 /** A harness with `specs` added and the loop's first pass run (the autostart instances spawned). */

@@ -42,8 +42,7 @@ describe('Supervisor.start', () => {
       instanceSpec('mig', { type: 'oneshot', restart: 'never' }),
       instanceSpec('web', { autostart: false, dependsOn: { db: 'started', mig: 'completed' } }),
     ]);
-    h.spawner.exit('mig', { kind: 'exited', code: 0 });
-    await flush();
+    await h.exited('mig', { kind: 'exited', code: 0 });
     expect(h.sup.start([h.get('web')])).toEqual([]);
     await flush();
     expect(h.spawner.order()).toEqual(['db', 'mig', 'web']);
@@ -51,20 +50,16 @@ describe('Supervisor.start', () => {
 
   it('a failed target is started afresh (start limit window cleared)', async () => {
     const h = await supervising([instanceSpec('a', { startLimit: { burst: 1, interval: 60_000 } })]);
-    h.spawner.exit('a', { kind: 'exited', code: 1 });
-    await flush();
+    await h.exited('a', { kind: 'exited', code: 1 });
     expect(h.get('a').state).toBe('failed');
-    h.sup.start([h.get('a')]);
-    await flush();
+    await h.command('start', 'a');
     expect([h.get('a').state, h.get('a').starts.length, h.spawner.count('a')]).toEqual(['running', 1, 2]);
   });
 
   it('a target in backoff is started at once', async () => {
     const h = await supervising([instanceSpec('a', { backoff: { initial: 5000, max: 10_000, factor: 2 } })]);
-    h.spawner.exit('a', { kind: 'exited', code: 1 });
-    await flush();
-    h.sup.start([h.get('a')]);
-    await flush();
+    await h.exited('a', { kind: 'exited', code: 1 });
+    await h.command('start', 'a');
     expect([h.get('a').state, h.spawner.count('a')]).toEqual(['running', 2]);
   });
 
@@ -73,13 +68,10 @@ describe('Supervisor.start', () => {
   // 'restart'): started again once the old process is gone. `tend stop x; tend start x` hits it.
   it('start while stopping: started again once the old process has exited', async () => {
     const h = await supervising([instanceSpec('a')]);
-    h.sup.stop([h.get('a')]);
-    await flush();
+    await h.command('stop', 'a');
     expect(h.get('a').state).toBe('stopping');
-    h.sup.start([h.get('a')]);
-    await flush();
-    h.spawner.exit('a', term);
-    await flush();
+    await h.command('start', 'a');
+    await h.exited('a', term);
     expect([h.get('a').state, h.spawner.count('a')]).toEqual(['running', 2]);
   });
 });
@@ -96,22 +88,18 @@ describe('Supervisor.stop', () => {
     expect(also.map((i) => i.id)).toEqual(['api', 'web.1', 'web.2']);
     await flush();
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['web.1', 'web.2']);
-    h.spawner.exit('web.1', term);
-    await flush();
+    await h.exited('web.1', term);
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['web.1', 'web.2']); // web.2 still holds api
-    h.spawner.exit('web.2', term);
-    await flush();
+    await h.exited('web.2', term);
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['web.1', 'web.2', 'api']);
-    h.spawner.exit('api', term);
-    await flush();
+    await h.exited('api', term);
     expect(h.spawner.signals.map((s) => `${s.id} ${s.signal}`)).toEqual([
       'web.1 SIGTERM',
       'web.2 SIGTERM',
       'api SIGTERM',
       'db SIGTERM',
     ]);
-    h.spawner.exit('db', term);
-    await flush();
+    await h.exited('db', term);
     expect(h.states('db', 'api', 'web.1', 'web.2', 'other')).toEqual({
       db: 'stopped',
       api: 'stopped',
@@ -130,8 +118,7 @@ describe('Supervisor.stop', () => {
     h.sup.stop(h.sup.resolve(['all']).found);
     await flush();
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['web', 'solo']);
-    h.spawner.exit('web', term);
-    await flush();
+    await h.exited('web', term);
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['web', 'solo', 'db']);
   });
 
@@ -155,11 +142,9 @@ describe('Supervisor.stop', () => {
 
   it('a service in backoff is cancelled and its timer disarmed', async () => {
     const h = await supervising([instanceSpec('a')]);
-    h.spawner.exit('a', { kind: 'exited', code: 1 });
-    await flush();
+    await h.exited('a', { kind: 'exited', code: 1 });
     expect(h.clock.pending()).toHaveLength(1);
-    h.sup.stop([h.get('a')]);
-    await flush();
+    await h.command('stop', 'a');
     expect([h.get('a').state, h.get('a').reason]).toEqual(['stopped', 'stopped before it started']);
     expect(h.clock.pending()).toEqual([]);
     await h.clock.advance(60_000);
@@ -169,8 +154,7 @@ describe('Supervisor.stop', () => {
   it('a pending dependent waiting on a stopped dependency is cancelled', async () => {
     const h = await supervising([instanceSpec('db', { readiness: tcp }), instanceSpec('web', { dependsOn: { db: 'healthy' } })]);
     expect(h.states('db', 'web')).toEqual({ db: 'starting', web: 'pending' });
-    h.sup.stop([h.get('db')]);
-    await flush();
+    await h.command('stop', 'db');
     expect(h.states('db', 'web')).toEqual({ db: 'stopping', web: 'stopped' });
     expect(h.probes.last('db', 'readiness').stopped).toBe(true);
   });
@@ -179,11 +163,9 @@ describe('Supervisor.stop', () => {
 describe('Supervisor.restart', () => {
   it('stops then starts: one stop signal, two spawns, restarts counted', async () => {
     const h = await supervising([instanceSpec('a', { stopSignal: 'SIGQUIT' })]);
-    h.sup.restart([h.get('a')]);
-    await flush();
+    await h.command('restart', 'a');
     expect([h.get('a').state, h.spawner.signalsOf('a')]).toEqual(['stopping', ['SIGQUIT']]);
-    h.spawner.exit('a', { kind: 'signaled', signal: 'SIGQUIT' });
-    await flush();
+    await h.exited('a', { kind: 'signaled', signal: 'SIGQUIT' });
     const a = h.get('a');
     expect([a.state, a.spawns, a.want, a.pid]).toEqual(['running', 2, 'up', 1002]);
     expect(h.lines().filter((l) => l.startsWith('a state'))).toEqual([
@@ -204,8 +186,7 @@ describe('Supervisor.restart', () => {
       instanceSpec('f', { restart: 'never' }),
     ]);
     h.spawner.exit('c', { kind: 'exited', code: 0 });
-    h.spawner.exit('f', { kind: 'exited', code: 1 });
-    await flush();
+    await h.exited('f', { kind: 'exited', code: 1 });
     expect(h.states('s', 'c', 'f')).toEqual({ s: 'stopped', c: 'completed', f: 'failed' });
     h.sup.restart([h.get('s'), h.get('c'), h.get('f')]);
     await flush();
@@ -215,23 +196,18 @@ describe('Supervisor.restart', () => {
 
   it('restart while stopping (wanted down) brings it back up after the exit', async () => {
     const h = await supervising([instanceSpec('a')]);
-    h.sup.stop([h.get('a')]);
-    await flush();
-    h.sup.restart([h.get('a')]);
-    await flush();
+    await h.command('stop', 'a');
+    await h.command('restart', 'a');
     expect(h.spawner.signalsOf('a')).toEqual(['SIGTERM']);
-    h.spawner.exit('a', term);
-    await flush();
+    await h.exited('a', term);
     expect([h.get('a').state, h.spawner.count('a')]).toEqual(['running', 2]);
   });
 
   it('stop during a restart wins: stopped, not started again', async () => {
     const h = await supervising([instanceSpec('a')]);
-    h.sup.restart([h.get('a')]);
-    await flush();
+    await h.command('restart', 'a');
     h.sup.stop([h.get('a')]);
-    h.spawner.exit('a', term);
-    await flush();
+    await h.exited('a', term);
     expect([h.get('a').state, h.get('a').want, h.spawner.count('a')]).toEqual(['stopped', 'down', 1]);
   });
 
@@ -244,17 +220,14 @@ describe('Supervisor.restart', () => {
       instanceSpec('db', { autostart: false }),
       instanceSpec('web', { autostart: false, dependsOn: { db: 'started' } }),
     ]);
-    h.sup.restart([h.get('web')]);
-    await flush();
+    await h.command('restart', 'web');
     expect(h.states('db', 'web')).toEqual({ db: 'running', web: 'running' });
   });
 
   it('restarting a dependency leaves its dependents running', async () => {
     const h = await supervising([instanceSpec('db'), instanceSpec('web', { dependsOn: { db: 'started' } })]);
-    h.sup.restart([h.get('db')]);
-    await flush();
-    h.spawner.exit('db', term);
-    await flush();
+    await h.command('restart', 'db');
+    await h.exited('db', term);
     expect(h.spawner.order()).toEqual(['db', 'web', 'db']);
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['db']);
   });
@@ -271,8 +244,7 @@ describe('Supervisor.signal', () => {
 
   it('refuses an instance with no process', async () => {
     const h = await supervising([instanceSpec('a', { autostart: false }), instanceSpec('b', { restart: 'never' })]);
-    h.spawner.exit('b', { kind: 'exited', code: 0 });
-    await flush();
+    await h.exited('b', { kind: 'exited', code: 0 });
     expect(h.sup.signal(h.get('a'), 'SIGHUP')).toBe(false);
     expect(h.sup.signal(h.get('b'), 'SIGHUP')).toBe(false);
     expect(h.spawner.signals).toEqual([]);
@@ -281,8 +253,7 @@ describe('Supervisor.signal', () => {
   it('a signal that kills the process goes through the policy like any exit', async () => {
     const h = await supervising([instanceSpec('a')]);
     h.sup.signal(h.get('a'), 'SIGKILL');
-    h.spawner.exit('a', { kind: 'signaled', signal: 'SIGKILL' });
-    await flush();
+    await h.exited('a', { kind: 'signaled', signal: 'SIGKILL' });
     expect([h.get('a').state, h.get('a').reason]).toEqual(['backoff', 'killed by SIGKILL']);
   });
 });
@@ -299,11 +270,9 @@ describe('service names that are Object.prototype keys', () => {
     expect(also.map((i) => i.id)).toEqual(['web']);
     await flush();
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['web']);
-    h.spawner.exit('web', term);
-    await flush();
+    await h.exited('web', term);
     expect(h.spawner.signals.map((s) => s.id)).toEqual(['web', 'constructor']);
-    h.spawner.exit('constructor', term);
-    await flush();
+    await h.exited('constructor', term);
     expect([...NAMES, 'web'].map((n) => `${n} ${h.get(n).state}`)).toEqual([
       'constructor stopped',
       '__proto__ running',
@@ -315,8 +284,7 @@ describe('service names that are Object.prototype keys', () => {
     h.sup.stop(h.sup.resolve(['all']).found);
     await flush();
     expect(h.spawner.signals.map((s) => s.id).slice(2)).toEqual(['__proto__', 'toString', 'hasOwnProperty']);
-    for (const n of ['__proto__', 'toString', 'hasOwnProperty']) h.spawner.exit(n, term);
-    await flush();
+    for (const n of ['__proto__', 'toString', 'hasOwnProperty']) await h.exited(n, term);
     expect(h.sup.quiet()).toBe(true);
   });
 });
