@@ -1,27 +1,18 @@
 // tend init's converters: a Procfile and a compose file become drafts with exactly the fields
 // they can carry, what is left behind is listed, and the text written loads as a valid config.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/config/load.js';
 import { duration, fromCompose, shellWords } from '../../src/init/compose.js';
 import { nameAll, serviceName } from '../../src/init/draft.js';
 import { emitDraft, scalar } from '../../src/init/emit.js';
 import { converted, kindOf, starter } from '../../src/init/index.js';
 import { fromProcfile } from '../../src/init/procfile.js';
+import { tmpDir } from '../helpers/tmp.js';
 import { parse } from 'yaml';
 
-let dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'tend-init-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = () => tmpDir('tend-init-');
 
 describe('service names', () => {
   it("normalises to tend's rule and says so", () => {

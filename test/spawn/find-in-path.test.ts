@@ -1,19 +1,11 @@
 // findInPath: how the launcher finds a command given without a slash (execvp's rules).
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandArgv, findInPath } from '../../src/spawn/launcher.js';
+import { tmpDir } from '../helpers/tmp.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'tend-path-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = () => tmpDir('tend-path-');
 
 describe('findInPath', () => {
   it('takes the first executable regular file along PATH; a slash means no search', () => {
