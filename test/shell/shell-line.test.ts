@@ -35,8 +35,7 @@ describe('classifyLine', () => {
     expect(c('events -f')).toEqual({ kind: 'stream', cmd: 'events', json: false, args: { names: [], lines: 100, follow: true } });
   });
   it('leaves a malformed follow to runLine, which prints the usage error', () => {
-    expect(c('logs -f')).toEqual({ kind: 'run', line: 'logs -f' });
-    expect(c('logs web -f -n x')).toEqual({ kind: 'run', line: 'logs web -f -n x' });
+    for (const line of ['logs -f', 'logs web -f -n x']) expect(c(line)).toEqual({ kind: 'run', line });
   });
   it('suggests a command for a typo', () => {
     expect(c('stauts web')).toEqual({
