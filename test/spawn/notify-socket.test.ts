@@ -1,19 +1,15 @@
 // The notify socket with real senders: an sd_notify client in Python and systemd-notify, on a
 // path socket and an abstract one; who may send (the registered pid, its descendants, MAINPID=),
 // and what is dropped and counted (another pid, over 4 KiB).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotifySocket, parseNotify, type NotifyFields } from '../../src/spawn/notify-socket.js';
 import { sendNotify } from '../../src/sys/addon.js';
+import { CLIENT, hasPython, hasSystemdNotify, PYTHON } from '../helpers/notify-senders.js';
 
-const CLIENT = fileURLToPath(new URL('../fixtures/notify/sd_notify.py', import.meta.url));
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const hasPython = spawnSync(PYTHON, ['-c', 'pass']).status === 0;
-const hasSystemdNotify = spawnSync('systemd-notify', ['--version']).status === 0;
 if (!hasPython) console.log('skipping the Python sd_notify client tests: python3 is not installed');
 if (!hasSystemdNotify) console.log('skipping the systemd-notify tests: systemd-notify is not installed');
 
