@@ -31,6 +31,8 @@ export interface ServiceLogOptions {
   onError?(message: string): void;
   /** the file can be written again */
   onRecover?(): void;
+  /** false: the file is always written through the thread pool (see LogFile) */
+  inPlace?: boolean;
 }
 
 /** The OutputSink of one service instance; lives across restarts of the instance. */
@@ -62,6 +64,7 @@ export class ServiceLog implements OutputSink {
       keep: opts.keep,
       mode: opts.mode,
       refuse: opts.refuse,
+      inPlace: opts.inPlace,
       failBuffer: opts.failBuffer ?? 8 * 1024 * 1024,
       onError: (m) => opts.onError?.(m),
       onRecover: () => opts.onRecover?.(),

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { onLocalFs } from '../../src/logs/file.js';
 import { queryLogs } from '../../src/logs/query.js';
 import { ServiceLog } from '../../src/logs/sink.js';
 import { fileLines, logFiles, payload, runInto, tmp } from './helpers.js';
@@ -34,35 +35,44 @@ function numbersOf(lines: Buffer[]): number[] {
 }
 
 describe('log rotation', () => {
-  it('under load, keeps every line exactly once across NAME.log, .1, .2 ... each within max_size', async () => {
-    const file = `${dir}/busy.log`;
-    const maxSize = 64 * 1024;
-    const log = new ServiceLog({ file, maxSize, keep: 1000 });
-    const count = 100_000;
-    expect(await runInto(log, numbered(count)).exited).toBe(0);
-    await log.close();
-    const files = await logFiles(dir, 'busy.log');
-    expect(files.length).toBeGreaterThan(40);
-    const seen = new Map<'out' | 'err', number[]>([
-      ['out', []],
-      ['err', []],
-    ]);
-    for (const f of files) {
-      expect((await stat(f)).size).toBeLessThanOrEqual(maxSize);
-      for (const l of await fileLines(f)) {
-        seen.get(l.toString('latin1', 25, 28) as 'out' | 'err')!.push(numbersOf([l])[0]!);
+  // written in place (a local file, as in production here) and through the thread pool (a network
+  // filesystem's way, or after a slow write)
+  it.each([
+    ['in place', undefined],
+    ['through the thread pool', false],
+  ])(
+    'under load, keeps every line exactly once across NAME.log, .1, .2 ... each within max_size (%s)',
+    async (_, inPlace) => {
+      const file = `${dir}/busy.log`;
+      const maxSize = 64 * 1024;
+      const log = new ServiceLog({ file, maxSize, keep: 1000, inPlace });
+      const count = 100_000;
+      expect(await runInto(log, numbered(count)).exited).toBe(0);
+      await log.close();
+      const files = await logFiles(dir, 'busy.log');
+      expect(files.length).toBeGreaterThan(40);
+      const seen = new Map<'out' | 'err', number[]>([
+        ['out', []],
+        ['err', []],
+      ]);
+      for (const f of files) {
+        expect((await stat(f)).size).toBeLessThanOrEqual(maxSize);
+        for (const l of await fileLines(f)) {
+          seen.get(l.toString('latin1', 25, 28) as 'out' | 'err')!.push(numbersOf([l])[0]!);
+        }
       }
-    }
-    const all = Array.from({ length: count }, (_, i) => i);
-    expect(seen.get('out')).toEqual(all.filter((i) => i % 7 !== 0));
-    expect(seen.get('err')).toEqual(all.filter((i) => i % 7 === 0));
-    // readLogLines reaches back into the rotated files when the live one is short
-    const last = await readLogLines(file, 3000);
-    expect(last).toHaveLength(3000);
-    const lastNums = last.map((s) => Number(/ n(\d+) /.exec(s)![1]));
-    expect(new Set(lastNums).size).toBe(3000);
-    expect(Math.max(...lastNums)).toBe(count - 1);
-  }, 60_000);
+      const all = Array.from({ length: count }, (_, i) => i);
+      expect(seen.get('out')).toEqual(all.filter((i) => i % 7 !== 0));
+      expect(seen.get('err')).toEqual(all.filter((i) => i % 7 === 0));
+      // readLogLines reaches back into the rotated files when the live one is short
+      const last = await readLogLines(file, 3000);
+      expect(last).toHaveLength(3000);
+      const lastNums = last.map((s) => Number(/ n(\d+) /.exec(s)![1]));
+      expect(new Set(lastNums).size).toBe(3000);
+      expect(Math.max(...lastNums)).toBe(count - 1);
+    },
+    60_000,
+  );
 
   it('keeps at most `keep` old files, deleting the oldest', async () => {
     const file = `${dir}/small.log`;
@@ -109,5 +119,14 @@ describe('reading the last lines back (queryLogs)', () => {
     ]);
     expect(await readLogLines(file, 100_000)).toHaveLength(30_001);
     expect(await readLogLines(`${dir}/missing.log`, 10)).toEqual([]);
+  });
+});
+
+describe('where log files are written in place', () => {
+  it('a local filesystem is; /proc (not in the list) and a missing path are not', () => {
+    // the test folder is on this machine's disk or tmpfs
+    expect(onLocalFs(dir)).toBe(true);
+    expect(onLocalFs('/proc/self')).toBe(false);
+    expect(onLocalFs(`${dir}/no/such/file`)).toBe(false);
   });
 });
