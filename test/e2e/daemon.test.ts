@@ -350,8 +350,8 @@ services:
 });
 
 describe('memory', () => {
-  // V8 prints every GC with --trace-gc (stdout: echo is off); tend's own are "testing" GCs
-  const ownGcs = (out: string) => out.split('\n').filter((l) => /Mark-Compact.*testing/.test(l)).length;
+  // V8 prints every GC with --trace-gc (stdout: echo is off); tend's own are "memory pressure" GCs (native/gc.cc)
+  const ownGcs = (out: string) => out.split('\n').filter((l) => /Mark-Compact.*memory pressure/.test(l)).length;
 
   it('collects after the parse, once start-up has settled (not before a readiness probe passes), and after reloads', async () => {
     const p = project(`
