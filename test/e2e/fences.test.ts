@@ -3,22 +3,13 @@
 // root, mountinfo, `ip link` and `hostname` entered with nsenter, a bind to port 80 as nobody
 // with CAP_NET_BIND_SERVICE and its refusal without it; a fence the kernel refuses fails the
 // start with its reason. Root only (each part skips with its reason where it cannot run).
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, pidAlive, Project, useProjects, waitFor } from './harness.js';
+import { pidAlive, useProjects, waitFor } from './harness.js';
+import { RootlessProject } from './rootless.js';
 
 const isRoot = process.getuid?.() === 0;
 /** Why a namespace of this kind cannot be made here (as root), or undefined. */
@@ -366,47 +357,3 @@ describe.skipIf(noRoot)('fences (root)', () => {
     120_000,
   );
 });
-
-/** A project whose daemon and CLI run as nobody (a rootless tend). */
-class RootlessProject extends Project {
-  private readonly as = ['--reuid', '65534', '--regid', '65534', '--clear-groups'];
-  constructor(yaml: string) {
-    super(yaml);
-    chownSync(this.dir, 65534, 65534);
-    chownSync(join(this.dir, 'tend.yaml'), 65534, 65534);
-  }
-
-  override async up(): Promise<void> {
-    const child = spawn('setpriv', [...this.as, process.execPath, CLI, 'up'], {
-      cwd: this.dir,
-      env: { ...process.env, NO_COLOR: '1', HOME: '/' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.daemon = child;
-    child.stdout!.on('data', (c) => (this.out += c));
-    child.stderr!.on('data', (c) => (this.err += c));
-    this.exit = new Promise((res) => child.on('exit', (code) => res(code)));
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
-        return existsSync(this.socket) && (await this.run(['status'])).code === 0;
-      },
-      'the rootless daemon socket',
-      30_000,
-    );
-  }
-
-  override run(args: string[]): ReturnType<Project['run']> {
-    return new Promise((res) => {
-      const c = spawn('setpriv', [...this.as, process.execPath, CLI, ...args], {
-        cwd: this.dir,
-        env: { ...process.env, NO_COLOR: '1', HOME: '/' },
-      });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d) => (stdout += d));
-      c.stderr.on('data', (d) => (stderr += d));
-      c.on('close', (code) => res({ code, stdout, stderr }));
-    });
-  }
-}

@@ -119,7 +119,27 @@ export class Project {
 
   /** Starts `tend up` (node given `nodeArgs`) and waits until its socket answers. */
   async up(args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<void> {
-    const child = spawn(process.execPath, [...nodeArgs, CLI, 'up', ...args], {
+    await this.launch(
+      process.execPath,
+      [...nodeArgs, CLI, 'up', ...args],
+      env,
+      'the daemon socket',
+      async () => (await this.ask('status', {})) !== undefined,
+    );
+  }
+
+  /**
+   * Starts the daemon as `command argv` in the project's folder, keeps what it prints, and waits
+   * until its socket exists and `answers` (what: the wait's name). Fails when it exits first.
+   */
+  protected async launch(
+    command: string,
+    argv: string[],
+    env: NodeJS.ProcessEnv,
+    what: string,
+    answers: () => Promise<boolean>,
+  ): Promise<void> {
+    const child = spawn(command, argv, {
       cwd: this.dir,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -131,9 +151,9 @@ export class Project {
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
-        return existsSync(this.socket) && (await this.ask('status', {})) !== undefined;
+        return existsSync(this.socket) && (await answers());
       },
-      'the daemon socket',
+      what,
       60_000,
     ); // generous: a loaded machine, or a config of 1 MiB to parse
   }

@@ -4,12 +4,13 @@
 // second to arrive), and exit. Every way tend stops a process: tend stop (3 times), tend restart,
 // a liveness restart, a task's timeout, exit_with, and shutdown. With cgroups where tend may make
 // them (root here), and with process groups (tend as nobody, through setpriv).
-import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, Project, type RunResult, useProjects, waitFor } from './harness.js';
+import { Project, type RunResult, useProjects, waitFor } from './harness.js';
 import { cgroupUnavailable } from './procs.js';
+import { RootlessProject } from './rootless.js';
 
 const { track } = useProjects();
 
@@ -48,47 +49,6 @@ const noRootless =
 const noCgroups = cgroupUnavailable();
 if (noCgroups) console.log(`stop-signal: tend as root runs without cgroups here (${noCgroups}): process groups in both variants`);
 if (noRootless) console.log(`stop-signal: the process-group variant (tend as nobody) is skipped: ${noRootless}`);
-
-/** A project whose daemon and CLI run as nobody: no writable cgroup, so process groups. */
-class RootlessProject extends Project {
-  private readonly as = ['--reuid', '65534', '--regid', '65534', '--clear-groups'];
-
-  override async up(): Promise<void> {
-    chownSync(this.dir, 65534, 65534);
-    for (const f of readdirSync(this.dir)) chownSync(join(this.dir, f), 65534, 65534);
-    const child = spawn('setpriv', [...this.as, process.execPath, CLI, 'up'], {
-      cwd: this.dir,
-      env: { ...process.env, NO_COLOR: '1', HOME: '/' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.daemon = child;
-    child.stdout!.on('data', (c) => (this.out += c));
-    child.stderr!.on('data', (c) => (this.err += c));
-    this.exit = new Promise((res) => child.on('exit', (code) => res(code)));
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`tend up exited ${child.exitCode}: ${this.err}`);
-        return existsSync(this.socket) && (await this.run(['status'])).code === 0;
-      },
-      'the rootless daemon socket',
-      60_000,
-    );
-  }
-
-  override run(args: string[]): Promise<RunResult> {
-    return new Promise((res) => {
-      const c = spawn('setpriv', [...this.as, process.execPath, CLI, ...args], {
-        cwd: this.dir,
-        env: { ...process.env, NO_COLOR: '1', HOME: '/' },
-      });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d) => (stdout += d));
-      c.stderr.on('data', (d) => (stderr += d));
-      c.on('close', (code) => res({ code, stdout, stderr }));
-    });
-  }
-}
 
 type Variant = 'cgroups' | 'process groups';
 
