@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, tend, useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { started } = useProjects();
 let closers: Array<() => void> = [];
 afterEach(() => {
   for (const c of closers) c();
@@ -96,8 +96,7 @@ function pollStatus(dir: string): { runs: Array<{ start: number; end: number; co
 
 describe('a config of 1 MiB', () => {
   it('a live reload of it: `tend status` keeps answering while it is parsed; the parse leaves no thread or memory behind', async () => {
-    const p = project(smallConfig);
-    await p.up();
+    const p = await started(smallConfig);
     const pid = p.daemon!.pid!;
     // the daemon's threads and memory once start-up has settled (its garbage collected)
     await new Promise((r) => setTimeout(r, 1500));
@@ -141,8 +140,7 @@ describe('a config of 1 MiB', () => {
   }, 180_000);
 
   it('`tend up` with it starts, and a dry-run reload of the same file finds nothing changed', async () => {
-    const p = project(bigConfig('b'));
-    await p.up();
+    const p = await started(bigConfig('b'));
     expect(await p.status()).toHaveLength(SERVICES);
     const r = await tend(p.dir, ['reload', '--dry-run'], { timeoutMs: 120_000 });
     expect(r.code).toBe(0);

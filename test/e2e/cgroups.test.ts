@@ -14,7 +14,7 @@ if (noCgroups) console.log(`skipping the cgroup tests of test/e2e/cgroups.test.t
 const noSetpriv = process.getuid?.() !== 0 ? 'not root' : spawnSync('setpriv', ['--version']).error ? 'no setpriv' : undefined;
 if (noSetpriv) console.log(`skipping the other-uid tests of test/e2e/cgroups.test.ts: ${noSetpriv}`);
 
-const { project } = useProjects();
+const { project, started } = useProjects();
 let strays: number[] = [];
 afterEach(() => {
   // processes a failed test may have left (an adopted service whose daemon was killed)
@@ -38,12 +38,11 @@ describe.skipIf(noCgroups !== undefined)('cgroup v2 containment', () => {
   it('a double-forking service: every pid in its svc cgroup, tend stop leaves none alive; memory shown', async () => {
     const esc = marker();
     const main = marker();
-    const p = project(`
+    const p = await started(`
 services:
   dbl:
     command: setsid sh -c 'sleep ${esc} & exit 0'; sleep ${main}
 `);
-    await p.up();
     expect(p.err).not.toMatch(/process group/); // no fallback warning: cgroups are in use
     await p.waitState('dbl', 'running');
     const [escaped] = await waitFor(() => {
@@ -81,7 +80,7 @@ services:
 
   it('what a run left behind is killed at stop_timeout, but the next run in the same cgroup is not', async () => {
     const m = `6${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
-    const p = project(`
+    const p = await started(`
 services:
   a:
     # the first run exits 1 leaving a child that ignores SIGTERM; the next runs stay up
@@ -90,7 +89,6 @@ services:
     backoff: { initial: 0ms }
     stop_timeout: 300ms
 `);
-    await p.up();
     await waitFor(async () => (await p.status())[0]!.restarts === 1 && (await p.state('a')) === 'running', 'the second run');
     const second = (await p.status())[0]!.pid as number;
     // the leftover of the first run goes (SIGKILL after stop_timeout) ...
@@ -112,7 +110,7 @@ services:
   });
 
   it('limits.memory without the memory controller: one warning for that service, however often it starts', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   capped:
     command: sleep 0.05; exit 1
@@ -123,7 +121,6 @@ services:
   free:
     command: sleep 1000
 `);
-    await p.up();
     await p.waitState('capped', 'failed');
     const state = JSON.parse(readFileSync(`${p.socket}.state`, 'utf8')) as { cgroupRoot: string | null };
     expect(state.cgroupRoot).toBeTruthy();
@@ -154,8 +151,7 @@ services:
   b:
     command: [sleep, "${b}"]
 `;
-    const p = project(yaml(mb));
-    await p.up();
+    const p = await started(yaml(mb));
     await p.waitState('a', 'running');
     await p.waitState('b', 'running');
     const first = await p.status();
@@ -220,7 +216,7 @@ describe.skipIf(noCgroups !== undefined)('after kill -9 of the daemon, what was 
 
   it('a completed oneshot does not run again, a service stopped on request stays stopped, an adopted one says its output is lost', async () => {
     const m = marker();
-    const p = project(`
+    const p = await started(`
 services:
   once:
     type: oneshot
@@ -230,7 +226,6 @@ services:
   keep:
     command: [sleep, "${m}"]
 `);
-    await p.up();
     await p.waitState('once', 'completed');
     await p.waitState('keep', 'running');
     expect((await p.run(['stop', 'quiet'])).code).toBe(0);
@@ -240,8 +235,8 @@ services:
       const s = stateOf(p).instances;
       return s.keep?.pid === pid && s.quiet?.want === 'down' && s.once?.completedAt > 0;
     }, 'the state file to record keep, quiet and once');
-    const started = (await p.events()).filter((e) => e.what === 'spawn').map((e) => e.service);
-    expect(started.sort()).toEqual(['keep', 'once', 'quiet']);
+    const spawned = (await p.events()).filter((e) => e.what === 'spawn').map((e) => e.service);
+    expect(spawned.sort()).toEqual(['keep', 'once', 'quiet']);
 
     p.daemon!.kill('SIGKILL');
     await p.exit;
@@ -288,7 +283,7 @@ services:
 
   it('the processes a run left behind, with the same config: killed as leftovers, not as "another config"', async () => {
     const m = marker();
-    const p = project(`
+    const p = await started(`
 services:
   left:
     # the first run ends, leaving a child that ignores SIGTERM (killed only at stop_timeout)
@@ -296,7 +291,6 @@ services:
     restart: never
     stop_timeout: 60s
 `);
-    await p.up();
     await p.waitState('left', 'failed');
     const [leftover] = await waitFor(() => {
       const s = sleepers(m);
@@ -317,8 +311,7 @@ services:
 
 describe.skipIf(noSetpriv !== undefined)('the control socket and other uids', () => {
   it('a peer of uid 65534 is refused by SO_PEERCRED (even with the socket opened up); root is served', async () => {
-    const p = project(`services:\n  a:\n    command: sleep 1000\n`);
-    await p.up();
+    const p = await started(`services:\n  a:\n    command: sleep 1000\n`);
     // open the path so only the daemon's peer check can refuse
     chmodSync(p.dir, 0o755);
     chmodSync(join(p.dir, '.tend'), 0o755);

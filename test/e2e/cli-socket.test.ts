@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, Project, useProjects, waitFor } from './harness.js';
 
-const { project, track } = useProjects();
+const { track, started } = useProjects();
 
 /** Runs the built tend with its stdout a pipe closed by us: at once, or after its first line. */
 function closedStdout(
@@ -43,14 +43,13 @@ function closedStdout(
 
 describe('stdout closed by its reader', () => {
   it('every command ends quietly with exit 0, as cat does', async () => {
-    const p = project(`
+    const p = await started(`
 settings:
   echo: false
 services:
   spam:
     command: yes a-line-of-spam
 `);
-    await p.up();
     await waitFor(async () => (await p.run(['logs', 'spam', '-n', '1'])).stdout.includes('a-line-of-spam'), 'spam output');
     for (const [args, after] of [
       [['logs', 'spam', '-f'], 'first line'],
@@ -103,14 +102,13 @@ describe('a socket that refuses us', () => {
   it.skipIf(process.getuid?.() !== 0)(
     'says permission denied (exit 3) for a folder or a socket we may not use',
     async () => {
-      const p = project(`
+      const p = await started(`
 settings:
   echo: false
 services:
   nap:
     command: sleep 1000
 `);
-      await p.up();
       const asNobody = (): Promise<{ code: number | null; stderr: string }> =>
         new Promise((resolve) => {
           const child = spawn(process.execPath, [CLI, 'status', '--socket', p.socket], {

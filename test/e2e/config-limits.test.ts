@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, useProjects } from './harness.js';
 
-const { project } = useProjects();
+const { project, started } = useProjects();
 
 const GOOD = 'settings:\n  echo: false\n  watch: false\nservices:\n  web:\n    command: sleep 1000\n';
 
@@ -75,8 +75,7 @@ describe('configs past the limits, end to end', () => {
   it.each(BAD.map((b) => [b.what, b] as const))(
     '%s: check and a live reload refuse it (the daemon keeps running), up exits 2',
     async (_what, bad) => {
-      const p = project(GOOD);
-      await p.up();
+      const p = await started(GOOD);
       await p.waitState('web', 'running');
       const pid = (await p.status())[0]!.pid as number;
 

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, type Project, tend, useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { started } = useProjects();
 let sockets: net.Socket[] = [];
 let children: ChildProcess[] = [];
 afterEach(() => {
@@ -61,7 +61,7 @@ async function raw(path: string): Promise<{ socket: net.Socket; frames: Array<Re
 
 describe('followers that do not read', () => {
   it('cost the daemon a bounded buffer each: status answers, the log grows, the daemon stays small, a follower that reads again is told what it missed', async () => {
-    const p = project(`
+    const p = await started(`
 settings:
   echo: false
 services:
@@ -69,7 +69,6 @@ services:
     command: yes tend-follower-test-line-abcdefghijklmnopqrstuvwxyz
     logs: { max_size: 10M, keep: 1 }
 `);
-    await p.up();
     try {
       await followersDoNotHurt(p);
     } finally {
@@ -156,7 +155,7 @@ async function followersDoNotHurt(p: Project): Promise<void> {
 
 describe('requests in flight', () => {
   it('answers busy past 64 on a connection; 100,000 waiting starts leave the daemon small and serving', async () => {
-    const p = project(`
+    const p = await started(`
 settings:
   echo: false
 services:
@@ -164,7 +163,6 @@ services:
     command: sleep 1000
     readiness: { log: never-printed }
 `);
-    await p.up();
     const pid = p.daemon!.pid!;
     const rss = watchRss(pid);
     const c = await raw(p.socket);
@@ -201,8 +199,7 @@ services:
 `;
     // up with one, then a reload to 2500: oneshots that complete at once, so that the rows and the
     // events (5 an instance) are there without 2500 processes to keep and stop on a busy machine
-    const p = project(config(1));
-    await p.up();
+    const p = await started(config(1));
     const slow = (args: string[]) => tend(p.dir, args, { timeoutMs: 240_000 });
     try {
       p.write(config(2500));
@@ -238,14 +235,13 @@ services:
 
 describe('a flood of deeply nested lines', () => {
   it('is refused before parsing: the memory it took is given back', async () => {
-    const p = project(`
+    const p = await started(`
 settings:
   echo: false
 services:
   nap:
     command: sleep 1000
 `);
-    await p.up();
     const pid = p.daemon!.pid!;
     const before = rssMb(pid);
     const c = await raw(p.socket);

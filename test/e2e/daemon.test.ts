@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pidAlive, tend, useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { project, started } = useProjects();
 
 const SLEEPERS = `
 services:
@@ -21,8 +21,7 @@ services:
 
 describe('tend up and status', () => {
   it('starts services, shows an aligned table and the JSON fields of docs/commands.md', async () => {
-    const p = project(SLEEPERS);
-    await p.up();
+    const p = await started(SLEEPERS);
     await p.waitState('b', 'running');
     const rows = await p.status();
     expect(rows.map((r) => [r.name, r.state])).toEqual([
@@ -90,8 +89,7 @@ describe('tend up and status', () => {
 
 describe('start, stop, restart, signal', () => {
   it('start waits until running; stop until stopped; restart changes the pid', async () => {
-    const p = project(SLEEPERS);
-    await p.up();
+    const p = await started(SLEEPERS);
     const s = await p.run(['start', 'c']);
     expect(s.code).toBe(0);
     expect(s.stdout).toContain('started c');
@@ -111,7 +109,7 @@ describe('start, stop, restart, signal', () => {
   });
 
   it('start reports the reason of a failure: the start limit', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   web:
     command: exit 1
@@ -119,7 +117,6 @@ services:
     backoff: { initial: 10ms, max: 50ms }
     start_limit: { burst: 3, interval: 60s }
 `);
-    await p.up();
     const r = await p.run(['start', 'web']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('web: exited with code 1 three times within 60s; start limit reached');
@@ -127,7 +124,7 @@ services:
   });
 
   it('signal reaches the main process; exits are reported exactly', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   trap:
     command: trap 'echo got USR1' USR1; while true; do sleep 0.05; done
@@ -138,7 +135,6 @@ services:
     command: kill -KILL $$$$
     restart: never
 `);
-    await p.up();
     await p.waitState('trap', 'running');
     const r = await p.run(['signal', 'trap', 'USR1']);
     expect(r.code).toBe(0);
@@ -155,26 +151,24 @@ services:
   it('every exit code 0-255 is reported as it was', async () => {
     const codes = [0, 1, 2, 42, 126, 127, 128, 200, 254, 255];
     const yaml = 'services:\n' + codes.map((c) => `  c${c}:\n    command: [sh, -c, "exit ${c}"]\n    restart: never\n`).join('');
-    const p = project(yaml);
-    await p.up();
+    const p = await started(yaml);
     await waitFor(async () => (await p.status()).every((r) => r.state === 'completed' || r.state === 'failed'), 'all exited');
     for (const r of await p.status()) expect(r.exit_code).toBe(Number(r.name.slice(1)));
   });
 
   it('a grandchild that keeps stdout open does not keep the service running (exit, not close)', async () => {
-    const p = project(`
+    const p = await started(`
   services:
     fork:
       command: sleep 30 & echo started; exit 3
       restart: never
   `);
-    await p.up();
     await p.waitState('fork', 'failed', 5000);
     expect((await p.status())[0]!.exit_code).toBe(3);
   });
 
   it('oneshot completes; restart on-failure goes through backoff and status says when', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   once:
     type: oneshot
@@ -183,7 +177,6 @@ services:
     command: exit 1
     backoff: { initial: 5s, max: 10s }
 `);
-    await p.up();
     await p.waitState('once', 'completed');
     await p.waitState('flaky', 'backoff');
     const row = (await p.status()).find((r) => r.name === 'flaky')!;
@@ -193,8 +186,7 @@ services:
 
 describe('signals by number, bad signals, a closed stdout', () => {
   it('tend signal takes a number; an unknown signal is a usage error', async () => {
-    const p = project(`services:\n  a:\n    command: [sleep, "1000"]\n    restart: never\n`);
-    await p.up();
+    const p = await started(`services:\n  a:\n    command: [sleep, "1000"]\n    restart: never\n`);
     await p.waitState('a', 'running');
     const bad = await p.run(['signal', 'a', 'SIGFOO']);
     expect(bad.code).toBe(2);
@@ -206,8 +198,7 @@ describe('signals by number, bad signals, a closed stdout', () => {
   });
 
   it('the daemon outlives a closed stdout (tend up | head)', async () => {
-    const p = project(`services:\n  chatty:\n    command: while true; do echo tick; sleep 0.02; done\n`);
-    await p.up();
+    const p = await started(`services:\n  chatty:\n    command: while true; do echo tick; sleep 0.02; done\n`);
     await waitFor(() => p.out.includes('chatty | tick'), 'echoed output');
     p.daemon!.stdout!.destroy(); // the reader goes away: the next writes get EPIPE
     const before = (await p.status())[0]!.pid;
@@ -255,8 +246,7 @@ ${isRoot ? '    user: nobody\n' : ''}`,
 
 describe('the control socket under bad input', () => {
   it('garbage, unknown commands, wrong types and huge lines get errors; the daemon keeps serving', async () => {
-    const p = project(SLEEPERS);
-    await p.up();
+    const p = await started(SLEEPERS);
     const pidA = (await p.status())[0]!.pid;
     const replies = await new Promise<string[]>((resolve, reject) => {
       const s = netConnect(p.socket);
@@ -295,8 +285,7 @@ describe('the control socket under bad input', () => {
   });
 
   it('a second tend up on the same socket refuses; a stale socket file is replaced', async () => {
-    const p = project(SLEEPERS);
-    await p.up();
+    const p = await started(SLEEPERS);
     const second = await tend(p.dir, ['up']);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`another tend is running on ${p.socket}`);
@@ -314,14 +303,13 @@ describe('the control socket under bad input', () => {
 
 describe('shutdown', () => {
   it('SIGTERM stops every service and exits 0; output is name-prefixed, state changes on stderr', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   talk:
     command: echo hello; sleep 1000
   quiet:
     command: [sleep, "1000"]
 `);
-    await p.up();
     await waitFor(() => p.out.includes('talk | hello'), 'echoed output');
     const pids = (await p.status()).map((r) => r.pid as number);
     p.daemon!.kill('SIGTERM');
@@ -332,13 +320,12 @@ services:
   });
 
   it('tend shutdown stops services that ignore SIGTERM with SIGKILL after stop_timeout', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   stubborn:
     command: trap '' TERM; while true; do sleep 0.05; done
     stop_timeout: 300ms
 `);
-    await p.up();
     await p.waitState('stubborn', 'running');
     const pid = (await p.status())[0]!.pid;
     const r = await p.run(['shutdown']);
@@ -398,8 +385,7 @@ services:
 
 describe('events', () => {
   it('the journal lists actions and exits with reasons; -f follows', async () => {
-    const p = project(`services:\n  x:\n    command: exit 4\n    restart: never\n`);
-    await p.up();
+    const p = await started(`services:\n  x:\n    command: exit 4\n    restart: never\n`);
     await p.waitState('x', 'failed');
     const r = await p.run(['events']);
     expect(r.stdout).toMatch(/x spawn pid \d+/);

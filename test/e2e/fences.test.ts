@@ -34,7 +34,7 @@ const noPort80 =
 if (!noRoot && noPort80) console.log(`skipping the port-80 test of test/e2e/fences.test.ts: ${noPort80}`);
 const noUserns = noRoot ?? nsRefused('-U') ?? (spawnSync('setpriv', ['--version']).error ? 'no setpriv(1)' : undefined);
 
-const { project, track } = useProjects();
+const { project, track, started } = useProjects();
 
 /** The pid of a running instance. */
 async function pidOf(p: { status(): Promise<Array<Record<string, any>>> }, name: string): Promise<number> {
@@ -178,7 +178,7 @@ describe.skipIf(noRoot)('fences (root)', () => {
     async () => {
       const server = (host: string) =>
         `[${JSON.stringify(process.execPath)}, -e, "require('net').createServer().listen(80, '${host}', () => console.log('bound')).on('error', (e) => { console.log(e.code); process.exit(3) })"]`;
-      const p = project(
+      const p = await started(
         [
           'settings: { echo: false }',
           'services:',
@@ -194,7 +194,6 @@ describe.skipIf(noRoot)('fences (root)', () => {
           '',
         ].join('\n'),
       );
-      await p.up();
       const pid = await pidOf(p, 'web');
       expect(statusField(pid, 'Uid').split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);
       expect(statusField(pid, 'CapAmb')).toBe('0000000000000400');
@@ -309,12 +308,11 @@ describe.skipIf(noRoot)('fences (root)', () => {
     "user_namespace: root inside, tend's uid outside; a rootless tend fences with it, and without it is refused with the reason",
     async () => {
       // tend as root: 0 -> 0
-      const p = project(
+      const p = await started(
         ['settings: { echo: false }', 'services:', '  u:', '    command: [sleep, "1000"]', '    user_namespace: true', ''].join(
           '\n',
         ),
       );
-      await p.up();
       const pid = await pidOf(p, 'u');
       expect(ns(pid, 'user')).not.toBe(ns('self', 'user'));
       expect(readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '0', '1']);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pidAlive, tend, useProjects, waitFor, type Project } from './harness.js';
 
-const { project } = useProjects();
+const { project, started } = useProjects();
 
 /** A project folder with no tend.yaml in it (the harness writes one; it goes). */
 function emptyProject(files: Record<string, string> = {}): Project {
@@ -164,10 +164,9 @@ describe('tend up --socket', () => {
 
 describe('tend shutdown', () => {
   it('returns once the daemon has exited and says what it stopped', async () => {
-    const p = project(
+    const p = await started(
       'services:\n  a:\n    command: sleep 1000\n  b:\n    command: sleep 1000\n  job:\n    command: "true"\n    type: oneshot\n',
     );
-    await p.up();
     await p.waitState('a', 'running');
     await p.waitState('b', 'running');
     await p.waitState('job', 'completed');
@@ -180,14 +179,13 @@ describe('tend shutdown', () => {
   });
 
   it('--no-wait returns at once; --json carries the list; a deadline that passes is a failure', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { shutdown_timeout: 5s }
 services:
   stubborn:
     command: trap '' TERM; while true; do sleep 0.05; done
     stop_timeout: 2s
 `);
-    await p.up();
     await p.waitState('stubborn', 'running');
     const pid = p.daemon!.pid!;
     const late = await p.run(['shutdown', '--timeout', '200ms']);

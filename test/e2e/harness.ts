@@ -44,10 +44,12 @@ interface Closable {
 /**
  * The projects of one test file: `track` (or `project`, for a plain Project) registers one; after
  * each test every one is closed, and when the test failed, what each `tend up` said is printed.
+ * `started` is `project` with its `tend up` started and answering.
  */
 export function useProjects(): {
   track<P extends Closable>(p: P): P;
   project(yaml: string, files?: Record<string, string>): Project;
+  started(yaml: string, files?: Record<string, string>): Promise<Project>;
 } {
   let open: Closable[] = [];
   afterEach(async (ctx) => {
@@ -60,7 +62,13 @@ export function useProjects(): {
     open.push(p);
     return p;
   };
-  return { track, project: (yaml, files) => track(new Project(yaml, files)) };
+  const project = (yaml: string, files?: Record<string, string>): Project => track(new Project(yaml, files));
+  const started = async (yaml: string, files?: Record<string, string>): Promise<Project> => {
+    const p = project(yaml, files);
+    await p.up();
+    return p;
+  };
+  return { track, project, started };
 }
 
 export interface RunResult {

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { started } = useProjects();
 let sockets: net.Socket[] = [];
 afterEach(() => {
   for (const s of sockets) s.destroy();
@@ -22,8 +22,7 @@ function rssMb(pid: number): number {
 
 describe('a flood of 1 MiB request lines', () => {
   it('each is answered, and the memory it took is given back once it is over', async () => {
-    const p = project('settings:\n  echo: false\nservices:\n  nap:\n    command: sleep 1000\n');
-    await p.up();
+    const p = await started('settings:\n  echo: false\nservices:\n  nap:\n    command: sleep 1000\n');
     await p.waitState('nap', 'running');
     const pid = p.daemon!.pid!;
     // the daemon settled: start-up's garbage collected (at most 10 s after start-up)

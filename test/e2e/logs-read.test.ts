@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, type Project, tend, useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { started } = useProjects();
 let children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -45,14 +45,13 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 
 describe('tend logs reads the files', () => {
   it('-n reaches into the rotated files, in order; lines rotated away past keep are said to be gone, on stderr', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   rot:
     command: seq 1 20000; exec sleep 1000
     logs: { max_size: 64k, keep: 3 }
 `);
-    await p.up();
     await waitFor(async () => (await p.run(['logs', 'rot', '-n', '1'])).stdout === '20000\n', 'line 20000');
     // 20000 lines of ~35 bytes: ~700 KB, 64 KB a file, 3 kept: the oldest lines are gone
     const all = await p.run(['logs', 'rot', '-n', '100000']);
@@ -70,7 +69,7 @@ services:
   });
 
   it('--since/--until, --grep (-i, with -n), -t, --json, err marks, one-width prefixes for a replica set', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   web:
@@ -79,7 +78,6 @@ services:
   longer-name:
     command: echo hello; exec sleep 1000
 `);
-    await p.up();
     await waitFor(async () => (await p.run(['logs', 'web', 'longer-name'])).stdout.split('\n').length > 15, 'every line');
     // a replica set: both instances, prefixed, padded to one width; stderr marked
     const both = (await p.run(['logs', 'web', '-n', '100'])).stdout.trim().split('\n');
@@ -121,13 +119,12 @@ services:
   });
 
   it('-f: the lines of the files, then the live ones, none missed or twice where they join (a fast writer); --grep filters both', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   fast:
     command: i=0; while [ $i -lt 200000 ]; do i=$((i+1)); echo $i; done; exec sleep 1000
 `);
-    await p.up();
     await waitFor(async () => Number((await p.run(['logs', 'fast', '-n', '1'])).stdout) > 2000, 'the writer under way');
     const f = follow(p, ['logs', 'fast', '-f', '-n', '1000000']);
     const g = follow(p, ['logs', 'fast', '-f', '-n', '3', '--grep', '0000$']);
@@ -156,14 +153,13 @@ services:
   }, 120_000);
 
   it("works with no daemon: logs (and -f) from the config's log_dir, events from tend.events, which survives a restart", async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   crash:
     command: echo "about to fail"; echo "the reason" >&2; exit 3
     restart: never
 `);
-    await p.up();
     await p.waitState('crash', 'failed');
     // who asked is journaled: uid and pid of the asker
     await p.run(['start', 'crash']);
@@ -206,7 +202,7 @@ describe('failures say what the service printed', () => {
     // stdout and stderr are two pipes with no order between them: the service writes its err line
     // only once tend has shown its 15th step (a go file), so the err line is the last one printed;
     // the readiness probe that never passes keeps `start` waiting until the exit
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   bad:
@@ -215,11 +211,10 @@ services:
     restart: never
     autostart: false
 `);
-    await p.up();
-    const started = p.run(['start', 'bad']);
+    const start = p.run(['start', 'bad']);
     await waitFor(async () => (await p.run(['logs', 'bad', '-n', '1'])).stdout === 'step 15\n', 'the 15th step in the log');
     writeFileSync(join(p.dir, 'go'), '');
-    const r = await started;
+    const r = await start;
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^tend: bad: /);
@@ -236,14 +231,13 @@ services:
 
 describe('settings.log_format: json', () => {
   it("the echo is one JSON object a line {ts, service, instance, stream, line}; tend's state lines are JSON too", async () => {
-    const p = project(`
+    const p = await started(`
 settings: { watch: false, log_format: json }
 services:
   api:
     replicas: 2
     command: echo '"quoted" line'; echo oops >&2; exec sleep 1000
 `);
-    await p.up();
     await waitFor(() => p.out.split('\n').filter((l) => l.includes('oops')).length === 2, `the echo: ${p.out}`);
     const objs = p.out
       .trim()
@@ -261,14 +255,13 @@ services:
 
 describe('a probe regex with catastrophic backtracking does not freeze the daemon', () => {
   it('readiness log ^(a+)+$ against long lines: status still answers (linear-time matching)', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   evil:
     command: for i in 1 2 3 4 5; do echo "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"; done; echo aaaa; exec sleep 1000
     readiness: { log: "^(a+)+$" }
 `);
-    await p.up();
     // with a backtracking engine each of those lines takes minutes; here the last one matches
     await p.waitState('evil', 'running', 30_000);
     expect((await p.run(['status'])).code).toBe(0);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, pidAlive, type Project, useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { project, started } = useProjects();
 let children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -138,7 +138,7 @@ services:
   it('rotation under load: nothing lost or duplicated, files within max_size, old ones dropped whole', async () => {
     const N = 200_000; // 20 MB raw, ~26 MB with prefixes: ~25 rotations of 1 MiB
     const W = 99;
-    const p = project(`
+    const p = await started(`
 settings:
   echo: false
   watch: false
@@ -152,7 +152,6 @@ services:
     restart: never
     logs: { max_size: 1M, keep: 2 }
 `);
-    await p.up();
     await p.waitState('big', 'completed', 90_000);
     await p.waitState('small', 'completed', 90_000);
     const dir = join(p.dir, '.tend/logs');
@@ -191,13 +190,12 @@ services:
 
 describe('tend logs', () => {
   it('-n N gives the last N lines from the file, however many (3001 lines, -n 100000: all); default 100', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   count:
     command: seq 1 3001; exec sleep 1000
 `);
-    await p.up();
     const file = join(p.dir, '.tend/logs/count.log');
     await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes(' out 3001\n'), 'line 3001 in the file');
     const five = await p.run(['logs', 'count', '-n', '5']);
@@ -221,13 +219,12 @@ services:
   });
 
   it('-f follows: a new line reaches several followers (latency printed)', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   tick:
     command: trap 'echo tick $(date +%s%3N)' USR1; echo ready; while true; do sleep 0.05; done
 `);
-    await p.up();
     await p.waitState('tick', 'running');
     const fs = [follow(p, ['logs', 'tick', '-f']), follow(p, ['logs', 'tick', '-f']), follow(p, ['logs', 'tick', '-f'])];
     for (const f of fs)
@@ -268,7 +265,7 @@ services:
   });
 
   it('tend logs all -f interleaves services in order, each line prefixed with its name', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   alpha:
@@ -276,7 +273,6 @@ services:
   beta:
     command: n=0; trap 'n=$((n+1)); echo beta-$n >&2' USR1; echo beta-ready; while true; do sleep 0.05; done
 `);
-    await p.up();
     await waitFor(async () => {
       const r = (await p.run(['logs', 'all'])).stdout;
       return r.includes('alpha-ready') && r.includes('beta-ready');
@@ -306,13 +302,12 @@ services:
   });
 
   it('tend events -f follows the journal', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   x:
     command: sleep 1000
 `);
-    await p.up();
     await p.waitState('x', 'running');
     const f = follow(p, ['events', '-f']);
     await waitFor(() => /x spawn pid \d+/.test(f.text()), `the past events: ${f.text()}`);
@@ -340,14 +335,13 @@ services:
 
 describe('what the file holds', () => {
   it('stdout and stderr lines are tagged out/err in the file, with an ISO-8601 ms timestamp', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   both:
     command: echo to-out; echo to-err >&2; echo again-out
     restart: never
 `);
-    await p.up();
     await p.waitState('both', 'completed');
     const file = join(p.dir, '.tend/logs/both.log');
     await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').split('\n').length >= 4, 'three lines in the file');
@@ -365,7 +359,7 @@ services:
   });
 
   it('a partial last line is flushed at exit (both streams); invalid UTF-8 passes through', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   part:
@@ -375,7 +369,6 @@ services:
     command: printf 'a\\377\\376b\\n'
     restart: never
 `);
-    await p.up();
     await p.waitState('part', 'completed');
     await p.waitState('bin', 'completed');
     const file = join(p.dir, '.tend/logs/part.log');
@@ -398,14 +391,13 @@ services:
   });
 
   it('tty: true runs the service on a terminal (test -t 1), its output in the same log', async () => {
-    const p = project(`
+    const p = await started(`
   settings: { echo: false, watch: false }
   services:
     term:
       command: if test -t 1; then echo is-a-tty; else echo not-a-tty; fi; echo size $(stty size); trap 'echo got-usr1' USR1; while true; do sleep 0.05; done
       tty: true
   `);
-    await p.up();
     const file = join(p.dir, '.tend/logs/term.log');
     await waitFor(() => existsSync(file) && /size/.test(readFileSync(file, 'utf8')), `term.log to have its lines`);
     expect(readFileSync(file, 'utf8')).toMatch(/^\S+Z out is-a-tty\r?$/m);
@@ -423,7 +415,7 @@ services:
   it('tty: every byte a tty service writes right before it exits is in the log (10 runs)', async () => {
     // a pty read through libuv (node-pty's too) loses 1-7 KB of such a burst in about half the
     // runs (microsoft/node-pty#72); tend's own pty reads the master until EIO
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   burst:
@@ -434,7 +426,6 @@ services:
     start_limit: { burst: 100, interval: 1s }
     logs: { max_size: 1G }
 `);
-    await p.up();
     const file = join(p.dir, '.tend/logs/burst.log');
     const runs = () => (existsSync(file) ? readFileSync(file, 'latin1').split('END\r\n').length - 1 : 0);
     await waitFor(() => runs() >= 10, '10 runs of burst', 40_000);
@@ -458,7 +449,7 @@ services:
 
 describe('an unwritable log dir', () => {
   it('log_dir under a regular file (ENOTDIR) at start: services run, the journal says the log fails', async () => {
-    const p = project(
+    const p = await started(
       `
 settings: { echo: false, watch: false, log_dir: blocker/logs }
 services:
@@ -467,7 +458,6 @@ services:
 `,
       { blocker: 'a regular file\n' },
     );
-    await p.up();
     await p.waitState('w', 'running', 5000);
     const pid = (await p.status())[0]!.pid;
     await waitFor(async () => /w log-error .*ENOTDIR/.test((await p.run(['events'])).stdout), 'the log error in the journal');
@@ -476,14 +466,13 @@ services:
   });
 
   it('status says that the logs of a service are failing', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false, log_dir: logs }
 services:
   w:
     command: i=0; while true; do i=$((i+1)); echo line $i; sleep 0.05; done
     autostart: false
 `);
-    await p.up();
     rmSync(join(p.dir, 'logs'), { recursive: true, force: true });
     writeFileSync(join(p.dir, 'logs'), 'not a dir\n');
     expect((await p.run(['start', 'w'])).code).toBe(0);
@@ -494,14 +483,13 @@ services:
   });
 
   it('the log dir breaks while running: the service keeps running; lines resume (none lost) when it is fixed', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false, log_dir: logs }
 services:
   w:
     command: i=0; while true; do i=$((i+1)); echo line $i; sleep 0.02; done
     autostart: false
 `);
-    await p.up();
     const logs = join(p.dir, 'logs');
     rmSync(logs, { recursive: true, force: true });
     writeFileSync(logs, 'not a dir\n'); // opening logs/w.log fails with ENOTDIR

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openNotify, type NotifyDatagram } from '../../src/sys/addon.js';
 import { useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { project, started } = useProjects();
 const CLIENT = fileURLToPath(new URL('../fixtures/notify/sd_notify.py', import.meta.url));
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const hasPython = spawnSync(PYTHON, ['-c', 'pass']).status === 0;
@@ -24,7 +24,7 @@ afterEach(() => {
 
 describe.skipIf(!hasSystemdNotify)('readiness: notify with systemd-notify', () => {
   it('starting until systemd-notify --ready; STATUS= shown by status and why; a dependent waits for it', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   db:
     command: while [ ! -f go ]; do sleep 0.05; done; systemd-notify --ready "--status=accepting connections"; exec sleep 1000
@@ -33,7 +33,6 @@ services:
     command: sleep 1000
     depends_on: { db: healthy }
 `);
-    await p.up();
     await p.waitState('db', 'starting');
     expect(await p.state('web')).toBe('pending');
     writeFileSync(join(p.dir, 'go'), '');
@@ -65,7 +64,7 @@ services:
   }, 60_000);
 
   it('a watchdog that stops being pinged is a liveness failure: restarted through backoff', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   worker:
     # pings three times (300ms apart), then hangs without pinging
@@ -73,7 +72,6 @@ services:
     watchdog: 1500ms
     backoff: { initial: 200ms }
 `);
-    await p.up();
     await waitFor(async () => (await p.status())[0]!.restarts >= 1, 'a restart by the watchdog', 30_000);
     const ev = await p.events();
     const restart = ev.find((e) => e.service === 'worker' && e.what === 'restart');
@@ -90,13 +88,12 @@ services:
   }, 60_000);
 
   it('a service that keeps pinging is not restarted, and a message of a stranger is dropped and counted', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   worker:
     command: while :; do "${PYTHON}" "${CLIENT}" WATCHDOG=1; sleep 0.2; done
     watchdog: 2s
 `);
-    await p.up();
     await p.waitState('worker', 'running');
     const { sendNotify } = await import('../../src/sys/addon.js');
     const sock = readFileSync(`/proc/${(await p.status())[0]!.pid}/environ`, 'utf8')
@@ -115,13 +112,12 @@ services:
 
 describe.skipIf(!hasPython)('adoption', () => {
   it('a service adopted after kill -9 of tend is still heard: its pings keep it, its STATUS= goes on', async (ctx) => {
-    const p = project(`
+    const p = await started(`
 services:
   worker:
     command: i=0; while :; do i=$((i+1)); "${PYTHON}" "${CLIENT}" WATCHDOG=1 "STATUS=ping $i"; sleep 0.2; done
     watchdog: 2s
 `);
-    await p.up();
     if (p.err.includes('tracked by process group')) {
       console.log('skipping the notify adoption test: no writable cgroup v2 (adoption needs it)');
       return ctx.skip();

@@ -162,11 +162,16 @@ function kill(pid: number, sig: NodeJS.Signals): void {
 }
 
 const { track } = useProjects();
-const project = (yaml: string): Pid1 => track(new Pid1(yaml));
+/** A Pid1 project of `yaml`, its `tend up` started and answering. */
+const started = async (yaml: string): Promise<Pid1> => {
+  const p = track(new Pid1(yaml));
+  await p.up();
+  return p;
+};
 
 describe.skipIf(unavailable !== undefined)('tend as PID 1 of a PID namespace', () => {
   it('reaps 1,000 orphans (zero zombies left, the time printed) while 100 restarts all report exit code 3', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   orphans:
     command: for i in $(seq 1000); do (sleep 0.01 &); done; echo spawned; sleep 1000
@@ -176,7 +181,6 @@ services:
     backoff: { initial: 0, max: 0 }
     start_limit: { burst: 100, interval: 1h }
 `);
-    await p.up();
     await waitFor(() => p.out.includes('orphans | spawned'), 'the 1,000 orphans forked', 60_000);
     // the last orphan sleeps 10ms after "spawned": every one is reaped (how soon is printed, a
     // benchmark's business; the peer harness's `zombies` measures it beside the others)
@@ -203,7 +207,7 @@ services:
   }, 120_000);
 
   it('SIGTERM to PID 1: dependents stop first, then exit 0', async () => {
-    const p = project(`
+    const p = await started(`
 settings:
   shutdown_timeout: 10s
 services:
@@ -216,7 +220,6 @@ services:
     command: sleep 1000
     depends_on: { web: started }
 `);
-    await p.up();
     await p.waitState('cache', 'running');
     kill(p.daemonPid, 'SIGTERM');
     expect(await p.exit).toBe(0);
@@ -232,7 +235,7 @@ services:
   }, 60_000);
 
   it('settings.exit_with: a oneshot exiting 7 makes the unshare process exit 7', async () => {
-    const p = project(`
+    const p = await started(`
 settings:
   exit_with: job
 services:
@@ -243,15 +246,13 @@ services:
   side:
     command: sleep 1000
 `);
-    await p.up();
     writeFileSync(join(p.dir, 'go'), '');
     expect(await p.exit).toBe(7);
     expect(p.err).toMatch(/ side stopped /);
   }, 60_000);
 
   it('SIGHUP to PID 1 reloads the config (watch off: only the signal can)', async () => {
-    const p = project(`settings:\n  watch: false\nservices:\n  a:\n    command: sleep 1000\n`);
-    await p.up();
+    const p = await started(`settings:\n  watch: false\nservices:\n  a:\n    command: sleep 1000\n`);
     writeFileSync(
       join(p.dir, 'tend.yaml'),
       `settings:\n  watch: false\nservices:\n  a:\n    command: sleep 1000\n  b:\n    command: sleep 1000\n`,
@@ -262,7 +263,7 @@ services:
   }, 60_000);
 
   it('a service ignoring SIGTERM: tend still exits within shutdown_timeout (2s)', async () => {
-    const p = project(`
+    const p = await started(`
 settings:
   shutdown_timeout: 2s
 services:
@@ -270,7 +271,6 @@ services:
     command: trap '' TERM; setsid sh -c "trap '' TERM; sleep 1000" & while true; do sleep 0.05; done
     stop_timeout: 60s
 `);
-    await p.up();
     await p.waitState('stubborn', 'running');
     const sent = Date.now();
     kill(p.daemonPid, 'SIGTERM');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pidAlive, type Project, useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { started } = useProjects();
 
 async function row(p: Project, name: string): Promise<Record<string, any>> {
   const r = (await p.status()).find((x) => x.name === name);
@@ -16,14 +16,13 @@ async function row(p: Project, name: string): Promise<Record<string, any>> {
 
 describe('liveness failures', () => {
   it('status and why show the failures while they add up', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false }
 services:
   svc:
     command: sleep 1000
     liveness: { exec: "false", interval: 30ms, failure_threshold: 1000 }
 `);
-    await p.up();
     const r = await waitFor(async () => {
       const x = await row(p, 'svc');
       return /^liveness failing [2-9]\d*\/1000: exec false: exit 1$/.test(x.detail) ? x : undefined;
@@ -35,7 +34,7 @@ services:
 
   // Regression: a probe that never passed restarted the service every few seconds forever.
   it('restarts back off and stop at the start limit: failed, with the count in words', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false }
 services:
   svc:
@@ -44,7 +43,6 @@ services:
     start_limit: { burst: 2, interval: 60s }
     backoff: { initial: 100ms }
 `);
-    await p.up();
     await p.waitState('svc', 'failed');
     const r = await row(p, 'svc');
     expect([r.detail, r.restarts, r.pid]).toEqual(['liveness failed twice within 60s; start limit reached', 1, null]);
@@ -66,7 +64,7 @@ describe('service names that are Object.prototype keys', () => {
   // Regression: `name in dependsOn` made every service a dependent of `constructor`: stopping it
   // stopped everything, and a shutdown waited for `constructor` to stop before itself.
   it('tend stop constructor stops it and its dependent only; shutdown stops every one', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false }
 services:
   constructor:
@@ -78,7 +76,6 @@ services:
     command: [sleep, "1003"]
     stop_timeout: 30s
 `);
-    await p.up();
     const pids = await waitFor(async () => {
       const rows = await p.status();
       return rows.every((x) => x.state === 'running') ? rows.map((x) => x.pid as number) : undefined;
@@ -112,8 +109,7 @@ services:
     command: [sleep, "1004"]
     depends_on: { migrate: completed }
 `;
-    const p = project(yaml('1'));
-    await p.up();
+    const p = await started(yaml('1'));
     await p.waitState('web', 'running');
     expect(await p.state('migrate')).toBe('completed');
     const web = (await row(p, 'web')).pid;
@@ -128,14 +124,13 @@ services:
   });
 
   it('a "~" line names the keys applied in place; the journal names the source once', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   web:
     command: [sleep, "1005"]
     readiness: { exec: "true", interval: 1s }
 `);
-    await p.up();
     await p.waitState('web', 'running');
     p.write(`
 settings: { echo: false, watch: false }
@@ -157,7 +152,7 @@ services:
 describe('variable names that are Object.prototype keys', () => {
   // Regression: env and env_file were read into plain objects, where `__proto__` is no key
   it('env and env_file pass __proto__, constructor and toString to the process', async () => {
-    const p = project(
+    const p = await started(
       `
 settings: { echo: false }
 services:
@@ -169,7 +164,6 @@ services:
 `,
       { 'vars.env': 'toString=c\n' },
     );
-    await p.up();
     await p.waitState('show', 'completed');
     expect(readFileSync(join(p.dir, 'seen'), 'utf8')).toBe('a\nb\nc\n');
   });

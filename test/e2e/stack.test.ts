@@ -38,7 +38,7 @@ class Stack extends Project {
   }
 }
 
-const { project, track } = useProjects();
+const { project, track, started } = useProjects();
 const followers: ChildProcess[] = [];
 afterEach(() => {
   for (const f of followers.splice(0)) if (f.exitCode === null) f.kill('SIGKILL');
@@ -292,7 +292,7 @@ describe('examples/stack.yaml', () => {
   }, 30_000);
 
   it('a failure propagates down a chain (c -> b -> a) and `tend start` says why', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   a:
     command: exit 3
@@ -305,7 +305,6 @@ services:
     command: sleep 1000
     depends_on: { b: started }
 `);
-    await p.up();
     await p.waitState('c', 'failed');
     const rows = Object.fromEntries((await p.status()).map((r) => [r.name, [r.state, r.detail]]));
     expect(rows).toEqual({
@@ -368,7 +367,7 @@ services:
   // Regression: the stop order once followed direct edges only, so a completed oneshot in between
   // (c -> b -> a) let a stop at the same time as c.
   it('a dependent behind a completed oneshot (c -> b -> a) is stopped before a', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   a:
     command: exec sleep 1000
@@ -380,7 +379,6 @@ services:
     command: trap 'sleep 0.4; exit 0' TERM; while true; do sleep 0.05; done
     depends_on: { b: completed }
 `);
-    await p.up();
     await p.waitState('c', 'running');
     const stop = await p.run(['stop', 'a']);
     expect(stop.stdout).toMatch(/^stopped .*\bc\b.* first \(they depend on a\)$/m);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pidAlive, useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { project, started } = useProjects();
 
 interface Run {
   start: string;
@@ -46,8 +46,9 @@ const SETTINGS = 'settings:\n  echo: false\n';
 
 describe('a scheduled task', () => {
   it('@every 1s runs on its own, rests in scheduled with its next run, and keeps 3+ history rows across a restart of tend', async () => {
-    const p = project(`${SETTINGS}services:\n  tick:\n    type: oneshot\n    command: echo tick\n    schedule: "@every 1s"\n`);
-    await p.up();
+    const p = await started(
+      `${SETTINGS}services:\n  tick:\n    type: oneshot\n    command: echo tick\n    schedule: "@every 1s"\n`,
+    );
     const rows = await waitFor(
       async () => {
         const h = await history(p, 'tick');
@@ -80,8 +81,7 @@ describe('a scheduled task', () => {
   }, 90_000);
 
   it('tend stop ends the run and keeps the schedule; disable pauses it (status says so), enable resumes it', async () => {
-    const p = project(`${SETTINGS}services:\n  job:\n    type: oneshot\n    command: sleep 30\n    every: 1h\n`);
-    await p.up();
+    const p = await started(`${SETTINGS}services:\n  job:\n    type: oneshot\n    command: sleep 30\n    every: 1h\n`);
     await p.waitState('job', 'scheduled');
     expect((await p.run(['run', 'job', '--no-wait'])).code).toBe(0);
     await p.waitState('job', 'running');
@@ -116,12 +116,11 @@ describe('a scheduled task', () => {
 
 describe('tend run', () => {
   it('runs a task now, follows its output, exits 0 when it completed and 1 when it failed', async () => {
-    const p = project(
+    const p = await started(
       `${SETTINGS}services:\n` +
         '  hello:\n    type: oneshot\n    autostart: false\n    command: "echo one; echo two"\n' +
         '  bad:\n    type: oneshot\n    autostart: false\n    command: "echo oops; exit 3"\n',
     );
-    await p.up();
     const ok = await p.run(['run', 'hello', '--follow']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^one\ntwo\nhello: completed after \d+m?s \(exited with code 0\)\n$/);
@@ -129,8 +128,7 @@ describe('tend run', () => {
     expect([bad.code, bad.stdout]).toEqual([1, '']);
     expect(bad.stderr).toMatch(/^bad: failed after \d+m?s: exited with code 3\n$/);
     expect((await history(p, 'bad')).map((r) => [r.trigger, r.result, r.exit])).toEqual([['run', 'failed', { code: 3 }]]);
-    const simple = project(`${SETTINGS}services:\n  web:\n    command: sleep 30\n`);
-    await simple.up();
+    const simple = await started(`${SETTINGS}services:\n  web:\n    command: sleep 30\n`);
     const refused = await simple.run(['run', 'web']);
     expect([refused.code, refused.stderr]).toEqual([
       2,
@@ -139,10 +137,9 @@ describe('tend run', () => {
   }, 60_000);
 
   it('a timeout stops a long run (stop signal) and the run fails with that reason', async () => {
-    const p = project(
+    const p = await started(
       `${SETTINGS}services:\n  slow:\n    type: oneshot\n    autostart: false\n    command: sleep 60\n    timeout: 1s\n`,
     );
-    await p.up();
     const running = p.run(['run', 'slow']);
     const pid = await waitFor(
       async () => (await p.status()).find((s) => s.name === 'slow' && s.state === 'running')?.pid as number,
@@ -167,8 +164,7 @@ describe('tend run', () => {
       `"if [ -e ${name}.once ]; then echo again; exit 0; fi; touch ${name}.once; while [ ! -e ${name}.go ]; do sleep 0.05; done"`;
     const task = (name: string, overlap: string) =>
       `  ${name}:\n    type: oneshot\n    every: 1h\n    overlap: ${overlap}\n    command: ${body(name)}\n`;
-    const p = project(`${SETTINGS}services:\n${task('sk', 'skip')}${task('qu', 'queue')}${task('re', 'replace')}`);
-    await p.up();
+    const p = await started(`${SETTINGS}services:\n${task('sk', 'skip')}${task('qu', 'queue')}${task('re', 'replace')}`);
     for (const n of ['sk', 'qu', 're']) {
       expect((await p.run(['run', n, '--no-wait'])).code).toBe(0);
       await p.waitState(n, 'running');
@@ -244,14 +240,13 @@ describe('pools', () => {
 
 describe('approval', () => {
   it('a gated oneshot waits for tend approve (journaled with uid and pid), and tend reject fails it and its dependents', async () => {
-    const p = project(
+    const p = await started(
       `${SETTINGS}services:\n` +
         '  deploy:\n    type: oneshot\n    approval: true\n    command: echo deployed\n' +
         '  web:\n    command: sleep 30\n    depends_on: { deploy: completed }\n' +
         '  risky:\n    type: oneshot\n    approval: true\n    command: echo never\n' +
         '  after:\n    type: oneshot\n    command: echo after\n    depends_on: { risky: completed }\n',
     );
-    await p.up();
     const row = await waitFor(async () => (await p.status()).find((s) => s.name === 'deploy' && s.detail), 'deploy waiting');
     expect([row.state, row.detail]).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
     expect(await p.state('web')).toBe('pending');

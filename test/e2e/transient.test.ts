@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DetachedProject } from './detached.js';
 import { pidAlive, tend, useProjects, waitFor } from './harness.js';
 
-const { track, project } = useProjects();
+const { track, started } = useProjects();
 const bg = (yaml?: string): DetachedProject => track(new DetachedProject(yaml));
 
 describe('tend run NAME -- CMD without a config', () => {
@@ -121,8 +121,7 @@ describe('tend run NAME -- CMD without a config', () => {
 
 describe('tend run NAME -- CMD with a config', () => {
   it('adds to the running daemon; a configured name is refused; a reload leaves it alone', async () => {
-    const p = project('settings: { watch: false }\nservices:\n  web:\n    command: ["sleep", "1000"]\n');
-    await p.up();
+    const p = await started('settings: { watch: false }\nservices:\n  web:\n    command: ["sleep", "1000"]\n');
     const clash = await p.run(['run', 'web', '--', 'sleep', '5']);
     expect(clash.code).toBe(2);
     expect(clash.stderr).toBe(
