@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pidAlive, type Project, tend, useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { project, started } = useProjects();
 let servers: Array<Server | HttpServer> = [];
 afterEach(() => {
   for (const s of servers) {
@@ -41,23 +41,30 @@ async function row(p: Project, name: string): Promise<Record<string, any>> {
   return r;
 }
 
-/** The service `svc` guarded by a probe, plus `after`, which waits for it to be healthy. */
-function withDependent(svc: string): string {
-  return `
+/** Starts `svc` (the YAML of its keys: `svc`, its probe among them) and `after`, which waits for it to be healthy. */
+async function guarded(svc: string): Promise<Project> {
+  const p = await started(`
+services:
+  svc:${svc}
   after:
     command: sleep 1000
-    depends_on: { ${svc}: healthy }
-`;
+    depends_on: { svc: healthy }
+`);
+  return p;
 }
 
-/** Asserts `svc` is held in `starting` and its dependent pending; `pass` opens the gate. */
+/**
+ * Asserts `svc` is held in `starting` and `after` pending once `held` holds (a string: once svc's
+ * status detail is that); `pass` opens the gate.
+ */
 async function heldThenReady(
   p: Project,
-  svc: string,
-  held: () => Promise<boolean> | boolean,
+  held: string | (() => Promise<boolean> | boolean),
   pass: () => void | Promise<void>,
 ): Promise<void> {
-  await waitFor(held, `${svc} to show that its probe has not passed yet`);
+  const svc = 'svc';
+  const holds = typeof held === 'string' ? async () => (await row(p, svc)).detail === held : held;
+  await waitFor(holds, `${svc} to show that its probe has not passed yet`);
   const rows = Object.fromEntries((await p.status()).map((r) => [r.name, [r.state, r.detail]]));
   expect(rows[svc]![0]).toBe('starting');
   expect(rows.after).toEqual(['pending', `waiting for ${svc}: healthy`]);
@@ -72,35 +79,24 @@ async function heldThenReady(
   expect((await row(p, svc)).restarts).toBe(0);
 }
 
+/** Creates the file `go` in the project's folder: what the probes and commands below wait for. */
+const go = (p: Project) => (): void => writeFileSync(join(p.dir, 'go'), '');
+
 describe('readiness keeps a service starting until it passes', () => {
   it('exec: until the command exits 0', async () => {
-    const p = project(`
-services:
-  svc:
+    const p = await guarded(`
     command: sleep 1000
-    readiness: { exec: "test -f go", interval: 50ms }
-${withDependent('svc')}`);
-    await p.up();
-    await heldThenReady(
-      p,
-      'svc',
-      async () => (await row(p, 'svc')).detail === 'not ready: exec test -f go: exit 1',
-      () => writeFileSync(join(p.dir, 'go'), ''),
-    );
+    readiness: { exec: "test -f go", interval: 50ms }`);
+    await heldThenReady(p, 'not ready: exec test -f go: exit 1', go(p));
   });
 
   it('exec: runs in the service cwd with its env, and says what it printed on failure', async () => {
-    const p = project(`
-services:
-  svc:
+    const p = await guarded(`
     command: sleep 1000
     env: { WANT: "here" }
-    readiness: { exec: 'echo "no $WANT in $(pwd)"; test -f "$WANT"', interval: 50ms }
-${withDependent('svc')}`);
-    await p.up();
+    readiness: { exec: 'echo "no $WANT in $(pwd)"; test -f "$WANT"', interval: 50ms }`);
     await heldThenReady(
       p,
-      'svc',
       async () => (await row(p, 'svc')).detail.includes(`exit 1: no here in ${p.dir}`),
       () => writeFileSync(join(p.dir, 'here'), ''),
     );
@@ -108,23 +104,15 @@ ${withDependent('svc')}`);
 
   it('tcp: until a connection is accepted', async () => {
     const port = await freePort();
-    const p = project(`
-services:
-  svc:
+    const p = await guarded(`
     command: sleep 1000
-    readiness: { tcp: "127.0.0.1:${port}", interval: 50ms }
-${withDependent('svc')}`);
-    await p.up();
-    await heldThenReady(
-      p,
-      'svc',
-      async () => (await row(p, 'svc')).detail === `not ready: connect 127.0.0.1:${port}: ECONNREFUSED`,
-      async () =>
-        void (await listen(
-          createServer((s) => s.end()),
-          port,
-        )),
-    );
+    readiness: { tcp: "127.0.0.1:${port}", interval: 50ms }`);
+    await heldThenReady(p, `not ready: connect 127.0.0.1:${port}: ECONNREFUSED`, async () => {
+      await listen(
+        createServer((s) => s.end()),
+        port,
+      );
+    });
   });
 
   it('http: until a 2xx or 3xx answer (a 503 and a 404 do not pass, a 302 does)', async () => {
@@ -138,77 +126,48 @@ ${withDependent('svc')}`);
     });
     const port = await listen(server);
     const url = `http://127.0.0.1:${port}/health`;
-    const p = project(`
-services:
-  svc:
+    const p = await guarded(`
     command: sleep 1000
-    readiness: { http: "${url}", interval: 50ms }
-${withDependent('svc')}`);
-    await p.up();
+    readiness: { http: "${url}", interval: 50ms }`);
     await waitFor(async () => (await row(p, 'svc')).detail === `not ready: GET ${url}: 503`, 'a 503');
     status = 404;
-    await heldThenReady(
-      p,
-      'svc',
-      async () => (await row(p, 'svc')).detail === `not ready: GET ${url}: 404`,
-      () => void (status = 302),
-    );
+    await heldThenReady(p, `not ready: GET ${url}: 404`, () => void (status = 302));
     expect(hits).toContain(302); // passed on the redirect itself, without following it
   });
 
   it('log: until an output line matches the regex', async () => {
-    const p = project(`
-services:
-  svc:
+    const p = await guarded(`
     command: 'echo "booting (not ready yet)"; while [ ! -f go ]; do sleep 0.02; done; echo "accepting connections"; exec sleep 1000'
-    readiness: { log: "^accepting conn" }
-${withDependent('svc')}`);
-    await p.up();
-    await heldThenReady(
-      p,
-      'svc',
-      () => /^svc\s*\| booting \(not ready yet\)$/m.test(p.out),
-      () => writeFileSync(join(p.dir, 'go'), ''),
-    );
+    readiness: { log: "^accepting conn" }`);
+    await heldThenReady(p, () => /^svc\s*\| booting \(not ready yet\)$/m.test(p.out), go(p));
     expect(p.out).toMatch(/^svc\s*\| accepting connections$/m);
   });
 
   it('fd: until the service writes a line to the notification fd (s6 style)', async () => {
-    const p = project(`
-services:
-  svc:
+    const p = await guarded(`
     command: 'echo waiting; while [ ! -f go ]; do sleep 0.02; done; echo ready >&3; exec sleep 1000'
-    readiness: { fd: 3 }
-${withDependent('svc')}`);
-    await p.up();
-    await heldThenReady(
-      p,
-      'svc',
-      () => /^svc\s*\| waiting$/m.test(p.out),
-      () => writeFileSync(join(p.dir, 'go'), ''),
-    );
+    readiness: { fd: 3 }`);
+    await heldThenReady(p, () => /^svc\s*\| waiting$/m.test(p.out), go(p));
     expect(p.out).not.toMatch(/\| ready$/m); // fd 3 is not stdout
   });
 
   it('fd: the plain form of the brief (sleep, then echo to fd 3) comes up', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   svc:
     command: sh -c 'sleep 0.3; echo ready >&3; sleep 1000'
     readiness: { fd: 3 }
 `);
-    await p.up();
     await p.waitState('svc', 'running');
   });
 
   it('initial_delay: the first probe runs only after it', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   svc:
     command: sleep 1000
     readiness: { exec: "true", initial_delay: 700ms, interval: 50ms }
 `);
-    await p.up();
     await p.waitState('svc', 'running');
     const es = await p.events();
     const spawned = es.find((e) => e.service === 'svc' && e.what === 'spawn')!;
@@ -217,14 +176,13 @@ services:
   });
 
   it('a service that dies while starting is not made running by a late probe', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   svc:
     command: exit 5
     restart: never
     readiness: { exec: "true", initial_delay: 300ms, interval: 50ms }
 `);
-    await p.up();
     await p.waitState('svc', 'failed');
     const es = await p.events();
     expect(es.some((e) => e.service === 'svc' && e.state === 'running')).toBe(false);
@@ -234,13 +192,12 @@ services:
 
 describe('liveness', () => {
   it('exec: failure_threshold failures in a row restart the service; the journal says why', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   svc:
     command: rm -f sick; exec sleep 1000   # a fresh start is healthy again
     liveness: { exec: "test ! -f sick", interval: 50ms, failure_threshold: 3 }
 `);
-    await p.up();
     await p.waitState('svc', 'running');
     const first = await row(p, 'svc');
     expect(first.restarts).toBe(0);
@@ -281,13 +238,12 @@ services:
       res.end();
     });
     const port = await listen(server);
-    const p = project(`
+    const p = await started(`
 services:
   svc:
     command: sleep 1000
     liveness: { http: "http://127.0.0.1:${port}/live", interval: 30ms, failure_threshold: 3 }
 `);
-    await p.up();
     await p.waitState('svc', 'running');
     await waitFor(() => answers.length > 0, 'a first liveness probe');
     // two failures, a success, two failures: never three in a row
@@ -305,13 +261,12 @@ services:
   });
 
   it('log: a heartbeat; no matching line within an interval counts as a failure', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   svc:
     command: rm -f quiet; while [ ! -f quiet ]; do echo tick; sleep 0.05; done; echo "going quiet"; exec sleep 1000
     liveness: { log: "^tick$", interval: 1s, failure_threshold: 2 }
 `);
-    await p.up();
     await p.waitState('svc', 'running');
     await waitFor(() => (p.out.match(/^svc\s*\| tick$/gm) ?? []).length >= 3, 'some ticks');
     expect((await p.events()).some((e) => e.what === 'restart')).toBe(false);
@@ -325,7 +280,7 @@ services:
   });
 
   it('liveness is not checked before readiness passed', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   svc:
     command: sleep 1000
@@ -333,7 +288,6 @@ services:
     liveness: { exec: "false", interval: 30ms, failure_threshold: 1 }
     stop_timeout: 1s
 `);
-    await p.up();
     await waitFor(
       async () => (await row(p, 'svc')).detail === 'not ready: exec test -f ready: exit 1',
       'a failed readiness probe',
@@ -357,7 +311,7 @@ services:
   // Regression: the orphan reaper once took the exit status of exec probes (then not its own), so a
   // probe that exited 0 "timed out" while other children of tend exited, and restarted the service.
   it('an exec probe that exits 0 is never reported as a timeout, even while other children of tend exit', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   svc:
     command: sleep 1000
@@ -365,7 +319,6 @@ services:
   noisy:   # orphans re-parented to tend (a child subreaper) exit all the time
     command: while true; do (sleep 0.001 &); sleep 0.003; done
 `);
-    await p.up();
     await p.waitState('svc', 'running');
     await waitFor(
       () => {
@@ -387,7 +340,7 @@ describe('stop right after a start', () => {
   // Regression: with cgroups, a stop in the few ms before a helper exec joined the cgroup found no pid
   // in cgroup.procs; the SIGTERM was lost and the stop waited out stop_timeout until SIGKILL.
   it('the stop signal is not lost when the stop comes within ms of the spawn (liveness restart loop)', async () => {
-    const p = project(`
+    const p = await started(`
 services:
   svc:
     command: sleep 1000
@@ -396,7 +349,6 @@ services:
     start_limit: { burst: 1000, interval: 1s }
     backoff: { initial: 1ms, max: 2ms }
 `);
-    await p.up();
     // 40 restarts, each stopped by its SIGTERM; or a stop that needed SIGKILL
     const es = await waitFor(
       async () => {
@@ -414,7 +366,7 @@ describe('a hanging probe', () => {
   it('is cut at its timeout, leaves no process behind and does not hold up other services', async () => {
     const hung = createHttpServer(() => {}); // accepts, never answers
     const port = await listen(hung);
-    const p = project(`
+    const p = await started(`
 services:
   hang-exec:
     command: sleep 1000
@@ -429,7 +381,6 @@ services:
     command: sleep 1000
     depends_on: { quick: healthy }
 `);
-    await p.up();
     await waitFor(
       async () => (await row(p, 'hang-exec')).detail === 'not ready: exec sleep 737: timed out after 200ms',
       'the exec probe cut at its timeout',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pidAlive, type Project, useProjects, waitFor } from './harness.js';
 
-const { project } = useProjects();
+const { started } = useProjects();
 
 /** name -> pid of every instance (null when not running). */
 async function pids(p: Project): Promise<Record<string, number | null>> {
@@ -42,20 +42,40 @@ services:
     command: [sleep, "1003"]
 `;
 
+/** A project of BASE, up, with a, b and c running: the project and their pids. */
+async function upBase(): Promise<{ p: Project; before: Record<string, number> }> {
+  const p = await started(BASE);
+  return { p, before: await allRunning(p, ['a', 'b', 'c']) };
+}
+
+/**
+ * Waits until `name` runs with a pid other than `old` (what: the wait's name), then until that
+ * process runs `argv` (exec may still be under way): the pids of `names` then.
+ */
+async function rerun(
+  p: Project,
+  names: string[],
+  name: string,
+  old: number,
+  argv: string,
+  what: string,
+): Promise<Record<string, number>> {
+  const x = await waitFor(async () => {
+    const now = await allRunning(p, names);
+    return now[name] !== old ? now : undefined;
+  }, what);
+  await waitFor(() => cmdline(x[name]!) === argv, `${name} to run ${argv}`);
+  return x;
+}
+
 describe('tend reload converges touching only what changed', () => {
   it('a changed command restarts only that service; the plan names it and counts the rest', async () => {
-    const p = project(BASE);
-    await p.up();
-    const before = await allRunning(p, ['a', 'b', 'c']);
+    const { p, before } = await upBase();
     p.write(BASE.replace('"1001"', '"1011"'));
     const r = await p.run(['reload']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('~ a (command)\n= 2 unchanged\n');
-    const after = await waitFor(async () => {
-      const x = await allRunning(p, ['a', 'b', 'c']);
-      return x.a !== before.a ? x : undefined;
-    }, 'a new pid for a');
-    await waitFor(() => cmdline(after.a) === 'sleep 1011', 'after.a to run sleep 1011'); // exec may still be under way
+    const after = await rerun(p, ['a', 'b', 'c'], 'a', before.a, 'sleep 1011', 'a new pid for a');
     expect(after.b).toBe(before.b);
     expect(after.c).toBe(before.c);
     expect(pidAlive(before.a)).toBe(false);
@@ -63,9 +83,7 @@ describe('tend reload converges touching only what changed', () => {
   });
 
   it('added -> started, removed -> stopped and gone from status; env and unchanged lines', async () => {
-    const p = project(BASE);
-    await p.up();
-    const before = await allRunning(p, ['a', 'b', 'c']);
+    const { p, before } = await upBase();
     p.write(`
 settings: { echo: false, watch: false }
 services:
@@ -97,7 +115,7 @@ services:
   });
 
   it('probe and restart-policy changes apply in place: same pid, and the new policy is in force', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   a:
@@ -107,7 +125,6 @@ services:
   probed:
     command: [sleep, "1002"]
 `);
-    await p.up();
     const before = await allRunning(p, ['a', 'probed']);
     p.write(`
 settings: { echo: false, watch: false }
@@ -136,13 +153,12 @@ services:
   });
 
   it('a liveness probe added by reload runs against the live process (failure -> restart)', async () => {
-    const p = project(`
+    const p = await started(`
 settings: { echo: false, watch: false }
 services:
   probed:
     command: [sleep, "1002"]
 `);
-    await p.up();
     const before = await allRunning(p, ['probed']);
     p.write(`
 settings: { echo: false, watch: false }
@@ -170,8 +186,7 @@ services:
   other:
     command: [sleep, "1006"]
 `;
-    const p = project(yaml(2));
-    await p.up();
+    const p = await started(yaml(2));
     const before = await allRunning(p, ['worker.1', 'worker.2', 'other']);
     p.write(yaml(3));
     const up = await p.run(['reload']);
@@ -196,8 +211,7 @@ services:
     command: [sleep, "1005"]
     replicas: ${n}
 `;
-    const p = project(yaml(1));
-    await p.up();
+    const p = await started(yaml(1));
     const before = await allRunning(p, ['worker']);
     p.write(yaml(2));
     const r = await p.run(['reload']);
@@ -211,9 +225,7 @@ services:
   });
 
   it('--dry-run prints the plan and changes nothing; the real reload then applies it', async () => {
-    const p = project(BASE);
-    await p.up();
-    const before = await allRunning(p, ['a', 'b', 'c']);
+    const { p, before } = await upBase();
     const same = await p.run(['reload', '--dry-run']);
     expect(same.stdout).toMatch(
       /^the running config already matches tend\.yaml \(read \d+(ms|s) ago at start-up\)\n= 3 unchanged\n/,
@@ -254,9 +266,7 @@ services:
   });
 
   it('settings that cannot change live are reported as needing a restart', async () => {
-    const p = project(BASE);
-    await p.up();
-    const before = await allRunning(p, ['a', 'b', 'c']);
+    const { p, before } = await upBase();
     p.write(BASE.replace('watch: false }', 'watch: false, log_dir: elsewhere }'));
     const r = await p.run(['reload']);
     expect(r.code).toBe(0);
@@ -268,9 +278,7 @@ services:
 
 describe('a broken file changes nothing', () => {
   it('invalid value: reload exits 2 with file:line:col; status shows the error until a good file', async () => {
-    const p = project(BASE);
-    await p.up();
-    const before = await allRunning(p, ['a', 'b', 'c']);
+    const { p, before } = await upBase();
     p.write(BASE.replace('"1001"]', '"1011"]\n    restart: alway'));
     const r = await p.run(['reload']);
     expect(r.code).toBe(2);
@@ -291,9 +299,7 @@ describe('a broken file changes nothing', () => {
   });
 
   it('a YAML syntax error and an empty file change nothing', async () => {
-    const p = project(BASE);
-    await p.up();
-    const before = await allRunning(p, ['a', 'b', 'c']);
+    const { p, before } = await upBase();
     p.write('services:\n  a:\n    command: [sleep, "1"\n');
     const syntax = await p.run(['reload']);
     expect(syntax.code).toBe(2);
@@ -317,24 +323,15 @@ services:
 ${extra}`;
 
   it('a plain write, then an editor-style write-temp-then-rename, each reload by themselves', async () => {
-    const p = project(W('1001'));
-    await p.up();
+    const p = await started(W('1001'));
     const before = await allRunning(p, ['a', 'b']);
     p.write(W('1011'));
-    const first = await waitFor(async () => {
-      const x = await allRunning(p, ['a', 'b']);
-      return x.a !== before.a ? x : undefined;
-    }, 'the watcher to restart a');
-    await waitFor(() => cmdline(first.a) === 'sleep 1011', 'first.a to run sleep 1011'); // exec may still be under way
+    const first = await rerun(p, ['a', 'b'], 'a', before.a, 'sleep 1011', 'the watcher to restart a');
     // an editor saving: write a temp file, rename it over tend.yaml (a new inode)
     const tmp = join(p.dir, '.tend.yaml.swp');
     writeFileSync(tmp, W('1021'));
     renameSync(tmp, join(p.dir, 'tend.yaml'));
-    const second = await waitFor(async () => {
-      const x = await allRunning(p, ['a', 'b']);
-      return x.a !== first.a ? x : undefined;
-    }, 'the watcher to restart a after the rename');
-    await waitFor(() => cmdline(second.a) === 'sleep 1021', 'second.a to run sleep 1021'); // exec may still be under way
+    await rerun(p, ['a', 'b'], 'a', first.a, 'sleep 1021', 'the watcher to restart a after the rename');
     // and the watch survives the rename: a third save is seen too
     writeFileSync(tmp, W('1031', '  c:\n    command: [sleep, "1003"]\n'));
     renameSync(tmp, join(p.dir, 'tend.yaml'));
@@ -345,7 +342,7 @@ ${extra}`;
   });
 
   it('an env_file edit restarts the services using it: ~ changed (env.X)', async () => {
-    const p = project(
+    const p = await started(
       `
 services:
   uses:
@@ -356,7 +353,6 @@ services:
 `,
       { 'app.env': 'X=one\n' },
     );
-    await p.up();
     const before = await allRunning(p, ['uses', 'plain']);
     writeFileSync(join(p.dir, 'app.env'), 'X=two\n');
     await waitFor(async () => /~ uses \(env\.X\)/.test((await p.run(['events'])).stdout), 'the env_file reload in the journal');
@@ -376,8 +372,7 @@ services:
   extra_${i}:
     command: [sleep, "${3000 + i}"]
 `;
-    const p = project(version(0));
-    await p.up();
+    const p = await started(version(0));
     const before = await allRunning(p, ['keep', 'a', 'extra_0']);
     for (let i = 1; i <= 20; i++) p.write(version(i)); // no waiting between saves
     await waitFor(
@@ -403,16 +398,10 @@ services:
 
 describe('SIGHUP', () => {
   it('SIGHUP to the daemon reloads the file', async () => {
-    const p = project(BASE);
-    await p.up();
-    const before = await allRunning(p, ['a', 'b', 'c']);
+    const { p, before } = await upBase();
     p.write(BASE.replace('"1002"', '"1012"'));
     p.daemon!.kill('SIGHUP');
-    const after = await waitFor(async () => {
-      const x = await allRunning(p, ['a', 'b', 'c']);
-      return x.b !== before.b ? x : undefined;
-    }, 'b restarted by SIGHUP');
-    await waitFor(() => cmdline(after.b) === 'sleep 1012', 'after.b to run sleep 1012'); // exec may still be under way
+    const after = await rerun(p, ['a', 'b', 'c'], 'b', before.b, 'sleep 1012', 'b restarted by SIGHUP');
     expect([after.a, after.c]).toEqual([before.a, before.c]);
     expect((await p.run(['events'])).stdout).toMatch(/SIGHUP: .*~ b \(command\)/);
   });
