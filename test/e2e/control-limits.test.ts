@@ -2,26 +2,18 @@
 // a flood of requests in flight, replies larger than a line, and a flood of deeply nested lines.
 // The daemon's memory is read from /proc (VmRSS) and held to generous bounds, never durations.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, type Project, tend, useProjects, waitFor } from './harness.js';
+import { rssMb, useSockets } from './sockets.js';
 
 const { started } = useProjects();
-let sockets: net.Socket[] = [];
+const sockets = useSockets();
 let children: ChildProcess[] = [];
 afterEach(() => {
-  for (const s of sockets) s.destroy();
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  sockets = [];
   children = [];
 });
-
-/** The resident memory of a process, in MB. */
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m![1]) / 1024;
-}
 
 /** Samples a process's RSS every 50 ms until stop() is called; `max` is the highest seen. */
 function watchRss(pid: number): { max: number; stop(): void } {
@@ -38,24 +30,9 @@ function watchRss(pid: number): { max: number; stop(): void } {
 
 /** A raw connection to the daemon: frames are parsed as they come (unless paused). */
 async function raw(path: string): Promise<{ socket: net.Socket; frames: Array<Record<string, any>> }> {
-  const socket = net.connect(path);
-  sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  socket.on('error', () => {});
   const frames: Array<Record<string, any>> = [];
-  let buf = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (s: string) => {
-    buf += s;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      frames.push(JSON.parse(buf.slice(0, nl)));
-      buf = buf.slice(nl + 1);
-    }
-  });
+  const socket = await sockets.connect(path, (line) => frames.push(JSON.parse(line)));
+  socket.on('error', () => {});
   return { socket, frames };
 }
 
@@ -73,7 +50,7 @@ services:
       await followersDoNotHurt(p);
     } finally {
       // a busy daemon may take longer to stop than the harness's close allows: done here
-      for (const s of sockets) s.destroy();
+      sockets.destroyAll();
       p.daemon!.kill('SIGTERM');
       await p.exit;
     }

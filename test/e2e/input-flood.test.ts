@@ -2,23 +2,12 @@
 // back once the flood is over (the daemon collects its garbage after much input and 1 s of quiet,
 // daemon/memory.ts), not left until some later collection. RSS is read from /proc (VmRSS) and
 // held to a generous bound, waited for; no duration is asserted.
-import { readFileSync } from 'node:fs';
-import * as net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useProjects, waitFor } from './harness.js';
+import { rssMb, useSockets } from './sockets.js';
 
 const { started } = useProjects();
-let sockets: net.Socket[] = [];
-afterEach(() => {
-  for (const s of sockets) s.destroy();
-  sockets = [];
-});
-
-/** The resident memory of a process, in MB. */
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m![1]) / 1024;
-}
+const sockets = useSockets();
 
 describe('a flood of 1 MiB request lines', () => {
   it('each is answered, and the memory it took is given back once it is over', async () => {
@@ -29,23 +18,8 @@ describe('a flood of 1 MiB request lines', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const before = rssMb(pid);
 
-    const socket = net.connect(p.socket);
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
     let replies = 0;
-    let buf = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (s: string) => {
-      buf += s;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        replies++;
-        buf = buf.slice(nl + 1);
-      }
-    });
+    const socket = await sockets.connect(p.socket, () => replies++);
     // lines just under the limit, each a request the daemon parses and refuses (an unknown command)
     const N = 64; // 64 MiB: four times what makes the daemon collect once the input goes quiet
     for (let i = 0; i < N; i++) {
