@@ -71,6 +71,11 @@ export function useProjects(): {
   return { track, project, started };
 }
 
+/** A config of `services` (the YAML under `services:`) with the echo and the file watch off. */
+export function quiet(services: string): string {
+  return `settings: { echo: false, watch: false }\nservices:${services}`;
+}
+
 export interface RunResult {
   code: number | null;
   stdout: string;

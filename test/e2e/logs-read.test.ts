@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, type Project, tend, useProjects, waitFor } from './harness.js';
+import { CLI, type Project, tend, useProjects, waitFor, quiet } from './harness.js';
 
 const { started } = useProjects();
 let children: ChildProcess[] = [];
@@ -45,13 +45,13 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 
 describe('tend logs reads the files', () => {
   it('-n reaches into the rotated files, in order; lines rotated away past keep are said to be gone, on stderr', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   rot:
     command: seq 1 20000; exec sleep 1000
     logs: { max_size: 64k, keep: 3 }
-`);
+`),
+    );
     await waitFor(async () => (await p.run(['logs', 'rot', '-n', '1'])).stdout === '20000\n', 'line 20000');
     // 20000 lines of ~35 bytes: ~700 KB, 64 KB a file, 3 kept: the oldest lines are gone
     const all = await p.run(['logs', 'rot', '-n', '100000']);
@@ -69,15 +69,15 @@ services:
   });
 
   it('--since/--until, --grep (-i, with -n), -t, --json, err marks, one-width prefixes for a replica set', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   web:
     replicas: 2
     command: for i in 1 2 3 4 5 6; do echo "req $i ok"; done; echo "req 7 TIMEOUT" >&2; exec sleep 1000
   longer-name:
     command: echo hello; exec sleep 1000
-`);
+`),
+    );
     await waitFor(async () => (await p.run(['logs', 'web', 'longer-name'])).stdout.split('\n').length > 15, 'every line');
     // a replica set: both instances, prefixed, padded to one width; stderr marked
     const both = (await p.run(['logs', 'web', '-n', '100'])).stdout.trim().split('\n');
@@ -119,12 +119,12 @@ services:
   });
 
   it('-f: the lines of the files, then the live ones, none missed or twice where they join (a fast writer); --grep filters both', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   fast:
     command: i=0; while [ $i -lt 200000 ]; do i=$((i+1)); echo $i; done; exec sleep 1000
-`);
+`),
+    );
     await waitFor(async () => Number((await p.run(['logs', 'fast', '-n', '1'])).stdout) > 2000, 'the writer under way');
     const f = follow(p, ['logs', 'fast', '-f', '-n', '1000000']);
     const g = follow(p, ['logs', 'fast', '-f', '-n', '3', '--grep', '0000$']);
@@ -153,13 +153,13 @@ services:
   }, 120_000);
 
   it("works with no daemon: logs (and -f) from the config's log_dir, events from tend.events, which survives a restart", async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   crash:
     command: echo "about to fail"; echo "the reason" >&2; exit 3
     restart: never
-`);
+`),
+    );
     await p.waitState('crash', 'failed');
     // who asked is journaled: uid and pid of the asker
     await p.run(['start', 'crash']);
@@ -202,15 +202,15 @@ describe('failures say what the service printed', () => {
     // stdout and stderr are two pipes with no order between them: the service writes its err line
     // only once tend has shown its 15th step (a go file), so the err line is the last one printed;
     // the readiness probe that never passes keeps `start` waiting until the exit
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   bad:
     command: for i in $(seq 1 15); do echo "step $i"; done; while [ ! -e go ]; do sleep 0.01; done; echo "cannot bind :8080" >&2; exit 1
     readiness: { exec: test -e never }
     restart: never
     autostart: false
-`);
+`),
+    );
     const start = p.run(['start', 'bad']);
     await waitFor(async () => (await p.run(['logs', 'bad', '-n', '1'])).stdout === 'step 15\n', 'the 15th step in the log');
     writeFileSync(join(p.dir, 'go'), '');
@@ -255,13 +255,13 @@ services:
 
 describe('a probe regex with catastrophic backtracking does not freeze the daemon', () => {
   it('readiness log ^(a+)+$ against long lines: status still answers (linear-time matching)', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   evil:
     command: for i in 1 2 3 4 5; do echo "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"; done; echo aaaa; exec sleep 1000
     readiness: { log: "^(a+)+$" }
-`);
+`),
+    );
     // with a backtracking engine each of those lines takes minutes; here the last one matches
     await p.waitState('evil', 'running', 30_000);
     expect((await p.run(['status'])).code).toBe(0);

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, pidAlive, type Project, useProjects, waitFor } from './harness.js';
+import { CLI, pidAlive, type Project, useProjects, waitFor, quiet } from './harness.js';
 
 const { project, started } = useProjects();
 let children: ChildProcess[] = [];
@@ -107,6 +107,24 @@ function numbered(count: number, width: number): string {
   return `awk 'BEGIN{p=sprintf("%${width - 9}s",""); gsub(/ /,"x",p); for(i=1;i<=${count};i++) printf "%08d %s\\n", i, p}'`;
 }
 
+/**
+ * Starts `w`, which prints a numbered line every `every` seconds, once its log_dir `logs` is a
+ * regular file (opening logs/w.log fails with ENOTDIR): the project.
+ */
+async function startedWithoutLogDir(every: string): Promise<Project> {
+  const p = await started(`
+settings: { echo: false, watch: false, log_dir: logs }
+services:
+  w:
+    command: i=0; while true; do i=$((i+1)); echo line $i; sleep ${every}; done
+    autostart: false
+`);
+  rmSync(join(p.dir, 'logs'), { recursive: true, force: true });
+  writeFileSync(join(p.dir, 'logs'), 'not a dir\n');
+  expect((await p.run(['start', 'w'])).code).toBe(0);
+  return p;
+}
+
 describe('every line, in order, exactly once', () => {
   it('50 MB of numbered lines land in the log file in order, each once, timestamped', async () => {
     const N = 500_000;
@@ -190,12 +208,12 @@ services:
 
 describe('tend logs', () => {
   it('-n N gives the last N lines from the file, however many (3001 lines, -n 100000: all); default 100', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   count:
     command: seq 1 3001; exec sleep 1000
-`);
+`),
+    );
     const file = join(p.dir, '.tend/logs/count.log');
     await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes(' out 3001\n'), 'line 3001 in the file');
     const five = await p.run(['logs', 'count', '-n', '5']);
@@ -219,12 +237,12 @@ services:
   });
 
   it('-f follows: a new line reaches several followers (latency printed)', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   tick:
     command: trap 'echo tick $(date +%s%3N)' USR1; echo ready; while true; do sleep 0.05; done
-`);
+`),
+    );
     await p.waitState('tick', 'running');
     const fs = [follow(p, ['logs', 'tick', '-f']), follow(p, ['logs', 'tick', '-f']), follow(p, ['logs', 'tick', '-f'])];
     for (const f of fs)
@@ -265,14 +283,14 @@ services:
   });
 
   it('tend logs all -f interleaves services in order, each line prefixed with its name', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   alpha:
     command: n=0; trap 'n=$((n+1)); echo alpha-$n' USR1; echo alpha-ready; while true; do sleep 0.05; done
   beta:
     command: n=0; trap 'n=$((n+1)); echo beta-$n >&2' USR1; echo beta-ready; while true; do sleep 0.05; done
-`);
+`),
+    );
     await waitFor(async () => {
       const r = (await p.run(['logs', 'all'])).stdout;
       return r.includes('alpha-ready') && r.includes('beta-ready');
@@ -302,12 +320,12 @@ services:
   });
 
   it('tend events -f follows the journal', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   x:
     command: sleep 1000
-`);
+`),
+    );
     await p.waitState('x', 'running');
     const f = follow(p, ['events', '-f']);
     await waitFor(() => /x spawn pid \d+/.test(f.text()), `the past events: ${f.text()}`);
@@ -335,13 +353,13 @@ services:
 
 describe('what the file holds', () => {
   it('stdout and stderr lines are tagged out/err in the file, with an ISO-8601 ms timestamp', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   both:
     command: echo to-out; echo to-err >&2; echo again-out
     restart: never
-`);
+`),
+    );
     await p.waitState('both', 'completed');
     const file = join(p.dir, '.tend/logs/both.log');
     await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').split('\n').length >= 4, 'three lines in the file');
@@ -359,16 +377,16 @@ services:
   });
 
   it('a partial last line is flushed at exit (both streams); invalid UTF-8 passes through', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   part:
     command: printf 'whole\\nno-newline-out'; printf 'no-newline-err' >&2
     restart: never
   bin:
     command: printf 'a\\377\\376b\\n'
     restart: never
-`);
+`),
+    );
     await p.waitState('part', 'completed');
     await p.waitState('bin', 'completed');
     const file = join(p.dir, '.tend/logs/part.log');
@@ -415,9 +433,8 @@ services:
   it('tty: every byte a tty service writes right before it exits is in the log (10 runs)', async () => {
     // a pty read through libuv (node-pty's too) loses 1-7 KB of such a burst in about half the
     // runs (microsoft/node-pty#72); tend's own pty reads the master until EIO
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   burst:
     command: head -c 1000000 /dev/zero | tr '\\0' a; echo END
     tty: true
@@ -425,7 +442,8 @@ services:
     backoff: { initial: 300ms, max: 300ms }
     start_limit: { burst: 100, interval: 1s }
     logs: { max_size: 1G }
-`);
+`),
+    );
     const file = join(p.dir, '.tend/logs/burst.log');
     const runs = () => (existsSync(file) ? readFileSync(file, 'latin1').split('END\r\n').length - 1 : 0);
     await waitFor(() => runs() >= 10, '10 runs of burst', 40_000);
@@ -466,16 +484,7 @@ services:
   });
 
   it('status says that the logs of a service are failing', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false, log_dir: logs }
-services:
-  w:
-    command: i=0; while true; do i=$((i+1)); echo line $i; sleep 0.05; done
-    autostart: false
-`);
-    rmSync(join(p.dir, 'logs'), { recursive: true, force: true });
-    writeFileSync(join(p.dir, 'logs'), 'not a dir\n');
-    expect((await p.run(['start', 'w'])).code).toBe(0);
+    const p = await startedWithoutLogDir('0.05');
     await waitFor(async () => /w log-error/.test((await p.run(['events'])).stdout), 'the log error in the journal');
     const row = (await p.status())[0]!;
     const text = await p.run(['status']);
@@ -483,17 +492,8 @@ services:
   });
 
   it('the log dir breaks while running: the service keeps running; lines resume (none lost) when it is fixed', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false, log_dir: logs }
-services:
-  w:
-    command: i=0; while true; do i=$((i+1)); echo line $i; sleep 0.02; done
-    autostart: false
-`);
+    const p = await startedWithoutLogDir('0.02');
     const logs = join(p.dir, 'logs');
-    rmSync(logs, { recursive: true, force: true });
-    writeFileSync(logs, 'not a dir\n'); // opening logs/w.log fails with ENOTDIR
-    expect((await p.run(['start', 'w'])).code).toBe(0);
     const pid = (await p.status())[0]!.pid as number;
     await waitFor(
       async () => /w log-error .*(ENOTDIR|not a directory)/.test((await p.run(['events'])).stdout),

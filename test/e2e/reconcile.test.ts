@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pidAlive, type Project, useProjects, waitFor } from './harness.js';
+import { pidAlive, type Project, useProjects, waitFor, quiet } from './harness.js';
 
 const { started } = useProjects();
 
@@ -124,22 +124,22 @@ services:
   });
 
   it('a "~" line names the keys applied in place; the journal names the source once', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   web:
     command: [sleep, "1005"]
     readiness: { exec: "true", interval: 1s }
-`);
+`),
+    );
     await p.waitState('web', 'running');
-    p.write(`
-settings: { echo: false, watch: false }
-services:
+    p.write(
+      quiet(`
   web:
     command: [sleep, "1005"]
     readiness: { exec: "true", interval: 2s }
     stop_timeout: 5s
-`);
+`),
+    );
     const r = await p.run(['reload']);
     expect(r.stdout).toBe('~ web (stop_timeout, readiness.interval; applied in place, no restart)\n= 0 unchanged\n');
     const line = (await p.run(['events'])).stdout.split('\n').find((l) => l.includes(' tend reload on request: '));

@@ -4,7 +4,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pidAlive, type Project, useProjects, waitFor } from './harness.js';
+import { pidAlive, type Project, useProjects, waitFor, quiet } from './harness.js';
 
 const { started } = useProjects();
 
@@ -84,9 +84,8 @@ describe('tend reload converges touching only what changed', () => {
 
   it('added -> started, removed -> stopped and gone from status; env and unchanged lines', async () => {
     const { p, before } = await upBase();
-    p.write(`
-settings: { echo: false, watch: false }
-services:
+    p.write(
+      quiet(`
   a:
     command: [sleep, "1001"]
   b:
@@ -94,7 +93,8 @@ services:
     env: { PORT: "8080" }
   d:
     command: [sleep, "1004"]
-`);
+`),
+    );
     const r = await p.run(['reload']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').sort()).toEqual(['+ d', '- c', '= 1 unchanged', '~ b (env.PORT)'].sort());
@@ -115,20 +115,19 @@ services:
   });
 
   it('probe and restart-policy changes apply in place: same pid, and the new policy is in force', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   a:
     command: [sleep, "1001"]
     restart: always
     backoff: { initial: 100ms }
   probed:
     command: [sleep, "1002"]
-`);
+`),
+    );
     const before = await allRunning(p, ['a', 'probed']);
-    p.write(`
-settings: { echo: false, watch: false }
-services:
+    p.write(
+      quiet(`
   a:
     command: [sleep, "1001"]
     restart: never
@@ -139,7 +138,8 @@ services:
       exec: test ! -f dead
       interval: 100ms
       failure_threshold: 1
-`);
+`),
+    );
     const r = await p.run(['reload']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('~ a (restart, backoff.initial; applied in place, no restart)');
@@ -153,23 +153,23 @@ services:
   });
 
   it('a liveness probe added by reload runs against the live process (failure -> restart)', async () => {
-    const p = await started(`
-settings: { echo: false, watch: false }
-services:
+    const p = await started(
+      quiet(`
   probed:
     command: [sleep, "1002"]
-`);
+`),
+    );
     const before = await allRunning(p, ['probed']);
-    p.write(`
-settings: { echo: false, watch: false }
-services:
+    p.write(
+      quiet(`
   probed:
     command: [sleep, "1002"]
     liveness:
       exec: test ! -f dead
       interval: 100ms
       failure_threshold: 1
-`);
+`),
+    );
     expect((await p.run(['reload'])).stdout).toContain('~ probed (liveness; applied in place, no restart)');
     expect((await pids(p)).probed).toBe(before.probed);
     writeFileSync(join(p.dir, 'dead'), '');
@@ -230,16 +230,16 @@ services:
     expect(same.stdout).toMatch(
       /^the running config already matches tend\.yaml \(read \d+(ms|s) ago at start-up\)\n= 3 unchanged\n/,
     );
-    p.write(`
-settings: { echo: false, watch: false }
-services:
+    p.write(
+      quiet(`
   a:
     command: [sleep, "1011"]
   b:
     command: [sleep, "1002"]
   d:
     command: [sleep, "1004"]
-`);
+`),
+    );
     const dry = await p.run(['reload', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe('+ d\n- c\n~ a (command)\n= 1 unchanged\n(dry run: nothing was changed)\n');
