@@ -103,13 +103,15 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
   let home: string;
   let env: NodeJS.ProcessEnv;
   let terms: Terminal[] = [];
-  const terminal = (width?: number, height?: number): Terminal => {
+  const prompt = async (t: Terminal) => t.untilLast('tend>');
+  /** A terminal running tend shell, its prompt shown. */
+  const prompted = async (width?: number, height?: number): Promise<Terminal> => {
     const t = new Terminal(home, env, width, height);
     terms.push(t);
     t.open(project.socket);
+    await prompt(t);
     return t;
   };
-  const prompt = async (t: Terminal) => t.untilLast('tend>');
 
   beforeAll(async () => {
     project = new Project(YAML);
@@ -130,8 +132,7 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
   });
 
   it('runs a command and shows its output under the prompt', async () => {
-    const t = terminal();
-    await prompt(t);
+    const t = await prompted();
     t.type('status');
     t.keys('Enter');
     const s = await t.until((x) => /tend> status\nNAME +STATE[^\n]*\n(web|db) +running/.test(x), 'the status table');
@@ -153,8 +154,7 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
   });
 
   it('completes a service name with Tab, and lists the candidates on a second Tab', async () => {
-    const t = terminal();
-    await prompt(t);
+    const t = await prompted();
     t.type('logs w');
     t.keys('Tab');
     await t.untilLast(/^tend> logs web ?$/);
@@ -166,8 +166,7 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
   });
 
   it('Up recalls the previous command, in the same session and in the next one', async () => {
-    const a = terminal();
-    await prompt(a);
+    const a = await prompted();
     a.type('why db');
     a.keys('Enter');
     await a.until((s) => s.includes('db is running since'), 'the why text');
@@ -180,15 +179,13 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     await a.until((s) => s.includes('[shell exited 0]'), 'the shell to exit');
     expect(readFileSync(join(home, '.tend_history'), 'utf8')).toMatch(/why db\nexit\n$/);
 
-    const b = terminal();
-    await prompt(b);
+    const b = await prompted();
     b.keys('Up', 'Up');
     await b.untilLast('tend> why db');
   });
 
   it('Ctrl-C in logs web -f returns to the prompt and the shell goes on', async () => {
-    const t = terminal();
-    await prompt(t);
+    const t = await prompted();
     t.type('logs web -f -n 1');
     t.keys('Enter');
     const first = await t.until((s) => /\nhit \d+\n/.test(s), 'a log line');
@@ -205,8 +202,7 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
   });
 
   it('shows a state change pushed by the daemon above the prompt, keeping the typed line', async () => {
-    const t = terminal();
-    await prompt(t);
+    const t = await prompted();
     t.type('status d');
     await t.untilLast('tend> status d');
     const pid = (await project.status()).find((r) => r.name === 'db')!.pid as number;
@@ -217,8 +213,7 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
   });
 
   it('top shows the live table in 60 columns and q returns to the prompt', async () => {
-    const t = terminal(60, 20);
-    await prompt(t);
+    const t = await prompted(60, 20);
     t.type('top');
     t.keys('Enter');
     const s = await t.until((x) => x.includes('tend top · 2 services') && /\nweb +running/.test(x), 'the top table');
@@ -233,8 +228,7 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
   });
 
   it('says when the daemon is gone and reconnects when it is back', async () => {
-    const t = terminal();
-    await prompt(t);
+    const t = await prompted();
     const daemon = project.daemon!;
     daemon.kill('SIGTERM');
     await project.exit;
@@ -246,14 +240,12 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
   });
 
   it('exit ends the shell with code 0, and so does Ctrl-D', async () => {
-    const a = terminal();
-    await prompt(a);
+    const a = await prompted();
     a.type('exit');
     a.keys('Enter');
     const s = await a.until((x) => x.includes('[shell exited'), 'the shell to exit');
     expect(s).toContain('tend> exit\n[shell exited 0]');
-    const b = terminal();
-    await prompt(b);
+    const b = await prompted();
     b.keys('C-d');
     expect(await b.until((x) => x.includes('[shell exited'), 'the shell to exit')).toContain('[shell exited 0]');
   });
