@@ -52,14 +52,22 @@ if (noRootless) console.log(`stop-signal: the process-group variant (tend as nob
 
 type Variant = 'cgroups' | 'process groups';
 
-/** A project with the counter script and a folder for its counts (both writable by nobody too). */
-function counterProject(variant: Variant, services: (counter: string, dir: string) => string): { p: Project; counts: string } {
+/**
+ * A project with the counter script and a folder for its counts (both writable by nobody too),
+ * `settings` (YAML lines) added to its own, started.
+ */
+async function counterProject(
+  variant: Variant,
+  services: (counter: string, dir: string) => string,
+  settings = '',
+): Promise<{ p: Project; counts: string }> {
   const p = track(variant === 'cgroups' ? new Project('') : new RootlessProject(''));
   const counts = join(p.dir, 'counts');
   mkdirSync(counts, { mode: 0o777 });
   writeFileSync(join(p.dir, 'counter.cjs'), COUNTER);
   const counter = `[${JSON.stringify(process.execPath)}, ${JSON.stringify(join(p.dir, 'counter.cjs'))}, main, ${JSON.stringify(counts)}]`;
-  p.write(`settings:\n  echo: false\n  watch: false\n  shutdown_timeout: 60s\nservices:\n${services(counter, p.dir)}`);
+  p.write(`settings:\n  echo: false\n  watch: false\n  shutdown_timeout: 60s\n${settings}services:\n${services(counter, p.dir)}`);
+  await p.up();
   return { p, counts };
 }
 
@@ -108,13 +116,12 @@ describe.each(variants)('the stop signal, once to each process (%s)', (variant, 
   it.skipIf(skip !== undefined)(
     'tend stop, 3 times; tend restart; a liveness restart',
     async () => {
-      const { p, counts } = counterProject(
+      const { p, counts } = await counterProject(
         variant,
         (c, dir) =>
           `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n    backoff: { initial: 100ms }\n` +
           `    liveness: { exec: "test ! -e ${join(dir, 'sick')}", interval: 200ms, failure_threshold: 1 }\n`,
       );
-      await p.up();
       const seen = new Set<number>();
       for (let round = 0; round < 3; round++) {
         const run = await nextRun(counts, 'svc', seen);
@@ -138,21 +145,14 @@ describe.each(variants)('the stop signal, once to each process (%s)', (variant, 
   it.skipIf(skip !== undefined)(
     "a task's timeout; exit_with (a shutdown)",
     async () => {
-      const { p, counts } = counterProject(
+      const { p, counts } = await counterProject(
         variant,
         (c) =>
           `  task:\n    type: oneshot\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n    timeout: 3s\n    restart: never\n` +
           `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n` +
           `  leader:\n    command: [sh, -c, "while [ ! -e go ]; do sleep 0.1; done"]\n    restart: never\n`,
+        '  exit_with: leader\n',
       );
-      // exit_with is a setting: added here, after the services were written
-      p.write(
-        readFileSync(join(p.dir, 'tend.yaml'), 'utf8').replace(
-          '  shutdown_timeout: 60s\n',
-          '  shutdown_timeout: 60s\n  exit_with: leader\n',
-        ),
-      );
-      await p.up();
       const taskRun = await nextRun(counts, 'task', new Set());
       const svcRun = await nextRun(counts, 'svc', new Set());
       await p.waitState('task', 'failed', 60_000);
@@ -170,11 +170,10 @@ describe.each(variants)('the stop signal, once to each process (%s)', (variant, 
   it.skipIf(skip !== undefined)(
     'shutdown (SIGTERM to tend)',
     async () => {
-      const { p, counts } = counterProject(
+      const { p, counts } = await counterProject(
         variant,
         (c) => `  svc:\n    command: ${c}\n    stop_signal: SIGINT\n    stop_timeout: 30s\n`,
       );
-      await p.up();
       const run = await nextRun(counts, 'svc', new Set());
       // the containment this variant is about
       const inCgroup = run.every((pid) => /\/svc-svc$/m.test(readFileSync(`/proc/${pid}/cgroup`, 'utf8')));
