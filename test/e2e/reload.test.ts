@@ -42,6 +42,10 @@ services:
     command: [sleep, "1003"]
 `;
 
+/** The service `probed`, and the same with a liveness probe that fails once the file `dead` exists. */
+const PROBED = '\n  probed:\n    command: [sleep, "1002"]\n';
+const PROBED_LIVE = `${PROBED}    liveness:\n      exec: test ! -f dead\n      interval: 100ms\n      failure_threshold: 1\n`;
+
 /** A project of BASE, up, with a, b and c running: the project and their pids. */
 async function upBase(): Promise<{ p: Project; before: Record<string, number> }> {
   const p = await started(BASE);
@@ -121,9 +125,7 @@ describe('tend reload converges touching only what changed', () => {
     command: [sleep, "1001"]
     restart: always
     backoff: { initial: 100ms }
-  probed:
-    command: [sleep, "1002"]
-`),
+${PROBED}`),
     );
     const before = await allRunning(p, ['a', 'probed']);
     p.write(
@@ -132,13 +134,7 @@ describe('tend reload converges touching only what changed', () => {
     command: [sleep, "1001"]
     restart: never
     backoff: { initial: 200ms }
-  probed:
-    command: [sleep, "1002"]
-    liveness:
-      exec: test ! -f dead
-      interval: 100ms
-      failure_threshold: 1
-`),
+${PROBED_LIVE}`),
     );
     const r = await p.run(['reload']);
     expect(r.code).toBe(0);
@@ -153,23 +149,9 @@ describe('tend reload converges touching only what changed', () => {
   });
 
   it('a liveness probe added by reload runs against the live process (failure -> restart)', async () => {
-    const p = await started(
-      quiet(`
-  probed:
-    command: [sleep, "1002"]
-`),
-    );
+    const p = await started(quiet(PROBED));
     const before = await allRunning(p, ['probed']);
-    p.write(
-      quiet(`
-  probed:
-    command: [sleep, "1002"]
-    liveness:
-      exec: test ! -f dead
-      interval: 100ms
-      failure_threshold: 1
-`),
-    );
+    p.write(quiet(PROBED_LIVE));
     expect((await p.run(['reload'])).stdout).toContain('~ probed (liveness; applied in place, no restart)');
     expect((await pids(p)).probed).toBe(before.probed);
     writeFileSync(join(p.dir, 'dead'), '');
