@@ -192,7 +192,7 @@ export class LogFile {
 
   private kick(): void {
     if (this.busy || (this.queued === 0 && this.lost === 0)) return;
-    if (this.inPlace && !this.slow && this.fd !== undefined && this.failing === undefined && this.lost === 0 && this.writeInPlace()) return;
+    if (this.writesInPlace() && this.writeInPlace()) return;
     if (this.failing === undefined && !this.due && !this.closing && this.queued < GATHER_BYTES) {
       // a few small batches are gathered into one write: fewer trips to the thread pool
       this.later ??= setTimeout(() => {
@@ -223,6 +223,11 @@ export class LogFile {
       this.wake();
       this.kick(); // bytes queued meanwhile, or the retry timer of a failing file
     });
+  }
+
+  /** An open, healthy file that is written in place (see writeInPlace). */
+  private writesInPlace(): boolean {
+    return this.inPlace && !this.slow && this.fd !== undefined && this.failing === undefined && this.lost === 0;
   }
 
   /**
