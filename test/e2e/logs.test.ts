@@ -129,16 +129,14 @@ describe('every line, in order, exactly once', () => {
   it('50 MB of numbered lines land in the log file in order, each once, timestamped', async () => {
     const N = 500_000;
     const W = 99; // + newline: 100 bytes a line, 50 MB in all
-    const p = project(`
-settings:
-  echo: false
-  watch: false
-services:
+    const p = project(
+      quiet(`
   big:
     command: ${JSON.stringify(numbered(N, W))}
     restart: never
     logs: { max_size: 1G }
-`);
+`),
+    );
     const t0 = Date.now();
     await p.up();
     await p.waitState('big', 'completed', 90_000);
@@ -156,11 +154,8 @@ services:
   it('rotation under load: nothing lost or duplicated, files within max_size, old ones dropped whole', async () => {
     const N = 200_000; // 20 MB raw, ~26 MB with prefixes: ~25 rotations of 1 MiB
     const W = 99;
-    const p = await started(`
-settings:
-  echo: false
-  watch: false
-services:
+    const p = await started(
+      quiet(`
   big:
     command: ${JSON.stringify(numbered(N, W))}
     restart: never
@@ -169,7 +164,8 @@ services:
     command: ${JSON.stringify(numbered(N, W))}
     restart: never
     logs: { max_size: 1M, keep: 2 }
-`);
+`),
+    );
     await p.waitState('big', 'completed', 90_000);
     await p.waitState('small', 'completed', 90_000);
     const dir = join(p.dir, '.tend/logs');
