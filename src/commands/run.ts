@@ -1,6 +1,6 @@
 // Runs one socket command from its words, for the one-shot CLI and the shell alike: parse, build
 // the request, send it (or follow its stream), print the answer; returns the exit code.
-import type { Client } from '../control/client.js';
+import type { Client, UntypedClient } from '../control/client.js';
 import { TendError } from '../core/errors.js';
 import { EXIT, type Parsed, type PrintIo, type RunIo, type SocketCommand } from './command.js';
 import { commandHelp } from './help-text.js';
@@ -91,14 +91,4 @@ function printResult<A, R, E>(cmd: SocketCommand<string, A, R, E>, result: R, ar
   if (json) io.out(JSON.stringify(cmd.json ? cmd.json(result) : result) + '\n');
   else cmd.print(result, io, args);
   return cmd.exitCode?.(result) ?? EXIT.ok;
-}
-
-interface UntypedClient {
-  request(cmd: string, args: unknown): Promise<unknown>;
-  stream(
-    cmd: string,
-    args: unknown,
-    onEvent: (e: unknown) => void,
-    onLag: (n: number) => void,
-  ): { done: Promise<unknown>; close(): void };
 }

@@ -35,6 +35,15 @@ export interface Client {
   readonly closed: boolean;
 }
 
+/**
+ * The client where the command name is a variable (the CLI's command table, the log readers): untyped
+ * requests and streams; the callers hold their commands' types.
+ */
+export interface UntypedClient {
+  request(cmd: string, args: unknown): Promise<unknown>;
+  stream(cmd: string, args: unknown, onEvent: (e: unknown) => void, onLag: (n: number) => void): ClientStream;
+}
+
 /** Options of connect(). */
 export interface ConnectOptions {
   /** give up connecting after this long (default 5000 ms) */

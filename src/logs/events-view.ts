@@ -1,7 +1,7 @@
 // `tend events` on the client's side: the journal file (log_dir/tend.events, and its rotated
 // files) read here, as `tend logs` reads the service logs; the daemon, when one answers, says
 // where it is and, with -f, sends the live entries from where the file ends.
-import type { Client } from '../control/client.js';
+import type { Client, UntypedClient } from '../control/client.js';
 import type { JournalEvent } from '../control/wire.js';
 import type { TendError } from '../core/errors.js';
 import type { EventsArgs, EventsWhere } from '../commands/events.js';
@@ -14,7 +14,7 @@ import { JOURNAL_LOG } from './line-format.js';
 import { localTime } from './print.js';
 import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
-import { followJoined, type Untyped } from './follow-join.js';
+import { followJoined } from './follow-join.js';
 
 /** Why: `tend events` (CLI and shell). Reads, prints, follows; returns the exit code. */
 export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Promise<number> {
@@ -56,7 +56,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
       );
       return EXIT.ok;
     }
-    const c = client as unknown as Untyped;
+    const c = client as unknown as UntypedClient;
     if (!args.follow) {
       const where = (await c.request('events', { names, where: true })) as EventsWhere;
       if (where.unwritable) {

@@ -2,17 +2,7 @@
 // learn where the files end for that subscription, print the files up to there, then the items
 // held meanwhile and the live ones: no gap, no item twice.
 import type { RunIo } from '../commands/command.js';
-
-/** The client as these readers use it: untyped requests and streams (their commands' types are declared beside them). */
-export interface Untyped {
-  request(cmd: string, args: unknown): Promise<unknown>;
-  stream(
-    cmd: string,
-    args: unknown,
-    onEvent: (e: unknown) => void,
-    onLag: (n: number) => void,
-  ): { done: Promise<unknown>; close(): void };
-}
+import type { UntypedClient } from '../control/client.js';
 
 /** What differs between logs and events. */
 export interface JoinSpec<W, E> {
@@ -27,7 +17,7 @@ export interface JoinSpec<W, E> {
 }
 
 /** Why: the one join of files and live items both followers use. Resolves when the stream ends (Ctrl-C, shutdown). */
-export async function followJoined<W, E>(client: Untyped, spec: JoinSpec<W, E>, io: RunIo): Promise<void> {
+export async function followJoined<W, E>(client: UntypedClient, spec: JoinSpec<W, E>, io: RunIo): Promise<void> {
   let waiting: E[] | undefined = [];
   let resolveWhere!: (w: W) => void;
   const whereP = new Promise<W>((resolve) => (resolveWhere = resolve));

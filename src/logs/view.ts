@@ -3,7 +3,7 @@
 // config does. The lines are read here, with bounded memory whatever the size of the files or N,
 // then printed; `-f` goes on with the daemon's live lines from where the files end (no line twice,
 // none missed), or by watching the files when no daemon runs.
-import type { Client } from '../control/client.js';
+import type { Client, UntypedClient } from '../control/client.js';
 import type { LogLine } from '../control/wire.js';
 import type { TendError } from '../core/errors.js';
 import { MAX_REPLY_LINES, type LogsArgs, type LogsWhere } from '../commands/logs.js';
@@ -13,7 +13,7 @@ import type { LogEntry, LogStream } from './line-format.js';
 import { queryLogs, type GoneNote, type LogSource } from './query.js';
 import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
-import { followJoined, type Untyped } from './follow-join.js';
+import { followJoined } from './follow-join.js';
 import { localTime, logPrinter, type Printer } from './print.js';
 import { configWhere } from './config-where.js';
 import type { LineMatcher } from './regex.js';
@@ -57,7 +57,7 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
       return EXIT.ok;
     }
     if (!args.follow) {
-      const where = (await (client as unknown as Untyped).request('logs', { names: args.names, where: true })) as LogsWhere;
+      const where = (await (client as unknown as UntypedClient).request('logs', { names: args.names, where: true })) as LogsWhere;
       if (where.sources.some((s) => s.unwritable)) return await fromMemory(client, args, { since, until, grep, json }, io);
       const printer = logPrinter(
         where.sources.map((s) => s.instance),
@@ -98,7 +98,7 @@ async function fromMemory(
   io: RunIo,
 ): Promise<number> {
   io.err("tend: a log file cannot be written now: its recent lines come from the daemon's memory\n");
-  const r = (await (client as unknown as Untyped).request('logs', {
+  const r = (await (client as unknown as UntypedClient).request('logs', {
     names: args.names,
     lines: args.lines ?? MAX_REPLY_LINES,
   })) as { lines: LogLine[] };
@@ -134,7 +134,7 @@ async function follow(
 ): Promise<number> {
   let printer: Printer | undefined;
   await followJoined<LogsWhere, LogLine>(
-    client as unknown as Untyped,
+    client as unknown as UntypedClient,
     {
       cmd: 'logs',
       args: { names: args.names },
