@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Client } from '../control/client.js';
 import { TendError } from '../core/errors.js';
+import type { Spec } from '../core/types.js';
 import { unknownNames } from '../daemon/select.js';
 import { EXIT, type CliEnv, type Parsed } from './command.js';
 import { type Detached, exitedWhileStarting, OUT_FILE, startDetached } from './detach.js';
@@ -40,13 +41,7 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
 
   const spec = await env.loadConfig(file, false, p.flags);
   if (!spec) return EXIT.usage;
-  const unknown = unknownNames(spec, names);
-  if (unknown.length)
-    return unknownService(
-      unknown,
-      spec.services.map((s) => s.name),
-      env,
-    );
+  if (!namesKnown(spec, names, env)) return EXIT.usage;
   const at = env.socketGiven(p.flags) ? socket : spec.settings.socket;
   const out = join(spec.settings.logDir, OUT_FILE);
   let d: Detached;
@@ -110,10 +105,13 @@ async function alreadyUp(
   }
 }
 
-/** `tend up NAME` of a name the config does not have: exit 2, naming the known ones. */
-export function unknownService(unknown: readonly string[], known: readonly string[], env: Pick<CliEnv, 'err'>): number {
+/** Whether the config has every name of `tend up NAME...`; if not, says which it lacks and the known ones (then exit 2). */
+export function namesKnown(spec: Spec, names: readonly string[], env: Pick<CliEnv, 'err'>): boolean {
+  const unknown = unknownNames(spec, names);
+  if (unknown.length === 0) return true;
+  const known = spec.services.map((s) => s.name);
   env.err(
     `tend: unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known.join(', ') || 'none'})\n`,
   );
-  return EXIT.usage;
+  return false;
 }

@@ -2,11 +2,10 @@
 import type { LocalCommand } from './command.js';
 import { EXIT } from './command.js';
 import { resolve } from 'node:path';
-import { unknownNames } from '../daemon/select.js';
 import { takeDetachedMode } from './detach.js';
 import { CONFIG_FLAG, SOCKET_FLAG } from './flags.js';
 import { parseTimeout, UsageError } from './parse.js';
-import { unknownService, upDetached } from './up-detached.js';
+import { namesKnown, upDetached } from './up-detached.js';
 
 /** `tend up`. */
 export const up: LocalCommand = {
@@ -53,13 +52,7 @@ export const up: LocalCommand = {
     const spec = mode === 'bare' ? await env.emptySpec(p.flags) : await env.loadConfig(env.configPath(p.flags), true, p.flags);
     if (!spec) return EXIT.usage;
     const names = p.positionals;
-    const unknown = unknownNames(spec, names);
-    if (unknown.length)
-      return unknownService(
-        unknown,
-        spec.services.map((s) => s.name),
-        env,
-      );
+    if (!namesKnown(spec, names, env)) return EXIT.usage;
     const socket = p.flags.socket;
     // in the background, the echo of the services' output would only fill tend.out: the log files have it
     const settings = {
