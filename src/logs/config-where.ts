@@ -1,9 +1,12 @@
 // Where the log files are when no daemon answers: the config's log_dir and its instances (a
 // crashed stack's logs stay readable, as journalctl reads a stopped unit's). The config loader is
 // imported here only, lazily: the daemon is down, so its cost is no one's wait.
+import type { Client } from '../control/client.js';
 import { TendError } from '../core/errors.js';
 import type { InstanceSpec } from '../core/types.js';
+import type { RunIo } from '../commands/command.js';
 import type { LogsWhere } from '../commands/logs.js';
+import { reportError } from '../commands/run.js';
 import { journalFileOf } from './journal-file.js';
 import { logFileOf } from './log-files.js';
 
@@ -57,4 +60,30 @@ export async function configJournal(configFile: string, names: readonly string[]
   const ids = resolveNames(insts, names, true).map((i) => i.id);
   const services = names.length === 0 || names.includes('all') ? [] : [...new Set([...ids, ...names.filter((n) => n !== 'all')])];
   return { file: journalFileOf(logDir), services };
+}
+
+/**
+ * Why: logs and events read with a daemon or without one. `daemon` gets the client when one
+ * answers; with none, `noDaemon` gets the config file (when there is one to ask: not in the shell).
+ * An error is printed (exit code as reportError picks it); the client is closed after.
+ */
+export async function fromDaemonOrConfig(
+  io: RunIo,
+  noDaemon: (configFile: string) => Promise<number>,
+  daemon: (client: Client) => Promise<number>,
+): Promise<number> {
+  let client: Client | undefined;
+  try {
+    try {
+      client = await io.connect();
+    } catch (err) {
+      if (!((err as TendError).code === 'no_daemon' && io.configPath)) throw err;
+      return await noDaemon(io.configPath());
+    }
+    return await daemon(client);
+  } catch (err) {
+    return reportError(err, io);
+  } finally {
+    client?.close();
+  }
 }

@@ -1,14 +1,12 @@
 // `tend events` on the client's side: the journal file (log_dir/tend.events, and its rotated
 // files) read here, as `tend logs` reads the service logs; the daemon, when one answers, says
 // where it is and, with -f, sends the live entries from where the file ends.
-import type { Client, UntypedClient } from '../control/client.js';
+import type { UntypedClient } from '../control/client.js';
 import type { JournalEvent } from '../control/wire.js';
-import type { TendError } from '../core/errors.js';
 import type { EventsArgs, EventsWhere } from '../commands/events.js';
 import { eventLine } from '../commands/format.js';
-import { reportError } from '../commands/run.js';
 import { EXIT, type RunIo } from '../commands/command.js';
-import { configJournal } from './config-where.js';
+import { configJournal, fromDaemonOrConfig } from './config-where.js';
 import { readJournal } from './journal-file.js';
 import { JOURNAL_LOG } from './line-format.js';
 import { localTime } from './print.js';
@@ -26,13 +24,10 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
   };
   const print = (e: JournalEvent): string => (json ? `${JSON.stringify(e)}\n` : `${eventLine(e, io.color)}\n`);
   const names = args.names ?? [];
-  let client: Client | undefined;
-  try {
-    try {
-      client = await io.connect();
-    } catch (err) {
-      if (!((err as TendError).code === 'no_daemon' && io.configPath)) throw err;
-      const where = await configJournal(io.configPath(), names);
+  return fromDaemonOrConfig(
+    io,
+    async (configFile) => {
+      const where = await configJournal(configFile, names);
       const ends = await printFile({ ...where, keep: 0 }, range, print, io, json && !args.follow);
       if (!args.follow) return EXIT.ok;
       const wanted = new Set(where.services);
@@ -55,45 +50,43 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
         JOURNAL_LOG,
       );
       return EXIT.ok;
-    }
-    const c = client as unknown as UntypedClient;
-    if (!args.follow) {
-      const where = (await c.request('events', { names, where: true })) as EventsWhere;
-      if (where.unwritable) {
-        // log_dir cannot be written: what the daemon holds in memory
-        const r = (await c.request('events', { names, lines: 1_000_000 })) as { events: JournalEvent[] };
-        const inRange = r.events.filter(
-          (e) =>
-            (range.since === undefined || Date.parse(e.time) >= range.since) &&
-            (range.until === undefined || Date.parse(e.time) <= range.until),
-        );
-        const picked = range.n === undefined ? inRange : range.n <= 0 ? [] : inRange.slice(-range.n);
-        io.out(json ? `${JSON.stringify(picked)}\n` : picked.map(print).join(''));
+    },
+    async (client) => {
+      const c = client as unknown as UntypedClient;
+      if (!args.follow) {
+        const where = (await c.request('events', { names, where: true })) as EventsWhere;
+        if (where.unwritable) {
+          // log_dir cannot be written: what the daemon holds in memory
+          const r = (await c.request('events', { names, lines: 1_000_000 })) as { events: JournalEvent[] };
+          const inRange = r.events.filter(
+            (e) =>
+              (range.since === undefined || Date.parse(e.time) >= range.since) &&
+              (range.until === undefined || Date.parse(e.time) <= range.until),
+          );
+          const picked = range.n === undefined ? inRange : range.n <= 0 ? [] : inRange.slice(-range.n);
+          io.out(json ? `${JSON.stringify(picked)}\n` : picked.map(print).join(''));
+          return EXIT.ok;
+        }
+        await printFile(where, range, print, io, json);
         return EXIT.ok;
       }
-      await printFile(where, range, print, io, json);
-      return EXIT.ok;
-    }
-    await followJoined<EventsWhere, JournalEvent>(
-      c,
-      {
-        cmd: 'events',
-        args: { names },
-        items: 'events',
-        past: async (where) => {
-          if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
-          else await printFile(where, range, print, io);
+      await followJoined<EventsWhere, JournalEvent>(
+        c,
+        {
+          cmd: 'events',
+          args: { names },
+          items: 'events',
+          past: async (where) => {
+            if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
+            else await printFile(where, range, print, io);
+          },
+          live: (e) => io.out(print(e)),
         },
-        live: (e) => io.out(print(e)),
-      },
-      io,
-    );
-    return EXIT.ok;
-  } catch (err) {
-    return reportError(err, io);
-  } finally {
-    client?.close();
-  }
+        io,
+      );
+      return EXIT.ok;
+    },
+  );
 }
 
 /**

@@ -5,9 +5,7 @@
 // none missed), or by watching the files when no daemon runs.
 import type { Client, UntypedClient } from '../control/client.js';
 import type { LogLine } from '../control/wire.js';
-import type { TendError } from '../core/errors.js';
 import { MAX_REPLY_LINES, type LogsArgs, type LogsWhere } from '../commands/logs.js';
-import { reportError } from '../commands/run.js';
 import { EXIT, type RunIo } from '../commands/command.js';
 import type { LogEntry, LogStream } from './line-format.js';
 import { queryLogs, type GoneNote, type LogSource } from './query.js';
@@ -15,7 +13,7 @@ import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
 import { followJoined } from './follow-join.js';
 import { localTime, logPrinter, type Printer } from './print.js';
-import { configWhere } from './config-where.js';
+import { configWhere, fromDaemonOrConfig } from './config-where.js';
 import type { LineMatcher } from './regex.js';
 
 /** Why: `tend logs` (CLI and shell). Reads, prints, follows; returns the exit code. */
@@ -34,14 +32,11 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
       return EXIT.usage;
     }
   }
-  let client: Client | undefined;
-  try {
-    try {
-      client = await io.connect();
-    } catch (err) {
-      if (!((err as TendError).code === 'no_daemon' && io.configPath)) throw err;
+  return fromDaemonOrConfig(
+    io,
+    async (configFile) => {
       // no daemon: the config says where the files are (a crashed stack's logs)
-      const where = await configWhere(io.configPath(), args.names);
+      const where = await configWhere(configFile, args.names);
       const printer = logPrinter(
         where.sources.map((s) => s.instance),
         { json, timestamps: args.timestamps === true, color: io.color },
@@ -55,23 +50,19 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
         io.signal,
       );
       return EXIT.ok;
-    }
-    if (!args.follow) {
+    },
+    async (client) => {
+      if (args.follow) return follow(client, args, { since, grep, json }, io);
       const where = (await (client as unknown as UntypedClient).request('logs', { names: args.names, where: true })) as LogsWhere;
-      if (where.sources.some((s) => s.unwritable)) return await fromMemory(client, args, { since, until, grep, json }, io);
+      if (where.sources.some((s) => s.unwritable)) return fromMemory(client, args, { since, until, grep, json }, io);
       const printer = logPrinter(
         where.sources.map((s) => s.instance),
         { json, timestamps: args.timestamps === true, color: io.color },
       );
       await printFiles(where, { n: args.lines, since, until, grep }, printer, io);
       return EXIT.ok;
-    }
-    return await follow(client, args, { since, grep, json }, io);
-  } catch (err) {
-    return reportError(err, io);
-  } finally {
-    client?.close();
-  }
+    },
+  );
 }
 
 interface Range {
