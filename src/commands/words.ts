@@ -1,4 +1,5 @@
 // Splits a shell line into words: spaces separate, single and double quotes group, \ escapes.
+// The shell's command lines, and a compose file's string command (tend init --from).
 
 /** `logs "my svc" -n 5` -> ['logs', 'my svc', '-n', '5']. */
 export function splitWords(line: string): string[] {

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { splitWords } from '../commands/words.js';
 import type { Condition, Draft, DraftProbe, DraftService } from './draft.js';
 import { nameAll } from './draft.js';
 
@@ -120,44 +121,14 @@ function isMap(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Shell-like words of a string (quotes group, \ escapes): how compose splits a string command. */
-export function shellWords(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let has = false;
-  let quote: string | null = null;
-  for (let k = 0; k < s.length; k++) {
-    const ch = s[k]!;
-    if (quote) {
-      if (ch === quote) quote = null;
-      else if (ch === '\\' && quote === '"' && k + 1 < s.length) cur += s[++k];
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      has = true;
-    } else if (ch === '\\' && k + 1 < s.length) {
-      cur += s[++k];
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += ch;
-      has = true;
-    }
-  }
-  if (has) out.push(cur);
-  return out;
-}
-
 /** entrypoint + command: a lone string stays a string (run by /bin/sh -c); anything else an argv. */
 function commandOf(entrypoint: unknown, command: unknown): string | string[] | undefined {
   const ep = entrypoint ?? undefined;
   const cmd = command ?? undefined;
   if (ep === undefined && typeof cmd === 'string') return cmd.trim() ? cmd : undefined;
   if (cmd === undefined && typeof ep === 'string') return ep.trim() ? ep : undefined;
-  const words = (v: unknown): string[] => (typeof v === 'string' ? shellWords(v) : Array.isArray(v) ? v.map(String) : []);
+  // compose splits a string command as a shell line: quotes group, \ escapes
+  const words = (v: unknown): string[] => (typeof v === 'string' ? splitWords(v) : Array.isArray(v) ? v.map(String) : []);
   const argv = [...words(ep), ...words(cmd)];
   return argv.length && argv[0] ? argv : undefined;
 }
