@@ -4,16 +4,12 @@
 // the peer on the control socket.
 import { TendError } from '../core/errors.js';
 import type { RequestContext } from '../control/connection.js';
-import { names, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
 import type { CommandContext } from './context.js';
-import { FIND_DAEMON, JSON_FLAG, NAMES } from './flags.js';
-import { ids, list } from './lifecycle.js';
+import { ids, list, type NamesArgs, namesOnly } from './lifecycle.js';
 
 /** Their request. */
-export interface GateArgs {
-  names: string[];
-}
+export type GateArgs = NamesArgs;
 
 /** Their reply: the runs released or refused, and by whom. */
 export interface GateReply {
@@ -40,13 +36,7 @@ export function gate(verb: 'approve' | 'reject', args: GateArgs, d: CommandConte
 }
 
 /** What approve and reject share: names, --json, the request. */
-export const GATE_WORDS = {
-  args: NAMES,
-  expects: 'at least one task name',
-  flags: [JSON_FLAG, ...FIND_DAEMON],
-  schema: shape<GateArgs>({ names }),
-  request: (p: { positionals: string[] }) => ({ names: p.positionals }),
-} as const;
+export const GATE_WORDS = namesOnly('at least one task name');
 
 /** `tend approve`. */
 export const approve: SocketCommand<'approve', GateArgs, GateReply> = {

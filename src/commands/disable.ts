@@ -3,15 +3,12 @@
 // starts no new one by itself; a disabled service is stopped and stays so. Enable resumes the
 // schedule from now (what fell due meanwhile is not made up) or starts an autostart service.
 import { hasSchedule } from '../core/instance.js';
-import { names, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
-import { FIND_DAEMON, JSON_FLAG, NAME_NOTE, NAMES } from './flags.js';
-import { ids, list } from './lifecycle.js';
+import { NAME_NOTE } from './flags.js';
+import { ids, list, type NamesArgs, namesOnly } from './lifecycle.js';
 
 /** Their request. */
-export interface PauseArgs {
-  names: string[];
-}
+export type PauseArgs = NamesArgs;
 
 /** Their reply: the instances, and those also stopped (disable) or started (enable). */
 export interface PauseReply {
@@ -21,13 +18,7 @@ export interface PauseReply {
 }
 
 /** What disable and enable share: names, --json, the request. */
-export const PAUSE_WORDS = {
-  args: NAMES,
-  expects: 'at least one service name (or "all")',
-  flags: [JSON_FLAG, ...FIND_DAEMON],
-  schema: shape<PauseArgs>({ names }),
-  request: (p: { positionals: string[] }) => ({ names: p.positionals }),
-} as const;
+export const PAUSE_WORDS = namesOnly('at least one service name (or "all")');
 
 /** `tend disable`. */
 export const disable: SocketCommand<'disable', PauseArgs, PauseReply> = {

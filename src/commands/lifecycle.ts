@@ -1,5 +1,5 @@
 // What start, stop and restart share: the request (names, --timeout, --no-wait), its check, and
-// the words of their answers.
+// the words of their answers; and the words of the commands whose request is the names alone.
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import type { LogLine } from '../control/wire.js';
@@ -44,6 +44,22 @@ export function changeCommand<N extends string, R>(name: N, parts: ChangeParts<N
     schema: CHANGE_SCHEMA,
     request: changeArgs,
     ...parts,
+  };
+}
+
+/** The request of a command that takes service names and nothing else (approve, reject, disable, enable). */
+export interface NamesArgs {
+  names: string[];
+}
+
+/** What such a command shares: NAME..., --json, the request and its check; `expects` says what a NAME is. */
+export function namesOnly(expects: string) {
+  return {
+    args: NAMES,
+    expects,
+    flags: [JSON_FLAG, ...FIND_DAEMON],
+    schema: shape<NamesArgs>({ names }),
+    request: (p: { positionals: string[] }): NamesArgs => ({ names: p.positionals }),
   };
 }
 
