@@ -2,11 +2,10 @@
 // its time and reason, read from log_dir/tend.events by the client itself (it survives a restart
 // of tend, and reads with no daemon running); -f goes on with the daemon's live entries.
 import type { JournalEvent } from '../control/wire.js';
-import { bool, count, names, optional, shape, text } from './schema.js';
+import { bool, names, optional, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
-import { countFlag } from './parse.js';
-import { applyTimeRange } from './time-range.js';
+import { RANGE_FIELDS, READ_BY_CLIENT, rangeRequest } from './time-range.js';
 
 /** Its request. */
 export interface EventsArgs {
@@ -52,27 +51,13 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
   examples: ['events -n 20', 'events web --since 1h -f'],
   notes:
     'NAME... keeps the entries of those services (a replica set: all of its instances). The journal is kept in log_dir/tend.events: it survives a restart of tend, and is read with no daemon running.',
-  schema: shape<EventsArgs>({
-    names: optional(names),
-    lines: optional(count),
-    follow: optional(bool),
-    since: optional(text),
-    until: optional(text),
-    where: optional(bool),
-  }),
-  request(p) {
-    const args: EventsArgs = { names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true };
-    applyTimeRange(p, args, 'journal');
-    return args;
-  },
+  schema: shape<EventsArgs>({ names: optional(names), ...RANGE_FIELDS, where: optional(bool) }),
+  request: (p) => rangeRequest(p, 'journal'),
   async runLocal(args, json, io) {
     return (await import('../logs/events-view.js')).runEvents(args, json, io);
   },
-  streams: (args) => args.follow === true,
+  ...READ_BY_CLIENT,
   json: (r) => (r && 'events' in r ? r.events : r),
-  print() {
-    // the client prints (runLocal)
-  },
   async handle(args, d, rc) {
     // names of services gone from the config still filter their past entries
     const services = (args.names ?? []).flatMap((n) => {

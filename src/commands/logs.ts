@@ -2,11 +2,11 @@
 // output, read from the log files (current and rotated) by the client itself (logs/view.ts);
 // the daemon says where they are and, with -f, sends the live lines from where the files end.
 import type { LogLine } from '../control/wire.js';
-import { bool, count, names, optional, shape, text } from './schema.js';
+import { bool, names, optional, shape, text } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, NAME_NOTE, NAMES, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
-import { countFlag, UsageError } from './parse.js';
-import { applyTimeRange } from './time-range.js';
+import { UsageError } from './parse.js';
+import { RANGE_FIELDS, READ_BY_CLIENT, rangeRequest } from './time-range.js';
 
 /** Its request (what the client reads with; the daemon uses names, where and follow). */
 export interface LogsArgs {
@@ -82,18 +82,14 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
     `The files are read by tend logs itself: it works with no daemon running (the config's log_dir). ${NAME_NOTE}`,
   schema: shape<LogsArgs>({
     names,
-    lines: optional(count),
-    follow: optional(bool),
-    since: optional(text),
-    until: optional(text),
+    ...RANGE_FIELDS,
     grep: optional(text),
     ignore_case: optional(bool),
     timestamps: optional(bool),
     where: optional(bool),
   }),
   request(p) {
-    const args: LogsArgs = { names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true };
-    applyTimeRange(p, args, 'log');
+    const args: LogsArgs = rangeRequest(p, 'log');
     if (typeof p.flags.grep === 'string') args.grep = p.flags.grep;
     if (p.flags['ignore-case'] === true) {
       if (args.grep === undefined) throw new UsageError('-i goes with --grep RE');
@@ -105,11 +101,8 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   async runLocal(args, json, io) {
     return (await import('../logs/view.js')).runLogs(args, json, io);
   },
-  streams: (args) => args.follow === true,
+  ...READ_BY_CLIENT,
   json: (r) => (r && 'lines' in r ? r.lines : r),
-  print() {
-    // the client prints (runLocal)
-  },
   eventNoun: 'lines',
   async handle(args, d, rc) {
     const targets = d.resolve(args.names);

@@ -1,7 +1,9 @@
-// --since and --until of `tend logs` and `tend events`: the same words, the same checks.
+// What `tend logs` and `tend events` share: -n, -f, --since and --until (the same words, the same
+// checks), and that the client reads and prints (logs/view.ts, logs/events-view.ts).
 import { parseTimeSpec, TimeSpecError } from '../logs/time-spec.js';
 import type { Parsed } from './command.js';
-import { UsageError } from './parse.js';
+import { countFlag, UsageError } from './parse.js';
+import { bool, count, optional, text } from './schema.js';
 
 /** A --since/--until value, checked now (the client reads it again when it runs). */
 function timeFlag(p: Parsed, name: 'since' | 'until'): string | undefined {
@@ -16,15 +18,43 @@ function timeFlag(p: Parsed, name: 'since' | 'until'): string | undefined {
   return v;
 }
 
+/** The checks of -n, -f, --since and --until in their requests. */
+export const RANGE_FIELDS = {
+  lines: optional(count),
+  follow: optional(bool),
+  since: optional(text),
+  until: optional(text),
+};
+
+/** The part of their request these words make. */
+interface RangeArgs {
+  names: string[];
+  lines?: number;
+  follow?: boolean;
+  since?: string;
+  until?: string;
+}
+
+/** Their request's NAME..., -n (default 100), -f and time range; `what` names what is read, for the errors. */
+export function rangeRequest(p: Parsed, what: string): RangeArgs {
+  const args: RangeArgs = { names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true };
+  applyTimeRange(p, args, what);
+  return args;
+}
+
+/** The client reads and prints (their runLocal); with -f the request streams. */
+export const READ_BY_CLIENT = {
+  streams: (args: { follow?: boolean }) => args.follow === true,
+  print() {
+    // the client prints (runLocal)
+  },
+};
+
 /**
  * Why: logs and events take a time range alike: --until does not go with -f (`what` has no end
  * then), and with a range and no -n the whole range is read.
  */
-export function applyTimeRange(
-  p: Parsed,
-  args: { lines?: number; follow?: boolean; since?: string; until?: string },
-  what: string,
-): void {
+function applyTimeRange(p: Parsed, args: RangeArgs, what: string): void {
   const since = timeFlag(p, 'since');
   const until = timeFlag(p, 'until');
   if (since !== undefined) args.since = since;
