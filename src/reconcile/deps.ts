@@ -60,38 +60,29 @@ export function dependentsOf(store: Store, service: string): Instance[] {
   return out;
 }
 
-/** Every service name `service` depends on, transitively (not including itself). */
-export function dependencyClosure(store: Store, services: Iterable<string>): Set<string> {
+/** The names `next` leads to from `services`, transitively (a walk of the dependency graph one way). */
+function closure(services: Iterable<string>, next: (service: string) => Iterable<string>): Set<string> {
   const seen = new Set<string>();
   const stack = [...services];
   while (stack.length) {
-    const s = stack.pop()!;
-    for (const i of instancesOf(store, s)) {
-      for (const d of Object.keys(i.inst.spec.dependsOn)) {
-        if (!seen.has(d)) {
-          seen.add(d);
-          stack.push(d);
-        }
+    for (const n of next(stack.pop()!)) {
+      if (!seen.has(n)) {
+        seen.add(n);
+        stack.push(n);
       }
     }
   }
   return seen;
 }
 
+/** Every service name `services` depend on, transitively (not including them). */
+export function dependencyClosure(store: Store, services: Iterable<string>): Set<string> {
+  return closure(services, (s) => instancesOf(store, s).flatMap((i) => Object.keys(i.inst.spec.dependsOn)));
+}
+
 /** Every service name that depends on `services`, transitively (not including them). */
 export function dependentClosure(store: Store, services: Iterable<string>): Set<string> {
-  const seen = new Set<string>();
-  const stack = [...services];
-  while (stack.length) {
-    const s = stack.pop()!;
-    for (const i of dependentsOf(store, s)) {
-      if (!seen.has(i.inst.service)) {
-        seen.add(i.inst.service);
-        stack.push(i.inst.service);
-      }
-    }
-  }
-  return seen;
+  return closure(services, (s) => dependentsOf(store, s).map((i) => i.inst.service));
 }
 
 /**
