@@ -3,8 +3,26 @@ import { ValueError, expected } from './describe.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { SIGNAL_NAMES, signalName, signalNumber } from '../core/signals.js';
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** The units of a duration, in ms. */
+export const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_WORDS = 'a duration like 250ms, 10s, 5m, 1h or a number of seconds';
+
+/**
+ * Milliseconds of `250ms`, `1.5s`, `1m30s` (parts in `units`) or a plain number of seconds;
+ * undefined if not one.
+ */
+export function durationMs(s: string, units: Readonly<Record<string, number>> = DURATION_UNITS): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  const part = /(\d+(?:\.\d+)?)([a-z]+)/gy;
+  let total = 0;
+  let at = 0;
+  let m: RegExpExecArray | null;
+  while ((m = part.exec(s)) !== null && Object.hasOwn(units, m[2]!)) {
+    total += Number(m[1]) * units[m[2]!]!;
+    at = part.lastIndex;
+  }
+  return s !== '' && at === s.length ? Math.round(total) : undefined;
+}
 
 /** Milliseconds from `250ms`, `1.5s`, `5m`, `1h`, `1m30s`, or a plain number of seconds. */
 export function parseDuration(v: unknown): number {
@@ -12,19 +30,9 @@ export function parseDuration(v: unknown): number {
     if (!Number.isFinite(v) || v < 0) throw new ValueError(expected(DURATION_WORDS, v));
     return Math.round(v * 1000);
   }
-  if (typeof v !== 'string') throw new ValueError(expected(DURATION_WORDS, v));
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let at = 0;
-  let m: RegExpExecArray | null;
-  while ((m = part.exec(s)) !== null) {
-    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
-    at = part.lastIndex;
-  }
-  if (s === '' || at !== s.length) throw new ValueError(expected(DURATION_WORDS, v));
-  return Math.round(total);
+  const ms = typeof v === 'string' ? durationMs(v.trim()) : undefined;
+  if (ms === undefined) throw new ValueError(expected(DURATION_WORDS, v));
+  return ms;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };

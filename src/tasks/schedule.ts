@@ -3,6 +3,7 @@
 // Parsing gives plain data (ScheduleSpec) that a validated config can hold; compileSchedule turns
 // it into a Schedule with next(). Only this file of src/tasks loads croner.
 import { Cron } from 'croner';
+import { DURATION_UNITS, durationMs } from '../config/units.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { ScheduleSpec } from '../core/types.js';
 
@@ -28,28 +29,14 @@ export const MIN_EVERY_MS = 1000;
 const FORMS = '5 cron fields or @hourly/@daily/@weekly/@monthly/@yearly/@every DURATION';
 const CRON_WORDS = 'a cron expression: minute hour day-of-month month day-of-week';
 const ZONE_WORDS = 'an IANA time zone name like Europe/Berlin or UTC';
-const DURATION = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
-const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** `@every` also counts in days. */
+const EVERY_UNITS = { ...DURATION_UNITS, d: 86_400_000 };
 
 /** `"text"` or the kind of value, for "got ..." (quoted like the config's other messages). */
 function got(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
   if (v === null || v === undefined) return String(v ?? 'nothing');
   return Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v);
-}
-
-/** Milliseconds of `10m`, `1h30m`, `250ms`, `2d` or a plain number of seconds; undefined if not one. */
-function durationMs(s: string): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  DURATION.lastIndex = 0;
-  let total = 0;
-  let at = 0;
-  let m: RegExpExecArray | null;
-  while ((m = DURATION.exec(s)) !== null) {
-    total += Number(m[1]) * UNIT[m[2]!]!;
-    at = DURATION.lastIndex;
-  }
-  return s !== '' && at === s.length ? Math.round(total) : undefined;
 }
 
 const FIELDS = [
@@ -105,7 +92,7 @@ export function parseSchedule(text: unknown, timezone?: unknown): ScheduleResult
   const every = /^@every(?: (.*))?$/i.exec(expr);
   if (every) {
     if (timezone !== undefined) return bad('a time zone applies to a cron schedule, not to @every', 'timezone');
-    const ms = durationMs(every[1] ?? '');
+    const ms = durationMs(every[1] ?? '', EVERY_UNITS);
     if (ms === undefined) return bad(`expected @every DURATION with a duration like 10m or 1h30m; got ${got(text)}`);
     if (ms < MIN_EVERY_MS) return bad(`expected @every with a duration of 1s or more; got ${got(text)}`);
     const spec: ScheduleSpec = { kind: 'every', ms };
