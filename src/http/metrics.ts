@@ -73,53 +73,65 @@ function stateBlock(labels: string, state: string, states: readonly string[]): s
   return b;
 }
 
+/** Every family: its type and HELP text (docs/http.md lists them too). */
+const FAMILIES = {
+  tend_service_up: ['gauge', '1 when the instance is running (ready), else 0.'],
+  tend_service_state: ['gauge', 'The state of the instance: 1 for the state it is in, 0 for the others.'],
+  tend_service_restarts_total: ['counter', 'Starts of the instance after its first, since tend started.'],
+  tend_service_last_exit_code: ['gauge', 'Exit code of the last exit (killed by a signal: 128 + its number).'],
+  tend_service_cpu_seconds_total: ['counter', 'User and system CPU seconds of the processes of the current run.'],
+  tend_service_memory_bytes: ['gauge', 'Resident memory of the processes of the instance.'],
+  tend_service_log_bytes_total: ['counter', 'Bytes written to the log file of the instance since tend started.'],
+  tend_service_start_time_seconds: ['gauge', 'Unix time the current process of the instance started.'],
+  tend_reloads_total: ['counter', 'Config reloads since tend started, applied or rejected (a broken file).'],
+  tend_notify_dropped_total: [
+    'counter',
+    'sd_notify messages dropped: from a pid of no service (foreign), or over 4 KiB (too_large).',
+  ],
+  tend_build_info: ['gauge', 'Always 1; the labels say which tend and which Node.js.'],
+  tend_metrics_scrape_seconds: ['gauge', 'How long tend took to build the previous answer to /metrics.'],
+} as const satisfies Record<string, readonly ['gauge' | 'counter', string]>;
+type Family = keyof typeof FAMILIES;
+
 /** The text of every family, HELP and TYPE first, one sample a line, ended by a newline. */
 export function exposition(instances: readonly InstanceSample[], daemon: DaemonSample, states: readonly string[]): string {
   const out: string[] = [];
-  const family = (name: string, type: 'gauge' | 'counter', help: string): void => {
+  const family = (name: Family): void => {
+    const [type, help] = FAMILIES[name];
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   };
   const labels = instances.map(labelsOf);
-  const each = (name: string, value: (i: InstanceSample) => number | null): void => {
+  /** A family with one sample an instance (none where `value` is null). */
+  const each = (name: Family, value: (i: InstanceSample) => number | null): void => {
+    family(name);
     instances.forEach((i, k) => {
       const v = value(i);
       if (v !== null) out.push(`${name}{${labels[k]}} ${num(v)}`);
     });
   };
 
-  family('tend_service_up', 'gauge', '1 when the instance is running (ready), else 0.');
   each('tend_service_up', (i) => (i.state === 'running' ? 1 : 0));
-  family('tend_service_state', 'gauge', 'The state of the instance: 1 for the state it is in, 0 for the others.');
+  family('tend_service_state');
   instances.forEach((i, k) => out.push(stateBlock(labels[k]!, i.state, states)));
-  family('tend_service_restarts_total', 'counter', 'Starts of the instance after its first, since tend started.');
   each('tend_service_restarts_total', (i) => i.restarts);
-  family('tend_service_last_exit_code', 'gauge', 'Exit code of the last exit (killed by a signal: 128 + its number).');
   each('tend_service_last_exit_code', (i) => i.lastExitCode);
-  family('tend_service_cpu_seconds_total', 'counter', 'User and system CPU seconds of the processes of the current run.');
   each('tend_service_cpu_seconds_total', (i) => i.cpuSeconds);
-  family('tend_service_memory_bytes', 'gauge', 'Resident memory of the processes of the instance.');
   each('tend_service_memory_bytes', (i) => i.memoryBytes);
-  family('tend_service_log_bytes_total', 'counter', 'Bytes written to the log file of the instance since tend started.');
   each('tend_service_log_bytes_total', (i) => i.logBytes);
-  family('tend_service_start_time_seconds', 'gauge', 'Unix time the current process of the instance started.');
   each('tend_service_start_time_seconds', (i) => i.startTime);
 
-  family('tend_reloads_total', 'counter', 'Config reloads since tend started, applied or rejected (a broken file).');
+  family('tend_reloads_total');
   out.push(
     `tend_reloads_total{result="applied"} ${daemon.reloads.applied}`,
     `tend_reloads_total{result="rejected"} ${daemon.reloads.rejected}`,
   );
-  family(
-    'tend_notify_dropped_total',
-    'counter',
-    'sd_notify messages dropped: from a pid of no service (foreign), or over 4 KiB (too_large).',
-  );
+  family('tend_notify_dropped_total');
   for (const [reason, n] of Object.entries(daemon.notifyDropped))
     out.push(`tend_notify_dropped_total{reason="${escapeLabel(reason)}"} ${n}`);
-  family('tend_build_info', 'gauge', 'Always 1; the labels say which tend and which Node.js.');
+  family('tend_build_info');
   out.push(`tend_build_info{version="${escapeLabel(daemon.version)}",node="${escapeLabel(daemon.node)}"} 1`);
   if (daemon.lastScrapeSeconds !== null) {
-    family('tend_metrics_scrape_seconds', 'gauge', 'How long tend took to build the previous answer to /metrics.');
+    family('tend_metrics_scrape_seconds');
     out.push(`tend_metrics_scrape_seconds ${num(daemon.lastScrapeSeconds)}`);
   }
   out.push('');
