@@ -21,6 +21,15 @@ export function completionScript(shell: ShellName, commands: readonly CommandSpe
   return fish(table, signals);
 }
 
+/** A script's first comment: what wrote it, and the ways to install it (one a line). */
+function installNote(shell: ShellName, ways: readonly string[]): string[] {
+  const oneOf = ways.length > 1 ? ' one of' : '';
+  return [
+    `# tend completion for ${shell} (written by \`tend completion ${shell}\`). Install it with${oneOf}:`,
+    ...ways.map((w) => `#   ${w}`),
+  ];
+}
+
 /** The fields of one command as shell assignments (bash and zsh read them alike). */
 function specLine(c: ScriptCommand): string {
   const vflags = c.valueFlags.map(([f, k]) => `${f}=${k}`).join(' ');
@@ -45,9 +54,10 @@ function specFunction(table: readonly ScriptCommand[]): string[] {
 
 function bash(table: readonly ScriptCommand[], signals: readonly string[]): string {
   return [
-    '# tend completion for bash (written by `tend completion bash`). Install it with one of:',
-    '#   tend completion bash > ~/.local/share/bash-completion/completions/tend',
-    '#   echo \'eval "$(tend completion bash)"\' >> ~/.bashrc',
+    ...installNote('bash', [
+      'tend completion bash > ~/.local/share/bash-completion/completions/tend',
+      'echo \'eval "$(tend completion bash)"\' >> ~/.bashrc',
+    ]),
     '',
     `_tend_commands=${shQuote(table.map((c) => c.name).join(' '))}`,
     `_tend_signals=${shQuote(signals.join(' '))}`,
@@ -92,15 +102,7 @@ function bash(table: readonly ScriptCommand[], signals: readonly string[]): stri
     '    if [[ $prev == "${v%%=*}" ]]; then _tend_kind "${v#*=}" "$cur"; return 0; fi',
     '  done',
     '  if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$_tend_flags" -- "$cur")); return 0; fi',
-    '  for ((i = 2; i < COMP_CWORD; i++)); do',
-    '    w=${COMP_WORDS[i]}',
-    '    if ((skip)); then skip=0; continue; fi',
-    '    if [[ $w == -?* ]]; then',
-    '      [[ " $_tend_vflags " == *" $w="* ]] && skip=1',
-    '      continue',
-    '    fi',
-    '    n=$((n + 1))',
-    '  done',
+    ...countArgs('i = 2; i < COMP_CWORD; i++', '${COMP_WORDS[i]}'),
     '  local -a kinds=($_tend_args)',
     '  local kind=${kinds[n]}',
     '  if [[ -z $kind && $_tend_repeat == 1 && ${#kinds[@]} -gt 0 ]]; then kind=${kinds[${#kinds[@]}-1]}; fi',
@@ -113,6 +115,24 @@ function bash(table: readonly ScriptCommand[], signals: readonly string[]): stri
   ].join('\n');
 }
 
+/**
+ * bash and zsh alike: n, the positional arguments before the cursor, counted over the words after
+ * the command word (`loop` walks them, `word` is the one at i); a value flag's value is none.
+ */
+function countArgs(loop: string, word: string): string[] {
+  return [
+    `  for ((${loop})); do`,
+    `    w=${word}`,
+    '    if ((skip)); then skip=0; continue; fi',
+    '    if [[ $w == -?* ]]; then',
+    '      [[ " $_tend_vflags " == *" $w="* ]] && skip=1',
+    '      continue',
+    '    fi',
+    '    n=$((n + 1))',
+    '  done',
+  ];
+}
+
 /** A zsh _describe entry: `name:summary`, colons in the name escaped. */
 function described(c: ScriptCommand): string {
   return shQuote(`${c.name.replace(/:/g, '\\:')}:${c.summary}`);
@@ -121,9 +141,10 @@ function described(c: ScriptCommand): string {
 function zsh(table: readonly ScriptCommand[], signals: readonly string[]): string {
   return [
     '#compdef tend',
-    '# tend completion for zsh (written by `tend completion zsh`). Install it with one of:',
-    '#   tend completion zsh > "${fpath[1]}/_tend"      (a folder of $fpath; then open a new shell)',
-    "#   echo 'source <(tend completion zsh)' >> ~/.zshrc   (after compinit)",
+    ...installNote('zsh', [
+      'tend completion zsh > "${fpath[1]}/_tend"      (a folder of $fpath; then open a new shell)',
+      "echo 'source <(tend completion zsh)' >> ~/.zshrc   (after compinit)",
+    ]),
     '',
     `_tend_commands=(${table.map(described).join(' ')})`,
     `_tend_signals=(${signals.map(shQuote).join(' ')})`,
@@ -167,15 +188,7 @@ function zsh(table: readonly ScriptCommand[], signals: readonly string[]): strin
     '    if [[ $prev == ${v%%=*} ]]; then _tend_kind ${v#*=}; return; fi',
     '  done',
     '  if [[ $cur == -* ]]; then flags=(${=_tend_flags}); compadd -a flags; return; fi',
-    '  for ((i = 3; i < CURRENT; i++)); do',
-    '    w=$words[i]',
-    '    if (( skip )); then skip=0; continue; fi',
-    '    if [[ $w == -?* ]]; then',
-    '      [[ " $_tend_vflags " == *" $w="* ]] && skip=1',
-    '      continue',
-    '    fi',
-    '    n=$((n + 1))',
-    '  done',
+    ...countArgs('i = 3; i < CURRENT; i++', '$words[i]'),
     '  kinds=(${=_tend_args})',
     '  kind=$kinds[n+1]',
     '  if [[ -z $kind && $_tend_repeat == 1 && ${#kinds} -gt 0 ]]; then kind=$kinds[-1]; fi',
@@ -201,8 +214,7 @@ function fish(table: readonly ScriptCommand[], signals: readonly string[]): stri
     `      set -g __tend_repeat ${c.repeat ? 1 : 0}`,
   ]);
   return [
-    '# tend completion for fish (written by `tend completion fish`). Install it with:',
-    '#   tend completion fish > ~/.config/fish/completions/tend.fish',
+    ...installNote('fish', ['tend completion fish > ~/.config/fish/completions/tend.fish']),
     '',
     "# one command: its flags, the flags taking a value (FLAG=KIND), its arguments' kinds, whether the last repeats",
     'function __tend_spec',
