@@ -8,8 +8,8 @@ import type { SocketCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { ids, list, type NamesArgs, namesOnly } from './lifecycle.js';
 
-/** Their request. */
-export type GateArgs = NamesArgs;
+/** Their request (NamesArgs) and its words: NAME..., --json. */
+export const GATE_WORDS = namesOnly('at least one task name');
 
 /** Their reply: the runs released or refused, and by whom. */
 export interface GateReply {
@@ -23,7 +23,7 @@ export function peerWords(rc: Pick<RequestContext, 'peer'>): string {
 }
 
 /** Why: approve and reject check the same: each named run waits for approval. */
-export function gate(verb: 'approve' | 'reject', args: GateArgs, d: CommandContext, rc: RequestContext): GateReply {
+export function gate(verb: 'approve' | 'reject', args: NamesArgs, d: CommandContext, rc: RequestContext): GateReply {
   const targets = d.resolve(args.names);
   const not = targets.find((i) => i.state !== 'pending' || !i.inst.spec.approval || i.approved);
   if (not) {
@@ -35,11 +35,8 @@ export function gate(verb: 'approve' | 'reject', args: GateArgs, d: CommandConte
   return { names: ids(targets), by };
 }
 
-/** What approve and reject share: names, --json, the request. */
-export const GATE_WORDS = namesOnly('at least one task name');
-
 /** `tend approve`. */
-export const approve: SocketCommand<'approve', GateArgs, GateReply> = {
+export const approve: SocketCommand<'approve', NamesArgs, GateReply> = {
   ...GATE_WORDS,
   name: 'approve',
   summary: 'release a run waiting for approval (approval: true)',

@@ -7,8 +7,8 @@ import type { SocketCommand } from './command.js';
 import { NAME_NOTE } from './flags.js';
 import { ids, list, type NamesArgs, namesOnly } from './lifecycle.js';
 
-/** Their request. */
-export type PauseArgs = NamesArgs;
+/** Their request (NamesArgs) and its words: NAME..., --json. */
+export const PAUSE_WORDS = namesOnly('at least one service name (or "all")');
 
 /** Their reply: the instances, and those also stopped (disable) or started (enable). */
 export interface PauseReply {
@@ -17,11 +17,8 @@ export interface PauseReply {
   also: string[];
 }
 
-/** What disable and enable share: names, --json, the request. */
-export const PAUSE_WORDS = namesOnly('at least one service name (or "all")');
-
 /** `tend disable`. */
-export const disable: SocketCommand<'disable', PauseArgs, PauseReply> = {
+export const disable: SocketCommand<'disable', NamesArgs, PauseReply> = {
   ...PAUSE_WORDS,
   name: 'disable',
   summary: 'pause a schedule (or stop an autostart service) until enable or a restart of tend',

@@ -2,12 +2,12 @@
 // now (what fell due meanwhile is not made up), an autostart service is started.
 import { hasSchedule } from '../core/instance.js';
 import type { SocketCommand } from './command.js';
-import { PAUSE_WORDS, type PauseArgs, type PauseReply } from './disable.js';
+import { PAUSE_WORDS, type PauseReply } from './disable.js';
 import { NAME_NOTE } from './flags.js';
-import { ids, list } from './lifecycle.js';
+import { ids, list, type NamesArgs } from './lifecycle.js';
 
 /** `tend enable`. */
-export const enable: SocketCommand<'enable', PauseArgs, PauseReply> = {
+export const enable: SocketCommand<'enable', NamesArgs, PauseReply> = {
   ...PAUSE_WORDS,
   name: 'enable',
   summary: 'resume a schedule (or start an autostart service) paused by disable',

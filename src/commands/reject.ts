@@ -1,11 +1,11 @@
 // `tend reject NAME...`: refuses a run waiting for approval (approve.ts): it fails, and its
 // waiting dependents with it; the journal records who rejected (uid and pid).
 import type { SocketCommand } from './command.js';
-import { GATE_WORDS, gate, type GateArgs, type GateReply } from './approve.js';
-import { list } from './lifecycle.js';
+import { GATE_WORDS, gate, type GateReply } from './approve.js';
+import { list, type NamesArgs } from './lifecycle.js';
 
 /** `tend reject`. */
-export const reject: SocketCommand<'reject', GateArgs, GateReply> = {
+export const reject: SocketCommand<'reject', NamesArgs, GateReply> = {
   ...GATE_WORDS,
   name: 'reject',
   summary: 'refuse a run waiting for approval: it fails, and its dependents',
