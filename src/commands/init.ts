@@ -17,12 +17,12 @@ export const init: LocalCommand = {
     { name: 'force', help: 'overwrite an existing config' },
     { ...CONFIG_FLAG, help: 'where to write it (default: $TEND_CONFIG, else ./tend.yaml)' },
   ],
-  where: 'cli',
   examples: ['init', 'init --from docker-compose.yml'],
   notes:
     "Refuses to overwrite a config without --force. --from keeps each service's command, environment, env_file, " +
     'depends_on, restart, healthcheck (as readiness), working_dir and user; what it cannot carry over (image, ports, ' +
     "volumes, networks, build...) is listed on stderr and in the file's header. The file written passes tend check.",
+  where: 'cli',
   async run(p, env) {
     const file = env.configPath(p.flags);
     const from = typeof p.flags.from === 'string' ? p.flags.from : undefined;

@@ -22,7 +22,6 @@ export const up: LocalCommand = {
     CONFIG_FLAG,
     { ...SOCKET_FLAG, help: 'serve on this socket instead of settings.socket' },
   ],
-  where: 'cli',
   examples: ['up -d', 'up web worker -c deploy/tend.yaml'],
   notes:
     "Service output goes to stdout, each line prefixed with the service's name (settings.echo: false turns it off); " +
@@ -30,6 +29,7 @@ export const up: LocalCommand = {
     'With NAME..., only those services and what they depend on start; the others stay stopped (tend start starts them). ' +
     '-d returns once every service wanted up has started (exit 0) or one failed (exit 1, with why; tend keeps running), ' +
     "printing the status; tend's own output then goes to log_dir/tend.out. When a daemon already runs on the socket, -d says so and starts only the named services.",
+  where: 'cli',
   async run(p, env) {
     // `tend up` started in the background by -d, or by `tend run NAME -- CMD` with no config
     const mode = takeDetachedMode();
