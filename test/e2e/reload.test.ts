@@ -72,6 +72,16 @@ async function rerun(
   return x;
 }
 
+/** `worker` with n replicas; with `other`, beside a service no reload touches. */
+function workers(n: number, other = false): string {
+  const rest = other ? '\n  other:\n    command: [sleep, "1006"]' : '';
+  return quiet(`
+  worker:
+    command: [sleep, "1005"]
+    replicas: ${n}${rest}
+`);
+}
+
 describe('tend reload converges touching only what changed', () => {
   it('a changed command restarts only that service; the plan names it and counts the rest', async () => {
     const { p, before } = await upBase();
@@ -159,15 +169,7 @@ ${PROBED_LIVE}`),
   });
 
   it('replicas 2 -> 3 adds only worker.3; 3 -> 2 removes only worker.3', async () => {
-    const yaml = (n: number) => `
-settings: { echo: false, watch: false }
-services:
-  worker:
-    command: [sleep, "1005"]
-    replicas: ${n}
-  other:
-    command: [sleep, "1006"]
-`;
+    const yaml = (n: number) => workers(n, true);
     const p = await started(yaml(2));
     const before = await allRunning(p, ['worker.1', 'worker.2', 'other']);
     p.write(yaml(3));
@@ -186,13 +188,7 @@ services:
   it('replicas 1 -> 2 replaces `worker` by worker.1 and worker.2 (the names and TEND_REPLICA change)', async () => {
     // Documented in the README: a single instance is `worker`, a set is `worker.1..N`, and each
     // replica gets TEND_REPLICA, so going from 1 to 2 is a new process set, not a scale-up.
-    const yaml = (n: number) => `
-settings: { echo: false, watch: false }
-services:
-  worker:
-    command: [sleep, "1005"]
-    replicas: ${n}
-`;
+    const yaml = (n: number) => workers(n);
     const p = await started(yaml(1));
     const before = await allRunning(p, ['worker']);
     p.write(yaml(2));
