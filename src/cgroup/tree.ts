@@ -71,6 +71,8 @@ export interface ExistingCgroup {
 
 /** The daemon's cgroup v2 subtree. */
 export class CgroupTree {
+  private readonly cgroups = new Map<string, ServiceCgroup>();
+
   private constructor(
     /** the subtree directory, e.g. /sys/fs/cgroup/user.slice/.../tend-1a2b3c4d5e */
     readonly root: string,
@@ -137,7 +139,7 @@ export class CgroupTree {
     } catch (err) {
       throw new Error(`cannot create cgroup ${path}: ${errText(err)}`);
     }
-    const cg = new ServiceCgroup(id, path, this.controllers);
+    const cg = this.cgroup(id);
     if (!cg.fresh && cg.pids().length === 0) {
       // inherited from an earlier daemon, or cgroup.kill'ed: make it anew so that spawns can be
       // born in it (best effort: processes still leaving keep it busy, then they join by write)
@@ -154,7 +156,7 @@ export class CgroupTree {
   existing(): ExistingCgroup[] {
     const out: ExistingCgroup[] = [];
     for (const id of this.serviceIds()) {
-      const cg = new ServiceCgroup(id, join(this.root, SERVICE_PREFIX + id), this.controllers);
+      const cg = this.cgroup(id);
       const pids = cg.pids();
       if (pids.length > 0) out.push({ id, path: cg.path, pids });
     }
@@ -163,7 +165,23 @@ export class CgroupTree {
 
   /** Removes instance `id`'s cgroup; false while it still holds processes. */
   remove(id: string): boolean {
-    return new ServiceCgroup(id, join(this.root, SERVICE_PREFIX + id), this.controllers).remove();
+    const gone = this.cgroup(id).remove();
+    if (gone) this.cgroups.delete(id);
+    return gone;
+  }
+
+  /**
+   * The one ServiceCgroup object of instance `id` for as long as its cgroup lives: each holds
+   * its cgroup.procs open once read (ServiceCgroup.pids), so a new object for each spawn would
+   * leave a descriptor behind at each restart.
+   */
+  private cgroup(id: string): ServiceCgroup {
+    let cg = this.cgroups.get(id);
+    if (cg === undefined) {
+      cg = new ServiceCgroup(id, join(this.root, SERVICE_PREFIX + id), this.controllers);
+      this.cgroups.set(id, cg);
+    }
+    return cg;
   }
 
   /** Removes every empty service cgroup (left by services that are gone from the config). */

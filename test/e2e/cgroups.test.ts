@@ -138,6 +138,31 @@ services:
   });
 });
 
+describe.skipIf(noCgroups !== undefined)('the descriptors status holds open', () => {
+  it('a service restarting over and over while status is asked: the daemon holds no more files than before', async () => {
+    const p = await started(`
+settings: { echo: false, watch: false }
+services:
+  flap:
+    command: sleep 0.01
+    restart: always
+    backoff: { initial: 0 }
+    start_limit: { burst: 100000, interval: 1s }
+  still:
+    command: sleep 1000
+`);
+    const fds = (): number => readdirSync(`/proc/${p.daemon!.pid}/fd`).length;
+    const restarts = async (): Promise<number> => (await p.status()).find((r) => r.name === 'flap')?.restarts ?? 0;
+    // status reads each instance's cgroup.procs and its processes' stat through files it keeps
+    // open: once per cgroup and live process, not once per run
+    await waitFor(async () => (await restarts()) >= 5, 'five restarts of flap');
+    const before = fds();
+    const from = await restarts();
+    await waitFor(async () => (await restarts()) >= from + 60, 'sixty more restarts, status asked at each look', 60_000);
+    expect(fds()).toBeLessThan(before + 10);
+  }, 90_000);
+});
+
 describe.skipIf(noCgroups !== undefined)('adoption after kill -9 of the daemon', () => {
   it('same pids, running, no second copy; a changed command restarts only that one; an exit is noticed', async () => {
     const ma = marker();
