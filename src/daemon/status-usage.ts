@@ -39,7 +39,9 @@ export function statusUsage(sup: Supervisor, logFailing: (id: string) => string 
         r.memory = memory;
       }
     });
-    // a full listing saw every live pid: the samples of the others can go
+    // a full listing saw every live pid: the samples of the others can go; after a partial one,
+    // those not asked for in a minute
     if (rows.length === sup.store.size) procUsage.prune(seen);
+    else procUsage.pruneStale(now - 60_000);
   };
 }

@@ -103,6 +103,14 @@ export class ProcUsage {
     for (const pid of this.last.keys()) if (!alive.has(pid)) this.forget(pid);
   }
 
+  /**
+   * Forgets pids last sampled before `before` (ms): when only some instances are asked for, the
+   * exited processes of the others would keep their files open until the next full listing.
+   */
+  pruneStale(before: number): void {
+    for (const [pid, e] of this.last) if (e.at < before) this.forget(pid);
+  }
+
   private forget(pid: number): void {
     const held = this.last.get(pid)?.held;
     if (held) {
