@@ -14,15 +14,15 @@ async function row(p: Project, name: string): Promise<Record<string, any>> {
   return r;
 }
 
+/** `svc`, a sleep whose liveness probe never passes (`probe`: the rest of its keys), with `more` keys. */
+function neverLive(probe: string, ...more: string[]): string {
+  const keys = ['command: sleep 1000', `liveness: { exec: "false", ${probe} }`, ...more];
+  return `settings: { echo: false }\nservices:\n  svc:\n${keys.map((k) => `    ${k}\n`).join('')}`;
+}
+
 describe('liveness failures', () => {
   it('status and why show the failures while they add up', async () => {
-    const p = await started(`
-settings: { echo: false }
-services:
-  svc:
-    command: sleep 1000
-    liveness: { exec: "false", interval: 30ms, failure_threshold: 1000 }
-`);
+    const p = await started(neverLive('interval: 30ms, failure_threshold: 1000'));
     const r = await waitFor(async () => {
       const x = await row(p, 'svc');
       return /^liveness failing [2-9]\d*\/1000: exec false: exit 1$/.test(x.detail) ? x : undefined;
@@ -34,15 +34,13 @@ services:
 
   // Regression: a probe that never passed restarted the service every few seconds forever.
   it('restarts back off and stop at the start limit: failed, with the count in words', async () => {
-    const p = await started(`
-settings: { echo: false }
-services:
-  svc:
-    command: sleep 1000
-    liveness: { exec: "false", interval: 20ms, failure_threshold: 1 }
-    start_limit: { burst: 2, interval: 60s }
-    backoff: { initial: 100ms }
-`);
+    const p = await started(
+      neverLive(
+        'interval: 20ms, failure_threshold: 1',
+        'start_limit: { burst: 2, interval: 60s }',
+        'backoff: { initial: 100ms }',
+      ),
+    );
     await p.waitState('svc', 'failed');
     const r = await row(p, 'svc');
     expect([r.detail, r.restarts, r.pid]).toEqual(['liveness failed twice within 60s; start limit reached', 1, null]);

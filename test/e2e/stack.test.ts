@@ -429,12 +429,15 @@ services:
   }, 40_000);
 });
 
+/** A config whose `tend up` exits as `app` does (settings.exit_with), with these services. */
+function exitWithApp(services: string): string {
+  return `settings:\n  exit_with: app\nservices:${services}`;
+}
+
 describe('settings.exit_with', () => {
   it('a oneshot `app` exiting 7 makes `tend up` exit 7 after shutting everything down', async () => {
-    const p = project(`
-settings:
-  exit_with: app
-services:
+    const p = project(
+      exitWithApp(`
   db:
     command: echo $$$$ > db.pid; exec sleep 1000
     readiness: { exec: "test -s db.pid", interval: 50ms }
@@ -445,7 +448,8 @@ services:
   side:
     command: sleep 1000
     depends_on: { db: healthy }
-`);
+`),
+    );
     const r = await tend(p.dir, ['up'], { timeoutMs: 30_000 });
     expect(r.stdout).toMatch(/^app\s*\| app ran$/m);
     expect(r.code).toBe(7);
@@ -459,17 +463,16 @@ services:
   });
 
   it('exit_with a oneshot that exits 0 makes tend up exit 0', async () => {
-    const p = project(`
-settings:
-  exit_with: app
-services:
+    const p = project(
+      exitWithApp(`
   bg:
     command: sleep 1000
   app:
     type: oneshot
     command: exit 0
     depends_on: { bg: started }
-`);
+`),
+    );
     const r = await tend(p.dir, ['up'], { timeoutMs: 30_000 });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/ bg stopped /);
