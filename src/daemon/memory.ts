@@ -2,9 +2,10 @@
 // knows it was made: after the config parse (the parser itself, see config/on-demand.ts), once
 // start-up has settled, after a burst of reloads, and after a flood of control input. An idle
 // daemon allocates almost nothing, and V8's own "memory reducer", which guesses from a timer, is
-// off (its GCs were the only CPU an idle daemon spent).
+// off while it is idle (its GCs were the only CPU an idle daemon spent).
 import { setFlagsFromString } from 'node:v8';
 import type { Supervisor } from '../reconcile/supervisor.js';
+import { noteBytes, whenBursting } from '../sys/activity.js';
 import { reduceMemory, trimMalloc } from '../sys/addon.js';
 import { settled, waitUntil } from './wait.js';
 
@@ -17,11 +18,13 @@ import { settled, waitUntil } from './wait.js';
  * - `--max-opt=1`: no optimizing compiler (bytecode and baseline code only). The daemon's
  *   JavaScript is glue around system calls and C; TurboFan's code and output cost 61 MB against
  *   55, and made no benchmark faster;
- * - `--no-incremental-marking`: turns off V8's memory reducer, which after any full GC of a heap
- *   past 10 MB (tend's own after start-up among them) ran two more GCs 8 s later, 40-70 ms of CPU
- *   in an idle daemon's window. What it did, giving pages back, collectGarbage does when tend
- *   knows there is garbage. A full GC is then one pause instead of steps: a few ms on a heap of
- *   tend's size.
+ * - `--no-incremental-marking` while the daemon is idle: it turns off V8's memory reducer, which
+ *   after any full GC of a heap past 10 MB (tend's own after start-up among them) ran two more
+ *   GCs 8 s later, 40-70 ms of CPU in an idle daemon's window; what it did, giving pages back,
+ *   collectGarbage does when tend knows there is garbage. During a burst (sys/activity.ts: 1 MiB
+ *   of log output or control input within a second) and for BUSY_MS after it, incremental
+ *   marking is on: without it a full GC waits for the heap's limit and is one pause, and 52
+ *   log followers on a `yes` service peaked at 187-207 MB instead of 122-127 on a loaded machine.
  * The one switch: TEND_V8_DEFAULTS=1 in tend's environment leaves V8 as node sets it up (66 MB).
  */
 export function tuneV8(env: NodeJS.ProcessEnv = process.env): void {
@@ -29,6 +32,26 @@ export function tuneV8(env: NodeJS.ProcessEnv = process.env): void {
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--max-opt=1');
   setFlagsFromString('--no-incremental-marking');
+  whenBursting(busy);
+}
+
+/** How long incremental marking stays on after the last burst. */
+export const BUSY_MS = 10_000;
+
+let lastBusy = 0;
+let idleCheck: NodeJS.Timeout | undefined;
+
+/** A burst at `now`: incremental marking on, and off again BUSY_MS after the last one. */
+function busy(now: number): void {
+  lastBusy = now;
+  if (idleCheck) return;
+  setFlagsFromString('--incremental-marking');
+  idleCheck = setInterval(() => {
+    if (Date.now() - lastBusy < BUSY_MS) return;
+    setFlagsFromString('--no-incremental-marking');
+    clearInterval(idleCheck);
+    idleCheck = undefined;
+  }, BUSY_MS / 2).unref();
 }
 
 /**
@@ -73,6 +96,7 @@ export function collectAfterInput(
   let seen = 0;
   let timer: NodeJS.Timeout | undefined;
   return (n) => {
+    noteBytes(n, Date.now());
     seen += n;
     if (seen < bytes) return;
     if (timer) timer.refresh();

@@ -2,6 +2,7 @@
 // its log file (rotated by size), kept in an in-memory tail, and handed to followers.
 // Back-pressure: write() returns false while too much waits for the disk, onDrain says when to
 // resume; a failing disk never stops the service (bounded buffer, then counted loss).
+import { noteBytes } from '../sys/activity.js';
 import type { OutputSink, Stream } from '../core/spawner.js';
 import { LogFile } from './file.js';
 import { LineFramer } from './frame.js';
@@ -90,6 +91,7 @@ export class ServiceLog implements OutputSink {
   write(stream: Stream, chunk: Buffer): boolean {
     if (this.closed || chunk.length === 0) return true;
     const now = Date.now();
+    noteBytes(chunk.length, now);
     const prefix = this.stamp.at(now, stream);
     const framed = this.framers[stream].frame(chunk, prefix);
     if (framed) this.emit({ time: now, stream, buf: framed.buf, lines: framed.lines, prefix: prefix.length });
