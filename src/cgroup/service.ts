@@ -76,25 +76,13 @@ export class ServiceCgroup {
 
   /** Pids in the cgroup now (cgroup.procs); [] when it no longer exists. */
   pids(): number[] {
-    if (readPids) {
-      if (this.procs) {
-        const got = readPids(this.procs);
-        if (got) return got;
-        this.letGo(); // removed (ENODEV); a cgroup made anew at the path is opened below
-      }
-      this.procs = hold(this.procsFile);
-      return readPids(this.procs ?? this.procsFile) ?? [];
+    if (this.procs) {
+      const got = readPids(this.procs);
+      if (got) return got;
+      this.letGo(); // removed (ENODEV); a cgroup made anew at the path is opened below
     }
-    let text: string;
-    try {
-      text = readFileSync(this.procsFile, 'utf8');
-    } catch (err) {
-      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENODEV') return [];
-      throw err;
-    }
-    const out: number[] = [];
-    for (const line of text.split('\n')) if (line !== '') out.push(Number(line));
-    return out;
+    this.procs = hold(this.procsFile);
+    return readPids(this.procs ?? this.procsFile) ?? [];
   }
 
   /** True while any process (in this cgroup or below) is alive: cgroup.events "populated 1". */

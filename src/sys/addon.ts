@@ -296,25 +296,24 @@ export function letGo(h: Held): void {
 
 /**
  * /proc/PID/stat (of a pid, or held open) read and parsed in C (native/proc.c): out = [utime +
- * stime, cutime + cstime, starttime (ticks), rss (pages)]; false when the pid is gone. Undefined
- * when the addon is not loaded (the caller reads the file itself).
+ * stime, cutime + cstime, starttime (ticks), rss (pages)]; false when the pid is gone.
  */
-export const procStat: ((pid: number | Held, out: Float64Array) => boolean) | undefined = loaded.addon?.procStat;
+export function procStat(pid: number | Held, out: Float64Array): boolean {
+  return addon().procStat(pid, out);
+}
 
 let pidBuf = new Int32Array(256);
 
 /**
- * The pids listed in a cgroup.procs file, read and parsed in C (native/proc.c); undefined when
- * the file cannot be read. Undefined as a function when the addon is not loaded.
+ * The pids listed in a cgroup.procs file (by path, or held open), read and parsed in C
+ * (native/proc.c); undefined when the file cannot be read.
  */
-export const readPids: ((path: string | Held) => number[] | undefined) | undefined = loaded.addon
-  ? (path) => {
-      const a = loaded.addon!;
-      let n = a.readPids(path, pidBuf);
-      if (n > pidBuf.length) {
-        pidBuf = new Int32Array(n * 2);
-        n = a.readPids(path, pidBuf);
-      }
-      return n < 0 ? undefined : Array.from(pidBuf.subarray(0, Math.min(n, pidBuf.length)));
-    }
-  : undefined;
+export function readPids(path: string | Held): number[] | undefined {
+  const a = addon();
+  let n = a.readPids(path, pidBuf);
+  if (n > pidBuf.length) {
+    pidBuf = new Int32Array(n * 2);
+    n = a.readPids(path, pidBuf);
+  }
+  return n < 0 ? undefined : Array.from(pidBuf.subarray(0, Math.min(n, pidBuf.length)));
+}

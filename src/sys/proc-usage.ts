@@ -34,27 +34,14 @@ function uptimeSeconds(): number {
 const stat = new Float64Array(4);
 
 /**
- * /proc/PID/stat files held open at most (one a process sampled; fewer than the descriptors node
- * may open: it raises its soft limit to the hard one, 4096 at the least on Linux).
+ * /proc/PID/stat files held open at most (one a process sampled), so that the descriptors a
+ * daemon with many processes may open stay for its pipes and logs.
  */
 const MAX_HELD = 2048;
 
 /** [utime + stime, cutime + cstime, starttime, rss pages] of a pid, or undefined when it is gone. */
 function readStat(pid: number, held: Held | undefined): Float64Array | undefined {
-  if (procStat) return procStat(held ?? pid, stat) ? stat : undefined;
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // fields after "(comm)": state is field 3; utime 14, stime 15, cutime 16, cstime 17, starttime 22, rss 24
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  stat[0] = Number(f[11]) + Number(f[12]);
-  stat[1] = Number(f[13]) + Number(f[14]);
-  stat[2] = Number(f[19]);
-  stat[3] = Number(f[21]);
-  return stat;
+  return procStat(held ?? pid, stat) ? stat : undefined;
 }
 
 /** Samples cpu % since the previous sample of the same pid (or since the process started). */
@@ -89,7 +76,7 @@ export class ProcUsage {
       cpu = age > 0 ? (ticks / CLK_TCK / age) * 100 : 0;
     }
     let held = prev?.held;
-    if (!held && procStat && this.heldCount < MAX_HELD) {
+    if (!held && this.heldCount < MAX_HELD) {
       held = hold(`/proc/${pid}/stat`);
       if (held) this.heldCount++;
     }
