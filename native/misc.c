@@ -57,21 +57,23 @@ napi_value make_pipe(napi_env env, napi_callback_info info) {
 }
 
 // setPipeSize(fd, bytes): number -- fcntl(F_SETPIPE_SZ); the size the kernel gave, or -1.
+// bytes 0: only asks (F_GETPIPE_SZ).
 //
 // Why: with the default 64 KiB a chatty service and tend take turns every 64 KiB (a context
-// switch each way); 256 KiB lets the writer run on while tend reads (2-3x the MB/s here). The
-// pages are allocated only as data waits, and an unprivileged user past pipe-user-pages-soft
-// would get 4 KiB pipes: on failure the pipe simply keeps its size.
+// switch each way); 256 KiB lets the writer run on while tend reads (2-3x the MB/s here), and a
+// pipe found full grows to 1 MiB (native/reader.c grow_if_full). The pages are allocated only as
+// data waits, and an unprivileged user past pipe-user-pages-soft would get 8 KiB pipes: on
+// failure the pipe simply keeps its size.
 napi_value set_pipe_size(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1, bytes = 0;
-  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &bytes) != napi_ok || fd < 0 || bytes <= 0) {
-    napi_throw_type_error(env, NULL, "setPipeSize: expected (fd: number >= 0, bytes: number > 0)");
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &bytes) != napi_ok || fd < 0 || bytes < 0) {
+    napi_throw_type_error(env, NULL, "setPipeSize: expected (fd: number >= 0, bytes: number >= 0)");
     return NULL;
   }
-  int got = fcntl(fd, F_SETPIPE_SZ, bytes);
+  int got = bytes == 0 ? fcntl(fd, F_GETPIPE_SZ) : fcntl(fd, F_SETPIPE_SZ, bytes);
   napi_value result;
   CHECK(napi_create_int32(env, got < 0 ? -1 : got, &result));
   return result;

@@ -1,7 +1,9 @@
 // The read end of a service's output pipe, read on the event loop into one reused buffer.
 #include "tend.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include <uv.h>
@@ -20,6 +22,8 @@ typedef struct {
   // the other output pipe of the same process (stdout's for stderr's and back), or NULL
   void *sibling;
   int fd;
+  // the pipe's buffer while it may still grow (see grow_if_full), else 0
+  int pipe_size;
   int owners;
   bool closed;
   // the JS side wants reads (false once it refused one, or at the end)
@@ -52,8 +56,9 @@ static void on_closed(uv_handle_t *h) {
 // tend's CPU per MB. After a read of less than PAUSE_BELOW bytes a reader stops polling for
 // PAUSE_US, so the pipe gathers more: ~20x fewer wakeups in the log benchmark, where the CPU
 // saved is worth more than the wait. A read of more goes on at once (a fast writer is not held up,
-// and the pipe's 256 KiB last a 400 MB/s writer ~0.6 ms). One timerfd for all readers: libuv's
-// timers count milliseconds, and a pause of one would cap a writer at 256 KiB/ms.
+// and its pipe, grown to 1 MiB once found full (grow_if_full), lasts a 400 MB/s writer ~2.5 ms).
+// One timerfd for all readers: libuv's timers count milliseconds, and a pause of one would cap a
+// writer at 256 KiB/ms.
 #define PAUSE_BELOW (64 * 1024)
 #define PAUSE_US 400
 static bool pause_ready;
@@ -200,10 +205,30 @@ static void end_sibling_pause(reader *r) {
   if (!s->closed && s->polling) read_some(s, 0);
 }
 
+// A service's output pipe grows to this when tend finds it full (see grow_if_full).
+#define GROW_TO (1024 * 1024)
+
+// Why: a pipe that tend finds full had its writer waiting on tend. `yes | head -c` fills the 256 KiB
+// a pipe starts with (src/sys/addon.ts OUTPUT_PIPE_BYTES) in well under a millisecond while tend
+// pauses (PAUSE_US) or frames and writes a batch, and then the writer sleeps until tend has read;
+// with 1 MiB it runs on: in the log benchmark, 0.82 of supervisord's MB/s became 0.93-1.0, and
+// with no growth a 64 KiB pipe gave half of that. Only a pipe found full grows, as the kernel
+// counts a pipe's whole buffer against an unprivileged user's pipe-user-pages-soft (past it, that
+// user's new pipes get 8 KiB): quiet services keep theirs small. Checked once a wakeup (FIONREAD,
+// the bytes waiting); a pipe that cannot grow (EPERM past the limits) is not asked again.
+static void grow_if_full(reader *r) {
+  if (r->pipe_size <= 0) return;
+  int waiting = 0;
+  if (ioctl(r->fd, FIONREAD, &waiting) != 0 || waiting < r->pipe_size) return;
+  int got = fcntl(r->fd, F_SETPIPE_SZ, GROW_TO);
+  r->pipe_size = got < 0 || got >= GROW_TO ? 0 : got;
+}
+
 // Reads r until its pipe is empty (then polls it again), a small read (a pause), the batch is
 // used (polled: the loop's next turn reads on), the end, or the JS side refuses.
 static void read_some(reader *r, int status) {
   end_sibling_pause(r);
+  grow_if_full(r);
   for (int k = 0; k < READER_BATCH && !r->closed && r->polling; k++) {
     ssize_t n;
     do n = read(r->fd, r->buf, r->len);
@@ -296,6 +321,8 @@ napi_value reader_open(napi_env env, napi_callback_info info) {
   }
   if (!pause_ready) pause_init(loop);
   r->fd = fd;
+  r->pipe_size = fcntl(fd, F_GETPIPE_SZ); // -1: not a pipe
+  if (r->pipe_size >= GROW_TO) r->pipe_size = 0;
   r->owners = 2;
   r->env = env;
   r->buf = data;

@@ -189,7 +189,10 @@ export function openPty(cols: number, rows: number): [number, number, number] {
   return addon().openPty(cols, rows);
 }
 
-/** The pipe buffer of a service's output pipes (the kernel default is 64 KiB). */
+/**
+ * The pipe buffer of a service's output pipes (the kernel default is 64 KiB); one that tend finds
+ * full grows to 1 MiB (native/reader.c grow_if_full).
+ */
 export const OUTPUT_PIPE_BYTES = 256 * 1024;
 
 /** A pipe whose both ends are O_CLOEXEC: [read, write], its buffer OUTPUT_PIPE_BYTES. */
@@ -202,6 +205,11 @@ export function pipe(): [number, number] {
 /** Grows a pipe's buffer (F_SETPIPE_SZ; see native/misc.c for why): the size given, or -1 (kept). */
 export function setPipeSize(fd: number, bytes: number): number {
   return addon().setPipeSize(fd, bytes);
+}
+
+/** A pipe's buffer size (F_GETPIPE_SZ), or -1 when fd is not a pipe. */
+export function pipeSize(fd: number): number {
+  return addon().setPipeSize(fd, 0);
 }
 
 /**

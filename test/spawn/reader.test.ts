@@ -1,9 +1,9 @@
 // The output pipe reader (native/reader.c): every byte once and in order through one reused
 // buffer, reads paused while the sink refuses and resumed on request, the end said once.
 import { spawn } from 'node:child_process';
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openReader, pipe } from '../../src/sys/addon.js';
+import { OUTPUT_PIPE_BYTES, openReader, pipe, pipeSize } from '../../src/sys/addon.js';
 import { waitFor } from '../e2e/harness.js';
 
 describe('openReader', () => {
@@ -96,6 +96,40 @@ describe('openReader', () => {
     const want = `${Array.from({ length: 300000 }, (_, k) => k + 1).join('\n')}\n`;
     expect(Buffer.concat(got).toString()).toBe(want);
     expect(got.length).toBeGreaterThan(1);
+  });
+
+  it('grows a pipe it finds full to 1 MiB; a pipe that never fills keeps its size', async () => {
+    const MiB = 1024 * 1024;
+    // root may pass fs/pipe-max-size (1 MiB by default), a user may not
+    const max = Number(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8'));
+    const grown = process.getuid?.() === 0 ? MiB : Math.min(MiB, max);
+    const read = (fd: number) => {
+      const buf = Buffer.alloc(96 * 1024);
+      const seen = { bytes: 0 };
+      openReader(fd, buf, (n) => {
+        seen.bytes += n;
+        return true;
+      });
+      return seen;
+    };
+
+    const [r, w] = pipe();
+    expect(pipeSize(w)).toBe(OUTPUT_PIPE_BYTES);
+    // a writer that filled the pipe and would wait on tend (a child: a full pipe blocks a writer)
+    const child = spawn('head', ['-c', String(OUTPUT_PIPE_BYTES), '/dev/zero'], { stdio: ['ignore', w, 'inherit'] });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const full = read(r);
+    await waitFor(() => full.bytes === OUTPUT_PIPE_BYTES, 'the full pipe read');
+    expect(pipeSize(w)).toBe(grown);
+
+    const [r2, w2] = pipe();
+    const quiet = read(r2);
+    for (let i = 1; i <= 3; i++) {
+      writeSync(w2, 'a line\n');
+      await waitFor(() => quiet.bytes === 7 * i, 'the line read');
+    }
+    expect(pipeSize(w2)).toBe(OUTPUT_PIPE_BYTES);
+    for (const fd of [w, w2]) closeSync(fd);
   });
 
   it('names what it expected when called wrong', () => {
