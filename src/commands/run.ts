@@ -1,6 +1,6 @@
 // Runs one socket command from its words, for the one-shot CLI and the shell alike: parse, build
 // the request, send it (or follow its stream), print the answer; returns the exit code.
-import type { Client, UntypedClient } from '../control/client.js';
+import { type Client, untyped as untypedClient } from '../control/client.js';
 import { TendError } from '../core/errors.js';
 import { EXIT, type Parsed, type PrintIo, type RunIo, type SocketCommand } from './command.js';
 import { commandHelp } from './help-text.js';
@@ -64,7 +64,7 @@ async function execute<A, R, E>(
   io: RunIo,
 ): Promise<number> {
   // the client is typed by command name; here the name is a variable, so the table's own types hold
-  const untyped = client as unknown as UntypedClient;
+  const untyped = untypedClient(client);
   if (cmd.streams?.(args)) {
     const printEvent = (e: E): void => (json ? io.out(JSON.stringify(e) + '\n') : cmd.printEvent?.(e, io, args));
     const noun = cmd.eventNoun ?? 'events';

@@ -44,6 +44,15 @@ export interface UntypedClient {
   stream(cmd: string, args: unknown, onEvent: (e: unknown) => void, onLag: (n: number) => void): ClientStream;
 }
 
+/**
+ * The same client, untyped: for the CLI's command table, where the name is a variable, and for
+ * the log readers' `where` requests (`logs`/`events` with `where: true` answer where the files are,
+ * a shape the table's types of those commands do not carry). The one cast between the two.
+ */
+export function untyped(client: Client): UntypedClient {
+  return client as unknown as UntypedClient;
+}
+
 /** Options of connect(). */
 export interface ConnectOptions {
   /** give up connecting after this long (default 5000 ms) */

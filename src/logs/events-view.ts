@@ -1,7 +1,7 @@
 // `tend events` on the client's side: the journal file (log_dir/tend.events, and its rotated
 // files) read here, as `tend logs` reads the service logs; the daemon, when one answers, says
 // where it is and, with -f, sends the live entries from where the file ends.
-import type { UntypedClient } from '../control/client.js';
+import { untyped } from '../control/client.js';
 import type { JournalEvent } from '../control/wire.js';
 import type { EventsArgs, EventsWhere } from '../commands/events.js';
 import { eventLine } from '../commands/format.js';
@@ -52,7 +52,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
       return EXIT.ok;
     },
     async (client) => {
-      const c = client as unknown as UntypedClient;
+      const c = untyped(client);
       if (!args.follow) {
         const where = (await c.request('events', { names, where: true })) as EventsWhere;
         if (where.unwritable) {

@@ -3,7 +3,7 @@
 // config does. The lines are read here, with bounded memory whatever the size of the files or N,
 // then printed; `-f` goes on with the daemon's live lines from where the files end (no line twice,
 // none missed), or by watching the files when no daemon runs.
-import type { Client, UntypedClient } from '../control/client.js';
+import { type Client, untyped } from '../control/client.js';
 import type { LogLine } from '../control/wire.js';
 import { MAX_REPLY_LINES, type LogsArgs, type LogsWhere } from '../commands/logs.js';
 import { EXIT, type RunIo } from '../commands/command.js';
@@ -53,7 +53,7 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
     },
     async (client) => {
       if (args.follow) return follow(client, args, { since, grep, json }, io);
-      const where = (await (client as unknown as UntypedClient).request('logs', { names: args.names, where: true })) as LogsWhere;
+      const where = (await untyped(client).request('logs', { names: args.names, where: true })) as LogsWhere;
       if (where.sources.some((s) => s.unwritable)) return fromMemory(client, args, { since, until, grep, json }, io);
       const printer = logPrinter(
         where.sources.map((s) => s.instance),
@@ -89,7 +89,7 @@ async function fromMemory(
   io: RunIo,
 ): Promise<number> {
   io.err("tend: a log file cannot be written now: its recent lines come from the daemon's memory\n");
-  const r = (await (client as unknown as UntypedClient).request('logs', {
+  const r = (await untyped(client).request('logs', {
     names: args.names,
     lines: args.lines ?? MAX_REPLY_LINES,
   })) as { lines: LogLine[] };
@@ -125,7 +125,7 @@ async function follow(
 ): Promise<number> {
   let printer: Printer | undefined;
   await followJoined<LogsWhere, LogLine>(
-    client as unknown as UntypedClient,
+    untyped(client),
     {
       cmd: 'logs',
       args: { names: args.names },
