@@ -21,7 +21,9 @@ import { settled, waitUntil } from './wait.js';
  * - `--no-incremental-marking` while the daemon is idle: it turns off V8's memory reducer, which
  *   after any full GC of a heap past 10 MB (tend's own after start-up among them) ran two more
  *   GCs 8 s later, 40-70 ms of CPU in an idle daemon's window; what it did, giving pages back,
- *   collectGarbage does when tend knows there is garbage. During a burst (sys/activity.ts: 1 MiB
+ *   collectGarbage does when tend knows there is garbage. (Its timer goes on waking every 8 s,
+ *   1.5-2 ms each: only `--no-memory-reducer` on node's command line removes it, as V8 reads that
+ *   flag when it makes the heap; README "Memory".) During a burst (sys/activity.ts: 1 MiB
  *   of log output or control input within a second) and for BUSY_MS after it, incremental
  *   marking is on: without it a full GC waits for the heap's limit and is one pause, and 52
  *   log followers on a `yes` service peaked at 187-207 MB instead of 122-127 on a loaded machine.
