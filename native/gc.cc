@@ -9,8 +9,8 @@
 // flags (pooled pages released, new space shrunk), as the reducer did, at the moments tend knows
 // garbage was made: one full GC, a second only when the first left much garbage behind (V8's
 // CollectGarbageOnMemoryPressure). LowMemoryNotification did the same in two full GCs each
-// time here (28 and 125 ms on a loaded machine), where this is one (17 and 38 ms). The pressure level is set back at once: left at
-// critical, V8 would go on favouring memory over speed.
+// time here (28 and 125 ms on a loaded machine), where this is one (17 and 38 ms). The pressure
+// level is set back at once: left at critical, V8 would go on favouring memory over speed.
 #include <node_api.h>
 #include <v8.h>
 

@@ -208,14 +208,15 @@ static void end_sibling_pause(reader *r) {
 // A service's output pipe grows to this when tend finds it full (see grow_if_full).
 #define GROW_TO (1024 * 1024)
 
-// Why: a pipe that tend finds full had its writer waiting on tend. `yes | head -c` fills the 256 KiB
-// a pipe starts with (src/sys/addon.ts OUTPUT_PIPE_BYTES) in well under a millisecond while tend
-// pauses (PAUSE_US) or frames and writes a batch, and then the writer sleeps until tend has read;
-// with 1 MiB it runs on: in the log benchmark, 0.81-0.84 of supervisord's MB/s became 0.85-1.04
-// (median 0.955 of 20 runs), and with no growth a 64 KiB pipe gave half the MB/s. Only a pipe found full grows, as the kernel
-// counts a pipe's whole buffer against an unprivileged user's pipe-user-pages-soft (past it, that
-// user's new pipes get 8 KiB): quiet services keep theirs small. Checked once a wakeup (FIONREAD,
-// the bytes waiting); a pipe that cannot grow (EPERM past the limits) is not asked again.
+// Why: a pipe that tend finds full had its writer waiting on tend. `yes | head -c` fills the
+// 256 KiB a pipe starts with (src/sys/addon.ts OUTPUT_PIPE_BYTES) in well under a millisecond
+// while tend pauses (PAUSE_US) or frames and writes a batch, and then the writer sleeps until tend
+// has read; with 1 MiB it runs on: in the log benchmark, 0.81-0.84 of supervisord's MB/s became
+// 0.85-1.04 (median 0.955 of 20 runs), and with no growth a 64 KiB pipe gave half the MB/s. Only
+// a pipe found full grows, as the kernel counts a pipe's whole buffer against an unprivileged
+// user's pipe-user-pages-soft (past it, that user's new pipes get 8 KiB): quiet services keep
+// theirs small. Checked once a wakeup (FIONREAD, the bytes waiting); a pipe that cannot grow
+// (EPERM past the limits) is not asked again.
 static void grow_if_full(reader *r) {
   if (r->pipe_size <= 0) return;
   int waiting = 0;

@@ -234,9 +234,10 @@ export class LogFile {
    * Writes what is queued now, on this thread; true when all of it went. Why: for a file in the
    * page cache, the trip through libuv's thread pool (a wakeup there and one back, a lock each way)
    * cost more than the write: a 200 MB burst took the daemon 0.7 s of CPU that way, 0.4 in place
-   * (supervisord, which writes in place, 0.2-0.4), on a loaded machine. What cannot be done here is left to the pump: a
-   * rotation, an error (retried and reported there), a write that took over SLOW_IN_PLACE_MS
-   * (the disk is saturated: from then on this file goes through the thread pool).
+   * (supervisord, which writes in place, 0.2-0.4), on a loaded machine. What cannot be done here
+   * is left to the pump: a rotation, an error (retried and reported there), a write that took
+   * over SLOW_IN_PLACE_MS (the disk is saturated: from then on this file goes through the thread
+   * pool).
    */
   private writeInPlace(): boolean {
     const started = performance.now();
