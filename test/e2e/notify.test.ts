@@ -1,19 +1,14 @@
 // systemd's notify protocol end to end with the built binary: services that say READY=1 with
 // systemd-notify or a small sd_notify client (path and abstract sockets), STATUS= in status and
 // why, a watchdog that stops being pinged, and tend itself under a fake systemd notify socket.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openNotify, type NotifyDatagram } from '../../src/sys/addon.js';
+import { CLIENT, hasPython, hasSystemdNotify, PYTHON } from '../helpers/notify-senders.js';
 import { useProjects, waitFor } from './harness.js';
 
 const { project, started } = useProjects();
-const CLIENT = fileURLToPath(new URL('../fixtures/notify/sd_notify.py', import.meta.url));
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const hasPython = spawnSync(PYTHON, ['-c', 'pass']).status === 0;
-const hasSystemdNotify = spawnSync('systemd-notify', ['--version']).status === 0;
 if (!hasSystemdNotify) console.log('skipping the systemd-notify end-to-end tests: systemd-notify is not installed');
 if (!hasPython) console.log('skipping the sd_notify client end-to-end tests: python3 is not installed');
 
