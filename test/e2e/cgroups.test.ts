@@ -2,19 +2,20 @@
 // cgroup v2 containment of double-forked processes, limits without a controller, adoption of
 // live services after kill -9 of the daemon, SO_PEERCRED refusal of another uid's peer, and the
 // process-group fallback when cgroup v2 is not writable.
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, pidAlive, useProjects, waitFor } from './harness.js';
+import { pidAlive, tend, useProjects, waitFor } from './harness.js';
 import { cgroupOf, cgroupUnavailable, marker, sleepersOf } from './procs.js';
+import { NOBODY, RootlessProject } from './rootless.js';
 
 const noCgroups = cgroupUnavailable();
 if (noCgroups) console.log(`skipping the cgroup tests of test/e2e/cgroups.test.ts: ${noCgroups}`);
 const noSetpriv = process.getuid?.() !== 0 ? 'not root' : spawnSync('setpriv', ['--version']).error ? 'no setpriv' : undefined;
 if (noSetpriv) console.log(`skipping the other-uid tests of test/e2e/cgroups.test.ts: ${noSetpriv}`);
 
-const { project, started } = useProjects();
+const { started, track } = useProjects();
 let strays: number[] = [];
 afterEach(() => {
   // processes a failed test may have left (an adopted service whose daemon was killed)
@@ -341,16 +342,7 @@ describe.skipIf(noSetpriv !== undefined)('the control socket and other uids', ()
     chmodSync(p.dir, 0o755);
     chmodSync(join(p.dir, '.tend'), 0o755);
     chmodSync(p.socket, 0o666);
-    const nobody = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const c = spawn(
-        'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'status', '--socket', p.socket],
-        { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      c.stderr.on('data', (d) => (stderr += d));
-      c.on('close', (code) => resolve({ code, stderr }));
-    });
+    const nobody = await tend(p.dir, ['status', '--socket', p.socket], { as: NOBODY });
     expect(nobody.code).not.toBe(0);
     expect(nobody.code).not.toBe(3); // it reached the daemon: not "no daemon answers"
     expect(nobody.stderr).toContain('uid 65534 may not control this tend');
@@ -361,25 +353,15 @@ describe.skipIf(noSetpriv !== undefined)('the control socket and other uids', ()
 
   it('without a writable cgroup v2 (tend up as uid 65534): one warning line, services still run', async () => {
     const m = marker();
-    const p = project(`services:\n  a:\n    command: [sleep, "${m}"]\n`);
-    chmodSync(p.dir, 0o777);
-    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'up'], {
-      cwd: p.dir,
-      env: { ...process.env, NO_COLOR: '1', HOME: p.dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    // let the harness own it: close() SIGTERMs it and waits
-    p.daemon = child;
-    child.stdout.on('data', (c) => (p.out += c));
-    child.stderr.on('data', (c) => (p.err += c));
-    p.exit = new Promise((r) => child.on('exit', (code) => r(code)));
-    await waitFor(() => existsSync(p.socket) && sleepers(m).length === 1, 'the daemon of uid 65534 and its service', 15_000);
+    const p = track(new RootlessProject(`services:\n  a:\n    command: [sleep, "${m}"]\n`));
+    await p.up();
+    await waitFor(() => sleepers(m).length === 1, 'the service of the daemon of uid 65534', 15_000);
     const warn = p.err.split('\n').filter((l) => l.includes('cgroup v2'));
     expect(warn.length).toBe(1);
     expect(warn[0]).toMatch(/^tend: warning: cgroup v2 .*process group/);
     const [pid] = sleepers(m);
     expect(cgroupOf(pid!)).not.toMatch(/svc-a$/);
-    child.kill('SIGTERM');
+    p.daemon!.kill('SIGTERM');
     expect(await p.exit).toBe(0);
     expect(pidAlive(pid!)).toBe(false);
   });

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, Project, useProjects, waitFor } from './harness.js';
+import { CLI, Project, tend, useProjects, waitFor } from './harness.js';
+import { NOBODY } from './rootless.js';
 
 const { track, started } = useProjects();
 
@@ -109,18 +110,10 @@ services:
   nap:
     command: sleep 1000
 `);
-      const asNobody = (): Promise<{ code: number | null; stderr: string }> =>
-        new Promise((resolve) => {
-          const child = spawn(process.execPath, [CLI, 'status', '--socket', p.socket], {
-            cwd: '/',
-            uid: 65534,
-            gid: 65534,
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          let stderr = '';
-          child.stderr!.on('data', (c) => (stderr += c));
-          child.on('close', (code) => resolve({ code, stderr }));
-        });
+      const asNobody = async (): Promise<{ code: number | null; stderr: string }> => {
+        const { code, stderr } = await tend('/', ['status', '--socket', p.socket], { as: NOBODY });
+        return { code, stderr };
+      };
       // the project folder is 0700: a folder on the way may not be searched
       const folder = await asNobody();
       expect(folder).toEqual({

@@ -86,10 +86,12 @@ export interface RunResult {
 export function tend(
   cwd: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; as?: readonly string[] } = {},
 ): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    // as: run as another user, through setpriv(1) with these options
+    const argv = [process.execPath, CLI, ...args];
+    const child = spawn(opts.as ? 'setpriv' : argv[0]!, opts.as ? [...opts.as, ...argv] : argv.slice(1), {
       cwd,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -107,6 +109,14 @@ export function tend(
       res({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * The daemon's own garbage collections so far (native/gc.cc: a "memory pressure" Mark-Compact), in
+ * the stdout of a daemon started with node's --trace-gc (settings.echo: false keeps stdout to V8).
+ */
+export function ownGcs(out: string): number {
+  return out.split('\n').filter((l) => /Mark-Compact.*memory pressure/.test(l)).length;
 }
 
 export class Project {

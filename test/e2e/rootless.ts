@@ -1,12 +1,14 @@
 // A rootless tend for the end-to-end tests: the daemon and every CLI run as nobody, through setpriv(1).
-import { spawn } from 'node:child_process';
 import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, Project, type RunResult } from './harness.js';
+import { CLI, Project, type RunResult, tend } from './harness.js';
+
+/** setpriv(1)'s options that make a process nobody (uid and gid 65534): tend()'s `as`. */
+export const NOBODY = ['--reuid', '65534', '--regid', '65534', '--clear-groups'];
 
 /** A project whose daemon and CLI run as nobody (uid and gid 65534). */
 export class RootlessProject extends Project {
-  private readonly as = ['--reuid', '65534', '--regid', '65534', '--clear-groups'];
+  private readonly as = NOBODY;
 
   /** Gives the folder and what is in it to nobody, then starts `tend up` as nobody. */
   override async up(): Promise<void> {
@@ -22,16 +24,6 @@ export class RootlessProject extends Project {
   }
 
   override run(args: string[]): Promise<RunResult> {
-    return new Promise((res) => {
-      const c = spawn('setpriv', [...this.as, process.execPath, CLI, ...args], {
-        cwd: this.dir,
-        env: { ...process.env, NO_COLOR: '1', HOME: '/' },
-      });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d) => (stdout += d));
-      c.stderr.on('data', (d) => (stderr += d));
-      c.on('close', (code) => res({ code, stdout, stderr }));
-    });
+    return tend(this.dir, args, { env: { HOME: '/' }, as: this.as });
   }
 }
