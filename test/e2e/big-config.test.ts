@@ -6,9 +6,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, tend, useProjects, waitFor } from './harness.js';
+import { CLI, ownGcs, tend, useProjects, waitFor } from './harness.js';
 
-const { started } = useProjects();
+const { project, started } = useProjects();
 let closers: Array<() => void> = [];
 afterEach(() => {
   for (const c of closers) c();
@@ -96,10 +96,12 @@ function pollStatus(dir: string): { runs: Array<{ start: number; end: number; co
 
 describe('a config of 1 MiB', () => {
   it('a live reload of it: `tend status` keeps answering while it is parsed; the parse leaves no thread or memory behind', async () => {
-    const p = await started(smallConfig);
+    const p = project(smallConfig);
+    await p.up([], {}, ['--trace-gc']);
     const pid = p.daemon!.pid!;
-    // the daemon's threads and memory once start-up has settled (its garbage collected)
-    await new Promise((r) => setTimeout(r, 1500));
+    // the daemon's threads and memory once start-up has settled: its garbage collected (the
+    // collection after the parse, then the one once start-up settled)
+    await waitFor(() => ownGcs(p.out) >= 2, "start-up's garbage collections");
     const threads = procStatus(pid, 'Threads');
     const rssBefore = procStatus(pid, 'VmRSS') / 1024;
 

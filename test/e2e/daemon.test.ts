@@ -4,7 +4,7 @@ import { connect as netConnect } from 'node:net';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pidAlive, tend, useProjects, waitFor } from './harness.js';
+import { ownGcs, pidAlive, tend, useProjects, waitFor } from './harness.js';
 
 const { project, started } = useProjects();
 
@@ -337,9 +337,6 @@ services:
 });
 
 describe('memory', () => {
-  // V8 prints every GC with --trace-gc (stdout: echo is off); tend's own are "memory pressure" GCs (native/gc.cc)
-  const ownGcs = (out: string) => out.split('\n').filter((l) => /Mark-Compact.*memory pressure/.test(l)).length;
-
   it('collects after the parse, once start-up has settled (not before a readiness probe passes), and after reloads', async () => {
     const p = project(`
 settings: { echo: false }

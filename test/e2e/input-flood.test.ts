@@ -3,19 +3,21 @@
 // daemon/memory.ts), not left until some later collection. RSS is read from /proc (VmRSS) and
 // held to a generous bound, waited for; no duration is asserted.
 import { describe, expect, it } from 'vitest';
-import { useProjects, waitFor } from './harness.js';
+import { ownGcs, useProjects, waitFor } from './harness.js';
 import { rssMb, useSockets } from './sockets.js';
 
-const { started } = useProjects();
+const { project } = useProjects();
 const sockets = useSockets();
 
 describe('a flood of 1 MiB request lines', () => {
   it('each is answered, and the memory it took is given back once it is over', async () => {
-    const p = await started('settings:\n  echo: false\nservices:\n  nap:\n    command: sleep 1000\n');
+    const p = project('settings:\n  echo: false\nservices:\n  nap:\n    command: sleep 1000\n');
+    await p.up([], {}, ['--trace-gc']);
     await p.waitState('nap', 'running');
     const pid = p.daemon!.pid!;
-    // the daemon settled: start-up's garbage collected (at most 10 s after start-up)
-    await new Promise((r) => setTimeout(r, 1500));
+    // the daemon settled: start-up's garbage collected (the collection after the parse, then the
+    // one once start-up settled)
+    await waitFor(() => ownGcs(p.out) >= 2, "start-up's garbage collections");
     const before = rssMb(pid);
 
     let replies = 0;
