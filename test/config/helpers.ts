@@ -1,20 +1,13 @@
 // Shared helpers of the config tests: temp folders and the error lines of a bad config.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import { parseSpec } from '../../src/config/index.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+import { tmpDir as freshDir } from '../helpers/tmp.js';
 
 /** A fresh temp folder, removed after the test; `files` are written into it. */
 export function tmpDir(files: Record<string, string> = {}): string {
-  const d = mkdtempSync(join(tmpdir(), 'tend-config-'));
-  dirs.push(d);
+  const d = freshDir('tend-config-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
   return d;
 }

@@ -24,11 +24,15 @@ describe('noteBytes', () => {
     expect(told).toEqual([]);
   });
 
-  it('counts nothing while no one listens (tests of the log sink, TEND_V8_DEFAULTS=1)', () => {
-    noteBytes(BURST_BYTES * 4, 30_000);
+  it('a listener counts from when it starts listening (with none, as in TEND_V8_DEFAULTS=1, notes are dropped)', () => {
+    noteBytes(BURST_BYTES * 4, 30_000); // no one listens
     const told: number[] = [];
     whenBursting((now) => told.push(now));
-    noteBytes(1, 30_100);
+    noteBytes(BURST_BYTES - 1, 30_100);
+    whenBursting((now) => told.push(now)); // a new listener: the count starts anew
+    noteBytes(1, 30_200);
     expect(told).toEqual([]);
+    noteBytes(BURST_BYTES, 30_300);
+    expect(told).toEqual([30_300]);
   });
 });

@@ -15,6 +15,17 @@ afterEach(() => {
   }
 });
 
+/** How many descriptors this process holds on /proc/PID/stat of `pid`. */
+function heldFds(pid: number): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === `/proc/${pid}/stat`;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
 describe('ProcUsage', () => {
   it('reads resident memory of a live pid and nothing for a dead one', () => {
     const u = new ProcUsage();
@@ -28,45 +39,29 @@ describe('ProcUsage', () => {
   it('holds /proc/PID/stat open between samples and lets it go once the process is gone', async () => {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     children.push(child.pid!);
-    const statFile = `/proc/${child.pid}/stat`;
-    const heldFds = (): number =>
-      readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`) === statFile;
-        } catch {
-          return false;
-        }
-      }).length;
     const u = new ProcUsage();
     // (a process this young may show no resident memory yet: the kernel sums its counters lazily)
     expect(u.sample(child.pid!)).toBeDefined();
-    expect(heldFds()).toBe(1);
+    expect(heldFds(child.pid!)).toBe(1);
     expect(u.sample(child.pid!)).toBeDefined(); // read through the held file
-    expect(heldFds()).toBe(1);
+    expect(heldFds(child.pid!)).toBe(1);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited; // reaped: the held file reads ESRCH
     expect(u.sample(child.pid!)).toBeUndefined();
-    expect(heldFds()).toBe(0);
+    expect(heldFds(child.pid!)).toBe(0);
   });
 
   it('pruneStale lets go of the pids not sampled since a time, and keeps the others', () => {
-    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-    children.push(child.pid!);
+    // two processes of their own: none of the other tests holds their files
+    const [old, recent] = [0, 1].map(() => spawn('sleep', ['30'], { stdio: 'ignore' }).pid!);
+    children.push(old!, recent!);
     const u = new ProcUsage();
-    u.sample(child.pid!, 1000);
-    u.sample(process.pid, 5000);
-    const held = (pid: number): boolean =>
-      readdirSync('/proc/self/fd').some((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`) === `/proc/${pid}/stat`;
-        } catch {
-          return false;
-        }
-      });
-    expect([held(child.pid!), held(process.pid)]).toEqual([true, true]);
+    u.sample(old!, 1000);
+    u.sample(recent!, 5000);
+    expect([heldFds(old!), heldFds(recent!)]).toEqual([1, 1]);
     u.pruneStale(2000);
-    expect([held(child.pid!), held(process.pid)]).toEqual([false, true]);
+    expect([heldFds(old!), heldFds(recent!)]).toEqual([0, 1]);
   });
 
   it('a busy loop shows cpu %, a sleeper none', async () => {
