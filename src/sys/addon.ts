@@ -233,7 +233,8 @@ export interface Reader {
  * read (native/reader.c): onData(n) for n bytes in buf[0, n), to be used before it returns;
  * false pauses the reads until resume(). onData(0) once at the end (EOF or an error); the fd is
  * closed then. sibling: the reader of the same process's other output pipe, read first when this
- * one turns readable while it is paused (native/reader.c end_sibling_pause).
+ * one turns readable while it is paused (native/reader.c end_sibling_pause). Hold the Reader
+ * while it reads: once it is collected, its finalizer closes the pipe.
  */
 export function openReader(fd: number, buf: Buffer, onData: (n: number) => boolean, sibling?: Reader): Reader {
   const a = addon();

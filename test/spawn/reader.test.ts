@@ -3,8 +3,17 @@
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OUTPUT_PIPE_BYTES, openReader, pipe, pipeSize } from '../../src/sys/addon.js';
+import { OUTPUT_PIPE_BYTES, openReader as open, pipe, pipeSize, type Reader } from '../../src/sys/addon.js';
 import { waitFor } from '../e2e/harness.js';
+
+// A reader whose handle is collected is closed (its finalizer), and a test's callbacks do not hold
+// theirs as the daemon's do: every reader opened here is held for the file's life.
+const held: Reader[] = [];
+const openReader = (...args: Parameters<typeof open>): Reader => {
+  const r = open(...args);
+  held.push(r);
+  return r;
+};
 
 describe('openReader', () => {
   it('hands every byte once, in order, pauses while refused, resumes, and ends once', async () => {
@@ -96,6 +105,34 @@ describe('openReader', () => {
     const want = `${Array.from({ length: 300000 }, (_, k) => k + 1).join('\n')}\n`;
     expect(Buffer.concat(got).toString()).toBe(want);
     expect(got.length).toBeGreaterThan(1);
+  });
+
+  it('pipes read at once through the shared middle pipe: each reader hands only its own bytes, in order', async () => {
+    // native/reader.c take: every pipe is spliced into one middle pipe of tend's and read out of
+    // it, one reader at a time, into one buffer shared as the daemon shares it
+    const buf = Buffer.alloc(96 * 1024);
+    const readers = ['a', 'b', 'c'].map((tag) => {
+      const [r, w] = pipe();
+      const seen = { chunks: [] as Buffer[], ended: false };
+      openReader(r, buf, (n) => {
+        if (n === 0) {
+          seen.ended = true;
+          return false;
+        }
+        seen.chunks.push(Buffer.from(buf.subarray(0, n)));
+        return true;
+      });
+      // 200,000 lines of 8 bytes each, tagged: all three write at once, faster than one read
+      const child = spawn('sh', ['-c', `seq -f '${tag}%06g' 1 200000`], { stdio: ['ignore', w, 'inherit'] });
+      closeSync(w);
+      return { tag, seen, exited: new Promise((resolve) => child.once('exit', resolve)) };
+    });
+    for (const { tag, seen, exited } of readers) {
+      await exited;
+      await waitFor(() => seen.ended, `the end of ${tag}'s output`);
+      const want = `${Array.from({ length: 200000 }, (_, k) => `${tag}${String(k + 1).padStart(6, '0')}`).join('\n')}\n`;
+      expect(Buffer.concat(seen.chunks).toString()).toBe(want);
+    }
   });
 
   it('grows a pipe it finds full to 1 MiB; a pipe that never fills keeps its size', async () => {
