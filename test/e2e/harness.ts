@@ -114,9 +114,20 @@ export function tend(
 /**
  * The daemon's own garbage collections so far (native/gc.cc: a "memory pressure" Mark-Compact), in
  * the stdout of a daemon started with node's --trace-gc (settings.echo: false keeps stdout to V8).
+ * One request may run a second collection at once when the first left much garbage (gc.cc), so a
+ * collection that starts within 50 ms of the previous one's end counts as the same request.
  */
 export function ownGcs(out: string): number {
-  return out.split('\n').filter((l) => /Mark-Compact.*memory pressure/.test(l)).length;
+  let count = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const line of out.split('\n')) {
+    const m = /(\d+) ms: Mark-Compact.*?, ([\d.]+) \/ [\d.]+ ms .*memory pressure/.exec(line);
+    if (!m) continue;
+    const start = Number(m[1]);
+    if (start > end + 50) count++;
+    end = start + Number(m[2]);
+  }
+  return count;
 }
 
 export class Project {
