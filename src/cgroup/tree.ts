@@ -3,7 +3,7 @@
 // service instance. When cgroup v2 cannot be written, open() says why in one line and the
 // caller falls back to process groups.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from './mount.js';
 import { ServiceCgroup, markFresh, writeCgroupFile, errText } from './service.js';
@@ -54,6 +54,48 @@ function enableControllers(dir: string): void {
 /** A stable subtree name for a daemon: "tend-" + a short hash of its socket path. */
 export function subtreeName(socketPath: string): string {
   return `tend-${createHash('sha256').update(socketPath).digest('hex').slice(0, 10)}`;
+}
+
+const SUBTREE_RE = /^tend-[0-9a-f]{10}$/;
+/** How long a sibling subtree must have been empty and unchanged before it is swept. */
+export const STALE_SUBTREE_MS = 60_000;
+
+/**
+ * Removes the subtrees of gone daemons beside `own` (in `parent`); the names removed.
+ * Why: a daemon that cannot exit cleanly (SIGKILL, a crash) leaves its subtree. A daemon on the
+ * same socket takes it up again, but one whose socket was in a temporary folder never comes back,
+ * and the empty cgroups would pile up. A subtree with no process in it has no daemon (a daemon
+ * sits in its `daemon` leaf) and nothing to adopt. Only one unchanged for `olderThanMs`: a daemon
+ * starting beside it makes its leaf a moment before it joins it. Best effort: rmdir refuses a
+ * cgroup that holds a process or a child, so a subtree that fills meanwhile stays.
+ */
+export function sweepStaleSubtrees(parent: string, own: string, olderThanMs = STALE_SUBTREE_MS, now = Date.now()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const dir = join(parent, name);
+    if (!SUBTREE_RE.test(name) || dir === own) continue;
+    try {
+      if (!/populated 0/.test(readFileSync(join(dir, 'cgroup.events'), 'utf8'))) continue;
+      if (now - statSync(dir).mtimeMs < olderThanMs) continue;
+      removeEmptyTree(dir);
+      removed.push(name);
+    } catch {
+      // in use, or not ours to remove: left as it is
+    }
+  }
+  return removed;
+}
+
+/** rmdir of a cgroup and its descendants, leaves first. */
+function removeEmptyTree(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeEmptyTree(join(dir, e.name));
+  rmdirSync(dir);
 }
 
 /** What open() gives: a tree, or a one-line warning saying why services use process groups. */
@@ -124,6 +166,7 @@ export class CgroupTree {
     }
 
     const parent = dirname(root);
+    sweepStaleSubtrees(parent, root);
     if (parent.startsWith(mount.mountPoint)) enableControllers(parent);
     enableControllers(root);
     const controllers = new Set(readWords(join(root, 'cgroup.subtree_control')));

@@ -1,8 +1,8 @@
 // cgroup v2: mount discovery (pure), the subtree, join-before-exec, kill/onEmpty, limits, adoption.
 // Real cgroups and processes; skipped with a printed reason where cgroup v2 is not writable.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +10,7 @@ import {
   findCgroup2Mount,
   ownCgroup,
   parseCgroup2Mounts,
+  STALE_SUBTREE_MS,
   subtreeName,
   type ServiceCgroup,
 } from '../../src/cgroup/tree.js';
@@ -259,6 +260,41 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     expect(tree!.release()).toBe(true);
     expect(existsSync(tree!.root)).toBe(false);
     expect(await gone).toBe('SIGKILL');
+  });
+
+  it('sweeps the empty subtrees of gone daemons beside its own, not a recent one nor one that holds a process', async () => {
+    // where this process's subtree goes (openTree below): its own cgroup
+    const parent = cgroupDir(findCgroup2MountInfo()!, ownCgroup()!)!;
+    // subtrees as a daemon leaves them when it is killed: its leaf and a service's cgroup
+    const leftBy = (n: number, ageMs: number): string => {
+      const dir = join(parent, `tend-${(process.pid * 16 + n).toString(16).padStart(10, '0').slice(-10)}`);
+      mkdirSync(join(dir, 'daemon'), { recursive: true });
+      mkdirSync(join(dir, 'svc-web'));
+      const t = (Date.now() - ageMs) / 1000;
+      utimesSync(dir, t, t);
+      return dir;
+    };
+    const old = 2 * STALE_SUBTREE_MS;
+    const gone = leftBy(1, old);
+    const recent = leftBy(2, 0);
+    const busy = leftBy(3, old);
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => sleeper.on('exit', resolve));
+    writeFileSync(join(busy, 'svc-web', 'cgroup.procs'), String(sleeper.pid));
+    utimesSync(busy, (Date.now() - old) / 1000, (Date.now() - old) / 1000);
+    try {
+      expect(dirname(openTree().root)).toBe(parent); // a daemon starting beside them
+      expect(existsSync(gone)).toBe(false);
+      expect(existsSync(recent)).toBe(true);
+      expect(readFileSync(join(busy, 'svc-web', 'cgroup.procs'), 'utf8').trim()).toBe(String(sleeper.pid));
+    } finally {
+      sleeper.kill('SIGKILL');
+      await exited;
+      await waitFor(() => /populated 0/.test(readFileSync(join(busy, 'cgroup.events'), 'utf8')), 'the busy subtree emptied');
+      for (const dir of [gone, recent, busy]) {
+        for (const leaf of ['daemon', 'svc-web', '']) if (existsSync(join(dir, leaf))) rmdirSync(join(dir, leaf));
+      }
+    }
   });
 
   it('creates the subtree, moves the daemon into its leaf, and reuses it when opened from there', () => {
