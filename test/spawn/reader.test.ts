@@ -123,7 +123,7 @@ describe('openReader', () => {
         return true;
       });
       // 200,000 lines of 8 bytes each, tagged: all three write at once, faster than one read
-      const child = spawn('sh', ['-c', `seq -f '${tag}%06g' 1 200000`], { stdio: ['ignore', w, 'inherit'] });
+      const child = spawn('seq', ['-f', `${tag}%06g`, '1', '200000'], { stdio: ['ignore', w, 'inherit'] });
       closeSync(w);
       return { tag, seen, exited: new Promise((resolve) => child.once('exit', resolve)) };
     });
