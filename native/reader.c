@@ -256,12 +256,13 @@ static void middle_init(void) {
 static ssize_t take(reader *r) {
   if (!r->splices || mid_r < 0) return read(r->fd, r->buf, r->len);
   ssize_t m = splice(r->fd, NULL, mid_w, NULL, r->len, SPLICE_F_NONBLOCK);
-  if (m < 0 && errno == EINVAL) {
-    // not a pipe splice can take: read it directly from now on
+  if (m < 0 && errno != EAGAIN && errno != EINTR) {
+    // splice refused (EINVAL: a pipe it cannot take; ENOSYS, EPERM: a sandbox without it): read
+    // directly from now on, and an error of the fd itself, the read says again
     r->splices = false;
     return read(r->fd, r->buf, r->len);
   }
-  if (m <= 0) return m; // the end, EAGAIN (empty), or an error: as read(2) would say
+  if (m <= 0) return m; // the end, or EAGAIN (empty), EINTR: as read(2) would say
   // the middle pipe holds exactly these m bytes, and a read of m takes them all
   size_t got = 0;
   while (got < (size_t)m) {
