@@ -1,7 +1,8 @@
 // The output pipe reader (native/reader.c): every byte once and in order through one reused
 // buffer, reads paused while the sink refuses and resumed on request, the end said once.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OUTPUT_PIPE_BYTES, openReader as open, pipe, pipeSize, type Reader } from '../../src/sys/addon.js';
 import { waitFor } from '../e2e/harness.js';
@@ -134,6 +135,48 @@ describe('openReader', () => {
       expect(Buffer.concat(seen.chunks).toString()).toBe(want);
     }
   });
+
+  // A seccomp filter that makes splice fail with EPERM (x86-64: syscall 275), installed by python3
+  // (ctypes: prctl NO_NEW_PRIVS, then SECCOMP_MODE_FILTER) before it execs the command.
+  const NO_SPLICE = `
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+ins = lambda code, jt, jf, k: struct.pack('HBBI', code, jt, jf, k)
+prog = ins(0x20, 0, 0, 0) + ins(0x15, 0, 1, 275) + ins(0x06, 0, 0, 0x00050000 | 1) + ins(0x06, 0, 0, 0x7fff0000)
+filt = ctypes.create_string_buffer(prog)
+fprog = ctypes.create_string_buffer(struct.pack('HxxxxxxQ', 4, ctypes.addressof(filt)))
+if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.addressof(fprog), 0, 0) != 0:
+    sys.exit('seccomp: ' + os.strerror(ctypes.get_errno()))
+os.execv(sys.argv[1], sys.argv[1:])
+`;
+  const python = spawnSync('python3', ['-c', '0']).status === 0;
+  const noSpliceSkip =
+    process.arch !== 'x64' ? 'the filter names x86-64 syscall numbers' : !python ? 'no python3 to install the filter' : undefined;
+  if (noSpliceSkip) console.log(`skipping the splice-refused test: ${noSpliceSkip}`);
+
+  it.skipIf(noSpliceSkip !== undefined)(
+    'reads the pipe directly where a sandbox refuses splice (EPERM): every byte, then the end',
+    () => {
+      const addon = join(import.meta.dirname, '../../native/build/Release/tend_native.node');
+      const script = `
+      const a = require(${JSON.stringify(addon)});
+      const [r, w] = a.pipe();
+      const buf = Buffer.alloc(96 * 1024);
+      let bytes = 0;
+      globalThis.held = a.readerOpen(r, buf, (n) => {
+        if (n === 0) console.log(JSON.stringify({ bytes }));
+        bytes += n;
+        return n > 0;
+      });
+      require('child_process').spawn('seq', ['1', '100000'], { stdio: ['ignore', w, 'inherit'] });
+      require('fs').closeSync(w);`;
+      const r = spawnSync('python3', ['-c', NO_SPLICE, process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.stderr).toBe('');
+      const want = Array.from({ length: 100000 }, (_, k) => `${k + 1}\n`).join('').length;
+      expect(JSON.parse(r.stdout)).toEqual({ bytes: want });
+    },
+  );
 
   it('grows a pipe it finds full to 1 MiB; a pipe that never fills keeps its size', async () => {
     const MiB = 1024 * 1024;
