@@ -46,6 +46,19 @@ function formatBytes(n: number): string {
 }
 
 /**
+ * True while any process is alive in the cgroup at `dir` or below it: cgroup.events
+ * "populated 1"; false when the cgroup is gone.
+ */
+export function populated(dir: string): boolean {
+  try {
+    return /^populated 1$/m.test(readFileSync(join(dir, 'cgroup.events'), 'utf8'));
+  } catch (err) {
+    if (errCode(err) === 'ENOENT' || errCode(err) === 'ENODEV') return false;
+    throw err;
+  }
+}
+
+/**
  * Cgroups this daemon created and never wrote cgroup.kill to: only these may be spawned into with
  * clone3(CLONE_INTO_CGROUP). Linux (6.18 here) SIGKILLs a child cloned into a cgroup that has ever
  * been cgroup.kill'ed (the kill counter of the target is compared with the parent's), so a killed
@@ -87,12 +100,7 @@ export class ServiceCgroup {
 
   /** True while any process (in this cgroup or below) is alive: cgroup.events "populated 1". */
   populated(): boolean {
-    try {
-      return /^populated 1$/m.test(readFileSync(join(this.path, 'cgroup.events'), 'utf8'));
-    } catch (err) {
-      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENODEV') return false;
-      throw err;
-    }
+    return populated(this.path);
   }
 
   /**

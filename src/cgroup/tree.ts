@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from './mount.js';
-import { ServiceCgroup, markFresh, writeCgroupFile, errText } from './service.js';
+import { ServiceCgroup, markFresh, populated, writeCgroupFile, errText } from './service.js';
 
 export { findCgroup2Mount, findCgroup2MountInfo, ownCgroup, parseCgroup2Mounts } from './mount.js';
 export { ServiceCgroup } from './service.js';
@@ -61,35 +61,30 @@ const SUBTREE_RE = /^tend-[0-9a-f]{10}$/;
 export const STALE_SUBTREE_MS = 60_000;
 
 /**
- * Removes the subtrees of gone daemons beside `own` (in `parent`); the names removed.
+ * Removes the subtrees of gone daemons beside `own` (in `parent`).
  * Why: a daemon that cannot exit cleanly (SIGKILL, a crash) leaves its subtree. A daemon on the
  * same socket takes it up again, but one whose socket was in a temporary folder never comes back,
  * and the empty cgroups would pile up. A subtree with no process in it has no daemon (a daemon
- * sits in its `daemon` leaf) and nothing to adopt. Only one unchanged for `olderThanMs`: a daemon
- * starting beside it makes its leaf a moment before it joins it. Best effort: rmdir refuses a
- * cgroup that holds a process or a child, so a subtree that fills meanwhile stays.
+ * sits in its `daemon` leaf) and nothing to adopt. Only one unchanged for STALE_SUBTREE_MS: a
+ * daemon starting beside it makes its leaf a moment before it joins it. Best effort: rmdir refuses
+ * a cgroup that holds a process or a child, so a subtree that fills meanwhile stays.
  */
-export function sweepStaleSubtrees(parent: string, own: string, olderThanMs = STALE_SUBTREE_MS, now = Date.now()): string[] {
+function sweepStaleSubtrees(parent: string, own: string): void {
   let names: string[];
   try {
     names = readdirSync(parent);
   } catch {
-    return [];
+    return;
   }
-  const removed: string[] = [];
   for (const name of names) {
     const dir = join(parent, name);
     if (!SUBTREE_RE.test(name) || dir === own) continue;
     try {
-      if (!/populated 0/.test(readFileSync(join(dir, 'cgroup.events'), 'utf8'))) continue;
-      if (now - statSync(dir).mtimeMs < olderThanMs) continue;
-      removeEmptyTree(dir);
-      removed.push(name);
+      if (!populated(dir) && Date.now() - statSync(dir).mtimeMs >= STALE_SUBTREE_MS) removeEmptyTree(dir);
     } catch {
-      // in use, or not ours to remove: left as it is
+      // not ours to remove, or filled meanwhile: left as it is
     }
   }
-  return removed;
 }
 
 /** rmdir of a cgroup and its descendants, leaves first. */
@@ -273,19 +268,19 @@ export class CgroupTree {
  * waited for up to 300 ms (this runs at exit, synchronously).
  */
 function emptyLeaf(leaf: string): void {
-  const populated = (): boolean => {
+  const full = (): boolean => {
     try {
-      return /populated 1/.test(readFileSync(join(leaf, 'cgroup.events'), 'utf8'));
+      return populated(leaf);
     } catch {
       return false;
     }
   };
-  if (!populated()) return;
+  if (!full()) return;
   try {
     writeCgroupFile(join(leaf, 'cgroup.kill'), '1');
   } catch {
     return; // no cgroup.kill (Linux < 5.14): the rmdir says busy, the subtree stays
   }
   const nap = new Int32Array(new SharedArrayBuffer(4));
-  for (let waited = 0; populated() && waited < 300; waited += 5) Atomics.wait(nap, 0, 0, 5);
+  for (let waited = 0; full() && waited < 300; waited += 5) Atomics.wait(nap, 0, 0, 5);
 }
