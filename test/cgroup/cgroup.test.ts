@@ -15,6 +15,7 @@ import {
   type ServiceCgroup,
 } from '../../src/cgroup/tree.js';
 import { cgroupDir, findCgroup2MountInfo } from '../../src/cgroup/mount.js';
+import { populated } from '../../src/cgroup/service.js';
 import { launch, watchExit } from '../../src/spawn/launcher.js';
 import { openPipes } from '../../src/spawn/stdio.js';
 import { type ExitStatus, spawnProcess } from '../../src/sys/addon.js';
@@ -164,6 +165,15 @@ function sessionOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]); // state ppid pgrp session
 }
 
+/** rmdir, where the directory may be gone already. */
+function rmdirUnlessGone(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 /** A process started by the launcher: its exit (once reaped) and the end of its output. */
 interface Started {
   pid: number;
@@ -265,23 +275,24 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
   it('sweeps the empty subtrees of gone daemons beside its own, not a recent one nor one that holds a process', async () => {
     // where this process's subtree goes (openTree below): its own cgroup
     const parent = cgroupDir(findCgroup2MountInfo()!, ownCgroup()!)!;
-    // subtrees as a daemon leaves them when it is killed: its leaf and a service's cgroup
-    const leftBy = (n: number, ageMs: number): string => {
+    // subtrees as a daemon leaves them when it is killed: its leaf and a service's cgroup (made
+    // recent, and aged only once filled: a daemon that another test starts meanwhile sweeps too)
+    const leftBy = (n: number): string => {
       const dir = join(parent, `tend-${(process.pid * 16 + n).toString(16).padStart(10, '0').slice(-10)}`);
       mkdirSync(join(dir, 'daemon'), { recursive: true });
       mkdirSync(join(dir, 'svc-web'));
-      const t = (Date.now() - ageMs) / 1000;
-      utimesSync(dir, t, t);
       return dir;
     };
-    const old = 2 * STALE_SUBTREE_MS;
-    const gone = leftBy(1, old);
-    const recent = leftBy(2, 0);
-    const busy = leftBy(3, old);
+    const age = (dir: string): void => {
+      const t = (Date.now() - 2 * STALE_SUBTREE_MS) / 1000;
+      utimesSync(dir, t, t);
+    };
+    const [gone, recent, busy] = [leftBy(1), leftBy(2), leftBy(3)];
     const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => sleeper.on('exit', resolve));
     writeFileSync(join(busy, 'svc-web', 'cgroup.procs'), String(sleeper.pid));
-    utimesSync(busy, (Date.now() - old) / 1000, (Date.now() - old) / 1000);
+    age(gone);
+    age(busy);
     try {
       expect(dirname(openTree().root)).toBe(parent); // a daemon starting beside them
       expect(existsSync(gone)).toBe(false);
@@ -290,9 +301,10 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     } finally {
       sleeper.kill('SIGKILL');
       await exited;
-      await waitFor(() => /populated 0/.test(readFileSync(join(busy, 'cgroup.events'), 'utf8')), 'the busy subtree emptied');
+      await waitFor(() => !populated(busy), 'the busy subtree emptied');
+      // (a daemon that another test starts may sweep them meanwhile)
       for (const dir of [gone, recent, busy]) {
-        for (const leaf of ['daemon', 'svc-web', '']) if (existsSync(join(dir, leaf))) rmdirSync(join(dir, leaf));
+        for (const leaf of ['daemon', 'svc-web', '']) rmdirUnlessGone(join(dir, leaf));
       }
     }
   });
