@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OUTPUT_PIPE_BYTES, openReader as open, pipe, pipeSize, type Reader } from '../../src/sys/addon.js';
 import { waitFor } from '../e2e/harness.js';
+import { hasPython, PYTHON } from '../helpers/notify-senders.js';
 
 // A reader whose handle is collected is closed (its finalizer), and a test's callbacks do not hold
 // theirs as the daemon's do: every reader opened here is held for the file's life.
@@ -150,9 +151,12 @@ if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.addressof(fprog),
     sys.exit('seccomp: ' + os.strerror(ctypes.get_errno()))
 os.execv(sys.argv[1], sys.argv[1:])
 `;
-  const python = spawnSync('python3', ['-c', '0']).status === 0;
   const noSpliceSkip =
-    process.arch !== 'x64' ? 'the filter names x86-64 syscall numbers' : !python ? 'no python3 to install the filter' : undefined;
+    process.arch !== 'x64'
+      ? 'the filter names x86-64 syscall numbers'
+      : !hasPython
+        ? 'no python3 to install the filter'
+        : undefined;
   if (noSpliceSkip) console.log(`skipping the splice-refused test: ${noSpliceSkip}`);
 
   it.skipIf(noSpliceSkip !== undefined)(
@@ -171,7 +175,7 @@ os.execv(sys.argv[1], sys.argv[1:])
       });
       require('child_process').spawn('seq', ['1', '100000'], { stdio: ['ignore', w, 'inherit'] });
       require('fs').closeSync(w);`;
-      const r = spawnSync('python3', ['-c', NO_SPLICE, process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(PYTHON, ['-c', NO_SPLICE, process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
       expect(r.stderr).toBe('');
       const want = Array.from({ length: 100000 }, (_, k) => `${k + 1}\n`).join('').length;
       expect(JSON.parse(r.stdout)).toEqual({ bytes: want });
