@@ -10,6 +10,14 @@ export const MAX_PARTIAL = 256 * 1024;
 
 const NEWLINE = Buffer.from('\n');
 
+/**
+ * Where the lines of a chunk end, from its count for its framing (one memchr pass, not two).
+ * Shared by every framer (the daemon frames one chunk at a time); it grows to the most lines a
+ * chunk had, up to MAX_ENDS (a chunk with more is framed with a second pass).
+ */
+let ends = new Uint32Array(1024);
+const MAX_ENDS = 64 * 1024;
+
 /** The line splitter of one stream: keeps the partial line between chunks. */
 export class LineFramer {
   private parts: Buffer[] = [];
@@ -35,11 +43,12 @@ export class LineFramer {
     }
     const p = prefix.length;
     const head = this.partLen + p; // where the chunk's first byte lands
-    // whole lines in C: count them (to size the buffer), then frame them into it
+    // whole lines in C: count them (to size the buffer, noting where they end), then frame them
     const done = chunk.lastIndexOf(10) + 1; // bytes of the chunk ending a line
-    const n = frameLines(chunk, done, prefix, null, 0);
+    const n = frameLines(chunk, done, prefix, null, 0, ends);
     const out = allocBatch(this.partLen + done + n * p);
-    frameLines(chunk, done, prefix, out, head);
+    frameLines(chunk, done, prefix, out, head, ends, n);
+    if (n > ends.length && ends.length < MAX_ENDS) ends = new Uint32Array(Math.min(MAX_ENDS, 2 ** Math.ceil(Math.log2(n))));
     out.set(prefix, 0);
     let o = p;
     for (const part of this.parts) {

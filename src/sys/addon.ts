@@ -106,7 +106,15 @@ interface Addon {
   spawn(req: Omit<SpawnRequest, 'env'> & { env: string[] }): number;
   pipe(): [number, number];
   setPipeSize(fd: number, bytes: number): number;
-  frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number;
+  frameLines(
+    chunk: Buffer,
+    done: number,
+    prefix: Buffer,
+    out: Buffer | null,
+    head: number,
+    ends?: Uint32Array,
+    lines?: number,
+  ): number;
   openPty(cols: number, rows: number): [number, number, number];
   readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean, sibling?: unknown): unknown;
   readerResume(handle: unknown): void;
@@ -214,10 +222,20 @@ export function pipeSize(fd: number): number {
 
 /**
  * The log hot path in C (see native/frame.c): copies the whole lines of chunk[0, done) to out at
- * head, a prefix before each but the first; with out null, counts them.
+ * head, a prefix before each but the first; with out null, counts them, noting in `ends` (as many
+ * as it holds) the offset after each line's newline. Framing given those ends and their count
+ * (`lines`, at most ends.length) reads the line ends from there, not from a second scan.
  */
-export function frameLines(chunk: Buffer, done: number, prefix: Buffer, out: Buffer | null, head: number): number {
-  return addon().frameLines(chunk, done, prefix, out, head);
+export function frameLines(
+  chunk: Buffer,
+  done: number,
+  prefix: Buffer,
+  out: Buffer | null,
+  head: number,
+  ends?: Uint32Array,
+  lines?: number,
+): number {
+  return addon().frameLines(chunk, done, prefix, out, head, ends, lines);
 }
 
 /** A pipe's read end being read (openReader). */

@@ -208,4 +208,23 @@ describe('LineFramer (the C framer of native/frame.c)', () => {
       expect(linesC).toBe(whole.length);
     }
   });
+
+  it('frames a chunk of more lines than the noted line ends hold (a second scan), and the same chunk again once they grew', () => {
+    // the count notes where lines end for the framing; a chunk with more lines than that room
+    // (1024 at first, 65536 at most) is framed by scanning again
+    const prefix = Buffer.from('P ');
+    const c = new LineFramer();
+    for (const lines of [3000, 3000, 70_000, 70_000, 5]) {
+      const text = Buffer.from(Array.from({ length: lines }, (_, i) => `${i % 7 === 0 ? '' : i}\n`).join(''));
+      const a = c.frame(text, prefix)!;
+      expect(a.lines).toBe(lines);
+      const expected = text
+        .toString()
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => `P ${l}\n`)
+        .join('');
+      expect(a.buf.toString()).toBe(expected);
+    }
+  });
 });
