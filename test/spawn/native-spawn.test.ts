@@ -1,7 +1,7 @@
 // The addon's spawn (native/spawn.c, child.c: vfork or clone3 into the cgroup, the child setting
 // itself up with system calls, step by step) with exits routed from a real reaper. Runs
 // fixtures/native-spawn.ts in its own node process: the reaper must never meet vitest's children.
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/cgroup/mount.js';
@@ -14,6 +14,17 @@ function makeCgroup(): { dir?: string; why?: string } {
   if (!info || own === undefined) return { why: 'no cgroup v2 mount' };
   const base = cgroupDir(info, own);
   if (!base) return { why: 'our cgroup is not visible under the cgroup2 mount' };
+  // what a run killed before its cleanup left: the cgroups of test processes that are gone
+  // (rmdir refuses one that still holds a process)
+  for (const name of readdirSync(base)) {
+    const pid = /^tend-spawn-test-(\d+)$/.exec(name)?.[1];
+    if (pid === undefined || existsSync(`/proc/${pid}`)) continue;
+    try {
+      rmdirSync(join(base, name));
+    } catch {
+      // populated, or another run took it first
+    }
+  }
   const dir = join(base, `tend-spawn-test-${process.pid}`);
   try {
     mkdirSync(dir);
