@@ -77,7 +77,7 @@ export function list(names: readonly string[]): string {
 export const LAST_LINES = 10;
 
 /** Why: the output that explains a failure, under its reason. `  | line` each (err marked), or nothing. */
-export function lastLinesText(lines: readonly LogLine[]): string {
+export function lastLinesText(lines: ReadonlyArray<Pick<LogLine, 'stream' | 'line'>>): string {
   if (lines.length === 0) return '';
   return `\n  its last lines:\n${lines.map((l) => `  | ${l.stream === 'stderr' ? 'err ' : ''}${l.line}`).join('\n')}`;
 }

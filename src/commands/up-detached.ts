@@ -13,6 +13,7 @@ import { EXIT, type CliEnv, type Parsed } from './command.js';
 import { type Detached, exitedWhileStarting, OUT_FILE, startDetached } from './detach.js';
 import { reportError } from './run.js';
 import { status } from './status.js';
+import { failedText } from './wait.js';
 
 /** A path for people: relative to here when inside it. */
 function shown(path: string): string {
@@ -56,7 +57,7 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
     env.out(`tend runs in the background (pid ${pid}); its own output goes to ${shown(out)}; tend shutdown stops it\n`);
     const r = await client.request('wait', { timeout });
     await printStatus(client, env);
-    for (const f of r.failed) env.err(`tend: ${f.name}: ${f.reason}\n`);
+    for (const f of r.failed) env.err(failedText(f));
     return r.failed.length ? EXIT.failed : EXIT.ok;
   } catch (e) {
     // the daemon served its socket, then a later part of its start-up failed (a busy http port)

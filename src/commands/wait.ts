@@ -9,7 +9,7 @@ import type { SocketCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './command.js';
 import { FIND_DAEMON, JSON_FLAG } from './flags.js';
-import { ids, list } from './lifecycle.js';
+import { ids, LAST_LINES, lastLinesText, list } from './lifecycle.js';
 import { parseTimeout } from './parse.js';
 
 /** Its request. */
@@ -20,10 +20,15 @@ export interface WaitArgs {
   timeout?: number;
 }
 
-/** Its reply: those that started, and those that did not, with why. */
+/** Its reply: those that started, and those that did not, with why and what they printed last. */
 export interface WaitReply {
   started: string[];
-  failed: Array<{ name: string; reason: string }>;
+  failed: Array<{ name: string; reason: string; lines: Array<{ stream: string; line: string }> }>;
+}
+
+/** A failed instance as `tend up -d` and `tend wait` print it: why, then its last lines. */
+export function failedText(f: WaitReply['failed'][number]): string {
+  return `tend: ${f.name}: ${f.reason}${lastLinesText(f.lines ?? [])}\n`;
 }
 
 /** What `wait` waits for: wanted up and not a task resting between runs of its schedule. */
@@ -57,7 +62,7 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   },
   print(r, io) {
     if (r.started.length) io.out(`started ${list(r.started)}\n`);
-    for (const f of r.failed) io.err(`tend: ${f.name}: ${f.reason}\n`);
+    for (const f of r.failed) io.err(failedText(f));
   },
   exitCode: (r) => (r.failed.length ? EXIT.failed : EXIT.ok),
   async handle(args, d, rc) {
@@ -74,9 +79,15 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
       failed = now.filter((i) => i.state !== 'completed' && i.state !== 'running');
     }
     const bad = new Set(failed.map((f) => f.id));
+    // as a failed start: the output that explains it, which can follow the exit by a moment
+    await Promise.all(failed.map((f) => d.logs.ended(f.id, 1000)));
     return {
       started: ids(targets.filter((t) => !bad.has(t.id))),
-      failed: failed.map((f) => ({ name: f.id, reason: notStarted(d, d.sup.store.get(f.id) ?? f, timeoutMs) })),
+      failed: failed.map((f) => ({
+        name: f.id,
+        reason: notStarted(d, d.sup.store.get(f.id) ?? f, timeoutMs),
+        lines: d.logs.tail(f.id, LAST_LINES).map((l) => ({ stream: l.stream, line: l.line })),
+      })),
     };
   },
 };

@@ -73,7 +73,7 @@ describe('tend up -d', () => {
     expect(pidAlive(pid)).toBe(false);
   });
 
-  it('exits 1 with the reason of each service that failed; the daemon stays up', async () => {
+  it('exits 1 with the reason of each service that failed and the last lines it printed; the daemon stays up', async () => {
     const p = bg(`
 services:
   ok:
@@ -85,7 +85,10 @@ services:
 `);
     const r = await p.run(['up', '-d']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('tend: bad: exited with code 3 twice within 60s; start limit reached\n');
+    // as a failed tend start: what the service printed last, under the reason (both runs)
+    expect(r.stderr).toBe(
+      'tend: bad: exited with code 3 twice within 60s; start limit reached\n' + '  its last lines:\n  | err boom\n  | err boom\n',
+    );
     const t = rows(r.stdout.split('\n').slice(1).join('\n'));
     expect(t.ok![0]).toBe('running');
     expect(t.bad).toEqual(['failed', 'exited with code 3 twice within 60s; start limit reached']);
