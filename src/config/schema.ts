@@ -81,11 +81,17 @@ const intRange = (min: number, max: number) => {
   const error = (iss: { input?: unknown }) => expected(`an integer from ${min} to ${max}`, iss.input);
   return z.int({ error }).min(min, { error }).max(max, { error }).optional();
 };
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+/** One of `values`; `others` maps what other tools call a value (compose's `restart: no`) to tend's, for the hint. */
+const oneOf = <T extends readonly [string, ...string[]]>(values: T, others: Record<string, T[number]> = {}) =>
   z
     .enum(values, {
-      error: (iss) =>
-        expected(`one of ${values.join(', ')}`, iss.input) + (typeof iss.input === 'string' ? hint(iss.input, values) : ''),
+      error: (iss) => {
+        const said = typeof iss.input === 'string' || typeof iss.input === 'boolean' ? String(iss.input) : undefined;
+        const other = said === undefined ? undefined : Object.hasOwn(others, said) ? others[said] : undefined;
+        const tip =
+          other !== undefined ? ` (did you mean "${other}"?)` : typeof iss.input === 'string' ? hint(iss.input, values) : '';
+        return expected(`one of ${values.join(', ')}`, iss.input) + tip;
+      },
     })
     .optional();
 
@@ -206,7 +212,8 @@ function build() {
     tty: bool(),
     type: oneOf(SERVICE_TYPES),
     autostart: bool(),
-    restart: oneOf(RESTART_POLICIES),
+    // what docker compose says for two of them (and YAML 1.1's false)
+    restart: oneOf(RESTART_POLICIES, { no: 'never', false: 'never', 'unless-stopped': 'always' }),
     backoff: mapping({
       initial: timer(),
       max: timer(),

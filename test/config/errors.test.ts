@@ -31,6 +31,19 @@ describe('config errors: exact file:line:col: path: message', () => {
       ['tend.yaml:4:18: services.web.stop_signal: expected a signal name like SIGTERM or its number; got 99'],
     ],
     [
+      "docker compose's restart words point to tend's",
+      web('restart: no'),
+      ['tend.yaml:4:14: services.web.restart: expected one of always, on-failure, never; got "no" (did you mean "never"?)'],
+    ],
+    [
+      "docker compose's unless-stopped, and false",
+      yaml('services:', '  a:', '    command: x', '    restart: unless-stopped', '  b:', '    command: x', '    restart: false'),
+      [
+        'tend.yaml:4:14: services.a.restart: expected one of always, on-failure, never; got "unless-stopped" (did you mean "always"?)',
+        'tend.yaml:7:14: services.b.restart: expected one of always, on-failure, never; got false (did you mean "never"?)',
+      ],
+    ],
+    [
       'a bad enum far from any value has no hint',
       web('type: daemon'),
       ['tend.yaml:4:11: services.web.type: expected one of simple, oneshot; got "daemon"'],
