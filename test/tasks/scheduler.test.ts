@@ -63,11 +63,12 @@ const skip = (due: number, why: string): TaskAction => ({ kind: 'skip', name: 'j
 const queue = (due: number, why: string): TaskAction => ({ kind: 'queue', name: 'job', due: T(due), why });
 const replace = (due: number, why: string): TaskAction => ({ kind: 'replace', name: 'job', due: T(due), why });
 const timedOut = (why: string): TaskAction => ({ kind: 'timeout', name: 'job', why });
-const catchUpStart = (due: number): TaskAction => ({
+/** The catch-up run at start-up; unlike the helpers above, `dueMs` is a time in ms, not minutes after T0. */
+const catchUpStart = (dueMs: number): TaskAction => ({
   kind: 'start',
   name: 'job',
   trigger: 'start-up',
-  due,
+  due: dueMs,
   why: 'catch-up: a scheduled run was missed while tend was down',
 });
 
