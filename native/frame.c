@@ -62,8 +62,9 @@ napi_value frame_lines(napi_env env, napi_callback_info info) {
   napi_valuetype t3 = napi_undefined;
   if (argc >= 4) napi_typeof(env, argv[3], &t3);
   if (argc >= 2 && t3 == napi_null && buffer_of(env, argv[0], &chunk, &chunk_len) == 0 &&
-      napi_get_value_int64(env, argv[1], &done) == napi_ok && done >= 0 && (size_t)done <= chunk_len && done <= UINT32_MAX) {
-    if (ends_of(env, argc, argv, 5, &ends, &ends_len) != 0) ends_len = 0;
+      napi_get_value_int64(env, argv[1], &done) == napi_ok && done >= 0 && (size_t)done <= chunk_len) {
+    // (an end past 4 GiB would not fit: such a chunk is only counted)
+    if (done > UINT32_MAX || ends_of(env, argc, argv, 5, &ends, &ends_len) != 0) ends_len = 0;
     return count_lines(env, chunk, (size_t)done, ends, ends_len);
   }
   if (argc < 5 || buffer_of(env, argv[0], &chunk, &chunk_len) || napi_get_value_int64(env, argv[1], &done) != napi_ok ||

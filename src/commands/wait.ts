@@ -79,8 +79,10 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
       failed = now.filter((i) => i.state !== 'completed' && i.state !== 'running');
     }
     const bad = new Set(failed.map((f) => f.id));
-    // as a failed start: the output that explains it, which can follow the exit by a moment
-    await Promise.all(failed.map((f) => d.logs.ended(f.id, 1000)));
+    // as a failed start: the output that explains it, which can follow the exit by a moment (one
+    // still starting at the timeout has its pipes open: nothing to wait for)
+    const exited = failed.filter((f) => (d.sup.store.get(f.id) ?? f).state === 'failed');
+    await Promise.all(exited.map((f) => d.logs.ended(f.id, 1000)));
     return {
       started: ids(targets.filter((t) => !bad.has(t.id))),
       failed: failed.map((f) => ({
