@@ -13,7 +13,7 @@ import { checkArgs, parseWords, usageOf, UsageError } from './commands/parse.js'
 import { runCommand } from './commands/run.js';
 import { shell } from './commands/shell.js';
 import { noConfigMessage, type ConfigSource } from './commands/no-config.js';
-import { didYouMean } from './commands/suggest.js';
+import { commandHint } from './commands/suggest.js';
 import { resolveConfigPath } from './config/resolve.js';
 import { TendError } from './core/errors.js';
 import { scanSocketSetting } from './config/socket-setting.js';
@@ -180,11 +180,11 @@ async function main(argv: string[]): Promise<number> {
     COMMANDS.filter((c) => c.where !== 'shell'),
   );
   if (!cmd) {
-    const hint = didYouMean(
+    const hint = commandHint(
       name,
       CLI_COMMANDS.map((c) => c.name),
     );
-    err(`tend: unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}\n${cliHelpText(CLI_COMMANDS, width)}`);
+    err(`tend: unknown command "${name}"${hint ? ` (did you mean ${hint}?)` : ''}\n${cliHelpText(CLI_COMMANDS, width)}`);
     return EXIT.usage;
   }
   const words = argv.slice(1);

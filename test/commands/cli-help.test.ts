@@ -64,6 +64,8 @@ describe('tend help', () => {
     const cmd = tend('stauts');
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toContain('did you mean "status"');
+    // a short word that begins a few commands names them all
+    expect(tend('sta').stderr).toMatch(/^tend: unknown command "sta" \(did you mean "start" or "status"\?\)\n/);
   });
 
   it('without --help the broken config and the missing socket do matter', () => {

@@ -51,4 +51,13 @@ describe('unknownCommandMessage', () => {
     );
     expect(unknownCommandMessage('frob', names)).toBe('unknown command "frob" (help lists the commands)');
   });
+  it('names every command a short word begins, when there are a few', () => {
+    expect(unknownCommandMessage('sta', names)).toBe(
+      'unknown command "sta" — did you mean "start" or "status"? (help lists the commands)',
+    );
+    // one: that one; many (a single letter): the closest, as before
+    expect(unknownCommandMessage('shu', names)).toBe(
+      'unknown command "shu" — did you mean "shutdown"? (help lists the commands)',
+    );
+  });
 });
