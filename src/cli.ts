@@ -202,10 +202,19 @@ async function main(argv: string[]): Promise<number> {
     }
     const path = flags.help ? '' : await socketPath(flags);
     const { connect } = await import('./control/client.js');
-    // no daemon where the config would put it, and no config: say how to begin
+    // no daemon where the config would put it: with no config, say how to begin; with one, how
+    // to start its daemon (not for shutdown, whose wish is met)
     const withHint = (e: unknown): never => {
-      const missing = e instanceof TendError && e.code === 'no_daemon' && !socketGiven(flags) ? noConfig(flags) : undefined;
-      throw missing ? new TendError('no_daemon', `${e instanceof Error ? e.message : String(e)}\n${missing.trimEnd()}`) : e;
+      if (!(e instanceof TendError) || e.code !== 'no_daemon' || socketGiven(flags)) throw e;
+      const missing = noConfig(flags);
+      if (missing) throw new TendError('no_daemon', `${e.message}\n${missing.trimEnd()}`);
+      if (cmd.name === 'shutdown') throw e;
+      const file = configPath(flags);
+      const how =
+        configSource(flags) === 'flag'
+          ? `\`tend up -d -c ${file}\` starts it`
+          : `\`tend up -d\` starts it (the daemon of ${file})`;
+      throw new TendError('no_daemon', `${e.message}\ntend: ${how}`);
     };
     // `tend run NAME -- CMD` where no daemon answers: one for this folder when it has no config
     const transient = cmd.name === 'run' && words.includes('--') && !flags.help;

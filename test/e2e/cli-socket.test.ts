@@ -97,6 +97,21 @@ services:
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^nap\s+running/m);
   }, 60_000);
+
+  it('with a config and no daemon: says how to start its daemon (exit 3), but not to shutdown', async () => {
+    const p = track(new Project('settings:\n  echo: false\nservices:\n  nap:\n    command: sleep 1000\n'));
+    const file = join(p.dir, 'tend.yaml');
+    const r = await p.run(['status']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      `tend: no tend daemon answers on ${p.socket}\ntend: \`tend up -d\` starts it (the daemon of ${file})\n`,
+    );
+    // named with -c: the command to type names it too
+    expect((await p.run(['stop', 'nap', '-c', file])).stderr).toContain(`\`tend up -d -c ${file}\` starts it\n`);
+    const s = await p.run(['shutdown']);
+    expect(s.code).toBe(3);
+    expect(s.stderr).toBe(`tend: no tend daemon answers on ${p.socket}\n`);
+  }, 60_000);
 });
 
 describe('a socket that refuses us', () => {
