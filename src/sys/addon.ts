@@ -106,15 +106,7 @@ interface Addon {
   spawn(req: Omit<SpawnRequest, 'env'> & { env: string[] }): number;
   pipe(): [number, number];
   setPipeSize(fd: number, bytes: number): number;
-  frameLines(
-    chunk: Buffer,
-    done: number,
-    prefix: Buffer,
-    out: Buffer | null,
-    head: number,
-    ends?: Uint32Array,
-    lines?: number,
-  ): number;
+  frameLines: typeof frameLines;
   openPty(cols: number, rows: number): [number, number, number];
   readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean, sibling?: unknown): unknown;
   readerResume(handle: unknown): void;
