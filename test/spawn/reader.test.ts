@@ -2,9 +2,8 @@
 // buffer, reads paused while the sink refuses and resumed on request, the end said once.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, readFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OUTPUT_PIPE_BYTES, openReader as open, pipe, pipeSize, type Reader } from '../../src/sys/addon.js';
+import { addonPath, OUTPUT_PIPE_BYTES, openReader as open, pipe, pipeSize, type Reader } from '../../src/sys/addon.js';
 import { waitFor } from '../e2e/harness.js';
 import { hasPython, PYTHON } from '../helpers/notify-senders.js';
 
@@ -162,9 +161,8 @@ os.execv(sys.argv[1], sys.argv[1:])
   it.skipIf(noSpliceSkip !== undefined)(
     'reads the pipe directly where a sandbox refuses splice (EPERM): every byte, then the end',
     () => {
-      const addon = join(import.meta.dirname, '../../native/build/Release/tend_native.node');
       const script = `
-      const a = require(${JSON.stringify(addon)});
+      const a = require(${JSON.stringify(addonPath)});
       const [r, w] = a.pipe();
       const buf = Buffer.alloc(96 * 1024);
       let bytes = 0;
