@@ -18,8 +18,9 @@ const QUERIES = [
   ['logs --since 1m', `{ since: Date.now() - 60_000 }`],
   ['logs --since 10m --until 9m', `{ since: Date.now() - 600_000, until: Date.now() - 540_000 }`],
   ['logs --grep needle (literal), whole file', `{ grep: compileRegex('needle') }`],
-  ['logs --grep "seq=\\\\d+7 needle", whole file', `{ grep: compileRegex('seq=\\\\d+7 needle') }`],
+  ['logs --grep "seq=\\\\d+0 needle", whole file', `{ grep: compileRegex('seq=\\\\d+0 needle') }`],
   ['logs --grep -i NEEDLE, whole file', `{ grep: compileRegex('NEEDLE', { ignoreCase: true }) }`],
+  ['logs --grep "refused|needle" -i, whole file', `{ grep: compileRegex('refused|needle', { ignoreCase: true }) }`],
   ['logs -n 100 --grep needle', `{ n: 100, grep: compileRegex('needle') }`],
   ['logs -n 100000000 (all, streamed)', `{ n: 100_000_000 }`],
 ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRegex, regexProblem, RegexError } from '../../src/logs/regex.js';
+import { compileRegex, regexProblem, RegexError, requiredLiterals } from '../../src/logs/regex.js';
 
 const LINES = [
   'hello world',
@@ -19,6 +19,9 @@ const LINES = [
   'user@example.com',
   '😀 smile',
   'id=abc-123',
+  'o\u212a done', // a KELVIN SIGN: /ok/iu matches it
+  'ſtarted', // a long s: /START/iu matches it
+  'Started OK',
 ];
 
 describe('compileRegex', () => {
@@ -58,6 +61,27 @@ describe('compileRegex', () => {
     ['(?<=abc-)\\d+', false],
     ['(?<!\\w)b', false],
     ['id=abc-1', false],
+    // -i literals: searched once a block (caselessMatcher), the K and ſ signs through RE2
+    ['ok', true],
+    ['START', true],
+    ['ERROR 4', true],
+    ['\\[INFO\\]', true],
+    ['ID=ABC-1', true],
+    ['\\/BAR', true],
+    ['hello world', true],
+    // patterns with a literal every match holds: RE2 runs only on the lines that hold it
+    ['Error: \\w+', false],
+    ['(?:foo)?/bar', false],
+    ['disk|ERROR \\d+', true],
+    ['^error|ok', true],
+    ['st?arted', true],
+    ['ART+ED', true],
+    ['a1b2{2}c', false],
+    ['😀? smile', false],
+    ['ab[c-]-123', false],
+    ['\\.y|x\\.', false],
+    ['(hello|naïve) (world|café)', false],
+    ['CAFÉ', true],
   ])('/%s/ (ignoreCase %s) matches the lines RegExp matches, as string and as bytes', (pattern, ignoreCase) => {
     const re = compileRegex(pattern, { ignoreCase });
     const js = new RegExp(pattern, ignoreCase ? 'iu' : 'u');
@@ -110,6 +134,114 @@ describe('compileRegex', () => {
   it('regexProblem is undefined for a valid pattern', () => {
     expect(regexProblem('^ready on port \\d+$')).toBeUndefined();
     expect(regexProblem('READY', { ignoreCase: true })).toBeUndefined();
+  });
+
+  it.each([
+    ['needle', ['needle']],
+    ['seq=\\d+7 needle', ['7 needle']],
+    ['refused|timeout', ['refused', 'timeout']],
+    ['refused|a', undefined], // a branch without a literal of 2: every line may match
+    ['x{2}yz', ['yz']], // the counts are not characters
+    ['abc?d', ['ab']],
+    ['abc*de', ['ab']], // the first of two runs as long
+    ['\\u00e9tat|\\x41bc|\\u{1F600}xy|\\p{L}zz|\\cMqq|\\12ww', ['tat', 'bc', 'xy', 'zz', 'qq', 'ww']],
+    ['ab+cd', ['ab']],
+    ['ab\\.cd', ['ab.cd']],
+    ['a\\dbcd', ['bcd']],
+    ['(needle|pin) in', [' in']],
+    ['[needle] x', [' x']],
+    ['[]a-z]+xy', ['xy']],
+    ['(a(b)c)xy', ['xy']],
+    ['(?i)needle', undefined], // RE2's flag group changes what follows
+    ['^start$', ['start']],
+    ['wait.*done', ['wait']],
+    ['x😀?yz', ['yz']], // a surrogate pair taken back whole
+    ['école', ['école']],
+  ])('requiredLiterals(%s) is %j', (pattern, want) => {
+    expect(requiredLiterals(pattern, false)).toEqual(want);
+  });
+
+  it('requiredLiterals for -i wants ASCII runs only (the caseless search reads latin1)', () => {
+    expect(requiredLiterals('école', true)).toBeUndefined();
+    expect(requiredLiterals('error \\d', true)).toEqual(['error ']);
+  });
+
+  it('the required-literal search never drops a line RE2 matches (random patterns, fixed seed)', () => {
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const tokens = [
+      'a',
+      'b',
+      'ab',
+      'ba',
+      'K',
+      'k',
+      's',
+      'S',
+      '\\d',
+      '.',
+      '*',
+      '+',
+      '?',
+      '|',
+      '(',
+      ')',
+      '(?:',
+      '[ab]',
+      '[^a]',
+      '{2}',
+      '{1,2}',
+      '^',
+      '$',
+      '\\.',
+      'x',
+      '\\u006b',
+      '7',
+    ];
+    const alphabet = ['a', 'b', 'k', 'K', 's', 'S', 'x', '7', '.', '\u212a', '\u017f', ' '];
+    const lines = Array.from({ length: 60 }, () =>
+      Array.from({ length: 1 + rand(8) }, () => alphabet[rand(alphabet.length)]).join(''),
+    );
+    const buf = Buffer.from(lines.join('\n'));
+    let checked = 0;
+    for (let k = 0; k < 3000; k++) {
+      const pattern = Array.from({ length: 1 + rand(6) }, () => tokens[rand(tokens.length)]).join('');
+      for (const ignoreCase of [false, true]) {
+        let re: ReturnType<typeof compileRegex>;
+        try {
+          re = compileRegex(pattern, { ignoreCase });
+        } catch {
+          continue;
+        }
+        checked++;
+        const want = lines.map((l) => re.test(l));
+        let s = 0;
+        const got = lines.map((l) => {
+          const hit = re.testBytes(buf, s, s + Buffer.byteLength(l));
+          s += Buffer.byteLength(l) + 1;
+          return hit;
+        });
+        expect({ pattern, ignoreCase, got }).toEqual({ pattern, ignoreCase, got: want });
+      }
+    }
+    expect(checked).toBeGreaterThan(2000);
+  });
+
+  it('a required literal is looked for once a block: a line without it never reaches RE2', () => {
+    // lines of 'x' with one 'needle 7' in the middle: the answer must be that line only
+    const lines = Array.from({ length: 2000 }, (_, i) => (i === 1234 ? 'seq=1234567 needle 7' : `seq=${i}7 x`));
+    const buf = Buffer.from(lines.join('\n'));
+    const re = compileRegex('seq=\\d+7 needle');
+    const hits: number[] = [];
+    let s = 0;
+    lines.forEach((l, i) => {
+      if (re.testBytes(buf, s, s + l.length)) hits.push(i);
+      s += l.length + 1;
+    });
+    expect(hits).toEqual([1234]);
   });
 
   it('a literal pattern finds its bytes within the line only, rare or not', () => {
