@@ -23,6 +23,7 @@ const QUERIES = [
   ['logs --grep "refused|needle" -i, whole file', `{ grep: compileRegex('refused|needle', { ignoreCase: true }) }`],
   ['logs -n 100 --grep needle', `{ n: 100, grep: compileRegex('needle') }`],
   ['logs -n 100000000 (all, streamed)', `{ n: 100_000_000 }`],
+  ['logs -n all (streamed forwards)', `{}`],
 ];
 
 const CHILD = (q) => `

@@ -41,7 +41,12 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
   summary: 'the journal: every action and exit, with time and reason (last N, default 100); -f follows',
   args: [{ name: 'NAME', kind: 'service', optional: true, repeat: true }],
   flags: [
-    { name: 'lines', short: 'n', value: { label: 'N', kind: 'number' }, help: 'the last N entries (default 100)' },
+    {
+      name: 'lines',
+      short: 'n',
+      value: { label: 'N', kind: 'number' },
+      help: 'the last N entries (default 100; all: every one)',
+    },
     FOLLOW_FLAG,
     SINCE_FLAG,
     UNTIL_FLAG,

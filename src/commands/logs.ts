@@ -61,7 +61,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
       name: 'lines',
       short: 'n',
       value: { label: 'N', kind: 'number' },
-      help: 'the last N lines (default 100; with --grep, the last N matching)',
+      help: 'the last N lines (default 100; all: every line; with --grep, the last N matching)',
     },
     FOLLOW_FLAG,
     SINCE_FLAG,

@@ -35,9 +35,17 @@ interface RangeArgs {
   until?: string;
 }
 
-/** Their request's NAME..., -n (default 100), -f and time range; `what` names what is read, for the errors. */
+/** Their request's NAME..., -n (default 100; `all`, as journalctl's), -f and time range; `what` names what is read, for the errors. */
 export function rangeRequest(p: Parsed, what: string): RangeArgs {
-  const args: RangeArgs = { names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? 100, follow: p.flags.follow === true };
+  const all = p.flags.lines === 'all';
+  let lines: number | undefined;
+  try {
+    lines = all ? undefined : (countFlag(p, 'lines', '-n') ?? 100);
+  } catch {
+    throw new UsageError(`-n: expected a whole number or "all"; got "${String(p.flags.lines)}"`);
+  }
+  const args: RangeArgs = { names: p.positionals, follow: p.flags.follow === true };
+  if (lines !== undefined) args.lines = lines;
   applyTimeRange(p, args, what);
   return args;
 }

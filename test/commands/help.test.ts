@@ -20,7 +20,7 @@ describe('helpText (the shell)', () => {
         '  lines services printed, from their log files (last 100, or -n N, --since, --grep); -f follows',
         '',
         'flags:',
-        '  -n, --lines N      the last N lines (default 100; with --grep, the last N matching)',
+        '  -n, --lines N      the last N lines (default 100; all: every line; with --grep, the last N matching)',
         '  -f, --follow       keep printing new lines as they come (Ctrl-C stops)',
         '      --since T      from time T: a duration back (10m, 2h), a time today (10:00), a date (2026-12-05), or a date and time',
         '      --until T      up to time T (the same forms as --since)',

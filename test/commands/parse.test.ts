@@ -74,13 +74,16 @@ describe('buildRequest', () => {
       timestamps: true,
     });
     expect(buildRequest(cmd('logs'), ['web'])!.args).toEqual({ names: ['web'], lines: 100, follow: false });
+    // -n all (journalctl's): no count, every line of the range
+    expect(buildRequest(cmd('logs'), ['web', '-n', 'all'])!.args).toEqual({ names: ['web'], follow: false });
+    expect(buildRequest(cmd('events'), ['-n', 'all', '--since', '1h'])!.args).toEqual({ names: [], follow: false, since: '1h' });
   });
   it('is undefined for --help, whatever else is missing', () => {
     expect(buildRequest(cmd('logs'), ['--help'])).toBeUndefined();
     expect(buildRequest(cmd('signal'), ['-h'])).toBeUndefined();
   });
   it('checks values', () => {
-    expect(usage(() => buildRequest(cmd('logs'), ['web', '-n', 'x']))).toBe('-n: expected a whole number; got "x"');
+    expect(usage(() => buildRequest(cmd('logs'), ['web', '-n', 'x']))).toBe('-n: expected a whole number or "all"; got "x"');
     expect(usage(() => buildRequest(cmd('logs'), ['web', '--since', 'soon']))).toMatch(
       /^--since: "soon" is not a time: give a duration/,
     );

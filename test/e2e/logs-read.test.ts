@@ -62,6 +62,12 @@ describe('tend logs reads the files', () => {
     expect(all.stderr).toMatch(
       /^tend: older lines are gone, rotated away: rot before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \(logs\.keep 3\)\n$/,
     );
+    // -n all: the same lines, read forwards (no pass back from the end), and the same note
+    const every = await p.run(['logs', 'rot', '-n', 'all']);
+    expect(every.stdout).toBe(all.stdout);
+    expect(every.stderr).toBe(all.stderr);
+    const bad = await p.run(['logs', 'rot', '-n', 'every']);
+    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, 'tend: -n: expected a whole number or "all"; got "every"']);
     // a -n the files hold: from the end, no note
     const some = await p.run(['logs', 'rot', '-n', '3000']);
     expect(numbers(some.stdout)).toEqual(range(17001, 20000));
