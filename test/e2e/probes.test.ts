@@ -195,12 +195,14 @@ describe('liveness', () => {
     const p = await started(`
 services:
   svc:
-    command: rm -f sick; exec sleep 1000   # a fresh start is healthy again
+    command: rm -f sick; touch cleaned; exec sleep 1000   # a fresh start is healthy again
     liveness: { exec: "test ! -f sick", interval: 50ms, failure_threshold: 3 }
 `);
     await p.waitState('svc', 'running');
     const first = await row(p, 'svc');
     expect(first.restarts).toBe(0);
+    // running is the spawn; the shell's rm comes after it (under load, after the file was made)
+    await waitFor(() => existsSync(join(p.dir, 'cleaned')), 'the service past its rm');
     writeFileSync(join(p.dir, 'sick'), '');
     const restart = await waitFor(
       async () => (await p.events()).find((e) => e.service === 'svc' && e.what === 'restart'),
