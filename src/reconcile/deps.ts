@@ -75,12 +75,12 @@ function closure(services: Iterable<string>, next: (service: string) => Iterable
   return seen;
 }
 
-/** Every service name `services` depend on, transitively (not including them). */
+/** Every service name `services` depend on, transitively (one of them only when another depends on it). */
 export function dependencyClosure(store: Store, services: Iterable<string>): Set<string> {
   return closure(services, (s) => instancesOf(store, s).flatMap((i) => Object.keys(i.inst.spec.dependsOn)));
 }
 
-/** Every service name that depends on `services`, transitively (not including them). */
+/** Every service name that depends on `services`, transitively (one of them only when it depends on another). */
 export function dependentClosure(store: Store, services: Iterable<string>): Set<string> {
   return closure(services, (s) => dependentsOf(store, s).map((i) => i.inst.service));
 }

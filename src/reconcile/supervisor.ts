@@ -231,6 +231,8 @@ export class Supervisor {
     const names = new Set(targets.map((t) => t.inst.service));
     const extra: Instance[] = [];
     for (const dep of dependencyClosure(this.store, names)) {
+      // one asked for is started as asked, not as another's dependency (`tend start all`)
+      if (names.has(dep)) continue;
       for (const d of this.instancesOf(dep)) {
         if ((d.state === 'completed' && wantsUp(d)) || ranOk(d)) continue;
         if (d.want === 'down' || d.state === 'failed' || d.state === 'stopped' || d.state === 'scheduled') extra.push(d);
@@ -306,6 +308,7 @@ export class Supervisor {
     const names = new Set(targets.map((t) => t.inst.service));
     const extra: Instance[] = [];
     for (const dep of dependentClosure(this.store, names)) {
+      if (names.has(dep)) continue; // asked for itself
       for (const d of this.instancesOf(dep)) {
         if (d.want !== 'down' && d.state !== 'stopped') extra.push(d);
         d.want = 'down';

@@ -362,6 +362,10 @@ services:
     expect(dbRunning).toBeGreaterThanOrEqual(0);
     expect(dbRunning).toBeLessThan(at(again, 'migrate', 'spawn'));
     expect(at(again, 'migrate', 'state', 'completed')).toBeLessThan(at(again, 'web', 'spawn'));
+    // db, asked for beside the workers that depend on it, is not called their dependency
+    expect((await p.run(['stop', 'db'])).code).toBe(0);
+    const both = await p.run(['start', 'worker', 'db']);
+    expect([both.code, both.stdout.trim()]).toEqual([0, 'started worker.1, worker.2, worker.3, db (and dependencies migrate)']);
   }, 40_000);
 
   // Regression: the stop order once followed direct edges only, so a completed oneshot in between

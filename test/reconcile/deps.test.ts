@@ -109,16 +109,19 @@ describe('graph helpers', () => {
     expect(dependentsOf(store, 'web')).toEqual([]);
   });
 
-  it('dependencyClosure: transitive, without the services themselves', () => {
+  it('dependencyClosure: transitive, without the services themselves unless one leads to another', () => {
     expect([...dependencyClosure(store, ['web'])].sort()).toEqual(['api', 'cache', 'db']);
     expect([...dependencyClosure(store, ['worker'])]).toEqual(['db']);
     expect([...dependencyClosure(store, ['db'])]).toEqual([]);
+    // one of them is in it when another depends on it
+    expect([...dependencyClosure(store, ['web', 'api'])].sort()).toEqual(['api', 'cache', 'db']);
   });
 
-  it('dependentClosure: transitive, without the services themselves', () => {
+  it('dependentClosure: transitive, without the services themselves unless one leads to another', () => {
     expect([...dependentClosure(store, ['db'])].sort()).toEqual(['api', 'web', 'worker']);
     expect([...dependentClosure(store, ['cache'])]).toEqual(['web']);
     expect([...dependentClosure(store, ['web'])]).toEqual([]);
+    expect([...dependentClosure(store, ['db', 'api'])].sort()).toEqual(['api', 'web', 'worker']);
   });
 
   it('blockingDependent: a dependent wanted down and still alive', () => {
