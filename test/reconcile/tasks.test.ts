@@ -200,6 +200,18 @@ describe('Supervisor: tasks', () => {
     expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
   });
 
+  it('a task asked for beside its dependent runs as asked (trigger run), not as a dependency', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('migrate', { ...TASK, autostart: false }),
+      instanceSpec('web', { dependsOn: { migrate: 'completed' }, autostart: false }),
+    ]);
+    await flush();
+    expect(h.sup.start([h.get('web'), h.get('migrate')])).toEqual([]);
+    await flush();
+    expect([h.get('migrate').state, h.get('migrate').trigger]).toEqual(['running', 'run']);
+  });
+
   it('a run that never started (a dependency failed) leaves the task in scheduled', async () => {
     const h = harness();
     h.sup.add([instanceSpec('db', { ...ONESHOT }), instanceSpec('job', { ...TASK, dependsOn: { db: 'completed' } })]);
