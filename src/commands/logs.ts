@@ -44,12 +44,6 @@ export type LogsEvent = LogLine | { where: LogsWhere };
 /** The most lines a reply holds: more is read from the files by the client (tend logs does). */
 export const MAX_REPLY_LINES = 10_000;
 
-/** Whether lines carry the service's name: several services asked for. */
-export function prefixed(args: Partial<Pick<LogsArgs, 'names'>>): boolean {
-  const names = args.names ?? [];
-  return names.length > 1 || names.includes('all');
-}
-
 /** `tend logs`. */
 export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   name: 'logs',
@@ -111,7 +105,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
       try {
         if (args.where) rc.send({ where: await d.logs.where(targets, true) });
         else {
-          // a plain stream (the shell's view): the last lines kept in memory first
+          // a plain stream (a tool on the socket): the last lines kept in memory first
           const n = args.lines ?? 100;
           const past = targets
             .flatMap((t) => d.logs.tail(t.id, n))

@@ -6,7 +6,6 @@ import type { RunLine, ShellBackend } from './backend.js';
 import type { Command } from '../commands/command.js';
 import { helpText } from '../commands/help-text.js';
 import { SHELL_COMMANDS } from '../commands/index.js';
-import { prefixed as logsArePrefixed } from '../commands/logs.js';
 import { formatColumns } from './tab.js';
 import { LinkNotice } from './LinkNotice.js';
 import { addEntry, loadHistory, saveHistory } from './history.js';
@@ -14,7 +13,7 @@ import type { Key } from './key-parser.js';
 import { INITIAL_PROMPT, promptKey, shownLine, type PromptState } from './prompt-keys.js';
 import { Prompt } from './Prompt.js';
 import { classifyLine, type LineAction } from './shell-line.js';
-import { formatEvent, formatLogEvent } from './stream-lines.js';
+import { formatEvent } from './stream-lines.js';
 import { Top } from './Top.js';
 import { useDaemonLink } from './use-daemon-link.js';
 import { useKeys } from './use-keys.js';
@@ -164,34 +163,19 @@ export function App(props: AppProps) {
     [print, runLine, refreshServices, setMode],
   );
 
+  // a followed logs/events: the CLI's own runner (files, then live lines; --grep, -t, prefixes of
+  // one width), in the streaming mode, where Ctrl-C and Ctrl-D return to the prompt
   const startStream = useCallback(
     (action: Extract<LineAction, { kind: 'stream' }>) => {
-      const format = (e: unknown) =>
-        action.json
-          ? JSON.stringify(e)
-          : action.cmd === 'logs'
-            ? formatLogEvent(e, logsArePrefixed(action.args), color)
-            : formatEvent(e, color);
-      const onEvent = (e: unknown) => open && print(format(e));
-      let open = true;
-      const handle = {
-        cmd: action.cmd,
-        close: () => {
-          open = false;
-          sub?.close();
-        },
-      };
-      let sub: { done: Promise<unknown>; close(): void } | undefined;
+      const ctl = new AbortController();
+      const handle = { cmd: action.cmd, close: () => ctl.abort() };
       streaming.current = handle;
       setMode('streaming');
-      try {
-        sub =
-          action.cmd === 'logs' ? backend.stream('logs', action.args, onEvent) : backend.stream('events', action.args, onEvent);
-      } catch (err) {
-        sub = { done: Promise.reject(err), close() {} };
-      }
-      sub.done
-        .catch((err) => open && print(`tend: ${errorText(err)}`, { color: 'red' }))
+      const out = (text: string) => {
+        if (!ctl.signal.aborted) print(text.replace(/\n$/, ''));
+      };
+      (async () => runLine(action.line, out, ctl.signal))()
+        .catch((err) => out(`tend: ${errorText(err)}`))
         .finally(() => {
           if (streaming.current === handle) {
             streaming.current = null;
@@ -199,7 +183,7 @@ export function App(props: AppProps) {
           }
         });
     },
-    [backend, color, print, setMode],
+    [print, runLine, setMode],
   );
 
   const submit = useCallback(

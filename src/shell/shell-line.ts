@@ -5,7 +5,6 @@ import { events } from '../commands/events.js';
 import { logs } from '../commands/logs.js';
 import { buildRequest } from '../commands/run.js';
 import { unknownCommandMessage } from '../commands/suggest.js';
-import type { ArgsOf } from '../control/wire.js';
 
 /** The action for one submitted line. */
 export type LineAction =
@@ -14,8 +13,7 @@ export type LineAction =
   | { kind: 'clear' }
   | { kind: 'help'; topic?: string }
   | { kind: 'top' }
-  | { kind: 'stream'; cmd: 'logs'; args: ArgsOf<'logs'>; json: boolean }
-  | { kind: 'stream'; cmd: 'events'; args: ArgsOf<'events'>; json: boolean }
+  | { kind: 'stream'; cmd: 'logs' | 'events'; line: string }
   | { kind: 'error'; message: string }
   | { kind: 'run'; line: string };
 
@@ -24,7 +22,10 @@ export function words(line: string): string[] {
   return line.split(/\s+/).filter(Boolean);
 }
 
-/** Decides what a submitted line does; `-f` on logs/events becomes a stream the shell can interrupt. */
+/**
+ * Decides what a submitted line does; `-f` on logs/events becomes a stream the shell can
+ * interrupt (run by runLine, as the CLI runs it: the files, then the live lines, --grep, -t...).
+ */
 export function classifyLine(line: string, commands: readonly Command[]): LineAction {
   const w = words(line);
   const [name, ...rest] = w;
@@ -42,23 +43,15 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
       ),
     };
   }
-  if (name === 'logs' || name === 'events') {
-    const stream = followed(name, rest);
-    if (stream) return stream;
-  }
+  if ((name === 'logs' || name === 'events') && followed(name, rest)) return { kind: 'stream', cmd: name, line: w.join(' ') };
   return { kind: 'run', line: w.join(' ') };
 }
 
-/** `logs ... -f` / `events ... -f` with the CLI's own request; anything malformed (or --help) goes to runLine. */
-function followed(name: 'logs' | 'events', rest: string[]): LineAction | null {
+/** Whether `logs ... -f` / `events ... -f` is a valid follow; anything malformed (or --help) is a plain run. */
+function followed(name: 'logs' | 'events', rest: string[]): boolean {
   try {
-    if (name === 'logs') {
-      const req = buildRequest(logs, rest);
-      return req?.args.follow ? { kind: 'stream', cmd: name, args: req.args, json: req.flags.json === true } : null;
-    }
-    const req = buildRequest(events, rest);
-    return req?.args.follow ? { kind: 'stream', cmd: name, args: req.args, json: req.flags.json === true } : null;
+    return buildRequest(name === 'logs' ? logs : events, rest)?.args.follow === true;
   } catch {
-    return null;
+    return false;
   }
 }

@@ -1,8 +1,8 @@
-// Text for what streams bring in (logs -f, events -f, and the state changes pushed above the
-// prompt), through the CLI's own formatters so the shell prints the same words; defensive because
-// the values arrive off the wire.
-import { eventLine, logLine } from '../commands/format.js';
-import type { JournalEvent, LogLine } from '../control/wire.js';
+// Text for the state changes pushed above the prompt, through the CLI's own formatter so the
+// shell prints the same words; defensive because the values arrive off the wire. (`logs -f` and
+// `events -f` run through the CLI's runner itself: shell-line.ts.)
+import { eventLine } from '../commands/format.js';
+import type { JournalEvent } from '../control/wire.js';
 
 /** Ink colour name for a state word (top's STATE column): the CLI's own, from core/colors.ts. */
 export { stateColor } from '../core/colors.js';
@@ -18,14 +18,4 @@ export function isEventRow(e: unknown): e is JournalEvent {
 export function formatEvent(e: unknown, color: boolean): string {
   if (!isEventRow(e)) return typeof e === 'string' ? e : JSON.stringify(e);
   return eventLine({ ...e, why: e.why ?? '' }, color);
-}
-
-/** One log line, as `tend logs` prints it; name-prefixed when several services are followed. */
-export function formatLogEvent(e: unknown, prefix: boolean, color: boolean): string {
-  if (typeof e === 'string') return e.replace(/\n$/, '');
-  if (typeof e === 'object' && e !== null && typeof (e as LogLine).line === 'string') {
-    const l = e as LogLine;
-    return logLine({ ...l, service: String(l.service ?? '') }, prefix, color);
-  }
-  return JSON.stringify(e);
 }

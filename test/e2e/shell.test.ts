@@ -201,6 +201,20 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     await t.until((s) => s.includes('web is running since'), 'the shell to still answer');
   });
 
+  it("logs -f is the CLI's: the files' last matching lines, then the live ones, --grep filtering both", async () => {
+    const t = await prompted();
+    t.type('logs all -f -n 2 --grep [05]$');
+    t.keys('Enter');
+    const hits = (s: string) => [...s.matchAll(/\nweb \| hit (\d+)\n/g)].map((m) => Number(m[1]));
+    const first = hits(await t.until((s) => hits(s).length >= 2, 'the two last matching lines'));
+    // a newer match arrives live; no line that does not match is shown
+    await t.until((s) => hits(s).some((n) => n > Math.max(...first)), 'a live matching line');
+    expect(hits(t.screen()).every((n) => n % 5 === 0)).toBe(true);
+    expect(t.screen()).not.toMatch(/hit \d*[1-46-9]\n/);
+    t.keys('C-c');
+    await t.until((s) => /\^C\ntend>\s*$/.test(s), 'the prompt after ^C');
+  });
+
   it('shows a state change pushed by the daemon above the prompt, keeping the typed line', async () => {
     const t = await prompted();
     t.type('status d');

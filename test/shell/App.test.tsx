@@ -150,34 +150,49 @@ describe('App', () => {
     await wait(() => expect(s.backend.streams.filter((x) => x.cmd === 'events')).toHaveLength(2));
   });
 
-  it('follows logs -f into the scrollback until Ctrl-C, then prompts again', async () => {
-    const s = await shell();
-    s.type('logs web.1 -f\r');
-    await wait(() => expect(s.backend.streams.some((x) => x.cmd === 'logs')).toBe(true));
-    const logs = s.backend.streams.find((x) => x.cmd === 'logs')!;
-    expect(logs.args).toEqual({ names: ['web.1'], lines: 100, follow: true });
-    logs.emit({ time: 't', service: 'web.1', stream: 'stdout', line: 'listening on 8080' });
-    logs.emit({ time: 't', service: 'web.1', stream: 'stdout', line: 'GET /' });
+  /** A runLine that follows until aborted: what it was given, and a way to print through it. */
+  function following() {
+    const f: { line?: string; signal?: AbortSignal; out?: (t: string) => void; ended: boolean } = { ended: false };
+    const runLine: RunLine = (line, out, signal) => {
+      Object.assign(f, { line, out, signal });
+      return new Promise<number>((resolve) =>
+        signal?.addEventListener('abort', () => {
+          f.ended = true;
+          resolve(0);
+        }),
+      );
+    };
+    return { f, runLine };
+  }
+
+  it('follows logs -f (through runLine, as the CLI does) into the scrollback until Ctrl-C, then prompts again', async () => {
+    const { f, runLine } = following();
+    const s = await shell({ runLine });
+    s.type('logs web.1 -f --grep GET\r');
+    await wait(() => expect(f.line).toBe('logs web.1 -f --grep GET'));
+    f.out!('listening on 8080\n');
+    f.out!('GET /\n');
     await wait(() => expect(s.frame()).toContain('listening on 8080\nGET /'));
     expect(s.frame()).toContain('following · Ctrl-C returns to the prompt');
     s.type('\x03');
-    await wait(() => expect(logs.closed).toBe(true));
+    await wait(() => expect(f.ended).toBe(true));
     await wait(() => expect(s.promptLine()).toBe('tend>'));
-    logs.emit({ time: 't', service: 'web.1', stream: 'stdout', line: 'after close' });
+    f.out!('after close\n');
     expect(s.frame()).not.toContain('after close');
     expect(s.onExit).not.toHaveBeenCalled();
   });
 
-  it('follows events -f', async () => {
-    const s = await shell();
+  it('follows events -f; Ctrl-D returns to the prompt too', async () => {
+    const { f, runLine } = following();
+    const s = await shell({ runLine });
     s.type('events -f\r');
-    await wait(() => expect(s.backend.streams.filter((x) => x.cmd === 'events')).toHaveLength(2));
-    const ev = s.backend.streams[1]!;
-    expect(ev.args).toEqual({ names: [], lines: 100, follow: true });
-    ev.emit({ time: '2024-05-01T15:35:11.123Z', service: 'db', what: 'exit', why: 'exited with code 0' });
+    await wait(() => expect(f.line).toBe('events -f'));
+    f.out!('2024-05-01 15:35:11.123 db exit exited with code 0\n');
     await wait(() => expect(s.frame()).toContain('15:35:11.123 db exit exited with code 0'));
-    s.type('\x03');
+    s.type('\x04');
+    await wait(() => expect(f.signal!.aborted).toBe(true));
     await wait(() => expect(s.promptLine()).toBe('tend>'));
+    expect(s.onExit).not.toHaveBeenCalled();
   });
 
   it('Ctrl-C during a one-shot aborts it and returns to the prompt', async () => {

@@ -19,20 +19,14 @@ describe('classifyLine', () => {
     expect(c('logs web -n 5')).toEqual({ kind: 'run', line: 'logs web -n 5' });
     expect(c('events')).toEqual({ kind: 'run', line: 'events' });
   });
-  it('turns -f into a stream with the CLI request', () => {
-    expect(c('logs web -f')).toEqual({
+  it('turns a valid -f into a stream of its normalised line (run by runLine, interruptible)', () => {
+    expect(c('logs web -f')).toEqual({ kind: 'stream', cmd: 'logs', line: 'logs web -f' });
+    expect(c('logs  web db -n 5 --follow --json --grep x -i')).toEqual({
       kind: 'stream',
       cmd: 'logs',
-      json: false,
-      args: { names: ['web'], lines: 100, follow: true },
+      line: 'logs web db -n 5 --follow --json --grep x -i',
     });
-    expect(c('logs web db -n 5 --follow --json')).toEqual({
-      kind: 'stream',
-      cmd: 'logs',
-      json: true,
-      args: { names: ['web', 'db'], lines: 5, follow: true },
-    });
-    expect(c('events -f')).toEqual({ kind: 'stream', cmd: 'events', json: false, args: { names: [], lines: 100, follow: true } });
+    expect(c('events -f')).toEqual({ kind: 'stream', cmd: 'events', line: 'events -f' });
   });
   it('leaves a malformed follow to runLine, which prints the usage error', () => {
     for (const line of ['logs -f', 'logs web -f -n x']) expect(c(line)).toEqual({ kind: 'run', line });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { localTime } from '../../src/commands/format.js';
-import { prefixed as logsArePrefixed } from '../../src/commands/logs.js';
-import { formatEvent, formatLogEvent, isEventRow, stateColor } from '../../src/shell/stream-lines.js';
+import { formatEvent, isEventRow, stateColor } from '../../src/shell/stream-lines.js';
 
 describe('stream lines', () => {
   const e = { time: '2024-05-01T15:35:11.123Z', service: 'web', what: 'state', why: 'running: started', state: 'running' };
@@ -16,17 +15,6 @@ describe('stream lines', () => {
     expect(isEventRow(e)).toBe(true);
     expect(isEventRow({ service: 'web' })).toBe(false);
     expect(isEventRow(null)).toBe(false);
-  });
-  it('formats log lines, prefixed when several services are followed', () => {
-    const l = { time: 't', service: 'db', stream: 'stdout', line: 'ready' };
-    expect(formatLogEvent(l, false, false)).toBe('ready');
-    expect(formatLogEvent(l, true, false)).toBe('db | ready');
-    expect(formatLogEvent('raw\n', false, false)).toBe('raw');
-    expect(formatLogEvent(42, false, false)).toBe('42');
-    expect(logsArePrefixed({ names: ['web'] })).toBe(false);
-    expect(logsArePrefixed({ names: ['web', 'db'] })).toBe(true);
-    expect(logsArePrefixed({ names: ['all'] })).toBe(true);
-    expect(logsArePrefixed({})).toBe(false);
   });
   it('colours every state', () => {
     for (const s of ['pending', 'starting', 'running', 'stopping', 'stopped', 'backoff', 'completed', 'failed']) {
