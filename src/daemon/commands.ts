@@ -21,7 +21,7 @@ const BY_NAME = new Map<string, SocketCommand>(SOCKET_COMMANDS.map((c) => [c.nam
 export const COMMAND_TABLE: CommandTable = Object.fromEntries(SOCKET_COMMANDS.map((c) => [c.name, c.schema]));
 
 /** The commands that only read: every other request is an action, journaled with who asked. */
-const READS = new Set(['status', 'why', 'logs', 'events', 'history', 'ping']);
+const READS = new Set(['status', 'why', 'logs', 'events', 'history', 'ping', 'wait']);
 
 /** Builds the request handler over a daemon context: each command's own handler, by name. */
 export function makeHandler(d: DaemonContext): Handler {

@@ -67,6 +67,9 @@ describe('tend up -d', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`^tend already runs on \\.tend/tend\\.sock \\(pid ${pid}\\)\\nNAME`));
     expect(await p.pid()).toBe(pid);
+    // waiting for the start is a read: the journal has no request of it
+    const events = JSON.parse((await p.run(['events', '--json'])).stdout) as Array<{ what: string }>;
+    expect(events.filter((e) => e.what === 'request')).toEqual([]);
     const down = await p.run(['shutdown']);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain(`tend exited (pid ${pid})`);
