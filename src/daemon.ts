@@ -4,7 +4,7 @@
 // below. Start-up fails fast before the first spawn (a busy socket); after that tend never dies.
 import { Journal } from './core/journal.js';
 import { systemClock } from './core/spawner.js';
-import type { InstanceSpec, Spec } from './core/types.js';
+import type { InstanceSpec, Settings, Spec } from './core/types.js';
 import { TendError } from './core/errors.js';
 import { hasConfigFile } from './daemon/bare-spec.js';
 import { DaemonCgroups } from './daemon/cgroups.js';
@@ -40,6 +40,8 @@ export type { DaemonIo };
 export interface DaemonOptions {
   /** `tend up NAME...`: only these (and their dependencies) come up; the others enter stopped */
   only?: readonly string[];
+  /** settings the command line set over the config's, already in the spec (see RunningConfig) */
+  settings?: Partial<Settings>;
 }
 
 /** log_dir/tend.events is rotated as a service log is by default. */
@@ -48,7 +50,7 @@ const JOURNAL_ROTATION = { maxSize: 10 * 1024 * 1024, keep: 5 };
 /** Runs the supervisor until shutdown; resolves with the exit code. */
 export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions = {}): Promise<number> {
   const { socket, logDir, echo } = initial.settings; // read once: a reload cannot change them
-  const config = new RunningConfig(initial);
+  const config = new RunningConfig(initial, opts.settings);
   const journal = new Journal();
   // the journal on disk from its first entry: `tend events` survives a restart of tend
   const journalFile = new JournalFile({

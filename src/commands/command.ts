@@ -130,7 +130,7 @@ export interface CliEnv extends PrintIo {
   /** the spec of a daemon with no config (`tend run NAME -- CMD` where there is none), or undefined after printing why not */
   emptySpec(flags: Parsed['flags']): Promise<Spec | undefined>;
   /** runs the supervisor in the foreground until it shuts down; its exit code. `only`: `tend up NAME...` */
-  runDaemon(spec: Spec, opts?: { only?: readonly string[] }): Promise<number>;
+  runDaemon(spec: Spec, opts?: { only?: readonly string[]; settings?: Partial<Spec['settings']> }): Promise<number>;
   /** the interactive shell on the daemon at `socket`; its exit code */
   startShell(socket: string): Promise<number>;
   /** tend's version */

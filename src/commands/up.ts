@@ -55,11 +55,11 @@ export const up: LocalCommand = {
     if (!namesKnown(spec, names, env)) return EXIT.usage;
     const socket = p.flags.socket;
     // in the background, the echo of the services' output would only fill tend.out: the log files have it
-    const settings = {
-      ...spec.settings,
+    // (the command line's settings: a reload keeps them, and does not take them for changes of the file)
+    const overrides = {
       ...(typeof socket === 'string' ? { socket: resolve(socket) } : {}),
       ...(mode ? { echo: false } : {}),
     };
-    return env.runDaemon({ ...spec, settings }, { only: names });
+    return env.runDaemon({ ...spec, settings: { ...spec.settings, ...overrides } }, { only: names, settings: overrides });
   },
 };

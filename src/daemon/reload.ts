@@ -110,7 +110,7 @@ export function createReloader(d: ReloadDeps) {
     const old = d.config.spec;
     let next: Spec;
     try {
-      next = await loadSpecOnDemand(old.file);
+      next = d.config.withOverrides(await loadSpecOnDemand(old.file));
     } catch (e) {
       const msg = e instanceof ConfigError ? e.message : `${old.file}: ${(e as Error).message}`;
       if (!dryRun) {

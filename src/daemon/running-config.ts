@@ -1,6 +1,6 @@
 // The config the daemon runs now, and when and how it came to be: read at start-up, then replaced
 // by each reload that changed something (tend reload, SIGHUP, the file watch).
-import type { Spec } from '../core/types.js';
+import type { Settings, Spec } from '../core/types.js';
 
 /** What made the running config what it is. */
 export type ConfigSource = 'start-up' | 'tend reload' | 'SIGHUP' | 'file changed';
@@ -12,9 +12,22 @@ export class RunningConfig {
   private by: ConfigSource = 'start-up';
   private readonly listeners: Array<(spec: Spec) => void> = [];
 
-  constructor(initial: Spec, now = Date.now()) {
+  /**
+   * `overrides`: what the command line set over the config's settings (`up -d`: echo off;
+   * `--socket`). They hold across reloads, which do not count them as changes of the file.
+   */
+  constructor(
+    initial: Spec,
+    private readonly overrides: Partial<Settings> = {},
+    now = Date.now(),
+  ) {
     this.current = initial;
     this.appliedAt = now;
+  }
+
+  /** A spec read from the file, with the command line's settings over it (as the running one has). */
+  withOverrides(spec: Spec): Spec {
+    return { ...spec, settings: { ...spec.settings, ...this.overrides } };
   }
 
   get spec(): Spec {

@@ -3,7 +3,7 @@
 // and why (exit 1, the daemon stays); a daemon that dies while starting is reported with its last
 // words; a second `up -d` finds the first; `up NAME` brings up only those and their dependencies.
 // And the README's first run from an empty folder: tend init, tend up -d, tend status.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +70,10 @@ describe('tend up -d', () => {
     // waiting for the start is a read: the journal has no request of it
     const events = JSON.parse((await p.run(['events', '--json'])).stdout) as Array<{ what: string }>;
     expect(events.filter((e) => e.what === 'request')).toEqual([]);
+    // -d's echo: false is the command line's, not a change of the file that a reload would report
+    writeFileSync(join(p.dir, 'tend.yaml'), `${STACK}  late:\n    command: ["sleep", "1003"]\n`);
+    const reload = await p.run(['reload']);
+    expect([reload.code, reload.stdout]).toEqual([0, '+ late\n= 3 unchanged\n']);
     const down = await p.run(['shutdown']);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain(`tend exited (pid ${pid})`);
