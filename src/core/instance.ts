@@ -40,7 +40,9 @@ export interface InstanceRecord {
   reason: string; // why it is in this state (words)
   pid: number | null;
   startedAt: number | null;
-  spawns: number; // total spawns; restarts = spawns - 1
+  spawns: number; // total spawns
+  /** spawns that restarted it: all after the first, except a scheduled task's new runs (book.ts) */
+  restarts: number;
   starts: number[]; // spawn times within the start_limit window
   failuresInRow: number; // exits that led to backoff since the last long run
   /** the state's own timer: in backoff the next start, in stopping the SIGKILL (null once sent) */
@@ -87,6 +89,7 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     pid: null,
     startedAt: null,
     spawns: 0,
+    restarts: 0,
     starts: [],
     failuresInRow: 0,
     deadline: null,

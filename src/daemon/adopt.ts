@@ -14,6 +14,7 @@ export interface Adoption {
   id: string;
   pid: number;
   spawns: number;
+  restarts?: number;
   startedAt: number;
   cg: ReturnType<CgroupTree['service']>;
 }
@@ -41,7 +42,14 @@ export function adoptable(tree: CgroupTree, insts: InstanceSpec[], prior: Daemon
             ? 'left by an earlier tend with another config: restarting it'
             : undefined;
     if (why === undefined) {
-      out.push({ id: ex.id, pid: rec!.pid!, spawns: rec!.spawns, startedAt: rec!.startedAt ?? Date.now(), cg });
+      out.push({
+        id: ex.id,
+        pid: rec!.pid!,
+        spawns: rec!.spawns,
+        restarts: rec!.restarts,
+        startedAt: rec!.startedAt ?? Date.now(),
+        cg,
+      });
       journal.add(
         ex.id,
         'adopt',

@@ -47,7 +47,12 @@ export function services(d: {
       for (const a of adopt) {
         const handle = adoptedHandle(a.cg, a.pid, d.notify);
         const exitOf = (cb: (e: { kind: 'lost' }) => void): void => void handle.drained().then(() => cb({ kind: 'lost' }));
-        sup.adopt(sup.store.get(a.id)!, handle, exitOf, { spawns: a.spawns, startedAt: a.startedAt, outputLost: true });
+        sup.adopt(sup.store.get(a.id)!, handle, exitOf, {
+          spawns: a.spawns,
+          restarts: a.restarts,
+          startedAt: a.startedAt,
+          outputLost: true,
+        });
       }
       d.state.touch();
     },

@@ -31,6 +31,8 @@ export interface StateRecord {
   pid: number | null;
   startedAt: number | null;
   spawns: number;
+  /** of the spawns, those that restarted it (absent in files of tend before it: spawns - 1) */
+  restarts?: number;
   /** a oneshot that completed: when */
   completedAt?: number;
 }
@@ -160,6 +162,8 @@ function record(r: unknown): StateRecord | undefined {
     startedAt: num(x.startedAt),
     spawns: num(x.spawns) ?? 0,
   };
+  const restarts = typeof x.restarts === 'number' && Number.isSafeInteger(x.restarts) && x.restarts >= 0 ? x.restarts : null;
+  if (restarts !== null) rec.restarts = restarts;
   const done = num(x.completedAt);
   if (done !== null) rec.completedAt = done;
   return rec;
@@ -196,6 +200,7 @@ export function recordOf(i: Instance, hash: string): StateRecord | undefined {
     pid: i.pid,
     startedAt: i.pid === null ? null : (i.startedAt ?? Date.now()),
     spawns: i.spawns,
+    restarts: i.restarts,
   };
   if (completed) rec.completedAt = i.since;
   return rec;

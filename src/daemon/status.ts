@@ -84,7 +84,7 @@ export function statusRow(store: Store, i: Instance, now: number, limits: Limits
     replica: i.inst.replica ?? null,
     state: i.state,
     pid: i.pid,
-    restarts: Math.max(0, i.spawns - 1),
+    restarts: i.restarts,
     exit_code: last?.kind === 'exited' ? last.code : null,
     exit: last ? describeExit(last) : null,
     since: new Date(i.since).toISOString(),
@@ -167,7 +167,7 @@ export function explain(store: Store, i: Instance, now: number): string {
       `Next start in ${formatDuration(Math.max(0, i.deadline - now))} (backoff after ${i.failuresInRow} failure${i.failuresInRow === 1 ? '' : 's'} in a row).`,
     );
   }
-  if (i.spawns > 1) parts.push(`Restarted ${i.spawns - 1} time${i.spawns === 2 ? '' : 's'}.`);
+  if (i.restarts > 0) parts.push(`Restarted ${i.restarts} time${i.restarts === 1 ? '' : 's'}.`);
   const fences = describeFences(i.inst.spec.fences);
   if (fences) parts.push(`Fences: ${fences}.`);
   if (i.inst.spec.transient) {

@@ -77,7 +77,10 @@ function stateBlock(labels: string, state: string, states: readonly string[]): s
 const FAMILIES = {
   tend_service_up: ['gauge', '1 when the instance is running (ready), else 0.'],
   tend_service_state: ['gauge', 'The state of the instance: 1 for the state it is in, 0 for the others.'],
-  tend_service_restarts_total: ['counter', 'Starts of the instance after its first, since tend started.'],
+  tend_service_restarts_total: [
+    'counter',
+    'Starts of the instance after its first, since tend started (not the new runs of a scheduled task).',
+  ],
   tend_service_last_exit_code: ['gauge', 'Exit code of the last exit (killed by a signal: 128 + its number).'],
   tend_service_cpu_seconds_total: ['counter', 'User and system CPU seconds of the processes of the current run.'],
   tend_service_memory_bytes: ['gauge', 'Resident memory of the processes of the instance.'],

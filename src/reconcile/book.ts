@@ -1,6 +1,6 @@
 // The record half of each effect of the transition table: counters, times and the deadline of
 // one instance. Pure over the record; the one place where each of them is reset.
-import type { EndRun, InstanceRecord } from '../core/instance.js';
+import { type EndRun, hasSchedule, type InstanceRecord } from '../core/instance.js';
 import type { Effect } from '../core/state-machine.js';
 import type { Exit } from '../core/types.js';
 import type { ExitVerdict } from './policy.js';
@@ -8,7 +8,7 @@ import type { ExitVerdict } from './policy.js';
 /** What an event brings along for its effect. */
 export interface EffectData {
   exit?: { exit: Exit; verdict: ExitVerdict };
-  adopt?: { pid: number; spawns?: number; startedAt?: number; outputLost?: boolean };
+  adopt?: { pid: number; spawns?: number; restarts?: number; startedAt?: number; outputLost?: boolean };
   /** a stop by which tend ends the run itself (timeout) */
   end?: EndRun;
 }
@@ -24,6 +24,8 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       return;
     case 'launch':
       i.spawns++;
+      // a scheduled task's new run is a run of its own (`tend history`), not a restart
+      if (i.spawns > 1 && (!hasSchedule(i.inst) || i.trigger === 'restart')) i.restarts++;
       i.starts = i.starts.filter((t) => now - t < i.inst.spec.startLimit.interval);
       i.starts.push(now);
       i.startedAt = now;
@@ -39,6 +41,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.pid = a.pid;
       i.startedAt = a.startedAt ?? now;
       i.spawns = Math.max(1, a.spawns ?? i.spawns);
+      i.restarts = a.restarts ?? i.spawns - 1;
       i.livenessFailures = 0;
       i.outputLost = a.outputLost ?? false;
       return;

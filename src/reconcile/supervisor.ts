@@ -48,7 +48,7 @@ interface EventData extends EffectData {
   exitOf?: (cb: (e: Exit) => void) => void;
 }
 
-/** A spawn that restarts: any after the first, except a task's new runs (each its own run, `tend history`). */
+/** A spawn about to be made restarts: any after the first, except a task's new runs (as book.ts counts them). */
 function isRestart(i: Instance): boolean {
   return i.spawns > 0 && (!hasSchedule(i.inst) || i.trigger === 'restart');
 }
@@ -350,11 +350,17 @@ export class Supervisor {
     i: Instance,
     handle: ProcessHandle,
     exitOf: (cb: (e: Exit) => void) => void,
-    prior: { spawns?: number; startedAt?: number; outputLost?: boolean } = {},
+    prior: { spawns?: number; restarts?: number; startedAt?: number; outputLost?: boolean } = {},
   ): void {
     const r = this.records.get(i.id);
     if (!r) throw new InvariantError(`adopt of unknown instance ${i.id}`);
-    const adopt = { pid: handle.pid, spawns: prior.spawns, startedAt: prior.startedAt, outputLost: prior.outputLost };
+    const adopt = {
+      pid: handle.pid,
+      spawns: prior.spawns,
+      restarts: prior.restarts,
+      startedAt: prior.startedAt,
+      outputLost: prior.outputLost,
+    };
     this.apply(r, 'adopt', `adopted pid ${handle.pid} from an earlier daemon`, { adopt, handle, exitOf });
   }
 
@@ -458,7 +464,7 @@ export class Supervisor {
         const pid = this.runs.launch(i.inst);
         if (pid === null) return; // the spawn-error exit came or follows
         i.pid = pid;
-        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 && isRestart(i) ? ` (restart ${i.spawns - 1})` : ''}`);
+        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 && isRestart(i) ? ` (restart ${i.restarts})` : ''}`);
         return this.runs.watchReadiness(i.inst);
       }
       case 'take-over':

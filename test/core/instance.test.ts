@@ -17,6 +17,7 @@ describe('newInstance', () => {
       pid: null,
       startedAt: null,
       spawns: 0,
+      restarts: 0,
       starts: [],
       failuresInRow: 0,
       deadline: null,

@@ -30,18 +30,19 @@ const STATE: DaemonState = {
   version: 2,
   pid: 1,
   cgroupRoot: null,
-  instances: { a: { hash: 'h', want: 'up', pid: 42, startedAt: 5, spawns: 2 } },
+  instances: { a: { hash: 'h', want: 'up', pid: 42, startedAt: 5, spawns: 2, restarts: 1 } },
 };
 
 describe('what is kept of an instance', () => {
   it('a live process, a want other than autostart, a completion; nothing for one at rest as configured', () => {
     const a = instanceSpec('a');
-    expect(recordOf(record(a, { pid: 42, startedAt: 5, spawns: 2, state: 'running' }), 'h')).toEqual({
+    expect(recordOf(record(a, { pid: 42, startedAt: 5, spawns: 2, restarts: 1, state: 'running' }), 'h')).toEqual({
       hash: 'h',
       want: 'up',
       pid: 42,
       startedAt: 5,
       spawns: 2,
+      restarts: 1,
     });
     expect(recordOf(record(a, { want: 'down', state: 'stopped', spawns: 1 }), 'h')).toEqual({
       hash: 'h',
@@ -49,6 +50,7 @@ describe('what is kept of an instance', () => {
       pid: null,
       startedAt: null,
       spawns: 1,
+      restarts: 0,
     });
     expect(recordOf(record(a, { state: 'completed', since: 9, spawns: 1 }), 'h')).toMatchObject({
       want: 'up',

@@ -200,6 +200,26 @@ describe('Supervisor: tasks', () => {
     expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
   });
 
+  it("a task's new runs are not restarts (status, why, the journal); a restart of its run is", async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('job', TASK)]);
+    await flush();
+    for (let k = 0; k < 2; k++) {
+      h.sup.start([h.get('job')], 'schedule', 'scheduled run');
+      await flush();
+      h.spawner.exit('job', code(0));
+      await flush();
+    }
+    expect([h.get('job').state, h.get('job').spawns, h.get('job').restarts]).toEqual(['scheduled', 2, 0]);
+    h.sup.start([h.get('job')], 'schedule', 'scheduled run');
+    await flush();
+    h.sup.restart([h.get('job')]);
+    await flush();
+    h.spawner.exit('job', { kind: 'signaled', signal: 'SIGTERM' });
+    await flush();
+    expect([h.get('job').state, h.get('job').spawns, h.get('job').restarts]).toEqual(['running', 4, 1]);
+  });
+
   it('a task asked for beside its dependent runs as asked (trigger run), not as a dependency', async () => {
     const h = harness();
     h.sup.add([
