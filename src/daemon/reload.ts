@@ -181,7 +181,8 @@ export function createReloader(d: ReloadDeps) {
       else fresh.push(byId.get(id)!);
     }
     sup.add(fresh);
-    d.journal.add('tend', 'reload', `${by}: ${journalText(result.text)}`);
+    // a save that changed nothing (or a change `tend reload` applied first) is not news
+    if (changes > 0 || source !== 'file changed') d.journal.add('tend', 'reload', `${by}: ${journalText(result.text)}`);
     return result;
   }
 
