@@ -23,6 +23,14 @@ import { SIGNAL_NAMES } from '../core/signals.js';
 /** The prompt string. */
 export const PROMPT = 'tend> ';
 
+/** Frames a second Ink draws at most (main.tsx renders with it): a frame held back is drawn within 1000 / SHELL_FPS ms. */
+export const SHELL_FPS = 30;
+
+// The terminal's alternate screen (as htop and less use it): top draws there, and the screen as
+// it was comes back when top closes, instead of being scrolled away by the table.
+const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
+const ALT_SCREEN_OFF = '\x1b[?1049l';
+
 /** Every signal name the platform knows, for completion. */
 export const SIGNALS: readonly string[] = SIGNAL_NAMES;
 
@@ -61,7 +69,7 @@ function errorText(err: unknown): string {
 export function App(props: AppProps) {
   const { backend, runLine, historyFile, commands = SHELL_COMMANDS, signals = SIGNALS, color = true } = props;
   const app = useApp();
-  const { stdout } = useStdout();
+  const { stdout, write } = useStdout();
   const size = useTerminalSize();
   const width = props.width ?? size.columns;
   const height = props.height ?? size.rows - 1;
@@ -186,11 +194,45 @@ export function App(props: AppProps) {
     [print, runLine, setMode],
   );
 
+  // top on the alternate screen of a terminal. Ink's write() erases its frame, writes, and draws
+  // the frame again: entering, the echo stays on the screen left behind (the prompt's frame is
+  // drawn on the new one, then replaced by top's); leaving, once the prompt's frame is drawn on
+  // top's screen, it is erased there and drawn back on the first one, below the echo
+  const altScreen = useRef(false);
+  const enterTop = useCallback(
+    (echo: string) => {
+      if (stdout.isTTY) {
+        write(`${color ? `\x1b[2m${echo}\x1b[22m` : echo}\n${ALT_SCREEN_ON}`);
+        altScreen.current = true;
+      } else print(echo, { dim: true });
+      setMode('top');
+    },
+    [stdout, write, color, print, setMode],
+  );
+  const leaveTop = useCallback(() => {
+    setMode('prompt');
+    if (!altScreen.current) return;
+    // after the prompt's frame: Ink draws a held-back frame by a timer set before this one, within 1000 / SHELL_FPS ms
+    setTimeout(
+      () => {
+        altScreen.current = false;
+        write(ALT_SCREEN_OFF);
+      },
+      Math.ceil(1000 / SHELL_FPS) + 10,
+    );
+  }, [write, setMode]);
+  useEffect(
+    () => () => {
+      if (altScreen.current) stdout.write(ALT_SCREEN_OFF);
+    },
+    [stdout],
+  );
+
   const submit = useCallback(
     (line: string) => {
       const action = classifyLine(line, commands);
-      // `clear` leaves a clean screen; `exit` echoes itself on the way out
-      if (action.kind !== 'clear' && action.kind !== 'exit') print(PROMPT + line, { dim: true });
+      // `clear` leaves a clean screen; `exit` echoes itself on the way out, `top` on the screen it leaves
+      if (action.kind !== 'clear' && action.kind !== 'exit' && action.kind !== 'top') print(PROMPT + line, { dim: true });
       if (line.trim()) {
         entries.list = addEntry(entries.list, line);
         if (historyFile) {
@@ -214,7 +256,7 @@ export function App(props: AppProps) {
         case 'help':
           return print(helpText(commands, action.topic, width));
         case 'top':
-          return setMode('top');
+          return enterTop(PROMPT + line);
         case 'error':
           return print(action.message, { color: 'red' });
         case 'stream':
@@ -223,7 +265,7 @@ export function App(props: AppProps) {
           return startRun(action.line);
       }
     },
-    [commands, entries, historyFile, print, exit, clearScreen, setMode, startStream, startRun, width],
+    [commands, entries, historyFile, print, exit, clearScreen, enterTop, startStream, startRun, width],
   );
 
   const handleKeys = (keys: Key[]) => {
@@ -295,7 +337,7 @@ export function App(props: AppProps) {
         )}
       </Static>
       {mode === 'top' ? (
-        <Top backend={backend} width={width} height={height} onExit={() => setMode('prompt')} />
+        <Top backend={backend} width={width} height={height} onExit={leaveTop} />
       ) : (
         <Box flexDirection="column">
           {ending !== null ? <Text dimColor>{ending}</Text> : null}

@@ -1,6 +1,6 @@
 // Entry of the interactive shell: renders the App on the terminal and resolves with its exit code.
 import { render } from 'ink';
-import { App } from './App.js';
+import { App, SHELL_FPS } from './App.js';
 import type { RunLine, ShellBackend } from './backend.js';
 import { defaultHistoryFile } from './history.js';
 
@@ -23,7 +23,7 @@ export async function runShell(opts: ShellOptions): Promise<number> {
       color={opts.color ?? !process.env.NO_COLOR}
       onExit={(c) => (code = c)}
     />,
-    { exitOnCtrlC: false },
+    { exitOnCtrlC: false, maxFps: SHELL_FPS },
   );
   await instance.waitUntilExit();
   return code;

@@ -226,8 +226,12 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     await project.waitState('db', 'running');
   });
 
-  it('top shows the live table in 60 columns and q returns to the prompt', async () => {
+  it('top shows the live table in 60 columns and q returns to the prompt and the screen as it was', async () => {
     const t = await prompted(60, 20);
+    t.type('why db');
+    t.keys('Enter');
+    await t.until((s) => s.includes('db is running since'), 'the why text');
+    await prompt(t);
     t.type('top');
     t.keys('Enter');
     const s = await t.until((x) => x.includes('tend top · 2 services') && /\nweb +running/.test(x), 'the top table');
@@ -239,6 +243,8 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     t.keys('q');
     await prompt(t);
     expect(t.screen()).not.toContain('tend top');
+    // top drew on the alternate screen: what was on the screen before is there again, with its echo
+    await t.until((s) => /tend> why db\ndb is running since[\s\S]*\ntend> top\ntend>\s*$/.test(s), 'the screen as it was');
   });
 
   it('says when the daemon is gone and reconnects when it is back', async () => {
