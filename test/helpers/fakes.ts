@@ -53,6 +53,12 @@ export function storeOf(...records: Instance[]): Map<string, Instance> {
   return new Map(records.map((r) => [r.id, r]));
 }
 
+/** An exit with code `c`, as a spawner reports it. */
+export const code = (c: number) => ({ kind: 'exited' as const, code: c });
+
+/** An exit by SIGTERM, as a spawner reports it. */
+export const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
+
 /** Lets every queued microtask (the supervisor's coalesced kick, promise chains) run. */
 export function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -1,7 +1,7 @@
 // Commands on the loop: start (dependencies first), stop (dependents first), restart, signal.
 import { describe, expect, it } from 'vitest';
 import type { ProbeSpec } from '../../src/core/types.js';
-import { flush, instanceSpec, replicaSet, supervising } from '../helpers/fakes.js';
+import { flush, instanceSpec, replicaSet, supervising, term } from '../helpers/fakes.js';
 
 const tcp: ProbeSpec = {
   check: { kind: 'tcp', host: '127.0.0.1', port: 5432 },
@@ -10,7 +10,6 @@ const tcp: ProbeSpec = {
   initialDelay: 0,
   failureThreshold: 3,
 };
-const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
 
 describe('Supervisor.start', () => {
   it('starts the dependencies first and the target once they meet their condition', async () => {

@@ -1,8 +1,6 @@
 // The loop and its process handles: stale exits and notifications, stop escalation, leftovers, adoption.
 import { describe, expect, it } from 'vitest';
-import { FakeHandle, flush, harness, instanceSpec, supervising } from '../helpers/fakes.js';
-
-const code = (c: number) => ({ kind: 'exited' as const, code: c });
+import { code, FakeHandle, flush, harness, instanceSpec, supervising } from '../helpers/fakes.js';
 
 describe('Supervisor: stale handles', () => {
   it('an exit of an earlier process (old token) is ignored', async () => {

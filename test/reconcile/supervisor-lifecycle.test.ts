@@ -2,9 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from '../../src/core/errors.js';
 import { plan } from '../../src/reconcile/plan.js';
-import { flush, harness, instanceSpec, replicaSet, supervising } from '../helpers/fakes.js';
-
-const code = (c: number) => ({ kind: 'exited' as const, code: c });
+import { code, flush, harness, instanceSpec, replicaSet, supervising } from '../helpers/fakes.js';
 
 describe('Supervisor: start-up', () => {
   it('converges: every autostart instance running, spawned once, concurrently', async () => {

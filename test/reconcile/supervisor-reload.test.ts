@@ -2,9 +2,8 @@
 // (retire), and the question the plan asks first (processChange).
 import { describe, expect, it } from 'vitest';
 import type { InstanceSpec, ProbeSpec, ServiceSpec } from '../../src/core/types.js';
-import { flush, harness, instanceSpec } from '../helpers/fakes.js';
+import { flush, harness, instanceSpec, term } from '../helpers/fakes.js';
 
-const term = { kind: 'signaled' as const, signal: 'SIGTERM' };
 const ok = { kind: 'exited' as const, code: 0 };
 const probe: ProbeSpec = {
   check: { kind: 'exec', command: 'true' },

@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceSpec } from '../../src/core/types.js';
 import { plan } from '../../src/reconcile/plan.js';
 import { afterExit } from '../../src/reconcile/policy.js';
-import { flush, harness, instanceSpec, record, storeOf } from '../helpers/fakes.js';
+import { code, flush, harness, instanceSpec, record, storeOf } from '../helpers/fakes.js';
 
-const code = (c: number) => ({ kind: 'exited' as const, code: c });
 const TASK: Partial<ServiceSpec> = { type: 'oneshot', restart: 'never', schedule: { kind: 'every', ms: 60_000 } };
 const ONESHOT: Partial<ServiceSpec> = { type: 'oneshot', restart: 'never' };
 

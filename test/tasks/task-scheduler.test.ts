@@ -8,14 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceSpec, Spec } from '../../src/core/types.js';
 import { TaskScheduler } from '../../src/daemon/tasks.js';
 import { historyFile, runRecord } from '../../src/tasks/history.js';
-import { flush, harness, instanceSpec } from '../helpers/fakes.js';
+import { code, flush, harness, instanceSpec } from '../helpers/fakes.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const code = (c: number) => ({ kind: 'exited' as const, code: c });
 const MIN = 60_000;
 
 /** A supervisor of fakes with a task scheduler over `services` (their instances added first). */
