@@ -113,6 +113,11 @@ export function hasSchedule(inst: InstanceSpec): boolean {
   return inst.spec.schedule !== undefined;
 }
 
+/** Whether a spawn made now restarts it: any after the first, except a scheduled task's new runs (each a run of its own, `tend history`). */
+export function spawnRestarts(i: Instance): boolean {
+  return i.spawns > 0 && (!hasSchedule(i.inst) || i.trigger === 'restart');
+}
+
 /** A run of it is on its way or going: requested, waiting, live, or backing off before a retry. */
 export function inProgress(s: State): boolean {
   return s === 'pending' || s === 'backoff' || isAlive(s);

@@ -1,6 +1,6 @@
 // The record half of each effect of the transition table: counters, times and the deadline of
 // one instance. Pure over the record; the one place where each of them is reset.
-import { type EndRun, hasSchedule, type InstanceRecord } from '../core/instance.js';
+import { type EndRun, type InstanceRecord, spawnRestarts } from '../core/instance.js';
 import type { Effect } from '../core/state-machine.js';
 import type { Exit } from '../core/types.js';
 import type { ExitVerdict } from './policy.js';
@@ -23,9 +23,8 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       if (i.want === 'restart') i.want = 'up';
       return;
     case 'launch':
+      if (spawnRestarts(i)) i.restarts++;
       i.spawns++;
-      // a scheduled task's new run is a run of its own (`tend history`), not a restart
-      if (i.spawns > 1 && (!hasSchedule(i.inst) || i.trigger === 'restart')) i.restarts++;
       i.starts = i.starts.filter((t) => now - t < i.inst.spec.startLimit.interval);
       i.starts.push(now);
       i.startedAt = now;

@@ -5,7 +5,16 @@
 // through the Spawner interface.
 import { describeExit } from '../core/describe.js';
 import { InvariantError } from '../core/errors.js';
-import { hasSchedule, inProgress, type Instance, type InstanceRecord, isAlive, newInstance, wantsUp } from '../core/instance.js';
+import {
+  hasSchedule,
+  inProgress,
+  type Instance,
+  type InstanceRecord,
+  isAlive,
+  newInstance,
+  spawnRestarts,
+  wantsUp,
+} from '../core/instance.js';
 import type { Journal } from '../core/journal.js';
 import type { ProcessHandle } from '../core/spawner.js';
 import { type Effect, type EventKind, transition } from '../core/state-machine.js';
@@ -46,11 +55,6 @@ interface EventData extends EffectData {
   to?: State;
   handle?: ProcessHandle;
   exitOf?: (cb: (e: Exit) => void) => void;
-}
-
-/** A spawn about to be made restarts: any after the first, except a task's new runs (as book.ts counts them). */
-function isRestart(i: Instance): boolean {
-  return i.spawns > 0 && (!hasSchedule(i.inst) || i.trigger === 'restart');
 }
 
 /** The events that end a run before it started (the table lets a task rest in scheduled then). */
@@ -401,7 +405,12 @@ export class Supervisor {
         if (!i) continue; // forgotten by an earlier action of this round
         try {
           const data = a.kind === 'stop' && a.end ? { end: a.end } : {};
-          this.apply(i, a.kind, 'reason' in a ? a.reason : a.kind === 'spawn' && isRestart(i) ? 'restarted' : 'spawned', data);
+          this.apply(
+            i,
+            a.kind,
+            'reason' in a ? a.reason : a.kind === 'spawn' && spawnRestarts(i) ? 'restarted' : 'spawned',
+            data,
+          );
         } catch (e) {
           if (e instanceof InvariantError) throw e;
           // the world refused (a signal, a cgroup write): journal it, never die of it
@@ -464,7 +473,8 @@ export class Supervisor {
         const pid = this.runs.launch(i.inst);
         if (pid === null) return; // the spawn-error exit came or follows
         i.pid = pid;
-        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 && isRestart(i) ? ` (restart ${i.restarts})` : ''}`);
+        // (the spawn is booked already: a second or later one, judged as book.ts judged it)
+        this.note(i.id, 'spawn', `pid ${pid}${i.spawns > 1 && spawnRestarts(i) ? ` (restart ${i.restarts})` : ''}`);
         return this.runs.watchReadiness(i.inst);
       }
       case 'take-over':
