@@ -14,6 +14,7 @@ import { type Detached, exitedWhileStarting, OUT_FILE, startDetached } from './d
 import { reportError } from './run.js';
 import { status } from './status.js';
 import { failedText } from './wait.js';
+import { unknownServices } from '../core/did-you-mean.js';
 
 /** A path for people: relative to here when inside it. */
 function shown(path: string): string {
@@ -110,9 +111,11 @@ async function alreadyUp(
 export function namesKnown(spec: Spec, names: readonly string[], env: Pick<CliEnv, 'err'>): boolean {
   const unknown = unknownNames(spec, names);
   if (unknown.length === 0) return true;
-  const known = spec.services.map((s) => s.name);
   env.err(
-    `tend: unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known.join(', ') || 'none'})\n`,
+    `tend: ${unknownServices(
+      unknown,
+      spec.services.map((s) => s.name),
+    )}\n`,
   );
   return false;
 }

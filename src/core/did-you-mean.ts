@@ -53,3 +53,22 @@ export function hint(word: string, candidates: Iterable<string>): string {
   const m = didYouMean(word, candidates);
   return m === undefined ? '' : ` (did you mean "${m}"?)`;
 }
+
+/** Names a message lists at most after "known:" (past it, how many more). */
+const KNOWN_LISTED = 12;
+
+/**
+ * Why: `tend stop webb` (the daemon), `tend up webb` (the CLI) and `tend logs webb` with no daemon
+ * say it alike: `unknown service "webb" — did you mean "web"? (known: web, worker)`; with hundreds
+ * of services the list ends `and 488 more`.
+ */
+export function unknownServices(unknown: readonly string[], known: readonly string[]): string {
+  const guess = unknown.length === 1 ? didYouMean(unknown[0]!, known) : undefined;
+  const listed =
+    known.length === 0
+      ? 'none'
+      : known.length <= KNOWN_LISTED
+        ? known.join(', ')
+        : `${known.slice(0, KNOWN_LISTED).join(', ')} and ${known.length - KNOWN_LISTED} more`;
+  return `unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}${guess ? ` — did you mean "${guess}"?` : ''} (known: ${listed})`;
+}

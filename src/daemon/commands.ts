@@ -12,6 +12,7 @@ import { SOCKET_COMMANDS } from '../commands/index.js';
 import { peerWords } from '../commands/approve.js';
 import type { SocketCommand } from '../commands/command.js';
 import { explain, statusRow } from './status.js';
+import { unknownServices } from '../core/did-you-mean.js';
 
 export type { DaemonContext };
 
@@ -74,11 +75,8 @@ function resolveOrThrow(d: DaemonContext, list: readonly string[], required: boo
   }
   const { found, unknown } = sup.resolve([...list]);
   if (unknown.length) {
-    const known = [...new Set([...sup.store.values()].map((i) => i.inst.service))].join(', ');
-    throw new TendError(
-      'unknown_service',
-      `unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known || 'none'})`,
-    );
+    const known = [...new Set([...sup.store.values()].map((i) => i.inst.service))];
+    throw new TendError('unknown_service', unknownServices(unknown, known));
   }
   return found;
 }

@@ -9,6 +9,7 @@ import type { LogsWhere } from '../commands/logs.js';
 import { reportError } from '../commands/run.js';
 import { journalFileOf } from './journal-file.js';
 import { logFileOf } from './log-files.js';
+import { unknownServices } from '../core/did-you-mean.js';
 
 /** The instances `names` mean (all, a service and its replicas, an instance); unknown names throw, as the daemon's do. */
 export function resolveNames(insts: readonly InstanceSpec[], names: readonly string[], lenient = false): InstanceSpec[] {
@@ -21,11 +22,7 @@ export function resolveNames(insts: readonly InstanceSpec[], names: readonly str
     for (const i of found) out.add(i);
   }
   if (unknown.length > 0 && !lenient) {
-    const known = [...new Set(insts.map((i) => i.service))].join(', ');
-    throw new TendError(
-      'unknown_service',
-      `unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known || 'none'})`,
-    );
+    throw new TendError('unknown_service', unknownServices(unknown, [...new Set(insts.map((i) => i.service))]));
   }
   return insts.filter((i) => out.has(i));
 }

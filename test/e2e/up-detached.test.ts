@@ -77,6 +77,12 @@ describe('tend up -d', () => {
     const whys = reloads.filter((e) => e.what === 'reload').map((e) => e.why);
     expect(whys.filter((w) => w.endsWith(': + late; = 3 unchanged'))).toHaveLength(1);
     expect(whys.filter((w) => w.includes('settings.'))).toEqual([]);
+    // a name it does not have, from the daemon: the closest one and the known ones
+    const typo = await p.run(['stop', 'wbe']);
+    expect([typo.code, typo.stderr]).toEqual([
+      1,
+      'tend: unknown service "wbe" — did you mean "web"? (known: db, web, other, late)\n',
+    ]);
     const down = await p.run(['shutdown']);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain(`tend exited (pid ${pid})`);
@@ -176,14 +182,10 @@ describe('tend up NAME...', () => {
 
   it('refuses a name the config does not have, exit 2', async () => {
     const p = bg(STACK);
-    for (const args of [
-      ['up', 'wbe'],
-      ['up', '-d', 'wbe', 'x'],
-    ]) {
-      const r = await p.run(args);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^tend: unknown services? "wbe".* \(known: db, web, other\)\n$/);
-    }
+    const one = await p.run(['up', 'wbe']);
+    expect([one.code, one.stderr]).toEqual([2, 'tend: unknown service "wbe" — did you mean "web"? (known: db, web, other)\n']);
+    const two = await p.run(['up', '-d', 'wbe', 'x']);
+    expect([two.code, two.stderr]).toEqual([2, 'tend: unknown services "wbe", "x" (known: db, web, other)\n']);
     expect(existsSync(p.socket)).toBe(false);
   });
 });
