@@ -41,7 +41,10 @@ export function makeHandler(d: DaemonContext): Handler {
           ? [args.name]
           : [];
       const what = `tend ${cmd}${names.length ? ` ${names.join(' ')}` : ''} asked by ${by}`;
-      for (const service of names.length ? names : ['tend']) d.journal.add(service, 'request', what);
+      // under each service named; `all` and a name it does not have (refused next) under tend
+      const { unknown } = d.sup.resolve(names.filter((n) => n !== 'all'));
+      const under = new Set(names.map((n) => (n === 'all' || unknown.includes(n) ? 'tend' : n)));
+      for (const service of under.size ? under : ['tend']) d.journal.add(service, 'request', what);
     }
     return c.handle(args, ctx, rc as never);
   };

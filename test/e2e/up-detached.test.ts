@@ -83,6 +83,14 @@ describe('tend up -d', () => {
       1,
       'tend: unknown service "wbe" — did you mean "web"? (known: db, web, other, late)\n',
     ]);
+    // journaled under tend, as a request for all is: not under a service that does not exist
+    expect((await p.run(['restart', 'all'])).code).toBe(0);
+    const asked = JSON.parse((await p.run(['events', '--json'])).stdout) as Array<{ service: string; what: string; why: string }>;
+    expect(asked.filter((e) => e.what === 'request').map((e) => [e.service, e.why.replace(/ asked by .*/, '')])).toEqual([
+      ['tend', 'tend reload'],
+      ['tend', 'tend stop wbe'],
+      ['tend', 'tend restart all'],
+    ]);
     const down = await p.run(['shutdown']);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain(`tend exited (pid ${pid})`);
