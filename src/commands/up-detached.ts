@@ -111,11 +111,7 @@ async function alreadyUp(
 export function namesKnown(spec: Spec, names: readonly string[], env: Pick<CliEnv, 'err'>): boolean {
   const unknown = unknownNames(spec, names);
   if (unknown.length === 0) return true;
-  env.err(
-    `tend: ${unknownServices(
-      unknown,
-      spec.services.map((s) => s.name),
-    )}\n`,
-  );
+  const known = spec.services.map((s) => s.name);
+  env.err(`tend: ${unknownServices(unknown, known)}\n`);
   return false;
 }
