@@ -185,6 +185,15 @@ function escapeEnd(pattern: string, i: number): number {
   return j;
 }
 
+/** Where the class opened at `at` ends (its `]`): a `]` first or after `^` is a member, escapes are skipped. */
+function classEnd(pattern: string, at: number): number {
+  let j = at + 1;
+  if (pattern[j] === '^') j++;
+  if (pattern[j] === ']') j++;
+  while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
+  return j;
+}
+
 /** Below this many characters a required literal is not worth a search of its own. */
 const MIN_REQUIRED = 2;
 
@@ -219,12 +228,7 @@ export function requiredLiterals(pattern: string, ascii: boolean): string[] | un
       }
     } else if (c === '[') {
       end();
-      // to the class's end: a ] first or after ^ is a member, and escapes are skipped
-      let j = i + 1;
-      if (pattern[j] === '^') j++;
-      if (pattern[j] === ']') j++;
-      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
-      i = j;
+      i = classEnd(pattern, i);
     } else if (c === '(') {
       end();
       // to the group's end: a group's literals are not required (it may be optional or a branch)
@@ -233,12 +237,8 @@ export function requiredLiterals(pattern: string, ascii: boolean): string[] | un
       for (; j < pattern.length && depth > 0; j++) {
         const d = pattern[j];
         if (d === '\\') j++;
-        else if (d === '[') {
-          if (pattern[j + 1] === '^') j++;
-          if (pattern[j + 1] === ']') j++;
-          j++;
-          while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
-        } else if (d === '(') depth++;
+        else if (d === '[') j = classEnd(pattern, j);
+        else if (d === '(') depth++;
         else if (d === ')') depth--;
       }
       i = j - 1;
