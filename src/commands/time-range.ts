@@ -41,7 +41,8 @@ export function rangeRequest(p: Parsed, what: string): RangeArgs {
   let lines: number | undefined;
   try {
     lines = all ? undefined : (countFlag(p, 'lines', '-n') ?? 100);
-  } catch {
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
     throw new UsageError(`-n: expected a whole number or "all"; got "${String(p.flags.lines)}"`);
   }
   const args: RangeArgs = { names: p.positionals, follow: p.flags.follow === true };
