@@ -199,9 +199,14 @@ export function App(props: AppProps) {
   // drawn on the new one, then replaced by top's); leaving, once the prompt's frame is drawn on
   // top's screen, it is erased there and drawn back on the first one, below the echo
   const altScreen = useRef(false);
+  const leaving = useRef<NodeJS.Timeout | undefined>(undefined);
   const enterTop = useCallback(
     (echo: string) => {
-      if (stdout.isTTY) {
+      if (leaving.current !== undefined) {
+        // top again before the last one had left its screen (keys typed ahead): stay on it
+        clearTimeout(leaving.current);
+        leaving.current = undefined;
+      } else if (stdout.isTTY) {
         write(`${color ? `\x1b[2m${echo}\x1b[22m` : echo}\n${ALT_SCREEN_ON}`);
         altScreen.current = true;
       } else print(echo, { dim: true });
@@ -213,8 +218,9 @@ export function App(props: AppProps) {
     setMode('prompt');
     if (!altScreen.current) return;
     // after the prompt's frame: Ink draws a held-back frame by a timer set before this one, within 1000 / SHELL_FPS ms
-    setTimeout(
+    leaving.current = setTimeout(
       () => {
+        leaving.current = undefined;
         altScreen.current = false;
         write(ALT_SCREEN_OFF);
       },
