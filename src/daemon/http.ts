@@ -31,8 +31,10 @@ export interface NotReady {
 }
 
 /**
- * /readyz: ready when every autostart instance that is wanted up is running (ready) or
- * completed. One stopped with `tend stop` does not count; nothing is ready while shutting down.
+ * /readyz: ready when every autostart instance that is wanted up is running (ready), completed,
+ * or a task resting between its scheduled runs (a cron job is never "up"; a failed last run is
+ * for `tend why` and the journal, not a reason to take the pod out of service). One stopped with
+ * `tend stop` does not count; nothing is ready while shutting down.
  */
 export function readiness(
   store: ReadonlyMap<string, Instance>,
@@ -43,7 +45,7 @@ export function readiness(
   const notReady: NotReady[] = [];
   for (const i of store.values()) {
     if (!i.inst.spec.autostart || i.want === 'down') continue;
-    if (i.state === 'running' || i.state === 'completed') continue;
+    if (i.state === 'running' || i.state === 'completed' || i.state === 'scheduled') continue;
     notReady.push({ name: i.id, state: i.state, why: explain(store, i, now) });
   }
   return notReady.length ? { ok: false, body: { ready: false, not_ready: notReady } } : { ok: true, body: { ready: true } };

@@ -105,6 +105,10 @@ services:
   manual:
     command: sleep 1000
     autostart: false
+  nightly:
+    type: oneshot
+    command: "true"
+    schedule: "30 3 * * *"
 `;
 }
 
@@ -148,7 +152,8 @@ describe('settings.http', () => {
     expect(value(m, 'tend_service_state', 'web', { state: 'running' })).toBe(0);
     expect(value(m, 'tend_service_state', 'job', { state: 'completed' })).toBe(1);
     expect(value(m, 'tend_service_state', 'manual', { state: 'stopped' })).toBe(1);
-    expect(m.tend_service_state!.metrics).toHaveLength(4 * 9); // every state of every instance
+    expect(value(m, 'tend_service_state', 'nightly', { state: 'scheduled' })).toBe(1);
+    expect(m.tend_service_state!.metrics).toHaveLength(5 * 9); // every state of every instance
     expect(value(m, 'tend_service_last_exit_code', 'job')).toBe(0);
     expect(value(m, 'tend_service_last_exit_code', 'db')).toBeUndefined(); // no exit yet
     expect(value(m, 'tend_service_memory_bytes', 'db')).toBeGreaterThan(0);
@@ -169,7 +174,8 @@ describe('settings.http', () => {
     expect(rows.map((r) => [r.name, r.state, r.pid, r.restarts])).toEqual(cli.map((r) => [r.name, r.state, r.pid, r.restarts]));
     expect(Object.keys(rows[0]!).sort()).toEqual(Object.keys(cli[0]!).sort());
 
-    // web ready: everything autostart is running or completed (manual is not autostart)
+    // web ready: everything autostart is running, completed or resting between scheduled runs
+    // (nightly), and manual is not autostart
     writeFileSync(join(p.dir, 'ready'), '');
     await waitFor(async () => (await ready(port)).status === 200, '/readyz 200');
     expect((await ready(port)).body).toEqual({ ready: true });
