@@ -3,7 +3,7 @@
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import type { LogLine } from '../control/wire.js';
-import { bool, count, names, optional, shape } from './schema.js';
+import { bool, names, optional, shape, timerMs } from './schema.js';
 import type { Parsed, SocketCommand } from './command.js';
 import { FIND_DAEMON, JSON_FLAG, NAME_NOTE, NAMES, WAIT_FLAGS } from './flags.js';
 import { parseTimeout } from './parse.js';
@@ -18,7 +18,7 @@ export interface ChangeArgs {
 }
 
 /** Their request, checked at the daemon's edge. */
-export const CHANGE_SCHEMA = shape<ChangeArgs>({ names, timeout: optional(count), wait: optional(bool) });
+export const CHANGE_SCHEMA = shape<ChangeArgs>({ names, timeout: optional(timerMs), wait: optional(bool) });
 
 /** Builds their request from the words. */
 export function changeArgs(p: Parsed): ChangeArgs {

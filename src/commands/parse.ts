@@ -1,6 +1,7 @@
 // Command-line words -> positionals and flags, from the command's own flag list. Small and strict:
 // an unknown flag or a wrong number of arguments is a usage error naming what was expected.
 import type { CommandSpec, FlagSpec, Parsed } from './command.js';
+import { MAX_TIMER_MS } from '../config/limits.js';
 import { HELP_FLAG } from './flags.js';
 
 /** A mistake in the command line: exit code 2, with the command's usage. */
@@ -93,11 +94,16 @@ export function countFlag(p: Parsed, name: string, shown: string): number | unde
   return n;
 }
 
-/** Parses `250ms`, `10s`, `5m`, `1h` or a number of seconds, for --timeout; milliseconds. */
+/**
+ * Parses `250ms`, `10s`, `5m`, `1h` or a number of seconds, for --timeout; milliseconds. At most
+ * 24 days, the longest a timer waits (a longer one would fire at once: node's timers stop at 2^31 ms).
+ */
 export function parseTimeout(v: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
   if (!m) throw new UsageError(`--timeout: expected a duration like 30s or 2m; got "${v}"`);
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
-  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+  const ms = n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+  if (ms > MAX_TIMER_MS) throw new UsageError(`--timeout: at most 24 days (576h); got "${v}"`);
+  return ms;
 }

@@ -1,5 +1,6 @@
 // A tiny validator for request arguments, checked at the daemon's edge (the connection) before a
 // command's handler runs: the daemon keeps no schema library (README "Speed and memory").
+import { MAX_TIMER_MS } from '../config/limits.js';
 import type { ArgsSchema, Issue } from '../control/protocol.js';
 
 /** Checks one field: undefined when fine, else what was expected. */
@@ -32,6 +33,12 @@ export const stringMap: FieldCheck = (v) =>
 /** A number >= 0 (lines, milliseconds). */
 export const count: FieldCheck = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `expected a non-negative number; got ${got(v)}`;
+
+/** Milliseconds a timer waits: 0 to 24 days (node's timers fire at once past 2^31 ms). */
+export const timerMs: FieldCheck = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_TIMER_MS
+    ? undefined
+    : `expected milliseconds from 0 to ${MAX_TIMER_MS} (24 days); got ${got(v)}`;
 
 /** true or false. */
 export const bool: FieldCheck = (v) => (typeof v === 'boolean' ? undefined : `expected true or false; got ${got(v)}`);

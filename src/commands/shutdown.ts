@@ -3,9 +3,10 @@
 // its pid goes away right after.
 import { readFileSync } from 'node:fs';
 import type { Client } from '../control/client.js';
+import { formatDuration } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import { stillRunning } from '../core/stopping-words.js';
-import { bool, count, optional, shape } from './schema.js';
+import { bool, optional, shape, timerMs } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, JSON_FLAG } from './flags.js';
 import { list } from './lifecycle.js';
@@ -54,7 +55,7 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
   ],
   examples: ['shutdown', 'shutdown --no-wait'],
   notes: 'Prints what it stopped once the daemon has exited (exit 1 when it is still there at the deadline).',
-  schema: shape<ShutdownArgs>({ wait: optional(bool), timeout: optional(count) }),
+  schema: shape<ShutdownArgs>({ wait: optional(bool), timeout: optional(timerMs) }),
   request(p) {
     const t = p.flags.timeout;
     return { wait: !p.flags['no-wait'], timeout: typeof t === 'string' ? parseTimeout(t) : undefined };
@@ -63,10 +64,7 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
     if (args.wait === false) return { ...r, exited: false };
     const bound = args.timeout ?? (r.timeout_ms ?? DEFAULT_BOUND_MS) + MARGIN_MS;
     if (!(await daemonGone(client, r.pid, bound))) {
-      throw new TendError(
-        'timeout',
-        `timed out after ${bound < 1000 ? `${bound}ms` : `${Math.round(bound / 1000)}s`} waiting for tend (pid ${r.pid}) to exit`,
-      );
+      throw new TendError('timeout', `timed out after ${formatDuration(bound)} waiting for tend (pid ${r.pid}) to exit`);
     }
     return { ...r, exited: true };
   },

@@ -2,9 +2,10 @@
 // did. `tend up -d` sends it once the daemon it started answers; the socket answers before the
 // services are in the store, so it waits for the end of start-up first. Started means what it
 // means to `tend start`: running (past its readiness probe, or up for 1 s), or completed.
+import { formatDuration } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import { hasSchedule, type Instance, wantsUp } from '../core/instance.js';
-import { count, names, optional, shape } from './schema.js';
+import { names, optional, shape, timerMs } from './schema.js';
 import type { SocketCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './command.js';
@@ -40,7 +41,7 @@ function waitable(i: Instance): boolean {
 function notStarted(d: CommandContext, i: Instance, timeoutMs: number): string {
   if (i.state === 'failed') return i.reason;
   const detail = d.statusRow(i, d.now()).detail;
-  return `still ${i.state} after ${Math.round(timeoutMs / 1000)}s${detail ? `: ${detail}` : ''}`;
+  return `still ${i.state} after ${formatDuration(timeoutMs)}${detail ? `: ${detail}` : ''}`;
 }
 
 /** `wait` (hidden; for `tend up -d`). */
@@ -55,7 +56,7 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   ],
   examples: ['wait', 'wait web --timeout 2m'],
   hidden: true,
-  schema: shape<WaitArgs>({ names: optional(names), timeout: optional(count) }),
+  schema: shape<WaitArgs>({ names: optional(names), timeout: optional(timerMs) }),
   request(p) {
     const t = p.flags.timeout;
     return { names: p.positionals, timeout: typeof t === 'string' ? parseTimeout(t) : undefined };

@@ -4,6 +4,7 @@
 // what is wanted and then wait on the store; the supervisor's loop does the spawning and killing.
 import { parseSignal } from '../config/units.js';
 import type { CommandTable, Handler } from '../control/connection.js';
+import { formatDuration } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { inProgress, isAlive } from '../core/instance.js';
@@ -123,7 +124,7 @@ function waitFor(
           reject(
             new TendError(
               'timeout',
-              `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${left.map((l) => `${l.id} (${l.state})`).join(', ')}`,
+              `timed out after ${formatDuration(timeoutMs)} waiting for ${left.map((l) => `${l.id} (${settling(l)})`).join(', ')}`,
             ),
           );
         }, timeoutMs);
@@ -144,6 +145,11 @@ function waitFor(
 
 /** A service without a readiness probe counts as started once it ran this long (supervisord's startsecs). */
 export const SETTLE_MS = 1000;
+
+/** Where a waited-for instance is: its state, and for one running, that it has not run SETTLE_MS yet. */
+function settling(i: Instance): string {
+  return i.state === 'running' ? `running for less than ${formatDuration(SETTLE_MS)}` : i.state;
+}
 
 const started = (i: Instance, now: number): Verdict => {
   if (i.state === 'completed') return 'ok';

@@ -106,6 +106,20 @@ describe('start, stop, restart, signal', () => {
     expect(st.code).toBe(0);
     expect(await p.state('a')).toBe('stopped');
     expect(pidAlive(row.pid)).toBe(false);
+
+    // --timeout: under a second is said in ms, with where the service is; past 24 days (node's
+    // timers fire at once past 2^31 ms: it timed out at once) a usage error
+    const quick = await p.run(['start', 'a', '--timeout', '250ms']);
+    // (running unless a loaded machine has not spawned it yet)
+    expect([quick.code, quick.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^tend: timed out after 250ms waiting for a \((running for less than 1s|pending|starting)\)\n$/),
+    ]);
+    const long = await p.run(['restart', 'a', '--timeout', '1000h']);
+    expect([long.code, long.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^tend: --timeout: at most 24 days \(576h\); got "1000h"\n/),
+    ]);
   });
 
   it('start reports the reason of a failure: the start limit', async () => {
@@ -253,7 +267,7 @@ describe('the control socket under bad input', () => {
       let buf = '';
       s.on('data', (c) => {
         buf += c;
-        if (buf.split('\n').length > 4) {
+        if (buf.split('\n').length > 5) {
           s.end();
           resolve(buf.trim().split('\n'));
         }
@@ -263,12 +277,20 @@ describe('the control socket under bad input', () => {
       s.write('{"id":2,"cmd":"frobnicate"}\n');
       s.write('{"id":3,"cmd":"start","args":{"names":"a"}}\n');
       s.write('{"id":4,"cmd":"status"}\n');
+      s.write('{"id":5,"cmd":"restart","args":{"names":["a"],"timeout":1e12}}\n');
     });
     const parsed = replies.map((l) => JSON.parse(l));
     expect(parsed[0]).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(parsed.find((x) => x.id === 2)).toMatchObject({ ok: false, error: { code: 'unknown_command' } });
     expect(parsed.find((x) => x.id === 3)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(parsed.find((x) => x.id === 4)).toMatchObject({ ok: true });
+    expect(parsed.find((x) => x.id === 5)).toMatchObject({
+      ok: false,
+      error: {
+        code: 'bad_request',
+        message: expect.stringContaining('timeout: expected milliseconds from 0 to 2073600000 (24 days); got 1000000000000'),
+      },
+    });
     // a 2 MiB line: error and close
     const closed = await new Promise<string>((resolve) => {
       const s = netConnect(p.socket);
