@@ -1,5 +1,6 @@
-// The daemon's signals: SIGTERM and SIGINT shut down (a second SIGINT kills every service at
-// once), SIGHUP reloads, SIGPIPE is ignored (a closed stdout is handled where it is written).
+// The daemon's signals: SIGTERM, SIGINT and SIGQUIT shut down (a second SIGINT kills every service
+// at once), SIGHUP reloads, SIGUSR1 and SIGUSR2 are ignored (journaled), SIGPIPE is ignored (a
+// closed stdout is handled where it is written).
 import type { Journal } from '../core/journal.js';
 import type { Part } from './parts.js';
 
@@ -15,7 +16,7 @@ export function signals(d: {
   stopping?(): string;
 }): Part {
   let interrupts = 0;
-  const stop = (sig: 'SIGINT' | 'SIGTERM'): void => {
+  const stop = (sig: 'SIGINT' | 'SIGTERM' | 'SIGQUIT'): void => {
     interrupts++;
     if (interrupts > 1 && sig === 'SIGINT') {
       d.say('tend: second interrupt: killing every service');
@@ -29,7 +30,14 @@ export function signals(d: {
   const handlers: Array<[NodeJS.Signals, () => void]> = [
     ['SIGINT', () => stop('SIGINT')],
     ['SIGTERM', () => stop('SIGTERM')],
+    // Why: node's default for SIGQUIT (and SIGUSR2) is to die at once, leaving every service
+    // running unsupervised; Ctrl-\ in a terminal means quit, and nginx reads it as a graceful stop
+    ['SIGQUIT', () => stop('SIGQUIT')],
     ['SIGHUP', () => void d.reload().catch(() => {})],
+    // Why: node opens its inspector on SIGUSR1 (a debugger port any local process could use to
+    // run code as tend's user, root in a container); a listener of ours keeps it shut
+    ['SIGUSR1', () => d.journal.add('tend', 'signal', 'SIGUSR1: ignored (tend has no use for it)')],
+    ['SIGUSR2', () => d.journal.add('tend', 'signal', 'SIGUSR2: ignored (tend has no use for it)')],
     ['SIGPIPE', () => {}],
   ];
   return {

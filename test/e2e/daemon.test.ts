@@ -341,6 +341,20 @@ services:
     expect(p.err).toMatch(/talk stopped/);
   });
 
+  it('SIGUSR1 and SIGUSR2 are ignored (no debugger opens), SIGQUIT shuts down as SIGTERM does', async () => {
+    const p = await started(SLEEPERS);
+    const pids = (await p.status()).map((r) => r.pid as number);
+    p.daemon!.kill('SIGUSR1'); // node's default: open the inspector on 127.0.0.1:9229
+    p.daemon!.kill('SIGUSR2'); // node's default: die, the services left running
+    await waitFor(async () => (await p.run(['events', 'tend'])).stdout.includes('SIGUSR2: ignored'), 'SIGUSR2 journaled');
+    expect((await p.run(['events', 'tend'])).stdout).toContain('SIGUSR1: ignored');
+    expect(p.err).not.toContain('Debugger listening');
+    expect((await p.status()).map((r) => r.pid)).toEqual(pids);
+    p.daemon!.kill('SIGQUIT');
+    expect(await p.exit).toBe(0);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+  });
+
   it('tend shutdown stops services that ignore SIGTERM with SIGKILL after stop_timeout', async () => {
     const p = await started(`
 services:
