@@ -44,6 +44,11 @@ export interface ProcessHandle {
   /** pids of every process of the instance (cgroup.procs, else the leader) */
   pids(): number[];
   /**
+   * CPU seconds used in the instance's cgroup since it was made (cpu.stat `usage_usec`: exited
+   * processes included); absent without a cgroup, undefined when it cannot be read
+   */
+  cpuSeconds?(): number | undefined;
+  /**
    * an adopted process (spawned by an earlier daemon) says sd_notify messages to `notify` from
    * now on (until the returned function is called); absent where it cannot
    */

@@ -1,6 +1,11 @@
 // What `tend status` adds to the rows the store gives (status.ts): cpu % and memory summed over
 // every process of each instance (its cgroup, else its leader), read from /proc at the request;
 // and a failing log, in the row's detail and log_error.
+//
+// cpu % is the instance's CPU time since the previous sample over the time between: its
+// cgroup's (cpu.stat), else its processes' own and reaped children's. Why not the sum of each
+// live process's own: a service whose work runs in short-lived children (a shell loop, a job
+// runner) read 0 almost always, as no child lived across two samples.
 import type { Instance } from '../core/instance.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import { ProcUsage } from '../sys/proc-usage.js';
@@ -9,6 +14,8 @@ import type { StatusRow } from './status.js';
 /** Why: status rows show what the processes use; returns the filler the status handler calls. */
 export function statusUsage(sup: Supervisor, logFailing: (id: string) => string | undefined) {
   const procUsage = new ProcUsage();
+  /** each instance's CPU seconds at its last sample, and the main pid then (a new run starts over) */
+  const lastCpu = new Map<string, { pid: number; seconds: number; at: number }>();
   return async (rows: StatusRow[], insts: Instance[]): Promise<void> => {
     const now = Date.now();
     const seen = new Set<number>();
@@ -24,7 +31,8 @@ export function statusUsage(sup: Supervisor, logFailing: (id: string) => string 
       let memory = 0;
       let seconds = 0;
       let any = false;
-      for (const pid of sup.handle(i.id)?.pids() ?? [i.pid]) {
+      const handle = sup.handle(i.id);
+      for (const pid of handle?.pids() ?? [i.pid]) {
         const s = procUsage.sample(pid, now);
         if (!s) continue;
         seen.add(pid);
@@ -34,6 +42,12 @@ export function statusUsage(sup: Supervisor, logFailing: (id: string) => string 
         seconds += s.seconds;
       }
       if (any) {
+        const total = handle?.cpuSeconds?.() ?? seconds;
+        const prev = lastCpu.get(i.id);
+        if (prev !== undefined && prev.pid === i.pid && now > prev.at && total >= prev.seconds) {
+          cpu = ((total - prev.seconds) / ((now - prev.at) / 1000)) * 100;
+        }
+        lastCpu.set(i.id, { pid: i.pid, seconds: total, at: now });
         r.cpu = Math.round(cpu * 10) / 10;
         r.cpu_seconds = Math.round(seconds * 100) / 100;
         r.memory = memory;
@@ -41,7 +55,9 @@ export function statusUsage(sup: Supervisor, logFailing: (id: string) => string 
     });
     // a full listing saw every live pid: the samples of the others can go; after a partial one,
     // those not asked for in a minute
-    if (rows.length === sup.store.size) procUsage.prune(seen);
-    else procUsage.pruneStale(now - 60_000);
+    if (rows.length === sup.store.size) {
+      procUsage.prune(seen);
+      for (const id of lastCpu.keys()) if (!sup.store.has(id)) lastCpu.delete(id);
+    } else procUsage.pruneStale(now - 60_000);
   };
 }

@@ -5,7 +5,7 @@ import type { ServiceCgroup } from '../cgroup/service.js';
 import { killQuiet, pidAlive, processGroupAlive } from '../sys/proc.js';
 
 /** Every process of one instance. */
-export type Containment = Pick<ProcessHandle, 'signalAll' | 'alive' | 'drained' | 'pids'>;
+export type Containment = Pick<ProcessHandle, 'signalAll' | 'alive' | 'drained' | 'pids' | 'cpuSeconds'>;
 
 /** Process-group containment: the service leader's pid is its pgid (setsid). */
 export function processGroup(pid: number): Containment {
@@ -50,5 +50,9 @@ export function cgroupContainment(cg: ServiceCgroup, leftovers: () => number[] |
     },
     drained: () => new Promise((resolve) => cg.onEmpty(resolve)),
     pids: () => leftovers() ?? cg.pids(),
+    cpuSeconds: () => {
+      const usec = cg.stats().cpuUsec;
+      return usec === undefined ? undefined : usec / 1e6;
+    },
   };
 }

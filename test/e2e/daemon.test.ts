@@ -122,6 +122,20 @@ describe('start, stop, restart, signal', () => {
     ]);
   });
 
+  it('cpu % of a service whose work runs in short-lived children (its cgroup, else the reaping shell)', async () => {
+    // each child counts to 2000 (milliseconds) and exits; the shell itself only waits for them
+    const p = await started(`
+services:
+  loop:
+    command: "while :; do sh -c 'i=0; while [ $$i -lt 2000 ]; do i=$$((i+1)); done'; done"
+`);
+    let seen = 0;
+    await waitFor(async () => {
+      seen = Math.max(seen, ((await p.status()).find((r) => r.name === 'loop')?.cpu as number | null) ?? 0);
+      return seen > 20;
+    }, 'loop above 20% of a core');
+  });
+
   it('start reports the reason of a failure: the start limit', async () => {
     const p = await started(`
 services:
