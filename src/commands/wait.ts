@@ -5,6 +5,8 @@
 import { formatDuration } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import { hasSchedule, type Instance, wantsUp } from '../core/instance.js';
+import { dependencyClosure, ranOk } from '../reconcile/deps.js';
+import { gateWait } from '../reconcile/slots.js';
 import { names, optional, shape, timerMs } from './schema.js';
 import type { SocketCommand } from './command.js';
 import type { CommandContext } from './context.js';
@@ -35,6 +37,24 @@ export function failedText(f: WaitReply['failed'][number]): string {
 /** What `wait` waits for: wanted up and not a task resting between runs of its schedule. */
 function waitable(i: Instance): boolean {
   return wantsUp(i) && !(hasSchedule(i.inst) && i.state === 'scheduled');
+}
+
+/**
+ * Why: a run behind `approval: true` starts when a person says so (`tend approve`), and so does
+ * what depends on it; waiting for them would end in a timeout and exit 1 for a config doing what
+ * it should (examples/tasks.yaml). The ids of `targets` held so: awaiting approval, or depending,
+ * directly or not, on a service with an instance that does. The status table says where they are.
+ */
+function heldByApproval(d: CommandContext, targets: Instance[]): Set<string> {
+  const gated = new Set<string>();
+  for (const i of d.sup.store.values()) if (i.state === 'pending' && gateWait(i)) gated.add(i.inst.service);
+  const held = new Set<string>();
+  if (gated.size === 0) return held;
+  for (const t of targets) {
+    if (gated.has(t.inst.service) || [...dependencyClosure(d.sup.store, [t.inst.service])].some((s) => gated.has(s)))
+      held.add(t.id);
+  }
+  return held;
 }
 
 /** Why an instance is not started: its reason when failed, else where it still is. */
@@ -68,7 +88,9 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   exitCode: (r) => (r.failed.length ? EXIT.failed : EXIT.ok),
   async handle(args, d, rc) {
     await d.startedUp?.();
-    const targets = args.names?.length ? d.resolve(args.names) : [...d.sup.store.values()].filter(waitable);
+    const asked = args.names?.length ? d.resolve(args.names) : [...d.sup.store.values()].filter(waitable);
+    const held = heldByApproval(d, asked);
+    const targets = asked.filter((t) => !held.has(t.id));
     const timeoutMs = args.timeout ?? 60_000;
     let failed: Instance[];
     try {
@@ -77,7 +99,8 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
       if (!(e instanceof TendError) || e.code !== 'timeout') throw e;
       // the store at the deadline: what started, what did not and where it is
       const now = targets.map((t) => d.sup.store.get(t.id) ?? t);
-      failed = now.filter((i) => i.state !== 'completed' && i.state !== 'running');
+      // (a task pulled by a dependent rests in scheduled after a run that completed)
+      failed = now.filter((i) => i.state !== 'completed' && i.state !== 'running' && !ranOk(i));
     }
     const bad = new Set(failed.map((f) => f.id));
     // as a failed start: the output that explains it, which can follow the exit by a moment (one

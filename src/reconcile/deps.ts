@@ -18,6 +18,17 @@ export function ranOk(i: Instance): boolean {
   return i.state === 'scheduled' && i.lastRun?.result === 'completed';
 }
 
+/**
+ * Why a dependency is failed for its dependents: `failed`, or a task resting in `scheduled`
+ * whose last run failed (it rests there, not in `failed`, to keep its schedule; a dependent
+ * waiting for it to complete would wait until a later run, or for good).
+ */
+function failedReason(i: Instance): string | undefined {
+  if (i.state === 'failed') return i.reason;
+  if (i.state === 'scheduled' && i.lastRun?.result === 'failed') return i.lastRun.reason;
+  return undefined;
+}
+
 function meets(i: Instance, cond: DependCondition): boolean {
   if (ranOk(i)) return true; // a scheduled task counts as completed while its last run did
   switch (cond) {
@@ -40,8 +51,10 @@ export function depStatus(store: Store, i: Instance): DepStatus {
   const waits: string[] = [];
   for (const [dep, cond] of Object.entries(i.inst.spec.dependsOn)) {
     const insts = instancesOf(store, dep);
-    const failed = insts.find((d) => d.state === 'failed');
-    if (failed) return { kind: 'failed', on: failed.id, reason: failed.reason };
+    for (const d of insts) {
+      const reason = failedReason(d);
+      if (reason !== undefined) return { kind: 'failed', on: d.id, reason };
+    }
     if (cond === 'completed') {
       // a completed oneshot that must run again has not completed yet
       if (!insts.every((d) => meets(d, cond))) waits.push(`${dep}: ${cond}`);

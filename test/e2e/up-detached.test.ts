@@ -119,6 +119,44 @@ services:
     expect(await p.pid()).toBeGreaterThan(0);
   });
 
+  it('does not wait for what an approval gate holds, nor count a scheduled dependency that ran well as not started', async () => {
+    const yaml = `
+services:
+  deploy:
+    type: oneshot
+    command: echo deployed
+    approval: true
+  web:
+    command: ["sleep", "1003"]
+    depends_on: { deploy: completed }
+  migrate:
+    type: oneshot
+    command: sleep 1.5; echo migrated
+    schedule: "0 3 * * *"
+  api:
+    command: ["sleep", "1004"]
+    depends_on: { migrate: completed }
+  slow:
+    command: ["sleep", "1005"]
+    readiness: { exec: "false", interval: 100ms }
+`;
+    const p = bg(yaml);
+    // slow keeps the wait to its deadline, past migrate's dependency run (it completed: not named)
+    const r = await p.run(['up', '-d', '--timeout', '3s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tend: slow: still starting after 3s: not ready: [^\n]*\n$/);
+    const t = rows(r.stdout.split('\n').slice(1).join('\n'));
+    expect(t.deploy).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
+    expect(t.web).toEqual(['pending', 'waiting for deploy: completed']);
+    expect(t.api![0]).toBe('running');
+    expect(t.migrate![0]).toBe('scheduled');
+    // without slow: at once, exit 0
+    await p.run(['shutdown']);
+    writeFileSync(join(p.dir, 'tend.yaml'), yaml.slice(0, yaml.indexOf('  slow:')));
+    const again = await p.run(['up', '-d', '--timeout', '20s']);
+    expect([again.code, again.stderr]).toEqual([0, '']);
+  });
+
   it('gives up waiting at --timeout, saying where each service is', async () => {
     const p = bg(`
 services:

@@ -199,6 +199,33 @@ describe('Supervisor: tasks', () => {
     expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
   });
 
+  it('a scheduled task whose run failed fails its waiting dependents: a service, and a task whose run then ends', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('migrate', TASK),
+      instanceSpec('web', { dependsOn: { migrate: 'completed' } }),
+      instanceSpec('report', { ...TASK, dependsOn: { migrate: 'completed' } }),
+    ]);
+    await flush();
+    expect(h.states('migrate', 'web')).toEqual({ migrate: 'running', web: 'pending' });
+    h.sup.start([h.get('report')], 'schedule', 'scheduled run');
+    await flush();
+    h.spawner.exit('migrate', code(4));
+    await flush();
+    // migrate rests in scheduled (its schedule goes on); what waited for it does not wait for good
+    expect(h.states('migrate', 'web', 'report')).toEqual({ migrate: 'scheduled', web: 'failed', report: 'scheduled' });
+    expect(h.get('web').reason).toBe('dependency migrate failed: exited with code 4');
+    expect(h.get('report').reason).toBe('dependency migrate failed: exited with code 4');
+    // its next run completes: a new run of the dependent goes on
+    h.sup.start([h.get('migrate')], 'schedule', 'scheduled run');
+    await flush();
+    h.spawner.exit('migrate', code(0));
+    await flush();
+    h.sup.start([h.get('report')], 'schedule', 'scheduled run');
+    await flush();
+    expect(h.states('report')).toEqual({ report: 'running' });
+  });
+
   it("a task's new runs are not restarts (status, why, the journal); a restart of its run is", async () => {
     const h = harness();
     h.sup.add([instanceSpec('job', TASK)]);
