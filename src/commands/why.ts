@@ -1,7 +1,7 @@
-// `tend why NAME`: why a service is in its state (the chain of dependencies, probes, exits).
+// `tend why NAME...`: why each service is in its state (the chain of dependencies, probes, exits).
 import { names, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
-import { FIND_DAEMON, JSON_FLAG, NAME, NAME_NOTE } from './flags.js';
+import { FIND_DAEMON, JSON_FLAG, NAME_NOTE, NAMES } from './flags.js';
 import { LAST_LINES, lastLinesText } from './lifecycle.js';
 
 /** Its request. */
@@ -18,10 +18,10 @@ export interface WhyReply {
 export const why: SocketCommand<'why', WhyArgs, WhyReply> = {
   name: 'why',
   summary: 'explain why a service is in its state',
-  args: NAME,
+  args: NAMES,
   expects: 'a service name',
   flags: [JSON_FLAG, ...FIND_DAEMON],
-  examples: ['why web'],
+  examples: ['why web', 'why db web'],
   notes: NAME_NOTE,
   schema: shape<WhyArgs>({ names }),
   request: (p) => ({ names: p.positionals }),

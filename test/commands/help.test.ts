@@ -48,7 +48,7 @@ describe('helpText (the shell)', () => {
     expect(helpText(SHELL_COMMANDS, undefined, 60)).toContain(
       '\n  events [NAME...]    the journal: every action and exit,\n                      with time and reason',
     );
-    expect(helpText(SHELL_COMMANDS, undefined, 30)).toContain('\n  why NAME\n      explain why a service is\n');
+    expect(helpText(SHELL_COMMANDS, undefined, 30)).toContain('\n  why NAME...\n      explain why a service is\n');
     expect(
       helpText(SHELL_COMMANDS, 'events', 40)
         .split('\n')

@@ -139,6 +139,9 @@ describe('settings.http', () => {
     expect(notReady.body.not_ready.map((x: any) => [x.name, x.state])).toEqual([['web', 'starting']]);
     const why = await p.run(['why', 'web']);
     expect(sameWords(notReady.body.not_ready[0].why)).toBe(sameWords(why.stdout));
+    // several names: a paragraph each, in the order asked
+    const both = (await p.run(['why', 'db', 'web'])).stdout.split('\n');
+    expect([both[0]!.slice(0, 6), both[1]!.slice(0, 7)]).toEqual(['db is ', 'web is ']);
     expect(notReady.body.not_ready[0].why).toMatch(/^web is starting since .* Last probe failure: /);
 
     // /metrics while web is starting, manual stopped, job completed

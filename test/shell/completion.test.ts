@@ -53,8 +53,9 @@ describe('complete: services', () => {
     expect(cands('status --json ')).toContain('db');
   });
   it('takes one service for a single NAME argument, then a signal', () => {
-    expect(tab('why d')).toBe('why db ');
-    expect(cands('why db ')).toEqual([]);
+    expect(tab('history d')).toBe('history db ');
+    expect(cands('history db ')).toEqual([]);
+    expect(cands('why db ')).toContain('web'); // why takes NAME...
     expect(cands('signal ')).toContain('web.1');
   });
   it('skips a flag value when counting positions, and offers nothing for the value', () => {
