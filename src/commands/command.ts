@@ -98,6 +98,8 @@ export interface SocketCommand<N extends string = string, A = any, R = any, E = 
   print(result: R, io: PrintIo, args: A): void;
   /** prints one streamed event for people */
   printEvent?(event: E, io: PrintIo, args: A): void;
+  /** what `--json` prints of one streamed event (default: the event itself) */
+  jsonEvent?(event: E): unknown;
   /** the exit code a result means (default 0: `tend run` exits 1 when the run failed) */
   exitCode?(result: R): number;
   /** what its events are called when some are skipped (`1234 lines skipped`); default "events" */

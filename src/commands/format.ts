@@ -1,6 +1,6 @@
 // Text for people: the status table, event and log lines (colours from core/colors.ts). Shared by
 // the one-shot CLI and the shell; plain string functions, no Ink.
-import type { JournalEvent, LogLine, StatusRow } from '../control/wire.js';
+import type { JournalEvent, StatusRow } from '../control/wire.js';
 import { colorName, colorState } from '../core/colors.js';
 import { formatBytes, formatDuration } from '../core/describe.js';
 
@@ -61,10 +61,4 @@ export function localTime(iso: string): string {
 /** One journal line: `2026-12-05 15:35:11.123 web state running: started` (local time). */
 export function eventLine(e: JournalEvent, color: boolean): string {
   return `${localTime(e.time)} ${colorName(e.service, color)} ${e.what} ${e.why}`;
-}
-
-/** One log line, name-prefixed when several services are shown. */
-export function logLine(l: LogLine, prefix: boolean, color: boolean, width = 0): string {
-  if (!prefix) return l.line;
-  return `${colorName(l.service.padEnd(width), color)} | ${l.line}`;
 }

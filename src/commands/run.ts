@@ -66,7 +66,8 @@ async function execute<A, R, E>(
   // the client is typed by command name; here the name is a variable, so the table's own types hold
   const untyped = untypedClient(client);
   if (cmd.streams?.(args)) {
-    const printEvent = (e: E): void => (json ? io.out(JSON.stringify(e) + '\n') : cmd.printEvent?.(e, io, args));
+    const printEvent = (e: E): void =>
+      json ? io.out(JSON.stringify(cmd.jsonEvent ? cmd.jsonEvent(e) : e) + '\n') : cmd.printEvent?.(e, io, args);
     const noun = cmd.eventNoun ?? 'events';
     const printLag = (n: number): void => io.err(`tend: ${n} ${noun} skipped: this client read too slowly\n`);
     const s = untyped.stream(cmd.name, args, printEvent as (e: unknown) => void, printLag);

@@ -13,7 +13,7 @@ import { EXIT, type SocketCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import type { RequestContext } from '../control/connection.js';
 import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG } from './flags.js';
-import { logLine } from './format.js';
+import { logPrinter } from '../logs/print.js';
 import { UsageError } from './parse.js';
 
 /** Its request. */
@@ -174,9 +174,11 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
     return { name: n, wait: !p.flags['no-wait'], command, cwd: process.cwd(), env: callerEnv() };
   },
   streams: (args) => args.follow === true && args.wait !== false,
+  // as `tend logs NAME` prints and --json's them: stderr lines marked, {ts, instance, stream, line}
   printEvent(e, io) {
-    io.out(logLine(e, false, io.color) + '\n');
+    io.out(logPrinter([e.service], { json: false, timestamps: false, color: io.color }).wire(e));
   },
+  jsonEvent: (e) => ({ ts: e.time, instance: e.service, stream: e.stream, line: e.line }),
   print(r, io) {
     const took = r.duration_ms === null ? '' : ` after ${formatDuration(r.duration_ms)}`;
     const deps = r.also.length ? ` (and dependencies ${r.also.join(', ')})` : '';

@@ -118,12 +118,20 @@ describe('tend run', () => {
   it('runs a task now, follows its output, exits 0 when it completed and 1 when it failed', async () => {
     const p = await started(
       `${SETTINGS}services:\n` +
-        '  hello:\n    type: oneshot\n    autostart: false\n    command: "echo one; echo two"\n' +
+        '  hello:\n    type: oneshot\n    autostart: false\n    command: "echo one; sleep 0.1; echo two >&2"\n' +
         '  bad:\n    type: oneshot\n    autostart: false\n    command: "echo oops; exit 3"\n',
     );
     const ok = await p.run(['run', 'hello', '--follow']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^one\ntwo\nhello: completed after \d+m?s \(exited with code 0\)\n$/);
+    // stderr lines marked as tend logs marks them
+    expect(ok.stdout).toMatch(/^one\nerr two\nhello: completed after \d+m?s \(exited with code 0\)\n$/);
+    // --json: each line as tend logs --json prints it, then the result
+    const json = (await p.run(['run', 'hello', '-f', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(json.slice(0, 2).map((l) => [Object.keys(l).join(), l.instance, l.stream, l.line])).toEqual([
+      ['ts,instance,stream,line', 'hello', 'stdout', 'one'],
+      ['ts,instance,stream,line', 'hello', 'stderr', 'two'],
+    ]);
+    expect(json[2]).toMatchObject({ name: 'hello', result: 'completed' });
     const bad = await p.run(['run', 'bad']);
     expect([bad.code, bad.stdout]).toEqual([1, '']);
     expect(bad.stderr).toMatch(/^bad: failed after \d+m?s: exited with code 3\n$/);
