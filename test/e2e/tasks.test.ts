@@ -126,7 +126,10 @@ describe('tend run', () => {
     // stderr lines marked as tend logs marks them
     expect(ok.stdout).toMatch(/^one\nerr two\nhello: completed after \d+m?s \(exited with code 0\)\n$/);
     // --json: each line as tend logs --json prints it, then the result
-    const json = (await p.run(['run', 'hello', '-f', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await p.run(['run', 'hello', '-f', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(json.slice(0, 2).map((l) => [Object.keys(l).join(), l.instance, l.stream, l.line])).toEqual([
       ['ts,instance,stream,line', 'hello', 'stdout', 'one'],
       ['ts,instance,stream,line', 'hello', 'stderr', 'two'],
