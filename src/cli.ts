@@ -165,7 +165,30 @@ function stdoutGone(e: NodeJS.ErrnoException): void {
 /** The word a flag-like first argument stands for: `-h` is help, `-v` is version. */
 const ALIASES: Record<string, string> = { '-h': 'help', '--help': 'help', '-v': 'version', '--version': 'version' };
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * `tend -c FILE status`, `tend --socket PATH logs web`: the flags that find the daemon may come
+ * before the command too (as `systemctl --user status`); they are moved after the command's name
+ * (not to the end: after `--` they would be a transient command's words).
+ */
+function globalFlagsFirst(argv: readonly string[]): string[] {
+  const lead: string[] = [];
+  let k = 0;
+  while (k < argv.length) {
+    const a = argv[k]!;
+    if ((a === '-c' || a === '--config' || a === '--socket') && k + 1 < argv.length) {
+      lead.push(a, argv[k + 1]!);
+      k += 2;
+    } else if (a.startsWith('--config=') || a.startsWith('--socket=')) {
+      lead.push(a);
+      k += 1;
+    } else break;
+  }
+  if (lead.length === 0 || k >= argv.length) return [...argv];
+  return [argv[k]!, ...lead, ...argv.slice(k + 1)];
+}
+
+async function main(given: string[]): Promise<number> {
+  const argv = globalFlagsFirst(given);
   const first = argv[0];
   if (first === undefined) {
     if (env.terminal) return shell.run!({ positionals: [], flags: {} }, env);
@@ -230,7 +253,14 @@ async function main(argv: string[]): Promise<number> {
         );
       }
     };
-    return runCommand(cmd, words, { out, err, color: env.color, width, connect: reach, configPath: () => configPath(flags) });
+    // logs and events read the config's files when no daemon answers: with no config, say how to
+    // begin, as every other command does
+    const configFile = (): string => {
+      const missing = noConfig(flags);
+      if (missing) throw new TendError('no_daemon', `no tend daemon answers on ${path}\n${missing.trimEnd()}`);
+      return configPath(flags);
+    };
+    return runCommand(cmd, words, { out, err, color: env.color, width, connect: reach, configPath: configFile });
   }
   let p: Parsed;
   try {

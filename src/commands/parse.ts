@@ -44,6 +44,9 @@ export function parseWords(cmd: CommandSpec, argv: readonly string[]): Parsed {
     if (flag?.value) {
       const v = eq > 0 ? a.slice(eq + 1) : argv[++k];
       if (v === undefined) throw new UsageError(`${key} needs a value`);
+      // an empty path would resolve to the current folder (`--socket ""`)
+      if (v === '' && (flag.value.kind === 'file' || flag.value.kind === 'path'))
+        throw new UsageError(`${key}: the path is empty`);
       flags[flag.name] = v;
     } else if (flag && eq < 0) {
       flags[flag.name] = true;

@@ -6,8 +6,8 @@ export const restart = changeCommand<'restart', { restarted: string[] }>('restar
   summary: 'stop then start services',
   examples: ['restart web', 'restart web.2 --no-wait'],
   refusedWhileShuttingDown: true,
-  print(r, io) {
-    io.out(`restarted ${list(r.restarted)}\n`);
+  print(r, io, args) {
+    io.out(args.wait === false ? `restart requested: ${list(r.restarted)}\n` : `restarted ${list(r.restarted)}\n`);
   },
   async handle(args, d, rc) {
     const targets = d.resolve(args.names);

@@ -8,8 +8,10 @@ export const start = changeCommand<'start', { started: string[]; also: string[] 
   examples: ['start web', 'start all --timeout 2m'],
   notes: `Running means its readiness probe passed, or (without one) up for 1 s. ${NAME_NOTE}`,
   refusedWhileShuttingDown: true,
-  print(r, io) {
-    io.out(`started ${list(r.started)}${r.also.length ? ` (and dependencies ${list(r.also)})` : ''}\n`);
+  print(r, io, args) {
+    const also = r.also.length ? ` (and dependencies ${list(r.also)})` : '';
+    // --no-wait: asked, not done (tend status says when it runs)
+    io.out(args.wait === false ? `start requested: ${list(r.started)}${also}\n` : `started ${list(r.started)}${also}\n`);
   },
   async handle(args, d, rc) {
     const targets = d.resolve(args.names);

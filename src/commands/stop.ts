@@ -9,7 +9,13 @@ export const stop = changeCommand<'stop', { stopped: string[]; also: string[] }>
   notes:
     'A task with a schedule has its run stopped and keeps its schedule (tend disable pauses it). NAME may be all, or a replica set name for all of its instances.',
   examples: ['stop web', 'stop all --no-wait'],
-  print(r, io) {
+  print(r, io, args) {
+    if (args.wait === false) {
+      // asked, not done: a service can take its stop_timeout
+      const also = r.also.length ? ` (after ${list(r.also)}, which depend on it)` : '';
+      io.out(`stop requested: ${list(r.stopped)}${also}\n`);
+      return;
+    }
     if (r.also.length) io.out(`stopped ${list(r.also)} first (they depend on ${list(r.stopped)})\n`);
     io.out(`stopped ${list(r.stopped)}\n`);
   },

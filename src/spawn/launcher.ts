@@ -1,6 +1,6 @@
 // The one way tend starts a process (services and exec probes): the addon's vfork/clone3 with
 // the child's set-up in C (native/child.c), exits through spawn/children.ts.
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnProcess } from '../sys/addon.js';
 import type { FenceRequest } from './fences.js';
@@ -109,7 +109,13 @@ export function launch(o: LaunchOptions): number {
   const argv0 = o.argv[0] ?? '';
   if (argv0 === '') throw new LaunchError('spawn: empty command', 'EINVAL', 'exec');
   const file = findInPath(argv0, o.env.PATH, o.root);
-  if (file === undefined) throw new LaunchError(`spawn ${argv0} ENOENT`, 'ENOENT', 'exec');
+  if (file === undefined) {
+    // a root_dir that is not there: every name is missing in it, but the command is not the news
+    if (o.root !== undefined && !existsSync(o.root)) {
+      throw new LaunchError(`cannot chroot to ${o.root}: No such file or directory`, 'ENOENT', 'chroot');
+    }
+    throw new LaunchError(`spawn ${argv0} ENOENT`, 'ENOENT', 'exec');
+  }
   let pid: number;
   try {
     pid = spawnProcess({

@@ -115,6 +115,17 @@ describe('start, stop, restart, signal', () => {
       1,
       expect.stringMatching(/^tend: timed out after 250ms waiting for a \((running for less than 1s|pending|starting)\)\n$/),
     ]);
+    // --no-wait says what it did: asked, not done
+    expect((await p.run(['stop', 'a', '--no-wait'])).stdout).toBe('stop requested: a\n');
+    await p.waitState('a', 'stopped');
+    expect((await p.run(['start', 'a', '--no-wait'])).stdout).toBe('start requested: a\n');
+    expect((await p.run(['restart', 'a', '--no-wait'])).stdout).toBe('restart requested: a\n');
+    await p.waitState('a', 'running');
+    // the flags that find the daemon before the command too; an empty path is a usage error
+    const before = await tend(p.dir, ['--socket', p.socket, 'status', 'a']);
+    expect([before.code, before.stdout.split('\n')[1]!.split(/\s+/).slice(0, 2)]).toEqual([0, ['a', 'running']]);
+    const empty = await p.run(['status', '--socket', '']);
+    expect([empty.code, empty.stderr.split('\n')[0]]).toEqual([2, 'tend: --socket: the path is empty']);
     const long = await p.run(['restart', 'a', '--timeout', '1000h']);
     expect([long.code, long.stderr]).toEqual([
       2,

@@ -242,6 +242,10 @@ describe.skipIf(noRoot)('fences (root)', () => {
           '    command: [sleep, "1000"]',
           '    read_only_paths: /nonexistent-tend-path',
           '    restart: never',
+          '  nojail:', // a root_dir that is not there: said so, not "spawn sleep ENOENT"
+          '    command: [sleep, "1000"]',
+          '    root_dir: /nonexistent-tend-jail',
+          '    restart: never',
           '',
         ].join('\n'),
       );
@@ -290,6 +294,10 @@ describe.skipIf(noRoot)('fences (root)', () => {
       expect((await p.status()).find((r) => r.name === 'broken')!.detail).toContain(reason);
       expect((await p.run(['why', 'broken'])).stdout).toContain(reason);
       expect((await p.events()).some((e) => e.service === 'broken' && e.why.includes(reason))).toBe(true);
+      await p.waitState('nojail', 'failed', 30_000);
+      expect((await p.status()).find((r) => r.name === 'nojail')!.detail).toBe(
+        'could not start: cannot chroot to /nonexistent-tend-jail: No such file or directory',
+      );
 
       // stop: pid 1 ignores a SIGTERM it has no handler for; tend kills the whole tree, removes /tmp
       const tree = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);

@@ -25,6 +25,11 @@ describe('no config', () => {
     expect(status.stderr).toBe(
       `tend: no tend daemon answers on ${p.socket}\n${looked}\ntend: to begin, \`tend init\` writes a commented starter config\n`,
     );
+    // logs and events, which read the config's files when no daemon answers, say it the same way
+    for (const words of [['logs', 'web'], ['events']]) {
+      const r = await p.run(words);
+      expect([r.code, r.stderr]).toEqual([3, status.stderr]);
+    }
     const up = await p.run(['up']);
     expect(up.code).toBe(2);
     expect(up.stderr).toBe(`${looked}\ntend: to begin, \`tend init\` writes a commented starter config\n`);
