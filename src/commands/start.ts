@@ -15,9 +15,11 @@ export const start = changeCommand<'start', { started: string[]; also: string[] 
   },
   async handle(args, d, rc) {
     const targets = d.resolve(args.names);
+    // a task resting between scheduled runs runs now: wait for that run, not its last one
+    const resting = new Map(targets.filter((t) => t.state === 'scheduled').map((t) => [t.id, t.spawns]));
     const reply = { started: ids(targets), also: ids(d.sup.start(targets)) };
     if (args.wait === false) return reply;
-    const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal);
+    const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal, resting.size ? resting : undefined);
     if (failed.length) throw await startFailed(failed, d.logs);
     return reply;
   },

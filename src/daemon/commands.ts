@@ -7,7 +7,7 @@ import type { CommandTable, Handler } from '../control/connection.js';
 import { formatDuration } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
-import { inProgress, isAlive } from '../core/instance.js';
+import { hasSchedule, inProgress, isAlive } from '../core/instance.js';
 import type { CommandContext, DaemonContext } from '../commands/context.js';
 import { SOCKET_COMMANDS } from '../commands/index.js';
 import { peerWords } from '../commands/approve.js';
@@ -157,6 +157,8 @@ const started = (i: Instance, now: number): Verdict => {
   if (i.state === 'scheduled') return i.lastRun === null ? undefined : i.lastRun.result === 'completed' ? 'ok' : 'fail';
   if (i.state === 'failed') return 'fail';
   if (i.state !== 'running') return undefined;
+  // a task with a schedule: its run, not 1 s of it (the verdict is how the run ends, above)
+  if (hasSchedule(i.inst)) return undefined;
   if (i.inst.spec.readiness || i.startedAt === null || now - i.startedAt >= SETTLE_MS) return 'ok';
   return undefined;
 };

@@ -147,6 +147,18 @@ describe('tend run', () => {
     ]);
   }, 60_000);
 
+  it('tend start of a task resting between scheduled runs waits for the run it asked for, and fails with it', async () => {
+    const p = await started(
+      `${SETTINGS}services:\n` + '  yearly:\n    type: oneshot\n    command: "sleep 1.5; exit 2"\n    schedule: "0 0 1 1 *"\n',
+    );
+    await p.waitState('yearly', 'scheduled');
+    const r = await p.run(['start', 'yearly']);
+    // not "started yearly" after 1 s of running: the run's end is the answer
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(/^tend: yearly: exited with code 2\n/);
+    expect(await p.state('yearly')).toBe('scheduled');
+  }, 60_000);
+
   it('a timeout stops a long run (stop signal) and the run fails with that reason', async () => {
     const p = await started(
       `${SETTINGS}services:\n  slow:\n    type: oneshot\n    autostart: false\n    command: sleep 60\n    timeout: 1s\n`,
