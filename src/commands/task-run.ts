@@ -7,6 +7,7 @@ import { TendError } from '../core/errors.js';
 import { isAlive, type Instance } from '../core/instance.js';
 import type { LogLine } from '../control/wire.js';
 import { formatDuration } from '../core/describe.js';
+import { gateWait } from '../reconcile/slots.js';
 import { runTransient } from './run-transient.js';
 import { bool, name, optional, shape, stringMap, text, words } from './schema.js';
 import { EXIT, type SocketCommand } from './command.js';
@@ -92,7 +93,10 @@ async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogL
   const off = args.follow ? d.logs.follow(i.id, (l) => rc.send(l)) : undefined;
   try {
     const r = d.tasks.run(i);
-    if (r.how === 'skipped') throw new TendError('busy', `${i.id}: ${r.why}; tend stop ${i.id} ends that run`);
+    if (r.how === 'skipped') {
+      const end = i.pid !== null ? `tend stop ${i.id} ends that run` : `tend stop ${i.id} drops it`;
+      throw new TendError('busy', `${i.id}: ${r.why}; ${end}`);
+    }
     const how = r.how;
     const also = r.also.map((x) => x.id);
     if (args.wait === false) {
@@ -100,7 +104,8 @@ async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogL
         name: i.id,
         how,
         result: 'started',
-        reason: 'run requested',
+        // a run behind approval: asked, and waiting for a person
+        reason: gateWait(i) ?? 'run requested',
         exit_code: null,
         start: null,
         end: null,
@@ -189,6 +194,8 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
           ? ' (it replaced the run that was going)'
           : '';
     if (r.transient) io.out(transientWords(r) + '\n');
+    else if (r.result === 'started' && r.reason.startsWith('waiting for approval'))
+      io.out(`${r.name}: run asked, ${r.reason}${deps}\n`);
     else if (r.result === 'started') io.out(`${r.name}: run ${r.how === 'now' ? 'started' : r.how}${deps}\n`);
     else if (r.result === 'completed') io.out(`${r.name}: completed${took} (${r.reason})${deps}${queued}\n`);
     else io.err(`${r.name}: failed${took}: ${r.reason}${queued}\n`);

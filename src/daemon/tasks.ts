@@ -9,6 +9,7 @@ import type { Clock } from '../core/spawner.js';
 import type { Journal } from '../core/journal.js';
 import { hasSchedule, inProgress, type Instance, isAlive, type RunResult } from '../core/instance.js';
 import type { ScheduleSpec, Spec, Trigger } from '../core/types.js';
+import { gateWait } from '../reconcile/slots.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import { historyFile, readHistory, RunHistory, runRecord, type RunRecord } from '../tasks/history.js';
 import type { Schedule } from '../tasks/schedule.js';
@@ -81,16 +82,22 @@ export class TaskScheduler {
     const b = this.tasks.get(i.id);
     const overlap = b?.spec.overlap ?? 'skip';
     const ago = `started ${formatDuration(Math.max(0, clock.now() - (i.startedAt ?? i.since)))} ago`;
+    // what is going: a run not spawned yet is not "still running"
+    const going =
+      i.state === 'pending'
+        ? `a run asked before waits to start (${gateWait(i) ?? 'for its dependencies or a free slot'})`
+        : i.state === 'backoff'
+          ? 'the previous run failed and waits to start again (backoff)'
+          : `the previous run (${ago}) is still running`;
     const say = (how: 'queued' | 'replaced' | 'skipped', why: string) => {
       journal.add(i.id, how === 'skipped' ? 'skip' : how === 'queued' ? 'queue' : 'replace', why);
       return { how, also: [], why };
     };
-    if (!b || overlap === 'skip')
-      return say('skipped', `skipped a run asked by tend run: the previous run (${ago}) is still running (overlap: skip)`);
+    if (!b || overlap === 'skip') return say('skipped', `skipped a run asked by tend run: ${going} (overlap: skip)`);
     if (b.queued !== null) return say('skipped', `skipped a run asked by tend run: one is already queued (overlap: ${overlap})`);
     b.queued = 'run';
     if (overlap === 'queue' || i.state === 'stopping' || i.endRun || !isAlive(i.state)) {
-      return say('queued', `queued a run asked by tend run: the previous run (${ago}) is still running (overlap: ${overlap})`);
+      return say('queued', `queued a run asked by tend run: ${going} (overlap: ${overlap})`);
     }
     sup.endRuns([i], 'replaced by a run asked by tend run (overlap: replace)');
     return say('replaced', `replaced by a run asked by tend run (overlap: replace; it ${ago})`);

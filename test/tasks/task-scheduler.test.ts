@@ -167,6 +167,17 @@ describe('TaskScheduler', () => {
     h.tasks.close();
   });
 
+  it('tend run while a run waits for approval: says it waits, not that a run is still going', async () => {
+    const h = await setup([['gated', { approval: true }]]); // autostart: its run waits at once
+    await flush();
+    expect(h.get('gated').state).toBe('pending');
+    expect(h.tasks.run(h.get('gated'))).toMatchObject({
+      how: 'skipped',
+      why: 'skipped a run asked by tend run: a run asked before waits to start (waiting for approval (tend approve gated)) (overlap: skip)',
+    });
+    h.tasks.close();
+  });
+
   it('tend run: now when idle; while a run goes, by the overlap (skip refuses, queue after, replace stops it)', async () => {
     const h = await setup([
       ['sk', every(60 * MIN)],
