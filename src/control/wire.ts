@@ -108,6 +108,8 @@ export interface ReloadResult {
   runs_again: string[];
   unchanged: number;
   needs_restart: string[];
+  /** settings that changed and were applied at once (`max_parallel`, `pools`, ...) */
+  settings: string[];
   dry_run: boolean;
 }
 

@@ -34,6 +34,8 @@ export interface ReloadPlan {
   inPlace: Array<{ id: string; fields: string[] }>;
   unchanged: number;
   needsRestart: string[];
+  /** settings that changed and apply at once (shutdown_timeout, exit_with, pools, max_parallel) */
+  settings: string[];
   dryRun: boolean;
   /** when nothing differs: the config file's name and when the running config was applied */
   matches?: { file: string; ago: number; by: ConfigSource };
@@ -79,10 +81,14 @@ export function planText(p: ReloadPlan): string {
   for (const c of p.changed) lines.push(`~ ${c.id} (${fieldList(c.fields)}${c.runsAgain ? '; runs again' : ''})`);
   for (const c of p.inPlace) lines.push(`~ ${c.id} (${fieldList(c.fields)}; applied in place, no restart)`);
   lines.push(`= ${p.unchanged} unchanged`);
+  for (const s of p.settings) lines.push(`~ settings.${s} (applied)`);
   for (const s of p.needsRestart) lines.push(`! settings.${s} changed: needs a restart of tend to apply`);
   if (p.dryRun) lines.push('(dry run: nothing was changed)');
   return lines.join('\n');
 }
+
+/** A setting's key as the config file spells it: logDir -> log_dir. */
+const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** How the journal names what started a reload (its line already says "reload"). */
 const SOURCE_WORDS: Record<ReloadSource, string> = {
@@ -125,9 +131,10 @@ export function createReloader(d: ReloadDeps) {
     const { sup } = d;
     const byId = new Map(expandInstances(next).map((i) => [i.id, i]));
     // these are read once at start-up: tell, do not pretend
-    const needsRestart = (['socket', 'logDir', 'echo', 'watch', 'http', 'notifySocket'] as const).filter(
-      (k) => JSON.stringify(old.settings[k]) !== JSON.stringify(next.settings[k]),
-    );
+    const differs = (k: keyof Spec['settings']): boolean => JSON.stringify(old.settings[k]) !== JSON.stringify(next.settings[k]);
+    const needsRestart = (['socket', 'logDir', 'echo', 'watch', 'http', 'notifySocket', 'logFormat'] as const).filter(differs);
+    // these apply at once (the supervisor and the shutdown read them when they need them)
+    const appliedSettings = (['shutdownTimeout', 'exitWith', 'pools', 'maxParallel'] as const).filter(differs);
     const plan: ReloadPlan = {
       added: diff.added,
       removed: diff.removed,
@@ -140,11 +147,17 @@ export function createReloader(d: ReloadDeps) {
         return { id, fields: was ? inPlaceFields(was, byId.get(id)!.spec) : [] };
       }),
       unchanged: diff.unchanged.length,
-      needsRestart: needsRestart.map((k) => (k === 'logDir' ? 'log_dir' : k === 'notifySocket' ? 'notify_socket' : k)),
+      needsRestart: needsRestart.map(snake),
+      settings: appliedSettings.map(snake),
       dryRun,
     };
     const changes =
-      plan.added.length + plan.removed.length + plan.changed.length + plan.inPlace.length + plan.needsRestart.length;
+      plan.added.length +
+      plan.removed.length +
+      plan.changed.length +
+      plan.inPlace.length +
+      plan.needsRestart.length +
+      plan.settings.length;
     if (changes === 0) {
       const { at, by: how } = d.config.applied;
       plan.matches = { file: basename(old.file), ago: Date.now() - at, by: how };
@@ -158,6 +171,7 @@ export function createReloader(d: ReloadDeps) {
       runs_again: plan.changed.filter((c) => c.runsAgain).map((c) => c.id),
       unchanged: plan.unchanged,
       needs_restart: plan.needsRestart,
+      settings: plan.settings,
       dry_run: dryRun,
     };
     if (dryRun) return result;

@@ -55,4 +55,23 @@ describe('reload', () => {
     writeFileSync(r.file, YAML.replace('watch: false', 'watch: false, log_dir: other'));
     expect((await r.reloader.reload(false, 'tend reload')).needs_restart).toEqual(['log_dir']);
   });
+
+  it('settings that apply at once are said, journaled and applied (max_parallel, pools, shutdown_timeout)', async () => {
+    const r = await reloading();
+    writeFileSync(r.file, YAML.replace('watch: false', 'watch: false, max_parallel: 3, shutdown_timeout: 5s, pools: { p: 2 }'));
+    const dry = await r.reloader.reload(true, 'tend reload');
+    expect(dry.text).not.toMatch(/already matches/);
+    const result = await r.reloader.reload(false, 'file changed');
+    expect(result.settings).toEqual(['shutdown_timeout', 'pools', 'max_parallel']);
+    expect(result.text.split('\n')).toEqual([
+      '= 1 unchanged',
+      '~ settings.shutdown_timeout (applied)',
+      '~ settings.pools (applied)',
+      '~ settings.max_parallel (applied)',
+    ]);
+    expect(r.reloads()).toEqual([
+      'file changed: = 1 unchanged; ~ settings.shutdown_timeout (applied); ~ settings.pools (applied); ~ settings.max_parallel (applied)',
+    ]);
+    expect(r.config.spec.settings.maxParallel).toBe(3);
+  });
 });
