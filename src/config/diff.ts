@@ -1,6 +1,6 @@
 // What changed between two specs, for hot reload: which instances to add, remove, restart, update.
 import { createHash } from 'node:crypto';
-import type { InstanceSpec, ServiceSpec, Spec } from '../core/types.js';
+import type { InstanceSpec, ScheduleSpec, ServiceSpec, Spec } from '../core/types.js';
 import { FENCE_KEYS, type Fences } from '../core/fences.js';
 import { expandInstances } from './instances.js';
 
@@ -136,9 +136,13 @@ export function inPlaceFields(a: ServiceSpec, b: ServiceSpec): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof ServiceSpec)[]);
   for (const k of keys) {
     if (IGNORED.has(k) || (PROCESS_FIELDS as readonly string[]).includes(k)) continue;
-    const va = a[k];
-    const vb = b[k];
+    const va = withDefault(k, a[k]);
+    const vb = withDefault(k, b[k]);
     if (same(va, vb)) continue;
+    if (k === 'schedule') {
+      out.push(...scheduleKeys(a.schedule, b.schedule));
+      continue;
+    }
     const name = yamlKey(k);
     if (!isRecord(va) || !isRecord(vb) || k === 'envFiles') {
       out.push(name);
@@ -153,6 +157,26 @@ export function inPlaceFields(a: ServiceSpec, b: ServiceSpec): string[] {
       } else out.push(`${name}.${k === 'dependsOn' ? sk : yamlKey(sk)}`);
     }
   }
+  return out;
+}
+
+/** A task key left out reads as its default: removing `every:` does not change `overlap` or `catch_up`. */
+function withDefault(k: keyof ServiceSpec, v: unknown): unknown {
+  if (k === 'overlap') return v ?? 'skip';
+  if (k === 'catchUp') return v ?? false;
+  return v;
+}
+
+/** The keys of the file behind a change of schedule: `every`, `schedule` (the cron line), `timezone`. */
+function scheduleKeys(a: ScheduleSpec | undefined, b: ScheduleSpec | undefined): string[] {
+  const key = (x: ScheduleSpec): string => (x.kind === 'every' ? 'every' : 'schedule');
+  if (a === undefined || b === undefined || a.kind !== b.kind) {
+    return [...new Set([a, b].filter((x) => x !== undefined).map(key))];
+  }
+  if (a.kind === 'every') return ['every'];
+  const out: string[] = [];
+  if (a.expr !== (b as typeof a).expr) out.push('schedule');
+  if (a.timezone !== (b as typeof a).timezone) out.push('timezone');
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { changedFields, diffSpecs, expandInstances, parseSpec, processHash } from '../../src/config/index.js';
+import { inPlaceFields } from '../../src/config/diff.js';
 import type { InstanceSpec, Spec } from '../../src/core/types.js';
 import { tmpDir, yaml } from './helpers.js';
 import { join } from 'node:path';
@@ -163,5 +164,17 @@ describe('diffSpecs', () => {
     expect(d.inPlace).toEqual(['db', 'web.1', 'web.2', 'cache']);
     expect(d.changed).toEqual([]);
     expect(d.unchanged).toEqual(['job']);
+  });
+
+  test("a schedule's change is named by the keys of the file, and a key left out reads as its default", () => {
+    const task = (...lines: string[]) => one('command: x', 'type: oneshot', ...lines).spec;
+    const every3 = task('every: 3s');
+    expect(inPlaceFields(every3, task('every: 4s'))).toEqual(['every']);
+    expect(inPlaceFields(task('schedule: "0 3 * * *"'), task('schedule: "0 4 * * *"'))).toEqual(['schedule']);
+    expect(inPlaceFields(task('schedule: "0 3 * * *"'), task('schedule: "0 3 * * *"', 'timezone: UTC'))).toEqual(['timezone']);
+    expect(inPlaceFields(every3, task('schedule: "0 3 * * *"'))).toEqual(['every', 'schedule']);
+    // removing every: overlap and catch_up were their defaults and still are
+    expect(inPlaceFields(every3, task())).toEqual(['every']);
+    expect(inPlaceFields(every3, task('every: 3s', 'overlap: queue'))).toEqual(['overlap']);
   });
 });
