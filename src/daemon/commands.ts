@@ -66,7 +66,7 @@ export function commandContext(d: DaemonContext): CommandContext {
       await waitFor(d, [target], judge, Infinity, signal);
     },
     statusRow: (i, now) => statusRow(d.sup.store, i, now, d.sup.currentLimits),
-    explain: (i, now) => explain(d.sup.store, i, now),
+    explain: (i, now) => explain(d.sup.store, i, now, d.sup.currentLimits),
     parseSignal,
   };
 }

@@ -123,13 +123,14 @@ function ago(now: number, t: number): string {
 }
 
 /** `tend why NAME`: the state, what it waits for down the chain, probes, exits, backoff. */
-export function explain(store: Store, i: Instance, now: number): string {
+export function explain(store: Store, i: Instance, now: number, limits: Limits = {}): string {
   const parts: string[] = [];
   parts.push(`${i.id} is ${i.state} since ${ago(now, i.since)} (${i.reason}).`);
   if (i.state === 'scheduled') parts.push(`${scheduledDetail(i, now)}.`);
   else if (i.paused) parts.push(`It is disabled until tend enable ${i.id}.`);
   if (i.state === 'pending' && i.want === 'up' && depStatus(store, i).kind === 'met') {
-    const wait = gateWait(i);
+    // approval, then a free slot of its pool or of max_parallel (as status says it)
+    const wait = gateWait(i) ?? slotWait(i, countSlots(store), limits);
     if (wait) parts.push(`It is ${wait}.`);
   }
   if (i.want === 'down' && i.state !== 'stopped') parts.push('It is wanted stopped.');

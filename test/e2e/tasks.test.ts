@@ -253,6 +253,7 @@ describe('pools', () => {
       'a job waiting for the pool',
     );
     expect(waiting.detail).toBe('waiting for pool two (2 running)');
+    expect((await p.run(['why', waiting.name])).stdout).toContain('It is waiting for pool two (2 running).');
     writeFileSync(join(p.dir, 'go'), '');
     await waitFor(async () => (await p.status()).every((s) => s.state === 'completed'), 'every job completed', 60_000);
     sampling = false;
