@@ -81,6 +81,7 @@ export function hostWarnings(
   at: At,
   env: NodeJS.ProcessEnv = process.env,
   uid = process.getuid?.() ?? 0,
+  gid = process.getgid?.() ?? 0,
 ): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const warn = (path: PathSeg[], message: string): void => {
@@ -92,16 +93,19 @@ export function hostWarnings(
     fenceWarnings(svc, warn, uid);
     // cwd and programs are inside root_dir: not checked on the host
     if (svc.fences?.rootDir === undefined) programWarnings(svc, env, warn);
-    if (typeof svc.user === 'string') {
+    if (svc.user !== undefined) {
       try {
-        lookupUser(svc.user);
+        const u = lookupUser(svc.user);
+        if (uid !== 0 && u.uid !== uid)
+          warn([...base, 'user'], `user needs root (to switch to uid ${u.uid}); tend runs as uid ${uid}`);
       } catch {
         warn([...base, 'user'], `user ${JSON.stringify(svc.user)} does not exist on this machine (not in /etc/passwd)`);
       }
     }
-    if (typeof svc.group === 'string') {
+    if (svc.group !== undefined) {
       try {
-        lookupGroup(svc.group);
+        const g = lookupGroup(svc.group);
+        if (uid !== 0 && g !== gid) warn([...base, 'group'], `group needs root (to switch to gid ${g}); tend runs as uid ${uid}`);
       } catch {
         warn([...base, 'group'], `group ${JSON.stringify(svc.group)} does not exist on this machine (not in /etc/group)`);
       }

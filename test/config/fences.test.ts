@@ -179,6 +179,21 @@ describe('tend check: fences on this machine', () => {
     ]);
   });
 
+  it('when tend is not root: user and group of another id need root; its own do not', () => {
+    const as = (uid: number, gid: number, ...lines: string[]) => {
+      const dir = tmpDir();
+      const file = join(dir, 'tend.yaml');
+      writeFileSync(file, yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', ...lines));
+      return checkSpec(file, { uid, gid }).warnings.map((w) => `${w.path}: ${w.message}`);
+    };
+    expect(as(1000, 1000, '    user: root', '    group: 1')).toEqual([
+      'services.web.user: user needs root (to switch to uid 0); tend runs as uid 1000',
+      'services.web.group: group needs root (to switch to gid 1); tend runs as uid 1000',
+    ]);
+    expect(as(1000, 1000, '    user: 1000', '    group: 1000')).toEqual([]);
+    expect(as(0, 0, '    user: 1000', '    group: 1')).toEqual([]);
+  });
+
   it('as root: none of those', () => {
     expect(warnings(fenced, 0)).toEqual([]);
   });
