@@ -7,6 +7,7 @@ import type { Journal } from '../core/journal.js';
 import type { Spec } from '../core/types.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import type { NotifySocket } from '../spawn/notify-socket.js';
+import { adoptedPrivateTmp, removePrivateTmp } from '../spawn/fences.js';
 import { adoptedHandle } from '../spawn/process.js';
 import { adoptable, entryAfter } from './adopt.js';
 import { selectEntry } from './select.js';
@@ -46,7 +47,13 @@ export function services(d: {
       sup.add(insts, selectEntry(d.only ?? [], entryAfter(prior, journal)));
       for (const a of adopt) {
         const handle = adoptedHandle(a.cg, a.pid, d.notify);
-        const exitOf = (cb: (e: { kind: 'lost' }) => void): void => void handle.drained().then(() => cb({ kind: 'lost' }));
+        // its private /tmp goes once its processes are gone, as a spawn's does
+        const tmp = adoptedPrivateTmp(a.pid, a.id);
+        const exitOf = (cb: (e: { kind: 'lost' }) => void): void =>
+          void handle.drained().then(() => {
+            if (tmp) removePrivateTmp(tmp);
+            cb({ kind: 'lost' });
+          });
         sup.adopt(sup.store.get(a.id)!, handle, exitOf, {
           spawns: a.spawns,
           restarts: a.restarts,

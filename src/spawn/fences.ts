@@ -1,9 +1,9 @@
 // A service's fences (README "Sandboxing") as the addon's spawn request: paths joined under
 // root_dir, capabilities as numbers, limits as "NAME SOFT HARD", the private /tmp made (and
 // removed once the service has stopped), the clean environment.
-import { chmodSync, mkdirSync, mkdtempSync, rm } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rm } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CAPABILITIES, DEFAULT_PATH } from '../core/fences.js';
 import type { InstanceSpec, ServiceSpec } from '../core/types.js';
 import type { SpawnRequest } from '../sys/addon.js';
@@ -97,4 +97,34 @@ export function prepareFences(inst: InstanceSpec): PreparedFences | undefined {
       made = undefined;
     },
   };
+}
+
+/**
+ * The private /tmp folder of a process an earlier tend started (adoption), found by its mounts:
+ * the bind mount whose source is `<tmpdir>/tend-<id>-XXXXXX/tmp`; undefined when it has none.
+ * Why: that tend would have removed it once the service was gone; the one that adopted the
+ * process must, or every kill -9 of tend leaves a folder (and what the service kept in it).
+ */
+export function adoptedPrivateTmp(pid: number, id: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const prefix = `tend-${id}-`;
+  for (const line of text.split('\n')) {
+    const root = line.split(' ')[3]; // the path of the mount's source within its filesystem
+    if (root === undefined || basename(root) !== 'tmp') continue;
+    const folder = basename(dirname(root));
+    if (!folder.startsWith(prefix) || folder.length !== prefix.length + 6) continue;
+    const made = join(tmpdir(), folder);
+    if (existsSync(join(made, 'tmp'))) return made;
+  }
+  return undefined;
+}
+
+/** Removes a private /tmp folder (see adoptedPrivateTmp). */
+export function removePrivateTmp(made: string): void {
+  rm(made, { recursive: true, force: true }, () => {});
 }

@@ -4,6 +4,7 @@
 // process-group fallback when cgroup v2 is not writable.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pidAlive, tend, useProjects, waitFor } from './harness.js';
@@ -234,6 +235,32 @@ services:
     expect((await p.run(['stop', 'b'])).code).toBe(0);
     expect(pidAlive(rowB.pid)).toBe(false);
   }, 60_000);
+});
+
+describe.skipIf(noCgroups !== undefined || process.getuid?.() !== 0)('adoption and a private /tmp', () => {
+  it("an adopted service's private /tmp is removed once its processes are gone, as a spawned one's is", async () => {
+    const m = marker();
+    const name = `pt${m}`;
+    const p = await started(`
+services:
+  ${name}:
+    command: [sleep, "${m}"]
+    private_tmp: true
+`);
+    await p.waitState(name, 'running');
+    const pid = (await p.status())[0]!.pid as number;
+    strays.push(pid);
+    const folders = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`tend-${name}-`));
+    expect(folders()).toHaveLength(1);
+    const folder = folders()[0]!;
+    await waitFor(() => JSON.parse(readFileSync(`${p.socket}.state`, 'utf8')).instances?.[name]?.pid === pid, 'the state file');
+    p.daemon!.kill('SIGKILL');
+    await p.exit;
+    await p.up();
+    expect((await p.status()).map((r) => [r.state, r.pid])).toEqual([['running', pid]]);
+    expect((await p.run(['stop', name])).code).toBe(0);
+    await waitFor(() => !folders().includes(folder), `${folder} removed`);
+  });
 });
 
 describe.skipIf(noCgroups !== undefined)('after kill -9 of the daemon, what was wanted survives', () => {
