@@ -11,7 +11,7 @@ import { hasSchedule, inProgress, type Instance, isAlive, type RunResult } from 
 import type { ScheduleSpec, Spec, Trigger } from '../core/types.js';
 import { gateWait } from '../reconcile/slots.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
-import { historyFile, readHistory, RunHistory, runRecord, type RunRecord } from '../tasks/history.js';
+import { historyFile, readHistory, RunHistory, runOfRecord, runRecord, type RunRecord } from '../tasks/history.js';
 import type { Schedule } from '../tasks/schedule.js';
 import { applyTaskAction, planTasks, type TaskAction, type TaskRun, type TaskSpec, type TaskState } from '../tasks/scheduler.js';
 
@@ -163,7 +163,16 @@ export class TaskScheduler {
     const fresh = insts.filter((i) => !this.tasks.has(i.id));
     const disk = await Promise.all(fresh.map((i) => this.lastOnDisk(i.id)));
     if (gen !== this.generation) return; // a newer config came meanwhile
-    const diskOf = new Map(fresh.map((i, k) => [i.id, disk[k]!]));
+    const diskOf = new Map(fresh.map((i, k) => [i.id, { start: disk[k]!.start, end: disk[k]!.end }]));
+    // a tend started again knows a task's last run from its history (status, why say it)
+    fresh.forEach((i, k) => {
+      const r = disk[k]!.record;
+      if (r && i.lastRun === null) {
+        const run = runOfRecord(r);
+        this.written.set(i.id, run); // in the file already: not appended again
+        sup.restoreLastRun(i.id, run);
+      }
+    });
     const now = clock.now();
     const next = new Map<string, Book>();
     for (const i of sup.store.values()) {
@@ -211,10 +220,10 @@ export class TaskScheduler {
     this.plan();
   }
 
-  private async lastOnDisk(id: string): Promise<Book['disk']> {
+  private async lastOnDisk(id: string): Promise<Book['disk'] & { record?: RunRecord }> {
     try {
       const [r] = await readHistory(historyFile(this.logDir, id), 1);
-      return r ? { start: Date.parse(r.start), end: Date.parse(r.end) } : { start: null, end: null };
+      return r ? { start: Date.parse(r.start), end: Date.parse(r.end), record: r } : { start: null, end: null };
     } catch {
       return { start: null, end: null };
     }

@@ -12,6 +12,7 @@ import {
   type InstanceRecord,
   isAlive,
   newInstance,
+  type RunResult,
   spawnRestarts,
   wantsUp,
 } from '../core/instance.js';
@@ -302,6 +303,12 @@ export class Supervisor {
   }
 
   /** The scheduler's word on a task's next run (shown by status); not a state change. */
+  /** A task's last run, read back from its history by a tend started again (only when it has none). */
+  restoreLastRun(id: string, run: RunResult): void {
+    const i = this.records.get(id);
+    if (i && i.lastRun === null) i.lastRun = run;
+  }
+
   setNextRun(id: string, at: number | null): void {
     const i = this.records.get(id);
     if (i) i.nextRunAt = at;

@@ -39,6 +39,27 @@ export function historyFile(logDir: string, name: string): string {
 }
 
 /** Why: the supervisor's Exit (core) in the stored form. */
+/** A run read back from its line (a restarted tend's last run of a task: status, why). */
+export function runOfRecord(r: RunRecord): {
+  start: number;
+  end: number;
+  exit: Exit;
+  trigger: Trigger;
+  result: RunRecord['result'];
+  reason: string;
+} {
+  const e = r.exit;
+  const exit: Exit =
+    'code' in e
+      ? { kind: 'exited', code: e.code }
+      : 'signal' in e
+        ? { kind: 'signaled', signal: e.signal }
+        : 'spawn_error' in e
+          ? { kind: 'spawn-error', message: e.spawn_error }
+          : { kind: 'lost' };
+  return { start: Date.parse(r.start), end: Date.parse(r.end), exit, trigger: r.trigger, result: r.result, reason: r.reason };
+}
+
 export function runExit(exit: Exit): RunExit {
   switch (exit.kind) {
     case 'exited':

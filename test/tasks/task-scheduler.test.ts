@@ -73,6 +73,26 @@ const cron = (expr: string, over: Partial<ServiceSpec> = {}): Partial<ServiceSpe
 });
 
 describe('TaskScheduler', () => {
+  it("a tend started again knows each task's last run from its history (status and why say it)", async () => {
+    const start = Date.parse('2026-12-05T10:00:00Z');
+    const h = await setup([['job', every(60 * MIN)]], { start, history: { job: [[start - 5 * MIN, start - 4 * MIN]] } });
+    expect(h.get('job').lastRun).toMatchObject({
+      start: start - 5 * MIN,
+      end: start - 4 * MIN,
+      exit: { kind: 'exited', code: 0 },
+      trigger: 'schedule',
+      result: 'completed',
+    });
+    // a new run: one more line in the history, the old one not written twice
+    expect(h.tasks.run(h.get('job')).how).toBe('now');
+    await flush();
+    h.spawner.exit('job', code(0));
+    await flush();
+    await new Promise((r) => setTimeout(r, 50)); // the append
+    expect((await h.tasks.history(['job'], 10)).map((r) => r.trigger)).toEqual(['schedule', 'run']);
+    h.tasks.close();
+  });
+
   it('every: the first run D after start-up, the next D after the end of the last; each run in the history file', async () => {
     const h = await setup([['job', every(MIN)]]);
     const t0 = h.clock.now();
