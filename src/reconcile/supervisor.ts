@@ -188,8 +188,12 @@ export class Supervisor {
     i.inst = inst;
     const change = processChanged ? this.processChange(i) : 'next start';
     if (wasTask !== hasSchedule(inst) && !back && change === 'next start') {
-      // a schedule taken away ends it; one given to a resting oneshot runs it now, then on schedule
-      if (i.state === 'scheduled') {
+      // a schedule taken away ends it (a task made a service by the same edit starts, as a new
+      // service would); one given to a resting oneshot runs it now, then on schedule
+      if (i.state === 'scheduled' && inst.spec.type !== 'oneshot' && inst.spec.autostart) {
+        this.apply(i, 'cancel', 'its schedule was removed by a reload');
+        this.request(i, 'made a service by a reload');
+      } else if (i.state === 'scheduled') {
         i.want = 'down';
         this.apply(i, 'cancel', 'its schedule was removed by a reload');
       } else if (wantsUp(i) && !inProgress(i.state))

@@ -226,6 +226,18 @@ describe('Supervisor: tasks', () => {
     expect(h.states('report')).toEqual({ report: 'running' });
   });
 
+  it('a reload that makes a resting task a service starts it; one that only drops the schedule stops it', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('morph', TASK), instanceSpec('plain', TASK)]);
+    await flush();
+    expect(h.states('morph', 'plain')).toEqual({ morph: 'scheduled', plain: 'scheduled' });
+    h.sup.replaceSpec(instanceSpec('morph', { command: ['sleep', '100001'] }), true);
+    h.sup.replaceSpec(instanceSpec('plain', ONESHOT), false);
+    await flush();
+    expect(h.states('morph', 'plain')).toEqual({ morph: 'running', plain: 'stopped' });
+    expect(h.get('plain').reason).toBe('its schedule was removed by a reload');
+  });
+
   it("a task's new runs are not restarts (status, why, the journal); a restart of its run is", async () => {
     const h = harness();
     h.sup.add([instanceSpec('job', TASK)]);
