@@ -2,6 +2,7 @@
 // its time and reason, read from log_dir/tend.events by the client itself (it survives a restart
 // of tend, and reads with no daemon running); -f goes on with the daemon's live entries.
 import type { JournalEvent } from '../control/wire.js';
+import { unknownServices } from '../core/did-you-mean.js';
 import { bool, names, optional, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
@@ -27,6 +28,11 @@ export interface EventsWhere {
   up_to?: { time: number; count: number };
   /** the file cannot be written now: read the entries from the daemon's memory instead */
   unwritable?: boolean;
+  /**
+   * names that are no service of the config (they may be of one removed since, whose entries
+   * stay): when no entry names them either, the reader says this (a typo is not "no events")
+   */
+  unknown?: string;
 }
 
 /** Its reply: where the file is; entries from memory (a request without `where`); null after a followed stream ends. */
@@ -65,6 +71,7 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
   json: (r) => (r && 'events' in r ? r.events : r),
   async handle(args, d, rc) {
     // names of services gone from the config still filter their past entries
+    const unknown: string[] = [];
     const services = (args.names ?? []).flatMap((n) => {
       try {
         return d
@@ -72,16 +79,19 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
           .map((i) => i.id)
           .concat(n === 'all' ? [] : [n]);
       } catch {
+        if (n !== 'tend') unknown.push(n);
         return [n];
       }
     });
+    const known = [...new Set([...d.sup.store.values()].map((i) => i.inst.service))];
+    const unknownWords = unknown.length ? unknownServices(unknown, known) : undefined;
     const all = (args.names ?? []).length === 0 || (args.names ?? []).includes('all');
     const wanted = all ? [] : [...new Set(services)];
     const keep = (e: JournalEvent): boolean => wanted.length === 0 || wanted.includes(e.service);
     if (args.follow) {
       const off = d.journal.subscribe((e) => keep(e) && rc.send(e));
       try {
-        if (args.where) rc.send({ where: { ...(await d.journalWhere(true)), services: wanted } });
+        if (args.where) rc.send({ where: { ...(await d.journalWhere(true)), services: wanted, unknown: unknownWords } });
         else rc.backlog(d.journal.last(args.lines ?? 100).filter(keep));
         await rc.closed;
       } finally {
@@ -89,7 +99,7 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
       }
       return null;
     }
-    if (args.where) return { ...(await d.journalWhere(false)), services: wanted };
+    if (args.where) return { ...(await d.journalWhere(false)), services: wanted, unknown: unknownWords };
     const n = args.lines ?? 100;
     return { events: n <= 0 ? [] : d.journal.last().filter(keep).slice(-n) };
   },

@@ -52,11 +52,16 @@ export async function configWhere(configFile: string, names: readonly string[]):
 }
 
 /** Why: `tend events` without a daemon. The journal file, and the instance ids the names mean (unknown names kept as given). */
-export async function configJournal(configFile: string, names: readonly string[]): Promise<{ file: string; services: string[] }> {
+export async function configJournal(
+  configFile: string,
+  names: readonly string[],
+): Promise<{ file: string; services: string[]; unknown?: string }> {
   const { logDir, insts } = await loadInstances(configFile);
   const ids = resolveNames(insts, names, true).map((i) => i.id);
   const services = names.length === 0 || names.includes('all') ? [] : [...new Set([...ids, ...names.filter((n) => n !== 'all')])];
-  return { file: journalFileOf(logDir), services };
+  const unknown = names.filter((n) => n !== 'all' && n !== 'tend' && !insts.some((i) => i.id === n || i.service === n));
+  const known = [...new Set(insts.map((i) => i.service))];
+  return { file: journalFileOf(logDir), services, unknown: unknown.length ? unknownServices(unknown, known) : undefined };
 }
 
 /**

@@ -28,8 +28,8 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
     io,
     async (configFile) => {
       const where = await configJournal(configFile, names);
-      const ends = await printFile({ ...where, keep: 0 }, range, print, io, json && !args.follow);
-      if (!args.follow) return EXIT.ok;
+      const { ends, printed } = await printFile({ ...where, keep: 0 }, range, print, io, json && !args.follow);
+      if (!args.follow) return nothingNamed(where, printed, io);
       const wanted = new Set(where.services);
       await followFiles(
         [{ instance: 'tend', file: where.file }],
@@ -67,8 +67,8 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
           io.out(json ? `${JSON.stringify(picked)}\n` : picked.map(print).join(''));
           return EXIT.ok;
         }
-        await printFile(where, range, print, io, json);
-        return EXIT.ok;
+        const { printed } = await printFile(where, range, print, io, json);
+        return nothingNamed(where, printed, io);
       }
       await followJoined<EventsWhere, JournalEvent>(
         c,
@@ -90,8 +90,19 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
 }
 
 /**
+ * Why: `tend events wbe` printed nothing and exited 0, a typo taken for a quiet service. A name
+ * that is no service of the config may be one removed since (its entries stay), so it is an
+ * error only when nothing was printed: exit 1 with the closest name.
+ */
+function nothingNamed(where: { unknown?: string }, printed: number, io: RunIo): number {
+  if (printed > 0 || where.unknown === undefined) return EXIT.ok;
+  io.err(`tend: ${where.unknown}; no events name it either\n`);
+  return EXIT.failed;
+}
+
+/**
  * Prints the entries of the file (`array`: as one JSON array, streamed, as `events --json` always
- * printed); resolves with where the live file ended (to follow it).
+ * printed); resolves with where the live file ended (to follow it) and how many were printed.
  */
 async function printFile(
   where: EventsWhere,
@@ -99,7 +110,7 @@ async function printFile(
   print: (e: JournalEvent) => string,
   io: RunIo,
   array = false,
-): Promise<Map<string, number>> {
+): Promise<{ ends: Map<string, number>; printed: number }> {
   const r = await readJournal(where.file, {
     ...range,
     services: where.services,
@@ -109,8 +120,10 @@ async function printFile(
   if (r.gone.length > 0)
     io.err(`tend: older entries are gone, rotated away: the oldest kept is from ${localTime(r.gone[0]!.before)}\n`);
   let first = true;
+  let printed = 0;
   if (array) io.out('[');
   for await (const batch of r.entries()) {
+    printed += batch.length;
     if (!array) io.out(batch.map(print).join(''));
     else {
       io.out(`${first ? '' : ','}${batch.map((e) => JSON.stringify(e)).join(',')}`);
@@ -118,5 +131,5 @@ async function printFile(
     }
   }
   if (array) io.out(']\n');
-  return r.ends;
+  return { ends: r.ends, printed };
 }

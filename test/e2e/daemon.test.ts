@@ -451,5 +451,18 @@ describe('events', () => {
     const j = JSON.parse((await p.run(['events', '--json'])).stdout);
     expect(j.some((e: { what: string }) => e.what === 'exit')).toBe(true);
     writeFileSync(join(p.dir, 'unused'), '');
+    // a name that is no service and that no entry names: a typo, said so (exit 1), with a daemon
+    // and without one
+    const typo = await p.run(['events', 'xx']);
+    expect([typo.code, typo.stdout, typo.stderr]).toEqual([
+      1,
+      '',
+      'tend: unknown service "xx" — did you mean "x"? (known: x); no events name it either\n',
+    ]);
+    expect((await p.run(['events', 'tend'])).code).toBe(0);
+    await p.run(['shutdown']);
+    expect(await p.exit).toBe(0);
+    const down = await p.run(['events', 'xx']);
+    expect([down.code, down.stderr]).toEqual([1, typo.stderr]);
   });
 });
