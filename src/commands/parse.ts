@@ -68,9 +68,16 @@ export function checkArgs(cmd: CommandSpec, p: Parsed): void {
   const { min, max } = argCount(cmd);
   const n = p.positionals.length;
   if (n >= min && n <= max) return;
-  throw new UsageError(
-    `${cmd.name}: expected ${cmd.expects ?? (max === 0 ? 'no arguments' : cmd.args.map((a) => a.name).join(' '))}`,
-  );
+  const expected = cmd.expects ?? (max === 0 ? 'no arguments' : cmd.args.map((a) => a.name).join(' '));
+  // too many: say which words are one too many (`tend completion bash extra`)
+  const over = p.positionals.slice(max).map((w) => JSON.stringify(w));
+  const extra =
+    n <= max
+      ? ''
+      : over.length === 1
+        ? `; ${over[0]} is one word too many`
+        : `; ${over.join(' ')} are ${over.length} words too many`;
+  throw new UsageError(`${cmd.name}: expected ${expected}${extra}`);
 }
 
 /** The usage line: `logs NAME... [-n N] [-f] [--json]`; `cliOnly` flags only when `cli`. */

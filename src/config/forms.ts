@@ -28,6 +28,9 @@ export function parseTcp(v: unknown): { host: string; port: number } {
   if (!m) throw new ValueError(expected(words, v));
   const port = Number(m[2]);
   if (port < 1 || port > 65535) throw new ValueError(expected('a port from 1 to 65535', port));
+  // digits and dots are an IPv4 address, never a name: 256.1.1.1 would fail only at the connect
+  if (/^[\d.]+$/.test(m[1]!) && !/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(m[1]!))
+    throw new ValueError(expected('an IPv4 address of four numbers from 0 to 255 (or a host name), then :port', v));
   return { host: m[1]!, port };
 }
 

@@ -180,7 +180,7 @@ export class Connection {
     const table = this.opts.commands;
     if (!table) return { ok: true, args };
     if (!Object.hasOwn(table, cmd)) {
-      const known = Object.keys(table).sort().join(', ');
+      const known = [...Object.keys(table), CANCEL_COMMAND].sort().join(', ');
       return { ok: false, error: { code: 'unknown_command', message: `unknown command "${cmd}" (known: ${known})` } };
     }
     const schema = table[cmd];

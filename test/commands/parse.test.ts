@@ -49,7 +49,8 @@ describe('argument counts', () => {
     expect(check('signal', ['web'])).toBe('signal: expected a service name and a signal');
     expect(check('start', [])).toBe('start: expected at least one service name (or "all")');
     expect(check('logs', [])).toBe('logs: expected a service name (or "all")');
-    expect(check('reload', ['x'])).toBe('reload: expected no arguments');
+    expect(check('reload', ['x'])).toBe('reload: expected no arguments; "x" is one word too many');
+    expect(check('completion', ['bash', 'x', 'y'])).toBe('completion: expected SHELL; "x" "y" are 2 words too many');
   });
 });
 

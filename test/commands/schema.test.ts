@@ -41,7 +41,7 @@ describe("at the daemon's edge", () => {
     const unknown = await rejection(c.request('frobnicate' as never));
     expect(unknown.code).toBe('unknown_command');
     expect(unknown.message).toMatch(
-      /^unknown command "frobnicate" \(known: approve, disable, enable, events, history, logs, ping, reject, reload, restart, run, shutdown, signal, start, status, stop, wait, why\)$/,
+      /^unknown command "frobnicate" \(known: approve, cancel, disable, enable, events, history, logs, ping, reject, reload, restart, run, shutdown, signal, start, status, stop, wait, why\)$/,
     );
     expect(called).toBe(0);
     expect(await c.request('status', {})).toEqual({ ok: true });

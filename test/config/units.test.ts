@@ -151,6 +151,10 @@ describe('commands and probe forms', () => {
     }
     expect(() => parseTcp('h:65536')).toThrow('expected a port from 1 to 65535; got 65536');
     expect(() => parseTcp('h:0')).toThrow('expected a port from 1 to 65535; got 0');
+    expect(parseTcp('10.0.255.1:80')).toEqual({ host: '10.0.255.1', port: 80 });
+    for (const bad of ['256.1.1.1:80', '1.2.3:80', '1.2.3.4.5:80', '01.2.3.004:80']) {
+      expect(() => parseTcp(bad), bad).toThrow(/expected an IPv4 address of four numbers from 0 to 255/);
+    }
   });
 
   test('parseHttpUrl', () => {

@@ -96,7 +96,7 @@ describe('bad input', () => {
     });
     const c2 = await fx.client();
     const e2 = await rejection(c2.request('frobnicate'));
-    expect([e2.code, e2.message]).toEqual(['unknown_command', 'unknown command "frobnicate" (known: logs, status)']);
+    expect([e2.code, e2.message]).toEqual(['unknown_command', 'unknown command "frobnicate" (known: cancel, logs, status)']);
     // inherited Object keys are not commands
     expect((await rejection(c2.request('toString'))).code).toBe('unknown_command');
     expect(called).toBe(0);
