@@ -68,6 +68,11 @@ export interface InstanceRecord {
   mainPid: number | null;
   /** the current process was adopted from an earlier daemon: its output went with that daemon */
   outputLost: boolean;
+  /**
+   * processes its last run left behind are still there (stop signal sent, SIGKILL at
+   * stop_timeout): the next run waits for them, as systemd waits for the cgroup to empty
+   */
+  lingering: boolean;
 }
 
 /** One instance as everyone but the Supervisor sees it: read only. */
@@ -105,6 +110,7 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     statusText: null,
     mainPid: null,
     outputLost: false,
+    lingering: false,
   };
 }
 

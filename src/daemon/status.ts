@@ -43,6 +43,7 @@ export function detailOf(store: Store, i: Instance, now: number, limits: Limits 
       if (i.want === 'down') return '';
       const d = depStatus(store, i);
       if (d.kind !== 'met') return d.kind === 'waiting' ? `waiting for ${d.on}` : `dependency ${d.on} failed`;
+      if (i.lingering) return LINGERING;
       return gateWait(i) ?? slotWait(i, countSlots(store), limits) ?? '';
     }
     case 'scheduled':
@@ -50,6 +51,7 @@ export function detailOf(store: Store, i: Instance, now: number, limits: Limits 
     case 'stopped':
       return i.paused && !hasSchedule(i.inst) ? `disabled (tend enable ${i.id}); ${i.reason}` : i.reason;
     case 'backoff':
+      if (i.lingering && (i.deadline === null || i.deadline <= now)) return `${i.reason}; ${LINGERING}`;
       return i.deadline !== null ? `${i.reason}; next start in ${formatDuration(Math.max(0, i.deadline - now))}` : i.reason;
     case 'starting':
       return i.lastProbeFailure ? `not ready: ${i.lastProbeFailure}` : (i.statusText ?? '');
@@ -62,6 +64,9 @@ export function detailOf(store: Store, i: Instance, now: number, limits: Limits 
       return i.reason;
   }
 }
+
+/** Said of a next run held back by what the last one left behind (see InstanceRecord.lingering). */
+const LINGERING = 'waiting for what its last run left behind to end (SIGKILL at stop_timeout)';
 
 /** Said of an adopted process (status detail, why, the journal): its pipes went with the old tend. */
 export const OUTPUT_LOST = 'adopted from an earlier tend: its output is lost until it restarts';

@@ -55,6 +55,8 @@ function planOne(store: Store, i: Instance, now: number, out: Action[], slots: S
       }
       if (i.state === 'backoff' && i.deadline !== null && now < i.deadline) return i.deadline;
       if (deps.kind !== 'met') return null;
+      // what the last run left behind goes first (SIGKILL at stop_timeout; its end kicks the loop)
+      if (i.lingering) return null;
       // a run waiting for approval; then a free slot of its pool (and of max_parallel)
       if (i.state === 'pending' && gateWait(i)) return null;
       if (slots) {

@@ -32,6 +32,8 @@ export interface RunHooks {
   notified(id: string, fields: Record<string, string>): void;
   /** no WATCHDOG=1 came within `watchdog:` (or the service asked: WATCHDOG=trigger) */
   watchdogMissed(id: string, message: string): void;
+  /** what an ended run left behind is still there (true), or is gone (false) */
+  lingering(id: string, on: boolean): void;
 }
 
 /** The watchdog of a running run: when the next WATCHDOG=1 is due. */
@@ -200,12 +202,15 @@ export class Runs {
       return;
     }
     if (handle?.alive()) {
-      // the main process is gone; what it left behind goes with it (systemd does the same)
+      // the main process is gone; what it left behind goes with it (systemd does the same), and
+      // the next run waits for it to be gone (a leftover holding a port would fail it)
       const spec = i.inst.spec;
       handle.signalAll(spec.stopSignal);
       this.deps.clock.setTimer(this.deps.clock.now() + spec.stopTimeout, () => {
         if (handle.alive()) handle.signalAll('SIGKILL'); // only this run's leftovers (see process.ts)
       });
+      this.hooks.lingering(id, true);
+      void handle.drained().then(() => this.hooks.lingering(id, false));
     }
     this.finish(id, live, exit);
   }

@@ -86,6 +86,12 @@ export class Supervisor {
       liveness: (id, ok, message) => this.onLiveness(id, ok, message),
       notified: (id, fields) => this.onNotify(id, fields),
       watchdogMissed: (id, message) => this.onWatchdogMissed(id, message),
+      lingering: (id, on) => {
+        const i = this.records.get(id);
+        if (!i || i.lingering === on) return;
+        i.lingering = on;
+        if (!on) this.kick();
+      },
     });
   }
 

@@ -64,14 +64,18 @@ describe('Supervisor: stop escalation', () => {
     expect(h.get('a').state).toBe('stopped');
   });
 
-  it('a main process that dies leaving children: they get the stop signal, then SIGKILL', async () => {
+  it('a main process that dies leaving children: they get the stop signal, then SIGKILL; the next run waits for them', async () => {
     const h = await supervising([instanceSpec('a', { stopTimeout: 500 })]);
     h.spawner.exit('a', code(1), { lingering: true });
     await flush();
     expect([h.get('a').state, h.spawner.signalsOf('a')]).toEqual(['backoff', ['SIGTERM']]);
-    await h.clock.advance(100); // respawned meanwhile; the old group is still cleaned up
+    await h.clock.advance(100); // past the backoff: held back while the children linger
+    expect([h.get('a').state, h.spawner.spawns.length]).toEqual(['backoff', 1]);
     await h.clock.advance(400);
     expect(h.spawner.signalsOf('a')).toEqual(['SIGTERM', 'SIGKILL']);
+    h.spawner.spawns[0]!.handle!.drain(); // they are gone: the next run starts, untouched
+    await flush();
+    expect([h.get('a').state, h.spawner.spawns.length]).toEqual(['running', 2]);
     expect(h.spawner.spawns[1]!.handle!.signalsAll).toEqual([]);
   });
 

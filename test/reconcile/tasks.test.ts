@@ -50,6 +50,13 @@ describe('plan: tasks', () => {
     ]);
   });
 
+  it('the next run waits while what the last one left behind lingers (pending or past its backoff)', () => {
+    const waiting = record(instanceSpec('web'), { lingering: true });
+    const backoff = record(instanceSpec('api'), { state: 'backoff', deadline: 5, lingering: true });
+    expect(plan(storeOf(waiting, backoff), 10).actions).toEqual([]);
+    expect(plan(storeOf(record(instanceSpec('web'))), 10).actions).toEqual([{ kind: 'spawn', id: 'web' }]);
+  });
+
   it('a task resting in scheduled: nothing to do; wanted down its schedule ends (cancel); a restart runs it', () => {
     const t = instanceSpec('job', TASK);
     expect(plan(storeOf(record(t, { state: 'scheduled' })), 0).actions).toEqual([]);
