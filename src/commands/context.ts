@@ -17,6 +17,8 @@ export interface TaskControl {
   touch(id: string): void;
   /** `tend run`: a run now, or by the task's overlap while one is going (skipped: refused, with why) */
   run(i: Instance): { how: 'now' | 'queued' | 'replaced' | 'skipped'; also: Instance[]; why: string };
+  /** resolves once the schedules of the config last set are planned (each task knows its next run) */
+  settled(): Promise<void>;
 }
 
 /** What `tend run NAME -- CMD` asks of the daemon: a transient service (src/daemon/transient.ts). */

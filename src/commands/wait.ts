@@ -88,6 +88,7 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   exitCode: (r) => (r.failed.length ? EXIT.failed : EXIT.ok),
   async handle(args, d, rc) {
     await d.startedUp?.();
+    await d.tasks.settled(); // the status printed next says each task's next run
     const asked = args.names?.length ? d.resolve(args.names) : [...d.sup.store.values()].filter(waitable);
     const held = heldByApproval(d, asked);
     const targets = asked.filter((t) => !held.has(t.id));

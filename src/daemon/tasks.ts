@@ -49,6 +49,7 @@ export class TaskScheduler {
   private tasks = new Map<string, Book>();
   private readonly histories = new Map<string, { writer: RunHistory; last: Promise<void> }>();
   private readonly written = new Map<string, RunResult>();
+  private refreshed: Promise<void> = Promise.resolve();
   private readonly dirty = new Set<string>();
   private logDir = '';
   private first = true;
@@ -67,9 +68,18 @@ export class TaskScheduler {
     this.logDir = spec.settings.logDir;
     this.deps.sup.setLimits({ maxParallel: spec.settings.maxParallel, pools: spec.settings.pools });
     // after the reload has handed its changes to the Supervisor (the same turn)
-    queueMicrotask(
-      () => void this.refresh().catch((e) => this.deps.journal.add('tend', 'error', `scheduler: ${(e as Error).message}`)),
+    this.refreshed = new Promise((resolve) =>
+      queueMicrotask(() =>
+        this.refresh()
+          .catch((e) => this.deps.journal.add('tend', 'error', `scheduler: ${(e as Error).message}`))
+          .finally(resolve),
+      ),
     );
+  }
+
+  /** Resolves once the schedules of the spec last set are planned (`tend up -d` shows next runs). */
+  settled(): Promise<void> {
+    return this.refreshed;
   }
 
   /**

@@ -33,6 +33,7 @@ describe('newInstance', () => {
       statusText: null,
       mainPid: null,
       outputLost: false,
+      lingering: false,
     });
   });
 

@@ -149,7 +149,9 @@ services:
     expect(t.deploy).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
     expect(t.web).toEqual(['pending', 'waiting for deploy: completed']);
     expect(t.api![0]).toBe('running');
+    // its next run is known by the time the table is printed
     expect(t.migrate![0]).toBe('scheduled');
+    expect(t.migrate![1]).toMatch(/^next run [-\d: ]+ \(in /);
     // without slow: at once, exit 0
     await p.run(['shutdown']);
     writeFileSync(join(p.dir, 'tend.yaml'), yaml.slice(0, yaml.indexOf('  slow:')));
