@@ -106,6 +106,12 @@ export function validate(
   if (typeof exitWith === 'string' && exitWith !== '' && isPlainObject(rawServices) && !Object.hasOwn(rawServices, exitWith)) {
     const names = Object.keys(rawServices);
     problems.add(['settings', 'exit_with'], `unknown service ${JSON.stringify(exitWith)}${hint(exitWith, names)}`);
+  } else if (typeof exitWith === 'string' && services.some((s) => s.name === exitWith && s.schedule !== undefined)) {
+    // a task with a schedule rests in `scheduled` between runs: it never ends for good
+    problems.add(
+      ['settings', 'exit_with'],
+      `${exitWith} is a task with a schedule: it never ends for good (it rests in scheduled between runs), so tend would never exit with it`,
+    );
   }
   const notifyBytes = settings.notifySocket === undefined ? 0 : Buffer.byteLength(settings.notifySocket);
   if (notifyBytes > MAX_SOCKET_PATH) {

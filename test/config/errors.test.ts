@@ -255,6 +255,13 @@ describe('config errors: exact file:line:col: path: message', () => {
       ['tend.yaml:1:24: settings.exit_with: unknown service "constructor"'],
     ],
     [
+      'settings: exit_with naming a task with a schedule, which never ends for good',
+      yaml('settings: { exit_with: nightly }', 'services: { nightly: { command: x, type: oneshot, every: 1h } }'),
+      [
+        'tend.yaml:1:24: settings.exit_with: nightly is a task with a schedule: it never ends for good (it rests in scheduled between runs), so tend would never exit with it',
+      ],
+    ],
+    [
       'services missing',
       yaml('settings: {}'),
       ['tend.yaml: services: expected a mapping of service names to services, at least one; got nothing'],
