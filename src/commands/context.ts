@@ -12,7 +12,7 @@ import type { EventsWhere } from './events.js';
 /** The daemon's task scheduler, as the task commands use it (src/daemon/tasks.ts). */
 export interface TaskControl {
   /** the last `n` runs of the instances, oldest first (from log_dir/ID.runs) */
-  history(ids: readonly string[], n: number): Promise<RunRecord[]>;
+  history(ids: readonly string[], n: number): Promise<Array<RunRecord & { instance?: string }>>;
   /** an instance was enabled or disabled: its schedule is looked at again */
   touch(id: string): void;
   /** `tend run`: a run now, or by the task's overlap while one is going (skipped: refused, with why) */

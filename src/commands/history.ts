@@ -18,7 +18,8 @@ export interface HistoryArgs {
 
 /** Its reply: the runs, oldest first. */
 export interface HistoryReply {
-  runs: RunRecord[];
+  /** oldest first; `instance` when several instances (a replica set) were asked for */
+  runs: Array<RunRecord & { instance?: string }>;
 }
 
 /** How many runs `tend history` shows without -n. */
@@ -40,10 +41,12 @@ function exitWords(e: RunRecord['exit']): string {
 }
 
 /** Why: the table of `tend history` (pure, for its tests). */
-export function historyTable(runs: readonly RunRecord[], color: boolean): string {
+export function historyTable(runs: ReadonlyArray<RunRecord & { instance?: string }>, color: boolean): string {
   if (runs.length === 0) return 'no runs yet';
-  const head = ['START', 'END', 'DURATION', 'RESULT', 'EXIT', 'TRIGGER', 'REASON'];
+  const several = runs.some((r) => r.instance !== undefined);
+  const head = [...(several ? ['INSTANCE'] : []), 'START', 'END', 'DURATION', 'RESULT', 'EXIT', 'TRIGGER', 'REASON'];
   const rows = runs.map((r) => [
+    ...(several ? [r.instance ?? ''] : []),
     when(r.start),
     when(r.end).slice(11),
     formatDuration(r.duration_ms),
@@ -76,7 +79,8 @@ export const history: SocketCommand<'history', HistoryArgs, HistoryReply> = {
   schema: shape<HistoryArgs>({ names, lines: optional(count) }),
   request: (p) => ({ names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? HISTORY_DEFAULT }),
   json: (r) => r.runs,
-  print(r, io) {
+  print(r, io, args) {
+    if (r.runs.length === 0 && args.lines === 0) return; // -n 0 asked for none
     io.out(historyTable(r.runs, io.color) + '\n');
   },
   async handle(args, d) {

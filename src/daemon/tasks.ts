@@ -119,9 +119,11 @@ export class TaskScheduler {
   }
 
   /** `tend history`: the last `n` runs of the instances, oldest first, from their files. */
-  async history(ids: readonly string[], n: number): Promise<RunRecord[]> {
+  async history(ids: readonly string[], n: number): Promise<Array<RunRecord & { instance?: string }>> {
     await Promise.all(ids.map((id) => this.histories.get(id)?.last));
-    const all = (await Promise.all(ids.map((id) => readHistory(historyFile(this.logDir, id), n)))).flat();
+    const read = await Promise.all(ids.map((id) => readHistory(historyFile(this.logDir, id), n)));
+    // several instances (a replica set): each run says whose it was
+    const all = ids.length > 1 ? read.flatMap((runs, k) => runs.map((r) => ({ instance: ids[k]!, ...r }))) : read.flat();
     return all.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)).slice(-n);
   }
 

@@ -93,6 +93,18 @@ describe('tend history: the table', () => {
   it('says so when there is none', () => {
     expect(historyTable([], false)).toBe('no runs yet');
   });
+
+  it('the runs of several instances (a replica set) say whose each one was', () => {
+    const lines = historyTable(
+      [
+        { instance: 'job.1', ...run({}) },
+        { instance: 'job.2', ...run({}) },
+      ],
+      false,
+    ).split('\n');
+    expect(lines[0]).toMatch(/^INSTANCE +START +END /);
+    expect(lines.slice(1).map((l) => l.split(' ')[0])).toEqual(['job.1', 'job.2']);
+  });
 });
 
 describe('top: NEXT RUN', () => {
