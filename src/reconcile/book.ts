@@ -69,7 +69,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
         i.lastRun = { start, end: now, exit, trigger: i.trigger, result: ok ? 'completed' : 'failed', reason: verdict.reason };
       }
       i.endRun = null;
-      if (verdict.state === 'backoff') i.trigger = 'restart';
+      if (verdict.state === 'backoff' || i.want === 'restart') i.trigger = 'restart';
       return;
     }
     case 'none':

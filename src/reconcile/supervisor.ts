@@ -344,10 +344,9 @@ export class Supervisor {
   restart(targets: readonly Instance[]): void {
     const idle: InstanceRecord[] = [];
     for (const t of this.mine(targets)) {
-      if (isAlive(t.state)) {
-        t.want = 'restart';
-        t.trigger = 'restart';
-      } else idle.push(t);
+      // a live run ends as it began (its trigger in the history); the next one's is `restart`
+      if (isAlive(t.state)) t.want = 'restart';
+      else idle.push(t);
     }
     if (idle.length) this.start(idle, 'restart'); // with its dependencies, like start
     this.kick();

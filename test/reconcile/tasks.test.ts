@@ -263,6 +263,8 @@ describe('Supervisor: tasks', () => {
     h.spawner.exit('job', { kind: 'signaled', signal: 'SIGTERM' });
     await flush();
     expect([h.get('job').state, h.get('job').spawns, h.get('job').restarts]).toEqual(['running', 4, 1]);
+    // the run the restart ended began with the schedule (its history says so); the new one is the restart's
+    expect([h.get('job').lastRun!.trigger, h.get('job').trigger]).toEqual(['schedule', 'restart']);
   });
 
   it('a task asked for beside its dependent runs as asked (trigger run), not as a dependency', async () => {
