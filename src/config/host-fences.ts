@@ -81,6 +81,17 @@ export function fenceWarnings(svc: ServiceSpec, warn: (path: PathSeg[], message:
     }
     if (!dir) warn([...base, 'root_dir'], `root_dir ${f.rootDir} is not a directory on this machine`);
   }
+  if (f.network === 'none') {
+    // tend probes from its own network namespace: a service alone in its own cannot be reached
+    for (const which of ['readiness', 'liveness'] as const) {
+      const kind = svc[which]?.check.kind;
+      if (kind === 'tcp' || kind === 'http')
+        warn(
+          [...base, which, kind],
+          `a ${kind} probe cannot reach a service with network: none (tend probes from its own network); use an fd, log or exec probe`,
+        );
+    }
+  }
   if (uid === 0) return;
   const needs = (k: keyof Fences, why: string): void =>
     warn([...base, FENCE_KEYS[k]], `${FENCE_KEYS[k]} needs root (${why}); tend runs as uid ${uid}`);

@@ -194,6 +194,20 @@ describe('tend check: fences on this machine', () => {
     expect(as(0, 0, '    user: 1000', '    group: 1')).toEqual([]);
   });
 
+  it('a tcp or http probe of a network: none service cannot reach it, root or not', () => {
+    const text = yaml(
+      'services:',
+      '  web:',
+      '    command: [sh, -c, "exit 0"]',
+      '    network: none',
+      '    readiness: { tcp: "127.0.0.1:80" }',
+      '    liveness: { exec: "true" }',
+    );
+    expect(warnings(text, 0)).toEqual([
+      '5:23: services.web.readiness.tcp: a tcp probe cannot reach a service with network: none (tend probes from its own network); use an fd, log or exec probe',
+    ]);
+  });
+
   it('as root: none of those', () => {
     expect(warnings(fenced, 0)).toEqual([]);
   });
