@@ -19,14 +19,14 @@ export interface CheckResult {
 }
 
 /** Validates `file` as `tend up` would, then checks it against this machine; never throws a ConfigError. */
-export function checkSpec(file: string, opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): CheckResult {
+export function checkSpec(file: string, opts: { env?: NodeJS.ProcessEnv; uid?: number } = {}): CheckResult {
   const env = opts.env ?? process.env;
   try {
     const { spec, at } = parseLocated(readConfig(file), file, { env });
     return {
       spec,
       problems: [],
-      warnings: hostWarnings(spec, at, env, opts.uid, opts.gid),
+      warnings: hostWarnings(spec, at, env, opts.uid),
       services: spec.services.length,
       instances: countInstances(spec),
     };

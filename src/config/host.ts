@@ -81,7 +81,6 @@ export function hostWarnings(
   at: At,
   env: NodeJS.ProcessEnv = process.env,
   uid = process.getuid?.() ?? 0,
-  gid = process.getgid?.() ?? 0,
 ): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const warn = (path: PathSeg[], message: string): void => {
@@ -96,8 +95,8 @@ export function hostWarnings(
     if (svc.user !== undefined) {
       try {
         const u = lookupUser(svc.user);
-        if (uid !== 0 && u.uid !== uid)
-          warn([...base, 'user'], `user needs root (to switch to uid ${u.uid}); tend runs as uid ${uid}`);
+        // (even its own: the launcher sets the user's groups, which only root may)
+        if (uid !== 0) warn([...base, 'user'], `user needs root (to set uid ${u.uid} and its groups); tend runs as uid ${uid}`);
       } catch {
         warn([...base, 'user'], `user ${JSON.stringify(svc.user)} does not exist on this machine (not in /etc/passwd)`);
       }
@@ -105,7 +104,7 @@ export function hostWarnings(
     if (svc.group !== undefined) {
       try {
         const g = lookupGroup(svc.group);
-        if (uid !== 0 && g !== gid) warn([...base, 'group'], `group needs root (to switch to gid ${g}); tend runs as uid ${uid}`);
+        if (uid !== 0) warn([...base, 'group'], `group needs root (to set gid ${g} and the groups); tend runs as uid ${uid}`);
       } catch {
         warn([...base, 'group'], `group ${JSON.stringify(svc.group)} does not exist on this machine (not in /etc/group)`);
       }

@@ -15,7 +15,7 @@ import type { StatusRow } from './status.js';
 export function statusUsage(sup: Supervisor, logFailing: (id: string) => string | undefined) {
   const procUsage = new ProcUsage();
   /** each instance's CPU seconds at its last sample, and the main pid then (a new run starts over) */
-  const lastCpu = new Map<string, { pid: number; seconds: number; at: number }>();
+  const lastCpu = new Map<string, { pid: number; seconds: number; at: number; cgroup: boolean }>();
   return async (rows: StatusRow[], insts: Instance[]): Promise<void> => {
     const now = Date.now();
     const seen = new Set<number>();
@@ -42,12 +42,15 @@ export function statusUsage(sup: Supervisor, logFailing: (id: string) => string 
         seconds += s.seconds;
       }
       if (any) {
-        const total = handle?.cpuSeconds?.() ?? seconds;
+        const fromCgroup = handle?.cpuSeconds?.();
+        const cgroup = fromCgroup !== undefined;
+        const total = fromCgroup ?? seconds;
         const prev = lastCpu.get(i.id);
-        if (prev !== undefined && prev.pid === i.pid && now > prev.at && total >= prev.seconds) {
+        // the same run, the same source (a cgroup that cannot be read starts over)
+        if (prev !== undefined && prev.pid === i.pid && prev.cgroup === cgroup && now > prev.at && total >= prev.seconds) {
           cpu = ((total - prev.seconds) / ((now - prev.at) / 1000)) * 100;
         }
-        lastCpu.set(i.id, { pid: i.pid, seconds: total, at: now });
+        lastCpu.set(i.id, { pid: i.pid, seconds: total, at: now, cgroup });
         r.cpu = Math.round(cpu * 10) / 10;
         r.cpu_seconds = Math.round(seconds * 100) / 100;
         r.memory = memory;

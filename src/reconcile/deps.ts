@@ -1,7 +1,7 @@
 // Dependency conditions over instances: is a condition met, what is a service waiting for,
 // who depends on whom. Pure functions over the store's records.
 import type { Instance } from '../core/instance.js';
-import { isAlive } from '../core/instance.js';
+import { hasSchedule, isAlive } from '../core/instance.js';
 import type { DependCondition } from '../core/types.js';
 
 export type Store = ReadonlyMap<string, Instance>;
@@ -23,9 +23,11 @@ export function ranOk(i: Instance): boolean {
  * whose last run failed (it rests there, not in `failed`, to keep its schedule; a dependent
  * waiting for it to complete would wait until a later run, or for good).
  */
-function failedReason(i: Instance): string | undefined {
+function failedReason(i: Instance, dependent: Instance): string | undefined {
   if (i.state === 'failed') return i.reason;
-  if (i.state === 'scheduled' && i.lastRun?.result === 'failed') return i.lastRun.reason;
+  // not for a service that ran before (restarting after a crash): it waits for a later good run
+  const waitsForGood = dependent.spawns > 0 && !hasSchedule(dependent.inst);
+  if (i.state === 'scheduled' && i.lastRun?.result === 'failed' && !waitsForGood) return i.lastRun.reason;
   return undefined;
 }
 
@@ -52,7 +54,7 @@ export function depStatus(store: Store, i: Instance): DepStatus {
   for (const [dep, cond] of Object.entries(i.inst.spec.dependsOn)) {
     const insts = instancesOf(store, dep);
     for (const d of insts) {
-      const reason = failedReason(d);
+      const reason = failedReason(d, i);
       if (reason !== undefined) return { kind: 'failed', on: d.id, reason };
     }
     if (cond === 'completed') {

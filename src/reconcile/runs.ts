@@ -56,8 +56,14 @@ export function extendMs(fields: Record<string, string>): number | undefined {
   return Math.ceil(Number(v) / 1000);
 }
 
+/** How long past stop_timeout a next run waits for what the last one left behind. */
+const LINGER_GRACE_MS = 1000;
+
 export class Runs {
   private live = new Map<string, Live>();
+  /** instances whose last run's leftovers hold the next run back: the mark of that wait */
+  private lingers = new Map<string, number>();
+  private lingerMark = 0;
   private token = 0;
 
   constructor(
@@ -209,8 +215,18 @@ export class Runs {
       this.deps.clock.setTimer(this.deps.clock.now() + spec.stopTimeout, () => {
         if (handle.alive()) handle.signalAll('SIGKILL'); // only this run's leftovers (see process.ts)
       });
+      // bounded: what a leftover forked after the exit is not in its list, and the cgroup may
+      // never empty; past stop_timeout and a grace second the next run goes anyway
+      const mark = ++this.lingerMark;
+      this.lingers.set(id, mark);
+      const done = (): void => {
+        if (this.lingers.get(id) !== mark) return; // a newer run's leftovers, or already done
+        this.lingers.delete(id);
+        this.hooks.lingering(id, false);
+      };
       this.hooks.lingering(id, true);
-      void handle.drained().then(() => this.hooks.lingering(id, false));
+      void handle.drained().then(done);
+      this.deps.clock.setTimer(this.deps.clock.now() + spec.stopTimeout + LINGER_GRACE_MS, done);
     }
     this.finish(id, live, exit);
   }

@@ -312,13 +312,13 @@ export class Supervisor {
     this.note(i.id, paused ? 'disable' : 'enable', paused ? 'disabled until tend enable (or a restart of tend)' : 'enabled');
   }
 
-  /** The scheduler's word on a task's next run (shown by status); not a state change. */
   /** A task's last run, read back from its history by a tend started again (only when it has none). */
   restoreLastRun(id: string, run: RunResult): void {
     const i = this.records.get(id);
     if (i && i.lastRun === null) i.lastRun = run;
   }
 
+  /** The scheduler's word on a task's next run (shown by status); not a state change. */
   setNextRun(id: string, at: number | null): void {
     const i = this.records.get(id);
     if (i) i.nextRunAt = at;

@@ -38,7 +38,6 @@ export function historyFile(logDir: string, name: string): string {
   return join(logDir, `${name}.runs`);
 }
 
-/** Why: the supervisor's Exit (core) in the stored form. */
 /** A run read back from its line (a restarted tend's last run of a task: status, why). */
 export function runOfRecord(r: RunRecord): {
   start: number;
@@ -60,6 +59,7 @@ export function runOfRecord(r: RunRecord): {
   return { start: Date.parse(r.start), end: Date.parse(r.end), exit, trigger: r.trigger, result: r.result, reason: r.reason };
 }
 
+/** Why: the supervisor's Exit (core) in the stored form. */
 export function runExit(exit: Exit): RunExit {
   switch (exit.kind) {
     case 'exited':

@@ -79,6 +79,17 @@ describe('Supervisor: stop escalation', () => {
     expect(h.spawner.spawns[1]!.handle!.signalsAll).toEqual([]);
   });
 
+  it('the next run waits for leftovers a second past stop_timeout at most (one forked after the exit is not in its list)', async () => {
+    const h = await supervising([instanceSpec('a', { stopTimeout: 500 })]);
+    h.spawner.exit('a', code(1), { lingering: true });
+    await flush();
+    await h.clock.advance(1400);
+    expect(h.spawner.spawns.length).toBe(1);
+    await h.clock.advance(200); // 500 ms + the grace second: it goes
+    await flush();
+    expect([h.get('a').state, h.spawner.spawns.length]).toEqual(['running', 2]);
+  });
+
   it('killAll() sends SIGKILL to every live instance only', async () => {
     const h = await supervising([instanceSpec('a'), instanceSpec('b'), instanceSpec('c', { autostart: false })]);
     h.spawner.exit('b', code(0));
