@@ -4,6 +4,7 @@
 import { constants } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RunResult } from '../core/instance.js';
 import { TRIGGERS, type Exit, type Trigger } from '../core/types.js';
 
 /** Why a run started (declared in core: the instance record keeps it). */
@@ -39,14 +40,7 @@ export function historyFile(logDir: string, name: string): string {
 }
 
 /** A run read back from its line (a restarted tend's last run of a task: status, why). */
-export function runOfRecord(r: RunRecord): {
-  start: number;
-  end: number;
-  exit: Exit;
-  trigger: Trigger;
-  result: RunRecord['result'];
-  reason: string;
-} {
+export function runOfRecord(r: RunRecord): RunResult {
   const e = r.exit;
   const exit: Exit =
     'code' in e
@@ -74,14 +68,7 @@ export function runExit(exit: Exit): RunExit {
 }
 
 /** Why: builds a record from epoch-ms times, so every writer formats times the same way. */
-export function runRecord(r: {
-  start: number;
-  end: number;
-  exit: Exit;
-  trigger: Trigger;
-  result: RunRecord['result'];
-  reason: string;
-}): RunRecord {
+export function runRecord(r: RunResult): RunRecord {
   return {
     start: new Date(r.start).toISOString(),
     end: new Date(r.end).toISOString(),
