@@ -118,8 +118,8 @@ export function changedFields(a: InstanceSpec, b: InstanceSpec): string[] {
   return out;
 }
 
-/** A ServiceSpec key as written in tend.yaml: `startLimit` -> `start_limit`, `envFiles` -> `env_file`. */
-function yamlKey(k: string): string {
+/** A spec key as written in tend.yaml: `startLimit` -> `start_limit`, `envFiles` -> `env_file`, `logDir` -> `log_dir`. */
+export function yamlKey(k: string): string {
   return k === 'envFiles' ? 'env_file' : k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 

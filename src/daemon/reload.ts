@@ -2,7 +2,7 @@
 // per instance and converges touching only what changed. A broken file changes nothing.
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { diffSpecs, inPlaceFields } from '../config/diff.js';
+import { diffSpecs, inPlaceFields, yamlKey } from '../config/diff.js';
 import { expandInstances } from '../config/instances.js';
 import { loadSpecOnDemand } from '../config/on-demand.js';
 import { collectGarbage } from './memory.js';
@@ -87,9 +87,6 @@ export function planText(p: ReloadPlan): string {
   return lines.join('\n');
 }
 
-/** A setting's key as the config file spells it: logDir -> log_dir. */
-const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 /** How the journal names what started a reload (its line already says "reload"). */
 const SOURCE_WORDS: Record<ReloadSource, string> = {
   'tend reload': 'on request',
@@ -147,8 +144,8 @@ export function createReloader(d: ReloadDeps) {
         return { id, fields: was ? inPlaceFields(was, byId.get(id)!.spec) : [] };
       }),
       unchanged: diff.unchanged.length,
-      needsRestart: needsRestart.map(snake),
-      settings: appliedSettings.map(snake),
+      needsRestart: needsRestart.map(yamlKey),
+      settings: appliedSettings.map(yamlKey),
       dryRun,
     };
     const changes =
