@@ -93,7 +93,7 @@ export function prepareFences(inst: InstanceSpec): PreparedFences | undefined {
     request: r,
     root,
     cleanup() {
-      if (made) rm(made, { recursive: true, force: true }, () => {});
+      if (made) removePrivateTmp(made);
       made = undefined;
     },
   };
