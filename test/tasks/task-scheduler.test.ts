@@ -83,12 +83,12 @@ describe('TaskScheduler', () => {
       trigger: 'schedule',
       result: 'completed',
     });
-    // a new run: one more line in the history, the old one not written twice
+    // a new run: one more line in the history, the old one not written twice (history() awaits the
+    // appends under way)
     expect(h.tasks.run(h.get('job')).how).toBe('now');
     await flush();
     h.spawner.exit('job', code(0));
     await flush();
-    await new Promise((r) => setTimeout(r, 50)); // the append
     expect((await h.tasks.history(['job'], 10)).map((r) => r.trigger)).toEqual(['schedule', 'run']);
     h.tasks.close();
   });
