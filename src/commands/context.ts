@@ -82,6 +82,13 @@ export interface DaemonContext {
   startedUp?(): Promise<void>;
 }
 
+/** Where an instance stood when a new run of it was asked for (`tend restart`, `tend start` of a task at rest). */
+export interface RunMark {
+  spawns: number;
+  /** its state's `since`: a change with no spawn is the asked run ending before it started */
+  since: number;
+}
+
 /** The daemon's context plus the daemon-side helpers handlers share (src/daemon/commands.ts). */
 export interface CommandContext extends DaemonContext {
   /**
@@ -89,8 +96,11 @@ export interface CommandContext extends DaemonContext {
    * or a bad_request when `required`. Throws unknown_service naming the known ones.
    */
   resolve(names: readonly string[] | undefined, required?: boolean): Instance[];
-  /** Waits until each target is started (or failed); resolves the failed ones. `before`: spawn counts a restart must pass. */
-  waitStarted(targets: Instance[], timeoutMs: number, signal: AbortSignal, before?: Map<string, number>): Promise<Instance[]>;
+  /**
+   * Waits until each target is started (or failed); resolves the failed ones. `before`: where each
+   * stood when a new run was asked for (beforeRun): its run must be a new one.
+   */
+  waitStarted(targets: Instance[], timeoutMs: number, signal: AbortSignal, before?: Map<string, RunMark>): Promise<Instance[]>;
   /** Waits until each target has stopped. */
   waitStopped(targets: Instance[], timeoutMs: number, signal: AbortSignal): Promise<void>;
   /**

@@ -7,6 +7,7 @@ import { bool, names, optional, shape, timerMs } from './schema.js';
 import type { Parsed, SocketCommand } from './command.js';
 import { FIND_DAEMON, JSON_FLAG, NAME_NOTE, NAMES, WAIT_FLAGS } from './flags.js';
 import { parseTimeout } from './parse.js';
+import type { RunMark } from './context.js';
 
 /** The request of start, stop and restart. */
 export interface ChangeArgs {
@@ -64,6 +65,11 @@ export function namesOnly(expects: string) {
 }
 
 /** The instance names, as replies list them. */
+/** Where `targets` stand before a new run of each is asked for (CommandContext.waitStarted). */
+export function beforeRun(targets: readonly Instance[]): Map<string, RunMark> {
+  return new Map(targets.map((t) => [t.id, { spawns: t.spawns, since: t.since }]));
+}
+
 export function ids(list: readonly Instance[]): string[] {
   return list.map((i) => i.id);
 }

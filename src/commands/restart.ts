@@ -1,5 +1,5 @@
 // `tend restart NAME...`: stop then start services, waiting until they run again.
-import { changeCommand, ids, list, startFailed } from './lifecycle.js';
+import { beforeRun, changeCommand, ids, list, startFailed } from './lifecycle.js';
 
 /** `tend restart`: the services restarted. */
 export const restart = changeCommand<'restart', { restarted: string[] }>('restart', {
@@ -12,7 +12,7 @@ export const restart = changeCommand<'restart', { restarted: string[] }>('restar
   async handle(args, d, rc) {
     const targets = d.resolve(args.names);
     // waits for a new spawn of each (the stop seen), then for it to be started
-    const before = new Map(targets.map((t) => [t.id, t.spawns]));
+    const before = beforeRun(targets);
     d.sup.restart(targets);
     if (args.wait === false) return { restarted: ids(targets) };
     const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal, before);

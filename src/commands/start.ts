@@ -1,6 +1,6 @@
 // `tend start NAME...`: start services (and their dependencies) and wait until they run.
 import { NAME_NOTE } from './flags.js';
-import { changeCommand, ids, list, startFailed } from './lifecycle.js';
+import { beforeRun, changeCommand, ids, list, startFailed } from './lifecycle.js';
 
 /** `tend start`: the services asked for, and the dependencies started with them. */
 export const start = changeCommand<'start', { started: string[]; also: string[] }>('start', {
@@ -16,7 +16,7 @@ export const start = changeCommand<'start', { started: string[]; also: string[] 
   async handle(args, d, rc) {
     const targets = d.resolve(args.names);
     // a task resting between scheduled runs runs now: wait for that run, not its last one
-    const resting = new Map(targets.filter((t) => t.state === 'scheduled').map((t) => [t.id, t.spawns]));
+    const resting = beforeRun(targets.filter((t) => t.state === 'scheduled'));
     const reply = { started: ids(targets), also: ids(d.sup.start(targets)) };
     if (args.wait === false) return reply;
     const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal, resting.size ? resting : undefined);

@@ -8,7 +8,7 @@ import { formatDuration } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { hasSchedule, inProgress, isAlive } from '../core/instance.js';
-import type { CommandContext, DaemonContext } from '../commands/context.js';
+import type { CommandContext, DaemonContext, RunMark } from '../commands/context.js';
 import { SOCKET_COMMANDS } from '../commands/index.js';
 import { peerWords } from '../commands/approve.js';
 import type { SocketCommand } from '../commands/command.js';
@@ -57,7 +57,7 @@ export function commandContext(d: DaemonContext): CommandContext {
     ...d,
     resolve: (names, required = true) => resolveOrThrow(d, names ?? [], required),
     waitStarted: (targets, timeoutMs, signal, before) => {
-      const judge: Judge = before ? (i, now) => (i.spawns === before.get(i.id) ? undefined : started(i, now)) : started;
+      const judge: Judge = before ? (i, now) => startedAfter(i, now, before.get(i.id)) : started;
       return waitFor(d, targets, judge, timeoutMs, signal);
     },
     waitStopped: async (targets, timeoutMs, signal) => void (await waitFor(d, targets, stopped, timeoutMs, signal)),
@@ -162,6 +162,16 @@ const started = (i: Instance, now: number): Verdict => {
   if (i.inst.spec.readiness || i.startedAt === null || now - i.startedAt >= SETTLE_MS) return 'ok';
   return undefined;
 };
+/**
+ * started() of the run asked for after `mark`. Why the state check: an asked run can end before
+ * it spawns (a dependency failed: `failed`, or a task back at rest in `scheduled`), which no
+ * spawn count shows; it waited for its timeout.
+ */
+function startedAfter(i: Instance, now: number, mark: RunMark | undefined): Verdict {
+  if (mark === undefined || i.spawns !== mark.spawns) return started(i, now);
+  const endedUnstarted = i.state === 'failed' || (i.state === 'scheduled' && hasSchedule(i.inst));
+  return endedUnstarted && i.since !== mark.since ? 'fail' : undefined;
+}
 const stopped = (i: Instance): Verdict => (isAlive(i.state) ? undefined : 'ok');
 // a run just asked for leaves pending, goes and comes back to rest; the caller reads how it went
 const runOver = (i: Instance): Verdict => (inProgress(i.state) ? undefined : 'ok');

@@ -159,6 +159,24 @@ describe('tend run', () => {
     expect(await p.state('yearly')).toBe('scheduled');
   }, 60_000);
 
+  it('tend start of a resting task, and tend restart of a service, whose asked run never spawns (a dependency failed) fail with that reason', async () => {
+    const p = await started(
+      `${SETTINGS}services:\n` +
+        '  db:\n    command: "sleep 0.2; exit 3"\n    restart: never\n    readiness: { exec: "false", interval: 100ms }\n' +
+        '  yearly:\n    type: oneshot\n    command: "true"\n    schedule: "0 0 1 1 *"\n    depends_on: { db: healthy }\n' +
+        '  web:\n    command: sleep 30\n    depends_on: { db: healthy }\n',
+    );
+    await p.waitState('web', 'failed');
+    await p.waitState('yearly', 'scheduled');
+    // before, both waited for the whole --timeout: no spawn came to judge
+    const r = await p.run(['start', 'yearly', '--timeout', '40s']);
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(/^tend: yearly: dependency db failed: exited with code 3\n/);
+    const w = await p.run(['restart', 'web', '--timeout', '40s']);
+    expect([w.code, w.stdout]).toEqual([1, '']);
+    expect(w.stderr).toMatch(/^tend: web: dependency db failed: exited with code 3\n/);
+  }, 60_000);
+
   it('a timeout stops a long run (stop signal) and the run fails with that reason', async () => {
     const p = await started(
       `${SETTINGS}services:\n  slow:\n    type: oneshot\n    autostart: false\n    command: sleep 60\n    timeout: 1s\n`,
