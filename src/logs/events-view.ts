@@ -27,9 +27,9 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
   return fromDaemonOrConfig(
     io,
     async (configFile) => {
-      const where = await configJournal(configFile, names);
-      const { ends, printed } = await printFile({ ...where, keep: 0 }, range, print, io, json && !args.follow);
-      if (!args.follow) return nothingNamed(where, printed, io);
+      const where = { ...(await configJournal(configFile, names)), keep: 0 };
+      const { ends, printed } = await printFile(where, range, print, io, json && !args.follow);
+      if (!args.follow) return nothingNamed(where, printed, range, io);
       const wanted = new Set(where.services);
       await followFiles(
         [{ instance: 'tend', file: where.file }],
@@ -68,7 +68,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
           return EXIT.ok;
         }
         const { printed } = await printFile(where, range, print, io, json);
-        return nothingNamed(where, printed, io);
+        return nothingNamed(where, printed, range, io);
       }
       await followJoined<EventsWhere, JournalEvent>(
         c,
@@ -92,12 +92,27 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
 /**
  * Why: `tend events wbe` printed nothing and exited 0, a typo taken for a quiet service. A name
  * that is no service of the config may be one removed since (its entries stay), so it is an
- * error only when nothing was printed: exit 1 with the closest name.
+ * error only when no entry names it: exit 1 with the closest name. Entries outside the range
+ * asked for count (`tend events oldsvc --since 1h` of a service removed yesterday is no typo).
  */
-function nothingNamed(where: { unknown?: string }, printed: number, io: RunIo): number {
+async function nothingNamed(
+  where: EventsWhere,
+  printed: number,
+  range: { n?: number; since?: number; until?: number },
+  io: RunIo,
+): Promise<number> {
   if (printed > 0 || where.unknown === undefined) return EXIT.ok;
+  const ranged = range.n !== undefined || range.since !== undefined || range.until !== undefined;
+  if (ranged && (await namedAtAll(where))) return EXIT.ok;
   io.err(`tend: ${where.unknown}; no events name it either\n`);
   return EXIT.failed;
+}
+
+/** Whether any entry of the journal (its rotated files too) names one of where.services. */
+async function namedAtAll(where: EventsWhere): Promise<boolean> {
+  const r = await readJournal(where.file, { n: 1, services: where.services, keep: where.keep || undefined, upTo: where.up_to });
+  for await (const batch of r.entries()) if (batch.length > 0) return true;
+  return false;
 }
 
 /**

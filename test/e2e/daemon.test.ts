@@ -460,9 +460,21 @@ describe('events', () => {
       'tend: unknown service "xx" — did you mean "x"? (known: x); no events name it either\n',
     ]);
     expect((await p.run(['events', 'tend'])).code).toBe(0);
+    // a service removed since, with no entry in the range asked for: nothing to print, no typo
+    // (it exited 1 as one); a typo with a range still is one
+    p.write('services:\n  y:\n    command: sleep 30\n');
+    expect((await p.run(['reload'])).code).toBe(0);
+    const removed = ['events', 'x', '--since', 'now'];
+    expect(await p.run(removed)).toEqual({ code: 0, stdout: '', stderr: '' });
+    const typoRanged = await p.run(['events', 'xx', '--since', 'now']);
+    expect([typoRanged.code, typoRanged.stderr]).toEqual([
+      1,
+      'tend: unknown service "xx" (known: y); no events name it either\n',
+    ]);
     await p.run(['shutdown']);
     expect(await p.exit).toBe(0);
     const down = await p.run(['events', 'xx']);
-    expect([down.code, down.stderr]).toEqual([1, typo.stderr]);
+    expect([down.code, down.stderr]).toEqual([1, typoRanged.stderr]);
+    expect(await p.run(removed)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 });
