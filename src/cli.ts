@@ -168,7 +168,8 @@ const ALIASES: Record<string, string> = { '-h': 'help', '--help': 'help', '-v': 
 /**
  * `tend -c FILE status`, `tend --socket PATH logs web`: the flags that find the daemon may come
  * before the command too (as `systemctl --user status`); they are moved after the command's name
- * (not to the end: after `--` they would be a transient command's words).
+ * (not to the end: after `--` they would be a transient command's words). With no command
+ * (`tend -c FILE`) they are the shell's, as a bare `tend` is.
  */
 function globalFlagsFirst(argv: readonly string[]): string[] {
   const lead: string[] = [];
@@ -183,7 +184,8 @@ function globalFlagsFirst(argv: readonly string[]): string[] {
       k += 1;
     } else break;
   }
-  if (lead.length === 0 || k >= argv.length) return [...argv];
+  if (lead.length === 0) return [...argv];
+  if (k >= argv.length) return ['shell', ...lead];
   return [argv[k]!, ...lead, ...argv.slice(k + 1)];
 }
 

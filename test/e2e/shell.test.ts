@@ -42,9 +42,9 @@ class Terminal {
     return r.stdout;
   }
 
-  /** Starts the shell; after it ends the pane prints its exit code and stays open. */
-  open(socket: string): void {
-    const cmd = `'${process.execPath}' '${CLI}' shell --socket '${socket}'; echo "[shell exited $?]"; exec sleep 600`;
+  /** Starts the shell (`words`: how it is asked for); after it ends the pane prints its exit code and stays open. */
+  open(socket: string, words = ['shell', '--socket', socket]): void {
+    const cmd = `'${process.execPath}' '${CLI}' ${words.map((w) => `'${w}'`).join(' ')}; echo "[shell exited $?]"; exec sleep 600`;
     this.tmux(['new-session', '-d', '-s', 'sh', '-x', String(this.width), '-y', String(this.height), cmd]);
   }
 
@@ -139,6 +139,16 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     expect(s).toMatch(/\nweb +running +\d+/);
     expect(s).toMatch(/\ndb +running +\d+/);
     await prompt(t);
+  });
+
+  it('is what `tend --socket PATH` (the flags that find the daemon, no command) opens, as a bare `tend` does', async () => {
+    const t = new Terminal(home, env);
+    terms.push(t);
+    t.open(project.socket, ['--socket', project.socket]);
+    await prompt(t);
+    t.type('status');
+    t.keys('Enter');
+    await t.until((x) => /tend> status\nNAME +STATE[^\n]*\n(web|db) +running/.test(x), 'the status table');
   });
 
   it('draws its colours and block cursor even when $CI is set (a person at a terminal)', async () => {
