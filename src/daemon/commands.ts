@@ -172,6 +172,7 @@ function startedAfter(i: Instance, now: number, mark: RunMark | undefined): Verd
   const endedUnstarted = i.state === 'failed' || (i.state === 'scheduled' && hasSchedule(i.inst));
   return endedUnstarted && i.since !== mark.since ? 'fail' : undefined;
 }
-const stopped = (i: Instance): Verdict => (isAlive(i.state) ? undefined : 'ok');
+// stopped: with what its last run left behind gone too (they have had the stop signal)
+const stopped = (i: Instance): Verdict => (isAlive(i.state) || i.lingering ? undefined : 'ok');
 // a run just asked for leaves pending, goes and comes back to rest; the caller reads how it went
 const runOver = (i: Instance): Verdict => (inProgress(i.state) ? undefined : 'ok');

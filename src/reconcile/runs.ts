@@ -75,6 +75,11 @@ export class Runs {
     return this.live.get(id)?.handle;
   }
 
+  /** Whether what the last run of `id` left behind still holds its next run back. */
+  lingering(id: string): boolean {
+    return this.lingers.has(id);
+  }
+
   /** Spawns a new run; its pid, or null when the spawn failed (the spawn-error exit follows). */
   launch(inst: InstanceSpec): number | null {
     const id = inst.id;

@@ -43,6 +43,10 @@ export interface SupervisorDeps extends RunDeps {
   random?: () => number;
 }
 
+/**
+ * A change of an instance: of its state (`from` the one before), or, with `from` its state, of
+ * what the state holds (an exit that keeps it, its leftovers gone: InstanceRecord.lingering).
+ */
 export type ChangeListener = (i: Instance, from: State) => void;
 
 /** How an instance enters the store (Supervisor.add): wanted up or down (with why), or completed back then. */
@@ -90,6 +94,8 @@ export class Supervisor {
         const i = this.records.get(id);
         if (!i || i.lingering === on) return;
         i.lingering = on;
+        // `tend stop` waits for them to be gone (commands.ts), a next run for the kick
+        for (const l of this.listeners) l(i, i.state);
         if (!on) this.kick();
       },
     });
@@ -111,6 +117,8 @@ export class Supervisor {
       if (this.records.has(inst.id)) throw new InvariantError(`duplicate instance ${inst.id}`);
       const e: Entry = entry ? entry(inst) : inst.spec.autostart ? 'up' : 'down';
       const r = newInstance(inst, now, typeof e === 'string' ? e : 'down' in e ? 'down' : 'up');
+      // removed by a reload while its leftovers linger, and back: its first run waits for them too
+      r.lingering = this.runs.lingering(inst.id);
       if (typeof e === 'object' && 'down' in e) r.reason = e.down;
       else if (typeof e === 'object') {
         r.state = 'completed';

@@ -110,6 +110,24 @@ services:
     expect((await p.status())[0]).toMatchObject({ state: 'running', pid: second, restarts: 1 });
   });
 
+  it('tend stop of a service whose last run left a process behind returns once that process is gone', async () => {
+    const p = await started(`
+services:
+  a:
+    # exits 1 leaving a child that ignores SIGTERM (SIGKILL at stop_timeout)
+    command: sh -c "trap '' TERM; exec sleep 1000" & echo $$! > left.pid; exit 1
+    restart: never
+    stop_timeout: 2s
+`);
+    await p.waitState('a', 'failed');
+    const left = Number(readFileSync(join(p.dir, 'left.pid'), 'utf8'));
+    expect(pidAlive(left)).toBe(true);
+    // it said "stopped a" with the leftover still there for up to stop_timeout
+    const r = await p.run(['stop', 'a']);
+    expect([r.code, r.stdout]).toEqual([0, 'stopped a\n']);
+    expect(pidAlive(left)).toBe(false);
+  });
+
   it('limits.memory without the memory controller: one warning for that service, however often it starts', async () => {
     const p = await started(`
 services:

@@ -90,6 +90,22 @@ describe('Supervisor: stop escalation', () => {
     expect([h.get('a').state, h.spawner.spawns.length]).toEqual(['running', 2]);
   });
 
+  it('an instance removed by a reload while its leftovers linger, and added back, waits for them too', async () => {
+    const h = await supervising([instanceSpec('a', { stopTimeout: 500 })]);
+    h.spawner.exit('a', code(1), { lingering: true });
+    await flush();
+    const gone: string[] = [];
+    h.sup.retire(['a'], (id) => gone.push(id));
+    await flush();
+    expect(gone).toEqual(['a']);
+    h.sup.add([instanceSpec('a', { stopTimeout: 500 })]);
+    await flush();
+    expect([h.get('a').lingering, h.spawner.spawns.length]).toEqual([true, 1]);
+    h.spawner.spawns[0]!.handle!.drain();
+    await flush();
+    expect([h.get('a').state, h.get('a').lingering, h.spawner.spawns.length]).toEqual(['running', false, 2]);
+  });
+
   it('killAll() sends SIGKILL to every live instance only', async () => {
     const h = await supervising([instanceSpec('a'), instanceSpec('b'), instanceSpec('c', { autostart: false })]);
     h.spawner.exit('b', code(0));
