@@ -44,6 +44,13 @@ function everyOf(spec: ScheduleSpec & { kind: 'every' }): Schedule {
 
 const sameSchedule = (a: ScheduleSpec, b: ScheduleSpec): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** A run of `i` that is on its way but not spawned, in words: it is not "still running". */
+function waiting(i: Instance): string | undefined {
+  if (i.state === 'pending') return `a run asked before waits to start (${gateWait(i) ?? 'for its dependencies or a free slot'})`;
+  if (i.state === 'backoff') return 'the previous run failed and waits to start again (backoff)';
+  return undefined;
+}
+
 /** Why: the daemon's one owner of schedules and task histories (see the file comment). */
 export class TaskScheduler {
   private tasks = new Map<string, Book>();
@@ -92,13 +99,7 @@ export class TaskScheduler {
     const b = this.tasks.get(i.id);
     const overlap = b?.spec.overlap ?? 'skip';
     const ago = `started ${formatDuration(Math.max(0, clock.now() - (i.startedAt ?? i.since)))} ago`;
-    // what is going: a run not spawned yet is not "still running"
-    const going =
-      i.state === 'pending'
-        ? `a run asked before waits to start (${gateWait(i) ?? 'for its dependencies or a free slot'})`
-        : i.state === 'backoff'
-          ? 'the previous run failed and waits to start again (backoff)'
-          : `the previous run (${ago}) is still running`;
+    const going = waiting(i) ?? `the previous run (${ago}) is still running`;
     const say = (how: 'queued' | 'replaced' | 'skipped', why: string) => {
       journal.add(i.id, how === 'skipped' ? 'skip' : how === 'queued' ? 'queue' : 'replace', why);
       return { how, also: [], why };
@@ -296,6 +297,7 @@ export class TaskScheduler {
         start: live ? i.startedAt! : i.since,
         trigger: i.trigger,
         stopping: !live || i.state === 'stopping' || i.endRun !== null,
+        waiting: waiting(i),
       };
     }
     const ends = [i.lastRun?.end ?? null, b.endSeen, b.disk.end].filter((t): t is number => t !== null);

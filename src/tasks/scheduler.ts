@@ -40,6 +40,8 @@ export interface TaskRun {
   trigger: Trigger;
   /** a stop was already sent (timed out, replaced, stopped by hand): no second timeout or replace */
   stopping: boolean;
+  /** a run not spawned yet (pending, backoff): what it waits for, in words (it is not "running") */
+  waiting?: string;
 }
 
 /** What the caller knows of one task (times in ms since the epoch). */
@@ -150,13 +152,9 @@ function planTask(t: TaskSpec, s: TaskState, now: number, out: TaskAction[]): nu
     return wake;
   }
   const ago = `started ${formatDuration(now - run.start)} ago`;
+  const going = run.waiting ?? `the previous run (${ago}) is ${stopping ? 'stopping' : 'still running'}`;
   if (t.overlap === 'skip') {
-    out.push({
-      kind: 'skip',
-      name: t.name,
-      due: due.at,
-      why: `skipped a scheduled run: the previous run (${ago}) is still running (overlap: skip)`,
-    });
+    out.push({ kind: 'skip', name: t.name, due: due.at, why: `skipped a scheduled run: ${going} (overlap: skip)` });
   } else if (s.queued !== null) {
     out.push({
       kind: 'skip',
@@ -171,7 +169,7 @@ function planTask(t: TaskSpec, s: TaskState, now: number, out: TaskAction[]): nu
       kind: 'queue',
       name: t.name,
       due: due.at,
-      why: `queued a scheduled run: the previous run (${ago}) is ${stopping ? 'stopping' : 'still running'} (overlap: ${t.overlap})`,
+      why: `queued a scheduled run: ${going} (overlap: ${t.overlap})`,
     });
   }
   return wake;

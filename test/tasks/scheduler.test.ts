@@ -91,6 +91,20 @@ describe('planTasks: one plan, exact output', () => {
       plan(30, skip(15, 'skipped a scheduled run: the previous run (started 10m00s ago) is still running (overlap: skip)')),
     ],
     [
+      'overlap skip, the run on its way not spawned yet: says what it waits for, not "still running"',
+      task(q15),
+      state({ running: { ...running(T(5), true), waiting: 'a run asked before waits to start (for db)' }, lastStart: T(5) }),
+      T(15),
+      plan(30, skip(15, 'skipped a scheduled run: a run asked before waits to start (for db) (overlap: skip)')),
+    ],
+    [
+      'overlap queue, the run on its way not spawned yet: says what it waits for',
+      task(q15, { overlap: 'queue' }),
+      state({ running: { ...running(T(5), true), waiting: 'the previous run failed and waits to start again (backoff)' } }),
+      T(15),
+      plan(30, queue(15, 'queued a scheduled run: the previous run failed and waits to start again (backoff) (overlap: queue)')),
+    ],
+    [
       'overlap queue: the due waits for the running run',
       task(q15, { overlap: 'queue' }),
       state({ running: running(T(5)) }),

@@ -126,6 +126,20 @@ describe('TaskScheduler', () => {
     h.tasks.close();
   });
 
+  it('cron, overlap skip: a due while the failed run waits in backoff says so, not "still running"', async () => {
+    const backoff = { initial: 5 * MIN, max: 5 * MIN, factor: 2 };
+    const h = await setup([['job', cron('* * * * *', { restart: 'on-failure', backoff })]], { start: 10 * MIN });
+    await h.clock.advance(MIN);
+    h.spawner.exit('job', code(1));
+    await flush();
+    expect(h.get('job').state).toBe('backoff');
+    await h.clock.advance(MIN);
+    expect(h.lines()).toContain(
+      'job skip: skipped a scheduled run: the previous run failed and waits to start again (backoff) (overlap: skip)',
+    );
+    h.tasks.close();
+  });
+
   it('cron, overlap queue: the due waits for the run to end, then runs at once', async () => {
     const h = await setup([['job', cron('* * * * *', { overlap: 'queue' })]], { start: 10 * MIN });
     await h.clock.advance(2 * MIN);
