@@ -251,6 +251,17 @@ export class Supervisor {
    * A task resting in `scheduled` runs now. `trigger`: why (`tend history`); `reason`: the journal's words.
    */
   start(targets: readonly Instance[], trigger: Trigger = 'run', reason = 'start requested'): Instance[] {
+    const extra = this.startDependencies(targets);
+    for (const t of this.mine(targets)) this.request(t, reason, trigger);
+    this.kick();
+    return extra;
+  }
+
+  /**
+   * What `targets` depend on (transitively) is wanted up: stopped, failed or unwanted ones start,
+   * a task resting after a failed run runs again. Returns those started that were not going.
+   */
+  private startDependencies(targets: readonly Instance[]): Instance[] {
     const names = new Set(targets.map((t) => t.inst.service));
     const extra: Instance[] = [];
     for (const dep of dependencyClosure(this.store, names)) {
@@ -262,8 +273,6 @@ export class Supervisor {
         this.request(d, 'start requested', 'dependency');
       }
     }
-    for (const t of this.mine(targets)) this.request(t, reason, trigger);
-    this.kick();
     return extra;
   }
 
@@ -351,12 +360,18 @@ export class Supervisor {
   /** The one restart path: live ones are wanted anew (stopped, then started), the others started. */
   restart(targets: readonly Instance[]): void {
     const idle: InstanceRecord[] = [];
+    const live: InstanceRecord[] = [];
     for (const t of this.mine(targets)) {
       // a live run ends as it began (its trigger in the history); the next one's is `restart`
-      if (isAlive(t.state)) t.want = 'restart';
-      else idle.push(t);
+      if (isAlive(t.state)) {
+        t.want = 'restart';
+        live.push(t);
+      } else idle.push(t);
     }
     if (idle.length) this.start(idle, 'restart'); // with its dependencies, like start
+    // a live one starts again once stopped, with its dependencies wanted up as start wants them:
+    // one resting after a failed run (a task) would hold it in pending until its next good run
+    if (live.length) this.startDependencies(live);
     this.kick();
   }
 

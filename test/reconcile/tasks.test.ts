@@ -233,6 +233,31 @@ describe('Supervisor: tasks', () => {
     expect(h.states('report')).toEqual({ report: 'running' });
   });
 
+  it('a restart of a running service whose task dependency rests after a failed run runs the task again first', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('migrate', TASK), instanceSpec('web', { dependsOn: { migrate: 'completed' } })]);
+    await flush();
+    h.spawner.exit('migrate', code(0));
+    await flush();
+    expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
+    h.sup.start([h.get('migrate')], 'schedule', 'scheduled run');
+    await flush();
+    h.spawner.exit('migrate', code(4));
+    await flush();
+    expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
+    // the restart (tend restart, or a reload's): web waited in pending for migrate's next good
+    // run, an hour away; as tend start does, migrate runs now
+    h.sup.restart([h.get('web')]);
+    await flush();
+    h.spawner.exit('web', { kind: 'signaled', signal: 'SIGTERM' });
+    await flush();
+    expect(h.states('migrate', 'web')).toEqual({ migrate: 'running', web: 'pending' });
+    expect(h.get('migrate').trigger).toBe('dependency');
+    h.spawner.exit('migrate', code(0));
+    await flush();
+    expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
+  });
+
   it('a reload that makes a resting task a service starts it; one that only drops the schedule stops it', async () => {
     const h = harness();
     h.sup.add([instanceSpec('morph', TASK), instanceSpec('plain', TASK)]);
