@@ -99,8 +99,9 @@ export function usageOf(cmd: CommandSpec, cli = true): string {
 export function countFlag(p: Parsed, name: string, shown: string): number | undefined {
   const v = p.flags[name];
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${shown}: expected a whole number; got "${String(v)}"`);
+  // digits only: Number() also takes "0x10", "1e3", "+5", " 5" and "" (0)
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${shown}: expected a whole number; got "${String(v)}"`);
   return n;
 }
 

@@ -5,17 +5,16 @@ import type { Parsed } from './command.js';
 import { countFlag, UsageError } from './parse.js';
 import { bool, count, optional, text } from './schema.js';
 
-/** A --since/--until value, checked now (the client reads it again when it runs). */
-function timeFlag(p: Parsed, name: 'since' | 'until'): string | undefined {
+/** A --since/--until value and its time, checked now (the client reads it again when it runs). */
+function timeFlag(p: Parsed, name: 'since' | 'until', now: number): { text: string; at: number } | undefined {
   const v = p.flags[name];
   if (typeof v !== 'string') return undefined;
   try {
-    parseTimeSpec(v);
+    return { text: v, at: parseTimeSpec(v, now) };
   } catch (err) {
     if (err instanceof TimeSpecError) throw new UsageError(`--${name}: ${err.message}`);
     throw err;
   }
-  return v;
 }
 
 /** The checks of -n, -f, --since and --until in their requests. */
@@ -64,12 +63,16 @@ export const READ_BY_CLIENT = {
  * then), and with a range and no -n the whole range is read.
  */
 function applyTimeRange(p: Parsed, args: RangeArgs, what: string): void {
-  const since = timeFlag(p, 'since');
-  const until = timeFlag(p, 'until');
-  if (since !== undefined) args.since = since;
+  const now = Date.now();
+  const since = timeFlag(p, 'since', now);
+  const until = timeFlag(p, 'until', now);
+  if (since !== undefined) args.since = since.text;
   if (until !== undefined) {
     if (args.follow) throw new UsageError(`--until and -f do not go together (a followed ${what} has no end)`);
-    args.until = until;
+    // an empty range is a mistake, not "no lines" (journalctl refuses it too)
+    if (since !== undefined && since.at > until.at)
+      throw new UsageError(`--since ${since.text} is after --until ${until.text}: the range is empty`);
+    args.until = until.text;
   }
   if (p.flags.lines === undefined && (since !== undefined || until !== undefined)) delete args.lines;
 }

@@ -85,6 +85,22 @@ describe('buildRequest', () => {
   });
   it('checks values', () => {
     expect(usage(() => buildRequest(cmd('logs'), ['web', '-n', 'x']))).toBe('-n: expected a whole number or "all"; got "x"');
+    // what Number() takes that is no whole number as written
+    for (const n of ['0x10', '1e3', '+5', ' 5', '', '-1', '2.5'])
+      expect(usage(() => buildRequest(cmd('logs'), ['web', '-n', n]))).toBe(`-n: expected a whole number or "all"; got "${n}"`);
+    expect(usage(() => buildRequest(cmd('history'), ['job', '-n', '1e2']))).toBe('-n: expected a whole number; got "1e2"');
+    expect(buildRequest(cmd('logs'), ['web', '-n', '007'])!.args).toMatchObject({ lines: 7 });
+    // a range that ends before it begins is empty for sure: a mistake, said (journalctl too)
+    expect(usage(() => buildRequest(cmd('logs'), ['web', '--since', '10m', '--until', '20m']))).toBe(
+      '--since 10m is after --until 20m: the range is empty',
+    );
+    expect(usage(() => buildRequest(cmd('events'), ['--since', 'now', '--until', '1h']))).toBe(
+      '--since now is after --until 1h: the range is empty',
+    );
+    expect(buildRequest(cmd('logs'), ['web', '--since', '20m', '--until', '10m'])!.args).toMatchObject({
+      since: '20m',
+      until: '10m',
+    });
     expect(usage(() => buildRequest(cmd('logs'), ['web', '--since', 'soon']))).toMatch(
       /^--since: "soon" is not a time: give a duration/,
     );
