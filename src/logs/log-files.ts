@@ -1,7 +1,7 @@
 // One instance's log files as one byte range: ID.log.KEEP ... ID.log.1, ID.log, oldest first,
 // opened together at the start of a read (a rotation meanwhile renames files, not what an open
 // handle reads) with their sizes then: lines written after are not part of this read.
-import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Counts what a read costs; tests pass one to check that a seek reads O(log n) blocks. */
@@ -18,6 +18,23 @@ export interface LogFilePart {
   base: number;
   size: number;
   fh: FileHandle;
+  /** the file's inode when opened: is `path` still this file (LogFiles.open) */
+  ino: number;
+}
+
+/** How often LogFiles.open opens the set again when a rotation moved it meanwhile. */
+const OPEN_ATTEMPTS = 10;
+
+/** Whether each part's name still holds the file opened (no rotation since). */
+async function unmoved(parts: readonly LogFilePart[]): Promise<boolean> {
+  for (const p of parts) {
+    try {
+      if ((await stat(p.path)).ino !== p.ino) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The rotated files of `file` present now (their numbers), oldest (highest) first, then the live one. */
@@ -48,8 +65,22 @@ export class LogFiles {
     private readonly stats: ReadStats | undefined,
   ) {}
 
-  /** Opens the files of `file` (e.g. `log_dir/web-1.log`); none is fine: an empty range. */
+  /**
+   * Opens the files of `file` (e.g. `log_dir/web-1.log`); none is fine: an empty range.
+   * Why the second look: the files are opened one by one by name, and a rotation meanwhile
+   * shifts the names, so one file was skipped (or read twice): 1 read in 25 of a writer rotating
+   * every few seconds lost a file's lines. A set whose names still hold the files opened is one
+   * moment's; else it is opened again (a few times, then taken as it is).
+   */
   static async open(file: string, stats?: ReadStats): Promise<LogFiles> {
+    for (let attempt = 1; ; attempt++) {
+      const parts = await LogFiles.openParts(file);
+      if (attempt >= OPEN_ATTEMPTS || (await unmoved(parts))) return new LogFiles(file, parts, stats);
+      await Promise.all(parts.map((p) => p.fh.close().catch(() => undefined)));
+    }
+  }
+
+  private static async openParts(file: string): Promise<LogFilePart[]> {
     const parts: LogFilePart[] = [];
     let base = 0;
     try {
@@ -62,15 +93,15 @@ export class LogFiles {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // rotated away meanwhile
           throw err;
         }
-        const size = (await fh.stat()).size;
-        parts.push({ path, index, base, size, fh });
-        base += size;
+        const st = await fh.stat();
+        parts.push({ path, index, base, size: st.size, fh, ino: st.ino });
+        base += st.size;
       }
     } catch (err) {
       await Promise.all(parts.map((p) => p.fh.close()));
       throw err;
     }
-    return new LogFiles(file, parts, stats);
+    return parts;
   }
 
   /** The whole range's length in bytes. */
