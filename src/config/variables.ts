@@ -107,7 +107,7 @@ function reference(s: string, start: number, live: boolean, get: Lookup): { out:
       throw new Bad(
         start,
         k + 1,
-        `variable ${name} is not set: set it in tend's environment or in .env beside the config, give a default (\${${name}:-value}), or write $$ for a literal $`,
+        `variable ${name} is not set: set it in tend's environment or in .env beside the config, give a default (\${${name}:-value}), or write $\${${name}} to leave it to the service's shell`,
       );
     }
     return { out: v, end: k + 1 };

@@ -47,7 +47,7 @@ describe('substitute: the compose syntax', () => {
     [
       'an unset ${VAR}',
       'x ${NOPE} y',
-      'ERROR at 2 "${NOPE}": variable NOPE is not set: set it in tend\'s environment or in .env beside the config, give a default (${NOPE:-value}), or write $$ for a literal $',
+      'ERROR at 2 "${NOPE}": variable NOPE is not set: set it in tend\'s environment or in .env beside the config, give a default (${NOPE:-value}), or write $${NOPE} to leave it to the service\'s shell',
     ],
     [
       ':? when unset',
@@ -59,7 +59,7 @@ describe('substitute: the compose syntax', () => {
     [
       'an unset variable in a used default',
       '${NOPE:-${GONE}}',
-      'ERROR at 8 "${GONE}": variable GONE is not set: set it in tend\'s environment or in .env beside the config, give a default (${GONE:-value}), or write $$ for a literal $',
+      'ERROR at 8 "${GONE}": variable GONE is not set: set it in tend\'s environment or in .env beside the config, give a default (${GONE:-value}), or write $${GONE} to leave it to the service\'s shell',
     ],
     [
       'no name',
@@ -226,10 +226,10 @@ describe('variables in a config file', () => {
         ),
       ),
     ).toEqual([
-      `${f}:3:25: services.web.command: variable DB_URL is not set: set it in tend's environment or in .env beside the config, give a default (\${DB_URL:-value}), or write $$ for a literal $`,
+      `${f}:3:25: services.web.command: variable DB_URL is not set: set it in tend's environment or in .env beside the config, give a default (\${DB_URL:-value}), or write $\${DB_URL} to leave it to the service's shell`,
       `${f}:5:15: services.web.env.TOKEN: required variable TOKEN is not set: ask the ops team`,
       `${f}:6:15: services.web.env.BAD: invalid variable reference "\${1}": expected a name like FOO_1 after "\${" (write $$ for a literal $)`,
-      `${f}:8:19: services.job.command[1]: variable A is not set: set it in tend's environment or in .env beside the config, give a default (\${A:-value}), or write $$ for a literal $`,
+      `${f}:8:19: services.job.command[1]: variable A is not set: set it in tend's environment or in .env beside the config, give a default (\${A:-value}), or write $\${A} to leave it to the service's shell`,
     ]);
   });
 
