@@ -30,10 +30,13 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
   const w = words(line);
   const [name, ...rest] = w;
   if (name === undefined) return { kind: 'empty' };
-  if (name === 'exit' || name === 'quit') return { kind: 'exit' };
-  if (name === 'clear') return { kind: 'clear' };
   if (name === 'help' || name === '?') return rest[0] ? { kind: 'help', topic: rest[0] } : { kind: 'help' };
-  if (name === 'top') return { kind: 'top' };
+  if (name === 'exit' || name === 'quit' || name === 'clear' || name === 'top') {
+    // `top --help` opened the table (whose keys act at once: `r` restarts) and `exit --help` left
+    if (rest.includes('-h') || rest.includes('--help')) return { kind: 'help', topic: name === 'quit' ? 'exit' : name };
+    if (rest.length > 0) return { kind: 'error', message: `${name}: expected no arguments; ${tooMany(rest)}` };
+    return { kind: name === 'quit' ? 'exit' : name };
+  }
   if (!commands.some((c) => c.name === name)) {
     return {
       kind: 'error',
@@ -45,6 +48,13 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
   }
   if ((name === 'logs' || name === 'events') && followed(name, rest)) return { kind: 'stream', cmd: name, line: w.join(' ') };
   return { kind: 'run', line: w.join(' ') };
+}
+
+/** The words past what a command takes, as the CLI says them. */
+function tooMany(over: string[]): string {
+  return over.length === 1
+    ? `"${over[0]}" is one word too many`
+    : `${over.map((w) => `"${w}"`).join(' ')} are ${over.length} words too many`;
 }
 
 /** Whether `logs ... -f` / `events ... -f` is a valid follow; anything malformed (or --help) is a plain run. */

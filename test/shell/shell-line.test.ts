@@ -14,6 +14,17 @@ describe('classifyLine', () => {
     expect(c('help logs')).toEqual({ kind: 'help', topic: 'logs' });
     expect(c(' top ')).toEqual({ kind: 'top' });
   });
+  it('gives their help for -h/--help and refuses other words (top opened, exit left)', () => {
+    expect(c('top --help')).toEqual({ kind: 'help', topic: 'top' });
+    expect(c('exit -h')).toEqual({ kind: 'help', topic: 'exit' });
+    expect(c('quit --help')).toEqual({ kind: 'help', topic: 'exit' });
+    expect(c('clear now --help')).toEqual({ kind: 'help', topic: 'clear' });
+    expect(c('top foo')).toEqual({ kind: 'error', message: 'top: expected no arguments; "foo" is one word too many' });
+    expect(c('clear now please')).toEqual({
+      kind: 'error',
+      message: 'clear: expected no arguments; "now" "please" are 2 words too many',
+    });
+  });
   it('hands one-shot commands to runLine with normalised spacing', () => {
     expect(c('  status   web  ')).toEqual({ kind: 'run', line: 'status web' });
     expect(c('logs web -n 5')).toEqual({ kind: 'run', line: 'logs web -n 5' });
