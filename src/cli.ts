@@ -134,9 +134,9 @@ const env: CliEnv = {
     setTimeout(() => process.exit(code), 200).unref();
     return code;
   },
-  async startShell(socket) {
+  async startShell(socket, configFile) {
     const { startShell } = await import('./shell-entry.js');
-    return startShell(socket);
+    return startShell(socket, configFile);
   },
   version() {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -102,8 +102,11 @@ async function loadShell(): Promise<typeof import('./shell/main.js')> {
   }
 }
 
-/** Opens the shell on the daemon at `path`; resolves with its exit code. */
-export async function startShell(path: string): Promise<number> {
+/**
+ * Opens the shell on the daemon at `path`; resolves with its exit code. `configFile`: where logs
+ * and events read the files when no daemon answers.
+ */
+export async function startShell(path: string, configFile?: string): Promise<number> {
   if (!process.stdin.isTTY) {
     // without a terminal there are no keys to read: say so instead of waiting forever
     process.stderr.write('tend shell: needs a terminal (stdin is not one); run one-shot commands instead, e.g. `tend status`\n');
@@ -134,6 +137,7 @@ export async function startShell(path: string): Promise<number> {
       signal,
       where: 'shell',
       width: process.stdout.columns || 80,
+      ...(configFile ? { configPath: () => configFile } : {}),
       connect: async () => {
         const c = await connect(path, { timeoutMs: 2000 }).catch((e: unknown) => {
           throw e instanceof TendError ? e : new TendError('no_daemon', String(e));

@@ -133,8 +133,11 @@ export interface CliEnv extends PrintIo {
   emptySpec(flags: Parsed['flags']): Promise<Spec | undefined>;
   /** runs the supervisor in the foreground until it shuts down; its exit code. `only`: `tend up NAME...` */
   runDaemon(spec: Spec, opts?: { only?: readonly string[]; settings?: Partial<Spec['settings']> }): Promise<number>;
-  /** the interactive shell on the daemon at `socket`; its exit code */
-  startShell(socket: string): Promise<number>;
+  /**
+   * the interactive shell on the daemon at `socket`; its exit code. `configFile`: where logs and
+   * events read the files when no daemon answers (as the CLI's do)
+   */
+  startShell(socket: string, configFile?: string): Promise<number>;
   /** tend's version */
   version(): string;
   /** the commands of the CLI, for help */

@@ -14,12 +14,14 @@ export const shell: LocalCommand = {
   flags: FIND_DAEMON,
   examples: ['shell', 'shell --socket /run/tend/tend.sock'],
   notes:
-    'Line editing, history (~/.tend_history), Tab completion, top, logs -f. It talks to the daemon through the socket only. ' +
+    'Line editing, history (~/.tend_history), Tab completion, top, logs -f. It talks to the daemon through the socket; ' +
+    'with none answering, logs and events read the files of the config, as the commands do. ' +
     'With no config file and no daemon, it says what it looked for and how to begin (tend init) instead of waiting.',
   where: 'cli',
   async run(p, env) {
     const socket = await env.socketPath(p.flags);
-    const missing = env.socketGiven(p.flags) ? undefined : env.noConfig(p.flags);
+    const noFile = env.noConfig(p.flags);
+    const missing = env.socketGiven(p.flags) ? undefined : noFile;
     if (missing) {
       // nothing to talk to and nothing to start one from: say so once instead of retrying
       const { connect } = await import('../control/client.js');
@@ -30,6 +32,6 @@ export const shell: LocalCommand = {
         return EXIT.noDaemon;
       }
     }
-    return env.startShell(socket);
+    return env.startShell(socket, noFile ? undefined : env.configPath(p.flags));
   },
 };

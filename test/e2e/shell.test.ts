@@ -257,13 +257,20 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     await t.until((s) => /tend> why db\ndb is running since[\s\S]*\ntend> top\ntend>\s*$/.test(s), 'the screen as it was');
   });
 
-  it('says when the daemon is gone and reconnects when it is back', async () => {
-    const t = await prompted();
+  it('says when the daemon is gone and reconnects when it is back; meanwhile logs reads the files', async () => {
+    const t = new Terminal(home, env);
+    terms.push(t);
+    t.open(project.socket, ['shell', '-c', join(project.dir, 'tend.yaml')]);
+    await prompt(t);
     const daemon = project.daemon!;
     daemon.kill('SIGTERM');
     await project.exit;
     await t.until((s) => s.includes('connection lost — reconnecting…'), 'the lost-connection notice');
     await t.untilLast('tend>');
+    // as `tend logs` does with no daemon (it said "no tend daemon answers")
+    t.type('logs web -n 2');
+    t.keys('Enter');
+    await t.until((s) => /tend> logs web -n 2\nhit \d+\nhit \d+\n/.test(s), 'the last two lines of web, from its file');
     await project.up();
     await t.until((s) => s.includes('reconnected to the daemon') && !s.includes('connection lost —'), 'the reconnect', 20_000);
     await project.waitState('web', 'running');
