@@ -41,7 +41,9 @@ export function makeHandler(d: DaemonContext): Handler {
         : typeof args.name === 'string'
           ? [args.name]
           : [];
-      const what = `tend ${cmd}${names.length ? ` ${names.join(' ')}` : ''} asked by ${by}`;
+      // the signal too: `tend signal web HUP`, not `tend signal web`
+      const words = typeof args.signal === 'string' ? [...names, args.signal] : names;
+      const what = `tend ${cmd}${words.length ? ` ${words.join(' ')}` : ''} asked by ${by}`;
       // under each service named; `all` and a name it does not have (refused next) under tend
       const { unknown } = d.sup.resolve(names.filter((n) => n !== 'all'));
       const under = new Set(names.map((n) => (n === 'all' || unknown.includes(n) ? 'tend' : n)));

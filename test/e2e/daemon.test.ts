@@ -178,6 +178,10 @@ services:
     const r = await p.run(['signal', 'trap', 'USR1']);
     expect(r.code).toBe(0);
     await waitFor(() => p.out.includes('trap | got USR1'), 'the trap output');
+    // the journal's request names the signal too (it said `tend signal trap`)
+    expect((await p.run(['events', 'trap'])).stdout).toMatch(
+      / trap request tend signal trap USR1 asked by uid \d+ \(pid \d+\)\n/,
+    );
     await p.waitState('code', 'failed');
     await p.waitState('killed', 'failed');
     const rows = await p.status();
