@@ -319,7 +319,7 @@ export class LogFile {
     const fd = this.fd;
     this.fd = undefined;
     if (fd !== undefined) await closeFd(fd);
-    await rotateFiles(this.opts.file, this.opts.keep);
+    await rotateFiles(this.opts.file, this.opts.keep, this.opts.mode ?? DEFAULT_LOG_MODE);
     this.size = 0;
   }
 

@@ -7,6 +7,7 @@ import { isoOf, SERVICE_LOG, type LineFormat, type LogEntry } from './line-forma
 import { mergeByTime } from './merge.js';
 import { BLOCK, lastLinesStart, scanBackward, scanForward, type BytesFilter } from './scan.js';
 import { firstTime, seekTime } from './seek.js';
+import { linesDropped } from './rotate.js';
 
 /** One instance's log to read: its id and its live file (`log_dir/ID.log`). */
 export interface LogSource {
@@ -144,8 +145,8 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
     const gone: GoneNote[] = [];
     if (reachesStart) {
       for (const [i, f] of files.entries()) {
-        const keep = unique[i]!.keep ?? q.keep;
-        if (keep === undefined || keep <= 0 || f.oldestIndex < keep || f.end === 0) continue;
+        // a rotation that deleted lines said so (rotate.ts); the files alone cannot tell
+        if (f.end === 0 || !(await linesDropped(unique[i]!.file))) continue;
         const first = await firstTime(f, format);
         if (first === undefined) continue;
         if (q.since === undefined || isoOf(q.since) < first) gone.push({ instance: unique[i]!.instance, before: first });

@@ -49,7 +49,7 @@ describe('LogFiles.open', () => {
   it('while files rotate: every read is one run of numbers, none skipped or twice (a file was)', async () => {
     const file = join(dir, 'web.log');
     const ready = join(dir, 'ready');
-    const child = spawn(process.execPath, ['-e', ROTATOR, file, '8', '50', '25', ready], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', ROTATOR, file, '8', '50', '100', ready], { stdio: 'ignore' });
     try {
       for (let k = 0; k < 500 && !existsSync(ready); k++) await new Promise((r) => setTimeout(r, 10));
       expect(existsSync(ready)).toBe(true);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateLog, genLine, genTime } from '../../src/logs/generate.js';
 import type { LogEntry } from '../../src/logs/line-format.js';
 import { queryLogs, type LogQuery, type LogSource } from '../../src/logs/query.js';
+import { droppedMarker } from '../../src/logs/rotate.js';
 import { compileRegex } from '../../src/logs/regex.js';
 import { tmp } from './helpers.js';
 
@@ -222,14 +223,17 @@ describe('queryLogs: lines rotated away', () => {
     const file = rotatedSet('web', 3, 100); // web.log.2, web.log.1, web.log
     const src = [{ instance: 'web', file }];
     const first = new Date(genTime(G, 0)).toISOString();
-    // keep 2: web.log.2 is the oldest kept, older ones were deleted
+    // no rotation deleted lines (no marker): web.log.2 holds the first line ever, whatever keep is
+    // (it said "gone" whenever web.log.KEEP existed)
+    expect((await all(src, { n: 1000, keep: 2 })).gone).toEqual([]);
+    expect((await all(src, { keep: 0 })).gone).toEqual([]);
+    // a rotation deleted the files before web.log.2 (rotate.ts leaves the marker)
+    await writeFile(droppedMarker(file), '');
     expect((await all(src, { n: 1000, keep: 2 })).gone).toEqual([{ instance: 'web', before: first }]);
     expect((await all(src, { n: 300, keep: 2 })).gone).toEqual([]);
     expect((await all(src, { since: T0 - 60_000, keep: 2 })).gone).toEqual([{ instance: 'web', before: first }]);
     expect((await all(src, { since: genTime(G, 5), keep: 2 })).gone).toEqual([]);
     expect((await all(src, { keep: 2 })).gone).toEqual([{ instance: 'web', before: first }]);
-    // keep 5: only 2 old files exist, so none was deleted
-    expect((await all(src, { n: 1000, keep: 5 })).gone).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { onLocalFs } from '../../src/logs/file.js';
 import { queryLogs } from '../../src/logs/query.js';
+import { linesDropped, rotateFiles } from '../../src/logs/rotate.js';
 import { ServiceLog } from '../../src/logs/sink.js';
 import { fileLines, logFiles, payload, runInto, tmp } from './helpers.js';
 
@@ -79,8 +80,10 @@ describe('log rotation', () => {
     const log = new ServiceLog({ file, maxSize: 4096, keep: 3 });
     for (let i = 0; i < 2000; i++) log.write('stdout', Buffer.from(`n${i} ${'q'.repeat(i % 40)}\n`));
     await log.close();
-    const files = await logFiles(dir, 'small.log');
+    const files = (await logFiles(dir, 'small.log')).filter((f) => !f.endsWith('.dropped'));
     expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['small.log.3', 'small.log.2', 'small.log.1', 'small.log']);
+    // lines were deleted: the marker says so to readers (`tend logs`: "older lines are gone")
+    expect(await linesDropped(file)).toBe(true);
     const nums: number[] = [];
     for (const f of files) nums.push(...numbersOf(await fileLines(f)));
     // what is left is the newest lines, contiguous, up to the last one
@@ -94,10 +97,34 @@ describe('log rotation', () => {
     const log = new ServiceLog({ file, maxSize: 1000, keep: 0 });
     for (let i = 0; i < 500; i++) log.write('stdout', Buffer.from(`n${i} \n`));
     await log.close();
-    expect(await logFiles(dir, 'k0.log')).toEqual([file]);
+    expect((await logFiles(dir, 'k0.log')).sort()).toEqual([file, `${file}.dropped`]);
     const nums = numbersOf(await fileLines(file));
     expect(nums[nums.length - 1]).toBe(499);
     expect((await stat(file)).size).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('the dropped marker', () => {
+  it('is left by the first rotation that deletes lines, not by those that only shift (keep 2)', async () => {
+    const file = `${dir}/m.log`;
+    const write = (text: string) => writeFile(file, text);
+    await write('a\n');
+    await rotateFiles(file, 2);
+    await write('b\n');
+    await rotateFiles(file, 2);
+    expect(await linesDropped(file)).toBe(false); // m.log.2 = a, m.log.1 = b: nothing deleted
+    await write('c\n');
+    await rotateFiles(file, 2);
+    expect(await linesDropped(file)).toBe(true); // a is gone
+  });
+
+  it('keep 0: by a rotation that deletes the live file, not by one with no file', async () => {
+    const file = `${dir}/z.log`;
+    await rotateFiles(file, 0);
+    expect(await linesDropped(file)).toBe(false);
+    await writeFile(file, 'a\n');
+    await rotateFiles(file, 0);
+    expect(await linesDropped(file)).toBe(true);
   });
 });
 
