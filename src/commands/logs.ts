@@ -2,6 +2,9 @@
 // output, read from the log files (current and rotated) by the client itself (logs/view.ts);
 // the daemon says where they are and, with -f, sends the live lines from where the files end.
 import type { LogLine } from '../control/wire.js';
+import type { Instance } from '../core/instance.js';
+import { logFileOf, removedInstances } from '../logs/log-files.js';
+import type { CommandContext } from './context.js';
 import { bool, names, optional, shape, text } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, NAME_NOTE, NAMES, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
@@ -28,7 +31,8 @@ export interface LogsWhere {
   sources: Array<{
     instance: string;
     file: string;
-    keep: number;
+    /** logs.keep (none for a service removed from the config since) */
+    keep?: number;
     up_to?: { time: number; count: number };
     /** its file cannot be written now: its recent lines are in the daemon's memory only */
     unwritable?: boolean;
@@ -99,11 +103,11 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   json: (r) => (r && 'lines' in r ? r.lines : r),
   eventNoun: 'lines',
   async handle(args, d, rc) {
-    const targets = d.resolve(args.names);
+    const { targets, removed } = await resolveLogs(d, args.names);
     if (args.follow) {
       const offs = targets.map((t) => d.logs.follow(t.id, (l) => rc.send(l)));
       try {
-        if (args.where) rc.send({ where: await d.logs.where(targets, true) });
+        if (args.where) rc.send({ where: withRemoved(await d.logs.where(targets, true), removed) });
         else {
           // a plain stream (a tool on the socket): the last lines kept in memory first
           const n = args.lines ?? 100;
@@ -118,7 +122,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
       }
       return null;
     }
-    const where = await d.logs.where(targets, false);
+    const where = withRemoved(await d.logs.where(targets, false), removed);
     if (args.where) return where;
     // a request without `where` (a tool on the socket, or a log that cannot be written): the
     // last lines, read here from the files (from memory for those failing), bounded
@@ -137,3 +141,33 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
     return { lines: n <= 0 ? [] : lines.slice(-n) };
   },
 };
+
+/**
+ * The instances `names` mean, and the log files of names the config no longer has whose files
+ * are still in log_dir (a service removed since: its logs stay readable). A name with neither is
+ * unknown (the error names the known ones).
+ */
+async function resolveLogs(
+  d: CommandContext,
+  names: readonly string[] | undefined,
+): Promise<{ targets: Instance[]; removed: string[] }> {
+  const list = names ?? [];
+  const { unknown } = d.sup.resolve(list.filter((n) => n !== 'all'));
+  if (unknown.length === 0) return { targets: d.resolve(list), removed: [] };
+  const logDir = (await d.logs.where([], false)).log_dir;
+  const removed: string[] = [];
+  for (const n of unknown) {
+    const ids = await removedInstances(logDir, n);
+    if (ids.length === 0) return { targets: d.resolve(list), removed: [] }; // throws unknown_service
+    removed.push(...ids);
+  }
+  const known = list.filter((n) => !unknown.includes(n));
+  return { targets: known.length ? d.resolve(known) : [], removed };
+}
+
+function withRemoved(where: LogsWhere, removed: readonly string[]): LogsWhere {
+  if (removed.length === 0) return where;
+  const have = new Set(where.sources.map((s) => s.instance));
+  const more = removed.filter((id) => !have.has(id)).map((id) => ({ instance: id, file: logFileOf(where.log_dir, id) }));
+  return { ...where, sources: [...where.sources, ...more] };
+}

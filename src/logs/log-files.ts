@@ -146,6 +146,29 @@ export class LogFiles {
   }
 }
 
+/**
+ * Why: `tend logs old` of a service removed from the config (its files stay, as journalctl reads
+ * a unit gone since): the instances of `name` that have files in `logDir` (`old`, or its
+ * replicas `old.1`, `old.2`...), in replica order; none: it never was.
+ */
+export async function removedInstances(logDir: string, name: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(logDir);
+  } catch {
+    return [];
+  }
+  const ids = new Set<string>();
+  for (const n of names) {
+    const m = /^(.*)\.log(?:\.[1-9]\d*)?$/.exec(n);
+    const id = m?.[1];
+    if (id !== undefined && (id === name || (id.startsWith(`${name}.`) && /^[1-9]\d*$/.test(id.slice(name.length + 1)))))
+      ids.add(id);
+  }
+  const replica = (id: string): number => (id === name ? 0 : Number(id.slice(name.length + 1)));
+  return [...ids].sort((a, b) => replica(a) - replica(b));
+}
+
 /** Why: `logs NAME` with the id of each instance: the log file of an instance in `log_dir`. */
 export function logFileOf(logDir: string, instance: string): string {
   return join(logDir, `${instance}.log`);

@@ -112,7 +112,10 @@ async function fromMemory(
 /** One line on stderr: the lines asked for reach past what rotation kept. */
 function goneLine(gone: GoneNote[], where: LogsWhere): string {
   const keep = new Map(where.sources.map((s) => [s.instance, s.keep]));
-  const parts = gone.map((g) => `${g.instance} before ${localTime(g.before)} (logs.keep ${keep.get(g.instance) ?? '?'})`);
+  const parts = gone.map((g) => {
+    const k = keep.get(g.instance);
+    return `${g.instance} before ${localTime(g.before)}${k === undefined ? '' : ` (logs.keep ${k})`}`;
+  });
   return `tend: older lines are gone, rotated away: ${parts.join(', ')}\n`;
 }
 

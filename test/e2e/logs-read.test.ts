@@ -204,6 +204,32 @@ describe('tend logs reads the files', () => {
 });
 
 describe('failures say what the service printed', () => {
+  it('a service removed from the config keeps its logs readable (its files stay), with a daemon and without', async () => {
+    const p = await started(
+      quiet(`
+  a:
+    command: echo "from a"; exec sleep 1000
+  old:
+    command: echo "from $$TEND_INSTANCE"; exec sleep 1000
+    replicas: 2
+`),
+    );
+    await waitFor(async () => (await p.run(['logs', 'old'])).stdout.split('\n').length === 3, 'the lines of old');
+    p.write(quiet(`\n  a:\n    command: echo "from a"; exec sleep 1000\n`));
+    expect((await p.run(['reload'])).code).toBe(0);
+    await p.waitState('a', 'running');
+    // it said unknown service "old" (known: a), though its files are there; tend events reads it
+    const want = { code: 0, stdout: 'old.1 | from old.1\nold.2 | from old.2\n', stderr: '' };
+    expect(await p.run(['logs', 'old'])).toEqual(want);
+    expect((await p.run(['logs', 'old.2', 'a'])).stdout).toBe('a     | from a\nold.2 | from old.2\n');
+    const typo = await p.run(['logs', 'olf']);
+    expect([typo.code, typo.stderr]).toEqual([1, 'tend: unknown service "olf" (known: a)\n']);
+    await p.run(['shutdown']);
+    await p.exit;
+    expect(await p.run(['logs', 'old'])).toEqual(want);
+    expect((await p.run(['logs', 'olf'])).code).toBe(1);
+  });
+
   it('a failed start and `tend why` show the last lines (up to 10) under the reason', async () => {
     // stdout and stderr are two pipes with no order between them: the service writes its err line
     // only once tend has shown its 15th step (a go file), so the err line is the last one printed;
