@@ -73,8 +73,10 @@ export function entryAfter(prior: DaemonState | undefined, journal: Journal): (i
     const rec = recordOf(prior, inst.id);
     if (!rec) return inst.spec.autostart ? 'up' : 'down';
     if (rec.want === 'down') {
-      if (inst.spec.autostart) journal.add(inst.id, 'recall', 'stopped on request under an earlier tend: stays stopped');
-      return 'down';
+      if (!inst.spec.autostart) return 'down';
+      journal.add(inst.id, 'recall', 'stopped on request under an earlier tend: stays stopped');
+      // its status says why it is stopped (it said "autostart is off")
+      return { down: 'stopped on request under an earlier tend' };
     }
     if (rec.completedAt !== undefined && rec.hash === processHash(inst)) {
       journal.add(inst.id, 'recall', 'completed under an earlier tend with this spec: not run again');

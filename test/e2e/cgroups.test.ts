@@ -320,6 +320,8 @@ services:
       pid,
     ]);
     expect(readFileSync(join(p.dir, 'runs.txt'), 'utf8')).toBe('ran\n');
+    // why quiet is stopped (it said "autostart is off")
+    expect(row('quiet').detail).toBe('stopped on request under an earlier tend');
     const all = await p.events();
     const events = all.slice(all.map((e) => e.what).lastIndexOf('up')); // this daemon's
     // this daemon spawned nothing: once and quiet came back as they were, keep was adopted
