@@ -1,6 +1,7 @@
 // `tend completion bash|zsh|fish`: prints the shell's completion script, written from the command
 // table; and the hidden `tend __complete services` those scripts run for service names.
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { SIGNAL_NAMES } from '../core/signals.js';
 import type { LocalCommand } from './command.js';
 import { EXIT } from './command.js';
@@ -55,11 +56,24 @@ export const complete: LocalCommand = {
       env.err('tend: __complete: expected services\n');
       return EXIT.usage;
     }
-    const names = (await daemonNames(await env.socketPath(p.flags))) ?? fileNames(env.configPath(p.flags));
+    const flags = { ...p.flags };
+    for (const k of ['config', 'socket'] as const) if (typeof flags[k] === 'string') flags[k] = asTyped(flags[k]);
+    const names = (await daemonNames(await env.socketPath(flags))) ?? fileNames(env.configPath(flags));
     if (names.length) env.out(serviceWords(names).join('\n') + '\n');
     return EXIT.ok;
   },
 };
+
+/**
+ * A path as the line being typed holds it, as the shell would read it once run: quotes around
+ * it removed, a leading ~ made the home folder (the scripts pass the word unexpanded).
+ */
+export function asTyped(word: string): string {
+  let w = word;
+  if (w.length >= 2 && (w[0] === '"' || w[0] === "'") && w.at(-1) === w[0]) w = w.slice(1, -1);
+  if (w === '~' || w.startsWith('~/')) w = homedir() + w.slice(1);
+  return w;
+}
 
 /** The instance names the daemon reports, or undefined when none answers quickly. */
 async function daemonNames(socket: string): Promise<string[] | undefined> {

@@ -59,7 +59,18 @@ describe('bash', () => {
       ['tend', 'completion', ''],
       ['tend', 'help', 'sh'],
       ['tend', '--v'],
+      // -c in the forms people write it: bash splits --config=FILE at the =, ~ and quotes come
+      // unexpanded, the flags may come before the command (each found nothing, or the wrong file)
+      ['tend', 'stop', '--config', '=', 'sub/other.yaml', ''],
+      ['tend', '-c', 'sub/other.yaml', 'stop', ''],
+      ['tend', 'stop', '-c', '~/sub/other.yaml', ''],
+      ['tend', 'stop', '-c', '"sub/other.yaml"', ''],
+      ['tend', '--config', '=', 'sub/other.yaml', 'st'],
+      ['tend', 'stop', '--config', '=', 'no'],
+      ['tend', '-c', 'no'],
     ];
+    mkdirSync(join(p.dir, 'sub'));
+    writeFileSync(join(p.dir, 'sub/other.yaml'), 'services:\n  alpha:\n    command: sleep 1000\n');
     const fromConfig = ask(lines);
     expect(fromConfig).toEqual([
       'status start stop',
@@ -72,6 +83,13 @@ describe('bash', () => {
       'bash zsh fish',
       'shell shutdown',
       '--version',
+      'all alpha',
+      'all alpha',
+      'all alpha',
+      'all alpha',
+      'status start stop',
+      'notes.txt',
+      'notes.txt',
       'complete -F _tend tend',
     ]);
     // with a daemon, its names: a service added to the file since is not offered
