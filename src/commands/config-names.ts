@@ -27,8 +27,9 @@ export function configServiceNames(text: string): string[] {
     if (lead === indent) {
       close(replicas);
       replicas = undefined;
-      const m = /^ *([a-z0-9][a-z0-9_-]{0,62}) *:/.exec(line);
-      current = m ? m[1] : undefined;
+      // a key may be quoted ("web": or 'api-2':), as YAML allows
+      const m = /^ *(["']?)([a-z0-9][a-z0-9_-]{0,62})\1 *:/.exec(line);
+      current = m ? m[2] : undefined;
     } else if (lead > indent) {
       const r = /^ *replicas *: *(\d+) *(#.*)?$/.exec(line);
       if (r) replicas = Number(r[1]);

@@ -36,6 +36,11 @@ describe('configServiceNames', () => {
     expect(configServiceNames(text)).toEqual(['db', 'web.1', 'web.2', 'web.3', 'job-1']);
   });
 
+  it('reads quoted keys (YAML allows them; they were skipped)', () => {
+    const text = 'services:\n  "web":\n    command: x\n  \'api-2\': # the api\n    command: y\n  "bad\':\n    command: z\n';
+    expect(configServiceNames(text)).toEqual(['web', 'api-2']);
+  });
+
   it('finds nothing without a block services: mapping', () => {
     expect(configServiceNames('services: { a: { command: x } }\n')).toEqual([]);
     expect(configServiceNames('settings: {}\n')).toEqual([]);
