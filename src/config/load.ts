@@ -100,13 +100,17 @@ function parseFull(text: string, file: string, memory: ParseMemory, vars: Variab
     list.push([name, value]);
     used.set(path[1], list);
   };
-  for (const p of prepareSource(doc, text, vars.lookup, onUse)) {
+  const early = prepareSource(doc, text, vars.lookup, onUse);
+  for (const p of early) {
     const { line, col } = lines.linePos(p.offset);
     problems.addIn(file, line, col, p.path, p.message);
   }
   const dotenv = vars.dotenv();
   for (const p of dotenv?.problems ?? []) problems.addIn(dotenv!.file, p.line, p.col, [], p.message);
-  problems.throwIfAny();
+  // a value left as written (a variable not set, a NUL) is checked no further, but the rest of
+  // the file is: one unset ${VAR} hid every other problem. A cycle stops here: toJS would loop.
+  if (early.some((p) => p.cycle)) problems.throwIfAny();
+  for (const p of early) problems.mute(p.path);
 
   let raw: unknown;
   try {

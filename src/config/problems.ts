@@ -8,6 +8,8 @@ import { UNKNOWN_KEYS } from './schema.js';
 /** Every problem found in one config file (and the env files it names). */
 export class Problems {
   private readonly list: ConfigProblem[] = [];
+  /** key paths whose value is already said to be wrong (formatted): what is found under them is not said again */
+  private readonly muted: string[] = [];
 
   constructor(
     readonly file: string,
@@ -18,8 +20,18 @@ export class Problems {
     return this.list.length;
   }
 
+  /**
+   * Problems found later at `path` or under it are dropped: its value is known to be wrong (a
+   * variable that is not set), and a second message about the text left there would mislead.
+   */
+  mute(path: readonly PathSeg[]): void {
+    this.muted.push(formatPath(path));
+  }
+
   /** A problem at a key path of the config; `key: true` points at the key rather than its value. */
   add(path: readonly PathSeg[], message: string, opts: { key?: boolean } = {}): void {
+    const at = formatPath(path);
+    if (this.muted.some((m) => at === m || at.startsWith(`${m}.`) || at.startsWith(`${m}[`))) return;
     const { line, col } = this.locator.at(path, opts);
     this.list.push({ file: this.file, line, col, path: formatPath(path), message });
   }

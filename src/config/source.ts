@@ -12,6 +12,8 @@ export interface SourceProblem {
   offset: number;
   path: PathSeg[];
   message: string;
+  /** an alias cycle: the value cannot be made at all (toJS would loop), so nothing is checked after */
+  cycle?: true;
 }
 
 /** Called for each variable a value at `path` looked up, with what it gave. */
@@ -41,6 +43,7 @@ export function prepareSource(
           offset: node.range?.[0] ?? 0,
           path,
           message: `alias *${node.source} is inside the value it names (a cycle)`,
+          cycle: true,
         });
       }
       return;

@@ -233,6 +233,22 @@ describe('variables in a config file', () => {
     ]);
   });
 
+  it('an unset variable does not hide the other problems of the file; its value is not checked again', () => {
+    const dir = tmpDir();
+    const f = join(dir, 'tend.yaml');
+    expect(
+      errors(
+        dir,
+        yaml('services:', '  web:', '    command: x', '    replicas: ${N}', '    restart: alway', '  job:', '    comand: y'),
+      ),
+    ).toEqual([
+      `${f}:4:15: services.web.replicas: variable N is not set: set it in tend's environment or in .env beside the config, give a default (\${N:-value}), or write $\${N} to leave it to the service's shell`,
+      `${f}:5:14: services.web.restart: expected one of always, on-failure, never; got "alway" (did you mean "always"?)`,
+      `${f}:6:3: services.job.command: expected a command string or a list of arguments; got nothing`,
+      `${f}:7:5: services.job.comand: unknown key "comand" (did you mean "command"?)`,
+    ]);
+  });
+
   it('a block scalar: the error points at the reference inside it', () => {
     const dir = tmpDir();
     expect(errors(dir, yaml('services:', '  web:', '    command: |', '      echo start', '      exec ./app ${NOPE}'))[0]).toMatch(
