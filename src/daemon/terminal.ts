@@ -22,7 +22,7 @@ export class Terminal {
   private ok = true;
   private readonly color: boolean;
 
-  /** `json`: settings.log_format json, one object a line (`{ts, service, what, why, state}`) */
+  /** `json`: settings.log_format json, one object a line (`{ts, service, instance, what, why, state}`) */
   constructor(
     private readonly err: DaemonIo['stderr'],
     private readonly json = false,
@@ -73,6 +73,10 @@ export function journalLine(e: JournalEntry, color: boolean): string | undefined
 /** The same entries as journalLine, as one JSON object (settings.log_format json); undefined: not printed. */
 export function journalJson(e: JournalEntry): string | undefined {
   if (!(e.what === 'state' && e.state) && !PRINTED.has(e.what)) return undefined;
-  const { time, ...rest } = e;
-  return JSON.stringify({ ts: time, ...rest });
+  const { time, service: instance, ...rest } = e;
+  // service and instance as the echo's lines have them (a collector groups replicas by service);
+  // a service name holds no dot, so an instance's service is what comes before its last one
+  const dot = instance.lastIndexOf('.');
+  const service = dot > 0 && /^\d+$/.test(instance.slice(dot + 1)) ? instance.slice(0, dot) : instance;
+  return JSON.stringify({ ts: time, service, instance, ...rest });
 }

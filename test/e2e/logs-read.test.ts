@@ -281,7 +281,13 @@ services:
     );
     expect(objs).toContainEqual(expect.objectContaining({ service: 'api', instance: 'api.2', stream: 'stderr', line: 'oops' }));
     await waitFor(() => /"state":"running"/.test(p.err), `a state line: ${p.err}`);
-    for (const l of p.err.trim().split('\n')) expect(JSON.parse(l)).toHaveProperty('ts');
+    const own = p.err
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    for (const o of own) expect(o).toHaveProperty('ts');
+    // service and instance as in the echo (service held the instance: a collector split replicas)
+    expect(own).toContainEqual(expect.objectContaining({ service: 'api', instance: 'api.2', what: 'state', state: 'running' }));
   });
 });
 
