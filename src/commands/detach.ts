@@ -38,6 +38,8 @@ export interface Detached {
   client: Client;
   /** how it ended ("exit code 1"), once it has; undefined while it runs */
   ended(): string | undefined;
+  /** why its output could not go to `out` (it goes to /dev/null then: an unwritable log_dir stops no service) */
+  outError?: string;
 }
 
 /** What to start and where it will answer. */
@@ -66,8 +68,17 @@ function lastLines(file: string, n = 20): string {
 /** Why: both callers start the same daemon the same way. Throws TendError('start_failed') with its last words. */
 export async function startDetached(o: DetachOptions): Promise<Detached> {
   const { spawn } = await import('node:child_process');
-  mkdirSync(dirname(o.out), { recursive: true });
-  const fd = openSync(o.out, 'w', 0o600);
+  let fd: number;
+  let outError: string | undefined;
+  try {
+    mkdirSync(dirname(o.out), { recursive: true });
+    fd = openSync(o.out, 'w', 0o600);
+  } catch (e) {
+    // a read-only or full log_dir: the daemon runs all the same (it says so of the service
+    // logs too), as a foreground tend up does; only its own output is not kept
+    outError = (e as Error).message;
+    fd = openSync('/dev/null', 'w');
+  }
   let child: ReturnType<typeof spawn>;
   try {
     child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...o.args], {
@@ -100,7 +111,7 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
       try {
         const client = await o.connect(o.socket);
         done = true; // the exit listener stays: a later failure of its start-up is told by it
-        return { pid: child.pid!, client, ended: () => ended };
+        return { pid: child.pid!, client, ended: () => ended, ...(outError ? { outError } : {}) };
       } catch (e) {
         if (!(e instanceof TendError) || e.code !== 'no_daemon') throw e;
       }

@@ -55,7 +55,8 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   }
   const pid = d.pid;
   try {
-    env.out(`tend runs in the background (pid ${pid}); its own output goes to ${shown(out)}; tend shutdown stops it\n`);
+    const where = d.outError ? `its own output is not kept (${d.outError})` : `its own output goes to ${shown(out)}`;
+    env.out(`tend runs in the background (pid ${pid}); ${where}; tend shutdown stops it\n`);
     const r = await client.request('wait', { timeout });
     await printStatus(client, env);
     for (const f of r.failed) env.err(failedText(f));

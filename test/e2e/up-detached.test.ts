@@ -193,6 +193,18 @@ services:
     }
   });
 
+  it('runs with a log_dir it cannot write: its own output is not kept, the services run (as tend up does)', async () => {
+    const p = bg('settings:\n  log_dir: blocked/logs\nservices:\n  a:\n    command: ["sleep", "1000"]\n');
+    writeFileSync(join(p.dir, 'blocked'), 'a file where log_dir needs a folder\n');
+    const r = await p.run(['up', '-d']);
+    // it exited 1 with a bare ENOTDIR and started nothing
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(
+      /^tend runs in the background \(pid \d+\); its own output is not kept \(ENOTDIR: not a directory, mkdir '.*blocked\/logs'\); tend shutdown stops it$/,
+    );
+    expect(rows(r.stdout.split('\n').slice(1).join('\n')).a![0]).toBe('running');
+  });
+
   it('checks the config first: a broken one is printed, exit 2, nothing started', async () => {
     const p = bg('services:\n  web:\n    command: ["sleep", "1"]\n    restart: alway\n');
     const r = await p.run(['up', '-d']);
