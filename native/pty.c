@@ -42,6 +42,14 @@ napi_value open_pty(napi_env env, napi_callback_info info) {
   }
   struct winsize ws = {(unsigned short)rows, (unsigned short)cols, 0, 0};
   ioctl(master, TIOCSWINSZ, &ws);
+  // Why: the terminal's default ONLCR turns each "\n" written into "\r\n", and every line of a
+  // tty service reached its log with a "\r" at its end (`--grep 'done$'` matched none). Its output
+  // is read by tend only, never drawn on a screen: a newline stays a newline.
+  struct termios tio;
+  if (tcgetattr(slave, &tio) == 0) {
+    tio.c_oflag &= ~(tcflag_t)ONLCR;
+    tcsetattr(slave, TCSANOW, &tio);
+  }
   int master2 = fcntl(master, F_DUPFD_CLOEXEC, 0);
   if (master2 < 0) {
     int err = errno;
