@@ -27,6 +27,15 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** `3 services`, or `2 services, 4 instances` when a replica set makes them differ (a row is an instance). */
+function counted(list: readonly StatusRow[]): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const services = new Set(list.map((r) => r.service)).size;
+  return services === list.length
+    ? plural(services, 'service')
+    : `${plural(services, 'service')}, ${plural(list.length, 'instance')}`;
+}
+
 /** The full-screen table. */
 export function Top({ backend, onExit, width, height, intervalMs = 1000, now = Date.now }: TopProps) {
   const [rows, setRows] = useState<StatusRow[] | null>(null);
@@ -63,11 +72,14 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   }, [backend, intervalMs]);
 
   const list = rows ?? [];
-  const index = Math.max(
-    0,
-    list.findIndex((r) => r.name === selected),
-  );
-  const current = list[index];
+  // none chosen yet: the first row; the chosen one gone (a reload removed it): none, so that a
+  // key does not act on a row the user never chose (the first row took its place)
+  const index = selected === null ? 0 : list.findIndex((r) => r.name === selected);
+  const current = index < 0 ? undefined : list[index];
+  const gone = selected !== null && rows !== null && index < 0;
+  useEffect(() => {
+    if (gone) setMessage(`${selected} is gone (a reload removed it): arrows select a row`);
+  }, [gone, selected]);
   // keys of one chunk act on each other's result, so the selection is also kept synchronously
   const rowsRef = useRef(list);
   rowsRef.current = list;
@@ -87,17 +99,15 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   useKeys((keys) => {
     const move = (by: number) => {
       const all = rowsRef.current;
-      const at = Math.max(
-        0,
-        all.findIndex((r) => r.name === selectedRef.current),
-      );
-      const next = all[Math.max(0, Math.min(all.length - 1, at + by))]?.name ?? null;
+      // not chosen yet: from the first row, which is shown chosen; gone: to the first row
+      const at = selectedRef.current === null ? 0 : all.findIndex((r) => r.name === selectedRef.current);
+      const next = (at < 0 ? all[0] : all[Math.max(0, Math.min(all.length - 1, at + by))])?.name ?? null;
       selectedRef.current = next;
       setSelected(next);
     };
     const chosen = () => {
       const all = rowsRef.current;
-      return all.find((r) => r.name === selectedRef.current) ?? all[0];
+      return selectedRef.current === null ? all[0] : all.find((r) => r.name === selectedRef.current);
     };
     for (const key of keys) {
       if (key.kind === 'key') {
@@ -124,7 +134,7 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   const shown = list.slice(first, first + visible);
   const t = new Date(now());
   const clock = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  const title = `tend top · ${rows ? `${list.length} service${list.length === 1 ? '' : 's'}` : 'loading…'} · ${clock}`;
+  const title = `tend top · ${rows ? counted(list) : 'loading…'} · ${clock}`;
 
   return (
     <Box flexDirection="column" width={width} height={height}>

@@ -32,6 +32,11 @@ describe('Top', () => {
     expect(t.frame()).toMatch(/db +stopped/);
   });
 
+  it('counts services, and instances when a replica set makes them differ (it called 3 instances 3 services)', async () => {
+    const t = top(100, [row('db'), row('web.1', 'running', { service: 'web' }), row('web.2', 'running', { service: 'web' })]);
+    await wait(() => expect(t.frame()).toContain('tend top · 2 services, 3 instances ·'));
+  });
+
   it('refreshes from the daemon', async () => {
     const t = top(100);
     await wait(() => expect(t.frame()).toContain('worker'));
@@ -54,6 +59,21 @@ describe('Top', () => {
     t.type('\x1b[A\x1b[A\x1b[A');
     t.type('s');
     await wait(() => expect(t.backend.requests).toContainEqual(['start', { names: ['db'], wait: true }]));
+  });
+
+  it('a selected row that a reload removed is not replaced by the first: keys act on nothing until one is chosen', async () => {
+    const t = top(100);
+    await wait(() => expect(t.frame()).toContain('worker'));
+    t.type('\x1b[B');
+    await wait(() => expect(t.frame()).toMatch(/web\.1/));
+    t.backend.rows = [row('db'), row('worker', 'failed')];
+    await wait(() => expect(t.frame()).toContain('web.1 is gone (a reload removed it): arrows select a row'));
+    t.type('r');
+    t.type('\x1b[B');
+    t.type('S');
+    await wait(() => expect(t.backend.requests).toContainEqual(['stop', { names: ['db'], wait: true }]));
+    // the r before a row was chosen again did nothing (it restarted db, the first row)
+    expect(t.backend.requests.filter(([c]) => c === 'restart')).toEqual([]);
   });
 
   it('shows a failed action and a failed refresh', async () => {
