@@ -64,12 +64,12 @@ export function namesOnly(expects: string) {
   };
 }
 
-/** The instance names, as replies list them. */
 /** Where `targets` stand before a new run of each is asked for (CommandContext.waitStarted). */
 export function beforeRun(targets: readonly Instance[]): Map<string, RunMark> {
   return new Map(targets.map((t) => [t.id, { spawns: t.spawns, since: t.since }]));
 }
 
+/** The instance names, as replies list them. */
 export function ids(list: readonly Instance[]): string[] {
   return list.map((i) => i.id);
 }

@@ -3,6 +3,7 @@
 // held meanwhile and the live ones: no gap, no item twice.
 import type { RunIo } from '../commands/command.js';
 import type { UntypedClient } from '../control/client.js';
+import type { TendError } from '../core/errors.js';
 
 /** What differs between logs and events. */
 export interface JoinSpec<W, E> {
@@ -16,7 +17,7 @@ export interface JoinSpec<W, E> {
   live(item: E): void;
 }
 
-/** Why: the one join of files and live items both followers use. Resolves when the stream ends (Ctrl-C, shutdown). */
+/** Why: the one join of files and live items both followers use. Resolves when the stream ends (Ctrl-C, the daemon gone). */
 export async function followJoined<W, E>(client: UntypedClient, spec: JoinSpec<W, E>, io: RunIo): Promise<void> {
   let waiting: E[] | undefined = [];
   let resolveWhere!: (w: W) => void;
@@ -41,7 +42,16 @@ export async function followJoined<W, E>(client: UntypedClient, spec: JoinSpec<W
     const held = waiting;
     waiting = undefined;
     for (const e of held) spec.live(e);
-    await s.done;
+    try {
+      await s.done;
+    } catch (e) {
+      // the daemon went away (tend shutdown, a crash): its services' output went with it, so
+      // nothing more will come; the follow is over, not failed (it exited 1 with an error)
+      // by its code: this module is loaded apart from the bundled client, whose TendError is
+      // another class (scripts/bundle.mjs)
+      if ((e as TendError | undefined)?.code !== 'connection_lost') throw e;
+      io.err(`tend: the daemon went away: no more ${spec.items} to follow\n`);
+    }
   } finally {
     io.signal?.removeEventListener('abort', abort);
   }

@@ -158,6 +158,22 @@ describe('tend logs reads the files', () => {
     if (skipped(g.err()) === 0) expect(tens).toEqual(range(tens[0]! / 10000, 20).map((k) => k * 10000));
   }, 120_000);
 
+  it('-f ends with exit 0 and says so when the daemon goes away (nothing more can come); events -f too', async () => {
+    const p = await started(quiet(`\n  a:\n    command: echo one; exec sleep 1000\n`));
+    await waitFor(async () => (await p.run(['logs', 'a'])).stdout === 'one\n', 'the line of a');
+    const f = follow(p, ['logs', 'a', '-f']);
+    const e = follow(p, ['events', '-f']);
+    await waitFor(() => f.lines().includes('one') && e.lines().length > 0, 'the followers under way');
+    const ended = (x: { proc: ChildProcess }) =>
+      new Promise<number | null>((r) => (x.proc.exitCode !== null ? r(x.proc.exitCode) : x.proc.on('exit', r)));
+    expect((await p.run(['shutdown'])).code).toBe(0);
+    // it exited 1: "the tend daemon on ... closed the connection"
+    expect(await ended(f)).toBe(0);
+    expect(f.err()).toBe('tend: the daemon went away: no more lines to follow\n');
+    expect(await ended(e)).toBe(0);
+    expect(e.err()).toBe('tend: the daemon went away: no more events to follow\n');
+  });
+
   it("works with no daemon: logs (and -f) from the config's log_dir, events from tend.events, which survives a restart", async () => {
     const p = await started(
       quiet(`
