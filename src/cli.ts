@@ -152,7 +152,8 @@ async function startBare(path: string, flags: Parsed['flags'], connect: (p: stri
   const dir = dirname(configPath(flags));
   const args = ['up', '--socket', path, ...(typeof flags.config === 'string' ? ['-c', flags.config] : [])];
   const d = await startDetached({ args, mode: 'bare', out: bareOutFile(dir), socket: path, connect });
-  err(`tend: no daemon here: started one for ${dir} (pid ${d.pid}); tend shutdown stops it\n`);
+  const kept = d.outError ? `; its own output goes to ${d.out} (${d.outError})` : '';
+  err(`tend: no daemon here: started one for ${dir} (pid ${d.pid})${kept}; tend shutdown stops it\n`);
   return d.client;
 }
 

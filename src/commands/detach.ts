@@ -2,8 +2,9 @@
 // none runs: `tend up` itself (the same program, the same node flags), in a session of its own,
 // stdin from /dev/null, stdout and stderr to log_dir/tend.out (its state lines, warnings, a
 // crash); then waiting until its socket answers, or it has exited (its last lines say why).
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { Client } from '../control/client.js';
 import { TendError } from '../core/errors.js';
 
@@ -38,7 +39,9 @@ export interface Detached {
   client: Client;
   /** how it ended ("exit code 1"), once it has; undefined while it runs */
   ended(): string | undefined;
-  /** why its output could not go to `out` (it goes to /dev/null then: an unwritable log_dir stops no service) */
+  /** where its stdout and stderr go: log_dir/tend.out, or, when that cannot be written, a file in the temp dir */
+  out: string;
+  /** why log_dir/tend.out could not be written (an unwritable log_dir stops no service) */
   outError?: string;
 }
 
@@ -69,15 +72,18 @@ function lastLines(file: string, n = 20): string {
 export async function startDetached(o: DetachOptions): Promise<Detached> {
   const { spawn } = await import('node:child_process');
   let fd: number;
+  let out = o.out;
   let outError: string | undefined;
   try {
-    mkdirSync(dirname(o.out), { recursive: true });
-    fd = openSync(o.out, 'w', 0o600);
+    mkdirSync(dirname(out), { recursive: true });
+    fd = openSync(out, 'w', 0o600);
   } catch (e) {
     // a read-only or full log_dir: the daemon runs all the same (it says so of the service
-    // logs too), as a foreground tend up does; only its own output is not kept
+    // logs too), as a foreground tend up does; its own output goes to a folder of its own in
+    // the temp dir, so that a start that fails can still be told with its last words
     outError = (e as Error).message;
-    fd = openSync('/dev/null', 'w');
+    out = join(mkdtempSync(join(tmpdir(), 'tend-out-')), OUT_FILE);
+    fd = openSync(out, 'w', 0o600);
   }
   let child: ReturnType<typeof spawn>;
   try {
@@ -102,23 +108,23 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
   try {
     for (;;) {
       if (ended !== undefined) {
-        const said = lastLines(o.out);
+        const said = lastLines(out);
         throw new TendError(
           'start_failed',
-          `the daemon exited while starting (${ended})${said ? `:\n${said}` : `; nothing in ${o.out}`}`,
+          `the daemon exited while starting (${ended})${said ? `:\n${said}` : `; nothing in ${out}`}`,
         );
       }
       try {
         const client = await o.connect(o.socket);
         done = true; // the exit listener stays: a later failure of its start-up is told by it
-        return { pid: child.pid!, client, ended: () => ended, ...(outError ? { outError } : {}) };
+        return { pid: child.pid!, client, ended: () => ended, out, ...(outError ? { outError } : {}) };
       } catch (e) {
         if (!(e instanceof TendError) || e.code !== 'no_daemon') throw e;
       }
       if (Date.now() > deadline) {
         throw new TendError(
           'start_failed',
-          `the daemon (pid ${child.pid}) did not answer on ${o.socket} within ${timeoutMs / 1000}s; see ${o.out}`,
+          `the daemon (pid ${child.pid}) did not answer on ${o.socket} within ${timeoutMs / 1000}s; see ${out}`,
         );
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -136,7 +142,8 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
  * A connection lost while waiting on a daemon just started: when that daemon has exited (within a
  * few seconds), the error that says so with its last words; else undefined (report the loss itself).
  */
-export async function exitedWhileStarting(d: Detached, out: string): Promise<TendError | undefined> {
+export async function exitedWhileStarting(d: Detached): Promise<TendError | undefined> {
+  const out = d.out;
   const deadline = Date.now() + 5000;
   while (d.ended() === undefined) {
     if (Date.now() > deadline) return undefined;

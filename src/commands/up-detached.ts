@@ -55,7 +55,9 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   }
   const pid = d.pid;
   try {
-    const where = d.outError ? `its own output is not kept (${d.outError})` : `its own output goes to ${shown(out)}`;
+    const where = d.outError
+      ? `its own output goes to ${d.out} (${shown(out)} cannot be written: ${d.outError})`
+      : `its own output goes to ${shown(out)}`;
     env.out(`tend runs in the background (pid ${pid}); ${where}; tend shutdown stops it\n`);
     const r = await client.request('wait', { timeout });
     await printStatus(client, env);
@@ -63,7 +65,7 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
     return r.failed.length ? EXIT.failed : EXIT.ok;
   } catch (e) {
     // the daemon served its socket, then a later part of its start-up failed (a busy http port)
-    const died = e instanceof TendError && e.code === 'connection_lost' ? await exitedWhileStarting(d, out) : undefined;
+    const died = e instanceof TendError && e.code === 'connection_lost' ? await exitedWhileStarting(d) : undefined;
     return reportError(died ?? e, env);
   } finally {
     client.close();

@@ -3,9 +3,9 @@
 // and why (exit 1, the daemon stays); a daemon that dies while starting is reported with its last
 // words; a second `up -d` finds the first; `up NAME` brings up only those and their dependencies.
 // And the README's first run from an empty folder: tend init, tend up -d, tend status.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DetachedProject } from './detached.js';
 import { pidAlive, useProjects, waitFor } from './harness.js';
@@ -193,15 +193,18 @@ services:
     }
   });
 
-  it('runs with a log_dir it cannot write: its own output is not kept, the services run (as tend up does)', async () => {
+  it('runs with a log_dir it cannot write: its own output goes to the temp dir, the services run (as tend up does)', async () => {
     const p = bg('settings:\n  log_dir: blocked/logs\nservices:\n  a:\n    command: ["sleep", "1000"]\n');
     writeFileSync(join(p.dir, 'blocked'), 'a file where log_dir needs a folder\n');
     const r = await p.run(['up', '-d']);
     // it exited 1 with a bare ENOTDIR and started nothing
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(
-      /^tend runs in the background \(pid \d+\); its own output is not kept \(ENOTDIR: not a directory, mkdir '.*blocked\/logs'\); tend shutdown stops it$/,
+      /^tend runs in the background \(pid \d+\); its own output goes to \/\S+\/tend-out-\w+\/tend\.out \(blocked\/logs\/tend\.out cannot be written: ENOTDIR: not a directory, mkdir '.*blocked\/logs'\); tend shutdown stops it$/,
     );
+    const out = /goes to (\S+) /.exec(r.stdout)![1]!;
+    expect(readFileSync(out, 'utf8')).toContain('a running');
+    rmSync(dirname(out), { recursive: true, force: true });
     expect(rows(r.stdout.split('\n').slice(1).join('\n')).a![0]).toBe('running');
   });
 
