@@ -12,7 +12,7 @@ import type { CommandContext, DaemonContext, RunMark } from '../commands/context
 import { SOCKET_COMMANDS } from '../commands/index.js';
 import { peerWords } from '../commands/approve.js';
 import type { SocketCommand } from '../commands/command.js';
-import { explain, statusRow } from './status.js';
+import { explain, LINGERING, statusRow } from './status.js';
 import { unknownServices } from '../core/did-you-mean.js';
 
 export type { DaemonContext };
@@ -148,9 +148,13 @@ function waitFor(
 /** A service without a readiness probe counts as started once it ran this long (supervisord's startsecs). */
 export const SETTLE_MS = 1000;
 
-/** Where a waited-for instance is: its state, and for one running, that it has not run SETTLE_MS yet. */
+/**
+ * Where a waited-for instance is: its state; for one running, that it has not run SETTLE_MS yet;
+ * for one whose last run's leftovers are not gone, that (`tend stop` waits for them).
+ */
 function settling(i: Instance): string {
-  return i.state === 'running' ? `running for less than ${formatDuration(SETTLE_MS)}` : i.state;
+  if (i.state === 'running') return `running for less than ${formatDuration(SETTLE_MS)}`;
+  return i.lingering ? `${i.state}, ${LINGERING}` : i.state;
 }
 
 const started = (i: Instance, now: number): Verdict => {

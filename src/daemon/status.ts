@@ -66,7 +66,7 @@ export function detailOf(store: Store, i: Instance, now: number, limits: Limits 
 }
 
 /** Said of a next run held back by what the last one left behind (see InstanceRecord.lingering). */
-const LINGERING = 'waiting for what its last run left behind to end (SIGKILL at stop_timeout)';
+export const LINGERING = 'waiting for what its last run left behind to end (SIGKILL at stop_timeout)';
 
 /** Said of an adopted process (status detail, why, the journal): its pipes went with the old tend. */
 export const OUTPUT_LOST = 'adopted from an earlier tend: its output is lost until it restarts';

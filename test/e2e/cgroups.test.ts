@@ -117,11 +117,17 @@ services:
     # exits 1 leaving a child that ignores SIGTERM (SIGKILL at stop_timeout)
     command: sh -c "trap '' TERM; exec sleep 1000" & echo $$! > left.pid; exit 1
     restart: never
-    stop_timeout: 2s
+    stop_timeout: 5s
 `);
     await p.waitState('a', 'failed');
     const left = Number(readFileSync(join(p.dir, 'left.pid'), 'utf8'));
     expect(pidAlive(left)).toBe(true);
+    // a stop that times out first says what it waits for (it said only "(stopped)")
+    const short = await p.run(['stop', 'a', '--timeout', '300ms']);
+    expect([short.code, short.stderr]).toEqual([
+      1,
+      'tend: timed out after 300ms waiting for a (failed, waiting for what its last run left behind to end (SIGKILL at stop_timeout))\n',
+    ]);
     // it said "stopped a" with the leftover still there for up to stop_timeout
     const r = await p.run(['stop', 'a']);
     expect([r.code, r.stdout]).toEqual([0, 'stopped a\n']);
