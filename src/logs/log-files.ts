@@ -25,8 +25,12 @@ export interface LogFilePart {
 /** How often LogFiles.open opens the set again when a rotation moved it meanwhile. */
 const OPEN_ATTEMPTS = 10;
 
-/** Whether each part's name still holds the file opened (no rotation since). */
-async function unmoved(parts: readonly LogFilePart[]): Promise<boolean> {
+/**
+ * Whether each part's name still holds the file opened, and no other file is there now: no
+ * rotation since the listing (one that ended before the first open made a new oldest file).
+ */
+async function unmoved(file: string, parts: readonly LogFilePart[]): Promise<boolean> {
+  if ((await listFiles(file)).join() !== parts.map((p) => p.index).join()) return false;
   for (const p of parts) {
     try {
       if ((await stat(p.path)).ino !== p.ino) return false;
@@ -75,7 +79,7 @@ export class LogFiles {
   static async open(file: string, stats?: ReadStats): Promise<LogFiles> {
     for (let attempt = 1; ; attempt++) {
       const parts = await LogFiles.openParts(file);
-      if (attempt >= OPEN_ATTEMPTS || (await unmoved(parts))) return new LogFiles(file, parts, stats);
+      if (attempt >= OPEN_ATTEMPTS || (await unmoved(file, parts))) return new LogFiles(file, parts, stats);
       await Promise.all(parts.map((p) => p.fh.close().catch(() => undefined)));
     }
   }
