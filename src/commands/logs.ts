@@ -3,7 +3,7 @@
 // the daemon says where they are and, with -f, sends the live lines from where the files end.
 import type { LogLine } from '../control/wire.js';
 import type { Instance } from '../core/instance.js';
-import { logFileOf, removedInstances } from '../logs/log-files.js';
+import { logFileOf, removedIds } from '../logs/log-files.js';
 import type { CommandContext } from './context.js';
 import { bool, names, optional, shape, text } from './schema.js';
 import type { SocketCommand } from './command.js';
@@ -154,13 +154,8 @@ async function resolveLogs(
   const list = names ?? [];
   const { unknown } = d.sup.resolve(list.filter((n) => n !== 'all'));
   if (unknown.length === 0) return { targets: d.resolve(list), removed: [] };
-  const logDir = (await d.logs.where([], false)).log_dir;
-  const removed: string[] = [];
-  for (const n of unknown) {
-    const ids = await removedInstances(logDir, n);
-    if (ids.length === 0) return { targets: d.resolve(list), removed: [] }; // throws unknown_service
-    removed.push(...ids);
-  }
+  const removed = await removedIds((await d.logs.where([], false)).log_dir, unknown);
+  if (removed === undefined) return { targets: d.resolve(list), removed: [] }; // throws unknown_service
   const known = list.filter((n) => !unknown.includes(n));
   return { targets: known.length ? d.resolve(known) : [], removed };
 }

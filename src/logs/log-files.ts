@@ -173,6 +173,20 @@ export async function removedInstances(logDir: string, name: string): Promise<st
   return [...ids].sort((a, b) => replica(a) - replica(b));
 }
 
+/**
+ * The instances of `names` (none of them in the config) whose files are in `logDir`, in order;
+ * undefined when one of the names has none (a typo: the caller says unknown service).
+ */
+export async function removedIds(logDir: string, names: readonly string[]): Promise<string[] | undefined> {
+  const out: string[] = [];
+  for (const n of names) {
+    const ids = await removedInstances(logDir, n);
+    if (ids.length === 0) return undefined;
+    out.push(...ids);
+  }
+  return out;
+}
+
 /** Why: `logs NAME` with the id of each instance: the log file of an instance in `log_dir`. */
 export function logFileOf(logDir: string, instance: string): string {
   return join(logDir, `${instance}.log`);
