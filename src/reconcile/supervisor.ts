@@ -261,7 +261,7 @@ export class Supervisor {
    * What `targets` depend on (transitively) is wanted up: stopped, failed or unwanted ones start,
    * a task resting after a failed run runs again. Returns those started that were not going.
    */
-  private startDependencies(targets: readonly Instance[]): Instance[] {
+  private startDependencies(targets: readonly Instance[], atRestOnly = false): Instance[] {
     const names = new Set(targets.map((t) => t.inst.service));
     const extra: Instance[] = [];
     for (const dep of dependencyClosure(this.store, names)) {
@@ -269,6 +269,8 @@ export class Supervisor {
       if (names.has(dep)) continue;
       for (const d of this.instancesOf(dep)) {
         if ((d.state === 'completed' && wantsUp(d)) || ranOk(d)) continue;
+        // atRestOnly: one on its way (pending, backoff, running...) is left as it goes
+        if (atRestOnly && inProgress(d.state) && d.want !== 'down') continue;
         if (d.want === 'down' || d.state === 'failed' || d.state === 'stopped' || d.state === 'scheduled') extra.push(d);
         this.request(d, 'start requested', 'dependency');
       }
@@ -369,9 +371,11 @@ export class Supervisor {
       } else idle.push(t);
     }
     if (idle.length) this.start(idle, 'restart'); // with its dependencies, like start
-    // a live one starts again once stopped, with its dependencies wanted up as start wants them:
-    // one resting after a failed run (a task) would hold it in pending until its next good run
-    if (live.length) this.startDependencies(live);
+    // a live one starts again once stopped, with its dependencies at rest wanted up as start
+    // wants them: one resting after a failed run (a task) would hold it in pending until its next
+    // good run. One on its way is left as it goes (a reload of web does not pull a crash-looping
+    // db out of its backoff, nor reset its start limit).
+    if (live.length) this.startDependencies(live, true);
     this.kick();
   }
 

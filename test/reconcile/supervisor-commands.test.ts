@@ -223,6 +223,21 @@ describe('Supervisor.restart', () => {
     expect(h.states('db', 'web')).toEqual({ db: 'running', web: 'running' });
   });
 
+  it('restart of a running service leaves a dependency on its way as it goes (a backoff keeps its delay)', async () => {
+    const h = await supervising([
+      instanceSpec('db', { backoff: { initial: 5000, max: 30_000, factor: 2 } }),
+      instanceSpec('web', { dependsOn: { db: 'started' } }),
+    ]);
+    await h.exited('db', { kind: 'exited', code: 1 });
+    const db = h.get('db');
+    expect(db.state).toBe('backoff');
+    const [deadline, starts] = [db.deadline, db.starts.length];
+    h.sup.restart([h.get('web')]); // as a reload that changed web's command does
+    await flush();
+    // it was requested afresh: out of its backoff at once, its start count reset
+    expect([db.state, db.deadline, db.starts.length]).toEqual(['backoff', deadline, starts]);
+  });
+
   it('restarting a dependency leaves its dependents running', async () => {
     const h = await supervising([instanceSpec('db'), instanceSpec('web', { dependsOn: { db: 'started' } })]);
     await h.command('restart', 'db');
