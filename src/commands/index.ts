@@ -48,9 +48,9 @@ export const SOCKET_COMMANDS = [
   disable,
   approve,
   reject,
+  wait,
   shutdown,
   ping,
-  wait,
 ] as const;
 
 /** Every command, in the order help lists them. */

@@ -64,7 +64,7 @@ function notStarted(d: CommandContext, i: Instance, timeoutMs: number): string {
   return `still ${i.state} after ${formatDuration(timeoutMs)}${detail ? `: ${detail}` : ''}`;
 }
 
-/** `wait` (hidden; for `tend up -d`). */
+/** `tend wait` (also what `tend up -d` waits with). */
 export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   name: 'wait',
   summary: 'wait until every service wanted up has started or failed',
@@ -75,7 +75,8 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     ...FIND_DAEMON,
   ],
   examples: ['wait', 'wait web --timeout 2m'],
-  hidden: true,
+  notes:
+    'Without names: every service wanted up (not one an approval gate holds, nor a task at rest). Exit 0 when all started, 1 with the reason of each that failed or timed out.',
   schema: shape<WaitArgs>({ names: optional(names), timeout: optional(timerMs) }),
   request(p) {
     const t = p.flags.timeout;

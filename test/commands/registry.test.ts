@@ -47,6 +47,7 @@ describe('the command table', () => {
       'disable',
       'approve',
       'reject',
+      'wait',
       'shutdown',
     ];
     expect(SHELL_COMMANDS.map((c) => c.name)).toEqual([...both, 'top', 'help', 'clear', 'exit']);
