@@ -51,6 +51,8 @@ export interface LogResult {
   gone: GoneNote[];
   /** the size of each instance's live file as it was read (where following it goes on) */
   ends: Map<string, number>;
+  /** how many files (current and rotated, of every instance) there were to read */
+  files: number;
   /** the lines, oldest first, in batches; call once. Closes the files when done. */
   lines(): AsyncGenerator<LogEntry[]>;
   /** closes the files when lines() is not read to its end */
@@ -171,7 +173,7 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
       const live = f.parts[f.parts.length - 1];
       ends.set(unique[i]!.instance, live?.index === 0 ? live.size : 0);
     }
-    return { gone, ends, lines, close };
+    return { gone, ends, lines, close, files: files.reduce((n, f) => n + f.parts.length, 0) };
   } catch (err) {
     await close();
     throw err;

@@ -41,7 +41,7 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
         where.sources.map((s) => s.instance),
         { json, timestamps: args.timestamps === true, color: io.color },
       );
-      const ends = await printFiles(where, { n: args.lines, since, until, grep }, printer, io);
+      const ends = await printFiles(where, { n: args.lines, since, until, grep }, printer, io, !args.follow);
       if (!args.follow) return EXIT.ok;
       await followFiles(
         where.sources,
@@ -59,7 +59,7 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
         where.sources.map((s) => s.instance),
         { json, timestamps: args.timestamps === true, color: io.color },
       );
-      await printFiles(where, { n: args.lines, since, until, grep }, printer, io);
+      await printFiles(where, { n: args.lines, since, until, grep }, printer, io, true);
       return EXIT.ok;
     },
   );
@@ -72,12 +72,31 @@ interface Range {
   grep?: LineMatcher;
 }
 
-/** Prints the lines of the files; resolves with the size each live file had when read (for following them). */
-async function printFiles(where: LogsWhere, r: Range, printer: Printer, io: RunIo): Promise<Map<string, number>> {
+/**
+ * Prints the lines of the files; resolves with the size each live file had when read (for
+ * following them). `sayNone`: when there is no file at all, say so on stderr (as journalctl's
+ * "-- No entries --"): printing nothing and exit 0 read as a quiet service, or a wrong log_dir.
+ */
+async function printFiles(
+  where: LogsWhere,
+  r: Range,
+  printer: Printer,
+  io: RunIo,
+  sayNone = false,
+): Promise<Map<string, number>> {
   const sources: LogSource[] = where.sources.map((s) => ({ instance: s.instance, file: s.file, keep: s.keep, upTo: s.up_to }));
   const result = await queryLogs(sources, { n: r.n, since: r.since, until: r.until, grep: r.grep });
   if (result.gone.length > 0) io.err(goneLine(result.gone, where));
-  for await (const batch of result.lines()) io.out(printer.entries(batch));
+  let printed = 0;
+  for await (const batch of result.lines()) {
+    printed += batch.length;
+    io.out(printer.entries(batch));
+  }
+  if (sayNone && printed === 0 && where.sources.length > 0 && result.files === 0) {
+    io.err(
+      `tend: no log file in ${where.log_dir} yet: ${where.sources.map((s) => s.instance).join(', ')} printed nothing so far\n`,
+    );
+  }
   return result.ends;
 }
 

@@ -5,7 +5,8 @@
 // disk across a restart, who asked, a failed start and `why` with the last lines, log_format
 // json, and a 1 GB log (made by the generator) read from its end and by binary search.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, type Project, tend, useProjects, waitFor, quiet } from './harness.js';
@@ -157,6 +158,21 @@ describe('tend logs reads the files', () => {
     expect(tens.every((n, k) => n % 10000 === 0 && (k === 0 || n > tens[k - 1]!))).toBe(true);
     if (skipped(g.err()) === 0) expect(tens).toEqual(range(tens[0]! / 10000, 20).map((k) => k * 10000));
   }, 120_000);
+
+  it('says so when there is no log file at all (it printed nothing, exit 0, as for a quiet service)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tend-e2e-nolog-'));
+    try {
+      writeFileSync(join(dir, 'tend.yaml'), 'settings:\n  log_dir: elsewhere\nservices:\n  a:\n    command: sleep 1\n');
+      const r = await tend(dir, ['logs', 'a']);
+      expect(r).toEqual({
+        code: 0,
+        stdout: '',
+        stderr: `tend: no log file in ${join(dir, 'elsewhere')} yet: a printed nothing so far\n`,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('-f ends with exit 0 and says so when the daemon goes away (nothing more can come); events -f too', async () => {
     const p = await started(quiet(`\n  a:\n    command: echo one; exec sleep 1000\n`));
