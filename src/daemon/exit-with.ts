@@ -4,6 +4,7 @@
 import { exitCodeOf } from '../core/describe.js';
 import type { Journal } from '../core/journal.js';
 import { signalNumber } from '../core/signals.js';
+import type { Instance } from '../core/instance.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import type { Settings } from '../core/types.js';
 import type { Part } from './parts.js';
@@ -17,18 +18,22 @@ export function exitWith(d: {
   shuttingDown(): boolean;
 }): Part {
   let off: (() => void) | undefined;
+  const check = (i: Instance): void => {
+    const name = d.settings().exitWith;
+    if (!name || i.inst.service !== name || d.shuttingDown()) return;
+    if (i.state !== 'completed' && i.state !== 'failed') return;
+    const last = i.exits[i.exits.length - 1]?.exit;
+    const code = last ? exitCodeOf(last, signalNumber) : 1;
+    d.journal.add('tend', 'exit-with', `${i.id} ended (${i.reason}): tend exits with ${code}`);
+    void d.shutdown(code);
+  };
   return {
     name: 'exit_with',
     start() {
-      off = d.sup.onChange((i) => {
-        const name = d.settings().exitWith;
-        if (!name || i.inst.service !== name || d.shuttingDown()) return;
-        if (i.state !== 'completed' && i.state !== 'failed') return;
-        const last = i.exits[i.exits.length - 1]?.exit;
-        const code = last ? exitCodeOf(last, signalNumber) : 1;
-        d.journal.add('tend', 'exit-with', `${i.id} ended (${i.reason}): tend exits with ${code}`);
-        void d.shutdown(code);
-      });
+      off = d.sup.onChange(check);
+      // Why: it starts after the services, and one that ended at once (a spawn that failed with
+      // restart: never) ended before it listened: tend ran on for good
+      for (const i of [...d.sup.store.values()]) check(i);
     },
     close: () => off?.(),
   };

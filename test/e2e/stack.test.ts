@@ -466,6 +466,15 @@ describe('settings.exit_with', () => {
     expect(idx(/ db stopped /)).toBeGreaterThan(idx(/ side stopped /));
   });
 
+  it('exit_with a service that cannot be spawned (restart: never) makes tend up exit 127 (it ran on for good)', async () => {
+    const p = project(
+      exitWithApp(`\n  bg:\n    command: sleep 1000\n  app:\n    command: [/nonexistent/prog]\n    restart: never\n`),
+    );
+    const r = await tend(p.dir, ['up'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(127);
+    expect(r.stderr).toMatch(/ bg stopped /);
+  });
+
   it('exit_with a oneshot that exits 0 makes tend up exit 0', async () => {
     const p = project(
       exitWithApp(`
