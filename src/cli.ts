@@ -9,6 +9,7 @@ import { EXIT, isSocketCommand, type CliEnv, type Parsed } from './commands/comm
 import { bareOutFile, startDetached } from './commands/detach.js';
 import { cliHelpText, commandHelp } from './commands/help-text.js';
 import { CLI_COMMANDS, COMMANDS, findCommand } from './commands/index.js';
+import { holdSignals } from './sys/early-signals.js';
 import { checkArgs, parseWords, usageOf, UsageError } from './commands/parse.js';
 import { runCommand } from './commands/run.js';
 import { shell } from './commands/shell.js';
@@ -217,6 +218,8 @@ async function main(given: string[]): Promise<number> {
   // a reader that goes away (`tend events | head -1`) ends the command quietly, as it does `cat`;
   // not `up` (but `up -d`), whose stdout is an echo it may lose, nor the shell, which owns its terminal
   const daemon = cmd.name === 'up' && !words.some((w) => w === '-d' || w === '--detach');
+  // a stop signal before the daemon's handlers are in place is kept for them (PID 1 lost it)
+  if (daemon) holdSignals();
   if (!daemon && cmd.name !== 'shell') process.stdout.on('error', stdoutGone);
   if (isSocketCommand(cmd)) {
     // the socket is found from -c/--socket before the command's own words are checked

@@ -2,6 +2,7 @@
 // at once), SIGHUP reloads, SIGUSR1 and SIGUSR2 are ignored (journaled), SIGPIPE is ignored (a
 // closed stdout is handled where it is written).
 import type { Journal } from '../core/journal.js';
+import { takeHeldSignals } from '../sys/early-signals.js';
 import type { Part } from './parts.js';
 
 /** Why: tend answers signals as the README says; a part, so its handlers go with the daemon. */
@@ -42,7 +43,14 @@ export function signals(d: {
   ];
   return {
     name: 'signals',
-    start: () => void handlers.forEach(([sig, fn]) => process.on(sig, fn)),
+    start() {
+      handlers.forEach(([sig, fn]) => process.on(sig, fn));
+      // those that came while tend was starting (held by the command line: sys/early-signals.ts)
+      for (const sig of takeHeldSignals()) {
+        d.journal.add('tend', 'signal', `${sig} came while tend was starting`);
+        handlers.find(([s]) => s === sig)?.[1]();
+      }
+    },
     close: () => void handlers.forEach(([sig, fn]) => process.off(sig, fn)),
   };
 }
