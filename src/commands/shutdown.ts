@@ -1,7 +1,7 @@
 // `tend shutdown`: stop every service (reverse dependency order); the daemon exits. The client
 // waits until it has: the daemon closes its connections only once every service is stopped, and
 // its pid goes away right after.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { Client } from '../control/client.js';
 import { formatDuration } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
@@ -29,6 +29,8 @@ export interface ShutdownReply {
   stopping: string[];
   /** the daemon's settings.shutdown_timeout in ms, when it tells it */
   timeout_ms: number | null;
+  /** the daemon's pid namespace (`pid:[4026531836]`): its pid means that process only in the same one */
+  pid_ns?: string;
   /** filled by the client: the daemon has exited (false with --no-wait) */
   exited?: boolean;
 }
@@ -63,7 +65,10 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
   async settle(r, args, client) {
     if (args.wait === false) return { ...r, exited: false };
     const bound = args.timeout ?? (r.timeout_ms ?? DEFAULT_BOUND_MS) + MARGIN_MS;
-    if (!(await daemonGone(client, r.pid, bound))) {
+    // a daemon in another pid namespace (PID 1 of a container, asked from the host): its pid is
+    // another process here (the host's init: it waited for it to the deadline); the close says it
+    const pid = r.pid_ns !== undefined && r.pid_ns !== pidNamespace() ? undefined : r.pid;
+    if (!(await daemonGone(client, pid, bound))) {
       throw new TendError('timeout', `timed out after ${formatDuration(bound)} waiting for tend (pid ${r.pid}) to exit`);
     }
     return { ...r, exited: true };
@@ -81,7 +86,14 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
   async handle(_args, d) {
     const stopping = stillRunning(d.sup.store.values()).map((i) => i.id);
     setImmediate(() => d.shutdown());
-    return { shutting_down: true, pid: process.pid, stopping, timeout_ms: d.shutdownTimeoutMs?.() ?? null };
+    const ns = pidNamespace();
+    return {
+      shutting_down: true,
+      pid: process.pid,
+      stopping,
+      timeout_ms: d.shutdownTimeoutMs?.() ?? null,
+      ...(ns ? { pid_ns: ns } : {}),
+    };
   },
 };
 
@@ -89,7 +101,7 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
  * Waits until the daemon is gone: its side of `client`'s connection closes (it closes them once
  * every service is stopped), then its pid ends (a zombie counts as ended). False at the deadline.
  */
-export async function daemonGone(client: Client, pid: number, timeoutMs: number): Promise<boolean> {
+export async function daemonGone(client: Client, pid: number | undefined, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   const closed = new Promise<boolean>((resolve) => {
     if (client.closed) return resolve(true);
@@ -100,11 +112,20 @@ export async function daemonGone(client: Client, pid: number, timeoutMs: number)
   const ok = await Promise.race([closed, late]);
   clearTimeout(timer);
   if (!ok) return false;
-  while (pidRuns(pid)) {
+  while (pid !== undefined && pidRuns(pid)) {
     if (Date.now() > end) return false;
     await new Promise((r) => setTimeout(r, 20));
   }
   return true;
+}
+
+/** This process's pid namespace, as /proc/self/ns/pid names it (undefined without /proc). */
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether `pid` is a process that has not ended (not a zombie). */

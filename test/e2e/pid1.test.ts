@@ -251,6 +251,14 @@ services:
     expect(p.err).toMatch(/ side stopped /);
   }, 60_000);
 
+  it('tend shutdown from outside its pid namespace returns once it is gone (it waited for pid 1 here, the host init)', async () => {
+    const p = await started(`services:\n  a:\n    command: sleep 1000\n`);
+    await p.waitState('a', 'running');
+    const r = await tend(p.dir, ['shutdown', '--socket', p.socket, '--timeout', '20s']);
+    expect([r.code, r.stderr, r.stdout.trimEnd().split('\n').at(-1)]).toEqual([0, '', 'tend exited (pid 1)']);
+    expect(await p.exit).toBe(0);
+  }, 60_000);
+
   it('SIGHUP to PID 1 reloads the config (watch off: only the signal can)', async () => {
     const p = await started(`settings:\n  watch: false\nservices:\n  a:\n    command: sleep 1000\n`);
     writeFileSync(
