@@ -33,7 +33,8 @@ const json = (v: unknown): string => `${JSON.stringify(v)}\n`;
 
 /** Routes one request. Errors of a handler are a 500 with the message, never a crash. */
 async function route(h: HttpHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  // the absolute form (`GET http://host/healthz`, RFC 9112 3.2.2: a server must take it) is its path
+  const path = (req.url ?? '/').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i, '').split('?')[0] || '/';
   if (!PATHS.includes(path!)) {
     return send(res, req, 404, JSON_TYPE, json({ error: `no such endpoint ${path}; these are served: ${PATHS.join(', ')}` }));
   }

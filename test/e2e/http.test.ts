@@ -232,6 +232,8 @@ describe('settings.http', () => {
       type: 'text/plain; charset=utf-8',
       body: '',
     });
+    // the absolute form of the target, which a server must take (RFC 9112 3.2.2): it was a 404
+    expect((await request(port, `http://127.0.0.1:${port}/healthz`)).status).toBe(200);
   }, 60_000);
 
   it('while shutting down: /readyz 503 (shutting_down), /healthz still 200', async () => {
