@@ -73,6 +73,13 @@ export interface InstanceRecord {
    * stop_timeout): the next run waits for them, as systemd waits for the cgroup to empty
    */
   lingering: boolean;
+  /**
+   * a task's last run that ended before it started, failed (a dependency failed, rejected): when,
+   * and why; what waits for the task fails with it as with a failed run (reconcile/deps.ts)
+   */
+  unstartedEnd: { at: number; reason: string } | null;
+  /** the last start or restart asked of it (tend start/restart, a reload, a dependent), with its spawn count then */
+  asked: { at: number; spawns: number } | null;
 }
 
 /** One instance as everyone but the Supervisor sees it: read only. */
@@ -111,6 +118,8 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     mainPid: null,
     outputLost: false,
     lingering: false,
+    unstartedEnd: null,
+    asked: null,
   };
 }
 

@@ -20,15 +20,29 @@ export function ranOk(i: Instance): boolean {
 
 /**
  * Why a dependency is failed for its dependents: `failed`, or a task resting in `scheduled`
- * whose last run failed (it rests there, not in `failed`, to keep its schedule; a dependent
- * waiting for it to complete would wait until a later run, or for good).
+ * whose last run failed, or ended before it started (a dependency of its own failed): it rests
+ * there, not in `failed`, to keep its schedule, and a dependent waiting for it to complete
+ * would wait until a later run, or for good.
  */
 function failedReason(i: Instance, dependent: Instance): string | undefined {
   if (i.state === 'failed') return i.reason;
-  // not for a service that ran before (restarting after a crash): it waits for a later good run
-  const waitsForGood = dependent.spawns > 0 && !hasSchedule(dependent.inst);
-  if (i.state === 'scheduled' && i.lastRun?.result === 'failed' && !waitsForGood) return i.lastRun.reason;
-  return undefined;
+  if (i.state !== 'scheduled') return undefined;
+  const run = i.lastRun;
+  const unstarted = i.unstartedEnd;
+  const last =
+    unstarted && (!run || unstarted.at >= run.end)
+      ? { at: unstarted.at, failed: unstarted.reason }
+      : run && { at: run.end, failed: run.result === 'failed' ? run.reason : undefined };
+  if (!last?.failed) return undefined;
+  // a service that ran before and comes back on its own (after a crash) waits for a later good
+  // run of a task that failed before it began to wait; one whose wait saw the failure (it asked
+  // for that run: tend start, tend restart, a reload) fails with it
+  // the wait began when it was asked for (no spawn since: this wait is that request's), else when
+  // it went pending (a restart of its own); a run of the task that failed before that is older news
+  const asked = dependent.asked;
+  const began = asked && asked.spawns === dependent.spawns ? Math.min(asked.at, dependent.since) : dependent.since;
+  const waitsForGood = dependent.spawns > 0 && !hasSchedule(dependent.inst) && last.at < began;
+  return waitsForGood ? undefined : last.failed;
 }
 
 function meets(i: Instance, cond: DependCondition): boolean {

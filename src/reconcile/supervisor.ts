@@ -280,6 +280,7 @@ export class Supervisor {
 
   /** Wants it up; at rest it goes to pending afresh, still stopping it starts once stopped. */
   private request(i: InstanceRecord, reason = 'start requested', trigger?: Trigger): void {
+    i.asked = { at: this.deps.clock.now(), spawns: i.spawns };
     if (i.state === 'stopping') i.want = 'restart';
     else if (i.want !== 'restart') i.want = 'up';
     if (trigger && !inProgress(i.state)) i.trigger = trigger;
@@ -367,6 +368,7 @@ export class Supervisor {
       // a live run ends as it began (its trigger in the history); the next one's is `restart`
       if (isAlive(t.state)) {
         t.want = 'restart';
+        t.asked = { at: this.deps.clock.now(), spawns: t.spawns };
         live.push(t);
       } else idle.push(t);
     }
@@ -489,6 +491,7 @@ export class Supervisor {
     const rest = UNSTARTED_ENDS.has(event) && hasSchedule(i.inst) && i.want !== 'down' && from !== 'scheduled';
     const step = transition(from, event, data.to ?? (rest ? 'scheduled' : undefined));
     if (step === undefined) return;
+    if (rest && event !== 'cancel') i.unstartedEnd = { at: this.deps.clock.now(), reason };
     const changed = step.state !== from || event === 'exit';
     if (changed) {
       i.state = step.state;

@@ -34,6 +34,8 @@ describe('newInstance', () => {
       mainPid: null,
       outputLost: false,
       lingering: false,
+      unstartedEnd: null,
+      asked: null,
     });
   });
 

@@ -258,6 +258,43 @@ describe('Supervisor: tasks', () => {
     expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
   });
 
+  it('a restart of a running service whose task dependency runs again and fails fails with it (it waited for the next good run)', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('migrate', TASK), instanceSpec('web', { dependsOn: { migrate: 'completed' } })]);
+    await flush();
+    h.spawner.exit('migrate', code(0));
+    await flush();
+    h.sup.start([h.get('migrate')], 'schedule', 'scheduled run');
+    await flush();
+    h.spawner.exit('migrate', code(4));
+    await flush();
+    h.sup.restart([h.get('web')]);
+    await flush();
+    // the task's run asked by the restart ends before web is even pending: still web's failure
+    h.spawner.exit('migrate', code(4));
+    await flush();
+    await h.clock.advance(50);
+    h.spawner.exit('web', { kind: 'signaled', signal: 'SIGTERM' });
+    await flush();
+    expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'failed' });
+    expect(h.get('web').reason).toBe('dependency migrate failed: exited with code 4');
+  });
+
+  it('a task whose run ended before it started (its own dependency failed) fails what waits for it', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('dep', ONESHOT),
+      instanceSpec('report', { ...TASK, dependsOn: { dep: 'completed' } }),
+      instanceSpec('web', { dependsOn: { report: 'completed' } }),
+    ]);
+    await flush();
+    h.spawner.exit('dep', code(1));
+    await flush();
+    // web waited in pending for a run of report due an hour later
+    expect(h.states('dep', 'report', 'web')).toEqual({ dep: 'failed', report: 'scheduled', web: 'failed' });
+    expect(h.get('web').reason).toBe('dependency report failed: dependency dep failed: exited with code 1');
+  });
+
   it('a reload that makes a resting task a service starts it; one that only drops the schedule stops it', async () => {
     const h = harness();
     h.sup.add([instanceSpec('morph', TASK), instanceSpec('plain', TASK)]);
