@@ -8,8 +8,11 @@ import type { Instance } from '../core/instance.js';
 import type { LogRegistry } from '../logs/registry.js';
 import { COMMAND_TABLE, makeHandler } from './commands.js';
 import { collectAfterInput } from './memory.js';
-import type { Part } from './parts.js';
+import { type Part, within } from './parts.js';
 import { peerOf, refusePeer } from './peer.js';
+
+/** How long `tend logs` waits for what a service printed so far to reach its file before it is told where the file is. */
+const FLUSH_WAIT_MS = 2000;
 
 /** Why: `tend status`, `start`, `logs`... reach the daemon here; `ctx` without `logs`, which come from the registry. */
 export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, logs: LogRegistry): Part {
@@ -19,7 +22,9 @@ export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, 
       targets.map(async (t) => {
         const s = { instance: t.id, file: logs.fileOf(t.id), keep: t.inst.spec.logs.keep };
         if (mark) return { ...s, up_to: await logs.mark(t.inst) };
-        await logs.flushed([t.inst]);
+        // bounded: a log rotating all the time (a small max_size, thousands kept: each rotation
+        // renames every file) may take its queue long to pass the mark; the reply never came
+        await within(FLUSH_WAIT_MS, logs.flushed([t.inst]));
         return logs.failing(t.id) !== undefined ? { ...s, unwritable: true } : s;
       }),
     ),

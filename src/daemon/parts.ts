@@ -62,7 +62,7 @@ export class Parts {
 }
 
 /** Waits for `p`, at most `ms` (Infinity: as long as it takes). */
-async function within(ms: number, p: void | Promise<void>): Promise<void> {
+export async function within(ms: number, p: void | Promise<void>): Promise<void> {
   if (!p) return;
   if (ms === Infinity) return p;
   let t: NodeJS.Timeout | undefined;
