@@ -139,6 +139,8 @@ export function explain(store: Store, i: Instance, now: number, limits: Limits =
     if (wait) parts.push(`It is ${wait}.`);
   }
   if (i.want === 'down' && i.state !== 'stopped') parts.push('It is wanted stopped.');
+  // as status says it (its next run is held back, or a stop waits for them)
+  if (i.lingering) parts.push(`It is ${LINGERING}.`);
   if (i.state === 'pending' && i.want === 'up') {
     const chain: string[] = [];
     let cur: Instance | undefined = i;

@@ -122,6 +122,10 @@ services:
     await p.waitState('a', 'failed');
     const left = Number(readFileSync(join(p.dir, 'left.pid'), 'utf8'));
     expect(pidAlive(left)).toBe(true);
+    // why says it too (it said only the state and its reason)
+    expect((await p.run(['why', 'a'])).stdout).toContain(
+      'It is waiting for what its last run left behind to end (SIGKILL at stop_timeout).',
+    );
     // a stop that times out first says what it waits for (it said only "(stopped)")
     const short = await p.run(['stop', 'a', '--timeout', '300ms']);
     expect([short.code, short.stderr]).toEqual([
