@@ -207,6 +207,7 @@ services:
       pid: p.daemon!.pid,
       stopping: ['stubborn'],
       timeout_ms: expect.toBeOneOf([null, 5000]),
+      pid_ns: expect.stringMatching(/^pid:\[\d+\]$/),
       exited: false,
     });
     expect(await p.exit).toBe(0);
