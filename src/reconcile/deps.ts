@@ -35,10 +35,9 @@ function failedReason(i: Instance, dependent: Instance): string | undefined {
       : run && { at: run.end, failed: run.result === 'failed' ? run.reason : undefined };
   if (!last?.failed) return undefined;
   // a service that ran before and comes back on its own (after a crash) waits for a later good
-  // run of a task that failed before it began to wait; one whose wait saw the failure (it asked
-  // for that run: tend start, tend restart, a reload) fails with it
-  // the wait began when it was asked for (no spawn since: this wait is that request's), else when
-  // it went pending (a restart of its own); a run of the task that failed before that is older news
+  // run of a task that failed before its wait began; one whose wait saw the failure (it asked for
+  // that run: tend start, tend restart, a reload) fails with it. The wait began when it was asked
+  // for (no spawn since: this wait is that request's), else when it went pending.
   const asked = dependent.asked;
   const began = asked && asked.spawns === dependent.spawns ? Math.min(asked.at, dependent.since) : dependent.since;
   const waitsForGood = dependent.spawns > 0 && !hasSchedule(dependent.inst) && last.at < began;
