@@ -9,6 +9,22 @@ import { code, flush, harness, instanceSpec, record, storeOf } from '../helpers/
 const TASK: Partial<ServiceSpec> = { type: 'oneshot', restart: 'never', schedule: { kind: 'every', ms: 60_000 } };
 const ONESHOT: Partial<ServiceSpec> = { type: 'oneshot', restart: 'never' };
 
+/** migrate (a task) ran well and web, which depends on it, runs; then a scheduled run of migrate failed. */
+async function afterFailedRun() {
+  const h = harness();
+  h.sup.add([instanceSpec('migrate', TASK), instanceSpec('web', { dependsOn: { migrate: 'completed' } })]);
+  await flush();
+  h.spawner.exit('migrate', code(0));
+  await flush();
+  expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
+  h.sup.start([h.get('migrate')], 'schedule', 'scheduled run');
+  await flush();
+  h.spawner.exit('migrate', code(4));
+  await flush();
+  expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
+  return h;
+}
+
 describe('plan: tasks', () => {
   it('times a oneshot out: a wake at start + timeout, then a stop that ends the run as failed', () => {
     const slow = record(instanceSpec('slow', { ...ONESHOT, timeout: 5000 }), { state: 'running', startedAt: 1000, pid: 7 });
@@ -234,17 +250,7 @@ describe('Supervisor: tasks', () => {
   });
 
   it('a restart of a running service whose task dependency rests after a failed run runs the task again first', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('migrate', TASK), instanceSpec('web', { dependsOn: { migrate: 'completed' } })]);
-    await flush();
-    h.spawner.exit('migrate', code(0));
-    await flush();
-    expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
-    h.sup.start([h.get('migrate')], 'schedule', 'scheduled run');
-    await flush();
-    h.spawner.exit('migrate', code(4));
-    await flush();
-    expect(h.states('migrate', 'web')).toEqual({ migrate: 'scheduled', web: 'running' });
+    const h = await afterFailedRun();
     // the restart (tend restart, or a reload's): web waited in pending for migrate's next good
     // run, an hour away; as tend start does, migrate runs now
     h.sup.restart([h.get('web')]);
@@ -259,15 +265,7 @@ describe('Supervisor: tasks', () => {
   });
 
   it('a restart of a running service whose task dependency runs again and fails fails with it (it waited for the next good run)', async () => {
-    const h = harness();
-    h.sup.add([instanceSpec('migrate', TASK), instanceSpec('web', { dependsOn: { migrate: 'completed' } })]);
-    await flush();
-    h.spawner.exit('migrate', code(0));
-    await flush();
-    h.sup.start([h.get('migrate')], 'schedule', 'scheduled run');
-    await flush();
-    h.spawner.exit('migrate', code(4));
-    await flush();
+    const h = await afterFailedRun();
     h.sup.restart([h.get('web')]);
     await flush();
     // the task's run asked by the restart ends before web is even pending: still web's failure
