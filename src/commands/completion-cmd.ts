@@ -68,7 +68,7 @@ export const complete: LocalCommand = {
  * A path as the line being typed holds it, as the shell would read it once run: quotes around
  * it removed, a leading ~ made the home folder (the scripts pass the word unexpanded).
  */
-export function asTyped(word: string): string {
+function asTyped(word: string): string {
   let w = word;
   if (w.length >= 2 && (w[0] === '"' || w[0] === "'") && w.at(-1) === w[0]) w = w.slice(1, -1);
   if (w === '~' || w.startsWith('~/')) w = homedir() + w.slice(1);

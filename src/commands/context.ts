@@ -48,6 +48,8 @@ export interface DaemonContext {
   /** fills cpu and memory of the rows (summed over each instance's processes) */
   usage(rows: StatusRow[], insts: Instance[]): Promise<void>;
   logs: {
+    /** log_dir, where every log file is */
+    dir: string;
     /** the last n (at most 100) lines the instance printed since tend started, from memory: a failed start, `why` */
     tail(id: string, n: number): LogLine[];
     /** resolves once the instance's output pipes have closed, or after timeoutMs */

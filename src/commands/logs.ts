@@ -3,7 +3,7 @@
 // the daemon says where they are and, with -f, sends the live lines from where the files end.
 import type { LogLine } from '../control/wire.js';
 import type { Instance } from '../core/instance.js';
-import { logFileOf, removedIds } from '../logs/log-files.js';
+import { removedIds, withRemoved } from '../logs/log-files.js';
 import type { CommandContext } from './context.js';
 import { bool, names, optional, shape, text } from './schema.js';
 import type { SocketCommand } from './command.js';
@@ -154,15 +154,8 @@ async function resolveLogs(
   const list = names ?? [];
   const { unknown } = d.sup.resolve(list.filter((n) => n !== 'all'));
   if (unknown.length === 0) return { targets: d.resolve(list), removed: [] };
-  const removed = await removedIds((await d.logs.where([], false)).log_dir, unknown);
+  const removed = await removedIds(d.logs.dir, unknown);
   if (removed === undefined) return { targets: d.resolve(list), removed: [] }; // throws unknown_service
   const known = list.filter((n) => !unknown.includes(n));
   return { targets: known.length ? d.resolve(known) : [], removed };
-}
-
-function withRemoved(where: LogsWhere, removed: readonly string[]): LogsWhere {
-  if (removed.length === 0) return where;
-  const have = new Set(where.sources.map((s) => s.instance));
-  const more = removed.filter((id) => !have.has(id)).map((id) => ({ instance: id, file: logFileOf(where.log_dir, id) }));
-  return { ...where, sources: [...where.sources, ...more] };
 }

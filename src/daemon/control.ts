@@ -41,6 +41,7 @@ export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, 
         handle: makeHandler({
           ...ctx,
           logs: {
+            dir: logs.dir,
             tail: (id, n) => logs.tail(id, n),
             ended: (id, ms) => logs.ended(id, ms),
             where,

@@ -8,7 +8,7 @@ import type { RunIo } from '../commands/command.js';
 import type { LogsWhere } from '../commands/logs.js';
 import { reportError } from '../commands/run.js';
 import { journalFileOf } from './journal-file.js';
-import { logFileOf, removedIds } from './log-files.js';
+import { logFileOf, removedIds, withRemoved } from './log-files.js';
 import { unknownServices } from '../core/did-you-mean.js';
 
 /** The instances `names` mean (all, a service and its replicas, an instance); unknown names throw, as the daemon's do. */
@@ -43,19 +43,16 @@ async function loadInstances(configFile: string): Promise<{ logDir: string; inst
 /** Why: `tend logs` without a daemon. The files of the instances `names` mean, from the config. */
 export async function configWhere(configFile: string, names: readonly string[]): Promise<LogsWhere> {
   const { logDir, insts } = await loadInstances(configFile);
+  const where = (list: readonly InstanceSpec[]): LogsWhere => ({
+    log_dir: logDir,
+    sources: list.map((i) => ({ instance: i.id, file: logFileOf(logDir, i.id), keep: i.spec.logs.keep })),
+  });
   // a name the config no longer has reads the files it left in log_dir (as the daemon's logs do)
   const unknown = names.filter((x) => x !== 'all' && !insts.some((i) => i.id === x || i.service === x));
   const removed = await removedIds(logDir, unknown);
-  if (removed === undefined) return { log_dir: logDir, sources: sourcesOf(resolveNames(insts, names)) }; // throws unknown_service
+  if (removed === undefined) return where(resolveNames(insts, names)); // throws unknown_service
   const known = names.filter((x) => !unknown.includes(x));
-  const sources = sourcesOf(unknown.length > 0 && known.length === 0 ? [] : resolveNames(insts, known));
-  for (const id of removed)
-    if (!sources.some((s) => s.instance === id)) sources.push({ instance: id, file: logFileOf(logDir, id) });
-  return { log_dir: logDir, sources };
-
-  function sourcesOf(list: readonly InstanceSpec[]): LogsWhere['sources'] {
-    return list.map((i) => ({ instance: i.id, file: logFileOf(logDir, i.id), keep: i.spec.logs.keep }));
-  }
+  return withRemoved(where(unknown.length > 0 && known.length === 0 ? [] : resolveNames(insts, known)), removed);
 }
 
 /** Why: `tend events` without a daemon. The journal file, and the instance ids the names mean (unknown names kept as given). */

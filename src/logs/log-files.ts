@@ -114,11 +114,6 @@ export class LogFiles {
     return last ? last.base + last.size : 0;
   }
 
-  /** The number of the oldest file (ID.log.N), or 0. */
-  get oldestIndex(): number {
-    return this.parts[0]?.index ?? 0;
-  }
-
   /** The file holding byte `pos` (the last one for the end). */
   partAt(pos: number): LogFilePart {
     let lo = 0;
@@ -185,6 +180,16 @@ export async function removedIds(logDir: string, names: readonly string[]): Prom
     out.push(...ids);
   }
   return out;
+}
+
+/** `where` with the files of the instances `removed` (removedIds) added to its sources, each once. */
+export function withRemoved<W extends { log_dir: string; sources: Array<{ instance: string; file: string }> }>(
+  where: W,
+  removed: readonly string[],
+): W {
+  const have = new Set(where.sources.map((s) => s.instance));
+  const more = removed.filter((id) => !have.has(id)).map((id) => ({ instance: id, file: logFileOf(where.log_dir, id) }));
+  return more.length ? { ...where, sources: [...where.sources, ...more] } : where;
 }
 
 /** Why: `logs NAME` with the id of each instance: the log file of an instance in `log_dir`. */
