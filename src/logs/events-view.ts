@@ -14,6 +14,9 @@ import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
 import { followJoined } from './follow-join.js';
 
+/** Where the journal is and whose entries are asked for: the daemon's answer, or the config's. */
+type JournalAt = Omit<EventsWhere, 'keep'>;
+
 /** Why: `tend events` (CLI and shell). Reads, prints, follows; returns the exit code. */
 export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Promise<number> {
   const now = Date.now();
@@ -27,7 +30,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
   return fromDaemonOrConfig(
     io,
     async (configFile) => {
-      const where = { ...(await configJournal(configFile, names)), keep: 0 };
+      const where = await configJournal(configFile, names);
       const { ends, printed } = await printFile(where, range, print, io, json && !args.follow);
       if (!args.follow) return nothingNamed(where, printed, range, io);
       const wanted = new Set(where.services);
@@ -96,7 +99,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
  * asked for count (`tend events oldsvc --since 1h` of a service removed yesterday is no typo).
  */
 async function nothingNamed(
-  where: EventsWhere,
+  where: JournalAt,
   printed: number,
   range: { n?: number; since?: number; until?: number },
   io: RunIo,
@@ -109,8 +112,8 @@ async function nothingNamed(
 }
 
 /** Whether any entry of the journal (its rotated files too) names one of where.services. */
-async function namedAtAll(where: EventsWhere): Promise<boolean> {
-  const r = await readJournal(where.file, { n: 1, services: where.services, keep: where.keep || undefined, upTo: where.up_to });
+async function namedAtAll(where: JournalAt): Promise<boolean> {
+  const r = await readJournal(where.file, { n: 1, services: where.services, upTo: where.up_to });
   for await (const batch of r.entries()) if (batch.length > 0) return true;
   return false;
 }
@@ -120,7 +123,7 @@ async function namedAtAll(where: EventsWhere): Promise<boolean> {
  * printed); resolves with where the live file ended (to follow it) and how many were printed.
  */
 async function printFile(
-  where: EventsWhere,
+  where: JournalAt,
   range: { n?: number; since?: number; until?: number },
   print: (e: JournalEvent) => string,
   io: RunIo,
@@ -129,7 +132,6 @@ async function printFile(
   const r = await readJournal(where.file, {
     ...range,
     services: where.services,
-    keep: where.keep || undefined,
     upTo: where.up_to,
   });
   if (r.gone.length > 0)

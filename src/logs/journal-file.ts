@@ -181,7 +181,6 @@ export interface JournalQuery {
   until?: number;
   /** only the entries of these services (instance ids, or "tend") */
   services?: string[];
-  keep?: number;
   /** `-f`: only the entries before the daemon's mark (see LogSource.upTo) */
   upTo?: { time: number; count: number };
 }
@@ -212,7 +211,6 @@ export async function readJournal(file: string, q: JournalQuery = {}): Promise<J
     n: q.n,
     since: q.since,
     until: q.until,
-    keep: q.keep,
     grep: q.services && q.services.length > 0 ? serviceFilter(q.services) : undefined,
     format: JOURNAL_LOG,
   });

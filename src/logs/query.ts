@@ -18,8 +18,6 @@ export interface LogSource {
    * `time` (ms), and the first `count` of those dated `time`.
    */
   upTo?: { time: number; count: number };
-  /** its `logs.keep` (else the query's) */
-  keep?: number;
 }
 
 export interface LogQuery {
@@ -31,8 +29,6 @@ export interface LogQuery {
   until?: number;
   /** only lines whose text it matches (compileRegex makes one) */
   grep?: BytesFilter;
-  /** `logs.keep` of the service: with it, a range reaching past the oldest file kept is told */
-  keep?: number;
   /** the files' layout: the service log unless said */
   format?: LineFormat;
   /** counts the reads (tests) */

@@ -84,7 +84,7 @@ async function printFiles(
   io: RunIo,
   sayNone = false,
 ): Promise<Map<string, number>> {
-  const sources: LogSource[] = where.sources.map((s) => ({ instance: s.instance, file: s.file, keep: s.keep, upTo: s.up_to }));
+  const sources: LogSource[] = where.sources.map((s) => ({ instance: s.instance, file: s.file, upTo: s.up_to }));
   const result = await queryLogs(sources, { n: r.n, since: r.since, until: r.until, grep: r.grep });
   if (result.gone.length > 0) io.err(goneLine(result.gone, where));
   let printed = 0;

@@ -76,7 +76,7 @@ describe('JournalFile', () => {
     await jf.close();
     const names = (await readdir(dir)).sort();
     expect(names).toEqual(['tend.events', 'tend.events.1', 'tend.events.2', 'tend.events.3', 'tend.events.dropped']);
-    const { entries, gone } = await read(file, { keep: 3 });
+    const { entries, gone } = await read(file, {});
     const kept = all.slice(all.length - entries.length);
     expect(entries).toEqual(kept);
     expect(entries.length).toBeLessThan(200);

@@ -223,17 +223,17 @@ describe('queryLogs: lines rotated away', () => {
     const file = rotatedSet('web', 3, 100); // web.log.2, web.log.1, web.log
     const src = [{ instance: 'web', file }];
     const first = new Date(genTime(G, 0)).toISOString();
-    // no rotation deleted lines (no marker): web.log.2 holds the first line ever, whatever keep is
-    // (it said "gone" whenever web.log.KEEP existed)
-    expect((await all(src, { n: 1000, keep: 2 })).gone).toEqual([]);
-    expect((await all(src, { keep: 0 })).gone).toEqual([]);
+    // no rotation deleted lines (no marker): web.log.2 holds the first line ever (it said "gone"
+    // whenever web.log.KEEP existed)
+    expect((await all(src, { n: 1000 })).gone).toEqual([]);
+    expect((await all(src, {})).gone).toEqual([]);
     // a rotation deleted the files before web.log.2 (rotate.ts leaves the marker)
     await writeFile(droppedMarker(file), '');
-    expect((await all(src, { n: 1000, keep: 2 })).gone).toEqual([{ instance: 'web', before: first }]);
-    expect((await all(src, { n: 300, keep: 2 })).gone).toEqual([]);
-    expect((await all(src, { since: T0 - 60_000, keep: 2 })).gone).toEqual([{ instance: 'web', before: first }]);
-    expect((await all(src, { since: genTime(G, 5), keep: 2 })).gone).toEqual([]);
-    expect((await all(src, { keep: 2 })).gone).toEqual([{ instance: 'web', before: first }]);
+    expect((await all(src, { n: 1000 })).gone).toEqual([{ instance: 'web', before: first }]);
+    expect((await all(src, { n: 300 })).gone).toEqual([]);
+    expect((await all(src, { since: T0 - 60_000 })).gone).toEqual([{ instance: 'web', before: first }]);
+    expect((await all(src, { since: genTime(G, 5) })).gone).toEqual([]);
+    expect((await all(src, {})).gone).toEqual([{ instance: 'web', before: first }]);
   });
 });
 
