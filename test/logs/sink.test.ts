@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LineFramer } from '../../src/logs/frame.js';
 import { benchLogThroughput } from './throughput.js';
@@ -180,6 +181,32 @@ describe('ServiceLog tail and followers', () => {
     const tail = log.tail(1000).map((l) => l.line.toString());
     expect(tail).toEqual(Array.from({ length: 1000 }, (_, i) => expected(199_000 + i)));
   }, 60_000);
+});
+
+describe('ServiceLog writing in place', () => {
+  it('writes in place from the moment its file is open, while a burst that opened it goes on', async () => {
+    // Why: the burst's first chunk opens the file (through the thread pool); the rest of the burst
+    // went on through the pool until its end, never in place (see LogFile.pump)
+    const file = `${dir}/burst.log`;
+    const log = new ServiceLog({ file, maxSize: 0, keep: 0, inPlace: true });
+    const chunk = Buffer.from(`${'x'.repeat(99)}\n`.repeat(100));
+    const size = () => (existsSync(file) ? statSync(file).size : 0);
+    log.write('stdout', chunk);
+    // a chunk every turn of the event loop, until the file has its first bytes
+    await new Promise<void>((resolve) => {
+      const step = () => {
+        log.write('stdout', chunk);
+        if (size() > 0) resolve();
+        else setImmediate(step);
+      };
+      setImmediate(step);
+    });
+    const before = size();
+    log.write('stdout', chunk);
+    // written before write() returned: 100 lines, each with its prefix (`<ISO time> out `)
+    expect(size()).toBe(before + chunk.length + 100 * '2026-12-06T19:30:00.000Z out '.length);
+    await log.close();
+  });
 });
 
 describe('LineFramer (the C framer of native/frame.c)', () => {
