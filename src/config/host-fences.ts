@@ -41,6 +41,27 @@ export function ownHardLimits(text = readText('/proc/self/limits')): Map<string,
   return out;
 }
 
+/**
+ * Why: `limits.nofile` is set in the child as asked where the kernel lets it, else the soft limit
+ * goes up to the hard one it has (tend's own): the service runs with fewer files than the config
+ * says. What `tend check` and the journal (once per service) say then, or undefined. Root may
+ * raise its hard limit up to the kernel's fs.nr_open; anyone else, not past tend's own.
+ */
+export function nofileWarning(
+  nofile: number,
+  uid: number,
+  own = ownHardLimits().get('nofile'),
+  nrOpen = Number(readText('/proc/sys/fs/nr_open').trim()) || undefined,
+): string | undefined {
+  if (own === undefined || own === null) return undefined; // unknown, or unlimited
+  if (uid === 0) {
+    if (nrOpen === undefined || nofile <= nrOpen) return undefined;
+    return `limits.nofile ${nofile} is over the kernel's fs.nr_open (${nrOpen}): the service gets ${Math.min(nofile, own)} open files`;
+  }
+  if (nofile <= own) return undefined;
+  return `limits.nofile ${nofile} is over tend's own hard limit (${own}), which only root can raise: the service gets ${own} open files`;
+}
+
 function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');

@@ -8,7 +8,7 @@ import type { ConfigProblem } from '../core/errors.js';
 import type { ServiceSpec, Spec } from '../core/types.js';
 import { DEFAULT_PATH } from '../core/fences.js';
 import { lookupGroup, lookupUser } from '../sys/users.js';
-import { fenceWarnings } from './host-fences.js';
+import { fenceWarnings, nofileWarning } from './host-fences.js';
 import { formatPath, type PathSeg } from './locate.js';
 
 /** Where a key path sits in the file (the Locator of the parse). */
@@ -90,6 +90,8 @@ export function hostWarnings(
   for (const svc of spec.services) {
     const base: PathSeg[] = ['services', svc.name];
     fenceWarnings(svc, warn, uid);
+    const nofile = svc.limits.nofile === undefined ? undefined : nofileWarning(svc.limits.nofile, uid);
+    if (nofile) warn([...base, 'limits', 'nofile'], nofile);
     // cwd and programs are inside root_dir: not checked on the host
     if (svc.fences?.rootDir === undefined) programWarnings(svc, env, warn);
     if (svc.user !== undefined) {

@@ -1,9 +1,10 @@
 // The daemon's cgroups: its subtree for this socket (opened once the socket is tend's, reusing the
 // one an earlier daemon recorded, to adopt from it), each instance's cgroup with its limits, and
 // the subtree's removal at shutdown. Without a writable cgroup v2 it warns once; services then use
-// process groups.
+// process groups. It says, once per service, which of its `limits` do not apply as written.
 import { CgroupTree, subtreeName } from '../cgroup/tree.js';
 import type { ServiceCgroup } from '../cgroup/service.js';
+import { nofileWarning } from '../config/host-fences.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec } from '../core/types.js';
 
@@ -12,6 +13,7 @@ export class DaemonCgroups {
   readonly name = 'cgroups';
   private subtree: CgroupTree | undefined;
   private readonly warned = new Set<string>();
+  private readonly uid = process.getuid?.() ?? 0;
 
   constructor(
     private readonly d: {
@@ -38,7 +40,11 @@ export class DaemonCgroups {
 
   /** The cgroup of an instance with its limits applied, or undefined (process group); warns once per problem. */
   for(inst: InstanceSpec): ServiceCgroup | undefined {
-    const { memory, cpu, pids } = inst.spec.limits;
+    const { memory, cpu, pids, nofile } = inst.spec.limits;
+    // not a cgroup's, but the one `limits` key the child may not set as asked (it is said here,
+    // with the limits that are not applied)
+    const lower = nofile === undefined ? undefined : nofileWarning(nofile, this.uid);
+    if (lower) this.warnOnce(inst.id, lower);
     if (!this.subtree) {
       if (memory !== undefined || cpu !== undefined || pids !== undefined) {
         this.warnOnce(inst.id, 'limits.memory/cpu/pids not applied: no writable cgroup v2 (see the warning at start-up)');

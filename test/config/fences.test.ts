@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSpec } from '../../src/config/check.js';
-import { ownHardLimits } from '../../src/config/host-fences.js';
+import { nofileWarning, ownHardLimits } from '../../src/config/host-fences.js';
 import { changedFields, expandInstances, loadSpec, parseSpec } from '../../src/config/index.js';
 import { describeFences, fencesJson } from '../../src/core/fences.js';
 import type { InstanceSpec, ServiceSpec } from '../../src/core/types.js';
@@ -243,6 +243,30 @@ describe('tend check: fences on this machine', () => {
     expect(warnings(yaml('services:', '  web:', '    command: nosuch', '    root_dir: /nonexistent-root'), 0)).toEqual([
       '4:15: services.web.root_dir: root_dir /nonexistent-root is not a directory on this machine',
     ]);
+  });
+
+  it("limits.nofile above what the child can set is said: tend's own hard limit, or as root the kernel's fs.nr_open", () => {
+    const own = ownHardLimits().get('nofile');
+    if (typeof own === 'number') {
+      expect(
+        warnings(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', `    limits: { nofile: ${own + 1} }`), 1000),
+      ).toEqual([
+        `4:23: services.web.limits.nofile: limits.nofile ${own + 1} is over tend's own hard limit (${own}), which only root can raise: the service gets ${own} open files`,
+      ]);
+      expect(
+        warnings(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', `    limits: { nofile: ${own} }`), 1000),
+      ).toEqual([]);
+    }
+    // the rule, with tend's hard limit and fs.nr_open given
+    expect(nofileWarning(4096, 1000, 4096, 1 << 20)).toBeUndefined();
+    expect(nofileWarning(4097, 1000, 4096, 1 << 20)).toBe(
+      "limits.nofile 4097 is over tend's own hard limit (4096), which only root can raise: the service gets 4096 open files",
+    );
+    expect(nofileWarning(1 << 20, 0, 4096, 1 << 20)).toBeUndefined(); // root raises its hard limit
+    expect(nofileWarning((1 << 20) + 1, 0, 4096, 1 << 20)).toBe(
+      "limits.nofile 1048577 is over the kernel's fs.nr_open (1048576): the service gets 4096 open files",
+    );
+    expect(nofileWarning(1 << 30, 1000, null, 1 << 20)).toBeUndefined(); // tend's own is unlimited
   });
 
   it('reads /proc/self/limits by resource order', () => {

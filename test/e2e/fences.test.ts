@@ -89,6 +89,36 @@ function makeRoot(dir: string): void {
   for (const d of ['tmp', 'proc', 'srv']) mkdirSync(join(dir, d), { recursive: true });
 }
 
+describe('limits.nofile above what can be set', () => {
+  it('runs with the hard limit it can have, and the journal says so once', async () => {
+    // root may raise its hard limit up to fs.nr_open; anyone else not past tend's own (the test
+    // runner's, which the daemon inherits)
+    const nrOpen = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8').trim());
+    const own = Number(/^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1]);
+    const asked = isRoot ? nrOpen + 1 : own + 1;
+    const p = await started(
+      [
+        'settings: { echo: false }',
+        'services:',
+        '  many:',
+        '    command: [sleep, "1000"]',
+        `    limits: { nofile: ${asked} }`,
+        '',
+      ].join('\n'),
+    );
+    const pid = await pidOf(p, 'many');
+    expect(limit(pid, 'Max open files')).toEqual([String(own), String(own)]);
+    await p.run(['restart', 'many']);
+    await pidOf(p, 'many');
+    const warnings = (await p.events()).filter((e) => e.what === 'warning' && e.service === 'many');
+    expect(warnings.map((e) => e.why)).toEqual([
+      isRoot
+        ? `limits.nofile ${asked} is over the kernel's fs.nr_open (${nrOpen}): the service gets ${own} open files`
+        : `limits.nofile ${asked} is over tend's own hard limit (${own}), which only root can raise: the service gets ${own} open files`,
+    ]);
+  });
+});
+
 describe.skipIf(noRoot)('fences (root)', () => {
   it('rlimits, no_new_privileges, capabilities, nice, oom_score_adjust, cpu_affinity, clean_env', async () => {
     const p = project(
