@@ -2,7 +2,7 @@
 // that need root when tend is not root, a hard limit above tend's own, user namespaces turned
 // off, a root_dir that is not there.
 import { readFileSync, statSync } from 'node:fs';
-import { FENCE_KEYS, RLIMIT_NAMES, type Fences } from '../core/fences.js';
+import { CAPABILITIES, FENCE_KEYS, RLIMIT_NAMES, type Fences } from '../core/fences.js';
 import type { ServiceSpec } from '../core/types.js';
 import type { PathSeg } from './locate.js';
 
@@ -44,22 +44,57 @@ export function ownHardLimits(text = readText('/proc/self/limits')): Map<string,
 /**
  * Why: `limits.nofile` is set in the child as asked where the kernel lets it, else the soft limit
  * goes up to the hard one it has (tend's own): the service runs with fewer files than the config
- * says. What `tend check` and the journal (once per service) say then, or undefined. Root may
- * raise its hard limit up to the kernel's fs.nr_open; anyone else, not past tend's own.
+ * says. What `tend check` and the journal (once per service) say then, or undefined. With
+ * CAP_SYS_RESOURCE (root, unless a container dropped it) the hard limit may go up to the
+ * kernel's fs.nr_open; without, not past tend's own.
  */
 export function nofileWarning(
   nofile: number,
-  uid: number,
+  canRaise = holds(CAPABILITIES.indexOf('CAP_SYS_RESOURCE'), 'CapEff'),
   own = ownHardLimits().get('nofile'),
   nrOpen = Number(readText('/proc/sys/fs/nr_open').trim()) || undefined,
 ): string | undefined {
   if (own === undefined || own === null) return undefined; // unknown, or unlimited
-  if (uid === 0) {
+  if (canRaise) {
     if (nrOpen === undefined || nofile <= nrOpen) return undefined;
     return `limits.nofile ${nofile} is over the kernel's fs.nr_open (${nrOpen}): the service gets ${Math.min(nofile, own)} open files`;
   }
   if (nofile <= own) return undefined;
-  return `limits.nofile ${nofile} is over tend's own hard limit (${own}), which only root can raise: the service gets ${own} open files`;
+  return `limits.nofile ${nofile} is over tend's own hard limit (${own}), which only CAP_SYS_RESOURCE (root) can raise: the service gets ${own} open files`;
+}
+
+/**
+ * Why: a service keeps only the capabilities it names, and only those tend holds itself (its
+ * bounding set: a container may have dropped some); one tend lacks the service runs without, with
+ * no error. The ones asked that tend lacks, in capability order; none when tend's set is unknown.
+ */
+export function capabilitiesLacking(asked: readonly string[], bounding = ownBoundingSet()): string[] {
+  if (bounding === undefined) return [];
+  return asked.filter((name) => {
+    const bit = (CAPABILITIES as readonly string[]).indexOf(name);
+    return bit >= 0 && ((bounding >> BigInt(bit)) & 1n) === 0n;
+  });
+}
+
+/** A capability set of tend's (`CapBnd`, `CapEff`... of /proc/self/status), or undefined. */
+function ownCapabilities(set: string): bigint | undefined {
+  const hex = new RegExp(`^${set}:\\s*([0-9a-f]+)$`, 'm').exec(readText('/proc/self/status'))?.[1];
+  return hex === undefined ? undefined : BigInt(`0x${hex}`);
+}
+
+const ownBoundingSet = (): bigint | undefined => ownCapabilities('CapBnd');
+
+/** Whether tend's capability set `set` has capability number `bit`. */
+function holds(bit: number, set: string): boolean {
+  const caps = ownCapabilities(set);
+  return caps !== undefined && ((caps >> BigInt(bit)) & 1n) === 1n;
+}
+
+/** What `tend check` and the journal say of capabilities tend lacks, or undefined. */
+export function capabilitiesWarning(asked: readonly string[] | undefined, bounding = ownBoundingSet()): string | undefined {
+  const lacking = asked === undefined ? [] : capabilitiesLacking(asked, bounding);
+  if (lacking.length === 0) return undefined;
+  return `capabilities ${lacking.join(', ')} not held by tend (not in its bounding set): the service runs without ${lacking.length === 1 ? 'it' : 'them'}`;
 }
 
 function readText(file: string): string {
@@ -113,6 +148,8 @@ export function fenceWarnings(svc: ServiceSpec, warn: (path: PathSeg[], message:
         );
     }
   }
+  const lacking = capabilitiesWarning(f.capabilities);
+  if (lacking) warn([...base, 'capabilities'], lacking);
   if (uid === 0) return;
   const needs = (k: keyof Fences, why: string): void =>
     warn([...base, FENCE_KEYS[k]], `${FENCE_KEYS[k]} needs root (${why}); tend runs as uid ${uid}`);

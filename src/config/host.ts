@@ -90,7 +90,7 @@ export function hostWarnings(
   for (const svc of spec.services) {
     const base: PathSeg[] = ['services', svc.name];
     fenceWarnings(svc, warn, uid);
-    const nofile = svc.limits.nofile === undefined ? undefined : nofileWarning(svc.limits.nofile, uid);
+    const nofile = svc.limits.nofile === undefined ? undefined : nofileWarning(svc.limits.nofile);
     if (nofile) warn([...base, 'limits', 'nofile'], nofile);
     // cwd and programs are inside root_dir: not checked on the host
     if (svc.fences?.rootDir === undefined) programWarnings(svc, env, warn);

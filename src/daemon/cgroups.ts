@@ -1,10 +1,11 @@
 // The daemon's cgroups: its subtree for this socket (opened once the socket is tend's, reusing the
 // one an earlier daemon recorded, to adopt from it), each instance's cgroup with its limits, and
 // the subtree's removal at shutdown. Without a writable cgroup v2 it warns once; services then use
-// process groups. It says, once per service, which of its `limits` do not apply as written.
+// process groups. It says, once per service, which of its `limits` and `capabilities` do not apply
+// as written.
 import { CgroupTree, subtreeName } from '../cgroup/tree.js';
 import type { ServiceCgroup } from '../cgroup/service.js';
-import { nofileWarning } from '../config/host-fences.js';
+import { capabilitiesWarning, nofileWarning } from '../config/host-fences.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec } from '../core/types.js';
 
@@ -13,7 +14,6 @@ export class DaemonCgroups {
   readonly name = 'cgroups';
   private subtree: CgroupTree | undefined;
   private readonly warned = new Set<string>();
-  private readonly uid = process.getuid?.() ?? 0;
 
   constructor(
     private readonly d: {
@@ -41,10 +41,12 @@ export class DaemonCgroups {
   /** The cgroup of an instance with its limits applied, or undefined (process group); warns once per problem. */
   for(inst: InstanceSpec): ServiceCgroup | undefined {
     const { memory, cpu, pids, nofile } = inst.spec.limits;
-    // not a cgroup's, but the one `limits` key the child may not set as asked (it is said here,
-    // with the limits that are not applied)
-    const lower = nofile === undefined ? undefined : nofileWarning(nofile, this.uid);
+    // not a cgroup's, but what the child may not get as asked, with no error: said here, with the
+    // limits that are not applied
+    const lower = nofile === undefined ? undefined : nofileWarning(nofile);
     if (lower) this.warnOnce(inst.id, lower);
+    const lacking = capabilitiesWarning(inst.spec.fences?.capabilities);
+    if (lacking) this.warnOnce(inst.id, lacking);
     if (!this.subtree) {
       if (memory !== undefined || cpu !== undefined || pids !== undefined) {
         this.warnOnce(inst.id, 'limits.memory/cpu/pids not applied: no writable cgroup v2 (see the warning at start-up)');
