@@ -45,7 +45,8 @@ export class DaemonCgroups {
     // limits that are not applied
     const lower = nofile === undefined ? undefined : nofileWarning(nofile);
     if (lower) this.warnOnce(inst.id, lower);
-    const lacking = capabilitiesWarning(inst.spec.fences?.capabilities);
+    const caps = inst.spec.fences?.capabilities;
+    const lacking = caps === undefined ? undefined : capabilitiesWarning(caps);
     if (lacking) this.warnOnce(inst.id, lacking);
     if (!this.subtree) {
       if (memory !== undefined || cpu !== undefined || pids !== undefined) {
