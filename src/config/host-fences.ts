@@ -1,6 +1,7 @@
 // What `tend check` says of a service's fences on this machine (README "Sandboxing"): the keys
 // that need root when tend is not root, a hard limit above tend's own, user namespaces turned
-// off, a root_dir that is not there.
+// off, a root_dir that is not there; and, said by the daemon's journal too, a limits.nofile past
+// what can be set and capabilities tend does not hold.
 import { readFileSync, statSync } from 'node:fs';
 import { CAPABILITIES, FENCE_KEYS, RLIMIT_NAMES, type Fences } from '../core/fences.js';
 import type { ServiceSpec } from '../core/types.js';
@@ -90,9 +91,13 @@ function holds(bit: number, set: string): boolean {
   return caps !== undefined && ((caps >> BigInt(bit)) & 1n) === 1n;
 }
 
-/** What `tend check` and the journal say of capabilities tend lacks, or undefined. */
-export function capabilitiesWarning(asked: readonly string[] | undefined, bounding = ownBoundingSet()): string | undefined {
-  const lacking = asked === undefined ? [] : capabilitiesLacking(asked, bounding);
+/**
+ * What `tend check` and the journal say of the capabilities of `f` that tend lacks, or undefined.
+ * None with `user_namespace`: the first process of a user namespace holds every capability there.
+ */
+export function capabilitiesWarning(f: Fences | undefined, bounding?: bigint): string | undefined {
+  if (f?.capabilities === undefined || f.userNamespace) return undefined;
+  const lacking = capabilitiesLacking(f.capabilities, bounding ?? ownBoundingSet());
   if (lacking.length === 0) return undefined;
   return `capabilities ${lacking.join(', ')} not held by tend (not in its bounding set): the service runs without ${lacking.length === 1 ? 'it' : 'them'}`;
 }
@@ -148,7 +153,7 @@ export function fenceWarnings(svc: ServiceSpec, warn: (path: PathSeg[], message:
         );
     }
   }
-  const lacking = capabilitiesWarning(f.capabilities);
+  const lacking = capabilitiesWarning(f);
   if (lacking) warn([...base, 'capabilities'], lacking);
   if (uid === 0) return;
   const needs = (k: keyof Fences, why: string): void =>

@@ -45,8 +45,7 @@ export class DaemonCgroups {
     // limits that are not applied
     const lower = nofile === undefined ? undefined : nofileWarning(nofile);
     if (lower) this.warnOnce(inst.id, lower);
-    const caps = inst.spec.fences?.capabilities;
-    const lacking = caps === undefined ? undefined : capabilitiesWarning(caps);
+    const lacking = capabilitiesWarning(inst.spec.fences);
     if (lacking) this.warnOnce(inst.id, lacking);
     if (!this.subtree) {
       if (memory !== undefined || cpu !== undefined || pids !== undefined) {

@@ -281,11 +281,14 @@ describe('tend check: fences on this machine', () => {
       'CAP_SYS_RESOURCE',
       'CAP_NET_RAW',
     ]);
-    expect(capabilitiesWarning(['CAP_SYS_RESOURCE'], bounding)).toBe(
+    expect(capabilitiesWarning({ capabilities: ['CAP_SYS_RESOURCE'] }, bounding)).toBe(
       'capabilities CAP_SYS_RESOURCE not held by tend (not in its bounding set): the service runs without it',
     );
-    expect(capabilitiesWarning([], bounding)).toBeUndefined();
+    expect(capabilitiesWarning({ capabilities: [] }, bounding)).toBeUndefined();
+    expect(capabilitiesWarning({}, bounding)).toBeUndefined();
     expect(capabilitiesWarning(undefined, bounding)).toBeUndefined();
+    // in its own user namespace a service holds every capability (there)
+    expect(capabilitiesWarning({ capabilities: ['CAP_SYS_RESOURCE'], userNamespace: true }, bounding)).toBeUndefined();
     // this machine's own set, through tend check
     const own = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
     const missing = CAPABILITIES.filter((_, bit) => ((own >> BigInt(bit)) & 1n) === 0n);
