@@ -1,6 +1,7 @@
 // Status rows (`tend status`; the row's type is the wire's) and the one-paragraph `why` of an instance.
 import type { StatusRow } from '../control/wire.js';
 import { describeExit, formatDuration } from '../core/describe.js';
+import { capabilitiesWarning } from '../config/host-fences.js';
 import { describeFences, fencesJson } from '../core/fences.js';
 import type { Instance } from '../core/instance.js';
 import { hasSchedule, isAlive } from '../core/instance.js';
@@ -178,6 +179,8 @@ export function explain(store: Store, i: Instance, now: number, limits: Limits =
   if (i.restarts > 0) parts.push(`Restarted ${i.restarts} time${i.restarts === 1 ? '' : 's'}.`);
   const fences = describeFences(i.inst.spec.fences);
   if (fences) parts.push(`Fences: ${fences}.`);
+  const lacking = capabilitiesWarning(i.inst.spec.fences); // the config's, which the service may not have
+  if (lacking) parts.push(`${lacking[0]!.toUpperCase()}${lacking.slice(1)}.`);
   if (i.inst.spec.transient) {
     parts.push(
       `It is a transient service (tend run ${i.id} -- ...): ${commandWords(i.inst.spec.command as string[])} in ${i.inst.spec.cwd}; it goes when tend shuts down.`,

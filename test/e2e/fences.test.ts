@@ -144,6 +144,12 @@ describe('limits and capabilities that cannot be had as written', () => {
     expect(warnings.map((e) => e.why)).toEqual([
       `capabilities ${lacking[0]} not held by tend (not in its bounding set): the service runs without it`,
     ]);
+    // tend why lists the fences as configured, and says which the service lacks
+    const why = await p.run(['why', 'capped']);
+    expect(why.stdout).toContain(`Fences: capabilities ${lacking[0]}.`);
+    expect(why.stdout).toContain(
+      `Capabilities ${lacking[0]} not held by tend (not in its bounding set): the service runs without it.`,
+    );
   });
 });
 
