@@ -51,17 +51,17 @@ export function ownHardLimits(text = readText('/proc/self/limits')): Map<string,
  */
 export function nofileWarning(
   nofile: number,
-  canRaise = holds(CAPABILITIES.indexOf('CAP_SYS_RESOURCE'), 'CapEff'),
-  own = ownHardLimits().get('nofile'),
-  nrOpen = Number(readText('/proc/sys/fs/nr_open').trim()) || undefined,
+  canRaise = hasBit(own().effective, CAPABILITIES.indexOf('CAP_SYS_RESOURCE')),
+  hard = own().nofile,
+  nrOpen = own().nrOpen,
 ): string | undefined {
-  if (own === undefined || own === null) return undefined; // unknown, or unlimited
+  if (hard === undefined || hard === null) return undefined; // unknown, or unlimited
   if (canRaise) {
     if (nrOpen === undefined || nofile <= nrOpen) return undefined;
-    return `limits.nofile ${nofile} is over the kernel's fs.nr_open (${nrOpen}): the service gets ${Math.min(nofile, own)} open files`;
+    return `limits.nofile ${nofile} is over the kernel's fs.nr_open (${nrOpen}): the service gets ${Math.min(nofile, hard)} open files`;
   }
-  if (nofile <= own) return undefined;
-  return `limits.nofile ${nofile} is over tend's own hard limit (${own}), which only CAP_SYS_RESOURCE (root) can raise: the service gets ${own} open files`;
+  if (nofile <= hard) return undefined;
+  return `limits.nofile ${nofile} is over tend's own hard limit (${hard}), which only CAP_SYS_RESOURCE (root) can raise: the service gets ${hard} open files`;
 }
 
 /**
@@ -69,26 +69,12 @@ export function nofileWarning(
  * bounding set: a container may have dropped some); one tend lacks the service runs without, with
  * no error. The ones asked that tend lacks, in capability order; none when tend's set is unknown.
  */
-export function capabilitiesLacking(asked: readonly string[], bounding = ownBoundingSet()): string[] {
+export function capabilitiesLacking(asked: readonly string[], bounding = own().bounding): string[] {
   if (bounding === undefined) return [];
   return asked.filter((name) => {
     const bit = (CAPABILITIES as readonly string[]).indexOf(name);
-    return bit >= 0 && ((bounding >> BigInt(bit)) & 1n) === 0n;
+    return bit >= 0 && !hasBit(bounding, bit);
   });
-}
-
-/** A capability set of tend's (`CapBnd`, `CapEff`... of /proc/self/status), or undefined. */
-function ownCapabilities(set: string): bigint | undefined {
-  const hex = new RegExp(`^${set}:\\s*([0-9a-f]+)$`, 'm').exec(readText('/proc/self/status'))?.[1];
-  return hex === undefined ? undefined : BigInt(`0x${hex}`);
-}
-
-const ownBoundingSet = (): bigint | undefined => ownCapabilities('CapBnd');
-
-/** Whether tend's capability set `set` has capability number `bit`. */
-function holds(bit: number, set: string): boolean {
-  const caps = ownCapabilities(set);
-  return caps !== undefined && ((caps >> BigInt(bit)) & 1n) === 1n;
 }
 
 /**
@@ -97,10 +83,39 @@ function holds(bit: number, set: string): boolean {
  */
 export function capabilitiesWarning(f: Fences | undefined, bounding?: bigint): string | undefined {
   if (f?.capabilities === undefined || f.userNamespace) return undefined;
-  const lacking = capabilitiesLacking(f.capabilities, bounding ?? ownBoundingSet());
+  const lacking = capabilitiesLacking(f.capabilities, bounding);
   if (lacking.length === 0) return undefined;
   return `capabilities ${lacking.join(', ')} not held by tend (not in its bounding set): the service runs without ${lacking.length === 1 ? 'it' : 'them'}`;
 }
+
+/** What tend may give a service: its own capability sets and nofile hard limit, and fs.nr_open. */
+interface Own {
+  bounding: bigint | undefined;
+  effective: bigint | undefined;
+  nofile: number | null | undefined;
+  nrOpen: number | undefined;
+}
+
+let ownRead: Own | undefined;
+
+/** Read once: the daemon asks at each spawn of a service with nofile or capabilities, and they do not change. */
+function own(): Own {
+  if (ownRead) return ownRead;
+  const status = readText('/proc/self/status');
+  const set = (name: string): bigint | undefined => {
+    const hex = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1];
+    return hex === undefined ? undefined : BigInt(`0x${hex}`);
+  };
+  ownRead = {
+    bounding: set('CapBnd'),
+    effective: set('CapEff'),
+    nofile: ownHardLimits().get('nofile'),
+    nrOpen: Number(readText('/proc/sys/fs/nr_open').trim()) || undefined,
+  };
+  return ownRead;
+}
+
+const hasBit = (caps: bigint | undefined, bit: number): boolean => caps !== undefined && ((caps >> BigInt(bit)) & 1n) === 1n;
 
 function readText(file: string): string {
   try {
