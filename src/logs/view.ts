@@ -87,12 +87,8 @@ async function printFiles(
   const sources: LogSource[] = where.sources.map((s) => ({ instance: s.instance, file: s.file, upTo: s.up_to }));
   const result = await queryLogs(sources, { n: r.n, since: r.since, until: r.until, grep: r.grep });
   if (result.gone.length > 0) io.err(goneLine(result.gone, where));
-  let printed = 0;
-  for await (const batch of result.lines()) {
-    printed += batch.length;
-    io.out(printer.entries(batch));
-  }
-  if (sayNone && printed === 0 && where.sources.length > 0 && result.files === 0) {
+  for await (const batch of result.lines()) io.out(printer.entries(batch));
+  if (sayNone && where.sources.length > 0 && result.files === 0) {
     io.err(
       `tend: no log file in ${where.log_dir} yet: ${where.sources.map((s) => s.instance).join(', ')} printed nothing so far\n`,
     );
