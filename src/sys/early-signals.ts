@@ -12,7 +12,7 @@
 const KEY = Symbol.for('tend.held-signals');
 
 /** The signals held: stop (TERM, INT, QUIT) and reload (HUP), which would otherwise end tend or be lost. */
-export const HELD_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'] as const;
+const HELD_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'] as const;
 export type HeldSignal = (typeof HELD_SIGNALS)[number];
 
 interface Held {
