@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tend_native",
-      "sources": ["addon.c", "spawn.c", "child.c", "fences.c", "reap.c", "pty.c", "frame.c", "reader.c", "notify.c", "proc.c", "misc.c", "gc.cc"],
+      "sources": ["addon.c", "spawn.c", "child.c", "fences.c", "reap.c", "pty.c", "frame.c", "reader.c", "direct.c", "notify.c", "proc.c", "misc.c", "gc.cc"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags_c": ["-std=gnu11"],
       "cflags_cc": ["-std=gnu++17"],

@@ -1,5 +1,5 @@
 // The read end of a service's output pipe, read on the event loop into one reused buffer.
-#include "tend.h"
+#include "direct.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -38,6 +38,9 @@ typedef struct {
   uint8_t *buf;
   size_t len;
   napi_async_context ctx;
+  // the log's direct path (direct.c), or NULL; and which stream this is (0 stdout, 1 stderr)
+  log_direct *direct;
+  int stream;
 } reader;
 
 
@@ -171,6 +174,8 @@ static void close_reader(napi_env env, reader *r) {
   r->cb = NULL;
   r->buf_ref = NULL;
   r->ctx = NULL;
+  if (r->direct) direct_release(r->direct);
+  r->direct = NULL;
   uv_close((uv_handle_t *)&r->poll, on_closed);
 }
 
@@ -304,7 +309,9 @@ static void read_some(reader *r, int status) {
       close_reader(r->env, r);
       return;
     }
-    if (!deliver(r, n)) {
+    // the direct path writes it, or JS takes it
+    bool written = r->direct != NULL && direct_write(r->direct, r->stream, r->buf, (size_t)n);
+    if (!written && !deliver(r, n)) {
       r->polling = false;
       disarm(r);
       return;
@@ -335,7 +342,8 @@ static reader *reader_of(napi_env env, napi_value v) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean | void, sibling?: handle): handle
+// readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean | void, sibling?: handle,
+//            direct?: handle, stream?: 0 | 1): handle
 //
 // Why native: the log hot path (issue 14). A net.Socket on a pipe reads 64 KiB at a time into a
 // new buffer each read: faulted-in pages, garbage for the GC and a stream's machinery per chunk,
@@ -343,10 +351,12 @@ static reader *reader_of(napi_env env, napi_value v) {
 // into `buf` (which the caller reuses: onData must be done with buf[0, n) when it returns);
 // onData(n) for n bytes, onData(0) once at the end (EOF or an error), after which the fd is
 // closed. onData returning false pauses the reads until readerResume. sibling: the reader of the
-// same process's other output pipe (see end_sibling_pause).
+// same process's other output pipe (see end_sibling_pause). direct: the log's direct path
+// (directOpen, direct.c), which writes a read while it is on (onData is not called for it); stream:
+// which of the process's streams this pipe is (0 stdout, 1 stderr).
 napi_value reader_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1;
   bool is_buf = false;
@@ -364,6 +374,15 @@ napi_value reader_open(napi_env env, napi_callback_info info) {
     sibling = reader_of(env, argv[3]);
     if (sibling == NULL) {
       napi_throw_type_error(env, NULL, "readerOpen: sibling must be a handle of readerOpen");
+      return NULL;
+    }
+  }
+  log_direct *direct = NULL;
+  int32_t stream = 0;
+  if (argc > 4 && napi_typeof(env, argv[4], &t) == napi_ok && t != napi_undefined) {
+    direct = direct_of(env, argv[4]);
+    if (direct == NULL || argc < 6 || napi_get_value_int32(env, argv[5], &stream) != napi_ok || stream < 0 || stream > 1) {
+      napi_throw_type_error(env, NULL, "readerOpen: direct must be a handle of directOpen, with stream 0 or 1");
       return NULL;
     }
   }
@@ -393,6 +412,11 @@ napi_value reader_open(napi_env env, napi_callback_info info) {
   if (sibling != NULL && !sibling->closed && sibling->sibling == NULL) {
     r->sibling = sibling;
     sibling->sibling = r;
+  }
+  if (direct != NULL) {
+    direct_retain(direct);
+    r->direct = direct;
+    r->stream = stream;
   }
   r->polling = true;
   arm(r);

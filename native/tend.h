@@ -1,6 +1,7 @@
 // tend_native: the system calls a supervisor needs that Node.js does not expose, one file a
 // concern (addon.c: the exports and errors; spawn.c + child.c + fences.c: starting a process; reap.c;
-// pty.c; frame.c: log framing; reader.c: output pipes; notify.c: sd_notify's socket; proc.c: /proc
+// pty.c; frame.c: log framing; reader.c: output pipes;
+// direct.c: a log's reads framed and written in C; notify.c: sd_notify's socket; proc.c: /proc
 // and cgroup.procs; misc.c).
 // Plain C over N-API (node_api.h), no C++ and no node-addon-api, so it builds with any C compiler
 // node-gyp finds and keeps ABI stability across Node versions.
@@ -44,6 +45,11 @@ napi_value set_pipe_size(napi_env env, napi_callback_info info);
 napi_value trim_malloc(napi_env env, napi_callback_info info);
 napi_value reader_open(napi_env env, napi_callback_info info);
 napi_value reader_resume(napi_env env, napi_callback_info info);
+napi_value direct_open(napi_env env, napi_callback_info info);
+napi_value direct_on(napi_env env, napi_callback_info info);
+napi_value direct_sync(napi_env env, napi_callback_info info);
+napi_value direct_off(napi_env env, napi_callback_info info);
+napi_value direct_left(napi_env env, napi_callback_info info);
 napi_value notify_open(napi_env env, napi_callback_info info);
 napi_value notify_close(napi_env env, napi_callback_info info);
 napi_value notify_send(napi_env env, napi_callback_info info);

@@ -2,6 +2,7 @@
 // reconcile/ reaches processes only through these, so its tests use fakes.
 import { setTimerAt } from './timer.js';
 import type { Exit, InstanceSpec } from './types.js';
+import type { DirectPath } from '../sys/addon.js';
 
 export type Stream = 'stdout' | 'stderr';
 
@@ -15,6 +16,8 @@ export interface OutputSink {
   onDrain(cb: () => void): void;
   /** a process's pipes are attached: its output is coming until end() */
   begin?(): void;
+  /** the sink's native direct path, which its pipes' readers write through while it is on (logs/sink.ts) */
+  direct?(): DirectPath | undefined;
   /** the process's pipes are closed: flush partial lines */
   end(): void;
 }

@@ -169,6 +169,31 @@ export class LogFile {
     for (const w of this.waiters.splice(0)) w.resolve();
   }
 
+  /**
+   * Where the log's direct path (native/direct.c) may write now: an open, healthy file written in
+   * place, with nothing queued or being written; and the bytes it may take before its rotation
+   * (-1: no limit). Undefined: not now.
+   */
+  directTarget(): { fd: number; room: number } | undefined {
+    if (!this.writesInPlace() || this.busy || this.queued > 0 || this.closing) return undefined;
+    return { fd: this.fd!, room: this.opts.maxSize > 0 ? Math.max(0, this.opts.maxSize - this.size) : -1 };
+  }
+
+  /** n bytes the direct path wrote to the file: pushed and written at once. */
+  wroteDirect(n: number): void {
+    this.pushed += n;
+    this.through += n;
+    this.size += n;
+    this.bytesWritten += n;
+    this.wake();
+    if (this.settled()) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  /** A write of the direct path took over SLOW_IN_PLACE_MS: through the thread pool from now on. */
+  markSlow(): void {
+    this.slow = true;
+  }
+
   private wake(): void {
     if (this.waiters.length === 0) return;
     const failing = this.failing !== undefined;

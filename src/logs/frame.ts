@@ -76,6 +76,20 @@ export class LineFramer {
     return { buf, lines: 1 };
   }
 
+  /** Hands over the carried partial line (the log's direct path goes on with it), if any. */
+  take(): Buffer | undefined {
+    if (this.partLen === 0) return undefined;
+    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    this.parts = [];
+    this.partLen = 0;
+    return buf;
+  }
+
+  /** Takes back a partial line the direct path carried (copied: the caller may reuse it). */
+  give(piece: Buffer): void {
+    this.carry(piece);
+  }
+
   private carry(piece: Buffer): void {
     // a copy: the chunk is the reader's buffer, reused for the next read (OutputSink.write)
     this.parts.push(Buffer.from(piece));

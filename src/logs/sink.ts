@@ -3,6 +3,7 @@
 // Back-pressure: write() returns false while too much waits for the disk, onDrain says when to
 // resume; a failing disk never stops the service (bounded buffer, then counted loss).
 import { noteBytes } from '../sys/activity.js';
+import { openDirect, type DirectPath } from '../sys/addon.js';
 import type { OutputSink, Stream } from '../core/spawner.js';
 import { LogFile } from './file.js';
 import { LineFramer } from './frame.js';
@@ -55,10 +56,21 @@ export class ServiceLog implements OutputSink {
   /** the time of the last line emitted, and how many lines were emitted in that millisecond */
   private lastTime = Number.NaN;
   private sameMs = 0;
+  /** the native direct path (see direct()), made when a pipe reader first asks */
+  private path: DirectPath | undefined;
+  /** the direct path writes (maybeDirect turned it on; leaveDirect turns it off) */
+  private pathOn = false;
+  /** lines are being framed here: the direct path must not take the partial lines now */
+  private framing = false;
+  private readonly tailLines: number;
+  private readonly tailBytes: number;
+  private directBytes = 0;
 
   constructor(opts: ServiceLogOptions) {
     this.highWater = opts.highWater ?? 4 * 1024 * 1024;
-    this.tailKept = new LogTail(opts.tailLines ?? 100, opts.tailBytes ?? 64 * 1024);
+    this.tailLines = opts.tailLines ?? 100;
+    this.tailBytes = opts.tailBytes ?? 64 * 1024;
+    this.tailKept = new LogTail(this.tailLines, this.tailBytes);
     this.file = new LogFile({
       file: opts.file,
       maxSize: opts.maxSize,
@@ -80,7 +92,14 @@ export class ServiceLog implements OutputSink {
 
   /** bytes written to the log file and its rotated predecessors */
   get bytesWritten(): number {
+    this.syncDirect();
     return this.file.bytesWritten;
+  }
+
+  /** bytes the direct path wrote (see direct()) */
+  get directWritten(): number {
+    this.syncDirect();
+    return this.directBytes;
   }
 
   /** bytes waiting for the disk */
@@ -90,12 +109,83 @@ export class ServiceLog implements OutputSink {
 
   write(stream: Stream, chunk: Buffer): boolean {
     if (this.closed || chunk.length === 0) return true;
+    this.leaveDirect();
     const now = Date.now();
     noteBytes(chunk.length, now);
     const prefix = this.stamp.at(now, stream);
-    const framed = this.framers[stream].frame(chunk, prefix);
-    if (framed) this.emit({ time: now, stream, buf: framed.buf, lines: framed.lines, prefix: prefix.length });
+    this.framing = true;
+    try {
+      const framed = this.framers[stream].frame(chunk, prefix);
+      if (framed) this.emit({ time: now, stream, buf: framed.buf, lines: framed.lines, prefix: prefix.length });
+    } finally {
+      this.framing = false;
+    }
+    this.maybeDirect();
     return this.writable();
+  }
+
+  /**
+   * Why: the log hot path (docs/logs.md "The direct path"). The pipe readers of this log frame
+   * and write their reads in C while the file allows it (maybeDirect), with no call into JS for
+   * each; what this side keeps (the file's figures, the lines' times, the tail) it takes from
+   * there every 20 ms and whenever it is asked (syncDirect). Undefined without the addon.
+   */
+  direct(): DirectPath | undefined {
+    if (this.closed) return undefined;
+    if (this.path === undefined) {
+      try {
+        this.path = openDirect((kind) => (kind === 2 ? this.leaveDirect() : this.syncDirect()), this.tailLines, this.tailBytes);
+      } catch {
+        return undefined;
+      }
+    }
+    this.maybeDirect();
+    return this.path;
+  }
+
+  /**
+   * Turns the direct path on when the file can take its writes now (LogFile.directTarget) and no
+   * one follows the lines live (followers get them from here); the partial lines go with it.
+   */
+  private maybeDirect(): void {
+    if (this.pathOn || this.path === undefined || this.closed || this.framing || this.followers.size > 0) return;
+    const t = this.file.directTarget();
+    if (t === undefined) return;
+    this.path.on(t.fd, t.room, this.framers.stdout.take(), this.framers.stderr.take());
+    this.pathOn = true;
+  }
+
+  /** Takes what the direct path did since the last sync: the file's figures, the lines' times, the tail. */
+  private syncDirect(): void {
+    if (!this.pathOn) return;
+    const f = this.path!.sync();
+    if (f.raw > 0) noteBytes(f.raw, Date.now());
+    if (f.lines > 0) {
+      if (f.lastMs === this.lastTime) this.sameMs += f.same;
+      else {
+        this.lastTime = f.lastMs;
+        this.sameMs = f.same;
+      }
+    }
+    if (f.tail !== null) for (const b of directBatches(f.tail)) this.tailKept.push(b);
+    if (f.slow) this.file.markSlow();
+    this.directBytes += f.bytes;
+    if (f.bytes > 0) this.file.wroteDirect(f.bytes);
+  }
+
+  /**
+   * The direct path stops (or has stopped itself: a rotation is due, a write failed or was slow):
+   * its figures, its partial lines and any lines a failed write left come back here.
+   */
+  private leaveDirect(): void {
+    if (!this.pathOn) return;
+    this.syncDirect();
+    this.pathOn = false;
+    const [out, err] = this.path!.off();
+    if (out) this.framers.stdout.give(out);
+    if (err) this.framers.stderr.give(err);
+    const left = this.path!.left();
+    if (left) this.file.push(left, countLines(left));
   }
 
   onDrain(cb: () => void): void {
@@ -131,21 +221,30 @@ export class ServiceLog implements OutputSink {
   end(): void {
     if (this.attached > 0 && --this.attached === 0) for (const w of [...this.endWaiters]) w();
     if (this.closed) return;
+    this.leaveDirect();
     const now = Date.now();
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const prefix = this.stamp.at(now, stream);
-      const framed = this.framers[stream].flush(prefix);
-      if (framed) this.emit({ time: now, stream, buf: framed.buf, lines: framed.lines, prefix: prefix.length });
+    this.framing = true;
+    try {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const prefix = this.stamp.at(now, stream);
+        const framed = this.framers[stream].flush(prefix);
+        if (framed) this.emit({ time: now, stream, buf: framed.buf, lines: framed.lines, prefix: prefix.length });
+      }
+    } finally {
+      this.framing = false;
     }
+    this.maybeDirect();
   }
 
   /** Resolves when every line so far is in the file (or the file is failing). */
   flush(): Promise<void> {
+    this.syncDirect();
     return this.file.flush();
   }
 
   /** Flushes partial lines and queued bytes, then closes the file. Further writes are ignored. */
   async close(): Promise<void> {
+    this.leaveDirect();
     this.end();
     this.closed = true;
     await this.file.close();
@@ -158,25 +257,32 @@ export class ServiceLog implements OutputSink {
    * lines of `time` past the `count`th; `through` is the bytes the file must have taken first.
    */
   mark(now = Date.now()): { time: number; count: number; through: number } {
+    this.syncDirect();
     const time = Number.isNaN(this.lastTime) ? now : this.lastTime;
     return { time, count: Number.isNaN(this.lastTime) ? 0 : this.sameMs, through: this.file.pushed };
   }
 
   /** Resolves once the file holds the bytes of a mark (or cannot be written). */
   whenThrough(through: number): Promise<void> {
+    this.syncDirect();
     return this.file.whenThrough(through);
   }
 
   /** The last n lines of both streams, oldest first, from memory. */
   tail(n: number): LogLine[] {
+    this.syncDirect();
     return this.tailKept.last(n);
   }
 
   /** Calls fn with every new line until the returned function is called. */
   subscribe(fn: (line: LogLine) => void): () => void {
+    this.leaveDirect(); // followers get their lines from here
     const own = (line: LogLine) => fn(line); // a distinct entry even when fn subscribes twice
     this.followers.add(own);
-    return () => this.followers.delete(own);
+    return () => {
+      this.followers.delete(own);
+      this.maybeDirect();
+    };
   }
 
   private emit(b: Batch): void {
@@ -207,9 +313,52 @@ export class ServiceLog implements OutputSink {
   }
 
   private progress(): void {
+    this.maybeDirect();
     if (this.drains.length === 0) return;
     const resumable = this.closed || this.file.failing !== undefined || this.file.queued <= this.highWater / 2;
     if (!resumable) return;
     for (const cb of this.drains.splice(0)) cb();
   }
+}
+
+/** The newlines of buf. */
+function countLines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** Bytes of a line's prefix in the file: `2026-11-25T15:35:11.123Z out ` (line.ts Stamp). */
+const PREFIX = 29;
+
+/**
+ * The lines the direct path kept for the tail (framed, as in the file) as batches: one a run of
+ * lines with the same prefix (time and stream), read back from it.
+ */
+export function directBatches(buf: Buffer): Batch[] {
+  const out: Batch[] = [];
+  let run = 0;
+  let lines = 0;
+  const close = (end: number): void => {
+    if (lines === 0) return;
+    out.push({
+      time: Date.parse(buf.toString('latin1', run, run + 24)),
+      stream: buf[run + 25] === 0x65 ? 'stderr' : 'stdout', // 'e' of err
+      buf: buf.subarray(run, end),
+      lines,
+      prefix: PREFIX,
+    });
+  };
+  for (let at = 0; at < buf.length; ) {
+    if (lines > 0 && buf.compare(buf, run, run + PREFIX, at, at + PREFIX) !== 0) {
+      close(at);
+      run = at;
+      lines = 0;
+    }
+    const nl = buf.indexOf(10, at);
+    at = nl === -1 ? buf.length : nl + 1;
+    lines++;
+  }
+  close(buf.length);
+  return out;
 }

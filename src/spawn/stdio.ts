@@ -68,6 +68,7 @@ let readBuf: Buffer | undefined;
  */
 function readPipe(fd: number, name: Stream, sink: OutputSink, done: () => void, sibling?: Reader): Reader {
   const buf = (readBuf ??= Buffer.allocUnsafeSlow(READ_BYTES));
+  const path = sink.direct?.();
   const r = openReader(
     fd,
     buf,
@@ -81,6 +82,7 @@ function readPipe(fd: number, name: Stream, sink: OutputSink, done: () => void, 
       return false;
     },
     sibling,
+    path && { path, stream: name === 'stdout' ? 0 : 1 },
   );
   return r;
 }

@@ -108,8 +108,20 @@ interface Addon {
   setPipeSize(fd: number, bytes: number): number;
   frameLines: typeof frameLines;
   openPty(cols: number, rows: number): [number, number, number];
-  readerOpen(fd: number, buf: Buffer, onData: (n: number) => boolean, sibling?: unknown): unknown;
+  readerOpen(
+    fd: number,
+    buf: Buffer,
+    onData: (n: number) => boolean,
+    sibling?: unknown,
+    direct?: unknown,
+    stream?: 0 | 1,
+  ): unknown;
   readerResume(handle: unknown): void;
+  directOpen(onEvent: (kind: number) => void, stats: Float64Array, tailLines: number, tailBytes: number): unknown;
+  directOn(handle: unknown, fd: number, room: number, partOut?: Buffer | null, partErr?: Buffer | null): void;
+  directSync(handle: unknown): Buffer | null;
+  directOff(handle: unknown): [Buffer | null, Buffer | null];
+  directLeft(handle: unknown): Buffer | null;
   trimMalloc(): boolean;
   reduceMemory(): void;
   notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
@@ -246,10 +258,80 @@ export interface Reader {
  * one turns readable while it is paused (native/reader.c end_sibling_pause). Hold the Reader
  * while it reads: once it is collected, its finalizer closes the pipe.
  */
-export function openReader(fd: number, buf: Buffer, onData: (n: number) => boolean, sibling?: Reader): Reader {
+export function openReader(
+  fd: number,
+  buf: Buffer,
+  onData: (n: number) => boolean,
+  sibling?: Reader,
+  direct?: { path: DirectPath; stream: 0 | 1 },
+): Reader {
   const a = addon();
-  const handle = a.readerOpen(fd, buf, onData, sibling?.handle);
+  const handle = a.readerOpen(fd, buf, onData, sibling?.handle, direct?.path.handle, direct?.stream);
   return { handle, resume: () => a.readerResume(handle) };
+}
+
+/** What DirectPath.sync reports, since the last sync. */
+export interface DirectFigures {
+  /** bytes written to the file */
+  bytes: number;
+  /** lines framed */
+  lines: number;
+  /** bytes read from the pipes */
+  raw: number;
+  /** the time of the last line framed (ms since the epoch; -1: none ever), and how many lines had it */
+  lastMs: number;
+  same: number;
+  /** a write took over 50 ms (the file is handed back for good) */
+  slow: boolean;
+  /** the errno of a write that failed (0: none) */
+  errno: number;
+  /** the last framed lines (the tail's limits), null: none */
+  tail: Buffer | null;
+}
+
+/**
+ * The direct path of a service's log (native/direct.c, docs/logs.md): while on, its pipes' reads
+ * are framed and written to the file in C, not handed to JS. onEvent(1): figures are waiting
+ * (sync); onEvent(2): the path turned itself off (a rotation is due, a write failed or was slow):
+ * sync, off, and left.
+ */
+export interface DirectPath {
+  readonly handle: unknown;
+  /**
+   * Writes go to fd; room: bytes the file may take before its rotation (-1: no limit); the
+   * partial lines of stdout and stderr so far, which the next reads complete.
+   */
+  on(fd: number, room: number, partOut?: Buffer, partErr?: Buffer): void;
+  sync(): DirectFigures;
+  /** stops the writes; the partial lines of stdout and stderr */
+  off(): [Buffer | null, Buffer | null];
+  /** framed lines a failed write left, null: none */
+  left(): Buffer | null;
+}
+
+export function openDirect(onEvent: (kind: number) => void, tailLines: number, tailBytes: number): DirectPath {
+  const a = addon();
+  const stats = new Float64Array(7);
+  const handle = a.directOpen(onEvent, stats, tailLines, tailBytes);
+  return {
+    handle,
+    on: (fd, room, partOut, partErr) => a.directOn(handle, fd, room, partOut ?? null, partErr ?? null),
+    sync: () => {
+      const tail = a.directSync(handle);
+      return {
+        bytes: stats[0]!,
+        lines: stats[1]!,
+        raw: stats[2]!,
+        lastMs: stats[3]!,
+        same: stats[4]!,
+        slow: stats[5] === 1,
+        errno: stats[6]!,
+        tail,
+      };
+    },
+    off: () => a.directOff(handle),
+    left: () => a.directLeft(handle),
+  };
 }
 
 /** Gives the C heap's free pages back to the kernel (glibc malloc_trim); false when nothing was or could be. */
