@@ -55,8 +55,6 @@ struct log_direct {
   int64_t room;
   // the partial line of each stream (0 stdout, 1 stderr)
   bytes partial[2];
-  // the framing of one read
-  bytes out;
   // framed lines since the last sync: the last of them within the tail's limits
   bytes tail;
   size_t tail_lines, tail_bytes;
@@ -72,6 +70,10 @@ struct log_direct {
   int64_t pre_ms;
   char pre[2][PREFIX_LEN + 1];
 };
+
+// The framing of one read: one buffer a thread, as reads are framed and written one at a time (a
+// buffer a log would hold ~130 KiB for each chatty service).
+static __thread bytes framed;
 
 static bool grow(bytes *b, size_t need) {
   if (need <= b->cap) return true;
@@ -211,14 +213,14 @@ bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n) {
   bytes *part = &d->partial[stream];
   const uint8_t *last = memrchr(chunk, '\n', n);
   size_t done = last == NULL ? 0 : (size_t)(last - chunk) + 1;
-  d->out.len = 0;
+  framed.len = 0;
   int64_t lines = 0;
   bool ok = true;
   // the whole lines, the first completing the partial line
   for (size_t s = 0; s < done && ok;) {
     const uint8_t *nl = memchr(chunk + s, '\n', done - s);
     size_t e = (size_t)(nl - chunk) + 1;
-    ok = append(&d->out, pre, PREFIX_LEN) && (lines > 0 || append(&d->out, part->p, part->len)) && append(&d->out, chunk + s, e - s);
+    ok = append(&framed, pre, PREFIX_LEN) && (lines > 0 || append(&framed, part->p, part->len)) && append(&framed, chunk + s, e - s);
     lines++;
     s = e;
   }
@@ -226,11 +228,11 @@ bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n) {
   size_t kept = (done > 0 ? 0 : part->len) + (n - done);
   bool cut = kept >= MAX_PARTIAL;
   if (ok && cut) {
-    ok = append(&d->out, pre, PREFIX_LEN) && (done > 0 || append(&d->out, part->p, part->len)) && append(&d->out, chunk + done, n - done) &&
-         append(&d->out, "\n", 1);
+    ok = append(&framed, pre, PREFIX_LEN) && (done > 0 || append(&framed, part->p, part->len)) && append(&framed, chunk + done, n - done) &&
+         append(&framed, "\n", 1);
     lines++;
   }
-  if (!ok || (d->room >= 0 && (int64_t)d->out.len > d->room)) {
+  if (!ok || (d->room >= 0 && (int64_t)framed.len > d->room)) {
     // no memory, or the file is to be rotated first: JS takes it from here
     hand_over(d);
     return false;
@@ -239,19 +241,19 @@ bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n) {
   if (done > 0 || cut) part->len = 0;
   if (!cut && n > done && !append(part, chunk + done, n - done)) {
     // no memory for the partial line: its bytes go as a line (JS would have thrown)
-    append(&d->out, pre, PREFIX_LEN);
-    append(&d->out, part->p, part->len);
-    append(&d->out, chunk + done, n - done);
-    append(&d->out, "\n", 1);
+    append(&framed, pre, PREFIX_LEN);
+    append(&framed, part->p, part->len);
+    append(&framed, chunk + done, n - done);
+    append(&framed, "\n", 1);
     part->len = 0;
     lines++;
   }
   d->raw += (int64_t)n;
-  if (d->out.len == 0) return true;
+  if (framed.len == 0) return true;
   size_t w = 0;
   int64_t t0 = mono_ns();
-  while (w < d->out.len) {
-    ssize_t k = write(d->fd, d->out.p + w, d->out.len - w);
+  while (w < framed.len) {
+    ssize_t k = write(d->fd, framed.p + w, framed.len - w);
     if (k > 0) w += (size_t)k;
     else if (k < 0 && errno == EINTR) continue;
     else {
@@ -261,16 +263,16 @@ bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n) {
   }
   bool slow = mono_ns() - t0 > SLOW_NS;
   d->written += (int64_t)w;
-  if (d->room >= 0) d->room -= (int64_t)d->out.len;
+  if (d->room >= 0) d->room -= (int64_t)framed.len;
   if (ms == d->last_ms) d->same += lines;
   else {
     d->last_ms = ms;
     d->same = lines;
   }
   d->lines += lines;
-  keep_tail(d, d->out.p, d->out.len);
-  if (w < d->out.len) {
-    append(&d->left, d->out.p + w, d->out.len - w);
+  keep_tail(d, framed.p, framed.len);
+  if (w < framed.len) {
+    append(&d->left, framed.p + w, framed.len - w);
     hand_over(d);
   } else if (slow) {
     d->slow = true;
@@ -296,7 +298,6 @@ void direct_release(log_direct *d) {
   if (--d->owners > 0) return;
   drop(&d->partial[0]);
   drop(&d->partial[1]);
-  drop(&d->out);
   drop(&d->tail);
   drop(&d->left);
   free(d);
