@@ -335,7 +335,7 @@ const PREFIX = 29;
  * The lines the direct path kept for the tail (framed, as in the file) as batches: one a run of
  * lines with the same prefix (time and stream), read back from it.
  */
-export function directBatches(buf: Buffer): Batch[] {
+function directBatches(buf: Buffer): Batch[] {
   const out: Batch[] = [];
   let run = 0;
   let lines = 0;
