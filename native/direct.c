@@ -213,14 +213,30 @@ bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n) {
   bytes *part = &d->partial[stream];
   const uint8_t *last = memrchr(chunk, '\n', n);
   size_t done = last == NULL ? 0 : (size_t)(last - chunk) + 1;
-  framed.len = 0;
+  // the thread's buffer, looked up once (each lookup is a call into the TLS resolver)
+  bytes *out = &framed;
+  out->len = 0;
   int64_t lines = 0;
   bool ok = true;
-  // the whole lines, the first completing the partial line
-  for (size_t s = 0; s < done && ok;) {
+  // the whole lines, the first completing the partial line: one capacity check a line, and the
+  // prefix copied by a copy of constant size (a few moves, not a call)
+  for (size_t s = 0; s < done;) {
     const uint8_t *nl = memchr(chunk + s, '\n', done - s);
-    size_t e = (size_t)(nl - chunk) + 1;
-    ok = append(&framed, pre, PREFIX_LEN) && (lines > 0 || append(&framed, part->p, part->len)) && append(&framed, chunk + s, e - s);
+    size_t e = (size_t)(nl - chunk) + 1, head = lines == 0 ? part->len : 0;
+    size_t need = out->len + PREFIX_LEN + head + (e - s);
+    if (need > out->cap && !grow(out, need + (done - e) + (done - e) / 2)) {
+      ok = false;
+      break;
+    }
+    uint8_t *p = out->p + out->len;
+    memcpy(p, pre, PREFIX_LEN);
+    p += PREFIX_LEN;
+    if (head > 0) {
+      memcpy(p, part->p, head);
+      p += head;
+    }
+    memcpy(p, chunk + s, e - s);
+    out->len = need;
     lines++;
     s = e;
   }
@@ -228,11 +244,11 @@ bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n) {
   size_t kept = (done > 0 ? 0 : part->len) + (n - done);
   bool cut = kept >= MAX_PARTIAL;
   if (ok && cut) {
-    ok = append(&framed, pre, PREFIX_LEN) && (done > 0 || append(&framed, part->p, part->len)) && append(&framed, chunk + done, n - done) &&
-         append(&framed, "\n", 1);
+    ok = append(out, pre, PREFIX_LEN) && (done > 0 || append(out, part->p, part->len)) && append(out, chunk + done, n - done) &&
+         append(out, "\n", 1);
     lines++;
   }
-  if (!ok || (d->room >= 0 && (int64_t)framed.len > d->room)) {
+  if (!ok || (d->room >= 0 && (int64_t)out->len > d->room)) {
     // no memory, or the file is to be rotated first: JS takes it from here
     hand_over(d);
     return false;
@@ -241,19 +257,19 @@ bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n) {
   if (done > 0 || cut) part->len = 0;
   if (!cut && n > done && !append(part, chunk + done, n - done)) {
     // no memory for the partial line: its bytes go as a line (JS would have thrown)
-    append(&framed, pre, PREFIX_LEN);
-    append(&framed, part->p, part->len);
-    append(&framed, chunk + done, n - done);
-    append(&framed, "\n", 1);
+    append(out, pre, PREFIX_LEN);
+    append(out, part->p, part->len);
+    append(out, chunk + done, n - done);
+    append(out, "\n", 1);
     part->len = 0;
     lines++;
   }
   d->raw += (int64_t)n;
-  if (framed.len == 0) return true;
+  if (out->len == 0) return true;
   size_t w = 0;
   int64_t t0 = mono_ns();
-  while (w < framed.len) {
-    ssize_t k = write(d->fd, framed.p + w, framed.len - w);
+  while (w < out->len) {
+    ssize_t k = write(d->fd, out->p + w, out->len - w);
     if (k > 0) w += (size_t)k;
     else if (k < 0 && errno == EINTR) continue;
     else {
@@ -263,16 +279,16 @@ bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n) {
   }
   bool slow = mono_ns() - t0 > SLOW_NS;
   d->written += (int64_t)w;
-  if (d->room >= 0) d->room -= (int64_t)framed.len;
+  if (d->room >= 0) d->room -= (int64_t)out->len;
   if (ms == d->last_ms) d->same += lines;
   else {
     d->last_ms = ms;
     d->same = lines;
   }
   d->lines += lines;
-  keep_tail(d, framed.p, framed.len);
-  if (w < framed.len) {
-    append(&d->left, framed.p + w, framed.len - w);
+  keep_tail(d, out->p, out->len);
+  if (w < out->len) {
+    append(&d->left, out->p + w, out->len - w);
     hand_over(d);
   } else if (slow) {
     d->slow = true;
