@@ -52,7 +52,9 @@ services:
     command: yes a-line-of-spam
 `);
     await waitFor(async () => (await p.run(['logs', 'spam', '-n', '1'])).stdout.includes('a-line-of-spam'), 'spam output');
-    for (const [args, after] of [
+    // all at once: each command has its own stdout to be closed, and `yes` (the daemon busy with
+    // its output) runs for as long as the slowest of them, not for the sum of all ten
+    const cases = [
       [['logs', 'spam', '-f'], 'first line'],
       [['events', '-f'], 'start'],
       [['events'], 'first line'],
@@ -63,12 +65,14 @@ services:
       [['logs', 'spam', '-f'], 'start'],
       [['help'], 'start'],
       [['version'], 'start'],
-    ] as const) {
-      const r = await closedStdout(p.dir, [...args], after);
+    ] as const;
+    const results = await Promise.all(cases.map(([args, after]) => closedStdout(p.dir, [...args], after)));
+    cases.forEach(([args], k) => {
+      const r = results[k]!;
       // a follower of `yes` may fall behind before its reader goes: saying so is right; no error is
       const stderr = r.stderr.replace(/^tend: \d+ (lines|events) skipped: this client read too slowly\n/gm, '');
       expect({ args, ...r, stderr }).toEqual({ args, code: 0, signal: null, stderr: '' });
-    }
+    });
   }, 180_000);
 });
 

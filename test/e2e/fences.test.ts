@@ -401,6 +401,10 @@ describe.skipIf(noRoot)('fences (root)', () => {
             '    private_tmp: true',
             '    network: none',
             '    private_pids: true',
+            // sleep is pid 1 of its namespace, which SIGTERM does not end (no handler): without
+            // this, closing the project waited out the default stop_timeout (10s), as boxed's
+            // 1s above does for the same reason
+            '    stop_timeout: 1s',
             '    hostname: rootless',
             '    capabilities: [CAP_NET_BIND_SERVICE]',
             '  refused:',

@@ -204,20 +204,8 @@ export class Project {
    * that started a `tend` process every 25 ms kept the CPU busy with node start-ups. undefined
    * when the socket is elsewhere (settings.socket) or does not answer: the caller runs the CLI.
    */
-  private async ask(cmd: string, args: Record<string, unknown>): Promise<any> {
-    const path = this.clientEnv.TEND_SOCKET ?? this.socket;
-    if (!existsSync(path)) return undefined;
-    let c;
-    try {
-      c = await connect(path, { timeoutMs: 10_000 });
-    } catch {
-      return undefined;
-    }
-    try {
-      return await (c as unknown as { request(cmd: string, args: unknown): Promise<unknown> }).request(cmd, args);
-    } finally {
-      c.close();
-    }
+  private ask(cmd: string, args: Record<string, unknown>): Promise<any> {
+    return askDaemon(this.clientEnv.TEND_SOCKET ?? this.socket, cmd, args);
   }
 
   async status(): Promise<Array<Record<string, any>>> {
@@ -271,6 +259,26 @@ export class Project {
       }
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One request on the daemon socket at `path` from this process (its reply's result), or undefined
+ * when there is no socket there or it does not answer. For the waits of the tests, which need no
+ * node start of the CLI each time they look.
+ */
+export async function askDaemon(path: string, cmd: string, args: Record<string, unknown>): Promise<any> {
+  if (!existsSync(path)) return undefined;
+  let c;
+  try {
+    c = await connect(path, { timeoutMs: 10_000 });
+  } catch {
+    return undefined;
+  }
+  try {
+    return await (c as unknown as { request(cmd: string, args: unknown): Promise<unknown> }).request(cmd, args);
+  } finally {
+    c.close();
   }
 }
 
