@@ -21,6 +21,7 @@ const ISOLATED = [
   'test/daemon/status-usage.test.ts', // this process's CPU time
   'test/daemon/memory.test.ts', // fake timers around the collections of this process
   'test/logs/failure.test.ts', // umask
+  'test/logs/direct.test.ts', // the addon's readers, a tmpfs mounted
   'test/logs/sink.test.ts', // the addon; RSS (throughput.ts)
   'test/probes/probe.test.ts', // the launcher's reaper: a SIGCHLD handler of this process
   'test/tasks/schedule.test.ts', // TZ
