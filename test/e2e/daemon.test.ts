@@ -375,7 +375,10 @@ services:
     const pids = (await p.status()).map((r) => r.pid as number);
     p.daemon!.kill('SIGUSR1'); // node's default: open the inspector on 127.0.0.1:9229
     p.daemon!.kill('SIGUSR2'); // node's default: die, the services left running
-    await waitFor(async () => (await p.run(['events', 'tend'])).stdout.includes('SIGUSR2: ignored'), 'SIGUSR2 journaled');
+    await waitFor(
+      async () => (await p.events()).some((e) => e.service === 'tend' && e.why.startsWith('SIGUSR2: ignored')),
+      'SIGUSR2 journaled',
+    );
     expect((await p.run(['events', 'tend'])).stdout).toContain('SIGUSR1: ignored');
     expect(p.err).not.toContain('Debugger listening');
     expect((await p.status()).map((r) => r.pid)).toEqual(pids);

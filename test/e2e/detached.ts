@@ -1,10 +1,10 @@
 // A project folder whose daemon runs in the background (`tend up -d`, or started by `tend run
 // NAME -- CMD`): closing it shuts the daemon down with `tend shutdown`, and kills what is left
 // (the daemon by pid, its services by process group) when that did not work.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pidAlive, tend, waitFor, type RunResult } from './harness.js';
+import { askDaemon, pidAlive, tend, waitFor, type RunResult } from './harness.js';
 
 export class DetachedProject {
   readonly dir: string;
@@ -50,15 +50,23 @@ export class DetachedProject {
     return r.code === 0 ? Number(r.stdout.trim()) : undefined;
   }
 
+  /**
+   * The daemon's pid and its services' rows, asked on the socket from this process (the CLI's
+   * ping and status cost a node start each, at every close); the CLI's ping when the socket
+   * is there but does not answer. No socket file: no daemon (these tests keep the default path).
+   */
+  private async running(): Promise<{ pid: number | undefined; groups: number[] }> {
+    if (!existsSync(this.socket)) return { pid: undefined, groups: [] };
+    const ping = await askDaemon(this.socket, 'ping', {}).catch(() => undefined);
+    if (ping === undefined) return { pid: await this.pid(), groups: [] };
+    const rows: Array<Record<string, unknown>> =
+      (await askDaemon(this.socket, 'status', {}).catch(() => undefined))?.services ?? [];
+    return { pid: ping.pid, groups: rows.map((r) => r.pid).filter((x): x is number => typeof x === 'number') };
+  }
+
   async close(): Promise<void> {
-    const pid = await this.pid();
+    const { pid, groups } = await this.running();
     if (pid !== undefined) {
-      let groups: number[] = [];
-      try {
-        groups = (await this.status()).map((r) => r.pid).filter((x): x is number => typeof x === 'number');
-      } catch {
-        // it stopped answering: nothing to remember
-      }
       await this.run(['shutdown', '--timeout', '30s']);
       if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
       await waitFor(() => !pidAlive(pid), `tend (pid ${pid}) to be gone`, 15_000).catch(() => undefined);

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, pidAlive, type Project, useProjects, waitFor, quiet } from './harness.js';
+import { CLI, type JournalEvent, pidAlive, type Project, useProjects, waitFor, quiet } from './harness.js';
 
 const { project, started } = useProjects();
 let children: ChildProcess[] = [];
@@ -105,6 +105,14 @@ function checkNumbered(files: string[], width: number): { first: number; last: n
 /** A shell command printing `count` lines `%08d xxxx` of `width` bytes (without the newline). */
 function numbered(count: number, width: number): string {
   return `awk 'BEGIN{p=sprintf("%${width - 9}s",""); gsub(/ /,"x",p); for(i=1;i<=${count};i++) printf "%08d %s\\n", i, p}'`;
+}
+
+/**
+ * Whether the journal has a log-error of w whose reason matches `why` (read on the socket: the
+ * waits on it ran a `tend events` process every 25 ms).
+ */
+function logError(events: JournalEvent[], why: RegExp): boolean {
+  return events.some((e) => e.service === 'w' && e.what === 'log-error' && why.test(e.why));
 }
 
 /**
@@ -476,14 +484,14 @@ services:
     );
     await p.waitState('w', 'running', 5000);
     const pid = (await p.status())[0]!.pid;
-    await waitFor(async () => /w log-error .*ENOTDIR/.test((await p.run(['events'])).stdout), 'the log error in the journal');
+    await waitFor(async () => logError(await p.events(), /ENOTDIR/), 'the log error in the journal');
     expect(pidAlive(pid)).toBe(true);
     expect((await p.status())[0]!.pid).toBe(pid);
   });
 
   it('status says that the logs of a service are failing', async () => {
     const p = await startedWithoutLogDir('0.05');
-    await waitFor(async () => /w log-error/.test((await p.run(['events'])).stdout), 'the log error in the journal');
+    await waitFor(async () => logError(await p.events(), /./), 'the log error in the journal');
     const row = (await p.status())[0]!;
     const text = await p.run(['status']);
     expect(JSON.stringify(row) + text.stdout + text.stderr).toMatch(/log/i);
@@ -493,10 +501,7 @@ services:
     const p = await startedWithoutLogDir('0.02');
     const logs = join(p.dir, 'logs');
     const pid = (await p.status())[0]!.pid as number;
-    await waitFor(
-      async () => /w log-error .*(ENOTDIR|not a directory)/.test((await p.run(['events'])).stdout),
-      'the log error in the journal',
-    );
+    await waitFor(async () => logError(await p.events(), /ENOTDIR|not a directory/), 'the log error in the journal');
     // the service is not blocked by its log: it keeps printing (the in-memory tail grows)
     const n1 = Number((await p.run(['logs', 'w', '-n', '1'])).stdout.trim().split(' ')[1]);
     await waitFor(
@@ -508,7 +513,11 @@ services:
     rmSync(logs);
     mkdirSync(logs);
     const file = join(logs, 'w.log');
-    await waitFor(async () => /w log-ok/.test((await p.run(['events'])).stdout), 'the log recovery in the journal', 10_000);
+    await waitFor(
+      async () => (await p.events()).some((e) => e.service === 'w' && e.what === 'log-ok'),
+      'the log recovery in the journal',
+      10_000,
+    );
     await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').split('\n').length > n1 + 10, 'lines in w.log');
     const nums = readFileSync(file, 'utf8')
       .trimEnd()

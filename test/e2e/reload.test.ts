@@ -333,7 +333,10 @@ services:
     );
     const before = await allRunning(p, ['uses', 'plain']);
     writeFileSync(join(p.dir, 'app.env'), 'X=two\n');
-    await waitFor(async () => /~ uses \(env\.X\)/.test((await p.run(['events'])).stdout), 'the env_file reload in the journal');
+    await waitFor(
+      async () => (await p.events()).some((e) => /~ uses \(env\.X\)/.test(e.why)),
+      'the env_file reload in the journal',
+    );
     await waitFor(async () => (await pids(p)).uses !== before.uses, 'uses restarted');
     const log = join(p.dir, '.tend/logs/uses.log');
     await waitFor(() => readFileSync(log, 'utf8').includes('out X=two'), 'the new value in the log');

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pidAlive, useProjects, waitFor } from './harness.js';
+import { askDaemon, pidAlive, useProjects, waitFor } from './harness.js';
 
 const { project, started } = useProjects();
 
@@ -49,14 +49,15 @@ describe('a scheduled task', () => {
     const p = await started(
       `${SETTINGS}services:\n  tick:\n    type: oneshot\n    command: echo tick\n    schedule: "@every 1s"\n`,
     );
-    const rows = await waitFor(
-      async () => {
-        const h = await history(p, 'tick');
-        return h.length >= 3 && h;
-      },
+    // waited for on the socket (a `tend history` process each look was a node start every 25 ms
+    // for 3 s); the rows are then read with the CLI
+    await waitFor(
+      async () => (await askDaemon(p.socket, 'history', { names: ['tick'], lines: 100 }))?.runs.length >= 3,
       'three runs of tick',
       30_000,
     );
+    const rows = await history(p, 'tick');
+    expect(rows.length).toBeGreaterThanOrEqual(3);
     for (const r of rows.slice(0, 3))
       expect([r.trigger, r.result, r.exit, r.reason]).toEqual(['schedule', 'completed', { code: 0 }, 'exited with code 0']);
     // each run starts a second (or more) after the end of the one before
