@@ -65,6 +65,7 @@ NAPI_MODULE_INIT() {
       {"directSync", NULL, direct_sync, NULL, NULL, NULL, napi_enumerable, NULL},
       {"directOff", NULL, direct_off, NULL, NULL, NULL, napi_enumerable, NULL},
       {"directLeft", NULL, direct_left, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"directClose", NULL, direct_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"notifyOpen", NULL, notify_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"notifyClose", NULL, notify_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"notifySend", NULL, notify_send, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -510,6 +510,21 @@ napi_value direct_off(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+// directClose(handle): the path is done with (its log closed): no writes, no more calls into JS.
+// Why: the callback's reference would keep the log (and so the handle) alive for good, the
+// finalizer never coming.
+napi_value direct_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  log_direct *d = arg_direct(env, info, 1, argv, "directClose: expected (handle)");
+  if (d == NULL) return NULL;
+  d->on = false;
+  if (d->cb) napi_delete_reference(env, d->cb);
+  d->cb = NULL;
+  if (d->timer_armed) uv_timer_stop(&d->timer);
+  d->timer_armed = false;
+  return NULL;
+}
+
 // directLeft(handle): Buffer | null: framed lines a failed write left (forgotten here).
 napi_value direct_left(napi_env env, napi_callback_info info) {
   napi_value argv[1];

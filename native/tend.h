@@ -50,6 +50,7 @@ napi_value direct_on(napi_env env, napi_callback_info info);
 napi_value direct_sync(napi_env env, napi_callback_info info);
 napi_value direct_off(napi_env env, napi_callback_info info);
 napi_value direct_left(napi_env env, napi_callback_info info);
+napi_value direct_close(napi_env env, napi_callback_info info);
 napi_value notify_open(napi_env env, napi_callback_info info);
 napi_value notify_close(napi_env env, napi_callback_info info);
 napi_value notify_send(napi_env env, napi_callback_info info);

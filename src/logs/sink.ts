@@ -245,6 +245,7 @@ export class ServiceLog implements OutputSink {
   /** Flushes partial lines and queued bytes, then closes the file. Further writes are ignored. */
   async close(): Promise<void> {
     this.leaveDirect();
+    this.path?.close(); // its callback would hold this log alive for good
     this.end();
     this.closed = true;
     await this.file.close();

@@ -122,6 +122,7 @@ interface Addon {
   directSync(handle: unknown): Buffer | null;
   directOff(handle: unknown): [Buffer | null, Buffer | null];
   directLeft(handle: unknown): Buffer | null;
+  directClose(handle: unknown): void;
   trimMalloc(): boolean;
   reduceMemory(): void;
   notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
@@ -307,6 +308,8 @@ export interface DirectPath {
   off(): [Buffer | null, Buffer | null];
   /** framed lines a failed write left, null: none */
   left(): Buffer | null;
+  /** done with: no writes, no more onEvent (which would keep its log alive) */
+  close(): void;
 }
 
 export function openDirect(onEvent: (kind: number) => void, tailLines: number, tailBytes: number): DirectPath {
@@ -331,6 +334,7 @@ export function openDirect(onEvent: (kind: number) => void, tailLines: number, t
     },
     off: () => a.directOff(handle),
     left: () => a.directLeft(handle),
+    close: () => a.directClose(handle),
   };
 }
 

@@ -5,6 +5,8 @@
 // followers and the figures as before; a write that fails handed back to JS and retried.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../src/logs/line.js';
 import { ServiceLog } from '../../src/logs/sink.js';
@@ -171,6 +173,30 @@ describe('the direct path', () => {
       if (!payload(lines[first + i]!).equals(g.line)) throw new Error(`follower line ${i} is not the file's line ${first + i}`);
     });
   }, 60_000);
+});
+
+describe('a closed log', () => {
+  it('is collected: the direct path no longer holds it through its callback', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const opened = async (): Promise<WeakRef<ServiceLog>> => {
+      const log = new ServiceLog({ file: `${dir}/gc.log`, maxSize: 0, keep: 0 });
+      await runPiped(log, writer(20_000));
+      expect(log.directWritten).toBeGreaterThan(0);
+      await log.close();
+      return new WeakRef(log);
+    };
+    const ref = await opened();
+    await until(
+      async () => {
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+        return ref.deref() === undefined;
+      },
+      'the closed log to be collected',
+      10_000,
+    );
+  }, 30_000);
 });
 
 describe('the direct path when the disk is full', () => {
