@@ -1,17 +1,17 @@
-// Temp folders for a test: each made fresh, all removed after the test that made them.
+// Temp folders for a test: each made fresh, removed once the test that made it has finished.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-/** A fresh folder under the system temp folder, named PREFIX + random; removed after the test. */
+/**
+ * A fresh folder under the system temp folder, named PREFIX + random; removed after the test.
+ * Why onTestFinished, not a module-level afterEach: the pure test files share their worker
+ * processes (vitest.config.ts), where this module is loaded once, and a hook it registered at
+ * load would run for the first file only (the others left 500 folders behind in a run).
+ */
 export function tmpDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
+  onTestFinished(() => rmSync(d, { recursive: true, force: true }));
   return d;
 }
