@@ -7,6 +7,7 @@ import { openDirect, type DirectPath } from '../sys/addon.js';
 import type { OutputSink, Stream } from '../core/spawner.js';
 import { LogFile } from './file.js';
 import { LineFramer } from './frame.js';
+import { SERVICE_LOG, TS_LEN } from './line-format.js';
 import { batchLines, Stamp, type Batch, type LogLine } from './line.js';
 import { LogTail } from './tail.js';
 
@@ -330,7 +331,7 @@ function countLines(buf: Buffer): number {
 }
 
 /** Bytes of a line's prefix in the file: `2026-11-25T15:35:11.123Z out ` (line.ts Stamp). */
-const PREFIX = 29;
+const PREFIX = SERVICE_LOG.payloadAt;
 
 /**
  * The lines the direct path kept for the tail (framed, as in the file) as batches: one a run of
@@ -343,8 +344,8 @@ function directBatches(buf: Buffer): Batch[] {
   const close = (end: number): void => {
     if (lines === 0) return;
     out.push({
-      time: Date.parse(buf.toString('latin1', run, run + 24)),
-      stream: buf[run + 25] === 0x65 ? 'stderr' : 'stdout', // 'e' of err
+      time: Date.parse(buf.toString('latin1', run, run + TS_LEN)),
+      stream: SERVICE_LOG.stream(buf, run) === 'stderr' ? 'stderr' : 'stdout',
       buf: buf.subarray(run, end),
       lines,
       prefix: PREFIX,
