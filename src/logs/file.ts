@@ -185,13 +185,18 @@ export class LogFile {
     this.through += n;
     this.size += n;
     this.bytesWritten += n;
-    this.wake();
-    if (this.settled()) for (const resolve of this.idle.splice(0)) resolve();
+    this.settle();
   }
 
   /** A write of the direct path took over SLOW_IN_PLACE_MS: through the thread pool from now on. */
   markSlow(): void {
     this.slow = true;
+  }
+
+  /** Bytes went to the file (or it failed): whoever waits for the file to be idle, or for a mark, is told. */
+  private settle(): void {
+    if (this.settled()) for (const resolve of this.idle.splice(0)) resolve();
+    this.wake();
   }
 
   private wake(): void {
@@ -244,8 +249,7 @@ export class LogFile {
     this.busy = true;
     void this.pump().then(() => {
       this.busy = false;
-      if (this.settled()) for (const resolve of this.idle.splice(0)) resolve();
-      this.wake();
+      this.settle();
       this.kick(); // bytes queued meanwhile, or the retry timer of a failing file
     });
   }
@@ -285,8 +289,7 @@ export class LogFile {
       // the pump writes it again and handles the failure
     }
     if (performance.now() - started > SLOW_IN_PLACE_MS) this.slow = true;
-    if (this.settled()) for (const resolve of this.idle.splice(0)) resolve();
-    this.wake();
+    this.settle();
     this.opts.onProgress();
     return done;
   }
