@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 // Why: in the log benchmark each read cost the daemon a call into JS and the work there, ~20 us,
-// against ~100 us for the rest of a 96 KiB read; on a loaded machine that was the difference
-// between 0.73 and ~1.2 of supervisord's MB/s. So while the JS side (src/logs/sink.ts) finds its
+// against ~100 us for the rest of a 96 KiB read (docs/logs.md: the daemon's CPU for a 200 MB
+// burst fell from 230-330 ms to 200-230 with this path). So while the JS side (src/logs/sink.ts) finds its
 // file open, healthy, written in place and with nothing queued, and no one follows the lines
 // live, it turns this path on (directOn): every read of the service's pipes is framed as
 // src/logs/frame.ts frames it (the same prefix, the same partial-line rules) and written with

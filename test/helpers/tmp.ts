@@ -8,7 +8,7 @@ import { onTestFinished } from 'vitest';
  * A fresh folder under the system temp folder, named PREFIX + random; removed after the test.
  * Why onTestFinished, not a module-level afterEach: the pure test files share their worker
  * processes (vitest.config.ts), where this module is loaded once, and a hook it registered at
- * load would run for the first file only (the others left 500 folders behind in a run).
+ * load would run for the first file only (the others left hundreds of folders in /tmp).
  */
 export function tmpDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
