@@ -11,6 +11,10 @@
 // Reads in one wakeup: a flooding service cannot hold the loop from the others (the poll is
 // level-triggered: what is left is read on the next turn).
 #define READER_BATCH 16
+// Nor for longer than this, whatever a read costs: with followers, JS sends every line of a read
+// to each (a 96 KiB read of `yes` to 10 `logs -f` took ~60 ms), and 16 of those held a `status`
+// request for a second.
+#define READER_BUDGET_NS (5 * 1000 * 1000)
 
 // Owned by two: the JS handle (its finalizer) and the uv handle (its close callback); freed by
 // the last to let go.
@@ -285,12 +289,14 @@ static ssize_t take(reader *r) {
   return got > 0 ? (ssize_t)got : read(r->fd, r->buf, r->len);
 }
 
-// Reads r until its pipe is empty (then polls it again), a small read (a pause), the batch is
-// used (polled: the loop's next turn reads on), the end, or the JS side refuses.
+// Reads r until its pipe is empty (then polls it again), a small read (a pause), the batch or
+// its time is used (polled: the loop's next turn reads on), the end, or the JS side refuses.
 static void read_some(reader *r, int status) {
   end_sibling_pause(r);
   grow_if_full(r);
+  uint64_t started = uv_hrtime();
   for (int k = 0; k < READER_BATCH && !r->closed && r->polling; k++) {
+    if (k > 0 && uv_hrtime() - started > READER_BUDGET_NS) break;
     ssize_t n;
     do n = take(r);
     while (n < 0 && errno == EINTR);

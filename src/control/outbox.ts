@@ -158,6 +158,8 @@ export class Outbox {
   private gone = false;
   private full = false;
   private pumping = false;
+  /** the socket is corked until the current callback's work is done (see put) */
+  private corked = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -184,7 +186,7 @@ export class Outbox {
   /** Writes a small frame at once (errors, cancel replies), whatever waits. */
   writeNow(line: string): void {
     if (!this.writable()) return;
-    this.socket.write(line);
+    this.put(line);
     this.checkFull();
   }
 
@@ -224,7 +226,7 @@ export class Outbox {
         for (const o of this.active) {
           if (!this.ready || !this.writable()) break;
           const line = o.take();
-          if (line !== undefined) this.socket.write(line);
+          if (line !== undefined) this.put(line);
           else if (!o.pending) this.active.delete(o);
         }
       }
@@ -232,6 +234,24 @@ export class Outbox {
       this.pumping = false;
     }
     this.checkFull();
+  }
+
+  /**
+   * Why: a follower is sent one frame a log line, and a read of a flooding service is ~1,000
+   * lines: written one by one, each was a system call that woke the client, and with 10 followers
+   * of a `yes` the loop spent seconds in one turn (a `status` took 8 s to be answered). Corked
+   * until the callback that wrote them is done, the lines of one read go out in one writev.
+   */
+  private put(line: string): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(line);
   }
 
   private checkFull(): void {

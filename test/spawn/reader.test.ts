@@ -214,6 +214,38 @@ os.execv(sys.argv[1], sys.argv[1:])
     for (const fd of [w, w2]) closeSync(fd);
   });
 
+  it('yields the loop when its reads cost more than its time budget: a costly sink cannot hold the others', async () => {
+    const [r, w] = pipe();
+    // 16 full reads waiting (a whole batch of reads a wakeup)
+    const child = spawn('head', ['-c', String(OUTPUT_PIPE_BYTES), '/dev/zero'], { stdio: ['ignore', w, 'inherit'] });
+    await new Promise((resolve) => child.once('exit', resolve));
+    closeSync(w);
+    const buf = Buffer.alloc(OUTPUT_PIPE_BYTES / 16);
+    let turn = 0;
+    let ended = false;
+    const turns: number[] = []; // the loop turn of each read
+    const ticker = () => {
+      turn++;
+      if (!ended) setImmediate(ticker);
+    };
+    setImmediate(ticker);
+    openReader(r, buf, (n) => {
+      if (n === 0) {
+        ended = true;
+        return false;
+      }
+      turns.push(turn);
+      // a sink that takes longer than the budget (5 ms; followers made it ~60 ms a read)
+      const until = performance.now() + 7;
+      while (performance.now() < until) {}
+      return true;
+    });
+    await waitFor(() => ended, 'the end of the output');
+    expect(turns).toHaveLength(16);
+    const most = Math.max(...[...new Set(turns)].map((t) => turns.filter((x) => x === t).length));
+    expect(most).toBeLessThanOrEqual(2); // without the budget: all 16 in one turn
+  });
+
   it('names what it expected when called wrong', () => {
     expect(() => openReader(-1, Buffer.alloc(1), () => true)).toThrow(/readerOpen: expected/);
     expect(() => openReader(0, Buffer.alloc(0), () => true)).toThrow(/readerOpen: expected/);

@@ -1,0 +1,83 @@
+// The writing side of a connection (src/control/outbox.ts): the lines written in one callback go
+// out together (the socket corked until it is done), whole and in order.
+import * as net from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Outbox } from '../../src/control/outbox.js';
+import { encodeEvent, encodeFrame, sharedEvent } from '../../src/control/protocol.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { waitFor } from './helpers.js';
+
+const closers: Array<() => void> = [];
+afterEach(() => {
+  for (const c of closers.splice(0)) c();
+});
+
+/** A connected pair of real Unix sockets: the daemon's end and what the client received. */
+async function pair(): Promise<{ socket: net.Socket; received: () => string }> {
+  const path = join(tmpDir('tend-outbox-'), 's.sock');
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const client = net.connect(path);
+  let text = '';
+  client.setEncoding('utf8');
+  client.on('data', (d: string) => {
+    text += d;
+  });
+  const socket = await accepted;
+  closers.push(() => {
+    client.destroy();
+    socket.destroy();
+    server.close();
+  });
+  return { socket, received: () => text };
+}
+
+const options = { highWater: 1 << 20, streamQueue: 1 << 20, pauseAt: 2 << 20, onFull: () => {} };
+
+describe('Outbox', () => {
+  it('corks the socket while a callback writes: its lines go out together after it, whole and in order', async () => {
+    const { socket, received } = await pair();
+    const box = new Outbox(socket, options);
+    const out = box.open(7, (e) => encodeEvent(7, e));
+    const lines = Array.from({ length: 2000 }, (_, i) => ({ line: `line ${i}` }));
+    for (const l of lines) out.send(l);
+    // nothing has gone out yet: one write for them all once this callback is done
+    expect(socket.writableCorked).toBe(1);
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(socket.writableCorked).toBe(0);
+    const want = lines.map((l) => encodeFrame({ id: 7, event: l })).join('');
+    await waitFor('every line at the client', () => received().length >= want.length);
+    expect(received()).toBe(want);
+    // a later callback corks again, and its lines follow
+    box.writeNow(encodeFrame({ id: 7, ok: true, result: null }));
+    expect(socket.writableCorked).toBe(1);
+    await waitFor('the reply at the client', () => received().endsWith('"result":null}\n'));
+    expect(socket.writableCorked).toBe(0);
+  });
+});
+
+describe('encodeEvent', () => {
+  it('is encodeFrame({ id, event }) byte for byte, shared or not', () => {
+    const events = [{ time: 't', service: 'web', stream: 'stdout', line: 'a "quoted" ✓ line\n' }, { n: 1 }];
+    for (const id of [1, 'req-"x"', 0]) {
+      for (const e of events) {
+        expect(encodeEvent(id, e)).toBe(encodeFrame({ id, event: e }));
+        expect(encodeEvent(id, sharedEvent({ ...e }))).toBe(encodeFrame({ id, event: e }));
+      }
+    }
+    expect(encodeEvent(3, 'text')).toBe(encodeFrame({ id: 3, event: 'text' }));
+  });
+
+  it("encodes a shared event once for every stream: the follower's line as it was when first sent", () => {
+    const e = sharedEvent({ line: 'first' });
+    const one = encodeEvent(1, e);
+    e.line = 'changed'; // a shared event never changes; were it to, the streams still agree
+    expect(encodeEvent(2, e)).toBe(one.replace('{"id":1', '{"id":2'));
+    const plain = { line: 'first' };
+    encodeEvent(1, plain);
+    plain.line = 'changed';
+    expect(encodeEvent(2, plain)).toContain('changed');
+  });
+});
