@@ -7,6 +7,7 @@ import { Outbox, type Outgoing } from './outbox.js';
 import {
   CANCEL_COMMAND,
   cancelIssues,
+  encodeEvent,
   encodeFrame,
   formatIssues,
   parseRequest,
@@ -256,7 +257,7 @@ export class Connection {
   private encodeEvent(id: RequestId, entry: InFlight, event: unknown): string | undefined {
     let line: string;
     try {
-      line = encodeFrame({ id, event });
+      line = encodeEvent(id, event);
     } catch (err) {
       this.opts.onError(`${entry.cmd}: cannot encode an event: ${(err as Error).message}`);
       return undefined;
