@@ -7,6 +7,14 @@
       "cflags_c": ["-std=gnu11"],
       "cflags_cc": ["-std=gnu++17"],
       "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "tend-init",
+      "type": "executable",
+      "sources": ["init.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "cflags_c": ["-std=gnu11"],
+      "ldflags": ["-s", "<!@(sh static-ok.sh)"]
     }
   ]
 }

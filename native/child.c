@@ -139,7 +139,14 @@ static int step_signals(const spawn_req *r, const char **at) {
   return 0;
 }
 
+// In its own pid namespace, tend-init (init.c) from its fd slot, which starts the command as
+// its child; should that exec fail, the command itself, as pid 1.
 static int step_exec(const spawn_req *r, const char **at) {
+  if (r->init_slot >= 0) {
+    fcntl(r->init_slot, F_SETFD, FD_CLOEXEC);
+    syscall(SYS_execveat, r->init_slot, "", r->init_argv, r->envp, AT_EMPTY_PATH);
+    close(r->init_slot);
+  }
   execve(r->file, r->argv, r->envp);
   return errno;
 }

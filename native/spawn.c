@@ -15,6 +15,7 @@
 // (reap) must take it.
 #include "spawn.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -157,6 +158,8 @@ static bool read_field(napi_env env, napi_value obj, const struct field *f, spaw
 
 static void free_request(spawn_req *r) {
   if (r->cgroup_fd >= 0) close(r->cgroup_fd);
+  if (r->init_fd >= 0) close(r->init_fd);
+  free(r->init_argv);
   if (r->null_fd >= 0) close(r->null_fd);
   free(r->file);
   free_strings(r->argv);
@@ -187,7 +190,7 @@ static spawn_req *read_request(napi_env env, napi_value obj) {
     throw_code(env, "spawn", ENOMEM);
     return NULL;
   }
-  r->cgroup_fd = r->null_fd = -1;
+  r->cgroup_fd = r->null_fd = r->init_fd = r->init_slot = -1;
   r->nofile = r->umask_ = r->uid = r->gid = -1;
   r->nice = r->oom_adj = LONG_MIN;
   r->ngroups = -1;
@@ -252,6 +255,35 @@ static bool prepare_files(napi_env env, spawn_req *r, int *cgroup_dir_fd) {
   return true;
 }
 
+// tend-init beside this addon (native/build/Release), for a service with its own pid namespace:
+// opened for the child to exec from an fd (a root_dir hides the path), in the slot after its
+// fds. Without it (not built, no slot left, out of memory) the command is pid 1 itself, as before
+// tend had an init.
+static void prepare_init(spawn_req *r) {
+  if (!r->pidns || r->nfds >= MAX_FDS) return;
+  Dl_info info;
+  if (dladdr((void *)prepare_init, &info) == 0 || info.dli_fname == NULL) return;
+  char path[PATH_MAX];
+  const char *slash = strrchr(info.dli_fname, '/');
+  int dir = slash == NULL ? 0 : (int)(slash - info.dli_fname + 1);
+  if (snprintf(path, sizeof path, "%.*stend-init", dir, info.dli_fname) >= (int)sizeof path) return;
+  int n = 0;
+  while (r->argv[n] != NULL) n++;
+  char **av = calloc((size_t)n + 3, sizeof *av);
+  if (av == NULL) return;
+  r->init_fd = open(path, O_PATH | O_CLOEXEC);
+  if (r->init_fd < 0) {
+    free(av);
+    return;
+  }
+  av[0] = "tend-init";
+  av[1] = r->file;
+  for (int i = 0; i < n; i++) av[i + 2] = r->argv[i];
+  r->init_argv = av;
+  r->init_slot = r->nfds;
+  r->fds[r->nfds++] = r->init_fd;
+}
+
 napi_value spawn_process(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -262,6 +294,7 @@ napi_value spawn_process(napi_env env, napi_callback_info info) {
   int cgroup_dir_fd = -1;
   prepare_user(r);
   if (!prepare_fences(env, r) || !prepare_files(env, r, &cgroup_dir_fd)) goto out;
+  prepare_init(r);
 
   spawn_fail fail = {0, NULL, NULL};
   sigset_t all, old;

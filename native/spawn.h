@@ -66,6 +66,11 @@ typedef struct {
   bool ambient;        // raise cap_keep as ambient capabilities after the uid switch
   cpu_set_t cpu_set;
   char uid_map[32], gid_map[32]; // "0 OUTER 1\n", written by the child itself
+  // own pid namespace: the child execs tend-init (init.c) from this fd slot, with init_argv
+  // (tend-init FILE ARGV...); -1: the command itself
+  int init_slot;
+  int init_fd;         // the parent's O_PATH fd of tend-init, or -1
+  char **init_argv;    // the strings are file's and argv's
 } spawn_req;
 
 // What a failed step leaves for the parent (shared memory until the child execs or exits).

@@ -132,14 +132,17 @@ export class ServiceCgroup {
     }
   }
 
-  /** Sends `sig` to every process in the cgroup (stop_signal to all, as systemd's KillMode=control-group). */
-  signalAll(sig: string): void {
-    this.signalLoop(sig as NodeJS.Signals);
+  /**
+   * Sends `sig` to every process in the cgroup (stop_signal to all, as systemd's
+   * KillMode=control-group), but `spare` (tend-init, which would pass it on a second time).
+   */
+  signalAll(sig: string, spare?: number): void {
+    this.signalLoop(sig as NodeJS.Signals, spare);
   }
 
   // Signals each pid once, re-reading cgroup.procs until no new pid appears (forks racing us).
-  private signalLoop(sig: NodeJS.Signals): void {
-    const done = new Set<number>();
+  private signalLoop(sig: NodeJS.Signals, spare?: number): void {
+    const done = new Set<number>(spare === undefined ? [] : [spare]);
     for (let round = 0; round < 100; round++) {
       const fresh = this.pids().filter((p) => !done.has(p));
       if (fresh.length === 0) return;

@@ -7,11 +7,15 @@ import { killQuiet, pidAlive, processGroupAlive } from '../sys/proc.js';
 /** Every process of one instance. */
 export type Containment = Pick<ProcessHandle, 'signalAll' | 'alive' | 'drained' | 'pids' | 'cpuSeconds'>;
 
-/** Process-group containment: the service leader's pid is its pgid (setsid). */
-export function processGroup(pid: number): Containment {
+/**
+ * Process-group containment: the service leader's pid is its pgid (setsid). With `init` (the
+ * leader is tend-init, docs/config.md "private_pids"), a signal other than SIGKILL goes to it
+ * alone: it passes it on to the command, and the namespace's other processes end with it.
+ */
+export function processGroup(pid: number, init = false): Containment {
   const alive = (): boolean => processGroupAlive(pid);
   return {
-    signalAll: (signal) => killQuiet(-pid, signal),
+    signalAll: (signal) => killQuiet(init && signal !== 'SIGKILL' ? pid : -pid, signal),
     alive,
     drained() {
       // No event tells when a process group empties; a short poll while stopping only.
@@ -30,9 +34,15 @@ export function processGroup(pid: number): Containment {
 /**
  * cgroup containment: every process of the service, double-forked ones included. Once the main
  * process has exited, a next run may share the cgroup: the old handle then acts only on the
- * leftovers it saw at that exit (`leftovers()`), never on the new run.
+ * leftovers it saw at that exit (`leftovers()`), never on the new run. `init`: the pid of
+ * tend-init, which a signal other than SIGKILL passes over (it would pass it on to the command,
+ * which gets it from here already).
  */
-export function cgroupContainment(cg: ServiceCgroup, leftovers: () => number[] | undefined = () => undefined): Containment {
+export function cgroupContainment(
+  cg: ServiceCgroup,
+  leftovers: () => number[] | undefined = () => undefined,
+  init?: number,
+): Containment {
   return {
     signalAll: (sig) => {
       const left = leftovers();
@@ -42,7 +52,7 @@ export function cgroupContainment(cg: ServiceCgroup, leftovers: () => number[] |
       }
       // the child joined (or was born in) the cgroup before its exec, so before spawn returned
       if (sig === 'SIGKILL') cg.kill();
-      else cg.signalAll(sig);
+      else cg.signalAll(sig, init);
     },
     alive: () => {
       const left = leftovers();

@@ -5,7 +5,7 @@ import type { ProcessHandle, SpawnHooks, SpawnOptions, Spawner } from '../core/s
 import type { Exit, InstanceSpec, ServiceSpec } from '../core/types.js';
 import type { ServiceCgroup } from '../cgroup/service.js';
 import type { NotifySocket } from './notify-socket.js';
-import { killQuiet, pidAlive } from '../sys/proc.js';
+import { commOf, killQuiet, pidAlive } from '../sys/proc.js';
 import { lookupGroup, lookupUser, type UserInfo } from '../sys/users.js';
 import { cgroupContainment, processGroup } from './containment.js';
 import { cleanEnv, prepareFences, type PreparedFences } from './fences.js';
@@ -129,6 +129,9 @@ export class ProcessSpawner implements Spawner {
   ): ProcessHandle {
     let gone = false;
     let left: number[] | undefined; // what the main process left behind in its cgroup
+    // pid 1 of its own pid namespace is tend-init (native/init.c), unless the addon could not
+    // exec it; the child has exec'd by the time spawn returns, so its name tells
+    const init = fences?.request.pidns === true && commOf(pid) === 'tend-init';
     watchExit(pid, (status) => {
       gone = true;
       unregister?.();
@@ -144,7 +147,7 @@ export class ProcessSpawner implements Spawner {
       signal(sig) {
         if (!gone) killQuiet(pid, sig); // after the exit the pid may be someone else's
       },
-      ...(cg ? cgroupContainment(cg, () => left) : processGroup(pid)),
+      ...(cg ? cgroupContainment(cg, () => left, init ? pid : undefined) : processGroup(pid, init)),
     };
   }
 }
@@ -166,7 +169,8 @@ export function adoptedHandle(cg: ServiceCgroup, pid: number, notifySocket?: () 
   return {
     pid,
     signal: (sig) => killQuiet(pid, sig),
-    ...cgroupContainment(cg), // not our session leader: the cgroup only
+    // not our session leader: the cgroup only; tend-init (a private_pids service) by its name
+    ...cgroupContainment(cg, undefined, commOf(pid) === 'tend-init' ? pid : undefined),
     listen(notify) {
       const sock = notifySocket?.();
       if (!sock) return () => {};

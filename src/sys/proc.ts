@@ -11,6 +11,15 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** The name of a process (/proc/PID/comm), or undefined when it is gone. */
+export function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trimEnd();
+  } catch {
+    return undefined;
+  }
+}
+
 /** process.kill that ignores a pid (or -pgid) already gone or not ours to signal. */
 export function killQuiet(pid: number, sig: string): void {
   try {

@@ -405,6 +405,20 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     expect(cg.populated()).toBe(false);
   });
 
+  it('signalAll passes over the pid it is told to spare (tend-init, which would pass the signal on again)', async () => {
+    const tree = openTree();
+    const cg = service(tree, 'spare');
+    run(cg, ['/bin/sh', '-c', 'sleep 1000 & sleep 1000 & wait']);
+    await waitFor(() => cg.pids().map(commOf).sort().join(' ') === 'sh sleep sleep', 'sh and two sleeps');
+    const sleeps = cg.pids().filter((p) => commOf(p) === 'sleep');
+    cg.signalAll('SIGTERM', sleeps[0]);
+    await waitFor(() => cg.pids().length === 1, 'all but the spared one gone');
+    expect(cg.pids()).toEqual([sleeps[0]]);
+    const empty = new Promise<void>((resolve) => cg.onEmpty(resolve));
+    cg.kill();
+    await within(empty, 'onEmpty after the kill');
+  });
+
   it('pids() reads cgroup.procs held open, lets it go on remove, and follows a cgroup made anew at the path', async () => {
     const tree = openTree();
     const cg = service(tree, 'held');

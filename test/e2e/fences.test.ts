@@ -65,6 +65,10 @@ function limit(pid: number, row: string): [string, string] {
 }
 
 const ns = (pid: number | 'self', kind: string): string => readlinkSync(`/proc/${pid}/ns/${kind}`);
+const comm = (pid: number): string => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+/** The children of a process (of its main thread: a shell and tend-init have no others). */
+const children = (pid: number): number[] =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
 /** The mount of mountinfo at `point`: [root within its fs, options, fs type]. */
 function mountAt(pid: number, point: string): { root: string; opts: string; fstype: string } | undefined {
@@ -291,8 +295,17 @@ describe.skipIf(noRoot)('fences (root)', () => {
           '    read_only_paths: [/usr]',
           '    hostname: fenced',
           '    network: none',
+          '    private_pids: true', // and the default stop_timeout (10s): see the stop below
+          '  orphans:', // an orphan of the namespace is handed to pid 1: reaped there
+          `    command: [sh, -c, 'sh -c "sleep 0.2 & exit 0"; exec sleep 1000']`,
           '    private_pids: true',
-          '    stop_timeout: 1s',
+          '  hup:', // `tend signal` reaches the command through tend-init
+          `    command: [sh, -c, 'trap "echo got HUP" HUP; while :; do sleep 0.1; done']`,
+          '    private_pids: true',
+          '  code:', // the command's exit code is the service's
+          `    command: [sh, -c, 'exit 3']`,
+          '    private_pids: true',
+          '    restart: never',
           '  hidden:', // the project is under /tmp: not with private_tmp, which would hide it
           '    command: [sleep, "1000"]',
           `    read_only_paths: ${p.dir}`,
@@ -302,6 +315,7 @@ describe.skipIf(noRoot)('fences (root)', () => {
           '    root_dir: jail',
           '    cwd: /srv',
           '    private_tmp: true',
+          '    private_pids: true', // tend-init is exec'd from an fd: the jail has no path to it
           '  broken:',
           '    command: [sleep, "1000"]',
           '    read_only_paths: /nonexistent-tend-path',
@@ -317,8 +331,9 @@ describe.skipIf(noRoot)('fences (root)', () => {
       const pid = await pidOf(p, 'boxed');
       for (const kind of ['mnt', 'uts', 'net', 'pid']) expect(ns(pid, kind), kind).not.toBe(ns('self', kind));
       expect(ns(pid, 'user')).toBe(ns('self', 'user'));
-      // pid 1 of its own pid namespace, with a /proc of it
+      // pid 1 of its own pid namespace is tend-init (native/init.c), with a /proc of that namespace
       expect(statusField(pid, 'NSpid').split(/\s+/)).toEqual([String(pid), '1']);
+      expect(comm(pid)).toBe('tend-init');
       expect(mountAt(pid, '/proc')?.fstype).toBe('proc');
       const inside = (args: string[]) => spawnSync('nsenter', ['-t', String(pid), ...args], { encoding: 'utf8' }).stdout.trim();
       expect(
@@ -350,6 +365,11 @@ describe.skipIf(noRoot)('fences (root)', () => {
       const jailed = await pidOf(p, 'jailed');
       expect(readlinkSync(`/proc/${jailed}/root`)).toBe(join(p.dir, 'jail'));
       expect(readlinkSync(`/proc/${jailed}/cwd`)).toBe(join(p.dir, 'jail/srv'));
+      expect(comm(jailed)).toBe('tend-init');
+      const jailedCommand = children(jailed)[0]!;
+      expect(comm(jailedCommand)).toBe('sleep');
+      expect(readlinkSync(`/proc/${jailedCommand}/root`)).toBe(join(p.dir, 'jail'));
+      expect(readlinkSync(`/proc/${jailedCommand}/cwd`)).toBe(join(p.dir, 'jail/srv'));
       expect(mountAt(jailed, '/tmp')!.root).toMatch(/\/tend-jailed-[^/]+\/tmp$/);
 
       // a fence the kernel refuses: no start, its reason in status, why and the journal
@@ -363,12 +383,38 @@ describe.skipIf(noRoot)('fences (root)', () => {
         'could not start: cannot chroot to /nonexistent-tend-jail: No such file or directory',
       );
 
-      // stop: pid 1 ignores a SIGTERM it has no handler for; tend kills the whole tree, removes /tmp
-      const tree = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
-      expect(tree).toHaveLength(1); // the `sleep 1001` sh left behind: pid 2 there
+      // the command is tend-init's one child, pid 2 there (`sleep 1000`, the shell exec'd into it);
+      // the `sleep 1001` it left behind is its own child
+      const tree = children(pid);
+      expect(tree).toHaveLength(1);
+      expect(comm(tree[0]!)).toBe('sleep');
       expect(statusField(tree[0]!, 'NSpid').split(/\s+/)).toEqual([String(tree[0]), '2']);
+      const left = children(tree[0]!);
+      expect(left.map(comm)).toEqual(['sleep']);
+
+      // an orphan handed to pid 1 is reaped: tend-init and the command are all that is left
+      const orphans = await pidOf(p, 'orphans');
+      await waitFor(() => {
+        const below = children(orphans);
+        return below.length === 1 && comm(below[0]!) === 'sleep' && children(below[0]!).length === 0;
+      }, 'the orphan reaped (without tend-init: a zombie child of the command, pid 1, for good)');
+      expect(statusField(orphans, 'State')).toMatch(/^S/);
+      // `tend signal` signals the main process, tend-init, which passes it on to the command
+      await pidOf(p, 'hup');
+      expect((await p.run(['signal', 'hup', 'HUP'])).code).toBe(0);
+      await waitFor(async () => (await p.run(['logs', 'hup'])).stdout.includes('got HUP'), 'the command trapped the HUP');
+      // the command's exit code is the service's
+      await p.waitState('code', 'failed', 30_000);
+      expect((await p.status()).find((r) => r.name === 'code')!.detail).toBe('exited with code 3');
+
+      // stop: tend-init passes SIGTERM on to the command, which has no handler and dies of it (as
+      // pid 1 itself it would have ignored it, and the stop waited stop_timeout for the SIGKILL);
+      // the namespace goes with tend-init, and tend removes the private /tmp
       expect((await p.run(['stop', 'boxed'])).code).toBe(0);
-      await waitFor(() => !pidAlive(pid) && !pidAlive(tree[0]!), 'the namespace emptied');
+      await waitFor(() => !pidAlive(pid) && !pidAlive(tree[0]!) && !pidAlive(left[0]!), 'the namespace emptied');
+      const stopped = (await p.events()).filter((e) => e.service === 'boxed');
+      expect(stopped.some((e) => e.what === 'kill')).toBe(false);
+      expect(stopped.at(-1)!.why).toContain('stopped (exited with code 143)');
       const made = join(tmpdir(), basename(dirname(tmp.root))); // mountinfo's root is within its fs
       await waitFor(() => !existsSync(made), `the private /tmp ${made} removed`);
       expect(existsSync(join(tmpdir(), basename(dirname(mountAt(jailed, '/tmp')!.root))))).toBe(true);
@@ -401,10 +447,6 @@ describe.skipIf(noRoot)('fences (root)', () => {
             '    private_tmp: true',
             '    network: none',
             '    private_pids: true',
-            // sleep is pid 1 of its namespace, which SIGTERM does not end (no handler): without
-            // this, closing the project waited out the default stop_timeout (10s), as boxed's
-            // 1s above does for the same reason
-            '    stop_timeout: 1s',
             '    hostname: rootless',
             '    capabilities: [CAP_NET_BIND_SERVICE]',
             '  refused:',
@@ -420,6 +462,8 @@ describe.skipIf(noRoot)('fences (root)', () => {
       expect(statusField(inner, 'Uid').split(/\s+/)[0]).toBe('65534');
       expect(readFileSync(`/proc/${inner}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '65534', '1']);
       for (const kind of ['user', 'mnt', 'net', 'pid', 'uts']) expect(ns(inner, kind), kind).not.toBe(ns('self', kind));
+      expect(comm(inner)).toBe('tend-init'); // pid 1 there, the command its child
+      expect(children(inner).map(comm)).toEqual(['sleep']);
       expect(statusField(inner, 'CapBnd')).toBe('0000000000000400');
       await r.waitState('refused', 'failed');
       const row = (await r.status()).find((x) => x.name === 'refused')!;
