@@ -1,8 +1,8 @@
 // Status rows (`tend status`; the row's type is the wire's) and the one-paragraph `why` of an instance.
 import type { StatusRow } from '../control/wire.js';
 import { describeExit, formatDuration } from '../core/describe.js';
-import { capabilitiesWarning } from '../config/host-fences.js';
-import { describeFences, fencesJson } from '../core/fences.js';
+import { capabilitiesLacking, capabilitiesWarning } from '../config/host-fences.js';
+import { describeFences, type Fences, fencesJson } from '../core/fences.js';
 import type { Instance } from '../core/instance.js';
 import { hasSchedule, isAlive } from '../core/instance.js';
 import { depStatus, type Store } from '../reconcile/deps.js';
@@ -79,10 +79,21 @@ function livenessFailing(i: Instance): string | undefined {
   return `liveness failing ${i.livenessFailures}/${threshold}: ${i.lastProbeFailure ?? ''}`;
 }
 
+/**
+ * The fences a service runs with: its capabilities without those tend lacks (the service cannot
+ * have them: capabilitiesWarning, which `why` and the journal give). With `user_namespace` the
+ * service holds every capability of its namespace, so none is left out.
+ */
+function inForce(f: Fences | undefined): Fences | undefined {
+  if (f?.capabilities === undefined || f.userNamespace) return f;
+  const lacking = capabilitiesLacking(f.capabilities);
+  return lacking.length === 0 ? f : { ...f, capabilities: f.capabilities.filter((c) => !lacking.includes(c)) };
+}
+
 /** One row of `tend status`. cpu and memory are filled in by the caller. */
 export function statusRow(store: Store, i: Instance, now: number, limits: Limits = {}): StatusRow {
   const last = i.exits[i.exits.length - 1]?.exit;
-  const fences = fencesJson(i.inst.spec.fences);
+  const fences = fencesJson(inForce(i.inst.spec.fences));
   const run = i.lastRun;
   const row: StatusRow = {
     name: i.id,

@@ -148,6 +148,9 @@ describe('limits and capabilities that cannot be had as written', () => {
     expect(warnings.map((e) => e.why)).toEqual([
       `capabilities ${lacking[0]} not held by tend (not in its bounding set): the service runs without it`,
     ]);
+    // status --json gives the fences in force: not the capability the service cannot have
+    const row = (await p.status()).find((r) => r.name === 'capped')!;
+    expect(row.fences).toEqual({ capabilities: [] });
     // tend why lists the fences as configured, and says which the service lacks
     const why = await p.run(['why', 'capped']);
     expect(why.stdout).toContain(`Fences: capabilities ${lacking[0]}.`);
