@@ -27,7 +27,12 @@ export function checkBounds(svc: ServiceSpec, envKeys: ReadonlySet<string>, at: 
   }
 }
 
-const n = (x: number): string => x.toLocaleString('en-US');
+/**
+ * 131072 as 131,072. Why not toLocaleString('en-US'): its first call loads ICU's number
+ * formatting, ~7 MB of resident memory in every process that loads the config parser (the daemon
+ * among them: its idle PSS was 44.7 MB with it, beside supervisord's 30.8).
+ */
+const n = (x: number): string => String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const OVER = `over the ${n(MAX_ARG_BYTES)} the kernel takes for one argument or variable (MAX_ARG_STRLEN)`;
 
 function checkCommand(command: string | string[], at: PathSeg[], problems: Problems): void {
