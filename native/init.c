@@ -5,8 +5,8 @@
 // every stop waited out stop_timeout for the SIGKILL; and the namespace's orphans are handed to
 // pid 1, which a command that never waits for children it did not start leaves as zombies. So
 // tend execs this in the new namespace instead of the command, as `docker run --init` does with
-// tini: it starts the command as its one child (pid 2 there), passes on every signal it can
-// catch, reaps whatever is handed to it, and exits as the command did: its exit code, or 128 +
+// tini: it starts the command as its one child (pid 2 there), passes on every signal a process
+// sent it, reaps whatever is handed to it, and exits as the command did: its exit code, or 128 +
 // the number of the signal that killed it (pid 1 cannot die of a signal sent from inside its
 // namespace, itself included). When it exits, the kernel kills what is left in the namespace, as
 // it did when the command was pid 1.
@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,8 @@ int main(int argc, char **argv) {
     fputs("usage: tend-init FILE ARGV0 [ARG...] (started by tend for a private_pids service)\n", stderr);
     return 2;
   }
+  // its name in ps and /proc/PID/comm: exec'd from an fd, some kernels name it by the fd's number
+  prctl(PR_SET_NAME, "tend-init", 0, 0, 0);
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
@@ -50,7 +53,9 @@ int main(int argc, char **argv) {
     int sig = sigwaitinfo(&all, &si);
     if (sig < 0) continue; // EINTR
     if (sig != SIGCHLD) {
-      kill(child, sig);
+      // only what a process sent (kill, sigqueue: si_code <= 0): what the kernel sends to a
+      // process group (^C on a tty service's terminal, a window size change) the command got too
+      if (si.si_code <= 0) kill(child, sig);
       continue;
     }
     int st;

@@ -5,7 +5,8 @@ import type { ProcessHandle, SpawnHooks, SpawnOptions, Spawner } from '../core/s
 import type { Exit, InstanceSpec, ServiceSpec } from '../core/types.js';
 import type { ServiceCgroup } from '../cgroup/service.js';
 import type { NotifySocket } from './notify-socket.js';
-import { commOf, killQuiet, pidAlive } from '../sys/proc.js';
+import { initPath } from '../sys/addon.js';
+import { exeOf, killQuiet, pidAlive } from '../sys/proc.js';
 import { lookupGroup, lookupUser, type UserInfo } from '../sys/users.js';
 import { cgroupContainment, processGroup } from './containment.js';
 import { cleanEnv, prepareFences, type PreparedFences } from './fences.js';
@@ -130,8 +131,8 @@ export class ProcessSpawner implements Spawner {
     let gone = false;
     let left: number[] | undefined; // what the main process left behind in its cgroup
     // pid 1 of its own pid namespace is tend-init (native/init.c), unless the addon could not
-    // exec it; the child has exec'd by the time spawn returns, so its name tells
-    const init = fences?.request.pidns === true && commOf(pid) === 'tend-init';
+    // exec it; the child has exec'd by the time spawn returns, so its program tells
+    const init = fences?.request.pidns === true && runsInit(pid);
     watchExit(pid, (status) => {
       gone = true;
       unregister?.();
@@ -152,6 +153,12 @@ export class ProcessSpawner implements Spawner {
   }
 }
 
+/** Whether pid runs tend-init: this build's, or one a rebuild has replaced since (an adopted service). */
+function runsInit(pid: number): boolean {
+  const exe = exeOf(pid);
+  return exe === initPath || exe === `${initPath} (deleted)`;
+}
+
 /** Calls done once every pid of `pids` is gone (a short poll: only for leftovers of a fenced service). */
 function drainedThen(pids: number[], done: () => void): void {
   const tick = (): void => {
@@ -170,7 +177,7 @@ export function adoptedHandle(cg: ServiceCgroup, pid: number, notifySocket?: () 
     pid,
     signal: (sig) => killQuiet(pid, sig),
     // not our session leader: the cgroup only; tend-init (a private_pids service) by its name
-    ...cgroupContainment(cg, undefined, commOf(pid) === 'tend-init' ? pid : undefined),
+    ...cgroupContainment(cg, undefined, runsInit(pid) ? pid : undefined),
     listen(notify) {
       const sock = notifySocket?.();
       if (!sock) return () => {};

@@ -135,6 +135,9 @@ interface Addon {
 /** Where the addon lives: same relative place from src/sys and dist/sys. */
 export const addonPath = fileURLToPath(new URL('../../native/build/Release/tend_native.node', import.meta.url));
 
+/** tend-init (native/init.c), built beside the addon: pid 1 of a private_pids service's namespace. */
+export const initPath = fileURLToPath(new URL('../../native/build/Release/tend-init', import.meta.url));
+
 function load(): { addon?: Addon; error?: string } {
   try {
     return { addon: createRequire(import.meta.url)(addonPath) as Addon };

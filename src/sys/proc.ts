@@ -1,5 +1,5 @@
 // Small facts about pids from /proc, and signals that never throw.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Alive and not a zombie (a zombie is dead, only not reaped yet). */
 export function pidAlive(pid: number): boolean {
@@ -11,10 +11,10 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** The name of a process (/proc/PID/comm), or undefined when it is gone. */
-export function commOf(pid: number): string | undefined {
+/** The program a process runs (/proc/PID/exe), or undefined when it is gone or not ours to see. */
+export function exeOf(pid: number): string | undefined {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trimEnd();
+    return readlinkSync(`/proc/${pid}/exe`);
   } catch {
     return undefined;
   }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES } from '../../src/core/fences.js';
+import { initPath } from '../../src/sys/addon.js';
 import { pidAlive, useProjects, waitFor } from './harness.js';
 import { RootlessProject } from './rootless.js';
 
@@ -337,6 +338,7 @@ describe.skipIf(noRoot)('fences (root)', () => {
       // pid 1 of its own pid namespace is tend-init (native/init.c), with a /proc of that namespace
       expect(statusField(pid, 'NSpid').split(/\s+/)).toEqual([String(pid), '1']);
       expect(comm(pid)).toBe('tend-init');
+      expect(readlinkSync(`/proc/${pid}/exe`)).toBe(initPath); // how tend tells (src/spawn/process.ts)
       expect(mountAt(pid, '/proc')?.fstype).toBe('proc');
       const inside = (args: string[]) => spawnSync('nsenter', ['-t', String(pid), ...args], { encoding: 'utf8' }).stdout.trim();
       expect(
@@ -369,6 +371,7 @@ describe.skipIf(noRoot)('fences (root)', () => {
       expect(readlinkSync(`/proc/${jailed}/root`)).toBe(join(p.dir, 'jail'));
       expect(readlinkSync(`/proc/${jailed}/cwd`)).toBe(join(p.dir, 'jail/srv'));
       expect(comm(jailed)).toBe('tend-init');
+      expect(readlinkSync(`/proc/${jailed}/exe`)).toBe(initPath);
       const jailedCommand = children(jailed)[0]!;
       expect(comm(jailedCommand)).toBe('sleep');
       expect(readlinkSync(`/proc/${jailedCommand}/root`)).toBe(join(p.dir, 'jail'));
