@@ -65,6 +65,28 @@ describe('App', () => {
     await wait(() => expect(s.promptLine()).toBe('tend>'));
   });
 
+  it('writes a long output as it is, in order after the command, and holds none of it', async () => {
+    // 2000 lines in 100-line chunks, as the logs runner writes them: past 500 lines a burst goes to
+    // the terminal without <Static> (Ink laid out 100,000 lines in 2.6 s and 395 MB)
+    const lines = Array.from({ length: 2000 }, (_, i) => `line ${i + 1}`);
+    const s = await shell({
+      runLine: async (_line, out) => {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // as the real one connects first
+        for (let i = 0; i < lines.length; i += 100) out(`${lines.slice(i, i + 100).join('\n')}\n`);
+        return 0;
+      },
+    });
+    s.type('logs web -n 2000\r');
+    await wait(() => expect(s.frames.some((f) => f.includes('line 2000'))).toBe(true));
+    const written = s.frames.find((f) => f.includes('line 2000'))!;
+    // the whole burst in one write, right after the echo of the command
+    expect(written.startsWith(`${lines.join('\n')}\n`)).toBe(true);
+    expect(s.frames.findIndex((f) => f.includes('tend> logs web'))).toBeLessThan(s.frames.indexOf(written));
+    await wait(() => expect(s.promptLine()).toBe('tend>'));
+    // not kept as scrollback to lay out again: later frames do not carry it
+    expect(s.frame()).not.toContain('line 1000');
+  });
+
   it('completes a command on Tab and lists candidates on the second Tab', async () => {
     const s = await shell();
     s.type('st');
