@@ -158,8 +158,10 @@ export class Outbox {
   private gone = false;
   private full = false;
   private pumping = false;
-  /** the socket is corked until the current callback's work is done (see put) */
-  private corked = false;
+  /** lines written by the current callback, sent together once it is done (see put) */
+  private held: string[] = [];
+  /** their characters (a cheap stand-in for bytes) */
+  private heldChars = 0;
 
   constructor(
     private readonly socket: net.Socket,
@@ -170,7 +172,7 @@ export class Outbox {
 
   /** The socket holds less than the high-water mark: more may be written now. */
   get ready(): boolean {
-    return !this.gone && this.socket.writableLength < this.opts.highWater;
+    return !this.gone && this.unsent < this.opts.highWater;
   }
 
   /** A stream's queue budget, in characters. */
@@ -202,8 +204,9 @@ export class Outbox {
     this.active.delete(o);
   }
 
-  /** The connection is gone: everything waiting is dropped. */
+  /** The connection is gone: what was written goes out if the socket still takes it; what waits is dropped. */
   close(): void {
+    this.send();
     this.gone = true;
     this.active.clear();
   }
@@ -239,30 +242,42 @@ export class Outbox {
   /**
    * Why: a follower is sent one frame a log line, and a read of a flooding service is ~1,000
    * lines: written one by one, each was a system call that woke the client, and with 10 followers
-   * of a `yes` the loop spent seconds in one turn (a `status` took 8 s to be answered). Corked
-   * until the callback that wrote them is done, the lines of one read go out in one writev.
+   * of a `yes` the loop spent seconds in one turn (a `status` took 8 s to be answered). Held until
+   * the callback that wrote them is done, the lines go out in one write; held here rather than in
+   * a corked socket, a line costs an array slot, not a stream request.
    */
   private put(line: string): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(line);
+    if (this.held.length === 0) process.nextTick(() => this.send());
+    this.held.push(line);
+    this.heldChars += line.length;
+  }
+
+  /** Writes what put held. */
+  private send(): void {
+    if (this.held.length === 0) return;
+    const text = this.held.length === 1 ? this.held[0]! : this.held.join('');
+    this.held = [];
+    this.heldChars = 0;
+    // its callback, once the kernel took it, goes on as a drain does: a write under the socket's
+    // own high-water mark is never followed by a 'drain'
+    if (this.writable()) this.socket.write(text, () => this.onDrain());
+    this.checkFull();
+  }
+
+  /** Bytes (about) written and not yet taken by the kernel. */
+  private get unsent(): number {
+    return this.socket.writableLength + this.heldChars;
   }
 
   private checkFull(): void {
-    if (this.full || this.gone || this.socket.writableLength <= this.opts.pauseAt) return;
+    if (this.full || this.gone || this.unsent <= this.opts.pauseAt) return;
     this.full = true;
     this.opts.onFull(true);
   }
 
-  /** Everything written is read: requests are read again, and what waits goes out. */
+  /** A write was taken: once everything written is read, requests are read again; what waits goes out. */
   private onDrain(): void {
-    if (this.full && !this.gone) {
+    if (this.full && !this.gone && this.unsent === 0) {
       this.full = false;
       this.opts.onFull(false);
     }

@@ -37,24 +37,50 @@ async function pair(): Promise<{ socket: net.Socket; received: () => string }> {
 const options = { highWater: 1 << 20, streamQueue: 1 << 20, pauseAt: 2 << 20, onFull: () => {} };
 
 describe('Outbox', () => {
-  it('corks the socket while a callback writes: its lines go out together after it, whole and in order', async () => {
+  it('holds the lines a callback writes and sends them in one write after it, whole and in order', async () => {
     const { socket, received } = await pair();
+    let writes = 0;
+    const write = socket.write.bind(socket);
+    socket.write = ((...args: Parameters<typeof write>) => {
+      writes++;
+      return write(...args);
+    }) as typeof socket.write;
     const box = new Outbox(socket, options);
     const out = box.open(7, (e) => encodeEvent(7, e));
     const lines = Array.from({ length: 2000 }, (_, i) => ({ line: `line ${i}` }));
     for (const l of lines) out.send(l);
-    // nothing has gone out yet: one write for them all once this callback is done
-    expect(socket.writableCorked).toBe(1);
+    expect(writes).toBe(0); // nothing yet: one write for them all once this callback is done
     await new Promise((resolve) => process.nextTick(resolve));
-    expect(socket.writableCorked).toBe(0);
+    expect(writes).toBe(1);
     const want = lines.map((l) => encodeFrame({ id: 7, event: l })).join('');
     await waitFor('every line at the client', () => received().length >= want.length);
     expect(received()).toBe(want);
-    // a later callback corks again, and its lines follow
+    // a later callback's lines follow, in a write of their own
     box.writeNow(encodeFrame({ id: 7, ok: true, result: null }));
-    expect(socket.writableCorked).toBe(1);
+    expect(writes).toBe(1);
     await waitFor('the reply at the client', () => received().endsWith('"result":null}\n'));
-    expect(socket.writableCorked).toBe(0);
+    expect(writes).toBe(2);
+  });
+
+  it('sends what it holds when the connection closes (an error frame, then the end)', async () => {
+    const { socket, received } = await pair();
+    const box = new Outbox(socket, options);
+    box.writeNow(encodeFrame({ id: null, ok: false, error: { code: 'forbidden', message: 'no' } }));
+    box.close();
+    socket.end();
+    await waitFor('the error at the client', () => received().includes('"forbidden"'));
+  });
+
+  it('counts what it holds against the high-water mark: a source waits, and goes on after the drain', async () => {
+    const { socket, received } = await pair();
+    const box = new Outbox(socket, { ...options, highWater: 4096 });
+    const out = box.open(1, (e) => encodeEvent(1, e));
+    const lines = Array.from({ length: 500 }, (_, i) => ({ line: `${i}`.padStart(100, '.') }));
+    out.backlog(lines); // written as the socket takes them
+    expect(box.ready).toBe(false); // held past 4 KiB, before any write
+    const want = lines.map((l) => encodeFrame({ id: 1, event: l })).join('');
+    await waitFor('the whole backlog at the client', () => received().length >= want.length);
+    expect(received()).toBe(want);
   });
 });
 
