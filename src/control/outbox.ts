@@ -185,7 +185,7 @@ export class Outbox {
     return new Outgoing(this, id, encode);
   }
 
-  /** Writes a small frame at once (errors, cancel replies), whatever waits. */
+  /** Writes a small frame (errors, cancel replies) now, whatever waits: with this callback's lines (see put). */
   writeNow(line: string): void {
     if (!this.writable()) return;
     this.put(line);

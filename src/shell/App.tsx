@@ -1,5 +1,6 @@
-// The REPL: scrollback printed once through <Static>, then the live part (notices, the prompt, or
-// `top`). Keys go through the pure prompt reducer; this component carries out its effects.
+// The REPL: scrollback printed once (through <Static>, or as it is when long: see print), then
+// the live part (notices, the prompt, or `top`). Keys go through the pure prompt reducer; this
+// component carries out its effects.
 import { Box, Static, Text, useApp, useStdout } from 'ink';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { RunLine, ShellBackend } from './backend.js';
