@@ -173,7 +173,11 @@ export function explain(store: Store, i: Instance, now: number, limits: Limits =
     if (chain.length) parts.push(chain.join('; ') + '.');
   }
   if (i.statusText !== null && isAlive(i.state)) parts.push(`It says: ${JSON.stringify(i.statusText)} (STATUS=).`);
-  if (i.mainPid !== null && isAlive(i.state)) parts.push(`Its main pid is ${i.mainPid} (MAINPID=).`);
+  if (i.mainPid !== null && isAlive(i.state)) {
+    // a private_pids service names a pid of its own namespace
+    const where = i.inst.spec.fences?.privatePids ? ', a pid of its own pid namespace' : '';
+    parts.push(`Its main pid is ${i.mainPid} (MAINPID=${where}).`);
+  }
   if (i.outputLost && isAlive(i.state)) parts.push(`${OUTPUT_LOST[0]!.toUpperCase()}${OUTPUT_LOST.slice(1)}.`);
   const failing = livenessFailing(i);
   if (failing) parts.push(`${failing[0]!.toUpperCase()}${failing.slice(1)}.`);

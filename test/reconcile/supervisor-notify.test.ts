@@ -46,6 +46,7 @@ describe('readiness: notify', () => {
     h.spawner.notify('a', { STOPPING: '1' });
     await flush();
     expect(h.get('a').mainPid).toBe(4242);
+    expect(explain(h.sup.store, h.get('a'), h.clock.now())).toContain('Its main pid is 4242 (MAINPID=).');
     expect(h.lines().filter((l) => l.startsWith('a notify'))).toEqual([
       'a notify: MAINPID=4242',
       'a notify: the service says it is stopping (STOPPING=1)',
@@ -54,6 +55,17 @@ describe('readiness: notify', () => {
     await h.clock.advance(1000);
     expect(h.spawner.count('a')).toBe(2);
     expect([h.get('a').mainPid, h.get('a').statusText]).toEqual([null, null]);
+  });
+
+  it("a private_pids service's MAINPID= is a pid of its own namespace, and why says so", async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('a', { readiness: notify, fences: { privatePids: true } })]);
+    await flush();
+    h.spawner.notify('a', { READY: '1', MAINPID: '2' });
+    await flush();
+    expect(explain(h.sup.store, h.get('a'), h.clock.now())).toContain(
+      'Its main pid is 2 (MAINPID=, a pid of its own pid namespace).',
+    );
   });
 });
 
