@@ -20,6 +20,8 @@ interface Run {
   pids: Set<number>;
   /** `<subtree>/svc-<id>`, the end of its cgroup path (undefined: no cgroup) */
   tail: string | undefined;
+  /** in a pid namespace of its own: a MAINPID= it sends is not a pid of tend's, so lets no one in */
+  ownPidNs: boolean;
   deliver(fields: NotifyFields): void;
 }
 
@@ -93,9 +95,12 @@ export class NotifySocket {
     if (!this.address.startsWith('@')) chmodSync(this.address, 0o666);
   }
 
-  /** Messages from `pid` (and its cgroup `cgroupPath`) go to `deliver` until the returned function is called. */
-  register(pid: number, cgroupPath: string | undefined, deliver: (fields: NotifyFields) => void): () => void {
-    const run: Run = { pids: new Set([pid]), tail: cgroupPath ? tailOf(cgroupPath) : undefined, deliver };
+  /**
+   * Messages from `pid` (and its cgroup `cgroupPath`) go to `deliver` until the returned function
+   * is called. `ownPidNs`: the run has a pid namespace of its own (private_pids).
+   */
+  register(pid: number, cgroupPath: string | undefined, deliver: (fields: NotifyFields) => void, ownPidNs = false): () => void {
+    const run: Run = { pids: new Set([pid]), tail: cgroupPath ? tailOf(cgroupPath) : undefined, ownPidNs, deliver };
     this.byPid.set(pid, run);
     if (run.tail) this.byTail.set(run.tail, run);
     return () => {
@@ -126,7 +131,7 @@ export class NotifySocket {
       const fields = parseNotify(m.data);
       if (fields.BARRIER === '1' && Object.keys(fields).length === 1) continue; // its fd was closed: answered
       const main = fields.MAINPID !== undefined ? Number(fields.MAINPID) : NaN;
-      if (Number.isInteger(main) && main > 0) {
+      if (Number.isInteger(main) && main > 0 && !run.ownPidNs) {
         run.pids.add(main);
         this.byPid.set(main, run);
       }

@@ -106,7 +106,7 @@ export class ProcessSpawner implements Spawner {
       });
       const notify = hooks.notify;
       stdio.attach(hooks.output, notify && (() => notify({ READY: '1' })));
-      const off = sock && notify ? sock.register(pid, cg?.path, notify) : undefined;
+      const off = sock && notify ? sock.register(pid, cg?.path, notify, fences?.request.pidns === true) : undefined;
       return this.watch(pid, cg, hooks, fences, off);
     } catch (err) {
       stdio?.close();
@@ -173,11 +173,12 @@ function drainedThen(pids: number[], done: () => void): void {
  * NOTIFY_SOCKET is the same address (derived from the control socket, or settings.notify_socket).
  */
 export function adoptedHandle(cg: ServiceCgroup, pid: number, notifySocket?: () => NotifySocket): ProcessHandle {
+  const init = runsInit(pid); // a private_pids service's tend-init: its own pid namespace
   return {
     pid,
     signal: (sig) => killQuiet(pid, sig),
     // not our session leader: the cgroup only; tend-init (a private_pids service) by its name
-    ...cgroupContainment(cg, undefined, runsInit(pid) ? pid : undefined),
+    ...cgroupContainment(cg, undefined, init ? pid : undefined),
     listen(notify) {
       const sock = notifySocket?.();
       if (!sock) return () => {};
@@ -186,7 +187,7 @@ export function adoptedHandle(cg: ServiceCgroup, pid: number, notifySocket?: () 
       } catch {
         return () => {}; // the socket cannot be bound: its messages are lost, as a fresh spawn would fail
       }
-      return sock.register(pid, cg.path, notify);
+      return sock.register(pid, cg.path, notify, init);
     },
   };
 }

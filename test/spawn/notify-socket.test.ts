@@ -119,6 +119,21 @@ describe.skipIf(!hasPython)('NotifySocket with an sd_notify client', () => {
   });
 });
 
+describe.skipIf(!hasPython)('NotifySocket, a run in a pid namespace of its own', () => {
+  it('takes its MAINPID= as a pid of that namespace: the host process with that number is not let in', async () => {
+    const { sock } = socketAt(`@tend-test-${process.pid}-ns`);
+    const got: NotifyFields[] = [];
+    // the process names this test process's pid, as a private_pids service would name its own
+    const m = service(sock.address, `exec "$PY" "$CLIENT" MAINPID=${process.pid}`);
+    cleanup.push(sock.register(m.pid!, undefined, (f) => got.push({ ...f }), true));
+    await until(() => got.length === 1, 'the MAINPID message');
+    expect(got[0]).toEqual({ MAINPID: String(process.pid) }); // delivered (recorded, shown by why)
+    sendNotify(sock.address, 'READY=1');
+    await until(() => sock.dropped.foreign === 1, 'the message of the host pid with that number dropped');
+    expect(got).toHaveLength(1);
+  });
+});
+
 describe.skipIf(!hasSystemdNotify)('NotifySocket with systemd-notify', () => {
   for (const kind of ['abstract', 'path'] as const) {
     it(`${kind} socket: systemd-notify --ready --status from the service's shell is heard, and its barrier answered`, async () => {
