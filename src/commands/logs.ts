@@ -1,7 +1,6 @@
 // `tend logs NAME... [-n N] [-f] [--since T] [--until T] [--grep RE] [-t] [--json]`: services'
 // output, read from the log files (current and rotated) by the client itself (logs/view.ts);
 // the daemon says where they are and, with -f, sends the live lines from where the files end.
-import { sharedEvent } from '../control/protocol.js';
 import type { LogLine } from '../control/wire.js';
 import type { Instance } from '../core/instance.js';
 import { removedIds, withRemoved } from '../logs/log-files.js';
@@ -106,7 +105,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   async handle(args, d, rc) {
     const { targets, removed } = await resolveLogs(d, args.names);
     if (args.follow) {
-      const offs = targets.map((t) => d.logs.follow(t.id, (l) => rc.send(sharedEvent(l))));
+      const offs = targets.map((t) => d.logs.follow(t.id, (l) => rc.send(l)));
       try {
         if (args.where) rc.send({ where: withRemoved(await d.logs.where(targets, true), removed) });
         else {

@@ -5,7 +5,6 @@
 // runTransient (run-transient.ts).
 import { TendError } from '../core/errors.js';
 import { isAlive, type Instance } from '../core/instance.js';
-import { sharedEvent } from '../control/protocol.js';
 import type { LogLine } from '../control/wire.js';
 import { formatDuration } from '../core/describe.js';
 import { gateWait } from '../reconcile/slots.js';
@@ -91,7 +90,7 @@ function outcome(i: Instance, spawnsBefore: number, also: string[], how: RunRepl
 async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogLine>): Promise<RunReply> {
   const i = theTask(d, args.name);
   const before = i.spawns;
-  const off = args.follow ? d.logs.follow(i.id, (l) => rc.send(sharedEvent(l))) : undefined;
+  const off = args.follow ? d.logs.follow(i.id, (l) => rc.send(l)) : undefined;
   try {
     const r = d.tasks.run(i);
     if (r.how === 'skipped') {

@@ -3,6 +3,7 @@
 // itself; here it learns where they are, and (with -f) where the files end and the live lines begin.
 import { lstatSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sharedEvent } from '../control/protocol.js';
 import type { InstanceSpec } from '../core/types.js';
 import type { LogLine } from './line.js';
 import { ServiceLog } from './sink.js';
@@ -154,12 +155,13 @@ export class LogRegistry {
   /** Calls fn with each new line of the instance until the returned function is called. */
   follow(inst: InstanceSpec, fn: (l: LogLineData) => void): () => void {
     // one subscription an instance: each line is made once and handed to every follower of it
-    // (a WeakMap keyed by line kept every line alive until a full GC: 300 MB with 50 followers)
+    // (a WeakMap keyed by line kept every line alive until a full GC: 300 MB with 50 followers),
+    // and encoded once for all of them (sharedEvent)
     let fan = this.fans.get(inst.id);
     if (!fan) {
       const fns = new Set<(l: LogLineData) => void>();
       const off = this.for(inst).subscribe((x) => {
-        const d = lineData(inst.id, x);
+        const d = sharedEvent(lineData(inst.id, x));
         for (const f of fns) f(d);
       });
       fan = { fns, off };
