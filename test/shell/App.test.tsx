@@ -69,13 +69,17 @@ describe('App', () => {
     // 2000 lines in 100-line chunks, as the logs runner writes them: past 500 lines a burst goes to
     // the terminal without <Static> (Ink laid out 100,000 lines in 2.6 s and 395 MB)
     const lines = Array.from({ length: 2000 }, (_, i) => `line ${i + 1}`);
+    let echoed = (): boolean => false;
     const s = await shell({
       runLine: async (_line, out) => {
-        await new Promise((resolve) => setTimeout(resolve, 20)); // as the real one connects first
+        // as the real one, it answers after the echo of the command is on the screen (it connects
+        // first): only then may a burst bypass <Static>
+        await wait(() => expect(echoed()).toBe(true));
         for (let i = 0; i < lines.length; i += 100) out(`${lines.slice(i, i + 100).join('\n')}\n`);
         return 0;
       },
     });
+    echoed = () => s.frames.some((f) => f.includes('tend> logs web'));
     s.type('logs web -n 2000\r');
     await wait(() => expect(s.frames.some((f) => f.includes('line 2000'))).toBe(true));
     const written = s.frames.find((f) => f.includes('line 2000'))!;
