@@ -12,8 +12,8 @@
 // level-triggered: what is left is read on the next turn).
 #define READER_BATCH 16
 // Nor for longer than this, whatever a read costs: with followers, JS sends every line of a read
-// to each (a 96 KiB read of `yes` to 10 `logs -f` took ~60 ms), and 16 of those held a `status`
-// request for a second.
+// to each, and with 10 `logs -f` of a `yes` one wakeup's 16 reads held the loop for over a second
+// (a `status` request waited 1.2-1.4 s).
 #define READER_BUDGET_NS (5 * 1000 * 1000)
 
 // Owned by two: the JS handle (its finalizer) and the uv handle (its close callback); freed by

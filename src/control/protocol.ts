@@ -133,8 +133,8 @@ type Shareable = { [ENCODED]?: string | null };
 
 /**
  * Marks an event that is handed to many streams (a log line to each of its followers) and never
- * changes: its JSON is made once (encodeEvent), not once a stream. Why: with 10 `logs -f` of a
- * flooding service, encoding each line 10 times was most of the daemon's work a read.
+ * changes: its JSON is made once (encodeEvent), not once a stream. Why: a flooding service's
+ * lines are the daemon's work times its followers; this takes the encoding out of that product.
  */
 export function sharedEvent<T extends object>(event: T): T {
   const e = event as Shareable;

@@ -144,8 +144,8 @@ describe('the direct path', () => {
     expectRun(lines, 'err', 50, 2000);
     // each rotation was handed to JS and the path taken up again after it: it wrote more than the
     // first file could hold (how much more depends on how busy the machine is: JS writes what
-    // was read while it rotated, and the path comes back once that is written; 2.98 MB of 12 once,
-    // under the whole suite)
+    // was read while it rotated, and the path comes back once that is written; 2.98 MB once, under
+    // the whole suite)
     expect(log.directWritten).toBeGreaterThan(maxSize);
   }, 60_000);
 
