@@ -153,6 +153,25 @@ export class LogFile {
     return new Promise((resolve) => this.waiters.push({ at, resolve }));
   }
 
+  /**
+   * Opens the file before its first bytes (a run's pipes are attached). Why: the first reads of
+   * a burst otherwise wait for the open (trips through the thread pool), framed in JS meanwhile;
+   * with the file open, they go the log's direct path from the first (docs/logs.md). A failure
+   * is left to the first write, which tries again and reports it.
+   */
+  prepare(): void {
+    if (this.fd !== undefined || this.busy || this.closing || this.failing !== undefined) return;
+    this.busy = true;
+    void this.open()
+      .catch(() => undefined)
+      .then(() => {
+        this.busy = false;
+        this.settle();
+        this.kick();
+        this.opts.onProgress();
+      });
+  }
+
   /** Writes what it can, then closes the file. */
   async close(): Promise<void> {
     if (this.failing !== undefined) this.lastTry = 0; // one last try

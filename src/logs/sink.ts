@@ -135,7 +135,11 @@ export class ServiceLog implements OutputSink {
     if (this.closed) return undefined;
     if (this.path === undefined) {
       try {
-        this.path = openDirect((kind) => (kind === 2 ? this.leaveDirect() : this.syncDirect()), this.tailLines, this.tailBytes);
+        this.path = openDirect(
+          (kind) => (kind === 2 ? this.leaveDirect() : this.syncDirect(false)),
+          this.tailLines,
+          this.tailBytes,
+        );
       } catch {
         return undefined;
       }
@@ -156,10 +160,15 @@ export class ServiceLog implements OutputSink {
     this.pathOn = true;
   }
 
-  /** Takes what the direct path did since the last sync: the file's figures, the lines' times, the tail. */
-  private syncDirect(): void {
+  /**
+   * Takes what the direct path did since the last sync: the file's figures, the lines' times, and
+   * (withTail) the tail. Why not the tail every time: the sync every 20 ms of a burst needs only
+   * the figures, and the tail's lines stay in C until something reads them (tail(), and
+   * leaveDirect before this side frames a line of its own).
+   */
+  private syncDirect(withTail = true): void {
     if (!this.pathOn) return;
-    const f = this.path!.sync();
+    const f = this.path!.sync(withTail);
     if (f.raw > 0) noteBytes(f.raw, Date.now());
     if (f.lines > 0) {
       if (f.lastMs === this.lastTime) this.sameMs += f.same;
@@ -197,6 +206,7 @@ export class ServiceLog implements OutputSink {
   /** A run's pipes are attached (end() follows when they close). */
   begin(): void {
     this.attached++;
+    if (!this.closed) this.file.prepare();
   }
 
   /**

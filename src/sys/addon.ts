@@ -119,7 +119,7 @@ interface Addon {
   readerResume(handle: unknown): void;
   directOpen(onEvent: (kind: number) => void, stats: Float64Array, tailLines: number, tailBytes: number): unknown;
   directOn(handle: unknown, fd: number, room: number, partOut?: Buffer | null, partErr?: Buffer | null): void;
-  directSync(handle: unknown): Buffer | null;
+  directSync(handle: unknown, withTail: boolean): Buffer | null;
   directOff(handle: unknown): [Buffer | null, Buffer | null];
   directLeft(handle: unknown): Buffer | null;
   directClose(handle: unknown): void;
@@ -306,7 +306,8 @@ export interface DirectPath {
    * partial lines of stdout and stderr so far, which the next reads complete.
    */
   on(fd: number, room: number, partOut?: Buffer, partErr?: Buffer): void;
-  sync(): DirectFigures;
+  /** withTail false: the tail's lines stay in C (tail: null) until a sync that takes them */
+  sync(withTail: boolean): DirectFigures;
   /** stops the writes; the partial lines of stdout and stderr */
   off(): [Buffer | null, Buffer | null];
   /** framed lines a failed write left, null: none */
@@ -322,8 +323,8 @@ export function openDirect(onEvent: (kind: number) => void, tailLines: number, t
   return {
     handle,
     on: (fd, room, partOut, partErr) => a.directOn(handle, fd, room, partOut ?? null, partErr ?? null),
-    sync: () => {
-      const tail = a.directSync(handle);
+    sync: (withTail) => {
+      const tail = a.directSync(handle, withTail);
       return {
         bytes: stats[0]!,
         lines: stats[1]!,

@@ -4,10 +4,10 @@
 // order, with its prefix; partial lines whole; rotation at a line boundary; the tail, the
 // followers and the figures as before; a write that fails handed back to JS and retried.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogLine } from '../../src/logs/line.js';
 import { ServiceLog } from '../../src/logs/sink.js';
 import { openPipes } from '../../src/spawn/stdio.js';
@@ -125,6 +125,49 @@ describe('the direct path', () => {
     expect(m.through).toBe(size);
     await log.close();
   }, 60_000);
+
+  it('opens the file when the pipes are attached: the first burst goes the direct path from its first read', async () => {
+    const file = `${dir}/svc.log`;
+    const go = `${dir}/go`;
+    const log = new ServiceLog({ file, maxSize: 0, keep: 0 });
+    const ran = runPiped(
+      log,
+      `const fs = require('fs');
+      while (!fs.existsSync(${JSON.stringify(go)})) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      for (let i = 0; i < 2000; i++) fs.writeSync(1, 'x'.repeat(99) + '\\n');`,
+    );
+    await log.flush(); // the open the attach began
+    expect(existsSync(file)).toBe(true); // before any output
+    writeFileSync(go, '');
+    await ran;
+    const size = statSync(file).size;
+    expect(size).toBe(2000 * (29 + 100));
+    expect(log.directWritten).toBe(size);
+    await log.close();
+  });
+
+  it('keeps the tail in C between syncs: lines framed before a periodic sync are in tail() after it', async () => {
+    const file = `${dir}/svc.log`;
+    const more = `${dir}/more`;
+    const log = new ServiceLog({ file, maxSize: 0, keep: 0 });
+    // the periodic sync (every 20 ms of a burst) asks for the figures only: syncDirect(false)
+    const syncs = vi.spyOn(log as unknown as { syncDirect(withTail?: boolean): void }, 'syncDirect');
+    const ran = runPiped(
+      log,
+      `const fs = require('fs');
+      for (let i = 0; i < 50; i++) fs.writeSync(1, 'a' + i + '\\n');
+      while (!fs.existsSync(${JSON.stringify(more)})) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      for (let i = 0; i < 10; i++) fs.writeSync(1, 'b' + i + '\\n');`,
+    );
+    await until(() => existsSync(file) && statSync(file).size === 29 * 50 + 190, 'the first 50 lines in the file');
+    await until(() => syncs.mock.calls.some((c) => c[0] === false), 'a periodic sync');
+    writeFileSync(more, '');
+    await ran;
+    const want = [...Array.from({ length: 50 }, (_, i) => `a${i}`), ...Array.from({ length: 10 }, (_, i) => `b${i}`)];
+    expect(log.tail(60).map((l) => l.line.toString())).toEqual(want);
+    expect(log.directWritten).toBe(statSync(file).size);
+    await log.close();
+  });
 
   it('rotates at a line boundary in the middle of a burst: every line once across the files, none past max_size', async () => {
     const file = `${dir}/rot.log`;
