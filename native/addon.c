@@ -58,6 +58,7 @@ NAPI_MODULE_INIT() {
       {"frameLines", NULL, frame_lines, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openPty", NULL, open_pty, NULL, NULL, NULL, napi_enumerable, NULL},
       {"trimMalloc", NULL, trim_malloc, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dropCodePages", NULL, drop_code_pages, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readerOpen", NULL, reader_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readerResume", NULL, reader_resume, NULL, NULL, NULL, napi_enumerable, NULL},
       {"directOpen", NULL, direct_open, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -43,6 +43,7 @@ napi_value get_peer_cred(napi_env env, napi_callback_info info);
 napi_value make_pipe(napi_env env, napi_callback_info info);
 napi_value set_pipe_size(napi_env env, napi_callback_info info);
 napi_value trim_malloc(napi_env env, napi_callback_info info);
+napi_value drop_code_pages(napi_env env, napi_callback_info info);
 napi_value reader_open(napi_env env, napi_callback_info info);
 napi_value reader_resume(napi_env env, napi_callback_info info);
 napi_value direct_open(napi_env env, napi_callback_info info);

@@ -127,8 +127,9 @@ const env: CliEnv = {
   async runDaemon(spec, opts) {
     // the parser's garbage (yaml, zod, their compiled code) goes now, before the services start:
     // with 100 services the daemon's peak RSS is 52 MB, not 57 (the collection once start-up
-    // settles, see daemon.ts, is the one that takes start-up's own garbage)
-    (await import('./daemon/memory.js')).collectGarbage();
+    // settles, see daemon.ts, is the one that takes start-up's own garbage, and the code pages
+    // only start-up used: here the daemon's start-up is still to run)
+    (await import('./daemon/memory.js')).collectGarbage(false);
     const { runDaemon } = await import('./daemon.js');
     const code = await runDaemon(spec, { stdout: process.stdout, stderr: process.stderr }, opts);
     // everything is stopped and closed: exit even if a stray handle would keep node alive

@@ -124,6 +124,7 @@ interface Addon {
   directLeft(handle: unknown): Buffer | null;
   directClose(handle: unknown): void;
   trimMalloc(): boolean;
+  dropCodePages(): number;
   reduceMemory(): void;
   notifyOpen(address: string, onMessages: (msgs: NotifyDatagram[]) => void): unknown;
   notifyClose(handle: unknown): void;
@@ -345,6 +346,11 @@ export function openDirect(onEvent: (kind: number) => void, tailLines: number, t
 /** Gives the C heap's free pages back to the kernel (glibc malloc_trim); false when nothing was or could be. */
 export function trimMalloc(): boolean {
   return addon().trimMalloc();
+}
+
+/** Forgets the mappings of code and read-only data from files (native/misc.c); the bytes they held. */
+export function dropCodePages(): number {
+  return addon().dropCodePages();
 }
 
 /**
