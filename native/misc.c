@@ -99,7 +99,7 @@ napi_value trim_malloc(napi_env env, napi_callback_info info) {
 }
 
 /*
- * dropCodePages(): bytes of page-table entries dropped. Forgets this process's mappings of
+ * dropCodePages(): the resident bytes it unmapped. Forgets this process's mappings of
  * code and read-only data from files (node, its libraries, the addon): private mappings that are
  * not writable and hold no page of their own (Anonymous: 0 kB in /proc/self/smaps, so nothing
  * is lost: a page used again is mapped again from the page cache, a minor fault). Why: start-up
