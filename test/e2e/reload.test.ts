@@ -44,7 +44,7 @@ services:
 
 /** The service `probed`, and the same with a liveness probe that fails once the file `dead` exists. */
 const PROBED = '\n  probed:\n    command: [sleep, "1002"]\n';
-const PROBED_LIVE = `${PROBED}    liveness:\n      exec: test ! -f dead\n      interval: 100ms\n      failure_threshold: 1\n`;
+const PROBED_LIVE = `${PROBED}    liveness:\n      exec: test ! -f dead\n      interval: 100ms\n      timeout: 60s\n      failure_threshold: 1\n`; // only the file fails it, not a probe slow to spawn under load
 
 /** A project of BASE, up, with a, b and c running: the project and their pids. */
 async function upBase(): Promise<{ p: Project; before: Record<string, number> }> {
