@@ -20,6 +20,7 @@ import { launch, watchExit } from '../../src/spawn/launcher.js';
 import { openPipes } from '../../src/spawn/stdio.js';
 import { type ExitStatus, spawnProcess } from '../../src/sys/addon.js';
 import { killQuiet } from '../../src/sys/proc.js';
+import { commOf } from '../e2e/procs.js';
 
 const HYBRID = `22 27 0:21 / /proc rw,relatime - proc proc rw
 31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
@@ -149,14 +150,6 @@ async function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
     return await Promise.race([p, late]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function commOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
   }
 }
 

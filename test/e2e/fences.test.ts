@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { CAPABILITIES } from '../../src/core/fences.js';
 import { initPath } from '../../src/sys/addon.js';
 import { pidAlive, useProjects, waitFor } from './harness.js';
+import { childrenOf, commOf } from './procs.js';
 import { RootlessProject } from './rootless.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -66,10 +67,6 @@ function limit(pid: number, row: string): [string, string] {
 }
 
 const ns = (pid: number | 'self', kind: string): string => readlinkSync(`/proc/${pid}/ns/${kind}`);
-const comm = (pid: number): string => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-/** The children of a process (of its main thread: a shell and tend-init have no others). */
-const children = (pid: number): number[] =>
-  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
 /** The mount of mountinfo at `point`: [root within its fs, options, fs type]. */
 function mountAt(pid: number, point: string): { root: string; opts: string; fstype: string } | undefined {
@@ -337,7 +334,7 @@ describe.skipIf(noRoot)('fences (root)', () => {
       expect(ns(pid, 'user')).toBe(ns('self', 'user'));
       // pid 1 of its own pid namespace is tend-init (native/init.c), with a /proc of that namespace
       expect(statusField(pid, 'NSpid').split(/\s+/)).toEqual([String(pid), '1']);
-      expect(comm(pid)).toBe('tend-init');
+      expect(commOf(pid)).toBe('tend-init');
       expect(readlinkSync(`/proc/${pid}/exe`)).toBe(initPath); // how tend tells (src/spawn/process.ts)
       expect(mountAt(pid, '/proc')?.fstype).toBe('proc');
       const inside = (args: string[]) => spawnSync('nsenter', ['-t', String(pid), ...args], { encoding: 'utf8' }).stdout.trim();
@@ -370,10 +367,10 @@ describe.skipIf(noRoot)('fences (root)', () => {
       const jailed = await pidOf(p, 'jailed');
       expect(readlinkSync(`/proc/${jailed}/root`)).toBe(join(p.dir, 'jail'));
       expect(readlinkSync(`/proc/${jailed}/cwd`)).toBe(join(p.dir, 'jail/srv'));
-      expect(comm(jailed)).toBe('tend-init');
+      expect(commOf(jailed)).toBe('tend-init');
       expect(readlinkSync(`/proc/${jailed}/exe`)).toBe(initPath);
-      const jailedCommand = children(jailed)[0]!;
-      expect(comm(jailedCommand)).toBe('sleep');
+      const jailedCommand = childrenOf(jailed)[0]!;
+      expect(commOf(jailedCommand)).toBe('sleep');
       expect(readlinkSync(`/proc/${jailedCommand}/root`)).toBe(join(p.dir, 'jail'));
       expect(readlinkSync(`/proc/${jailedCommand}/cwd`)).toBe(join(p.dir, 'jail/srv'));
       expect(mountAt(jailed, '/tmp')!.root).toMatch(/\/tend-jailed-[^/]+\/tmp$/);
@@ -391,18 +388,18 @@ describe.skipIf(noRoot)('fences (root)', () => {
 
       // the command is tend-init's one child, pid 2 there (`sleep 1000`, the shell exec'd into it);
       // the `sleep 1001` it left behind is its own child
-      const tree = children(pid);
+      const tree = childrenOf(pid);
       expect(tree).toHaveLength(1);
-      expect(comm(tree[0]!)).toBe('sleep');
+      expect(commOf(tree[0]!)).toBe('sleep');
       expect(statusField(tree[0]!, 'NSpid').split(/\s+/)).toEqual([String(tree[0]), '2']);
-      const left = children(tree[0]!);
-      expect(left.map(comm)).toEqual(['sleep']);
+      const left = childrenOf(tree[0]!);
+      expect(left.map(commOf)).toEqual(['sleep']);
 
       // an orphan handed to pid 1 is reaped: tend-init and the command are all that is left
       const orphans = await pidOf(p, 'orphans');
       await waitFor(() => {
-        const below = children(orphans);
-        return below.length === 1 && comm(below[0]!) === 'sleep' && children(below[0]!).length === 0;
+        const below = childrenOf(orphans);
+        return below.length === 1 && commOf(below[0]!) === 'sleep' && childrenOf(below[0]!).length === 0;
       }, 'the orphan reaped (without tend-init: a zombie child of the command, pid 1, for good)');
       expect(statusField(orphans, 'State')).toMatch(/^S/);
       // `tend signal` signals the main process, tend-init, which passes it on to the command
@@ -468,8 +465,8 @@ describe.skipIf(noRoot)('fences (root)', () => {
       expect(statusField(inner, 'Uid').split(/\s+/)[0]).toBe('65534');
       expect(readFileSync(`/proc/${inner}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '65534', '1']);
       for (const kind of ['user', 'mnt', 'net', 'pid', 'uts']) expect(ns(inner, kind), kind).not.toBe(ns('self', kind));
-      expect(comm(inner)).toBe('tend-init'); // pid 1 there, the command its child
-      expect(children(inner).map(comm)).toEqual(['sleep']);
+      expect(commOf(inner)).toBe('tend-init'); // pid 1 there, the command its child
+      expect(childrenOf(inner).map(commOf)).toEqual(['sleep']);
       expect(statusField(inner, 'CapBnd')).toBe('0000000000000400');
       await r.waitState('refused', 'failed');
       const row = (await r.status()).find((x) => x.name === 'refused')!;

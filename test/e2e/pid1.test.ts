@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { askDaemon, CLI, pidAlive, Project, type RunResult, tend, useProjects, waitFor } from './harness.js';
+import { childrenOf } from './procs.js';
 
 /** Why this machine cannot run tend as PID 1 of a new PID namespace, or undefined when it can. */
 function pid1Unavailable(): string | undefined {
@@ -65,8 +66,8 @@ class Pid1 {
     const upid = u.pid!;
     this.daemonPid = await waitFor(() => {
       if (u.exitCode !== null) throw new Error(`unshare exited ${u.exitCode}: ${this.err}`);
-      const kids = readFileSync(`/proc/${upid}/task/${upid}/children`, 'utf8').trim().split(' ').filter(Boolean);
-      return kids.length === 1 ? Number(kids[0]) : 0;
+      const kids = childrenOf(upid);
+      return kids.length === 1 ? kids[0]! : 0;
     }, 'the child of unshare (tend, PID 1 inside)');
     this.ns = readlinkSync(`/proc/${upid}/ns/pid_for_children`);
     expect(readlinkSync(`/proc/${this.daemonPid}/ns/pid`)).toBe(this.ns);

@@ -50,6 +50,24 @@ export function sleepersOf(arg: string): number[] {
   return out;
 }
 
+/** A process's name (/proc/PID/comm); '' once it is gone. */
+export function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The children of a process's main thread (/proc/PID/task/PID/children); [] once it is gone. */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** The cgroup v2 path of a pid ("0::" line of /proc/<pid>/cgroup). */
 export function cgroupOf(pid: number): string {
   const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
