@@ -1,5 +1,6 @@
-// What the cgroup and adoption end-to-end tests need to look at processes from outside: whether
-// tend can make cgroups here, unique `sleep` arguments to find processes by, and /proc readers.
+// What the end-to-end tests (cgroup, adoption, fences, PID 1) need to look at processes from
+// outside: whether tend can make cgroups here, unique `sleep` arguments to find processes by, and
+// /proc readers.
 import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from '../../src/cgroup/mount.js';
