@@ -19,6 +19,17 @@ beforeEach(async () => ({ dir, done } = await tmp()));
 afterEach(() => done());
 
 /**
+ * The child's wait for `file` (the test makes it): given up after 60 s (exit 3), so a test that
+ * failed before making it leaves no process behind.
+ */
+function awaitFile(file: string): string {
+  return `for (const end = Date.now() + 60_000; !fs.existsSync(${JSON.stringify(file)}); ) {
+      if (Date.now() > end) process.exit(3);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }`;
+}
+
+/**
  * A child writing `lines` numbered lines (`o<i> ` and filler to ~100 bytes) to stdout in writes
  * of odd sizes (cut inside lines), and every 50th number also as `e<i>` to stderr; then `last`
  * with no newline when given.
@@ -45,7 +56,7 @@ function writer(lines: number, last = '', then?: { file: string; lines: number }
     ${
       then
         ? `put(1, Buffer.from(out)); out = '';
-    while (!fs.existsSync(${JSON.stringify(then.file)})) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    ${awaitFile(then.file)}
     burst(${lines}, ${lines + then.lines});`
         : ''
     }
@@ -133,7 +144,7 @@ describe('the direct path', () => {
     const ran = runPiped(
       log,
       `const fs = require('fs');
-      while (!fs.existsSync(${JSON.stringify(go)})) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      ${awaitFile(go)}
       for (let i = 0; i < 2000; i++) fs.writeSync(1, 'x'.repeat(99) + '\\n');`,
     );
     await log.flush(); // the open the attach began
@@ -156,7 +167,7 @@ describe('the direct path', () => {
       log,
       `const fs = require('fs');
       for (let i = 0; i < 50; i++) fs.writeSync(1, 'a' + i + '\\n');
-      while (!fs.existsSync(${JSON.stringify(more)})) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      ${awaitFile(more)}
       for (let i = 0; i < 10; i++) fs.writeSync(1, 'b' + i + '\\n');`,
     );
     await until(() => existsSync(file) && statSync(file).size === 29 * 50 + 190, 'the first 50 lines in the file');
