@@ -4,10 +4,14 @@
 // place (see writeInPlace); others, and anything that fails or rotates, through the thread pool.
 import {
   close as closeCb,
+  closeSync,
   constants,
   fchmod as fchmodCb,
+  fchmodSync,
   fstat as fstatCb,
+  fstatSync,
   open as openCb,
+  openSync,
   statfsSync,
   writev as writevCb,
   writevSync,
@@ -153,25 +157,6 @@ export class LogFile {
     return new Promise((resolve) => this.waiters.push({ at, resolve }));
   }
 
-  /**
-   * Opens the file before its first bytes (a run's pipes are attached). Why: the first reads of
-   * a burst otherwise wait for the open (trips through the thread pool), framed in JS meanwhile;
-   * with the file open, they go the log's direct path from the first (docs/logs.md). A failure
-   * is left to the first write, which tries again and reports it.
-   */
-  prepare(): void {
-    if (this.fd !== undefined || this.busy || this.closing || this.failing !== undefined) return;
-    this.busy = true;
-    void this.open()
-      .catch(() => undefined)
-      .then(() => {
-        this.busy = false;
-        this.settle();
-        this.kick();
-        this.opts.onProgress();
-      });
-  }
-
   /** Writes what it can, then closes the file. */
   async close(): Promise<void> {
     if (this.failing !== undefined) this.lastTry = 0; // one last try
@@ -241,6 +226,7 @@ export class LogFile {
 
   private kick(): void {
     if (this.busy || (this.queued === 0 && this.lost === 0)) return;
+    if (this.fd === undefined && this.failing === undefined) this.openInPlace();
     if (this.writesInPlace() && this.writeInPlace()) return;
     if (this.failing === undefined && !this.due && !this.closing && this.queued < GATHER_BYTES) {
       // a few small batches are gathered into one write: fewer trips to the thread pool
@@ -339,6 +325,33 @@ export class LogFile {
       }
     } catch (err) {
       await this.fail(err as Error);
+    }
+  }
+
+  /**
+   * open(), on this thread, when the file's folder is on a local filesystem (writes there are
+   * made in place, see writeInPlace); else, or when anything fails, the file stays closed (the
+   * pump's open() then tries, and reports). Why: opened through the thread pool (an open, an fchmod, an fstat),
+   * the file of a service's first burst took that long to open, and the burst's first reads went
+   * through JavaScript meanwhile (34 reads in the log benchmark, 9% of the daemon's CPU samples,
+   * docs/logs.md); opened here, its first read is written in place and the next go the direct path.
+   */
+  private openInPlace(): void {
+    const file = this.opts.file;
+    if (this.opts.refuse?.() !== undefined || !(this.opts.inPlace ?? onLocalFs(dirname(file)))) return;
+    const mode = this.opts.mode ?? DEFAULT_LOG_MODE;
+    let fd: number | undefined;
+    try {
+      // O_NONBLOCK: a FIFO with no reader is refused at once (ENXIO) rather than waited for here
+      fd = openSync(file, OPEN_FLAGS | constants.O_NONBLOCK, mode);
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new Error('not a regular file: opened by the pump, whose writes may wait');
+      fchmodSync(fd, mode);
+      this.size = st.size;
+      this.inPlace = this.opts.inPlace ?? onLocalFs(file);
+      this.fd = fd;
+    } catch {
+      if (fd !== undefined) closeSync(fd);
     }
   }
 

@@ -206,7 +206,6 @@ export class ServiceLog implements OutputSink {
   /** A run's pipes are attached (end() follows when they close). */
   begin(): void {
     this.attached++;
-    if (!this.closed) this.file.prepare();
   }
 
   /**
