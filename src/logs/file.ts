@@ -10,6 +10,7 @@ import {
   fchmodSync,
   fstat as fstatCb,
   fstatSync,
+  lstatSync,
   open as openCb,
   openSync,
   statfsSync,
@@ -329,12 +330,13 @@ export class LogFile {
   }
 
   /**
-   * open(), on this thread, when the file's folder is on a local filesystem (writes there are
-   * made in place, see writeInPlace); else, or when anything fails, the file stays closed (the
-   * pump's open() then tries, and reports). Why: opened through the thread pool (an open, an fchmod, an fstat),
-   * the file of a service's first burst took that long to open, and the burst's first reads went
-   * through JavaScript meanwhile (34 reads in the log benchmark, 9% of the daemon's CPU samples,
-   * docs/logs.md); opened here, its first read is written in place and the next go the direct path.
+   * open(), on this thread, for a regular file (or none yet) in a folder on a local filesystem
+   * (writes there are made in place, see writeInPlace); else, or when anything fails, the file
+   * stays closed (the pump's open() then tries, and reports). Why: opened through the thread pool
+   * (an open, an fchmod, an fstat), the file of a service's first burst took that long to open,
+   * and the burst's first reads went through JavaScript meanwhile (34 reads in the log benchmark,
+   * 9% of the daemon's CPU samples, docs/logs.md); opened here, its first read is written in place
+   * and the next go the direct path.
    */
   private openInPlace(): void {
     const file = this.opts.file;
@@ -342,7 +344,10 @@ export class LogFile {
     const mode = this.opts.mode ?? DEFAULT_LOG_MODE;
     let fd: number | undefined;
     try {
-      // O_NONBLOCK: a FIFO with no reader is refused at once (ENXIO) rather than waited for here
+      // a FIFO or a device is the pump's: opened here and closed again, a FIFO's reader would see its end
+      const there = lstatSync(file, { throwIfNoEntry: false });
+      if (there !== undefined && !there.isFile()) return;
+      // O_NONBLOCK: should it be a FIFO by now, one with no reader is refused at once (ENXIO)
       fd = openSync(file, OPEN_FLAGS | constants.O_NONBLOCK, mode);
       const st = fstatSync(fd);
       if (!st.isFile()) throw new Error('not a regular file: opened by the pump, whose writes may wait');

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ServiceLog } from '../../src/logs/sink.js';
@@ -57,6 +58,29 @@ describe('back-pressure', () => {
       if (reader === undefined) spawn('sh', ['-c', 'cat "$0" > /dev/null', fifo], { stdio: 'ignore' });
     }
   }, 60_000);
+
+  it('a FIFO log with its reader already there: the reader gets every line and no early end', async () => {
+    const fifo = `${dir}/pipe.log`;
+    execFileSync('mkfifo', [fifo]);
+    const copy = `${dir}/copy.log`;
+    const out = openSync(copy, 'w');
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', out, 'ignore'] });
+    closeSync(out);
+    const readerDone = new Promise((r) => reader.on('close', r));
+    try {
+      // cat waits in its open for a writer: a reader is there when the log opens the FIFO
+      await until(() => readFileSync(`/proc/${reader.pid}/wchan`, 'utf8') === 'wait_for_partner', 'cat waiting in open');
+      const log = new ServiceLog({ file: fifo, maxSize: 0, keep: 0 });
+      log.write('stdout', numberedLines(0, 100));
+      log.write('stdout', numberedLines(100, 200));
+      await log.close();
+      await readerDone;
+      const got = (await fileLines(copy)).map((l) => payload(l).toString());
+      expect(got).toEqual(Array.from({ length: 200 }, (_, i) => `n${i}`));
+    } finally {
+      reader.kill('SIGKILL');
+    }
+  });
 
   it('onDrain fires at once when nothing is behind', async () => {
     const log = new ServiceLog({ file: `${dir}/d.log`, maxSize: 0, keep: 0 });
