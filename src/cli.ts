@@ -93,7 +93,10 @@ async function loadConfig(file: string, daemon: boolean, flags: Parsed['flags'] 
       if (!(await prepareDaemon())) return undefined;
       return await loadSpecOnDemand(file, { workerBytes: START_WORKER_BYTES });
     }
-    return (await import('./config/index.js')).loadSpec(file);
+    // `tend up -d` before it detaches: the bundled parser too (one file to read, not the hundreds
+    // of yaml's and zod's modules: ~100 ms sooner here), and in this thread whatever the size
+    const { loadSpecOnDemand } = await import('./config/on-demand.js');
+    return await loadSpecOnDemand(file, { workerBytes: Number.POSITIVE_INFINITY });
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`${e.message}\n`);
