@@ -4,8 +4,9 @@
 // daemon already answers on the socket, nothing is started twice: it says so, starts the named
 // services if any (as `tend start`), prints the status and exits 0.
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Client } from '../control/client.js';
+import { shownPath as shown } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import type { Spec } from '../core/types.js';
 import { unknownNames } from '../daemon/select.js';
@@ -15,12 +16,6 @@ import { reportError } from './run.js';
 import { status } from './status.js';
 import { failedText } from './wait.js';
 import { unknownServices } from '../core/did-you-mean.js';
-
-/** A path for people: relative to here when inside it. */
-function shown(path: string): string {
-  const r = relative(process.cwd(), path);
-  return r && !r.startsWith('..') ? r : path;
-}
 
 /** Prints the status table, as `tend status` does. */
 async function printStatus(client: Client, env: CliEnv): Promise<void> {

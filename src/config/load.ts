@@ -1,4 +1,5 @@
 // The config loader: YAML text -> a validated Spec, or a ConfigError naming every problem at once.
+import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import type { Spec } from '../core/types.js';
@@ -8,7 +9,8 @@ import { splitConfig } from './blocks.js';
 import { Problems } from './problems.js';
 import type { RawService } from './schema.js';
 import { prepareSource } from './source.js';
-import { variablesFor, type Lookup, type Variables } from './variables.js';
+import { substitute, variablesFor, type Lookup, type Variables } from './variables.js';
+import { DEFAULTS } from './build.js';
 import { isPlainObject, validate, type SourceFacts } from './validate.js';
 import { syntaxProblems } from './yaml-errors.js';
 
@@ -18,6 +20,26 @@ export { MAX_SOCKET_PATH } from './validate.js';
 /** Reads and validates a config file; throws ConfigError with every problem found. */
 export function loadSpec(file: string): Spec {
   return parseSpec(readConfig(file), file);
+}
+
+/**
+ * Where `file` puts its logs, read leniently (the YAML alone, no validation): for `tend logs` and
+ * `tend events` with no daemon when the config has errors, whose logs are what may explain them.
+ * settings.log_dir when the file gives it as a string (its variables substituted), else the
+ * default; made absolute against the config's folder, as buildSettings does.
+ */
+export function logDirOf(file: string, env: NodeJS.ProcessEnv = process.env): string {
+  let dir: string = DEFAULTS.logDir;
+  try {
+    const node = parseDocument(readConfig(file)).getIn(['settings', 'log_dir'], true);
+    if (isScalar(node) && typeof node.value === 'string') {
+      const got = substitute(node.value, variablesFor(file, env).lookup);
+      if ('value' in got && got.value !== '') dir = got.value;
+    }
+  } catch {
+    // unreadable or beyond what yaml can make out: the default
+  }
+  return resolve(dirname(resolve(file)), dir);
 }
 
 /** How a parse may be asked for: no cache (`incremental: false`), another cache, another environment. */

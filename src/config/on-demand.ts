@@ -25,7 +25,7 @@ const SHARED: Record<string, unknown> = { 'tend:errors': errors };
 /** Globals zod puts on globalThis; removed with the bundle when they were not there before. */
 export const ZOD_GLOBALS = ['__zod_globalConfig', '__zod_globalRegistry'] as const;
 
-type Parser = Pick<typeof Load, 'loadSpecWith' | 'createParseMemory' | 'lastParse'>;
+type Parser = Pick<typeof Load, 'loadSpecWith' | 'createParseMemory' | 'lastParse' | 'logDirOf'>;
 
 /** The caches that outlive each load of the parser (plain data: holds no code of the bundle). */
 let memory: Load.ParseMemory | undefined;
@@ -123,6 +123,11 @@ export async function loadSpecOnDemand(file: string, opts: OnDemandOptions = {})
     Object.assign(lastLoad, { in: 'thread', how: p.lastParse.how });
     return spec;
   }, bundle);
+}
+
+/** logDirOf of load.ts (the log folder of a config that has errors), through the bundle as above. */
+export function logDirOnDemand(file: string, bundle = BUNDLE): Promise<string> {
+  return withParser((p) => p.logDirOf(file), bundle);
 }
 
 /** The file's size, or 0 when it cannot be told (the parse then says why it cannot read it). */

@@ -1,4 +1,5 @@
-// Words for values users read: exits, durations, sizes. One place writes them (execa's lesson).
+// Words for values users read: exits, durations, sizes, paths. One place writes them (execa's lesson).
+import { relative } from 'node:path';
 import type { Exit } from './types.js';
 
 /** "exited with code 3", "killed by SIGKILL", "could not start: spawn nope ENOENT". */
@@ -46,4 +47,10 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
+}
+
+/** A path for people: relative to the working folder when inside it, else as it is. */
+export function shownPath(path: string, cwd: string = process.cwd()): string {
+  const r = relative(cwd, path);
+  return r && !r.startsWith('..') ? r : path;
 }

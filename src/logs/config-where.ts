@@ -8,8 +8,9 @@ import type { RunIo } from '../commands/command.js';
 import type { LogsWhere } from '../commands/logs.js';
 import { reportError } from '../commands/run.js';
 import { journalFileOf } from './journal-file.js';
-import { logFileOf, removedIds, withRemoved } from './log-files.js';
+import { loggedIds, logFileOf, removedIds, removedInstances, withRemoved } from './log-files.js';
 import { unknownServices } from '../core/did-you-mean.js';
+import { shownPath } from '../core/describe.js';
 
 /** The instances `names` mean (all, a service and its replicas, an instance); unknown names throw, as the daemon's do. */
 export function resolveNames(insts: readonly InstanceSpec[], names: readonly string[], lenient = false): InstanceSpec[] {
@@ -27,11 +28,24 @@ export function resolveNames(insts: readonly InstanceSpec[], names: readonly str
   return insts.filter((i) => out.has(i));
 }
 
-async function loadInstances(configFile: string): Promise<{ logDir: string; insts: InstanceSpec[] }> {
+/** What the config says of the logs; `broken`: it has errors, and only its log folder was made out. */
+interface ConfigLogs {
+  logDir: string;
+  insts: InstanceSpec[];
+  broken?: true;
+}
+
+/**
+ * The config's log_dir and instances. A config with errors still says where its logs are (the
+ * logs of a stack that will not start are what explains it, as journalctl reads a broken unit's):
+ * with `warn`, its log folder is made out of the YAML alone, warn is told, and the names are
+ * looked for as files there.
+ */
+async function loadInstances(configFile: string, warn?: (text: string) => void): Promise<ConfigLogs> {
   // the bundled parser (one file) as the daemon loads it, not config/index.js (hundreds of modules
   // of yaml and zod): `tend logs NAME` with no daemon took 260-340 ms instead of 360-500 here;
   // in this thread whatever the size, since nothing else waits
-  const [{ loadSpecOnDemand }, { expandInstances }] = await Promise.all([
+  const [{ loadSpecOnDemand, logDirOnDemand }, { expandInstances }] = await Promise.all([
     import('../config/on-demand.js'),
     import('../config/instances.js'),
   ]);
@@ -42,13 +56,41 @@ async function loadInstances(configFile: string): Promise<{ logDir: string; inst
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new TendError('no_daemon', `no daemon answers, and no config at ${configFile} says where the logs are (use -c FILE)`);
     }
-    throw err;
+    // by name: the parser's class is another copy than this bundle's (see reportError)
+    if (!warn || (err as Error).name !== 'ConfigError') throw err;
+    const logDir = await logDirOnDemand(configFile);
+    const count = (err as { problems?: unknown[] }).problems?.length ?? 1;
+    const file = shownPath(configFile);
+    const errors = count === 1 ? 'an error' : `${count} errors`;
+    warn(`tend: ${file} has ${errors} (tend check -c ${file} says which); reading the files in ${shownPath(logDir)}\n`);
+    return { logDir, insts: [], broken: true };
   }
 }
 
-/** Why: `tend logs` without a daemon. The files of the instances `names` mean, from the config. */
-export async function configWhere(configFile: string, names: readonly string[]): Promise<LogsWhere> {
-  const { logDir, insts } = await loadInstances(configFile);
+/** With a config that has errors: the files of `names` (or of every id for `all`) in `logDir`. */
+async function filesOnly(logDir: string, names: readonly string[]): Promise<LogsWhere> {
+  const ids: string[] = [];
+  if (names.includes('all')) ids.push(...(await loggedIds(logDir)));
+  for (const n of names) {
+    if (n === 'all') continue;
+    const found = await removedInstances(logDir, n);
+    if (found.length === 0) throw new TendError('unknown_service', `no log files of ${n} in ${shownPath(logDir)}`);
+    ids.push(...found);
+  }
+  return withRemoved({ log_dir: logDir, sources: [] }, [...new Set(ids)]);
+}
+
+/**
+ * Why: `tend logs` without a daemon. The files of the instances `names` mean, from the config
+ * (from its log folder alone when it has errors: see loadInstances).
+ */
+export async function configWhere(
+  configFile: string,
+  names: readonly string[],
+  warn?: (text: string) => void,
+): Promise<LogsWhere> {
+  const { logDir, insts, broken } = await loadInstances(configFile, warn);
+  if (broken) return filesOnly(logDir, names);
   const where = (list: readonly InstanceSpec[]): LogsWhere => ({
     log_dir: logDir,
     sources: list.map((i) => ({ instance: i.id, file: logFileOf(logDir, i.id), keep: i.spec.logs.keep })),
@@ -65,8 +107,16 @@ export async function configWhere(configFile: string, names: readonly string[]):
 export async function configJournal(
   configFile: string,
   names: readonly string[],
+  warn?: (text: string) => void,
 ): Promise<{ file: string; services: string[]; unknown?: string }> {
-  const { logDir, insts } = await loadInstances(configFile);
+  const { logDir, insts, broken } = await loadInstances(configFile, warn);
+  if (broken) {
+    // the config cannot say a service's replicas: its log files can (web: web.1, web.2)
+    const named = names.filter((n) => n !== 'all');
+    if (named.length === 0 || names.includes('all')) return { file: journalFileOf(logDir), services: [] };
+    const ids = (await Promise.all(named.map((n) => removedInstances(logDir, n)))).flat();
+    return { file: journalFileOf(logDir), services: [...new Set([...named, ...ids])] };
+  }
   const ids = resolveNames(insts, names, true).map((i) => i.id);
   const services = names.length === 0 || names.includes('all') ? [] : [...new Set([...ids, ...names.filter((n) => n !== 'all')])];
   const unknown = names.filter((n) => n !== 'all' && n !== 'tend' && !insts.some((i) => i.id === n || i.service === n));

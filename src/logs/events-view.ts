@@ -30,7 +30,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
   return fromDaemonOrConfig(
     io,
     async (configFile) => {
-      const where = await configJournal(configFile, names);
+      const where = await configJournal(configFile, names, (t) => io.err(t));
       const { ends, printed } = await printFile(where, range, print, io, json && !args.follow);
       if (!args.follow) return nothingNamed(where, printed, range, io);
       const wanted = new Set(where.services);

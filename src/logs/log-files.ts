@@ -151,21 +151,23 @@ export class LogFiles {
  * replicas `old.1`, `old.2`...), in replica order; none: it never was.
  */
 export async function removedInstances(logDir: string, name: string): Promise<string[]> {
+  const ids = (await loggedIds(logDir)).filter(
+    (id) => id === name || (id.startsWith(`${name}.`) && /^[1-9]\d*$/.test(id.slice(name.length + 1))),
+  );
+  const replica = (id: string): number => (id === name ? 0 : Number(id.slice(name.length + 1)));
+  return ids.sort((a, b) => replica(a) - replica(b));
+}
+
+/** The instance ids with files in `logDir` (`web.log`, `web.1.log`, rotated `web.log.1`...), sorted; none when it cannot be read. */
+export async function loggedIds(logDir: string): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(logDir);
   } catch {
     return [];
   }
-  const ids = new Set<string>();
-  for (const n of names) {
-    const m = /^(.*)\.log(?:\.[1-9]\d*)?$/.exec(n);
-    const id = m?.[1];
-    if (id !== undefined && (id === name || (id.startsWith(`${name}.`) && /^[1-9]\d*$/.test(id.slice(name.length + 1)))))
-      ids.add(id);
-  }
-  const replica = (id: string): number => (id === name ? 0 : Number(id.slice(name.length + 1)));
-  return [...ids].sort((a, b) => replica(a) - replica(b));
+  const ids = names.map((n) => /^(.*)\.log(?:\.[1-9]\d*)?$/.exec(n)?.[1]).filter((id): id is string => id !== undefined);
+  return [...new Set(ids)].sort();
 }
 
 /**

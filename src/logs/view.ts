@@ -36,7 +36,7 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
     io,
     async (configFile) => {
       // no daemon: the config says where the files are (a crashed stack's logs)
-      const where = await configWhere(configFile, args.names);
+      const where = await configWhere(configFile, args.names, (t) => io.err(t));
       const printer = logPrinter(
         where.sources.map((s) => s.instance),
         { json, timestamps: args.timestamps === true, color: io.color },

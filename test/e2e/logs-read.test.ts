@@ -233,6 +233,52 @@ describe('tend logs reads the files', () => {
     writeFileSync(file, `${readFileSync(file, 'utf8')}${new Date().toISOString()} out appended later\n`);
     await waitFor(() => f.lines().includes('appended later'), `the appended line: ${f.lines().join('|')}`);
   }, 60_000);
+
+  it('with a config that has errors and no daemon: logs and events read the files of its log_dir, and say why', async () => {
+    const good = `settings: { echo: false, watch: false, log_dir: "\${LOGS:-kept}" }
+services:
+  web:
+    command: echo "from $$TEND_INSTANCE"; echo "oops $$TEND_INSTANCE" >&2; exec sleep 1000
+    replicas: 2
+  db:
+    command: echo "db up"; exec sleep 1000
+`;
+    const p = await started(good);
+    await waitFor(async () => (await p.run(['logs', 'all'])).stdout.split('\n').length === 6, 'the five lines');
+    expect((await p.run(['shutdown'])).code).toBe(0);
+    await p.exit;
+    // the edit that broke it: a key misspelled, and a list left open
+    p.write(good.replace('command: echo "db up"', 'comand: echo "db up"').replace('replicas: 2', 'replicas: [2'));
+    const checked = await p.run(['check']);
+    expect(checked.code).toBe(2);
+    const web = await p.run(['logs', 'web']);
+    expect([web.code, web.stderr]).toEqual([
+      0,
+      'tend: tend.yaml has an error (tend check -c tend.yaml says which); reading the files in kept\n',
+    ]);
+    expect(web.stdout.split('\n').sort()).toEqual(
+      ['', 'web.1 | from web.1', 'web.1 | err oops web.1', 'web.2 | from web.2', 'web.2 | err oops web.2'].sort(),
+    );
+    const all = await p.run(['logs', 'all', '--json']);
+    expect(all.code).toBe(0);
+    const instances = all.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).instance as string);
+    expect([...new Set(instances)].sort()).toEqual(['db', 'web.1', 'web.2']);
+    const nope = await p.run(['logs', 'nope']);
+    expect(nope.code).toBe(1);
+    expect(nope.stderr).toContain('tend: no log files of nope in kept\n');
+    // the journal is in the same folder; web's events are its replicas'
+    const events = await p.run(['events', 'web']);
+    expect(events.code).toBe(0);
+    expect(events.stdout).toMatch(/ web\.1 state .*running/);
+    expect(events.stdout).not.toMatch(/ db /);
+    // the folder as the config's variable says it (here: one with no files)
+    const moved = await p.run(['logs', 'web'], { LOGS: 'elsewhere' });
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain('reading the files in elsewhere\ntend: no log files of web in elsewhere\n');
+  }, 60_000);
 });
 
 describe('failures say what the service printed', () => {
