@@ -54,6 +54,13 @@ export interface LogRegistryOptions {
   onOpen?(id: string, log: ServiceLog, service: string): void;
 }
 
+/**
+ * How long tend's exit waits for output pipes still open when the logs close: every process has
+ * been stopped by then, so they end within a turn or two of the loop; one held open by a process
+ * tend could not stop (outside its cgroup) must not hold the exit for long.
+ */
+export const ENDED_AT_CLOSE_MS = 1000;
+
 /** Why: one owner of the ServiceLogs, so the supervisor, probes, status and `tend logs` share them. */
 export class LogRegistry {
   readonly name = 'logs';
@@ -183,9 +190,16 @@ export class LogRegistry {
     return this.logs.get(id)?.bytesWritten ?? 0;
   }
 
-  /** Flushes and closes every log. */
+  /**
+   * Flushes and closes every log, once the output of its runs has ended (at most ENDED_AT_CLOSE_MS).
+   * Why wait: the logs close after the services have stopped, but a process's last output can
+   * follow its exit by a moment (the pipes drain after the reaping): an `exit_with` service that
+   * printed its error and exited at once had that line in neither the file nor the echo.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.logs.values()].map((l) => l.close().catch(() => {})));
+    const logs = [...this.logs.values()];
+    await Promise.all(logs.map((l) => l.whenEnded(ENDED_AT_CLOSE_MS)));
+    await Promise.all(logs.map((l) => l.close().catch(() => {})));
   }
 }
 

@@ -2,7 +2,7 @@
 // outside through its socket (docs/processes.md, "PID 1 and signals"): orphans reaped while restarts keep their exit
 // codes, SIGTERM -> ordered shutdown and exit 0, exit_with, shutdown_timeout as a hard bound.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -345,4 +345,26 @@ services:
     expect(Date.now() - sent).toBeLessThan(20_000);
     expect(pidAlive(orphan)).toBe(false);
   }, 30_000);
+
+  it('the child of an orphan, reparented to tend when the orphan ends at shutdown, gets SIGTERM too', async () => {
+    // the orphan (a shell waiting) ends at its SIGTERM; its child then becomes tend's and must be
+    // asked to stop as well, not left until the SIGKILL at the bound (it was: no file)
+    const m = `8${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
+    const p = new Project(`
+settings:
+  shutdown_timeout: 20s
+services:
+  a:
+    command: sleep 1000
+    readiness:
+      exec: setsid sh -c "sh -c 'trap \\"touch got-term-${m}; exit 0\\" TERM; touch started-${m}; while true; do sleep 0.05; done' & wait" & while [ ! -e started-${m} ]; do sleep 0.01; done; exit 0
+`);
+    plain.push(p);
+    await p.up();
+    await p.waitState('a', 'running');
+    await waitFor(() => existsSync(join(p.dir, `started-${m}`)), 'the grandchild started');
+    p.daemon!.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+    expect(existsSync(join(p.dir, `got-term-${m}`))).toBe(true);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@
 // replicas, status/why while pending, failed dependencies, stop/start along the graph,
 // shutdown in reverse order, settings.exit_with, and 20 bring-ups in a row.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -465,6 +465,22 @@ describe('settings.exit_with', () => {
     expect(idx(/ side stopped /)).toBeGreaterThan(idx(/ app failed /));
     expect(idx(/ db stopped /)).toBeGreaterThan(idx(/ side stopped /));
   });
+
+  it('the last lines of an exit_with service that prints and exits at once are in the echo and the file (3 runs)', async () => {
+    // the container's CMD that says what is wrong and exits: tend's exit began at the exit, and
+    // the lines still in the pipes were in neither (3 runs of 3 before the logs waited for them)
+    const p = project(exitWithApp(`\n  app:\n    command: echo "the reason"; echo "and why" >&2; exit 5\n    restart: never\n`));
+    for (let run = 0; run < 3; run++) {
+      rmSync(join(p.dir, '.tend/logs'), { recursive: true, force: true });
+      const r = await tend(p.dir, ['up'], { timeoutMs: 30_000 });
+      expect(r.code).toBe(5);
+      expect(r.stdout, `run ${run}`).toMatch(/^app \| the reason$/m);
+      expect(r.stdout, `run ${run}`).toMatch(/^app \| and why$/m);
+      const file = readFileSync(join(p.dir, '.tend/logs/app.log'), 'utf8');
+      expect(file, `run ${run}`).toMatch(/ out the reason\n/);
+      expect(file, `run ${run}`).toMatch(/ err and why\n/);
+    }
+  }, 60_000);
 
   it('exit_with a service that cannot be spawned (restart: never) makes tend up exit 127 (it ran on for good)', async () => {
     const p = project(
