@@ -258,18 +258,23 @@ int step_keepcaps(const spawn_req *r, const char **at) {
 }
 
 // After the switch: the kept capabilities permitted, effective, inheritable, then ambient, so
-// that they survive the exec of an ordinary program by a non-root uid.
+// that they survive the exec of an ordinary program by a non-root uid. Only those still permitted:
+// one tend does not hold (a container dropped it from the bounding set) the service runs without,
+// as the journal's warning says (asking for it failed the spawn: capset refuses to add to the
+// permitted set).
 int step_ambient(const spawn_req *r, const char **at) {
   if (!r->ambient) return 0;
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
   memset(data, 0, sizeof data);
+  if (syscall(SYS_capget, &hdr, data) < 0) return errno;
+  uint64_t keep = r->cap_keep & ((uint64_t)data[0].permitted | (uint64_t)data[1].permitted << 32);
   for (int i = 0; i < 2; i++) {
-    data[i].effective = data[i].permitted = data[i].inheritable = (uint32_t)(r->cap_keep >> (32 * i));
+    data[i].effective = data[i].permitted = data[i].inheritable = (uint32_t)(keep >> (32 * i));
   }
   if (syscall(SYS_capset, &hdr, data) < 0) return errno;
   for (int c = 0; c <= r->cap_last && c < 64; c++) {
-    if (((r->cap_keep >> c) & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) return errno;
+    if (((keep >> c) & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) return errno;
   }
   return 0;
 }
