@@ -287,7 +287,9 @@ export class TaskScheduler {
       b.activeAtStartUp = false;
       b.lastFire = null;
     }
-    if (!enabled) b.queued = null;
+    // a stop asked for drops a queued run; a pause keeps one that `tend run` queued (tend run works
+    // on a paused task: dropped, the run never came and a waiting `tend run` never returned)
+    if (!enabled && (b.queued !== 'run' || i.want === 'down' || i.state === 'stopped')) b.queued = null;
     b.enabled = enabled;
     let running: TaskRun | null = null;
     if (inProgress(i.state)) {

@@ -46,7 +46,7 @@ export interface TaskRun {
 
 /** What the caller knows of one task (times in ms since the epoch). */
 export interface TaskState {
-  /** false after `tend disable`: nothing falls due, nothing queued starts; a run still times out */
+  /** false after `tend disable`: nothing falls due, a queued scheduled run waits (one `tend run` queued starts); a run still times out */
   enabled: boolean;
   /** when the schedule became active: tend's start-up, `tend enable`, or a reload that changed it */
   activeSince: number;
@@ -125,7 +125,14 @@ function planTask(t: TaskSpec, s: TaskState, now: number, out: TaskAction[]): nu
       stopping = true;
     } else soonest(run.start + t.timeout);
   }
-  if (!s.enabled) return wake;
+  if (!s.enabled) {
+    // paused (`tend disable`, autostart off): nothing falls due and a queued scheduled run waits,
+    // but `tend run` works on a paused task, so one it queued starts when the going run ends
+    // (it was dropped, and the `tend run` that waited for it never returned)
+    if (!run && s.queued === 'run')
+      start({ kind: 'start', name: t.name, trigger: 'run', why: 'queued run: the previous run ended' });
+    return wake;
+  }
   const due = nextDue(t, s);
   const reached = due !== null && due.at <= now;
   // cron: once this due is handled the next is the first after now; every: none while a run goes

@@ -206,7 +206,8 @@ describe('tend run', () => {
       `"if [ -e ${name}.once ]; then echo again; exit 0; fi; touch ${name}.once; while [ ! -e ${name}.go ]; do sleep 0.05; done"`;
     const task = (name: string, overlap: string) =>
       `  ${name}:\n    type: oneshot\n    every: 1h\n    overlap: ${overlap}\n    command: ${body(name)}\n`;
-    const p = await started(`${SETTINGS}services:\n${task('sk', 'skip')}${task('qu', 'queue')}${task('re', 'replace')}`);
+    const paused = `${task('qp', 'queue')}    autostart: false\n`;
+    const p = await started(`${SETTINGS}services:\n${task('sk', 'skip')}${task('qu', 'queue')}${task('re', 'replace')}${paused}`);
     for (const n of ['sk', 'qu', 're']) {
       expect((await p.run(['run', n, '--no-wait'])).code).toBe(0);
       await p.waitState(n, 'running');
@@ -246,6 +247,21 @@ describe('tend run', () => {
       .filter((e) => ['skip', 'queue', 'replace'].includes(e.what))
       .map((e) => `${e.service} ${e.what}`);
     expect(kinds).toEqual(['sk skip', 're replace', 'qu queue']);
+
+    // a paused task (autostart off, or tend disable): tend run still runs it, and a run it queued
+    // runs after the going one (it was dropped, and the `tend run` waiting for it never returned)
+    expect((await p.run(['run', 'qp', '--no-wait'])).code).toBe(0);
+    await p.waitState('qp', 'running');
+    const behind = p.run(['run', 'qp']);
+    await waitFor(async () => (await p.events()).some((e) => e.service === 'qp' && e.what === 'queue'), 'the paused run queued');
+    writeFileSync(`${p.dir}/qp.go`, '');
+    const b = await behind;
+    expect([b.code, b.stderr]).toEqual([0, '']);
+    expect(b.stdout).toMatch(/\(queued behind the run that was going\)\n$/);
+    expect((await history(p, 'qp')).map((r) => [r.trigger, r.result])).toEqual([
+      ['run', 'completed'],
+      ['run', 'completed'],
+    ]);
   }, 90_000);
 });
 

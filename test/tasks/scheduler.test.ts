@@ -194,6 +194,27 @@ describe('planTasks: one plan, exact output', () => {
       plan(null, timedOut('timed out after 1m00s')),
     ],
     [
+      'disabled: a run that tend run queued starts once the going one has ended (tend run works on a paused task)',
+      task(q15),
+      state({ enabled: false, queued: 'run', lastEnd: T(20) }),
+      T(20),
+      plan(null, { kind: 'start', name: 'job', trigger: 'run', why: 'queued run: the previous run ended' }),
+    ],
+    [
+      'disabled: a queued scheduled run does not start when the going one has ended',
+      task(q15),
+      state({ enabled: false, queued: 'schedule', lastEnd: T(20) }),
+      T(20),
+      plan(null),
+    ],
+    [
+      'disabled: a run that tend run queued waits while the going one runs',
+      task(q15),
+      state({ enabled: false, running: running(T(19)), queued: 'run' }),
+      T(20),
+      plan(null),
+    ],
+    [
       'a schedule that never fires: no action, no wake',
       task(compileSchedule({ kind: 'cron', expr: '0 0 30 2 *', timezone: 'UTC' })),
       state(),
