@@ -2,6 +2,7 @@
 // an unknown flag or a wrong number of arguments is a usage error naming what was expected.
 import type { CommandSpec, FlagSpec, Parsed } from './command.js';
 import { MAX_TIMER_MS } from '../config/limits.js';
+import { durationMs } from '../config/units.js';
 import { HELP_FLAG } from './flags.js';
 
 /** A mistake in the command line: exit code 2, with the command's usage. */
@@ -110,11 +111,9 @@ export function countFlag(p: Parsed, name: string, shown: string): number | unde
  * 24 days, the longest a timer waits (a longer one would fire at once: node's timers stop at 2^31 ms).
  */
 export function parseTimeout(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new UsageError(`--timeout: expected a duration like 30s or 2m; got "${v}"`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const ms = n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+  // the config's durations (`1m30s` too), so that a value that works there works here
+  const ms = durationMs(v.trim());
+  if (ms === undefined) throw new UsageError(`--timeout: expected a duration like 30s, 2m or 1m30s; got "${v}"`);
   if (ms > MAX_TIMER_MS) throw new UsageError(`--timeout: at most 24 days (576h); got "${v}"`);
   return ms;
 }

@@ -109,12 +109,16 @@ describe('buildRequest', () => {
     );
     expect(usage(() => buildRequest(cmd('logs'), ['web', '-i']))).toBe('-i goes with --grep RE');
     expect(usage(() => buildRequest(cmd('start'), ['web', '--timeout', 'soon']))).toBe(
-      '--timeout: expected a duration like 30s or 2m; got "soon"',
+      '--timeout: expected a duration like 30s, 2m or 1m30s; got "soon"',
     );
   });
   it('parseTimeout', () => {
     expect([parseTimeout('250ms'), parseTimeout('10'), parseTimeout('1.5s'), parseTimeout('1h')]).toEqual([
       250, 10_000, 1500, 3_600_000,
     ]);
+    // compound, as durations in the config are
+    expect([parseTimeout('1m30s'), parseTimeout('1h2m3s'), parseTimeout(' 2m ')]).toEqual([90_000, 3_723_000, 120_000]);
+    for (const bad of ['', 's', '1x', '-1s', '1m30'])
+      expect(() => parseTimeout(bad), bad).toThrow(/--timeout: expected a duration/);
   });
 });
