@@ -30,7 +30,10 @@ export function checkDeps(services: ReadonlyMap<string, { deps: DepEntry[]; type
       const at: PathSeg[] = ['services', svc, 'depends_on', dep.seg];
       const target = services.get(dep.name);
       if (!target) {
-        problems.add(at, `unknown service ${JSON.stringify(dep.name)}${hint(dep.name, names)}`, { key: true });
+        // never the service itself: it cannot depend on itself (a name removed from the config was
+        // "did you mean" the one that still named it)
+        const others = names.filter((n) => n !== svc);
+        problems.add(at, `unknown service ${JSON.stringify(dep.name)}${hint(dep.name, others)}`, { key: true });
       } else if (dep.condition === 'completed' && target.type !== 'oneshot') {
         problems.add(at, `expected started or healthy (${dep.name} is not a oneshot service); got "completed"`);
       }

@@ -40,6 +40,9 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
     if (dist <= Math.max(1, Math.floor(Math.max(w.length, f.length) / 3))) score = dist;
     else if (w.length >= 3 && (f.startsWith(w) || w.startsWith(f))) score = 100 + Math.abs(f.length - w.length);
     else continue;
+    // a word that begins the candidate (CAP_NET_BIND, CAP_NET_BIND_SERVICE) beats a far edit
+    // (CAP_SETGID, 4 edits away), not a near one (web2 for web)
+    if (score > 2 && w.length >= 3 && f.startsWith(w)) score = 2.5 + Math.abs(f.length - w.length) / 1000;
     if (score < bestScore) {
       best = c;
       bestScore = score;

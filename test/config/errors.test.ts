@@ -358,6 +358,13 @@ describe('config errors: exact file:line:col: path: message', () => {
     expect([spec.services[0]!.readiness?.check, spec.services[0]!.watchdog]).toEqual([{ kind: 'notify' }, 2000]);
   });
 
+  test('an unknown dependency is never "did you mean" the service that names it', () => {
+    // `a` removed, `b` still naming it: "b" is one edit from "a", but b cannot depend on itself
+    expect(errorsOf(yaml('services:', '  b:', '    command: x', '    depends_on: [a]', '  c:', '    command: x'))).toEqual([
+      'tend.yaml:4:18: services.b.depends_on[0]: unknown service "a" (did you mean "c"?)',
+    ]);
+  });
+
   test('several errors at once, across services and settings, sorted by line', () => {
     const lines = errorsOf(
       yaml(

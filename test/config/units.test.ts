@@ -202,6 +202,12 @@ describe('didYouMean', () => {
     expect(didYouMean('x', ['y'])).toBe('y'); // one edit is always close enough
     expect(didYouMean('abcd', ['wxyz'])).toBeUndefined();
   });
+  test('a word that begins a candidate beats a far edit, not a near one', () => {
+    const caps = ['CAP_SETGID', 'CAP_SETUID', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_NET_ADMIN'];
+    expect(didYouMean('CAP_NET_BIND', caps)).toBe('CAP_NET_BIND_SERVICE');
+    expect(didYouMean('web', ['web2', 'webserver'])).toBe('web2');
+    expect(didYouMean('work', ['worker', 'fork'])).toBe('fork'); // one edit: nearer than a longer name it begins
+  });
   test('editDistance counts a swap as one edit', () => {
     expect(editDistance('restrat', 'restart')).toBe(1);
     expect(editDistance('kitten', 'sitting')).toBe(3);
