@@ -143,11 +143,43 @@ function userNamespacesOff(): string | undefined {
   return undefined;
 }
 
-/** The warnings of svc's fences; `uid` is who runs tend (root: only the root_dir check). */
-export function fenceWarnings(svc: ServiceSpec, warn: (path: PathSeg[], message: string) => void, uid: number): void {
+/**
+ * The warnings of svc's fences; `uid` is who runs tend, `notifySocket` settings.notify_socket
+ * (undefined: the default abstract socket; `@name` one of its own). Each names a fence that
+ * would fail the start, or do nothing.
+ */
+export function fenceWarnings(
+  svc: ServiceSpec,
+  warn: (path: PathSeg[], message: string) => void,
+  uid: number,
+  notifySocket?: string,
+): void {
   const f = svc.fences;
   if (!f) return;
   const base: PathSeg[] = ['services', svc.name];
+  if (svc.readiness?.check.kind === 'notify') {
+    // an abstract socket belongs to a network namespace; a path must be in the service's view
+    if (f.network === 'none' && (notifySocket === undefined || notifySocket.startsWith('@')))
+      warn(
+        [...base, 'readiness'],
+        "readiness notify cannot reach tend from network: none: the notify socket is an abstract one, which belongs to tend's network; set settings.notify_socket to a path",
+      );
+    if (f.privateTmp && notifySocket !== undefined && (notifySocket === '/tmp' || notifySocket.startsWith('/tmp/')))
+      warn(
+        [...base, 'readiness'],
+        `readiness notify cannot reach tend's socket ${notifySocket} from a private /tmp; set settings.notify_socket outside /tmp`,
+      );
+  }
+  if (f.cpuAffinity) {
+    const allowed = ownCpus();
+    const not = allowed ? f.cpuAffinity.filter((c) => !allowed.has(c)) : [];
+    if (not.length)
+      warn(
+        [...base, 'cpu_affinity'],
+        `cpu_affinity ${not.join(', ')}: not ${not.length === 1 ? 'a CPU' : 'CPUs'} tend may run on here (${ownCpusText()})${not.length === f.cpuAffinity.length ? ': the start fails' : ''}`,
+      );
+  }
+  rlimitWarnings(f, base, warn, uid);
   if (f.rootDir !== undefined) {
     let dir = false;
     try {
@@ -184,18 +216,55 @@ export function fenceWarnings(svc: ServiceSpec, warn: (path: PathSeg[], message:
   if (f.nice !== undefined && f.nice < 0) needs('nice', 'CAP_SYS_NICE for a negative nice value');
   if (f.oomScoreAdjust !== undefined && f.oomScoreAdjust < 0)
     needs('oomScoreAdjust', 'CAP_SYS_RESOURCE for a negative oom_score_adj');
-  if (f.rlimits) {
-    const own = ownHardLimits();
-    for (const name of RLIMIT_NAMES) {
-      const want = f.rlimits[name]?.hard;
-      if (want === undefined || !own.has(name)) continue;
-      const have = own.get(name)!;
-      if (have !== null && (want === null || want > have)) {
-        warn(
-          [...base, 'rlimits', name],
-          `rlimits.${name} needs root: its hard limit ${want ?? 'unlimited'} is over tend's own (${have})`,
-        );
-      }
+}
+
+/** CAP_SYS_RESOURCE: raises hard resource limits. */
+const CAP_SYS_RESOURCE = 24;
+
+/**
+ * rlimits the start cannot set: a hard limit over tend's own without CAP_SYS_RESOURCE (a non-root
+ * tend, or root in a container that dropped it), and nofile past the kernel's fs.nr_open (no one).
+ */
+function rlimitWarnings(f: Fences, base: PathSeg[], warn: (path: PathSeg[], message: string) => void, uid: number): void {
+  if (!f.rlimits) return;
+  const { effective, nrOpen } = own();
+  const raises = uid === 0 && (effective === undefined || hasBit(effective, CAP_SYS_RESOURCE));
+  const limits = ownHardLimits();
+  for (const name of RLIMIT_NAMES) {
+    const want = f.rlimits[name]?.hard;
+    if (want === undefined) continue;
+    if (name === 'nofile' && nrOpen !== undefined && (want === null || want > nrOpen)) {
+      warn(
+        [...base, 'rlimits', name],
+        `rlimits.nofile ${want ?? 'unlimited'} is over the kernel's fs.nr_open (${nrOpen}): the start fails`,
+      );
+      continue;
+    }
+    if (raises || !limits.has(name)) continue;
+    const have = limits.get(name)!;
+    if (have !== null && (want === null || want > have)) {
+      const who = uid === 0 ? 'CAP_SYS_RESOURCE, which tend lacks here' : 'root';
+      warn(
+        [...base, 'rlimits', name],
+        `rlimits.${name} needs ${who}: its hard limit ${want ?? 'unlimited'} is over tend's own (${have})`,
+      );
     }
   }
+}
+
+/** The CPUs tend may run on (Cpus_allowed_list), or undefined when not told. */
+function ownCpus(): Set<number> | undefined {
+  const list = ownCpusText();
+  if (list === undefined) return undefined;
+  const out = new Set<number>();
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || Number.isNaN(a)) return undefined;
+    for (let c = a; c <= (b ?? a); c++) out.add(c);
+  }
+  return out;
+}
+
+function ownCpusText(): string | undefined {
+  return /^Cpus_allowed_list:\s*(\S+)$/m.exec(readText('/proc/self/status'))?.[1];
 }

@@ -89,7 +89,7 @@ export function hostWarnings(
   };
   for (const svc of spec.services) {
     const base: PathSeg[] = ['services', svc.name];
-    fenceWarnings(svc, warn, uid);
+    fenceWarnings(svc, warn, uid, spec.settings.notifySocket);
     const nofile = svc.limits.nofile === undefined ? undefined : nofileWarning(svc.limits.nofile);
     if (nofile) warn([...base, 'limits', 'nofile'], nofile);
     // cwd and programs are inside root_dir: not checked on the host

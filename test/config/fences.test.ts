@@ -245,6 +245,61 @@ describe('tend check: fences on this machine', () => {
     ]);
   });
 
+  it("rlimits the start cannot set are said: nofile past fs.nr_open for anyone, over tend's own for root without CAP_SYS_RESOURCE", () => {
+    const nrOpen = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8').trim());
+    const rl = (v: string) => yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', `    rlimits: { nofile: ${v} }`);
+    for (const uid of [0, 1000]) {
+      expect(warnings(rl('unlimited'), uid)).toEqual([
+        `4:24: services.web.rlimits.nofile: rlimits.nofile unlimited is over the kernel's fs.nr_open (${nrOpen}): the start fails`,
+      ]);
+      expect(warnings(rl(String(nrOpen + 1)), uid)).toEqual([
+        `4:24: services.web.rlimits.nofile: rlimits.nofile ${nrOpen + 1} is over the kernel's fs.nr_open (${nrOpen}): the start fails`,
+      ]);
+    }
+    const eff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+    // a resource whose hard limit here is a number (not nofile: fs.nr_open may be that number)
+    const finite = [...ownHardLimits()].find(([name, hard]) => name !== 'nofile' && typeof hard === 'number' && hard > 0);
+    if (process.getuid?.() !== 0 || ((eff >> 24n) & 1n) === 1n || finite === undefined)
+      console.log('root without CAP_SYS_RESOURCE, with a finite hard limit, is not this machine: that part is skipped');
+    else {
+      const [name, own] = finite as [string, number];
+      const text = yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', `    rlimits: { ${name}: ${own + 1} }`);
+      expect(warnings(text, 0)).toEqual([
+        `4:${18 + name.length}: services.web.rlimits.${name}: rlimits.${name} needs CAP_SYS_RESOURCE, which tend lacks here: its hard limit ${own + 1} is over tend's own (${own})`,
+      ]);
+    }
+  });
+
+  it('cpu_affinity with a CPU tend may not run on, and a notify socket the service cannot reach, are said', () => {
+    const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+    expect(warnings(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', '    cpu_affinity: [0, 1000]'), 0)).toEqual([
+      `4:5: services.web.cpu_affinity: cpu_affinity 1000: not a CPU tend may run on here (${allowed})`,
+    ]);
+    expect(warnings(yaml('services:', '  web:', '    command: [sh, -c, "exit 0"]', '    cpu_affinity: [1000, 1001]'), 0)).toEqual(
+      [`4:5: services.web.cpu_affinity: cpu_affinity 1000, 1001: not CPUs tend may run on here (${allowed}): the start fails`],
+    );
+    const notify = (...more: string[]) =>
+      yaml(
+        ...more,
+        'services:',
+        '  web:',
+        '    command: [sh, -c, "exit 0"]',
+        '    readiness: notify',
+        '    network: none',
+        '    private_tmp: true',
+      );
+    expect(warnings(notify(), 0)).toEqual([
+      "4:16: services.web.readiness: readiness notify cannot reach tend from network: none: the notify socket is an abstract one, which belongs to tend's network; set settings.notify_socket to a path",
+    ]);
+    expect(warnings(notify('settings:', '  notify_socket: /tmp/tend-notify.sock'), 0)).toEqual([
+      "6:16: services.web.readiness: readiness notify cannot reach tend's socket /tmp/tend-notify.sock from a private /tmp; set settings.notify_socket outside /tmp",
+    ]);
+    expect(warnings(notify('settings:', '  notify_socket: /run/tend-notify.sock'), 0)).toEqual([]);
+    expect(warnings(notify('settings:', '  notify_socket: "@mine"'), 0).map((w) => w.replace(/^\d+:\d+: /, ''))).toEqual([
+      "services.web.readiness: readiness notify cannot reach tend from network: none: the notify socket is an abstract one, which belongs to tend's network; set settings.notify_socket to a path",
+    ]);
+  });
+
   it("limits.nofile above what the child can set is said: tend's own hard limit, or with CAP_SYS_RESOURCE the kernel's fs.nr_open", () => {
     const own = ownHardLimits().get('nofile');
     const canRaise = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
