@@ -3,7 +3,7 @@
 // its pid goes away right after.
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { Client } from '../control/client.js';
-import { formatDuration } from '../core/describe.js';
+import { formatLimit } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import { stillRunning } from '../core/stopping-words.js';
 import { bool, optional, shape, timerMs } from './schema.js';
@@ -69,7 +69,7 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
     // another process here (the host's init: it waited for it to the deadline); the close says it
     const pid = r.pid_ns !== undefined && r.pid_ns !== pidNamespace() ? undefined : r.pid;
     if (!(await daemonGone(client, pid, bound))) {
-      throw new TendError('timeout', `timed out after ${formatDuration(bound)} waiting for tend (pid ${r.pid}) to exit`);
+      throw new TendError('timeout', `timed out after ${formatLimit(bound)} waiting for tend (pid ${r.pid}) to exit`);
     }
     return { ...r, exited: true };
   },

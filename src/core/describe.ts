@@ -35,6 +35,15 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
 }
 
+/**
+ * A limit as it was given, for "timed out after ...": exact under a minute (1500ms is 1.5s, not
+ * the 1s formatDuration rounds an elapsed time to), else as formatDuration.
+ */
+export function formatLimit(ms: number): string {
+  if (ms < 1000 || ms >= 60_000 || ms % 1000 === 0) return formatDuration(ms);
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
 /** 1.5K, 20M, 1.1G (binary units). */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n}B`;

@@ -4,7 +4,7 @@
 // what is wanted and then wait on the store; the supervisor's loop does the spawning and killing.
 import { parseSignal } from '../config/units.js';
 import type { CommandTable, Handler } from '../control/connection.js';
-import { formatDuration } from '../core/describe.js';
+import { formatDuration, formatLimit } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { hasSchedule, inProgress, isAlive } from '../core/instance.js';
@@ -126,7 +126,7 @@ function waitFor(
           reject(
             new TendError(
               'timeout',
-              `timed out after ${formatDuration(timeoutMs)} waiting for ${left.map((l) => `${l.id} (${settling(l)})`).join(', ')}`,
+              `timed out after ${formatLimit(timeoutMs)} waiting for ${left.map((l) => `${l.id} (${settling(l)})`).join(', ')}`,
             ),
           );
         }, timeoutMs);

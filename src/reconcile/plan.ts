@@ -1,6 +1,6 @@
 // The planner: a pure function from the store (wanted + observed) and the time to the events the
 // loop applies to move it toward what is wanted, and the next time it needs to look again.
-import { formatDuration } from '../core/describe.js';
+import { formatLimit } from '../core/describe.js';
 import type { EndRun, Instance } from '../core/instance.js';
 import { blockingDependent, depStatus, type Store } from './deps.js';
 import { countSlots, gateWait, type Limits, limited, type SlotCount, slotWait, take } from './slots.js';
@@ -38,7 +38,7 @@ function planOne(store: Store, i: Instance, now: number, out: Action[], slots: S
       } else if (i.inst.spec.timeout !== undefined && i.startedAt !== null) {
         const at = i.startedAt + i.inst.spec.timeout;
         if (now < at) return at;
-        const reason = `timed out after ${formatDuration(i.inst.spec.timeout)}`;
+        const reason = `timed out after ${formatLimit(i.inst.spec.timeout)}`;
         out.push({ kind: 'stop', id: i.id, reason, end: { reason, failed: true } });
       }
       return null;

@@ -15,7 +15,7 @@
 //   due after the last known run start is at or before activeSince; every: lastEnd + D is). Then a
 //   run is due at activeSince, with trigger start-up. A task that never ran has missed nothing.
 // - timeout: a run (of any trigger) going for `timeout` ms or more is stopped and fails.
-import { formatDuration } from '../core/describe.js';
+import { formatDuration, formatLimit } from '../core/describe.js';
 import type { Overlap, Trigger } from '../core/types.js';
 import type { Schedule } from './schedule.js';
 
@@ -121,7 +121,7 @@ function planTask(t: TaskSpec, s: TaskState, now: number, out: TaskAction[]): nu
   let stopping = run?.stopping ?? false;
   if (run && !stopping && t.timeout !== null) {
     if (now >= run.start + t.timeout) {
-      out.push({ kind: 'timeout', name: t.name, why: `timed out after ${formatDuration(t.timeout)}` });
+      out.push({ kind: 'timeout', name: t.name, why: `timed out after ${formatLimit(t.timeout)}` });
       stopping = true;
     } else soonest(run.start + t.timeout);
   }

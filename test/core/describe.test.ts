@@ -1,6 +1,6 @@
 // The words users read: exits, exit codes, durations, sizes. Exact text.
 import { describe, expect, it } from 'vitest';
-import { describeExit, exitCodeOf, formatBytes, formatDuration } from '../../src/core/describe.js';
+import { describeExit, exitCodeOf, formatBytes, formatDuration, formatLimit } from '../../src/core/describe.js';
 
 describe('describeExit', () => {
   it.each([
@@ -64,6 +64,21 @@ describe('formatDuration', () => {
   // BUG (minor, src/core/describe.ts:25): 999.6 ms rounds to "1000ms" instead of "1s".
   it('never prints 1000ms (rounds up into seconds)', () => {
     expect(formatDuration(999.6)).toBe('1s');
+  });
+});
+
+describe('formatLimit', () => {
+  it.each([
+    [250, '250ms'],
+    [1000, '1s'],
+    [1500, '1.5s'],
+    [2250, '2.25s'],
+    [1001, '1.001s'],
+    [30_000, '30s'],
+    [90_000, '1m30s'],
+    [3_600_000, '1h00m'],
+  ])('%d ms -> %s (a limit as given, not rounded down)', (ms, text) => {
+    expect(formatLimit(ms)).toBe(text);
   });
 });
 
