@@ -89,7 +89,7 @@ export const history: SocketCommand<'history', HistoryArgs, HistoryReply> = {
     if (not)
       throw new TendError(
         'bad_request',
-        `history: ${not.id} is not a oneshot (type ${not.inst.spec.type}); only tasks keep a run history`,
+        `history: ${not.inst.service} is not a oneshot (type ${not.inst.spec.type}); only tasks keep a run history`,
       );
     return {
       runs: await d.tasks.history(

@@ -55,17 +55,18 @@ export interface RunReply {
 /** Why: the one instance `tend run` runs; a task with replicas is run one instance at a time. */
 function theTask(d: CommandContext, n: string): Instance {
   const found = d.resolve([n]);
+  // the kind first: which replica to run is no question for a service that is not a oneshot
+  const kind = found[0]?.inst.spec.type;
+  if (kind !== undefined && kind !== 'oneshot') {
+    throw new TendError('bad_request', `run: ${n} is not a oneshot (type ${kind}); tend start starts a service`);
+  }
   if (found.length !== 1) {
     throw new TendError(
       'bad_request',
       `run: ${n} has ${found.length} instances; run one of them (${found.map((i) => i.id).join(', ')})`,
     );
   }
-  const i = found[0]!;
-  if (i.inst.spec.type !== 'oneshot') {
-    throw new TendError('bad_request', `run: ${i.id} is not a oneshot (type ${i.inst.spec.type}); tend start starts a service`);
-  }
-  return i;
+  return found[0]!;
 }
 
 /** The answer once the run asked for is over, read from the record. */

@@ -140,11 +140,19 @@ describe('tend run', () => {
     expect([bad.code, bad.stdout]).toEqual([1, '']);
     expect(bad.stderr).toMatch(/^bad: failed after \d+m?s: exited with code 3\n$/);
     expect((await history(p, 'bad')).map((r) => [r.trigger, r.result, r.exit])).toEqual([['run', 'failed', { code: 3 }]]);
-    const simple = await started(`${SETTINGS}services:\n  web:\n    command: sleep 30\n`);
-    const refused = await simple.run(['run', 'web']);
-    expect([refused.code, refused.stderr]).toEqual([
+    // a replica set too: not a oneshot, said first (not "run one of web.1, web.2", then this)
+    const simple = await started(`${SETTINGS}services:\n  web:\n    command: sleep 30\n    replicas: 2\n`);
+    for (const name of ['web', 'web.1']) {
+      const refused = await simple.run(['run', name]);
+      expect([refused.code, refused.stderr]).toEqual([
+        2,
+        `tend: run: ${name} is not a oneshot (type simple); tend start starts a service\n`,
+      ]);
+    }
+    const hist = await simple.run(['history', 'web.2']);
+    expect([hist.code, hist.stderr]).toEqual([
       2,
-      'tend: run: web is not a oneshot (type simple); tend start starts a service\n',
+      'tend: history: web is not a oneshot (type simple); only tasks keep a run history\n',
     ]);
   }, 60_000);
 
