@@ -168,7 +168,12 @@ export function explain(store: Store, i: Instance, now: number, limits: Limits =
       chain.push(`${cur.id} waits for ${d.on}`);
       const next = d.on.split(':')[0]!;
       cur = [...store.values()].find((x) => x.inst.service === next && x.state !== 'running' && x.state !== 'completed');
-      if (cur) chain.push(`${cur.id} is ${cur.state}${cur.reason ? ` (${cur.reason})` : ''}`);
+      if (cur) {
+        // a dependency held at a gate says so (waiting for approval), as its status row does
+        const held = cur.state === 'pending' ? (gateWait(cur) ?? slotWait(cur, countSlots(store), limits)) : undefined;
+        const said = held ?? cur.reason;
+        chain.push(`${cur.id} is ${cur.state}${said ? ` (${said})` : ''}`);
+      }
     }
     if (chain.length) parts.push(chain.join('; ') + '.');
   }

@@ -317,6 +317,10 @@ describe('approval', () => {
     const row = await waitFor(async () => (await p.status()).find((s) => s.name === 'deploy' && s.detail), 'deploy waiting');
     expect([row.state, row.detail]).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
     expect(await p.state('web')).toBe('pending');
+    // why of the dependent names the gate its dependency waits at
+    expect((await p.run(['why', 'web'])).stdout).toContain(
+      'web waits for deploy: completed; deploy is pending (waiting for approval (tend approve deploy)).',
+    );
     const ok = await p.run(['approve', 'deploy']);
     expect([ok.code, ok.stdout]).toEqual([0, 'approved deploy\n']);
     await p.waitState('deploy', 'completed');
