@@ -192,6 +192,7 @@ export function createReloader(d: ReloadDeps) {
       else fresh.push(byId.get(id)!);
     }
     sup.add(fresh);
+    sup.order([...byId.keys()]); // status lists them as the config does (worker.3 beside worker.2)
     // a save that changed nothing (or a change `tend reload` applied first) is not news
     if (changes > 0 || source !== 'file changed') d.journal.add('tend', 'reload', `${by}: ${journalText(result.text)}`);
     return result;

@@ -107,6 +107,21 @@ export class Supervisor {
   }
 
   /**
+   * Puts the store in `ids` order (the config's: a reload appends what it adds); an instance not
+   * in `ids` (removed, still stopping) keeps its place among the others, after them.
+   */
+  order(ids: readonly string[]): void {
+    const first = new Set(ids);
+    const rest = [...this.records.keys()].filter((id) => !first.has(id));
+    for (const id of [...ids, ...rest]) {
+      const r = this.records.get(id);
+      if (r === undefined) continue;
+      this.records.delete(id);
+      this.records.set(id, r);
+    }
+  }
+
+  /**
    * Adds instances (initial load or reload); autostart ones are wanted up. `entry` overrides
    * that: wanted up or down, or (start-up, what an earlier daemon recorded with this very
    * process spec) completed at that time, so that a oneshot does not run a second time.

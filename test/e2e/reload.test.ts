@@ -176,6 +176,8 @@ ${PROBED_LIVE}`),
     const up = await p.run(['reload']);
     expect(up.stdout).toBe('+ worker.3\n= 3 unchanged\n');
     const mid = await allRunning(p, ['worker.1', 'worker.2', 'worker.3', 'other']);
+    // listed as the config has them: the new replica beside its set, not after `other`
+    expect((await p.status()).map((x) => x.name)).toEqual(['worker.1', 'worker.2', 'worker.3', 'other']);
     expect([mid['worker.1'], mid['worker.2'], mid.other]).toEqual([before['worker.1'], before['worker.2'], before.other]);
     p.write(yaml(2));
     const down = await p.run(['reload']);
