@@ -2,7 +2,8 @@
 // how to begin (`tend init`, or `tend init --from` a Procfile or compose file found in the folder).
 // Only on the failure path: a few existsSync calls, nothing on the way of a working command.
 import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
+import { shownPath } from '../core/describe.js';
 
 /** Where the config path came from: -c, $TEND_CONFIG, or the default ./tend.yaml. */
 export type ConfigSource = 'flag' | 'env' | 'default';
@@ -28,7 +29,7 @@ export function noConfigMessage(file: string, source: ConfigSource, cwd: string)
         : 'no -c FILE given and $TEND_CONFIG unset, so ./tend.yaml';
   const lines = [`tend: no config file: looked for ${file} (${why})`];
   const dir = dirname(file);
-  const target = source === 'default' ? '' : ` -c ${relative(cwd, file) || file}`;
+  const target = source === 'default' ? '' : ` -c ${shownPath(file, cwd)}`;
   if (source === 'default' && existsSync(join(dir, 'tend.yml')))
     lines.push('tend: there is a tend.yml here: use -c tend.yml, or rename it');
   const from = CONVERTIBLE.find((f) => existsSync(join(cwd, f)));

@@ -67,6 +67,8 @@ describe('noConfigMessage', () => {
         /looked for .*deploy\/t\.yaml \(given by -c\)\n.*`tend init -c deploy\/t\.yaml`/,
       );
       expect(noConfigMessage('/etc/t.yaml', 'env', dir)).toMatch(/looked for \/etc\/t\.yaml \(from \$TEND_CONFIG\)/);
+      // a file outside the folder is named as given, not as ../../etc/t.yaml
+      expect(noConfigMessage('/etc/t.yaml', 'flag', dir)).toContain('`tend init -c /etc/t.yaml` writes');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
