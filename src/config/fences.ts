@@ -44,8 +44,16 @@ export function parseRlimits(v: unknown, bad: Report): Partial<Record<RlimitName
     if (typeof val === 'object' && val !== null && !Array.isArray(val)) {
       const o = val as Record<string, unknown>;
       const extra = Object.keys(o).filter((k) => k !== 'soft' && k !== 'hard');
-      if (extra.length || o.soft === undefined || o.hard === undefined) {
-        bad(expected('a limit or {soft, hard}', val), [name]);
+      if (extra.length) {
+        bad(`unknown key ${JSON.stringify(extra[0])}: a limit is a value or {soft, hard}${hint(extra[0]!, ['soft', 'hard'])}`, [
+          name,
+          extra[0]!,
+        ]);
+        continue;
+      }
+      if (o.soft === undefined || o.hard === undefined) {
+        // said by name: "got a mapping" left the reader to guess which half was missing
+        bad(`${o.soft === undefined ? 'soft' : 'hard'} is missing: a limit is a value or {soft, hard}`, [name]);
         continue;
       }
       const soft = limitValue(name, o.soft, bad, [name, 'soft']);

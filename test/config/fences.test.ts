@@ -72,7 +72,7 @@ describe('fence keys', () => {
     expect(
       errorsOf(
         web(
-          'rlimits: { nofiles: 3, core: -1, as: 1Q, stack: { soft: 2M, hard: 1M }, cpu: 5M, nproc: { soft: 1 } }',
+          'rlimits: { nofiles: 3, core: -1, as: 1Q, stack: { soft: 2M, hard: 1M }, cpu: 5M, nproc: { soft: 1 }, rss: { sof: 1, hard: 2 } }',
           'capabilities: [net_bind_servce, 3]',
           'nice: 20',
           'oom_score_adjust: -1001',
@@ -91,7 +91,8 @@ describe('fence keys', () => {
       'tend.yaml:4:42: services.web.rlimits.as: expected an integer >= 0, a size like 512M, or unlimited; got "1Q"',
       'tend.yaml:4:61: services.web.rlimits.stack.soft: the soft limit is over the hard one (2097152 > 1048576)',
       'tend.yaml:4:82: services.web.rlimits.cpu: expected an integer >= 0 or unlimited; got "5M"',
-      'tend.yaml:4:86: services.web.rlimits.nproc: expected a limit or {soft, hard}; got a mapping',
+      'tend.yaml:4:86: services.web.rlimits.nproc: hard is missing: a limit is a value or {soft, hard}',
+      'tend.yaml:4:118: services.web.rlimits.rss.sof: unknown key "sof": a limit is a value or {soft, hard} (did you mean "soft"?)',
       'tend.yaml:5:20: services.web.capabilities[0]: expected a capability like CAP_NET_BIND_SERVICE; got "net_bind_servce" (did you mean "CAP_NET_BIND_SERVICE"?)',
       'tend.yaml:5:37: services.web.capabilities[1]: expected a capability like CAP_NET_BIND_SERVICE; got 3',
       'tend.yaml:6:11: services.web.nice: expected an integer from -20 to 19; got 20',
