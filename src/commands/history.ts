@@ -1,8 +1,7 @@
 // `tend history NAME [-n N] [--json]`: the last runs of a task, from log_dir/NAME.runs (kept
 // across restarts of tend): start, end, duration, exit, why it started, how and why it ended.
-import { TendError } from '../core/errors.js';
 import { formatDuration } from '../core/describe.js';
-import type { RunRecord } from '../tasks/history.js';
+import { notATask, type RunRecord } from '../tasks/history.js';
 import { count, names, optional, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, JSON_FLAG, NAME } from './flags.js';
@@ -75,7 +74,8 @@ export const history: SocketCommand<'history', HistoryArgs, HistoryReply> = {
     ...FIND_DAEMON,
   ],
   examples: ['history backup', 'history backup -n 5 --json'],
-  notes: 'Kept in log_dir/NAME.runs, so it survives a restart of tend (the newest 1000 runs). --json prints the runs as a list.',
+  notes:
+    'Kept in log_dir/NAME.runs, so it survives a restart of tend (the newest 1000 runs), and is read from there with no daemon running. --json prints the runs as a list.',
   schema: shape<HistoryArgs>({ names, lines: optional(count) }),
   request: (p) => ({ names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? HISTORY_DEFAULT }),
   json: (r) => r.runs,
@@ -83,14 +83,14 @@ export const history: SocketCommand<'history', HistoryArgs, HistoryReply> = {
     if (r.runs.length === 0 && args.lines === 0) return; // -n 0 asked for none
     io.out(historyTable(r.runs, io.color) + '\n');
   },
+  async runLocal(args, json, io) {
+    // the files are the record: with no daemon they are read from the config's log_dir
+    return (await import('../tasks/history-view.js')).runHistory(args, json, io);
+  },
   async handle(args, d) {
     const insts = d.resolve(args.names);
     const not = insts.find((i) => i.inst.spec.type !== 'oneshot');
-    if (not)
-      throw new TendError(
-        'bad_request',
-        `history: ${not.inst.service} is not a oneshot (type ${not.inst.spec.type}); only tasks keep a run history`,
-      );
+    if (not) throw notATask(not.inst.service, not.inst.spec.type);
     return {
       runs: await d.tasks.history(
         insts.map((i) => i.id),

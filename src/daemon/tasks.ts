@@ -11,7 +11,7 @@ import { hasSchedule, inProgress, type Instance, isAlive, type RunResult } from 
 import type { ScheduleSpec, Spec, Trigger } from '../core/types.js';
 import { gateWait } from '../reconcile/slots.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
-import { historyFile, readHistory, RunHistory, runOfRecord, runRecord, type RunRecord } from '../tasks/history.js';
+import { historyFile, lastRuns, readHistory, RunHistory, runOfRecord, runRecord, type RunRecord } from '../tasks/history.js';
 import type { Schedule } from '../tasks/schedule.js';
 import { applyTaskAction, planTasks, type TaskAction, type TaskRun, type TaskSpec, type TaskState } from '../tasks/scheduler.js';
 
@@ -122,10 +122,7 @@ export class TaskScheduler {
   /** `tend history`: the last `n` runs of the instances, oldest first, from their files. */
   async history(ids: readonly string[], n: number): Promise<Array<RunRecord & { instance?: string }>> {
     await Promise.all(ids.map((id) => this.histories.get(id)?.last));
-    const read = await Promise.all(ids.map((id) => readHistory(historyFile(this.logDir, id), n)));
-    // several instances (a replica set): each run says whose it was
-    const all = ids.length > 1 ? read.flatMap((runs, k) => runs.map((r) => ({ instance: ids[k]!, ...r }))) : read.flat();
-    return all.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)).slice(-n);
+    return lastRuns(this.logDir, ids, n);
   }
 
   /** Stops listening and drops the timer (shutdown). */

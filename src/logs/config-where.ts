@@ -6,6 +6,7 @@ import { TendError } from '../core/errors.js';
 import type { InstanceSpec } from '../core/types.js';
 import type { RunIo } from '../commands/command.js';
 import type { LogsWhere } from '../commands/logs.js';
+import { notATask } from '../tasks/history.js';
 import { reportError } from '../commands/run.js';
 import { journalFileOf } from './journal-file.js';
 import { loggedIds, logFileOf, removedIds, removedInstances, withRemoved } from './log-files.js';
@@ -101,6 +102,18 @@ export async function configWhere(
   if (removed === undefined) return where(resolveNames(insts, names)); // throws unknown_service
   const known = names.filter((x) => !unknown.includes(x));
   return withRemoved(where(unknown.length > 0 && known.length === 0 ? [] : resolveNames(insts, known)), removed);
+}
+
+/**
+ * Why: `tend history` without a daemon. The log folder and the ids of the tasks `names` mean; an
+ * unknown name, or one that is not a oneshot, is refused as the daemon refuses it.
+ */
+export async function configTasks(configFile: string, names: readonly string[]): Promise<{ logDir: string; ids: string[] }> {
+  const { logDir, insts } = await loadInstances(configFile);
+  const found = resolveNames(insts, names);
+  const not = found.find((i) => i.spec.type !== 'oneshot');
+  if (not) throw notATask(not.service, not.spec.type);
+  return { logDir, ids: found.map((i) => i.id) };
 }
 
 /** Why: `tend events` without a daemon. The journal file, and the instance ids the names mean (unknown names kept as given). */

@@ -4,6 +4,7 @@
 import { constants } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TendError } from '../core/errors.js';
 import type { RunResult } from '../core/instance.js';
 import { TRIGGERS, type Exit, type Trigger } from '../core/types.js';
 
@@ -219,4 +220,24 @@ export class RunHistory {
     await rename(tmp, this.file);
     this.lines = kept.length;
   }
+}
+
+/**
+ * The last `n` runs of the instances `ids` from their files in `logDir`, oldest first; with
+ * several instances (a replica set) each run says whose it was. The daemon's `tend history`, and
+ * the client's with no daemon (the files are the record).
+ */
+export async function lastRuns(
+  logDir: string,
+  ids: readonly string[],
+  n: number,
+): Promise<Array<RunRecord & { instance?: string }>> {
+  const read = await Promise.all(ids.map((id) => readHistory(historyFile(logDir, id), n)));
+  const all = ids.length > 1 ? read.flatMap((runs, k) => runs.map((r) => ({ instance: ids[k]!, ...r }))) : read.flat();
+  return all.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)).slice(-n);
+}
+
+/** Why: the one refusal of `tend history` of a service that is not a task (the daemon's and the files' alike). */
+export function notATask(service: string, type: string): TendError {
+  return new TendError('bad_request', `history: ${service} is not a oneshot (type ${type}); only tasks keep a run history`);
 }

@@ -74,9 +74,13 @@ describe('a scheduled task', () => {
       /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\d\d:\d\d:\d\d +\d+m?s +completed +0 +schedule +exited with code 0$/,
     );
 
-    // the history is on disk: a new tend sees it
+    // the history is on disk: read with no daemon (the same rows), and a new tend sees it
     expect((await p.run(['shutdown'])).code).toBe(0);
     await p.exit;
+    const offline = await history(p, 'tick');
+    expect(offline.slice(0, rows.length)).toEqual(rows);
+    const refused = await p.run(['history', 'nope']);
+    expect([refused.code, refused.stderr]).toEqual([1, 'tend: unknown service "nope" (known: tick)\n']);
     const before = (await history(await restarted(p), 'tick')).length;
     expect(before).toBeGreaterThanOrEqual(3);
   }, 90_000);
