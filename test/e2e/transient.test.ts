@@ -138,10 +138,11 @@ describe('tend run NAME -- CMD with a config', () => {
     expect(reload.code).toBe(0);
     expect(reload.stdout).toBe('+ api\n= 1 unchanged\n');
     await p.waitState('api', 'running');
+    // the config's services in its order, then what tend run added
     expect((await p.status()).map((s) => [s.name, s.state])).toEqual([
       ['web', 'running'],
-      ['extra', 'running'],
       ['api', 'running'],
+      ['extra', 'running'],
     ]);
   });
 
