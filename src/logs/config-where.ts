@@ -1,6 +1,6 @@
-// Where the log files are when no daemon answers: the config's log_dir and its instances (a
-// crashed stack's logs stay readable, as journalctl reads a stopped unit's). The config loader is
-// imported here only, lazily.
+// Where the log files (and the journal, and the run histories) are when no daemon answers: the
+// config's log_dir and its instances (a crashed stack's logs stay readable, as journalctl reads a
+// stopped unit's). The config loader is imported lazily, only when no daemon answers.
 import type { Client } from '../control/client.js';
 import { TendError } from '../core/errors.js';
 import type { InstanceSpec } from '../core/types.js';
