@@ -348,7 +348,8 @@ services:
 
   it('the child of an orphan, reparented to tend when the orphan ends at shutdown, gets SIGTERM too', async () => {
     // the orphan (a shell waiting) ends at its SIGTERM; its child then becomes tend's and must be
-    // asked to stop as well, not left until the SIGKILL at the bound (it was: no file)
+    // asked to stop as well, not left until the SIGKILL at the bound (it was: no file); it ends by
+    // itself after a minute whatever happens
     const m = `8${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
     const p = new Project(`
 settings:
@@ -357,7 +358,7 @@ services:
   a:
     command: sleep 1000
     readiness:
-      exec: setsid sh -c "sh -c 'trap \\"touch got-term-${m}; exit 0\\" TERM; touch started-${m}; while true; do sleep 0.05; done' & wait" & while [ ! -e started-${m} ]; do sleep 0.01; done; exit 0
+      exec: setsid sh -c "sh -c 'trap \\"touch got-term-${m}; exit 0\\" TERM; touch started-${m}; n=0; while [ \\$$n -lt 1200 ]; do sleep 0.05; n=\\$$((n+1)); done' & wait" & while [ ! -e started-${m} ]; do sleep 0.01; done; exit 0
 `);
     plain.push(p);
     await p.up();
