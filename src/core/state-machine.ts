@@ -8,7 +8,7 @@ import type { State } from './types.js';
 export const EVENTS = [
   'request', // a start was asked for (tend start, a restart's second half, a dependency, reload)
   'spawn', // the loop launches the process
-  'adopt', // a live process of an earlier daemon is taken over
+  'adopt', // a live process of an earlier daemon is taken over (starting when it was not ready)
   'ready', // readiness passed (or there is no readiness probe)
   'unhealthy', // the liveness probe failed failure_threshold times in a row
   'exit', // the main process ended (or could not be spawned); the policy picks the next state
@@ -25,7 +25,7 @@ export const EFFECTS = [
   'none',
   'fresh', // a new run: the start-limit window, the failure streak and a restart wish are forgotten
   'launch', // count the start, spawn the process, poll readiness (or be ready at once)
-  'take-over', // the adopted process is ours: watch its exit, start liveness
+  'take-over', // the adopted process is ours: watch its exit, start liveness (or readiness, starting)
   'watch', // readiness done: start liveness
   'term', // probes off, the stop signal to every process, SIGKILL deadline armed
   'kill', // SIGKILL to every process; no later deadline
@@ -61,7 +61,7 @@ export const TABLE = {
   pending: {
     request: I,
     spawn: go('starting', 'launch'),
-    adopt: go('running', 'take-over'),
+    adopt: go(['running', 'starting'], 'take-over'),
     ready: I,
     unhealthy: X,
     exit: X,
@@ -115,7 +115,7 @@ export const TABLE = {
   stopped: {
     request: go('pending', 'fresh'),
     spawn: X,
-    adopt: go('running', 'take-over'),
+    adopt: go(['running', 'starting'], 'take-over'),
     ready: I,
     unhealthy: X,
     exit: X,
@@ -169,7 +169,7 @@ export const TABLE = {
     // wanted down (shutdown, removed by a reload) its schedule ends: stopped
     request: go('pending', 'fresh'),
     spawn: X,
-    adopt: go('running', 'take-over'),
+    adopt: go(['running', 'starting'], 'take-over'),
     ready: I,
     unhealthy: X,
     exit: X,

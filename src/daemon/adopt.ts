@@ -16,6 +16,8 @@ export interface Adoption {
   spawns: number;
   restarts?: number;
   startedAt: number;
+  /** false: it had not passed readiness under the earlier tend (adopted as starting) */
+  ready: boolean;
   cg: ReturnType<CgroupTree['service']>;
 }
 
@@ -48,6 +50,7 @@ export function adoptable(tree: CgroupTree, insts: InstanceSpec[], prior: Daemon
         spawns: rec!.spawns,
         restarts: rec!.restarts,
         startedAt: rec!.startedAt ?? Date.now(),
+        ready: rec!.ready !== false,
         cg,
       });
       journal.add(

@@ -59,6 +59,7 @@ export function services(d: {
           restarts: a.restarts,
           startedAt: a.startedAt,
           outputLost: true,
+          ready: a.ready,
         });
       }
       d.state.touch();

@@ -35,6 +35,8 @@ export interface StateRecord {
   restarts?: number;
   /** a oneshot that completed: when */
   completedAt?: number;
+  /** false while its process had not passed readiness (`starting`); absent: it had, or has none */
+  ready?: false;
 }
 
 /** The whole file: who wrote it, when (boot), where its cgroups are, and each instance's record. */
@@ -166,6 +168,7 @@ function record(r: unknown): StateRecord | undefined {
   if (restarts !== null) rec.restarts = restarts;
   const done = num(x.completedAt);
   if (done !== null) rec.completedAt = done;
+  if (x.ready === false) rec.ready = false;
   return rec;
 }
 
@@ -203,6 +206,7 @@ export function recordOf(i: Instance, hash: string): StateRecord | undefined {
     restarts: i.restarts,
   };
   if (completed) rec.completedAt = i.since;
+  if (i.state === 'starting') rec.ready = false;
   return rec;
 }
 

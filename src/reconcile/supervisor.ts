@@ -414,10 +414,14 @@ export class Supervisor {
     i: Instance,
     handle: ProcessHandle,
     exitOf: (cb: (e: Exit) => void) => void,
-    prior: { spawns?: number; restarts?: number; startedAt?: number; outputLost?: boolean } = {},
+    prior: { spawns?: number; restarts?: number; startedAt?: number; outputLost?: boolean; ready?: boolean } = {},
   ): void {
     const r = this.records.get(i.id);
     if (!r) throw new InvariantError(`adopt of unknown instance ${i.id}`);
+    // one that had not passed readiness is adopted starting, and its readiness is checked again
+    // (it was counted ready at once); a readiness fd went with the earlier tend: taken as ready
+    const kind = r.inst.spec.readiness?.check.kind;
+    const starting = prior.ready === false && kind !== undefined && kind !== 'fd';
     const adopt = {
       pid: handle.pid,
       spawns: prior.spawns,
@@ -425,7 +429,8 @@ export class Supervisor {
       startedAt: prior.startedAt,
       outputLost: prior.outputLost,
     };
-    this.apply(r, 'adopt', `adopted pid ${handle.pid} from an earlier daemon`, { adopt, handle, exitOf });
+    const why = `adopted pid ${handle.pid} from an earlier daemon${starting ? ' (not ready yet: readiness checked again)' : ''}`;
+    this.apply(r, 'adopt', why, { adopt, handle, exitOf, to: starting ? 'starting' : undefined });
   }
 
   /** True when no instance has a live process. */
@@ -540,7 +545,7 @@ export class Supervisor {
       }
       case 'take-over':
         this.runs.takeOver(i.id, data.handle!, data.exitOf!);
-        return this.runs.watchLiveness(i.inst);
+        return i.state === 'starting' ? this.runs.watchReadiness(i.inst) : this.runs.watchLiveness(i.inst);
       case 'watch':
         this.runs.stopProbes(i.id);
         return this.runs.watchLiveness(i.inst);

@@ -12,7 +12,7 @@ const to = (states: State | State[], effect: Effect = 'none') => ({ to: typeof s
 // The cells that move: the states the event may lead to (the first is the default) and the effect.
 const FRESH = to('pending', 'fresh');
 const LAUNCH = to('starting', 'launch');
-const TAKE_OVER = to('running', 'take-over');
+const TAKE_OVER = to(['running', 'starting'], 'take-over'); // starting: it had not passed readiness under the earlier tend
 const WATCH = to('running', 'watch');
 const TERM = to('stopping', 'term');
 const KILL = to('stopping', 'kill');

@@ -3,7 +3,7 @@
 // live services after kill -9 of the daemon, SO_PEERCRED refusal of another uid's peer, and the
 // process-group fallback when cgroup v2 is not writable.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -261,6 +261,37 @@ services:
     // and an adopted-then-kept b is stopped like any other
     expect((await p.run(['stop', 'b'])).code).toBe(0);
     expect(pidAlive(rowB.pid)).toBe(false);
+  }, 60_000);
+
+  it('one not ready yet is adopted starting, and becomes running when its readiness passes', async () => {
+    const m = marker();
+    const p = await started(`
+services:
+  slow:
+    command: [sleep, "${m}"]
+    readiness: { exec: "test -e ready", interval: 100ms }
+`);
+    await p.waitState('slow', 'starting');
+    const pid = (await p.status()).find((r) => r.name === 'slow')!.pid as number;
+    expect(sleepers(m)).toEqual([pid]);
+    await waitFor(() => {
+      const s = JSON.parse(readFileSync(`${p.socket}.state`, 'utf8'));
+      return s.instances?.slow?.pid === pid && s.instances.slow.ready === false;
+    }, 'the state file to say slow is not ready');
+    p.daemon!.kill('SIGKILL');
+    await p.exit;
+    await p.up();
+    // it was counted running (and ready for /readyz) at once
+    const row = (await p.status()).find((r) => r.name === 'slow')!;
+    expect([row.state, row.pid]).toEqual(['starting', pid]);
+    writeFileSync(join(p.dir, 'ready'), '');
+    await p.waitState('slow', 'running');
+    expect(sleepers(m)).toEqual([pid]);
+    // ready now: the state file says so, and a next adoption takes it as running
+    await waitFor(
+      () => JSON.parse(readFileSync(`${p.socket}.state`, 'utf8')).instances?.slow?.ready === undefined,
+      'ready on file',
+    );
   }, 60_000);
 });
 
