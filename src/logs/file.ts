@@ -119,6 +119,8 @@ export class LogFile {
   private due = false;
   /** written in place (see writeInPlace): a regular file on a local filesystem, decided at each open */
   private inPlace = false;
+  /** openInPlace was tried (once: a folder that is not local, or a FIFO, stays the pump's) */
+  private inPlaceTried = false;
   /** a write in place was slow: never again for this file */
   private slow = false;
 
@@ -227,7 +229,7 @@ export class LogFile {
 
   private kick(): void {
     if (this.busy || (this.queued === 0 && this.lost === 0)) return;
-    if (this.fd === undefined && this.failing === undefined) this.openInPlace();
+    if (this.fd === undefined && this.failing === undefined && !this.inPlaceTried) this.openInPlace();
     if (this.writesInPlace() && this.writeInPlace()) return;
     if (this.failing === undefined && !this.due && !this.closing && this.queued < GATHER_BYTES) {
       // a few small batches are gathered into one write: fewer trips to the thread pool
@@ -339,6 +341,7 @@ export class LogFile {
    * and the next go the direct path.
    */
   private openInPlace(): void {
+    this.inPlaceTried = true;
     const file = this.opts.file;
     if (this.opts.refuse?.() !== undefined || !(this.opts.inPlace ?? onLocalFs(dirname(file)))) return;
     const mode = this.opts.mode ?? DEFAULT_LOG_MODE;
@@ -353,7 +356,7 @@ export class LogFile {
       if (!st.isFile()) throw new Error('not a regular file: opened by the pump, whose writes may wait');
       fchmodSync(fd, mode);
       this.size = st.size;
-      this.inPlace = this.opts.inPlace ?? onLocalFs(file);
+      this.inPlace = true; // a regular file in a local folder (checked above)
       this.fd = fd;
     } catch {
       if (fd !== undefined) closeSync(fd);
