@@ -9,7 +9,7 @@ import type { LogsWhere } from '../commands/logs.js';
 import { notATask } from '../tasks/history.js';
 import { reportError } from '../commands/run.js';
 import { journalFileOf } from './journal-file.js';
-import { loggedIds, logFileOf, removedIds, removedInstances, withRemoved } from './log-files.js';
+import { instancesNamed, loggedIds, logFileOf, removedIds, withRemoved } from './log-files.js';
 import { unknownServices } from '../core/did-you-mean.js';
 import { shownPath } from '../core/describe.js';
 
@@ -70,11 +70,12 @@ async function loadInstances(configFile: string, warn?: (text: string) => void):
 
 /** With a config that has errors: the files of `names` (or of every id for `all`) in `logDir`. */
 async function filesOnly(logDir: string, names: readonly string[]): Promise<LogsWhere> {
+  const logged = await loggedIds(logDir);
   const ids: string[] = [];
-  if (names.includes('all')) ids.push(...(await loggedIds(logDir)));
+  if (names.includes('all')) ids.push(...logged);
   for (const n of names) {
     if (n === 'all') continue;
-    const found = await removedInstances(logDir, n);
+    const found = instancesNamed(logged, n);
     if (found.length === 0) throw new TendError('unknown_service', `no log files of ${n} in ${shownPath(logDir)}`);
     ids.push(...found);
   }
@@ -127,7 +128,8 @@ export async function configJournal(
     // the config cannot say a service's replicas: its log files can (web: web.1, web.2)
     const named = names.filter((n) => n !== 'all');
     if (named.length === 0 || names.includes('all')) return { file: journalFileOf(logDir), services: [] };
-    const ids = (await Promise.all(named.map((n) => removedInstances(logDir, n)))).flat();
+    const logged = await loggedIds(logDir);
+    const ids = named.flatMap((n) => instancesNamed(logged, n));
     return { file: journalFileOf(logDir), services: [...new Set([...named, ...ids])] };
   }
   const ids = resolveNames(insts, names, true).map((i) => i.id);

@@ -147,13 +147,11 @@ export class LogFiles {
 
 /**
  * Why: `tend logs old` of a service removed from the config (its files stay, as journalctl reads
- * a unit gone since): the instances of `name` that have files in `logDir` (`old`, or its
+ * a unit gone since): of the ids with files (loggedIds), the instances of `name` (`old`, or its
  * replicas `old.1`, `old.2`...), in replica order; none: it never was.
  */
-export async function removedInstances(logDir: string, name: string): Promise<string[]> {
-  const ids = (await loggedIds(logDir)).filter(
-    (id) => id === name || (id.startsWith(`${name}.`) && /^[1-9]\d*$/.test(id.slice(name.length + 1))),
-  );
+export function instancesNamed(logged: readonly string[], name: string): string[] {
+  const ids = logged.filter((id) => id === name || (id.startsWith(`${name}.`) && /^[1-9]\d*$/.test(id.slice(name.length + 1))));
   const replica = (id: string): number => (id === name ? 0 : Number(id.slice(name.length + 1)));
   return ids.sort((a, b) => replica(a) - replica(b));
 }
@@ -175,9 +173,11 @@ export async function loggedIds(logDir: string): Promise<string[]> {
  * undefined when one of the names has none (a typo: the caller says unknown service).
  */
 export async function removedIds(logDir: string, names: readonly string[]): Promise<string[] | undefined> {
+  if (names.length === 0) return [];
+  const logged = await loggedIds(logDir);
   const out: string[] = [];
   for (const n of names) {
-    const ids = await removedInstances(logDir, n);
+    const ids = instancesNamed(logged, n);
     if (ids.length === 0) return undefined;
     out.push(...ids);
   }
