@@ -92,6 +92,8 @@ export function capabilitiesWarning(f: Fences | undefined, bounding?: bigint): s
 interface Own {
   bounding: bigint | undefined;
   effective: bigint | undefined;
+  /** the CPUs tend may run on, as /proc says them (`0-1`) */
+  cpus: string | undefined;
   nofile: number | null | undefined;
   nrOpen: number | undefined;
 }
@@ -109,6 +111,7 @@ function own(): Own {
   ownRead = {
     bounding: set('CapBnd'),
     effective: set('CapEff'),
+    cpus: /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1],
     nofile: ownHardLimits().get('nofile'),
     nrOpen: Number(readText('/proc/sys/fs/nr_open').trim()) || undefined,
   };
@@ -171,12 +174,13 @@ export function fenceWarnings(
       );
   }
   if (f.cpuAffinity) {
-    const allowed = ownCpus();
+    const { cpus } = own();
+    const allowed = cpus === undefined ? undefined : cpuSet(cpus);
     const not = allowed ? f.cpuAffinity.filter((c) => !allowed.has(c)) : [];
     if (not.length)
       warn(
         [...base, 'cpu_affinity'],
-        `cpu_affinity ${not.join(', ')}: not ${not.length === 1 ? 'a CPU' : 'CPUs'} tend may run on here (${ownCpusText()})${not.length === f.cpuAffinity.length ? ': the start fails' : ''}`,
+        `cpu_affinity ${not.join(', ')}: not ${not.length === 1 ? 'a CPU' : 'CPUs'} tend may run on here (${cpus})${not.length === f.cpuAffinity.length ? ': the start fails' : ''}`,
       );
   }
   rlimitWarnings(f, base, warn, uid);
@@ -252,10 +256,8 @@ function rlimitWarnings(f: Fences, base: PathSeg[], warn: (path: PathSeg[], mess
   }
 }
 
-/** The CPUs tend may run on (Cpus_allowed_list), or undefined when not told. */
-function ownCpus(): Set<number> | undefined {
-  const list = ownCpusText();
-  if (list === undefined) return undefined;
+/** The CPUs of a list like `0-3,6` (Cpus_allowed_list), or undefined when it cannot be read. */
+function cpuSet(list: string): Set<number> | undefined {
   const out = new Set<number>();
   for (const part of list.split(',')) {
     const [a, b] = part.split('-').map(Number);
@@ -263,8 +265,4 @@ function ownCpus(): Set<number> | undefined {
     for (let c = a; c <= (b ?? a); c++) out.add(c);
   }
   return out;
-}
-
-function ownCpusText(): string | undefined {
-  return /^Cpus_allowed_list:\s*(\S+)$/m.exec(readText('/proc/self/status'))?.[1];
 }
