@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { askDaemon, CLI, pidAlive, Project, type RunResult, tend, useProjects, waitFor } from './harness.js';
-import { childrenOf } from './procs.js';
+import { childrenOf, marker, sleepersOf } from './procs.js';
 
 /** Why this machine cannot run tend as PID 1 of a new PID namespace, or undefined when it can. */
 function pid1Unavailable(): string | undefined {
@@ -309,11 +309,20 @@ describe('as a child subreaper (not PID 1): shutdown waits for every descendant'
     strays = [];
   });
 
+  /** `tend up` of `yaml` (its service `a` with a readiness probe that leaves an orphan), once `a` runs. */
+  async function upWithOrphan(yaml: string): Promise<Project> {
+    const p = new Project(yaml);
+    plain.push(p);
+    await p.up();
+    await p.waitState('a', 'running');
+    return p;
+  }
+
   it("an orphan reparented to tend (a probe's double fork, ignoring SIGTERM) is killed at shutdown_timeout", async () => {
     // the probe exits only once its child left the probe's session (setsid ran): the probe's own
     // process group is killed when it ends, and that must not race the escape
-    const m = `7${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
-    const p = new Project(`
+    const m = marker();
+    const p = await upWithOrphan(`
 settings:
   shutdown_timeout: 2s
 services:
@@ -322,19 +331,7 @@ services:
     readiness:
       exec: setsid sh -c "touch started-${m}; trap '' TERM; exec sleep ${m}" & while [ ! -e started-${m} ]; do sleep 0.01; done; exit 0
 `);
-    plain.push(p);
-    await p.up();
-    await p.waitState('a', 'running');
-    const orphan = await waitFor(() => {
-      for (const name of readdirSync('/proc')) {
-        try {
-          if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === `sleep\0${m}\0`) return Number(name);
-        } catch {
-          // gone
-        }
-      }
-      return 0;
-    }, 'the orphan of the probe');
+    const orphan = await waitFor(() => sleepersOf(m)[0] ?? 0, 'the orphan of the probe');
     strays.push(orphan);
     const stat = readFileSync(`/proc/${orphan}/stat`, 'utf8');
     expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])).toBe(p.daemon!.pid); // reparented to tend
@@ -350,8 +347,8 @@ services:
     // the orphan (a shell waiting) ends at its SIGTERM; its child then becomes tend's and must be
     // asked to stop as well, not left until the SIGKILL at the bound (it was: no file); it ends by
     // itself after a minute whatever happens
-    const m = `8${String(process.pid).padStart(7, '0')}${Math.floor(Math.random() * 1e4)}`;
-    const p = new Project(`
+    const m = marker();
+    const p = await upWithOrphan(`
 settings:
   shutdown_timeout: 20s
 services:
@@ -360,9 +357,6 @@ services:
     readiness:
       exec: setsid sh -c "sh -c 'trap \\"touch got-term-${m}; exit 0\\" TERM; touch started-${m}; n=0; while [ \\$$n -lt 1200 ]; do sleep 0.05; n=\\$$((n+1)); done' & wait" & while [ ! -e started-${m} ]; do sleep 0.01; done; exit 0
 `);
-    plain.push(p);
-    await p.up();
-    await p.waitState('a', 'running');
     await waitFor(() => existsSync(join(p.dir, `started-${m}`)), 'the grandchild started');
     p.daemon!.kill('SIGTERM');
     expect(await p.exit).toBe(0);
