@@ -109,7 +109,7 @@ export const lastParse: { how: 'incremental' | 'full' | undefined } = { how: und
 function parseFull(text: string, file: string, memory: ParseMemory, vars: Variables): { spec: Spec; locator: Locator } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, merge: true, prettyErrors: true });
-  if (doc.errors.length > 0) throw new ConfigError(syntaxProblems(doc.errors, text, file));
+  if (doc.errors.length > 0) throw new ConfigError(syntaxProblems(doc.errors, text, file, doc.contents, lines));
   if (doc.contents === null) throw new ConfigError([{ file, line: 0, col: 0, path: '', message: 'empty config' }]);
 
   const locator = new Locator(doc, lines);

@@ -285,9 +285,22 @@ describe('config errors: exact file:line:col: path: message', () => {
       ['tend.yaml:4:3: Flow sequence in block collection must be sufficiently indented and end with a ]'],
     ],
     [
-      'YAML syntax errors carry the yaml package position: a key twice',
+      'a key twice: its path and the line of the first',
       yaml('services:', '  web: { command: a }', '  web: { command: b }'),
-      ['tend.yaml:3:3: Map keys must be unique'],
+      ['tend.yaml:3:3: services.web: key "web" appears twice in this mapping (first at line 2); keep one'],
+    ],
+    [
+      'a key twice deeper, in a list item',
+      yaml(
+        'services:',
+        '  web:',
+        '    command: a',
+        '    depends_on:',
+        '      - name: db',
+        '        name: cache',
+        '  db: { command: b }',
+      ),
+      ['tend.yaml:6:9: services.web.depends_on[0].name: key "name" appears twice in this mapping (first at line 5); keep one'],
     ],
   ])('%s', (_, text, lines) => {
     expect(errorsOf(text)).toEqual(lines);
