@@ -32,11 +32,12 @@ function when(iso: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** The exit column: `0`, `SIGKILL`, `spawn error`, `lost`. */
+/** The exit column: `0`, `SIGKILL`, `spawn error`, `lost`, `not run`. */
 function exitWords(e: RunRecord['exit']): string {
   if ('code' in e) return String(e.code);
   if ('signal' in e) return e.signal;
-  return 'spawn_error' in e ? 'spawn error' : 'lost';
+  if ('spawn_error' in e) return 'spawn error';
+  return 'not_started' in e ? 'not run' : 'lost';
 }
 
 /** Why: the table of `tend history` (pure, for its tests). */

@@ -74,10 +74,12 @@ export interface InstanceRecord {
    */
   lingering: boolean;
   /**
-   * a task's last run that ended before it started, failed (a dependency failed, rejected): when,
-   * and why; what waits for the task fails with it as with a failed run (reconcile/deps.ts)
+   * a oneshot's last run that ended before it started, failed (a dependency failed, rejected):
+   * when it began to wait (`since`) and ended (`at`), why, and what asked for it; what waits for a
+   * task resting in scheduled fails with it as with a failed run (reconcile/deps.ts), and its
+   * history records it (a run that never started)
    */
-  unstartedEnd: { at: number; reason: string } | null;
+  unstartedEnd: { since: number; at: number; reason: string; trigger: Trigger } | null;
   /** the last start or restart asked of it (tend start/restart, a reload, a dependent), with its spawn count then */
   asked: { at: number; spawns: number } | null;
 }

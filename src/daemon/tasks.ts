@@ -11,7 +11,16 @@ import { hasSchedule, inProgress, type Instance, isAlive, type RunResult } from 
 import type { ScheduleSpec, Spec, Trigger } from '../core/types.js';
 import { gateWait } from '../reconcile/slots.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
-import { historyFile, lastRuns, readHistory, RunHistory, runOfRecord, runRecord, type RunRecord } from '../tasks/history.js';
+import {
+  historyFile,
+  lastRuns,
+  readHistory,
+  RunHistory,
+  runOfRecord,
+  runRecord,
+  unstartedRecord,
+  type RunRecord,
+} from '../tasks/history.js';
 import type { Schedule } from '../tasks/schedule.js';
 import { applyTaskAction, planTasks, type TaskAction, type TaskRun, type TaskSpec, type TaskState } from '../tasks/scheduler.js';
 
@@ -56,6 +65,8 @@ export class TaskScheduler {
   private tasks = new Map<string, Book>();
   private readonly histories = new Map<string, { writer: RunHistory; last: Promise<void> }>();
   private readonly written = new Map<string, RunResult>();
+  /** the unstartedEnd of each instance last appended to its history */
+  private readonly unstartedWritten = new Map<string, NonNullable<Instance['unstartedEnd']>>();
   private refreshed: Promise<void> = Promise.resolve();
   private readonly dirty = new Set<string>();
   private logDir = '';
@@ -135,16 +146,20 @@ export class TaskScheduler {
   }
 
   private onChange(i: Instance, from: string): void {
-    if (i.lastRun && this.written.get(i.id) !== i.lastRun) this.record(i, i.lastRun);
+    if (i.lastRun && this.written.get(i.id) !== i.lastRun) this.record(i, runRecord(i.lastRun), i.lastRun);
+    if (i.unstartedEnd && this.unstartedWritten.get(i.id) !== i.unstartedEnd) {
+      this.unstartedWritten.set(i.id, i.unstartedEnd);
+      this.record(i, unstartedRecord(i.unstartedEnd));
+    }
     const b = this.tasks.get(i.id);
     if (!b) return;
     if (i.state === 'scheduled' && from !== 'scheduled') b.endSeen = this.deps.clock.now();
     this.mark(i.id);
   }
 
-  /** Appends a finished run to log_dir/ID.runs (serialized per file; a failure is journaled). */
-  private record(i: Instance, run: RunResult): void {
-    this.written.set(i.id, run);
+  /** Appends a finished run to log_dir/ID.runs (serialized per file; a failure is journaled); `run`: the instance's lastRun it is. */
+  private record(i: Instance, line: RunRecord, run?: RunResult): void {
+    if (run) this.written.set(i.id, run);
     let h = this.histories.get(i.id);
     if (!h) {
       let file: string;
@@ -157,7 +172,7 @@ export class TaskScheduler {
       h = { writer: new RunHistory(file), last: Promise.resolve() };
       this.histories.set(i.id, h);
     }
-    h.last = h.writer.append(runRecord(run)).catch((e) => {
+    h.last = h.writer.append(line).catch((e) => {
       this.deps.journal.add(i.id, 'error', `writing the run history fails: ${(e as Error).message}`);
     });
   }
@@ -177,7 +192,7 @@ export class TaskScheduler {
     // a tend started again knows a task's last run from its history (status, why say it)
     fresh.forEach((i, k) => {
       const r = disk[k]!.record;
-      if (r && i.lastRun === null) {
+      if (r && !('not_started' in r.exit) && i.lastRun === null) {
         const run = runOfRecord(r);
         this.written.set(i.id, run); // in the file already: not appended again
         sup.restoreLastRun(i.id, run);

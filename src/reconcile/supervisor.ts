@@ -511,7 +511,10 @@ export class Supervisor {
     const rest = UNSTARTED_ENDS.has(event) && hasSchedule(i.inst) && i.want !== 'down' && from !== 'scheduled';
     const step = transition(from, event, data.to ?? (rest ? 'scheduled' : undefined));
     if (step === undefined) return;
-    if (rest && event !== 'cancel') i.unstartedEnd = { at: this.deps.clock.now(), reason };
+    // a oneshot's run that a dependency's failure or a rejection ended: for dependents and its history
+    if (UNSTARTED_ENDS.has(event) && event !== 'cancel' && i.inst.spec.type === 'oneshot' && step.state !== from) {
+      i.unstartedEnd = { since: i.since, at: this.deps.clock.now(), reason, trigger: i.trigger };
+    }
     const changed = step.state !== from || event === 'exit';
     if (changed) {
       i.state = step.state;

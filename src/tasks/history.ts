@@ -11,8 +11,11 @@ import { TRIGGERS, type Exit, type Trigger } from '../core/types.js';
 /** Why a run started (declared in core: the instance record keeps it). */
 export { TRIGGERS, type Trigger };
 
-/** How a run ended, as stored: `{code}`, `{signal}`, `{spawn_error}`, or `{lost}` (adopted, status unknown). */
-export type RunExit = { code: number } | { signal: string } | { spawn_error: string } | { lost: true };
+/**
+ * How a run ended, as stored: `{code}`, `{signal}`, `{spawn_error}`, `{lost}` (adopted, status
+ * unknown), or `{not_started}` (it waited and never started: rejected, or a dependency failed).
+ */
+export type RunExit = { code: number } | { signal: string } | { spawn_error: string } | { lost: true } | { not_started: true };
 
 /** One line of NAME.runs. Times are ISO-8601 (UTC). */
 export interface RunRecord {
@@ -40,7 +43,7 @@ export function historyFile(logDir: string, name: string): string {
   return join(logDir, `${name}.runs`);
 }
 
-/** A run read back from its line (a restarted tend's last run of a task: status, why). */
+/** A run read back from its line (a restarted tend's last run of a task: status, why); not for `{not_started}`. */
 export function runOfRecord(r: RunRecord): RunResult {
   const e = r.exit;
   const exit: Exit =
@@ -78,6 +81,19 @@ export function runRecord(r: RunResult): RunRecord {
     trigger: r.trigger,
     result: r.result,
     reason: r.reason,
+  };
+}
+
+/** A run that waited and never started (`unstartedEnd` of its instance): failed, exit `{not_started}`. */
+export function unstartedRecord(u: { since: number; at: number; reason: string; trigger: Trigger }): RunRecord {
+  return {
+    start: new Date(u.since).toISOString(),
+    end: new Date(u.at).toISOString(),
+    duration_ms: Math.max(0, u.at - u.since),
+    exit: { not_started: true },
+    trigger: u.trigger,
+    result: 'failed',
+    reason: u.reason,
   };
 }
 

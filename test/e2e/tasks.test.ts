@@ -340,6 +340,20 @@ describe('approval', () => {
     const rows = await p.status();
     expect(rows.find((s) => s.name === 'risky')!.detail).toMatch(/^rejected by uid \d+ \(pid \d+\)$/);
     expect(rows.find((s) => s.name === 'after')!.detail).toMatch(/^dependency risky failed: rejected by uid/);
+    // runs that never started are in the histories, as failed and not run
+    const [rejected] = await history(p, 'risky');
+    expect(rejected).toMatchObject({ exit: { not_started: true }, result: 'failed', trigger: 'start-up' });
+    expect(rejected!.reason).toMatch(/^rejected by uid \d+ \(pid \d+\)$/);
+    const [unstarted] = await history(p, 'after');
+    expect(unstarted).toMatchObject({
+      exit: { not_started: true },
+      result: 'failed',
+      reason: expect.stringMatching(/^dependency risky failed/),
+    });
+    const table = (await p.run(['history', 'risky'])).stdout.split('\n')[1]!;
+    expect(table).toMatch(/ failed +not run +start-up +rejected by uid /);
+    const [done] = await history(p, 'deploy');
+    expect(done).toMatchObject({ exit: { code: 0 }, result: 'completed' });
   }, 60_000);
 });
 
