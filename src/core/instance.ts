@@ -80,6 +80,11 @@ export interface InstanceRecord {
    * history records it (a run that never started)
    */
   unstartedEnd: { since: number; at: number; reason: string; trigger: Trigger } | null;
+  /**
+   * instances the reload that added it removed, still stopping: it starts once they are gone
+   * (a renamed service frees its port, its files, before the new name starts)
+   */
+  afterRemoved: readonly string[];
   /** the last start or restart asked of it (tend start/restart, a reload, a dependent), with its spawn count then */
   asked: { at: number; spawns: number } | null;
 }
@@ -121,6 +126,7 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     outputLost: false,
     lingering: false,
     unstartedEnd: null,
+    afterRemoved: [],
     asked: null,
   };
 }

@@ -1,6 +1,6 @@
 // Hot reload: one path for `tend reload`, SIGHUP and file edits. Re-reads the config, diffs it
 // per instance and converges touching only what changed. A broken file changes nothing.
-import { statSync } from 'node:fs';
+import { type FSWatcher, realpathSync, statSync, watch as fsWatch } from 'node:fs';
 import { basename } from 'node:path';
 import { diffSpecs, inPlaceFields, yamlKey } from '../config/diff.js';
 import { expandInstances } from '../config/instances.js';
@@ -13,6 +13,7 @@ import type { InstanceSpec, Spec } from '../core/types.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import type { ReloadResult } from '../control/wire.js';
 import type { ConfigSource, RunningConfig } from './running-config.js';
+import { linksOf } from '../sys/symlinks.js';
 
 /** What a reload reads and changes. */
 export interface ReloadDeps {
@@ -191,7 +192,12 @@ export function createReloader(d: ReloadDeps) {
       if (sup.store.has(id)) sup.replaceSpec(byId.get(id)!, true);
       else fresh.push(byId.get(id)!);
     }
-    sup.add(fresh);
+    // ... once what the reload removed has stopped (a renamed service frees its port first)
+    sup.add(
+      fresh,
+      undefined,
+      diff.removed.filter((id) => sup.store.has(id)),
+    );
     sup.order([...byId.keys()]); // status lists them as the config does (worker.3 beside worker.2)
     // a save that changed nothing (or a change `tend reload` applied first) is not news
     if (changes > 0 || source !== 'file changed') d.journal.add('tend', 'reload', `${by}: ${journalText(result.text)}`);
@@ -226,14 +232,22 @@ export function createReloader(d: ReloadDeps) {
         if (closed) return;
         const s = d.config.spec;
         const files = [s.file, ...new Set(s.services.flatMap((x) => x.envFiles))];
-        const w = watch(files, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } });
+        const w = watch(files, {
+          ignoreInitial: true,
+          awaitWriteFinish: { stabilityThreshold: WRITE_SETTLE_MS, pollInterval: 10 },
+        });
+        // a file reached through links is also watched where the links are (a ConfigMap's swap)
+        const real = new Map(files.map((f) => [f, realOf(f)]));
+        const links = linkWatch(changed);
+        links.set(files);
         // an edit made after tend read the file but before the watch was armed (chokidar loads
-        // and scans first) is not an event: the files' times tell it
+        // and scans first) is not an event: the files' times tell it, and for a file reached
+        // through links (a swap changes no time) the file is read again (a no-op when the same)
         w.on('ready', () => {
-          if (files.some((f) => modifiedSince(f, performance.timeOrigin))) changed();
+          if (links.any() || files.some((f) => modifiedSince(f, performance.timeOrigin))) changed();
         });
         w.on('all', changed);
-        watcher = w;
+        watcher = { close: () => (links.close(), w.close()) };
         function changed(): void {
           clearTimeout(timer);
           timer = setTimeout(() => {
@@ -243,8 +257,17 @@ export function createReloader(d: ReloadDeps) {
               .reload(false, 'file changed')
               .catch(() => {})
               .then(() => {
+                if (closed) return;
                 const now = d.config.spec;
-                if (!closed) w.add([now.file, ...now.services.flatMap((x) => x.envFiles)]);
+                const files = [now.file, ...new Set(now.services.flatMap((x) => x.envFiles))];
+                // a file whose links now lead elsewhere is watched there (a watch follows the old link)
+                for (const f of files) {
+                  const r = realOf(f);
+                  if (real.has(f) && real.get(f) !== r) w.unwatch(f);
+                  real.set(f, r);
+                }
+                w.add(files);
+                links.set(files);
               });
           }, 100);
         }
@@ -259,6 +282,71 @@ export function createReloader(d: ReloadDeps) {
     },
   };
   return reloader;
+}
+
+/**
+ * How long a watched file must stay the same before it is read: a file written in steps (a
+ * truncate, then the new text) is read once whole, as long as the steps come closer than this.
+ */
+export const WRITE_SETTLE_MS = 300;
+
+/** The file `file` is now (its links followed), or itself when it cannot be resolved. */
+function realOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/**
+ * Watches the folders that hold the links leading to the files (sys/symlinks.ts), calling
+ * `changed` when one of those links is replaced. `set` makes the watches those of the files now.
+ */
+function linkWatch(changed: () => void): { set(files: readonly string[]): void; any(): boolean; close(): void } {
+  const watching = new Map<string, { names: Set<string>; w: FSWatcher }>();
+  return {
+    any: () => watching.size > 0,
+    set(files) {
+      const want = new Map<string, Set<string>>();
+      for (const f of files) {
+        for (const [dir, names] of linksOf(f)) {
+          const all = want.get(dir) ?? new Set<string>();
+          for (const n of names) all.add(n);
+          want.set(dir, all);
+        }
+      }
+      for (const [dir, x] of watching) {
+        if (want.has(dir)) continue;
+        x.w.close();
+        watching.delete(dir);
+      }
+      for (const [dir, names] of want) {
+        const had = watching.get(dir);
+        if (had) {
+          had.names = names;
+          continue;
+        }
+        try {
+          const entry = { names, w: fsWatch(dir, { persistent: false }) };
+          entry.w.on('change', (_event, name) => {
+            if (entry.names.has(String(name))) changed();
+          });
+          entry.w.on('error', () => {
+            entry.w.close();
+            watching.delete(dir);
+          });
+          watching.set(dir, entry);
+        } catch {
+          // a folder that cannot be watched: the file's own watch is what is left
+        }
+      }
+    },
+    close() {
+      for (const x of watching.values()) x.w.close();
+      watching.clear();
+    },
+  };
 }
 
 /** Whether `file` was modified at or after `time` (ms since the epoch); false when it cannot be read. */

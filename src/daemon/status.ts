@@ -5,7 +5,7 @@ import { capabilitiesLacking, capabilitiesWarning } from '../config/host-fences.
 import { describeFences, type Fences, fencesJson } from '../core/fences.js';
 import type { Instance } from '../core/instance.js';
 import { hasSchedule, isAlive } from '../core/instance.js';
-import { depStatus, type Store } from '../reconcile/deps.js';
+import { depStatus, removalWait, type Store } from '../reconcile/deps.js';
 import { countSlots, gateWait, type Limits, slotWait } from '../reconcile/slots.js';
 import { commandWords } from './transient.js';
 
@@ -45,7 +45,7 @@ export function detailOf(store: Store, i: Instance, now: number, limits: Limits 
       const d = depStatus(store, i);
       if (d.kind !== 'met') return d.kind === 'waiting' ? `waiting for ${d.on}` : `dependency ${d.on} failed`;
       if (i.lingering) return LINGERING;
-      return gateWait(i) ?? slotWait(i, countSlots(store), limits) ?? '';
+      return removalWait(store, i) ?? gateWait(i) ?? slotWait(i, countSlots(store), limits) ?? '';
     }
     case 'scheduled':
       return scheduledDetail(i, now);
@@ -146,8 +146,8 @@ export function explain(store: Store, i: Instance, now: number, limits: Limits =
   if (i.state === 'scheduled') parts.push(`${scheduledDetail(i, now)}.`);
   else if (i.paused) parts.push(`It is disabled until tend enable ${i.id}.`);
   if (i.state === 'pending' && i.want === 'up' && depStatus(store, i).kind === 'met') {
-    // approval, then a free slot of its pool or of max_parallel (as status says it)
-    const wait = gateWait(i) ?? slotWait(i, countSlots(store), limits);
+    // a removal, approval, then a free slot of its pool or of max_parallel (as status says it)
+    const wait = removalWait(store, i) ?? gateWait(i) ?? slotWait(i, countSlots(store), limits);
     if (wait) parts.push(`It is ${wait}.`);
   }
   if (i.want === 'down' && i.state !== 'stopped') parts.push('It is wanted stopped.');

@@ -61,6 +61,16 @@ export type DepStatus =
   | { kind: 'waiting'; on: string } // "db: healthy"
   | { kind: 'failed'; on: string; reason: string };
 
+/**
+ * Why: an instance a reload added waits for those it removed to stop (InstanceRecord.afterRemoved):
+ * what status and why say of it, or undefined when none is left.
+ */
+export function removalWait(store: Store, i: Instance): string | undefined {
+  const left = i.afterRemoved.filter((id) => store.has(id));
+  if (left.length === 0) return undefined;
+  return `waiting for ${left.join(', ')} to stop (removed by the reload that added it)`;
+}
+
 /** Whether every dependency of `i` meets its condition (all instances of a replica set). */
 export function depStatus(store: Store, i: Instance): DepStatus {
   const waits: string[] = [];

@@ -2,7 +2,7 @@
 // loop applies to move it toward what is wanted, and the next time it needs to look again.
 import { formatLimit } from '../core/describe.js';
 import type { EndRun, Instance } from '../core/instance.js';
-import { blockingDependent, depStatus, type Store } from './deps.js';
+import { blockingDependent, depStatus, removalWait, type Store } from './deps.js';
 import { countSlots, gateWait, type Limits, limited, type SlotCount, slotWait, take } from './slots.js';
 
 export type Action =
@@ -57,6 +57,8 @@ function planOne(store: Store, i: Instance, now: number, out: Action[], slots: S
       if (deps.kind !== 'met') return null;
       // what the last run left behind goes first (SIGKILL at stop_timeout; its end kicks the loop)
       if (i.lingering) return null;
+      // what the reload that added it removed stops first (a renamed service frees its port)
+      if (removalWait(store, i)) return null;
       // a run waiting for approval; then a free slot of its pool (and of max_parallel)
       if (i.state === 'pending' && gateWait(i)) return null;
       if (slots) {

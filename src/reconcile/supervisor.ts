@@ -126,7 +126,7 @@ export class Supervisor {
    * that: wanted up or down, or (start-up, what an earlier daemon recorded with this very
    * process spec) completed at that time, so that a oneshot does not run a second time.
    */
-  add(insts: InstanceSpec[], entry?: (i: InstanceSpec) => Entry): void {
+  add(insts: InstanceSpec[], entry?: (i: InstanceSpec) => Entry, afterRemoved: readonly string[] = []): void {
     const now = this.deps.clock.now();
     for (const inst of insts) {
       if (this.records.has(inst.id)) throw new InvariantError(`duplicate instance ${inst.id}`);
@@ -134,6 +134,7 @@ export class Supervisor {
       const r = newInstance(inst, now, typeof e === 'string' ? e : 'down' in e ? 'down' : 'up');
       // removed by a reload while its leftovers linger, and back: its first run waits for them too
       r.lingering = this.runs.lingering(inst.id);
+      r.afterRemoved = afterRemoved;
       if (typeof e === 'object' && 'down' in e) r.reason = e.down;
       else if (typeof e === 'object') {
         r.state = 'completed';
@@ -172,6 +173,9 @@ export class Supervisor {
     if (i && isAlive(i.state)) throw new InvariantError(`remove of live instance ${id}`);
     this.records.delete(id);
     this.retiring.delete(id);
+    for (const r of this.records.values()) {
+      if (r.afterRemoved.includes(id)) r.afterRemoved = r.afterRemoved.filter((x) => x !== id);
+    }
     this.kick();
   }
 

@@ -35,6 +35,7 @@ describe('newInstance', () => {
       outputLost: false,
       lingering: false,
       unstartedEnd: null,
+      afterRemoved: [],
       asked: null,
     });
   });

@@ -1,12 +1,12 @@
 // Hot reload end to end with the built binary (issue 6): only what changed moves; the plan
 // printed by `tend reload` and `--dry-run`; a broken file changes nothing; file watching
 // (plain writes, write-temp-then-rename, env_file edits, rapid saves); SIGHUP.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pidAlive, type Project, useProjects, waitFor, quiet } from './harness.js';
 
-const { started } = useProjects();
+const { project, started } = useProjects();
 
 /** name -> pid of every instance (null when not running). */
 async function pids(p: Project): Promise<Record<string, number | null>> {
@@ -126,6 +126,25 @@ describe('tend reload converges touching only what changed', () => {
     expect(readFileSync(`/proc/${bPid}/environ`, 'utf8').split('\0')).toContain('PORT=8080');
     // a removed service is unknown afterwards
     expect((await p.run(['start', 'c'])).code).toBe(1);
+  });
+
+  it('a renamed service: the old name stops before the new one starts (status says what it waits for)', async () => {
+    // srv drains at SIGTERM until the test lets it go, then leaves a mark; the new name notes whether it was there
+    const srv = (name: string) =>
+      `  ${name}:\n    command: trap 'until test -e release; do sleep 0.05; done; touch drained; exit 0' TERM; test -e drained && echo after > seen-${name} || echo before > seen-${name}; while :; do sleep 0.1; done\n`;
+    const p = await started(`settings: { echo: false, watch: false }\nservices:\n${srv('srv')}`);
+    await allRunning(p, ['srv']);
+    p.write(`settings: { echo: false, watch: false }\nservices:\n${srv('srv-new')}`);
+    expect((await p.run(['reload'])).stdout).toBe('+ srv-new\n- srv\n= 0 unchanged\n');
+    const waiting = await waitFor(async () => (await p.status()).find((r) => r.name === 'srv-new'), 'srv-new in status');
+    expect(waiting.state).toBe('pending');
+    expect(waiting.detail).toBe('waiting for srv to stop (removed by the reload that added it)');
+    expect((await p.run(['why', 'srv-new'])).stdout).toContain('It is waiting for srv to stop');
+    writeFileSync(join(p.dir, 'release'), '');
+    await allRunning(p, ['srv-new'], 20_000);
+    expect((await p.status()).map((r) => r.name)).toEqual(['srv-new']);
+    await waitFor(async () => existsSync(join(p.dir, 'seen-srv-new')) || undefined, 'srv-new to look');
+    expect(readFileSync(join(p.dir, 'seen-srv-new'), 'utf8')).toBe('after\n');
   });
 
   it('probe and restart-policy changes apply in place: same pid, and the new policy is in force', async () => {
@@ -319,6 +338,35 @@ ${extra}`;
     await waitFor(async () => cmdline((await allRunning(p, ['a'])).a) === 'sleep 1031', 'a to run the third command');
     expect(third.b).toBe(before.b);
     expect((await p.run(['events'])).stdout).toMatch(/file changed/);
+  });
+
+  it('a config reached through a link that is swapped (a Kubernetes ConfigMap) reloads, and so does an edit of the file it leads to now', async () => {
+    const p = project(W('1001'));
+    // tend.yaml -> data/tend.yaml, data -> v1: as a ConfigMap volume shows it
+    for (const [v, a] of [
+      ['v1', '1001'],
+      ['v2', '1011'],
+    ] as const) {
+      mkdirSync(join(p.dir, v));
+      writeFileSync(join(p.dir, v, 'tend.yaml'), W(a));
+    }
+    rmSync(join(p.dir, 'tend.yaml'));
+    symlinkSync('v1', join(p.dir, 'data'));
+    symlinkSync('data/tend.yaml', join(p.dir, 'tend.yaml'));
+    await p.up();
+    const before = await allRunning(p, ['a', 'b']);
+    // an edit of v1 through the links: the watch is armed (on v1/tend.yaml)
+    writeFileSync(join(p.dir, 'v1', 'tend.yaml'), W('1002'));
+    const armed = await rerun(p, ['a', 'b'], 'a', before.a, 'sleep 1002', 'the watcher to restart a after the edit of v1');
+    // the update: a new link renamed over the old one
+    symlinkSync('v2', join(p.dir, 'data.new'));
+    renameSync(join(p.dir, 'data.new'), join(p.dir, 'data'));
+    const swapped = await rerun(p, ['a', 'b'], 'a', armed.a, 'sleep 1011', 'the watcher to restart a after the swap');
+    // an edit of the file the link leads to now is seen
+    writeFileSync(join(p.dir, 'v2', 'tend.yaml'), W('1021'));
+    await rerun(p, ['a', 'b'], 'a', swapped.a, 'sleep 1021', 'the watcher to restart a after the edit of v2');
+    const reloads = (await p.events()).filter((e) => e.what === 'reload');
+    expect(reloads.map((e) => e.why)).toEqual(Array(3).fill('file changed: ~ a (command); = 1 unchanged'));
   });
 
   it('an env_file edit restarts the services using it: ~ changed (env.X)', async () => {

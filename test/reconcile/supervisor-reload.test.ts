@@ -119,4 +119,20 @@ describe('Supervisor.retire', () => {
     expect([gone, h.get('a').state, h.spawner.count('a')]).toEqual([[], 'running', 2]);
     expect(h.spawner.last('a').inst.spec.command).toEqual(['sleep', '3']);
   });
+
+  it('what the same reload adds starts once what it removed has stopped (a rename frees the port first)', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('srv'), instanceSpec('idle', { autostart: false })]);
+    await flush();
+    h.sup.retire(['srv', 'idle'], () => {});
+    const stopping = ['srv', 'idle'].filter((id) => h.sup.store.has(id));
+    expect(stopping).toEqual(['srv']);
+    h.sup.add([instanceSpec('srv-new')], undefined, stopping);
+    await flush();
+    expect([h.get('srv').state, h.get('srv-new').state, h.spawner.count('srv-new')]).toEqual(['stopping', 'pending', 0]);
+    h.spawner.exit('srv', term);
+    await flush();
+    expect([h.sup.store.has('srv'), h.get('srv-new').state, h.spawner.count('srv-new')]).toEqual([false, 'running', 1]);
+    expect(h.get('srv-new').afterRemoved).toEqual([]);
+  });
 });
