@@ -72,9 +72,9 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   }, [backend, intervalMs]);
 
   const list = rows ?? [];
-  // none chosen yet: the first row; the chosen one gone (a reload removed it): none, so that a
-  // key does not act on a row the user never chose (the first row took its place)
-  const index = selected === null ? 0 : list.findIndex((r) => r.name === selected);
+  // none chosen (at first, or the chosen one gone: a reload removed it): no row is shown chosen
+  // and the action keys do nothing, so that a key never acts on a row the user did not choose
+  const index = selected === null ? -1 : list.findIndex((r) => r.name === selected);
   const current = index < 0 ? undefined : list[index];
   const gone = selected !== null && rows !== null && index < 0;
   useEffect(() => {
@@ -97,18 +97,16 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   };
 
   useKeys((keys) => {
+    // from none chosen, a move starts before the first row: the first arrow down (or up) chooses it
     const move = (by: number) => {
       const all = rowsRef.current;
-      // not chosen yet: from the first row, which is shown chosen; gone: to the first row
-      const at = selectedRef.current === null ? 0 : all.findIndex((r) => r.name === selectedRef.current);
-      const next = (at < 0 ? all[0] : all[Math.max(0, Math.min(all.length - 1, at + by))])?.name ?? null;
+      if (all.length === 0) return;
+      const at = selectedRef.current === null ? -1 : all.findIndex((r) => r.name === selectedRef.current);
+      const next = all[Math.max(0, Math.min(all.length - 1, at + by))]!.name;
       selectedRef.current = next;
       setSelected(next);
     };
-    const chosen = () => {
-      const all = rowsRef.current;
-      return selectedRef.current === null ? all[0] : all.find((r) => r.name === selectedRef.current);
-    };
+    const chosen = () => rowsRef.current.find((r) => r.name === selectedRef.current);
     for (const key of keys) {
       if (key.kind === 'key') {
         if (key.name === 'escape' || key.name === 'ctrl-c') return onExit();
@@ -121,8 +119,10 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
         if (ch === 'k') move(-1);
         if (ch === 'j') move(1);
         const cmd = ACTIONS[ch as keyof typeof ACTIONS];
+        if (!cmd) continue;
         const row = chosen();
-        if (cmd && row) act(cmd, row.name);
+        if (row) act(cmd, row.name);
+        else setMessage(`choose a service first (↑/↓); then ${ch} ${cmd}s it`);
       }
     }
   });

@@ -46,10 +46,24 @@ describe('Top', () => {
     expect(t.backend.requests.filter(([c]) => c === 'status').length).toBeGreaterThan(1);
   });
 
+  it('opens with no row chosen: s, S and r do nothing but say to choose one; the first arrow chooses the first row', async () => {
+    const t = top(100);
+    await wait(() => expect(t.frame()).toContain('worker'));
+    t.type('S');
+    await wait(() => expect(t.frame()).toContain('choose a service first (↑/↓); then S stops it'));
+    t.type('r');
+    await wait(() => expect(t.frame()).toContain('choose a service first (↑/↓); then r restarts it'));
+    // it stopped db, the first row, shown chosen though nobody chose it
+    expect(t.backend.requests.filter(([c]) => c !== 'status')).toEqual([]);
+    t.type('\x1b[B');
+    t.type('S');
+    await wait(() => expect(t.backend.requests).toContainEqual(['stop', { names: ['db'], wait: true }]));
+  });
+
   it('arrow keys select a row; s, S and r act on it', async () => {
     const t = top(100);
     await wait(() => expect(t.frame()).toContain('worker'));
-    t.type('\x1b[B');
+    t.type('\x1b[B\x1b[B');
     t.type('r');
     await wait(() => expect(t.backend.requests).toContainEqual(['restart', { names: ['web.1'], wait: true }]));
     await wait(() => expect(t.frame()).toContain('restart web.1: done'));
@@ -64,11 +78,12 @@ describe('Top', () => {
   it('a selected row that a reload removed is not replaced by the first: keys act on nothing until one is chosen', async () => {
     const t = top(100);
     await wait(() => expect(t.frame()).toContain('worker'));
-    t.type('\x1b[B');
+    t.type('\x1b[B\x1b[B');
     await wait(() => expect(t.frame()).toMatch(/web\.1/));
     t.backend.rows = [row('db'), row('worker', 'failed')];
     await wait(() => expect(t.frame()).toContain('web.1 is gone (a reload removed it): arrows select a row'));
     t.type('r');
+    await wait(() => expect(t.frame()).toContain('choose a service first'));
     t.type('\x1b[B');
     t.type('S');
     await wait(() => expect(t.backend.requests).toContainEqual(['stop', { names: ['db'], wait: true }]));
@@ -82,6 +97,7 @@ describe('Top', () => {
       throw new Error('unknown service "db"');
     };
     await wait(() => expect(t.frame()).toContain('db'));
+    t.type('j');
     t.type('s');
     await wait(() => expect(t.frame()).toContain('start db failed: unknown service "db"'));
     t.backend.connected = false;
