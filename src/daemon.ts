@@ -111,7 +111,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
     signals({
       journal,
       shutdown: stop,
-      killAll: () => sup.killAll(),
+      killAll: () => sup.killAll('a second interrupt'),
       reload: () => reload(false, 'SIGHUP'),
       say,
       stopping: () => stoppingMessage(sup.store.values()),

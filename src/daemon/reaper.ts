@@ -14,9 +14,9 @@ export class ChildReaper implements Part {
     this.reaper = startReaper();
   }
 
-  /** SIGTERM to every child left (orphans reparented to tend), SIGKILL after `ms`. */
-  async reapDescendants(ms: number): Promise<void> {
-    if (this.reaper) await reapDescendants(this.reaper, ms);
+  /** SIGTERM to every child left (orphans reparented to tend), SIGKILL after `ms`; `say` is told whom it waits for. */
+  async reapDescendants(ms: number, say?: (line: string) => void): Promise<void> {
+    if (this.reaper) await reapDescendants(this.reaper, ms, say);
   }
 
   close(): void {

@@ -72,11 +72,14 @@ export function services(d: {
       const quiet = await waitUntil(sup, () => sup.quiet(), Math.max(0, bound - 500));
       if (!quiet) {
         d.say(`tend: services still running near shutdown_timeout (${bound}ms): killing them`);
-        sup.killAll();
+        sup.killAll(`still running near shutdown_timeout (${bound}ms)`);
         await waitUntil(sup, () => sup.quiet(), Math.max(100, deadline - Date.now()));
       }
       // PID 1 / subreaper: orphans reparented to us go too (TERM, then KILL at the bound)
-      await d.reaper.reapDescendants(Math.max(200, deadline - Date.now()));
+      await d.reaper.reapDescendants(Math.max(200, deadline - Date.now()), (line) => {
+        journal.add('tend', 'shutdown', line);
+        d.say(`tend: ${line}`);
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-// The daemon's signals: SIGTERM, SIGINT and SIGQUIT shut down (a second SIGINT kills every service
+// The daemon's signals: SIGTERM, SIGINT, SIGQUIT and SIGPWR shut down (a second SIGINT kills every service
 // at once), SIGHUP reloads, SIGUSR1 and SIGUSR2 are ignored (journaled), SIGPIPE is ignored (a
 // closed stdout is handled where it is written).
 import type { Journal } from '../core/journal.js';
@@ -17,7 +17,7 @@ export function signals(d: {
   stopping?(): string;
 }): Part {
   let interrupts = 0;
-  const stop = (sig: 'SIGINT' | 'SIGTERM' | 'SIGQUIT'): void => {
+  const stop = (sig: 'SIGINT' | 'SIGTERM' | 'SIGQUIT' | 'SIGPWR'): void => {
     interrupts++;
     if (interrupts > 1 && sig === 'SIGINT') {
       d.say('tend: second interrupt: killing every service');
@@ -34,6 +34,9 @@ export function signals(d: {
     // Why: node's default for SIGQUIT (and SIGUSR2) is to die at once, leaving every service
     // running unsupervised; Ctrl-\ in a terminal means quit, and nginx reads it as a graceful stop
     ['SIGQUIT', () => stop('SIGQUIT')],
+    // Why: LXC (lxc-stop, and Incus/LXD) asks a container's init to halt with SIGPWR; node's
+    // default is to die at once (the services left running), and as PID 1 it was dropped
+    ['SIGPWR', () => stop('SIGPWR')],
     ['SIGHUP', () => void d.reload().catch(() => {})],
     // Why: node opens its inspector on SIGUSR1 (a debugger port any local process could use to
     // run code as tend's user, root in a container); a listener of ours keeps it shut

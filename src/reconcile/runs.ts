@@ -197,6 +197,12 @@ export class Runs {
     this.live.get(id)?.handle?.signalAll(signal);
   }
 
+  /** The stop signal to every process of the current run, then SIGCONT (see stopHandle). */
+  stopSignal(id: string, signal: string): void {
+    const h = this.live.get(id)?.handle;
+    if (h) stopHandle(h, signal);
+  }
+
   private current(id: string, token: number): boolean {
     return this.live.get(id)?.token === token;
   }
@@ -216,7 +222,7 @@ export class Runs {
       // the main process is gone; what it left behind goes with it (systemd does the same), and
       // the next run waits for it to be gone (a leftover holding a port would fail it)
       const spec = i.inst.spec;
-      handle.signalAll(spec.stopSignal);
+      stopHandle(handle, spec.stopSignal);
       this.deps.clock.setTimer(this.deps.clock.now() + spec.stopTimeout, () => {
         if (handle.alive()) handle.signalAll('SIGKILL'); // only this run's leftovers (see process.ts)
       });
@@ -241,4 +247,14 @@ export class Runs {
     this.live.delete(id);
     this.hooks.exited(id, exit);
   }
+}
+
+/**
+ * The stop signal to every process of a handle, then SIGCONT, as systemd and s6 do: a stopped
+ * (frozen, SIGSTOPped, ^Z'd) process keeps a signal pending until it runs again, so without it a
+ * frozen service, the one a liveness probe restarts, waited its whole stop_timeout for SIGKILL.
+ */
+export function stopHandle(h: { signalAll(signal: string): void }, signal: string): void {
+  h.signalAll(signal);
+  if (signal !== 'SIGCONT' && signal !== 'SIGKILL') h.signalAll('SIGCONT');
 }

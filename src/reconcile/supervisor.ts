@@ -443,11 +443,14 @@ export class Supervisor {
     return true;
   }
 
-  /** SIGKILL to every instance that still has processes (shutdown bound reached). */
-  killAll(): void {
+  /** SIGKILL to every instance that still has processes (shutdown bound reached), each journaled with `why`. */
+  killAll(why: string): void {
     for (const i of this.records.values()) {
       const h = this.runs.handle(i.id);
-      if (h && (isAlive(i.state) || h.alive())) h.signalAll('SIGKILL');
+      if (h && (isAlive(i.state) || h.alive())) {
+        h.signalAll('SIGKILL');
+        this.note(i.id, 'kill', `SIGKILL sent: ${why}`);
+      }
     }
   }
 
@@ -558,7 +561,7 @@ export class Supervisor {
         return this.runs.watchLiveness(i.inst);
       case 'term':
         this.runs.stopProbes(i.id);
-        this.runs.signalAll(i.id, i.inst.spec.stopSignal);
+        this.runs.stopSignal(i.id, i.inst.spec.stopSignal);
         this.note(i.id, 'stop', `${i.inst.spec.stopSignal} sent (${i.reason})`);
         return;
       case 'kill':

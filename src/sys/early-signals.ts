@@ -11,8 +11,8 @@
 
 const KEY = Symbol.for('tend.held-signals');
 
-/** The signals held: stop (TERM, INT, QUIT) and reload (HUP), which would otherwise end tend or be lost. */
-const HELD_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'] as const;
+/** The signals held: stop (TERM, INT, QUIT, PWR) and reload (HUP), which would otherwise end tend or be lost. */
+const HELD_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGPWR', 'SIGHUP'] as const;
 export type HeldSignal = (typeof HELD_SIGNALS)[number];
 
 interface Held {

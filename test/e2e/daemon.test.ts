@@ -387,6 +387,31 @@ services:
     for (const pid of pids) expect(pidAlive(pid)).toBe(false);
   });
 
+  it('SIGPWR (how LXC halts a container) shuts down as SIGTERM does', async () => {
+    const p = await started(SLEEPERS);
+    const pids = (await p.status()).map((r) => r.pid as number);
+    p.daemon!.kill('SIGPWR');
+    expect(await p.exit).toBe(0);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+    expect(p.err).toMatch(/stopped/);
+  });
+
+  it('a stopped (SIGSTOPped) service gets SIGCONT after its stop signal: it ends by SIGTERM, not at stop_timeout', async () => {
+    const p = await started(`
+services:
+  frozen:
+    command: [sleep, "1000"]
+    stop_timeout: 60s
+`);
+    await p.waitState('frozen', 'running');
+    const pid = (await p.status())[0]!.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    await waitFor(() => /^State:\s+T/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')) || undefined, 'the service stopped');
+    const r = await p.run(['stop', 'frozen']);
+    expect([r.code, r.stdout]).toEqual([0, 'stopped frozen\n']);
+    expect((await p.status())[0]!.detail).toBe('stopped (killed by SIGTERM)');
+  });
+
   it('tend shutdown stops services that ignore SIGTERM with SIGKILL after stop_timeout', async () => {
     const p = await started(`
 services:

@@ -341,6 +341,13 @@ services:
     // within the bound (2s) rather than the orphan's own life: told apart by a wide margin
     expect(Date.now() - sent).toBeLessThan(20_000);
     expect(pidAlive(orphan)).toBe(false);
+    // and it says whom it waits for, and whom it kills
+    expect(p.err).toContain(
+      `tend: processes left behind by services still running at shutdown_timeout: SIGKILL to pid ${orphan} (sleep)`,
+    );
+    expect((await p.run(['events', 'tend'])).stdout).toContain(
+      `shutdown processes left behind by services still running at shutdown_timeout: SIGKILL to pid ${orphan} (sleep)`,
+    );
   }, 30_000);
 
   it('the child of an orphan, reparented to tend when the orphan ends at shutdown, gets SIGTERM too', async () => {

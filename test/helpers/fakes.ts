@@ -111,8 +111,10 @@ export const nullSink: OutputSink = { write: () => true, onDrain: () => {}, end:
 export class FakeHandle implements ProcessHandle {
   /** signals to the main process only (`tend signal`) */
   readonly signals: string[] = [];
-  /** signals to every process of the instance */
+  /** signals to every process of the instance (not the SIGCONT after each stop signal: `conts`) */
   readonly signalsAll: string[] = [];
+  /** SIGCONTs to every process of the instance (each stop signal is followed by one) */
+  conts = 0;
   exited = false;
   /** processes left behind after the main one ended */
   lingering = false;
@@ -127,6 +129,10 @@ export class FakeHandle implements ProcessHandle {
     this.log.push({ id: this.id, signal, all: false });
   }
   signalAll(signal: string): void {
+    if (signal === 'SIGCONT') {
+      this.conts++;
+      return;
+    }
     this.signalsAll.push(signal);
     this.log.push({ id: this.id, signal, all: true });
   }

@@ -39,12 +39,15 @@ describe('Supervisor: stop escalation', () => {
     const a = h.get('a');
     expect([a.state, a.deadline]).toEqual(['stopping', h.clock.now() + 2000]);
     expect(h.spawner.signalsOf('a')).toEqual(['SIGINT']);
+    // SIGCONT after the stop signal: a stopped process would keep it pending until stop_timeout
+    expect(h.spawner.last('a').handle!.conts).toBe(1);
     await h.clock.advance(1999);
     expect(h.spawner.signalsOf('a')).toEqual(['SIGINT']);
     await h.clock.advance(1);
     expect([h.spawner.signalsOf('a'), a.deadline]).toEqual([['SIGINT', 'SIGKILL'], null]); // sent: no deadline left
     await h.clock.advance(60_000);
     expect(h.spawner.signalsOf('a')).toEqual(['SIGINT', 'SIGKILL']);
+    expect(h.spawner.last('a').handle!.conts).toBe(1); // none after SIGKILL
     expect(h.lines()).toContain('a kill: SIGKILL sent: still running 2000ms after the stop signal');
     h.spawner.exit('a', { kind: 'signaled', signal: 'SIGKILL' });
     await flush();
@@ -106,12 +109,13 @@ describe('Supervisor: stop escalation', () => {
     expect([h.get('a').state, h.get('a').lingering, h.spawner.spawns.length]).toEqual(['running', false, 2]);
   });
 
-  it('killAll() sends SIGKILL to every live instance only', async () => {
+  it('killAll() sends SIGKILL to every live instance only, and journals each with why', async () => {
     const h = await supervising([instanceSpec('a'), instanceSpec('b'), instanceSpec('c', { autostart: false })]);
     h.spawner.exit('b', code(0));
     await flush();
-    h.sup.killAll();
+    h.sup.killAll('the bound');
     expect(h.spawner.signals).toEqual([{ id: 'a', signal: 'SIGKILL', all: true }]);
+    expect(h.lines().filter((l) => l.includes(' kill: '))).toEqual(['a kill: SIGKILL sent: the bound']);
   });
 });
 
