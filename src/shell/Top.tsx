@@ -40,9 +40,16 @@ function counted(list: readonly StatusRow[]): string {
 export function Top({ backend, onExit, width, height, intervalMs = 1000, now = Date.now }: TopProps) {
   const [rows, setRows] = useState<StatusRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // when the table was last read, and since when reading it fails: while the daemon does not
+  // answer the last table stays, dimmed and said to be old (it showed `running` and old pids as live)
+  const [tableAt, setTableAt] = useState<number | null>(null);
+  const [failingSince, setFailingSince] = useState<number | null>(null);
+  const [, setTicks] = useState(0);
   const [selected, setSelected] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const live = useRef(true);
+  const clock = useRef(now);
+  clock.current = now;
   const refresh = useRef<() => void>(() => {});
 
   useEffect(() => {
@@ -54,8 +61,13 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
         if (!live.current) return;
         setRows(next);
         setError(null);
+        setTableAt(clock.current());
+        setFailingSince(null);
       } catch (err) {
-        if (live.current) setError(`status failed: ${errorText(err)}`);
+        if (!live.current) return;
+        setError(errorText(err));
+        setFailingSince((since) => since ?? clock.current());
+        setTicks((n) => n + 1); // the clock goes on while the table stays
       }
     };
     const loop = () => {
@@ -132,9 +144,16 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   const visible = Math.max(1, height - 5);
   const first = Math.max(0, Math.min(index - Math.floor(visible / 2), list.length - visible));
   const shown = list.slice(first, first + visible);
-  const t = new Date(now());
-  const clock = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  const title = `tend top · ${rows ? counted(list) : 'loading…'} · ${clock}`;
+  const title = `tend top · ${rows ? counted(list) : 'loading…'} · ${hms(now())}`;
+  // the last table while reading a new one fails: dimmed, without state colours, its times as they were
+  const stale = rows !== null && failingSince !== null;
+  const at = stale && tableAt !== null ? tableAt : now();
+  let problem: string | null = null;
+  if (stale) {
+    problem = backend.connected
+      ? `status failing since ${hms(failingSince)} (${error}); showing the last table`
+      : `daemon unreachable since ${hms(failingSince)}; showing the last table`;
+  } else if (error) problem = `status failed: ${error}`;
 
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -145,19 +164,19 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
         {columns.map((c, i) => (i ? space : '') + fit(c.title, c.width, c.align)).join('')}
       </Text>
       {shown.map((row) => (
-        <Text key={row.name} inverse={row.name === current?.name} wrap="truncate">
+        <Text key={row.name} inverse={row.name === current?.name} dimColor={stale} wrap="truncate">
           {columns.map((c, i) => (
-            <Text key={c.key} color={c.key === 'state' ? stateColor(row.state) : undefined}>
-              {(i ? space : '') + fit(cellText(row, c.key, now()), c.width, c.align)}
+            <Text key={c.key} color={c.key === 'state' && !stale ? stateColor(row.state) : undefined}>
+              {(i ? space : '') + fit(cellText(row, c.key, at), c.width, c.align)}
             </Text>
           ))}
         </Text>
       ))}
       {rows && list.length === 0 ? <Text dimColor>no services</Text> : null}
       <Box flexGrow={1} />
-      {error ? (
-        <Text color="red" wrap="truncate">
-          {clip(error, width)}
+      {problem ? (
+        <Text color={stale ? 'yellow' : 'red'} wrap="truncate">
+          {clip(problem, width)}
         </Text>
       ) : null}
       {message ? <Text wrap="truncate">{clip(message, width)}</Text> : null}
@@ -166,4 +185,10 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
       </Text>
     </Box>
   );
+}
+
+/** A time of day as HH:MM:SS. */
+function hms(ms: number): string {
+  const t = new Date(ms);
+  return [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
