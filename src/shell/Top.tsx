@@ -96,6 +96,7 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   const rowsRef = useRef(list);
   rowsRef.current = list;
   const selectedRef = useRef(selected);
+  const visible = Math.max(1, height - 5);
 
   const act = (cmd: 'start' | 'stop' | 'restart', name: string) => {
     setMessage(`${VERBING[cmd]} ${name}…`);
@@ -110,11 +111,12 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
 
   useKeys((keys) => {
     // from none chosen, a move starts before the first row: the first arrow down (or up) chooses it
-    const move = (by: number) => {
+    const move = (by: number | 'first' | 'last') => {
       const all = rowsRef.current;
       if (all.length === 0) return;
       const at = selectedRef.current === null ? -1 : all.findIndex((r) => r.name === selectedRef.current);
-      const next = all[Math.max(0, Math.min(all.length - 1, at + by))]!.name;
+      const to = by === 'first' ? 0 : by === 'last' ? all.length - 1 : at + by;
+      const next = all[Math.max(0, Math.min(all.length - 1, to))]!.name;
       selectedRef.current = next;
       setSelected(next);
     };
@@ -124,6 +126,10 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
         if (key.name === 'escape' || key.name === 'ctrl-c') return onExit();
         if (key.name === 'up') move(-1);
         if (key.name === 'down') move(1);
+        if (key.name === 'pageup') move(-visible);
+        if (key.name === 'pagedown') move(visible);
+        if (key.name === 'home') move('first');
+        if (key.name === 'end') move('last');
         continue;
       }
       for (const ch of key.text) {
@@ -141,7 +147,6 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
 
   const { columns, gap } = layoutColumns(list, width);
   const space = ' '.repeat(gap);
-  const visible = Math.max(1, height - 5);
   const first = Math.max(0, Math.min(index - Math.floor(visible / 2), list.length - visible));
   const shown = list.slice(first, first + visible);
   const title = `tend top · ${rows ? counted(list) : 'loading…'} · ${hms(now())}`;
@@ -154,6 +159,8 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
       ? `status failing since ${hms(failingSince)} (${error}); showing the last table`
       : `daemon unreachable since ${hms(failingSince)}; showing the last table`;
   } else if (error) problem = `status failed: ${error}`;
+  // more rows than lines: which ones are shown
+  const position = list.length > visible ? `rows ${first + 1}-${first + shown.length} of ${list.length} · ` : '';
 
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -181,7 +188,7 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
       ) : null}
       {message ? <Text wrap="truncate">{clip(message, width)}</Text> : null}
       <Text dimColor wrap="truncate">
-        {clip('↑↓ select · s start · S stop · r restart · q quit', width)}
+        {clip(`${position}↑↓ PgUp PgDn select · s start · S stop · r restart · q quit`, width)}
       </Text>
     </Box>
   );

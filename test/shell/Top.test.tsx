@@ -119,6 +119,28 @@ describe('Top', () => {
     expect(t.frame()).not.toContain('unreachable');
   });
 
+  it('with more rows than lines says which are shown; PgDn, PgUp, End and Home move the selection', async () => {
+    const many = Array.from({ length: 30 }, (_, i) => row(`svc${String(i + 1).padStart(2, '0')}`));
+    const t = top(100, many); // 12 lines: 7 rows
+    await wait(() => expect(t.frame()).toContain('rows 1-7 of 30 ·'));
+    t.type('\x1b[6~'); // PgDn from none chosen: the last row of the first page
+    t.type('r');
+    await wait(() => expect(t.backend.requests).toContainEqual(['restart', { names: ['svc07'], wait: true }]));
+    t.type('\x1b[6~');
+    await wait(() => expect(t.frame()).toContain('rows 11-17 of 30 ·'));
+    t.type('\x1b[F'); // End
+    await wait(() => expect(t.frame()).toContain('rows 24-30 of 30 ·'));
+    t.type('r');
+    await wait(() => expect(t.backend.requests).toContainEqual(['restart', { names: ['svc30'], wait: true }]));
+    t.type('\x1b[5~'); // PgUp
+    t.type('r');
+    await wait(() => expect(t.backend.requests).toContainEqual(['restart', { names: ['svc23'], wait: true }]));
+    t.type('\x1b[H'); // Home
+    await wait(() => expect(t.frame()).toContain('rows 1-7 of 30 ·'));
+    t.type('s');
+    await wait(() => expect(t.backend.requests).toContainEqual(['start', { names: ['svc01'], wait: true }]));
+  });
+
   it('q, Escape and Ctrl-C leave', async () => {
     for (const key of ['q', '\x1b', '\x03']) {
       const t = top(80);
