@@ -169,6 +169,8 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
   });
   parts.add(state);
   parts.add(cgroups);
+  // closed after the services: the runs that shutdown ends are recorded
+  parts.add({ name: 'task histories', close: () => tasks.closeHistories() });
   parts.add(
     services({ sup, journal, spec: () => config.spec, cgroups, state, reaper, say, notify: notify.get, only: opts.only }),
   );

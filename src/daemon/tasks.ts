@@ -136,13 +136,24 @@ export class TaskScheduler {
     return lastRuns(this.logDir, ids, n);
   }
 
-  /** Stops listening and drops the timer (shutdown). */
+  /**
+   * Drops the timer and the schedules (shutdown): nothing is planned from now on. The histories
+   * go on recording the runs that shutdown ends, until closeHistories.
+   */
   close(): void {
-    this.off();
     this.cancelTimer?.();
     this.cancelTimer = null;
     this.timerAt = null;
     this.tasks.clear();
+  }
+
+  /**
+   * Stops listening once every service has stopped (shutdown), and waits for the last records to
+   * be written: a run that shutdown ended is in its history (it was not: the listener went first).
+   */
+  async closeHistories(): Promise<void> {
+    this.off();
+    await Promise.all([...this.histories.values()].map((h) => h.last));
   }
 
   private onChange(i: Instance, from: string): void {

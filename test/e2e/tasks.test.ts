@@ -120,6 +120,17 @@ describe('a scheduled task', () => {
 });
 
 describe('tend run', () => {
+  it('a run that tend shutdown ends is in the history (read with no daemon)', async () => {
+    const p = await started(`${SETTINGS}services:\n  long:\n    type: oneshot\n    command: sleep 300\n`);
+    await p.waitState('long', 'running');
+    expect((await p.run(['shutdown'])).code).toBe(0);
+    await p.exit;
+    const runs = await history(p, 'long');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ result: 'failed', exit: { signal: 'SIGTERM' }, trigger: 'start-up' });
+    expect(runs[0]!.reason).toMatch(/^stopped/);
+  });
+
   it('runs a task now, follows its output, exits 0 when it completed and 1 when it failed', async () => {
     const p = await started(
       `${SETTINGS}services:\n` +
