@@ -14,7 +14,7 @@ import type { Key } from './key-parser.js';
 import { INITIAL_PROMPT, promptKey, shownLine, type PromptState } from './prompt-keys.js';
 import { Prompt } from './Prompt.js';
 import { classifyLine, type LineAction } from './shell-line.js';
-import { formatEvent } from './stream-lines.js';
+import { formatEvent, reloadNotice } from './stream-lines.js';
 import { Top } from './Top.js';
 import { useDaemonLink } from './use-daemon-link.js';
 import { useKeys } from './use-keys.js';
@@ -353,12 +353,19 @@ export function App(props: AppProps) {
   handleKeysRef.current = handleKeys;
   useKeys(handleKeys);
 
-  // live state changes above the prompt, and the connection notice
+  // live state changes and reloads above the prompt, and the connection notice
   const link = useDaemonLink(backend, {
     onStateChange: (e) => {
       refreshServices();
       if (modeRef.current === 'top' || streaming.current?.cmd === 'events') return;
       print(formatEvent(e, color));
+    },
+    // a reload the file watcher applied (or refused: broken YAML) was said nowhere the user looks
+    onReload: (e) => {
+      refreshServices();
+      if (modeRef.current === 'top' || streaming.current?.cmd === 'events') return;
+      const n = reloadNotice(e);
+      print(n.text, n.rejected ? { color: 'yellow' } : {});
     },
     onReconnect: (again) => {
       print(again ? 'reconnected to the daemon' : `connected to the daemon${backend.where ? ` on ${backend.where}` : ''}`, {

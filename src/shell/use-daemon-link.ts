@@ -1,14 +1,16 @@
 // A hook keeping the shell's live link to the daemon: the connection flag, and a journal
-// subscription (made again after each reconnect) passing on state changes as they happen.
+// subscription (made again after each reconnect) passing on state changes and reloads as they happen.
 import { useEffect, useRef, useState } from 'react';
 import type { JournalEvent } from '../control/wire.js';
 import type { ShellBackend } from './backend.js';
-import { isEventRow } from './stream-lines.js';
+import { isEventRow, isReload } from './stream-lines.js';
 
 /** What the shell does with the link's news. */
 export interface LinkHandlers {
   /** a service changed state (events older than the subscription are skipped) */
   onStateChange(e: JournalEvent): void;
+  /** a reload was applied or rejected (the config file changed, SIGHUP, a `tend reload` anywhere) */
+  onReload?(e: JournalEvent): void;
   /** the daemon answers after a loss (`again`), or at last after the shell found none at start */
   onReconnect(again: boolean): void;
   /** the connection to the daemon just went away */
@@ -21,7 +23,7 @@ export interface LinkHandlers {
  */
 export type LinkState = 'connecting' | 'up' | 'down' | 'lost';
 
-/** Subscribes to live state changes; returns the link's state. */
+/** Subscribes to live state changes and reloads; returns the link's state. */
 export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): LinkState {
   const [link, setLink] = useState<LinkState>(backend.connected ? 'up' : 'connecting');
   const latest = useRef(handlers);
@@ -37,7 +39,9 @@ export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): Li
       if (stopped || sub || !backend.connected) return;
       const since = Date.now();
       const onEvent = (e: JournalEvent | { where: unknown }) => {
-        if (isEventRow(e) && e.state && Date.parse(e.time) >= since) latest.current.onStateChange(e);
+        if (!isEventRow(e) || Date.parse(e.time) < since) return;
+        if (e.state) latest.current.onStateChange(e);
+        else if (isReload(e)) latest.current.onReload?.(e);
       };
       try {
         // lines: 0 asks for no backlog; the time check above guards against one anyway

@@ -162,6 +162,21 @@ describe('App', () => {
     expect(lines.at(-2)).toContain('web.1 state backoff');
   });
 
+  it('prints the reloads the daemon applied or rejected above the prompt (an edit of the file was seen nowhere)', async () => {
+    const s = await shell();
+    await wait(() => expect(s.backend.streams.map((x) => x.cmd)).toEqual(['events']));
+    const events = s.backend.streams[0]!;
+    s.type('stat');
+    const time = new Date(Date.now() + 1000).toISOString();
+    events.emit({ time, service: 'tend', what: 'reload', why: 'file changed: + api; ~ web (command); = 3 unchanged' });
+    await wait(() => expect(s.frame()).toContain('reload (file changed): + api; ~ web (command)'));
+    const why = 'file changed: config rejected, keeping the running one: tend.yaml:3:5: bad indentation\ntend.yaml:4:1: more';
+    events.emit({ time, service: 'tend', what: 'reload', why });
+    await wait(() => expect(s.frame()).toContain('reload rejected (file changed): tend.yaml:3:5: bad'));
+    expect(s.frame()).not.toContain('unchanged');
+    expect(s.promptLine()).toBe('tend> stat');
+  });
+
   it('says when the connection is lost and when it is back, keeping the prompt', async () => {
     const s = await shell();
     s.type('sta');
