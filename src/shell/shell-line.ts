@@ -30,6 +30,12 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
   const w = words(line);
   const [name, ...rest] = w;
   if (name === undefined) return { kind: 'empty' };
+  // runLine's splitWords takes an open quote to the end of the line: `"unterminated` was called an
+  // unknown command `""unterminated"`, and `logs web --grep "a b` grepped for `a b`
+  const open = openQuote(line);
+  if (open) {
+    return { kind: 'error', message: `unterminated quote: the ${open.quote} at column ${open.at + 1} is never closed` };
+  }
   if (name === 'help' || name === '?') return rest[0] ? { kind: 'help', topic: rest[0] } : { kind: 'help' };
   if (name === 'exit' || name === 'quit' || name === 'clear' || name === 'top') {
     // `top --help` opened the table (whose keys act at once: `r` restarts) and `exit --help` left
@@ -48,6 +54,20 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
   }
   if ((name === 'logs' || name === 'events') && followed(name, rest)) return { kind: 'stream', cmd: name, line: w.join(' ') };
   return { kind: 'run', line: w.join(' ') };
+}
+
+/** The quote left open at the end of the line, read as splitWords reads quotes (\\ escapes outside them and in "). */
+export function openQuote(line: string): { quote: '"' | "'"; at: number } | null {
+  let open: { quote: '"' | "'"; at: number } | null = null;
+  for (let k = 0; k < line.length; k++) {
+    const ch = line[k]!;
+    if (open) {
+      if (ch === open.quote) open = null;
+      else if (ch === '\\' && open.quote === '"') k++;
+    } else if (ch === '"' || ch === "'") open = { quote: ch, at: k };
+    else if (ch === '\\') k++;
+  }
+  return open;
 }
 
 /** The words past what a command takes, as the CLI says them. */

@@ -48,6 +48,18 @@ describe('classifyLine', () => {
       message: 'unknown command "stauts" — did you mean "status"? (help lists the commands)',
     });
   });
+  it('names an unterminated quote (it said unknown command ""unterminated")', () => {
+    expect(c('"unterminated')).toEqual({ kind: 'error', message: 'unterminated quote: the " at column 1 is never closed' });
+    expect(c("logs web --grep 'a b")).toEqual({
+      kind: 'error',
+      message: "unterminated quote: the ' at column 17 is never closed",
+    });
+    // closed, escaped, or inside the other quote: a plain line
+    expect(c('logs web --grep "a b"').kind).toBe('run');
+    expect(c("logs web --grep don\\'t").kind).toBe('run');
+    expect(c('logs web --grep "say \\"hi\\""').kind).toBe('run');
+    expect(c(`logs web --grep "it's"`).kind).toBe('run');
+  });
   it('words splits on any whitespace', () => {
     expect(words(' a \t b  ')).toEqual(['a', 'b']);
   });
