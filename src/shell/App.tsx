@@ -373,7 +373,7 @@ export function App(props: AppProps) {
       });
       refreshServices();
     },
-    onLost: () => print('lost the connection to the daemon', { color: 'yellow' }),
+    // the loss itself is said by LinkNotice above the prompt while it lasts (a line printed here too said it twice)
   });
 
   useEffect(() => refreshServices(), [refreshServices]);

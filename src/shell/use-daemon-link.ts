@@ -13,8 +13,6 @@ export interface LinkHandlers {
   onReload?(e: JournalEvent): void;
   /** the daemon answers after a loss (`again`), or at last after the shell found none at start */
   onReconnect(again: boolean): void;
-  /** the connection to the daemon just went away */
-  onLost?(): void;
 }
 
 /**
@@ -58,7 +56,6 @@ export function useDaemonLink(backend: ShellBackend, handlers: LinkHandlers): Li
         // the subscription died with the connection; a new one is made on reconnect
         sub?.close();
         sub = null;
-        if (wasConnected) latest.current.onLost?.();
       }
       if (up && !wasConnected) {
         // a quiet first connect is no news; one after a loss or a failed first try is
