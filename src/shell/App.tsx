@@ -136,6 +136,7 @@ export function App(props: AppProps) {
   const [mode, setModeState] = useState<Mode>('prompt');
   const modeRef = useRef<Mode>('prompt');
   const services = useRef<string[]>([]);
+  const waiting = useRef<string[]>([]);
   const queue = useRef<Key[]>([]);
   const running = useRef<AbortController | null>(null);
   const streaming = useRef<{ cmd: string; close(): void } | null>(null);
@@ -147,7 +148,13 @@ export function App(props: AppProps) {
   const refreshServices = useCallback(() => {
     if (!backend.connected) return;
     backend.request('status', {}).then(
-      (r) => (services.current = r.services.map((row) => row.name)),
+      (r) => {
+        services.current = r.services.map((row) => row.name);
+        // the runs at their approval gate, as status says it (reconcile/slots.ts gateWait): approve and reject offer these
+        waiting.current = r.services
+          .filter((row) => row.state === 'pending' && row.detail.startsWith('waiting for approval'))
+          .map((row) => row.name);
+      },
       () => {},
     );
   }, [backend]);
@@ -327,7 +334,7 @@ export function App(props: AppProps) {
         else queue.current.push(key); // type-ahead, replayed at the next prompt
         continue;
       }
-      const ctx = { commands, services: services.current, signals };
+      const ctx = { commands, services: services.current, waiting: waiting.current, signals };
       const r = promptKey(promptRef.current, key, entries.list, ctx);
       promptRef.current = r.state;
       setPromptState(r.state);

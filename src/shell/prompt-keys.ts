@@ -1,7 +1,6 @@
 // The prompt as a reducer: (state, key) -> state + at most one effect for the component to carry
 // out (run a line, list completions, quit). Editing, history, Ctrl-R and Tab meet here, purely.
-import type { CompletionContext } from '../commands/completion.js';
-import { pressTab } from './tab.js';
+import { pressTab, type ShellCompletion } from './tab.js';
 import {
   historyDown,
   historyUp,
@@ -46,7 +45,7 @@ export function shownLine(s: PromptState, entries: readonly string[]): LineState
 }
 
 /** Applies one key; `entries` is the history, oldest first. */
-export function promptKey(s: PromptState, key: Key, entries: readonly string[], ctx: CompletionContext): Result {
+export function promptKey(s: PromptState, key: Key, entries: readonly string[], ctx: ShellCompletion): Result {
   if (s.search) return searchKey(s, s.search, key, entries, ctx);
   const plain = { ...s, lastWasTab: false };
   if (key.kind === 'text') return { state: { ...plain, line: applyKey(s.line, key) } };
@@ -87,7 +86,7 @@ function searchKey(
   search: SearchState & { saved: LineState },
   key: Key,
   entries: readonly string[],
-  ctx: CompletionContext,
+  ctx: ShellCompletion,
 ): Result {
   const keep = (next: SearchState): Result => ({ state: { ...s, search: { ...next, saved: search.saved } } });
   if (key.kind === 'text') return keep(searchType(entries, search, key.text));

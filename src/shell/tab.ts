@@ -1,7 +1,35 @@
 // The shell's Tab key: completes the word before the cursor from the command table
 // (commands/completion.ts); a second Tab lists the candidates, laid out in columns.
-import { complete, type Completion, type CompletionContext } from '../commands/completion.js';
+import { commonPrefix, complete, type Completion, type CompletionContext } from '../commands/completion.js';
 import type { LineState } from './line-editor.js';
+
+/** What the shell completes from: the command table's context, and what the daemon's status says more. */
+export interface ShellCompletion extends CompletionContext {
+  /** the instances whose run waits for approval (pending, `waiting for approval`): what approve and reject may name */
+  waiting?: readonly string[];
+}
+
+const GATES = new Set(['approve', 'reject']);
+
+/**
+ * complete(), but `approve` and `reject` offer only the runs waiting for approval, and not `all`
+ * (every instance: it fails on the first that does not wait). They offered every service name.
+ */
+export function completeIn(line: string, cursor: number, ctx: ShellCompletion): Completion {
+  const name = /^\s*(\S+)\s/.exec(line.slice(0, cursor))?.[1];
+  if (!ctx.waiting || name === undefined || !GATES.has(name)) return complete(line, cursor, ctx);
+  const c = complete(line, cursor, { ...ctx, services: ctx.waiting });
+  const candidates = c.candidates.filter((w) => w !== 'all');
+  if (candidates.length === c.candidates.length) return c;
+  // what complete() does with its candidates (commands/completion.ts finish), without `all`
+  const word = line.slice(c.start, cursor);
+  const after = line[cursor];
+  if (candidates.length === 1) {
+    return { ...c, replacement: candidates[0]! + (after === undefined || !/\s/.test(after) ? ' ' : ''), candidates };
+  }
+  const prefix = commonPrefix(candidates);
+  return { ...c, replacement: prefix.length >= word.length && candidates.length ? prefix : word, candidates };
+}
 
 /** Puts a completion into the line, the cursor after the inserted text. */
 export function applyCompletion(line: LineState, c: Completion): LineState {
@@ -10,12 +38,8 @@ export function applyCompletion(line: LineState, c: Completion): LineState {
 }
 
 /** One Tab press: completes what it can; a second Tab that changes nothing lists the candidates. */
-export function pressTab(
-  line: LineState,
-  ctx: CompletionContext,
-  secondTab: boolean,
-): { line: LineState; list: string[] | null } {
-  const c = complete(line.text, line.cursor, ctx);
+export function pressTab(line: LineState, ctx: ShellCompletion, secondTab: boolean): { line: LineState; list: string[] | null } {
+  const c = completeIn(line.text, line.cursor, ctx);
   const next = applyCompletion(line, c);
   if (next.text !== line.text) return { line: next, list: null };
   return { line, list: secondTab && c.candidates.length > 1 ? c.candidates : null };

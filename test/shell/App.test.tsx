@@ -112,6 +112,15 @@ describe('App', () => {
     await wait(() => expect(s.promptLine()).toBe('tend> restart db web'));
   });
 
+  it('approve and reject complete only the runs waiting for approval', async () => {
+    const waits = row('deploy', 'pending', { detail: 'waiting for approval (tend approve deploy)' });
+    const s = await shell({
+      backend: fakeBackend([row('db'), waits, row('deploy-docs', 'pending', { detail: 'waiting for db' })]),
+    });
+    s.type('approve \t');
+    await wait(() => expect(s.promptLine()).toBe('tend> approve deploy'));
+  });
+
   it('recalls history from the file with Up and saves new commands to it', async () => {
     const s = await shell({ history: ['status', 'start web'] });
     s.type(UP);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commonPrefix, complete, serviceWords, valueFlags, type CompletionContext } from '../../src/commands/completion.js';
 import { SHELL_COMMANDS as COMMANDS } from '../../src/commands/index.js';
 import { lineOf } from '../../src/shell/line-editor.js';
-import { applyCompletion, formatColumns, pressTab } from '../../src/shell/tab.js';
+import { applyCompletion, completeIn, formatColumns, pressTab } from '../../src/shell/tab.js';
 
 const ctx: CompletionContext = {
   commands: COMMANDS,
@@ -62,6 +62,18 @@ describe('complete: services', () => {
     expect(cands('logs -n ')).toEqual([]);
     expect(tab('logs -n 50 d')).toBe('logs -n 50 db ');
     expect(cands('logs -f ')).toContain('db');
+  });
+  it('approve and reject offer only the runs waiting for approval, and not all', () => {
+    const gated = { ...ctx, services: [...ctx.services, 'deploy', 'deploy-db'], waiting: ['deploy', 'deploy-db'] };
+    const line = (text: string) => applyCompletion(lineOf(text), completeIn(text, text.length, gated)).text;
+    expect(completeIn('approve ', 8, gated).candidates).toEqual(['deploy', 'deploy-db']);
+    expect(line('approve ')).toBe('approve deploy');
+    expect(line('reject deploy-')).toBe('reject deploy-db ');
+    expect(line('approve deploy d')).toBe('approve deploy deploy-db '); // a name given is not offered again
+    expect(completeIn('approve ', 8, { ...gated, waiting: [] }).candidates).toEqual([]);
+    // other commands as before
+    expect(completeIn('stop ', 5, gated).candidates).toContain('all');
+    expect(completeIn('appr', 4, gated).replacement).toBe('approve ');
   });
   it('takes nothing for commands without arguments', () => {
     expect(cands('reload ')).toEqual([]);
