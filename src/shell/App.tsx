@@ -1,10 +1,12 @@
 // The REPL: scrollback printed once (through <Static>, or as it is when long: see print), then
 // the live part (notices, the prompt, or `top`). Keys go through the pure prompt reducer; this
 // component carries out its effects.
+import { readFileSync } from 'node:fs';
 import { Box, Static, Text, useApp, useStdout } from 'ink';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { RunLine, ShellBackend } from './backend.js';
 import type { Command } from '../commands/command.js';
+import { configServiceNames } from '../commands/config-names.js';
 import { helpText } from '../commands/help-text.js';
 import { SHELL_COMMANDS } from '../commands/index.js';
 import { formatColumns } from './tab.js';
@@ -51,6 +53,8 @@ export interface AppProps {
   onExit?: (code: number) => void;
   /** ANSI colour in printed lines */
   color?: boolean;
+  /** the config file: Tab offers its service names while no daemon answers */
+  configFile?: string;
 }
 
 /** A burst of this many plain lines is written as it is, not through <Static> (see print). */
@@ -65,13 +69,22 @@ interface Item {
 
 type Mode = 'prompt' | 'running' | 'streaming' | 'top';
 
+/** The service names a line scan of the config file finds; none when it cannot be read. */
+function fileServiceNames(file: string): string[] {
+  try {
+    return configServiceNames(readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
 /** The interactive shell. */
 export function App(props: AppProps) {
-  const { backend, runLine, historyFile, commands = SHELL_COMMANDS, signals = SIGNALS, color = true } = props;
+  const { backend, runLine, historyFile, commands = SHELL_COMMANDS, signals = SIGNALS, color = true, configFile } = props;
   const app = useApp();
   const { stdout, write } = useStdout();
   const size = useTerminalSize();
@@ -335,6 +348,11 @@ export function App(props: AppProps) {
         continue;
       }
       const ctx = { commands, services: services.current, waiting: waiting.current, signals };
+      // no daemon: the names of the config file, by the line scan `tend completion` uses (it offered only `all`)
+      if (key.kind === 'key' && key.name === 'tab' && !backend.connected && configFile) {
+        const named = fileServiceNames(configFile);
+        if (named.length) ctx.services = named;
+      }
       const r = promptKey(promptRef.current, key, entries.list, ctx);
       promptRef.current = r.state;
       setPromptState(r.state);

@@ -10,6 +10,8 @@ export interface ShellOptions {
   runLine: RunLine;
   historyFile?: string;
   color?: boolean;
+  /** the config file (-c, $TEND_CONFIG, ./tend.yaml): Tab offers its service names while no daemon answers */
+  configFile?: string;
 }
 
 /** Runs the shell until `exit` or Ctrl-D; resolves to the shell's exit code (0). */
@@ -21,6 +23,7 @@ export async function runShell(opts: ShellOptions): Promise<number> {
       runLine={opts.runLine}
       historyFile={opts.historyFile ?? defaultHistoryFile()}
       color={opts.color ?? !process.env.NO_COLOR}
+      configFile={opts.configFile}
       onExit={(c) => (code = c)}
     />,
     { exitOnCtrlC: false, maxFps: SHELL_FPS },

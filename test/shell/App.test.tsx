@@ -121,6 +121,22 @@ describe('App', () => {
     await wait(() => expect(s.promptLine()).toBe('tend> approve deploy'));
   });
 
+  it('with no daemon, completes service names from the config file', async () => {
+    const configFile = join(dir, 'tend.yaml');
+    writeFileSync(configFile, 'services:\n  api:\n    command: x\n  worker:\n    command: y\n    replicas: 2\n');
+    const backend = fakeBackend();
+    backend.connected = false;
+    const r = render(
+      <App backend={backend} runLine={async () => 0} color={false} width={80} height={14} configFile={configFile} />,
+    );
+    await wait(() => expect(r.lastFrame()).toContain('tend>'));
+    r.stdin.write('stop wo');
+    r.stdin.write('\t');
+    await wait(() => expect(r.lastFrame()).toContain('tend> stop worker'));
+    r.stdin.write('.\t\t');
+    await wait(() => expect(r.lastFrame()).toMatch(/worker\.1 +worker\.2/));
+  });
+
   it('recalls history from the file with Up and saves new commands to it', async () => {
     const s = await shell({ history: ['status', 'start web'] });
     s.type(UP);
