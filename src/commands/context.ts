@@ -100,9 +100,18 @@ export interface CommandContext extends DaemonContext {
   resolve(names: readonly string[] | undefined, required?: boolean): Instance[];
   /**
    * Waits until each target is started (or failed); resolves the failed ones. `before`: where each
-   * stood when a new run was asked for (beforeRun): its run must be a new one.
+   * stood when a new run was asked for (beforeRun): its run must be a new one. A task with a
+   * schedule is started when its run is over (`tend start` of a task waits for the run), unless
+   * `taskRunning`: then once its run has gone SETTLE_MS, as a oneshot (`tend wait`: a catch-up run
+   * of 20 minutes is no part of the stack being up).
    */
-  waitStarted(targets: Instance[], timeoutMs: number, signal: AbortSignal, before?: Map<string, RunMark>): Promise<Instance[]>;
+  waitStarted(
+    targets: Instance[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    before?: Map<string, RunMark>,
+    taskRunning?: boolean,
+  ): Promise<Instance[]>;
   /** Waits until each target has stopped. */
   waitStopped(targets: Instance[], timeoutMs: number, signal: AbortSignal): Promise<void>;
   /**

@@ -5,7 +5,7 @@
 import { formatDuration } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import { hasSchedule, type Instance, wantsUp } from '../core/instance.js';
-import { dependencyClosure, ranOk } from '../reconcile/deps.js';
+import { dependencyClosure, ranOk, type Store } from '../reconcile/deps.js';
 import { gateWait } from '../reconcile/slots.js';
 import { names, optional, shape, timerMs } from './schema.js';
 import type { SocketCommand } from './command.js';
@@ -35,7 +35,7 @@ export function failedText(f: WaitReply['failed'][number]): string {
 }
 
 /** What `wait` waits for: wanted up and not a task resting between runs of its schedule. */
-function waitable(i: Instance): boolean {
+export function waitable(i: Instance): boolean {
   return wantsUp(i) && !(hasSchedule(i.inst) && i.state === 'scheduled');
 }
 
@@ -45,14 +45,13 @@ function waitable(i: Instance): boolean {
  * it should (examples/tasks.yaml). The ids of `targets` held so: awaiting approval, or depending,
  * directly or not, on a service with an instance that does. The status table says where they are.
  */
-function heldByApproval(d: CommandContext, targets: Instance[]): Set<string> {
+export function heldByApproval(store: Store, targets: Iterable<Instance>): Set<string> {
   const gated = new Set<string>();
-  for (const i of d.sup.store.values()) if (i.state === 'pending' && gateWait(i)) gated.add(i.inst.service);
+  for (const i of store.values()) if (i.state === 'pending' && gateWait(i)) gated.add(i.inst.service);
   const held = new Set<string>();
   if (gated.size === 0) return held;
   for (const t of targets) {
-    if (gated.has(t.inst.service) || [...dependencyClosure(d.sup.store, [t.inst.service])].some((s) => gated.has(s)))
-      held.add(t.id);
+    if (gated.has(t.inst.service) || [...dependencyClosure(store, [t.inst.service])].some((s) => gated.has(s))) held.add(t.id);
   }
   return held;
 }
@@ -91,12 +90,13 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     await d.startedUp?.();
     await d.tasks.settled(); // the status printed next says each task's next run
     const asked = args.names?.length ? d.resolve(args.names) : [...d.sup.store.values()].filter(waitable);
-    const held = heldByApproval(d, asked);
+    const held = heldByApproval(d.sup.store, asked);
     const targets = asked.filter((t) => !held.has(t.id));
     const timeoutMs = args.timeout ?? 60_000;
     let failed: Instance[];
     try {
-      failed = await d.waitStarted(targets, timeoutMs, rc.signal);
+      // a task's run going counts (a catch-up run is no part of the stack being up)
+      failed = await d.waitStarted(targets, timeoutMs, rc.signal, undefined, true);
     } catch (e) {
       if (!(e instanceof TendError) || e.code !== 'timeout') throw e;
       // the store at the deadline: what started, what did not and where it is

@@ -58,8 +58,8 @@ export function commandContext(d: DaemonContext): CommandContext {
   return {
     ...d,
     resolve: (names, required = true) => resolveOrThrow(d, names ?? [], required),
-    waitStarted: (targets, timeoutMs, signal, before) => {
-      const judge: Judge = before ? (i, now) => startedAfter(i, now, before.get(i.id)) : started;
+    waitStarted: (targets, timeoutMs, signal, before, taskRunning = false) => {
+      const judge: Judge = before ? (i, now) => startedAfter(i, now, before.get(i.id)) : (i, now) => started(i, now, taskRunning);
       return waitFor(d, targets, judge, timeoutMs, signal);
     },
     waitStopped: async (targets, timeoutMs, signal) => void (await waitFor(d, targets, stopped, timeoutMs, signal)),
@@ -157,14 +157,15 @@ function settling(i: Instance): string {
   return i.lingering ? `${i.state}, ${LINGERING}` : i.state;
 }
 
-const started = (i: Instance, now: number): Verdict => {
+const started = (i: Instance, now: number, taskRunning = false): Verdict => {
   if (i.state === 'completed') return 'ok';
   // a task back at rest after the run `tend start` asked for: how that run went
   if (i.state === 'scheduled') return i.lastRun === null ? undefined : i.lastRun.result === 'completed' ? 'ok' : 'fail';
   if (i.state === 'failed') return 'fail';
   if (i.state !== 'running') return undefined;
-  // a task with a schedule: its run, not 1 s of it (the verdict is how the run ends, above)
-  if (hasSchedule(i.inst)) return undefined;
+  // a task with a schedule: its run, not 1 s of it (the verdict is how the run ends, above),
+  // unless a run going counts (tend wait)
+  if (hasSchedule(i.inst) && !taskRunning) return undefined;
   if (i.inst.spec.readiness || i.startedAt === null || now - i.startedAt >= SETTLE_MS) return 'ok';
   return undefined;
 };

@@ -7,6 +7,8 @@ import type { Instance } from '../core/instance.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import { NotifySocket } from '../spawn/notify-socket.js';
 import { sendNotify } from '../sys/addon.js';
+import { heldByApproval, waitable } from '../commands/wait.js';
+import { SETTLE_MS } from './commands.js';
 
 /** What tend's own service manager gave it: where to notify, and its watchdog. */
 export interface Manager {
@@ -59,13 +61,24 @@ export function stateCounts(store: ReadonlyMap<string, Instance>): string {
   return [...n].map(([s, k]) => `${k} ${s}`).join(', ') || 'no services';
 }
 
-/** Every autostart instance wanted up got where it was going (none pending or starting). */
-function started(store: ReadonlyMap<string, Instance>): boolean {
-  for (const i of store.values()) {
-    if (!i.inst.spec.autostart || i.want === 'down') continue;
+/**
+ * Every instance `tend up -d` waits for (commands/wait.ts) got where it was going, as it counts it:
+ * none pending or starting, and one running without a readiness probe has run SETTLE_MS (a
+ * command that dies at once is not counted up). Else false, or the ms until one settles.
+ */
+function started(store: ReadonlyMap<string, Instance>, now: number): true | false | number {
+  const targets = [...store.values()].filter(waitable);
+  const held = heldByApproval(store, targets);
+  let due: number | undefined;
+  for (const i of targets) {
+    if (held.has(i.id)) continue;
     if (i.state === 'pending' || i.state === 'starting') return false;
+    if (i.state === 'running' && !i.inst.spec.readiness && i.startedAt !== null && now - i.startedAt < SETTLE_MS) {
+      const left = i.startedAt + SETTLE_MS - now;
+      due = due === undefined ? left : Math.min(due, left);
+    }
   }
-  return true;
+  return due ?? true;
 }
 
 /** The watchdog is pinged at half its interval, but never more often than this. */
@@ -95,8 +108,15 @@ export function startManagerNotify(m: Manager, sup: Supervisor, journal: Journal
     timer = undefined;
     send(`STATUS=${stateCounts(sup.store)}`);
   };
+  let settle: NodeJS.Timeout | undefined;
   const check = (): void => {
-    if (!ready && started(sup.store)) {
+    const now = started(sup.store, Date.now());
+    if (!ready && typeof now === 'number') {
+      // a service still settling: look again once it has run SETTLE_MS
+      clearTimeout(settle);
+      settle = setTimeout(check, Math.max(1, now)).unref();
+    }
+    if (!ready && now === true) {
       ready = true;
       send(`READY=1\nSTATUS=${stateCounts(sup.store)}`);
       journal.add('tend', 'notify', `READY=1 sent to the service manager (${m.socket})`);
@@ -116,6 +136,7 @@ export function startManagerNotify(m: Manager, sup: Supervisor, journal: Journal
     },
     close() {
       off();
+      clearTimeout(settle);
       clearTimeout(timer);
       clearInterval(dog);
     },

@@ -164,4 +164,27 @@ services:
     expect(texts()).toContain('STOPPING=1\nSTATUS=stopping every service');
     expect(texts().filter((t) => t.startsWith('READY=1'))).toHaveLength(1);
   }, 60_000);
+
+  it('READY=1 as tend up -d counts started: not before a service without a probe has run 1 s, nor waiting for an approval', async () => {
+    const got: NotifyDatagram[] = [];
+    const address = `@tend-e2e-manager2-${process.pid}`;
+    const sock = openNotify(address, (m) => got.push(...m));
+    closers.push(() => sock.close());
+    const p = project(`
+services:
+  ok:
+    command: sleep 1000
+  bad:
+    command: sleep 0.5; exit 1
+    restart: never
+  gate:
+    type: oneshot
+    approval: true
+    command: "true"
+`);
+    await p.up([], { NOTIFY_SOCKET: address });
+    const ready = await waitFor(() => got.map((m) => m.data ?? '').find((t) => t.startsWith('READY=1')), 'READY=1');
+    // bad died before it had run 1 s: READY=1 came after, and says so
+    expect(ready).toBe('READY=1\nSTATUS=1 running, 1 failed, 1 pending');
+  }, 60_000);
 });

@@ -120,6 +120,15 @@ describe('a scheduled task', () => {
 });
 
 describe('tend run', () => {
+  it('tend wait counts a task whose run is going as started once the run has gone 1 s (it waited for the run)', async () => {
+    const p = await started(`${SETTINGS}services:\n  longjob:\n    type: oneshot\n    command: sleep 300\n    every: 1h\n`);
+    expect((await p.run(['run', 'longjob', '--no-wait'])).stdout).toBe('longjob: run started\n');
+    // the run lasts 5 minutes; the client's own bound (30 s) fails the test if tend waits for it
+    const r = await p.run(['wait', 'longjob', '--timeout', '5m']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'started longjob\n', '']);
+    expect(await p.state('longjob')).toBe('running');
+  });
+
   it('a run that tend shutdown ends is in the history (read with no daemon)', async () => {
     const p = await started(`${SETTINGS}services:\n  long:\n    type: oneshot\n    command: sleep 300\n`);
     await p.waitState('long', 'running');
