@@ -63,6 +63,17 @@ describe('complete: services', () => {
     expect(tab('logs -n 50 d')).toBe('logs -n 50 db ');
     expect(cands('logs -f ')).toContain('db');
   });
+  it('offers nothing for the value of any flag that takes one', () => {
+    for (const line of [
+      'logs db --since ',
+      'logs db --until ',
+      'logs db --grep ',
+      'events --since ',
+      'stop db --timeout ',
+      'wait --timeout ',
+    ])
+      expect(cands(line)).toEqual([]);
+  });
   it('approve and reject offer only the runs waiting for approval, and not all', () => {
     const gated = { ...ctx, services: [...ctx.services, 'deploy', 'deploy-db'], waiting: ['deploy', 'deploy-db'] };
     const line = (text: string) => applyCompletion(lineOf(text), completeIn(text, text.length, gated)).text;
@@ -114,6 +125,8 @@ describe('complete: flags and help', () => {
   });
   it('completes command names after help', () => {
     expect(tab('help rel')).toBe('help reload ');
+    // two commands: the first Tab adds nothing, the second lists them
+    expect(pressTab(lineOf('help sta'), ctx, true).list).toEqual(['start', 'status']);
     expect(cands('help reload ')).toEqual([]);
   });
 });
