@@ -16,9 +16,17 @@ export interface TaskControl {
   /** an instance was enabled or disabled: its schedule is looked at again */
   touch(id: string): void;
   /** `tend run`: a run now, or by the task's overlap while one is going (skipped: refused, with why) */
-  run(i: Instance): { how: 'now' | 'queued' | 'replaced' | 'skipped'; also: Instance[]; why: string };
+  run(i: Instance): {
+    how: 'now' | 'queued' | 'replaced' | 'skipped';
+    also: Instance[];
+    why: string;
+    /** a queued run: resolves with why if it is dropped before it starts (tend stop) */
+    dropped?: Promise<string>;
+  };
   /** resolves once the schedules of the config last set are planned (each task knows its next run) */
   settled(): Promise<void>;
+  /** `tend stop` of a task: its queued run (overlap: queue) is dropped too; true when there was one */
+  dropQueued(i: Instance, why: string): boolean;
 }
 
 /** What `tend run NAME -- CMD` asks of the daemon: a transient service (src/daemon/transient.ts). */

@@ -21,10 +21,10 @@ export const stop = changeCommand<'stop', { stopped: string[]; also: string[] }>
   },
   async handle(args, d, rc) {
     const targets = d.resolve(args.names);
-    const runs = d.sup.endRuns(
-      targets.filter((i) => hasSchedule(i.inst)),
-      'stopped by tend stop',
-    );
+    const tasks = targets.filter((i) => hasSchedule(i.inst));
+    // a run queued behind the going one (overlap: queue) goes too: it started as the stop ended
+    for (const t of tasks) d.tasks.dropQueued(t, 'tend stop');
+    const runs = d.sup.endRuns(tasks, 'stopped by tend stop');
     const services = targets.filter((i) => !hasSchedule(i.inst));
     const also = d.sup.stop(services);
     if (args.wait !== false) await d.waitStopped([...also, ...services, ...runs], args.timeout ?? 120_000, rc.signal);

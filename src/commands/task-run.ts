@@ -101,12 +101,16 @@ async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogL
     const how = r.how;
     const also = r.also.map((x) => x.id);
     if (args.wait === false) {
+      // the planner has had its turn (it runs in a microtask): a run held in pending says by what
+      await Promise.resolve();
+      const now = d.sup.store.get(i.id) ?? i;
+      const held = how === 'now' && now.state === 'pending' ? d.statusRow(now, d.now()).detail : '';
       return {
         name: i.id,
         how,
         result: 'started',
-        // a run behind approval: asked, and waiting for a person
-        reason: gateWait(i) ?? 'run requested',
+        // a run behind approval, a pool, max_parallel, its dependencies: asked, and waiting
+        reason: gateWait(i) ?? (held.startsWith('waiting for') ? held : 'run requested'),
         exit_code: null,
         start: null,
         end: null,
@@ -114,8 +118,25 @@ async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogL
         also,
       };
     }
-    // a queued run (or one replacing the current) is the next launch after the current one's
-    await d.waitRun(i, rc.signal, how === 'now' ? undefined : before + (isAlive(i.state) ? 0 : 1));
+    // a queued run (or one replacing the current) is the next launch after the current one's; a
+    // queued run that `tend stop` drops ends the wait
+    const wait = new AbortController();
+    const cancel = (): void => wait.abort();
+    rc.signal.addEventListener('abort', cancel);
+    let dropped: string | undefined;
+    void r.dropped?.then((why) => {
+      dropped = why;
+      wait.abort();
+    });
+    try {
+      await d.waitRun(i, wait.signal, how === 'now' ? undefined : before + (isAlive(i.state) ? 0 : 1));
+    } catch (e) {
+      if (dropped === undefined) throw e;
+      const reason = `the queued run was dropped (${dropped}) before it started`;
+      return { ...outcome(i, Number.POSITIVE_INFINITY, also, how), result: 'failed', reason, exit_code: null };
+    } finally {
+      rc.signal.removeEventListener('abort', cancel);
+    }
     // output written just before the exit may still be on its way through the pipe
     if (off) await new Promise((r) => setTimeout(r, OUTPUT_GRACE_MS));
     return outcome(d.sup.store.get(i.id) ?? i, before, also, how);
@@ -195,8 +216,7 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
           ? ' (it replaced the run that was going)'
           : '';
     if (r.transient) io.out(transientWords(r) + '\n');
-    else if (r.result === 'started' && r.reason.startsWith('waiting for approval'))
-      io.out(`${r.name}: run asked, ${r.reason}${deps}\n`);
+    else if (r.result === 'started' && r.reason.startsWith('waiting for')) io.out(`${r.name}: run asked, ${r.reason}${deps}\n`);
     else if (r.result === 'started') io.out(`${r.name}: run ${r.how === 'now' ? 'started' : r.how}${deps}\n`);
     else if (r.result === 'completed') io.out(`${r.name}: completed${took} (${r.reason})${deps}${queued}\n`);
     else io.err(`${r.name}: failed${took}: ${r.reason}${queued}\n`);

@@ -65,6 +65,8 @@ export class TaskScheduler {
   private tasks = new Map<string, Book>();
   private readonly histories = new Map<string, { writer: RunHistory; last: Promise<void> }>();
   private readonly written = new Map<string, RunResult>();
+  /** per task, the `tend run`s whose queued run has not started yet (told if it is dropped) */
+  private readonly dropWaiters = new Map<string, Array<(why: string) => void>>();
   /** the unstartedEnd of each instance last appended to its history */
   private readonly unstartedWritten = new Map<string, NonNullable<Instance['unstartedEnd']>>();
   private refreshed: Promise<void> = Promise.resolve();
@@ -95,6 +97,23 @@ export class TaskScheduler {
     );
   }
 
+  /** `tend stop` of a task: the run queued behind the going one is dropped (journaled with `why`). */
+  dropQueued(i: Instance, why: string): boolean {
+    const b = this.tasks.get(i.id);
+    if (!b || b.queued === null) return false;
+    b.queued = null;
+    this.deps.journal.add(i.id, 'skip', `dropped the queued run: ${why}`);
+    this.tellDropped(i.id, why);
+    return true;
+  }
+
+  /** The `tend run`s waiting for a queued run of `id` that will not come are told why. */
+  private tellDropped(id: string, why: string): void {
+    const waiters = this.dropWaiters.get(id);
+    this.dropWaiters.delete(id);
+    for (const w of waiters ?? []) w(why);
+  }
+
   /** Resolves once the schedules of the spec last set are planned (`tend up -d` shows next runs). */
   settled(): Promise<void> {
     return this.refreshed;
@@ -104,7 +123,13 @@ export class TaskScheduler {
    * `tend run`: a run now; while one is going, the task's `overlap` decides (skip: refused;
    * queue: after it; replace: it is stopped first). A oneshot without a schedule: skip.
    */
-  run(i: Instance): { how: 'now' | 'queued' | 'replaced' | 'skipped'; also: Instance[]; why: string } {
+  run(i: Instance): {
+    how: 'now' | 'queued' | 'replaced' | 'skipped';
+    also: Instance[];
+    why: string;
+    /** a queued run: resolves with why if it is dropped before it starts */
+    dropped?: Promise<string>;
+  } {
     const { sup, journal, clock } = this.deps;
     if (!inProgress(i.state)) return { how: 'now', also: sup.start([i], 'run', 'run requested (tend run)'), why: '' };
     const b = this.tasks.get(i.id);
@@ -119,7 +144,12 @@ export class TaskScheduler {
     if (b.queued !== null) return say('skipped', `skipped a run asked by tend run: one is already queued (overlap: ${overlap})`);
     b.queued = 'run';
     if (overlap === 'queue' || i.state === 'stopping' || i.endRun || !isAlive(i.state)) {
-      return say('queued', `queued a run asked by tend run: ${going} (overlap: ${overlap})`);
+      const dropped = new Promise<string>((resolve) => {
+        const list = this.dropWaiters.get(i.id) ?? [];
+        list.push(resolve);
+        this.dropWaiters.set(i.id, list);
+      });
+      return { ...say('queued', `queued a run asked by tend run: ${going} (overlap: ${overlap})`), dropped };
     }
     sup.endRuns([i], 'replaced by a run asked by tend run (overlap: replace)');
     return say('replaced', `replaced by a run asked by tend run (overlap: replace; it ${ago})`);
@@ -292,6 +322,8 @@ export class TaskScheduler {
         s = applyTaskAction(s, a, now);
       }
       b.lastFire = s.lastFire;
+      // the queued run started: whoever waited for it waits for its end now
+      if (b.queued !== null && s.queued === null) this.dropWaiters.delete(id);
       b.queued = s.queued;
       b.wake = p.wakeAt;
       sup.setNextRun(id, state.enabled ? p.wakeAt : null);
@@ -312,7 +344,10 @@ export class TaskScheduler {
     }
     // a stop asked for drops a queued run; a pause keeps one that `tend run` queued (tend run works
     // on a paused task: dropped, the run never came and a waiting `tend run` never returned)
-    if (!enabled && (b.queued !== 'run' || i.want === 'down' || i.state === 'stopped')) b.queued = null;
+    if (!enabled && (b.queued !== 'run' || i.want === 'down' || i.state === 'stopped') && b.queued !== null) {
+      b.queued = null;
+      this.tellDropped(i.id, 'the task was stopped');
+    }
     b.enabled = enabled;
     let running: TaskRun | null = null;
     if (inProgress(i.state)) {

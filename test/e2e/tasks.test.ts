@@ -295,6 +295,27 @@ describe('tend run', () => {
       ['run', 'completed'],
     ]);
   }, 90_000);
+
+  it('tend stop of a task drops its queued run too, and the tend run waiting for it says so', async () => {
+    const p = await started(
+      `${SETTINGS}services:\n  sq:\n    type: oneshot\n    every: 1h\n    overlap: queue\n    command: sleep 300\n`,
+    );
+    expect((await p.run(['run', 'sq', '--no-wait'])).code).toBe(0);
+    await p.waitState('sq', 'running');
+    const queued = p.run(['run', 'sq']);
+    await waitFor(async () => (await p.events()).some((e) => e.service === 'sq' && e.what === 'queue'), 'the run queued');
+    expect((await p.run(['stop', 'sq'])).stdout).toBe('stopped sq\n');
+    const q = await queued;
+    expect([q.code, q.stderr]).toEqual([
+      1,
+      'sq: failed: the queued run was dropped (tend stop) before it started (queued behind the run that was going)\n',
+    ]);
+    expect(await p.state('sq')).toBe('scheduled');
+    expect((await history(p, 'sq')).map((r) => r.reason)).toEqual(['stopped by tend stop (killed by SIGTERM)']);
+    expect((await p.events()).filter((e) => e.service === 'sq' && e.what === 'skip').map((e) => e.why)).toEqual([
+      'dropped the queued run: tend stop',
+    ]);
+  });
 });
 
 describe('pools', () => {
@@ -305,7 +326,8 @@ describe('pools', () => {
     const jobs = [1, 2, 3, 4, 5]
       .map((k) => `  job${k}:\n    type: oneshot\n    command: ${JSON.stringify(job)}\n    pool: two\n`)
       .join('');
-    const p = project(`settings:\n  echo: false\n  pools: { two: 2 }\nservices:\n${jobs}`);
+    const later = `  job6:\n    type: oneshot\n    autostart: false\n    command: ${JSON.stringify(job)}\n    pool: two\n`;
+    const p = project(`settings:\n  echo: false\n  pools: { two: 2 }\nservices:\n${jobs}${later}`);
     let most = 0;
     let sampling = true;
     const sampler = (async () => {
@@ -321,6 +343,8 @@ describe('pools', () => {
     );
     expect(waiting.detail).toBe('waiting for pool two (2 running)');
     expect((await p.run(['why', waiting.name])).stdout).toContain('It is waiting for pool two (2 running).');
+    // a run asked for now waits too, and --no-wait says for what
+    expect((await p.run(['run', 'job6', '--no-wait'])).stdout).toBe('job6: run asked, waiting for pool two (2 running)\n');
     writeFileSync(join(p.dir, 'go'), '');
     await waitFor(async () => (await p.status()).every((s) => s.state === 'completed'), 'every job completed', 60_000);
     sampling = false;
