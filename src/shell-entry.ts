@@ -147,7 +147,14 @@ export async function startShell(path: string, configFile?: string): Promise<num
     });
   };
   try {
-    return await runShell({ backend, runLine, historyFile: join(homedir(), '.tend_history'), color: !process.env.NO_COLOR });
+    // the config: service names for Tab while no daemon answers
+    return await runShell({
+      backend,
+      runLine,
+      historyFile: join(homedir(), '.tend_history'),
+      color: !process.env.NO_COLOR,
+      configFile,
+    });
   } finally {
     backend.close();
   }
