@@ -62,9 +62,14 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
   const recent = i.starts.filter((t) => now - t < interval);
   if (recent.length >= burst) {
     const secs = `${Math.round(interval / 1000)}s`;
+    // the same end each time, said once; different ends: how many starts, and the last end
+    const before = i.exits.filter((e) => now - e.time < interval).slice(-(recent.length - 1));
+    const same = unhealthy || before.every((e) => describeExit(e.exit) === what);
     return {
       state: 'failed',
-      reason: `${what} ${times(recent.length)} within ${secs}; start limit reached`,
+      reason: same
+        ? `${what} ${times(recent.length)} within ${secs}; start limit reached`
+        : `${recent.length} starts within ${secs}, the last ${what}; start limit reached`,
       nextStartAt: null,
       failuresInRow: i.failuresInRow,
     };

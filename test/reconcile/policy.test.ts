@@ -134,6 +134,27 @@ describe('afterExit: start limit', () => {
     });
   });
 
+  it('ends that differ: how many starts, and the last end (not the last end N times)', () => {
+    const exits = [
+      { time: NOW - 25_000, exit: { kind: 'exited' as const, code: 1 } },
+      { time: NOW - 15_000, exit: { kind: 'signaled' as const, signal: 'SIGKILL' } },
+    ];
+    const i = ran(limited, { starts: [NOW - 30_000, NOW - 20_000, NOW - 10], exits });
+    expect(afterExit(i, fail, NOW, noJitter).reason).toBe(
+      '3 starts within 60s, the last exited with code 1; start limit reached',
+    );
+    // the same end each time: said once, with the count
+    const same = exits.map((e) => ({ ...e, exit: fail }));
+    const j = ran(limited, { starts: [NOW - 30_000, NOW - 20_000, NOW - 10], exits: same });
+    expect(afterExit(j, fail, NOW, noJitter).reason).toBe('exited with code 1 three times within 60s; start limit reached');
+    // an end before the interval does not count
+    const k = ran(limited, {
+      starts: [NOW - 30_000, NOW - 20_000, NOW - 10],
+      exits: [{ time: NOW - 90_000, exit: term }, ...same],
+    });
+    expect(afterExit(k, fail, NOW, noJitter).reason).toBe('exited with code 1 three times within 60s; start limit reached');
+  });
+
   it('under the burst -> backoff', () => {
     const i = ran(limited, { starts: [NOW - 20_000, NOW - 10] });
     expect(afterExit(i, fail, NOW, noJitter).state).toBe('backoff');
