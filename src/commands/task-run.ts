@@ -222,6 +222,8 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
     else io.err(`${r.name}: failed${took}: ${r.reason}${queued}\n`);
   },
   exitCode: (r) => (r.result === 'failed' ? EXIT.failed : EXIT.ok),
+  // --follow streams the run's log lines
+  eventNoun: 'lines',
   refusedWhileShuttingDown: true,
   async handle(args, d, rc) {
     if (args.command) return runTransient(args, d, rc);

@@ -73,4 +73,9 @@ describe('the command table', () => {
       });
     }
   });
+
+  it('names what a stream skips as what it streams: log lines for logs and run --follow', () => {
+    const noun = (name: string) => SOCKET_COMMANDS.find((c) => c.name === name)?.eventNoun ?? 'events';
+    expect([noun('logs'), noun('run'), noun('events')]).toEqual(['lines', 'lines', 'events']);
+  });
 });
