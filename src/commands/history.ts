@@ -1,7 +1,7 @@
 // `tend history NAME [-n N] [--json]`: the last runs of a task, from log_dir/NAME.runs (kept
 // across restarts of tend): start, end, duration, exit, why it started, how and why it ended.
 import { formatDuration } from '../core/describe.js';
-import { notATask, type RunRecord } from '../tasks/history.js';
+import { KEEP_RUNS, notATask, type RunRecord } from '../tasks/history.js';
 import { count, names, optional, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, JSON_FLAG, NAME } from './flags.js';
@@ -69,7 +69,7 @@ export const history: SocketCommand<'history', HistoryArgs, HistoryReply> = {
       name: 'lines',
       short: 'n',
       value: { label: 'N', kind: 'number' },
-      help: `show the last N runs (default ${HISTORY_DEFAULT})`,
+      help: `show the last N runs (default ${HISTORY_DEFAULT}; all: every run kept)`,
     },
     JSON_FLAG,
     ...FIND_DAEMON,
@@ -78,7 +78,11 @@ export const history: SocketCommand<'history', HistoryArgs, HistoryReply> = {
   notes:
     'Kept in log_dir/NAME.runs, so it survives a restart of tend (the newest 1000 runs), and is read from there with no daemon running. --json prints the runs as a list.',
   schema: shape<HistoryArgs>({ names, lines: optional(count) }),
-  request: (p) => ({ names: p.positionals, lines: countFlag(p, 'lines', '-n') ?? HISTORY_DEFAULT }),
+  // `-n all`: every run kept (as tend logs -n all)
+  request: (p) => ({
+    names: p.positionals,
+    lines: p.flags.lines === 'all' ? KEEP_RUNS : (countFlag(p, 'lines', '-n') ?? HISTORY_DEFAULT),
+  }),
   json: (r) => r.runs,
   print(r, io, args) {
     if (r.runs.length === 0 && args.lines === 0) return; // -n 0 asked for none

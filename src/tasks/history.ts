@@ -141,8 +141,13 @@ function parseLine(line: string): RunRecord | undefined {
   }
 }
 
-/** Why: `tend history NAME -n N`. The last n runs, oldest first; [] when the task never ran. */
+/**
+ * Why: `tend history NAME -n N`. The last n runs (at most the KEEP_RUNS newest: the file may hold
+ * up to twice as many until it is rewritten), oldest first; [] when the task never ran. A line
+ * that is not a record (torn by a crash) is skipped and not counted.
+ */
 export async function readHistory(file: string, n: number): Promise<RunRecord[]> {
+  n = Math.min(n, KEEP_RUNS);
   if (n <= 0) return [];
   let fh: FileHandle;
   try {
@@ -152,12 +157,17 @@ export async function readHistory(file: string, n: number): Promise<RunRecord[]>
     throw err;
   }
   try {
-    const out: RunRecord[] = [];
-    for (const line of await lastLines(fh, n)) {
-      const r = parseLine(line);
-      if (r) out.push(r);
+    for (let want = n; ; ) {
+      const lines = await lastLines(fh, want);
+      const out: RunRecord[] = [];
+      for (const line of lines) {
+        const r = parseLine(line);
+        if (r) out.push(r);
+      }
+      // lines that were not records: read further back for as many (unless the file has no more)
+      if (out.length >= n || lines.length < want) return out.slice(-n);
+      want += n - out.length;
     }
-    return out;
   } finally {
     await fh.close();
   }

@@ -68,6 +68,9 @@ describe('a scheduled task', () => {
     );
     expect(row.last_run.result).toBe('completed');
     expect(row.detail).toMatch(/^next run \d\d:\d\d:\d\d \(in \d+(ms|s)\); last run completed/);
+    // -n all: every run kept, as tend logs -n all
+    const all = await p.run(['history', 'tick', '-n', 'all', '--json']);
+    expect([all.code, (JSON.parse(all.stdout) as Run[]).length >= 3]).toEqual([0, true]);
     const text = (await p.run(['history', 'tick', '-n', '2'])).stdout.split('\n');
     expect(text[0]).toMatch(/^START +END +DURATION +RESULT +EXIT +TRIGGER +REASON$/);
     expect(text[1]).toMatch(

@@ -4,7 +4,7 @@ import { appendFile, mkdtemp, open, readFile, readdir, rm, stat, symlink, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RunHistory, historyFile, readHistory, runExit, runRecord, type RunRecord } from '../../src/tasks/history.js';
+import { KEEP_RUNS, RunHistory, historyFile, readHistory, runExit, runRecord, type RunRecord } from '../../src/tasks/history.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -105,10 +105,12 @@ describe('a torn last line (tend died mid-write)', () => {
     expect(await lines(f)).toEqual([JSON.stringify(run(1)), '{"start":"2025-05-01T1', JSON.stringify(run(2))]);
   });
 
-  it('a line that is not a record is skipped', async () => {
+  it('a line that is not a record is skipped, and not counted: -n 2 gives two runs', async () => {
     const f = historyFile(dir, 'junk');
-    await writeFile(f, `${JSON.stringify(run(1))}\nnot json\n[1,2]\n${JSON.stringify(run(2))}\n`);
+    await writeFile(f, `${JSON.stringify(run(1))}\nnot json\n[1,2]\n${JSON.stringify(run(2))}\n{"start":"2025-05-01T1\n`);
     expect(await readHistory(f, 5)).toEqual([run(1), run(2)]);
+    expect(await readHistory(f, 2)).toEqual([run(1), run(2)]);
+    expect(await readHistory(f, 1)).toEqual([run(2)]);
   });
 });
 
@@ -163,6 +165,15 @@ describe('bounded: rewritten to the newest `keep` runs when it holds twice as ma
     await writeFile(f, [1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `${JSON.stringify(run(i))}\n`).join(''));
     await new RunHistory(f, 5).append(run(10));
     expect(await readHistory(f, 100)).toEqual([6, 7, 8, 9, 10].map((i) => run(i)));
+  });
+});
+
+describe('at most the newest KEEP_RUNS', () => {
+  it('a file holding more (until it is rewritten) gives the newest 1000, however many are asked for', async () => {
+    const f = historyFile(dir, 'many');
+    await writeFile(f, Array.from({ length: 1500 }, (_, i) => `${JSON.stringify(run(i))}\n`).join(''));
+    const got = await readHistory(f, 5000);
+    expect([got.length, got[0], got.at(-1)]).toEqual([KEEP_RUNS, run(500), run(1499)]);
   });
 });
 
