@@ -2,7 +2,7 @@
 // as `tend status` and `tend why`. Imported by the daemon only when settings.http is set.
 import { readFileSync } from 'node:fs';
 import { exitCodeOf } from '../core/describe.js';
-import type { Instance } from '../core/instance.js';
+import { hasSchedule, type Instance } from '../core/instance.js';
 import type { Journal } from '../core/journal.js';
 import { signalNumber } from '../core/signals.js';
 import { STATES } from '../core/types.js';
@@ -31,10 +31,11 @@ export interface NotReady {
 }
 
 /**
- * /readyz: ready when every autostart instance that is wanted up is running (ready), completed,
- * or a task resting between its scheduled runs (a cron job is never "up"; a failed last run is
- * for `tend why` and the journal, not a reason to take the pod out of service). One stopped with
- * `tend stop` does not count; nothing is ready while shutting down.
+ * /readyz: ready when every autostart instance that is wanted up is running (ready) or
+ * completed; a task with a schedule does not count, whatever its run does (a cron job is never
+ * "up"; a failed run is for `tend why` and the journal, and a run waiting for a pool slot or an
+ * approval would flap the pod's readiness). One stopped with `tend stop` does not count; nothing
+ * is ready while shutting down.
  */
 export function readiness(
   store: ReadonlyMap<string, Instance>,
@@ -45,7 +46,7 @@ export function readiness(
   const notReady: NotReady[] = [];
   for (const i of store.values()) {
     if (!i.inst.spec.autostart || i.want === 'down') continue;
-    if (i.state === 'running' || i.state === 'completed' || i.state === 'scheduled') continue;
+    if (i.state === 'running' || i.state === 'completed' || hasSchedule(i.inst)) continue;
     notReady.push({ name: i.id, state: i.state, why: explain(store, i, now) });
   }
   return notReady.length ? { ok: false, body: { ready: false, not_ready: notReady } } : { ok: true, body: { ready: true } };

@@ -109,6 +109,11 @@ services:
     type: oneshot
     command: "true"
     schedule: "30 3 * * *"
+  gated:
+    type: oneshot
+    command: "true"
+    every: 1h
+    approval: true
 `;
 }
 
@@ -156,7 +161,7 @@ describe('settings.http', () => {
     expect(value(m, 'tend_service_state', 'job', { state: 'completed' })).toBe(1);
     expect(value(m, 'tend_service_state', 'manual', { state: 'stopped' })).toBe(1);
     expect(value(m, 'tend_service_state', 'nightly', { state: 'scheduled' })).toBe(1);
-    expect(m.tend_service_state!.metrics).toHaveLength(5 * 9); // every state of every instance
+    expect(m.tend_service_state!.metrics).toHaveLength(6 * 9); // every state of every instance
     expect(value(m, 'tend_service_last_exit_code', 'job')).toBe(0);
     expect(value(m, 'tend_service_last_exit_code', 'db')).toBeUndefined(); // no exit yet
     expect(value(m, 'tend_service_memory_bytes', 'db')).toBeGreaterThan(0);
@@ -182,6 +187,11 @@ describe('settings.http', () => {
     writeFileSync(join(p.dir, 'ready'), '');
     await waitFor(async () => (await ready(port)).status === 200, '/readyz 200');
     expect((await ready(port)).body).toEqual({ ready: true });
+    // a task's run waiting (here for an approval; a pool slot alike) does not count either
+    expect((await p.run(['run', 'gated', '--no-wait'])).code).toBe(0);
+    expect(await p.state('gated')).toBe('pending');
+    expect((await ready(port)).status).toBe(200);
+    expect((await p.run(['reject', 'gated'])).code).toBe(0);
     expect(value(await metrics(port), 'tend_service_up', 'web')).toBe(1);
 
     // db killed: backoff (4s) keeps /readyz at 503 naming it; then back, one restart, exit 137
