@@ -188,7 +188,9 @@ int step_read_only(const spawn_req *r, const char **at) {
   return 0;
 }
 
-// A directory under an empty read-only tmpfs of mode 000, a file under /dev/null (read-only).
+// A directory under an empty read-only tmpfs of mode 000, a file under /dev/null on a read-only
+// nodev mount: opening it fails (EACCES) for reads and writes, root's included (without nodev a
+// write went to /dev/null and was lost in silence: a read-only mount does not stop a device).
 int step_inaccessible(const spawn_req *r, const char **at) {
   for (char **p = r->inaccessible; p != NULL && *p != NULL; p++) {
     struct stat st;
@@ -198,7 +200,7 @@ int step_inaccessible(const spawn_req *r, const char **at) {
       if (mount("tmpfs", *p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=000,size=4k") < 0) return errno;
     } else {
       if (mount("/dev/null", *p, NULL, MS_BIND, NULL) < 0) return errno;
-      if (mount(NULL, *p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0) return errno;
+      if (mount(NULL, *p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) return errno;
     }
   }
   return 0;

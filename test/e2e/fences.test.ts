@@ -381,7 +381,10 @@ describe.skipIf(noRoot)('fences (root)', () => {
       expect(mountAt(hidden, join(p.dir, 'secret'))!.fstype).toBe('tmpfs');
       expect(mountAt(hidden, join(p.dir, 'secret'))!.opts.split(',')).toContain('ro');
       expect(readdirSync(`/proc/${hidden}/root${join(p.dir, 'secret')}`)).toEqual([]);
-      expect(readFileSync(`/proc/${hidden}/root${join(p.dir, 'secret.txt')}`, 'utf8')).toBe('');
+      // a file: neither read nor written, root included (a write to /dev/null was lost in silence)
+      const hiddenFile = `/proc/${hidden}/root${join(p.dir, 'secret.txt')}`;
+      expect(() => readFileSync(hiddenFile, 'utf8')).toThrow(/EACCES/);
+      expect(() => writeFileSync(hiddenFile, 'x')).toThrow(/EACCES/);
       expect(readFileSync(join(p.dir, 'secret.txt'), 'utf8')).toBe('password'); // the host's is untouched
 
       // root_dir: the process's root is the jail, cwd inside it
