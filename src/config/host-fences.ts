@@ -88,6 +88,18 @@ export function capabilitiesWarning(f: Fences | undefined, bounding?: bigint): s
   return `capabilities ${lacking.join(', ')} not held by tend (not in its bounding set): the service runs without ${lacking.length === 1 ? 'it' : 'them'}`;
 }
 
+/**
+ * What `tend check` and the journal say of a negative oom_score_adjust that tend may not set (it
+ * lacks CAP_SYS_RESOURCE: a non-root tend, or root in a container that dropped it), or undefined.
+ * The service then starts with tend's own, as systemd does ("assuming containerized execution").
+ */
+export function oomWarning(f: Fences | undefined, effective = own().effective): string | undefined {
+  const v = f?.oomScoreAdjust;
+  if (v === undefined || v >= 0 || f?.userNamespace || effective === undefined) return undefined;
+  if (hasBit(effective, CAP_SYS_RESOURCE)) return undefined;
+  return `oom_score_adjust ${v} needs CAP_SYS_RESOURCE, which tend lacks here: the service runs with tend's own oom_score_adj`;
+}
+
 /** What tend may give a service: its own capability sets and nofile hard limit, and fs.nr_open. */
 interface Own {
   bounding: bigint | undefined;
@@ -206,6 +218,9 @@ export function fenceWarnings(
   }
   const lacking = capabilitiesWarning(f);
   if (lacking) warn([...base, 'capabilities'], lacking);
+  // a tend that is not root holds no capability
+  const oom = oomWarning(f, uid === 0 ? undefined : 0n);
+  if (oom) warn([...base, 'oom_score_adjust'], oom);
   if (uid === 0) return;
   const needs = (k: keyof Fences, why: string): void =>
     warn([...base, FENCE_KEYS[k]], `${FENCE_KEYS[k]} needs root (${why}); tend runs as uid ${uid}`);
@@ -218,8 +233,6 @@ export function fenceWarnings(
     if (f.capabilities) needs('capabilities', 'CAP_SETPCAP to cut the bounding set');
   }
   if (f.nice !== undefined && f.nice < 0) needs('nice', 'CAP_SYS_NICE for a negative nice value');
-  if (f.oomScoreAdjust !== undefined && f.oomScoreAdjust < 0)
-    needs('oomScoreAdjust', 'CAP_SYS_RESOURCE for a negative oom_score_adj');
 }
 
 /** CAP_SYS_RESOURCE: raises hard resource limits. */

@@ -5,7 +5,7 @@
 // as written.
 import { CgroupTree, subtreeName } from '../cgroup/tree.js';
 import type { ServiceCgroup } from '../cgroup/service.js';
-import { capabilitiesWarning, nofileWarning } from '../config/host-fences.js';
+import { capabilitiesWarning, nofileWarning, oomWarning } from '../config/host-fences.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec } from '../core/types.js';
 
@@ -47,9 +47,14 @@ export class DaemonCgroups {
     if (lower) this.warnOnce(inst.id, lower);
     const lacking = capabilitiesWarning(inst.spec.fences);
     if (lacking) this.warnOnce(inst.id, lacking);
+    const oom = oomWarning(inst.spec.fences);
+    if (oom) this.warnOnce(inst.id, oom);
     if (!this.subtree) {
-      if (memory !== undefined || cpu !== undefined || pids !== undefined) {
-        this.warnOnce(inst.id, 'limits.memory/cpu/pids not applied: no writable cgroup v2 (see the warning at start-up)');
+      // the limits it has, named
+      const set = Object.entries({ memory, cpu, pids }).filter(([, v]) => v !== undefined);
+      if (set.length) {
+        const names = set.map(([k]) => `limits.${k}`).join(', ');
+        this.warnOnce(inst.id, `${names} not applied: no writable cgroup v2 (see the warning at start-up)`);
       }
       return undefined;
     }

@@ -5,7 +5,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSpec } from '../../src/config/check.js';
-import { capabilitiesLacking, capabilitiesWarning, nofileWarning, ownHardLimits } from '../../src/config/host-fences.js';
+import {
+  capabilitiesLacking,
+  capabilitiesWarning,
+  nofileWarning,
+  oomWarning,
+  ownHardLimits,
+} from '../../src/config/host-fences.js';
 import { changedFields, expandInstances, loadSpec, parseSpec } from '../../src/config/index.js';
 import { CAPABILITIES, describeFences, fencesJson } from '../../src/core/fences.js';
 import type { InstanceSpec, ServiceSpec } from '../../src/core/types.js';
@@ -172,11 +178,11 @@ describe('tend check: fences on this machine', () => {
 
   it('when tend is not root: each key that needs root, with why', () => {
     expect(warnings(fenced, 1000)).toEqual([
+      "8:23: services.web.oom_score_adjust: oom_score_adjust -10 needs CAP_SYS_RESOURCE, which tend lacks here: the service runs with tend's own oom_score_adj",
       '4:18: services.web.private_tmp: private_tmp needs root (CAP_SYS_ADMIN to make its namespace; or set user_namespace: true); tend runs as uid 1000',
       '5:14: services.web.network: network needs root (CAP_SYS_ADMIN to make its namespace; or set user_namespace: true); tend runs as uid 1000',
       '6:5: services.web.capabilities: capabilities needs root (CAP_SETPCAP to cut the bounding set); tend runs as uid 1000',
       '7:11: services.web.nice: nice needs root (CAP_SYS_NICE for a negative nice value); tend runs as uid 1000',
-      '8:23: services.web.oom_score_adjust: oom_score_adjust needs root (CAP_SYS_RESOURCE for a negative oom_score_adj); tend runs as uid 1000',
     ]);
   });
 
@@ -208,8 +214,9 @@ describe('tend check: fences on this machine', () => {
     ]);
   });
 
-  it('as root: none of those', () => {
-    expect(warnings(fenced, 0)).toEqual([]);
+  it('as root: none of those (but a negative oom_score_adjust where root lacks CAP_SYS_RESOURCE, as in a container)', () => {
+    const oom = oomWarning({ oomScoreAdjust: -10 }); // this machine's own capabilities
+    expect(warnings(fenced, 0)).toEqual(oom ? [`8:23: services.web.oom_score_adjust: ${oom}`] : []);
   });
 
   it('with user_namespace, the namespaces need no root', () => {
@@ -327,6 +334,17 @@ describe('tend check: fences on this machine', () => {
       "limits.nofile 1048577 is over the kernel's fs.nr_open (1048576): the service gets 4096 open files",
     );
     expect(nofileWarning(1 << 30, false, null, 1 << 20)).toBeUndefined(); // tend's own is unlimited
+  });
+
+  it("a negative oom_score_adjust without CAP_SYS_RESOURCE is said (the service runs with tend's own)", () => {
+    const all = (1n << 41n) - 1n;
+    const without = all & ~(1n << 24n);
+    expect(oomWarning({ oomScoreAdjust: -500 }, without)).toBe(
+      "oom_score_adjust -500 needs CAP_SYS_RESOURCE, which tend lacks here: the service runs with tend's own oom_score_adj",
+    );
+    expect(oomWarning({ oomScoreAdjust: -500 }, all)).toBeUndefined();
+    expect(oomWarning({ oomScoreAdjust: 500 }, without)).toBeUndefined(); // raising needs nothing
+    expect(oomWarning({ oomScoreAdjust: -500, userNamespace: true }, without)).toBeUndefined();
   });
 
   it('capabilities tend lacks (not in its bounding set) are said, for root too', () => {

@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES } from '../../src/core/fences.js';
 import { initPath } from '../../src/sys/addon.js';
+import { oomWarning } from '../../src/config/host-fences.js';
 import { pidAlive, useProjects, waitFor } from './harness.js';
 import { childrenOf, commOf } from './procs.js';
 import { RootlessProject } from './rootless.js';
@@ -180,6 +181,19 @@ describe('limits and capabilities that cannot be had as written', () => {
 });
 
 describe.skipIf(noRoot)('fences (root)', () => {
+  it("a negative oom_score_adjust: applied with CAP_SYS_RESOURCE; without it the service runs with tend's own, said in the journal", async () => {
+    const p = await started(
+      'settings: { echo: false }\nservices:\n  guarded:\n    command: [sleep, "1000"]\n    oom_score_adjust: -500\n',
+    );
+    await p.waitState('guarded', 'running');
+    const pid = (await p.status())[0]!.pid as number;
+    const lacking = oomWarning({ oomScoreAdjust: -500 });
+    const own = readFileSync(`/proc/${p.daemon!.pid}/oom_score_adj`, 'utf8').trim();
+    expect(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8').trim()).toBe(lacking ? own : '-500');
+    if (lacking) expect((await p.run(['events', 'guarded'])).stdout).toContain(lacking);
+    expect((await p.status())[0]!.restarts).toBe(0);
+  });
+
   it('rlimits, no_new_privileges, capabilities, nice, oom_score_adjust, cpu_affinity, clean_env', async () => {
     const p = project(
       [
