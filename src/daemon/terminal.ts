@@ -61,13 +61,18 @@ export class Terminal {
   }
 }
 
-/** `12:00:01.234 web running started`, `... web kill: SIGKILL sent ...`; undefined: not printed. */
+/**
+ * `12:00:01.234 web running started`, `... web kill: SIGKILL sent ...`; undefined: not printed. A
+ * why of several lines (a config's errors) has its next lines indented under the first, so that
+ * every line that starts at the margin starts with a time.
+ */
 export function journalLine(e: JournalEntry, color: boolean): string | undefined {
   const t = e.time.slice(11, 23);
+  const why = e.why.replace(/\n/g, `\n${' '.repeat(t.length + 1)}`);
   if (e.what === 'state' && e.state) {
-    return `${t} ${colorName(e.service, color)} ${colorState(e.state, color)} ${e.why.replace(/^\S+ -> \S+: /, '')}`;
+    return `${t} ${colorName(e.service, color)} ${colorState(e.state, color)} ${why.replace(/^\S+ -> \S+: /, '')}`;
   }
-  return PRINTED.has(e.what) ? `${t} ${colorName(e.service, color)} ${e.what}: ${e.why}` : undefined;
+  return PRINTED.has(e.what) ? `${t} ${colorName(e.service, color)} ${e.what}: ${why}` : undefined;
 }
 
 /** The same entries as journalLine, as one JSON object (settings.log_format json); undefined: not printed. */
