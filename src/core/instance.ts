@@ -80,6 +80,8 @@ export interface InstanceRecord {
    * history records it (a run that never started)
    */
   unstartedEnd: { since: number; at: number; reason: string; trigger: Trigger } | null;
+  /** why its last restart after a failure came, and when (`tend why` says it once the new run goes) */
+  lastFailure: { at: number; why: string } | null;
   /**
    * instances the reload that added it removed, still stopping: it starts once they are gone
    * (a renamed service frees its port, its files, before the new name starts)
@@ -126,6 +128,7 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     outputLost: false,
     lingering: false,
     unstartedEnd: null,
+    lastFailure: null,
     afterRemoved: [],
     asked: null,
   };

@@ -197,6 +197,9 @@ export function explain(store: Store, i: Instance, now: number, limits: Limits =
     );
   }
   if (i.restarts > 0) parts.push(`Restarted ${i.restarts} time${i.restarts === 1 ? '' : 's'}.`);
+  // why the last restart after a failure came (a liveness probe's words are not in the exit)
+  if (i.lastFailure && i.state !== 'backoff')
+    parts.push(`Last restarted ${ago(now, i.lastFailure.at)} after: ${i.lastFailure.why}.`);
   const fences = describeFences(i.inst.spec.fences);
   if (fences) parts.push(`Fences: ${fences}.`);
   const lacking = capabilitiesWarning(i.inst.spec.fences); // the config's, which the service may not have

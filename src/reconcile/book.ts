@@ -69,6 +69,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
         i.lastRun = { start, end: now, exit, trigger: i.trigger, result: ok ? 'completed' : 'failed', reason: verdict.reason };
       }
       i.endRun = null;
+      if (verdict.state === 'backoff') i.lastFailure = { at: now, why: verdict.reason };
       if (verdict.state === 'backoff' || i.want === 'restart') i.trigger = 'restart';
       return;
     }

@@ -62,6 +62,16 @@ interface EventData extends EffectData {
   exitOf?: (cb: (e: Exit) => void) => void;
 }
 
+/**
+ * The reason of a spawn's state change: `restarted` after a failure, a liveness restart or `tend
+ * restart`; `started again` when it was stopped and asked to start (`tend start`, a dependent);
+ * `spawned` the first time.
+ */
+function spawnWord(i: Instance): string {
+  if (!spawnRestarts(i)) return 'spawned';
+  return i.trigger === 'restart' ? 'restarted' : 'started again';
+}
+
 /** The events that end a run before it started (the table lets a task rest in scheduled then). */
 const UNSTARTED_ENDS = new Set<EventKind>(['cancel', 'dep-failed', 'reject']);
 
@@ -477,12 +487,7 @@ export class Supervisor {
         if (!i) continue; // forgotten by an earlier action of this round
         try {
           const data = a.kind === 'stop' && a.end ? { end: a.end } : {};
-          this.apply(
-            i,
-            a.kind,
-            'reason' in a ? a.reason : a.kind === 'spawn' && spawnRestarts(i) ? 'restarted' : 'spawned',
-            data,
-          );
+          this.apply(i, a.kind, 'reason' in a ? a.reason : a.kind === 'spawn' ? spawnWord(i) : 'spawned', data);
         } catch (e) {
           if (e instanceof InvariantError) throw e;
           // the world refused (a signal, a cgroup write): journal it, never die of it

@@ -35,6 +35,7 @@ describe('newInstance', () => {
       outputLost: false,
       lingering: false,
       unstartedEnd: null,
+      lastFailure: null,
       afterRemoved: [],
       asked: null,
     });

@@ -229,6 +229,10 @@ services:
     expect(es.filter((e) => e.what === 'spawn').length).toBeGreaterThanOrEqual(2);
     const why = await p.run(['why', 'svc']);
     expect(why.stdout).toMatch(/Restarted \d+ times?\./);
+    // and why (the exit says only SIGTERM)
+    expect(why.stdout).toMatch(
+      /Last restarted \d+m?s ago after: liveness failed 3 times in a row: exec test ! -f sick: exit 1\./,
+    );
   });
 
   it('http: a 500 answer counts as a failure; a success in between resets the count', async () => {

@@ -160,6 +160,20 @@ describe('Supervisor.stop', () => {
 });
 
 describe('Supervisor.restart', () => {
+  it('a start after a stop is said "started again", not "restarted" (the count goes on: spawns after the first)', async () => {
+    const h = await supervising([instanceSpec('a')]);
+    await h.command('stop', 'a');
+    await h.exited('a', { kind: 'signaled', signal: 'SIGTERM' });
+    await h.command('start', 'a');
+    expect(
+      h
+        .lines()
+        .filter((l) => l.startsWith('a state'))
+        .at(-2),
+    ).toBe('a state: pending -> starting: started again');
+    expect(h.get('a').restarts).toBe(1);
+  });
+
   it('stops then starts: one stop signal, two spawns, restarts counted', async () => {
     const h = await supervising([instanceSpec('a', { stopSignal: 'SIGQUIT' })]);
     await h.command('restart', 'a');
