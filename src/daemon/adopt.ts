@@ -4,7 +4,7 @@
 // spec is unchanged, instead of starting second copies. Everything else it left is killed.
 import { processHash } from '../config/diff.js';
 import type { Journal } from '../core/journal.js';
-import type { InstanceSpec } from '../core/types.js';
+import type { InstanceSpec, Trigger } from '../core/types.js';
 import type { CgroupTree } from '../cgroup/tree.js';
 import type { Entry } from '../reconcile/supervisor.js';
 import type { DaemonState, StateRecord } from './state-file.js';
@@ -18,6 +18,8 @@ export interface Adoption {
   startedAt: number;
   /** false: it had not passed readiness under the earlier tend (adopted as starting) */
   ready: boolean;
+  /** why its run started, as the earlier tend recorded it */
+  trigger?: Trigger;
   cg: ReturnType<CgroupTree['service']>;
 }
 
@@ -51,6 +53,7 @@ export function adoptable(tree: CgroupTree, insts: InstanceSpec[], prior: Daemon
         restarts: rec!.restarts,
         startedAt: rec!.startedAt ?? Date.now(),
         ready: rec!.ready !== false,
+        ...(rec!.trigger ? { trigger: rec!.trigger } : {}),
         cg,
       });
       journal.add(

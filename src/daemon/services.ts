@@ -60,6 +60,7 @@ export function services(d: {
           startedAt: a.startedAt,
           outputLost: true,
           ready: a.ready,
+          trigger: a.trigger,
         });
       }
       d.state.touch();

@@ -21,6 +21,7 @@ import { basename, isAbsolute, normalize } from 'node:path';
 import { findCgroup2Mount } from '../cgroup/mount.js';
 import { subtreeName } from '../cgroup/tree.js';
 import { type Instance, wantsUp } from '../core/instance.js';
+import { TRIGGERS, type Trigger } from '../core/types.js';
 
 /** What is kept of one instance: enough to adopt its process or bring back what was wanted. */
 export interface StateRecord {
@@ -37,6 +38,8 @@ export interface StateRecord {
   completedAt?: number;
   /** false while its process had not passed readiness (`starting`); absent: it had, or has none */
   ready?: false;
+  /** why its live run started (`tend history` of an adopted run): absent without a process */
+  trigger?: Trigger;
 }
 
 /** The whole file: who wrote it, when (boot), where its cgroups are, and each instance's record. */
@@ -169,6 +172,7 @@ function record(r: unknown): StateRecord | undefined {
   const done = num(x.completedAt);
   if (done !== null) rec.completedAt = done;
   if (x.ready === false) rec.ready = false;
+  if ((TRIGGERS as readonly unknown[]).includes(x.trigger)) rec.trigger = x.trigger as Trigger;
   return rec;
 }
 
@@ -207,6 +211,7 @@ export function recordOf(i: Instance, hash: string): StateRecord | undefined {
   };
   if (completed) rec.completedAt = i.since;
   if (i.state === 'starting') rec.ready = false;
+  if (i.pid !== null) rec.trigger = i.trigger;
   return rec;
 }
 

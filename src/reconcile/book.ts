@@ -2,13 +2,13 @@
 // one instance. Pure over the record; the one place where each of them is reset.
 import { type EndRun, type InstanceRecord, spawnRestarts } from '../core/instance.js';
 import type { Effect } from '../core/state-machine.js';
-import type { Exit } from '../core/types.js';
+import type { Exit, Trigger } from '../core/types.js';
 import type { ExitVerdict } from './policy.js';
 
 /** What an event brings along for its effect. */
 export interface EffectData {
   exit?: { exit: Exit; verdict: ExitVerdict };
-  adopt?: { pid: number; spawns?: number; restarts?: number; startedAt?: number; outputLost?: boolean };
+  adopt?: { pid: number; spawns?: number; restarts?: number; startedAt?: number; outputLost?: boolean; trigger?: Trigger };
   /** a stop by which tend ends the run itself (timeout) */
   end?: EndRun;
 }
@@ -43,6 +43,8 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.restarts = a.restarts ?? i.spawns - 1;
       i.livenessFailures = 0;
       i.outputLost = a.outputLost ?? false;
+      // the run goes on as it began (`tend history`), when the earlier tend said
+      if (a.trigger) i.trigger = a.trigger;
       return;
     }
     case 'watch':

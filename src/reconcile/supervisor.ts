@@ -428,7 +428,14 @@ export class Supervisor {
     i: Instance,
     handle: ProcessHandle,
     exitOf: (cb: (e: Exit) => void) => void,
-    prior: { spawns?: number; restarts?: number; startedAt?: number; outputLost?: boolean; ready?: boolean } = {},
+    prior: {
+      spawns?: number;
+      restarts?: number;
+      startedAt?: number;
+      outputLost?: boolean;
+      ready?: boolean;
+      trigger?: Trigger;
+    } = {},
   ): void {
     const r = this.records.get(i.id);
     if (!r) throw new InvariantError(`adopt of unknown instance ${i.id}`);
@@ -442,6 +449,7 @@ export class Supervisor {
       restarts: prior.restarts,
       startedAt: prior.startedAt,
       outputLost: prior.outputLost,
+      trigger: prior.trigger,
     };
     const why = `adopted pid ${handle.pid} from an earlier daemon${starting ? ' (not ready yet: readiness checked again)' : ''}`;
     this.apply(r, 'adopt', why, { adopt, handle, exitOf, to: starting ? 'starting' : undefined });

@@ -36,13 +36,17 @@ const STATE: DaemonState = {
 describe('what is kept of an instance', () => {
   it('a live process, a want other than autostart, a completion; nothing for one at rest as configured', () => {
     const a = instanceSpec('a');
-    expect(recordOf(record(a, { pid: 42, startedAt: 5, spawns: 2, restarts: 1, state: 'running' }), 'h')).toEqual({
+    expect(
+      recordOf(record(a, { pid: 42, startedAt: 5, spawns: 2, restarts: 1, state: 'running', trigger: 'schedule' }), 'h'),
+    ).toEqual({
       hash: 'h',
       want: 'up',
       pid: 42,
       startedAt: 5,
       spawns: 2,
       restarts: 1,
+      // why the live run started: an adopted run keeps it in its history
+      trigger: 'schedule',
     });
     expect(recordOf(record(a, { want: 'down', state: 'stopped', spawns: 1 }), 'h')).toEqual({
       hash: 'h',
@@ -88,6 +92,13 @@ describe('reading: only a file tend wrote', () => {
       { mode: 0o600 },
     );
     expect(readState(file, socket).state!.instances.a).toEqual({ hash: 'h', want: 'up', pid: 42, startedAt: 5, spawns: 2 });
+  });
+
+  it("a run's trigger is read back when it is one tend knows, and dropped when not", () => {
+    const rec = (trigger: unknown) => ({ hash: 'h', want: 'up', pid: 42, startedAt: 5, spawns: 1, trigger });
+    writeFileSync(file, JSON.stringify({ ...STATE, instances: { a: rec('schedule'), b: rec('whim') } }), { mode: 0o600 });
+    const got = readState(file, socket).state!.instances;
+    expect([got.a!.trigger, 'trigger' in got.b!]).toEqual(['schedule', false]);
   });
 
   it('a symlink, a mode others may write, garbage: ignored, saying why', () => {

@@ -325,6 +325,28 @@ describe.skipIf(noCgroups !== undefined)('after kill -9 of the daemon, what was 
   /** The state file as the daemon last wrote it. */
   const stateOf = (p: { socket: string }) => JSON.parse(readFileSync(`${p.socket}.state`, 'utf8'));
 
+  it('an adopted run of a task keeps its trigger in the history (it became start-up)', async () => {
+    const m = marker();
+    const p = await started(`
+services:
+  tick:
+    type: oneshot
+    every: 1s
+    command: [sleep, "${m}"]
+`);
+    await p.waitState('tick', 'running');
+    await waitFor(() => stateOf(p).instances.tick?.trigger === 'schedule', 'the state file to record the run');
+    p.daemon!.kill('SIGKILL');
+    await p.exit;
+    await p.up();
+    expect(await p.state('tick')).toBe('running');
+    expect((await p.run(['stop', 'tick'])).code).toBe(0);
+    const r = await p.run(['history', 'tick', '--json']);
+    const runs = JSON.parse(r.stdout) as Array<{ trigger: string; exit: unknown }>;
+    expect(runs.map((x) => [x.trigger, x.exit])).toEqual([['schedule', { lost: true }]]);
+    sleepers(m);
+  });
+
   it('a completed oneshot does not run again, a service stopped on request stays stopped, an adopted one says its output is lost', async () => {
     const m = marker();
     const p = await started(`
