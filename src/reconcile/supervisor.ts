@@ -241,6 +241,14 @@ export class Supervisor {
         this.apply(i, 'cancel', 'its schedule was removed by a reload');
       } else if (wantsUp(i) && !inProgress(i.state))
         this.request(i, 'given a schedule by a reload: runs now, then on schedule', 'restart');
+      else if (i.state === 'stopped' && !inst.spec.autostart && hasSchedule(inst)) {
+        // resting with autostart off: its schedule starts paused, as when tend starts with it
+        // (tend enable resumes it; it said "scheduled again" and nothing was): into scheduled
+        // through a start cancelled at once
+        i.paused = true;
+        this.request(i, 'given a schedule by a reload', 'start-up');
+        this.apply(i, 'cancel', 'given a schedule by a reload: paused while autostart is off (tend enable resumes it)');
+      }
     } else if (back) this.start([i]);
     else if (change === 'restart') this.restart([i]);
     else if (change === 'run again') this.request(i, 'changed by reload: runs again');
