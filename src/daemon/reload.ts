@@ -10,6 +10,7 @@ import { formatDuration } from '../core/describe.js';
 import { ConfigError, TendError } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec, Spec } from '../core/types.js';
+import { hasSchedule, type Instance } from '../core/instance.js';
 import type { Supervisor } from '../reconcile/supervisor.js';
 import type { ReloadResult } from '../control/wire.js';
 import type { ConfigSource, RunningConfig } from './running-config.js';
@@ -31,7 +32,11 @@ export type { ReloadResult };
 export interface ReloadPlan {
   added: string[];
   removed: string[];
-  changed: Array<{ id: string; fields: string[]; runsAgain: boolean }>;
+  /**
+   * `runsAgain`: a completed oneshot runs again; `atRest`: one not restarted now takes the change
+   * at its next start, said with its state (`failed`, `stopped`), or its next run for a task
+   */
+  changed: Array<{ id: string; fields: string[]; runsAgain: boolean; atRest?: string }>;
   inPlace: Array<{ id: string; fields: string[] }>;
   unchanged: number;
   needsRestart: string[];
@@ -62,6 +67,16 @@ function fieldList(fields: string[]): string {
   return `${fields.slice(0, FIELDS_SHOWN).join(', ')} and ${fields.length - FIELDS_SHOWN} more`;
 }
 
+/**
+ * Why: a change of an instance that is not restarted by it (at rest, wanted down, a task between
+ * runs) showed as a change and nothing moved; the words say when it applies.
+ */
+function atRest(i: Instance): string {
+  if (hasSchedule(i.inst) && i.state === 'scheduled') return 'from its next run';
+  if (i.state === 'pending' || i.state === 'backoff') return 'at its next start';
+  return `not restarted: it is ${i.state}; tend start ${i.id} starts it`;
+}
+
 /** A plan as one journal line: its lines joined by "; ", at most JOURNAL_LINES of them. */
 function journalText(text: string): string {
   const lines = text.split('\n');
@@ -79,7 +94,10 @@ export function planText(p: ReloadPlan): string {
   }
   for (const a of p.added) lines.push(`+ ${a}`);
   for (const a of p.removed) lines.push(`- ${a}`);
-  for (const c of p.changed) lines.push(`~ ${c.id} (${fieldList(c.fields)}${c.runsAgain ? '; runs again' : ''})`);
+  for (const c of p.changed) {
+    const then = c.runsAgain ? '; runs again' : c.atRest ? `; ${c.atRest}` : '';
+    lines.push(`~ ${c.id} (${fieldList(c.fields)}${then})`);
+  }
   for (const c of p.inPlace) lines.push(`~ ${c.id} (${fieldList(c.fields)}; applied in place, no restart)`);
   lines.push(`= ${p.unchanged} unchanged`);
   for (const s of p.settings) lines.push(`~ settings.${s} (applied)`);
@@ -138,7 +156,8 @@ export function createReloader(d: ReloadDeps) {
       removed: diff.removed,
       changed: diff.changed.map((c) => {
         const i = sup.store.get(c.id);
-        return { ...c, runsAgain: i !== undefined && sup.processChange(i) === 'run again' };
+        const next = i === undefined ? undefined : sup.processChange(i);
+        return { ...c, runsAgain: next === 'run again', ...(i && next === 'next start' ? { atRest: atRest(i) } : {}) };
       }),
       inPlace: diff.inPlace.map((id) => {
         const was = sup.store.get(id)?.inst.spec;

@@ -121,6 +121,32 @@ services:
     expect([await p.state('web'), (await row(p, 'web')).pid]).toEqual(['running', web]);
   });
 
+  it('a changed service that is failed or stopped is not restarted, and the plan says so and how to start it', async () => {
+    const yaml = (n: string) => `
+settings: { echo: false, watch: false }
+services:
+  flaky:
+    command: echo boom ${n}; exit 3
+    restart: never
+  off:
+    command: [sleep, "100${n}"]
+    autostart: false
+`;
+    const p = await started(yaml('1'));
+    await p.waitState('flaky', 'failed');
+    p.write(yaml('2'));
+    const r = await p.run(['reload']);
+    expect(r.stdout.split('\n').sort()).toEqual(
+      [
+        '~ flaky (command; not restarted: it is failed; tend start flaky starts it)',
+        '~ off (command; not restarted: it is stopped; tend start off starts it)',
+        '= 0 unchanged',
+        '',
+      ].sort(),
+    );
+    expect([await p.state('flaky'), await p.state('off')]).toEqual(['failed', 'stopped']);
+  });
+
   it('a "~" line names the keys applied in place; the journal names the source once', async () => {
     const p = await started(
       quiet(`
