@@ -59,6 +59,8 @@ export interface ConnectionOptions {
   highWaterBytes: number;
   /** bytes of events a stream queues behind a slow client before it skips them */
   streamQueueBytes: number;
+  /** what every stream of the server queues together, and its bound (`queued` is shared) */
+  streamQueueTotal?: { queued: number; max: number };
   /** line and part sizes of replies */
   replySizes: ReplySizes;
   /** requests in flight: at most `perConnection` here, at most `max` in all (`count` is shared) */
@@ -97,6 +99,7 @@ export class Connection {
     this.outbox = new Outbox(socket, {
       highWater: opts.highWaterBytes,
       streamQueue: opts.streamQueueBytes,
+      ...(opts.streamQueueTotal ? { shared: opts.streamQueueTotal } : {}),
       pauseAt: opts.highWaterBytes + opts.replySizes.line,
       onFull: (full) => {
         if (this.gone) return;

@@ -15,8 +15,19 @@ export const PART_BYTES = 256 * 1024;
  */
 export const HIGH_WATER_BYTES = 64 * 1024;
 
-/** Bytes of events one stream may queue behind a full socket; past it they are skipped (a `lagged` frame). */
-export const STREAM_QUEUE_BYTES = 64 * 1024;
+/**
+ * Bytes of events one stream may queue behind a full socket; past it they are skipped (a `lagged`
+ * frame). Why this much: a `tend logs -f > file` of a burst of 20,000 lines (1.3 MB) on a loaded
+ * machine lost 40% of it with 64 KiB; what all streams queue together is bounded below.
+ */
+export const STREAM_QUEUE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Bytes of events all streams of the daemon may queue together: past it each one skips (51
+ * followers that never read cost 51 x 64 KiB before; one that reads gets the room the others
+ * leave).
+ */
+export const TOTAL_STREAM_QUEUE_BYTES = 16 * 1024 * 1024;
 
 /** Requests in flight (streams included) on one connection; more get `busy`. */
 export const MAX_INFLIGHT_PER_CONNECTION = 64;

@@ -11,6 +11,8 @@ export interface OutboxOptions {
   highWater: number;
   /** bytes of events one stream may queue behind a full socket; past it, events are skipped */
   streamQueue: number;
+  /** what every stream of every connection queues together (`queued`), and its bound (`max`) */
+  shared?: { queued: number; max: number };
   /**
    * bytes unsent past which the connection stops reading requests, until the client has read
    * everything: only small answers written at once (errors, `busy`) go past `highWater`, so this
@@ -60,13 +62,19 @@ export class Outgoing {
   /** Writes an event now, queues it behind what waits, or skips it when the stream's queue is full. */
   send(event: unknown): void {
     if (this.ended) return;
-    if (this.queued >= this.box.streamQueue) {
+    // nothing of it waits and the socket takes more: written now, past any bound (a stream that
+    // reads is never held back by the shared bound that streams which do not read have filled)
+    const now =
+      this.box.ready && this.queueHead >= this.queue.length && this.backlogAt >= this.backlogItems.length && !this.reply;
+    if (!now && (this.queued >= this.box.streamQueue || this.box.sharedFull)) {
       this.skipped++; // not even encoded: a lagging follower costs a counter
       return;
     }
     const line = this.encode(event);
     if (line === undefined || this.ended) return;
-    if (!this.pending && this.box.ready) {
+    if (now) {
+      if (this.skipped > 0) this.box.writeNow(lagLine(this.id, this.skipped));
+      this.skipped = 0;
       this.box.writeNow(line);
       return;
     }
@@ -105,6 +113,7 @@ export class Outgoing {
     this.backlogItems = [];
     this.queue = [];
     this.queueHead = 0;
+    this.box.share(-this.queued);
     this.queued = 0;
     this.skipped = 0;
     this.reply = undefined;
@@ -124,6 +133,7 @@ export class Outgoing {
       const line = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = '';
       this.queued -= line.length;
+      this.box.share(-line.length);
       if (this.queueHead === this.queue.length) {
         this.queue = [];
         this.queueHead = 0;
@@ -149,6 +159,7 @@ export class Outgoing {
   private push(line: string): void {
     this.queue.push(line);
     this.queued += line.length;
+    this.box.share(line.length);
   }
 }
 
@@ -180,6 +191,17 @@ export class Outbox {
     return this.opts.streamQueue;
   }
 
+  /** Whether every stream together has queued its shared bound. */
+  get sharedFull(): boolean {
+    const s = this.opts.shared;
+    return s !== undefined && s.queued >= s.max;
+  }
+
+  /** Counts `n` characters queued (or, negative, taken) against the shared bound. */
+  share(n: number): void {
+    if (this.opts.shared) this.opts.shared.queued += n;
+  }
+
   /** A new source of lines for one request. */
   open(id: RequestId, encode: EventEncoder): Outgoing {
     return new Outgoing(this, id, encode);
@@ -208,6 +230,8 @@ export class Outbox {
   close(): void {
     this.send();
     this.gone = true;
+    // each gives back what it queued to the shared bound (one whose request was over still had it)
+    for (const o of [...this.active]) o.cancel();
     this.active.clear();
   }
 

@@ -10,6 +10,7 @@ import {
   MAX_LINE_BYTES,
   PART_BYTES,
   STREAM_QUEUE_BYTES,
+  TOTAL_STREAM_QUEUE_BYTES,
 } from './limits.js';
 import type { ReplySizes } from './reply-lines.js';
 import { fileIdentity, prepareSocketPath, removeSocketFile } from './socket-file.js';
@@ -32,6 +33,8 @@ export interface ControlServerOptions {
   highWaterBytes?: number;
   /** bytes of events a stream queues behind a slow client before it skips them (default 64 KiB) */
   streamQueueBytes?: number;
+  /** what all streams may queue together (default TOTAL_STREAM_QUEUE_BYTES) */
+  streamQueueTotalBytes?: number;
   /** requests in flight on one connection (default 64) and in all (default 1024); more get `busy` */
   maxInflight?: { perConnection?: number; total?: number };
   /** the line limit of replies and the size of their parts (defaults: 1 MiB, 256 KiB) */
@@ -63,6 +66,8 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
     onError,
     highWaterBytes: opts.highWaterBytes ?? HIGH_WATER_BYTES,
     streamQueueBytes: opts.streamQueueBytes ?? STREAM_QUEUE_BYTES,
+    // one bound for every stream of every connection of this server
+    streamQueueTotal: { queued: 0, max: opts.streamQueueTotalBytes ?? TOTAL_STREAM_QUEUE_BYTES },
     replySizes: opts.replySizes ?? { line: MAX_LINE_BYTES, part: PART_BYTES },
     // one counter for every connection of this server
     inflight: {

@@ -84,6 +84,57 @@ describe('Outbox', () => {
   });
 });
 
+describe('the bound all streams share', () => {
+  it('a stream skips once all of them together queued the shared bound; a closed connection gives its share back', async () => {
+    const shared = { queued: 0, max: 8 * 1024 };
+    const opts = { highWater: 1024, streamQueue: 1 << 20, pauseAt: 2 << 20, onFull: () => {}, shared };
+    const a = await pair();
+    const b = await pair();
+    const boxA = new Outbox(a.socket, opts);
+    const boxB = new Outbox(b.socket, opts);
+    const outA = boxA.open(1, (e) => encodeEvent(1, e));
+    const outB = boxB.open(2, (e) => encodeEvent(2, e));
+    const pad = 'x'.repeat(300);
+    for (let i = 0; i < 3000; i++) outA.send({ i, pad });
+    // A alone, with a bound of its own of 1 MiB, stopped at the shared 8 KiB
+    expect(shared.queued).toBeGreaterThanOrEqual(shared.max);
+    expect(shared.queued).toBeLessThan(shared.max + 400);
+    const full = shared.queued;
+    for (let i = 0; i < 100; i++) outB.send({ i, pad });
+    expect(shared.queued).toBe(full); // B wrote its first lines and skipped the rest
+    // A's connection goes: its share comes back, and B may queue again
+    boxA.close();
+    expect(shared.queued).toBe(0);
+    for (let i = 0; i < 100; i++) outB.send({ i, pad });
+    expect(shared.queued).toBeGreaterThan(0);
+    boxB.close();
+    expect(shared.queued).toBe(0);
+  });
+
+  it('a stream whose client reads is not held back by a shared bound that others filled: each event arrives or is counted', async () => {
+    const shared = { queued: 8 * 1024, max: 8 * 1024 }; // full: streams elsewhere do not read
+    const { socket, received } = await pair();
+    const box = new Outbox(socket, { highWater: 1024, streamQueue: 1 << 20, pauseAt: 2 << 20, onFull: () => {}, shared });
+    const out = box.open(3, (e) => encodeEvent(3, e));
+    for (let batch = 0; batch < 20; batch++) {
+      for (let i = 0; i < 50; i++) out.send({ n: batch * 50 + i });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    out.send({ n: 'last' });
+    const count = (): number =>
+      received()
+        .split('\n')
+        .filter(Boolean)
+        .reduce((n, l) => {
+          const f = JSON.parse(l) as { lagged?: number; event?: { n: unknown } };
+          return n + (f.lagged ?? 1);
+        }, 0);
+    await waitFor('every event delivered or counted', () => count() === 1001);
+    expect(received()).toContain('"n":"last"');
+    expect(shared.queued).toBe(8 * 1024); // it queued nothing of its own past the bound
+  });
+});
+
 describe('encodeEvent', () => {
   it('is encodeFrame({ id, event }) byte for byte, shared or not', () => {
     const events = [{ time: 't', service: 'web', stream: 'stdout', line: 'a "quoted" ✓ line\n' }, { n: 1 }];
