@@ -20,7 +20,7 @@ export interface TaskControl {
     how: 'now' | 'queued' | 'replaced' | 'skipped';
     also: Instance[];
     why: string;
-    /** a queued run: resolves with why if it is dropped before it starts (tend stop) */
+    /** a queued run (or one replacing the going one): resolves with why if it is dropped before it starts (tend stop) */
     dropped?: Promise<string>;
   };
   /** resolves once the schedules of the config last set are planned (each task knows its next run) */

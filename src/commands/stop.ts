@@ -24,10 +24,11 @@ export const stop = changeCommand<'stop', { stopped: string[]; also: string[] }>
     const tasks = targets.filter((i) => hasSchedule(i.inst));
     // a run queued behind the going one (overlap: queue) goes too: it started as the stop ended
     for (const t of tasks) d.tasks.dropQueued(t, 'tend stop');
-    const runs = d.sup.endRuns(tasks, 'stopped by tend stop');
+    d.sup.endRuns(tasks, 'stopped by tend stop');
     const services = targets.filter((i) => !hasSchedule(i.inst));
     const also = d.sup.stop(services);
-    if (args.wait !== false) await d.waitStopped([...also, ...services, ...runs], args.timeout ?? 120_000, rc.signal);
+    // every task named, a run already being stopped (a replace, a timeout) too: it returned at once
+    if (args.wait !== false) await d.waitStopped([...also, ...services, ...tasks], args.timeout ?? 120_000, rc.signal);
     return { stopped: ids(targets), also: ids(also) };
   },
 });

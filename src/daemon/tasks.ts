@@ -127,7 +127,7 @@ export class TaskScheduler {
     how: 'now' | 'queued' | 'replaced' | 'skipped';
     also: Instance[];
     why: string;
-    /** a queued run: resolves with why if it is dropped before it starts */
+    /** a queued run (or one replacing the going one): resolves with why if it is dropped before it starts */
     dropped?: Promise<string>;
   } {
     const { sup, journal, clock } = this.deps;
@@ -143,16 +143,17 @@ export class TaskScheduler {
     if (!b || overlap === 'skip') return say('skipped', `skipped a run asked by tend run: ${going} (overlap: skip)`);
     if (b.queued !== null) return say('skipped', `skipped a run asked by tend run: one is already queued (overlap: ${overlap})`);
     b.queued = 'run';
+    // the run waits for the going one to end (queue) or be stopped (replace): `tend stop` may drop it meanwhile
+    const dropped = new Promise<string>((resolve) => {
+      const list = this.dropWaiters.get(i.id) ?? [];
+      list.push(resolve);
+      this.dropWaiters.set(i.id, list);
+    });
     if (overlap === 'queue' || i.state === 'stopping' || i.endRun || !isAlive(i.state)) {
-      const dropped = new Promise<string>((resolve) => {
-        const list = this.dropWaiters.get(i.id) ?? [];
-        list.push(resolve);
-        this.dropWaiters.set(i.id, list);
-      });
       return { ...say('queued', `queued a run asked by tend run: ${going} (overlap: ${overlap})`), dropped };
     }
     sup.endRuns([i], 'replaced by a run asked by tend run (overlap: replace)');
-    return say('replaced', `replaced by a run asked by tend run (overlap: replace; it ${ago})`);
+    return { ...say('replaced', `replaced by a run asked by tend run (overlap: replace; it ${ago})`), dropped };
   }
 
   /** An instance's pause changed (`tend enable`/`disable`): look at its schedule again. */

@@ -63,7 +63,7 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
   if (recent.length >= burst) {
     const secs = `${Math.round(interval / 1000)}s`;
     // the same end each time, said once; different ends: how many starts, and the last end
-    const before = i.exits.filter((e) => now - e.time < interval).slice(-(recent.length - 1));
+    const before = recent.length > 1 ? i.exits.filter((e) => now - e.time < interval).slice(-(recent.length - 1)) : [];
     const same = unhealthy || before.every((e) => describeExit(e.exit) === what);
     return {
       state: 'failed',

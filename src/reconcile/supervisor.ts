@@ -183,10 +183,15 @@ export class Supervisor {
     if (i && isAlive(i.state)) throw new InvariantError(`remove of live instance ${id}`);
     this.records.delete(id);
     this.retiring.delete(id);
+    this.forgetRemoval(id);
+    this.kick();
+  }
+
+  /** `id` is no removal to wait for any more (gone, or declared again): InstanceRecord.afterRemoved. */
+  private forgetRemoval(id: string): void {
     for (const r of this.records.values()) {
       if (r.afterRemoved.includes(id)) r.afterRemoved = r.afterRemoved.filter((x) => x !== id);
     }
-    this.kick();
   }
 
   /**
@@ -225,6 +230,8 @@ export class Supervisor {
     const i = this.records.get(inst.id);
     if (!i) throw new InvariantError(`replaceSpec of unknown instance ${inst.id}`);
     const back = this.retiring.delete(inst.id);
+    // declared again while it stopped: what its removal held back waits for it no more
+    if (back) this.forgetRemoval(inst.id);
     const probes = (s: InstanceSpec): string => JSON.stringify([s.spec.readiness, s.spec.liveness]);
     const probesChanged = probes(i.inst) !== probes(inst);
     const wasTask = hasSchedule(i.inst);

@@ -299,6 +299,28 @@ describe('tend run', () => {
     ]);
   }, 90_000);
 
+  it('tend stop while a replacing run waits for the replaced one to end: that run is dropped, and its tend run says so', async () => {
+    // the going run takes its time to end at SIGTERM (until the test lets it), so the replacing one waits
+    const cmd = `trap 'until test -e let-go; do sleep 0.05; done; exit 0' TERM; while :; do sleep 0.05; done`;
+    const p = await started(
+      `${SETTINGS}services:\n  rp:\n    type: oneshot\n    every: 1h\n    overlap: replace\n    stop_timeout: 60s\n    command: ${JSON.stringify(cmd)}\n`,
+    );
+    expect((await p.run(['run', 'rp', '--no-wait'])).code).toBe(0);
+    await p.waitState('rp', 'running');
+    const replacing = p.run(['run', 'rp']);
+    await p.waitState('rp', 'stopping');
+    const stop = p.run(['stop', 'rp']);
+    await waitFor(async () => (await p.events()).some((e) => e.service === 'rp' && e.what === 'skip'), 'the drop');
+    writeFileSync(join(p.dir, 'let-go'), '');
+    expect((await stop).code).toBe(0);
+    const r = await replacing;
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      'rp: failed: the queued run was dropped (tend stop) before it started (it replaced the run that was going)\n',
+    ]);
+    expect(await p.state('rp')).toBe('scheduled');
+  });
+
   it('tend stop of a task drops its queued run too, and the tend run waiting for it says so', async () => {
     const p = await started(
       `${SETTINGS}services:\n  sq:\n    type: oneshot\n    every: 1h\n    overlap: queue\n    command: sleep 300\n`,

@@ -155,6 +155,12 @@ describe('afterExit: start limit', () => {
     expect(afterExit(k, fail, NOW, noJitter).reason).toBe('exited with code 1 three times within 60s; start limit reached');
   });
 
+  it('burst 1: the one start, said as its end (exits of earlier runs do not count)', () => {
+    const one = { restart: 'always' as const, startLimit: { burst: 1, interval: 60_000 } };
+    const i = ran(one, { starts: [NOW - 10], exits: [{ time: NOW - 30_000, exit: term }] });
+    expect(afterExit(i, fail, NOW, noJitter).reason).toBe('exited with code 1 once within 60s; start limit reached');
+  });
+
   it('under the burst -> backoff', () => {
     const i = ran(limited, { starts: [NOW - 20_000, NOW - 10] });
     expect(afterExit(i, fail, NOW, noJitter).state).toBe('backoff');

@@ -149,4 +149,18 @@ describe('Supervisor.retire', () => {
     expect([h.sup.store.has('srv'), h.get('srv-new').state, h.spawner.count('srv-new')]).toEqual([false, 'running', 1]);
     expect(h.get('srv-new').afterRemoved).toEqual([]);
   });
+
+  it('a removed instance declared again while it stops: what its removal held back starts at once', async () => {
+    const h = harness();
+    const srv = instanceSpec('srv');
+    h.sup.add([srv]);
+    await flush();
+    h.sup.retire(['srv'], () => {});
+    h.sup.add([instanceSpec('other')], undefined, ['srv']);
+    await flush();
+    expect(h.get('other').state).toBe('pending');
+    h.sup.replaceSpec(srv, false); // back in the config
+    await flush();
+    expect([h.get('other').state, h.get('other').afterRemoved]).toEqual(['running', []]);
+  });
 });
