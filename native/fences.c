@@ -130,9 +130,10 @@ int step_oom(const spawn_req *r, const char **at) {
   while (k > 0) buf[n++] = tmp[--k];
   buf[n] = '\0';
   int err = write_file("/proc/self/oom_score_adj", buf);
-  // a lower value than tend's needs CAP_SYS_RESOURCE: without it the service runs with tend's, as
-  // under systemd (the journal and tend check say so: config/host-fences.ts oomWarning)
-  return (err == EACCES || err == EPERM) && r->oom_adj < 0 ? 0 : err;
+  // below the floor a privileged process set (tend's own is at or above it) needs CAP_SYS_RESOURCE:
+  // without it the service runs with tend's, as under systemd (the journal and tend check say so:
+  // config/host-fences.ts oomWarning)
+  return err == EACCES || err == EPERM ? 0 : err;
 }
 
 int step_affinity(const spawn_req *r, const char **at) {

@@ -89,15 +89,24 @@ export function capabilitiesWarning(f: Fences | undefined, bounding?: bigint): s
 }
 
 /**
- * What `tend check` and the journal say of a negative oom_score_adjust that tend may not set (it
- * lacks CAP_SYS_RESOURCE: a non-root tend, or root in a container that dropped it), or undefined.
- * The service then starts with tend's own, as systemd does ("assuming containerized execution").
+ * What `tend check` and the journal say of an oom_score_adjust that tend may not set, or undefined:
+ * below tend's own (the kernel's floor is the value a privileged process last set, which tend's
+ * own is at or above) without CAP_SYS_RESOURCE (a non-root tend, or root in a container that
+ * dropped it; the kernel asks for it in the first user namespace, so user_namespace does not
+ * help). The service then starts with tend's own, as systemd does ("assuming containerized
+ * execution").
  */
-export function oomWarning(f: Fences | undefined, effective = own().effective): string | undefined {
+export function oomWarning(f: Fences | undefined, effective = own().effective, mine = ownOomScoreAdj()): string | undefined {
   const v = f?.oomScoreAdjust;
-  if (v === undefined || v >= 0 || f?.userNamespace || effective === undefined) return undefined;
+  if (v === undefined || effective === undefined || v >= mine) return undefined;
   if (hasBit(effective, CAP_SYS_RESOURCE)) return undefined;
-  return `oom_score_adjust ${v} needs CAP_SYS_RESOURCE, which tend lacks here: the service runs with tend's own oom_score_adj`;
+  return `oom_score_adjust ${v} is below tend's own (${mine}), which needs CAP_SYS_RESOURCE, which tend lacks here: the service runs with tend's own`;
+}
+
+/** tend's own oom_score_adj (0 when it cannot be read). */
+function ownOomScoreAdj(): number {
+  const n = Number.parseInt(readText('/proc/self/oom_score_adj'), 10);
+  return Number.isFinite(n) ? n : 0;
 }
 
 /** What tend may give a service: its own capability sets and nofile hard limit, and fs.nr_open. */

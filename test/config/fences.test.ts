@@ -178,7 +178,9 @@ describe('tend check: fences on this machine', () => {
 
   it('when tend is not root: each key that needs root, with why', () => {
     expect(warnings(fenced, 1000)).toEqual([
-      "8:23: services.web.oom_score_adjust: oom_score_adjust -10 needs CAP_SYS_RESOURCE, which tend lacks here: the service runs with tend's own oom_score_adj",
+      expect.stringMatching(
+        /^8:23: services\.web\.oom_score_adjust: oom_score_adjust -10 is below tend's own \(-?\d+\), which needs CAP_SYS_RESOURCE/,
+      ),
       '4:18: services.web.private_tmp: private_tmp needs root (CAP_SYS_ADMIN to make its namespace; or set user_namespace: true); tend runs as uid 1000',
       '5:14: services.web.network: network needs root (CAP_SYS_ADMIN to make its namespace; or set user_namespace: true); tend runs as uid 1000',
       '6:5: services.web.capabilities: capabilities needs root (CAP_SETPCAP to cut the bounding set); tend runs as uid 1000',
@@ -336,15 +338,18 @@ describe('tend check: fences on this machine', () => {
     expect(nofileWarning(1 << 30, false, null, 1 << 20)).toBeUndefined(); // tend's own is unlimited
   });
 
-  it("a negative oom_score_adjust without CAP_SYS_RESOURCE is said (the service runs with tend's own)", () => {
+  it("an oom_score_adjust below tend's own without CAP_SYS_RESOURCE is said (the service runs with tend's own)", () => {
     const all = (1n << 41n) - 1n;
     const without = all & ~(1n << 24n);
-    expect(oomWarning({ oomScoreAdjust: -500 }, without)).toBe(
-      "oom_score_adjust -500 needs CAP_SYS_RESOURCE, which tend lacks here: the service runs with tend's own oom_score_adj",
+    expect(oomWarning({ oomScoreAdjust: -500 }, without, 0)).toBe(
+      "oom_score_adjust -500 is below tend's own (0), which needs CAP_SYS_RESOURCE, which tend lacks here: the service runs with tend's own",
     );
-    expect(oomWarning({ oomScoreAdjust: -500 }, all)).toBeUndefined();
-    expect(oomWarning({ oomScoreAdjust: 500 }, without)).toBeUndefined(); // raising needs nothing
-    expect(oomWarning({ oomScoreAdjust: -500, userNamespace: true }, without)).toBeUndefined();
+    expect(oomWarning({ oomScoreAdjust: -500 }, all, 0)).toBeUndefined();
+    expect(oomWarning({ oomScoreAdjust: 500 }, without, 0)).toBeUndefined(); // raising needs nothing
+    // a container's pod at 900: 500 is below it
+    expect(oomWarning({ oomScoreAdjust: 500 }, without, 900)).toMatch(/^oom_score_adjust 500 is below tend's own \(900\)/);
+    // the kernel asks for the capability in the first user namespace: user_namespace does not help
+    expect(oomWarning({ oomScoreAdjust: -500, userNamespace: true }, without, 0)).toBeDefined();
   });
 
   it('capabilities tend lacks (not in its bounding set) are said, for root too', () => {
