@@ -71,8 +71,9 @@ function fieldList(fields: string[]): string {
  * Why: a change of an instance that is not restarted by it (at rest, wanted down, a task between
  * runs) showed as a change and nothing moved; the words say when it applies.
  */
-function atRest(i: Instance): string {
-  if (hasSchedule(i.inst) && i.state === 'scheduled') return 'from its next run';
+function atRest(i: Instance, fresh: InstanceSpec): string {
+  // a task that keeps its schedule (one the edit makes a service is started or ended by replaceSpec)
+  if (hasSchedule(fresh) && i.state === 'scheduled') return 'from its next run';
   if (i.state === 'pending' || i.state === 'backoff') return 'at its next start';
   return `not restarted: it is ${i.state}; tend start ${i.id} starts it`;
 }
@@ -157,7 +158,8 @@ export function createReloader(d: ReloadDeps) {
       changed: diff.changed.map((c) => {
         const i = sup.store.get(c.id);
         const next = i === undefined ? undefined : sup.processChange(i);
-        return { ...c, runsAgain: next === 'run again', ...(i && next === 'next start' ? { atRest: atRest(i) } : {}) };
+        const fresh = byId.get(c.id)!;
+        return { ...c, runsAgain: next === 'run again', ...(i && next === 'next start' ? { atRest: atRest(i, fresh) } : {}) };
       }),
       inPlace: diff.inPlace.map((id) => {
         const was = sup.store.get(id)?.inst.spec;

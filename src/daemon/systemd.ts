@@ -62,9 +62,11 @@ export function stateCounts(store: ReadonlyMap<string, Instance>): string {
 }
 
 /**
- * Every instance `tend up -d` waits for (commands/wait.ts) got where it was going, as it counts it:
- * none pending or starting, and one running without a readiness probe has run SETTLE_MS (a
- * command that dies at once is not counted up). Else false, or the ms until one settles.
+ * Every instance `tend up -d` waits for (commands/wait.ts) got where it was going: none pending or
+ * starting, and one running without a readiness probe has run SETTLE_MS (a command that dies at
+ * once is not counted up). Unlike `tend wait`, one in backoff does not hold READY=1 back: a
+ * service that crash-loops without a start limit would keep `systemctl start` waiting until
+ * systemd's timeout, which stops tend. Else false, or the ms until one settles.
  */
 function started(store: ReadonlyMap<string, Instance>, now: number): true | false | number {
   const targets = [...store.values()].filter(waitable);
@@ -110,13 +112,13 @@ export function startManagerNotify(m: Manager, sup: Supervisor, journal: Journal
   };
   let settle: NodeJS.Timeout | undefined;
   const check = (): void => {
-    const now = started(sup.store, Date.now());
-    if (!ready && typeof now === 'number') {
+    const up = started(sup.store, Date.now());
+    if (!ready && typeof up === 'number') {
       // a service still settling: look again once it has run SETTLE_MS
       clearTimeout(settle);
-      settle = setTimeout(check, Math.max(1, now)).unref();
+      settle = setTimeout(check, Math.max(1, up)).unref();
     }
-    if (!ready && now === true) {
+    if (!ready && up === true) {
       ready = true;
       send(`READY=1\nSTATUS=${stateCounts(sup.store)}`);
       journal.add('tend', 'notify', `READY=1 sent to the service manager (${m.socket})`);

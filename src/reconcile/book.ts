@@ -18,6 +18,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
   switch (effect) {
     case 'fresh':
       i.starts = [];
+      i.lastFailure = null; // a new run asked for: why an earlier one restarted is history
       i.failuresInRow = 0;
       i.endRun = null;
       if (i.want === 'restart') i.want = 'up';

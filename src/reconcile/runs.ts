@@ -251,8 +251,8 @@ export class Runs {
 
 /**
  * The stop signal to every process of a handle, then SIGCONT, as systemd and s6 do: a stopped
- * (frozen, SIGSTOPped, ^Z'd) process keeps a signal pending until it runs again, so without it a
- * frozen service, the one a liveness probe restarts, waited its whole stop_timeout for SIGKILL.
+ * (SIGSTOPped, ^Z'd) process keeps a signal pending until it runs again, so without it a stopped
+ * service, the one a liveness probe restarts, waited its whole stop_timeout for SIGKILL.
  */
 export function stopHandle(h: { signalAll(signal: string): void }, signal: string): void {
   h.signalAll(signal);

@@ -254,7 +254,7 @@ export class Supervisor {
         // through a start cancelled at once
         i.paused = true;
         this.request(i, 'given a schedule by a reload', 'start-up');
-        this.apply(i, 'cancel', 'given a schedule by a reload: paused while autostart is off (tend enable resumes it)');
+        this.apply(i, 'cancel', 'given a schedule by a reload');
       }
     } else if (back) this.start([i]);
     else if (change === 'restart') this.restart([i]);

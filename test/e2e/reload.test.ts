@@ -131,7 +131,7 @@ describe('tend reload converges touching only what changed', () => {
   it('a renamed service: the old name stops before the new one starts (status says what it waits for)', async () => {
     // srv drains at SIGTERM until the test lets it go, then leaves a mark; the new name notes whether it was there
     const srv = (name: string) =>
-      `  ${name}:\n    command: trap 'until test -e release; do sleep 0.05; done; touch drained; exit 0' TERM; test -e drained && echo after > seen-${name} || echo before > seen-${name}; while :; do sleep 0.1; done\n`;
+      `  ${name}:\n    stop_timeout: 60s\n    command: trap 'until test -e release; do sleep 0.05; done; touch drained; exit 0' TERM; test -e drained && echo after > seen-${name} || echo before > seen-${name}; while :; do sleep 0.1; done\n`;
     const p = await started(`settings: { echo: false, watch: false }\nservices:\n${srv('srv')}`);
     await allRunning(p, ['srv']);
     p.write(`settings: { echo: false, watch: false }\nservices:\n${srv('srv-new')}`);

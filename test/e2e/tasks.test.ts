@@ -123,6 +123,22 @@ describe('a scheduled task', () => {
 });
 
 describe('tend run', () => {
+  it('a reload gives a resting oneshot with autostart off a schedule: paused until tend enable, which runs it on schedule', async () => {
+    const p = await started(
+      `${SETTINGS}  watch: false\nservices:\n  resting:\n    type: oneshot\n    autostart: false\n    command: "true"\n`,
+    );
+    expect(await p.state('resting')).toBe('stopped');
+    p.write(
+      `${SETTINGS}  watch: false\nservices:\n  resting:\n    type: oneshot\n    autostart: false\n    command: "true"\n    every: 1s\n`,
+    );
+    expect((await p.run(['reload'])).code).toBe(0);
+    const row = (await p.status()).find((r) => r.name === 'resting')!;
+    expect([row.state, row.detail]).toEqual(['scheduled', 'paused (tend enable resting); given a schedule by a reload']);
+    expect((await p.run(['enable', 'resting'])).code).toBe(0);
+    await waitFor(async () => (await history(p, 'resting')).length > 0 || undefined, 'a run on schedule');
+    expect((await history(p, 'resting'))[0]).toMatchObject({ trigger: 'schedule', result: 'completed' });
+  });
+
   it('tend wait counts a task whose run is going as started once the run has gone 1 s (it waited for the run)', async () => {
     const p = await started(`${SETTINGS}services:\n  longjob:\n    type: oneshot\n    command: sleep 300\n    every: 1h\n`);
     expect((await p.run(['run', 'longjob', '--no-wait'])).stdout).toBe('longjob: run started\n');
