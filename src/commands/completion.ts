@@ -110,7 +110,8 @@ export function complete(line: string, cursor: number, ctx: CompletionContext): 
   }
 }
 
-function finish(line: string, start: number, end: number, word: string, candidates: string[]): Completion {
+/** The completion of `word` (line[start, end)) by `candidates`: the one, or their common prefix. */
+export function finish(line: string, start: number, end: number, word: string, candidates: string[]): Completion {
   if (candidates.length === 1) {
     const after = line[end];
     const space = after === undefined || !/\s/.test(after) ? ' ' : '';

@@ -251,8 +251,7 @@ export function createReloader(d: ReloadDeps) {
       void (async () => {
         const { watch } = await import('chokidar');
         if (closed) return;
-        const s = d.config.spec;
-        const files = [s.file, ...new Set(s.services.flatMap((x) => x.envFiles))];
+        const files = watchedFiles(d.config.spec);
         const w = watch(files, {
           ignoreInitial: true,
           awaitWriteFinish: { stabilityThreshold: WRITE_SETTLE_MS, pollInterval: 10 },
@@ -279,8 +278,7 @@ export function createReloader(d: ReloadDeps) {
               .catch(() => {})
               .then(() => {
                 if (closed) return;
-                const now = d.config.spec;
-                const files = [now.file, ...new Set(now.services.flatMap((x) => x.envFiles))];
+                const files = watchedFiles(d.config.spec);
                 // a file whose links now lead elsewhere is watched there (a watch follows the old link)
                 for (const f of files) {
                   const r = realOf(f);
@@ -303,6 +301,11 @@ export function createReloader(d: ReloadDeps) {
     },
   };
   return reloader;
+}
+
+/** The files an edit of which reloads: the config and its env_files. */
+function watchedFiles(s: Spec): string[] {
+  return [s.file, ...new Set(s.services.flatMap((x) => x.envFiles))];
 }
 
 /**

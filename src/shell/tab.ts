@@ -1,6 +1,6 @@
 // The shell's Tab key: completes the word before the cursor from the command table
 // (commands/completion.ts); a second Tab lists the candidates, laid out in columns.
-import { commonPrefix, complete, type Completion, type CompletionContext } from '../commands/completion.js';
+import { complete, type Completion, type CompletionContext, finish } from '../commands/completion.js';
 import type { LineState } from './line-editor.js';
 
 /** What the shell completes from: the command table's context, and what the daemon's status says more. */
@@ -21,14 +21,8 @@ export function completeIn(line: string, cursor: number, ctx: ShellCompletion): 
   const c = complete(line, cursor, { ...ctx, services: ctx.waiting });
   const candidates = c.candidates.filter((w) => w !== 'all');
   if (candidates.length === c.candidates.length) return c;
-  // what complete() does with its candidates (commands/completion.ts finish), without `all`
-  const word = line.slice(c.start, cursor);
-  const after = line[cursor];
-  if (candidates.length === 1) {
-    return { ...c, replacement: candidates[0]! + (after === undefined || !/\s/.test(after) ? ' ' : ''), candidates };
-  }
-  const prefix = commonPrefix(candidates);
-  return { ...c, replacement: prefix.length >= word.length && candidates.length ? prefix : word, candidates };
+  // what complete() does with its candidates, without `all`
+  return finish(line, c.start, c.end, line.slice(c.start, c.end), candidates);
 }
 
 /** Puts a completion into the line, the cursor after the inserted text. */
