@@ -115,5 +115,7 @@ export function parseTimeout(v: string): number {
   const ms = durationMs(v.trim());
   if (ms === undefined) throw new UsageError(`--timeout: expected a duration like 30s, 2m or 1m30s; got "${v}"`);
   if (ms > MAX_TIMER_MS) throw new UsageError(`--timeout: at most 24 days (576h); got "${v}"`);
+  // a wait of nothing fails at once ("timed out after 0ms"): not waiting is --no-wait
+  if (ms === 0) throw new UsageError(`--timeout: expected more than 0 (--no-wait does not wait); got "${v}"`);
   return ms;
 }

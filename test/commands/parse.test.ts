@@ -120,5 +120,8 @@ describe('buildRequest', () => {
     expect([parseTimeout('1m30s'), parseTimeout('1h2m3s'), parseTimeout(' 2m ')]).toEqual([90_000, 3_723_000, 120_000]);
     for (const bad of ['', 's', '1x', '-1s', '1m30'])
       expect(() => parseTimeout(bad), bad).toThrow(/--timeout: expected a duration/);
+    // nothing to wait for: it timed out at once; --no-wait is the way not to wait
+    for (const zero of ['0', '0s', '0ms'])
+      expect(() => parseTimeout(zero), zero).toThrow(/--timeout: expected more than 0 \(--no-wait/);
   });
 });
