@@ -75,7 +75,7 @@ function atRest(i: Instance, fresh: InstanceSpec): string {
   // a task that keeps its schedule (one the edit makes a service is started or ended by replaceSpec)
   if (hasSchedule(fresh) && i.state === 'scheduled') return 'from its next run';
   if (i.state === 'pending' || i.state === 'backoff') return 'at its next start';
-  return `not restarted: it is ${i.state}; tend start ${i.id} starts it`;
+  return `not restarted: it is ${i.state} (tend start ${i.id})`;
 }
 
 /** A plan as one journal line: its lines joined by "; ", at most JOURNAL_LINES of them. */

@@ -119,9 +119,12 @@ describe('a config of 1 MiB', () => {
     expect(reply.ok).toBe(true);
     expect(reply.result.changed).toHaveLength(SERVICES);
     // a line of the plan names ten keys, then how many more; the journal keeps 20 lines of it
-    expect(reply.result.text.split('\n')[0]).toMatch(/^~ s0 \((env\.K\d+, ){9}env\.K\d+ and 890 more\)$/);
+    // (the services are stopped: the change waits for their next start)
+    expect(reply.result.text.split('\n')[0]).toMatch(
+      /^~ s0 \((env\.K\d+, ){9}env\.K\d+ and 890 more; not restarted: it is stopped \(tend start s0\)\)$/,
+    );
     const entry = (await p.events(20)).filter((e) => e.what === 'reload').at(-1)!;
-    expect(entry.why.split('; ')).toHaveLength(20);
+    expect(entry.why.split(/; (?=~ |and \d+ more lines$)/)).toHaveLength(20);
     expect(entry.why).toMatch(/^on request: ~ s0 \(.*; and 46 more lines$/);
     expect(poll.runs.every((r) => r.ok)).toBe(true);
     // runs begun after the reload was asked for and done before it was answered: in the daemon's

@@ -126,7 +126,9 @@ async function followersDoNotHurt(p: Project): Promise<void> {
   ]);
   const lag = late.frames.find((f) => typeof f.lagged === 'number')!;
   expect(lag).toEqual({ id: 'f', lagged: expect.any(Number) });
-  expect(lag.lagged).toBeGreaterThan(1000);
+  // in all (a lag may be told in pieces: the bound all streams share frees room now and then)
+  const missed = late.frames.reduce((n, f) => n + (typeof f.lagged === 'number' ? f.lagged : 0), 0);
+  expect(missed).toBeGreaterThan(1000);
   expect(late.frames.every((f) => f.id === 'f' && (f.event || f.lagged))).toBe(true);
   expect(cli.exitCode).toBe(null);
   cli.kill('SIGKILL');

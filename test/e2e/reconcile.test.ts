@@ -138,8 +138,8 @@ services:
     const r = await p.run(['reload']);
     expect(r.stdout.split('\n').sort()).toEqual(
       [
-        '~ flaky (command; not restarted: it is failed; tend start flaky starts it)',
-        '~ off (command; not restarted: it is stopped; tend start off starts it)',
+        '~ flaky (command; not restarted: it is failed (tend start flaky))',
+        '~ off (command; not restarted: it is stopped (tend start off))',
         '= 0 unchanged',
         '',
       ].sort(),
