@@ -43,8 +43,8 @@ export interface ReloadPlan {
   /** settings that changed and apply at once (shutdown_timeout, exit_with, pools, max_parallel) */
   settings: string[];
   dryRun: boolean;
-  /** when nothing differs: the config file's name and when the running config was applied */
-  matches?: { file: string; ago: number; by: ConfigSource };
+  /** when nothing differs: the config file's name, when the running config was applied, and what that changed */
+  matches?: { file: string; ago: number; by: ConfigSource; plan?: string };
 }
 
 /** How the words name what applied the running config. */
@@ -91,7 +91,9 @@ export function planText(p: ReloadPlan): string {
   if (p.matches) {
     const m = p.matches;
     const [verb, by] = APPLIED_BY[m.by];
-    lines.push(`the running config already matches ${m.file} (${verb} ${formatDuration(m.ago)} ago ${by})`);
+    // what that change was: a reload right after an editor's save (the watch applied it) says it
+    const what = m.plan ? `: ${m.plan}` : '';
+    lines.push(`the running config already matches ${m.file} (${verb} ${formatDuration(m.ago)} ago ${by}${what})`);
   }
   for (const a of p.added) lines.push(`+ ${a}`);
   for (const a of p.removed) lines.push(`- ${a}`);
@@ -178,8 +180,8 @@ export function createReloader(d: ReloadDeps) {
       plan.needsRestart.length +
       plan.settings.length;
     if (changes === 0) {
-      const { at, by: how } = d.config.applied;
-      plan.matches = { file: basename(old.file), ago: Date.now() - at, by: how };
+      const { at, by: how, plan: what } = d.config.applied;
+      plan.matches = { file: basename(old.file), ago: Date.now() - at, by: how, ...(what ? { plan: what } : {}) };
     }
     const result: ReloadResult = {
       text: planText(plan),
@@ -198,7 +200,14 @@ export function createReloader(d: ReloadDeps) {
     problem = undefined;
     const keep = { ...next.settings };
     for (const k of needsRestart) (keep as Record<string, unknown>)[k] = old.settings[k];
-    d.config.set({ ...next, settings: keep }, source, changes > 0);
+    // the plan in one line, without its "= N unchanged" (said again by a reload that finds nothing)
+    const applied = journalText(
+      result.text
+        .split('\n')
+        .filter((l) => !l.startsWith('= '))
+        .join('\n'),
+    );
+    d.config.set({ ...next, settings: keep }, source, changes > 0, Date.now(), applied);
 
     // the Supervisor decides what each change means for the instance (restart, run again, in place)
     const hand = (id: string, processChanged: boolean): void => {

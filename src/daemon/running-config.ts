@@ -10,6 +10,7 @@ export class RunningConfig {
   private current: Spec;
   private appliedAt: number;
   private by: ConfigSource = 'start-up';
+  private plan: string | undefined;
   private readonly listeners: Array<(spec: Spec) => void> = [];
 
   /**
@@ -39,17 +40,18 @@ export class RunningConfig {
     this.listeners.push(fn);
   }
 
-  /** The last change applied: when, and by what. */
-  get applied(): { at: number; by: ConfigSource } {
-    return { at: this.appliedAt, by: this.by };
+  /** The last change applied: when, by what, and (a reload's) what it changed in one line. */
+  get applied(): { at: number; by: ConfigSource; plan?: string } {
+    return { at: this.appliedAt, by: this.by, ...(this.plan ? { plan: this.plan } : {}) };
   }
 
-  /** A reload applied `spec`; `changed`: it changed something (a no-op keeps the earlier time). */
-  set(spec: Spec, by: ConfigSource, changed: boolean, now = Date.now()): void {
+  /** A reload applied `spec`; `changed`: it changed something (a no-op keeps the earlier time and plan). */
+  set(spec: Spec, by: ConfigSource, changed: boolean, now = Date.now(), plan?: string): void {
     this.current = spec;
     for (const fn of this.listeners) fn(spec);
     if (!changed) return;
     this.appliedAt = now;
     this.by = by;
+    this.plan = plan;
   }
 }

@@ -260,7 +260,7 @@ ${PROBED_LIVE}`),
     }, 'the plan applied');
     const again = await p.run(['reload', '--dry-run']);
     expect(again.stdout).toMatch(
-      /^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by tend reload\)\n= 3 unchanged\n/,
+      /^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by tend reload: \+ d; - c; ~ a \(command\)\)\n= 3 unchanged\n/,
     );
   });
 
@@ -419,7 +419,7 @@ services:
     // the daemon's spec is the file's: a reload now has nothing to do, and says the watch did it
     const dry = await p.run(['reload', '--dry-run']);
     expect(dry.stdout).toMatch(
-      /^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by the file watch\)\n= 3 unchanged\n\(dry run: nothing was changed\)\n$/,
+      /^the running config already matches tend\.yaml \(applied \d+(ms|s) ago by the file watch: .+\)\n= 3 unchanged\n\(dry run: nothing was changed\)\n$/,
     );
     expect((await pids(p)).keep).toBe(before.keep);
     expect(pidAlive(before.a)).toBe(false);
