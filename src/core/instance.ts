@@ -80,6 +80,8 @@ export interface InstanceRecord {
    * history records it (a run that never started)
    */
   unstartedEnd: { since: number; at: number; reason: string; trigger: Trigger } | null;
+  /** a oneshot's runs since tend started, by how they ended (never started: failed), and its last good end (/metrics) */
+  runs: { completed: number; failed: number; lastCompletedAt: number | null };
   /** why its last restart after a failure came, and when (`tend why` says it once the new run goes) */
   lastFailure: { at: number; why: string } | null;
   /**
@@ -128,6 +130,7 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     outputLost: false,
     lingering: false,
     unstartedEnd: null,
+    runs: { completed: 0, failed: 0, lastCompletedAt: null },
     lastFailure: null,
     afterRemoved: [],
     asked: null,

@@ -101,6 +101,15 @@ export async function startHttp(d: HttpDeps): Promise<HttpServer> {
             memoryBytes: row.memory,
             logBytes: d.logBytes(i.id),
             startTime: i.pid !== null && i.startedAt !== null ? i.startedAt / 1000 : null,
+            task:
+              i.inst.spec.type === 'oneshot'
+                ? {
+                    completed: i.runs.completed,
+                    failed: i.runs.failed,
+                    lastSuccess: i.runs.lastCompletedAt === null ? null : i.runs.lastCompletedAt / 1000,
+                    nextRun: i.nextRunAt === null ? null : i.nextRunAt / 1000,
+                  }
+                : null,
           };
         });
         const text = exposition(

@@ -20,6 +20,8 @@ export interface InstanceSample {
   logBytes: number;
   /** unix seconds its current process started; null when it has none */
   startTime: number | null;
+  /** a oneshot's runs since tend started (null: not a oneshot), the last good end and the next run (unix seconds) */
+  task: { completed: number; failed: number; lastSuccess: number | null; nextRun: number | null } | null;
 }
 
 /** What /metrics says of the daemon. */
@@ -86,6 +88,12 @@ const FAMILIES = {
   tend_service_memory_bytes: ['gauge', 'Resident memory of the processes of the instance.'],
   tend_service_log_bytes_total: ['counter', 'Bytes written to the log file of the instance since tend started.'],
   tend_service_start_time_seconds: ['gauge', 'Unix time the current process of the instance started.'],
+  tend_task_runs_total: [
+    'counter',
+    'Runs of a oneshot since tend started, by how they ended (a run that never started, rejected or its dependency failed, is failed; a retry is part of its run).',
+  ],
+  tend_task_last_success_time_seconds: ['gauge', 'Unix time the last run of a oneshot that completed ended (absent before one).'],
+  tend_task_next_run_time_seconds: ['gauge', 'Unix time of the next scheduled run of a task (absent while paused or running).'],
   tend_reloads_total: ['counter', 'Config reloads since tend started, applied or rejected (a broken file).'],
   tend_notify_dropped_total: [
     'counter',
@@ -122,6 +130,14 @@ export function exposition(instances: readonly InstanceSample[], daemon: DaemonS
   each('tend_service_memory_bytes', (i) => i.memoryBytes);
   each('tend_service_log_bytes_total', (i) => i.logBytes);
   each('tend_service_start_time_seconds', (i) => i.startTime);
+  family('tend_task_runs_total');
+  instances.forEach((i, k) => {
+    if (!i.task) return;
+    out.push(`tend_task_runs_total{${labels[k]},result="completed"} ${i.task.completed}`);
+    out.push(`tend_task_runs_total{${labels[k]},result="failed"} ${i.task.failed}`);
+  });
+  each('tend_task_last_success_time_seconds', (i) => i.task?.lastSuccess ?? null);
+  each('tend_task_next_run_time_seconds', (i) => i.task?.nextRun ?? null);
 
   family('tend_reloads_total');
   out.push(

@@ -70,6 +70,9 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
         const ok = exit.kind === 'exited' && exit.code === 0 && !i.endRun?.failed;
         const start = i.startedAt ?? now;
         i.lastRun = { start, end: now, exit, trigger: i.trigger, result: ok ? 'completed' : 'failed', reason: verdict.reason };
+        // a retry after a failure (backoff) is not the run's end: counted when the run ends
+        if (ok) i.runs = { ...i.runs, completed: i.runs.completed + 1, lastCompletedAt: now };
+        else if (verdict.state !== 'backoff') i.runs = { ...i.runs, failed: i.runs.failed + 1 };
       }
       i.endRun = null;
       if (verdict.state === 'backoff') i.lastFailure = { at: now, why: verdict.reason };

@@ -549,6 +549,7 @@ export class Supervisor {
     // a oneshot's run that a dependency's failure or a rejection ended: for dependents and its history
     if (UNSTARTED_ENDS.has(event) && event !== 'cancel' && i.inst.spec.type === 'oneshot' && step.state !== from) {
       i.unstartedEnd = { since: i.since, at: this.deps.clock.now(), reason, trigger: i.trigger };
+      i.runs = { ...i.runs, failed: i.runs.failed + 1 };
     }
     const changed = step.state !== from || event === 'exit';
     if (changed) {

@@ -35,6 +35,7 @@ describe('newInstance', () => {
       outputLost: false,
       lingering: false,
       unstartedEnd: null,
+      runs: { completed: 0, failed: 0, lastCompletedAt: null },
       lastFailure: null,
       afterRemoved: [],
       asked: null,

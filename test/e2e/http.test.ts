@@ -192,6 +192,19 @@ describe('settings.http', () => {
     expect(await p.state('gated')).toBe('pending');
     expect((await ready(port)).status).toBe(200);
     expect((await p.run(['reject', 'gated'])).code).toBe(0);
+    // the runs of oneshots: job completed once, gated's run was refused (failed), nightly's next run
+    await p.waitState('gated', 'scheduled');
+    const t = await metrics(port);
+    expect(t.tend_task_runs_total!.type).toBe('COUNTER');
+    expect([
+      value(t, 'tend_task_runs_total', 'job', { result: 'completed' }),
+      value(t, 'tend_task_runs_total', 'job', { result: 'failed' }),
+      value(t, 'tend_task_runs_total', 'gated', { result: 'failed' }),
+      value(t, 'tend_task_runs_total', 'web'), // not a oneshot
+    ]).toEqual([1, 0, 1, undefined]);
+    expect(value(t, 'tend_task_last_success_time_seconds', 'job')).toBeCloseTo(Date.now() / 1000, -2);
+    expect(value(t, 'tend_task_last_success_time_seconds', 'gated')).toBeUndefined();
+    expect(value(t, 'tend_task_next_run_time_seconds', 'nightly')).toBeGreaterThan(Date.now() / 1000);
     expect(value(await metrics(port), 'tend_service_up', 'web')).toBe(1);
 
     // db killed: backoff (4s) keeps /readyz at 503 naming it; then back, one restart, exit 137
