@@ -93,7 +93,7 @@ const FAMILIES = {
     'Runs of a oneshot since tend started, by how they ended (a run that never started, rejected or its dependency failed, is failed; a retry is part of its run).',
   ],
   tend_task_last_success_time_seconds: ['gauge', 'Unix time the last run of a oneshot that completed ended (absent before one).'],
-  tend_task_next_run_time_seconds: ['gauge', 'Unix time of the next scheduled run of a task (absent while paused or running).'],
+  tend_task_next_run_time_seconds: ['gauge', 'Unix time of the next scheduled run of a task (absent while paused).'],
   tend_reloads_total: ['counter', 'Config reloads since tend started, applied or rejected (a broken file).'],
   tend_notify_dropped_total: [
     'counter',
