@@ -54,7 +54,7 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
     async (client) => {
       if (args.follow) return follow(client, args, { since, grep, json }, io);
       const where = (await untyped(client).request('logs', { names: args.names, where: true })) as LogsWhere;
-      if (where.sources.some((s) => s.unwritable)) return fromMemory(client, args, { since, until, grep, json }, io);
+      if (where.sources.some((s) => s.unwritable)) return fromMemory(client, where, args, { since, until, grep, json }, io);
       const printer = logPrinter(
         where.sources.map((s) => s.instance),
         { json, timestamps: args.timestamps === true, color: io.color },
@@ -96,30 +96,64 @@ async function printFiles(
   return result.ends;
 }
 
-/** A log file cannot be written now: the daemon answers with the lines (those failing from its memory). */
+/**
+ * A log file cannot be written now (a full disk): what its file holds is read as always, then the
+ * lines newer than the file's last one come from the daemon's memory (its in-memory tail). Before,
+ * only the memory's last lines were printed, and `-n all`, `--since` and `--grep` lost the whole
+ * history in the files just when it mattered. Lines queued for a file that was full and then
+ * dropped are in neither (the file's `log N lines lost` mark says how many, once it is writable).
+ */
 async function fromMemory(
   client: Client,
+  where: LogsWhere,
   args: LogsArgs,
   o: { since?: number; until?: number; grep?: LineMatcher; json: boolean },
   io: RunIo,
 ): Promise<number> {
-  io.err("tend: a log file cannot be written now: its recent lines come from the daemon's memory\n");
-  const r = (await untyped(client).request('logs', {
-    names: args.names,
-    lines: args.lines ?? MAX_REPLY_LINES,
-  })) as { lines: LogLine[] };
-  const printer = logPrinter([...new Set(r.lines.map((l) => l.service))], {
-    json: o.json,
-    timestamps: args.timestamps === true,
-    color: io.color,
-  });
-  let out = '';
-  for (const l of r.lines) {
-    const t = Date.parse(l.time);
-    if ((o.since !== undefined && t < o.since) || (o.until !== undefined && t > o.until) || (o.grep && !o.grep.test(l.line)))
-      continue;
-    out += printer.wire(l);
+  io.err("tend: a log file cannot be written now: the lines after its last come from the daemon's memory\n");
+  const failing = where.sources.filter((s) => s.unwritable);
+  // where each failing file ends: the memory's lines after it are the ones it lacks
+  const ends = new Map<string, number>();
+  const unreadable = new Set<string>(); // its folder is gone or is no folder: the memory is all there is
+  for (const s of failing) {
+    try {
+      const last = await queryLogs([{ instance: s.instance, file: s.file }], { n: 1 });
+      for await (const batch of last.lines()) for (const e of batch) ends.set(s.instance, Date.parse(e.ts));
+    } catch {
+      unreadable.add(s.instance);
+    }
   }
+  const r = (await untyped(client).request('logs', {
+    names: failing.map((s) => s.instance),
+    lines: MAX_REPLY_LINES,
+  })) as { lines: LogLine[] };
+  const memory = r.lines.filter((l) => {
+    const t = Date.parse(l.time);
+    if (t <= (ends.get(l.service) ?? Number.NEGATIVE_INFINITY)) return false;
+    return !(
+      (o.since !== undefined && t < o.since) ||
+      (o.until !== undefined && t > o.until) ||
+      (o.grep && !o.grep.test(l.line))
+    );
+  });
+  const n = args.lines;
+  const kept = n === undefined ? memory : memory.slice(Math.max(0, memory.length - n));
+  const printer = logPrinter(
+    where.sources.map((s) => s.instance),
+    { json: o.json, timestamps: args.timestamps === true, color: io.color },
+  );
+  // the files first (as many lines as -n leaves), then the memory's newer lines
+  const files = { ...where, sources: where.sources.filter((s) => !unreadable.has(s.instance)) };
+  if ((n === undefined || n > kept.length) && files.sources.length > 0) {
+    await printFiles(
+      files,
+      { n: n === undefined ? undefined : n - kept.length, since: o.since, until: o.until, grep: o.grep },
+      printer,
+      io,
+    );
+  }
+  let out = '';
+  for (const l of kept) out += printer.wire(l);
   io.out(out);
   return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 // Log capture end to end with the built binary (issue 5): every line once and in order after
 // 50 MB, rotation under load, `tend logs -n`, `-f` (latency, several followers, `all`),
 // `tend events -f`, stderr tags, an unwritable log dir, tty services, partial lines at exit.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -495,6 +495,48 @@ services:
     const row = (await p.status())[0]!;
     const text = await p.run(['status']);
     expect(JSON.stringify(row) + text.stdout + text.stderr).toMatch(/log/i);
+  });
+
+  it('a full disk: tend logs gives the lines in the file, then the newer ones from memory (-n all, --grep)', async (ctx) => {
+    if (process.getuid?.() !== 0) return ctx.skip('mounting a small tmpfs needs root');
+    const p = project(
+      quiet(`
+  burst:
+    command: seq -f "burst %.0f 0123456789012345678901234567890123456789" 1 30000; i=0; while :; do i=$$((i+1)); echo "after $$i"; sleep 0.05; done
+`).replace('watch: false }', 'watch: false, log_dir: small/logs }'),
+    );
+    const small = join(p.dir, 'small');
+    mkdirSync(small);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    if (mounted.status !== 0) return ctx.skip(`cannot mount a tmpfs here (${mounted.stderr.toString().trim()})`);
+    try {
+      await p.up();
+      await waitFor(
+        async () => (await p.events()).some((e) => e.service === 'burst' && e.what === 'log-error' && /ENOSPC/.test(e.why)),
+        'the full disk in the journal',
+      );
+      const inFile = readFileSync(join(small, 'logs', 'burst.log'), 'utf8')
+        .split('\n')
+        .filter(Boolean).length;
+      expect(inFile).toBeGreaterThan(1000);
+      await waitFor(async () => /after \d+/.test((await p.run(['logs', 'burst', '-n', '1'])).stdout), 'lines after the burst');
+      const all = await p.run(['logs', 'burst', '-n', 'all']);
+      expect(all.stderr).toContain("the lines after its last come from the daemon's memory");
+      const lines = all.stdout.split('\n').filter(Boolean);
+      // the file's lines (before, only the memory's last 100 or so), then newer ones from memory
+      expect(lines.length).toBeGreaterThan(inFile);
+      expect(lines[0]).toMatch(/burst 1 0123/);
+      expect(lines.at(-1)).toMatch(/after \d+$/);
+      // a line in the file is found by --grep (it was not)
+      expect((await p.run(['logs', 'burst', '--grep', 'burst 1000 ', '-n', 'all'])).stdout).toMatch(/burst 1000 0123/);
+    } finally {
+      // the daemon first (its files are there), then the mount; the folder goes after the test
+      if (p.daemon?.exitCode === null) {
+        await p.run(['shutdown']);
+        await p.exit;
+      }
+      spawnSync('umount', ['-l', small]);
+    }
   });
 
   it('the log dir breaks while running: the service keeps running; lines resume (none lost) when it is fixed', async () => {
