@@ -7,6 +7,7 @@ import { bool, names, optional, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
 import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
 import { RANGE_FIELDS, READ_BY_CLIENT, rangeRequest } from './time-range.js';
+import { eventNamed } from '../logs/event-names.js';
 
 /** Its request. */
 export interface EventsArgs {
@@ -87,7 +88,7 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
     const unknownWords = unknown.length ? unknownServices(unknown, known) : undefined;
     const all = (args.names ?? []).length === 0 || (args.names ?? []).includes('all');
     const wanted = all ? [] : [...new Set(services)];
-    const keep = (e: JournalEvent): boolean => wanted.length === 0 || wanted.includes(e.service);
+    const keep = (e: JournalEvent): boolean => wanted.length === 0 || eventNamed(wanted, e.service);
     if (args.follow) {
       const off = d.journal.subscribe((e) => keep(e) && rc.send(e));
       try {

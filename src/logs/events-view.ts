@@ -8,6 +8,7 @@ import { eventLine } from '../commands/format.js';
 import { EXIT, type RunIo } from '../commands/command.js';
 import { configJournal, fromDaemonOrConfig } from './config-where.js';
 import { readJournal } from './journal-file.js';
+import { eventNamed } from './event-names.js';
 import { JOURNAL_LOG } from './line-format.js';
 import { localTime } from './print.js';
 import { parseTimeSpec } from './time-spec.js';
@@ -33,7 +34,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
       const where = await configJournal(configFile, names, (t) => io.err(t));
       const { ends, printed } = await printFile(where, range, print, io, json && !args.follow);
       if (!args.follow) return nothingNamed(where, printed, range, io);
-      const wanted = new Set(where.services);
+      const wanted = where.services;
       await followFiles(
         [{ instance: 'tend', file: where.file }],
         ends,
@@ -42,7 +43,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
           for (const l of batch) {
             try {
               const e = JSON.parse(l.line.toString('utf8')) as JournalEvent;
-              if (wanted.size === 0 || wanted.has(e.service)) out += print(e);
+              if (wanted.length === 0 || eventNamed(wanted, e.service)) out += print(e);
             } catch {
               // a line cut by a crash mid-write
             }

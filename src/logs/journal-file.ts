@@ -187,7 +187,11 @@ export interface JournalQuery {
 
 /** Matches the `"service":"NAME"` of a journal line, for each name asked. */
 function serviceFilter(names: string[]): BytesFilter {
-  const needles = names.map((n) => Buffer.from(`,"service":${JSON.stringify(n)},`, 'utf8'));
+  // each name, and the instances of a replica set it may be (a service name has no dot)
+  const needles = names.flatMap((n) => {
+    const exact = Buffer.from(`,"service":${JSON.stringify(n)},`, 'utf8');
+    return n.includes('.') ? [exact] : [exact, Buffer.from(`,"service":${JSON.stringify(n).slice(0, -1)}.`, 'utf8')];
+  });
   return {
     testBytes(buf, start, end) {
       const line = buf.subarray(start, end);

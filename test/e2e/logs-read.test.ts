@@ -304,10 +304,18 @@ describe('failures say what the service printed', () => {
     expect((await p.run(['logs', 'old.2', 'a'])).stdout).toBe('a     | from a\nold.2 | from old.2\n');
     const typo = await p.run(['logs', 'olf']);
     expect([typo.code, typo.stderr]).toEqual([1, 'tend: unknown service "olf" (known: a)\n']);
+    // the events of the removed replica set, by its name (it said unknown service "old")
+    const removedEvents = async (): Promise<string[]> => {
+      const r = await p.run(['events', 'old', '--json']);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      return [...new Set((JSON.parse(r.stdout) as Array<{ service: string }>).map((e) => e.service))].sort();
+    };
+    expect(await removedEvents()).toEqual(['old.1', 'old.2']);
     await p.run(['shutdown']);
     await p.exit;
     expect(await p.run(['logs', 'old'])).toEqual(want);
     expect((await p.run(['logs', 'olf'])).code).toBe(1);
+    expect(await removedEvents()).toEqual(['old.1', 'old.2']);
   });
 
   it('a failed start and `tend why` show the last lines (up to 10) under the reason', async () => {
