@@ -1,6 +1,7 @@
 // Where the log files (and the journal, and the run histories) are when no daemon answers: the
 // config's log_dir and its instances (a crashed stack's logs stay readable, as journalctl reads a
 // stopped unit's). The config loader is imported lazily, only when no daemon answers.
+import { readdir } from 'node:fs/promises';
 import type { Client } from '../control/client.js';
 import { TendError } from '../core/errors.js';
 import type { InstanceSpec } from '../core/types.js';
@@ -109,8 +110,26 @@ export async function configWhere(
  * Why: `tend history` without a daemon. The log folder and the ids of the tasks `names` mean; an
  * unknown name, or one that is not a oneshot, is refused as the daemon refuses it.
  */
-export async function configTasks(configFile: string, names: readonly string[]): Promise<{ logDir: string; ids: string[] }> {
-  const { logDir, insts } = await loadInstances(configFile);
+export async function configTasks(
+  configFile: string,
+  names: readonly string[],
+  warn?: (text: string) => void,
+): Promise<{ logDir: string; ids: string[] }> {
+  const { logDir, insts, broken } = await loadInstances(configFile, warn);
+  if (broken) {
+    // the config cannot say which names are tasks: their history files can (backup.runs, job.1.runs)
+    let files: string[] = [];
+    try {
+      files = await readdir(logDir);
+    } catch {
+      // no log_dir: no history
+    }
+    const ran = files.map((f) => /^(.*)\.runs$/.exec(f)?.[1]).filter((id): id is string => id !== undefined);
+    const ids = names.flatMap((n) => instancesNamed(ran, n));
+    const none = names.find((n) => instancesNamed(ran, n).length === 0);
+    if (none !== undefined) throw new TendError('unknown_service', `no run history of ${none} in ${shownPath(logDir)}`);
+    return { logDir, ids };
+  }
   const found = resolveNames(insts, names);
   const not = found.find((i) => i.spec.type !== 'oneshot');
   if (not) throw notATask(not.service, not.spec.type);

@@ -16,7 +16,7 @@ export function runHistory(args: HistoryArgs, json: boolean, io: RunIo): Promise
   return fromDaemonOrConfig(
     io,
     async (configFile) => {
-      const { logDir, ids } = await configTasks(configFile, args.names);
+      const { logDir, ids } = await configTasks(configFile, args.names, (t) => io.err(t));
       return show({ runs: await lastRuns(logDir, ids, args.lines ?? HISTORY_DEFAULT) });
     },
     async (client) => show((await untyped(client).request('history', args)) as HistoryReply),

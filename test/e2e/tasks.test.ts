@@ -148,6 +148,23 @@ describe('tend run', () => {
     expect(await p.state('longjob')).toBe('running');
   });
 
+  it('tend history with no daemon beside a config that has errors reads the history files of its log_dir', async () => {
+    const good = `${SETTINGS}services:\n  job:\n    type: oneshot\n    command: "true"\n`;
+    const p = await started(good);
+    await p.waitState('job', 'completed');
+    expect((await p.run(['shutdown'])).code).toBe(0);
+    await p.exit;
+    p.write(good.replace('type: oneshot', 'type: oneshoot'));
+    const r = await p.run(['history', 'job', '--json']);
+    expect([r.code, r.stderr]).toEqual([
+      0,
+      'tend: tend.yaml has an error (tend check -c tend.yaml says which); reading the files in .tend/logs\n',
+    ]);
+    expect((JSON.parse(r.stdout) as Run[]).map((x) => x.result)).toEqual(['completed']);
+    const nope = await p.run(['history', 'nope']);
+    expect([nope.code, nope.stderr.split('\n')[1]]).toEqual([1, 'tend: no run history of nope in .tend/logs']);
+  });
+
   it('a run that tend shutdown ends is in the history (read with no daemon)', async () => {
     const p = await started(`${SETTINGS}services:\n  long:\n    type: oneshot\n    command: sleep 300\n`);
     await p.waitState('long', 'running');
