@@ -232,6 +232,10 @@ describe('the starter and the choice of converter', () => {
     expect(kindOf('/a/compose.yaml', '')).toBe('compose');
     expect(kindOf('/a/stack', 'services:\n  a: {command: x}\n')).toBe('compose');
     expect(kindOf('/a/stack', 'web: x\n')).toBe('procfile');
+    // neither: a file of other lines (it was read as a Procfile: /etc/passwd made 26 services)
+    expect(kindOf('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/:/bin/false\n')).toBeUndefined();
+    expect(kindOf('/a/notes.txt', 'hello world\n')).toBeUndefined();
+    expect(() => converted('/etc/passwd', '/etc/passwd', tmp())).toThrow(/neither a Procfile .* nor a compose file/);
   });
 
   it('the converted Procfile loads as a valid config', () => {
