@@ -67,8 +67,11 @@ export function serviceName(raw: string, taken: ReadonlySet<string>): string {
 export function nameAll(raws: readonly string[], notes: string[]): string[] {
   const taken = new Set<string>();
   return raws.map((raw) => {
-    const name = NAME_RULE.test(raw) && !taken.has(raw) ? raw : serviceName(raw, taken);
-    if (name !== raw) notes.push(`${JSON.stringify(raw)} is named ${name} (tend's names: a-z, 0-9, _ and -, at most 63)`);
+    const valid = NAME_RULE.test(raw);
+    const name = valid && !taken.has(raw) ? raw : serviceName(raw, taken);
+    // why it was renamed: written twice, or not a name tend takes
+    if (name !== raw && valid) notes.push(`${JSON.stringify(raw)} is written twice: the second is named ${name}`);
+    else if (name !== raw) notes.push(`${JSON.stringify(raw)} is named ${name} (tend's names: a-z, 0-9, _ and -, at most 63)`);
     taken.add(name);
     return name;
   });

@@ -25,6 +25,10 @@ describe('service names', () => {
     const notes: string[] = [];
     expect(nameAll(['web', 'Web', 'db'], notes)).toEqual(['web', 'web-2', 'db']);
     expect(notes).toEqual(['"Web" is named web-2 (tend\'s names: a-z, 0-9, _ and -, at most 63)']);
+    // a name written twice: said so (the rule of names was given as the reason)
+    const twice: string[] = [];
+    expect(nameAll(['worker', 'worker'], twice)).toEqual(['worker', 'worker-2']);
+    expect(twice).toEqual(['"worker" is written twice: the second is named worker-2']);
   });
 });
 
