@@ -191,7 +191,8 @@ function globalFlagsFirst(argv: readonly string[]): string[] {
     } else break;
   }
   if (lead.length === 0) return [...argv];
-  if (k >= argv.length) return ['shell', ...lead];
+  // with no command on a terminal, the shell's; with none, as a bare `tend`: the help (exit 2)
+  if (k >= argv.length) return env.terminal ? ['shell', ...lead] : [];
   return [argv[k]!, ...lead, ...argv.slice(k + 1)];
 }
 

@@ -55,6 +55,14 @@ describe('tend help', () => {
     expect(tend('signal', '--help').stdout).toContain('usage: tend signal NAME SIGNAL');
   });
 
+  it('no command and no terminal: the help on stderr, exit 2; with -c or --socket too (it said the shell needs a terminal)', () => {
+    for (const args of [[], ['-c', 'x.yaml'], ['--socket', 'x.sock']]) {
+      const r = tend(...args);
+      expect([r.code, r.stdout], args.join(' ')).toEqual([2, '']);
+      expect(r.stderr, args.join(' ')).toContain('usage: tend COMMAND');
+    }
+  });
+
   it('-v, --version and version print the version', () => {
     const v = tend('version');
     expect([v.code, v.stderr]).toEqual([0, '']);
