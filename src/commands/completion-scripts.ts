@@ -14,8 +14,10 @@ export type ShellName = (typeof SHELLS)[number];
 const TOP_FLAGS = ['-h', '--help', '-v', '--version'];
 
 /** The completion script for `shell`, over `commands` (the CLI's), with `signals` for SIGNAL arguments. */
-export function completionScript(shell: ShellName, commands: readonly CommandSpec[], signals: readonly string[]): string {
+export function completionScript(shell: ShellName, commands: readonly CommandSpec[], given: readonly string[]): string {
   const table = scriptCommands(commands);
+  // both forms `tend signal` takes: SIGHUP and HUP (HU<Tab> offered nothing)
+  const signals = [...new Set(given.flatMap((s) => [s, s.replace(/^SIG/, '')]))];
   if (shell === 'bash') return bash(table, signals);
   if (shell === 'zsh') return zsh(table, signals);
   return fish(table, signals);

@@ -53,6 +53,7 @@ describe('bash', () => {
       ['tend', 'status', ''],
       ['tend', 'logs', '-n', '5', 'w'],
       ['tend', 'signal', 'db', 'SIGT'],
+      ['tend', 'signal', 'db', 'HU'],
       ['tend', 'signal', 'db', 'SIGTERM', ''],
       ['tend', 'shutdown', '--n'],
       ['tend', 'up', '-c', 'no'],
@@ -77,6 +78,7 @@ describe('bash', () => {
       'all db web web.1 web.2',
       'web web.1 web.2',
       'SIGTRAP SIGTERM SIGTSTP SIGTTIN SIGTTOU',
+      'HUP', // the form without SIG too
       '',
       '--no-wait',
       'notes.txt',
