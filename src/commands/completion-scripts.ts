@@ -13,7 +13,7 @@ export type ShellName = (typeof SHELLS)[number];
 /** The first words of every script: the top-level flags a bare `tend` takes. */
 const TOP_FLAGS = ['-h', '--help', '-v', '--version'];
 
-/** The completion script for `shell`, over `commands` (the CLI's), with `signals` for SIGNAL arguments. */
+/** The completion script for `shell`, over `commands` (the CLI's), with the `given` signal names for SIGNAL arguments (offered as SIGHUP and HUP). */
 export function completionScript(shell: ShellName, commands: readonly CommandSpec[], given: readonly string[]): string {
   const table = scriptCommands(commands);
   // both forms `tend signal` takes: SIGHUP and HUP (HU<Tab> offered nothing)
