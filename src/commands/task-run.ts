@@ -9,6 +9,7 @@ import type { LogLine } from '../control/wire.js';
 import { formatDuration } from '../core/describe.js';
 import { gateWait } from '../reconcile/slots.js';
 import { runTransient } from './run-transient.js';
+import { LAST_LINES, lastLinesText } from './lifecycle.js';
 import { bool, name, optional, shape, stringMap, text, words } from './schema.js';
 import { EXIT, type SocketCommand } from './command.js';
 import type { CommandContext } from './context.js';
@@ -46,6 +47,8 @@ export interface RunReply {
   duration_ms: number | null;
   /** dependencies started with it */
   also: string[];
+  /** a run that failed, without --follow: the last lines it printed (up to 10), as tend start shows them */
+  lines?: Array<{ stream: string; line: string }>;
   /** the transient form: its main process (null once it ended) */
   pid?: number | null;
   /** the transient form */
@@ -139,7 +142,16 @@ async function runTask(args: RunArgs, d: CommandContext, rc: RequestContext<LogL
     }
     // output written just before the exit may still be on its way through the pipe
     if (off) await new Promise((r) => setTimeout(r, OUTPUT_GRACE_MS));
-    return outcome(d.sup.store.get(i.id) ?? i, before, also, how);
+    const done = outcome(d.sup.store.get(i.id) ?? i, before, also, how);
+    if (done.result !== 'failed' || off || done.start === null) return done;
+    // what explains the failure, as tend start and tend wait show it: this run's lines only
+    await d.logs.ended(i.id, 1000);
+    const since = Date.parse(done.start);
+    const lines = d.logs
+      .tail(i.id, LAST_LINES)
+      .filter((l) => Date.parse(l.time) >= since)
+      .map((l) => ({ stream: l.stream, line: l.line }));
+    return lines.length ? { ...done, lines } : done;
   } finally {
     off?.();
   }
@@ -219,7 +231,7 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
     else if (r.result === 'started' && r.reason.startsWith('waiting for')) io.out(`${r.name}: run asked, ${r.reason}${deps}\n`);
     else if (r.result === 'started') io.out(`${r.name}: run ${r.how === 'now' ? 'started' : r.how}${deps}\n`);
     else if (r.result === 'completed') io.out(`${r.name}: completed${took} (${r.reason})${deps}${queued}\n`);
-    else io.err(`${r.name}: failed${took}: ${r.reason}${queued}\n`);
+    else io.err(`${r.name}: failed${took}: ${r.reason}${queued}${lastLinesText(r.lines ?? [])}\n`);
   },
   exitCode: (r) => (r.result === 'failed' ? EXIT.failed : EXIT.ok),
   // --follow streams the run's log lines

@@ -198,8 +198,17 @@ describe('tend run', () => {
     expect(json[2]).toMatchObject({ name: 'hello', result: 'completed' });
     const bad = await p.run(['run', 'bad']);
     expect([bad.code, bad.stdout]).toEqual([1, '']);
-    expect(bad.stderr).toMatch(/^bad: failed after \d+m?s: exited with code 3\n$/);
-    expect((await history(p, 'bad')).map((r) => [r.trigger, r.result, r.exit])).toEqual([['run', 'failed', { code: 3 }]]);
+    // with the lines it printed, as tend start shows them (it said only the reason)
+    expect(bad.stderr).toMatch(/^bad: failed after \d+m?s: exited with code 3\n  its last lines:\n  \| oops\n$/);
+    // this run's lines only: a second run that printed nothing shows none of the first's
+    p.write(readFileSync(join(p.dir, 'tend.yaml'), 'utf8').replace('echo oops; exit 3', 'exit 4'));
+    expect((await p.run(['reload'])).code).toBe(0);
+    const quiet = await p.run(['run', 'bad']);
+    expect(quiet.stderr).toMatch(/^bad: failed after \d+m?s: exited with code 4\n$/);
+    expect((await history(p, 'bad')).map((r) => [r.trigger, r.result, r.exit])).toEqual([
+      ['run', 'failed', { code: 3 }],
+      ['run', 'failed', { code: 4 }],
+    ]);
     // a replica set too: not a oneshot, said first (not "run one of web.1, web.2", then this)
     const simple = await started(`${SETTINGS}services:\n  web:\n    command: sleep 30\n    replicas: 2\n`);
     for (const name of ['web', 'web.1']) {
