@@ -199,7 +199,7 @@ describe('tend run', () => {
     const bad = await p.run(['run', 'bad']);
     expect([bad.code, bad.stdout]).toEqual([1, '']);
     // with the lines it printed, as tend start shows them (it said only the reason)
-    expect(bad.stderr).toMatch(/^bad: failed after \d+m?s: exited with code 3\n  its last lines:\n  \| oops\n$/);
+    expect(bad.stderr).toMatch(/^bad: failed after \d+m?s: exited with code 3\n {2}its last lines:\n {2}\| oops\n$/);
     // this run's lines only: a second run that printed nothing shows none of the first's
     p.write(readFileSync(join(p.dir, 'tend.yaml'), 'utf8').replace('echo oops; exit 3', 'exit 4'));
     expect((await p.run(['reload'])).code).toBe(0);
