@@ -96,10 +96,13 @@ export function capabilitiesWarning(f: Fences | undefined, bounding?: bigint): s
  * help). The service then starts with tend's own, as systemd does ("assuming containerized
  * execution").
  */
-export function oomWarning(f: Fences | undefined, effective = own().effective, mine = ownOomScoreAdj()): string | undefined {
+export function oomWarning(f: Fences | undefined, effective?: bigint, mine?: number): string | undefined {
   const v = f?.oomScoreAdjust;
-  if (v === undefined || effective === undefined || v >= mine) return undefined;
-  if (hasBit(effective, CAP_SYS_RESOURCE)) return undefined;
+  // asked at each spawn: /proc is read only for a service that sets it
+  if (v === undefined) return undefined;
+  const caps = effective ?? own().effective;
+  mine ??= ownOomScoreAdj();
+  if (caps === undefined || v >= mine || hasBit(caps, CAP_SYS_RESOURCE)) return undefined;
   return `oom_score_adjust ${v} is below tend's own (${mine}), which needs CAP_SYS_RESOURCE, which tend lacks here: the service runs with tend's own`;
 }
 
