@@ -107,8 +107,9 @@ function waitFor(
         // a running service still settling: look again when it has run SETTLE_MS
         clearTimeout(settle);
         const due = targets
-          .filter((t, k) => verdicts[k] === undefined && t.state === 'running' && t.startedAt !== null)
-          .map((t) => t.startedAt! + SETTLE_MS - now);
+          .filter((_, k) => verdicts[k] === undefined)
+          .map((t) => settleLeft(t, now))
+          .filter((ms): ms is number => ms !== undefined);
         if (due.length) settle = setTimeout(check, Math.max(1, Math.min(...due)));
         return false;
       }
@@ -148,6 +149,13 @@ function waitFor(
 /** A service without a readiness probe counts as started once it ran this long (supervisord's startsecs). */
 export const SETTLE_MS = 1000;
 
+/** The ms a running instance without a readiness probe has left before it counts as started, or undefined. */
+export function settleLeft(i: Instance, now: number): number | undefined {
+  if (i.state !== 'running' || i.inst.spec.readiness || i.startedAt === null) return undefined;
+  const left = i.startedAt + SETTLE_MS - now;
+  return left > 0 ? left : undefined;
+}
+
 /**
  * Where a waited-for instance is: its state; for one running, that it has not run SETTLE_MS yet;
  * for one whose last run's leftovers are not gone, that (`tend stop` waits for them).
@@ -166,7 +174,7 @@ const started = (i: Instance, now: number, taskRunning = false): Verdict => {
   // a task with a schedule: its run, not 1 s of it (the verdict is how the run ends, above),
   // unless a run going counts (tend wait)
   if (hasSchedule(i.inst) && !taskRunning) return undefined;
-  if (i.inst.spec.readiness || i.startedAt === null || now - i.startedAt >= SETTLE_MS) return 'ok';
+  if (settleLeft(i, now) === undefined) return 'ok';
   return undefined;
 };
 /**

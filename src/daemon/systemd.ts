@@ -8,7 +8,7 @@ import type { Supervisor } from '../reconcile/supervisor.js';
 import { NotifySocket } from '../spawn/notify-socket.js';
 import { sendNotify } from '../sys/addon.js';
 import { heldByApproval, waitable } from '../commands/wait.js';
-import { SETTLE_MS } from './commands.js';
+import { settleLeft } from './commands.js';
 
 /** What tend's own service manager gave it: where to notify, and its watchdog. */
 export interface Manager {
@@ -75,10 +75,8 @@ function started(store: ReadonlyMap<string, Instance>, now: number): true | fals
   for (const i of targets) {
     if (held.has(i.id)) continue;
     if (i.state === 'pending' || i.state === 'starting') return false;
-    if (i.state === 'running' && !i.inst.spec.readiness && i.startedAt !== null && now - i.startedAt < SETTLE_MS) {
-      const left = i.startedAt + SETTLE_MS - now;
-      due = due === undefined ? left : Math.min(due, left);
-    }
+    const left = settleLeft(i, now);
+    if (left !== undefined) due = due === undefined ? left : Math.min(due, left);
   }
   return due ?? true;
 }
