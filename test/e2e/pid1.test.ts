@@ -309,9 +309,21 @@ describe('as a child subreaper (not PID 1): shutdown waits for every descendant'
     strays = [];
   });
 
-  /** `tend up` of `yaml` (its service `a` with a readiness probe that leaves an orphan), once `a` runs. */
-  async function upWithOrphan(yaml: string): Promise<Project> {
-    const p = new Project(yaml);
+  /**
+   * `tend up` with `shutdownTimeout`, once its service `a` runs: `a`'s readiness probe leaves
+   * `orphan` (a shell line, run by `setsid sh -c`) behind, and exits once the orphan touched
+   * started-`m` (the probe's own process group is killed when it ends: that must not race the escape).
+   */
+  async function upWithOrphan(m: string, shutdownTimeout: string, orphan: string): Promise<Project> {
+    const p = new Project(`
+settings:
+  shutdown_timeout: ${shutdownTimeout}
+services:
+  a:
+    command: sleep 1000
+    readiness:
+      exec: setsid sh -c "${orphan}" & while [ ! -e started-${m} ]; do sleep 0.01; done; exit 0
+`);
     plain.push(p);
     await p.up();
     await p.waitState('a', 'running');
@@ -319,18 +331,8 @@ describe('as a child subreaper (not PID 1): shutdown waits for every descendant'
   }
 
   it("an orphan reparented to tend (a probe's double fork, ignoring SIGTERM) is killed at shutdown_timeout", async () => {
-    // the probe exits only once its child left the probe's session (setsid ran): the probe's own
-    // process group is killed when it ends, and that must not race the escape
     const m = marker();
-    const p = await upWithOrphan(`
-settings:
-  shutdown_timeout: 2s
-services:
-  a:
-    command: sleep 1000
-    readiness:
-      exec: setsid sh -c "touch started-${m}; trap '' TERM; exec sleep ${m}" & while [ ! -e started-${m} ]; do sleep 0.01; done; exit 0
-`);
+    const p = await upWithOrphan(m, '2s', `touch started-${m}; trap '' TERM; exec sleep ${m}`);
     const orphan = await waitFor(() => sleepersOf(m)[0] ?? 0, 'the orphan of the probe');
     strays.push(orphan);
     const stat = readFileSync(`/proc/${orphan}/stat`, 'utf8');
@@ -355,15 +357,11 @@ services:
     // asked to stop as well, not left until the SIGKILL at the bound (it was: no file); it ends by
     // itself after a minute whatever happens
     const m = marker();
-    const p = await upWithOrphan(`
-settings:
-  shutdown_timeout: 20s
-services:
-  a:
-    command: sleep 1000
-    readiness:
-      exec: setsid sh -c "sh -c 'trap \\"touch got-term-${m}; exit 0\\" TERM; touch started-${m}; n=0; while [ \\$$n -lt 1200 ]; do sleep 0.05; n=\\$$((n+1)); done' & wait" & while [ ! -e started-${m} ]; do sleep 0.01; done; exit 0
-`);
+    const p = await upWithOrphan(
+      m,
+      '20s',
+      `sh -c 'trap \\"touch got-term-${m}; exit 0\\" TERM; touch started-${m}; n=0; while [ \\$$n -lt 1200 ]; do sleep 0.05; n=\\$$((n+1)); done' & wait`,
+    );
     await waitFor(() => existsSync(join(p.dir, `started-${m}`)), 'the grandchild started');
     p.daemon!.kill('SIGTERM');
     expect(await p.exit).toBe(0);
