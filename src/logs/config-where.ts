@@ -1,7 +1,6 @@
 // Where the log files (and the journal, and the run histories) are when no daemon answers: the
 // config's log_dir and its instances (a crashed stack's logs stay readable, as journalctl reads a
 // stopped unit's). The config loader is imported lazily, only when no daemon answers.
-import { readdir } from 'node:fs/promises';
 import type { Client } from '../control/client.js';
 import { TendError } from '../core/errors.js';
 import type { InstanceSpec } from '../core/types.js';
@@ -10,7 +9,7 @@ import type { LogsWhere } from '../commands/logs.js';
 import { notATask } from '../tasks/history.js';
 import { reportError } from '../commands/run.js';
 import { journalFileOf } from './journal-file.js';
-import { instancesNamed, loggedIds, logFileOf, removedIds, withRemoved } from './log-files.js';
+import { historyIds, instancesNamed, loggedIds, logFileOf, removedIds, withRemoved } from './log-files.js';
 import { unknownServices } from '../core/did-you-mean.js';
 import { shownPath } from '../core/describe.js';
 
@@ -118,13 +117,7 @@ export async function configTasks(
   const { logDir, insts, broken } = await loadInstances(configFile, warn);
   if (broken) {
     // the config cannot say which names are tasks: their history files can (backup.runs, job.1.runs)
-    let files: string[] = [];
-    try {
-      files = await readdir(logDir);
-    } catch {
-      // no log_dir: no history
-    }
-    const ran = files.map((f) => /^(.*)\.runs$/.exec(f)?.[1]).filter((id): id is string => id !== undefined);
+    const ran = await historyIds(logDir);
     const ids = names.flatMap((n) => instancesNamed(ran, n));
     const none = names.find((n) => instancesNamed(ran, n).length === 0);
     if (none !== undefined) throw new TendError('unknown_service', `no run history of ${none} in ${shownPath(logDir)}`);

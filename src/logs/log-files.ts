@@ -157,14 +157,24 @@ export function instancesNamed(logged: readonly string[], name: string): string[
 }
 
 /** The instance ids with files in `logDir` (`web.log`, `web.1.log`, rotated `web.log.1`...), sorted; none when it cannot be read. */
-export async function loggedIds(logDir: string): Promise<string[]> {
+export function loggedIds(logDir: string): Promise<string[]> {
+  return idsOfFiles(logDir, /^(.*)\.log(?:\.[1-9]\d*)?$/);
+}
+
+/** The instance ids with a run history in `logDir` (`backup.runs`, `job.1.runs`), sorted. */
+export function historyIds(logDir: string): Promise<string[]> {
+  return idsOfFiles(logDir, /^(.*)\.runs$/);
+}
+
+/** The ids the names of `logDir`'s files give by `re` (its first group), sorted; none when it cannot be read. */
+async function idsOfFiles(logDir: string, re: RegExp): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(logDir);
   } catch {
     return [];
   }
-  const ids = names.map((n) => /^(.*)\.log(?:\.[1-9]\d*)?$/.exec(n)?.[1]).filter((id): id is string => id !== undefined);
+  const ids = names.map((n) => re.exec(n)?.[1]).filter((id): id is string => id !== undefined);
   return [...new Set(ids)].sort();
 }
 
