@@ -1,8 +1,11 @@
 // `tend logs -f` and `tend events -f` with a daemon: subscribe first (the live items wait here),
 // learn where the files end for that subscription, print the files up to there, then the items
-// held meanwhile and the live ones: no gap, no item twice.
+// held meanwhile and the live ones: no gap, no item twice. A follower that falls behind (the
+// daemon skips what it cannot send, docs/protocol.md "Streams") catches up from the files when
+// it can (catchUp): it subscribes again and prints what the files hold from its last item up to
+// where the new subscription begins, so it loses nothing either.
 import type { RunIo } from '../commands/command.js';
-import type { UntypedClient } from '../control/client.js';
+import type { ClientStream, UntypedClient } from '../control/client.js';
 import type { TendError } from '../core/errors.js';
 
 /** What differs between logs and events. */
@@ -15,44 +18,117 @@ export interface JoinSpec<W, E> {
   past(where: W): Promise<void>;
   /** prints one live item */
   live(item: E): void;
+  /**
+   * After the stream skipped items: prints what the files hold from the last item printed up to
+   * `where` (a new subscription's). Without it a lag is told as a line on stderr.
+   */
+  catchUp?(where: W): Promise<void>;
+  /** about how many bytes an item holds (bounds what waits while the files are printed) */
+  weigh?(item: E): number;
 }
+
+/**
+ * Bytes of live items held while the files are printed; past it they are dropped and the files
+ * tell them too (one more catch-up), so a follower whose output is slow stays small.
+ */
+export const HELD_BYTES = 8 * 1024 * 1024;
 
 /** Why: the one join of files and live items both followers use. Resolves when the stream ends (Ctrl-C, the daemon gone). */
 export async function followJoined<W, E>(client: UntypedClient, spec: JoinSpec<W, E>, io: RunIo): Promise<void> {
+  let current: ClientStream | undefined;
+  let aborted = false;
+  const abort = (): void => {
+    aborted = true;
+    current?.close();
+  };
+  io.signal?.addEventListener('abort', abort);
+  try {
+    let print = spec.past;
+    for (let round = 0; ; round++) {
+      const s = subscribe(client, spec, io);
+      current = s.stream;
+      if (aborted) s.stream.close();
+      let where: W | undefined;
+      try {
+        where = await Promise.race([s.where, s.stream.done.then(() => undefined)]);
+      } catch (e) {
+        // the first time, an error (no such service...); later, only the daemon going away
+        if (round === 0 || !wentAway(e, spec, io)) throw e;
+      }
+      if (where === undefined) return;
+      await print(where);
+      if (spec.catchUp) print = spec.catchUp;
+      if (!(await s.goLive())) return;
+      // it fell behind: this stream's further items are left for the files, and a new one begins
+      s.stream.close();
+      if (aborted) return;
+    }
+  } finally {
+    io.signal?.removeEventListener('abort', abort);
+  }
+}
+
+/** One subscription: its `where`, then goLive() prints what waited and the live items until it ends (false) or lags (true). */
+function subscribe<W, E>(
+  client: UntypedClient,
+  spec: JoinSpec<W, E>,
+  io: RunIo,
+): { stream: ClientStream; where: Promise<W>; goLive(): Promise<boolean> } {
   let waiting: E[] | undefined = [];
+  let held = 0;
+  let lagged = false;
+  let onLag: (() => void) | undefined;
+  const fellBehind = (): void => {
+    lagged = true;
+    waiting = undefined;
+    onLag?.();
+  };
   let resolveWhere!: (w: W) => void;
-  const whereP = new Promise<W>((resolve) => (resolveWhere = resolve));
-  const s = client.stream(
+  const where = new Promise<W>((resolve) => (resolveWhere = resolve));
+  const stream = client.stream(
     spec.cmd,
     { ...spec.args, follow: true, where: true },
     (e) => {
       const ev = e as { where?: unknown };
       if (typeof ev.where === 'object' && ev.where !== null) return resolveWhere(ev.where as W);
-      if (waiting) waiting.push(e as E);
-      else spec.live(e as E);
+      if (lagged) return;
+      if (!waiting) return spec.live(e as E);
+      waiting.push(e as E);
+      held += spec.weigh?.(e as E) ?? 0;
+      if (spec.catchUp && held > HELD_BYTES) fellBehind();
     },
-    (n) => io.err(`tend: ${n} ${spec.items} skipped: this client read too slowly\n`),
+    (n) => {
+      if (spec.catchUp) fellBehind();
+      else io.err(`tend: ${n} ${spec.items} skipped: this client read too slowly\n`);
+    },
   );
-  const abort = (): void => s.close();
-  io.signal?.addEventListener('abort', abort);
-  try {
-    const where = await Promise.race([whereP, s.done.then(() => undefined)]);
-    if (where === undefined) return;
-    await spec.past(where);
-    const held = waiting;
-    waiting = undefined;
-    for (const e of held) spec.live(e);
-    try {
-      await s.done;
-    } catch (e) {
-      // the daemon went away (tend shutdown, a crash): its services' output went with it, so
-      // nothing more will come; the follow is over, not failed (it exited 1 with an error)
-      // by its code: this module is loaded apart from the bundled client, whose TendError is
-      // another class (scripts/bundle.mjs)
-      if ((e as TendError | undefined)?.code !== 'connection_lost') throw e;
-      io.err(`tend: the daemon went away: no more ${spec.items} to follow\n`);
-    }
-  } finally {
-    io.signal?.removeEventListener('abort', abort);
-  }
+  return {
+    stream,
+    where,
+    async goLive() {
+      const items = waiting ?? [];
+      waiting = undefined;
+      for (const e of items) spec.live(e);
+      if (lagged) return true;
+      const lag = new Promise<true>((resolve) => (onLag = () => resolve(true)));
+      try {
+        return await Promise.race([stream.done.then(() => false), lag]);
+      } catch (e) {
+        if (!wentAway(e, spec, io)) throw e;
+        return false;
+      }
+    },
+  };
+}
+
+/**
+ * The daemon went away (tend shutdown, a crash): its services' output went with it, so nothing
+ * more will come; the follow is over, not failed (it exited 1 with an error). Says so; false for
+ * any other error. By its code: this module is loaded apart from the bundled client, whose
+ * TendError is another class (scripts/bundle.mjs).
+ */
+function wentAway(e: unknown, spec: { items: string }, io: RunIo): boolean {
+  if ((e as TendError | undefined)?.code !== 'connection_lost') return false;
+  io.err(`tend: the daemon went away: no more ${spec.items} to follow\n`);
+  return true;
 }

@@ -18,6 +18,11 @@ export interface LogSource {
    * `time` (ms), and the first `count` of those dated `time`.
    */
   upTo?: { time: number; count: number };
+  /**
+   * `-f` catching up after it fell behind: read only the lines after a mark (those dated after
+   * `time`, and those dated `time` past the first `count`): where the lines it printed end.
+   */
+  from?: { time: number; count: number };
 }
 
 export interface LogQuery {
@@ -96,7 +101,8 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
     const lo: number[] = [];
     const hi: number[] = [];
     for (const [i, f] of files.entries()) {
-      const a = q.since !== undefined ? await seekTime(f, isoOf(q.since), format) : 0;
+      const from = unique[i]!.from;
+      const a = from ? await markEnd(f, from, format) : q.since !== undefined ? await seekTime(f, isoOf(q.since), format) : 0;
       const b = q.until !== undefined ? await seekTime(f, isoOf(q.until + 1), format) : f.end;
       const mark = unique[i]!.upTo;
       const c = mark !== undefined ? await markEnd(f, mark, format) : f.end;
@@ -147,7 +153,8 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
         if (f.end === 0 || !(await linesDropped(unique[i]!.file))) continue;
         const first = await firstTime(f, format);
         if (first === undefined) continue;
-        if (q.since === undefined || isoOf(q.since) < first) gone.push({ instance: unique[i]!.instance, before: first });
+        const since = unique[i]!.from?.time ?? q.since;
+        if (since === undefined || isoOf(since) < first) gone.push({ instance: unique[i]!.instance, before: first });
       }
     }
 

@@ -159,16 +159,21 @@ async function fromMemory(
 }
 
 /** One line on stderr: the lines asked for reach past what rotation kept. */
-function goneLine(gone: GoneNote[], where: LogsWhere): string {
+function goneLine(gone: GoneNote[], where: LogsWhere, head = 'older lines are gone, rotated away'): string {
   const keep = new Map(where.sources.map((s) => [s.instance, s.keep]));
   const parts = gone.map((g) => {
     const k = keep.get(g.instance);
     return `${g.instance} before ${localTime(g.before)}${k === undefined ? '' : ` (logs.keep ${k})`}`;
   });
-  return `tend: older lines are gone, rotated away: ${parts.join(', ')}\n`;
+  return `tend: ${head}: ${parts.join(', ')}\n`;
 }
 
-/** `-f` with a daemon: the files up to where the daemon's live lines begin, then those (follow-join.ts). */
+/**
+ * `-f` with a daemon: the files up to where the daemon's live lines begin, then those
+ * (follow-join.ts). Where each instance's printed lines end is kept as a mark (the time of its
+ * last line and how many of its lines bear that time, as the daemon's marks count): a follower
+ * that fell behind prints from there, from the files, up to where its new subscription begins.
+ */
 async function follow(
   client: Client,
   args: LogsArgs,
@@ -176,6 +181,11 @@ async function follow(
   io: RunIo,
 ): Promise<number> {
   let printer: Printer | undefined;
+  const begun = Date.now();
+  const printed = new Map<string, Mark>();
+  const reached = (where: LogsWhere): void => {
+    for (const s of where.sources) if (s.up_to) printed.set(s.instance, { ...s.up_to });
+  };
   await followJoined<LogsWhere, LogLine>(
     untyped(client),
     {
@@ -188,14 +198,47 @@ async function follow(
           { json: o.json, timestamps: args.timestamps === true, color: io.color },
         );
         await printFiles(where, { n: args.lines, since: o.since, grep: o.grep }, printer, io);
+        reached(where);
       },
       live: (l) => {
+        advance(printed, l);
         if (!o.grep || o.grep.test(l.line)) io.out(printer!.wire(l));
       },
+      catchUp: async (where) => {
+        const sources: LogSource[] = where.sources
+          .filter((s) => s.up_to && !s.unwritable)
+          .map((s) => ({
+            instance: s.instance,
+            file: s.file,
+            // an instance the first subscription did not have (a reload added it): since the follow began
+            from: printed.get(s.instance) ?? { time: begun, count: 0 },
+            upTo: s.up_to,
+          }));
+        const result = await queryLogs(sources, { grep: o.grep });
+        if (result.gone.length > 0)
+          io.err(goneLine(result.gone, where, 'lines were rotated away while this client read too slowly'));
+        for await (const batch of result.lines()) io.out(printer!.entries(batch));
+        reached(where);
+      },
+      weigh: (l) => l.line.length + 64,
     },
     io,
   );
   return EXIT.ok;
+}
+
+/** Where the lines printed of an instance end: after the first `count` of those dated `time` (ms). */
+interface Mark {
+  time: number;
+  count: number;
+}
+
+/** A live line printed (or filtered out: it counts all the same): its instance's mark moves past it. */
+function advance(printed: Map<string, Mark>, l: LogLine): void {
+  const time = Date.parse(l.time);
+  const m = printed.get(l.service);
+  if (m && m.time === time) m.count++;
+  else printed.set(l.service, { time, count: 1 });
 }
 
 /** The stream of an entry's line, as the wire has it. */

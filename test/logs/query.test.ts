@@ -247,3 +247,46 @@ describe('queryLogs: a live file', () => {
     expect(count).toBe(3000);
   });
 });
+
+describe('queryLogs: from a mark (a follower catching up)', () => {
+  const t1 = T0 + 1000;
+  const iso = (t: number) => new Date(t).toISOString();
+  async function sameMs(): Promise<string> {
+    const file = join(dir, 'web.log');
+    const rows: Array<[number, string]> = [
+      [t1, 'a'],
+      [t1, 'b'],
+      [t1, 'c'],
+      [t1 + 1, 'd'],
+      [t1 + 1, 'e'],
+      [t1 + 7, 'f'],
+    ];
+    await writeFile(file, rows.map(([t, l]) => `${iso(t)} out ${l}\n`).join(''));
+    return file;
+  }
+  const text = (lines: LogEntry[]) => lines.map((e) => e.line.toString()).join('');
+
+  it('starts after the first `count` lines of `time`, and ends at upTo', async () => {
+    const file = await sameMs();
+    const read = async (from: { time: number; count: number }, upTo?: { time: number; count: number }) =>
+      text((await all([{ instance: 'web', file, from, upTo }], {})).lines);
+    expect(await read({ time: t1, count: 2 }, { time: t1 + 1, count: 1 })).toBe('cd');
+    expect(await read({ time: t1, count: 0 })).toBe('abcdef');
+    expect(await read({ time: t1, count: 3 })).toBe('def');
+    expect(await read({ time: t1 + 1, count: 2 })).toBe('f');
+    expect(await read({ time: t1 + 7, count: 1 })).toBe('');
+    expect(await read({ time: t1 + 3, count: 0 })).toBe('f');
+    // with --grep: the matching lines of that range
+    const q = { grep: compileRegex('[ace]', { ignoreCase: false }) };
+    expect(text((await all([{ instance: 'web', file, from: { time: t1, count: 1 } }], q)).lines)).toBe('ce');
+  });
+
+  it('says lines are gone when the mark is older than the oldest line kept, after a rotation dropped some', async () => {
+    const file = await sameMs();
+    const gone = async (time: number) => (await all([{ instance: 'web', file, from: { time, count: 0 } }], {})).gone;
+    expect(await gone(t1 - 5)).toEqual([]); // nothing was ever dropped
+    await writeFile(droppedMarker(file), '');
+    expect(await gone(t1 - 5)).toEqual([{ instance: 'web', before: iso(t1) }]);
+    expect(await gone(t1)).toEqual([]);
+  });
+});
