@@ -74,6 +74,10 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
         const { printed } = await printFile(where, range, print, io, json);
         return nothingNamed(where, printed, range, io);
       }
+      // where the entries printed end: the daemon's last mark (which counts every entry, the
+      // file's way), then the live entries printed since (the first ones after it that match)
+      let mark: EventsWhere['up_to'];
+      let since = 0;
       await followJoined<EventsWhere, JournalEvent>(
         c,
         {
@@ -83,8 +87,31 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
           past: async (where) => {
             if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
             else await printFile(where, range, print, io);
+            mark = where.up_to;
           },
-          live: (e) => io.out(print(e)),
+          live: (e) => {
+            since++;
+            io.out(print(e));
+          },
+          catchUp: async (where) => {
+            if (mark && where.up_to && !where.unwritable) {
+              const r = await readJournal(where.file, { from: mark, upTo: where.up_to, services: where.services });
+              if (r.gone.length > 0) {
+                io.err(
+                  `tend: entries were rotated away while this client read too slowly: the oldest kept is from ${localTime(r.gone[0]!.before)}\n`,
+                );
+              }
+              let skip = since;
+              for await (const batch of r.entries()) {
+                const fresh = batch.slice(Math.min(skip, batch.length));
+                skip -= batch.length - fresh.length;
+                if (fresh.length > 0) io.out(fresh.map(print).join(''));
+              }
+            } else io.err('tend: events were skipped: this client read too slowly (the journal file could not be written)\n');
+            mark = where.up_to;
+            since = 0;
+          },
+          weigh: (e) => e.why.length + 128,
         },
         io,
       );

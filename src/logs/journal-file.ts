@@ -183,6 +183,8 @@ export interface JournalQuery {
   services?: string[];
   /** `-f`: only the entries before the daemon's mark (see LogSource.upTo) */
   upTo?: { time: number; count: number };
+  /** `-f` catching up: only the entries after a mark (see LogSource.from) */
+  from?: { time: number; count: number };
 }
 
 /** Matches the `"service":"NAME"` of a journal line, for each name asked. */
@@ -211,7 +213,7 @@ export interface JournalRead {
 
 /** Why: `tend events [NAME...] [-n N] [--since T]` from `tend.events` (and its rotated files). */
 export async function readJournal(file: string, q: JournalQuery = {}): Promise<JournalRead> {
-  const r = await queryLogs([{ instance: 'tend', file, upTo: q.upTo }], {
+  const r = await queryLogs([{ instance: 'tend', file, upTo: q.upTo, from: q.from }], {
     n: q.n,
     since: q.since,
     until: q.until,
