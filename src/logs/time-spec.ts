@@ -1,6 +1,7 @@
 // The values of `--since` and `--until` (`tend logs`, `tend events`), read as journalctl reads
-// them: a duration back from now, a time today, a date, a date and time (local time unless a zone
-// is given), or now/today/yesterday. Pure: `now` is a parameter.
+// them (systemd.time(7)): a duration back from now (`10m`, `-10m`, `10m ago`) or ahead (`+10m`),
+// a time today, a date, a date and time (local time unless a zone is given), seconds since the
+// epoch (`@1733392800`), or now/today/yesterday/tomorrow. Pure: `now` is a parameter.
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -18,10 +19,12 @@ const DATE = '(\\d{4})-(\\d{2})-(\\d{2})';
 // a date, a date and time (with a zone or not), or a time: match groups line up in all three
 const DATE_TIME = new RegExp(`^(?:${DATE}(?:[T ]${TIME}(Z|[+-]\\d{2}(?::?\\d{2})?)?)?|()()()${TIME})$`, 'i');
 
+const EPOCH = /^@(\d+(?:\.\d+)?)$/;
+
 const FORMS =
-  'give a duration back from now (90s, 10m, 1h30m, 2d), a time today (10:00, 10:00:30), ' +
+  'give a duration back from now (90s, 10m, 1h30m, 2d, -10m) or ahead (+10m), a time today (10:00, 10:00:30), ' +
   'a date (2026-12-05), a date and time (2026-12-05T10:00, local) or one with a zone ' +
-  '(2026-12-05T10:00:00Z, ...+01:00), or now, today, yesterday';
+  '(2026-12-05T10:00:00Z, ...+01:00), seconds since the epoch (@1733392800), or now, today, yesterday, tomorrow';
 
 /** A --since/--until value that is not a time. The message quotes it and lists the forms. */
 export class TimeSpecError extends Error {
@@ -54,12 +57,18 @@ export function parseTimeSpec(value: string, now: number = Date.now()): number {
   if (text === '') throw new TimeSpecError(value, `it is empty; ${FORMS}`);
   const lower = text.toLowerCase();
   if (lower === 'now') return now;
-  if (lower === 'today' || lower === 'yesterday') {
+  if (lower === 'today' || lower === 'yesterday' || lower === 'tomorrow') {
     const d = new Date(now);
-    return new Date(d.getFullYear(), d.getMonth(), d.getDate() - (lower === 'yesterday' ? 1 : 0)).getTime();
+    const shift = lower === 'yesterday' ? -1 : lower === 'tomorrow' ? 1 : 0;
+    return new Date(d.getFullYear(), d.getMonth(), d.getDate() + shift).getTime();
   }
-  const ago = lower.replace(/\s*ago$/, '').replace(/\s+/g, '');
-  if (DURATION.test(ago)) return now - durationMs(ago);
+  const epoch = EPOCH.exec(text);
+  if (epoch) return Math.round(Number(epoch[1]) * 1000);
+  const words = lower.replace(/\s+/g, '');
+  if (DURATION.test(words.replace(/ago$/, ''))) return now - durationMs(words);
+  if (DURATION.test(words.slice(1)) && (words[0] === '-' || words[0] === '+')) {
+    return words[0] === '-' ? now - durationMs(words) : now + durationMs(words);
+  }
 
   const m = DATE_TIME.exec(text);
   if (!m) throw new TimeSpecError(value, FORMS);

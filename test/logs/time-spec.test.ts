@@ -17,7 +17,24 @@ describe('parseTimeSpec', () => {
     ['1.5h', now - 5_400_000],
     ['10m ago', now - 600_000],
     ['1h 30m', now - 5_400_000],
+    ['-10m', now - 600_000],
+    ['-1h30m', now - 5_400_000],
   ])('reads the duration %s back from now', (v, want) => {
+    expect(parseTimeSpec(v, now)).toBe(want);
+  });
+
+  it.each([
+    ['+10m', now + 600_000],
+    ['+1d', now + 86_400_000],
+  ])('reads the duration %s ahead of now', (v, want) => {
+    expect(parseTimeSpec(v, now)).toBe(want);
+  });
+
+  it.each([
+    ['@1733392800', Date.UTC(2024, 11, 5, 10)],
+    ['@1733392800.5', Date.UTC(2024, 11, 5, 10) + 500],
+    ['@0', 0],
+  ])('reads %s as seconds since the epoch', (v, want) => {
     expect(parseTimeSpec(v, now)).toBe(want);
   });
 
@@ -34,6 +51,7 @@ describe('parseTimeSpec', () => {
     ['2026-12-04T10:00:05.123', local(2026, 12, 4, 10, 0, 5, 123)],
     ['today', local(2026, 12, 5)],
     ['yesterday', local(2026, 12, 4)],
+    ['tomorrow', local(2026, 12, 6)],
     ['now', now],
     ['NOW', now],
   ])('reads %s in local time', (v, want) => {
@@ -54,7 +72,7 @@ describe('parseTimeSpec', () => {
 
   it.each([
     ['', /"" is not a time: it is empty/],
-    ['xyz', /"xyz" is not a time: give a duration back from now \(90s, 10m, 1h30m, 2d\)/],
+    ['xyz', /"xyz" is not a time: give a duration back from now \(90s, 10m, 1h30m, 2d, -10m\)/],
     ['10x', /"10x" is not a time: give a duration/],
     ['25:00', /"25:00" is not a time: hour 25 is not 0-23/],
     ['10:61', /minute 61 is not 0-59/],
@@ -65,6 +83,10 @@ describe('parseTimeSpec', () => {
     ['2026-12-0510:00', /is not a time: give/],
     ['10:00Z', /is not a time: give/],
     ['2026-12-05T10:00+25:00', /zone \+25:00 is not an offset/],
+    ['@', /is not a time: give/],
+    ['@-5', /is not a time: give/],
+    ['+10m ago', /is not a time: give/],
+    ['--10m', /is not a time: give/],
   ])('refuses %j, saying why', (v, want) => {
     expect(() => parseTimeSpec(v, now)).toThrow(TimeSpecError);
     expect(() => parseTimeSpec(v, now)).toThrow(want);
