@@ -1,12 +1,12 @@
-// `tend events [NAME...] [-n N] [-f] [--since T] [--until T] [--json]`: the journal, every action and exit with
+// `tend events [NAME...] [-n N] [-f] [--since T] [--until T] [--grep RE] [-i] [--json]`: the journal, every action and exit with
 // its time and reason, read from log_dir/tend.events by the client itself (it survives a restart
 // of tend, and reads with no daemon running); -f goes on with the daemon's live entries.
 import type { JournalEvent } from '../control/wire.js';
 import { unknownServices } from '../core/did-you-mean.js';
 import { bool, names, optional, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
-import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
-import { RANGE_FIELDS, READ_BY_CLIENT, rangeRequest } from './time-range.js';
+import { FIND_DAEMON, FOLLOW_FLAG, grepFlag, IGNORE_CASE_FLAG, JSON_FLAG, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
+import { GREP_FIELDS, grepRequest, RANGE_FIELDS, READ_BY_CLIENT, rangeRequest } from './time-range.js';
 import { eventNamed } from '../logs/event-names.js';
 
 /** Its request. */
@@ -17,6 +17,9 @@ export interface EventsArgs {
   follow?: boolean;
   since?: string;
   until?: string;
+  /** only entries whose `service what why` it matches (read by the client) */
+  grep?: string;
+  ignore_case?: boolean;
   /** the client reads the file: answer where it is (with follow: first, as an event) */
   where?: boolean;
 }
@@ -57,14 +60,16 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
     FOLLOW_FLAG,
     SINCE_FLAG,
     UNTIL_FLAG,
+    grepFlag('entries (their service, what and why)'),
+    IGNORE_CASE_FLAG,
     JSON_FLAG,
     ...FIND_DAEMON,
   ],
-  examples: ['events -n 20', 'events web --since 1h -f'],
+  examples: ['events web --since 1h -f', 'events --grep oom -i --since 1h'],
   notes:
     'NAME... keeps the entries of those services (a replica set: all of its instances). The journal is kept in log_dir/tend.events: it survives a restart of tend, and is read with no daemon running.',
-  schema: shape<EventsArgs>({ names: optional(names), ...RANGE_FIELDS, where: optional(bool) }),
-  request: (p) => rangeRequest(p, 'journal'),
+  schema: shape<EventsArgs>({ names: optional(names), ...RANGE_FIELDS, ...GREP_FIELDS, where: optional(bool) }),
+  request: (p) => ({ ...rangeRequest(p, 'journal'), ...grepRequest(p) }),
   async runLocal(args, json, io) {
     return (await import('../logs/events-view.js')).runEvents(args, json, io);
   },

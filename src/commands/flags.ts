@@ -48,6 +48,18 @@ export const SINCE_FLAG: FlagSpec = {
   help: 'from time T: a duration back (10m, 2h), a time today (10:00), a date (2026-12-05), or a date and time',
 };
 
+/** `--grep RE` of logs and events (what it matches is said by each). */
+export function grepFlag(what: string): FlagSpec {
+  return {
+    name: 'grep',
+    value: { label: 'RE', kind: 'text' },
+    help: `only ${what} matching the regex RE (JavaScript syntax, run in linear time)`,
+  };
+}
+
+/** `-i` of logs and events: with --grep. */
+export const IGNORE_CASE_FLAG: FlagSpec = { name: 'ignore-case', short: 'i', help: 'with --grep: ignore case' };
+
 /** `--until T` of logs and events. */
 export const UNTIL_FLAG: FlagSpec = {
   name: 'until',

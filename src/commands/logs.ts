@@ -5,11 +5,20 @@ import type { LogLine } from '../control/wire.js';
 import type { Instance } from '../core/instance.js';
 import { removedIds, withRemoved } from '../logs/log-files.js';
 import type { CommandContext } from './context.js';
-import { bool, names, optional, shape, text } from './schema.js';
+import { bool, names, optional, shape } from './schema.js';
 import type { SocketCommand } from './command.js';
-import { FIND_DAEMON, FOLLOW_FLAG, JSON_FLAG, NAME_NOTE, NAMES, SINCE_FLAG, UNTIL_FLAG } from './flags.js';
-import { UsageError } from './parse.js';
-import { RANGE_FIELDS, READ_BY_CLIENT, rangeRequest } from './time-range.js';
+import {
+  FIND_DAEMON,
+  FOLLOW_FLAG,
+  grepFlag,
+  IGNORE_CASE_FLAG,
+  JSON_FLAG,
+  NAME_NOTE,
+  NAMES,
+  SINCE_FLAG,
+  UNTIL_FLAG,
+} from './flags.js';
+import { GREP_FIELDS, grepRequest, RANGE_FIELDS, READ_BY_CLIENT, rangeRequest } from './time-range.js';
 
 /** Its request (what the client reads with; the daemon uses names, where and follow). */
 export interface LogsArgs {
@@ -64,12 +73,8 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
     FOLLOW_FLAG,
     SINCE_FLAG,
     UNTIL_FLAG,
-    {
-      name: 'grep',
-      value: { label: 'RE', kind: 'text' },
-      help: 'only lines matching the regex RE (JavaScript syntax, run in linear time)',
-    },
-    { name: 'ignore-case', short: 'i', help: 'with --grep: ignore case' },
+    grepFlag('lines'),
+    IGNORE_CASE_FLAG,
     { name: 'timestamps', short: 't', help: "show each line's time" },
     { ...JSON_FLAG, help: 'one JSON object a line: {ts, instance, stream, line}' },
     ...FIND_DAEMON,
@@ -81,18 +86,12 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   schema: shape<LogsArgs>({
     names,
     ...RANGE_FIELDS,
-    grep: optional(text),
-    ignore_case: optional(bool),
+    ...GREP_FIELDS,
     timestamps: optional(bool),
     where: optional(bool),
   }),
   request(p) {
-    const args: LogsArgs = rangeRequest(p, 'log');
-    if (typeof p.flags.grep === 'string') args.grep = p.flags.grep;
-    if (p.flags['ignore-case'] === true) {
-      if (args.grep === undefined) throw new UsageError('-i goes with --grep RE');
-      args.ignore_case = true;
-    }
+    const args: LogsArgs = { ...rangeRequest(p, 'log'), ...grepRequest(p) };
     if (p.flags.timestamps === true) args.timestamps = true;
     return args;
   },

@@ -25,6 +25,23 @@ export const RANGE_FIELDS = {
   until: optional(text),
 };
 
+/** The checks of --grep and -i in their requests. */
+export const GREP_FIELDS = {
+  grep: optional(text),
+  ignore_case: optional(bool),
+};
+
+/** Their request's --grep RE and -i (which goes with it). */
+export function grepRequest(p: Parsed): { grep?: string; ignore_case?: boolean } {
+  const out: { grep?: string; ignore_case?: boolean } = {};
+  if (typeof p.flags.grep === 'string') out.grep = p.flags.grep;
+  if (p.flags['ignore-case'] === true) {
+    if (out.grep === undefined) throw new UsageError('-i goes with --grep RE');
+    out.ignore_case = true;
+  }
+  return out;
+}
+
 /** The part of their request these words make. */
 interface RangeArgs {
   names: string[];

@@ -1,4 +1,5 @@
-// Which journal entries a name asked for names (`tend events NAME`): small, for the command line too.
+// Which journal entries a name asked for names (`tend events NAME`), and the text `--grep` matches:
+// small, for the command line too.
 
 /**
  * Why: a name asked for is a service, an instance, or a replica set whose instances (`many.3`) it
@@ -8,4 +9,9 @@ export function eventNamed(names: readonly string[], service: string): boolean {
   if (names.includes(service)) return true;
   const dot = service.lastIndexOf('.');
   return dot > 0 && /^\d+$/.test(service.slice(dot + 1)) && names.includes(service.slice(0, dot));
+}
+
+/** What `tend events --grep` matches of an entry: its service, what and why, as printed after the time. */
+export function eventText(e: { service: string; what: string; why: string }): string {
+  return `${e.service} ${e.what} ${e.why}`;
 }

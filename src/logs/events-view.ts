@@ -8,7 +8,8 @@ import { eventLine } from '../commands/format.js';
 import { EXIT, type RunIo } from '../commands/command.js';
 import { configJournal, fromDaemonOrConfig } from './config-where.js';
 import { readJournal } from './journal-file.js';
-import { eventNamed } from './event-names.js';
+import { eventNamed, eventText } from './event-names.js';
+import { grepArg } from './grep-arg.js';
 import { JOURNAL_LOG } from './line-format.js';
 import { localTime } from './print.js';
 import { parseTimeSpec } from './time-spec.js';
@@ -20,12 +21,16 @@ type JournalAt = Omit<EventsWhere, 'keep'>;
 
 /** Why: `tend events` (CLI and shell). Reads, prints, follows; returns the exit code. */
 export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Promise<number> {
+  const grep = await grepArg(args, io);
+  if (grep === null) return EXIT.usage;
   const now = Date.now();
   const range = {
     n: args.lines,
     since: args.since !== undefined ? parseTimeSpec(args.since, now) : undefined,
     until: args.until !== undefined ? parseTimeSpec(args.until, now) : undefined,
+    grep,
   };
+  const shown = (e: JournalEvent): boolean => !grep || grep.test(eventText(e));
   const print = (e: JournalEvent): string => (json ? `${JSON.stringify(e)}\n` : `${eventLine(e, io.color)}\n`);
   const names = args.names ?? [];
   return fromDaemonOrConfig(
@@ -43,7 +48,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
           for (const l of batch) {
             try {
               const e = JSON.parse(l.line.toString('utf8')) as JournalEvent;
-              if (wanted.length === 0 || eventNamed(wanted, e.service)) out += print(e);
+              if ((wanted.length === 0 || eventNamed(wanted, e.service)) && shown(e)) out += print(e);
             } catch {
               // a line cut by a crash mid-write
             }
@@ -65,7 +70,8 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
           const inRange = r.events.filter(
             (e) =>
               (range.since === undefined || Date.parse(e.time) >= range.since) &&
-              (range.until === undefined || Date.parse(e.time) <= range.until),
+              (range.until === undefined || Date.parse(e.time) <= range.until) &&
+              shown(e),
           );
           const picked = range.n === undefined ? inRange : range.n <= 0 ? [] : inRange.slice(-range.n);
           io.out(json ? `${JSON.stringify(picked)}\n` : picked.map(print).join(''));
@@ -91,7 +97,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
           },
           live: (e) => {
             since++;
-            io.out(print(e));
+            if (shown(e)) io.out(print(e));
           },
           catchUp: async (where) => {
             if (mark && where.up_to && !where.unwritable) {
@@ -105,7 +111,8 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
               for await (const batch of r.entries()) {
                 const fresh = batch.slice(Math.min(skip, batch.length));
                 skip -= batch.length - fresh.length;
-                if (fresh.length > 0) io.out(fresh.map(print).join(''));
+                const out = fresh.filter(shown);
+                if (out.length > 0) io.out(out.map(print).join(''));
               }
             } else io.err('tend: events were skipped: this client read too slowly (the journal file could not be written)\n');
             mark = where.up_to;
@@ -129,11 +136,11 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
 async function nothingNamed(
   where: JournalAt,
   printed: number,
-  range: { n?: number; since?: number; until?: number },
+  range: { n?: number; since?: number; until?: number; grep?: unknown },
   io: RunIo,
 ): Promise<number> {
   if (printed > 0 || where.unknown === undefined) return EXIT.ok;
-  const ranged = range.n !== undefined || range.since !== undefined || range.until !== undefined;
+  const ranged = range.n !== undefined || range.since !== undefined || range.until !== undefined || range.grep !== undefined;
   if (ranged && (await namedAtAll(where))) return EXIT.ok;
   io.err(`tend: ${where.unknown}; no events name it either\n`);
   return EXIT.failed;
@@ -152,7 +159,7 @@ async function namedAtAll(where: JournalAt): Promise<boolean> {
  */
 async function printFile(
   where: JournalAt,
-  range: { n?: number; since?: number; until?: number },
+  range: { n?: number; since?: number; until?: number; grep?: { test(text: string): boolean } },
   print: (e: JournalEvent) => string,
   io: RunIo,
   array = false,

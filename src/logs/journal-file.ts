@@ -10,6 +10,7 @@ import type { JournalEntry } from '../core/types.js';
 import { JOURNAL_LOG, type LogEntry } from './line-format.js';
 import { queryLogs, type GoneNote } from './query.js';
 import { rotateFiles } from './rotate.js';
+import { eventText } from './event-names.js';
 import type { BytesFilter } from './scan.js';
 
 /** The journal's file in a log folder. */
@@ -185,6 +186,8 @@ export interface JournalQuery {
   upTo?: { time: number; count: number };
   /** `-f` catching up: only the entries after a mark (see LogSource.from) */
   from?: { time: number; count: number };
+  /** only the entries whose eventText it matches (`--grep`) */
+  grep?: { test(text: string): boolean };
 }
 
 /** Matches the `"service":"NAME"` of a journal line, for each name asked. */
@@ -202,6 +205,25 @@ function serviceFilter(names: string[]): BytesFilter {
   };
 }
 
+/** Matches the entries whose eventText `grep` matches (the line parsed: the JSON escapes are not the text). */
+function textFilter(grep: { test(text: string): boolean }): BytesFilter {
+  return {
+    testBytes(buf, start, end) {
+      try {
+        return grep.test(eventText(JSON.parse(buf.toString('utf8', start, end)) as JournalEntry));
+      } catch {
+        return false; // a line cut by a crash mid-write
+      }
+    },
+  };
+}
+
+/** A filter that both pass (either alone when the other is undefined). */
+function both(a: BytesFilter | undefined, b: BytesFilter | undefined): BytesFilter | undefined {
+  if (!a || !b) return a ?? b;
+  return { testBytes: (buf, start, end) => a.testBytes(buf, start, end) && b.testBytes(buf, start, end) };
+}
+
 /** The entries read back, oldest first, in batches. */
 export interface JournalRead {
   gone: GoneNote[];
@@ -217,7 +239,7 @@ export async function readJournal(file: string, q: JournalQuery = {}): Promise<J
     n: q.n,
     since: q.since,
     until: q.until,
-    grep: q.services && q.services.length > 0 ? serviceFilter(q.services) : undefined,
+    grep: both(q.services && q.services.length > 0 ? serviceFilter(q.services) : undefined, q.grep && textFilter(q.grep)),
     format: JOURNAL_LOG,
   });
   async function* entries(): AsyncGenerator<JournalEntry[]> {

@@ -12,6 +12,7 @@ import { queryLogs, type GoneNote, type LogSource } from './query.js';
 import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
 import { followJoined } from './follow-join.js';
+import { grepArg } from './grep-arg.js';
 import { localTime, logPrinter, type Printer } from './print.js';
 import { configWhere, fromDaemonOrConfig } from './config-where.js';
 import type { LineMatcher } from './regex.js';
@@ -21,17 +22,8 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
   const now = Date.now();
   const since = args.since !== undefined ? parseTimeSpec(args.since, now) : undefined;
   const until = args.until !== undefined ? parseTimeSpec(args.until, now) : undefined;
-  let grep: LineMatcher | undefined;
-  if (args.grep !== undefined) {
-    const { compileRegex, RegexError } = await import('./regex.js');
-    try {
-      grep = compileRegex(args.grep, { ignoreCase: args.ignore_case === true });
-    } catch (err) {
-      if (!(err instanceof RegexError)) throw err;
-      io.err(`tend: --grep: ${err.message}\n`);
-      return EXIT.usage;
-    }
-  }
+  const grep = await grepArg(args, io);
+  if (grep === null) return EXIT.usage;
   return fromDaemonOrConfig(
     io,
     async (configFile) => {

@@ -228,6 +228,50 @@ describe('tend logs reads the files', () => {
     expect(e.err()).toBe('tend: the daemon went away: no more events to follow\n');
   });
 
+  it('events --grep RE (-i, with -n, with names, with -f) matches service, what and why, with a daemon and without', async () => {
+    const p = await started(
+      quiet(`
+  x:
+    command: exit 4
+    restart: never
+  w:
+    command: exec sleep 1000
+`),
+    );
+    await p.waitState('x', 'failed');
+    await p.waitState('w', 'running');
+    const lines = (r: { stdout: string }) => r.stdout.trim().split('\n');
+    const code4 = lines(await p.run(['events', '--grep', 'exited with code 4']));
+    expect(code4.length).toBeGreaterThan(0);
+    expect(code4.every((l) => / x .*exited with code 4/.test(l))).toBe(true);
+    expect(code4.some((l) => / x exit exited with code 4$/.test(l))).toBe(true);
+    // the last N matching; names and --grep together; -i
+    const spawns = lines(await p.run(['events', '--grep', '^[wx] spawn ']));
+    expect(spawns).toHaveLength(2);
+    expect(lines(await p.run(['events', '--grep', '^[wx] spawn ', '-n', '1']))).toEqual([spawns[1]]);
+    expect(lines(await p.run(['events', 'w', '--grep', 'spawn pid']))).toEqual([spawns.find((l) => / w spawn /.test(l))]);
+    expect((await p.run(['events', '--grep', 'SPAWN PID'])).stdout).toBe('');
+    expect(lines(await p.run(['events', '--grep', 'SPAWN PID', '-i']))).toEqual(spawns);
+    // -f: the matching entries of the file, then the live ones
+    const f = follow(p, ['events', '-f', '--grep', 'w spawn']);
+    await waitFor(() => f.lines().length === 1, `the follower to print w's spawn: ${f.err()}`);
+    expect((await p.run(['restart', 'w'])).code).toBe(0);
+    await waitFor(() => f.lines().length === 2, `the follower to print w's second spawn: ${f.lines().join('|')}`);
+    expect(f.lines()).toEqual([
+      expect.stringMatching(/ w spawn pid \d+$/),
+      expect.stringMatching(/ w spawn pid \d+ \(restart 1\)$/),
+    ]);
+    // a pattern that cannot run is a usage error; -i alone too
+    const bad = await p.run(['events', '--grep', '(a)\\1']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/^tend: --grep: .*backreferences/)]);
+    expect((await p.run(['events', '-i'])).stderr).toContain('tend: -i goes with --grep RE');
+    // without a daemon: the same entries, read from tend.events
+    const before = (await p.run(['events', '--grep', 'exited with code 4'])).stdout;
+    expect((await p.run(['shutdown'])).code).toBe(0);
+    await p.exit;
+    expect((await p.run(['events', '--grep', 'exited with code 4'])).stdout).toBe(before);
+  });
+
   it("works with no daemon: logs (and -f) from the config's log_dir, events from tend.events, which survives a restart", async () => {
     const p = await started(
       quiet(`
