@@ -39,6 +39,10 @@ export function parseWords(cmd: CommandSpec, argv: readonly string[]): Parsed {
       positionals.push(a);
       continue;
     }
+    if (!a.startsWith('--') && a.length > 2 && !a.includes('=')) {
+      k = cluster(known, a, argv, k, flags);
+      continue;
+    }
     const eq = a.indexOf('=');
     const key = eq > 0 ? a.slice(0, eq) : a;
     const flag = flagOf(known, key);
@@ -56,6 +60,31 @@ export function parseWords(cmd: CommandSpec, argv: readonly string[]): Parsed {
     }
   }
   return rest === undefined ? { positionals, flags } : { positionals, flags, rest };
+}
+
+/**
+ * Short flags written together, as getopt takes them: `-ft` is `-f -t`, `-n20` is `-n 20`, and
+ * `-fn 20` or `-fn20` is `-f -n 20` (a flag that takes a value takes the rest of the word, or the
+ * next word). Returns the index of the last word it used.
+ */
+function cluster(known: readonly FlagSpec[], word: string, argv: readonly string[], k: number, flags: Parsed['flags']): number {
+  for (let i = 1; i < word.length; i++) {
+    const flag = known.find((f) => f.short === word[i]);
+    if (!flag) {
+      // `-json` for `--json`: said so
+      const long = known.some((f) => f.name === word.slice(1)) ? ` (did you mean -${word}?)` : '';
+      throw new UsageError(i === 1 ? `unknown option ${word}${long}` : `unknown option -${word[i]} in ${word}${long}`);
+    }
+    if (!flag.value) {
+      flags[flag.name] = true;
+      continue;
+    }
+    const v = i + 1 < word.length ? word.slice(i + 1) : argv[++k];
+    if (v === undefined) throw new UsageError(`-${word[i]} needs a value`);
+    flags[flag.name] = v;
+    return k;
+  }
+  return k;
 }
 
 /** The fewest and most positionals a command takes. */

@@ -26,6 +26,20 @@ describe('parseWords', () => {
     expect(parseWords(cmd('signal'), ['web', '-9']).positionals).toEqual(['web', '-9']);
     expect(parseWords(cmd('status'), ['--', '--json']).positionals).toEqual(['--json']);
   });
+  it('takes short flags together, as getopt does: -ft, -n20, -fn 20, -fn20', () => {
+    expect(parseWords(cmd('logs'), ['web', '-ft']).flags).toEqual({ follow: true, timestamps: true });
+    expect(parseWords(cmd('logs'), ['web', '-n20']).flags).toEqual({ lines: '20' });
+    expect(parseWords(cmd('logs'), ['-fn', '20', 'web'])).toEqual({ positionals: ['web'], flags: { follow: true, lines: '20' } });
+    expect(parseWords(cmd('logs'), ['web', '-tfn20']).flags).toEqual({ timestamps: true, follow: true, lines: '20' });
+    expect(parseWords(cmd('logs'), ['web', '-nall']).flags).toEqual({ lines: 'all' });
+    expect(usage(() => parseWords(cmd('logs'), ['web', '-fx']))).toBe('unknown option -x in -fx');
+    expect(usage(() => parseWords(cmd('logs'), ['web', '-json']))).toBe('unknown option -json (did you mean --json?)');
+    expect(usage(() => parseWords(cmd('logs'), ['web', '-follow']))).toBe(
+      'unknown option -o in -follow (did you mean --follow?)',
+    );
+    expect(usage(() => parseWords(cmd('logs'), ['web', '-xf']))).toBe('unknown option -xf');
+    expect(usage(() => parseWords(cmd('logs'), ['web', '-fn']))).toBe('-n needs a value');
+  });
   it('takes -h and --help everywhere', () => {
     expect(parseWords(cmd('logs'), ['--help']).flags.help).toBe(true);
     expect(parseWords(findCommand('up')!, ['-h']).flags.help).toBe(true);
