@@ -85,7 +85,13 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
   const spawner = new ProcessSpawner({ cgroupFor: (i: InstanceSpec) => cgroups.for(i), notifySocket: notify.get });
   const sup = new Supervisor({ spawner, clock: systemClock, journal, env, output: logFor, probes: probeHost({ env, logFor }) });
   const state = new StateKeeper({ socket, sup, journal, cgroupRoot: () => cgroups.tree?.root ?? null });
-  const reloader = createReloader({ sup, journal, config, forget: (id) => (logs.forget(id), cgroups.forget(id)) });
+  const reloader = createReloader({
+    sup,
+    journal,
+    config,
+    forget: (id) => (logs.forget(id), cgroups.forget(id)),
+    retuneLog: (i) => logs.retune(i),
+  });
   const tasks = new TaskScheduler({ sup, journal, clock: systemClock });
   const transient = transientServices({ sup, journal, spec: () => config.spec });
   // a daemon started by `tend run NAME -- CMD` without a config has no file to read again

@@ -31,6 +31,13 @@ export function buildSettings(raw: RawSettings | undefined, dir: string): Settin
   if (raw?.max_parallel !== undefined) s.maxParallel = raw.max_parallel;
   if (raw?.pools !== undefined) s.pools = { ...raw.pools };
   if (raw?.http !== undefined) s.http = raw.http;
+  if (raw?.logs !== undefined) {
+    const l: NonNullable<Settings['logs']> = {};
+    if (raw.logs.max_size !== undefined) l.maxSize = raw.logs.max_size;
+    if (raw.logs.keep !== undefined) l.keep = raw.logs.keep;
+    if (raw.logs.mode !== undefined) l.mode = raw.logs.mode;
+    s.logs = l;
+  }
   if (raw?.notify_socket !== undefined) {
     const a = raw.notify_socket;
     s.notifySocket = a.startsWith('@') ? a : resolve(dir, a);
@@ -64,7 +71,10 @@ function buildProbe(raw: RawProbe | undefined): ProbeSpec | undefined {
   };
 }
 
-/** One ServiceSpec; `fileEnv` is the merged env_file content, `envFiles` their absolute paths; `schedule` checked by config/tasks.ts. */
+/**
+ * One ServiceSpec; `fileEnv` is the merged env_file content, `envFiles` their absolute paths;
+ * `schedule` checked by config/tasks.ts; `logs`: settings.logs, under the service's own.
+ */
 export function buildService(
   name: string,
   raw: RawService,
@@ -72,6 +82,7 @@ export function buildService(
   fileEnv: Record<string, string>,
   envFiles: string[],
   schedule?: ScheduleSpec,
+  logs: Settings['logs'] = {},
 ): ServiceSpec {
   const type = raw.type ?? 'simple';
   const fences = buildFences(raw, dir);
@@ -104,9 +115,9 @@ export function buildService(
     stopTimeout: raw.stop_timeout ?? DEFAULTS.stopTimeout,
     limits,
     logs: {
-      maxSize: raw.logs?.max_size ?? DEFAULTS.logs.maxSize,
-      keep: raw.logs?.keep ?? DEFAULTS.logs.keep,
-      mode: raw.logs?.mode ?? DEFAULTS.logs.mode,
+      maxSize: raw.logs?.max_size ?? logs.maxSize ?? DEFAULTS.logs.maxSize,
+      keep: raw.logs?.keep ?? logs.keep ?? DEFAULTS.logs.keep,
+      mode: raw.logs?.mode ?? logs.mode ?? DEFAULTS.logs.mode,
     },
     replicas: raw.replicas ?? 1,
     dependsOn: { ...(raw.depends_on ?? {}) },

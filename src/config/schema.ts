@@ -201,6 +201,8 @@ function build() {
     initial_delay: timer(),
     failure_threshold: int(1),
   });
+  // a service's log rotation, and settings.logs: the same keys, the defaults of every service's
+  const logsSchema = mapping({ max_size: size(), keep: int(0), mode: from(parseFileMode).optional() });
   const service = mapping({
     command: from(parseCommand),
     cwd: text(),
@@ -237,7 +239,7 @@ function build() {
       pids: int(1),
       nofile: int(1),
     }),
-    logs: mapping({ max_size: size(), keep: int(0), mode: from(parseFileMode).optional() }),
+    logs: logsSchema,
     replicas: intUpTo(1, MAX_INSTANCES, 'the limit of instances in all'),
     depends_on: orNull(custom(dependsOn)),
     // the fences (README "Sandboxing"; config/fences.ts)
@@ -278,6 +280,7 @@ function build() {
     pools: orNull(custom(poolSizes)),
     http: from(parseTcp).optional(),
     notify_socket: from(parseNotifyAddress).optional(),
+    logs: logsSchema,
   });
   return { settings, service };
 }

@@ -85,7 +85,7 @@ export function validate(
           );
         }
         const schedule = checkTask(value, svc, at, settings, problems);
-        const built = buildService(name, svc, dir, env.vars, env.files, schedule);
+        const built = buildService(name, svc, dir, env.vars, env.files, schedule, settings.logs);
         checkBounds(built, new Set(Object.keys(svc.env ?? {})), at, problems);
         checkFences(built, at, problems);
         services.push(built);

@@ -129,6 +129,8 @@ export interface Settings {
   http?: { host: string; port: number };
   /** `settings.notify_socket`: "/abs/path" or "@abstract" (default: an abstract name per socket) */
   notifySocket?: string;
+  /** `settings.logs`: the rotation of every service that does not set its own (each key apart) */
+  logs?: Partial<ServiceSpec['logs']>;
 }
 
 /** A whole validated config file. `services` keeps the file's order. */

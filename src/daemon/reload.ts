@@ -24,6 +24,8 @@ export interface ReloadDeps {
   config: RunningConfig;
   /** an instance left the config and has stopped: close its log, remove its cgroup */
   forget(id: string): void;
+  /** an instance of the applied config: its open log takes its `logs` (rotation, mode) */
+  retuneLog(inst: InstanceSpec): void;
 }
 
 export type { ReloadResult };
@@ -211,7 +213,9 @@ export function createReloader(d: ReloadDeps) {
 
     // the Supervisor decides what each change means for the instance (restart, run again, in place)
     const hand = (id: string, processChanged: boolean): void => {
-      if (sup.store.has(id)) sup.replaceSpec(byId.get(id)!, processChanged);
+      if (!sup.store.has(id)) return;
+      sup.replaceSpec(byId.get(id)!, processChanged);
+      d.retuneLog(byId.get(id)!);
     };
     for (const id of [...diff.inPlace, ...diff.unchanged]) hand(id, false);
     for (const c of diff.changed) hand(c.id, true);
@@ -219,7 +223,7 @@ export function createReloader(d: ReloadDeps) {
     // added: new instances (autostart decides); one still stopping from a removal comes back
     const fresh: InstanceSpec[] = [];
     for (const id of diff.added) {
-      if (sup.store.has(id)) sup.replaceSpec(byId.get(id)!, true);
+      if (sup.store.has(id)) hand(id, true);
       else fresh.push(byId.get(id)!);
     }
     // ... once what the reload removed has stopped (a renamed service frees its port first)

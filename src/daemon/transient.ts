@@ -53,7 +53,7 @@ export function transientServices(d: { sup: Supervisor; journal: Journal; spec()
         }
         sup.remove(name); // a stopped, failed or completed one: the new command takes its place
       }
-      const spec = buildService(name, { command: req.command } as RawService, req.cwd, {}, []);
+      const spec = buildService(name, { command: req.command } as RawService, req.cwd, {}, [], undefined, d.spec().settings.logs);
       const inst: InstanceSpec = { id: name, service: name, spec: { ...spec, env: { ...req.env }, transient: true } };
       d.journal.add(name, 'add', `transient service added by ${req.by}: ${commandWords(req.command)} (in ${req.cwd})`);
       sup.add([inst], () => 'up');

@@ -186,6 +186,23 @@ export class LogFile {
     return { fd: this.fd!, room: this.opts.maxSize > 0 ? Math.max(0, this.opts.maxSize - this.size) : -1 };
   }
 
+  /**
+   * Why: a reload changed the service's `logs`: max_size holds from the next write (a file already
+   * past it is rotated at that write), keep from the next rotation, and mode at once.
+   */
+  retune(o: { maxSize: number; keep: number; mode: number }): void {
+    this.opts.maxSize = o.maxSize;
+    this.opts.keep = o.keep;
+    if (o.mode === (this.opts.mode ?? DEFAULT_LOG_MODE)) return;
+    this.opts.mode = o.mode;
+    if (this.fd === undefined) return;
+    try {
+      fchmodSync(this.fd, o.mode);
+    } catch {
+      // the next open sets it (a file on a filesystem without modes)
+    }
+  }
+
   /** n bytes the direct path wrote to the file: pushed and written at once. */
   wroteDirect(n: number): void {
     this.pushed += n;

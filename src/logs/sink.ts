@@ -203,6 +203,13 @@ export class ServiceLog implements OutputSink {
     if (this.writable()) queueMicrotask(() => this.progress());
   }
 
+  /** A reload changed the service's `logs` (LogFile.retune); the direct path takes the new room. */
+  retune(o: { maxSize: number; keep: number; mode: number }): void {
+    this.leaveDirect();
+    this.file.retune(o);
+    this.maybeDirect();
+  }
+
   /** A run's pipes are attached (end() follows when they close). */
   begin(): void {
     this.attached++;

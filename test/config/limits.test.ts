@@ -155,6 +155,36 @@ describe('logs.max_size', () => {
   });
 });
 
+describe('settings.logs', () => {
+  it("is every service's rotation, each key apart, under the service's own", () => {
+    const s = parseSpec(
+      yaml(
+        'settings: { logs: { max_size: 1M, keep: 2 } }',
+        'services:',
+        '  a: { command: x }',
+        '  b: { command: x, logs: { keep: 9 } }',
+        '  c: { command: x, logs: { max_size: 0, keep: 0, mode: "0600" } }',
+      ),
+      't.yaml',
+    );
+    expect(s.services.map((x) => x.logs)).toEqual([
+      { maxSize: 1024 * 1024, keep: 2, mode: 0o640 },
+      { maxSize: 1024 * 1024, keep: 9, mode: 0o640 },
+      { maxSize: 0, keep: 0, mode: 0o600 },
+    ]);
+    expect(s.settings.logs).toEqual({ maxSize: 1024 * 1024, keep: 2 });
+    // without it, the defaults
+    expect(parseSpec(web(), 't.yaml').services[0]!.logs).toEqual({ maxSize: 10 * 1024 * 1024, keep: 5, mode: 0o640 });
+  });
+
+  it("is checked as a service's logs is, the error naming settings.logs", () => {
+    expect(errorsOf(yaml('settings: { logs: { keep: -1, rotate: 1 } }', 'services: { a: { command: x } }'))).toEqual([
+      'tend.yaml:1:27: settings.logs.keep: expected an integer >= 0; got -1',
+      'tend.yaml:1:31: settings.logs.rotate: unknown key "rotate"',
+    ]);
+  });
+});
+
 describe('tend check on a 10 MiB file (the built command)', () => {
   it('exits 2 with one line, without parsing it', () => {
     const dir = tmpDir();

@@ -22,7 +22,7 @@ async function reloading(overrides = {}) {
   await flush();
   // as tend up starts it: the file's spec with the command line's settings over it
   const config = new RunningConfig({ ...spec, settings: { ...spec.settings, ...overrides } }, overrides);
-  const reloader = createReloader({ sup: h.sup, journal: h.journal, config, forget: () => {} });
+  const reloader = createReloader({ sup: h.sup, journal: h.journal, config, forget: () => {}, retuneLog: () => {} });
   reloader.start();
   const reloads = () =>
     h.journal

@@ -14,7 +14,7 @@ import { flush, harness, instanceSpec, serviceSpec } from '../helpers/fakes.js';
 
 function setup(services = [serviceSpec('db')]) {
   const h = harness();
-  const spec = { file: '/srv/app/tend.yaml', dir: '/srv/app', services } as unknown as Spec;
+  const spec = { file: '/srv/app/tend.yaml', dir: '/srv/app', services, settings: { logs: { keep: 1 } } } as unknown as Spec;
   h.sup.add(services.map((s) => ({ id: s.name, service: s.name, spec: s })));
   const t = transientServices({ sup: h.sup, journal: h.journal, spec: () => spec });
   const req = (name: string, command = ['sleep', '5']) => ({
@@ -39,7 +39,7 @@ function thrown(fn: () => unknown): TendError {
 }
 
 describe('transient services', () => {
-  it("are simple services with the defaults, wanted up, in the caller's folder with its environment, marked transient", async () => {
+  it("are simple services with the defaults (settings.logs too), wanted up, in the caller's folder with its environment, marked transient", async () => {
     const { h, t, req } = setup();
     const i = t.add(req('web', ['python3', '-m', 'http.server', '8000']));
     await flush();
@@ -52,6 +52,8 @@ describe('transient services', () => {
       type: 'simple',
       restart: 'on-failure',
       backoff: DEFAULTS.backoff,
+      // settings.logs, as every service of the config
+      logs: { ...DEFAULTS.logs, keep: 1 },
       transient: true,
     });
     expect(h.lines()).toContain('web add: transient service added by uid 0 (pid 7): python3 -m http.server 8000 (in /srv/work)');

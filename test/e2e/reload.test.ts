@@ -1,7 +1,7 @@
 // Hot reload end to end with the built binary (issue 6): only what changed moves; the plan
 // printed by `tend reload` and `--dry-run`; a broken file changes nothing; file watching
 // (plain writes, write-temp-then-rename, env_file edits, rapid saves); SIGHUP.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pidAlive, type Project, useProjects, waitFor, quiet } from './harness.js';
@@ -175,6 +175,36 @@ ${PROBED_LIVE}`),
     process.kill(before.a, 'SIGKILL');
     await p.waitState('a', 'failed');
     expect((await p.status()).find((x) => x.name === 'a')!.restarts).toBe(0);
+  });
+
+  it("settings.logs and a service's logs apply in place to the open log: it rotates at the new max_size, takes the new mode", async () => {
+    const writer = 'command: i=0; while true; do i=$$((i+1)); echo "line $$i of a steady writer"; sleep 0.005; done';
+    const p = await started(`
+settings: { echo: false, watch: false, logs: { max_size: 1G } }
+services:
+  w:
+    ${writer}
+`);
+    const dir = join(p.dir, '.tend/logs');
+    await waitFor(() => existsSync(join(dir, 'w.log')), 'the log file');
+    expect(statSync(join(dir, 'w.log')).mode & 0o777).toBe(0o640);
+    p.write(`
+settings: { echo: false, watch: false, logs: { max_size: 4K, keep: 2 } }
+services:
+  w:
+    ${writer}
+    logs: { mode: "0600" }
+`);
+    const r = await p.run(['reload']);
+    expect(r.stdout).toContain('~ w (logs.max_size, logs.keep, logs.mode; applied in place, no restart)');
+    // at once: the mode; at the next writes: rotation at 4K, two old files kept
+    expect(statSync(join(dir, 'w.log')).mode & 0o777).toBe(0o600);
+    await waitFor(() => existsSync(join(dir, 'w.log.2')), 'two rotations', 30_000);
+    await waitFor(() => existsSync(join(dir, 'w.log.dropped')), 'a third', 30_000);
+    expect(existsSync(join(dir, 'w.log.3'))).toBe(false);
+    // every file but the first one rotated holds at most 4K (the first had grown before)
+    expect(statSync(join(dir, 'w.log.1')).size).toBeLessThanOrEqual(4096);
+    expect(statSync(join(dir, 'w.log.1')).mode & 0o777).toBe(0o600);
   });
 
   it('a liveness probe added by reload runs against the live process (failure -> restart)', async () => {
