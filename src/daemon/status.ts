@@ -11,12 +11,31 @@ import { commandWords } from './transient.js';
 
 export type { StatusRow };
 
-/** A time for people: `14:05:00` today, else `2025-03-01 14:05`; local time. */
-export function clockTime(t: number, now: number): string {
+/**
+ * A time for people: `14:05:00` within 12 hours, else `2025-03-01 14:05`; local time, or in
+ * `timeZone` (a task's own `timezone`) followed by its name, so that `09:00 America/New_York`
+ * is not read as tend's 09:00.
+ */
+export function clockTime(t: number, now: number, timeZone?: string): string {
+  const near = Math.abs(t - now) < 12 * 3_600_000;
+  if (timeZone !== undefined) {
+    const f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(near ? { second: '2-digit' } : { year: 'numeric', month: '2-digit', day: '2-digit' }),
+    });
+    const part = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+    const time = near
+      ? `${part.hour}:${part.minute}:${part.second}`
+      : `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
+    return `${time} ${timeZone}`;
+  }
   const d = new Date(t);
   const p = (n: number): string => String(n).padStart(2, '0');
   const hms = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  if (Math.abs(t - now) < 12 * 3_600_000) return hms;
+  if (near) return hms;
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
@@ -26,12 +45,18 @@ function lastRunWords(i: Instance, now: number): string {
   return r ? `last run ${r.result} ${formatDuration(Math.max(0, now - r.end))} ago (${r.reason})` : '';
 }
 
+/** The time zone of a task's cron schedule, when it has one of its own. */
+function taskZone(i: Instance): string | undefined {
+  const s = i.inst.spec.schedule;
+  return s?.kind === 'cron' ? s.timezone : undefined;
+}
+
 /** A task resting between runs: when it runs next (or that it is paused), and how the last run went. */
 function scheduledDetail(i: Instance, now: number): string {
   const when = i.paused
     ? `paused (tend enable ${i.id})`
     : i.nextRunAt !== null
-      ? `next run ${clockTime(i.nextRunAt, now)} (in ${formatDuration(Math.max(0, i.nextRunAt - now))})`
+      ? `next run ${clockTime(i.nextRunAt, now, taskZone(i))} (in ${formatDuration(Math.max(0, i.nextRunAt - now))})`
       : '';
   const last = lastRunWords(i, now) || (i.reason !== 'waiting for its first run' ? i.reason : '');
   return [when, last].filter(Boolean).join('; ');

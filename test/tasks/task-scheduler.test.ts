@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceSpec, Spec } from '../../src/core/types.js';
+import { clockTime, statusRow } from '../../src/daemon/status.js';
 import { TaskScheduler } from '../../src/daemon/tasks.js';
 import { historyFile, runRecord } from '../../src/tasks/history.js';
 import { code, flush, harness, instanceSpec } from '../helpers/fakes.js';
@@ -72,7 +73,25 @@ const cron = (expr: string, over: Partial<ServiceSpec> = {}): Partial<ServiceSpe
   ...over,
 });
 
+describe('clockTime', () => {
+  const now = Date.parse('2026-12-05T10:00:00Z');
+  it("says a task's own time zone, in that zone: not to be read as tend's", () => {
+    expect(clockTime(now + 3_600_000, now, 'America/New_York')).toBe('06:00:00 America/New_York');
+    expect(clockTime(now + 3_600_000, now, 'Asia/Kolkata')).toBe('16:30:00 Asia/Kolkata');
+    expect(clockTime(now + 3 * 86_400_000, now, 'Asia/Kolkata')).toBe('2026-12-08 15:30 Asia/Kolkata');
+    expect(clockTime(now + 3_600_000, now)).toMatch(/^\d\d:\d\d:00$/); // tend's own zone, unnamed
+  });
+});
+
 describe('TaskScheduler', () => {
+  it('status gives the next run of a cron task in its own time zone, named', async () => {
+    const h = await setup([['job', { schedule: { kind: 'cron', expr: '0 9 * * *', timezone: 'Asia/Tokyo' } }]]);
+    expect(statusRow(h.sup.store, h.get('job'), h.clock.now()).detail).toMatch(
+      /^next run (\d{4}-\d\d-\d\d 09:00|09:00:00) Asia\/Tokyo \(in /,
+    );
+    h.tasks.close();
+  });
+
   it("a tend started again knows each task's last run from its history (status and why say it)", async () => {
     const start = Date.parse('2026-12-05T10:00:00Z');
     const h = await setup([['job', every(60 * MIN)]], { start, history: { job: [[start - 5 * MIN, start - 4 * MIN]] } });
