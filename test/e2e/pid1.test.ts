@@ -291,11 +291,13 @@ services:
     const code = await p.exit;
     const took = p.exitedAt - sent;
     expect(code).toBe(0);
-    // cut at shutdown_timeout (2s), not after the service's own stop_timeout (60s): a behaviour
-    // told apart by a margin no loaded machine closes; the time itself is printed
-    expect(took).toBeLessThan(30_000);
+    // cut at shutdown_timeout (2s), not after the service's own stop_timeout (60s, past this
+    // test's own bound): the kill says so; the time itself is printed, not asserted
     console.log(`shutdown with a service that ignores SIGTERM took ${took} ms (shutdown_timeout 2s)`);
     expect(p.err).toMatch(/shutdown_timeout/);
+    expect((await p.run(['events', 'stubborn'])).stdout).toMatch(
+      /stubborn kill SIGKILL sent: still running near shutdown_timeout/,
+    );
   }, 60_000);
 });
 
@@ -337,11 +339,9 @@ services:
     strays.push(orphan);
     const stat = readFileSync(`/proc/${orphan}/stat`, 'utf8');
     expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])).toBe(p.daemon!.pid); // reparented to tend
-    const sent = Date.now();
     p.daemon!.kill('SIGTERM');
     expect(await p.exit).toBe(0);
-    // within the bound (2s) rather than the orphan's own life: told apart by a wide margin
-    expect(Date.now() - sent).toBeLessThan(20_000);
+    // killed at the bound (2s), not waited for through its own life (below: said so)
     expect(pidAlive(orphan)).toBe(false);
     // and it says whom it waits for, and whom it kills
     expect(p.err).toContain(
