@@ -97,7 +97,8 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
     if (args.follow) {
       const off = d.journal.subscribe((e) => keep(e) && rc.send(e));
       try {
-        if (args.where) rc.send({ where: { ...(await d.journalWhere(true)), services: wanted, unknown: unknownWords } });
+        // never skipped: the follower waits for it (a slow one too)
+        if (args.where) rc.send({ where: { ...(await d.journalWhere(true)), services: wanted, unknown: unknownWords } }, true);
         else rc.backlog(d.journal.last(args.lines ?? 100).filter(keep));
         await rc.closed;
       } finally {

@@ -106,7 +106,8 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
     if (args.follow) {
       const offs = targets.map((t) => d.logs.follow(t.id, (l) => rc.send(l)));
       try {
-        if (args.where) rc.send({ where: withRemoved(await d.logs.where(targets, true), removed) });
+        // never skipped: the follower waits for it (a slow one too)
+        if (args.where) rc.send({ where: withRemoved(await d.logs.where(targets, true), removed) }, true);
         else {
           // a plain stream (a tool on the socket): the last lines kept in memory first
           const n = args.lines ?? 100;

@@ -22,9 +22,10 @@ export interface RequestContext<E = unknown> {
   /**
    * sends `{"id", "event"}`; does nothing once the request is over or the connection closed.
    * Never waits: behind a client that reads too slowly, events queue a little, then are skipped
-   * and counted (the client gets a `lagged` frame).
+   * and counted (the client gets a `lagged` frame). `always`: queued past the bounds, never
+   * skipped: for the few small events a client cannot do without (the `where` of a follower).
    */
-  send(event: E): void;
+  send(event: E, always?: boolean): void;
   /** sends past events first, as fast as the client reads them (kept by reference, not copied) */
   backlog(events: readonly E[]): void;
   /** resolves when the client disconnects or cancels this request, or once the request is answered */
@@ -216,8 +217,8 @@ export class Connection {
     this.inflight.set(id, entry);
     this.opts.inflight.count++;
     const ctx: RequestContext = {
-      send: (event) => {
-        if (!entry.over && !this.gone) this.outgoing(id, entry).send(event);
+      send: (event, always) => {
+        if (!entry.over && !this.gone) this.outgoing(id, entry).send(event, always);
       },
       backlog: (events) => {
         if (!entry.over && !this.gone) this.outgoing(id, entry).backlog(events);

@@ -59,14 +59,17 @@ export class Outgoing {
     );
   }
 
-  /** Writes an event now, queues it behind what waits, or skips it when the stream's queue is full. */
-  send(event: unknown): void {
+  /**
+   * Writes an event now, queues it behind what waits, or skips it when the stream's queue is full
+   * (`always`: queued all the same; a few small events a client cannot do without).
+   */
+  send(event: unknown, always = false): void {
     if (this.ended) return;
     // nothing of it waits and the socket takes more: written now, past any bound (a stream that
     // reads is never held back by the shared bound that streams which do not read have filled)
     const now =
       this.box.ready && this.queueHead >= this.queue.length && this.backlogAt >= this.backlogItems.length && !this.reply;
-    if (!now && (this.queued >= this.box.streamQueue || this.box.sharedFull)) {
+    if (!now && !always && (this.queued >= this.box.streamQueue || this.box.sharedFull)) {
       this.skipped++; // not even encoded: a lagging follower costs a counter
       return;
     }

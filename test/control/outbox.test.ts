@@ -135,6 +135,28 @@ describe('the bound all streams share', () => {
   });
 });
 
+describe("an event sent always (a follower's where)", () => {
+  it('is queued past a full stream queue and a full shared bound, after the lag of what was skipped', async () => {
+    const shared = { queued: 8 * 1024, max: 8 * 1024 }; // full
+    const { socket, received } = await pair();
+    const box = new Outbox(socket, { highWater: 1024, streamQueue: 4096, pauseAt: 2 << 20, onFull: () => {}, shared });
+    const out = box.open(4, (e) => encodeEvent(4, e));
+    const pad = 'x'.repeat(300);
+    for (let i = 0; i < 200; i++) out.send({ i, pad }); // the socket takes some, the rest is skipped
+    out.send({ where: 'here' }, true);
+    out.send({ after: true }); // still skipped: only `always` passes the bounds
+    await waitFor('the where to arrive', () => received().includes('"where":"here"'));
+    const frames = received()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { lagged?: number; event?: Record<string, unknown> });
+    const at = frames.findIndex((f) => f.event?.where === 'here');
+    expect(frames[at - 1]!.lagged).toBeGreaterThan(0); // said before it: what was skipped
+    expect(frames.slice(0, at).reduce((n, f) => n + (f.lagged ?? 1), 0)).toBe(200);
+    expect(received()).not.toContain('"after"');
+  });
+});
+
 describe('encodeEvent', () => {
   it('is encodeFrame({ id, event }) byte for byte, shared or not', () => {
     const events = [{ time: 't', service: 'web', stream: 'stdout', line: 'a "quoted" ✓ line\n' }, { n: 1 }];
