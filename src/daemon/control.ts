@@ -21,7 +21,10 @@ export function controlSocket(socket: string, ctx: Omit<DaemonContext, 'logs'>, 
     sources: await Promise.all(
       targets.map(async (t) => {
         const s = { instance: t.id, file: logs.fileOf(t.id), keep: t.inst.spec.logs.keep };
-        if (mark) return { ...s, up_to: await logs.mark(t.inst) };
+        if (mark) {
+          const up_to = await logs.mark(t.inst);
+          return logs.failing(t.id) !== undefined ? { ...s, up_to, unwritable: true } : { ...s, up_to };
+        }
         // bounded: a log rotating all the time (a small max_size, thousands kept: each rotation
         // renames every file) may take its queue long to pass the mark; the reply never came
         await within(FLUSH_WAIT_MS, logs.flushed([t.inst]));

@@ -88,7 +88,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
         c,
         {
           cmd: 'events',
-          args: { names },
+          args: () => ({ names }),
           items: 'events',
           past: async (where) => {
             if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
@@ -109,6 +109,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
               }
               let skip = since;
               for await (const batch of r.entries()) {
+                if (io.signal?.aborted) break;
                 const fresh = batch.slice(Math.min(skip, batch.length));
                 skip -= batch.length - fresh.length;
                 const out = fresh.filter(shown);

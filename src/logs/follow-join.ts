@@ -11,7 +11,8 @@ import type { TendError } from '../core/errors.js';
 /** What differs between logs and events. */
 export interface JoinSpec<W, E> {
   cmd: 'logs' | 'events';
-  args: Record<string, unknown>;
+  /** the request's arguments, asked again at each subscription (a catch-up may narrow them) */
+  args(): Record<string, unknown>;
   /** `lines` or `events`: the words of the lag line */
   items: string;
   /** prints what the files hold up to `where` */
@@ -58,13 +59,14 @@ export async function followJoined<W, E>(client: UntypedClient, spec: JoinSpec<W
       if (where === undefined) return;
       await print(where);
       if (spec.catchUp) print = spec.catchUp;
-      if (!(await s.goLive())) return;
+      if (aborted || !(await s.goLive())) return;
       // it fell behind: this stream's further items are left for the files, and a new one begins
       s.stream.close();
       if (aborted) return;
     }
   } finally {
     io.signal?.removeEventListener('abort', abort);
+    current?.close(); // also after an error: the daemon stops sending (the shell's connection stays)
   }
 }
 
@@ -87,7 +89,7 @@ function subscribe<W, E>(
   const where = new Promise<W>((resolve) => (resolveWhere = resolve));
   const stream = client.stream(
     spec.cmd,
-    { ...spec.args, follow: true, where: true },
+    { ...spec.args(), follow: true, where: true },
     (e) => {
       const ev = e as { where?: unknown };
       if (typeof ev.where === 'object' && ev.where !== null) return resolveWhere(ev.where as W);

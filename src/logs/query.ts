@@ -153,8 +153,11 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
         if (f.end === 0 || !(await linesDropped(unique[i]!.file))) continue;
         const first = await firstTime(f, format);
         if (first === undefined) continue;
-        const since = unique[i]!.from?.time ?? q.since;
-        if (since === undefined || isoOf(since) < first) gone.push({ instance: unique[i]!.instance, before: first });
+        const from = unique[i]!.from;
+        // from a mark: the first line kept in the mark's own millisecond may have had others of it
+        // before, in the file deleted (they may be the mark's own, or not: said all the same)
+        const lost = from ? isoOf(from.time) <= first : q.since === undefined || isoOf(q.since) < first;
+        if (lost) gone.push({ instance: unique[i]!.instance, before: first });
       }
     }
 

@@ -79,7 +79,10 @@ async function printFiles(
   const sources: LogSource[] = where.sources.map((s) => ({ instance: s.instance, file: s.file, upTo: s.up_to }));
   const result = await queryLogs(sources, { n: r.n, since: r.since, until: r.until, grep: r.grep });
   if (result.gone.length > 0) io.err(goneLine(result.gone, where));
-  for await (const batch of result.lines()) io.out(printer.entries(batch));
+  for await (const batch of result.lines()) {
+    if (io.signal?.aborted) break;
+    io.out(printer.entries(batch));
+  }
   if (sayNone && where.sources.length > 0 && result.files === 0) {
     io.err(
       `tend: no log file in ${where.log_dir} yet: ${where.sources.map((s) => s.instance).join(', ')} printed nothing so far\n`,
@@ -173,22 +176,22 @@ async function follow(
   io: RunIo,
 ): Promise<number> {
   let printer: Printer | undefined;
-  const begun = Date.now();
   const printed = new Map<string, Mark>();
   const reached = (where: LogsWhere): void => {
     for (const s of where.sources) if (s.up_to) printed.set(s.instance, { ...s.up_to });
   };
+  // the instances the first subscription found: a catch-up follows those (a reload since may have
+  // added others, which the printer's prefixes do not know)
+  let names = args.names;
   await followJoined<LogsWhere, LogLine>(
     untyped(client),
     {
       cmd: 'logs',
-      args: { names: args.names },
+      args: () => ({ names }),
       items: 'lines',
       past: async (where) => {
-        printer = logPrinter(
-          where.sources.map((x) => x.instance),
-          { json: o.json, timestamps: args.timestamps === true, color: io.color },
-        );
+        names = where.sources.map((x) => x.instance);
+        printer = logPrinter(names, { json: o.json, timestamps: args.timestamps === true, color: io.color });
         await printFiles(where, { n: args.lines, since: o.since, grep: o.grep }, printer, io);
         reached(where);
       },
@@ -198,18 +201,21 @@ async function follow(
       },
       catchUp: async (where) => {
         const sources: LogSource[] = where.sources
-          .filter((s) => s.up_to && !s.unwritable)
-          .map((s) => ({
-            instance: s.instance,
-            file: s.file,
-            // an instance the first subscription did not have (a reload added it): since the follow began
-            from: printed.get(s.instance) ?? { time: begun, count: 0 },
-            upTo: s.up_to,
-          }));
+          .filter((s) => s.up_to && printed.has(s.instance))
+          .map((s) => ({ instance: s.instance, file: s.file, from: printed.get(s.instance), upTo: s.up_to }));
+        const failing = where.sources.filter((s) => s.unwritable).map((s) => s.instance);
+        if (failing.length > 0) {
+          io.err(
+            `tend: lines of ${failing.join(', ')} may be missing: this client read too slowly, and the log file cannot be written now (the lines are in the daemon's memory only)\n`,
+          );
+        }
         const result = await queryLogs(sources, { grep: o.grep });
         if (result.gone.length > 0)
           io.err(goneLine(result.gone, where, 'lines were rotated away while this client read too slowly'));
-        for await (const batch of result.lines()) io.out(printer!.entries(batch));
+        for await (const batch of result.lines()) {
+          if (io.signal?.aborted) break; // Ctrl-C in the shell: not after gigabytes
+          io.out(printer!.entries(batch));
+        }
         reached(where);
       },
       weigh: (l) => l.line.length + 64,

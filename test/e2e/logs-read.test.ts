@@ -163,7 +163,10 @@ describe('tend logs reads the files', () => {
 `),
     );
     // two followers whose output nobody reads while the burst goes: each stops reading the
-    // daemon (its stdout, a pipe, is full), whose queue for it overflows (docs/protocol.md)
+    // daemon (its stdout, a pipe, is full), whose queue for it overflows (docs/protocol.md): the
+    // burst's 300,000 events (~30 MB) are far past the 4 MiB a stream queues and what the sockets
+    // and the pipe hold, so each falls behind for sure (without the catch-up, the follower said
+    // `N lines skipped` and missed them: checked)
     const f = follow(p, ['logs', 'burst', '-f', '-n', 'all']);
     const g = follow(p, ['logs', 'burst', '-f', '-n', 'all', '--grep', '0000$|ready']);
     // both print the two `ready` lines (from the files or live): they follow
@@ -176,12 +179,12 @@ describe('tend logs reads the files', () => {
     f.proc.stdout!.resume();
     g.proc.stdout!.resume();
     await waitFor(
-      () => f.lines().length >= 2 * N + 2 || /skipped/.test(f.err()),
+      () => f.lines().length >= 2 * N + 2,
       `the follower to print ${2 * N} lines: ${f.lines().length} ${f.err()}`,
       60_000,
     );
     await waitFor(
-      () => g.lines().length >= (2 * N) / 10_000 + 2 || /skipped/.test(g.err()),
+      () => g.lines().length >= (2 * N) / 10_000 + 2,
       `the grep follower to print its lines: ${g.lines().join(' ')} ${g.err()}`,
       60_000,
     );

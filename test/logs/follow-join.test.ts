@@ -85,7 +85,7 @@ function spec(files: number[], o: ReturnType<typeof io>, withCatchUp = true): Jo
   };
   return {
     cmd: 'logs',
-    args: { names: ['x'] },
+    args: () => ({ names: ['x'] }),
     items: 'lines',
     calls,
     past: async (w) => {
