@@ -20,7 +20,7 @@ import {
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { releaseBatch } from './pool.js';
-import { rotateFiles } from './rotate.js';
+import { droppedMarker, rotatedName, rotateFiles } from './rotate.js';
 
 /** How often a failing log file is tried again. */
 export const RETRY_MS = 1000;
@@ -73,6 +73,19 @@ const writev = (fd: number, bufs: Buffer[]) =>
   new Promise<number>((resolve, reject) => writevCb(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))));
 /** Never through a symlink: `log_dir/NAME.log` pointing elsewhere is refused (ELOOP), not followed. */
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+/** Sets the mode of a file that is there (not of a symlink's target: opened O_NOFOLLOW). */
+function chmodNoFollow(path: string, mode: number): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (fstatSync(fd).isFile()) fchmodSync(fd, mode);
+  } catch {
+    // not there, or not a file of ours: nothing to set
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Why: logs.mode's default: readable by the group, not by everyone. */
 export const DEFAULT_LOG_MODE = 0o640;
 const openFile = (file: string, mode: number) =>
@@ -195,12 +208,16 @@ export class LogFile {
     this.opts.keep = o.keep;
     if (o.mode === (this.opts.mode ?? DEFAULT_LOG_MODE)) return;
     this.opts.mode = o.mode;
-    if (this.fd === undefined) return;
-    try {
-      fchmodSync(this.fd, o.mode);
-    } catch {
-      // the next open sets it (a file on a filesystem without modes)
+    if (this.fd !== undefined) {
+      try {
+        fchmodSync(this.fd, o.mode);
+      } catch {
+        // the next open sets it (a file on a filesystem without modes)
+      }
     }
+    // the rotated files too: a tighter mode is for all of the service's lines
+    for (let i = 1; i <= o.keep; i++) chmodNoFollow(rotatedName(this.opts.file, i), o.mode);
+    chmodNoFollow(droppedMarker(this.opts.file), o.mode);
   }
 
   /** n bytes the direct path wrote to the file: pushed and written at once. */

@@ -28,6 +28,8 @@ export function rotatedName(file: string, i: number): string {
  * keep 0: the live file is deleted. The caller has closed the live file and reopens it after.
  */
 export async function rotateFiles(file: string, keep: number, mode = 0o640): Promise<void> {
+  // old files past `keep` (kept by a config that kept more): deleted, as the config now says
+  await dropBeyond(file, Math.max(0, keep), mode);
   if (keep <= 0) {
     const gone = await unlink(file).then(
       () => true,
@@ -72,4 +74,21 @@ async function markDropped(file: string, mode: number): Promise<void> {
   } catch {
     // without it a reader only misses the "rotated away" line; the rotation goes on
   }
+}
+
+/** Deletes `file.K+1`, `file.K+2`, ... while they are there (a lower `keep` than before). */
+async function dropBeyond(file: string, keep: number, mode: number): Promise<void> {
+  let dropped = false;
+  for (let i = keep + 1; ; i++) {
+    const gone = await unlink(rotatedName(file, i)).then(
+      () => true,
+      (err: unknown) => {
+        if (!isMissing(err)) throw err;
+        return false;
+      },
+    );
+    if (!gone) break;
+    dropped = true;
+  }
+  if (dropped) await markDropped(file, mode);
 }

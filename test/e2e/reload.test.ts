@@ -205,6 +205,17 @@ services:
     // every file but the first one rotated holds at most 4K (the first had grown before)
     expect(statSync(join(dir, 'w.log.1')).size).toBeLessThanOrEqual(4096);
     expect(statSync(join(dir, 'w.log.1')).mode & 0o777).toBe(0o600);
+    // a mode for the rotated files too, at once; a lower keep deletes the file past it at the next rotation
+    p.write(`
+settings: { echo: false, watch: false, logs: { max_size: 4K, keep: 1 } }
+services:
+  w:
+    ${writer}
+    logs: { mode: "0644" }
+`);
+    expect((await p.run(['reload'])).stdout).toContain('~ w (logs.keep, logs.mode; applied in place, no restart)');
+    expect([statSync(join(dir, 'w.log')).mode & 0o777, statSync(join(dir, 'w.log.1')).mode & 0o777]).toEqual([0o644, 0o644]);
+    await waitFor(() => !existsSync(join(dir, 'w.log.2')), 'w.log.2 deleted at the next rotation', 30_000);
   });
 
   it('a liveness probe added by reload runs against the live process (failure -> restart)', async () => {

@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { onLocalFs } from '../../src/logs/file.js';
 import { queryLogs } from '../../src/logs/query.js';
@@ -101,6 +101,25 @@ describe('log rotation', () => {
     const nums = numbersOf(await fileLines(file));
     expect(nums[nums.length - 1]).toBe(499);
     expect((await stat(file)).size).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('a lower keep than before', () => {
+  it('deletes the old files past it at the next rotation, and says lines were dropped', async () => {
+    const file = `${dir}/k.log`;
+    for (const [i, text] of ['5', '4', '3', '2', '1'].entries())
+      await writeFile(i === 0 ? `${file}.5` : `${file}.${5 - i}`, `${text}\n`);
+    await writeFile(file, 'live\n');
+    await rotateFiles(file, 2);
+    const there = async (name: string) =>
+      stat(name).then(
+        () => true,
+        () => false,
+      );
+    expect(await Promise.all([1, 2, 3, 4, 5].map((i) => there(`${file}.${i}`)))).toEqual([true, true, false, false, false]);
+    expect(await readFile(`${file}.1`, 'utf8')).toBe('live\n');
+    expect(await readFile(`${file}.2`, 'utf8')).toBe('1\n');
+    expect(await linesDropped(file)).toBe(true);
   });
 });
 
