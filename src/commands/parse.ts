@@ -39,7 +39,7 @@ export function parseWords(cmd: CommandSpec, argv: readonly string[]): Parsed {
       positionals.push(a);
       continue;
     }
-    if (!a.startsWith('--') && a.length > 2 && !a.includes('=')) {
+    if (!a.startsWith('--') && a.length > 2 && a[2] !== '=') {
       k = cluster(known, a, argv, k, flags);
       continue;
     }
@@ -79,7 +79,8 @@ function cluster(known: readonly FlagSpec[], word: string, argv: readonly string
       flags[flag.name] = true;
       continue;
     }
-    const v = i + 1 < word.length ? word.slice(i + 1) : argv[++k];
+    // the rest of the word (`-n20`, `-fn=20`), else the next word
+    const v = i + 1 < word.length ? word.slice(word[i + 1] === '=' ? i + 2 : i + 1) : argv[++k];
     if (v === undefined) throw new UsageError(`-${word[i]} needs a value`);
     flags[flag.name] = v;
     return k;

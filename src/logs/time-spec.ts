@@ -63,7 +63,11 @@ export function parseTimeSpec(value: string, now: number = Date.now()): number {
     return new Date(d.getFullYear(), d.getMonth(), d.getDate() + shift).getTime();
   }
   const epoch = EPOCH.exec(text);
-  if (epoch) return Math.round(Number(epoch[1]) * 1000);
+  if (epoch) {
+    const ms = Math.round(Number(epoch[1]) * 1000);
+    if (!Number.isFinite(new Date(ms).getTime())) throw new TimeSpecError(value, 'it is past the times a date can hold');
+    return ms;
+  }
   const words = lower.replace(/\s+/g, '');
   if (DURATION.test(words.replace(/ago$/, ''))) return now - durationMs(words);
   if (DURATION.test(words.slice(1)) && (words[0] === '-' || words[0] === '+')) {

@@ -32,6 +32,9 @@ describe('parseWords', () => {
     expect(parseWords(cmd('logs'), ['-fn', '20', 'web'])).toEqual({ positionals: ['web'], flags: { follow: true, lines: '20' } });
     expect(parseWords(cmd('logs'), ['web', '-tfn20']).flags).toEqual({ timestamps: true, follow: true, lines: '20' });
     expect(parseWords(cmd('logs'), ['web', '-nall']).flags).toEqual({ lines: 'all' });
+    expect(parseWords(cmd('logs'), ['web', '-fn=5']).flags).toEqual({ follow: true, lines: '5' });
+    expect(parseWords(cmd('logs'), ['web', '-n=5']).flags).toEqual({ lines: '5' });
+    expect(usage(() => parseWords(cmd('logs'), ['web', '-tf=1']))).toBe('unknown option -= in -tf=1');
     expect(usage(() => parseWords(cmd('logs'), ['web', '-fx']))).toBe('unknown option -x in -fx');
     expect(usage(() => parseWords(cmd('logs'), ['web', '-json']))).toBe('unknown option -json (did you mean --json?)');
     expect(usage(() => parseWords(cmd('logs'), ['web', '-follow']))).toBe(

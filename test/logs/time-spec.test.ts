@@ -85,6 +85,7 @@ describe('parseTimeSpec', () => {
     ['2026-12-05T10:00+25:00', /zone \+25:00 is not an offset/],
     ['@', /is not a time: give/],
     ['@-5', /is not a time: give/],
+    ['@99999999999999', /"@99999999999999" is not a time: it is past the times a date can hold/],
     ['+10m ago', /is not a time: give/],
     ['--10m', /is not a time: give/],
   ])('refuses %j, saying why', (v, want) => {
