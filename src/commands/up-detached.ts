@@ -94,6 +94,8 @@ async function alreadyUp(
         env.out(`started ${r.started.join(', ')}${r.also.length ? ` (and dependencies ${r.also.join(', ')})` : ''}\n`);
       } catch (e) {
         code = reportError(e, env);
+        // a name the config lacks is a usage error, as without a daemon (namesKnown)
+        if (e instanceof TendError && e.code === 'unknown_service') code = EXIT.usage;
       }
     }
     await printStatus(client, env);

@@ -105,7 +105,7 @@ export function planText(p: ReloadPlan): string {
   }
   for (const c of p.inPlace) lines.push(`~ ${c.id} (${fieldList(c.fields)}; applied in place, no restart)`);
   lines.push(`= ${p.unchanged} unchanged`);
-  for (const s of p.settings) lines.push(`~ settings.${s} (applied)`);
+  for (const s of p.settings) lines.push(`~ settings.${s} (${p.dryRun ? 'applies at once' : 'applied'})`);
   for (const s of p.needsRestart) lines.push(`! settings.${s} changed: needs a restart of tend to apply`);
   if (p.dryRun) lines.push('(dry run: nothing was changed)');
   return lines.join('\n');

@@ -61,6 +61,9 @@ describe('reload', () => {
     writeFileSync(r.file, YAML.replace('watch: false', 'watch: false, max_parallel: 3, shutdown_timeout: 5s, pools: { p: 2 }'));
     const dry = await r.reloader.reload(true, 'tend reload');
     expect(dry.text).not.toMatch(/already matches/);
+    // a dry run applies nothing, and says so
+    expect(dry.text).toContain('~ settings.max_parallel (applies at once)');
+    expect(dry.text).not.toContain('(applied)');
     const result = await r.reloader.reload(false, 'file changed');
     expect(result.settings).toEqual(['shutdown_timeout', 'pools', 'max_parallel']);
     expect(result.text.split('\n')).toEqual([

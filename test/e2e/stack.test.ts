@@ -327,7 +327,14 @@ services:
     const lines = stop.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^stopped .*first \(they depend on db\)$/);
     for (const id of ['web', 'worker.1', 'worker.2', 'worker.3']) expect(lines[0]).toContain(id);
+    expect(lines[0]).not.toContain('migrate'); // completed: nothing to stop (it said so)
     expect(lines[1]).toBe('stopped db');
+    expect(JSON.parse((await p.run(['stop', 'migrate', '--json'])).stdout)).toEqual({
+      stopped: [],
+      also: [],
+      not_running: ['migrate'],
+    });
+    expect((await p.run(['stop', 'migrate'])).stdout).toBe('migrate was not running\n');
     const rows = await p.status();
     for (const r of rows) {
       if (r.name === 'migrate') expect(r.state).toBe('completed');
@@ -385,7 +392,7 @@ services:
 `);
     await p.waitState('c', 'running');
     const stop = await p.run(['stop', 'a']);
-    expect(stop.stdout).toMatch(/^stopped .*\bc\b.* first \(they depend on a\)$/m);
+    expect(stop.stdout).toMatch(/^stopped c first \(it depends on a\)$/m);
     const r = await p.run(['events', '-n', '5000', '--json']);
     const es = JSON.parse(r.stdout) as Event[];
     const aStopping = at(es, 'a', 'state', 'stopping');
