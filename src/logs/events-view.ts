@@ -84,6 +84,25 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
       // file's way), then the live entries printed since (the first ones after it that match)
       let mark: EventsWhere['up_to'];
       let since = 0;
+      let file = '';
+      let services: string[] = [];
+      /** Prints the journal's entries past the last printed (the mark, then `since` live ones), up to upTo or its end. */
+      const fromFile = async (upTo: EventsWhere['up_to']): Promise<void> => {
+        const r = await readJournal(file, { from: mark, upTo, services });
+        if (r.gone.length > 0) {
+          io.err(
+            `tend: entries were rotated away while this client read too slowly: the oldest kept is from ${localTime(r.gone[0]!.before)}\n`,
+          );
+        }
+        let skip = since;
+        for await (const batch of r.entries()) {
+          if (io.signal?.aborted) break;
+          const fresh = batch.slice(Math.min(skip, batch.length));
+          skip -= batch.length - fresh.length;
+          const out = fresh.filter(shown);
+          if (out.length > 0) io.out(out.map(print).join(''));
+        }
+      };
       await followJoined<EventsWhere, JournalEvent>(
         c,
         {
@@ -94,30 +113,21 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
             if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
             else await printFile(where, range, print, io);
             mark = where.up_to;
+            file = where.file;
+            services = where.services;
           },
           live: (e) => {
             since++;
             if (shown(e)) io.out(print(e));
           },
           catchUp: async (where) => {
-            if (mark && where.up_to && !where.unwritable) {
-              const r = await readJournal(where.file, { from: mark, upTo: where.up_to, services: where.services });
-              if (r.gone.length > 0) {
-                io.err(
-                  `tend: entries were rotated away while this client read too slowly: the oldest kept is from ${localTime(r.gone[0]!.before)}\n`,
-                );
-              }
-              let skip = since;
-              for await (const batch of r.entries()) {
-                if (io.signal?.aborted) break;
-                const fresh = batch.slice(Math.min(skip, batch.length));
-                skip -= batch.length - fresh.length;
-                const out = fresh.filter(shown);
-                if (out.length > 0) io.out(out.map(print).join(''));
-              }
-            } else io.err('tend: events were skipped: this client read too slowly (the journal file could not be written)\n');
+            if (mark && where.up_to && !where.unwritable) await fromFile(where.up_to);
+            else io.err('tend: events were skipped: this client read too slowly (the journal file could not be written)\n');
             mark = where.up_to;
             since = 0;
+          },
+          finish: async () => {
+            if (mark) await fromFile(undefined);
           },
           weigh: (e) => e.why.length + 128,
         },

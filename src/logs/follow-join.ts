@@ -26,6 +26,11 @@ export interface JoinSpec<W, E> {
   catchUp?(where: W): Promise<void>;
   /** about how many bytes an item holds (bounds what waits while the files are printed) */
   weigh?(item: E): number;
+  /**
+   * The daemon went away: prints what the files hold past the last item printed (a follower that
+   * was behind, or lines the daemon wrote as it stopped, after its last send).
+   */
+  finish?(): Promise<void>;
 }
 
 /**
@@ -54,12 +59,16 @@ export async function followJoined<W, E>(client: UntypedClient, spec: JoinSpec<W
         where = await Promise.race([s.where, s.stream.done.then(() => undefined)]);
       } catch (e) {
         // the first time, an error (no such service...); later, only the daemon going away
-        if (round === 0 || !wentAway(e, spec, io)) throw e;
+        if (round === 0 || !isGone(e)) throw e;
+        return await wentAway(spec, io);
       }
       if (where === undefined) return;
       await print(where);
       if (spec.catchUp) print = spec.catchUp;
-      if (aborted || !(await s.goLive())) return;
+      if (aborted) return;
+      const next = await s.goLive();
+      if (next === 'gone') return await wentAway(spec, io);
+      if (next === 'ended') return;
       // it fell behind: this stream's further items are left for the files, and a new one begins
       s.stream.close();
       if (aborted) return;
@@ -70,12 +79,15 @@ export async function followJoined<W, E>(client: UntypedClient, spec: JoinSpec<W
   }
 }
 
-/** One subscription: its `where`, then goLive() prints what waited and the live items until it ends (false) or lags (true). */
+/**
+ * One subscription: its `where`, then goLive() prints what waited and the live items until it
+ * ends (closed), its daemon goes away, or it lags.
+ */
 function subscribe<W, E>(
   client: UntypedClient,
   spec: JoinSpec<W, E>,
   io: RunIo,
-): { stream: ClientStream; where: Promise<W>; goLive(): Promise<boolean> } {
+): { stream: ClientStream; where: Promise<W>; goLive(): Promise<'ended' | 'gone' | 'lagged'> } {
   let waiting: E[] | undefined = [];
   let held = 0;
   let lagged = false;
@@ -111,26 +123,32 @@ function subscribe<W, E>(
       const items = waiting ?? [];
       waiting = undefined;
       for (const e of items) spec.live(e);
-      if (lagged) return true;
-      const lag = new Promise<true>((resolve) => (onLag = () => resolve(true)));
+      if (lagged) return 'lagged';
+      const lag = new Promise<'lagged'>((resolve) => (onLag = () => resolve('lagged')));
       try {
-        return await Promise.race([stream.done.then(() => false), lag]);
+        return await Promise.race([stream.done.then(() => 'ended' as const), lag]);
       } catch (e) {
-        if (!wentAway(e, spec, io)) throw e;
-        return false;
+        if (!isGone(e)) throw e;
+        return 'gone';
       }
     },
   };
 }
 
 /**
- * The daemon went away (tend shutdown, a crash): its services' output went with it, so nothing
- * more will come; the follow is over, not failed (it exited 1 with an error). Says so; false for
- * any other error. By its code: this module is loaded apart from the bundled client, whose
- * TendError is another class (scripts/bundle.mjs).
+ * Whether the error is the daemon going away (tend shutdown, a crash). By its code: this module
+ * is loaded apart from the bundled client, whose TendError is another class (scripts/bundle.mjs).
  */
-function wentAway(e: unknown, spec: { items: string }, io: RunIo): boolean {
-  if ((e as TendError | undefined)?.code !== 'connection_lost') return false;
+function isGone(e: unknown): boolean {
+  return (e as TendError | undefined)?.code === 'connection_lost';
+}
+
+/**
+ * The daemon went away: its services' output went with it, so nothing more will come; what the
+ * files hold past the last item printed is printed (finish), and the follow is over, not failed
+ * (it exited 1 with an error).
+ */
+async function wentAway(spec: { items: string; finish?(): Promise<void> }, io: RunIo): Promise<void> {
+  await spec.finish?.();
   io.err(`tend: the daemon went away: no more ${spec.items} to follow\n`);
-  return true;
 }

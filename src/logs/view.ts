@@ -177,8 +177,19 @@ async function follow(
 ): Promise<number> {
   let printer: Printer | undefined;
   const printed = new Map<string, Mark>();
+  let last: LogsWhere | undefined; // the last where reached: the files, and their keep
   const reached = (where: LogsWhere): void => {
     for (const s of where.sources) if (s.up_to) printed.set(s.instance, { ...s.up_to });
+    last = where;
+  };
+  /** Prints what the files hold from each instance's last line printed, up to `upTo` (or their end). */
+  const fromFiles = async (sources: LogSource[], where: LogsWhere): Promise<void> => {
+    const result = await queryLogs(sources, { grep: o.grep });
+    if (result.gone.length > 0) io.err(goneLine(result.gone, where, 'lines were rotated away while this client read too slowly'));
+    for await (const batch of result.lines()) {
+      if (io.signal?.aborted) break; // Ctrl-C in the shell: not after gigabytes
+      io.out(printer!.entries(batch));
+    }
   };
   // the instances the first subscription found: a catch-up follows those (a reload since may have
   // added others, which the printer's prefixes do not know)
@@ -209,14 +220,16 @@ async function follow(
             `tend: lines of ${failing.join(', ')} may be missing: this client read too slowly, and the log file cannot be written now (the lines are in the daemon's memory only)\n`,
           );
         }
-        const result = await queryLogs(sources, { grep: o.grep });
-        if (result.gone.length > 0)
-          io.err(goneLine(result.gone, where, 'lines were rotated away while this client read too slowly'));
-        for await (const batch of result.lines()) {
-          if (io.signal?.aborted) break; // Ctrl-C in the shell: not after gigabytes
-          io.out(printer!.entries(batch));
-        }
+        await fromFiles(sources, where);
         reached(where);
+      },
+      finish: async () => {
+        if (!last) return;
+        const sources = last.sources.filter((s) => printed.has(s.instance));
+        await fromFiles(
+          sources.map((s) => ({ instance: s.instance, file: s.file, from: printed.get(s.instance) })),
+          last,
+        );
       },
       weigh: (l) => l.line.length + 64,
     },

@@ -200,6 +200,29 @@ describe('tend logs reads the files', () => {
     }
   }, 180_000);
 
+  it('-f that is behind when the daemon goes away prints the rest from the files, then ends', async () => {
+    const p = await started(quiet(`\n  w:\n    command: i=0; while true; do i=$$((i+1)); echo $$i; done\n`));
+    const f = follow(p, ['logs', 'w', '-f', '-n', '0']);
+    f.proc.stdout!.pause(); // it reads nothing: behind from the start (the daemon's queue for it overflows)
+    await waitFor(
+      async () => Number((await p.run(['logs', 'w', '-n', '1'])).stdout) > 300_000,
+      'the writer well under way',
+      60_000,
+    );
+    expect((await p.run(['shutdown'])).code).toBe(0);
+    await p.exit;
+    const last = Number((await p.run(['logs', 'w', '-n', '1'])).stdout); // the file, read without the daemon
+    f.proc.stdout!.resume();
+    const code = await new Promise<number | null>((r) => (f.proc.exitCode !== null ? r(f.proc.exitCode) : f.proc.on('exit', r)));
+    expect(code).toBe(0);
+    const got = f.lines().map(Number);
+    // every line from its first up to the file's last, once, in order (it stopped where its lag
+    // was told, a few hundred thousand lines short, before it read the rest from the files)
+    expect(got.at(-1)).toBe(last);
+    expect(got.every((n, k) => k === 0 || n === got[k - 1]! + 1)).toBe(true);
+    expect(f.err()).toBe('tend: the daemon went away: no more lines to follow\n');
+  }, 120_000);
+
   it('says so when there is no log file at all (it printed nothing, exit 0, as for a quiet service)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tend-e2e-nolog-'));
     try {
