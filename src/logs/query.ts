@@ -102,7 +102,8 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
     const hi: number[] = [];
     for (const [i, f] of files.entries()) {
       const from = unique[i]!.from;
-      const a = from ? await markEnd(f, from, format) : q.since !== undefined ? await seekTime(f, isoOf(q.since), format) : 0;
+      const since = q.since !== undefined ? await seekTime(f, isoOf(q.since), format) : 0;
+      const a = from ? Math.max(since, await markEnd(f, from, format)) : since;
       const b = q.until !== undefined ? await seekTime(f, isoOf(q.until + 1), format) : f.end;
       const mark = unique[i]!.upTo;
       const c = mark !== undefined ? await markEnd(f, mark, format) : f.end;
@@ -150,10 +151,17 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
     if (reachesStart) {
       for (const [i, f] of files.entries()) {
         // a rotation that deleted lines said so (rotate.ts); the files alone cannot tell
-        if (f.end === 0 || !(await linesDropped(unique[i]!.file))) continue;
+        if (!(await linesDropped(unique[i]!.file))) continue;
+        const { from, upTo } = unique[i]!;
+        if (f.end === 0) {
+          // from a mark to a later one, and nothing is left: all of it went (keep 0, a rotation just now)
+          if (from && upTo && (upTo.time > from.time || upTo.count > from.count)) {
+            gone.push({ instance: unique[i]!.instance, before: isoOf(upTo.time) });
+          }
+          continue;
+        }
         const first = await firstTime(f, format);
         if (first === undefined) continue;
-        const from = unique[i]!.from;
         // from a mark: the first line kept in the mark's own millisecond may have had others of it
         // before, in the file deleted (they may be the mark's own, or not: said all the same)
         const lost = from ? isoOf(from.time) <= first : q.since === undefined || isoOf(q.since) < first;

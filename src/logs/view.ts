@@ -38,7 +38,12 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
       await followFiles(
         where.sources,
         ends,
-        (batch) => io.out(printer.entries(grep ? batch.filter((e) => grep.test(e.line)) : batch)),
+        (batch) =>
+          io.out(
+            printer.entries(
+              batch.filter((e) => (since === undefined || Date.parse(e.ts) >= since) && (!grep || grep.test(e.line))),
+            ),
+          ),
         io.signal,
       );
       return EXIT.ok;
@@ -184,7 +189,7 @@ async function follow(
   };
   /** Prints what the files hold from each instance's last line printed, up to `upTo` (or their end). */
   const fromFiles = async (sources: LogSource[], where: LogsWhere): Promise<void> => {
-    const result = await queryLogs(sources, { grep: o.grep });
+    const result = await queryLogs(sources, { grep: o.grep, since: o.since });
     if (result.gone.length > 0) io.err(goneLine(result.gone, where, 'lines were rotated away while this client read too slowly'));
     for await (const batch of result.lines()) {
       if (io.signal?.aborted) break; // Ctrl-C in the shell: not after gigabytes
@@ -208,6 +213,8 @@ async function follow(
       },
       live: (l) => {
         advance(printed, l);
+        // --since ahead of now (`+10s`) holds back the live lines too
+        if (o.since !== undefined && Date.parse(l.time) < o.since) return;
         if (!o.grep || o.grep.test(l.line)) io.out(printer!.wire(l));
       },
       catchUp: async (where) => {

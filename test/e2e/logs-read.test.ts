@@ -223,6 +223,15 @@ describe('tend logs reads the files', () => {
     expect(f.err()).toBe('tend: the daemon went away: no more lines to follow\n');
   }, 120_000);
 
+  it('-f --since ahead of now holds back the live lines before it too', async () => {
+    const p = await started(quiet(`\n  w:\n    command: while true; do echo tick; sleep 0.05; done\n`));
+    await waitFor(async () => (await p.run(['logs', 'w', '-n', '1'])).stdout === 'tick\n', 'the writer under way');
+    const start = Date.now();
+    const f = follow(p, ['logs', 'w', '-f', '--since', '+1s', '--json']);
+    await waitFor(() => f.lines().length >= 5, `the follower to print 5 lines: ${f.err()}`);
+    for (const l of f.lines()) expect(Date.parse(JSON.parse(l).ts)).toBeGreaterThanOrEqual(start + 1000);
+  });
+
   it('says so when there is no log file at all (it printed nothing, exit 0, as for a quiet service)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tend-e2e-nolog-'));
     try {

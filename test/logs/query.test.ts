@@ -290,5 +290,11 @@ describe('queryLogs: from a mark (a follower catching up)', () => {
     // the mark's own millisecond is the first one kept: some of it may have gone with the file deleted
     expect(await gone(t1)).toEqual([{ instance: 'web', before: iso(t1) }]);
     expect(await gone(t1 + 1)).toEqual([]);
+    // nothing left at all (keep 0, rotated just now): what lay between the two marks went
+    await writeFile(file, '');
+    const empty = async (upTo: { time: number; count: number }) =>
+      (await all([{ instance: 'web', file, from: { time: t1, count: 2 }, upTo }], {})).gone;
+    expect(await empty({ time: t1 + 9, count: 1 })).toEqual([{ instance: 'web', before: iso(t1 + 9) }]);
+    expect(await empty({ time: t1, count: 2 })).toEqual([]);
   });
 });
