@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, type Project, tend, useProjects, waitFor, quiet } from './harness.js';
 
-const { started } = useProjects();
+const { project, started } = useProjects();
 let children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -350,6 +350,30 @@ describe('tend logs reads the files', () => {
     writeFileSync(file, `${readFileSync(file, 'utf8')}${new Date().toISOString()} out appended later\n`);
     await waitFor(() => f.lines().includes('appended later'), `the appended line: ${f.lines().join('|')}`);
   }, 60_000);
+
+  it('-f with no daemon reads every rotated file made between two looks (a burst rotates many times in one)', async () => {
+    const N = 100_000;
+    const p = project(
+      quiet(`
+  w:
+    command: while [ ! -e go ]; do sleep 0.05; done; seq 1 ${N}; exec sleep 1000
+    logs: { max_size: 256K, keep: 30 }
+`),
+    );
+    // followed before the daemon (and the log file) exist: the file is made, rotated ~14 times
+    // in one burst, between two of the follower's looks (every 250 ms)
+    const f = follow(p, ['logs', 'w', '-f', '-n', '0']);
+    await p.up();
+    await p.waitState('w', 'running');
+    writeFileSync(join(p.dir, 'go'), '');
+    await waitFor(
+      () => f.lines().at(-1) === String(N),
+      `the follower to reach ${N}: ${f.lines().slice(-2).join(' ')} (${f.lines().length})`,
+      60_000,
+    );
+    expect(f.lines().map(Number)).toEqual(range(1, N));
+    expect(f.err()).toBe('');
+  }, 120_000);
 
   it('with a config that has errors and no daemon: logs and events read the files of its log_dir, and say why', async () => {
     const good = `settings: { echo: false, watch: false, log_dir: "\${LOGS:-kept}" }
