@@ -45,7 +45,7 @@ export const LINES_FLAG: FlagSpec = {
 export const SINCE_FLAG: FlagSpec = {
   name: 'since',
   value: { label: 'T', kind: 'duration' },
-  help: 'from time T: a duration back (10m, 2h), a time today (10:00), a date (2026-12-05), or a date and time',
+  help: 'from time T: a duration back (10m, -2h, 10m ago) or ahead (+10s), a time today (10:00), a date (2026-12-05), a date and time, @EPOCH, now, today, yesterday',
 };
 
 /** `--grep RE` of logs and events (what it matches is said by each). */

@@ -62,6 +62,12 @@ export function parseRegex(v: unknown): string {
 
 /** A file mode: octal digits as a string ("0640") or a number up to 0o777. */
 export function parseFileMode(v: unknown): number {
+  // unquoted, YAML reads 0640 as the number 640 and 0400 as 400 (0o620: another mode, in silence)
+  if (typeof v === 'number') {
+    throw new ValueError(
+      `${expected('an octal file mode in quotes like "0640"', v)} (unquoted, YAML reads 0640 as the number 640)`,
+    );
+  }
   return parseOctal(v, 'an octal file mode like "0640"');
 }
 

@@ -22,7 +22,7 @@ describe('helpText (the shell)', () => {
         'flags:',
         '  -n, --lines N      the last N lines (default 100; all: every line; with --grep, the last N matching)',
         '  -f, --follow       keep printing new lines as they come (Ctrl-C stops)',
-        '      --since T      from time T: a duration back (10m, 2h), a time today (10:00), a date (2026-12-05), or a date and time',
+        '      --since T      from time T: a duration back (10m, -2h, 10m ago) or ahead (+10s), a time today (10:00), a date (2026-12-05), a date and time, @EPOCH, now, today, yesterday',
         '      --until T      up to time T (the same forms as --since)',
         '      --grep RE      only lines matching the regex RE (JavaScript syntax, run in linear time)',
         '  -i, --ignore-case  with --grep: ignore case',

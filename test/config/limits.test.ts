@@ -182,6 +182,10 @@ describe('settings.logs', () => {
       'tend.yaml:1:27: settings.logs.keep: expected an integer >= 0; got -1',
       'tend.yaml:1:31: settings.logs.rotate: unknown key "rotate"',
     ]);
+    // unquoted, YAML makes 0640 the number 640 (and 0400 the number 400: another mode, silently)
+    expect(errorsOf(web('logs: { mode: 0400 }'))).toEqual([
+      'tend.yaml:4:19: services.web.logs.mode: expected an octal file mode in quotes like "0640"; got 400 (unquoted, YAML reads 0640 as the number 640)',
+    ]);
   });
 });
 
