@@ -8,6 +8,7 @@ import { eventLine } from '../commands/format.js';
 import { EXIT, type RunIo } from '../commands/command.js';
 import { configJournal, fromDaemonOrConfig } from './config-where.js';
 import { readJournal } from './journal-file.js';
+import { endMark } from './query.js';
 import { eventNamed, eventText } from './event-names.js';
 import { grepArg } from './grep-arg.js';
 import { JOURNAL_LOG } from './line-format.js';
@@ -37,12 +38,17 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
     io,
     async (configFile) => {
       const where = await configJournal(configFile, names, (t) => io.err(t));
-      const { ends, printed } = await printFile(where, range, print, io, json && !args.follow);
-      if (!args.follow) return nothingNamed(where, printed, range, io);
+      if (!args.follow) {
+        const { printed } = await printFile(where, range, print, io, json);
+        return nothingNamed(where, printed, range, io);
+      }
+      // the file up to a mark taken first, then what comes after it (tail-files.ts)
+      const mark = await endMark(where.file, JOURNAL_LOG);
+      await printFile({ ...where, up_to: mark }, range, print, io);
       const wanted = where.services;
       await followFiles(
         [{ instance: 'tend', file: where.file }],
-        ends,
+        new Map([['tend', mark]]),
         (batch) => {
           let out = '';
           for (const l of batch) {
@@ -174,7 +180,7 @@ async function printFile(
   print: (e: JournalEvent) => string,
   io: RunIo,
   array = false,
-): Promise<{ ends: Map<string, number>; printed: number }> {
+): Promise<{ printed: number }> {
   const r = await readJournal(where.file, {
     ...range,
     services: where.services,
@@ -194,5 +200,5 @@ async function printFile(
     }
   }
   if (array) io.out(']\n');
-  return { ends: r.ends, printed };
+  return { printed };
 }

@@ -227,8 +227,6 @@ function both(a: BytesFilter | undefined, b: BytesFilter | undefined): BytesFilt
 /** The entries read back, oldest first, in batches. */
 export interface JournalRead {
   gone: GoneNote[];
-  /** the size of the live file as it was read */
-  ends: Map<string, number>;
   entries(): AsyncGenerator<JournalEntry[]>;
   close(): Promise<void>;
 }
@@ -255,5 +253,5 @@ export async function readJournal(file: string, q: JournalQuery = {}): Promise<J
       if (out.length > 0) yield out;
     }
   }
-  return { gone: r.gone, ends: r.ends, entries, close: r.close };
+  return { gone: r.gone, entries, close: r.close };
 }

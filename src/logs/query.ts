@@ -38,6 +38,8 @@ export interface LogQuery {
   format?: LineFormat;
   /** counts the reads (tests) */
   stats?: ReadStats;
+  /** end at the last newline: a line being written (a follower reading live files) waits for its end */
+  wholeLines?: boolean;
 }
 
 /** Lines asked for that are gone: older than the oldest line kept, rotated past `keep`. */
@@ -50,8 +52,6 @@ export interface GoneNote {
 export interface LogResult {
   /** one note an instance whose asked-for lines reach past what rotation kept */
   gone: GoneNote[];
-  /** the size of each instance's live file as it was read (where following it goes on) */
-  ends: Map<string, number>;
   /** how many files (current and rotated, of every instance) there were to read */
   files: number;
   /** the lines, oldest first, in batches; call once. Closes the files when done. */
@@ -63,6 +63,43 @@ export interface LogResult {
 /** Bytes of lines kept from the backward pass of `-n`; past it the lines are read again forwards. */
 export const COLLECT_BUDGET = 4 * 1024 * 1024;
 const OUT = 1024;
+
+/** Where the last whole line ends (after its newline): a line still being written is left out. */
+async function wholeEnd(f: LogFiles): Promise<number> {
+  let pos = f.end;
+  while (pos > 0) {
+    const from = Math.max(f.partAt(pos - 1).base, pos - BLOCK);
+    const block = await f.read(from, pos - from);
+    if (block.length === 0) return pos;
+    const nl = block.lastIndexOf(10);
+    if (nl !== -1) return from + nl + 1;
+    pos = from;
+  }
+  return 0;
+}
+
+/**
+ * Why: `tend logs -f` with no daemon follows from a mark, as with one. The mark after the last
+ * whole line of the files now: its time and how many lines bear it (none: before any line).
+ */
+export async function endMark(file: string, format: LineFormat = SERVICE_LOG): Promise<{ time: number; count: number }> {
+  const f = await LogFiles.open(file);
+  try {
+    const hi = await wholeEnd(f);
+    let time: string | undefined;
+    let count = 0;
+    reading: for await (const batch of scanBackward(f, hi, 0, { instance: '', format })) {
+      for (const e of batch) {
+        if (time === undefined) time = e.ts;
+        else if (e.ts !== time) break reading;
+        count++;
+      }
+    }
+    return time === undefined ? { time: 0, count: 0 } : { time: Date.parse(time), count };
+  } finally {
+    await f.close();
+  }
+}
 
 /** Where the lines before a mark end: after the first `count` lines dated `time`. */
 async function markEnd(f: LogFiles, mark: { time: number; count: number }, format: LineFormat): Promise<number> {
@@ -106,7 +143,7 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
       const a = from ? Math.max(since, await markEnd(f, from, format)) : since;
       const b = q.until !== undefined ? await seekTime(f, isoOf(q.until + 1), format) : f.end;
       const mark = unique[i]!.upTo;
-      const c = mark !== undefined ? await markEnd(f, mark, format) : f.end;
+      const c = mark !== undefined ? await markEnd(f, mark, format) : q.wholeLines ? await wholeEnd(f) : f.end;
       lo.push(a);
       hi.push(Math.max(a, Math.min(b, c)));
     }
@@ -182,12 +219,7 @@ export async function queryLogs(sources: LogSource[], q: LogQuery = {}): Promise
         await close();
       }
     }
-    const ends = new Map<string, number>();
-    for (const [i, f] of files.entries()) {
-      const live = f.parts[f.parts.length - 1];
-      ends.set(unique[i]!.instance, live?.index === 0 ? live.size : 0);
-    }
-    return { gone, ends, lines, close, files: files.reduce((n, f) => n + f.parts.length, 0) };
+    return { gone, lines, close, files: files.reduce((n, f) => n + f.parts.length, 0) };
   } catch (err) {
     await close();
     throw err;

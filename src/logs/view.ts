@@ -8,7 +8,7 @@ import type { LogLine } from '../control/wire.js';
 import { MAX_REPLY_LINES, type LogsArgs, type LogsWhere } from '../commands/logs.js';
 import { EXIT, type RunIo } from '../commands/command.js';
 import type { LogEntry, LogStream } from './line-format.js';
-import { queryLogs, type GoneNote, type LogSource } from './query.js';
+import { endMark, queryLogs, type GoneNote, type LogSource } from './query.js';
 import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
 import { followJoined } from './follow-join.js';
@@ -33,11 +33,17 @@ export async function runLogs(args: LogsArgs, json: boolean, io: RunIo): Promise
         where.sources.map((s) => s.instance),
         { json, timestamps: args.timestamps === true, color: io.color },
       );
-      const ends = await printFiles(where, { n: args.lines, since, until, grep }, printer, io, !args.follow);
-      if (!args.follow) return EXIT.ok;
+      if (!args.follow) {
+        await printFiles(where, { n: args.lines, since, until, grep }, printer, io, true);
+        return EXIT.ok;
+      }
+      // the files up to a mark taken first, then what comes after it (tail-files.ts)
+      const marks = new Map(await Promise.all(where.sources.map(async (s) => [s.instance, await endMark(s.file)] as const)));
+      const upTo = { ...where, sources: where.sources.map((s) => ({ ...s, up_to: marks.get(s.instance) })) };
+      await printFiles(upTo, { n: args.lines, since, until, grep }, printer, io);
       await followFiles(
         where.sources,
-        ends,
+        marks,
         (batch) =>
           io.out(
             printer.entries(
@@ -70,17 +76,11 @@ interface Range {
 }
 
 /**
- * Prints the lines of the files; resolves with the size each live file had when read (for
- * following them). `sayNone`: when there is no file at all, say so on stderr (as journalctl's
+ * Prints the lines of the files (up to each source's up_to when it has one). `sayNone`: when
+ * there is no file at all, say so on stderr (as journalctl's
  * "-- No entries --"): printing nothing and exit 0 read as a quiet service, or a wrong log_dir.
  */
-async function printFiles(
-  where: LogsWhere,
-  r: Range,
-  printer: Printer,
-  io: RunIo,
-  sayNone = false,
-): Promise<Map<string, number>> {
+async function printFiles(where: LogsWhere, r: Range, printer: Printer, io: RunIo, sayNone = false): Promise<void> {
   const sources: LogSource[] = where.sources.map((s) => ({ instance: s.instance, file: s.file, upTo: s.up_to }));
   const result = await queryLogs(sources, { n: r.n, since: r.since, until: r.until, grep: r.grep });
   if (result.gone.length > 0) io.err(goneLine(result.gone, where));
@@ -93,7 +93,6 @@ async function printFiles(
       `tend: no log file in ${where.log_dir} yet: ${where.sources.map((s) => s.instance).join(', ')} printed nothing so far\n`,
     );
   }
-  return result.ends;
 }
 
 /**

@@ -67,9 +67,12 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
     const same = unhealthy || before.every((e) => describeExit(e.exit) === what);
     return {
       state: 'failed',
-      reason: same
-        ? `${what} ${times(recent.length)} within ${secs}; start limit reached`
-        : `${recent.length} starts within ${secs}, the last ${what}; start limit reached`,
+      reason: !same
+        ? `${recent.length} starts within ${secs}, the last ${what}; start limit reached`
+        : exit.kind === 'spawn-error' && !unhealthy
+          ? // the error is a sentence of its own: the count goes first
+            `could not start ${times(recent.length)} within ${secs} (${exit.message}); start limit reached`
+          : `${what} ${times(recent.length)} within ${secs}; start limit reached`,
       nextStartAt: null,
       failuresInRow: i.failuresInRow,
     };

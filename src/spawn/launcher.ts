@@ -2,6 +2,7 @@
 // the child's set-up in C (native/child.c), exits through spawn/children.ts.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { getSystemErrorMap } from 'node:util';
 import { spawnProcess } from '../sys/addon.js';
 import type { FenceRequest } from './fences.js';
 import type { Stdio } from './stdio.js';
@@ -100,6 +101,24 @@ export function findInPath(file: string, path: string | undefined, root?: string
   return undefined;
 }
 
+/** What a failed exec says: `spawn ./app.sh: permission denied (EACCES)`, the errno's words and name. */
+export function execFailed(argv0: string, code: string): string {
+  return `spawn ${argv0}: ${ERRNO_WORDS[code] ?? systemWords(code)} (${code})`;
+}
+
+/** The usual exec failures, in the words that say what to do about them. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'not found',
+  EACCES: 'permission denied (not executable, or a folder on its path cannot be searched)',
+  ENOEXEC: 'not a program this system can run',
+};
+
+/** The C library's words for an errno name ("ENOTDIR" -> "not a directory"). */
+function systemWords(code: string): string {
+  for (const [name, message] of getSystemErrorMap().values()) if (name === code) return message.toLowerCase();
+  return 'failed';
+}
+
 /**
  * Starts a process in its own session and process group, with o.stdio's child ends as its fds.
  * Returns its pid once it has exec'd; throws a LaunchError (an exec failure said as node says
@@ -114,7 +133,7 @@ export function launch(o: LaunchOptions): number {
     if (o.root !== undefined && !existsSync(o.root)) {
       throw new LaunchError(`cannot chroot to ${o.root}: No such file or directory`, 'ENOENT', 'chroot');
     }
-    throw new LaunchError(`spawn ${argv0} ENOENT`, 'ENOENT', 'exec');
+    throw new LaunchError(execFailed(argv0, 'ENOENT'), 'ENOENT', 'exec');
   }
   let pid: number;
   try {
@@ -142,7 +161,7 @@ export function launch(o: LaunchOptions): number {
     }
     const code = x.code ?? 'ESPAWN';
     const step = x.step ?? 'start';
-    throw new LaunchError(step === 'exec' && code !== 'ESPAWN' ? `spawn ${argv0} ${code}` : x.message, code, step);
+    throw new LaunchError(step === 'exec' && code !== 'ESPAWN' ? execFailed(argv0, code) : x.message, code, step);
   }
   o.stdio.started();
   return pid;

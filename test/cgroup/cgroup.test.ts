@@ -371,7 +371,7 @@ describe.skipIf(skipReason !== undefined)('CgroupTree (real cgroup v2)', () => {
     const r = await runToEnd(cg, ['/bin/sh', '-c', 'id -u; id -g; cat /proc/self/cgroup'], { uid: 65534, gid: 65534 });
     expect(r.stdout.split('\n').slice(0, 2)).toEqual(['65534', '65534']);
     expect(r.stdout).toMatch(/^0::.*\/svc-nobody$/m);
-    expect(() => run(cg, ['/nonexistent/cmd'])).toThrow(/^spawn \/nonexistent\/cmd ENOENT$/);
+    expect(() => run(cg, ['/nonexistent/cmd'])).toThrow(/^spawn \/nonexistent\/cmd: not found \(ENOENT\)$/);
   });
 
   it('the addon refuses bad numbers, naming the field', () => {

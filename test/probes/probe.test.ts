@@ -71,7 +71,7 @@ describe('runProbe exec', () => {
 
   it('reports a command that cannot be spawned, an empty one, and a missing cwd', async () => {
     const r = await runProbe({ kind: 'exec', command: ['/nonexistent/probe-bin'] }, 5000, ctx);
-    expect(r).toEqual({ ok: false, message: 'exec /nonexistent/probe-bin: spawn /nonexistent/probe-bin ENOENT' });
+    expect(r).toEqual({ ok: false, message: 'exec /nonexistent/probe-bin: spawn /nonexistent/probe-bin: not found (ENOENT)' });
     expect(await runProbe({ kind: 'exec', command: [] }, 5000, ctx)).toEqual({ ok: false, message: 'exec : empty command' });
     const gone = { ...ctx, cwd: join(dir, 'missing') };
     expect(await runProbe({ kind: 'exec', command: 'true' }, 5000, gone)).toEqual({

@@ -155,6 +155,15 @@ describe('afterExit: start limit', () => {
     expect(afterExit(k, fail, NOW, noJitter).reason).toBe('exited with code 1 three times within 60s; start limit reached');
   });
 
+  it('a start that fails each time: the count first, then the error (a sentence of its own)', () => {
+    const cannot = { kind: 'spawn-error' as const, message: 'spawn ./app.sh: permission denied (EACCES)' };
+    const exits = [NOW - 25_000, NOW - 15_000].map((time) => ({ time, exit: cannot }));
+    const i = ran(limited, { starts: [NOW - 30_000, NOW - 20_000, NOW - 10], exits });
+    expect(afterExit(i, cannot, NOW, noJitter).reason).toBe(
+      'could not start three times within 60s (spawn ./app.sh: permission denied (EACCES)); start limit reached',
+    );
+  });
+
   it('burst 1: the one start, said as its end (exits of earlier runs do not count)', () => {
     const one = { restart: 'always' as const, startLimit: { burst: 1, interval: 60_000 } };
     const i = ran(one, { starts: [NOW - 10], exits: [{ time: NOW - 30_000, exit: term }] });

@@ -187,14 +187,14 @@ describe('Supervisor: spawn errors', () => {
 
   it('spawn errors every time reach the start limit -> failed', async () => {
     const h = await supervising([instanceSpec('a', { startLimit: { burst: 2, interval: 60_000 }, autostart: false })]);
-    h.spawner.failNext('a', 'spawn x ENOENT');
+    h.spawner.failNext('a', 'spawn x: not found (ENOENT)');
     h.sup.start([h.get('a')]);
     await flush();
-    h.spawner.failNext('a', 'spawn x ENOENT');
+    h.spawner.failNext('a', 'spawn x: not found (ENOENT)');
     await h.clock.advance(100);
     expect([h.get('a').state, h.get('a').reason]).toEqual([
       'failed',
-      'could not start: spawn x ENOENT twice within 60s; start limit reached',
+      'could not start twice within 60s (spawn x: not found (ENOENT)); start limit reached',
     ]);
   });
 });

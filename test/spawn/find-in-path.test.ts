@@ -2,7 +2,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandArgv, findInPath } from '../../src/spawn/launcher.js';
+import { commandArgv, execFailed, findInPath } from '../../src/spawn/launcher.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const tmp = () => tmpDir('tend-path-');
@@ -62,5 +62,16 @@ describe('commandArgv', () => {
       expect(commandArgv(shell, direct), shell).toEqual(['/bin/sh', '-c', shell]);
     }
     expect(commandArgv(['tool', '$HOME'], direct)).toEqual(['tool', '$HOME']);
+  });
+});
+
+describe('execFailed', () => {
+  it('says an exec failure in words that say what to do, with the errno name', () => {
+    expect(execFailed('./app.sh', 'EACCES')).toBe(
+      'spawn ./app.sh: permission denied (not executable, or a folder on its path cannot be searched) (EACCES)',
+    );
+    expect(execFailed('nosuch', 'ENOENT')).toBe('spawn nosuch: not found (ENOENT)');
+    expect(execFailed('x', 'ENOTDIR')).toBe('spawn x: not a directory (ENOTDIR)');
+    expect(execFailed('x', 'EWHATEVER')).toBe('spawn x: failed (EWHATEVER)');
   });
 });

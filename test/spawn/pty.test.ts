@@ -218,7 +218,7 @@ describe('tty services', () => {
     const r = run('no-such-program-tend', []);
     expect(r.handle).toBeUndefined();
     expect(r.exits).toHaveLength(0); // not from inside spawnPty
-    expect(await r.exited()).toEqual({ kind: 'spawn-error', message: 'spawn no-such-program-tend ENOENT' });
+    expect(await r.exited()).toEqual({ kind: 'spawn-error', message: 'spawn no-such-program-tend: not found (ENOENT)' });
   });
 
   it.skipIf(process.getuid?.() !== 0)("runs as the given user and its group without the daemon's groups", async () => {
