@@ -4,6 +4,7 @@ import type { CommandSpec, FlagSpec, Parsed } from './command.js';
 import { MAX_TIMER_MS } from '../config/limits.js';
 import { durationMs } from '../config/units.js';
 import { HELP_FLAG } from './flags.js';
+import { didYouMean } from '../core/did-you-mean.js';
 
 /** A mistake in the command line: exit code 2, with the command's usage. */
 export class UsageError extends Error {
@@ -56,7 +57,14 @@ export function parseWords(cmd: CommandSpec, argv: readonly string[]): Parsed {
     } else if (flag && eq < 0) {
       flags[flag.name] = true;
     } else {
-      throw new UsageError(`unknown option ${a}`);
+      // `--jsn`: the flag it likely is, among this command's
+      const near = key.startsWith('--')
+        ? didYouMean(
+            key.slice(2),
+            known.map((f) => f.name),
+          )
+        : undefined;
+      throw new UsageError(`unknown option ${a}${near === undefined ? '' : ` (did you mean --${near}?)`}`);
     }
   }
   return rest === undefined ? { positionals, flags } : { positionals, flags, rest };

@@ -1,6 +1,7 @@
 // `tend events` on the client's side: the journal file (log_dir/tend.events, and its rotated
 // files) read here, as `tend logs` reads the service logs; the daemon, when one answers, says
 // where it is and, with -f, sends the live entries from where the file ends.
+import { basename, dirname } from 'node:path';
 import { untyped } from '../control/client.js';
 import type { JournalEvent } from '../control/wire.js';
 import type { EventsArgs, EventsWhere } from '../commands/events.js';
@@ -200,5 +201,10 @@ async function printFile(
     }
   }
   if (array) io.out(']\n');
+  if (r.files === 0) {
+    // no journal at all: a log_dir changed since, or no tend ran here yet (printing nothing and
+    // exit 0 read as a quiet stack)
+    io.err(`tend: no journal in ${dirname(where.file)} yet (${basename(where.file)}): tend writes it while it runs\n`);
+  }
   return { printed };
 }

@@ -227,6 +227,8 @@ function both(a: BytesFilter | undefined, b: BytesFilter | undefined): BytesFilt
 /** The entries read back, oldest first, in batches. */
 export interface JournalRead {
   gone: GoneNote[];
+  /** how many files (current and rotated) there were to read */
+  files: number;
   entries(): AsyncGenerator<JournalEntry[]>;
   close(): Promise<void>;
 }
@@ -253,5 +255,5 @@ export async function readJournal(file: string, q: JournalQuery = {}): Promise<J
       if (out.length > 0) yield out;
     }
   }
-  return { gone: r.gone, entries, close: r.close };
+  return { gone: r.gone, files: r.files, entries, close: r.close };
 }

@@ -52,6 +52,10 @@ describe('parseWords', () => {
     expect(usage(() => parseWords(cmd('status'), ['-f']))).toBe('unknown option -f');
     expect(usage(() => parseWords(cmd('logs'), ['web', '-n']))).toBe('-n needs a value');
     expect(usage(() => parseWords(cmd('status'), ['--json=1']))).toBe('unknown option --json=1');
+    // a likely typo of one of its flags: said
+    expect(usage(() => parseWords(cmd('status'), ['--jsn']))).toBe('unknown option --jsn (did you mean --json?)');
+    expect(usage(() => parseWords(cmd('logs'), ['web', '--folow']))).toBe('unknown option --folow (did you mean --follow?)');
+    expect(usage(() => parseWords(cmd('logs'), ['web', '--zzz']))).toBe('unknown option --zzz');
   });
 });
 

@@ -232,7 +232,7 @@ describe('tend logs reads the files', () => {
     for (const l of f.lines()) expect(Date.parse(JSON.parse(l).ts)).toBeGreaterThanOrEqual(start + 1000);
   });
 
-  it('says so when there is no log file at all (it printed nothing, exit 0, as for a quiet service)', async () => {
+  it('says so when there is no log file (or journal) at all (it printed nothing, exit 0, as for a quiet service)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tend-e2e-nolog-'));
     try {
       writeFileSync(join(dir, 'tend.yaml'), 'settings:\n  log_dir: elsewhere\nservices:\n  a:\n    command: sleep 1\n');
@@ -241,6 +241,12 @@ describe('tend logs reads the files', () => {
         code: 0,
         stdout: '',
         stderr: `tend: no log file in ${join(dir, 'elsewhere')} yet: a printed nothing so far\n`,
+      });
+      // and no journal (a log_dir changed since the last tend ran, say)
+      expect(await tend(dir, ['events'])).toEqual({
+        code: 0,
+        stdout: '',
+        stderr: `tend: no journal in ${join(dir, 'elsewhere')} yet (tend.events): tend writes it while it runs\n`,
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
