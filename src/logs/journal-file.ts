@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { Journal } from '../core/journal.js';
 import type { JournalEntry } from '../core/types.js';
 import { JOURNAL_LOG, type LogEntry } from './line-format.js';
-import { queryLogs, type GoneNote } from './query.js';
+import { type GoneNote, type LineMark, queryLogs } from './query.js';
 import { rotateFiles } from './rotate.js';
 import { eventText } from './event-names.js';
 import type { BytesFilter } from './scan.js';
@@ -183,9 +183,9 @@ export interface JournalQuery {
   /** only the entries of these services (instance ids, or "tend") */
   services?: string[];
   /** `-f`: only the entries before the daemon's mark (see LogSource.upTo) */
-  upTo?: { time: number; count: number };
+  upTo?: LineMark;
   /** `-f` catching up: only the entries after a mark (see LogSource.from) */
-  from?: { time: number; count: number };
+  from?: LineMark;
   /** only the entries whose eventText it matches (`--grep`) */
   grep?: { test(text: string): boolean };
 }

@@ -9,6 +9,20 @@ import { BLOCK, lastLinesStart, scanBackward, scanForward, type BytesFilter } fr
 import { firstTime, seekTime } from './seek.js';
 import { linesDropped } from './rotate.js';
 
+/**
+ * Where lines read end, as the daemon's marks say it (logs/sink.ts mark()): after the first
+ * `count` lines dated `time` (ms). Followers keep one for each instance they print.
+ */
+export interface LineMark {
+  time: number;
+  count: number;
+}
+
+/** The mark moved past one more line, dated `time` (ms). */
+export function pastLine(m: LineMark | undefined, time: number): LineMark {
+  return m !== undefined && m.time === time ? { time, count: m.count + 1 } : { time, count: 1 };
+}
+
 /** One instance's log to read: its id and its live file (`log_dir/ID.log`). */
 export interface LogSource {
   instance: string;
@@ -17,12 +31,12 @@ export interface LogSource {
    * `-f`: read only the lines before the live ones (the daemon's mark): those dated before
    * `time` (ms), and the first `count` of those dated `time`.
    */
-  upTo?: { time: number; count: number };
+  upTo?: LineMark;
   /**
    * `-f` catching up after it fell behind: read only the lines after a mark (those dated after
    * `time`, and those dated `time` past the first `count`): where the lines it printed end.
    */
-  from?: { time: number; count: number };
+  from?: LineMark;
 }
 
 export interface LogQuery {
@@ -82,7 +96,7 @@ async function wholeEnd(f: LogFiles): Promise<number> {
  * Why: `tend logs -f` with no daemon follows from a mark, as with one. The mark after the last
  * whole line of the files now: its time and how many lines bear it (none: before any line).
  */
-export async function endMark(file: string, format: LineFormat = SERVICE_LOG): Promise<{ time: number; count: number }> {
+export async function endMark(file: string, format: LineFormat = SERVICE_LOG): Promise<LineMark> {
   const f = await LogFiles.open(file);
   try {
     const hi = await wholeEnd(f);
@@ -102,7 +116,7 @@ export async function endMark(file: string, format: LineFormat = SERVICE_LOG): P
 }
 
 /** Where the lines before a mark end: after the first `count` lines dated `time`. */
-async function markEnd(f: LogFiles, mark: { time: number; count: number }, format: LineFormat): Promise<number> {
+async function markEnd(f: LogFiles, mark: LineMark, format: LineFormat): Promise<number> {
   const from = await seekTime(f, isoOf(mark.time), format);
   const to = await seekTime(f, isoOf(mark.time + 1), format);
   let left = mark.count;

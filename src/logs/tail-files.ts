@@ -4,16 +4,10 @@
 // the files are read from the mark on, across the live file and the rotated ones, however many
 // rotations came between two looks (a position in bytes in one file did not survive them).
 import { SERVICE_LOG, type LineFormat, type LogEntry } from './line-format.js';
-import { queryLogs } from './query.js';
+import { type LineMark, pastLine, queryLogs } from './query.js';
 
 /** How often the files are looked at. */
 const POLL_MS = 250;
-
-/** Where the lines printed of a log end: after the first `count` of those dated `time` (ms). */
-export interface FileMark {
-  time: number;
-  count: number;
-}
 
 /**
  * Why: `-f` with no daemon. Calls onBatch with the lines of each source's files after its mark
@@ -22,25 +16,20 @@ export interface FileMark {
  */
 export async function followFiles(
   sources: ReadonlyArray<{ instance: string; file: string }>,
-  marks: ReadonlyMap<string, FileMark>,
+  marks: ReadonlyMap<string, LineMark>,
   onBatch: (batch: LogEntry[]) => void,
   signal?: AbortSignal,
   format: LineFormat = SERVICE_LOG,
 ): Promise<void> {
-  const at = new Map(sources.map((s) => [s.instance, { ...(marks.get(s.instance) ?? { time: 0, count: 0 }) }]));
+  const at = new Map(sources.map((s) => [s.instance, marks.get(s.instance) ?? { time: 0, count: 0 }]));
   while (!signal?.aborted) {
     for (const s of sources) {
-      const mark = at.get(s.instance)!;
-      const r = await queryLogs([{ instance: s.instance, file: s.file, from: mark }], { format, wholeLines: true });
+      const from = at.get(s.instance)!;
+      const r = await queryLogs([{ instance: s.instance, file: s.file, from }], { format, wholeLines: true });
       for await (const batch of r.lines()) {
-        for (const e of batch) {
-          const t = Date.parse(e.ts);
-          if (t === mark.time) mark.count++;
-          else {
-            mark.time = t;
-            mark.count = 1;
-          }
-        }
+        let m = at.get(s.instance);
+        for (const e of batch) m = pastLine(m, Date.parse(e.ts));
+        at.set(s.instance, m!);
         onBatch(batch);
         if (signal?.aborted) break;
       }

@@ -8,7 +8,7 @@ import type { LogLine } from '../control/wire.js';
 import { MAX_REPLY_LINES, type LogsArgs, type LogsWhere } from '../commands/logs.js';
 import { EXIT, type RunIo } from '../commands/command.js';
 import type { LogEntry, LogStream } from './line-format.js';
-import { endMark, queryLogs, type GoneNote, type LogSource } from './query.js';
+import { endMark, type GoneNote, type LineMark, type LogSource, pastLine, queryLogs } from './query.js';
 import { parseTimeSpec } from './time-spec.js';
 import { followFiles } from './tail-files.js';
 import { followJoined } from './follow-join.js';
@@ -180,7 +180,7 @@ async function follow(
   io: RunIo,
 ): Promise<number> {
   let printer: Printer | undefined;
-  const printed = new Map<string, Mark>();
+  const printed = new Map<string, LineMark>();
   let last: LogsWhere | undefined; // the last where reached: the files, and their keep
   const reached = (where: LogsWhere): void => {
     for (const s of where.sources) if (s.up_to) printed.set(s.instance, { ...s.up_to });
@@ -211,7 +211,8 @@ async function follow(
         reached(where);
       },
       live: (l) => {
-        advance(printed, l);
+        // printed or filtered out, it counts all the same: its instance's mark moves past it
+        printed.set(l.service, pastLine(printed.get(l.service), Date.parse(l.time)));
         // --since ahead of now (`+10s`) holds back the live lines too
         if (o.since !== undefined && Date.parse(l.time) < o.since) return;
         if (!o.grep || o.grep.test(l.line)) io.out(printer!.wire(l));
@@ -242,20 +243,6 @@ async function follow(
     io,
   );
   return EXIT.ok;
-}
-
-/** Where the lines printed of an instance end: after the first `count` of those dated `time` (ms). */
-interface Mark {
-  time: number;
-  count: number;
-}
-
-/** A live line printed (or filtered out: it counts all the same): its instance's mark moves past it. */
-function advance(printed: Map<string, Mark>, l: LogLine): void {
-  const time = Date.parse(l.time);
-  const m = printed.get(l.service);
-  if (m && m.time === time) m.count++;
-  else printed.set(l.service, { time, count: 1 });
 }
 
 /** The stream of an entry's line, as the wire has it. */
