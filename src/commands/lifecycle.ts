@@ -88,16 +88,19 @@ export function lastLinesText(lines: ReadonlyArray<Pick<LogLine, 'stream' | 'lin
   return `\n  its last lines:\n${lines.map((l) => `  | ${l.stream === 'stderr' ? 'err ' : ''}${l.line}`).join('\n')}`;
 }
 
-/** The error of a start that failed: one paragraph an instance, with why and the last lines it printed. */
+/**
+ * The error of a start that failed: one paragraph an instance, with why and the last lines it
+ * printed since `since` (when the start was asked: not those of runs before it, which read as
+ * this one's).
+ */
 export async function startFailed(
   failed: readonly Instance[],
   logs: { tail(id: string, n: number): LogLine[]; ended(id: string, timeoutMs: number): Promise<void> },
+  since: number,
 ): Promise<TendError> {
   // the last output can follow the exit by a moment (the pipes drain after the reaping); a child
   // that keeps them open does not hold the answer up for long
   await Promise.all(failed.map((f) => logs.ended(f.id, 1000)));
-  return new TendError(
-    'start_failed',
-    failed.map((f) => `${f.id}: ${f.reason}${lastLinesText(logs.tail(f.id, LAST_LINES))}`).join('\n'),
-  );
+  const lines = (id: string) => logs.tail(id, LAST_LINES).filter((l) => Date.parse(l.time) >= since);
+  return new TendError('start_failed', failed.map((f) => `${f.id}: ${f.reason}${lastLinesText(lines(f.id))}`).join('\n'));
 }

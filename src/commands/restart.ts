@@ -10,13 +10,14 @@ export const restart = changeCommand<'restart', { restarted: string[] }>('restar
     io.out(args.wait === false ? `restart requested: ${list(r.restarted)}\n` : `restarted ${list(r.restarted)}\n`);
   },
   async handle(args, d, rc) {
+    const asked = Date.now();
     const targets = d.resolve(args.names);
     // waits for a new spawn of each (the stop seen), then for it to be started
     const before = beforeRun(targets);
     d.sup.restart(targets);
     if (args.wait === false) return { restarted: ids(targets) };
     const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal, before);
-    if (failed.length) throw await startFailed(failed, d.logs);
+    if (failed.length) throw await startFailed(failed, d.logs, asked);
     return { restarted: ids(targets) };
   },
 });

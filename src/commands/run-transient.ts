@@ -35,6 +35,7 @@ export async function runTransient(args: RunArgs, d: CommandContext, rc: Request
   if (!d.transient) throw new TendError('bad_request', `run ${args.name} -- ...: this daemon cannot add transient services`);
   if (!args.cwd) throw new TendError('bad_request', 'run: cwd: the transient form needs the folder to run in (an absolute path)');
   await d.startedUp?.();
+  const asked = Date.now();
   const added = d.transient.add({
     name: args.name,
     command: args.command!,
@@ -45,6 +46,6 @@ export async function runTransient(args: RunArgs, d: CommandContext, rc: Request
   if (args.wait === false) return transientReply(added, 'started');
   const failed = await d.waitStarted([added], START_WAIT_MS, rc.signal);
   const i = d.sup.store.get(added.id) ?? added;
-  if (failed.length) throw await startFailed(failed, d.logs);
+  if (failed.length) throw await startFailed(failed, d.logs, asked);
   return transientReply(i, i.state === 'completed' ? 'completed' : 'started');
 }

@@ -14,13 +14,14 @@ export const start = changeCommand<'start', { started: string[]; also: string[] 
     io.out(args.wait === false ? `start requested: ${list(r.started)}${also}\n` : `started ${list(r.started)}${also}\n`);
   },
   async handle(args, d, rc) {
+    const asked = Date.now();
     const targets = d.resolve(args.names);
     // a task resting between scheduled runs runs now: wait for that run, not its last one
     const resting = beforeRun(targets.filter((t) => t.state === 'scheduled'));
     const reply = { started: ids(targets), also: ids(d.sup.start(targets)) };
     if (args.wait === false) return reply;
     const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal, resting.size ? resting : undefined);
-    if (failed.length) throw await startFailed(failed, d.logs);
+    if (failed.length) throw await startFailed(failed, d.logs, asked);
     return reply;
   },
 });

@@ -494,6 +494,22 @@ describe('failures say what the service printed', () => {
     expect(why).toContain('  its last lines:\n  | step 7\n');
     expect(why).toContain('  | step 15\n  | err cannot bind :8080');
   });
+
+  it('a failed start shows only the lines printed since it was asked, not those of the runs before', async () => {
+    const p = await started(
+      quiet(`
+  crash:
+    command: n=$$(cat n 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > n; echo "attempt $$n"; exit 3
+    backoff: { initial: 0 }
+    start_limit: { burst: 2, interval: 1h }
+`),
+    );
+    await p.waitState('crash', 'failed');
+    expect((await p.run(['logs', 'crash'])).stdout).toBe('attempt 1\nattempt 2\n');
+    const r = await p.run(['start', 'crash']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').slice(1)).toEqual(['  its last lines:', '  | attempt 3', '  | attempt 4', '']);
+  });
 });
 
 describe('settings.log_format: json', () => {

@@ -91,6 +91,12 @@ describe('tend up -d', () => {
       ['tend', 'tend stop wbe'],
       ['tend', 'tend restart all'],
     ]);
+    // a name the config lacks is a usage error (2) with a daemon, as without one
+    const unknown = await p.run(['up', '-d', 'wbe']);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      'tend: unknown service "wbe" — did you mean "web"? (known: db, web, other, late)\n',
+    ]);
     const down = await p.run(['shutdown']);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain(`tend exited (pid ${pid})`);
