@@ -12,7 +12,7 @@ import type { CommandContext, DaemonContext, RunMark } from '../commands/context
 import { SOCKET_COMMANDS } from '../commands/index.js';
 import { peerWords } from '../commands/approve.js';
 import type { SocketCommand } from '../commands/command.js';
-import { explain, LINGERING, statusRow } from './status.js';
+import { detailOf, explain, LINGERING, statusRow } from './status.js';
 import { unknownServices } from '../core/did-you-mean.js';
 
 export type { DaemonContext };
@@ -123,11 +123,13 @@ function waitFor(
       ? undefined
       : setTimeout(() => {
           finish();
-          const left = targets.filter((t) => judge(t, d.now()) === undefined);
+          const now = d.now();
+          const left = targets.filter((t) => judge(t, now) === undefined);
+          const pendingWhy = (i: Instance): string => detailOf(d.sup.store, i, now, d.sup.currentLimits);
           reject(
             new TendError(
               'timeout',
-              `timed out after ${formatLimit(timeoutMs)} waiting for ${left.map((l) => `${l.id} (${settling(l)})`).join(', ')}`,
+              `timed out after ${formatLimit(timeoutMs)} waiting for ${left.map((l) => `${l.id} (${settling(l, pendingWhy)})`).join(', ')}`,
             ),
           );
         }, timeoutMs);
@@ -160,9 +162,12 @@ export function settleLeft(i: Instance, now: number): number | undefined {
  * Where a waited-for instance is: its state; for one running, that it has not run SETTLE_MS yet;
  * for one whose last run's leftovers are not gone, that (`tend stop` waits for them).
  */
-function settling(i: Instance): string {
+function settling(i: Instance, pendingWhy: (i: Instance) => string): string {
   if (i.state === 'running') return `running for less than ${formatDuration(SETTLE_MS)}`;
-  return i.lingering ? `${i.state}, ${LINGERING}` : i.state;
+  if (i.lingering) return `${i.state}, ${LINGERING}`;
+  // what a pending one waits for (a dependency, an approval, a pool), as status says it
+  const why = i.state === 'pending' ? pendingWhy(i) : '';
+  return why ? `${i.state}, ${why}` : i.state;
 }
 
 const started = (i: Instance, now: number, taskRunning = false): Verdict => {

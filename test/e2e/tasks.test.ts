@@ -432,6 +432,12 @@ describe('approval', () => {
     const row = await waitFor(async () => (await p.status()).find((s) => s.name === 'deploy' && s.detail), 'deploy waiting');
     expect([row.state, row.detail]).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
     expect(await p.state('web')).toBe('pending');
+    // a start that times out says what it waits for (it said only "pending")
+    const short = await p.run(['start', 'deploy', '--timeout', '300ms']);
+    expect([short.code, short.stderr]).toEqual([
+      1,
+      'tend: timed out after 300ms waiting for deploy (pending, waiting for approval (tend approve deploy))\n',
+    ]);
     // why of the dependent names the gate its dependency waits at
     expect((await p.run(['why', 'web'])).stdout).toContain(
       'web waits for deploy: completed; deploy is pending (waiting for approval (tend approve deploy)).',
