@@ -296,3 +296,40 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** A running `tend ... -f`: its stdout lines so far, its stderr, its process. */
+export interface Follower {
+  lines(): string[];
+  err(): string;
+  proc: ChildProcess;
+}
+
+/** `tend ... -f` processes for a test file, killed after each test (the built CLI, in the project's folder). */
+export function useFollowers(): (p: { dir: string }, args: string[]) => Follower {
+  let children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    children = [];
+  });
+  return (p, args) => {
+    const proc = spawn(process.execPath, [CLI, ...args], {
+      cwd: p.dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(proc);
+    let buf = '';
+    let err = '';
+    const got: string[] = [];
+    proc.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        got.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    proc.stderr!.on('data', (c) => (err += c));
+    return { lines: () => got, err: () => err, proc };
+  };
+}
