@@ -1,3 +1,9 @@
+// Reading logs as people search them (issue 14), end to end with the built binary: -n from any
+// depth of the files (current and rotated) with a note for what rotation took, --since/--until,
+// --grep (also with -n and -f), -t, --json, err marks, prefixes of one width (the followers, -f,
+// are in logs-follow.test.ts), tend logs and tend events with no daemon, the journal on disk
+// across a restart, who asked, a failed start and `why` with the last lines, log_format json, and
+// a 1 GB log (made by the generator) read from its end and by binary search.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
