@@ -300,9 +300,18 @@ export function pidAlive(pid: number): boolean {
 /** A running `tend ... -f`: its stdout lines so far, its stderr, its process. */
 export interface Follower {
   lines(): string[];
+  /** [arrival ms, line] of every complete line so far (for latencies) */
+  timed(): Array<[number, string]>;
+  /** the lines and the stderr, for a wait's message */
+  text(): string;
   err(): string;
+  /** its exit code once it has ended and all its output is read ('close': 'exit' can come first) */
+  ended: Promise<number | null>;
   proc: ChildProcess;
 }
+
+/** The whole numbers from..to. */
+export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, k) => from + k);
 
 /** `tend ... -f` processes for a test file, killed after each test (the built CLI, in the project's folder). */
 export function useFollowers(): (p: { dir: string }, args: string[]) => Follower {
@@ -318,18 +327,29 @@ export function useFollowers(): (p: { dir: string }, args: string[]) => Follower
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(proc);
+    const ended = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
     let buf = '';
     let err = '';
     const got: string[] = [];
+    const at: number[] = [];
     proc.stdout!.on('data', (c: Buffer) => {
+      const now = Date.now();
       buf += c.toString('utf8');
       let nl: number;
       while ((nl = buf.indexOf('\n')) !== -1) {
         got.push(buf.slice(0, nl));
+        at.push(now);
         buf = buf.slice(nl + 1);
       }
     });
     proc.stderr!.on('data', (c) => (err += c));
-    return { lines: () => got, err: () => err, proc };
+    return {
+      lines: () => got,
+      timed: () => got.map((l, k) => [at[k]!, l]),
+      text: () => got.join('\n') + (err ? `\n[stderr] ${err}` : ''),
+      err: () => err,
+      ended,
+      proc,
+    };
   };
 }

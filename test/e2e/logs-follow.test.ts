@@ -2,16 +2,13 @@
 // the live lines, none missed or twice where they join; a follower that falls behind catches up
 // from the files; one behind when the daemon goes away prints the rest; --since ahead of now; and
 // with no daemon, across however many rotations came between two looks.
-import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useFollowers, useProjects, waitFor, quiet } from './harness.js';
+import { range, useFollowers, useProjects, waitFor, quiet } from './harness.js';
 
 const { project, started } = useProjects();
 const follow = useFollowers();
-
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, k) => from + k);
 
 describe('tend logs -f', () => {
   it('-f: the lines of the files, then the live ones, none missed or twice where they join (a fast writer); --grep filters both', async () => {
@@ -102,8 +99,7 @@ describe('tend logs -f', () => {
     await p.exit;
     const last = Number((await p.run(['logs', 'w', '-n', '1'])).stdout); // the file, read without the daemon
     f.proc.stdout!.resume();
-    const code = await new Promise<number | null>((r) => (f.proc.exitCode !== null ? r(f.proc.exitCode) : f.proc.on('exit', r)));
-    expect(code).toBe(0);
+    expect(await f.ended).toBe(0);
     const got = f.lines().map(Number);
     // every line from its first up to the file's last, once, in order (it stopped where its lag
     // was told, a few hundred thousand lines short, before it read the rest from the files)
@@ -127,13 +123,11 @@ describe('tend logs -f', () => {
     const f = follow(p, ['logs', 'a', '-f']);
     const e = follow(p, ['events', '-f']);
     await waitFor(() => f.lines().includes('one') && e.lines().length > 0, 'the followers under way');
-    const ended = (x: { proc: ChildProcess }) =>
-      new Promise<number | null>((r) => (x.proc.exitCode !== null ? r(x.proc.exitCode) : x.proc.on('exit', r)));
     expect((await p.run(['shutdown'])).code).toBe(0);
     // it exited 1: "the tend daemon on ... closed the connection"
-    expect(await ended(f)).toBe(0);
+    expect(await f.ended).toBe(0);
     expect(f.err()).toBe('tend: the daemon went away: no more lines to follow\n');
-    expect(await ended(e)).toBe(0);
+    expect(await e.ended).toBe(0);
     expect(e.err()).toBe('tend: the daemon went away: no more events to follow\n');
   });
 

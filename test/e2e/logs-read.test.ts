@@ -8,13 +8,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tend, useFollowers, useProjects, waitFor, quiet } from './harness.js';
+import { tend, range, useFollowers, useProjects, waitFor, quiet } from './harness.js';
 
 const { started } = useProjects();
 const follow = useFollowers();
 
 const numbers = (text: string): number[] => text.trim().split('\n').filter(Boolean).map(Number);
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, k) => from + k);
 
 describe('tend logs reads the files', () => {
   it('-n reaches into the rotated files, in order; lines rotated away past keep are said to be gone, on stderr', async () => {

@@ -1,58 +1,19 @@
 // Log capture end to end with the built binary (issue 5): every line once and in order after
 // 50 MB, rotation under load, `tend logs -n`, `-f` (latency, several followers, `all`),
 // `tend events -f`, stderr tags, an unwritable log dir, tty services, partial lines at exit.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, type JournalEvent, pidAlive, type Project, useProjects, waitFor, quiet } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { type JournalEvent, pidAlive, type Project, useFollowers, useProjects, waitFor, quiet } from './harness.js';
 
 const { project, started } = useProjects();
-let children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  children = [];
-});
+const follow = useFollowers();
 
 /** A line of the log file: ISO time with ms, the stream tag, the text. */
 const LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (out|err) /;
 /** bytes of `2026-11-25T15:35:11.123Z out ` */
 const PREFIX = 29;
-
-/** A running `tend logs|events ... -f`: its output with the arrival time of each chunk. */
-interface Follower {
-  proc: ChildProcess;
-  text(): string;
-  /** [arrival ms, line] of every complete line so far */
-  lines(): Array<[number, string]>;
-}
-
-function follow(p: Project, args: string[]): Follower {
-  const proc = spawn(process.execPath, [CLI, ...args], {
-    cwd: p.dir,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(proc);
-  let buf = '';
-  let err = '';
-  const got: Array<[number, string]> = [];
-  proc.stdout!.on('data', (c: Buffer) => {
-    const at = Date.now();
-    buf += c.toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      got.push([at, buf.slice(0, nl)]);
-      buf = buf.slice(nl + 1);
-    }
-  });
-  proc.stderr!.on('data', (c) => (err += c));
-  return {
-    proc,
-    text: () => got.map(([, l]) => l).join('\n') + (err ? `\n[stderr] ${err}` : ''),
-    lines: () => got,
-  };
-}
 
 /** The log of an instance: rotated files oldest first, then the live one. */
 function logFiles(dir: string, name: string): string[] {
@@ -250,17 +211,17 @@ describe('tend logs', () => {
     await p.waitState('tick', 'running');
     const fs = [follow(p, ['logs', 'tick', '-f']), follow(p, ['logs', 'tick', '-f']), follow(p, ['logs', 'tick', '-f'])];
     for (const f of fs)
-      await waitFor(() => f.lines().some(([, l]) => l === 'ready'), `a follower to print the tail: ${f.text()}`);
+      await waitFor(() => f.timed().some(([, l]) => l === 'ready'), `a follower to print the tail: ${f.text()}`);
     const latencies: number[] = [];
     for (let round = 1; round <= 5; round++) {
       const r = await p.run(['signal', 'tick', 'USR1']);
       expect(r.code).toBe(0);
       for (const f of fs) {
         await waitFor(
-          () => f.lines().filter(([, l]) => l.startsWith('tick ')).length >= round,
+          () => f.timed().filter(([, l]) => l.startsWith('tick ')).length >= round,
           `tick ${round} at every follower: ${f.text()}`,
         );
-        const [at, line] = f.lines().filter(([, l]) => l.startsWith('tick '))[round - 1]!;
+        const [at, line] = f.timed().filter(([, l]) => l.startsWith('tick '))[round - 1]!;
         latencies.push(at - Number(line.slice(5)));
       }
     }
@@ -270,19 +231,14 @@ describe('tend logs', () => {
     );
     // each delivery was waited for with a deadline; the latency is the benchmark's business
     // every follower saw the same lines, each once
-    const seen = fs.map((f) =>
-      f
-        .lines()
-        .map(([, l]) => l)
-        .filter((l) => l.startsWith('tick ')),
-    );
+    const seen = fs.map((f) => f.lines().filter((l) => l.startsWith('tick ')));
     expect(seen[0]!.length).toBe(5);
     expect(seen[1]).toEqual(seen[0]);
     expect(seen[2]).toEqual(seen[0]);
     // a follower going away leaves the others and the daemon unharmed
     fs[0]!.proc.kill('SIGKILL');
     await p.run(['signal', 'tick', 'USR1']);
-    await waitFor(() => fs[1]!.lines().filter(([, l]) => l.startsWith('tick ')).length === 6, 'tick 6');
+    await waitFor(() => fs[1]!.timed().filter(([, l]) => l.startsWith('tick ')).length === 6, 'tick 6');
     expect((await p.status())[0]!.state).toBe('running');
   });
 
@@ -309,18 +265,13 @@ describe('tend logs', () => {
     const step = async (name: string, line: string): Promise<void> => {
       expect((await p.run(['signal', name, 'USR1'])).code).toBe(0);
       const prefix = name.padEnd(5); // one width: alpha
-      await waitFor(() => f.lines().some(([, l]) => l === `${prefix} | ${line}`), `"${prefix} | ${line}": ${f.text()}`);
+      await waitFor(() => f.timed().some(([, l]) => l === `${prefix} | ${line}`), `"${prefix} | ${line}": ${f.text()}`);
     };
     // beta writes to stderr: its lines are marked err
     await step('beta', 'err beta-1');
     await step('alpha', 'alpha-1');
     await step('beta', 'err beta-2');
-    expect(
-      f
-        .lines()
-        .slice(before)
-        .map(([, l]) => l),
-    ).toEqual(['beta  | err beta-1', 'alpha | alpha-1', 'beta  | err beta-2']);
+    expect(f.lines().slice(before)).toEqual(['beta  | err beta-1', 'alpha | alpha-1', 'beta  | err beta-2']);
   });
 
   it('tend events -f follows the journal', async () => {
@@ -340,7 +291,7 @@ describe('tend logs', () => {
         f
           .lines()
           .slice(before)
-          .some(([, l]) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} x state .*stopped/.test(l)),
+          .some((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} x state .*stopped/.test(l)),
       `x stopped in the stream: ${f.text()}`,
     );
     expect((await p.run(['start', 'x'])).code).toBe(0);
@@ -349,7 +300,7 @@ describe('tend logs', () => {
         f
           .lines()
           .slice(before)
-          .some(([, l]) => /x spawn pid \d+/.test(l)),
+          .some((l) => /x spawn pid \d+/.test(l)),
       `the new spawn in the stream: ${f.text()}`,
     );
   });
