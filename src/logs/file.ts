@@ -204,6 +204,7 @@ export class LogFile {
    * past it is rotated at that write), keep from the next rotation, and mode at once.
    */
   retune(o: { maxSize: number; keep: number; mode: number }): void {
+    if (this.tunedTo(o)) return;
     this.opts.maxSize = o.maxSize;
     this.opts.keep = o.keep;
     if (o.mode === (this.opts.mode ?? DEFAULT_LOG_MODE)) return;
@@ -218,6 +219,11 @@ export class LogFile {
     // the rotated files too: a tighter mode is for all of the service's lines
     for (let i = 1; i <= o.keep; i++) chmodNoFollow(rotatedName(this.opts.file, i), o.mode);
     chmodNoFollow(droppedMarker(this.opts.file), o.mode);
+  }
+
+  /** Whether the file is written with these options already. */
+  tunedTo(o: { maxSize: number; keep: number; mode: number }): boolean {
+    return this.opts.maxSize === o.maxSize && this.opts.keep === o.keep && (this.opts.mode ?? DEFAULT_LOG_MODE) === o.mode;
   }
 
   /** n bytes the direct path wrote to the file: pushed and written at once. */

@@ -65,8 +65,6 @@ export const ENDED_AT_CLOSE_MS = 1000;
 export class LogRegistry {
   readonly name = 'logs';
   private readonly logs = new Map<string, ServiceLog>();
-  /** the `logs` each open log was made or last retuned with */
-  private readonly tuned = new Map<string, InstanceSpec['spec']['logs']>();
   private readonly fans = new Map<string, { fns: Set<(l: LogLineData) => void>; off: () => void }>();
   private unsafe: string | undefined;
 
@@ -127,7 +125,6 @@ export class LogRegistry {
         onRecover: () => this.opts.onRecover(id),
       });
       this.logs.set(id, l);
-      this.tuned.set(id, inst.spec.logs);
       this.opts.onOpen?.(id, l, inst.service);
     }
     return l;
@@ -138,21 +135,15 @@ export class LogRegistry {
     return this.logs.get(id)?.failing;
   }
 
-  /** A reload may have changed the instance's `logs`: its open log takes them (tell it only of a change). */
+  /** A reload may have changed the instance's `logs`: its open log takes them (ServiceLog.retune). */
   retune(inst: InstanceSpec): void {
-    const l = this.logs.get(inst.id);
-    const was = this.tuned.get(inst.id);
-    const now = inst.spec.logs;
-    if (!l || !was || (was.maxSize === now.maxSize && was.keep === now.keep && was.mode === now.mode)) return;
-    this.tuned.set(inst.id, now);
-    l.retune(now);
+    this.logs.get(inst.id)?.retune(inst.spec.logs);
   }
 
   /** The instance left the config: its log is closed. */
   forget(id: string): void {
     const l = this.logs.get(id);
     this.logs.delete(id);
-    this.tuned.delete(id);
     this.fans.get(id)?.off();
     this.fans.delete(id);
     void l?.close();

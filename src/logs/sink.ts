@@ -205,6 +205,7 @@ export class ServiceLog implements OutputSink {
 
   /** A reload changed the service's `logs` (LogFile.retune); the direct path takes the new room. */
   retune(o: { maxSize: number; keep: number; mode: number }): void {
+    if (this.file.tunedTo(o)) return; // every reload asks, of every instance
     this.leaveDirect();
     this.file.retune(o);
     this.maybeDirect();
