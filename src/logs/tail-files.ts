@@ -3,6 +3,7 @@
 // (the time of the last one and how many lines bear that time), as with a daemon (follow-join.ts):
 // the files are read from the mark on, across the live file and the rotated ones, however many
 // rotations came between two looks (a position in bytes in one file did not survive them).
+import { stat } from 'node:fs/promises';
 import { SERVICE_LOG, type LineFormat, type LogEntry } from './line-format.js';
 import { type LineMark, pastLine, queryLogs } from './query.js';
 
@@ -22,8 +23,14 @@ export async function followFiles(
   format: LineFormat = SERVICE_LOG,
 ): Promise<void> {
   const at = new Map(sources.map((s) => [s.instance, marks.get(s.instance) ?? { time: 0, count: 0 }]));
+  // the live file as last looked at: unchanged (no write, no rotation), nothing is read
+  const looked = new Map<string, string>();
   while (!signal?.aborted) {
     for (const s of sources) {
+      const st = await stat(s.file).catch(() => undefined);
+      const now = st ? `${st.ino} ${st.size} ${st.mtimeMs}` : '';
+      if (looked.get(s.instance) === now) continue;
+      looked.set(s.instance, now);
       const from = at.get(s.instance)!;
       const r = await queryLogs([{ instance: s.instance, file: s.file, from }], { format, wholeLines: true });
       for await (const batch of r.lines()) {
