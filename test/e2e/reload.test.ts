@@ -178,23 +178,18 @@ ${PROBED_LIVE}`),
   });
 
   it("settings.logs and a service's logs apply in place to the open log: it rotates at the new max_size, takes the new mode", async () => {
-    const writer = 'command: i=0; while true; do i=$$((i+1)); echo "line $$i of a steady writer"; sleep 0.005; done';
-    const p = await started(`
-settings: { echo: false, watch: false, logs: { max_size: 1G } }
+    // a steady writer `w`, with settings.logs and w's own logs as given
+    const config = (settingsLogs: string, ownLogs = '') => `
+settings: { echo: false, watch: false, logs: ${settingsLogs} }
 services:
   w:
-    ${writer}
-`);
+    command: i=0; while true; do i=$$((i+1)); echo "line $$i of a steady writer"; sleep 0.005; done
+${ownLogs ? `    logs: ${ownLogs}\n` : ''}`;
+    const p = await started(config('{ max_size: 1G }'));
     const dir = join(p.dir, '.tend/logs');
     await waitFor(() => existsSync(join(dir, 'w.log')), 'the log file');
     expect(statSync(join(dir, 'w.log')).mode & 0o777).toBe(0o640);
-    p.write(`
-settings: { echo: false, watch: false, logs: { max_size: 4K, keep: 2 } }
-services:
-  w:
-    ${writer}
-    logs: { mode: "0600" }
-`);
+    p.write(config('{ max_size: 4K, keep: 2 }', '{ mode: "0600" }'));
     const r = await p.run(['reload']);
     expect(r.stdout).toContain('~ w (logs.max_size, logs.keep, logs.mode; applied in place, no restart)');
     // at once: the mode; at the next writes: rotation at 4K, two old files kept
@@ -206,13 +201,7 @@ services:
     expect(statSync(join(dir, 'w.log.1')).size).toBeLessThanOrEqual(4096);
     expect(statSync(join(dir, 'w.log.1')).mode & 0o777).toBe(0o600);
     // a mode for the rotated files too, at once; a lower keep deletes the file past it at the next rotation
-    p.write(`
-settings: { echo: false, watch: false, logs: { max_size: 4K, keep: 1 } }
-services:
-  w:
-    ${writer}
-    logs: { mode: "0644" }
-`);
+    p.write(config('{ max_size: 4K, keep: 1 }', '{ mode: "0644" }'));
     expect((await p.run(['reload'])).stdout).toContain('~ w (logs.keep, logs.mode; applied in place, no restart)');
     expect([statSync(join(dir, 'w.log')).mode & 0o777, statSync(join(dir, 'w.log.1')).mode & 0o777]).toEqual([0o644, 0o644]);
     await waitFor(() => !existsSync(join(dir, 'w.log.2')), 'w.log.2 deleted at the next rotation', 30_000);
