@@ -148,6 +148,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
             keep: JOURNAL_ROTATION.keep,
             services: [],
             ...(mark ? { up_to: await journalFile.mark() } : await journalFile.flush()),
+            ...(journalFile.failedTimes > 0 ? { failures: journalFile.failedTimes } : {}),
           };
           return journalFile.unwritable ? { ...where, unwritable: true } : where;
         },

@@ -33,6 +33,12 @@ export interface EventsWhere {
   /** the file cannot be written now: read the entries from the daemon's memory instead */
   unwritable?: boolean;
   /**
+   * how many times the file began to fail since the daemon started (absent: never): a follower
+   * whose catch-up spans a change cannot find its place exactly (entries sent live are missing
+   * from the file)
+   */
+  failures?: number;
+  /**
    * names that are no service of the config (they may be of one removed since, whose entries
    * stay): when no entry names them either, the reader says this (a typo is not "no events")
    */

@@ -90,6 +90,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
       // where the entries printed end: the daemon's last mark (which counts every entry, the
       // file's way), then the live entries printed since (the first ones after it that match)
       let mark: EventsWhere['up_to'];
+      let failures = 0; // the journal file's failures at the mark
       let since = 0;
       let file = '';
       let services: string[] = [];
@@ -120,6 +121,7 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
             if (where.unwritable) io.err('tend: the journal file cannot be written now: following the live entries only\n');
             else await printFile(where, range, print, io);
             mark = where.up_to;
+            failures = where.failures ?? 0;
             file = where.file;
             services = where.services;
           },
@@ -128,9 +130,16 @@ export async function runEvents(args: EventsArgs, json: boolean, io: RunIo): Pro
             if (shown(e)) io.out(print(e));
           },
           catchUp: async (where) => {
-            if (mark && where.up_to && !where.unwritable) await fromFile(where.up_to);
-            else io.err('tend: events were skipped: this client read too slowly (the journal file could not be written)\n');
+            if (mark && where.up_to && !where.unwritable) {
+              if ((where.failures ?? 0) !== failures) {
+                io.err(
+                  'tend: entries may be missing or printed twice here: this client read too slowly, and the journal file could not be written for a while\n',
+                );
+              }
+              await fromFile(where.up_to);
+            } else io.err('tend: events were skipped: this client read too slowly (the journal file could not be written)\n');
             mark = where.up_to;
+            failures = where.failures ?? 0;
             since = 0;
           },
           finish: async () => {

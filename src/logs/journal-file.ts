@@ -54,6 +54,7 @@ export class JournalFile {
   private pendingBytes = 0;
   private lost = 0;
   private failing = false;
+  private failures = 0;
   private scheduled = false;
   private writing: Promise<void> = Promise.resolve();
   /** the time of the last entry appended, and how many were appended in that millisecond */
@@ -70,6 +71,16 @@ export class JournalFile {
   /** Why: while the file cannot be written, `tend events` gets the entries from the daemon's memory. */
   get unwritable(): boolean {
     return this.failing;
+  }
+
+  /**
+   * Why: a follower's catch-up counts the entries it printed live to find its place in the file;
+   * across a time the file could not be written, the file lacks entries that were sent live (and
+   * holds the note on them that was not), so the count is no place. How many times writing began
+   * to fail since the daemon started.
+   */
+  get failedTimes(): number {
+    return this.failures;
   }
 
   /** Queues one entry; written with the others of this event-loop turn. */
@@ -125,13 +136,15 @@ export class JournalFile {
   private async flushPending(): Promise<void> {
     if (this.pending.length === 0 && this.lost === 0) return;
     let taken: string[] = [];
+    // the entries this write's note counts: more may be lost while it is on its way (counted for the next)
+    const noted = this.lost;
     try {
-      if (this.lost > 0) {
+      if (noted > 0) {
         const note = {
           time: new Date().toISOString(),
           service: 'tend',
           what: 'error',
-          why: `${this.lost} journal entries lost while ${this.opts.file} was unwritable`,
+          why: `${noted} journal entries lost while ${this.opts.file} was unwritable`,
         };
         this.pending.push(`${JSON.stringify(note)}\n`);
       }
@@ -160,17 +173,20 @@ export class JournalFile {
       await writeAll(this.fd, buf);
       this.size += buf.length;
       taken = [];
-      this.lost = 0;
+      this.lost -= noted;
       this.failing = false;
     } catch (err) {
-      if (this.lost > 0) taken.pop(); // the note is made again on the next try
+      if (noted > 0) taken.pop(); // the note is made again on the next try
       // what could not be written goes back in front of what came meanwhile
       this.pending = [...taken, ...this.pending];
       this.pendingBytes = this.pending.reduce((n, l) => n + Buffer.byteLength(l), 0);
       const fd = this.fd;
       this.fd = undefined;
       if (fd !== undefined) await closeFd(fd);
-      if (!this.failing) this.opts.onError?.(`cannot write the journal ${this.opts.file}: ${(err as Error).message}`);
+      if (!this.failing) {
+        this.failures++;
+        this.opts.onError?.(`cannot write the journal ${this.opts.file}: ${(err as Error).message}`);
+      }
       this.failing = true;
     }
   }

@@ -270,4 +270,35 @@ describe('tend events -f catching up', () => {
     ).toEqual(['1', '3', '5', '7', '9']);
     expect(o.errors).toBe('');
   });
+
+  it('says its place may be wrong when the journal file failed to be written between two marks', async () => {
+    const T = Date.UTC(2026, 11, 5, 10, 0, 0);
+    const entries = [0, 1, 2, 3].map((k) => ({
+      time: new Date(T + k).toISOString(),
+      service: 'a',
+      what: 'note',
+      why: `entry ${k + 1}`,
+    }));
+    const file = join(dir, 'tend.events');
+    await writeFile(file, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const { client, opened } = scripted();
+    const o = io();
+    o.connect = async () => client as unknown as Client;
+    const first = opened();
+    const run = runEvents({ names: ['a'], follow: true, lines: 100 }, false, o);
+    const a = await first;
+    a.event({ where: { file, keep: 5, services: ['a'], up_to: { time: T + 1, count: 1 } } });
+    while (!o.text.includes('entry 2')) await tick();
+    const second = opened();
+    a.lag(2);
+    const b = await second;
+    b.event({ where: { file, keep: 5, services: ['a'], up_to: { time: T + 3, count: 1 }, failures: 1 } });
+    await tick();
+    b.end();
+    expect(await run).toBe(0);
+    expect(o.text).toContain('entry 4'); // the rest is still printed, as well as it can be
+    expect(o.errors).toBe(
+      'tend: entries may be missing or printed twice here: this client read too slowly, and the journal file could not be written for a while\n',
+    );
+  });
 });

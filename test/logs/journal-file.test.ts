@@ -118,10 +118,36 @@ describe('JournalFile', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^cannot write the journal .*tend\.events: ELOOP/);
     expect(await readFile(target, 'utf8')).toBe('');
+    expect(jf.failedTimes).toBe(1); // one time it began to fail, not one per try
     await unlink(file);
     jf.append({ time: new Date(T0 + 2).toISOString(), service: 'a', what: 'x', why: 'three' });
     await jf.close();
     expect((await read(file)).entries.map((e) => e.why)).toEqual(['one', 'two', 'three']);
+    expect(jf.failedTimes).toBe(1);
+  });
+
+  it('past its buffer while failing, counts the entries dropped and says so in the file once it can write', async () => {
+    const file = journalFileOf(dir);
+    const target = join(dir, 'elsewhere');
+    await writeFile(target, '');
+    await symlink(target, file);
+    const jf = new JournalFile({ file, maxSize: 0, keep: 1 });
+    const why = 'x'.repeat(1000);
+    jf.append({ time: new Date(T0).toISOString(), service: 'a', what: 'x', why: 'first' });
+    await jf.flush(); // failing from here
+    // ~2 MB of entries against the 1 MiB kept while failing
+    for (let k = 1; k < 2000; k++) jf.append({ time: new Date(T0 + k).toISOString(), service: 'a', what: 'x', why });
+    await jf.flush();
+    expect(jf.unwritable).toBe(true);
+    await unlink(file);
+    jf.append({ time: new Date(T0 + 5000).toISOString(), service: 'a', what: 'x', why: 'after' });
+    await jf.close();
+    const entries = (await read(file)).entries;
+    const note = entries.find((e) => e.service === 'tend');
+    const lost = Number(/^(\d+) journal entries lost while .*tend\.events was unwritable$/.exec(note?.why ?? '')?.[1]);
+    expect(entries.length - 1 + lost).toBe(2001); // each entry written, or counted in the note
+    expect(entries.at(-1)?.why).toBe('after');
+    expect(jf.failedTimes).toBe(1);
   });
 
   it('reads nothing, without an error, when there is no journal file yet', async () => {
