@@ -139,5 +139,6 @@ export function buildService(
   if (raw.approval) spec.approval = true;
   if (raw.pool !== undefined) spec.pool = raw.pool;
   if (raw.watchdog !== undefined) spec.watchdog = raw.watchdog;
+  if (raw.start_timeout !== undefined) spec.startTimeout = raw.start_timeout;
   return spec;
 }

@@ -1,11 +1,12 @@
 // What a valid config may still get wrong about this machine, found before a spawn fails: a
 // program that is not on PATH or not executable, a cwd that does not exist, an unknown user or
-// group, a fence that needs root (host-fences.ts). These are warnings (the machine may change
-// before `tend up`), each located in the file.
+// group, a fence that needs root (host-fences.ts); and a start_timeout that cannot work as meant.
+// These are warnings (the machine may change before `tend up`), each located in the file.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import type { ConfigProblem } from '../core/errors.js';
 import type { ServiceSpec, Spec } from '../core/types.js';
+import { formatLimit } from '../core/describe.js';
 import { DEFAULT_PATH } from '../core/fences.js';
 import { lookupGroup, lookupUser } from '../sys/users.js';
 import { fenceWarnings, nofileWarning } from './host-fences.js';
@@ -92,6 +93,8 @@ export function hostWarnings(
     fenceWarnings(svc, warn, uid, spec.settings.notifySocket);
     const nofile = svc.limits.nofile === undefined ? undefined : nofileWarning(svc.limits.nofile);
     if (nofile) warn([...base, 'limits', 'nofile'], nofile);
+    const slow = startTimeoutWarning(svc);
+    if (slow) warn([...base, 'start_timeout'], slow);
     // cwd and programs are inside root_dir: not checked on the host
     if (svc.fences?.rootDir === undefined) programWarnings(svc, env, warn);
     if (svc.user !== undefined) {
@@ -113,6 +116,25 @@ export function hostWarnings(
     }
   }
   return out;
+}
+
+/**
+ * Why `start_timeout` cannot do what it is there for, or undefined: without readiness a service
+ * is running at once; and when `burst` runs of it do not fit in `start_limit.interval`, the start
+ * limit never ends a service that never gets ready (it is restarted forever, as systemd's
+ * TimeoutStartSec= past StartLimitIntervalSec= is).
+ */
+export function startTimeoutWarning(svc: ServiceSpec): string | undefined {
+  const t = svc.startTimeout;
+  if (t === undefined) return undefined;
+  if (!svc.readiness) return 'start_timeout does nothing without readiness: the service is running as soon as it is spawned';
+  const { burst, interval } = svc.startLimit;
+  if (svc.restart === 'never' || burst * t < interval) return undefined;
+  return (
+    `${burst} starts of ${formatLimit(t)} (start_timeout) do not fit in start_limit.interval ${formatLimit(interval)}: ` +
+    `a service that never gets ready is restarted forever; set start_limit.interval above ${formatLimit(burst * t)}, ` +
+    'with room for the stops and the backoff'
+  );
 }
 
 /** A command, readiness and liveness exec programs that would not run, and a missing cwd. */

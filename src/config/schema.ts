@@ -227,6 +227,7 @@ function build() {
     start_limit: mapping({ burst: int(1), interval: positiveDuration() }),
     stop_signal: from(parseSignal).optional(),
     stop_timeout: timer(),
+    start_timeout: positiveTimer(),
     readiness: z.preprocess(notifyForm, probe),
     liveness: z.preprocess(notifyForm, probe),
     watchdog: positiveTimer(),

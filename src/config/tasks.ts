@@ -1,5 +1,6 @@
 // The task keys of a service (schedule, every, timezone, overlap, timeout, catch_up, approval,
-// pool) checked together: which need a oneshot, which need a schedule, and the schedule itself
+// pool) checked together: which need a oneshot (and start_timeout, which a oneshot may not
+// have), which need a schedule, and the schedule itself
 // (src/tasks/schedule.ts: croner, bundled with the config parser, never loaded by the daemon).
 import { hint } from '../core/did-you-mean.js';
 import type { ScheduleSpec, Settings } from '../core/types.js';
@@ -40,6 +41,14 @@ export function checkTask(
       });
       bad = true;
     }
+  }
+  if (type === 'oneshot' && svc.start_timeout !== undefined) {
+    // a oneshot's whole run has its own bound; with two, which one fails it would be a puzzle
+    problems.add(
+      [...at, 'start_timeout'],
+      'start_timeout is for a long-running service (type simple); a oneshot bounds its whole run with timeout',
+      { key: true },
+    );
   }
   if (svc.schedule !== undefined && svc.every !== undefined) {
     problems.add([...at, 'every'], 'give schedule or every, not both', { key: true });

@@ -13,6 +13,16 @@ export interface EndRun {
   failed: boolean;
 }
 
+/**
+ * A run tend stops because it was not ready within start_timeout: `head` the bound in words
+ * (`not ready within 1m30s`), `why` what kept it from being ready (the readiness probe's last
+ * failure). Its exit is a failed start (policy.ts).
+ */
+export interface NotReady {
+  head: string;
+  why: string;
+}
+
 /** How the last run of a oneshot went (`tend history` keeps these on disk). */
 export interface RunResult {
   start: number;
@@ -54,6 +64,10 @@ export interface InstanceRecord {
   trigger: Trigger;
   /** set while tend ends the current run itself (timeout, replace, `tend stop` of a task) */
   endRun: EndRun | null;
+  /** set while tend stops the current run for not being ready within start_timeout */
+  notReady: NotReady | null;
+  /** EXTEND_TIMEOUT_USEC= while starting: the current run's start_timeout waits at least until then */
+  startExtendedTo: number | null;
   /** `tend approve` released the next run (approval: true); spent by its launch */
   approved: boolean;
   /** `tend disable`: its schedule (or autostart) is paused until `tend enable` */
@@ -121,6 +135,8 @@ export function newInstance(inst: InstanceSpec, now: number, want: 'up' | 'down'
     livenessFailures: 0,
     trigger: 'start-up',
     endRun: null,
+    notReady: null,
+    startExtendedTo: null,
     approved: false,
     paused: task && want === 'down',
     lastRun: null,

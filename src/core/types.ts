@@ -81,6 +81,11 @@ export interface ServiceSpec {
   startLimit: { burst: number; interval: number };
   stopSignal: string; // e.g. "SIGTERM"
   stopTimeout: number;
+  /**
+   * ms: a run not ready this long after its spawn is stopped and counts as a failed start (the
+   * restart policy, backoff and start_limit apply); absent: it may stay starting for good
+   */
+  startTimeout?: number;
   readiness?: ProbeSpec;
   liveness?: ProbeSpec;
   /** ms: a WATCHDOG=1 (sd_notify) is due within this while running, else it is restarted */

@@ -160,11 +160,15 @@ export function settleLeft(i: Instance, now: number): number | undefined {
 
 /**
  * Where a waited-for instance is: its state; for one running, that it has not run SETTLE_MS yet;
- * for one whose last run's leftovers are not gone, that (`tend stop` waits for them).
+ * for one whose last run's leftovers are not gone, that (`tend stop` waits for them); for one
+ * backing off or starting again, why its last start failed.
  */
 function settling(i: Instance, pendingWhy: (i: Instance) => string): string {
   if (i.state === 'running') return `running for less than ${formatDuration(SETTLE_MS)}`;
   if (i.lingering) return `${i.state}, ${LINGERING}`;
+  // on its way again after a failed start (a crash, not ready within start_timeout): why it failed
+  if (i.state === 'backoff') return `${i.state}, ${i.reason}`;
+  if (i.state === 'starting' && i.lastFailure) return `${i.state} again after: ${i.lastFailure.why}`;
   // what a pending one waits for (a dependency, an approval, a pool), as status says it
   const why = i.state === 'pending' ? pendingWhy(i) : '';
   return why ? `${i.state}, ${why}` : i.state;

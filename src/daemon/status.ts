@@ -1,11 +1,12 @@
 // Status rows (`tend status`; the row's type is the wire's) and the one-paragraph `why` of an instance.
 import type { StatusRow } from '../control/wire.js';
-import { describeExit, formatDuration } from '../core/describe.js';
+import { describeExit, formatDuration, formatLimit } from '../core/describe.js';
 import { capabilitiesLacking, capabilitiesWarning } from '../config/host-fences.js';
 import { describeFences, type Fences, fencesJson } from '../core/fences.js';
 import type { Instance } from '../core/instance.js';
 import { hasSchedule, isAlive } from '../core/instance.js';
 import { depStatus, removalWait, type Store } from '../reconcile/deps.js';
+import { readyBy } from '../reconcile/plan.js';
 import { countSlots, gateWait, type Limits, slotWait } from '../reconcile/slots.js';
 import { commandWords } from './transient.js';
 
@@ -209,6 +210,11 @@ export function explain(store: Store, i: Instance, now: number, limits: Limits =
     parts.push(`Its main pid is ${i.mainPid} (MAINPID=${where}).`);
   }
   if (i.outputLost && isAlive(i.state)) parts.push(`${OUTPUT_LOST[0]!.toUpperCase()}${OUTPUT_LOST.slice(1)}.`);
+  const bound = i.inst.spec.startTimeout;
+  if (i.state === 'starting' && bound !== undefined && i.startedAt !== null) {
+    const left = formatDuration(Math.max(0, readyBy(i, bound, i.startedAt) - now));
+    parts.push(`Not ready within ${formatLimit(bound)} of its spawn (start_timeout), it is stopped as a failed start: in ${left}.`);
+  }
   const failing = livenessFailing(i);
   if (failing) parts.push(`${failing[0]!.toUpperCase()}${failing.slice(1)}.`);
   else if (i.lastProbeFailure) parts.push(`Last probe failure: ${i.lastProbeFailure}.`);

@@ -1,6 +1,6 @@
 // The record half of each effect of the transition table: counters, times and the deadline of
 // one instance. Pure over the record; the one place where each of them is reset.
-import { type EndRun, type InstanceRecord, spawnRestarts } from '../core/instance.js';
+import { type EndRun, type InstanceRecord, type NotReady, spawnRestarts } from '../core/instance.js';
 import type { Effect } from '../core/state-machine.js';
 import type { Exit, Trigger } from '../core/types.js';
 import type { ExitVerdict } from './policy.js';
@@ -11,6 +11,8 @@ export interface EffectData {
   adopt?: { pid: number; spawns?: number; restarts?: number; startedAt?: number; outputLost?: boolean; trigger?: Trigger };
   /** a stop by which tend ends the run itself (timeout) */
   end?: EndRun;
+  /** a stop of a run not ready within start_timeout: a failed start */
+  notReady?: NotReady;
 }
 
 /** Brings the record up to date for `effect` at `now` (the state is already set). */
@@ -21,6 +23,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.lastFailure = null; // a new run asked for: why an earlier one restarted is history
       i.failuresInRow = 0;
       i.endRun = null;
+      i.notReady = null;
       if (i.want === 'restart') i.want = 'up';
       return;
     case 'launch':
@@ -29,6 +32,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.starts = i.starts.filter((t) => now - t < i.inst.spec.startLimit.interval);
       i.starts.push(now);
       i.startedAt = now;
+      i.startExtendedTo = null;
       i.livenessFailures = 0;
       i.lastProbeFailure = null;
       i.approved = false; // an approval is good for one run
@@ -42,6 +46,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
       i.startedAt = a.startedAt ?? now;
       i.spawns = Math.max(1, a.spawns ?? i.spawns);
       i.restarts = a.restarts ?? i.spawns - 1;
+      i.startExtendedTo = null;
       i.livenessFailures = 0;
       i.outputLost = a.outputLost ?? false;
       // the run goes on as it began (`tend history`), when the earlier tend said
@@ -54,6 +59,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
     case 'term':
       i.deadline = now + i.inst.spec.stopTimeout;
       if (data.end) i.endRun = data.end;
+      if (data.notReady) i.notReady = data.notReady;
       return;
     case 'kill':
       i.deadline = null;
@@ -75,6 +81,7 @@ export function book(i: InstanceRecord, effect: Effect, now: number, data: Effec
         else if (verdict.state !== 'backoff') i.runs = { ...i.runs, failed: i.runs.failed + 1 };
       }
       i.endRun = null;
+      i.notReady = null;
       if (verdict.state === 'backoff') i.lastFailure = { at: now, why: verdict.reason };
       if (verdict.state === 'backoff' || i.want === 'restart') i.trigger = 'restart';
       return;

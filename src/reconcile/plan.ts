@@ -1,14 +1,17 @@
 // The planner: a pure function from the store (wanted + observed) and the time to the events the
 // loop applies to move it toward what is wanted, and the next time it needs to look again.
 import { formatLimit } from '../core/describe.js';
-import type { EndRun, Instance } from '../core/instance.js';
+import type { EndRun, Instance, NotReady } from '../core/instance.js';
 import { blockingDependent, depStatus, removalWait, type Store } from './deps.js';
 import { countSlots, gateWait, type Limits, limited, type SlotCount, slotWait, take } from './slots.js';
 
 export type Action =
   | { kind: 'spawn'; id: string }
-  /** `end`: tend ends the run itself (a oneshot's timeout): the record keeps why */
-  | { kind: 'stop'; id: string; reason: string; end?: EndRun }
+  /**
+   * `end`: tend ends the run itself (a oneshot's timeout): the record keeps why; `notReady`: it
+   * was not ready within start_timeout, a failed start (the restart policy goes on from its exit)
+   */
+  | { kind: 'stop'; id: string; reason: string; end?: EndRun; notReady?: NotReady }
   | { kind: 'kill'; id: string }
   | { kind: 'cancel'; id: string; reason: string } // pending/backoff -> stopped
   | { kind: 'dep-failed'; id: string; reason: string }
@@ -35,6 +38,12 @@ function planOne(store: Store, i: Instance, now: number, out: Action[], slots: S
         out.push({ kind: 'stop', id: i.id, reason: 'restart' });
       } else if (i.endRun) {
         out.push({ kind: 'stop', id: i.id, reason: i.endRun.reason });
+      } else if (i.state === 'starting' && i.inst.spec.startTimeout !== undefined && i.startedAt !== null) {
+        // start_timeout (a oneshot has none: config/tasks.ts): ready by then, or a failed start
+        const at = readyBy(i, i.inst.spec.startTimeout, i.startedAt);
+        if (now < at) return at;
+        const notReady = { head: `not ready within ${formatLimit(i.inst.spec.startTimeout)}`, why: notReadyWhy(i) };
+        out.push({ kind: 'stop', id: i.id, reason: `${notReady.head}: ${notReady.why}`, notReady });
       } else if (i.inst.spec.timeout !== undefined && i.startedAt !== null) {
         const at = i.startedAt + i.inst.spec.timeout;
         if (now < at) return at;
@@ -80,6 +89,22 @@ function planOne(store: Store, i: Instance, now: number, out: Action[], slots: S
       if (i.want === 'restart') out.push({ kind: 'request', id: i.id, reason: 'restart requested' });
       return null;
   }
+}
+
+/** When a starting run must be ready: start_timeout after its spawn, or later when it asked (EXTEND_TIMEOUT_USEC). */
+export function readyBy(i: Instance, startTimeout: number, startedAt: number): number {
+  const at = startedAt + startTimeout;
+  return i.startExtendedTo !== null && i.startExtendedTo > at ? i.startExtendedTo : at;
+}
+
+/** What kept a starting run from being ready: its readiness probe's last failure, or what it did not say. */
+function notReadyWhy(i: Instance): string {
+  if (i.lastProbeFailure) return i.lastProbeFailure;
+  const check = i.inst.spec.readiness?.check;
+  const said = i.statusText !== null ? `; its last STATUS=: ${JSON.stringify(i.statusText)}` : '';
+  if (check?.kind === 'notify') return `no READY=1 came${said}`;
+  if (check?.kind === 'fd') return `no line came on fd ${check.fd}${said}`;
+  return 'no result of the readiness probe yet';
 }
 
 interface Slots {

@@ -25,8 +25,9 @@ function times(n: number): string {
 
 /**
  * The state after the main process of `i` ended at `now`. Wanted down, or restarted: stopped (the
- * loop starts a restart afresh). Stopped by tend while wanted up: its liveness failed, a failure
- * that restarts whatever the policy, through the same backoff and start limit as an exit.
+ * loop starts a restart afresh). Stopped by tend while wanted up: not ready within start_timeout,
+ * a failed start that the policy judges as a failure (`never`: failed); or its liveness failed, a
+ * failure that restarts whatever the policy; both through the same backoff and start limit as an exit.
  * A run tend ended itself (endRun: a timeout, a replace) fails, or stops. A task with a schedule
  * rests in `scheduled` instead of completed, failed or stopped while wanted up.
  */
@@ -45,9 +46,12 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
     const reason = `${i.endRun.reason} (${describeExit(exit)})`;
     return { state: i.endRun.failed ? 'failed' : 'stopped', reason, nextStartAt: null, failuresInRow: i.failuresInRow };
   }
-  const unhealthy = i.state === 'stopping';
-  const what = unhealthy ? 'liveness failed' : describeExit(exit);
-  const success = !unhealthy && exit.kind === 'exited' && exit.code === 0;
+  // stopped by tend while wanted up: not ready within start_timeout (a failed start, as a crash
+  // before it was ready: the policy decides), else its liveness failed (restarts whatever it says)
+  const notReady = i.notReady;
+  const unhealthy = i.state === 'stopping' && notReady === null;
+  const what = notReady ? `${notReady.head}: ${notReady.why}` : unhealthy ? 'liveness failed' : describeExit(exit);
+  const success = !unhealthy && notReady === null && exit.kind === 'exited' && exit.code === 0;
   // a oneshot that succeeded is done whatever the policy: `always` reruns only failures
   const restart =
     unhealthy ||
@@ -67,7 +71,9 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
     const same = unhealthy || before.every((e) => describeExit(e.exit) === what);
     return {
       state: 'failed',
-      reason: !same
+      reason: notReady
+        ? `${notReady.head} ${times(recent.length)} within ${secs}; start limit reached (the last: ${notReady.why})`
+        : !same
         ? `${recent.length} starts within ${secs}, the last ${what}; start limit reached`
         : exit.kind === 'spawn-error' && !unhealthy
           ? // the error is a sentence of its own: the count goes first
@@ -78,8 +84,9 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
     };
   }
   // A run longer than backoff.max resets the streak (it was healthy for a while).
+  // Not one that never got ready: a long start_timeout is no healthy while.
   const ranFor = i.startedAt === null ? 0 : now - i.startedAt;
-  const streak = ranFor > spec.backoff.max ? 1 : i.failuresInRow + 1;
+  const streak = ranFor > spec.backoff.max && notReady === null ? 1 : i.failuresInRow + 1;
   const delay = backoffDelay(spec.backoff, streak, random);
   // a liveness probe counts failures in a row; the watchdog (livenessFailures 0) fails at once
   const why = i.lastProbeFailure ?? 'no reason given';

@@ -22,7 +22,7 @@ import { type Effect, type EventKind, transition } from '../core/state-machine.j
 import type { Exit, InstanceSpec, State, Trigger } from '../core/types.js';
 import { book, type EffectData } from './book.js';
 import { dependencyClosure, dependentClosure, instancesOf, ranOk } from './deps.js';
-import { plan } from './plan.js';
+import { plan, readyBy } from './plan.js';
 import { afterExit } from './policy.js';
 import { extendMs, type RunDeps, Runs } from './runs.js';
 import { gateWait, type Limits } from './slots.js';
@@ -509,7 +509,7 @@ export class Supervisor {
         const i = this.records.get(a.id);
         if (!i) continue; // forgotten by an earlier action of this round
         try {
-          const data = a.kind === 'stop' && a.end ? { end: a.end } : {};
+          const data = a.kind === 'stop' ? { end: a.end, notReady: a.notReady } : {};
           this.apply(i, a.kind, 'reason' in a ? a.reason : a.kind === 'spawn' ? spawnWord(i) : 'spawned', data);
         } catch (e) {
           if (e instanceof InvariantError) throw e;
@@ -631,8 +631,8 @@ export class Supervisor {
   /**
    * What a service said over sd_notify (or its readiness fd, as READY=1): READY=1 is its
    * readiness when that is `notify` or `fd`; STATUS= is shown by status and why; MAINPID= is
-   * recorded; STOPPING=1 is journaled; EXTEND_TIMEOUT_USEC= while stopping moves the SIGKILL
-   * (the watchdog's part is in Runs).
+   * recorded; STOPPING=1 is journaled; EXTEND_TIMEOUT_USEC= while stopping moves the SIGKILL,
+   * while starting the start_timeout (the watchdog's part is in Runs).
    */
   private onNotify(id: string, fields: Record<string, string>): void {
     const i = this.records.get(id);
@@ -650,6 +650,16 @@ export class Supervisor {
       if (at > i.deadline) {
         i.deadline = at;
         this.note(i.id, 'notify', `stop timeout extended by ${ext}ms (EXTEND_TIMEOUT_USEC)`);
+        this.kick();
+      }
+    }
+    // while starting it moves start_timeout, as systemd's TimeoutStartSec=
+    const bound = i.inst.spec.startTimeout;
+    if (ext !== undefined && i.state === 'starting' && bound !== undefined && i.startedAt !== null) {
+      const at = this.deps.clock.now() + ext;
+      if (at > readyBy(i, bound, i.startedAt)) {
+        i.startExtendedTo = at;
+        this.note(i.id, 'notify', `start timeout extended by ${ext}ms (EXTEND_TIMEOUT_USEC)`);
         this.kick();
       }
     }

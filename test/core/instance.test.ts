@@ -26,6 +26,8 @@ describe('newInstance', () => {
       livenessFailures: 0,
       trigger: 'start-up',
       endRun: null,
+      notReady: null,
+      startExtendedTo: null,
       approved: false,
       paused: false,
       lastRun: null,
