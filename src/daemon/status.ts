@@ -213,7 +213,9 @@ export function explain(store: Store, i: Instance, now: number, limits: Limits =
   const bound = i.inst.spec.startTimeout;
   if (i.state === 'starting' && bound !== undefined && i.startedAt !== null) {
     const left = formatDuration(Math.max(0, readyBy(i, bound, i.startedAt) - now));
-    parts.push(`Not ready within ${formatLimit(bound)} of its spawn (start_timeout), it is stopped as a failed start: in ${left}.`);
+    parts.push(
+      `Not ready within ${formatLimit(bound)} of its spawn (start_timeout), it is stopped as a failed start: in ${left}.`,
+    );
   }
   const failing = livenessFailing(i);
   if (failing) parts.push(`${failing[0]!.toUpperCase()}${failing.slice(1)}.`);

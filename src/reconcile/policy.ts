@@ -74,11 +74,11 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
       reason: notReady
         ? `${notReady.head} ${times(recent.length)} within ${secs}; start limit reached (the last: ${notReady.why})`
         : !same
-        ? `${recent.length} starts within ${secs}, the last ${what}; start limit reached`
-        : exit.kind === 'spawn-error' && !unhealthy
-          ? // the error is a sentence of its own: the count goes first
-            `could not start ${times(recent.length)} within ${secs} (${exit.message}); start limit reached`
-          : `${what} ${times(recent.length)} within ${secs}; start limit reached`,
+          ? `${recent.length} starts within ${secs}, the last ${what}; start limit reached`
+          : exit.kind === 'spawn-error' && !unhealthy
+            ? // the error is a sentence of its own: the count goes first
+              `could not start ${times(recent.length)} within ${secs} (${exit.message}); start limit reached`
+            : `${what} ${times(recent.length)} within ${secs}; start limit reached`,
       nextStartAt: null,
       failuresInRow: i.failuresInRow,
     };

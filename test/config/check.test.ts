@@ -122,6 +122,36 @@ describe('checkSpec', () => {
   });
 });
 
+describe('start_timeout warnings', () => {
+  const svc = (...lines: string[]) => yaml('services:', '  a:', '    command: [sh]', ...lines.map((l) => `    ${l}`));
+  const warnings = (...lines: string[]) => {
+    const { dir, file } = setup(svc(...lines));
+    return shown(dir, checkSpec(file, { env: { PATH: '/usr/bin:/bin' } }).warnings);
+  };
+  const ready = 'readiness: { tcp: "127.0.0.1:1" }';
+
+  it('none when its runs fit in the start limit window (5 x 10s < 60s), or with restart: never', () => {
+    expect(warnings(ready, 'start_timeout: 10s')).toEqual([]);
+    expect(warnings(ready, 'start_timeout: 90s', 'restart: never')).toEqual([]);
+    expect(warnings(ready, 'start_timeout: 90s', 'start_limit: { burst: 3, interval: 5m }')).toEqual([]);
+  });
+
+  it('without readiness it does nothing', () => {
+    expect(warnings('start_timeout: 10s')).toEqual([
+      '4:20: services.a.start_timeout: start_timeout does nothing without readiness: the service is running as soon as it is spawned',
+    ]);
+  });
+
+  it('when burst runs of it do not fit in start_limit.interval, a service never ready restarts forever', () => {
+    expect(warnings(ready, 'start_timeout: 12s')).toEqual([
+      '5:20: services.a.start_timeout: 5 starts of 12s (start_timeout) do not fit in start_limit.interval 1m00s: a service that never gets ready is restarted forever; set start_limit.interval above 1m00s, with room for the stops and the backoff',
+    ]);
+    expect(warnings(ready, 'start_timeout: 90s', 'restart: always', 'start_limit: { burst: 2 }')).toEqual([
+      '5:20: services.a.start_timeout: 2 starts of 1m30s (start_timeout) do not fit in start_limit.interval 1m00s: a service that never gets ready is restarted forever; set start_limit.interval above 3m00s, with room for the stops and the backoff',
+    ]);
+  });
+});
+
 describe('programOf: what a command runs, when tend can tell', () => {
   it.each([
     [['node', 'x.js'], 'node'],

@@ -54,6 +54,7 @@ describe('processHash', () => {
   test.each([
     ['stop_signal', 'stop_signal: INT'],
     ['stop_timeout', 'stop_timeout: 1s'],
+    ['start_timeout', 'start_timeout: 1s'],
     ['restart', 'restart: always'],
     ['readiness', 'readiness: { tcp: "h:1" }'],
     ['depends_on', 'depends_on: []'],
@@ -164,6 +165,16 @@ describe('diffSpecs', () => {
     expect(d.inPlace).toEqual(['db', 'web.1', 'web.2', 'cache']);
     expect(d.changed).toEqual([]);
     expect(d.unchanged).toEqual(['job']);
+  });
+
+  test('start_timeout changes in place, named as in the file', () => {
+    const a = one('command: x', 'readiness: { tcp: "h:1" }');
+    const b = one('command: x', 'readiness: { tcp: "h:1" }', 'start_timeout: 30s');
+    expect(inPlaceFields(a.spec, b.spec)).toEqual(['start_timeout']);
+    expect(inPlaceFields(b.spec, one('command: x', 'readiness: { tcp: "h:1" }', 'start_timeout: 1m').spec)).toEqual([
+      'start_timeout',
+    ]);
+    expect(changedFields(a, b)).toEqual([]);
   });
 
   test("a schedule's change is named by the keys of the file, and a key left out reads as its default", () => {

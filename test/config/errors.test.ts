@@ -342,6 +342,26 @@ describe('config errors: exact file:line:col: path: message', () => {
     ]);
   });
 
+  test('start_timeout: a duration > 0 a timer can wait; not on a oneshot, whose run has timeout', () => {
+    expect(errorsOf(web('start_timeout: 0s'))).toEqual([
+      'tend.yaml:4:20: services.web.start_timeout: expected a duration > 0; got "0s"',
+    ]);
+    expect(errorsOf(web('start_timeout: 600h'))).toEqual([
+      'tend.yaml:4:20: services.web.start_timeout: expected a duration of at most 24 days (576h), the longest a timer waits; got "600h"',
+    ]);
+    expect(errorsOf(web('start_timeout: soon'))[0]).toMatch(
+      /^tend\.yaml:4:20: services\.web\.start_timeout: expected a duration/,
+    );
+    expect(errorsOf(web('type: oneshot', 'readiness: { tcp: "h:1" }', 'start_timeout: 5s'))).toEqual([
+      'tend.yaml:6:5: services.web.start_timeout: start_timeout is for a long-running service (type simple); a oneshot bounds its whole run with timeout',
+    ]);
+    const s = parseSpec(web('readiness: { tcp: "h:1" }', 'start_timeout: 1m30s'), '/srv/tend.yaml').services[0]!;
+    expect(s.startTimeout).toBe(90_000);
+    expect(parseSpec(web('start_timeout: 0.25'), '/srv/tend.yaml').services[0]!.startTimeout).toBe(250);
+    // absent: no bound, as before the key existed
+    expect('startTimeout' in parseSpec(web(), '/srv/tend.yaml').services[0]!).toBe(false);
+  });
+
   test('notify is a readiness form only; watchdog, settings.http and notify_socket are checked', () => {
     expect(errorsOf(web('liveness: notify', 'watchdog: 0s'))).toEqual([
       'tend.yaml:4:15: services.web.liveness: notify is a readiness form only; for liveness use watchdog: DURATION (WATCHDOG=1 pings)',

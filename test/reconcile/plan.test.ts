@@ -309,3 +309,97 @@ describe('plan: a mixed store', () => {
     });
   });
 });
+
+describe('plan: start_timeout', () => {
+  const tcp = {
+    check: { kind: 'tcp' as const, host: '127.0.0.1', port: 5432 },
+    interval: 1000,
+    timeout: 1000,
+    initialDelay: 0,
+    failureThreshold: 3,
+  };
+  const STARTED = NOW - 3000;
+  const late = (fields: Partial<Instance> = {}, over: Partial<ServiceSpec> = {}) =>
+    svc('db', { state: 'starting', startedAt: STARTED, spawns: 1, ...fields }, { readiness: tcp, startTimeout: 5000, ...over });
+  const notReady = (why: string) => ({
+    kind: 'stop',
+    id: 'db',
+    reason: `not ready within 5s: ${why}`,
+    notReady: { head: 'not ready within 5s', why },
+  });
+
+  it('starting within the bound -> no action, wake when it ends (start_timeout after the spawn)', () => {
+    expect(plan(storeOf(late()), NOW)).toEqual({ actions: [], wakeAt: STARTED + 5000 });
+    expect(plan(storeOf(late()), STARTED + 4999)).toEqual({ actions: [], wakeAt: STARTED + 5000 });
+  });
+
+  it("at the bound (exactly, or past) -> stop, a failed start with the probe's last failure", () => {
+    const i = late({ lastProbeFailure: 'connect 127.0.0.1:5432: ECONNREFUSED' });
+    for (const now of [STARTED + 5000, STARTED + 60_000]) {
+      expect(plan(storeOf(i), now)).toEqual({ actions: [notReady('connect 127.0.0.1:5432: ECONNREFUSED')], wakeAt: null });
+    }
+  });
+
+  it('what kept it from being ready, by readiness form, when no probe failed', () => {
+    const at = STARTED + 5000;
+    const why = (fields: Partial<Instance>, over: Partial<ServiceSpec>) =>
+      (plan(storeOf(late(fields, over)), at).actions[0] as { notReady: { why: string } }).notReady.why;
+    expect(why({}, {})).toBe('no result of the readiness probe yet');
+    const notify = { ...tcp, check: { kind: 'notify' as const } };
+    expect(why({}, { readiness: notify })).toBe('no READY=1 came');
+    expect(why({ statusText: 'loading the cache' }, { readiness: notify })).toBe(
+      'no READY=1 came; its last STATUS=: "loading the cache"',
+    );
+    expect(why({}, { readiness: { ...tcp, check: { kind: 'fd', fd: 3 } } })).toBe('no line came on fd 3');
+  });
+
+  it('without start_timeout a starting instance waits for good (no wake-up): the default', () => {
+    expect(plan(storeOf(late({}, { startTimeout: undefined })), NOW + 3_600_000)).toEqual({ actions: [], wakeAt: null });
+  });
+
+  it('running (ready in time), or not yet spawned: no bound', () => {
+    expect(plan(storeOf(late({ state: 'running' })), NOW + 60_000)).toEqual({ actions: [], wakeAt: null });
+    expect(plan(storeOf(late({ startedAt: null })), NOW + 60_000)).toEqual({ actions: [], wakeAt: null });
+  });
+
+  it('a stop or restart asked for goes first, as that stop', () => {
+    expect(plan(storeOf(late({ want: 'down' })), NOW + 60_000).actions).toEqual([
+      { kind: 'stop', id: 'db', reason: 'stop requested' },
+    ]);
+    expect(plan(storeOf(late({ want: 'restart' })), NOW + 60_000).actions).toEqual([
+      { kind: 'stop', id: 'db', reason: 'restart' },
+    ]);
+  });
+
+  it('EXTEND_TIMEOUT_USEC moves the bound later, never earlier', () => {
+    expect(plan(storeOf(late({ startExtendedTo: STARTED + 9000 })), STARTED + 6000)).toEqual({
+      actions: [],
+      wakeAt: STARTED + 9000,
+    });
+    expect(plan(storeOf(late({ startExtendedTo: STARTED + 9000 })), STARTED + 9000).actions).toEqual([
+      notReady('no result of the readiness probe yet'),
+    ]);
+    expect(plan(storeOf(late({ startExtendedTo: STARTED + 1000 })), NOW).wakeAt).toBe(STARTED + 5000);
+  });
+
+  it('each replica counts from its own spawn; the earliest bound is the wake-up', () => {
+    const reps = replicaSet('web', 2, { readiness: tcp, startTimeout: 5000 }).map((i, k) =>
+      record(i, { state: 'starting', startedAt: NOW - 6000 + k * 2000, spawns: 1 }),
+    );
+    expect(plan(storeOf(...reps), NOW)).toEqual({
+      actions: [
+        {
+          kind: 'stop',
+          id: 'web.1',
+          reason: 'not ready within 5s: no result of the readiness probe yet',
+          notReady: { head: 'not ready within 5s', why: 'no result of the readiness probe yet' },
+        },
+      ],
+      wakeAt: NOW + 1000,
+    });
+  });
+
+  it('a healthy dependent waits through it (starting is not healthy), and is not failed by it', () => {
+    expect(plan(storeOf(late(), dependent('healthy')), NOW)).toEqual({ actions: [], wakeAt: STARTED + 5000 });
+  });
+});

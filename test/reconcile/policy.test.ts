@@ -123,6 +123,61 @@ describe('afterExit: stopped by its liveness probe (stopping, still wanted up)',
   });
 });
 
+describe('afterExit: stopped for not being ready within start_timeout (a failed start)', () => {
+  const notReady = { head: 'not ready within 5s', why: 'connect ECONNREFUSED 127.0.0.1:5432' };
+  const late = (over: Partial<ServiceSpec> = {}, fields: Partial<Instance> = {}) =>
+    ran({ startTimeout: 5000, ...over }, { state: 'stopping', notReady, lastProbeFailure: notReady.why, ...fields });
+  const reason = 'not ready within 5s: connect ECONNREFUSED 127.0.0.1:5432';
+
+  it('a failure whatever the exit: always and on-failure back off, never fails', () => {
+    for (const exit of [ok, term, sig, fail]) {
+      expect(afterExit(late({ restart: 'always' }), exit, NOW, noJitter)).toEqual(backoff(reason));
+      expect(afterExit(late({ restart: 'on-failure' }), exit, NOW, noJitter)).toEqual(backoff(reason));
+      expect(afterExit(late({ restart: 'never' }), exit, NOW, noJitter)).toEqual(failed(reason));
+    }
+  });
+
+  it('is not a liveness failure: the probe counts and words of liveness are not used', () => {
+    const v = afterExit(late({}, { livenessFailures: 2 }), term, NOW, noJitter);
+    expect(v.reason).toBe(reason);
+  });
+
+  it('the streak goes on however long start_timeout is (a run never ready was not healthy for a while)', () => {
+    const long = late(
+      { startTimeout: 90_000, backoff: { initial: 100, max: 30_000, factor: 2 } },
+      {
+        startedAt: NOW - 90_000,
+        starts: [NOW - 90_000],
+        failuresInRow: 2,
+        notReady: { ...notReady, head: 'not ready within 1m30s' },
+      },
+    );
+    const v = afterExit(long, term, NOW, noJitter);
+    expect([v.state, v.failuresInRow, v.nextStartAt! - NOW]).toEqual(['backoff', 3, 400]);
+    // a crash after as long a run starts a new streak, as before
+    const crashed = ran({}, { startedAt: NOW - 90_000, starts: [NOW - 90_000], failuresInRow: 2 });
+    expect(afterExit(crashed, fail, NOW, noJitter).failuresInRow).toBe(1);
+  });
+
+  it('-> failed at the start limit, naming the timeout and the last failure', () => {
+    const i = late({ startLimit: { burst: 3, interval: 60_000 } }, { starts: [NOW - 20_000, NOW - 10_000, NOW - 5000] });
+    expect(afterExit(i, term, NOW, noJitter)).toEqual(
+      failed('not ready within 5s three times within 60s; start limit reached (the last: connect ECONNREFUSED 127.0.0.1:5432)'),
+    );
+  });
+
+  it('wanted down or restarted meanwhile -> stopped, as any stop', () => {
+    for (const want of ['down', 'restart'] as const) {
+      expect(afterExit(late({}, { want }), term, NOW, noJitter)).toEqual({
+        state: 'stopped',
+        reason: 'stopped (killed by SIGTERM)',
+        nextStartAt: null,
+        failuresInRow: 0,
+      });
+    }
+  });
+});
+
 describe('afterExit: start limit', () => {
   const limited = { restart: 'always' as const, startLimit: { burst: 3, interval: 60_000 } };
 
