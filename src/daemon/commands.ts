@@ -163,7 +163,7 @@ export function settleLeft(i: Instance, now: number): number | undefined {
  * for one whose last run's leftovers are not gone, that (`tend stop` waits for them); for one
  * backing off or starting again, why its last start failed.
  */
-function settling(i: Instance, pendingWhy: (i: Instance) => string): string {
+export function settling(i: Instance, pendingWhy: (i: Instance) => string): string {
   if (i.state === 'running') return `running for less than ${formatDuration(SETTLE_MS)}`;
   if (i.lingering) return `${i.state}, ${LINGERING}`;
   // on its way again after a failed start (a crash, not ready within start_timeout): why it failed

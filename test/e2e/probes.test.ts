@@ -191,6 +191,62 @@ services:
   });
 });
 
+describe('start_timeout', () => {
+  it('a service never ready is stopped as a failed start, ends failed at its start limit, and tend start says why', async () => {
+    const port = await freePort(); // a refused connect is answered at once, even on a busy machine
+    const p = await started(`
+services:
+  svc:
+    command: sleep 1000
+    autostart: false          # started as the dependency of after
+    readiness: { tcp: "127.0.0.1:${port}", interval: 50ms }
+    start_timeout: 300ms
+    start_limit: { burst: 2, interval: 1m }
+    backoff: { initial: 50ms }
+  after:
+    command: sleep 1000
+    depends_on: { svc: healthy }
+`);
+    const refused = `connect 127.0.0.1:${port}: ECONNREFUSED`;
+    const notReady = `not ready within 300ms: ${refused}`;
+    const limit = `not ready within 300ms twice within 60s; start limit reached (the last: ${refused})`;
+    await p.waitState('svc', 'failed');
+    await p.waitState('after', 'failed');
+    expect([(await row(p, 'svc')).detail, (await row(p, 'after')).detail]).toEqual([limit, `dependency svc failed: ${limit}`]);
+    const es = (await p.events()).filter((e) => e.service === 'svc');
+    expect(es.filter((e) => e.what === 'state').map((e) => e.why)).toEqual([
+      'stopped -> pending: start requested',
+      'pending -> starting: spawned',
+      `starting -> stopping: ${notReady}`,
+      `stopping -> backoff: ${notReady}`,
+      'backoff -> starting: restarted',
+      `starting -> stopping: ${notReady}`,
+      `stopping -> failed: ${limit}`,
+    ]);
+    expect(es.filter((e) => e.what === 'stop').map((e) => e.why)).toEqual([
+      `SIGTERM sent (${notReady})`,
+      `SIGTERM sent (${notReady})`,
+    ]);
+    // each run was stopped: no process of it is left
+    const pids = es.filter((e) => e.what === 'spawn').map((e) => Number(/^pid (\d+)/.exec(e.why)![1]));
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+
+    // tend start tries again afresh and fails with the reason (its own --timeout not reached)
+    const again = await p.run(['start', 'svc', '--timeout', '20s']);
+    expect([again.code, again.stderr]).toEqual([1, `tend: svc: ${limit}\n`]);
+    // ready in time: started, and it stays up past its start_timeout
+    await listen(createServer(), port);
+    const ok = await p.run(['start', 'after', '--timeout', '20s']);
+    expect([ok.code, ok.stdout]).toEqual([0, 'started after (and dependencies svc)\n']);
+    const up = await row(p, 'svc');
+    expect(up.state).toBe('running');
+    // twice its start_timeout since its spawn: the same process, still running
+    await waitFor(async () => (await row(p, 'svc')).uptime_ms > 600, 'svc up past its start_timeout');
+    expect([(await row(p, 'svc')).state, (await row(p, 'svc')).pid]).toEqual(['running', up.pid]);
+  });
+});
+
 describe('liveness', () => {
   it('exec: failure_threshold failures in a row restart the service; the journal says why', async () => {
     const p = await started(`

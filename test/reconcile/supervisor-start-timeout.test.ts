@@ -3,6 +3,7 @@
 // backoff and start_limit go on from its exit. Dependents, reload, notify and fd, replicas.
 import { describe, expect, it } from 'vitest';
 import type { ProbeSpec, ServiceSpec } from '../../src/core/types.js';
+import { settling } from '../../src/daemon/commands.js';
 import { explain } from '../../src/daemon/status.js';
 import { flush, instanceSpec, replicaSet, supervising, term } from '../helpers/fakes.js';
 
@@ -172,5 +173,17 @@ describe('start_timeout', () => {
       'not ready within 2s: no result of the readiness probe yet',
     ]);
     expect(h.spawner.count('db')).toBe(1);
+  });
+
+  it("tend start's timeout says why the start it waits for failed: in backoff, and starting again", async () => {
+    const h = await supervising([db({ backoff: { initial: 10_000, max: 30_000, factor: 2 } })]);
+    const where = () => settling(h.get('db'), () => '');
+    expect(where()).toBe('starting');
+    h.probes.report('db', 'readiness', false, REFUSED);
+    await h.clock.advance(5000);
+    await h.exited('db', term);
+    expect(where()).toBe(`backoff, not ready within 5s: ${REFUSED}`);
+    await h.clock.advance(10_000);
+    expect(where()).toBe(`starting again after: not ready within 5s: ${REFUSED}`);
   });
 });
