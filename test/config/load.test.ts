@@ -47,6 +47,7 @@ describe('loadSpec on a file using every key', () => {
       startLimit: { burst: 3, interval: 120_000 },
       stopSignal: 'SIGINT',
       stopTimeout: 20_000,
+      startTimeout: 30_000,
       readiness: {
         check: { kind: 'tcp', host: '127.0.0.1', port: 5432 },
         interval: 500,
