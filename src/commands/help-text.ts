@@ -12,7 +12,7 @@ export type Audience = 'cli' | 'shell';
 const KEYS = [
   'Tab completes (twice lists)',
   'Up/Down history',
-  'Ctrl-R search',
+  'Ctrl-R search (Enter runs, Esc edits, Ctrl-G gives up)',
   'Ctrl-A/E/K/U/W edit',
   'Ctrl-C cancels or stops following',
   'Ctrl-D or exit leaves',

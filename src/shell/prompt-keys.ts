@@ -20,7 +20,7 @@ import { applyKey, EMPTY_LINE, lineOf, type LineState } from './line-editor.js';
 export interface PromptState {
   readonly line: LineState;
   readonly nav: HistoryNav;
-  /** non-null while Ctrl-R search is on; `saved` is the line to restore on Escape */
+  /** non-null while Ctrl-R search is on; `saved` is the line Ctrl-G puts back */
   readonly search: (SearchState & { saved: LineState }) | null;
   /** the previous key was Tab (a second Tab lists the candidates) */
   readonly lastWasTab: boolean;
@@ -95,7 +95,11 @@ function searchKey(
       return keep(searchOlder(entries, search));
     case 'backspace':
       return keep(searchBackspace(entries, search));
+    // as readline: Esc ends the search keeping the match on the prompt to edit (it threw the match
+    // away, so a found line could not be changed before running it); Ctrl-G gives up the search,
+    // putting back the line as it was before it
     case 'escape':
+      return { state: { ...s, search: null, line: lineOf(searchResult(entries, search, search.saved.text)) } };
     case 'ctrl-g':
       return { state: { ...s, search: null, line: search.saved } };
     case 'ctrl-c':
@@ -103,7 +107,7 @@ function searchKey(
     case 'enter':
       return { state: INITIAL_PROMPT, effect: { kind: 'submit', line: searchResult(entries, search, search.saved.text) } };
     default: {
-      // any other key accepts the match, then acts on it as readline does
+      // any other key (Left/Right, Home/End, Ctrl-A/E...) accepts the match, then acts on it as readline does
       const accepted: PromptState = { ...s, search: null, line: lineOf(searchResult(entries, search, search.saved.text)) };
       return promptKey(accepted, key, entries, ctx);
     }

@@ -72,10 +72,32 @@ describe('promptKey: Ctrl-R', () => {
     expect(type('\x12st\x12').shown.text).toBe('status');
     expect(type('\x12st\x12\x12').state.search?.failed).toBe(true);
   });
-  it('Escape restores the line typed before the search', () => {
+  it('Escape ends the search keeping the match on the prompt to edit, as readline does', () => {
     const r = type('xy\x12web\x1b');
     expect(r.state.search).toBeNull();
-    expect(r.shown).toEqual({ text: 'xy', cursor: 2 });
+    expect(r.effects).toEqual([]);
+    expect(r.shown).toEqual({ text: 'start web', cursor: 9 });
+    // then it is an ordinary line: typed to, and run by Enter as edited
+    const edited = type(' db\r', r.state);
+    expect(edited.effects).toEqual([{ kind: 'submit', line: 'start web db' }]);
+  });
+  it('Escape with nothing found keeps the line typed before the search', () => {
+    expect(type('xy\x12zzz\x1b').shown).toEqual({ text: 'xy', cursor: 2 });
+    expect(type('xy\x12\x1b').shown).toEqual({ text: 'xy', cursor: 2 });
+  });
+  it('Ctrl-G ends the search putting back the line as it was before it, cursor and all', () => {
+    const before = type('stop xy\x1b[D\x1b[D');
+    expect(before.shown).toEqual({ text: 'stop xy', cursor: 5 });
+    const r = type('\x12web\x07', before.state);
+    expect(r.state.search).toBeNull();
+    expect(r.effects).toEqual([]);
+    expect(r.shown).toEqual({ text: 'stop xy', cursor: 5 });
+  });
+  it('Left/Right and Home/End end the search on the match and move in it', () => {
+    expect(type('\x12web\x1b[C').shown).toEqual({ text: 'start web', cursor: 9 });
+    expect(type('\x12web\x1b[H').shown).toEqual({ text: 'start web', cursor: 0 });
+    expect(type('\x12web\x1b[H\x1b[F').shown).toEqual({ text: 'start web', cursor: 9 });
+    expect(type('\x12web\x1b[H').state.search).toBeNull();
   });
   it('an editing key accepts the match and then acts on it', () => {
     const r = type('\x12web\x1b[D');
