@@ -8,7 +8,7 @@ import type { Client } from './control/client.js';
 import { EXIT, isSocketCommand, type CliEnv, type Parsed } from './commands/command.js';
 import { bareOutFile, startDetached } from './commands/detach.js';
 import { cliHelpText, commandHelp } from './commands/help-text.js';
-import { CLI_COMMANDS, COMMANDS, findCommand } from './commands/index.js';
+import { CLI_COMMANDS, COMMANDS, elsewhere, findCommand } from './commands/index.js';
 import { holdSignals } from './sys/early-signals.js';
 import { checkArgs, parseWords, usageOf, UsageError } from './commands/parse.js';
 import { runCommand } from './commands/run.js';
@@ -212,6 +212,12 @@ async function main(given: string[]): Promise<number> {
     COMMANDS.filter((c) => c.where !== 'shell'),
   );
   if (!cmd) {
+    // `top`, `clear`, `exit`: commands of the shell, not unknown words
+    const other = elsewhere(name, 'cli');
+    if (other) {
+      err(`tend: ${other}\n`);
+      return EXIT.usage;
+    }
     const hint = commandHint(
       name,
       CLI_COMMANDS.map((c) => c.name),

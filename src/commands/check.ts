@@ -22,6 +22,8 @@ export const check: LocalCommand = {
   args: [],
   flags: [JSON_FLAG, CONFIG_FLAG],
   where: 'cli',
+  elsewhere:
+    'check reads a config file without a daemon: run tend check in a terminal (reload --dry-run shows what the daemon would change)',
   examples: ['check', 'check --json -c deploy/tend.yaml'],
   notes:
     'Prints every problem with file:line:col and exits 2, or says how many services the config holds. ' +

@@ -10,4 +10,5 @@ export const clear: LocalCommand = {
   examples: ['clear'],
   notes: 'Ctrl-L does the same.',
   where: 'shell',
+  elsewhere: "clear clears the shell's screen (tend shell); the terminal has its own clear",
 };

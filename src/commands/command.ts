@@ -66,6 +66,11 @@ export interface CommandSpec {
   expects?: string;
   /** the one-shot CLI only, or the shell only; both when unset */
   where?: 'cli' | 'shell';
+  /**
+   * with `where`: what typing it on the other side answers, in one line, instead of "unknown
+   * command" (`up` in the shell, `top` on the command line: real commands, only not there)
+   */
+  elsewhere?: string;
   /** answered but not listed (ping) */
   hidden?: boolean;
 }

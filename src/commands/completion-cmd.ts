@@ -20,6 +20,8 @@ export const completion: LocalCommand = {
   args: [{ name: 'SHELL', kind: 'choice', choices: SHELLS }],
   flags: [],
   where: 'cli',
+  elsewhere:
+    'completion prints a script for bash, zsh or fish: run tend completion SHELL in a terminal (here Tab completes already)',
   examples: [
     'completion bash > ~/.local/share/bash-completion/completions/tend',
     'completion fish > ~/.config/fish/completions/tend.fish',

@@ -9,4 +9,5 @@ export const exit: LocalCommand = {
   flags: [],
   examples: ['exit'],
   where: 'shell',
+  elsewhere: 'exit leaves tend shell; there is no shell to leave here',
 };

@@ -19,6 +19,13 @@ export const help: LocalCommand = {
       return EXIT.ok;
     }
     const cmd = env.commands.find((c) => c.name === topic);
+    // a command of the shell (`top`): what it is and where, as `tend top` says it. Imported here,
+    // where it is needed: the table imports this module
+    const other = cmd ? undefined : (await import('./index.js')).elsewhere(topic, 'cli');
+    if (other) {
+      env.err(`tend: ${other}\n`);
+      return EXIT.usage;
+    }
     if (!cmd) {
       env.err(
         `tend: ${unknownCommandMessage(

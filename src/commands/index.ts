@@ -75,6 +75,14 @@ export const CLI_COMMANDS: readonly Command[] = COMMANDS.filter((c) => c.where !
 /** The commands of the interactive shell (its help and completion list them). */
 export const SHELL_COMMANDS: readonly Command[] = COMMANDS.filter((c) => c.where !== 'cli' && !c.hidden);
 
+/**
+ * What a command of the other side answers when typed here (`up` in the shell, `top` on the
+ * command line: its `elsewhere`); undefined for any other word, which stays an unknown command.
+ */
+export function elsewhere(name: string, here: 'cli' | 'shell'): string | undefined {
+  return COMMANDS.find((c) => c.name === name && c.where !== undefined && c.where !== here && !c.hidden)?.elsewhere;
+}
+
 /** The command called `name` among `list`. */
 export function findCommand(name: string, list: readonly Command[] = COMMANDS): Command | undefined {
   return list.find((c) => c.name === name);

@@ -23,6 +23,7 @@ export const init: LocalCommand = {
     'depends_on, restart, healthcheck (as readiness), working_dir and user; what it cannot carry over (image, ports, ' +
     "volumes, networks, build...) is listed on stderr and in the file's header. The file written passes tend check.",
   where: 'cli',
+  elsewhere: 'init writes a starter tend.yaml: run tend init in a terminal',
   async run(p, env) {
     const file = env.configPath(p.flags);
     const from = typeof p.flags.from === 'string' ? p.flags.from : undefined;

@@ -18,6 +18,7 @@ export const shell: LocalCommand = {
     'with none answering, logs and events read the files of the config, as the commands do. ' +
     'With no config file and no daemon, it says what it looked for and how to begin (tend init) instead of waiting.',
   where: 'cli',
+  elsewhere: 'this is the shell already (help lists its commands)',
   async run(p, env) {
     const socket = await env.socketPath(p.flags);
     const noFile = env.noConfig(p.flags);

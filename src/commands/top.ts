@@ -10,4 +10,5 @@ export const top: LocalCommand = {
   examples: ['top'],
   notes: 'Refreshed every second. Up/Down (or j/k) select; s starts, S stops, r restarts the selected service.',
   where: 'shell',
+  elsewhere: "top is the shell's live table: tend shell, then top (tend status prints the table once)",
 };

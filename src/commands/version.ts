@@ -10,6 +10,7 @@ export const version: LocalCommand = {
   flags: [],
   examples: ['version'],
   where: 'cli',
+  elsewhere: "version is the command line's: run tend version in a terminal",
   async run(_p, env) {
     env.out(`tend ${env.version()}\n`);
     return EXIT.ok;

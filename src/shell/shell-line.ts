@@ -2,6 +2,7 @@
 // stream), an unknown command with a suggestion, or a one-shot command handed to runLine.
 import type { Command } from '../commands/command.js';
 import { events } from '../commands/events.js';
+import { elsewhere } from '../commands/index.js';
 import { logs } from '../commands/logs.js';
 import { buildRequest } from '../commands/run.js';
 import { unknownCommandMessage } from '../commands/suggest.js';
@@ -36,7 +37,11 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
   if (open) {
     return { kind: 'error', message: `unterminated quote: the ${open.quote} at column ${open.at + 1} is never closed` };
   }
-  if (name === 'help' || name === '?') return rest[0] ? { kind: 'help', topic: rest[0] } : { kind: 'help' };
+  if (name === 'help' || name === '?') {
+    const other = rest[0] === undefined || commands.some((c) => c.name === rest[0]) ? undefined : elsewhere(rest[0], 'shell');
+    if (other) return { kind: 'error', message: other };
+    return rest[0] ? { kind: 'help', topic: rest[0] } : { kind: 'help' };
+  }
   if (name === 'exit' || name === 'quit' || name === 'clear' || name === 'top') {
     // `top --help` opened the table (whose keys act at once: `r` restarts) and `exit --help` left
     if (rest.includes('-h') || rest.includes('--help')) return { kind: 'help', topic: name === 'quit' ? 'exit' : name };
@@ -44,6 +49,9 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
     return { kind: name === 'quit' ? 'exit' : name };
   }
   if (!commands.some((c) => c.name === name)) {
+    // `up`, `init`...: commands of tend, only not of the shell, were "unknown command"
+    const other = elsewhere(name, 'shell');
+    if (other) return { kind: 'error', message: other };
     return {
       kind: 'error',
       message: unknownCommandMessage(

@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandHelp } from '../../src/commands/help-text.js';
 import { CLI_COMMANDS } from '../../src/commands/index.js';
+import { top } from '../../src/commands/top.js';
+
+const SHELL_ONLY_TOP = top.elsewhere!;
 
 const CLI = fileURLToPath(new URL('../../dist/tend.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tend-help-'));
@@ -80,6 +83,10 @@ describe('tend help', () => {
     expect(cmd.stderr).toContain('did you mean "status"');
     // a short word that begins a few commands names them all
     expect(tend('sta').stderr).toMatch(/^tend: unknown command "sta" \(did you mean "start" or "status"\?\)\n/);
+    // a command of the shell is not unknown (`top` was "did you mean stop"): one line says where it is
+    const top = tend('top');
+    expect([top.code, top.stdout, top.stderr]).toEqual([2, '', `tend: ${SHELL_ONLY_TOP}\n`]);
+    expect(tend('help', 'top').stderr).toBe(`tend: ${SHELL_ONLY_TOP}\n`);
   });
 
   it('without --help the broken config and the missing socket do matter', () => {

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isSocketCommand, type Command } from '../../src/commands/command.js';
-import { CLI_COMMANDS, COMMANDS, SHELL_COMMANDS, SOCKET_COMMANDS } from '../../src/commands/index.js';
+import { CLI_COMMANDS, COMMANDS, elsewhere, SHELL_COMMANDS, SOCKET_COMMANDS } from '../../src/commands/index.js';
 import { usageOf } from '../../src/commands/parse.js';
 
 const DIR = fileURLToPath(new URL('../../src/commands/', import.meta.url));
@@ -57,6 +57,18 @@ describe('the command table', () => {
     for (const c of COMMANDS) {
       if (isSocketCommand(c)) continue;
       expect('run' in c, c.name).toBe(c.where !== 'shell');
+    }
+  });
+
+  it('says where a command of one side is when typed on the other (it was "unknown command")', () => {
+    for (const c of COMMANDS.filter((x) => x.where && !x.hidden)) {
+      expect(c.elsewhere, c.name).toMatch(new RegExp(`^(${c.name}\\b|this is the shell)`));
+      expect(elsewhere(c.name, c.where === 'cli' ? 'shell' : 'cli'), c.name).toBe(c.elsewhere);
+      expect(elsewhere(c.name, c.where!), c.name).toBeUndefined();
+    }
+    // the hidden one and the commands of both sides are no one's business here
+    for (const name of ['__complete', 'status', 'help', 'nonsense']) {
+      expect([elsewhere(name, 'cli'), elsewhere(name, 'shell')], name).toEqual([undefined, undefined]);
     }
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SHELL_COMMANDS } from '../../src/commands/index.js';
+import { COMMANDS, SHELL_COMMANDS } from '../../src/commands/index.js';
 import { classifyLine, words } from '../../src/shell/shell-line.js';
 
 const c = (line: string) => classifyLine(line, SHELL_COMMANDS);
@@ -41,6 +41,25 @@ describe('classifyLine', () => {
   });
   it('leaves a malformed follow to runLine, which prints the usage error', () => {
     for (const line of ['logs -f', 'logs web -f -n x']) expect(c(line)).toEqual({ kind: 'run', line });
+  });
+  it('answers the commands of the command line in one line each (they were "unknown command")', () => {
+    const cliOnly = COMMANDS.filter((x) => x.where === 'cli' && !x.hidden);
+    expect(cliOnly.map((x) => x.name)).toEqual(['init', 'up', 'check', 'shell', 'version', 'completion']);
+    for (const cmd of cliOnly) {
+      for (const line of [cmd.name, `${cmd.name} -d web`, `${cmd.name} --help`, `help ${cmd.name}`]) {
+        expect(c(line), line).toEqual({ kind: 'error', message: cmd.elsewhere });
+      }
+    }
+    expect(c('up')).toEqual({
+      kind: 'error',
+      message:
+        'up starts a daemon: run tend up (or tend up -d) in a terminal; this shell talks to the daemon on its socket ' +
+        '(reload re-reads its config, shutdown stops it)',
+    });
+    expect(c('init')).toEqual({ kind: 'error', message: 'init writes a starter tend.yaml: run tend init in a terminal' });
+    // the hidden one of completion scripts stays unknown
+    expect(c('__complete services').kind).toBe('error');
+    expect((c('__complete services') as { message: string }).message).toMatch(/^unknown command "__complete"/);
   });
   it('suggests a command for a typo', () => {
     expect(c('stauts web')).toEqual({
