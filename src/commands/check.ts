@@ -22,8 +22,7 @@ export const check: LocalCommand = {
   args: [],
   flags: [JSON_FLAG, CONFIG_FLAG],
   where: 'cli',
-  elsewhere:
-    'check reads a config file without a daemon: run tend check in a terminal (reload --dry-run shows what the daemon would change)',
+  elsewhere: 'check validates a config file: run tend check in a terminal (here: reload --dry-run)',
   examples: ['check', 'check --json -c deploy/tend.yaml'],
   notes:
     'Prints every problem with file:line:col and exits 2, or says how many services the config holds. ' +

@@ -20,8 +20,7 @@ export const completion: LocalCommand = {
   args: [{ name: 'SHELL', kind: 'choice', choices: SHELLS }],
   flags: [],
   where: 'cli',
-  elsewhere:
-    'completion prints a script for bash, zsh or fish: run tend completion SHELL in a terminal (here Tab completes already)',
+  elsewhere: 'completion prints a script for bash, zsh or fish: run tend completion SHELL in a terminal',
   examples: [
     'completion bash > ~/.local/share/bash-completion/completions/tend',
     'completion fish > ~/.config/fish/completions/tend.fish',

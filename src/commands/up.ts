@@ -30,9 +30,7 @@ export const up: LocalCommand = {
     '-d returns once every service wanted up has started (exit 0) or one failed (exit 1, with why; tend keeps running), ' +
     "printing the status; tend's own output then goes to log_dir/tend.out. When a daemon already runs on the socket, -d says so and starts only the named services.",
   where: 'cli',
-  elsewhere:
-    'up starts a daemon: run tend up (or tend up -d) in a terminal; this shell talks to the daemon on its socket ' +
-    '(reload re-reads its config, shutdown stops it)',
+  elsewhere: 'up starts a daemon (tend up -d, in a terminal); this shell talks to the one on its socket',
   async run(p, env) {
     // `tend up` started in the background by -d, or by `tend run NAME -- CMD` with no config
     const mode = takeDetachedMode();

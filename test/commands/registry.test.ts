@@ -63,6 +63,7 @@ describe('the command table', () => {
   it('says where a command of one side is when typed on the other (it was "unknown command")', () => {
     for (const c of COMMANDS.filter((x) => x.where && !x.hidden)) {
       expect(c.elsewhere, c.name).toMatch(new RegExp(`^(${c.name}\\b|this is the shell)`));
+      expect(c.elsewhere!.length, `${c.name}: one line in 100 columns`).toBeLessThanOrEqual(96);
       expect(elsewhere(c.name, c.where === 'cli' ? 'shell' : 'cli'), c.name).toBe(c.elsewhere);
       expect(elsewhere(c.name, c.where!), c.name).toBeUndefined();
     }

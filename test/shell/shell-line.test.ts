@@ -52,9 +52,7 @@ describe('classifyLine', () => {
     }
     expect(c('up')).toEqual({
       kind: 'error',
-      message:
-        'up starts a daemon: run tend up (or tend up -d) in a terminal; this shell talks to the daemon on its socket ' +
-        '(reload re-reads its config, shutdown stops it)',
+      message: 'up starts a daemon (tend up -d, in a terminal); this shell talks to the one on its socket',
     });
     expect(c('init')).toEqual({ kind: 'error', message: 'init writes a starter tend.yaml: run tend init in a terminal' });
     // the hidden one of completion scripts stays unknown
