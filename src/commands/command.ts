@@ -107,6 +107,12 @@ export interface SocketCommand<N extends string = string, A = any, R = any, E = 
   jsonEvent?(event: E): unknown;
   /** the exit code a result means (default 0: `tend run` exits 1 when the run failed) */
   exitCode?(result: R): number;
+  /**
+   * what Ctrl-C in the shell says of this request, in one line: what stopped and what goes on,
+   * with how to end it (`stopped following backup; the run goes on (stop backup ends it)`), as
+   * `docker logs -f` leaves the container running; none: the bare `^C`
+   */
+  interrupted?(args: A): string | undefined;
   /** what its events are called when some are skipped (`1234 lines skipped`); default "events" */
   eventNoun?: string;
   /** refused while the daemon shuts down (starting anything then would be undone at once) */

@@ -81,6 +81,8 @@ export const events: SocketCommand<'events', EventsArgs, EventsReply, EventsEven
   },
   ...READ_BY_CLIENT,
   json: (r) => (r && 'events' in r ? r.events : r),
+  interrupted: (args) =>
+    args.follow ? `stopped following the events${args.names?.length ? ` of ${args.names.join(', ')}` : ''}` : undefined,
   async handle(args, d, rc) {
     // names of services gone from the config still filter their past entries
     const unknown: string[] = [];

@@ -32,7 +32,7 @@ export type ChangeParts<N extends string, R> = Pick<
   SocketCommand<N, ChangeArgs, R>,
   'summary' | 'examples' | 'print' | 'handle'
 > &
-  Partial<Pick<SocketCommand<N, ChangeArgs, R>, 'notes' | 'refusedWhileShuttingDown'>>;
+  Partial<Pick<SocketCommand<N, ChangeArgs, R>, 'notes' | 'refusedWhileShuttingDown' | 'interrupted'>>;
 
 /** A command that changes what is wanted of services, from its own parts. */
 export function changeCommand<N extends string, R>(name: N, parts: ChangeParts<N, R>): SocketCommand<N, ChangeArgs, R> {
@@ -72,6 +72,18 @@ export function beforeRun(targets: readonly Instance[]): Map<string, RunMark> {
 /** The instance names, as replies list them. */
 export function ids(list: readonly Instance[]): string[] {
   return list.map((i) => i.id);
+}
+
+/**
+ * What Ctrl-C on start, restart or stop in the shell says: the wait stopped, the change did not
+ * (what is wanted was changed at once, and the daemon goes on toward it). `doing`: `starting`,
+ * `stopping`; `stoppable`: say that `stop NAME...` undoes it.
+ */
+export function stoppedWaiting(args: ChangeArgs, doing: string, stoppable: boolean): string | undefined {
+  if (args.wait === false) return undefined; // it did not wait
+  const many = args.names.length > 1 || args.names[0] === 'all';
+  const how = stoppable ? ` (stop ${args.names.join(' ')} stops ${many ? 'them' : 'it'})` : '';
+  return `stopped waiting; ${list(args.names)} ${many ? 'go' : 'goes'} on ${doing}${how}`;
 }
 
 /** A list for people: `a, b`. */

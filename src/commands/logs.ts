@@ -101,6 +101,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   ...READ_BY_CLIENT,
   json: (r) => (r && 'lines' in r ? r.lines : r),
   eventNoun: 'lines',
+  interrupted: (args) => (args.follow ? `stopped following ${args.names.join(', ')}` : undefined),
   async handle(args, d, rc) {
     const { targets, removed } = await resolveLogs(d, args.names);
     if (args.follow) {

@@ -1,11 +1,12 @@
 // `tend restart NAME...`: stop then start services, waiting until they run again.
-import { beforeRun, changeCommand, ids, list, startFailed } from './lifecycle.js';
+import { beforeRun, changeCommand, ids, list, startFailed, stoppedWaiting } from './lifecycle.js';
 
 /** `tend restart`: the services restarted. */
 export const restart = changeCommand<'restart', { restarted: string[] }>('restart', {
   summary: 'stop then start services',
   examples: ['restart web', 'restart web.2 --no-wait'],
   refusedWhileShuttingDown: true,
+  interrupted: (args) => stoppedWaiting(args, 'restarting', true),
   print(r, io, args) {
     io.out(args.wait === false ? `restart requested: ${list(r.restarted)}\n` : `restarted ${list(r.restarted)}\n`);
   },

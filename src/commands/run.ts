@@ -83,9 +83,17 @@ async function execute<A, R, E>(
     if (end === undefined || end === null || !cmd.exitCode) return EXIT.ok;
     return printResult(cmd, end as R, args, json, io);
   }
-  let result = (await untyped.request(cmd.name, args)) as R;
-  if (cmd.settle) result = await cmd.settle(result, args, client);
-  return printResult(cmd, result, args, json, io);
+  // Ctrl-C in the shell ends the wait on the daemon's side too (its request is cancelled with the
+  // connection; what it asked for goes on): the connection stayed open until the reply came
+  const abort = (): void => client.close();
+  io.signal?.addEventListener('abort', abort);
+  try {
+    let result = (await untyped.request(cmd.name, args)) as R;
+    if (cmd.settle) result = await cmd.settle(result, args, client);
+    return printResult(cmd, result, args, json, io);
+  } finally {
+    io.signal?.removeEventListener('abort', abort);
+  }
 }
 
 function printResult<A, R, E>(cmd: SocketCommand<string, A, R, E>, result: R, args: A, json: boolean, io: RunIo): number {

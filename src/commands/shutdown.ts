@@ -62,6 +62,7 @@ export const shutdown: SocketCommand<'shutdown', ShutdownArgs, ShutdownReply> = 
     const t = p.flags.timeout;
     return { wait: !p.flags['no-wait'], timeout: typeof t === 'string' ? parseTimeout(t) : undefined };
   },
+  interrupted: (args) => (args.wait === false ? undefined : 'stopped waiting; the daemon goes on shutting down'),
   async settle(r, args, client) {
     if (args.wait === false) return { ...r, exited: false };
     const bound = args.timeout ?? (r.timeout_ms ?? DEFAULT_BOUND_MS) + MARGIN_MS;

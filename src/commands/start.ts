@@ -1,6 +1,6 @@
 // `tend start NAME...`: start services (and their dependencies) and wait until they run.
 import { NAME_NOTE } from './flags.js';
-import { beforeRun, changeCommand, ids, list, startFailed } from './lifecycle.js';
+import { beforeRun, changeCommand, ids, list, startFailed, stoppedWaiting } from './lifecycle.js';
 
 /** `tend start`: the services asked for, and the dependencies started with them. */
 export const start = changeCommand<'start', { started: string[]; also: string[] }>('start', {
@@ -8,6 +8,7 @@ export const start = changeCommand<'start', { started: string[]; also: string[] 
   examples: ['start web', 'start all --timeout 2m'],
   notes: `Running means its readiness probe passed, or (without one) up for 1 s. ${NAME_NOTE}`,
   refusedWhileShuttingDown: true,
+  interrupted: (args) => stoppedWaiting(args, 'starting', true),
   print(r, io, args) {
     const also = r.also.length ? ` (and dependencies ${list(r.also)})` : '';
     // --no-wait: asked, not done (tend status says when it runs)

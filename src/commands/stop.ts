@@ -1,7 +1,7 @@
 // `tend stop NAME...`: stop services (their dependents first) and wait until they have stopped.
 // A task with a schedule has its run stopped, and keeps its schedule (tend disable pauses that).
 import { hasSchedule, inProgress } from '../core/instance.js';
-import { changeCommand, ids, list } from './lifecycle.js';
+import { changeCommand, ids, list, stoppedWaiting } from './lifecycle.js';
 
 /** `tend stop`: the services asked for that ran, the dependents stopped before them, and those asked for that did not run. */
 export const stop = changeCommand<'stop', { stopped: string[]; also: string[]; not_running: string[] }>('stop', {
@@ -9,6 +9,7 @@ export const stop = changeCommand<'stop', { stopped: string[]; also: string[]; n
   notes:
     'A task with a schedule has its run stopped and keeps its schedule (tend disable pauses it). NAME may be all, or a replica set name for all of its instances.',
   examples: ['stop web', 'stop all --no-wait'],
+  interrupted: (args) => stoppedWaiting(args, 'stopping', false),
   print(r, io, args) {
     const idle = r.not_running.length
       ? `${list(r.not_running)} ${r.not_running.length === 1 ? 'was' : 'were'} not running\n`

@@ -213,6 +213,13 @@ export const taskRun: SocketCommand<'run', RunArgs, RunReply, LogLine> = {
     return { name: n, wait: !p.flags['no-wait'], command, cwd: process.cwd(), env: callerEnv() };
   },
   streams: (args) => args.follow === true && args.wait !== false,
+  // the daemon's wait ends with the request; the run does not (Ctrl-C, or a client that goes away)
+  interrupted(args) {
+    if (args.wait === false) return undefined; // it did not wait
+    if (args.command) return `stopped waiting; ${args.name} goes on starting (stop ${args.name} stops it)`;
+    const what = args.follow ? `stopped following ${args.name}` : `stopped waiting for ${args.name}`;
+    return `${what}; the run goes on (stop ${args.name} ends it)`;
+  },
   // as `tend logs NAME` prints and --json's them: stderr lines marked, {ts, instance, stream, line}
   printEvent(e, io) {
     io.out(logPrinter([e.service], { json: false, timestamps: false, color: io.color }).wire(e));

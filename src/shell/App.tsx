@@ -153,6 +153,8 @@ export function App(props: AppProps) {
   const queue = useRef<Key[]>([]);
   const running = useRef<AbortController | null>(null);
   const streaming = useRef<{ cmd: string; close(): void } | null>(null);
+  // what Ctrl-C says of the command running or followed (shell-line.ts: the command's own words)
+  const interruptNote = useRef<string | undefined>(undefined);
   const ended = useRef(false);
   // set when leaving: the last frame shows this line instead of the prompt, then the app unmounts
   const [ending, setEnding] = useState<string | null>(null);
@@ -208,14 +210,18 @@ export function App(props: AppProps) {
     streaming.current = null;
     s?.close();
     queue.current = [];
-    print('^C', { dim: true });
+    // `run backup -f` said nothing: the run goes on, and how to end it (as `docker logs -f` leaves the container running)
+    const note = interruptNote.current;
+    interruptNote.current = undefined;
+    print(note ? `^C ${note}` : '^C', { dim: !note });
     setMode('prompt');
   }, [print, setMode]);
 
   const startRun = useCallback(
-    (line: string) => {
+    (line: string, interrupted?: string) => {
       const ctl = new AbortController();
       running.current = ctl;
+      interruptNote.current = interrupted;
       setMode('running');
       const out = (text: string) => {
         if (!ctl.signal.aborted) print(text.replace(/\n$/, ''));
@@ -240,6 +246,7 @@ export function App(props: AppProps) {
       const ctl = new AbortController();
       const handle = { cmd: action.cmd, close: () => ctl.abort() };
       streaming.current = handle;
+      interruptNote.current = action.interrupted;
       setMode('streaming');
       const out = (text: string) => {
         if (!ctl.signal.aborted) print(text.replace(/\n$/, ''));
@@ -330,7 +337,7 @@ export function App(props: AppProps) {
         case 'stream':
           return startStream(action);
         case 'run':
-          return startRun(action.line);
+          return startRun(action.line, action.interrupted);
       }
     },
     [commands, entries, historyFile, print, exit, clearScreen, enterTop, startStream, startRun, width],

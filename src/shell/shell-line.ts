@@ -1,9 +1,7 @@
 // What a typed line means inside the shell: a shell-only action (help, top, exit, a followed
 // stream), an unknown command with a suggestion, or a one-shot command handed to runLine.
-import type { Command } from '../commands/command.js';
-import { events } from '../commands/events.js';
+import { type Command, isSocketCommand } from '../commands/command.js';
 import { elsewhere } from '../commands/index.js';
-import { logs } from '../commands/logs.js';
 import { buildRequest } from '../commands/run.js';
 import { unknownCommandMessage } from '../commands/suggest.js';
 
@@ -14,9 +12,10 @@ export type LineAction =
   | { kind: 'clear' }
   | { kind: 'help'; topic?: string }
   | { kind: 'top' }
-  | { kind: 'stream'; cmd: 'logs' | 'events'; line: string }
+  | { kind: 'stream'; cmd: 'logs' | 'events'; line: string; interrupted?: string }
   | { kind: 'error'; message: string }
-  | { kind: 'run'; line: string };
+  /** `interrupted`: what Ctrl-C says stopped and what goes on (the command's own words) */
+  | { kind: 'run'; line: string; interrupted?: string };
 
 /** Splits a line into words (the commands take no quoted arguments). */
 export function words(line: string): string[] {
@@ -60,8 +59,12 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
       ),
     };
   }
-  if ((name === 'logs' || name === 'events') && followed(name, rest)) return { kind: 'stream', cmd: name, line: w.join(' ') };
-  return { kind: 'run', line: w.join(' ') };
+  const req = requestOf(commands.find((c) => c.name === name)!, rest);
+  const interrupted = req?.interrupted ? { interrupted: req.interrupted } : {};
+  if ((name === 'logs' || name === 'events') && req?.follow) {
+    return { kind: 'stream', cmd: name, line: w.join(' '), ...interrupted };
+  }
+  return { kind: 'run', line: w.join(' '), ...interrupted };
 }
 
 /** The quote left open at the end of the line, read as splitWords reads quotes (\\ escapes outside them and in "). */
@@ -85,11 +88,19 @@ function tooMany(over: string[]): string {
     : `${over.map((w) => `"${w}"`).join(' ')} are ${over.length} words too many`;
 }
 
-/** Whether `logs ... -f` / `events ... -f` is a valid follow; anything malformed (or --help) is a plain run. */
-function followed(name: 'logs' | 'events', rest: string[]): boolean {
+/**
+ * Of the request a socket command's words make: whether it follows, and what Ctrl-C on it says.
+ * Undefined for --help, a malformed line (runLine prints its usage error) and the commands the
+ * shell carries out: so `logs ... -f` / `events ... -f` is a stream only when it is a valid follow.
+ */
+function requestOf(cmd: Command, rest: string[]): { follow: boolean; interrupted?: string } | undefined {
+  if (!isSocketCommand(cmd)) return undefined;
+  let args: unknown;
   try {
-    return buildRequest(name === 'logs' ? logs : events, rest)?.args.follow === true;
+    args = buildRequest(cmd, rest)?.args;
   } catch {
-    return false;
+    return undefined;
   }
+  if (args === undefined) return undefined;
+  return { follow: (args as { follow?: unknown }).follow === true, interrupted: cmd.interrupted?.(args) };
 }

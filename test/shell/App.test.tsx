@@ -244,6 +244,7 @@ describe('App', () => {
     s.type('\x03');
     await wait(() => expect(f.ended).toBe(true));
     await wait(() => expect(s.promptLine()).toBe('tend>'));
+    expect(s.frame()).toContain('GET /\n^C stopped following web.1\n');
     f.out!('after close\n');
     expect(s.frame()).not.toContain('after close');
     expect(s.onExit).not.toHaveBeenCalled();
@@ -276,6 +277,29 @@ describe('App', () => {
     s.type('\x03');
     await wait(() => expect(signal!.aborted).toBe(true));
     await wait(() => expect(s.promptLine()).toBe('tend>'));
+    expect(s.frame()).toContain('tend> start web\n^C stopped waiting; web goes on starting (stop web stops it)\n');
+  });
+
+  it('Ctrl-C on run -f says the run goes on and how to end it (it said nothing)', async () => {
+    let signal: AbortSignal | undefined;
+    const s = await shell({
+      runLine: (_line, out, sig) => {
+        signal = sig;
+        out('backing up\n');
+        return new Promise<number>(() => {});
+      },
+    });
+    s.type('run backup -f\r');
+    await wait(() => expect(s.frame()).toContain('backing up'));
+    s.type('\x03');
+    await wait(() => expect(signal!.aborted).toBe(true));
+    await wait(() => expect(s.promptLine()).toBe('tend>'));
+    expect(s.frame()).toContain('backing up\n^C stopped following backup; the run goes on (stop backup ends it)\n');
+    // a command that leaves nothing going: the bare ^C, as before
+    s.type('status\r');
+    await wait(() => expect(s.frame()).toContain('tend> status\n'));
+    s.type('\x03');
+    await wait(() => expect(s.frame()).toMatch(/tend> status\nbacking up\n\^C\n/));
   });
 
   it('keeps keys typed while a command runs and replays them at the prompt', async () => {

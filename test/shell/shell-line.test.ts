@@ -31,13 +31,47 @@ describe('classifyLine', () => {
     expect(c('events')).toEqual({ kind: 'run', line: 'events' });
   });
   it('turns a valid -f into a stream of its normalised line (run by runLine, interruptible)', () => {
-    expect(c('logs web -f')).toEqual({ kind: 'stream', cmd: 'logs', line: 'logs web -f' });
+    expect(c('logs web -f')).toEqual({ kind: 'stream', cmd: 'logs', line: 'logs web -f', interrupted: 'stopped following web' });
     expect(c('logs  web db -n 5 --follow --json --grep x -i')).toEqual({
       kind: 'stream',
       cmd: 'logs',
       line: 'logs web db -n 5 --follow --json --grep x -i',
+      interrupted: 'stopped following web, db',
     });
-    expect(c('events -f')).toEqual({ kind: 'stream', cmd: 'events', line: 'events -f' });
+    expect(c('events -f')).toEqual({
+      kind: 'stream',
+      cmd: 'events',
+      line: 'events -f',
+      interrupted: 'stopped following the events',
+    });
+    expect(c('events db -f')).toMatchObject({ interrupted: 'stopped following the events of db' });
+  });
+  it('says what Ctrl-C leaves going: the run of run -f, the start of start (run -f said nothing)', () => {
+    expect(c('run backup -f')).toEqual({
+      kind: 'run',
+      line: 'run backup -f',
+      interrupted: 'stopped following backup; the run goes on (stop backup ends it)',
+    });
+    expect(c('run backup')).toMatchObject({ interrupted: 'stopped waiting for backup; the run goes on (stop backup ends it)' });
+    expect(c('run web -- sleep 9')).toMatchObject({ interrupted: 'stopped waiting; web goes on starting (stop web stops it)' });
+    expect(c('start web')).toMatchObject({ interrupted: 'stopped waiting; web goes on starting (stop web stops it)' });
+    expect(c('restart web db')).toMatchObject({
+      interrupted: 'stopped waiting; web, db go on restarting (stop web db stops them)',
+    });
+    expect(c('stop all')).toMatchObject({ interrupted: 'stopped waiting; all go on stopping' });
+    expect(c('shutdown')).toMatchObject({ interrupted: 'stopped waiting; the daemon goes on shutting down' });
+    // what does not wait, or waits for nothing that goes on, or is malformed: the bare ^C
+    for (const line of [
+      'run backup --no-wait',
+      'start web --no-wait',
+      'shutdown --no-wait',
+      'status',
+      'logs web',
+      'wait',
+      'run',
+    ]) {
+      expect(c(line), line).toEqual({ kind: 'run', line });
+    }
   });
   it('leaves a malformed follow to runLine, which prints the usage error', () => {
     for (const line of ['logs -f', 'logs web -f -n x']) expect(c(line)).toEqual({ kind: 'run', line });
