@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { StatusRow } from '../control/wire.js';
 import type { ShellBackend } from './backend.js';
 import { stateColor } from './stream-lines.js';
-import { cellText, clip, fit, layoutColumns } from './top-table.js';
+import { cellText, clip, fit, fitNames, layoutColumns } from './top-table.js';
 import { useKeys } from './use-keys.js';
 
 /** Inputs of the top view. */
@@ -149,6 +149,14 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
   const space = ' '.repeat(gap);
   const first = Math.max(0, Math.min(index - Math.floor(visible / 2), list.length - visible));
   const shown = list.slice(first, first + visible);
+  // the names of all rows, not only those shown: a row's name stays the same as the list scrolls
+  const nameWidth = columns.find((c) => c.key === 'name')!.width;
+  const names = new Map(
+    fitNames(
+      list.map((r) => r.name),
+      nameWidth,
+    ).map((n, k) => [list[k]!.name, n]),
+  );
   const title = `tend top · ${rows ? counted(list) : 'loading…'} · ${hms(now())}`;
   // the last table while reading a new one fails: dimmed, without state colours, its times as they were
   const stale = rows !== null && failingSince !== null;
@@ -174,7 +182,7 @@ export function Top({ backend, onExit, width, height, intervalMs = 1000, now = D
         <Text key={row.name} inverse={row.name === current?.name} dimColor={stale} wrap="truncate">
           {columns.map((c, i) => (
             <Text key={c.key} color={c.key === 'state' && !stale ? stateColor(row.state) : undefined}>
-              {(i ? space : '') + fit(cellText(row, c.key, at), c.width, c.align)}
+              {(i ? space : '') + fit(c.key === 'name' ? names.get(row.name)! : cellText(row, c.key, at), c.width, c.align)}
             </Text>
           ))}
         </Text>

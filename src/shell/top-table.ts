@@ -1,5 +1,7 @@
-// The `top` table as plain data: which columns fit a width, and each row's cell text. At narrow
-// widths gaps shrink, the name column shrinks, then whole columns drop in a fixed order.
+// The `top` table as plain data: which columns fit a width, and each row's cell text. The name
+// column takes the longest name, up to a share of the width; to make room gaps shrink, then whole
+// columns drop in a fixed order. A name longer than its column is cut in the middle, keeping its
+// end (a replica's `.2`), so that the rows stay told apart.
 import { formatBytes as coreBytes, formatDuration as coreDuration } from '../core/describe.js';
 import type { StatusRow } from '../control/wire.js';
 
@@ -27,23 +29,31 @@ const NEXT: TopColumn = { key: 'next', title: 'NEXT RUN', width: 9, align: 'righ
 /** Columns given up first when the terminal is too narrow. */
 const DROP_ORDER: ColumnKey[] = ['pid', 'uptime', 'restarts', 'next', 'memory', 'cpu'];
 const NAME_MIN = 10;
-const NAME_MAX = 32;
+/**
+ * The share of the width the name column may take before names are cut. It was a fixed 32
+ * characters, after the other columns had taken theirs: at 80 columns with NEXT RUN shown that
+ * left 11, and `payments-worker-eu-west.1` and `.2` were both `payments-…`.
+ */
+const NAME_SHARE = 1 / 3;
 
 /** Total characters a set of columns takes with `gap` spaces between them. */
 export function tableWidth(cols: readonly TopColumn[], gap: number): number {
   return cols.reduce((n, c) => n + c.width, 0) + gap * Math.max(0, cols.length - 1);
 }
 
-/** Columns and gap fitting `width`: the name gets what is left, up to its longest value. */
+/**
+ * Columns and gap fitting `width`: the name column is as wide as the longest name, up to a share
+ * of the width (NAME_SHARE, at least NAME_MIN); the other columns make room for it, gaps first.
+ */
 export function layoutColumns(rows: readonly StatusRow[], width: number): { columns: TopColumn[]; gap: number } {
-  const longest = Math.max(4, ...rows.map((r) => r.name.length));
+  const longest = Math.max(4, ...rows.map((r) => [...r.name].length));
+  const wanted = Math.min(longest, Math.max(NAME_MIN, Math.floor(width * NAME_SHARE)));
   let fixed = rows.some((r) => r.next_run) ? [...FIXED, NEXT] : [...FIXED];
   const name = (w: number): TopColumn => ({ key: 'name', title: 'NAME', width: w, align: 'left' });
   for (;;) {
     for (const gap of [2, 1]) {
       const room = width - tableWidth(fixed, gap) - gap;
-      const wanted = Math.min(longest, NAME_MAX);
-      if (room >= Math.min(wanted, NAME_MIN)) return { columns: [name(Math.min(wanted, room)), ...fixed], gap };
+      if (room >= wanted) return { columns: [name(wanted), ...fixed], gap };
     }
     const drop = DROP_ORDER.find((k) => fixed.some((c) => c.key === k));
     if (!drop) {
@@ -102,6 +112,38 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
   const chars = [...text];
   if (chars.length > width) return chars.slice(0, width - 1).join('') + '…';
   return align === 'left' ? text.padEnd(width) : text.padStart(width);
+}
+
+/** `text` cut to `width` characters in the middle, keeping its last `tail` ones: `payments…eu-west.1`. */
+export function cutMiddle(text: string, width: number, tail = Math.ceil((width - 1) / 2)): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  if (width < 3) return fit(text, width);
+  const end = Math.max(1, Math.min(tail, width - 2));
+  return `${chars.slice(0, width - 1 - end).join('')}…${chars.slice(chars.length - end).join('')}`;
+}
+
+/**
+ * The names as a column of `width` shows them: as they are when they fit, else cut in the middle
+ * keeping their end, where a replica set's names differ. The cut keeps half the width for the
+ * end; when that makes two names alike, the first other cut that keeps them all apart (a longer
+ * end, then a shorter one), if there is one.
+ */
+export function fitNames(names: readonly string[], width: number): string[] {
+  const long = names.some((n) => [...n].length > width);
+  if (!long || width < 3) return names.map((n) => cutMiddle(n, width));
+  const middle = Math.ceil((width - 1) / 2);
+  const tails = [middle];
+  for (let t = middle + 1; t <= width - 2; t++) tails.push(t);
+  for (let t = middle - 1; t >= 1; t--) tails.push(t);
+  const distinct = new Set(names).size;
+  let first: string[] | undefined;
+  for (const tail of tails) {
+    const shown = names.map((n) => cutMiddle(n, width, tail));
+    if (new Set(shown).size === distinct) return shown;
+    first ??= shown;
+  }
+  return first!;
 }
 
 /** Cuts a line to `width` characters (headers, footers, messages). */

@@ -28,8 +28,32 @@ describe('Top', () => {
     const t = top(60, [row('a-service-with-a-very-long-name', 'running'), row('db', 'stopped')]);
     await wait(() => expect(t.frame()).toContain('tend top · 2 services'));
     for (const line of t.frame().split('\n')) expect([...line].length).toBeLessThanOrEqual(60);
-    expect(t.frame()).toMatch(/a-service… +running/);
+    // cut in the middle, keeping the end (it was `a-service…`)
+    expect(t.frame()).toMatch(/a-service…-long-name +running/);
     expect(t.frame()).toMatch(/db +stopped/);
+  });
+
+  it('keeps replicas with long names apart at 80 columns (both were payments-…)', async () => {
+    const names = ['payments-worker-eu-west.1', 'payments-worker-eu-west.2', 'payments-worker-us-east.10'];
+    const next_run = new Date(Date.now() + 60_000).toISOString();
+    const t = top(
+      80,
+      names.map((n) => row(n, 'running', { next_run })),
+    );
+    await wait(() => expect(t.frame()).toContain('tend top · 3 services'));
+    for (const line of t.frame().split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    // a third of 80 columns holds these names whole: PID goes instead
+    for (const n of names) expect(t.frame()).toMatch(new RegExp(`${n.replace(/\./g, '\\.')} +running`));
+    expect(t.frame()).not.toContain(' PID ');
+    // narrower, a third of the width: cut in the middle, each keeps its end
+    const narrow = top(
+      54,
+      names.map((n) => row(n, 'running', { next_run })),
+    );
+    await wait(() => expect(narrow.frame()).toContain('tend top · 3 services'));
+    expect(narrow.frame()).toMatch(/payments…eu-west\.1 +running/);
+    expect(narrow.frame()).toMatch(/payments…eu-west\.2 +running/);
+    expect(narrow.frame()).toMatch(/payments…s-east\.10 +running/);
   });
 
   it('counts services, and instances when a replica set makes them differ (it called 3 instances 3 services)', async () => {

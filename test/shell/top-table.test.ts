@@ -3,7 +3,9 @@ import type { StatusRow } from '../../src/control/wire.js';
 import {
   cellText,
   clip,
+  cutMiddle,
   fit,
+  fitNames,
   formatBytes,
   formatDuration,
   layoutColumns,
@@ -52,6 +54,52 @@ describe('layoutColumns', () => {
       const { columns, gap } = layoutColumns([row({ name: 'x'.repeat(40) })], w);
       expect(tableWidth(columns, gap)).toBeLessThanOrEqual(w);
     }
+  });
+});
+
+describe('the name column', () => {
+  const named = (...names: string[]) => names.map((name) => row({ name }));
+  const nameWidth = (rows: StatusRow[], width: number) => layoutColumns(rows, width).columns.find((c) => c.key === 'name')!.width;
+  it('is as wide as the longest name, up to a third of the width, and the other columns make room', () => {
+    const long = named('payments-worker-eu-west.1', 'payments-worker-eu-west.2');
+    expect(nameWidth(long, 120)).toBe(25);
+    expect(nameWidth(long, 80)).toBe(25);
+    expect(keys(80, long)).toEqual(['name', 'state', 'pid', 'uptime', 'restarts', 'cpu', 'memory']);
+    // with NEXT RUN too, PID goes rather than the names
+    const tasks = long.map((r) => ({ ...r, next_run: '2024-01-01T00:00:00.000Z' }));
+    expect(keys(80, tasks)).toEqual(['name', 'state', 'uptime', 'restarts', 'cpu', 'memory', 'next']);
+    expect(nameWidth(tasks, 80)).toBe(25);
+    expect(nameWidth(tasks, 60)).toBe(20);
+    expect(nameWidth(named('x'.repeat(90)), 200)).toBe(66);
+    // never under 10 while there is room, and short names take what they need
+    expect(nameWidth(named('a-long-service-name'), 24)).toBe(10);
+    expect(nameWidth(named('db'), 120)).toBe(4);
+  });
+});
+
+describe('fitNames', () => {
+  it('leaves names that fit as they are', () => {
+    expect(fitNames(['db', 'web.1'], 5)).toEqual(['db', 'web.1']);
+  });
+  it('cuts in the middle, keeping the end: a replica suffix stays', () => {
+    expect(cutMiddle('payments-worker-eu-west.1', 18)).toBe('payments…eu-west.1');
+    expect(cutMiddle('payments-worker-eu-west.1', 3)).toBe('p…1');
+    expect(cutMiddle('abc', 3)).toBe('abc');
+    expect(cutMiddle('abcdef', 2)).toBe('a…');
+    expect(fitNames(['payments-worker-eu-west.1', 'payments-worker-eu-west.2'], 18)).toEqual([
+      'payments…eu-west.1',
+      'payments…eu-west.2',
+    ]);
+  });
+  it('moves the cut when the middle one makes two names alike', () => {
+    // the same end and the same beginning: only a cut showing more of the end tells them apart
+    const names = ['eu-alpha-service-one-worker.1', 'eu-alpha-service-two-worker.1'];
+    const shown = fitNames(names, 14);
+    expect(new Set(shown).size).toBe(2);
+    for (const s of shown) expect([...s]).toHaveLength(14);
+    expect(shown.every((s) => s.endsWith('-worker.1'))).toBe(true);
+    // no cut can: the middle one
+    expect(fitNames(['aXXXXXb', 'aYYYYYb'], 3)).toEqual(['a…b', 'a…b']);
   });
 });
 
