@@ -101,7 +101,7 @@ export const logs: SocketCommand<'logs', LogsArgs, LogsReply, LogsEvent> = {
   ...READ_BY_CLIENT,
   json: (r) => (r && 'lines' in r ? r.lines : r),
   eventNoun: 'lines',
-  interrupted: (args) => (args.follow ? `stopped following ${args.names.join(', ')}` : undefined),
+  interrupted: (args) => (args.follow ? `stopped following ${followedLogs(args.names)}` : undefined),
   async handle(args, d, rc) {
     const { targets, removed } = await resolveLogs(d, args.names);
     if (args.follow) {
@@ -159,4 +159,10 @@ async function resolveLogs(
   if (removed === undefined) return { targets: d.resolve(list), removed: [] }; // throws unknown_service
   const known = list.filter((n) => !unknown.includes(n));
   return { targets: known.length ? d.resolve(known) : [], removed };
+}
+
+/** The logs `-f` follows, for what Ctrl-C says: `the log of web`, `the logs of web, db`, `every log`. */
+function followedLogs(names: readonly string[]): string {
+  if (names.includes('all')) return 'every log';
+  return names.length === 1 ? `the log of ${names[0]}` : `the logs of ${names.join(', ')}`;
 }

@@ -204,7 +204,7 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     await t.until((s) => [...s.matchAll(/\nhit (\d+)/g)].some((m) => Number(m[1]) > n), 'a newer log line');
     expect(t.screen()).toContain('following · Ctrl-C returns to the prompt');
     t.keys('C-c');
-    await t.until((s) => /\^C\ntend>\s*$/.test(s), 'the prompt after ^C');
+    await t.until((s) => /\^C stopped following the log of web\ntend>\s*$/.test(s), 'the prompt after ^C');
     expect(t.screen()).not.toContain('[shell exited');
     t.type('why web');
     t.keys('Enter');
@@ -222,7 +222,7 @@ describe.skipIf(!hasTmux)('tend shell in a terminal', () => {
     expect(hits(t.screen()).every((n) => n % 5 === 0)).toBe(true);
     expect(t.screen()).not.toMatch(/hit \d*[1-46-9]\n/);
     t.keys('C-c');
-    await t.until((s) => /\^C\ntend>\s*$/.test(s), 'the prompt after ^C');
+    await t.until((s) => /\^C stopped following every log\ntend>\s*$/.test(s), 'the prompt after ^C');
   });
 
   it('shows a state change pushed by the daemon above the prompt, keeping the typed line', async () => {

@@ -244,7 +244,7 @@ describe('App', () => {
     s.type('\x03');
     await wait(() => expect(f.ended).toBe(true));
     await wait(() => expect(s.promptLine()).toBe('tend>'));
-    expect(s.frame()).toContain('GET /\n^C stopped following web.1\n');
+    expect(s.frame()).toContain('GET /\n^C stopped following the log of web.1\n');
     f.out!('after close\n');
     expect(s.frame()).not.toContain('after close');
     expect(s.onExit).not.toHaveBeenCalled();

@@ -31,12 +31,12 @@ describe('classifyLine', () => {
     expect(c('events')).toEqual({ kind: 'run', line: 'events' });
   });
   it('turns a valid -f into a stream of its normalised line (run by runLine, interruptible)', () => {
-    expect(c('logs web -f')).toEqual({ kind: 'stream', cmd: 'logs', line: 'logs web -f', interrupted: 'stopped following web' });
+    expect(c('logs web -f')).toEqual({ kind: 'stream', cmd: 'logs', line: 'logs web -f', interrupted: 'stopped following the log of web' });
     expect(c('logs  web db -n 5 --follow --json --grep x -i')).toEqual({
       kind: 'stream',
       cmd: 'logs',
       line: 'logs web db -n 5 --follow --json --grep x -i',
-      interrupted: 'stopped following web, db',
+      interrupted: 'stopped following the logs of web, db',
     });
     expect(c('events -f')).toEqual({
       kind: 'stream',
