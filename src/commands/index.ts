@@ -12,6 +12,7 @@ import { help } from './help.js';
 import { init } from './init.js';
 import { history } from './history.js';
 import { logs } from './logs.js';
+import { notices } from './notices.js';
 import { disable } from './disable.js';
 import { enable } from './enable.js';
 import { ping } from './ping.js';
@@ -61,6 +62,7 @@ export const COMMANDS: readonly Command[] = [
   shell,
   ...SOCKET_COMMANDS,
   top,
+  notices,
   help,
   clear,
   exit,

@@ -11,12 +11,13 @@ import { helpText } from '../commands/help-text.js';
 import { SHELL_COMMANDS } from '../commands/index.js';
 import { formatColumns } from './tab.js';
 import { LinkNotice } from './LinkNotice.js';
+import { MODE_WORDS, type Notice, Notices, showsReload } from './notices.js';
 import { addEntry, loadHistory, saveHistory } from './history.js';
 import type { Key } from './key-parser.js';
 import { INITIAL_PROMPT, promptKey, shownLine, type PromptState } from './prompt-keys.js';
 import { Prompt } from './Prompt.js';
 import { classifyLine, type LineAction } from './shell-line.js';
-import { formatEvent, reloadNotice } from './stream-lines.js';
+import { reloadNotice } from './stream-lines.js';
 import { Top } from './Top.js';
 import { useDaemonLink } from './use-daemon-link.js';
 import { useKeys } from './use-keys.js';
@@ -159,6 +160,40 @@ export function App(props: AppProps) {
   // set when leaving: the last frame shows this line instead of the prompt, then the app unmounts
   const [ending, setEnding] = useState<string | null>(null);
   const historyWarned = useRef(false);
+  // the daemon's news: what is printed of it, and the counts of a task's repeated runs kept above the prompt
+  const notices = useRef<Notices | null>(null);
+  notices.current ??= new Notices(color);
+  const [counted, setCounted] = useState<Notice[]>([]);
+  const holdTimer = useRef<NodeJS.Timeout | undefined>(undefined);
+
+  // the news are not printed while top or events -f has the screen (there they are what is shown)
+  const tell = useCallback(
+    (lines: Notice[]) => {
+      if (modeRef.current === 'top' || streaming.current?.cmd === 'events') return;
+      for (const n of lines) print(n.text);
+    },
+    [print],
+  );
+  // after the news changed: the counts above the prompt, and a timer for the runs held (notices.ts HOLD_MS)
+  const syncNotices = useCallback(
+    function sync(): void {
+      const n = notices.current!;
+      const live = n.live();
+      setCounted((prev) => (prev.length === live.length && prev.every((p, k) => p.text === live[k]!.text) ? prev : live));
+      clearTimeout(holdTimer.current);
+      const at = n.nextDue();
+      if (at === null) return;
+      holdTimer.current = setTimeout(
+        () => {
+          tell(n.due(Date.now()));
+          sync();
+        },
+        Math.max(0, at - Date.now()),
+      );
+    },
+    [tell],
+  );
+  useEffect(() => () => clearTimeout(holdTimer.current), []);
 
   const refreshServices = useCallback(() => {
     if (!backend.connected) return;
@@ -175,13 +210,19 @@ export function App(props: AppProps) {
   }, [backend]);
 
   // leaving takes two renders: the echo in place of the prompt first, then the unmount
-  const exit = useCallback((echo: string) => {
-    if (ended.current) return;
-    ended.current = true;
-    running.current?.abort();
-    streaming.current?.close();
-    queueMicrotask(() => setEnding(echo)); // after print's own microtask: the scrollback is complete
-  }, []);
+  const exit = useCallback(
+    (echo: string) => {
+      if (ended.current) return;
+      ended.current = true;
+      running.current?.abort();
+      streaming.current?.close();
+      // the counts above the prompt go with the live part: written down first
+      clearTimeout(holdTimer.current);
+      for (const n of notices.current!.settleAll()) print(n.text);
+      queueMicrotask(() => setEnding(echo)); // after print's own microtask: the scrollback is complete
+    },
+    [print],
+  );
   const onExit = props.onExit;
   useEffect(() => {
     if (ending === null) return;
@@ -332,6 +373,14 @@ export function App(props: AppProps) {
           return print(helpText(commands, action.topic, width));
         case 'top':
           return enterTop(PROMPT + line);
+        case 'notices': {
+          const n = notices.current!;
+          if (action.mode === undefined) return print(`notices ${n.mode}: ${MODE_WORDS[n.mode]} (notices on|failures|off)`);
+          // the counts kept so far, written down as the old mode showed them
+          for (const l of n.setMode(action.mode)) print(l.text);
+          syncNotices();
+          return print(`notices ${action.mode}: ${MODE_WORDS[action.mode]}`);
+        }
         case 'error':
           return print(action.message, { color: 'red' });
         case 'stream':
@@ -340,7 +389,7 @@ export function App(props: AppProps) {
           return startRun(action.line, action.interrupted);
       }
     },
-    [commands, entries, historyFile, print, exit, clearScreen, enterTop, startStream, startRun, width],
+    [commands, entries, historyFile, print, exit, clearScreen, enterTop, startStream, startRun, width, syncNotices],
   );
 
   const handleKeys = (keys: Key[]) => {
@@ -386,18 +435,19 @@ export function App(props: AppProps) {
   useKeys(handleKeys);
 
   // live state changes and reloads above the prompt, and the connection notice
+  const quiet = () => modeRef.current === 'top' || streaming.current?.cmd === 'events';
   const link = useDaemonLink(backend, {
     onStateChange: (e) => {
       refreshServices();
-      if (modeRef.current === 'top' || streaming.current?.cmd === 'events') return;
-      print(formatEvent(e, color));
+      tell(notices.current!.state(e, Date.now()));
+      syncNotices();
     },
     // a reload the file watcher applied (or refused: broken YAML) was said nowhere the user looks
     onReload: (e) => {
       refreshServices();
-      if (modeRef.current === 'top' || streaming.current?.cmd === 'events') return;
+      if (quiet()) return;
       const n = reloadNotice(e);
-      print(n.text, n.rejected ? { color: 'yellow' } : {});
+      if (showsReload(notices.current!.mode, n.rejected)) print(n.text, n.rejected ? { color: 'yellow' } : {});
     },
     onReconnect: (again) => {
       print(again ? 'reconnected to the daemon' : `connected to the daemon${backend.where ? ` on ${backend.where}` : ''}`, {
@@ -428,6 +478,13 @@ export function App(props: AppProps) {
       ) : (
         <Box flexDirection="column">
           {ending !== null ? <Text dimColor>{ending}</Text> : null}
+          {ending === null && !(mode === 'streaming' && streaming.current?.cmd === 'events')
+            ? counted.map((n) => (
+                <Text key={n.text} wrap="truncate">
+                  {n.text}
+                </Text>
+              ))
+            : null}
           {ending === null ? <LinkNotice link={link} where={backend.where} /> : null}
           {mode === 'streaming' && ending === null ? <Text dimColor>following · Ctrl-C returns to the prompt</Text> : null}
           {mode === 'prompt' && ending === null ? (

@@ -4,6 +4,7 @@ import { type Command, isSocketCommand } from '../commands/command.js';
 import { elsewhere } from '../commands/index.js';
 import { buildRequest } from '../commands/run.js';
 import { unknownCommandMessage } from '../commands/suggest.js';
+import { NOTICE_MODES, type NoticeMode } from './notices.js';
 
 /** The action for one submitted line. */
 export type LineAction =
@@ -12,6 +13,8 @@ export type LineAction =
   | { kind: 'clear' }
   | { kind: 'help'; topic?: string }
   | { kind: 'top' }
+  /** no mode: say which is on */
+  | { kind: 'notices'; mode?: NoticeMode }
   | { kind: 'stream'; cmd: 'logs' | 'events'; line: string; interrupted?: string }
   | { kind: 'error'; message: string }
   /** `interrupted`: what Ctrl-C says stopped and what goes on (the command's own words) */
@@ -46,6 +49,16 @@ export function classifyLine(line: string, commands: readonly Command[]): LineAc
     if (rest.includes('-h') || rest.includes('--help')) return { kind: 'help', topic: name === 'quit' ? 'exit' : name };
     if (rest.length > 0) return { kind: 'error', message: `${name}: expected no arguments; ${tooMany(rest)}` };
     return { kind: name === 'quit' ? 'exit' : name };
+  }
+  if (name === 'notices') {
+    if (rest.includes('-h') || rest.includes('--help')) return { kind: 'help', topic: name };
+    const [mode, ...over] = rest;
+    if (over.length > 0) return { kind: 'error', message: `notices: expected on, failures or off; ${tooMany(over)}` };
+    if (mode === undefined) return { kind: 'notices' };
+    if (!NOTICE_MODES.includes(mode as NoticeMode)) {
+      return { kind: 'error', message: `notices: expected on, failures or off; got "${mode}"` };
+    }
+    return { kind: 'notices', mode: mode as NoticeMode };
   }
   if (!commands.some((c) => c.name === name)) {
     // `up`, `init`...: commands of tend, only not of the shell, were "unknown command"

@@ -50,7 +50,7 @@ describe('the command table', () => {
       'wait',
       'shutdown',
     ];
-    expect(SHELL_COMMANDS.map((c) => c.name)).toEqual([...both, 'top', 'help', 'clear', 'exit']);
+    expect(SHELL_COMMANDS.map((c) => c.name)).toEqual([...both, 'top', 'notices', 'help', 'clear', 'exit']);
     expect(CLI_COMMANDS.map((c) => c.name)).toEqual(['init', 'up', 'check', 'shell', ...both, 'help', 'version', 'completion']);
     expect(COMMANDS.filter(isSocketCommand)).toEqual([...SOCKET_COMMANDS]);
     // a command the CLI runs by itself has a run(); the shell-only ones are carried out by the shell

@@ -187,6 +187,45 @@ describe('App', () => {
     expect(lines.at(-2)).toContain('web.1 state backoff');
   });
 
+  it('tells a frequent task in one line a run, counts the runs ending alike above the prompt; notices off mutes', async () => {
+    const s = await shell();
+    await wait(() => expect(s.backend.streams.map((x) => x.cmd)).toEqual(['events']));
+    const events = s.backend.streams[0]!;
+    let ms = Date.now() + 1000;
+    const change = (service: string, from: string, to: string, reason: string) =>
+      events.emit({ time: new Date(ms++).toISOString(), service, what: 'state', why: `${from} -> ${to}: ${reason}`, state: to });
+    const tick = (reason = 'exited with code 0') => {
+      change('tick', 'scheduled', 'pending', 'scheduled run');
+      change('tick', 'pending', 'starting', 'spawned');
+      change('tick', 'starting', 'running', 'started');
+      change('tick', 'running', 'scheduled', reason);
+    };
+    s.type('sta');
+    for (let k = 0; k < 5; k++) tick();
+    await wait(() => expect(s.frame()).toContain('tick run completed 4 more times (exited with code 0)'));
+    const lines = s.frame().trimEnd().split('\n');
+    // one line for the first run, the count above the prompt, and no state lines
+    expect(lines.filter((l) => l.includes('tick run completed (exited with code 0)'))).toHaveLength(1);
+    expect(s.frame()).not.toContain('tick state');
+    expect(lines.at(-2)).toContain('tick run completed 4 more times');
+    expect(s.promptLine()).toBe('tend> sta');
+    // a failure writes the count down and is printed
+    tick('exited with code 1');
+    await wait(() => expect(s.frame()).toContain('tick run failed (exited with code 1)'));
+    expect(s.frame()).toMatch(/tick run completed 4 more times \(exited with code 0\)\n.*tick run failed \(exited with code 1\)/);
+    s.type('\x15notices\r');
+    await wait(() => expect(s.frame()).toContain('notices on: state changes and reloads'));
+    s.type('notices off\r');
+    await wait(() => expect(s.frame()).toContain('notices off: no state changes nor reloads'));
+    change('web', 'running', 'failed', 'exited with code 3');
+    tick('exited with code 1');
+    s.type('notices failures\r');
+    await wait(() => expect(s.frame()).toContain('notices failures: only failed runs'));
+    expect(s.frame()).not.toContain('web state');
+    change('web', 'starting', 'failed', 'exited with code 4');
+    await wait(() => expect(s.frame()).toContain('web state starting -> failed: exited with code 4'));
+  });
+
   it('prints the reloads the daemon applied or rejected above the prompt (an edit of the file was seen nowhere)', async () => {
     const s = await shell();
     await wait(() => expect(s.backend.streams.map((x) => x.cmd)).toEqual(['events']));

@@ -31,7 +31,12 @@ describe('classifyLine', () => {
     expect(c('events')).toEqual({ kind: 'run', line: 'events' });
   });
   it('turns a valid -f into a stream of its normalised line (run by runLine, interruptible)', () => {
-    expect(c('logs web -f')).toEqual({ kind: 'stream', cmd: 'logs', line: 'logs web -f', interrupted: 'stopped following the log of web' });
+    expect(c('logs web -f')).toEqual({
+      kind: 'stream',
+      cmd: 'logs',
+      line: 'logs web -f',
+      interrupted: 'stopped following the log of web',
+    });
     expect(c('logs  web db -n 5 --follow --json --grep x -i')).toEqual({
       kind: 'stream',
       cmd: 'logs',
@@ -92,6 +97,17 @@ describe('classifyLine', () => {
     // the hidden one of completion scripts stays unknown
     expect(c('__complete services').kind).toBe('error');
     expect((c('__complete services') as { message: string }).message).toMatch(/^unknown command "__complete"/);
+  });
+  it('reads notices and its mode', () => {
+    expect(c('notices')).toEqual({ kind: 'notices' });
+    expect(c('notices failures')).toEqual({ kind: 'notices', mode: 'failures' });
+    expect(c('notices off')).toEqual({ kind: 'notices', mode: 'off' });
+    expect(c('notices --help')).toEqual({ kind: 'help', topic: 'notices' });
+    expect(c('notices loud')).toEqual({ kind: 'error', message: 'notices: expected on, failures or off; got "loud"' });
+    expect(c('notices on now')).toEqual({
+      kind: 'error',
+      message: 'notices: expected on, failures or off; "now" is one word too many',
+    });
   });
   it('suggests a command for a typo', () => {
     expect(c('stauts web')).toEqual({
