@@ -56,11 +56,14 @@ export function commonPrefix(words: readonly string[]): string {
 }
 
 /** Which kind of word the `position`-th positional argument of `cmd` is (none past the last). */
-export function argKind(cmd: CommandSpec, position: number): { kind: WordKind; repeat: boolean } | undefined {
+export function argKind(
+  cmd: CommandSpec,
+  position: number,
+): { kind: WordKind; repeat: boolean; choices?: readonly string[] } | undefined {
   const arg = cmd.args[position];
-  if (arg) return { kind: arg.kind, repeat: arg.repeat === true };
+  if (arg) return { kind: arg.kind, repeat: arg.repeat === true, choices: arg.choices };
   const last = cmd.args[cmd.args.length - 1];
-  return last?.repeat ? { kind: last.kind, repeat: true } : undefined;
+  return last?.repeat ? { kind: last.kind, repeat: true, choices: last.choices } : undefined;
 }
 
 function signalMatches(signal: string, word: string): boolean {
@@ -105,6 +108,8 @@ export function complete(line: string, cursor: number, ctx: CompletionContext): 
       return result(serviceWords(ctx.services).filter((s) => !arg.repeat || !given.includes(s)));
     case 'signal':
       return result(ctx.signals, (s) => signalMatches(s, word));
+    case 'choice':
+      return result(arg.choices ?? []); // `notices f` (it offered nothing)
     default:
       return result([]);
   }

@@ -86,6 +86,12 @@ describe('complete: services', () => {
     expect(completeIn('stop ', 5, gated).candidates).toContain('all');
     expect(completeIn('appr', 4, gated).replacement).toBe('approve ');
   });
+  it('offers the words an argument may be (notices: it offered nothing)', () => {
+    expect(tab('notices f')).toBe('notices failures ');
+    expect(cands('notices ')).toEqual(['failures', 'off', 'on']);
+    expect(cands('notices o')).toEqual(['off', 'on']);
+    expect(cands('notices off ')).toEqual([]);
+  });
   it('takes nothing for commands without arguments', () => {
     expect(cands('reload ')).toEqual([]);
     expect(cands('shutdown ')).toEqual([]);
