@@ -136,22 +136,24 @@ describe('tend logs -f', () => {
     const p = project(
       quiet(`
   w:
-    command: while [ ! -e go ]; do sleep 0.05; done; seq 1 ${N}; exec sleep 1000
+    command: echo start; while [ ! -e go ]; do sleep 0.05; done; seq 1 ${N}; exec sleep 1000
     logs: { max_size: 256K, keep: 30 }
 `),
     );
     // followed before the daemon (and the log file) exist: the file is made, rotated ~14 times
-    // in one burst, between two of the follower's looks (every 250 ms)
-    const f = follow(p, ['logs', 'w', '-f', '-n', '0']);
+    // in one burst, between two of the follower's looks (every 250 ms). The burst waits until the
+    // follower has printed the first line (-n 1: once, whether it came before the follower's
+    // start or after), so it is looking (a loaded machine started the follower after the burst)
+    const f = follow(p, ['logs', 'w', '-f', '-n', '1']);
     await p.up();
-    await p.waitState('w', 'running');
+    await waitFor(() => f.lines().length > 0, 'the follower to print the first line', 30_000);
     writeFileSync(join(p.dir, 'go'), '');
     await waitFor(
       () => f.lines().at(-1) === String(N),
       `the follower to reach ${N}: ${f.lines().slice(-2).join(' ')} (${f.lines().length})`,
       60_000,
     );
-    expect(f.lines().map(Number)).toEqual(range(1, N));
+    expect(f.lines()).toEqual(['start', ...range(1, N).map(String)]);
     expect(f.err()).toBe('');
   }, 120_000);
 });
