@@ -29,7 +29,11 @@ export const FIND_DAEMON: readonly FlagSpec[] = [
 
 /** `--timeout D` and `--no-wait` of start, stop and restart. */
 export const WAIT_FLAGS: readonly FlagSpec[] = [
-  { name: 'timeout', value: { label: 'D', kind: 'duration' }, help: 'give up waiting after D (30s, 2m; default 60s, stop 120s)' },
+  {
+    name: 'timeout',
+    value: { label: 'D', kind: 'duration' },
+    help: 'give up waiting after D (30s, 2m, 1h30m, 2d; default 60s, stop 120s)',
+  },
   { name: 'no-wait', help: 'return at once instead of waiting' },
 ];
 

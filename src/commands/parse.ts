@@ -145,13 +145,14 @@ export function countFlag(p: Parsed, name: string, shown: string): number | unde
 }
 
 /**
- * Parses `250ms`, `10s`, `5m`, `1h` or a number of seconds, for --timeout; milliseconds. At most
- * 24 days, the longest a timer waits (a longer one would fire at once: node's timers stop at 2^31 ms).
+ * Parses `250ms`, `10s`, `5m`, `1h`, `1h30m`, `2d` or a number of seconds, for --timeout; milliseconds.
+ * At most 24 days, the longest a timer waits (a longer one would fire at once: node's timers stop at
+ * 2^31 ms).
  */
 export function parseTimeout(v: string): number {
-  // the config's durations (`1m30s` too), so that a value that works there works here
+  // the config's durations (`1m30s`, `2d` too), so that a value that works there, or in --since, works here
   const ms = durationMs(v.trim());
-  if (ms === undefined) throw new UsageError(`--timeout: expected a duration like 30s, 2m or 1m30s; got "${v}"`);
+  if (ms === undefined) throw new UsageError(`--timeout: expected a duration like 30s, 2m, 1m30s or 2d; got "${v}"`);
   if (ms > MAX_TIMER_MS) throw new UsageError(`--timeout: at most 24 days (576h); got "${v}"`);
   // a wait of nothing fails at once ("timed out after 0ms"): not waiting is --no-wait
   if (ms === 0) throw new UsageError(`--timeout: expected more than 0 (--no-wait does not wait); got "${v}"`);

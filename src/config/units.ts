@@ -3,28 +3,39 @@ import { ValueError, expected } from './describe.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { SIGNAL_NAMES, signalName, signalNumber } from '../core/signals.js';
 
-/** The units of a duration, in ms. */
-export const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_WORDS = 'a duration like 250ms, 10s, 5m, 1h or a number of seconds';
+/**
+ * The units of a duration, in ms: one table for the config, `--timeout` and `--since`/`--until`,
+ * so a duration that works in one place works in the others (docs/config.md, "Value forms").
+ */
+export const DURATION_UNITS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+const DURATION_WORDS = 'a duration like 250ms, 10s, 5m, 1h, 1h30m, 2d or a number of seconds';
 
 /**
- * Milliseconds of `250ms`, `1.5s`, `1m30s` (parts in `units`) or a plain number of seconds;
+ * Milliseconds of `250ms`, `1.5s`, `1m30s`, `2d` (each part a number and a unit of
+ * DURATION_UNITS, no spaces) or, unless `bareSeconds` is false, a plain number of seconds;
  * undefined if not one.
  */
-export function durationMs(s: string, units: Readonly<Record<string, number>> = DURATION_UNITS): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+export function durationMs(s: string, bareSeconds = true): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(s)) return bareSeconds ? Math.round(Number(s) * 1000) : undefined;
   const part = /(\d+(?:\.\d+)?)([a-z]+)/gy;
   let total = 0;
   let at = 0;
   let m: RegExpExecArray | null;
-  while ((m = part.exec(s)) !== null && Object.hasOwn(units, m[2]!)) {
-    total += Number(m[1]) * units[m[2]!]!;
+  while ((m = part.exec(s)) !== null && Object.hasOwn(DURATION_UNITS, m[2]!)) {
+    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
     at = part.lastIndex;
   }
   return s !== '' && at === s.length ? Math.round(total) : undefined;
 }
 
-/** Milliseconds from `250ms`, `1.5s`, `5m`, `1h`, `1m30s`, or a plain number of seconds. */
+/** Milliseconds from `250ms`, `1.5s`, `5m`, `1h`, `1m30s`, `2d`, or a plain number of seconds. */
 export function parseDuration(v: unknown): number {
   if (typeof v === 'number') {
     if (!Number.isFinite(v) || v < 0) throw new ValueError(expected(DURATION_WORDS, v));

@@ -2,18 +2,8 @@
 // them (systemd.time(7)): a duration back from now (`10m`, `-10m`, `10m ago`) or ahead (`+10m`),
 // a time today, a date, a date and time (local time unless a zone is given), seconds since the
 // epoch (`@1733392800`), or now/today/yesterday/tomorrow. Pure: `now` is a parameter.
+import { durationMs } from '../config/units.js';
 
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
 const TIME = '(\\d{1,2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d{1,9}))?)?';
 const DATE = '(\\d{4})-(\\d{2})-(\\d{2})';
 // a date, a date and time (with a zone or not), or a time: match groups line up in all three
@@ -41,12 +31,6 @@ function daysIn(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-function durationMs(text: string): number {
-  let ms = 0;
-  for (const m of text.matchAll(DURATION_PART)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
-  return ms;
-}
-
 /**
  * Why: `--since 10m`, `--until 10:00`. The time (ms since the epoch) a value names, relative to
  * `now`; throws a TimeSpecError saying what is wrong. A time of day alone is today's, as in
@@ -69,10 +53,12 @@ export function parseTimeSpec(value: string, now: number = Date.now()): number {
     return ms;
   }
   const words = lower.replace(/\s+/g, '');
-  if (DURATION.test(words.replace(/ago$/, ''))) return now - durationMs(words);
-  if (DURATION.test(words.slice(1)) && (words[0] === '-' || words[0] === '+')) {
-    return words[0] === '-' ? now - durationMs(words) : now + durationMs(words);
-  }
+  // the config's durations (`1h30m`, `2d`), always with a unit: a bare number is no time here
+  const back = durationMs(words.replace(/ago$/, ''), false);
+  if (back !== undefined) return now - back;
+  const sign = words[0];
+  const span = sign === '-' || sign === '+' ? durationMs(words.slice(1), false) : undefined;
+  if (span !== undefined) return sign === '-' ? now - span : now + span;
 
   const m = DATE_TIME.exec(text);
   if (!m) throw new TimeSpecError(value, FORMS);

@@ -3,7 +3,7 @@
 // Parsing gives plain data (ScheduleSpec) that a validated config can hold; compileSchedule turns
 // it into a Schedule with next(). Only this file of src/tasks loads croner.
 import { Cron } from 'croner';
-import { DURATION_UNITS, durationMs } from '../config/units.js';
+import { durationMs } from '../config/units.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { ScheduleSpec } from '../core/types.js';
 
@@ -29,8 +29,6 @@ export const MIN_EVERY_MS = 1000;
 const FORMS = '5 cron fields or @hourly/@daily/@weekly/@monthly/@yearly/@every DURATION';
 const CRON_WORDS = 'a cron expression: minute hour day-of-month month day-of-week';
 const ZONE_WORDS = 'an IANA time zone name like Europe/Berlin or UTC';
-/** `@every` also counts in days. */
-const EVERY_UNITS = { ...DURATION_UNITS, d: 86_400_000 };
 
 /** `"text"` or the kind of value, for "got ..." (quoted like the config's other messages). */
 function got(v: unknown): string {
@@ -92,7 +90,7 @@ export function parseSchedule(text: unknown, timezone?: unknown): ScheduleResult
   const every = /^@every(?: (.*))?$/i.exec(expr);
   if (every) {
     if (timezone !== undefined) return bad('a time zone applies to a cron schedule, not to @every', 'timezone');
-    const ms = durationMs(every[1] ?? '', EVERY_UNITS);
+    const ms = durationMs(every[1] ?? '');
     if (ms === undefined) return bad(`expected @every DURATION with a duration like 10m or 1h30m; got ${got(text)}`);
     if (ms < MIN_EVERY_MS) return bad(`expected @every with a duration of 1s or more; got ${got(text)}`);
     const spec: ScheduleSpec = { kind: 'every', ms };

@@ -3,6 +3,8 @@ import { findCommand } from '../../src/commands/index.js';
 import { buildRequest } from '../../src/commands/run.js';
 import type { SocketCommand } from '../../src/commands/command.js';
 import { argCount, checkArgs, parseTimeout, parseWords, UsageError } from '../../src/commands/parse.js';
+import { parseDuration } from '../../src/config/units.js';
+import { parseTimeSpec } from '../../src/logs/time-spec.js';
 
 const cmd = (name: string) => findCommand(name)! as SocketCommand;
 const usage = (f: () => unknown) => {
@@ -130,7 +132,7 @@ describe('buildRequest', () => {
     );
     expect(usage(() => buildRequest(cmd('logs'), ['web', '-i']))).toBe('-i goes with --grep RE');
     expect(usage(() => buildRequest(cmd('start'), ['web', '--timeout', 'soon']))).toBe(
-      '--timeout: expected a duration like 30s, 2m or 1m30s; got "soon"',
+      '--timeout: expected a duration like 30s, 2m, 1m30s or 2d; got "soon"',
     );
   });
   it('parseTimeout', () => {
@@ -144,5 +146,25 @@ describe('buildRequest', () => {
     // nothing to wait for: it timed out at once; --no-wait is the way not to wait
     for (const zero of ['0', '0s', '0ms'])
       expect(() => parseTimeout(zero), zero).toThrow(/--timeout: expected more than 0 \(--no-wait/);
+    // days and weeks, as --since takes them; past 24 days a timer would fire at once: the limit is named
+    expect([parseTimeout('2d'), parseTimeout('1d12h'), parseTimeout('1w'), parseTimeout('24d')]).toEqual([
+      172_800_000, 129_600_000, 604_800_000, 2_073_600_000,
+    ]);
+    for (const long of ['30d', '24d1ms', '4w'])
+      expect(() => parseTimeout(long), long).toThrow(`--timeout: at most 24 days (576h); got "${long}"`);
+    for (const bad of ['2D', '1y', '1 d', '1d12'])
+      expect(() => parseTimeout(bad), bad).toThrow(`--timeout: expected a duration like 30s, 2m, 1m30s or 2d; got "${bad}"`);
+  });
+  it('one duration parser: the config, --timeout and --since read a duration alike', () => {
+    const now = Date.UTC(2026, 11, 5, 12);
+    for (const d of ['250ms', '90s', '10m', '1h30m', '2d', '1d12h', '1w', '1.5h', '1h2m3s4ms']) {
+      const ms = parseDuration(d);
+      expect(parseTimeout(d), d).toBe(ms);
+      expect(now - parseTimeSpec(d, now), d).toBe(ms);
+      expect(parseTimeSpec(`+${d}`, now) - now, d).toBe(ms);
+    }
+    // a bare number is seconds in the config and --timeout, but no time for --since (as journalctl)
+    expect(parseTimeout('90')).toBe(parseDuration('90'));
+    expect(() => parseTimeSpec('90', now)).toThrow(/"90" is not a time/);
   });
 });

@@ -79,8 +79,8 @@ describe('config errors: exact file:line:col: path: message', () => {
       'bad durations',
       web('stop_timeout: 10x', 'backoff: { initial: -1 }', 'readiness: { exec: y, interval: 0s }'),
       [
-        'tend.yaml:4:19: services.web.stop_timeout: expected a duration like 250ms, 10s, 5m, 1h or a number of seconds; got "10x"',
-        'tend.yaml:5:25: services.web.backoff.initial: expected a duration like 250ms, 10s, 5m, 1h or a number of seconds; got -1',
+        'tend.yaml:4:19: services.web.stop_timeout: expected a duration like 250ms, 10s, 5m, 1h, 1h30m, 2d or a number of seconds; got "10x"',
+        'tend.yaml:5:25: services.web.backoff.initial: expected a duration like 250ms, 10s, 5m, 1h, 1h30m, 2d or a number of seconds; got -1',
         'tend.yaml:6:37: services.web.readiness.interval: expected a duration > 0; got "0s"',
       ],
     ],
@@ -243,7 +243,7 @@ describe('config errors: exact file:line:col: path: message', () => {
         '  web: { command: x }',
       ),
       [
-        'tend.yaml:2:21: settings.shutdown_timeout: expected a duration like 250ms, 10s, 5m, 1h or a number of seconds; got "forever"',
+        'tend.yaml:2:21: settings.shutdown_timeout: expected a duration like 250ms, 10s, 5m, 1h, 1h30m, 2d or a number of seconds; got "forever"',
         'tend.yaml:3:9: settings.echo: expected true or false; got "yes"',
         'tend.yaml:4:14: settings.exit_with: unknown service "wbe" (did you mean "web"?)',
         'tend.yaml:5:3: settings.log_dir: expected a string; got a list',

@@ -24,6 +24,12 @@ describe('parseDuration (ms)', () => {
     ['1h', 3_600_000],
     ['1m30s', 90_000],
     ['1h2m3s4ms', 3_723_004],
+    ['1d', 86_400_000],
+    ['2d', 172_800_000],
+    ['1.5d', 129_600_000],
+    ['1d12h', 129_600_000],
+    ['1w', 604_800_000],
+    ['1w2d3h', 788_400_000],
     ['0', 0],
     ['0s', 0],
     [' 2s ', 2000],
@@ -35,13 +41,30 @@ describe('parseDuration (ms)', () => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  test.each([['10x'], [''], ['s'], ['1.s'], ['-1s'], ['10 s'], ['1d'], [-1], [Infinity], [null], [true], [[1]]])(
-    '%j is an error',
-    (input) => {
-      expect(() => parseDuration(input)).toThrow(ValueError);
-      expect(() => parseDuration(input)).toThrow(/^expected a duration like 250ms, 10s, 5m, 1h or a number of seconds; got /);
-    },
-  );
+  test.each([
+    ['10x'],
+    [''],
+    ['s'],
+    ['1.s'],
+    ['-1s'],
+    ['10 s'],
+    ['1D'],
+    ['2 d'],
+    ['1y'],
+    ['1mo'],
+    ['1d12'],
+    ['d1'],
+    [-1],
+    [Infinity],
+    [null],
+    [true],
+    [[1]],
+  ])('%j is an error', (input) => {
+    expect(() => parseDuration(input)).toThrow(ValueError);
+    expect(() => parseDuration(input)).toThrow(
+      /^expected a duration like 250ms, 10s, 5m, 1h, 1h30m, 2d or a number of seconds; got /,
+    );
+  });
 });
 
 describe('parseSize (bytes, binary units)', () => {

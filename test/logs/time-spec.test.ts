@@ -19,6 +19,9 @@ describe('parseTimeSpec', () => {
     ['1h 30m', now - 5_400_000],
     ['-10m', now - 600_000],
     ['-1h30m', now - 5_400_000],
+    ['1d12h', now - 129_600_000],
+    ['2D', now - 2 * 86_400_000],
+    ['1w 2d ago', now - 9 * 86_400_000],
   ])('reads the duration %s back from now', (v, want) => {
     expect(parseTimeSpec(v, now)).toBe(want);
   });
@@ -88,6 +91,12 @@ describe('parseTimeSpec', () => {
     ['@99999999999999', /"@99999999999999" is not a time: it is past the times a date can hold/],
     ['+10m ago', /is not a time: give/],
     ['--10m', /is not a time: give/],
+    ['10', /"10" is not a time: give/],
+    ['-10', /is not a time: give/],
+    ['10 ago', /is not a time: give/],
+    ['ago', /is not a time: give/],
+    ['1mo', /is not a time: give/],
+    ['1d12', /is not a time: give/],
   ])('refuses %j, saying why', (v, want) => {
     expect(() => parseTimeSpec(v, now)).toThrow(TimeSpecError);
     expect(() => parseTimeSpec(v, now)).toThrow(want);
