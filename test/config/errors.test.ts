@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseSpec } from '../../src/config/index.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { variableAt } from '../../src/config/yaml-errors.js';
 import { errorsOf, tmpDir, yaml } from './helpers.js';
 
 /** A file with one service `web` whose extra lines follow `command: x` (4-space indent). */
@@ -285,6 +286,39 @@ describe('config errors: exact file:line:col: path: message', () => {
       ['tend.yaml:4:3: Flow sequence in block collection must be sufficiently indented and end with a ]'],
     ],
     [
+      'a variable unquoted in a flow mapping: the exact input of the report, with the value quoted',
+      web('env: { A: ${NOPE} }'),
+      [
+        'tend.yaml:4:16: Unexpected flow-map-start at node end; hint: quote it: A: "${NOPE}" (in { } or [ ] an unquoted ${ starts a nested mapping)',
+        'tend.yaml:4:17: Unexpected scalar at node end',
+        'tend.yaml:4:23: Unexpected flow-map-end token in YAML stream: "}"',
+      ],
+    ],
+    [
+      'a variable unquoted in a flow list, inside a value',
+      web('readiness: { exec: [check, --url=${URL}/health] }'),
+      [
+        'tend.yaml:4:39: Missing , or : between flow sequence items; hint: quote it: "--url=${URL}/health" (in { } or [ ] an unquoted ${ starts a nested mapping)',
+        'tend.yaml:4:44: Unexpected scalar at node end',
+      ],
+    ],
+    [
+      'two variables in one flow mapping: a hint for each, once',
+      yaml('services: { web: { command: x, env: { A: ${X}, B: "${Y}", C: ${Z:-${W}} } } }'),
+      [
+        'tend.yaml:1:43: Unexpected flow-map-start at node end; hint: quote it: A: "${X}" (in { } or [ ] an unquoted ${ starts a nested mapping)',
+        'tend.yaml:1:44: Unexpected scalar at node end',
+        'tend.yaml:1:63: Unexpected flow-map-start at node end; hint: quote it: C: "${Z:-${W}}" (in { } or [ ] an unquoted ${ starts a nested mapping)',
+        'tend.yaml:1:64: Unexpected scalar at node end',
+        // the nested default's own error: no second hint
+        'tend.yaml:1:68: Unexpected flow-map-start at node end',
+        'tend.yaml:1:69: Unexpected scalar at node end',
+        'tend.yaml:1:73: Unexpected flow-map-end token in YAML stream: "}"',
+        'tend.yaml:1:75: Unexpected flow-map-end token in YAML stream: "}"',
+        'tend.yaml:1:77: Unexpected flow-map-end token in YAML stream: "}"',
+      ],
+    ],
+    [
       'a key twice: its path and the line of the first',
       yaml('services:', '  web: { command: a }', '  web: { command: b }'),
       ['tend.yaml:3:3: services.web: key "web" appears twice in this mapping (first at line 2); keep one'],
@@ -438,6 +472,67 @@ describe('config errors: exact file:line:col: path: message', () => {
           message: 'expected one of always, on-failure, never; got "alway" (did you mean "always"?)',
         },
       ]);
+    }
+  });
+});
+
+describe('variableAt: an unquoted ${...} where yaml reports a syntax error, and the value quoted', () => {
+  const at = (line: string, text: string, nth = 0): number => {
+    let i = -1;
+    for (let k = 0; k <= nth; k++) i = line.indexOf(text, i + 1);
+    return i + 1; // yaml's columns are 1-based
+  };
+  test.each<[string, string, number, { at: number; fix: string } | undefined]>([
+    // the report: on the `{`, the `$`, inside, on the closing `}`; not past it
+    ['    env: { A: ${NOPE} }', '{N', 0, { at: 14, fix: 'A: "${NOPE}"' }],
+    ['    env: { A: ${NOPE} }', '$', 0, { at: 14, fix: 'A: "${NOPE}"' }],
+    ['    env: { A: ${NOPE} }', 'O', 0, { at: 14, fix: 'A: "${NOPE}"' }],
+    ['    env: { A: ${NOPE} }', '} }', 0, { at: 14, fix: 'A: "${NOPE}"' }],
+    ['    env: { A: ${NOPE} }', ' }', 0, undefined],
+    ['    env: { A: ${NOPE} }', 'A', 0, undefined],
+    ['    env: { A: ${NOPE} }', 'env', 0, undefined],
+    // quoted ones are not the fault; a quote inside a plain value does not quote it
+    ['    env: { A: "${X}", B: ${Y} }', '{X', 0, undefined],
+    ['    env: { A: "${X}", B: ${Y} }', '{Y', 0, { at: 25, fix: 'B: "${Y}"' }],
+    ["    env: { A: 'it''s ${X}', B: ${Y} }", '{X', 0, undefined],
+    ["    env: { A: 'it''s ${X}', B: ${Y} }", '{Y', 0, { at: 31, fix: 'B: "${Y}"' }],
+    ['    env: { A: "a\\"${X}", B: ${Y} }', '{Y', 0, { at: 28, fix: 'B: "${Y}"' }],
+    ['    env: { A: a"b${H} }', '{H', 0, { at: 17, fix: `A: 'a"b\${H}'` }],
+    // the whole plain value, up to the flow's `,`, `]` or `}`
+    ['    env: { URL: http://${HOST}:80/x, B: 1 }', '{H', 0, { at: 23, fix: 'URL: "http://${HOST}:80/x"' }],
+    ['    command: [echo, ${MSG}]', '{', 0, { at: 20, fix: '"${MSG}"' }],
+    ['    command: [echo, --url=${URL}/health, x]', '{', 0, { at: 26, fix: '"--url=${URL}/health"' }],
+    ['    command: [echo, x${Y}z]', '{', 0, { at: 21, fix: '"x${Y}z"' }],
+    ['      A: ${NOPE},', '{', 0, { at: 9, fix: 'A: "${NOPE}"' }],
+    ['services: {web: {command: x, env: {A: ${NOPE}}}}', '{N', 0, { at: 38, fix: 'A: "${NOPE}"' }],
+    // a nested default: the outer variable, whole, whichever `{` the error is at
+    ['    env: { A: ${X:-${Y}} }', '{X', 0, { at: 14, fix: 'A: "${X:-${Y}}"' }],
+    ['    env: { A: ${X:-${Y}} }', '{Y', 0, { at: 14, fix: 'A: "${X:-${Y}}"' }],
+    // a backslash or a double quote in the value: single quotes, where nothing is an escape
+    ['    env: { P: C:\\dir\\${X} }', '{', 1, { at: 21, fix: "P: 'C:\\dir\\${X}'" }],
+    ['    env: { A: a"b\'${X} }', '{', 1, { at: 18, fix: `A: 'a"b''\${X}'` }],
+    // `$$` is a literal `$`: the `{` after it still opens a mapping
+    ['    env: { A: $${X} }', '{X', 0, { at: 15, fix: 'A: "$${X}"' }],
+    // a comment is not YAML; a value with a trailing comment ends before it
+    ['    env: { A: 1 } # ${X}', '{X', 0, undefined],
+    ['    env: { A: ${NOPE} # c', '{N', 0, { at: 14, fix: 'A: "${NOPE}"' }],
+    ['', '', 0, undefined],
+    ['    env: { A: ${NOPE} }', '', -1, undefined],
+  ])('%j at %j', (line, text, nth, want) => {
+    expect(variableAt(line, nth < 0 ? 0 : at(line, text, nth))).toEqual(want);
+  });
+
+  test('the line it gives reads as meant', () => {
+    for (const [bad, key, value] of [
+      ['    env: { A: ${NOPE:-x}/y, B: "2" }', 'A', 'x/y'],
+      ['    env: { P: C:\\d\\${NOPE:-x} }', 'P', 'C:\\d\\x'],
+      ['    env: { Q: a"b${NOPE:-x} }', 'Q', 'a"bx'],
+    ] as const) {
+      const [line] = errorsOf(web(bad.trim()));
+      const fix = /hint: quote it: (.*) \(in \{ \}/.exec(line!)![1]!;
+      const good = bad.replace(/(\w+): (\S*\$\{NOPE:-x\}\S*?)(?=,| \})/, fix);
+      expect(good, bad).not.toBe(bad);
+      expect(parseSpec(web(good.trim()), '/x/tend.yaml').services[0]!.env[key], good).toBe(value);
     }
   });
 });
