@@ -39,6 +39,8 @@ export interface Detached {
   client: Client;
   /** how it ended ("exit code 1"), once it has; undefined while it runs */
   ended(): string | undefined;
+  /** its exit code once it has exited (null: killed by a signal, or it could not be run); undefined while it runs */
+  code(): number | null | undefined;
   /** where its stdout and stderr go: log_dir/tend.out, or, when that cannot be written, a file in the temp dir */
   out: string;
   /** why log_dir/tend.out could not be written (an unwritable log_dir stops no service) */
@@ -96,10 +98,15 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
     closeSync(fd);
   }
   let ended: string | undefined;
+  let exitCode: number | null | undefined;
   const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
     ended = code !== null ? `exit code ${code}` : `killed by ${signal}`;
+    exitCode = code;
   };
-  const onError = (e: Error): void => void (ended = e.message);
+  const onError = (e: Error): void => {
+    ended = e.message;
+    exitCode = null;
+  };
   child.on('exit', onExit);
   child.on('error', onError);
   const timeoutMs = o.timeoutMs ?? 60_000;
@@ -117,7 +124,7 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
       try {
         const client = await o.connect(o.socket);
         done = true; // the exit listener stays: a later failure of its start-up is told by it
-        return { pid: child.pid!, client, ended: () => ended, out, ...(outError ? { outError } : {}) };
+        return { pid: child.pid!, client, ended: () => ended, code: () => exitCode, out, ...(outError ? { outError } : {}) };
       } catch (e) {
         if (!(e instanceof TendError) || e.code !== 'no_daemon') throw e;
       }
@@ -144,14 +151,20 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
  */
 export async function exitedWhileStarting(d: Detached): Promise<TendError | undefined> {
   const out = d.out;
-  const deadline = Date.now() + 5000;
-  while (d.ended() === undefined) {
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  if (!(await untilEnded(d, 5000))) return undefined;
   const said = lastLines(out);
   return new TendError(
     'start_failed',
     `the daemon exited while starting (${d.ended()})${said ? `:\n${said}` : `; nothing in ${out}`}`,
   );
+}
+
+/** Whether the daemon `d` has exited within `ms` (looked at every 50 ms: its exit event sets it). */
+export async function untilEnded(d: Detached, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (d.ended() === undefined) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }

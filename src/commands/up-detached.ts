@@ -1,8 +1,9 @@
 // `tend up -d`: the daemon in the background. Starts `tend up` detached (detach.ts), waits until
-// every service wanted up has started or failed (the hidden `wait` request), prints the status
-// table and exits: 0, or 1 with each failing instance's reason (the daemon stays up). When a
-// daemon already answers on the socket, nothing is started twice: it says so, starts the named
-// services if any (as `tend start`), prints the status and exits 0.
+// every service wanted up has started or failed (the `wait` request), prints the status table and
+// exits: 0, or 1 with each failing instance's reason (the daemon stays up). When the service of
+// `settings.exit_with` ended meanwhile, tend exits with it: that is said, with tend's exit code.
+// When a daemon already answers on the socket, nothing is started twice: it says so, starts the
+// named services if any (as `tend start`), prints the status and exits 0.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '../control/client.js';
@@ -11,7 +12,7 @@ import { TendError } from '../core/errors.js';
 import type { Spec } from '../core/types.js';
 import { unknownNames } from '../daemon/select.js';
 import { EXIT, type CliEnv, type Parsed } from './command.js';
-import { type Detached, exitedWhileStarting, OUT_FILE, startDetached } from './detach.js';
+import { type Detached, exitedWhileStarting, OUT_FILE, startDetached, untilEnded } from './detach.js';
 import { reportError } from './run.js';
 import { status } from './status.js';
 import { failedText } from './wait.js';
@@ -42,6 +43,7 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   const at = env.socketGiven(p.flags) ? socket : spec.settings.socket;
   const out = join(spec.settings.logDir, OUT_FILE);
   let d: Detached;
+  const started = Date.now(); // the journal's entries of this run of tend, not of those before
   try {
     d = await startDetached({ args: ['up', '-c', file, '--socket', at, ...names], mode: 'config', out, socket: at, connect });
     client = d.client;
@@ -55,16 +57,58 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
       : `its own output goes to ${shown(out)}`;
     env.out(`tend runs in the background (pid ${pid}); ${where}; tend shutdown stops it\n`);
     const r = await client.request('wait', { timeout });
-    await printStatus(client, env);
+    const st = await client.request('status', {});
+    status.print(st, env, {});
     for (const f of r.failed) env.err(failedText(f));
+    const name = spec.settings.exitWith;
+    if (name && st.services.some((row) => row.service === name && (row.state === 'completed' || row.state === 'failed'))) {
+      const code = await endedWith(d, spec, started, env, true);
+      if (code !== undefined) return code;
+    }
     return r.failed.length ? EXIT.failed : EXIT.ok;
   } catch (e) {
+    const lost = e instanceof TendError && e.code === 'connection_lost';
+    // the service of exit_with ended at once, and tend with it, before it answered
+    const code = lost && spec.settings.exitWith ? await endedWith(d, spec, started, env, false) : undefined;
+    if (code !== undefined) return code;
     // the daemon served its socket, then a later part of its start-up failed (a busy http port)
-    const died = e instanceof TendError && e.code === 'connection_lost' ? await exitedWhileStarting(d) : undefined;
+    const died = lost ? await exitedWhileStarting(d) : undefined;
     return reportError(died ?? e, env);
   } finally {
     client.close();
   }
+}
+
+/**
+ * Why: with `settings.exit_with` (docs/config.md), a service that ends at once takes tend with it,
+ * and "runs in the background" would not be true for long: waits until the daemon has exited
+ * (its shutdown stops the others, within shutdown_timeout), then says so from the journal's
+ * `exit-with` entry, and gives tend's exit code (the service's: docs/commands.md, "tend up -d").
+ * `seen`: the status showed the service ended (else only the journal tells exit_with from another
+ * cause). Undefined when the daemon did not exit so (another cause, or not within the bound).
+ */
+async function endedWith(d: Detached, spec: Spec, since: number, env: CliEnv, seen: boolean): Promise<number | undefined> {
+  if (!(await untilEnded(d, spec.settings.shutdownTimeout + 10_000))) return undefined;
+  const { journalFileOf, readJournal } = await import('../logs/journal-file.js');
+  let why: string | undefined;
+  try {
+    const r = await readJournal(journalFileOf(spec.settings.logDir), { since, services: ['tend'] });
+    try {
+      for await (const batch of r.entries()) for (const e of batch) if (e.what === 'exit-with') why = e.why;
+    } finally {
+      await r.close();
+    }
+  } catch {
+    // no journal (log_dir cannot be written): its code says it alone
+  }
+  const code = d.code();
+  if ((why === undefined && !seen) || code === undefined) return undefined;
+  // `web ended (exited with code 0): tend exits with 0`: what ended and how
+  const ended = why?.replace(/: tend exits with \d+$/, '') ?? `${spec.settings.exitWith} ended`;
+  const line = `${ended}; tend exited with it (settings.exit_with), exit code ${code ?? 'unknown'}`;
+  if (code === 0) env.out(`${line}\n`);
+  else env.err(`tend: ${line}; tend logs ${ended.split(' ')[0]} shows its output\n`);
+  return code ?? EXIT.failed;
 }
 
 /**

@@ -165,6 +165,27 @@ services:
     expect([again.code, again.stderr]).toEqual([0, '']);
   });
 
+  it('with exit_with, a service that ends at once takes tend with it: said so, with its exit code', async () => {
+    const p = bg('settings:\n  exit_with: job\nservices:\n  job:\n    type: oneshot\n    command: ["true"]\n');
+    const r = await p.run(['up', '-d']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    // the status table when the daemon still answered, and in any case the last line
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'job ended (exited with code 0); tend exited with it (settings.exit_with), exit code 0',
+    );
+    expect(pidAlive(Number(/pid (\d+)/.exec(r.stdout)![1]))).toBe(false);
+    writeFileSync(
+      join(p.dir, 'tend.yaml'),
+      'settings:\n  exit_with: job\nservices:\n  job:\n    command: ["sh", "-c", "exit 3"]\n    restart: never\n',
+    );
+    const bad = await p.run(['up', '-d']);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'tend: job ended (exited with code 3); tend exited with it (settings.exit_with), exit code 3; tend logs job shows its output',
+    );
+    expect(await p.pid()).toBeUndefined();
+  });
+
   it('gives up waiting at --timeout, saying where each service is', async () => {
     const p = bg(`
 services:
