@@ -63,3 +63,19 @@ export function shownPath(path: string, cwd: string = process.cwd()): string {
   const r = relative(cwd, path);
   return r && !r.startsWith('..') ? r : path;
 }
+
+/**
+ * Why: a rejected reload's problems (a config's errors, one a line) as one line, for its journal
+ * entry: `tend events` prints one line an entry, and so do the shell's notice and `tend up`. The
+ * first problem and how many more: `tend.yaml:3:5: bad (and 2 more problems; tend check lists
+ * them)`. `tend reload` and `tend status` print them all.
+ */
+export function problemsInOneLine(text: string): string {
+  const [first = '', ...more] = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  if (more.length === 0) return first;
+  const one = more.length === 1;
+  return `${first} (and ${more.length} more problem${one ? '' : 's'}; tend check lists ${one ? 'it' : 'them'})`;
+}

@@ -6,7 +6,7 @@ import { diffSpecs, inPlaceFields, yamlKey } from '../config/diff.js';
 import { expandInstances } from '../config/instances.js';
 import { loadSpecOnDemand } from '../config/on-demand.js';
 import { collectGarbage } from './memory.js';
-import { formatDuration } from '../core/describe.js';
+import { formatDuration, problemsInOneLine } from '../core/describe.js';
 import { ConfigError, TendError } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec, Spec } from '../core/types.js';
@@ -142,7 +142,8 @@ export function createReloader(d: ReloadDeps) {
       const msg = e instanceof ConfigError ? e.message : `${old.file}: ${(e as Error).message}`;
       if (!dryRun) {
         problem = msg;
-        d.journal.add('tend', 'reload', `${by}: config rejected, keeping the running one: ${msg}`);
+        // one line, as every entry: `tend reload` and `tend status` print the whole list
+        d.journal.add('tend', 'reload', `${by}: config rejected, keeping the running one: ${problemsInOneLine(msg)}`);
       }
       throw new TendError('invalid_config', msg);
     }

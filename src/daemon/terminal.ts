@@ -63,8 +63,9 @@ export class Terminal {
 
 /**
  * `12:00:01.234 web running started`, `... web kill: SIGKILL sent ...`; undefined: not printed. A
- * why of several lines (a config's errors) has its next lines indented under the first, so that
- * every line that starts at the margin starts with a time.
+ * why of several lines (none should be: a rejected reload's errors are journaled in one line, but a
+ * message may still hold a newline) has its next lines indented under the first, so that every
+ * line that starts at the margin starts with a time.
  */
 export function journalLine(e: JournalEntry, color: boolean): string | undefined {
   const t = e.time.slice(11, 23);

@@ -3,6 +3,7 @@
 // `events -f` run through the CLI's runner itself: shell-line.ts.) Reloads too, in fewer words.
 import { eventLine, localTime } from '../commands/format.js';
 import type { JournalEvent } from '../control/wire.js';
+import { problemsInOneLine } from '../core/describe.js';
 
 /** Ink colour name for a state word (top's STATE column): the CLI's own, from core/colors.ts. */
 export { stateColor } from '../core/colors.js';
@@ -41,9 +42,8 @@ export function reloadNotice(e: JournalEvent): { text: string; rejected: boolean
   const rest = m ? e.why.slice(m[0].length) : (e.why ?? '');
   const at = localTime(e.time);
   if (rest.startsWith(REJECTED)) {
-    const [first = '', ...more] = rest.slice(REJECTED.length).split('\n');
-    const others = more.length ? ` (and ${more.length} more problem${more.length === 1 ? '' : 's'})` : '';
-    return { text: `${at} reload rejected${by}: ${first}${others}`, rejected: true };
+    // one line already (daemon/reload.ts); an entry of an older journal had one a problem
+    return { text: `${at} reload rejected${by}: ${problemsInOneLine(rest.slice(REJECTED.length))}`, rejected: true };
   }
   const plan = rest
     .split('; ')

@@ -1,6 +1,13 @@
 // The words users read: exits, exit codes, durations, sizes. Exact text.
 import { describe, expect, it } from 'vitest';
-import { describeExit, exitCodeOf, formatBytes, formatDuration, formatLimit } from '../../src/core/describe.js';
+import {
+  describeExit,
+  exitCodeOf,
+  formatBytes,
+  formatDuration,
+  formatLimit,
+  problemsInOneLine,
+} from '../../src/core/describe.js';
 
 describe('describeExit', () => {
   it.each([
@@ -103,5 +110,26 @@ describe('formatBytes', () => {
   // bytes prints "1024K" instead of "1.0M" (likewise 1024M, 1024G at the boundaries).
   it('never prints 1024 of a unit', () => {
     expect(formatBytes(1024 * 1024 - 1)).toBe('1.0M');
+  });
+});
+
+describe('problemsInOneLine (a rejected reload in the journal)', () => {
+  it.each([
+    ['tend.yaml:3:5: bad', 'tend.yaml:3:5: bad'],
+    ['tend.yaml:3:5: bad\n', 'tend.yaml:3:5: bad'],
+    ['tend.yaml:3:5: bad\ntend.yaml:9:1: worse', 'tend.yaml:3:5: bad (and 1 more problem; tend check lists it)'],
+    ['a\nb\nc', 'a (and 2 more problems; tend check lists them)'],
+    ['a\r\n\n  \nb\n', 'a (and 1 more problem; tend check lists it)'],
+    ['', ''],
+    // what it made already: one line stays as it is
+    ['a (and 2 more problems; tend check lists them)', 'a (and 2 more problems; tend check lists them)'],
+  ])('%j -> %j', (text, line) => {
+    expect(problemsInOneLine(text)).toBe(line);
+    expect(problemsInOneLine(text)).not.toMatch(/[\r\n]/);
+  });
+
+  it('a thousand problems: still one line, the first named', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => `tend.yaml:${i + 1}:1: bad ${i}`).join('\n');
+    expect(problemsInOneLine(many)).toBe('tend.yaml:1:1: bad 0 (and 999 more problems; tend check lists them)');
   });
 });

@@ -308,15 +308,25 @@ ${ownLogs ? `    logs: ${ownLogs}\n` : ''}`;
 describe('a broken file changes nothing', () => {
   it('invalid value: reload exits 2 with file:line:col; status shows the error until a good file', async () => {
     const { p, before } = await upBase();
-    p.write(BASE.replace('"1001"]', '"1011"]\n    restart: alway'));
+    p.write(BASE.replace('"1001"]', '"1011"]\n    restart: alway').replace('"1002"]', '"1002"]\n    stop_signal: SIGNOPE'));
     const r = await p.run(['reload']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/tend\.yaml:\d+:\d+: services\.a\.restart: expected one of always, on-failure, never; got "alway"/);
+    // the command prints every problem, one a line
+    expect(r.stderr).toMatch(
+      /tend\.yaml:\d+:\d+: services\.a\.restart: expected one of always, on-failure, never; got "alway".*\n.*tend\.yaml:\d+:\d+: services\.b\.stop_signal: /,
+    );
     expect(await pids(p)).toEqual(before);
     const st = await p.run(['status']);
     expect(st.code).toBe(0);
-    expect(st.stderr).toMatch(/tend\.yaml:\d+:\d+: services\.a\.restart/);
-    expect((await p.run(['events'])).stdout).toMatch(/reload .*config rejected.*tend\.yaml:\d+:\d+/);
+    expect(st.stderr).toMatch(/tend\.yaml:\d+:\d+: services\.a\.restart[^\n]*\n[^\n]*services\.b\.stop_signal/);
+    // the journal's entry is one line (tend events prints one line an entry): the first and how many more
+    const events = (await p.run(['events'])).stdout.trimEnd().split('\n');
+    for (const line of events) expect(line).toMatch(/^\d{4}-\d{2}-\d{2} /);
+    expect(events.filter((l) => l.includes('config rejected'))).toEqual([
+      expect.stringMatching(
+        /tend reload on request: config rejected, keeping the running one: \S+tend\.yaml:\d+:\d+: services\.a\.restart: .* \(and 1 more problem; tend check lists it\)$/,
+      ),
+    ]);
     // a dry run of a broken file fails the same way
     expect((await p.run(['reload', '--dry-run'])).code).toBe(2);
     // a good file: applied, and status stops complaining

@@ -31,10 +31,16 @@ describe('stream lines', () => {
     const asked = { time, service: 'tend', what: 'reload', why: 'on request: = 4 unchanged' };
     expect(reloadNotice(asked).text).toBe(`${at} reload (on request): nothing changed`);
     const why =
-      'file changed: config rejected, keeping the running one: /srv/tend.yaml:3:5: bad indentation\n/srv/tend.yaml:9:1: x';
+      'file changed: config rejected, keeping the running one: /srv/tend.yaml:3:5: bad indentation (and 1 more problem; tend check lists it)';
     expect(reloadNotice({ time, service: 'tend', what: 'reload', why })).toEqual({
-      text: `${at} reload rejected (file changed): /srv/tend.yaml:3:5: bad indentation (and 1 more problem)`,
+      text: `${at} reload rejected (file changed): /srv/tend.yaml:3:5: bad indentation (and 1 more problem; tend check lists it)`,
       rejected: true,
     });
+    // an entry of an older journal, one problem a line: the same words
+    const older =
+      'file changed: config rejected, keeping the running one: /srv/tend.yaml:3:5: bad indentation\n/srv/tend.yaml:9:1: x';
+    expect(reloadNotice({ time, service: 'tend', what: 'reload', why: older })).toEqual(
+      reloadNotice({ time, service: 'tend', what: 'reload', why }),
+    );
   });
 });
