@@ -116,3 +116,27 @@ export async function startFailed(
   const lines = (id: string) => logs.tail(id, LAST_LINES).filter((l) => Date.parse(l.time) >= since);
   return new TendError('start_failed', failed.map((f) => `${f.id}: ${f.reason}${lastLinesText(lines(f.id))}`).join('\n'));
 }
+
+/**
+ * Why: `tend wait` (and `tend up -d`) judge an instance by where it is, not by a run they asked
+ * for, so the lines under a failure must be those of its current run: a task's run that was
+ * rejected, or a service whose dependency failed, never spawned, and the lines in memory are an
+ * earlier run's (docs/commands.md, "tend wait"). When the current run (asked for since the last
+ * rest: its first spawn, a failure streak's restarts included) began; `never` when it has not
+ * spawned at all.
+ */
+export function currentRun(i: Instance): { since: number } | { never: true } {
+  // each run asked for from rest starts a new start-limit window (book.ts 'fresh'): its spawns
+  if (i.starts.length > 0) return { since: i.starts[0]! };
+  // adopted from an earlier tend, no spawn of this one: the exit that ended it here is its own
+  const exit = i.exits.at(-1);
+  if (exit !== undefined && exit.time >= i.since - 1) return { since: i.startedAt ?? exit.time };
+  return { never: true };
+}
+
+/** The last lines (up to LAST_LINES) `i` printed in its current run (currentRun): none when it never ran. */
+export function currentRunLines(i: Instance, tail: (id: string, n: number) => ReadonlyArray<LogLine>): LogLine[] {
+  const run = currentRun(i);
+  if ('never' in run) return [];
+  return tail(i.id, LAST_LINES).filter((l) => Date.parse(l.time) >= run.since);
+}

@@ -12,7 +12,7 @@ import type { SocketCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './command.js';
 import { FIND_DAEMON, JSON_FLAG } from './flags.js';
-import { ids, LAST_LINES, lastLinesText, list } from './lifecycle.js';
+import { currentRun, currentRunLines, ids, lastLinesText, list } from './lifecycle.js';
 import { parseTimeout } from './parse.js';
 
 /** Its request. */
@@ -56,9 +56,12 @@ export function heldByApproval(store: Store, targets: Iterable<Instance>): Set<s
   return held;
 }
 
-/** Why an instance is not started: its reason when failed, else where it still is. */
+/**
+ * Why an instance is not started: its reason when failed (and that its run never began, when it
+ * did not: rejected, or a dependency failed), else where it still is.
+ */
 function notStarted(d: CommandContext, i: Instance, timeoutMs: number): string {
-  if (i.state === 'failed') return i.reason;
+  if (i.state === 'failed') return 'never' in currentRun(i) ? `${i.reason}; it never ran, so it printed nothing` : i.reason;
   const detail = d.statusRow(i, d.now()).detail;
   return `still ${i.state} after ${formatDuration(timeoutMs)}${detail ? `: ${detail}` : ''}`;
 }
@@ -111,11 +114,12 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     await Promise.all(exited.map((f) => d.logs.ended(f.id, 1000)));
     return {
       started: ids(targets.filter((t) => !bad.has(t.id))),
-      failed: failed.map((f) => ({
-        name: f.id,
-        reason: notStarted(d, d.sup.store.get(f.id) ?? f, timeoutMs),
-        lines: d.logs.tail(f.id, LAST_LINES).map((l) => ({ stream: l.stream, line: l.line })),
-      })),
+      failed: failed.map((f) => {
+        const i = d.sup.store.get(f.id) ?? f;
+        // the lines of the run it is in, not of one before (a rejected run printed nothing)
+        const lines = currentRunLines(i, (id, n) => d.logs.tail(id, n));
+        return { name: f.id, reason: notStarted(d, i, timeoutMs), lines: lines.map((l) => ({ stream: l.stream, line: l.line })) };
+      }),
     };
   },
 };

@@ -471,6 +471,12 @@ describe('approval', () => {
     expect(table).toMatch(/ failed +not run +start-up +rejected by uid /);
     const [done] = await history(p, 'deploy');
     expect(done).toMatchObject({ exit: { code: 0 }, result: 'completed' });
+    // a next run rejected: tend wait says it never ran, not the lines of the run before ("deployed")
+    expect((await p.run(['run', 'deploy', '--no-wait'])).code).toBe(0);
+    expect((await p.run(['reject', 'deploy'])).code).toBe(0);
+    const waited = await p.run(['wait', 'deploy']);
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toMatch(/^tend: deploy: rejected by uid \d+ \(pid \d+\); it never ran, so it printed nothing\n$/);
   }, 60_000);
 });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceSpec } from '../../src/core/types.js';
 import { plan } from '../../src/reconcile/plan.js';
 import { afterExit } from '../../src/reconcile/policy.js';
+import { currentRun, currentRunLines } from '../../src/commands/lifecycle.js';
 import { code, flush, harness, instanceSpec, record, storeOf } from '../helpers/fakes.js';
 
 const TASK: Partial<ServiceSpec> = { type: 'oneshot', restart: 'never', schedule: { kind: 'every', ms: 60_000 } };
@@ -349,5 +350,101 @@ describe('Supervisor: tasks', () => {
     h.spawner.exit('db', code(1));
     await flush();
     expect([h.get('job').state, h.get('job').reason]).toEqual(['scheduled', 'dependency db failed: exited with code 1']);
+  });
+});
+
+describe("the run a failure belongs to (commands/lifecycle.ts currentRun: tend wait's lines)", () => {
+  /** What the instance "printed": one line at each of `times`, as the log registry's tail gives them. */
+  const printedAt =
+    (...times: number[]) =>
+    (id: string, n: number) =>
+      times.map((t) => ({ time: new Date(t).toISOString(), service: id, stream: 'stdout', line: `at ${t}` })).slice(-n);
+
+  it('a run rejected after one that ran: it never ran, and no line of the run before is shown', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('deploy', { ...ONESHOT, approval: true })]);
+    await flush();
+    h.sup.approve(h.get('deploy'), 'uid 0 (pid 1)');
+    await flush();
+    const ran = h.clock.now();
+    expect(currentRun(h.get('deploy'))).toEqual({ since: ran });
+    await h.clock.advance(500);
+    h.spawner.exit('deploy', code(0));
+    await flush();
+    await h.clock.advance(10_000);
+    h.sup.start([h.get('deploy')]);
+    await flush();
+    h.sup.reject(h.get('deploy'), 'uid 1000 (pid 42)');
+    await flush();
+    expect(h.states('deploy')).toEqual({ deploy: 'failed' });
+    expect(currentRun(h.get('deploy'))).toEqual({ never: true });
+    expect(currentRunLines(h.get('deploy'), printedAt(ran, ran + 100))).toEqual([]);
+  });
+
+  it('a oneshot run that failed after an earlier failed run: only its own lines', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('job', ONESHOT)]);
+    await flush();
+    const first = h.clock.now();
+    h.spawner.exit('job', code(1));
+    await flush();
+    await h.clock.advance(5000);
+    h.sup.start([h.get('job')]);
+    await flush();
+    const second = h.clock.now();
+    h.spawner.exit('job', code(2));
+    await flush();
+    expect(currentRun(h.get('job'))).toEqual({ since: second });
+    expect(currentRunLines(h.get('job'), printedAt(first, first + 1, second, second + 1)).map((l) => l.line)).toEqual([
+      `at ${second}`,
+      `at ${second + 1}`,
+    ]);
+  });
+
+  it('a service that reached its start limit: every run of that streak is its run; a start afterwards begins a new one', async () => {
+    const h = harness();
+    h.sup.add([
+      instanceSpec('bad', { startLimit: { burst: 2, interval: 60_000 }, backoff: { initial: 100, max: 100, factor: 1 } }),
+    ]);
+    await flush();
+    const first = h.clock.now();
+    h.spawner.exit('bad', code(3));
+    await h.clock.advance(100);
+    h.spawner.exit('bad', code(3));
+    await flush();
+    expect(h.states('bad')).toEqual({ bad: 'failed' });
+    expect(currentRun(h.get('bad'))).toEqual({ since: first });
+    await h.clock.advance(1000);
+    await h.command('start', 'bad');
+    expect(currentRun(h.get('bad'))).toEqual({ since: h.clock.now() });
+  });
+
+  it('a service whose dependency failed before it spawned: it never ran', async () => {
+    const h = harness();
+    h.sup.add([instanceSpec('db', ONESHOT), instanceSpec('web', { dependsOn: { db: 'completed' } })]);
+    await flush();
+    h.spawner.exit('db', code(1));
+    await flush();
+    expect(h.states('db', 'web')).toEqual({ db: 'failed', web: 'failed' });
+    expect(currentRun(h.get('web'))).toEqual({ never: true });
+    expect(currentRun(h.get('db'))).toEqual({ since: expect.any(Number) });
+  });
+
+  it('pending, never spawned (tend wait timed out on it): no run yet, no lines', () => {
+    const i = record(instanceSpec('web'), { state: 'pending', since: 5000 });
+    expect(currentRun(i)).toEqual({ never: true });
+    expect(currentRunLines(i, printedAt(1000))).toEqual([]);
+  });
+
+  it('adopted from an earlier tend and then ended (no spawn of this one): the exit that ended it is its run', () => {
+    const i = record(instanceSpec('web'), {
+      state: 'failed',
+      since: 9000,
+      startedAt: 2000,
+      exits: [{ time: 9000, exit: code(1) }],
+    });
+    expect(currentRun(i)).toEqual({ since: 2000 });
+    // and a run asked for later and rejected is not that one
+    expect(currentRun({ ...i, since: 20_000 })).toEqual({ never: true });
   });
 });
