@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Client } from './control/client.js';
 import { EXIT, isSocketCommand, type CliEnv, type Parsed } from './commands/command.js';
-import { bareOutFile, startDetached } from './commands/detach.js';
+import { bareOutFile, readHandoff, startDetached } from './commands/detach.js';
 import { cliHelpText, commandHelp } from './commands/help-text.js';
 import { CLI_COMMANDS, COMMANDS, elsewhere, findCommand } from './commands/index.js';
 import { holdSignals } from './sys/early-signals.js';
@@ -77,7 +77,7 @@ async function prepareDaemon(): Promise<boolean> {
 }
 
 /** `up` loads the config through the parser it can let go of (config/on-demand.ts); `check` need not. */
-async function loadConfig(file: string, daemon: boolean, flags: Parsed['flags'] = {}) {
+async function loadConfig(file: string, daemon: boolean, flags: Parsed['flags'] = {}, handed = false) {
   if (!existsSync(file)) {
     err(noConfigMessage(file, configSource(flags), process.cwd()));
     return undefined;
@@ -89,9 +89,11 @@ async function loadConfig(file: string, daemon: boolean, flags: Parsed['flags'] 
       // would cost 150-450 ms more); the worker's heap bound still guards a larger file. The V8
       // flags come first: parsed before them, the optimizing compiler's code and a grown young
       // generation stayed resident (idle RSS 75 MB against 63, 100 services)
-      const { loadSpecOnDemand, START_WORKER_BYTES } = await import('./config/on-demand.js');
+      const { loadSpecOnDemand, START_WORKER_BYTES, takeHandoff } = await import('./config/on-demand.js');
+      // the parse `tend up -d` made before starting this daemon: the file is not parsed twice
+      const bytes = handed ? readHandoff() : undefined;
       if (!(await prepareDaemon())) return undefined;
-      return await loadSpecOnDemand(file, { workerBytes: START_WORKER_BYTES });
+      return (bytes && takeHandoff(bytes, file)) || (await loadSpecOnDemand(file, { workerBytes: START_WORKER_BYTES }));
     }
     // `tend up -d` before it detaches: the bundled parser too (one file to read, not the hundreds
     // of yaml's and zod's modules: ~100 ms sooner here), and in this thread whatever the size

@@ -138,8 +138,12 @@ export interface CliEnv extends PrintIo {
   socketGiven(flags: Parsed['flags']): boolean;
   /** when the config file is missing: what was looked for and how to begin (`tend init`); else undefined */
   noConfig(flags: Parsed['flags']): string | undefined;
-  /** the config at `file`, or undefined after printing why not; `daemon`: for `tend up`; `flags`: for the no-config message */
-  loadConfig(file: string, daemon: boolean, flags?: Parsed['flags']): Promise<Spec | undefined>;
+  /**
+   * the config at `file`, or undefined after printing why not; `daemon`: for `tend up`; `flags`: for
+   * the no-config message; `handed`: the daemon of `tend up -d`, handed the parse its client made
+   * (commands/detach.ts HANDOFF_FD), which it takes instead of parsing the file again
+   */
+  loadConfig(file: string, daemon: boolean, flags?: Parsed['flags'], handed?: boolean): Promise<Spec | undefined>;
   /** the spec of a daemon with no config (`tend run NAME -- CMD` where there is none), or undefined after printing why not */
   emptySpec(flags: Parsed['flags']): Promise<Spec | undefined>;
   /** runs the supervisor in the foreground until it shuts down; its exit code. `only`: `tend up NAME...` */

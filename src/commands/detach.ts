@@ -2,7 +2,7 @@
 // none runs: `tend up` itself (the same program, the same node flags), in a session of its own,
 // stdin from /dev/null, stdout and stderr to log_dir/tend.out (its state lines, warnings, a
 // crash); then waiting until its socket answers, or it has exited (its last lines say why).
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Client } from '../control/client.js';
@@ -23,6 +23,31 @@ export function takeDetachedMode(env: NodeJS.ProcessEnv = process.env): Detached
   const v = env[DETACHED_VAR];
   delete env[DETACHED_VAR];
   return v === 'config' || v === 'bare' ? v : undefined;
+}
+
+/**
+ * The descriptor on which `tend up -d` hands its daemon the parse of the config it checked
+ * (config/on-demand.ts parseHandoff), so that the daemon need not parse the file again: a pipe
+ * (a socket pair, as node makes them), read to its end at start-up, then closed (no service
+ * inherits it).
+ */
+export const HANDOFF_FD = 3;
+
+/** The daemon's side: what its `tend up -d` wrote on HANDOFF_FD, or undefined when there is nothing to read there. */
+export function readHandoff(): Buffer | undefined {
+  try {
+    const st = fstatSync(HANDOFF_FD);
+    if (!st.isFIFO() && !st.isSocket()) return undefined; // node's stdio pipes are socket pairs
+    return readFileSync(HANDOFF_FD);
+  } catch {
+    return undefined;
+  } finally {
+    try {
+      closeSync(HANDOFF_FD);
+    } catch {
+      // not open
+    }
+  }
 }
 
 /** Where a bare daemon of `dir` writes its own output: the default log_dir (config/build.ts DEFAULTS.logDir), tend.out. */
@@ -58,6 +83,8 @@ export interface DetachOptions {
   connect(path: string): Promise<Client>;
   /** how long it may take to answer (default 60 s: a loaded machine, a large config) */
   timeoutMs?: number;
+  /** written to its HANDOFF_FD: the parse of its config (`tend up -d`) */
+  handoff?: Uint8Array;
 }
 
 /** Its last lines, for the error that says why it did not come up. */
@@ -91,11 +118,17 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
   try {
     child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...o.args], {
       detached: true,
-      stdio: ['ignore', fd, fd],
+      stdio: o.handoff ? ['ignore', fd, fd, 'pipe'] : ['ignore', fd, fd],
       env: { ...process.env, [DETACHED_VAR]: o.mode },
     });
   } finally {
     closeSync(fd);
+  }
+  const pipe = child.stdio[HANDOFF_FD];
+  if (o.handoff && pipe && 'end' in pipe) {
+    // a daemon that exits before it has read it all (a bad addon) closes the pipe: EPIPE, told by its exit
+    pipe.on('error', () => {});
+    pipe.end(o.handoff);
   }
   let ended: string | undefined;
   let exitCode: number | null | undefined;

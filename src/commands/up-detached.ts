@@ -45,7 +45,16 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   let d: Detached;
   const started = Date.now(); // the journal's entries of this run of tend, not of those before
   try {
-    d = await startDetached({ args: ['up', '-c', file, '--socket', at, ...names], mode: 'config', out, socket: at, connect });
+    // the daemon takes this parse rather than parsing the file again (config/on-demand.ts parseHandoff)
+    const handoff = (await import('../config/on-demand.js')).parseHandoff(file, spec);
+    d = await startDetached({
+      args: ['up', '-c', file, '--socket', at, ...names],
+      mode: 'config',
+      out,
+      socket: at,
+      connect,
+      handoff,
+    });
     client = d.client;
   } catch (e) {
     return reportError(e, env);

@@ -50,7 +50,10 @@ export const up: LocalCommand = {
       return EXIT.usage;
     }
     if (p.flags.detach && !mode) return upDetached(p, env, timeout);
-    const spec = mode === 'bare' ? await env.emptySpec(p.flags) : await env.loadConfig(env.configPath(p.flags), true, p.flags);
+    const spec =
+      mode === 'bare'
+        ? await env.emptySpec(p.flags)
+        : await env.loadConfig(env.configPath(p.flags), true, p.flags, mode === 'config');
     if (!spec) return EXIT.usage;
     const names = p.positionals;
     if (!namesKnown(spec, names, env)) return EXIT.usage;

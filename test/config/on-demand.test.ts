@@ -6,7 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZOD_GLOBALS, lastLoad, loadSpecOnDemand, runBundle, withParser } from '../../src/config/on-demand.js';
+import { serialize } from 'node:v8';
+import {
+  ZOD_GLOBALS,
+  lastLoad,
+  loadSpecOnDemand,
+  parseHandoff,
+  runBundle,
+  takeHandoff,
+  withParser,
+} from '../../src/config/on-demand.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { collectGarbage } from '../../src/daemon/memory.js';
 
@@ -72,6 +81,27 @@ describe('the config parser on demand', () => {
     expect(first.services[7]!.command).toBe('sleep 7');
     expect(second.services[7]!.command).toBe('sleep 8');
     expect(second.services.filter((_s, i) => i !== 7)).toEqual(first.services.filter((_s, i) => i !== 7));
+  });
+
+  it("hands a parse over (tend up -d to its daemon): the same Spec, and the caches, so the daemon's next parse is incremental", async () => {
+    const body = (cmd: string) =>
+      `services:\n${Array.from({ length: 20 }, (_, i) => `  s${i}:\n    command: ${i === 3 ? cmd : 'sleep 1'}\n    env: { A: "\${HOME}" }\n`).join('')}`;
+    const file = write('handed.yaml', body('sleep 3'));
+    const spec = await loadSpecOnDemand(file, { bundle: BUNDLE, workerBytes: Infinity });
+    const bytes = parseHandoff(file, spec);
+    const taken = takeHandoff(bytes, file);
+    expect(taken).toStrictEqual(spec);
+    expect(lastLoad).toEqual({ in: 'handed', how: undefined });
+    write('handed.yaml', body('sleep 4'));
+    expect((await loadSpecOnDemand(file, { bundle: BUNDLE, workerBytes: Infinity })).services[3]!.command).toBe('sleep 4');
+    expect(lastLoad).toEqual({ in: 'thread', how: 'incremental' });
+    // not a parse of this file, or cut short (a client gone mid-write): undefined, the daemon parses itself
+    expect(takeHandoff(bytes, join(dir, 'other.yaml'))).toBeUndefined();
+    expect(takeHandoff(bytes.subarray(0, bytes.length >> 1), file)).toBeUndefined();
+    expect(takeHandoff(new Uint8Array(0), file)).toBeUndefined();
+    expect(takeHandoff(Buffer.from('{"file":"x"}'), file)).toBeUndefined();
+    expect(takeHandoff(serialize({ file, spec: { services: 'no' } }), file)).toBeUndefined();
+    expect(lastLoad.in).toBe('thread');
   });
 
   describe('in a worker thread (a file over workerBytes)', () => {
