@@ -195,8 +195,20 @@ export function App(props: AppProps) {
   );
   useEffect(() => () => clearTimeout(holdTimer.current), []);
 
+  // one status request at a time: a burst of state changes asks once more after it, not once each
+  const refreshing = useRef<'idle' | 'asking' | 'again'>('idle');
   const refreshServices = useCallback(() => {
     if (!backend.connected) return;
+    if (refreshing.current !== 'idle') {
+      refreshing.current = 'again';
+      return;
+    }
+    refreshing.current = 'asking';
+    const done = () => {
+      const again = refreshing.current === 'again';
+      refreshing.current = 'idle';
+      if (again) refreshServices();
+    };
     backend.request('status', {}).then(
       (r) => {
         services.current = r.services.map((row) => row.name);
@@ -204,8 +216,9 @@ export function App(props: AppProps) {
         waiting.current = r.services
           .filter((row) => row.state === 'pending' && row.detail.startsWith('waiting for approval'))
           .map((row) => row.name);
+        done();
       },
-      () => {},
+      () => done(),
     );
   }, [backend]);
 
@@ -438,7 +451,11 @@ export function App(props: AppProps) {
   const quiet = () => modeRef.current === 'top' || streaming.current?.cmd === 'events';
   const link = useDaemonLink(backend, {
     onStateChange: (e) => {
-      refreshServices();
+      // what Tab offers changes with a name not seen yet (a transient run) or a run reaching or
+      // leaving its approval gate (pending): a task every second asked status 4 times a run
+      if (!services.current.includes(e.service) || e.state === 'pending' || waiting.current.includes(e.service)) {
+        refreshServices();
+      }
       tell(notices.current!.state(e, Date.now()));
       syncNotices();
     },

@@ -226,6 +226,28 @@ describe('App', () => {
     await wait(() => expect(s.frame()).toContain('web state starting -> failed: exited with code 4'));
   });
 
+  it('asks status for Tab again only when a state change can change what it offers: a new name, a pending run', async () => {
+    const s = await shell();
+    await wait(() => expect(s.backend.streams.map((x) => x.cmd)).toEqual(['events']));
+    const events = s.backend.streams[0]!;
+    const asked = () => s.backend.requests.filter(([c]) => c === 'status').length;
+    await wait(() => expect(asked()).toBe(1)); // at start
+    const change = (service: string, from: string, to: string) =>
+      events.emit({ time: new Date().toISOString(), service, what: 'state', why: `${from} -> ${to}: x`, state: to });
+    // a known service going round: nothing to ask
+    change('db', 'running', 'backoff');
+    change('db', 'backoff', 'starting');
+    change('db', 'starting', 'running');
+    await wait(() => expect(s.frame()).toContain('db state starting -> running'));
+    expect(asked()).toBe(1);
+    // a name status did not have (a transient run): asked, and Tab offers it
+    s.backend.rows = [...s.backend.rows, row('adhoc-1')];
+    change('adhoc-1', 'pending', 'starting');
+    await wait(() => expect(asked()).toBe(2));
+    s.type('logs adh\t');
+    await wait(() => expect(s.promptLine()).toBe('tend> logs adhoc-1'));
+  });
+
   it('prints the reloads the daemon applied or rejected above the prompt (an edit of the file was seen nowhere)', async () => {
     const s = await shell();
     await wait(() => expect(s.backend.streams.map((x) => x.cmd)).toEqual(['events']));
