@@ -19,7 +19,12 @@ export function syntaxProblems(
   lines?: LineCounter,
 ): ConfigProblem[] {
   const hinted = new Set<string>(); // one hint a variable: yaml reports each token after it too
-  return errors.map((e) => {
+  // after a syntax error yaml reports the tokens after it too, to the end of the file
+  // (`env: { A: ${NOPE}, B: 1 }` gave 10 lines, and more for each line below): the first is kept,
+  // then only those that name a variable to quote, and keys written twice (yaml finds them apart)
+  let broken = false;
+  const out: ConfigProblem[] = [];
+  for (const e of errors) {
     const line = e.linePos?.[0].line ?? 0;
     const col = e.linePos?.[0].col ?? 0;
     let message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
@@ -29,10 +34,14 @@ export function syntaxProblems(
       if (fix) message += `; quote the value: ${fix}`;
     }
     const variable = variableAt(lineOf(text, line), col);
-    if (variable && !hinted.has(`${line}:${variable.at}`)) {
+    const hint = variable !== undefined && !hinted.has(`${line}:${variable.at}`);
+    if (hint) {
       hinted.add(`${line}:${variable.at}`);
       message += `; hint: quote it: ${variable.fix} (in { } or [ ] an unquoted \${ starts a nested mapping)`;
     }
+    const follows = broken && !hint && e.code !== 'DUPLICATE_KEY';
+    if (e.code !== 'DUPLICATE_KEY') broken = true;
+    if (follows) continue;
     if (e.code === 'DUPLICATE_KEY' && contents !== undefined) {
       const dup = duplicateAt(contents, e.pos[0], []);
       if (dup) {
@@ -41,8 +50,9 @@ export function syntaxProblems(
         message = `key ${JSON.stringify(dup.path.at(-1))} appears twice in this mapping${first}; keep one`;
       }
     }
-    return { file, line, col, path, message };
-  });
+    out.push({ file, line, col, path, message });
+  }
+  return out;
 }
 
 /** The key that begins at `offset` and an equal key before it in the same map: its path and the first one's offset. */
