@@ -23,7 +23,9 @@ export function exitWith(d: {
     if (!name || i.inst.service !== name || d.shuttingDown()) return;
     if (i.state !== 'completed' && i.state !== 'failed') return;
     const last = i.exits[i.exits.length - 1]?.exit;
-    const code = last ? exitCodeOf(last, signalNumber) : 1;
+    // failed is never 0: a run tend ended (not ready within start_timeout, a task's timeout) may
+    // have exited 0 on its SIGTERM, and a container that ends so would read as a success
+    const code = last ? exitCodeOf(last, signalNumber) || (i.state === 'failed' ? 1 : 0) : 1;
     d.journal.add('tend', 'exit-with', `${i.id} ended (${i.reason}): tend exits with ${code}`);
     void d.shutdown(code);
   };
