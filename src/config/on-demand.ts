@@ -134,7 +134,7 @@ export async function loadSpecOnDemand(file: string, opts: OnDemandOptions = {})
  * parse worker posts them (commands/detach.ts hands them over on a pipe).
  */
 export function parseHandoff(file: string, spec: Spec): Uint8Array {
-  return serialize({ file, spec, memory } satisfies Handoff);
+  return serialize({ file, spec, memory, since: performance.timeOrigin } satisfies Handoff);
 }
 
 /** What parseHandoff carries. */
@@ -142,6 +142,8 @@ interface Handoff {
   file: string;
   spec: Spec;
   memory: Load.ParseMemory | undefined;
+  /** when the client began (ms since the epoch): the file was read after it */
+  since: number;
 }
 
 /**
@@ -159,6 +161,10 @@ export function takeHandoff(bytes: Uint8Array, file: string): Spec | undefined {
   if (got?.file !== file || typeof got.spec !== 'object' || got.spec === null || !Array.isArray(got.spec.services)) {
     return undefined;
   }
+  // an edit made after the client read the file: the daemon's watch, armed later, sees only edits
+  // after this process began (daemon/reload.ts), so the file is read again here (an edit 0.2 s
+  // after `tend up -d` was lost for good)
+  if (typeof got.since !== 'number' || modifiedSince(file, got.since)) return undefined;
   memory = got.memory;
   Object.assign(lastLoad, { in: 'handed', how: undefined });
   return got.spec;
@@ -199,4 +205,13 @@ function parseInWorker(script: string, req: WorkerRequest): Promise<Extract<Work
       else fail(reply.error);
     });
   });
+}
+
+/** Whether `file` was modified at or after `time` (ms since the epoch); true when it cannot be read. */
+function modifiedSince(file: string, time: number): boolean {
+  try {
+    return statSync(file).mtimeMs >= time;
+  } catch {
+    return true;
+  }
 }

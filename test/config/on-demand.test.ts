@@ -1,7 +1,7 @@
 // The daemon's config parser (config/on-demand.ts): the bundle dist/config-parser.cjs is run for a
 // parse and then collected, yaml and zod with it. This file imports neither (no load.ts, no
 // helpers.ts): zod's globals would otherwise be set by the test itself.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,12 +87,16 @@ describe('the config parser on demand', () => {
     const body = (cmd: string) =>
       `services:\n${Array.from({ length: 20 }, (_, i) => `  s${i}:\n    command: ${i === 3 ? cmd : 'sleep 1'}\n    env: { A: "\${HOME}" }\n`).join('')}`;
     const file = write('handed.yaml', body('sleep 3'));
+    const past = new Date(performance.timeOrigin - 60_000);
+    utimesSync(file, past, past); // written before this process (the client) began, as a config is
     const spec = await loadSpecOnDemand(file, { bundle: BUNDLE, workerBytes: Infinity });
     const bytes = parseHandoff(file, spec);
     const taken = takeHandoff(bytes, file);
     expect(taken).toStrictEqual(spec);
     expect(lastLoad).toEqual({ in: 'handed', how: undefined });
     write('handed.yaml', body('sleep 4'));
+    // edited after the client began (it may have read it before the edit): the daemon parses the file
+    expect(takeHandoff(bytes, file)).toBeUndefined();
     expect((await loadSpecOnDemand(file, { bundle: BUNDLE, workerBytes: Infinity })).services[3]!.command).toBe('sleep 4');
     expect(lastLoad).toEqual({ in: 'thread', how: 'incremental' });
     // not a parse of this file, or cut short (a client gone mid-write): undefined, the daemon parses itself
