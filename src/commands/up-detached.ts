@@ -19,8 +19,11 @@ import { failedText } from './wait.js';
 import { unknownServices } from '../core/did-you-mean.js';
 
 /** Prints the status table, as `tend status` does. */
-async function printStatus(client: Client, env: CliEnv): Promise<void> {
-  status.print(await client.request('status', {}), env, {});
+/** Prints the status table; whether the config on disk is broken (a reload refused it: said under the table). */
+async function printStatus(client: Client, env: CliEnv): Promise<boolean> {
+  const r = await client.request('status', {});
+  status.print(r, env, {});
+  return Boolean(r.config_error);
 }
 
 /** Why: `tend up -d` and `tend up -d NAME...` (see the file comment). `timeout`: ms to wait for the services. */
@@ -151,7 +154,9 @@ async function alreadyUp(
         if (e instanceof TendError && e.code === 'unknown_service') code = EXIT.usage;
       }
     }
-    await printStatus(client, env);
+    // the file asked for is broken: the daemon runs its last good config, and `up -d` of this
+    // file did not do what was asked (exit 2, as a broken file with no daemon)
+    if (await printStatus(client, env)) return code === EXIT.ok ? EXIT.usage : code;
     return code;
   } catch (e) {
     return reportError(e, env);

@@ -97,6 +97,12 @@ describe('tend up -d', () => {
       2,
       'tend: unknown service "wbe" — did you mean "web"? (known: db, web, other, late)\n',
     ]);
+    // the file broken since: the daemon runs its last good config, and up -d of this file says so, exit 2
+    writeFileSync(join(p.dir, 'tend.yaml'), `${STACK}  late:\n    command: ["sleep", "1003"]\n    restart: alway\n`);
+    expect((await p.run(['reload'])).code).toBe(2);
+    const broken = await p.run(['up', '-d']);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('tend: the config on disk is broken; running the last good one:');
     const down = await p.run(['shutdown']);
     expect(down.code).toBe(0);
     expect(down.stdout).toContain(`tend exited (pid ${pid})`);
