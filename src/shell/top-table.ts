@@ -125,25 +125,50 @@ export function cutMiddle(text: string, width: number, tail = Math.ceil((width -
 
 /**
  * The names as a column of `width` shows them: as they are when they fit, else cut in the middle
- * keeping their end, where a replica set's names differ. The cut keeps half the width for the
- * end; when that makes two names alike, the first other cut that keeps them all apart (a longer
- * end, then a shorter one), if there is one.
+ * keeping their end, where a replica set's names differ. Where that makes names alike, each group
+ * of alike ones gets a cut of its own: the first that keeps them apart from each other and from
+ * the rest (a longer end, then a shorter one), else a window from where they begin to differ
+ * (`…x-aaaa…`). One cut for all the names made every row worse as soon as two groups needed two.
  */
 export function fitNames(names: readonly string[], width: number): string[] {
-  const long = names.some((n) => [...n].length > width);
-  if (!long || width < 3) return names.map((n) => cutMiddle(n, width));
+  const shown = names.map((n) => cutMiddle(n, width));
+  if (width < 3 || !names.some((n) => [...n].length > width)) return shown;
   const middle = Math.ceil((width - 1) / 2);
-  const tails = [middle];
+  const tails: number[] = [];
   for (let t = middle + 1; t <= width - 2; t++) tails.push(t);
   for (let t = middle - 1; t >= 1; t--) tails.push(t);
-  const distinct = new Set(names).size;
-  let first: string[] | undefined;
-  for (const tail of tails) {
-    const shown = names.map((n) => cutMiddle(n, width, tail));
-    if (new Set(shown).size === distinct) return shown;
-    first ??= shown;
+  for (let round = 0; round < 3; round++) {
+    const groups = new Map<string, number[]>();
+    for (const [i, s] of shown.entries()) groups.set(s, [...(groups.get(s) ?? []), i]);
+    const alike = [...groups.values()].filter((g) => new Set(g.map((i) => names[i])).size > 1);
+    if (alike.length === 0) break;
+    for (const group of alike) {
+      const others = new Set(shown.filter((_, i) => !group.includes(i)));
+      const apart = (cut: string[]) =>
+        new Set(cut).size === new Set(group.map((i) => names[i])).size && cut.every((c) => !others.has(c));
+      let cut = tails.map((t) => group.map((i) => cutMiddle(names[i]!, width, t))).find(apart);
+      cut ??= group.map((i) => windowAt(names[i]!, commonPrefix(group.map((j) => names[j]!)), width));
+      for (const [k, i] of group.entries()) shown[i] = cut[k]!;
+    }
   }
-  return first!;
+  return shown;
+}
+
+/** How many characters all of `names` begin with. */
+function commonPrefix(names: readonly string[]): number {
+  const first = [...names[0]!];
+  let n = 0;
+  while (n < first.length && names.every((s) => [...s][n] === first[n])) n++;
+  return n;
+}
+
+/** `text` shown from a little before `at` (where it differs from its neighbours), `width` characters. */
+function windowAt(text: string, at: number, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  const from = Math.max(1, Math.min(at - 1, chars.length - (width - 1)));
+  if (from + width - 1 >= chars.length) return `…${chars.slice(chars.length - (width - 1)).join('')}`;
+  return `…${chars.slice(from, from + width - 2).join('')}…`;
 }
 
 /** Cuts a line to `width` characters (headers, footers, messages). */

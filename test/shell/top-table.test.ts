@@ -98,8 +98,19 @@ describe('fitNames', () => {
     expect(new Set(shown).size).toBe(2);
     for (const s of shown) expect([...s]).toHaveLength(14);
     expect(shown.every((s) => s.endsWith('-worker.1'))).toBe(true);
-    // no cut can: the middle one
-    expect(fitNames(['aXXXXXb', 'aYYYYYb'], 3)).toEqual(['a…b', 'a…b']);
+    // no middle cut can: a window where they differ
+    expect(fitNames(['aXXXXXb', 'aYYYYYb'], 3)).toEqual(['…X…', '…Y…']);
+  });
+  it('gives each group of alike names a cut of its own: two groups needing two cuts kept every row apart', () => {
+    const alpha = ['alpha-region-one-service-common-tail-name', 'alpha-region-two-service-common-tail-name'];
+    const mid = [`${'a'.repeat(29)}x${'a'.repeat(29)}`, `${'a'.repeat(29)}y${'a'.repeat(29)}`];
+    for (const width of [26, 12]) {
+      const shown = fitNames([...alpha, ...mid, 'db'], width);
+      expect(new Set(shown).size, shown.join(' | ')).toBe(5);
+      for (const s of shown.slice(0, 4)) expect([...s]).toHaveLength(width);
+      expect(shown.slice(0, 2)).toEqual(fitNames(alpha, width)); // as when alone
+      expect(shown[4]).toBe('db');
+    }
   });
 });
 
