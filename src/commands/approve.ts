@@ -2,6 +2,7 @@
 // `approval: true`. Each run waits in pending ("waiting for approval") until approved; a rejected
 // run fails (and its waiting dependents with it). The journal records who: the uid and pid of
 // the peer on the control socket.
+import { stateWords } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import type { RequestContext } from '../control/connection.js';
 import type { SocketCommand } from './command.js';
@@ -27,7 +28,7 @@ export function gate(verb: 'approve' | 'reject', args: NamesArgs, d: CommandCont
   const targets = d.resolve(args.names);
   const not = targets.find((i) => i.state !== 'pending' || !i.inst.spec.approval || i.approved);
   if (not) {
-    const why = !not.inst.spec.approval ? 'it has no approval: true' : `it is ${not.state}`;
+    const why = !not.inst.spec.approval ? 'it has no approval: true' : `it is ${stateWords(not.state)}`;
     throw new TendError('bad_request', `${verb}: ${not.id} is not waiting for approval (${why})`);
   }
   const by = peerWords(rc);

@@ -1,6 +1,14 @@
 // Words for values users read: exits, durations, sizes, paths. One place writes them (execa's lesson).
 import { relative } from 'node:path';
-import type { Exit } from './types.js';
+import type { Exit, State } from './types.js';
+
+/**
+ * A state as it reads after "is" or "still": `in backoff`; the others are adjectives and read
+ * as they are (`is running`, `still pending`).
+ */
+export function stateWords(s: State): string {
+  return s === 'backoff' ? 'in backoff' : s;
+}
 
 /** "exited with code 3", "killed by SIGKILL", "could not start: spawn nope ENOENT". */
 export function describeExit(exit: Exit): string {

@@ -6,7 +6,7 @@ import { diffSpecs, inPlaceFields, yamlKey } from '../config/diff.js';
 import { expandInstances } from '../config/instances.js';
 import { loadSpecOnDemand } from '../config/on-demand.js';
 import { collectGarbage } from './memory.js';
-import { formatDuration, problemsInOneLine } from '../core/describe.js';
+import { formatDuration, problemsInOneLine, stateWords } from '../core/describe.js';
 import { ConfigError, TendError } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import type { InstanceSpec, Spec } from '../core/types.js';
@@ -77,7 +77,7 @@ function atRest(i: Instance, fresh: InstanceSpec): string {
   // a task that keeps its schedule (one the edit makes a service is started or ended by replaceSpec)
   if (hasSchedule(fresh) && i.state === 'scheduled') return 'from its next run';
   if (i.state === 'pending' || i.state === 'backoff') return 'at its next start';
-  return `not restarted: it is ${i.state} (tend start ${i.id})`;
+  return `not restarted: it is ${stateWords(i.state)} (tend start ${i.id})`;
 }
 
 /** A plan as one journal line: its lines joined by "; ", at most JOURNAL_LINES of them. */

@@ -1,6 +1,6 @@
 // Status rows (`tend status`; the row's type is the wire's) and the one-paragraph `why` of an instance.
 import type { StatusRow } from '../control/wire.js';
-import { describeExit, formatDuration, formatLimit } from '../core/describe.js';
+import { describeExit, formatDuration, formatLimit, stateWords } from '../core/describe.js';
 import { capabilitiesLacking, capabilitiesWarning } from '../config/host-fences.js';
 import { describeFences, type Fences, fencesJson } from '../core/fences.js';
 import type { Instance } from '../core/instance.js';
@@ -168,7 +168,7 @@ function ago(now: number, t: number): string {
 /** `tend why NAME`: the state, what it waits for down the chain, probes, exits, backoff. */
 export function explain(store: Store, i: Instance, now: number, limits: Limits = {}): string {
   const parts: string[] = [];
-  parts.push(`${i.id} is ${i.state} since ${ago(now, i.since)} (${i.reason}).`);
+  parts.push(`${i.id} is ${stateWords(i.state)} since ${ago(now, i.since)} (${i.reason}).`);
   if (i.state === 'scheduled') parts.push(`${scheduledDetail(i, now)}.`);
   else if (i.paused) parts.push(`It is disabled until tend enable ${i.id}.`);
   if (i.state === 'pending' && i.want === 'up' && depStatus(store, i).kind === 'met') {
@@ -198,7 +198,7 @@ export function explain(store: Store, i: Instance, now: number, limits: Limits =
         // a dependency held at a gate says so (waiting for approval), as its status row does
         const held = cur.state === 'pending' ? (gateWait(cur) ?? slotWait(cur, countSlots(store), limits)) : undefined;
         const said = held ?? cur.reason;
-        chain.push(`${cur.id} is ${cur.state}${said ? ` (${said})` : ''}`);
+        chain.push(`${cur.id} is ${stateWords(cur.state)}${said ? ` (${said})` : ''}`);
       }
     }
     if (chain.length) parts.push(chain.join('; ') + '.');
