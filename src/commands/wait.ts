@@ -2,7 +2,7 @@
 // did. `tend up -d` sends it once the daemon it started answers; the socket answers before the
 // services are in the store, so it waits for the end of start-up first. Started means what it
 // means to `tend start`: running (past its readiness probe, or up for 1 s), or completed.
-import { formatDuration } from '../core/describe.js';
+import { formatDuration, stateWords } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import { hasSchedule, type Instance, wantsUp } from '../core/instance.js';
 import { dependencyClosure, ranOk, type Store } from '../reconcile/deps.js';
@@ -42,28 +42,64 @@ export function waitable(i: Instance): boolean {
 /**
  * Why: a run behind `approval: true` starts when a person says so (`tend approve`), and so does
  * what depends on it; waiting for them would end in a timeout and exit 1 for a config doing what
- * it should (examples/tasks.yaml). The ids of `targets` held so: awaiting approval, or depending,
- * directly or not, on a service with an instance that does. The status table says where they are.
+ * it should (examples/tasks.yaml). The targets held so, each with the instances that hold it: a
+ * target awaiting approval itself, or a pending one depending, directly or not, on a service with
+ * an instance that does (one already up is not held by its dependency's next run). The status
+ * table says where they are.
  */
-export function heldByApproval(store: Store, targets: Iterable<Instance>): Set<string> {
-  const gated = new Set<string>();
-  for (const i of store.values()) if (i.state === 'pending' && gateWait(i)) gated.add(i.inst.service);
-  const held = new Set<string>();
+export function heldByApproval(store: Store, targets: Iterable<Instance>): Map<string, Instance[]> {
+  const gated = new Map<string, Instance[]>();
+  for (const i of store.values()) {
+    if (i.state === 'pending' && gateWait(i)) gated.set(i.inst.service, [...(gated.get(i.inst.service) ?? []), i]);
+  }
+  const held = new Map<string, Instance[]>();
   if (gated.size === 0) return held;
   for (const t of targets) {
-    if (gated.has(t.inst.service) || [...dependencyClosure(store, [t.inst.service])].some((s) => gated.has(s))) held.add(t.id);
+    if (t.state !== 'pending') continue;
+    if (gateWait(t)) {
+      held.set(t.id, [t]);
+      continue;
+    }
+    const by = [...dependencyClosure(store, [t.inst.service])].flatMap((s) => gated.get(s) ?? []);
+    if (by.length) held.set(t.id, by);
   }
   return held;
 }
 
 /**
- * Why an instance is not started: its reason when failed (and that its run never began, when it
- * did not: rejected, or a dependency failed), else where it still is.
+ * Why a named instance cannot get started without someone doing something, or undefined: it is
+ * not wanted up (stopped, `autostart: false`, a `tend stop`), or an approval gate holds it
+ * (`held`, from heldByApproval). `detail`: its status detail (`waiting for deploy: completed`).
+ * Waiting for it would end only at the timeout, so `tend wait NAME` fails at once with this.
  */
-function notStarted(d: CommandContext, i: Instance, timeoutMs: number): string {
+export function cannotStart(i: Instance, held: readonly Instance[] | undefined, detail: string): string | undefined {
+  if (!wantsUp(i) && i.state !== 'completed' && i.state !== 'failed') {
+    return `${stateWords(i.state)} (not wanted up): tend start ${i.id}`;
+  }
+  if (!held?.length) return undefined;
+  const where = detail || stateWords(i.state);
+  const others = held.filter((g) => g.id !== i.id);
+  if (others.length === 0) return where; // its own gate: "waiting for approval (tend approve deploy)"
+  return `${where} (${others.map((g) => `${g.id} waits for approval: tend approve ${g.id}`).join('; ')})`;
+}
+
+/**
+ * Why an instance is not started: its reason when failed (and that its run never began, when it
+ * did not: rejected, or a dependency failed), else where it still is: at the timeout, or (`early`)
+ * when the wait ended at once because another named one cannot start.
+ */
+function notStarted(d: CommandContext, i: Instance, timeoutMs: number, early: boolean): string {
   if (i.state === 'failed') return 'never' in currentRun(i) ? `${i.reason}; it never ran, so it printed nothing` : i.reason;
   const detail = d.statusRow(i, d.now()).detail;
-  return `still ${i.state} after ${formatDuration(timeoutMs)}${detail ? `: ${detail}` : ''}`;
+  const where = `${stateWords(i.state)}${detail ? `: ${detail}` : ''}`;
+  if (early) return `not waited for, as the others named cannot start: still ${where}`;
+  return `still ${stateWords(i.state)} after ${formatDuration(timeoutMs)}${detail ? `: ${detail}` : ''}`;
+}
+
+/** What Ctrl-C in the shell says of a `wait`: it stopped, and the services go on. */
+export function waitInterrupted(names: readonly string[]): string {
+  if (names.length === 0) return 'stopped waiting; the services go on starting';
+  return `stopped waiting; ${list(names)} ${names.length > 1 ? 'go' : 'goes'} on starting`;
 }
 
 /** `tend wait` (also what `tend up -d` waits with). */
@@ -78,8 +114,10 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   ],
   examples: ['wait', 'wait web --timeout 2m'],
   notes:
-    'Without names: every service wanted up (not one an approval gate holds, nor a task at rest). Exit 0 when all started, 1 with the reason of each that failed or timed out.',
+    'Without names: every service wanted up (not one an approval gate holds, nor a task at rest). Exit 0 when all started, 1 with the reason of each that failed or timed out. A name that cannot start without you (stopped, or behind an approval gate) fails at once.',
   schema: shape<WaitArgs>({ names: optional(names), timeout: optional(timerMs) }),
+  // the wait ends with the request; what it waited for does not (it asked nothing of them)
+  interrupted: (args) => waitInterrupted(args.names ?? []),
   request(p) {
     const t = p.flags.timeout;
     return { names: p.positionals, timeout: typeof t === 'string' ? parseTimeout(t) : undefined };
@@ -92,10 +130,22 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   async handle(args, d, rc) {
     await d.startedUp?.();
     await d.tasks.settled(); // the status printed next says each task's next run
-    const asked = args.names?.length ? d.resolve(args.names) : [...d.sup.store.values()].filter(waitable);
+    const named = Boolean(args.names?.length);
+    const asked = named ? d.resolve(args.names) : [...d.sup.store.values()].filter(waitable);
     const held = heldByApproval(d.sup.store, asked);
-    const targets = asked.filter((t) => !held.has(t.id));
-    const timeoutMs = args.timeout ?? 60_000;
+    // named: one that cannot start without a person (not wanted up, behind an approval gate)
+    // fails at once, with what would let it go; unnamed, those are not waited for (up -d)
+    const now = d.now();
+    const blocked = new Map<string, string>();
+    if (named) {
+      for (const t of asked) {
+        const why = cannotStart(t, held.get(t.id), d.statusRow(t, now).detail);
+        if (why !== undefined) blocked.set(t.id, why);
+      }
+    }
+    const targets = asked.filter((t) => !held.has(t.id) && !blocked.has(t.id));
+    const early = blocked.size > 0;
+    const timeoutMs = early ? 0 : (args.timeout ?? 60_000);
     let failed: Instance[];
     try {
       // a task's run going counts (a catch-up run is no part of the stack being up)
@@ -114,12 +164,19 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     await Promise.all(exited.map((f) => d.logs.ended(f.id, 1000)));
     return {
       started: ids(targets.filter((t) => !bad.has(t.id))),
-      failed: failed.map((f) => {
-        const i = d.sup.store.get(f.id) ?? f;
-        // the lines of the run it is in, not of one before (a rejected run printed nothing)
-        const lines = currentRunLines(i, (id, n) => d.logs.tail(id, n));
-        return { name: f.id, reason: notStarted(d, i, timeoutMs), lines: lines.map((l) => ({ stream: l.stream, line: l.line })) };
-      }),
+      failed: [
+        ...[...blocked].map(([name, reason]) => ({ name, reason, lines: [] })),
+        ...failed.map((f) => {
+          const i = d.sup.store.get(f.id) ?? f;
+          // the lines of the run it is in, not of one before (a rejected run printed nothing)
+          const lines = currentRunLines(i, (id, n) => d.logs.tail(id, n));
+          return {
+            name: f.id,
+            reason: notStarted(d, i, timeoutMs, early),
+            lines: lines.map((l) => ({ stream: l.stream, line: l.line })),
+          };
+        }),
+      ],
     };
   },
 };

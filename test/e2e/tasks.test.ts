@@ -427,7 +427,8 @@ describe('approval', () => {
         '  deploy:\n    type: oneshot\n    approval: true\n    command: echo deployed\n' +
         '  web:\n    command: sleep 30\n    depends_on: { deploy: completed }\n' +
         '  risky:\n    type: oneshot\n    approval: true\n    command: echo never\n' +
-        '  after:\n    type: oneshot\n    command: echo after\n    depends_on: { risky: completed }\n',
+        '  after:\n    type: oneshot\n    command: echo after\n    depends_on: { risky: completed }\n' +
+        '  idle:\n    command: sleep 30\n    autostart: false\n',
     );
     const row = await waitFor(async () => (await p.status()).find((s) => s.name === 'deploy' && s.detail), 'deploy waiting');
     expect([row.state, row.detail]).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
@@ -437,6 +438,15 @@ describe('approval', () => {
     expect([short.code, short.stderr]).toEqual([
       1,
       'tend: timed out after 300ms waiting for deploy (pending, waiting for approval (tend approve deploy))\n',
+    ]);
+    // a wait for what a person must let go (a gate, a stopped service) fails at once, saying what does
+    const held = await p.run(['wait', 'web', 'deploy', 'idle']);
+    expect([held.code, held.stdout, held.stderr]).toEqual([
+      1,
+      '',
+      'tend: web: waiting for deploy: completed (deploy waits for approval: tend approve deploy)\n' +
+        'tend: deploy: waiting for approval (tend approve deploy)\n' +
+        'tend: idle: stopped (not wanted up): tend start idle\n',
     ]);
     // why of the dependent names the gate its dependency waits at
     expect((await p.run(['why', 'web'])).stdout).toContain(

@@ -65,16 +65,11 @@ describe('classifyLine', () => {
     });
     expect(c('stop all')).toMatchObject({ interrupted: 'stopped waiting; all go on stopping' });
     expect(c('shutdown')).toMatchObject({ interrupted: 'stopped waiting; the daemon goes on shutting down' });
+    expect(c('wait web')).toMatchObject({ interrupted: 'stopped waiting; web goes on starting' });
+    expect(c('wait web db')).toMatchObject({ interrupted: 'stopped waiting; web, db go on starting' });
+    expect(c('wait')).toMatchObject({ interrupted: 'stopped waiting; the services go on starting' });
     // what does not wait, or waits for nothing that goes on, or is malformed: the bare ^C
-    for (const line of [
-      'run backup --no-wait',
-      'start web --no-wait',
-      'shutdown --no-wait',
-      'status',
-      'logs web',
-      'wait',
-      'run',
-    ]) {
+    for (const line of ['run backup --no-wait', 'start web --no-wait', 'shutdown --no-wait', 'status', 'logs web', 'run']) {
       expect(c(line), line).toEqual({ kind: 'run', line });
     }
   });
