@@ -18,21 +18,23 @@ export const DURATION_UNITS: Readonly<Record<string, number>> = {
 const DURATION_WORDS = 'a duration like 250ms, 10s, 5m, 1h, 1h30m, 2d or a number of seconds';
 
 /**
- * Milliseconds of `250ms`, `1.5s`, `1m30s`, `2d` (each part a number and a unit of
- * DURATION_UNITS, no spaces) or, unless `bareSeconds` is false, a plain number of seconds;
- * undefined if not one.
+ * Milliseconds of `250ms`, `1.5s`, `.5s`, `1m30s`, `1h 30m`, `2D` (each part a number and a unit of
+ * DURATION_UNITS, any case, spaces around the parts allowed) or, unless `bareSeconds` is false, a
+ * plain number of seconds (`90`, `.5`); undefined if not one. The one parser of a duration: the
+ * config, `@every`, `--timeout` and `--since`/`--until` all read through it.
  */
 export function durationMs(s: string, bareSeconds = true): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(s)) return bareSeconds ? Math.round(Number(s) * 1000) : undefined;
-  const part = /(\d+(?:\.\d+)?)([a-z]+)/gy;
+  const t = s.trim().toLowerCase();
+  if (/^(\d+(\.\d+)?|\.\d+)$/.test(t)) return bareSeconds ? Math.round(Number(t) * 1000) : undefined;
+  const part = /\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+)/y;
   let total = 0;
   let at = 0;
   let m: RegExpExecArray | null;
-  while ((m = part.exec(s)) !== null && Object.hasOwn(DURATION_UNITS, m[2]!)) {
+  while ((m = part.exec(t)) !== null && Object.hasOwn(DURATION_UNITS, m[2]!)) {
     total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
     at = part.lastIndex;
   }
-  return s !== '' && at === s.length ? Math.round(total) : undefined;
+  return t !== '' && at === t.length ? Math.round(total) : undefined;
 }
 
 /** Milliseconds from `250ms`, `1.5s`, `5m`, `1h`, `1m30s`, `2d`, or a plain number of seconds. */

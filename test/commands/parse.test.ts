@@ -3,7 +3,8 @@ import { findCommand } from '../../src/commands/index.js';
 import { buildRequest } from '../../src/commands/run.js';
 import type { SocketCommand } from '../../src/commands/command.js';
 import { argCount, checkArgs, parseTimeout, parseWords, UsageError } from '../../src/commands/parse.js';
-import { parseDuration } from '../../src/config/units.js';
+import { durationMs, parseDuration } from '../../src/config/units.js';
+import { parseSchedule } from '../../src/tasks/schedule.js';
 import { parseTimeSpec } from '../../src/logs/time-spec.js';
 
 const cmd = (name: string) => findCommand(name)! as SocketCommand;
@@ -152,19 +153,54 @@ describe('buildRequest', () => {
     ]);
     for (const long of ['30d', '24d1ms', '4w'])
       expect(() => parseTimeout(long), long).toThrow(`--timeout: at most 24 days (576h); got "${long}"`);
-    for (const bad of ['2D', '1y', '1 d', '1d12'])
+    for (const bad of ['1y', '1d12', '1.2.3s', '.s', '1m 30'])
       expect(() => parseTimeout(bad), bad).toThrow(`--timeout: expected a duration like 30s, 2m, 1m30s or 2d; got "${bad}"`);
   });
   it('one duration parser: the config, --timeout and --since read a duration alike', () => {
     const now = Date.UTC(2026, 11, 5, 12);
-    for (const d of ['250ms', '90s', '10m', '1h30m', '2d', '1d12h', '1w', '1.5h', '1h2m3s4ms']) {
+    const forms: [string, number][] = [
+      ['250ms', 250],
+      ['90s', 90_000],
+      ['10m', 600_000],
+      ['1h30m', 5_400_000],
+      ['1h 30m', 5_400_000],
+      ['1d 12h', 129_600_000],
+      [' 1 h 30 m ', 5_400_000],
+      ['2d', 172_800_000],
+      ['2D', 172_800_000],
+      ['1H30M', 5_400_000],
+      ['1d12h', 129_600_000],
+      ['1w', 604_800_000],
+      ['1.5h', 5_400_000],
+      ['.5s', 500],
+      ['0.5s', 500],
+      ['1h2m3s4ms', 3_723_004],
+    ];
+    for (const [d, want] of forms) {
       const ms = parseDuration(d);
+      expect(ms, d).toBe(want);
+      expect(durationMs(d), d).toBe(want);
+      // @every (1s at least) too
+      if (want >= 1000) expect(parseSchedule(`@every ${d}`), d).toMatchObject({ ok: true, spec: { kind: 'every', ms: want } });
       expect(parseTimeout(d), d).toBe(ms);
       expect(now - parseTimeSpec(d, now), d).toBe(ms);
       expect(parseTimeSpec(`+${d}`, now) - now, d).toBe(ms);
     }
     // a bare number is seconds in the config and --timeout, but no time for --since (as journalctl)
-    expect(parseTimeout('90')).toBe(parseDuration('90'));
-    expect(() => parseTimeSpec('90', now)).toThrow(/"90" is not a time/);
+    for (const [n, want] of [
+      ['90', 90_000],
+      ['.5', 500],
+      ['0.5', 500],
+      ['1.25', 1250],
+    ] as const) {
+      expect([parseDuration(n), parseTimeout(n)], n).toEqual([want, want]);
+      expect(() => parseTimeSpec(n, now), n).toThrow(/is not a time/);
+    }
+    // and what one refuses, all refuse
+    for (const bad of ['1m30', '1y', '1 2', '-1s', 's', '1.2.3s', '1d12', 'ms', '1.s']) {
+      expect(() => parseDuration(bad), bad).toThrow(/expected a duration/);
+      expect(() => parseTimeout(bad), bad).toThrow(/--timeout: expected a duration/);
+      expect(durationMs(bad), bad).toBeUndefined();
+    }
   });
 });
