@@ -6,6 +6,7 @@ import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Client } from '../control/client.js';
+import { formatLimit } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 
 /**
@@ -164,7 +165,7 @@ export async function startDetached(o: DetachOptions): Promise<Detached> {
       if (Date.now() > deadline) {
         throw new TendError(
           'start_failed',
-          `the daemon (pid ${child.pid}) did not answer on ${o.socket} within ${timeoutMs / 1000}s; see ${out}`,
+          `the daemon (pid ${child.pid}) did not answer on ${o.socket} within ${formatLimit(timeoutMs)}; see ${out}`,
         );
       }
       await new Promise((r) => setTimeout(r, 50));

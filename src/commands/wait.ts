@@ -2,7 +2,7 @@
 // did. `tend up -d` sends it once the daemon it started answers; the socket answers before the
 // services are in the store, so it waits for the end of start-up first. Started means what it
 // means to `tend start`: running (past its readiness probe, or up for 1 s), or completed.
-import { formatDuration, stateWords } from '../core/describe.js';
+import { formatLimit, stateWords } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import { hasSchedule, type Instance, wantsUp } from '../core/instance.js';
 import { dependencyClosure, ranOk, type Store } from '../reconcile/deps.js';
@@ -93,7 +93,7 @@ function notStarted(d: CommandContext, i: Instance, timeoutMs: number, early: bo
   const detail = d.statusRow(i, d.now()).detail;
   const where = `${stateWords(i.state)}${detail ? `: ${detail}` : ''}`;
   if (early) return `not waited for, as the others named cannot start: still ${where}`;
-  return `still ${stateWords(i.state)} after ${formatDuration(timeoutMs)}${detail ? `: ${detail}` : ''}`;
+  return `still ${stateWords(i.state)} after ${formatLimit(timeoutMs)}${detail ? `: ${detail}` : ''}`;
 }
 
 /** What Ctrl-C in the shell says of a `wait`: it stopped, and the services go on. */

@@ -44,13 +44,27 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * A limit as it was given, for "timed out after ...": exact under a minute (1500ms is 1.5s, not
- * the 1s formatDuration rounds an elapsed time to), else as formatDuration.
+ * A limit as it was given (a timeout, an interval, a bound), for "timed out after ...", "within
+ * ...": exact, never rounded (3300ms is 3.3s, 1m30.5s stays so; formatDuration rounds an elapsed
+ * time down), in the units a duration is written in (durationMs reads it back to the same ms):
+ * 250ms, 12s, 1m, 10m, 1m30s, 1h30m, 2d.
  */
 export function formatLimit(ms: number): string {
-  if (ms < 1000 || ms >= 60_000 || ms % 1000 === 0) return formatDuration(ms);
-  return `${Number((ms / 1000).toFixed(3))}s`;
+  let left = Math.max(0, Math.round(ms));
+  if (left < 1000) return `${left}ms`;
+  let out = '';
+  for (const [unit, size] of LIMIT_UNITS) {
+    if (left < size) continue;
+    out += `${Math.floor(left / size)}${unit}`;
+    left %= size;
+  }
+  return left > 0 ? `${out}${left / 1000}s` : out;
 }
+const LIMIT_UNITS: readonly (readonly [string, number])[] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+];
 
 /** 1.5K, 20M, 1.1G (binary units). */
 export function formatBytes(n: number): string {

@@ -1,6 +1,6 @@
 // What happens after an exit: restart policy, exponential backoff with jitter, start limit.
 // Pure: the loop applies the verdict.
-import { describeExit } from '../core/describe.js';
+import { describeExit, formatLimit } from '../core/describe.js';
 import { hasSchedule, type Instance } from '../core/instance.js';
 import type { Exit, State } from '../core/types.js';
 
@@ -65,7 +65,7 @@ function verdict(i: Instance, exit: Exit, now: number, random: () => number): Ex
   const { burst, interval } = spec.startLimit;
   const recent = i.starts.filter((t) => now - t < interval);
   if (recent.length >= burst) {
-    const secs = `${Math.round(interval / 1000)}s`;
+    const secs = formatLimit(interval);
     // the same end each time, said once; different ends: how many starts, and the last end
     const before = recent.length > 1 ? i.exits.filter((e) => now - e.time < interval).slice(-(recent.length - 1)) : [];
     const same = unhealthy || before.every((e) => describeExit(e.exit) === what);

@@ -4,7 +4,7 @@
 import type { Instance } from '../core/instance.js';
 import type { Clock, OutputSink, ProcessHandle, Spawner } from '../core/spawner.js';
 import type { Exit, InstanceSpec } from '../core/types.js';
-import { formatDuration as formatMs } from '../core/describe.js';
+import { formatLimit } from '../core/describe.js';
 
 /** Starts a readiness or liveness probe of an instance; returns its stop function. */
 export interface ProbeHost {
@@ -186,7 +186,7 @@ export class Runs {
       cancel: this.deps.clock.setTimer(at, () => {
         if (live.watchdog !== dog || !this.current(id, live.token)) return;
         live.watchdog = undefined;
-        this.hooks.watchdogMissed(id, `no WATCHDOG=1 within ${formatMs(ms)}`);
+        this.hooks.watchdogMissed(id, `no WATCHDOG=1 within ${formatLimit(ms)}`);
       }),
     };
     live.watchdog = dog;

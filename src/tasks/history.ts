@@ -25,7 +25,7 @@ export interface RunRecord {
   exit: RunExit;
   trigger: Trigger;
   result: 'completed' | 'failed';
-  /** why it ended: "exited with code 0", "timed out after 5m00s", "replaced by a scheduled run" ... */
+  /** why it ended: "exited with code 0", "timed out after 5m", "replaced by a scheduled run" ... */
   reason: string;
 }
 

@@ -144,10 +144,10 @@ describe('start_timeout warnings', () => {
 
   it('when burst runs of it do not fit in start_limit.interval, a service never ready restarts forever', () => {
     expect(warnings(ready, 'start_timeout: 12s')).toEqual([
-      '5:20: services.a.start_timeout: 5 starts of 12s (start_timeout) do not fit in start_limit.interval 1m00s: a service that never gets ready is restarted forever; set start_limit.interval above 1m00s, with room for the stops and the backoff',
+      '5:20: services.a.start_timeout: 5 starts of 12s (start_timeout) do not fit in start_limit.interval 1m: a service that never gets ready is restarted forever; set start_limit.interval above 1m, with room for the stops and the backoff',
     ]);
     expect(warnings(ready, 'start_timeout: 90s', 'restart: always', 'start_limit: { burst: 2 }')).toEqual([
-      '5:20: services.a.start_timeout: 2 starts of 1m30s (start_timeout) do not fit in start_limit.interval 1m00s: a service that never gets ready is restarted forever; set start_limit.interval above 3m00s, with room for the stops and the backoff',
+      '5:20: services.a.start_timeout: 2 starts of 1m30s (start_timeout) do not fit in start_limit.interval 1m: a service that never gets ready is restarted forever; set start_limit.interval above 3m, with room for the stops and the backoff',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 // The words users read: exits, exit codes, durations, sizes. Exact text.
+import { durationMs } from '../../src/config/units.js';
 import { describe, expect, it } from 'vitest';
 import {
   describeExit,
@@ -82,10 +83,22 @@ describe('formatLimit', () => {
     [2250, '2.25s'],
     [1001, '1.001s'],
     [30_000, '30s'],
+    [3300, '3.3s'],
+    [2500, '2.5s'],
+    [60_000, '1m'],
+    [600_000, '10m'],
     [90_000, '1m30s'],
-    [3_600_000, '1h00m'],
+    [90_500, '1m30.5s'],
+    [61_000, '1m1s'],
+    [3_600_000, '1h'],
+    [5_400_000, '1h30m'],
+    [3_600_250, '1h0.25s'],
+    [172_800_000, '2d'],
+    [129_600_000, '1d12h'],
   ])('%d ms -> %s (a limit as given, not rounded down)', (ms, text) => {
     expect(formatLimit(ms)).toBe(text);
+    // written as a duration is: the config and --timeout read it back to the same ms
+    expect(durationMs(text)).toBe(ms);
   });
 });
 

@@ -158,7 +158,7 @@ services:
 `);
     const r = await p.run(['start', 'web']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('web: exited with code 1 three times within 60s; start limit reached');
+    expect(r.stderr).toContain('web: exited with code 1 three times within 1m; start limit reached');
     expect(await p.state('web')).toBe('failed');
   });
 

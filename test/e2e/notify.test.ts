@@ -70,11 +70,11 @@ services:
     await waitFor(async () => (await p.status())[0]!.restarts >= 1, 'a restart by the watchdog', 30_000);
     const ev = await p.events();
     const restart = ev.find((e) => e.service === 'worker' && e.what === 'restart');
-    expect(restart?.why).toBe('watchdog: no WATCHDOG=1 within 1s');
+    expect(restart?.why).toBe('watchdog: no WATCHDOG=1 within 1.5s');
     expect(
       ev.some(
         (e) =>
-          e.service === 'worker' && e.state === 'backoff' && e.why.includes('liveness failed: watchdog: no WATCHDOG=1 within 1s'),
+          e.service === 'worker' && e.state === 'backoff' && e.why.includes('liveness failed: watchdog: no WATCHDOG=1 within 1.5s'),
       ),
     ).toBe(true);
     // each run got WATCHDOG_USEC

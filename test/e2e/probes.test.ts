@@ -209,7 +209,7 @@ services:
 `);
     const refused = `connect 127.0.0.1:${port}: ECONNREFUSED`;
     const notReady = `not ready within 300ms: ${refused}`;
-    const limit = `not ready within 300ms twice within 60s; start limit reached (the last: ${refused})`;
+    const limit = `not ready within 300ms twice within 1m; start limit reached (the last: ${refused})`;
     await p.waitState('svc', 'failed');
     await p.waitState('after', 'failed');
     expect([(await row(p, 'svc')).detail, (await row(p, 'after')).detail]).toEqual([limit, `dependency svc failed: ${limit}`]);

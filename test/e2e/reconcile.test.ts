@@ -43,7 +43,7 @@ describe('liveness failures', () => {
     );
     await p.waitState('svc', 'failed');
     const r = await row(p, 'svc');
-    expect([r.detail, r.restarts, r.pid]).toEqual(['liveness failed twice within 60s; start limit reached', 1, null]);
+    expect([r.detail, r.restarts, r.pid]).toEqual(['liveness failed twice within 1m; start limit reached', 1, null]);
     const states = (await p.events()).filter((e) => e.service === 'svc' && e.what === 'state').map((e) => e.why);
     expect(states).toEqual([
       'pending -> starting: spawned',
@@ -53,7 +53,7 @@ describe('liveness failures', () => {
       'backoff -> starting: restarted',
       'starting -> running: started',
       'running -> stopping: restart',
-      'stopping -> failed: liveness failed twice within 60s; start limit reached',
+      'stopping -> failed: liveness failed twice within 1m; start limit reached',
     ]);
   });
 });

@@ -83,7 +83,7 @@ describe('tend run NAME -- CMD without a config', () => {
     expect(r.stdout).toBe('');
     // the reason, then the last lines it printed (one a run)
     expect(r.stderr).toMatch(
-      /tend: bad: exited with code 3 five times within 60s; start limit reached\n {2}its last lines:\n( {2}\| err oops\n){5}$/,
+      /tend: bad: exited with code 3 five times within 1m; start limit reached\n {2}its last lines:\n( {2}\| err oops\n){5}$/,
     );
     const [row] = await p.status();
     expect(row).toMatchObject({ name: 'bad', state: 'failed', restarts: 4 });

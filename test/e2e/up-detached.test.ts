@@ -123,11 +123,11 @@ services:
     expect(r.code).toBe(1);
     // as a failed tend start: what the service printed last, under the reason (both runs)
     expect(r.stderr).toBe(
-      'tend: bad: exited with code 3 twice within 60s; start limit reached\n' + '  its last lines:\n  | err boom\n  | err boom\n',
+      'tend: bad: exited with code 3 twice within 1m; start limit reached\n' + '  its last lines:\n  | err boom\n  | err boom\n',
     );
     const t = rows(r.stdout.split('\n').slice(1).join('\n'));
     expect(t.ok![0]).toBe('running');
-    expect(t.bad).toEqual(['failed', 'exited with code 3 twice within 60s; start limit reached']);
+    expect(t.bad).toEqual(['failed', 'exited with code 3 twice within 1m; start limit reached']);
     expect(await p.pid()).toBeGreaterThan(0);
   });
 

@@ -119,7 +119,7 @@ describe('afterExit: stopped by its liveness probe (stopping, still wanted up)',
 
   it('-> failed at the start limit, like an exit', () => {
     const i = sick({ startLimit: { burst: 2, interval: 60_000 } }, { starts: [NOW - 1000, NOW - 50] });
-    expect(afterExit(i, term, NOW, noJitter)).toEqual(failed('liveness failed twice within 60s; start limit reached'));
+    expect(afterExit(i, term, NOW, noJitter)).toEqual(failed('liveness failed twice within 1m; start limit reached'));
   });
 });
 
@@ -162,7 +162,7 @@ describe('afterExit: stopped for not being ready within start_timeout (a failed 
   it('-> failed at the start limit, naming the timeout and the last failure', () => {
     const i = late({ startLimit: { burst: 3, interval: 60_000 } }, { starts: [NOW - 20_000, NOW - 10_000, NOW - 5000] });
     expect(afterExit(i, term, NOW, noJitter)).toEqual(
-      failed('not ready within 5s three times within 60s; start limit reached (the last: connect ECONNREFUSED 127.0.0.1:5432)'),
+      failed('not ready within 5s three times within 1m; start limit reached (the last: connect ECONNREFUSED 127.0.0.1:5432)'),
     );
   });
 
@@ -184,7 +184,7 @@ describe('afterExit: start limit', () => {
   it('burst reached within the interval -> failed, with the count in words', () => {
     const i = ran(limited, { starts: [NOW - 30_000, NOW - 20_000, NOW - 10], failuresInRow: 2 });
     expect(afterExit(i, fail, NOW, noJitter)).toEqual({
-      ...failed('exited with code 1 three times within 60s; start limit reached'),
+      ...failed('exited with code 1 three times within 1m; start limit reached'),
       failuresInRow: 2,
     });
   });
@@ -195,19 +195,17 @@ describe('afterExit: start limit', () => {
       { time: NOW - 15_000, exit: { kind: 'signaled' as const, signal: 'SIGKILL' } },
     ];
     const i = ran(limited, { starts: [NOW - 30_000, NOW - 20_000, NOW - 10], exits });
-    expect(afterExit(i, fail, NOW, noJitter).reason).toBe(
-      '3 starts within 60s, the last exited with code 1; start limit reached',
-    );
+    expect(afterExit(i, fail, NOW, noJitter).reason).toBe('3 starts within 1m, the last exited with code 1; start limit reached');
     // the same end each time: said once, with the count
     const same = exits.map((e) => ({ ...e, exit: fail }));
     const j = ran(limited, { starts: [NOW - 30_000, NOW - 20_000, NOW - 10], exits: same });
-    expect(afterExit(j, fail, NOW, noJitter).reason).toBe('exited with code 1 three times within 60s; start limit reached');
+    expect(afterExit(j, fail, NOW, noJitter).reason).toBe('exited with code 1 three times within 1m; start limit reached');
     // an end before the interval does not count
     const k = ran(limited, {
       starts: [NOW - 30_000, NOW - 20_000, NOW - 10],
       exits: [{ time: NOW - 90_000, exit: term }, ...same],
     });
-    expect(afterExit(k, fail, NOW, noJitter).reason).toBe('exited with code 1 three times within 60s; start limit reached');
+    expect(afterExit(k, fail, NOW, noJitter).reason).toBe('exited with code 1 three times within 1m; start limit reached');
   });
 
   it('a start that fails each time: the count first, then the error (a sentence of its own)', () => {
@@ -215,14 +213,14 @@ describe('afterExit: start limit', () => {
     const exits = [NOW - 25_000, NOW - 15_000].map((time) => ({ time, exit: cannot }));
     const i = ran(limited, { starts: [NOW - 30_000, NOW - 20_000, NOW - 10], exits });
     expect(afterExit(i, cannot, NOW, noJitter).reason).toBe(
-      'could not start three times within 60s (spawn ./app.sh: permission denied (EACCES)); start limit reached',
+      'could not start three times within 1m (spawn ./app.sh: permission denied (EACCES)); start limit reached',
     );
   });
 
   it('burst 1: the one start, said as its end (exits of earlier runs do not count)', () => {
     const one = { restart: 'always' as const, startLimit: { burst: 1, interval: 60_000 } };
     const i = ran(one, { starts: [NOW - 10], exits: [{ time: NOW - 30_000, exit: term }] });
-    expect(afterExit(i, fail, NOW, noJitter).reason).toBe('exited with code 1 once within 60s; start limit reached');
+    expect(afterExit(i, fail, NOW, noJitter).reason).toBe('exited with code 1 once within 1m; start limit reached');
   });
 
   it('under the burst -> backoff', () => {
@@ -247,6 +245,17 @@ describe('afterExit: start limit', () => {
       );
       expect(afterExit(i, sig, NOW, noJitter).reason).toBe(`killed by SIGKILL ${w} within 10s; start limit reached`);
     });
+  });
+
+  it('says the interval as it was written, not rounded: 3300ms is 3.3s, 600s is 10m (as tend check writes it)', () => {
+    for (const [interval, words] of [
+      [3300, '3.3s'],
+      [600_000, '10m'],
+      [90_000, '1m30s'],
+    ] as const) {
+      const i = ran({ restart: 'on-failure', startLimit: { burst: 3, interval } }, { starts: [NOW - 2, NOW - 1, NOW] });
+      expect(afterExit(i, sig, NOW, noJitter).reason).toBe(`killed by SIGKILL three times within ${words}; start limit reached`);
+    }
   });
 
   it('does not apply when the policy does not restart', () => {

@@ -119,10 +119,10 @@ describe('Supervisor: exits and backoff', () => {
       await h.clock.advance(10_000);
     }
     const a = h.get('a');
-    expect([a.state, a.reason]).toEqual(['failed', 'exited with code 1 three times within 60s; start limit reached']);
+    expect([a.state, a.reason]).toEqual(['failed', 'exited with code 1 three times within 1m; start limit reached']);
     expect(h.spawner.count('a')).toBe(3);
     expect(h.clock.pending()).toEqual([]);
-    expect(h.lines()).toContain('a state: running -> failed: exited with code 1 three times within 60s; start limit reached');
+    expect(h.lines()).toContain('a state: running -> failed: exited with code 1 three times within 1m; start limit reached');
   });
 
   it('starts spread wider than the interval never reach the limit', async () => {
@@ -194,7 +194,7 @@ describe('Supervisor: spawn errors', () => {
     await h.clock.advance(100);
     expect([h.get('a').state, h.get('a').reason]).toEqual([
       'failed',
-      'could not start twice within 60s (spawn x: not found (ENOENT)); start limit reached',
+      'could not start twice within 1m (spawn x: not found (ENOENT)); start limit reached',
     ]);
   });
 });

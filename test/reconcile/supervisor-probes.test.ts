@@ -132,14 +132,14 @@ describe('liveness', () => {
     await sick();
     expect([h.get('a').state, h.get('a').reason]).toEqual([
       'failed',
-      'liveness failed three times within 60s; start limit reached',
+      'liveness failed three times within 1m; start limit reached',
     ]);
     await h.clock.advance(60_000);
     expect(h.spawner.count('a')).toBe(3);
     expect(h.lines().filter((l) => l.startsWith('a state: stopping ->'))).toEqual([
       'a state: stopping -> backoff: liveness failed 2 times in a row: connect ECONNREFUSED',
       'a state: stopping -> backoff: liveness failed 2 times in a row: connect ECONNREFUSED',
-      'a state: stopping -> failed: liveness failed three times within 60s; start limit reached',
+      'a state: stopping -> failed: liveness failed three times within 1m; start limit reached',
     ]);
   });
 

@@ -77,7 +77,7 @@ describe('start_timeout', () => {
       expect(h.get('web').state).toBe(run < 3 ? 'pending' : 'failed');
       if (run < 3) await h.clock.advance(h.get('db').deadline! - h.clock.now());
     }
-    const why = `not ready within 5s three times within 60s; start limit reached (the last: ${REFUSED})`;
+    const why = `not ready within 5s three times within 1m; start limit reached (the last: ${REFUSED})`;
     expect([h.get('db').state, h.get('db').reason]).toEqual(['failed', why]);
     expect(h.get('web').reason).toBe(`dependency db failed: ${why}`);
     await h.clock.advance(600_000);

@@ -158,7 +158,7 @@ describe('planTasks: one plan, exact output', () => {
       task(q15, { timeout: 3 * MIN }),
       state({ running: { start: T(1), trigger: 'run', stopping: false } }),
       T(4),
-      plan(15, timedOut('timed out after 3m00s')),
+      plan(15, timedOut('timed out after 3m')),
     ],
     [
       'a run already stopping does not time out twice',
@@ -174,7 +174,7 @@ describe('planTasks: one plan, exact output', () => {
       T(15),
       plan(
         30,
-        timedOut('timed out after 15m00s'),
+        timedOut('timed out after 15m'),
         queue(15, 'queued a scheduled run: the previous run (started 15m00s ago) is stopping (overlap: replace)'),
       ),
     ],
@@ -191,7 +191,7 @@ describe('planTasks: one plan, exact output', () => {
       task(q15, { timeout: MIN }),
       state({ enabled: false, running: running(T0), queued: 'schedule' }),
       T(2),
-      plan(null, timedOut('timed out after 1m00s')),
+      plan(null, timedOut('timed out after 1m')),
     ],
     [
       'disabled: a run that tend run queued starts once the going one has ended (tend run works on a paused task)',
