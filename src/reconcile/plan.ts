@@ -97,14 +97,35 @@ export function readyBy(i: Instance, startTimeout: number, startedAt: number): n
   return i.startExtendedTo !== null && i.startExtendedTo > at ? i.startExtendedTo : at;
 }
 
-/** What kept a starting run from being ready: its readiness probe's last failure, or what it did not say. */
+/**
+ * What kept a starting run from being ready: its readiness probe's last failure, or what did not
+ * come (a matching line, READY=1, a line on the fd), or that the probe had not finished a run.
+ */
 function notReadyWhy(i: Instance): string {
   if (i.lastProbeFailure) return i.lastProbeFailure;
-  const check = i.inst.spec.readiness?.check;
+  const probe = i.inst.spec.readiness;
+  const check = probe?.check;
   const said = i.statusText !== null ? `; its last STATUS=: ${JSON.stringify(i.statusText)}` : '';
   if (check?.kind === 'notify') return `no READY=1 came${said}`;
   if (check?.kind === 'fd') return `no line came on fd ${check.fd}${said}`;
-  return 'no result of the readiness probe yet';
+  if (check?.kind === 'log') return `no output line matched /${check.pattern}/${said}`;
+  const bound = i.inst.spec.startTimeout;
+  if (!probe || !check || bound === undefined || i.startedAt === null) return 'no result of the readiness probe yet';
+  // exec, tcp, http: no run ended (a failed one would be the last failure): not begun, or slow
+  const { initialDelay, timeout } = probe;
+  const by = readyBy(i, bound, i.startedAt) - i.startedAt;
+  if (initialDelay >= by) {
+    const past = initialDelay > by ? 'is past' : 'is all of';
+    return `initial_delay ${formatLimit(initialDelay)} ${past} start_timeout ${formatLimit(by)}: the readiness probe never ran`;
+  }
+  const left = by - initialDelay;
+  // (a run bounded by its timeout that had the time to end would have ended)
+  if (left >= timeout) return 'the readiness probe has not finished a run yet';
+  const after = initialDelay > 0 ? `, the time left after initial_delay ${formatLimit(initialDelay)}` : '';
+  return (
+    `the readiness probe has not finished a run yet (${check.kind} takes longer than ${formatLimit(left)}${after}; ` +
+    `its timeout is ${formatLimit(timeout)})`
+  );
 }
 
 interface Slots {

@@ -74,7 +74,9 @@ services:
     expect(
       ev.some(
         (e) =>
-          e.service === 'worker' && e.state === 'backoff' && e.why.includes('liveness failed: watchdog: no WATCHDOG=1 within 1.5s'),
+          e.service === 'worker' &&
+          e.state === 'backoff' &&
+          e.why.includes('liveness failed: watchdog: no WATCHDOG=1 within 1.5s'),
       ),
     ).toBe(true);
     // each run got WATCHDOG_USEC

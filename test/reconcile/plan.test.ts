@@ -344,13 +344,32 @@ describe('plan: start_timeout', () => {
     const at = STARTED + 5000;
     const why = (fields: Partial<Instance>, over: Partial<ServiceSpec>) =>
       (plan(storeOf(late(fields, over)), at).actions[0] as { notReady: { why: string } }).notReady.why;
-    expect(why({}, {})).toBe('no result of the readiness probe yet');
+    expect(why({}, {})).toBe('the readiness probe has not finished a run yet');
     const notify = { ...tcp, check: { kind: 'notify' as const } };
     expect(why({}, { readiness: notify })).toBe('no READY=1 came');
     expect(why({ statusText: 'loading the cache' }, { readiness: notify })).toBe(
       'no READY=1 came; its last STATUS=: "loading the cache"',
     );
     expect(why({}, { readiness: { ...tcp, check: { kind: 'fd', fd: 3 } } })).toBe('no line came on fd 3');
+    // log: the pattern as the config wrote it
+    expect(why({}, { readiness: { ...tcp, check: { kind: 'log', pattern: '^ready$' } } })).toBe(
+      'no output line matched /^ready$/',
+    );
+  });
+
+  it('an exec, tcp or http probe that has not ended a run by the bound says why: slow, or initial_delay', () => {
+    const at = STARTED + 5000;
+    const why = (over: Partial<typeof tcp>) =>
+      (plan(storeOf(late({}, { readiness: { ...tcp, ...over } })), at).actions[0] as { notReady: { why: string } }).notReady.why;
+    const exec = { kind: 'exec' as const, command: 'sleep 9' };
+    expect(why({ check: exec, timeout: 10_000 })).toBe(
+      'the readiness probe has not finished a run yet (exec takes longer than 5s; its timeout is 10s)',
+    );
+    expect(why({ timeout: 4000, initialDelay: 2500 })).toBe(
+      'the readiness probe has not finished a run yet (tcp takes longer than 2.5s, the time left after initial_delay 2.5s; its timeout is 4s)',
+    );
+    expect(why({ initialDelay: 10_000 })).toBe('initial_delay 10s is past start_timeout 5s: the readiness probe never ran');
+    expect(why({ initialDelay: 5000 })).toBe('initial_delay 5s is all of start_timeout 5s: the readiness probe never ran');
   });
 
   it('without start_timeout a starting instance waits for good (no wake-up): the default', () => {
@@ -377,7 +396,7 @@ describe('plan: start_timeout', () => {
       wakeAt: STARTED + 9000,
     });
     expect(plan(storeOf(late({ startExtendedTo: STARTED + 9000 })), STARTED + 9000).actions).toEqual([
-      notReady('no result of the readiness probe yet'),
+      notReady('the readiness probe has not finished a run yet'),
     ]);
     expect(plan(storeOf(late({ startExtendedTo: STARTED + 1000 })), NOW).wakeAt).toBe(STARTED + 5000);
   });
@@ -391,8 +410,8 @@ describe('plan: start_timeout', () => {
         {
           kind: 'stop',
           id: 'web.1',
-          reason: 'not ready within 5s: no result of the readiness probe yet',
-          notReady: { head: 'not ready within 5s', why: 'no result of the readiness probe yet' },
+          reason: 'not ready within 5s: the readiness probe has not finished a run yet',
+          notReady: { head: 'not ready within 5s', why: 'the readiness probe has not finished a run yet' },
         },
       ],
       wakeAt: NOW + 1000,

@@ -49,7 +49,7 @@ describe('start_timeout', () => {
     await h.exited('db', { kind: 'exited', code: 0 });
     expect([h.get('db').state, h.get('db').reason]).toEqual([
       'backoff',
-      'not ready within 5s: no result of the readiness probe yet',
+      'not ready within 5s: the readiness probe has not finished a run yet',
     ]);
   });
 
@@ -170,7 +170,7 @@ describe('start_timeout', () => {
     await flush();
     expect([h.get('db').state, h.get('db').reason]).toEqual([
       'stopping',
-      'not ready within 2s: no result of the readiness probe yet',
+      'not ready within 2s: the readiness probe has not finished a run yet',
     ]);
     expect(h.spawner.count('db')).toBe(1);
   });
