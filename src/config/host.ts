@@ -95,6 +95,8 @@ export function hostWarnings(
     if (nofile) warn([...base, 'limits', 'nofile'], nofile);
     const slow = startTimeoutWarning(svc);
     if (slow) warn([...base, 'start_timeout'], slow);
+    const late = readinessDelayWarning(svc);
+    if (late) warn([...base, 'readiness', late.key], late.message);
     // cwd and programs are inside root_dir: not checked on the host
     if (svc.fences?.rootDir === undefined) programWarnings(svc, env, warn);
     if (svc.user !== undefined) {
@@ -135,6 +137,32 @@ export function startTimeoutWarning(svc: ServiceSpec): string | undefined {
     `a service that never gets ready is restarted forever; set start_limit.interval above ${formatLimit(burst * t)}, ` +
     'with room for the stops and the backoff'
   );
+}
+
+/**
+ * Why a readiness probe cannot pass within `start_timeout`, or undefined: its `initial_delay` is
+ * not before the bound (no run before it: never ready, a failed start each time), or the delay
+ * and one run (its `timeout`) end past it (a slow run that would pass ends too late). Exec, tcp
+ * and http only: `log`, `fd` and `notify` have no initial_delay.
+ */
+export function readinessDelayWarning(svc: ServiceSpec): { key: 'initial_delay' | 'timeout'; message: string } | undefined {
+  const t = svc.startTimeout;
+  const probe = svc.readiness;
+  if (t === undefined || !probe || !['exec', 'tcp', 'http'].includes(probe.check.kind)) return undefined;
+  const { initialDelay, timeout } = probe;
+  if (initialDelay >= t) {
+    const message =
+      `readiness.initial_delay ${formatLimit(initialDelay)} is not before start_timeout ${formatLimit(t)}: ` +
+      'the probe never runs before the bound, so every start fails; make initial_delay shorter or start_timeout longer';
+    return { key: 'initial_delay', message };
+  }
+  if (initialDelay + timeout <= t) return undefined;
+  const what =
+    initialDelay > 0
+      ? `readiness.initial_delay ${formatLimit(initialDelay)} and one run of the probe (timeout ${formatLimit(timeout)}) take ${formatLimit(initialDelay + timeout)}`
+      : `one run of the readiness probe takes up to its timeout ${formatLimit(timeout)}`;
+  const message = `${what}, past start_timeout ${formatLimit(t)}: a first run that needs its timeout ends after the bound`;
+  return { key: initialDelay > 0 ? 'initial_delay' : 'timeout', message };
 }
 
 /** A command, readiness and liveness exec programs that would not run, and a missing cwd. */

@@ -152,6 +152,41 @@ describe('start_timeout warnings', () => {
   });
 });
 
+describe('readiness initial_delay and timeout against start_timeout', () => {
+  const warnings = (readiness: string, startTimeout: string) => {
+    const { dir, file } = setup(
+      yaml('services:', '  a:', '    command: [sh]', `    readiness: ${readiness}`, `    start_timeout: ${startTimeout}`),
+    );
+    return shown(dir, checkSpec(file, { env: { PATH: '/usr/bin:/bin' } }).warnings);
+  };
+  const tcp = 'tcp: "127.0.0.1:1"';
+
+  it('none when the delay and one run fit, or for a form without initial_delay', () => {
+    expect(warnings(`{ ${tcp}, initial_delay: 2s, timeout: 3s }`, '5s')).toEqual([]);
+    expect(warnings('{ log: "^ready$" }', '500ms')).toEqual([]);
+  });
+
+  it('initial_delay at or past start_timeout: the probe never runs before the bound', () => {
+    for (const [delay, limit] of [
+      ['10s', '5s'],
+      ['5s', '5s'],
+    ]) {
+      expect(warnings(`{ ${tcp}, initial_delay: ${delay} }`, limit)).toEqual([
+        `4:53: services.a.readiness.initial_delay: readiness.initial_delay ${delay} is not before start_timeout ${limit}: the probe never runs before the bound, so every start fails; make initial_delay shorter or start_timeout longer`,
+      ]);
+    }
+  });
+
+  it('initial_delay and one run past start_timeout: a slow first run ends too late', () => {
+    expect(warnings(`{ ${tcp}, initial_delay: 3s, timeout: 2.5s }`, '5s')).toEqual([
+      '4:53: services.a.readiness.initial_delay: readiness.initial_delay 3s and one run of the probe (timeout 2.5s) take 5.5s, past start_timeout 5s: a first run that needs its timeout ends after the bound',
+    ]);
+    expect(warnings('{ exec: "true", timeout: 10s }', '2s')).toEqual([
+      '4:41: services.a.readiness.timeout: one run of the readiness probe takes up to its timeout 10s, past start_timeout 2s: a first run that needs its timeout ends after the bound',
+    ]);
+  });
+});
+
 describe('programOf: what a command runs, when tend can tell', () => {
   it.each([
     [['node', 'x.js'], 'node'],
