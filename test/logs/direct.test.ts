@@ -178,7 +178,15 @@ describe('the direct path', () => {
     const file = `${dir}/rot.log`;
     const maxSize = 1024 * 1024;
     const log = new ServiceLog({ file, maxSize, keep: 100 });
-    await runPiped(log, writer(100_000));
+    // 12,000 lines (~1.5 MB: one rotation), then, once the log has written them, the rest
+    const go = `${dir}/go`;
+    const run = runPiped(log, writer(12_000, '', { file: go, lines: 88_000 }));
+    // (the rotated file is there before the new one is made)
+    const written = () => existsSync(`${file}.1`) && existsSync(file) && readFileSync(file).includes('o11999 ');
+    await until(written, 'the first 12,000 lines written');
+    const before = log.directWritten;
+    writeFileSync(go, '');
+    await run;
     await log.close();
     const files = await logFiles(dir, 'rot.log');
     expect(files.length).toBeGreaterThan(10);
@@ -190,11 +198,11 @@ describe('the direct path', () => {
     expectPrefixes(lines);
     expectRun(lines, 'out', 1, 100_000);
     expectRun(lines, 'err', 50, 2000);
-    // each rotation was handed to JS and the path taken up again after it: it wrote more than the
-    // first file could hold (how much more depends on how busy the machine is: JS writes what
-    // was read while it rotated, and the path comes back once that is written; 2.98 MB once, under
-    // the whole suite)
-    expect(log.directWritten).toBeGreaterThan(maxSize);
+    // each rotation is handed to JS and the path taken up again after it: after the first one, it
+    // wrote the next lines. (How much it writes in one burst depends on how busy the machine is:
+    // JS writes what was read while a file rotated, and the path comes back once that is written;
+    // "more than the first file could hold" failed so in a clean-clone CI run: 0.93 MB.)
+    expect(log.directWritten).toBeGreaterThan(before);
   }, 60_000);
 
   it('a follower that comes in the middle of a burst gets every line from then on, and the file every line', async () => {
