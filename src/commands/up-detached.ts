@@ -18,8 +18,7 @@ import { status } from './status.js';
 import { failedText } from './wait.js';
 import { unknownServices } from '../core/did-you-mean.js';
 
-/** Prints the status table, as `tend status` does. */
-/** Prints the status table; whether the config on disk is broken (a reload refused it: said under the table). */
+/** Prints the status table, as `tend status` does; whether the config on disk is broken (a reload refused it: said under the table). */
 async function printStatus(client: Client, env: CliEnv): Promise<boolean> {
   const r = await client.request('status', {});
   status.print(r, env, {});
