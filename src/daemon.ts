@@ -142,6 +142,7 @@ export async function runDaemon(initial: Spec, io: DaemonIo, opts: DaemonOptions
         startedUp: () => parts.start(),
         configFile: () => config.spec.file,
         shutdownTimeoutMs: () => config.spec.settings.shutdownTimeout,
+        exitWith: () => config.spec.settings.exitWith,
         journalWhere: async (mark) => {
           const where = {
             file: journalFileOf(logDir),

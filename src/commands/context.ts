@@ -80,6 +80,8 @@ export interface DaemonContext {
   shutdown(): void;
   /** settings.shutdown_timeout in ms: how long the shutdown the daemon was asked for may take (shutdown tells the client) */
   shutdownTimeoutMs?(): number;
+  /** settings.exit_with: the service whose end for good ends tend (a failed start of it says so) */
+  exitWith?(): string | undefined;
   /** the latest config problem (a broken reload), shown by status */
   configProblem(): string | undefined;
   shuttingDown(): boolean;

@@ -103,18 +103,25 @@ export function lastLinesText(lines: ReadonlyArray<Pick<LogLine, 'stream' | 'lin
 /**
  * The error of a start that failed: one paragraph an instance, with why and the last lines it
  * printed since `since` (when the start was asked: not those of runs before it, which read as
- * this one's).
+ * this one's). `exitWith`: settings.exit_with, whose failure ends tend: said, or the next command
+ * finds no daemon with no word why.
  */
 export async function startFailed(
   failed: readonly Instance[],
   logs: { tail(id: string, n: number): LogLine[]; ended(id: string, timeoutMs: number): Promise<void> },
   since: number,
+  exitWith?: string,
 ): Promise<TendError> {
   // the last output can follow the exit by a moment (the pipes drain after the reaping); a child
   // that keeps them open does not hold the answer up for long
   await Promise.all(failed.map((f) => logs.ended(f.id, 1000)));
   const lines = (id: string) => logs.tail(id, LAST_LINES).filter((l) => Date.parse(l.time) >= since);
-  return new TendError('start_failed', failed.map((f) => `${f.id}: ${f.reason}${lastLinesText(lines(f.id))}`).join('\n'));
+  const ends = (f: Instance) =>
+    f.inst.service === exitWith && f.state === 'failed' ? '; tend exits with it (settings.exit_with)' : '';
+  return new TendError(
+    'start_failed',
+    failed.map((f) => `${f.id}: ${f.reason}${ends(f)}${lastLinesText(lines(f.id))}`).join('\n'),
+  );
 }
 
 /**

@@ -18,7 +18,7 @@ export const restart = changeCommand<'restart', { restarted: string[] }>('restar
     d.sup.restart(targets);
     if (args.wait === false) return { restarted: ids(targets) };
     const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal, before);
-    if (failed.length) throw await startFailed(failed, d.logs, asked);
+    if (failed.length) throw await startFailed(failed, d.logs, asked, d.exitWith?.());
     return { restarted: ids(targets) };
   },
 });

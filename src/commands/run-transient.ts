@@ -46,6 +46,6 @@ export async function runTransient(args: RunArgs, d: CommandContext, rc: Request
   if (args.wait === false) return transientReply(added, 'started');
   const failed = await d.waitStarted([added], START_WAIT_MS, rc.signal);
   const i = d.sup.store.get(added.id) ?? added;
-  if (failed.length) throw await startFailed(failed, d.logs, asked);
+  if (failed.length) throw await startFailed(failed, d.logs, asked, d.exitWith?.());
   return transientReply(i, i.state === 'completed' ? 'completed' : 'started');
 }

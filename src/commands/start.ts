@@ -22,7 +22,7 @@ export const start = changeCommand<'start', { started: string[]; also: string[] 
     const reply = { started: ids(targets), also: ids(d.sup.start(targets)) };
     if (args.wait === false) return reply;
     const failed = await d.waitStarted(targets, args.timeout ?? 60_000, rc.signal, resting.size ? resting : undefined);
-    if (failed.length) throw await startFailed(failed, d.logs, asked);
+    if (failed.length) throw await startFailed(failed, d.logs, asked, d.exitWith?.());
     return reply;
   },
 });
