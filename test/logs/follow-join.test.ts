@@ -231,14 +231,13 @@ describe('tend events -f catching up', () => {
   let done: () => Promise<void>;
   beforeEach(async () => ({ dir, done } = await tmp()));
   afterEach(() => done());
+  const T = Date.UTC(2026, 11, 5, 10, 0, 0);
 
-  it('reads the journal from the last mark, skips the entries printed live since, prints the rest up to the new mark', async () => {
-    const T = Date.UTC(2026, 11, 5, 10, 0, 0);
-    // entries 1..10; 4, 5 and 6 share a millisecond; a and b alternate
-    const times = [T, T + 1, T + 2, T + 3, T + 3, T + 3, T + 4, T + 5, T + 6, T + 7];
+  /** A journal file of entries `entry 1`... at `times` (of service `serviceOf(i)`), and `tend events a -f` through a scripted daemon. */
+  async function followJournal(times: number[], serviceOf: (i: number) => string) {
     const entries = times.map((t, i) => ({
       time: new Date(t).toISOString(),
-      service: i % 2 === 0 ? 'a' : 'b',
+      service: serviceOf(i),
       what: 'note',
       why: `entry ${i + 1}`,
     }));
@@ -249,7 +248,13 @@ describe('tend events -f catching up', () => {
     o.connect = async () => client as unknown as Client;
     const first = opened();
     const run = runEvents({ names: ['a'], follow: true, lines: 100 }, false, o);
-    const a = await first;
+    return { entries, file, o, run, opened, a: await first };
+  }
+
+  it('reads the journal from the last mark, skips the entries printed live since, prints the rest up to the new mark', async () => {
+    // entries 1..10; 4, 5 and 6 share a millisecond; a and b alternate
+    const times = [T, T + 1, T + 2, T + 3, T + 3, T + 3, T + 4, T + 5, T + 6, T + 7];
+    const { entries, file, o, run, opened, a } = await followJournal(times, (i) => (i % 2 === 0 ? 'a' : 'b'));
     // the daemon's mark after entry 4 (the first of the three at T + 3), then entry 5 live (an a)
     a.event({ where: { file, keep: 5, services: ['a'], up_to: { time: T + 3, count: 1 } } });
     while (!o.text.includes('entry 3')) await tick(); // the file up to the mark is printed
@@ -272,21 +277,7 @@ describe('tend events -f catching up', () => {
   });
 
   it('says its place may be wrong when the journal file failed to be written between two marks', async () => {
-    const T = Date.UTC(2026, 11, 5, 10, 0, 0);
-    const entries = [0, 1, 2, 3].map((k) => ({
-      time: new Date(T + k).toISOString(),
-      service: 'a',
-      what: 'note',
-      why: `entry ${k + 1}`,
-    }));
-    const file = join(dir, 'tend.events');
-    await writeFile(file, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
-    const { client, opened } = scripted();
-    const o = io();
-    o.connect = async () => client as unknown as Client;
-    const first = opened();
-    const run = runEvents({ names: ['a'], follow: true, lines: 100 }, false, o);
-    const a = await first;
+    const { file, o, run, opened, a } = await followJournal([T, T + 1, T + 2, T + 3], () => 'a');
     a.event({ where: { file, keep: 5, services: ['a'], up_to: { time: T + 1, count: 1 } } });
     while (!o.text.includes('entry 2')) await tick();
     const second = opened();
