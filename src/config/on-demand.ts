@@ -164,7 +164,7 @@ export function takeHandoff(bytes: Uint8Array, file: string): Spec | undefined {
   // an edit made after the client read the file: the daemon's watch, armed later, sees only edits
   // after this process began (daemon/reload.ts), so the file is read again here (an edit 0.2 s
   // after `tend up -d` was lost for good)
-  if (typeof got.since !== 'number' || modifiedSince(file, got.since)) return undefined;
+  if (typeof got.since !== 'number' || modifiedSince(file, got.since, true)) return undefined;
   memory = got.memory;
   Object.assign(lastLoad, { in: 'handed', how: undefined });
   return got.spec;
@@ -207,11 +207,15 @@ function parseInWorker(script: string, req: WorkerRequest): Promise<Extract<Work
   });
 }
 
-/** Whether `file` was modified at or after `time` (ms since the epoch); true when it cannot be read. */
-function modifiedSince(file: string, time: number): boolean {
+/**
+ * Whether `file` was modified at or after `time` (ms since the epoch): an edit made after a parse
+ * began, which a watch armed later does not see (here, and daemon/reload.ts); `unreadable` when
+ * it cannot be stat'ed.
+ */
+export function modifiedSince(file: string, time: number, unreadable: boolean): boolean {
   try {
     return statSync(file).mtimeMs >= time;
   } catch {
-    return true;
+    return unreadable;
   }
 }

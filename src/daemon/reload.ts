@@ -1,10 +1,10 @@
 // Hot reload: one path for `tend reload`, SIGHUP and file edits. Re-reads the config, diffs it
 // per instance and converges touching only what changed. A broken file changes nothing.
-import { type FSWatcher, realpathSync, statSync, watch as fsWatch } from 'node:fs';
+import { type FSWatcher, realpathSync, watch as fsWatch } from 'node:fs';
 import { basename } from 'node:path';
 import { diffSpecs, inPlaceFields, yamlKey } from '../config/diff.js';
 import { expandInstances } from '../config/instances.js';
-import { loadSpecOnDemand } from '../config/on-demand.js';
+import { loadSpecOnDemand, modifiedSince } from '../config/on-demand.js';
 import { collectGarbage } from './memory.js';
 import { formatDuration, problemsInOneLine, stateWords } from '../core/describe.js';
 import { ConfigError, TendError } from '../core/errors.js';
@@ -278,7 +278,7 @@ export function createReloader(d: ReloadDeps) {
         // and scans first) is not an event: the files' times tell it, and for a file reached
         // through links (a swap changes no time) the file is read again (a no-op when the same)
         w.on('ready', () => {
-          if (links.any() || files.some((f) => modifiedSince(f, performance.timeOrigin))) changed();
+          if (links.any() || files.some((f) => modifiedSince(f, performance.timeOrigin, false))) changed();
         });
         w.on('all', changed);
         watcher = { close: () => (links.close(), w.close()) };
@@ -385,13 +385,4 @@ function linkWatch(changed: () => void): { set(files: readonly string[]): void; 
       watching.clear();
     },
   };
-}
-
-/** Whether `file` was modified at or after `time` (ms since the epoch); false when it cannot be read. */
-function modifiedSince(file: string, time: number): boolean {
-  try {
-    return statSync(file).mtimeMs >= time;
-  } catch {
-    return false;
-  }
 }
