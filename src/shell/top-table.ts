@@ -156,9 +156,10 @@ export function fitNames(names: readonly string[], width: number): string[] {
 
 /** How many characters all of `names` begin with. */
 function commonPrefix(names: readonly string[]): number {
-  const first = [...names[0]!];
+  const chars = names.map((s) => [...s]);
+  const first = chars[0]!;
   let n = 0;
-  while (n < first.length && names.every((s) => [...s][n] === first[n])) n++;
+  while (n < first.length && chars.every((c) => c[n] === first[n])) n++;
   return n;
 }
 
