@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pidAlive, tend, useProjects, waitFor } from './harness.js';
 import { cgroupOf, cgroupUnavailable, marker, sleepersOf } from './procs.js';
@@ -117,11 +118,12 @@ services:
     # exits 1 leaving a child that ignores SIGTERM (SIGKILL at stop_timeout)
     command: sh -c "trap '' TERM; exec sleep 1000" & echo $$! > left.pid; exit 1
     restart: never
-    stop_timeout: 12s
+    stop_timeout: 120s
 `);
-    // (12 s: the checks below run while the leftover lingers; 5 s was not enough on a loaded machine)
+    // (120 s: the checks below run while the leftover lingers; the test ends it itself)
     await p.waitState('a', 'failed');
     const left = Number(readFileSync(join(p.dir, 'left.pid'), 'utf8'));
+    strays.push(left);
     expect(pidAlive(left)).toBe(true);
     // why says it too (it said only the state and its reason)
     expect((await p.run(['why', 'a'])).stdout).toContain(
@@ -133,8 +135,17 @@ services:
       1,
       'tend: timed out after 300ms waiting for a (failed, waiting for what its last run left behind to end (SIGKILL at stop_timeout))\n',
     ]);
-    // it said "stopped a" with the leftover still there for up to stop_timeout
-    const r = await p.run(['stop', 'a']);
+    // it said "stopped a" with the leftover still there for up to stop_timeout: now it answers
+    // only once the leftover is gone (ended here, by its pid, as SIGKILL at stop_timeout would)
+    const stop = p.run(['stop', 'a']);
+    const asked = async () => (await p.events()).filter((e) => e.what === 'request' && e.why.startsWith('tend stop a ')).length;
+    await waitFor(async () => (await asked()) === 2 || undefined, 'the second tend stop a in the journal');
+    // half a second more for an answer that should not come (a slow machine makes this weaker, never wrong)
+    const early = await Promise.race([stop.then(() => 'answered'), delay(500).then(() => 'pending')]);
+    expect(early, 'tend stop answered while the leftover lived').toBe('pending');
+    expect(pidAlive(left)).toBe(true);
+    process.kill(left, 'SIGKILL');
+    const r = await stop;
     expect([r.code, r.stdout]).toEqual([0, 'stopped a\n']);
     expect(pidAlive(left)).toBe(false);
   });

@@ -189,7 +189,7 @@ settings: { shutdown_timeout: 5s }
 services:
   stubborn:
     command: trap '' TERM; while true; do sleep 0.05; done
-    stop_timeout: 2s
+    stop_timeout: 1s
 `);
     await p.waitState('stubborn', 'running');
     const pid = p.daemon!.pid!;

@@ -198,9 +198,9 @@ describe('examples/stack.yaml', () => {
     expect(set.map((x: { name: string }) => x.name)).toEqual(['worker.1', 'worker.2', 'worker.3']);
   }, 60_000);
 
-  it('comes up in order 6 times in a row (up, check the journal, shutdown)', async () => {
+  it('comes up in order 4 times in a row (up, check the journal, shutdown)', async () => {
     const t0 = Date.now();
-    for (let run = 1; run <= 6; run++) {
+    for (let run = 1; run <= 4; run++) {
       const p = await stack({ fast: true });
       try {
         try {
@@ -230,7 +230,7 @@ describe('examples/stack.yaml', () => {
       }
     }
     // how long it took is a benchmark's business, not a test's (a loaded machine took 95 s)
-    console.log(`6 bring-ups of the stack took ${Date.now() - t0}ms`);
+    console.log(`4 bring-ups of the stack took ${Date.now() - t0}ms`);
   }, 300_000);
 
   it('while db warms up: status says what each waits for, and `tend why web` explains the chain', async () => {

@@ -1,6 +1,6 @@
 // The stop signal reaches each process of a service once (issue 13: the main process got it twice,
 // once through its process group and once by pid). A service whose main process and child count
-// the SIGINT and SIGTERM they receive, write the counts a second after the first one (time for a
+// the SIGINT and SIGTERM they receive, write the counts half a second after the first one (time for a
 // second to arrive), and exit. Every way tend stops a process: tend stop (3 times), tend restart,
 // a liveness restart, a task's timeout, exit_with, and shutdown. With cgroups where tend may make
 // them (root here), and with process groups (tend as nobody, through setpriv).
@@ -30,7 +30,7 @@ const done = () => {
 for (const s of ['SIGINT', 'SIGTERM']) {
   process.on(s, () => {
     counts[s]++;
-    if (!first) setTimeout(done, 1000); // a second signal would come within it
+    if (!first) setTimeout(done, 500); // a second signal would come within it (sent right after the first)
     first = true;
   });
 }
