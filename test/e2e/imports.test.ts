@@ -1,6 +1,6 @@
 // The one-shot CLI path loads neither Ink nor React, and the daemon does not load Ink: checked by
 // walking the static import graph of the built files (dynamic imports are the lazy edges).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,8 @@ describe('start-up weight', () => {
   it('the daemon keeps no yaml or zod: its parser is the bundle it loads for a parse (config/on-demand.ts)', () => {
     const g = staticGraph('daemon.js');
     expect([...g.packages]).toEqual([]);
+    // nor does the bundle of it that `tend up` runs (chokidar, croner, re2js: imported when needed)
+    expect([...staticGraph('lazy/daemon.js').packages]).toEqual([]);
     const rel = [...g.files].map((f) => f.slice(DIST.length));
     expect(rel).toContain('config/on-demand.js');
     expect(rel).not.toContain('config/load.js');
@@ -61,6 +63,7 @@ describe('start-up weight', () => {
     const rel = [...g.files].map((f) => f.slice(DIST.length));
     expect(rel.filter((f) => f.startsWith('http/') || f === 'daemon/http.js')).toEqual([]);
     for (const f of g.files) expect(readFileSync(f, 'utf8')).not.toMatch(/from ['"]node:http['"]/);
+    for (const f of staticGraph('lazy/daemon.js').files) expect(readFileSync(f, 'utf8')).not.toMatch(/from ['"]node:http['"]/);
     expect(readFileSync(resolve(DIST, 'daemon.js'), 'utf8')).toMatch(/import\('\.\/daemon\/http\.js'\)/);
   });
 
@@ -68,8 +71,10 @@ describe('start-up weight', () => {
     const src = readFileSync(resolve(DIST, 'tend.cjs'), 'utf8');
     expect(src.startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect([...src.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((m) => !m!.startsWith('node:'))).toEqual([]);
-    const lazy = [...src.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]).sort();
-    expect(lazy).toEqual(expect.arrayContaining(['./config/on-demand.js', './daemon.js', './shell-entry.js']));
+    const lazy = [...src.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]!).sort();
+    expect(lazy).toEqual(expect.arrayContaining(['./lazy/config/on-demand.js', './lazy/daemon.js', './shell-entry.js']));
+    // what it imports when needed is bundled in dist/lazy/ (scripts/bundle.mjs), each one there
+    for (const m of lazy.filter((x) => x.startsWith('./'))) expect(existsSync(resolve(DIST, m)), m).toBe(true);
     for (const heavy of ['ink', 'react', 'zod']) expect(lazy).not.toContain(heavy);
     expect(src).not.toMatch(/\bfrom ["']ink["']|React\.createElement|\$ZodType/);
     expect(JSON.parse(readFileSync(resolve(DIST, '../package.json'), 'utf8')).bin).toEqual({ tend: 'dist/tend.cjs' });
@@ -84,7 +89,10 @@ describe('start-up weight', () => {
     expect(cli).not.toMatch(/RE2JS|re2js/);
     // logs and events read the files in a module of their own, imported when they run
     const lazy = [...cli.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]);
-    expect(lazy).toEqual(expect.arrayContaining(['./logs/view.js', './logs/events-view.js']));
+    expect(lazy).toEqual(expect.arrayContaining(['./lazy/logs/view.js', './lazy/logs/events-view.js']));
+    for (const entry of ['lazy/daemon.js', 'lazy/logs/view.js', 'lazy/logs/events-view.js']) {
+      expect([...staticGraph(entry).packages], entry).not.toContain('re2js');
+    }
     expect(readFileSync(resolve(DIST, 'probes/host.js'), 'utf8')).toMatch(/import\('\.\.\/logs\/regex\.js'\)/);
     // --grep of logs and events: compiled by one module, which imports the engine when given one
     expect(readFileSync(resolve(DIST, 'logs/grep-arg.js'), 'utf8')).toMatch(/import\('\.\/regex\.js'\)/);
