@@ -96,6 +96,22 @@ function notStarted(d: CommandContext, i: Instance, timeoutMs: number, early: bo
   return `still ${stateWords(i.state)} after ${formatLimit(timeoutMs)}${detail ? `: ${detail}` : ''}`;
 }
 
+/**
+ * Notes in `blocked` each of `targets` that cannot start now without a person (cannotStart), and
+ * says whether there is one. Those that started or failed already are not looked at.
+ */
+function blockedNow(d: CommandContext, targets: readonly Instance[], blocked: Map<string, string>): boolean {
+  const now = d.now();
+  const current = targets.map((t) => d.sup.store.get(t.id) ?? t);
+  const held = heldByApproval(d.sup.store, current);
+  for (const i of current) {
+    if (i.state === 'completed' || i.state === 'failed' || (i.state === 'running' && wantsUp(i))) continue;
+    const why = cannotStart(i, held.get(i.id), d.statusRow(i, now).detail);
+    if (why !== undefined) blocked.set(i.id, why);
+  }
+  return blocked.size > 0;
+}
+
 /** What Ctrl-C in the shell says of a `wait`: it stopped, and the services go on. */
 export function waitInterrupted(names: readonly string[]): string {
   if (names.length === 0) return 'stopped waiting; the services go on starting';
@@ -114,7 +130,7 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   ],
   examples: ['wait', 'wait web --timeout 2m'],
   notes:
-    'Without names: every service wanted up (not one an approval gate holds, nor a task at rest). Exit 0 when all started, 1 with the reason of each that failed or timed out. A name that cannot start without you (stopped, or behind an approval gate) fails at once.',
+    'Without names: every service wanted up (not one an approval gate holds, nor a task at rest). Exit 0 when all started, 1 with the reason of each that failed or timed out. A name that cannot start without you (stopped, or behind an approval gate) fails at once, and so does one that comes to be so while waited for.',
   schema: shape<WaitArgs>({ names: optional(names), timeout: optional(timerMs) }),
   // the wait ends with the request; what it waited for does not (it asked nothing of them)
   interrupted: (args) => waitInterrupted(args.names ?? []),
@@ -144,18 +160,28 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
       }
     }
     const targets = asked.filter((t) => !held.has(t.id) && !blocked.has(t.id));
-    const early = blocked.size > 0;
+    let early = blocked.size > 0;
     const timeoutMs = early ? 0 : (args.timeout ?? 60_000);
+    // named, one may come to need a person while waited for (a `tend stop` of it, a gated run
+    // of its dependency queued): the wait then ends there, not at its timeout
+    const ended = new AbortController();
+    const endWith = (): void => ended.abort();
+    rc.signal.addEventListener('abort', endWith);
+    const off = named && !early ? d.sup.onChange(() => blockedNow(d, targets, blocked) && ended.abort()) : undefined;
     let failed: Instance[];
     try {
       // a task's run going counts (a catch-up run is no part of the stack being up)
-      failed = await d.waitStarted(targets, timeoutMs, rc.signal, undefined, true);
+      failed = await d.waitStarted(targets, timeoutMs, ended.signal, undefined, true);
     } catch (e) {
-      if (!(e instanceof TendError) || e.code !== 'timeout') throw e;
-      // the store at the deadline: what started, what did not and where it is
-      const now = targets.map((t) => d.sup.store.get(t.id) ?? t);
-      // (a task pulled by a dependent rests in scheduled after a run that completed)
+      if (!(e instanceof TendError) || !(e.code === 'timeout' || (e.code === 'cancelled' && !rc.signal.aborted))) throw e;
+      early ||= e.code === 'cancelled';
+      // the store at the deadline (or where one came to need a person): what started, what did
+      // not and where it is (a task pulled by a dependent rests in scheduled after a run that completed)
+      const now = targets.filter((t) => !blocked.has(t.id)).map((t) => d.sup.store.get(t.id) ?? t);
       failed = now.filter((i) => i.state !== 'completed' && i.state !== 'running' && !ranOk(i));
+    } finally {
+      off?.();
+      rc.signal.removeEventListener('abort', endWith);
     }
     const bad = new Set(failed.map((f) => f.id));
     // as a failed start: the output that explains it, which can follow the exit by a moment (one
@@ -163,7 +189,7 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     const exited = failed.filter((f) => (d.sup.store.get(f.id) ?? f).state === 'failed');
     await Promise.all(exited.map((f) => d.logs.ended(f.id, 1000)));
     return {
-      started: ids(targets.filter((t) => !bad.has(t.id))),
+      started: ids(targets.filter((t) => !bad.has(t.id) && !blocked.has(t.id))),
       failed: [
         ...[...blocked].map(([name, reason]) => ({ name, reason, lines: [] })),
         ...failed.map((f) => {

@@ -2,6 +2,7 @@
 // timeouts, pools (counted from /proc), approval gates, history on disk, stop/disable/enable.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { askDaemon, pidAlive, useProjects, waitFor } from './harness.js';
 
@@ -428,8 +429,18 @@ describe('approval', () => {
         '  web:\n    command: sleep 30\n    depends_on: { deploy: completed }\n' +
         '  risky:\n    type: oneshot\n    approval: true\n    command: echo never\n' +
         '  after:\n    type: oneshot\n    command: echo after\n    depends_on: { risky: completed }\n' +
-        '  idle:\n    command: sleep 30\n    autostart: false\n',
+        '  idle:\n    command: sleep 30\n    autostart: false\n' +
+        '  never:\n    command: sleep 30\n    readiness: { exec: "false", interval: 100ms }\n',
     );
+    // one that comes to need a person while waited for (here a tend stop) ends the wait there, not
+    // at its timeout (the wait is given a second to be asked first: on a slow machine the check of
+    // its start may see the stop instead, which says the same)
+    const waiting = p.run(['wait', 'never', '--timeout', '50s']);
+    await delay(1000);
+    expect((await p.run(['stop', 'never'])).code).toBe(0);
+    const ended = await waiting;
+    expect(ended.code).toBe(1);
+    expect(ended.stderr).toMatch(/^tend: never: (stopping|stopped) \(not wanted up\): tend start never\n$/);
     const row = await waitFor(async () => (await p.status()).find((s) => s.name === 'deploy' && s.detail), 'deploy waiting');
     expect([row.state, row.detail]).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
     expect(await p.state('web')).toBe('pending');
