@@ -1,10 +1,12 @@
-// Two bundles, built after tsc:
+// The bundles, built after tsc:
 // - dist/shell-bundle.js: the Ink shell (dist/shell/main.js with Ink and React) in one file: Node
 //   then reads one module instead of hundreds, and `tend shell` reaches its prompt about 3x sooner.
 // - dist/config-parser.cjs: the config loader (dist/config/load.js with yaml and zod) as one
 //   CommonJS file that the daemon runs for a parse and then lets go (see src/config/on-demand.ts).
 //   It takes node built-ins and tend's error classes from the daemon (require('tend:errors')), so
 //   a ConfigError it throws is the daemon's own class.
+// - dist/tend.cjs, the `tend` command, and dist/lazy/, what it imports when a command needs it
+//   (both below).
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -97,8 +99,8 @@ chmodSync(`${root}/dist/tend.cjs`, 0o755);
  * splitting: one file for each of those entries and shared chunks, so a module is in one place
  * (one class for each error, one state for each module) and what an entry imports only when
  * needed (chokidar, croner, re2js, yaml, zod; the HTTP endpoint) still loads only then. Node reads
- * a handful of files instead of the ~160 ES modules of the daemon alone: `tend up` imported the
- * daemon in ~170 ms of CPU as dist/'s modules, ~55 as a bundle. A module's `import.meta.url` stays
+ * a few dozen files instead of the ~160 ES modules of the daemon alone: `tend up` imported the
+ * daemon in 175-225 ms of CPU as dist/'s modules, 95-115 as this bundle. A module's `import.meta.url` stays
  * the URL of its file in dist/ (dist/sys/addon.js finds ../../native/ from there): each output
  * file gets dist/'s URL from its own place, and each module's `import.meta.url` is made from it.
  */
