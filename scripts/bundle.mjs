@@ -54,14 +54,12 @@ await build({
  * dist/tend.cjs, the `tend` command: dist/cli.js and what a one-shot command needs (the command
  * table, arguments, the socket client, printing) as one CommonJS file. Node starts a CommonJS
  * entry sooner than an ES module one (`tend status` ~6 ms faster here). The daemon, the config
- * loader and the rest that a command imports only when it needs them are in dist/lazy/ (below);
- * the shell stays apart (dist/shell-entry.js, which loads dist/shell-bundle.js). The client is
- * bundled, so that the errors it throws are the classes the bundled code checks.
+ * loader, the shell's entry (which loads dist/shell-bundle.js) and the rest that a command imports
+ * only when it needs them are in dist/lazy/ (below). The client is bundled, so that the errors it
+ * throws are the classes the bundled code checks.
  */
 const dist = join(root, 'dist');
 const INLINE = new Set(['./control/client.js']);
-/** What tend.cjs imports when needed and finds apart from it: dist/shell-entry.js, node's own. */
-const APART = new Set(['./shell-entry.js']);
 /** dist/cli.js's dynamic imports, as paths relative to dist/ (./daemon.js), or node:... */
 const lazyImports = new Set();
 const lazyModules = {
@@ -71,7 +69,7 @@ const lazyModules = {
       if (a.kind !== 'dynamic-import') return undefined;
       const path = a.path.startsWith('.') ? `./${relative(dist, resolve(a.resolveDir, a.path))}` : a.path;
       if (INLINE.has(path)) return undefined;
-      if (!path.startsWith('./') || APART.has(path)) return { path, external: true };
+      if (!path.startsWith('./')) return { path, external: true }; // node's own
       lazyImports.add(path);
       return { path: `./lazy/${path.slice(2)}`, external: true };
     });
@@ -95,7 +93,7 @@ chmodSync(`${root}/dist/tend.cjs`, 0o755);
 
 /**
  * dist/lazy/: what tend.cjs imports when it needs it (the daemon, the config loader for `tend
- * check`, the readers of log files for `tend logs` without a daemon, ...), bundled with code
+ * check`, the readers of log files for `tend logs` without a daemon, the shell's entry, ...), bundled with code
  * splitting: one file for each of those entries and shared chunks, so a module is in one place
  * (one class for each error, one state for each module) and what an entry imports only when
  * needed (chokidar, croner, re2js, yaml, zod; the HTTP endpoint) still loads only then. Node reads

@@ -72,7 +72,7 @@ describe('start-up weight', () => {
     expect(src.startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect([...src.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((m) => !m!.startsWith('node:'))).toEqual([]);
     const lazy = [...src.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]!).sort();
-    expect(lazy).toEqual(expect.arrayContaining(['./lazy/config/on-demand.js', './lazy/daemon.js', './shell-entry.js']));
+    expect(lazy).toEqual(expect.arrayContaining(['./lazy/config/on-demand.js', './lazy/daemon.js', './lazy/shell-entry.js']));
     // what it imports when needed is bundled in dist/lazy/ (scripts/bundle.mjs), each one there
     for (const m of lazy.filter((x) => x.startsWith('./'))) expect(existsSync(resolve(DIST, m)), m).toBe(true);
     for (const heavy of ['ink', 'react', 'zod']) expect(lazy).not.toContain(heavy);
