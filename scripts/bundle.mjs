@@ -93,14 +93,15 @@ chmodSync(`${root}/dist/tend.cjs`, 0o755);
 
 /**
  * dist/lazy/: what tend.cjs imports when it needs it (the daemon, the config loader for `tend
- * check`, the readers of log files for `tend logs` without a daemon, the shell's entry, ...), bundled with code
- * splitting: one file for each of those entries and shared chunks, so a module is in one place
- * (one class for each error, one state for each module) and what an entry imports only when
- * needed (chokidar, croner, re2js, yaml, zod; the HTTP endpoint) still loads only then. Node reads
- * a few dozen files instead of the ~160 ES modules of the daemon alone: `tend up` imported the
- * daemon in 175-225 ms of CPU as dist/'s modules, 95-115 as this bundle. A module's `import.meta.url` stays
- * the URL of its file in dist/ (dist/sys/addon.js finds ../../native/ from there): each output
- * file gets dist/'s URL from its own place, and each module's `import.meta.url` is made from it.
+ * check`, the readers of log files for `tend logs` without a daemon, the shell's entry, ...),
+ * bundled with code splitting: one file for each of those entries and shared chunks, so a module
+ * is in one place (one class for each error, one state for each module) and what an entry imports
+ * only when needed (chokidar, croner, re2js, yaml, zod; the HTTP endpoint) still loads only then.
+ * Node reads a few dozen files instead of the ~160 ES modules of the daemon alone: `tend up`
+ * imported the daemon in 175-225 ms of CPU as dist/'s modules, 95-115 as this bundle. A module's
+ * `import.meta.url` stays the URL of its file in dist/ (dist/sys/addon.js finds ../../native/ from
+ * there): each output file gets dist/'s URL from its own place, and each module's
+ * `import.meta.url` is made from it.
  */
 const DIST_URL = '__tendDistUrl';
 const keepMetaUrl = {
