@@ -116,6 +116,23 @@ const keepMetaUrl = {
     });
   },
 };
+/**
+ * The packages bundled into dist/lazy/ too: yaml and zod, in the chunks of the config loader that
+ * `tend check` and `tend init` import (as node_modules/ they were a few hundred files: `tend check`
+ * took 370 ms of CPU, 262 so, means of 5). The daemon never loads those chunks (its parser is
+ * dist/config-parser.cjs). The other packages stay where npm put them.
+ */
+const INLINE_PACKAGES = new Set(['yaml', 'zod']);
+const inlinePackages = {
+  name: 'tend-inline-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (a) => {
+      const name = a.path.startsWith('@') ? a.path.split('/').slice(0, 2).join('/') : a.path.split('/')[0];
+      return INLINE_PACKAGES.has(name) ? undefined : { path: a.path, external: true };
+    });
+  },
+};
+const REQUIRE = "import { createRequire as __tendRequire } from 'node:module'; const require = __tendRequire(import.meta.url);\n";
 const lazyDir = join(dist, 'lazy');
 rmSync(lazyDir, { recursive: true, force: true });
 const lazy = await build({
@@ -130,13 +147,15 @@ const lazy = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
-  plugins: [keepMetaUrl],
+  plugins: [inlinePackages, keepMetaUrl],
   write: false,
   logLevel: 'warning',
 });
 for (const f of lazy.outputFiles) {
   const up = relative(dirname(f.path), dist).split(sep).join('/');
   mkdirSync(dirname(f.path), { recursive: true });
-  writeFileSync(f.path, `const ${DIST_URL} = new URL(${JSON.stringify(`${up}/`)}, import.meta.url).href;\n${f.text}`);
+  const head = `const ${DIST_URL} = new URL(${JSON.stringify(`${up}/`)}, import.meta.url).href;\n`;
+  // yaml is CommonJS: its require('process') and the like go to a require of this file's own
+  const req = f.text.includes('__require') ? REQUIRE : '';
+  writeFileSync(f.path, `${req}${head}${f.text}`);
 }
