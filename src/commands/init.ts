@@ -1,11 +1,12 @@
 // `tend init`: write a commented starter tend.yaml, or one converted from a Procfile or a compose
 // file (src/init, loaded only here: it brings the yaml parser along).
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { LocalCommand } from './command.js';
 import { EXIT } from './command.js';
 import { plural } from './check.js';
 import { CONFIG_FLAG } from './flags.js';
+import { CONVERTIBLE } from './no-config.js';
 
 /** `tend init`. */
 export const init: LocalCommand = {
@@ -61,6 +62,12 @@ export const init: LocalCommand = {
     const c = shown === 'tend.yaml' ? '' : ` -c ${shown}`;
     env.out(`wrote ${shown} (${plural(made.services.length, 'service')}: ${made.services.join(', ')})\n`);
     env.out(`next: tend up -d${c}   (then tend status${c})\n`);
+    // a Procfile or compose file beside it is most likely what the user meant to run
+    if (!from) {
+      const found = CONVERTIBLE.find((name) => existsSync(name));
+      if (found)
+        env.err(`tend init: there is a ${found} here: tend init${c} --from ${found} --force writes its services instead\n`);
+    }
     return EXIT.ok;
   },
 };

@@ -79,6 +79,14 @@ describe('tend init', () => {
     writeFileSync(join(p.dir, 'tend.yaml'), 'services: {}\n');
     expect((await p.run(['init', '--force'])).code).toBe(0);
     expect(readFileSync(join(p.dir, 'tend.yaml'), 'utf8')).toBe(text);
+    // a Procfile beside it is named, with the init that converts it (it wrote the starter silently)
+    writeFileSync(join(p.dir, 'Procfile'), 'web: sleep 1000\n');
+    const beside = await p.run(['init', '--force']);
+    expect([beside.code, beside.stderr]).toEqual([
+      0,
+      'tend init: there is a Procfile here: tend init --from Procfile --force writes its services instead\n',
+    ]);
+    rmSync(join(p.dir, 'Procfile'));
     // the three commands of the README's first run
     await p.up();
     await p.waitState('hello', 'running');
