@@ -4,7 +4,7 @@
 // means to `tend start`: running (past its readiness probe, or up for 1 s), or completed.
 import { formatLimit, stateWords } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
-import { hasSchedule, type Instance, wantsUp } from '../core/instance.js';
+import { hasSchedule, type Instance, settleLeft, wantsUp } from '../core/instance.js';
 import { dependencyClosure, ranOk, type Store } from '../reconcile/deps.js';
 import { gateWait } from '../reconcile/slots.js';
 import { names, optional, shape, timerMs } from './schema.js';
@@ -98,15 +98,18 @@ function notStarted(d: CommandContext, i: Instance, timeoutMs: number, early: bo
 
 /**
  * Notes in `blocked` each of `targets` that cannot start now without a person (cannotStart), and
- * says whether there is one. Those that started or failed already are not looked at.
+ * says whether there is one. Judged by where each is now: one that started and was then stopped
+ * counts (the wait is for all of them to be up at once). Run at each change of the store, so the
+ * status detail is made only for one an approval gate holds.
  */
 function blockedNow(d: CommandContext, targets: readonly Instance[], blocked: Map<string, string>): boolean {
-  const now = d.now();
   const current = targets.map((t) => d.sup.store.get(t.id) ?? t);
-  const held = heldByApproval(d.sup.store, current);
+  const pending = current.filter((i) => i.state === 'pending');
+  const held = pending.length ? heldByApproval(d.sup.store, pending) : new Map<string, Instance[]>();
   for (const i of current) {
-    if (i.state === 'completed' || i.state === 'failed' || (i.state === 'running' && wantsUp(i))) continue;
-    const why = cannotStart(i, held.get(i.id), d.statusRow(i, now).detail);
+    if (wantsUp(i) && !held.has(i.id)) continue;
+    const detail = held.has(i.id) ? d.statusRow(i, d.now()).detail : '';
+    const why = cannotStart(i, held.get(i.id), detail);
     if (why !== undefined) blocked.set(i.id, why);
   }
   return blocked.size > 0;
@@ -167,18 +170,29 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     const ended = new AbortController();
     const endWith = (): void => ended.abort();
     rc.signal.addEventListener('abort', endWith);
-    const off = named && !early ? d.sup.onChange(() => blockedNow(d, targets, blocked) && ended.abort()) : undefined;
+    if (rc.signal.aborted) ended.abort();
+    const came = new Map<string, string>();
+    let off = named && !early ? d.sup.onChange(() => blockedNow(d, targets, came) && ended.abort()) : undefined;
     let failed: Instance[];
     try {
       // a task's run going counts (a catch-up run is no part of the stack being up)
       failed = await d.waitStarted(targets, timeoutMs, ended.signal, undefined, true);
     } catch (e) {
       if (!(e instanceof TendError) || !(e.code === 'timeout' || (e.code === 'cancelled' && !rc.signal.aborted))) throw e;
-      early ||= e.code === 'cancelled';
+      off?.();
+      off = undefined;
+      if (e.code === 'cancelled') {
+        for (const [id, why] of came) blocked.set(id, why);
+        early = true;
+      }
       // the store at the deadline (or where one came to need a person): what started, what did
-      // not and where it is (a task pulled by a dependent rests in scheduled after a run that completed)
+      // not and where it is (a task pulled by a dependent rests in scheduled after a run that
+      // completed; one running without a readiness probe counts once it has run SETTLE_MS)
+      const at = d.now();
       const now = targets.filter((t) => !blocked.has(t.id)).map((t) => d.sup.store.get(t.id) ?? t);
-      failed = now.filter((i) => i.state !== 'completed' && i.state !== 'running' && !ranOk(i));
+      failed = now.filter(
+        (i) => !(i.state === 'completed' || (i.state === 'running' && settleLeft(i, at) === undefined) || ranOk(i)),
+      );
     } finally {
       off?.();
       rc.signal.removeEventListener('abort', endWith);

@@ -177,3 +177,13 @@ export function isAlive(s: State): boolean {
 export function wantsUp(i: Instance): boolean {
   return i.want !== 'down';
 }
+
+/** A service without a readiness probe counts as started once it ran this long (supervisord's startsecs). */
+export const SETTLE_MS = 1000;
+
+/** The ms a running instance without a readiness probe has left before it counts as started, or undefined. */
+export function settleLeft(i: Instance, now: number): number | undefined {
+  if (i.state !== 'running' || i.inst.spec.readiness || i.startedAt === null) return undefined;
+  const left = i.startedAt + SETTLE_MS - now;
+  return left > 0 ? left : undefined;
+}

@@ -7,7 +7,7 @@ import type { CommandTable, Handler } from '../control/connection.js';
 import { formatDuration, formatLimit } from '../core/describe.js';
 import { TendError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
-import { hasSchedule, inProgress, isAlive } from '../core/instance.js';
+import { hasSchedule, inProgress, isAlive, SETTLE_MS, settleLeft } from '../core/instance.js';
 import type { CommandContext, DaemonContext, RunMark } from '../commands/context.js';
 import { SOCKET_COMMANDS } from '../commands/index.js';
 import { peerWords } from '../commands/approve.js';
@@ -146,16 +146,6 @@ function waitFor(
     }
     check();
   });
-}
-
-/** A service without a readiness probe counts as started once it ran this long (supervisord's startsecs). */
-export const SETTLE_MS = 1000;
-
-/** The ms a running instance without a readiness probe has left before it counts as started, or undefined. */
-export function settleLeft(i: Instance, now: number): number | undefined {
-  if (i.state !== 'running' || i.inst.spec.readiness || i.startedAt === null) return undefined;
-  const left = i.startedAt + SETTLE_MS - now;
-  return left > 0 ? left : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Supervisor } from '../reconcile/supervisor.js';
 import { NotifySocket } from '../spawn/notify-socket.js';
 import { sendNotify } from '../sys/addon.js';
 import { heldByApproval, waitable } from '../commands/wait.js';
-import { settleLeft } from './commands.js';
+import { settleLeft } from '../core/instance.js';
 
 /** What tend's own service manager gave it: where to notify, and its watchdog. */
 export interface Manager {

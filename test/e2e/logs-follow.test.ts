@@ -40,7 +40,7 @@ describe('tend logs -f', () => {
   }, 120_000);
 
   it('-f that falls behind catches up from the files: every line once, in order (two instances, and with --grep)', async () => {
-    const N = 80_000;
+    const N = 150_000;
     const p = await started(
       quiet(`
   burst:
@@ -50,7 +50,7 @@ describe('tend logs -f', () => {
     );
     // two followers whose output nobody reads while the burst goes: each stops reading the
     // daemon (its stdout, a pipe, is full), whose queue for it overflows (docs/protocol.md): the
-    // burst's 160,000 events (~16 MB) are far past the 4 MiB a stream queues and what the sockets
+    // burst's 300,000 events (~30 MB) are far past the 4 MiB a stream queues and what the sockets
     // and the pipe hold, so each falls behind for sure (without the catch-up, the follower said
     // `N lines skipped` and missed them: checked)
     const f = follow(p, ['logs', 'burst', '-f', '-n', 'all']);

@@ -143,7 +143,7 @@ services:
     depends_on: { deploy: completed }
   migrate:
     type: oneshot
-    command: sleep 0.5; echo migrated
+    command: sleep 1.5; echo migrated
     schedule: "0 3 * * *"
   api:
     command: ["sleep", "1004"]
@@ -154,9 +154,9 @@ services:
 `;
     const p = bg(yaml);
     // slow keeps the wait to its deadline, past migrate's dependency run (it completed: not named)
-    const r = await p.run(['up', '-d', '--timeout', '5s']);
+    const r = await p.run(['up', '-d', '--timeout', '8s']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^tend: slow: still starting after 5s: not ready: [^\n]*\n$/);
+    expect(r.stderr).toMatch(/^tend: slow: still starting after 8s: not ready: [^\n]*\n$/);
     const t = rows(r.stdout.split('\n').slice(1).join('\n'));
     expect(t.deploy).toEqual(['pending', 'waiting for approval (tend approve deploy)']);
     expect(t.web).toEqual(['pending', 'waiting for deploy: completed']);
