@@ -31,16 +31,20 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   const { connect } = await import('../control/client.js');
   const socket = await env.socketPath(p.flags);
   let client: Client | undefined;
+  let badPath: TendError | undefined;
   try {
     client = await connect(socket);
   } catch (e) {
-    if (!(e instanceof TendError) || e.code !== 'no_daemon') return reportError(e, env);
+    if (!(e instanceof TendError) || (e.code !== 'no_daemon' && e.code !== 'bad_socket_path')) return reportError(e, env);
+    // a settings.socket too long: the parse below says where, as tend check does (exit 2)
+    if (e.code === 'bad_socket_path') badPath = e;
   }
   const file = env.configPath(p.flags);
   if (client) return alreadyUp(client, socket, file, names, timeout, env);
 
   const spec = await env.loadConfig(file, false, p.flags);
   if (!spec) return EXIT.usage;
+  if (badPath) return reportError(badPath, env);
   if (!namesKnown(spec, names, env)) return EXIT.usage;
   const at = env.socketGiven(p.flags) ? socket : spec.settings.socket;
   const out = join(spec.settings.logDir, OUT_FILE);

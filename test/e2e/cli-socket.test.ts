@@ -105,6 +105,16 @@ services:
     expect(r.stdout).toMatch(/^nap\s+running/m);
   }, 60_000);
 
+  it('up -d with a settings.socket too long for a unix socket: the config error with its place, exit 2 (as tend check)', async () => {
+    const p = track(new Project(''));
+    const long = join(p.dir, `${'s'.repeat(110)}.sock`);
+    p.write(`settings:\n  socket: ${long}\nservices:\n  nap:\n    command: sleep 1000\n`);
+    // without -c or --socket, as a user runs it: the socket is the config's
+    const r = await tend(p.dir, ['up', '-d']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^${join(p.dir, 'tend.yaml')}:2:11: settings\\.socket: socket path `));
+  });
+
   it('with a config and no daemon: says how to start its daemon (exit 3), but not to shutdown', async () => {
     const p = track(new Project('settings:\n  echo: false\nservices:\n  nap:\n    command: sleep 1000\n'));
     const file = join(p.dir, 'tend.yaml');
