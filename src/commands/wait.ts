@@ -23,10 +23,22 @@ export interface WaitArgs {
   timeout?: number;
 }
 
-/** Its reply: those that started, and those that did not, with why and what they printed last. */
+/**
+ * Its reply: those that started, and those that did not, with why and what they printed last.
+ * `held` (without names only): those not waited for because an approval gate holds them, each
+ * with the gated instances that hold it.
+ */
 export interface WaitReply {
   started: string[];
   failed: Array<{ name: string; reason: string; lines: Array<{ stream: string; line: string }> }>;
+  held?: Array<{ name: string; by: string[] }>;
+}
+
+/** `not waited for, behind an approval gate: deploy, web (tend approve deploy)`, or '' for none. */
+export function heldText(held: WaitReply['held']): string {
+  if (!held?.length) return '';
+  const gates = [...new Set(held.flatMap((h) => h.by))];
+  return `not waited for, behind an approval gate: ${list(held.map((h) => h.name))} (tend approve ${gates.join(' ')})\n`;
 }
 
 /** A failed instance as `tend up -d` and `tend wait` print it: why, then its last lines. */
@@ -143,6 +155,8 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
   },
   print(r, io) {
     if (r.started.length) io.out(`started ${list(r.started)}\n`);
+    const held = heldText(r.held);
+    if (held) io.out(held);
     for (const f of r.failed) io.err(failedText(f));
   },
   exitCode: (r) => (r.failed.length ? EXIT.failed : EXIT.ok),
@@ -203,6 +217,9 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     const exited = failed.filter((f) => (d.sup.store.get(f.id) ?? f).state === 'failed');
     await Promise.all(exited.map((f) => d.logs.ended(f.id, 1000)));
     return {
+      ...(named || held.size === 0
+        ? {}
+        : { held: [...held].map(([name, by]) => ({ name, by: [...new Set(by.map((g) => g.id))] })) }),
       started: ids(targets.filter((t) => !bad.has(t.id) && !blocked.has(t.id))),
       failed: [
         ...[...blocked].map(([name, reason]) => ({ name, reason, lines: [] })),

@@ -1,7 +1,7 @@
 // `tend wait`'s pure parts: which named instances cannot start without someone (and the words
 // that say why), the approval gates that hold a target, and what Ctrl-C in the shell says.
 import { describe, expect, it } from 'vitest';
-import { cannotStart, heldByApproval, waitInterrupted } from '../../src/commands/wait.js';
+import { cannotStart, heldByApproval, heldText, waitInterrupted } from '../../src/commands/wait.js';
 import { stateWords } from '../../src/core/describe.js';
 import { STATES } from '../../src/core/types.js';
 import { instanceSpec, record, storeOf } from '../helpers/fakes.js';
@@ -68,5 +68,19 @@ describe('words', () => {
     expect(waitInterrupted([])).toBe('stopped waiting; the services go on starting');
     expect(waitInterrupted(['web'])).toBe('stopped waiting; web goes on starting');
     expect(waitInterrupted(['web', 'db'])).toBe('stopped waiting; web, db go on starting');
+  });
+});
+
+describe('heldText', () => {
+  it('names what an unnamed wait skipped behind a gate, and the approvals that let it go, once each', () => {
+    expect(heldText(undefined)).toBe('');
+    expect(heldText([])).toBe('');
+    expect(
+      heldText([
+        { name: 'deploy', by: ['deploy'] },
+        { name: 'web', by: ['deploy'] },
+        { name: 'after', by: ['risky'] },
+      ]),
+    ).toBe('not waited for, behind an approval gate: deploy, web, after (tend approve deploy risky)\n');
   });
 });

@@ -459,6 +459,12 @@ describe('approval', () => {
         'tend: deploy: waiting for approval (tend approve deploy)\n' +
         'tend: idle: stopped (not wanted up): tend start idle\n',
     ]);
+    // without names: those behind a gate are not waited for, and it says so (it skipped them silently)
+    const all = await p.run(['wait', '--timeout', '30s']);
+    expect([all.code, all.stderr]).toEqual([0, '']);
+    expect(all.stdout).toContain(
+      'not waited for, behind an approval gate: deploy, web, risky, after (tend approve deploy risky)\n',
+    );
     // why of the dependent names the gate its dependency waits at
     expect((await p.run(['why', 'web'])).stdout).toContain(
       'web waits for deploy: completed; deploy is pending (waiting for approval (tend approve deploy)).',
