@@ -99,7 +99,8 @@ describe('tend logs -f', () => {
     await p.exit;
     const last = Number((await p.run(['logs', 'w', '-n', '1'])).stdout); // the file, read without the daemon
     f.proc.stdout!.resume();
-    expect(await f.ended).toBe(0);
+    const code = await f.ended;
+    expect([code, f.err()]).toEqual([0, 'tend: the daemon went away: no more lines to follow\n']);
     const got = f.lines().map(Number);
     // every line from its first up to the file's last, once, in order (it stopped where its lag
     // was told, a few hundred thousand lines short, before it read the rest from the files)
