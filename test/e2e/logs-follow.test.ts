@@ -89,7 +89,11 @@ describe('tend logs -f', () => {
   it('-f that is behind when the daemon goes away prints the rest from the files, then ends', async () => {
     const p = await started(quiet(`\n  w:\n    command: i=0; while true; do i=$$((i+1)); echo $$i; done\n`));
     const f = follow(p, ['logs', 'w', '-f', '-n', '0']);
-    f.proc.stdout!.pause(); // it reads nothing: behind from the start (the daemon's queue for it overflows)
+    // following (a follower started late on a loaded machine met the shutdown before it had
+    // subscribed: "closed the connection", exit 1), then it reads nothing more: behind from there
+    // (the daemon's queue for it overflows)
+    await waitFor(() => f.lines().length > 0, `the follower to print a line: ${f.err()}`);
+    f.proc.stdout!.pause();
     await waitFor(
       async () => Number((await p.run(['logs', 'w', '-n', '1'])).stdout) > 300_000,
       'the writer well under way',
