@@ -111,8 +111,8 @@ function notStarted(d: CommandContext, i: Instance, timeoutMs: number, early: bo
 /**
  * Notes in `blocked` each of `targets` that cannot start now without a person (cannotStart), and
  * says whether there is one. Judged by where each is now: one that started and was then stopped
- * counts (the wait is for all of them to be up at once). Run at each change of the store, so the
- * status detail is made only for one an approval gate holds.
+ * counts (the wait is for all of them to be up at once). Run as a named wait begins and at each
+ * change of the store after, so the status detail is made only for one an approval gate holds.
  */
 function blockedNow(d: CommandContext, targets: readonly Instance[], blocked: Map<string, string>): boolean {
   const current = targets.map((t) => d.sup.store.get(t.id) ?? t);
@@ -165,17 +165,12 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     await d.tasks.settled(); // the status printed next says each task's next run
     const named = Boolean(args.names?.length);
     const asked = named ? d.resolve(args.names) : [...d.sup.store.values()].filter(waitable);
-    const held = heldByApproval(d.sup.store, asked);
     // named: one that cannot start without a person (not wanted up, behind an approval gate)
-    // fails at once, with what would let it go; unnamed, those are not waited for (up -d)
-    const now = d.now();
+    // fails at once, with what would let it go; unnamed, those an approval gate holds are not
+    // waited for (up -d), and the reply says which
     const blocked = new Map<string, string>();
-    if (named) {
-      for (const t of asked) {
-        const why = cannotStart(t, held.get(t.id), d.statusRow(t, now).detail);
-        if (why !== undefined) blocked.set(t.id, why);
-      }
-    }
+    if (named) blockedNow(d, asked, blocked);
+    const held = named ? new Map<string, Instance[]>() : heldByApproval(d.sup.store, asked);
     const targets = asked.filter((t) => !held.has(t.id) && !blocked.has(t.id));
     let early = blocked.size > 0;
     const timeoutMs = early ? 0 : (args.timeout ?? 60_000);
@@ -186,15 +181,14 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     rc.signal.addEventListener('abort', endWith);
     if (rc.signal.aborted) ended.abort();
     const came = new Map<string, string>();
-    let off = named && !early ? d.sup.onChange(() => blockedNow(d, targets, came) && ended.abort()) : undefined;
+    const off = named && !early ? d.sup.onChange(() => blockedNow(d, targets, came) && ended.abort()) : undefined;
     let failed: Instance[];
     try {
       // a task's run going counts (a catch-up run is no part of the stack being up)
       failed = await d.waitStarted(targets, timeoutMs, ended.signal, undefined, true);
     } catch (e) {
       if (!(e instanceof TendError) || !(e.code === 'timeout' || (e.code === 'cancelled' && !rc.signal.aborted))) throw e;
-      off?.();
-      off = undefined;
+      // (no change of the store comes between here and `finally`: nothing here awaits)
       if (e.code === 'cancelled') {
         for (const [id, why] of came) blocked.set(id, why);
         early = true;
@@ -217,9 +211,7 @@ export const wait: SocketCommand<'wait', WaitArgs, WaitReply> = {
     const exited = failed.filter((f) => (d.sup.store.get(f.id) ?? f).state === 'failed');
     await Promise.all(exited.map((f) => d.logs.ended(f.id, 1000)));
     return {
-      ...(named || held.size === 0
-        ? {}
-        : { held: [...held].map(([name, by]) => ({ name, by: [...new Set(by.map((g) => g.id))] })) }),
+      ...(held.size === 0 ? {} : { held: [...held].map(([name, by]) => ({ name, by: [...new Set(by.map((g) => g.id))] })) }),
       started: ids(targets.filter((t) => !bad.has(t.id) && !blocked.has(t.id))),
       failed: [
         ...[...blocked].map(([name, reason]) => ({ name, reason, lines: [] })),
