@@ -12,7 +12,10 @@ log_direct *direct_of(napi_env env, napi_value v);
 // a reader holds the path while it reads
 void direct_retain(log_direct *d);
 void direct_release(log_direct *d);
-// frames and writes a read of `stream` (0 stdout, 1 stderr); false: JS takes it (see direct.c)
-bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n);
+// frames and writes a read of `stream` (0 stdout, 1 stderr); false: JS takes it; more: another
+// read follows at once, and direct_flush comes before the reader stops (see direct.c)
+bool direct_write(log_direct *d, int stream, const uint8_t *chunk, size_t n, bool more);
+// writes what direct_write held; false: the path handed over
+bool direct_flush(log_direct *d);
 
 #endif

@@ -303,6 +303,7 @@ static void read_some(reader *r, int status) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (status < 0) n = 0; // the poll failed and nothing is left: the end
       else {
+        direct_flush(r->direct);
         arm(r);
         return;
       }
@@ -311,12 +312,14 @@ static void read_some(reader *r, int status) {
       // the end (every writer gone), or an error reading: both end the output
       r->polling = false;
       disarm(r);
+      direct_flush(r->direct);
       deliver(r, 0);
       close_reader(r->env, r);
       return;
     }
-    // the direct path writes it, or JS takes it
-    bool written = r->direct != NULL && direct_write(r->direct, r->stream, r->buf, (size_t)n);
+    // the direct path writes it (a full read: more follows, see direct_write), or JS takes it
+    bool more = (size_t)n == r->len && k + 1 < READER_BATCH;
+    bool written = r->direct != NULL && direct_write(r->direct, r->stream, r->buf, (size_t)n, more);
     if (!written && !deliver(r, n)) {
       r->polling = false;
       disarm(r);
@@ -328,6 +331,7 @@ static void read_some(reader *r, int status) {
       return;
     }
   }
+  direct_flush(r->direct);
   if (!r->closed && r->polling) arm(r);
 }
 

@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogLine } from '../../src/logs/line.js';
 import { ServiceLog } from '../../src/logs/sink.js';
-import { openPipes } from '../../src/spawn/stdio.js';
+import { openPipes, READ_BYTES } from '../../src/spawn/stdio.js';
 import { fileLines, logFiles, payload, PREFIX, tmp, until } from './helpers.js';
 
 let dir: string;
@@ -171,6 +171,33 @@ describe('the direct path', () => {
     expect(log.tail(60).map((l) => l.line.toString())).toEqual(want);
     // all but the first line (framed in JS, which opened the file and turned the path on)
     expect(log.directWritten).toBe(statSync(file).size - (29 + 3));
+    await log.close();
+  });
+
+  it('writes the last of full reads once the pipe is empty: bytes held for a 64 KiB boundary are in the file while the writer waits', async () => {
+    // (a full read may wait in C for the next one, so that writes end on 64 KiB boundaries of the
+    // file: native/direct.c ALIGN; the pipe running dry must write it)
+    const file = `${dir}/svc.log`;
+    const more = `${dir}/more`;
+    const log = new ServiceLog({ file, maxSize: 0, keep: 0 });
+    const ran = runPiped(
+      log,
+      `const fs = require('fs');
+      fs.writeSync(1, 'a\\n');
+      ${awaitFile(file)}
+      let b = Buffer.from(Array.from({ length: 2048 }, (_, i) => ('l' + i + ' ').padEnd(95, 'x') + '\\n').join(''));
+      // ${2 * READ_BYTES} bytes: two full reads, the second emptying the pipe
+      while (b.length > 0) try { b = b.subarray(fs.writeSync(1, b)); } catch (e) { if (e.code !== 'EAGAIN') throw e; }
+      ${awaitFile(more)}`,
+    );
+    const want = 29 + 2 + 2048 * (29 + 96);
+    await until(() => existsSync(file) && statSync(file).size === want, `the file at ${want} bytes (all 2,049 lines)`);
+    writeFileSync(more, '');
+    await ran;
+    const lines = await fileLines(file);
+    expect(lines.slice(1).map((l) => payload(l).toString('latin1', 0, 6))).toEqual(
+      Array.from({ length: 2048 }, (_, i) => `l${i} `.padEnd(6, 'x')),
+    );
     await log.close();
   });
 
