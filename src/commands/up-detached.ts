@@ -45,7 +45,7 @@ export async function upDetached(p: Parsed, env: CliEnv, timeout: number): Promi
   const spec = await env.loadConfig(file, false, p.flags);
   if (!spec) return EXIT.usage;
   if (badPath) return reportError(badPath, env);
-  if (!namesKnown(spec, names, env)) return EXIT.usage;
+  if (!namesKnown(spec, names, env)) return EXIT.failed;
   const at = env.socketGiven(p.flags) ? socket : spec.settings.socket;
   const out = join(spec.settings.logDir, OUT_FILE);
   let d: Detached;
@@ -153,8 +153,6 @@ async function alreadyUp(
         env.out(`started ${r.started.join(', ')}${r.also.length ? ` (and dependencies ${r.also.join(', ')})` : ''}\n`);
       } catch (e) {
         code = reportError(e, env);
-        // a name the config lacks is a usage error, as without a daemon (namesKnown)
-        if (e instanceof TendError && e.code === 'unknown_service') code = EXIT.usage;
       }
     }
     // the file asked for is broken: the daemon runs its last good config, and `up -d` of this
@@ -168,7 +166,7 @@ async function alreadyUp(
   }
 }
 
-/** Whether the config has every name of `tend up NAME...`; if not, says which it lacks and the known ones (then exit 2). */
+/** Whether the config has every name of `tend up NAME...`; if not, says which it lacks and the known ones (then exit 1, an unknown service). */
 export function namesKnown(spec: Spec, names: readonly string[], env: Pick<CliEnv, 'err'>): boolean {
   const unknown = unknownNames(spec, names);
   if (unknown.length === 0) return true;

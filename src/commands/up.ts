@@ -56,7 +56,7 @@ export const up: LocalCommand = {
         : await env.loadConfig(env.configPath(p.flags), true, p.flags, mode === 'config');
     if (!spec) return EXIT.usage;
     const names = p.positionals;
-    if (!namesKnown(spec, names, env)) return EXIT.usage;
+    if (!namesKnown(spec, names, env)) return EXIT.failed;
     const socket = p.flags.socket;
     // in the background, the echo of the services' output would only fill tend.out: the log files have it
     // (the command line's settings: a reload keeps them, and does not take them for changes of the file)

@@ -91,10 +91,10 @@ describe('tend up -d', () => {
       ['tend', 'tend stop wbe'],
       ['tend', 'tend restart all'],
     ]);
-    // a name the config lacks is a usage error (2) with a daemon, as without one
+    // a name the config lacks is an unknown service (1) with a daemon, as without one
     const unknown = await p.run(['up', '-d', 'wbe']);
     expect([unknown.code, unknown.stderr]).toEqual([
-      2,
+      1,
       'tend: unknown service "wbe" — did you mean "web"? (known: db, web, other, late)\n',
     ]);
     // the file broken since: the daemon runs its last good config, and up -d of this file says so, exit 2
@@ -276,12 +276,12 @@ describe('tend up NAME...', () => {
     ]);
   });
 
-  it('refuses a name the config does not have, exit 2', async () => {
+  it('refuses a name the config does not have: an unknown service, exit 1', async () => {
     const p = bg(STACK);
     const one = await p.run(['up', 'wbe']);
-    expect([one.code, one.stderr]).toEqual([2, 'tend: unknown service "wbe" — did you mean "web"? (known: db, web, other)\n']);
+    expect([one.code, one.stderr]).toEqual([1, 'tend: unknown service "wbe" — did you mean "web"? (known: db, web, other)\n']);
     const two = await p.run(['up', '-d', 'wbe', 'x']);
-    expect([two.code, two.stderr]).toEqual([2, 'tend: unknown services "wbe", "x" (known: db, web, other)\n']);
+    expect([two.code, two.stderr]).toEqual([1, 'tend: unknown services "wbe", "x" (known: db, web, other)\n']);
     expect(existsSync(p.socket)).toBe(false);
   });
 });
