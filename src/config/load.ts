@@ -144,13 +144,13 @@ function parseFull(text: string, file: string, memory: ParseMemory, vars: Variab
   const rawServices = isPlainObject(raw) ? raw.services : undefined;
   const spec = validate(raw, file, problems, memory.services, {
     order: (services) => fileOrder(doc, services),
-    umask: (name, value) => umaskSource(doc.getIn(['services', name, 'umask'], true), value),
+    umask: (name, value) => umaskSource(() => doc.getIn(['services', name, 'umask'], true), value),
   });
   rememberBlocks(
     memory,
     text,
     isPlainObject(rawServices) ? rawServices : {},
-    (name, value) => umaskSource(doc.getIn(['services', name, 'umask'], true), value),
+    (name, value) => umaskSource(() => doc.getIn(['services', name, 'umask'], true), value),
     used,
   );
   return { spec, locator };
@@ -227,7 +227,10 @@ function parseIncremental(text: string, file: string, memory: ParseMemory, vars:
       const js: unknown = doc.toJS({ maxAliasCount: 1000 });
       if (!isPlainObject(js) || Object.keys(js).length !== 1 || !Object.hasOwn(js, b.name)) return undefined;
       const value = js[b.name];
-      facts = { value, umask: umaskSource(doc.getIn([b.name, 'umask'], true), isPlainObject(value) ? value.umask : undefined) };
+      facts = {
+        value,
+        umask: umaskSource(() => doc.getIn([b.name, 'umask'], true), isPlainObject(value) ? value.umask : undefined),
+      };
       if (used.length > 0) facts.vars = used;
     }
     next.set(b.text, facts);
@@ -266,7 +269,10 @@ function fileOrder(doc: Document, services: Record<string, unknown>): string[] {
 }
 
 /** YAML 1.2 reads `umask: 022` as the number 22; a umask is octal, so use the digits as written. */
-function umaskSource(node: unknown, value: unknown): unknown {
+function umaskSource(nodeOf: () => unknown, value: unknown): unknown {
   if (typeof value !== 'number') return value;
+  // looked up only for a umask written as a number: a lookup walks the services in order, and
+  // doing it for each of 500 services cost start-up ~40 ms
+  const node = nodeOf();
   return isScalar(node) && typeof node.source === 'string' && node.source !== '' ? node.source : value;
 }
