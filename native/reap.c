@@ -28,18 +28,18 @@ napi_value set_child_subreaper(napi_env env, napi_callback_info info) {
 // Why native: Node has no waitpid(2). It reaps only the children libuv spawned.
 //
 // only null: every child that is a zombie (the daemon: tend starts every child itself, and as a
-// child subreaper it inherits orphans). Our children are listed from
-// /proc/self/task/<tid>/children (every thread: an orphan is reparented to one thread of the
-// subreaper); on a kernel without that file (CONFIG_PROC_CHILDREN is off in some minimal and
-// embedded kernels) from every /proc/<pid>/stat whose ppid is us; procScan forces that path
-// (its test).
+// child subreaper it inherits orphans), by waitpid(-1, WNOHANG) until it says none is left: one
+// call a zombie and one more, and the kernel's children of every thread of ours (an orphan is
+// reparented to one thread of the subreaper). Why not list them first: the list was each thread's
+// /proc/self/task/<tid>/children (12 files opened and read at each SIGCHLD of an idle daemon) and
+// a waitpid of every child on it, live or not (500 calls at each exit, with 500 services).
+// procScan: every /proc/<pid>/stat whose ppid is us, reaped as it is found (the way for a process
+// whose other children must be left alone by pid, kept with its test).
 // only a list: waitpid each of those pids, and nothing else: a process that hosts tend's
 // launcher beside other code (a test runner, a tool) must not take the exit status of a child
 // libuv waits for (its later waitpid(pid) fails with ECHILD and node's 'exit' never fires).
-//
-// Why not waitpid(-1) for "every child": it returns one child a call, and always the first
-// waitable one; listing first keeps one pass over what is there. A live child returns 0 from
-// waitpid(pid, WNOHANG) and is left alone; a zombie is reaped and reported.
+// A live child returns 0 from waitpid(pid, WNOHANG) and is left alone; a zombie is reaped and
+// reported.
 
 typedef struct {
   napi_env env;
@@ -48,14 +48,7 @@ typedef struct {
   int failed;
 } reap_ctx;
 
-static void reap_one(reap_ctx *c, pid_t pid) {
-  if (pid <= 0) return;
-  int status = 0;
-  pid_t r;
-  do {
-    r = waitpid(pid, &status, WNOHANG);
-  } while (r < 0 && errno == EINTR);
-  if (r != pid) return; // alive (0), or not our child / already gone (-1 ECHILD)
+static void report(reap_ctx *c, pid_t pid, int status) {
   napi_env env = c->env;
   napi_value obj, v;
   if (napi_create_object(env, &obj) != napi_ok) { c->failed = 1; return; }
@@ -69,6 +62,27 @@ static void reap_one(reap_ctx *c, pid_t pid) {
     napi_set_named_property(env, obj, "signo", v);
   }
   napi_set_element(env, c->array, c->count++, obj);
+}
+
+static void reap_one(reap_ctx *c, pid_t pid) {
+  if (pid <= 0) return;
+  int status = 0;
+  pid_t r;
+  do {
+    r = waitpid(pid, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == pid) report(c, pid, status); // else alive (0), or not our child / already gone (-1 ECHILD)
+}
+
+// Every zombie child, one waitpid each, until none is left (0) or there are no children (ECHILD).
+static void reap_all(reap_ctx *c) {
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(-1, &status, WNOHANG);
+    if (r > 0) report(c, r, status);
+    else if (r < 0 && errno == EINTR) continue;
+    else return;
+  }
 }
 
 ssize_t read_small(const char *path, char *buf, size_t cap) {
@@ -86,47 +100,7 @@ ssize_t read_small(const char *path, char *buf, size_t cap) {
   return (ssize_t)n;
 }
 
-// Returns 0 when the per-thread children files were readable, -1 when the kernel lacks them.
-static int reap_from_children_files(reap_ctx *c) {
-  DIR *tasks = opendir("/proc/self/task");
-  if (tasks == NULL) return -1;
-  int any = 0;
-  size_t cap = 1 << 16;
-  char *buf = malloc(cap);
-  if (buf == NULL) { closedir(tasks); return -1; }
-  struct dirent *de;
-  while ((de = readdir(tasks)) != NULL) {
-    if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
-    char path[300];
-    snprintf(path, sizeof path, "/proc/self/task/%s/children", de->d_name);
-    for (;;) {
-      ssize_t n = read_small(path, buf, cap);
-      if (n < 0) break;
-      any = 1;
-      if ((size_t)n + 1 >= cap) { // maybe truncated: grow and read again
-        char *bigger = realloc(buf, cap * 2);
-        if (bigger == NULL) break;
-        buf = bigger;
-        cap *= 2;
-        continue;
-      }
-      char *p = buf;
-      while (*p) {
-        char *end;
-        long pid = strtol(p, &end, 10);
-        if (end == p) { p++; continue; }
-        reap_one(c, (pid_t)pid);
-        p = end;
-      }
-      break;
-    }
-  }
-  closedir(tasks);
-  free(buf);
-  return any ? 0 : -1;
-}
-
-// The kernel fallback: every /proc/<pid>/stat whose ppid is us and state is Z.
+// procScan: every /proc/<pid>/stat whose ppid is us and state is Z.
 static void reap_from_proc_scan(reap_ctx *c) {
   DIR *proc = opendir("/proc");
   if (proc == NULL) return;
@@ -161,7 +135,8 @@ napi_value reap_children(napi_env env, napi_callback_info info) {
   napi_valuetype t = napi_undefined;
   if (argc >= 1) CHECK(napi_typeof(env, argv[0], &t));
   if (t == napi_undefined || t == napi_null) {
-    if (proc_scan || reap_from_children_files(&c) != 0) reap_from_proc_scan(&c);
+    if (proc_scan) reap_from_proc_scan(&c);
+    else reap_all(&c);
     return c.array;
   }
   bool is_typed = false, is_array = false;

@@ -75,7 +75,7 @@ export interface Reaper {
 
 /**
  * Makes this process a child subreaper that reaps every child: the watched ones' statuses go to
- * their watchers, orphans are reaped and counted. procScan: the kernel fallback (its test).
+ * their watchers, orphans are reaped and counted. procScan: found by a /proc scan (its test).
  */
 export function startReaper(opts: ReapOptions = {}): Reaper {
   setChildSubreaper();

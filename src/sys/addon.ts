@@ -165,7 +165,7 @@ export function setChildSubreaper(): boolean {
 
 /** How reap finds every child. */
 export interface ReapOptions {
-  /** scan every /proc/<pid>/stat instead of /proc/self/task/<tid>/children (the kernel fallback) */
+  /** find them in every /proc/<pid>/stat (ppid us, state Z) instead of waitpid(-1) until none is left (native/reap.c) */
   procScan?: boolean;
 }
 

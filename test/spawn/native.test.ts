@@ -57,7 +57,7 @@ describe('native addon', () => {
     await reaperRun(100, 10);
   }, 60_000);
 
-  it('does the same through the /proc/<pid>/stat scan fallback', async () => {
+  it('does the same through the /proc/<pid>/stat scan', async () => {
     await reaperRun(20, 10, 'scan');
   }, 60_000);
 });
