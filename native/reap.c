@@ -33,8 +33,8 @@ napi_value set_child_subreaper(napi_env env, napi_callback_info info) {
 // reparented to one thread of the subreaper). Why not list them first: the list was each thread's
 // /proc/self/task/<tid>/children (12 files opened and read at each SIGCHLD of an idle daemon) and
 // a waitpid of every child on it, live or not (500 calls at each exit, with 500 services).
-// procScan: every /proc/<pid>/stat whose ppid is us, reaped as it is found (the way for a process
-// whose other children must be left alone by pid, kept with its test).
+// procScan: the same zombies found instead through every /proc/<pid>/stat whose ppid is us (the
+// fallback of the listing, kept with its test; the daemon does not ask for it).
 // only a list: waitpid each of those pids, and nothing else: a process that hosts tend's
 // launcher beside other code (a test runner, a tool) must not take the exit status of a child
 // libuv waits for (its later waitpid(pid) fails with ECHILD and node's 'exit' never fires).
