@@ -3,7 +3,7 @@
 // service instance. When cgroup v2 cannot be written, open() says why in one line and the
 // caller falls back to process groups.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cgroupDir, findCgroup2MountInfo, ownCgroup } from './mount.js';
 import { ServiceCgroup, markFresh, populated, writeCgroupFile, errText } from './service.js';
@@ -27,6 +27,9 @@ function readWords(file: string): string[] {
 }
 
 function mkdirOnce(path: string): boolean {
+  // Why look first: a service's cgroup is there at each of its restarts, and mkdir's EEXIST is an
+  // exception, which took ~100 us of the ~550 between a service's exit and its new spawn
+  if (existsSync(path)) return false;
   try {
     mkdirSync(path);
     return true;
