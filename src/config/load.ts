@@ -142,17 +142,9 @@ function parseFull(text: string, file: string, memory: ParseMemory, vars: Variab
     throw new ConfigError([{ file, line: 0, col: 0, path: '', message: (e as Error).message }]);
   }
   const rawServices = isPlainObject(raw) ? raw.services : undefined;
-  const spec = validate(raw, file, problems, memory.services, {
-    order: (services) => fileOrder(doc, services),
-    umask: (name, value) => umaskSource(() => doc.getIn(['services', name, 'umask'], true), value),
-  });
-  rememberBlocks(
-    memory,
-    text,
-    isPlainObject(rawServices) ? rawServices : {},
-    (name, value) => umaskSource(() => doc.getIn(['services', name, 'umask'], true), value),
-    used,
-  );
+  const umask = (name: string, value: unknown): unknown => umaskSource(() => doc.getIn(['services', name, 'umask'], true), value);
+  const spec = validate(raw, file, problems, memory.services, { order: (services) => fileOrder(doc, services), umask });
+  rememberBlocks(memory, text, isPlainObject(rawServices) ? rawServices : {}, umask, used);
   return { spec, locator };
 }
 
